@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The PCI model: functions on buses below bridges and ports, with the
+ * capabilities that decide isolation (ACS), translation (ATS, PRI, PASID),
+ * their DMA aliases, and the driver each is bound to.
+ *
+ * A topology is built once from a list of specs (the scenario's `topology:`
+ * entries) and validated as a whole; after that only driver bindings change.
+ * Layering: this layer knows nothing of IOMMUs or VFIO.  Those layers hook in
+ * through the driver registry (VFIO registers "vfio-pci") and the bus hooks
+ * (the IOMMU core claims DMA ownership when a kernel driver binds).
+ */
+#ifndef MODEL_PCI_H
+#define MODEL_PCI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sim_world;
+struct iommu_group;   /* owned by model/iommu; opaque here */
+
+enum pci_type {
+	PCI_TYPE_ROOT_PORT,
+	PCI_TYPE_UPSTREAM_PORT,
+	PCI_TYPE_DOWNSTREAM_PORT,
+	PCI_TYPE_PCIE_TO_PCI_BRIDGE,  /* the kernel's PCI_EXP_TYPE_PCI_BRIDGE */
+	PCI_TYPE_PCI_BRIDGE,          /* conventional PCI-to-PCI bridge */
+	PCI_TYPE_ENDPOINT,
+	PCI_TYPE_LEGACY_ENDPOINT,
+	PCI_TYPE_RC_ENDPOINT,
+	PCI_TYPE_PCI_DEVICE,          /* conventional PCI function */
+	PCI_TYPE_NR,
+};
+
+/* "root-port" ... "pci-device"; NULL for an out-of-range value. */
+const char *pci_type_name(enum pci_type t);
+/* -1 for an unknown name. */
+int pci_type_from_name(const char *name);
+/* Has a secondary bus (ports and both kinds of bridge). */
+bool pci_type_is_bridge(enum pci_type t);
+/* Has a PCI Express capability (everything but pci-bridge and pci-device). */
+bool pci_type_is_pcie(enum pci_type t);
+
+/* ACS capability / control bits, PCI_ACS_* values from the spec. */
+#define PCI_ACS_SV 0x0001u  /* source validation */
+#define PCI_ACS_TB 0x0002u  /* translation blocking */
+#define PCI_ACS_RR 0x0004u  /* P2P request redirect */
+#define PCI_ACS_CR 0x0008u  /* P2P completion redirect */
+#define PCI_ACS_UF 0x0010u  /* upstream forwarding */
+#define PCI_ACS_EC 0x0020u  /* P2P egress control */
+#define PCI_ACS_DT 0x0040u  /* direct translated P2P */
+#define PCI_ACS_ALL 0x007fu
+/* What the IOMMU core requires for isolation (REQ_ACS_FLAGS, spec §A1). */
+#define PCI_ACS_REQ (PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF)
+
+/* "SV" ... "DT" <-> bit; 0 for an unknown name. */
+uint16_t pci_acs_bit_from_name(const char *name);
+const char *pci_acs_bit_name(uint16_t bit);
+
+/*
+ * Addresses.  A function is named by a packed SBDF:
+ *   bits 31..16 domain, 15..8 bus, 7..3 device, 2..0 function.
+ * Sorting SBDFs numerically is the kernel's enumeration order within a bus.
+ */
+#define PCI_SBDF(dom, bus, devfn) (((uint32_t)(dom) << 16) | ((uint32_t)(bus) << 8) | (devfn))
+#define PCI_DEVFN(slot, fn) ((((slot) & 0x1f) << 3) | ((fn) & 0x07))
+#define PCI_SBDF_DOMAIN(s) ((uint16_t)((s) >> 16))
+#define PCI_SBDF_BUS(s) ((uint8_t)((s) >> 8))
+#define PCI_SBDF_DEVFN(s) ((uint8_t)(s))
+#define PCI_SLOT(devfn) (((devfn) >> 3) & 0x1f)
+#define PCI_FUNC(devfn) ((devfn) & 0x07)
+/* A requester id as the IOMMU sees it: bus << 8 | devfn. */
+#define PCI_RID(bus, devfn) ((uint16_t)(((bus) << 8) | (devfn)))
+
+/*
+ * Parse "[dddd:]bb:dd.f" (hex, any case).  Returns 0 or -EINVAL.  Only the
+ * digits are checked here (device <= 0x1f, function <= 7, domain <= 0xffff).
+ */
+int pci_sbdf_parse(const char *s, uint32_t *out);
+/* Parse "bb:dd.f" or "dd.f" relative to @bus for alias lists. */
+int pci_devfn_parse(const char *s, uint8_t bus, uint8_t *devfn_out, uint8_t *bus_out);
+/* Format as "dddd:bb:dd.f", lower-case hex; @buf holds PCI_SBDF_STRLEN. */
+#define PCI_SBDF_STRLEN 13
+char *pci_sbdf_format(uint32_t sbdf, char buf[PCI_SBDF_STRLEN]);
+
+/* One `topology:` entry, as the loader hands it over. */
+struct pci_dev_spec {
+	uint32_t sbdf;
+	enum pci_type type;
+	bool has_parent;
+	uint32_t parent;               /* SBDF of the bridge/port above */
+	bool multifunction;
+	bool has_acs;                  /* an ACS capability is present */
+	uint16_t acs_cap;              /* PCI_ACS_* bits it advertises */
+	bool has_acs_ctrl;             /* acs_ctrl given; else cap & REQ (boot) */
+	uint16_t acs_ctrl;
+	int acs_quirk;                 /* -1 none, 0 quirk says not isolated, 1 isolated */
+	uint64_t dma_alias[4];         /* devfn bitmap of extra RIDs (same bus) */
+	bool ats, pri;
+	uint8_t pasid_width;           /* 0 = no PASID capability; else 1..20 */
+	const char *driver;            /* NULL = the type's default */
+	uint16_t vendor, device;       /* 0 = defaults (0x1af4 / 0x1000 + type) */
+};
+
+/* Keys of a spec an error may point at. */
+enum pci_spec_key {
+	PCI_KEY_ENTRY,      /* the whole entry */
+	PCI_KEY_BDF,
+	PCI_KEY_TYPE,
+	PCI_KEY_PARENT,
+	PCI_KEY_ACS,
+	PCI_KEY_ACS_CTRL,
+	PCI_KEY_DMA_ALIAS,
+	PCI_KEY_CAPS,
+	PCI_KEY_DRIVER,
+};
+
+struct pci_build_error {
+	size_t index;             /* which spec */
+	enum pci_spec_key key;    /* which of its keys */
+	char msg[256];            /* "parent 0000:00:1c.0 is an endpoint, not a bridge or port" */
+};
+
+struct pci_bus {
+	uint16_t domain;
+	uint8_t number;
+	struct pci_dev *self;       /* the bridge above; NULL for a root bus */
+	struct pci_bus *parent;     /* NULL for a root bus */
+	struct pci_dev **devices;   /* functions on this bus, by devfn */
+	size_t ndevices;
+	struct pci_bus **children;  /* secondary buses of bridges on this bus, by bridge devfn */
+	size_t nchildren;
+};
+
+struct pci_dev {
+	uint32_t sbdf;
+	uint8_t devfn;
+	enum pci_type type;
+	struct pci_bus *bus;          /* the bus it sits on */
+	struct pci_bus *subordinate;  /* its secondary bus (bridges), or NULL */
+	bool multifunction;
+	bool has_acs;
+	uint16_t acs_cap, acs_ctrl;
+	int acs_quirk;
+	uint64_t dma_alias[4];
+	bool ats, pri;
+	uint8_t pasid_width;
+	uint16_t vendor, device;
+	char *driver;                 /* bound driver name, NULL = none */
+	unsigned probe_index;         /* position in enumeration order */
+	struct iommu_group *group;    /* set by model/iommu */
+	char name[PCI_SBDF_STRLEN];   /* "0000:06:0d.0" */
+};
+
+/*
+ * Build and validate a topology (spec §A inputs) and install it in the world
+ * (slot SIM_SUBSYS_PCI).  Validation, each error naming the spec and key:
+ * duplicate BDF; parent not in the topology; parent that is not a bridge or
+ * port; cycles; children of one bridge on different buses; two bridges (or a
+ * bridge and the root level) sharing a secondary bus; a child on its parent's
+ * own bus; a downstream port not under an upstream port; an upstream port not
+ * under a root or downstream port; a dma_alias on another bus.
+ * Drivers named in specs are bound afterwards in enumeration order through
+ * pci_bind_driver (so hooks run).  Returns 0, -EINVAL with @err filled, or
+ * -ENOMEM (fault site "pci_dev_alloc").
+ */
+int pci_topology_create(struct sim_world *w, const struct pci_dev_spec *specs,
+			size_t n, struct pci_build_error *err);
+
+/* Functions in enumeration order (spec §A: by devfn within a bus, then the
+ * bus below each bridge of that bus in bridge devfn order, depth first; root
+ * buses by domain and number). */
+size_t pci_dev_count(struct sim_world *w);
+struct pci_dev *pci_dev_at(struct sim_world *w, size_t probe_index);
+struct pci_dev *pci_dev_find(struct sim_world *w, uint32_t sbdf);
+/* The function at @devfn on @bus, or NULL. */
+struct pci_dev *pci_bus_find_dev(struct pci_bus *bus, uint8_t devfn);
+/* Root buses by (domain, number). */
+size_t pci_root_bus_count(struct sim_world *w);
+struct pci_bus *pci_root_bus_at(struct sim_world *w, size_t i);
+
+static inline bool pci_dev_is_bridge(const struct pci_dev *d)
+{
+	return d->subordinate != NULL;
+}
+static inline uint16_t pci_dev_rid(const struct pci_dev *d)
+{
+	return PCI_RID(d->bus->number, d->devfn);
+}
+static inline bool pci_dev_has_alias(const struct pci_dev *d, uint8_t devfn)
+{
+	return (d->dma_alias[devfn >> 6] >> (devfn & 63)) & 1;
+}
+
+/*
+ * The DMA alias walk (spec §A2, the kernel's pci_for_each_dma_alias): @fn is
+ * called with (dev, rid) for the function's own RID, then each alias devfn,
+ * then for each converting bridge on the way to the root: a PCIe-to-PCI
+ * bridge gives (bridge, secondary:00.0), a conventional PCI bridge gives
+ * (bridge, its own RID); ports are skipped.  A non-zero return stops the walk
+ * and is returned.
+ */
+int pci_for_each_dma_alias(struct pci_dev *d,
+			   int (*fn)(struct pci_dev *visited, uint16_t rid, void *ctx),
+			   void *ctx);
+
+/* The requester id the IOMMU sees for an untagged DMA from @d: the last RID
+ * of the alias walk's bridge part, or @d's own RID when no bridge converts. */
+uint16_t pci_dma_requester_id(struct pci_dev *d);
+
+/* ---- drivers ------------------------------------------------------------ */
+
+struct pci_driver {
+	const char *name;
+	/* driver_managed_dma: the driver does not use the kernel DMA API on the
+	 * device (pci-stub, pcieport, vfio-pci), so the group stays viable. */
+	bool managed_dma;
+	int (*probe)(void *ctx, struct pci_dev *d);    /* 0 or -errno */
+	void (*remove)(void *ctx, struct pci_dev *d);
+	void *ctx;
+};
+
+/*
+ * Register a driver by name (copied struct).  pci-stub and pcieport are
+ * registered by pci_topology_create; VFIO registers vfio-pci.  Any other name
+ * passed to pci_bind_driver is a kernel driver that does DMA.  -EEXIST.
+ */
+int pci_register_driver(struct sim_world *w, const struct pci_driver *drv);
+void pci_unregister_driver(struct sim_world *w, const char *name);
+/* Is @name a driver that leaves a group viable (spec §B)?  "none"/NULL too. */
+bool pci_driver_is_managed(struct sim_world *w, const char *name);
+
+/*
+ * Hooks of the layer that owns DMA (model/iommu): called around a probe.
+ * dma_configure(dev, managed_dma) may veto with -EBUSY (a kernel DMA driver
+ * cannot bind into a user-owned group, spec §B modern rule).
+ */
+struct pci_bus_hooks {
+	int (*dma_configure)(void *ctx, struct pci_dev *d, bool managed_dma);
+	void (*dma_cleanup)(void *ctx, struct pci_dev *d, bool managed_dma);
+	void *ctx;
+};
+void pci_set_bus_hooks(struct sim_world *w, const struct pci_bus_hooks *hooks);
+
+/*
+ * Bind @driver ("none" = unbind) to @d: -EBUSY when already bound to another
+ * driver, -EINVAL for an empty name; else dma_configure, then the driver's
+ * probe; a failure unwinds and returns its errno.  Binding the driver already
+ * bound is 0.
+ */
+int pci_bind_driver(struct sim_world *w, struct pci_dev *d, const char *driver);
+/* Unbind: remove, then dma_cleanup.  Unbinding an unbound function is 0. */
+int pci_unbind_driver(struct sim_world *w, struct pci_dev *d);
+
+/* pci trace points */
+#define TP_pci_dev_add   "dev=%s type=%s parent=%s"
+#define TP_pci_bind      "dev=%s driver=%s"
+#define TP_pci_bind_fail "dev=%s driver=%s err=%d"
+#define TP_pci_unbind    "dev=%s driver=%s"
+
+#endif

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Simulated processes: pid, parent, credentials (uid, gid, capability set),
+ * resource limits and a file-descriptor table.  pids are allocated lowest
+ * free from 1; pid 1 is "init" (root) and exists from world creation.
+ */
+#ifndef SIM_PROC_H
+#define SIM_PROC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct sim_world;
+struct sim_file;
+
+/* Capability numbers as in <linux/capability.h>. */
+enum sim_cap {
+	SIM_CAP_CHOWN = 0,
+	SIM_CAP_DAC_OVERRIDE = 1,
+	SIM_CAP_DAC_READ_SEARCH = 2,
+	SIM_CAP_FOWNER = 3,
+	SIM_CAP_KILL = 5,
+	SIM_CAP_SETGID = 6,
+	SIM_CAP_SETUID = 7,
+	SIM_CAP_NET_ADMIN = 12,
+	SIM_CAP_IPC_LOCK = 14,
+	SIM_CAP_SYS_RAWIO = 17,
+	SIM_CAP_SYS_PTRACE = 19,
+	SIM_CAP_SYS_ADMIN = 21,
+	SIM_CAP_SYS_RESOURCE = 24,
+	SIM_CAP_LAST = 40,
+};
+#define SIM_CAP_BIT(c) (1ull << (c))
+#define SIM_CAPS_ALL ((1ull << (SIM_CAP_LAST + 1)) - 1)
+
+/* "CAP_IPC_LOCK" (or "IPC_LOCK", any case) -> number; -1 if unknown. */
+int sim_cap_from_name(const char *name);
+/* Canonical name ("CAP_IPC_LOCK"), or NULL for a number without one. */
+const char *sim_cap_name(int cap);
+
+struct sim_cred {
+	uint32_t uid, gid;
+	uint64_t caps;      /* effective capability set, SIM_CAP_BIT()s */
+};
+
+/* Per-process descriptor limit (RLIMIT_NOFILE). */
+#define SIM_FD_MAX 1024
+/* The first descriptor handed out: 0-2 stand for inherited stdio. */
+#define SIM_FD_FIRST 3
+
+#define SIM_RLIM_INFINITY UINT64_MAX
+
+struct sim_fd_entry {
+	struct sim_file *file;  /* NULL = free slot */
+	bool cloexec;
+};
+
+struct sim_proc {
+	struct sim_world *w;
+	int pid;
+	int ppid;
+	char *name;                 /* comm, at most 15 characters shown */
+	struct sim_cred cred;
+	uint64_t rlimit_memlock;    /* bytes; SIM_RLIM_INFINITY = unlimited */
+	unsigned flags;             /* SIM_PROC_NATIVE, ... (public header) */
+	struct sim_fd_entry *fds;   /* fds[0..nfds-1] */
+	int nfds;                   /* allocated length of fds */
+	bool exited;
+};
+
+/*
+ * Create a process, child of @ppid (0 = no parent), named @name.  Returns the
+ * new pid (> 0), -ESRCH for a missing parent, -ENOMEM on fault injection
+ * (site "proc_alloc"), -EAGAIN when the pid space (32768) is full.
+ */
+int sim_proc_create(struct sim_world *w, int ppid, const char *name,
+		    const struct sim_cred *cred, unsigned flags);
+
+/* The live process with @pid, or NULL. */
+struct sim_proc *sim_proc_find(struct sim_world *w, int pid);
+
+/*
+ * Fork: a child with the same credentials, limits and name, whose fd table
+ * holds new references to the parent's files.  Returns the child's pid or
+ * -errno.
+ */
+int sim_proc_fork(struct sim_world *w, int pid);
+
+/* exec: close every O_CLOEXEC descriptor. */
+int sim_proc_exec(struct sim_world *w, int pid);
+
+/* Exit: close every descriptor, free the pid.  Returns 0 or -ESRCH. */
+int sim_proc_exit(struct sim_world *w, int pid);
+
+/* Visit live processes in pid order; stop early when @fn returns non-zero. */
+int sim_proc_for_each(struct sim_world *w,
+		      int (*fn)(struct sim_proc *p, void *ctx), void *ctx);
+
+bool sim_proc_capable(const struct sim_proc *p, enum sim_cap cap);
+
+/* ---- fd table ---------------------------------------------------------- */
+
+/*
+ * Install @file at the lowest free descriptor >= SIM_FD_FIRST, taking a new
+ * reference on success.  Returns the fd, -EMFILE when the table is full,
+ * -ENOMEM on fault injection ("fd_alloc").
+ */
+int sim_fd_install(struct sim_proc *p, struct sim_file *file, bool cloexec);
+/* The file at @fd without taking a reference, or NULL. */
+struct sim_file *sim_fd_get(struct sim_proc *p, int fd);
+/* Remove @fd and drop its reference.  0 or -EBADF. */
+int sim_fd_close(struct sim_proc *p, int fd);
+/* Descriptors in use. */
+int sim_fd_count(const struct sim_proc *p);
+
+#endif
