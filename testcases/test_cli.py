@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""Contract tests of the iommusim command line (standard library only).
+
+Covers what other tools rely on: exit codes (0 pass, 1 failed expectation,
+2 bad input or usage), the one-line `groups --json` format, --help for every
+command, warnings for unquoted BDFs, and the trace formats.
+"""
+import argparse
+import json
+import pathlib
+import re
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ARGS = None
+
+
+def run(*argv, **kw):
+    return subprocess.run([ARGS.iommusim, *argv], capture_output=True, text=True,
+                          timeout=60, **kw)
+
+
+def scenario(text):
+    f = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
+    f.write(text)
+    f.close()
+    return f.name
+
+
+SWITCH = """
+name: switch
+topology:
+  - {bdf: "0000:00:01.0", type: root-port, acs: [SV, RR, CR, UF]}
+  - {bdf: "0000:01:00.0", type: upstream-port, parent: "0000:00:01.0"}
+  - {bdf: "0000:02:00.0", type: downstream-port, parent: "0000:01:00.0"}
+  - {bdf: "0000:02:01.0", type: downstream-port, parent: "0000:01:00.0"}
+  - {bdf: "0000:03:00.0", type: endpoint, parent: "0000:02:00.0"}
+  - {bdf: "0000:04:00.0", type: endpoint, parent: "0000:02:01.0"}
+"""
+
+
+class Cli(unittest.TestCase):
+    def test_help_everywhere(self):
+        for argv in (["--help"], ["run", "--help"], ["check", "--help"],
+                     ["groups", "--help"]):
+            res = run(*argv)
+            self.assertEqual(res.returncode, 0, argv)
+            self.assertIn("usage: iommusim", res.stdout)
+
+    def test_usage_errors_exit_2(self):
+        for argv in ([], ["frobnicate"], ["run"], ["check"], ["groups"],
+                     ["groups", "a", "b"], ["run", "--mode", "loose", "x.yaml"],
+                     ["run", "--trace", "xml", "x.yaml"], ["run", "--seed", "x", "f"],
+                     ["run", "--bogus", "f"], ["run", "--trace-file", "t", "f"]):
+            res = run(*argv)
+            self.assertEqual(res.returncode, 2, argv)
+            self.assertIn("usage", res.stderr, argv)
+
+    def test_missing_file(self):
+        res = run("check", "/nonexistent/x.yaml")
+        self.assertEqual(res.returncode, 2)
+        self.assertRegex(res.stderr, r"^/nonexistent/x\.yaml:1:1: error: ")
+
+    def test_groups_json_contract(self):
+        path = scenario(SWITCH.replace("acs: [SV, RR, CR, UF]}", "}"))
+        res = run("groups", path, "--json")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        lines = res.stdout.splitlines()
+        self.assertEqual(len(lines), 1)
+        self.assertEqual(lines[0],
+                         '{"mode":"legacy","groups":[{"id":0,"devices":['
+                         '"0000:00:01.0","0000:01:00.0","0000:02:00.0",'
+                         '"0000:02:01.0","0000:03:00.0","0000:04:00.0"]}]}')
+        json.loads(lines[0])
+
+    def test_groups_json_modes(self):
+        dsp_no_acs = SWITCH
+        path = scenario(dsp_no_acs)
+        legacy = json.loads(run("groups", path, "--json").stdout)
+        strict = json.loads(run("groups", path, "--json", "--mode", "strict").stdout)
+        self.assertEqual(legacy["mode"], "legacy")
+        self.assertEqual(strict["mode"], "strict")
+        # DSPs without ACS: legacy pairs each DSP with its endpoint (spec §A5)
+        self.assertIn({"id": 2, "devices": ["0000:02:00.0", "0000:03:00.0"]},
+                      legacy["groups"])
+        self.assertIn(["0000:02:00.0", "0000:02:01.0", "0000:03:00.0", "0000:04:00.0"],
+                      [g["devices"] for g in strict["groups"]])
+        for g in legacy["groups"] + strict["groups"]:
+            self.assertEqual(g["devices"], sorted(g["devices"]))
+            for d in g["devices"]:
+                self.assertRegex(d, r"^[0-9a-f]{4}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$")
+
+    def test_groups_text(self):
+        res = run("groups", scenario(SWITCH))
+        self.assertEqual(res.returncode, 0)
+        self.assertIn("groups (legacy mode): 6", res.stdout)
+
+    def test_unquoted_bdf_warns(self):
+        path = scenario("name: w\ntopology:\n  - bdf: 00:01.0\n    type: root-port\n")
+        res = run("check", path)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertIn(f"{path}:3:10: warning: unquoted BDF 00:01.0", res.stderr)
+
+    def test_check_reports_ok(self):
+        res = run("check", scenario(SWITCH))
+        self.assertEqual(res.returncode, 0)
+        self.assertIn("ok (6 devices", res.stdout)
+
+    def test_failed_expectation_exits_1(self):
+        path = scenario(SWITCH + "expect:\n  group_count: 5\n")
+        res = run("run", path)
+        self.assertEqual(res.returncode, 1)
+        self.assertIn("6 groups, expected 5", res.stdout)
+        self.assertIn("FAIL switch", res.stdout)
+
+    def test_bad_and_good_files_exit_2(self):
+        good = scenario(SWITCH)
+        bad = scenario("name: x\n")
+        self.assertEqual(run("run", good, bad).returncode, 2)
+        self.assertEqual(run("check", good, bad).returncode, 2)
+
+    def test_trace_text_format(self):
+        path = scenario(SWITCH + "steps:\n  - open: /dev/vfio/vfio\n    as: c\n  - close: c\n")
+        res = run("run", path, "--trace", "text", "--trace-events", "sim_open,sim_close")
+        self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
+        lines = [l for l in res.stdout.splitlines() if ": sim_" in l]
+        self.assertEqual(len(lines), 2, res.stdout)
+        self.assertRegex(lines[0], r"^ +init-1 +\[000\] +\d+\.\d{6}: sim_open: pid=1 "
+                                   r"path=/dev/vfio/vfio fd=3$")
+
+    def test_trace_json_and_file(self):
+        path = scenario(SWITCH + "steps:\n  - open: /dev/vfio/vfio\n")
+        with tempfile.TemporaryDirectory() as d:
+            tf = pathlib.Path(d) / "t.jsonl"
+            res = run("run", path, "--trace", "json", "--trace-file", str(tf))
+            self.assertEqual(res.returncode, 0)
+            events = [json.loads(l) for l in tf.read_text().splitlines()]
+        self.assertTrue(events)
+        opens = [e for e in events if e["event"] == "sim_open"]
+        self.assertEqual(opens[0]["cat"], "sim")
+        self.assertEqual(opens[0]["fields"]["fd"], 3)
+        self.assertEqual(opens[0]["fields"]["path"], "/dev/vfio/vfio")
+        ts = [e["ts"] for e in events]
+        self.assertEqual(ts, sorted(ts))
+
+    def test_trace_glob_filters(self):
+        path = scenario(SWITCH + "steps:\n  - bind: \"0000:03:00.0\"\n    driver: vfio-pci\n")
+        res = run("run", path, "--trace", "json", "--trace-events", "vfio_*")
+        events = [json.loads(l) for l in res.stdout.splitlines() if l.startswith("{")]
+        self.assertTrue(events)
+        self.assertTrue(all(e["cat"] == "vfio" for e in events), events)
+
+    def test_quiet(self):
+        res = run("run", "--quiet", scenario(SWITCH))
+        self.assertEqual((res.returncode, res.stdout), (0, ""))
+
+    def test_garbage_input_never_crashes(self):
+        samples = ["\x00\x01\x02", "{{{{", "- - - -", "name: [", "topology: 5",
+                   "name: x\ntopology:\n  - 7\n", "name: x\ntopology: {}\n",
+                   "\t\tname: x", "name: x\ntopology:\n  - bdf: \"0000:00:01.0\"\n"
+                   "    type: [root-port]\n", "a" * 100000, "%YAML 9.9\n---\n"]
+        for text in samples:
+            res = run("check", scenario(text))
+            self.assertEqual(res.returncode, 2, repr(text[:40]))
+            errors = [l for l in res.stderr.splitlines() if ": error: " in l]
+            self.assertEqual(len(errors), 1, res.stderr)
+            self.assertRegex(errors[0], r"^/[^:]+:\d+:\d+: error: ")
+
+
+def main():
+    global ARGS
+    p = argparse.ArgumentParser()
+    p.add_argument("--iommusim", required=True)
+    p.add_argument("--root", required=True)
+    ARGS, _ = p.parse_known_args()
+    suite = unittest.defaultTestLoader.loadTestsFromTestCase(Cli)
+    result = unittest.TextTestRunner(verbosity=1).run(suite)
+    failed = len(result.failures) + len(result.errors)
+    print(f"{result.testsRun - failed} passed, {failed} failed")
+    return 0 if result.wasSuccessful() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * iommusim: the command-line front end.
+ *
+ *   iommusim run FILE...      run scenarios (exit 0 pass, 1 an expectation
+ *                             failed, 2 bad input or usage)
+ *   iommusim check FILE...    validate scenarios without running them
+ *   iommusim groups FILE      print the IOMMU groups of a topology
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <glib.h>
+
+#include "sim/world.h"
+#include "tools/scenario/scenario.h"
+
+#define EXIT_PASS 0
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+
+static const char usage_main[] =
+"usage: iommusim COMMAND [OPTIONS] FILE...\n"
+"\n"
+"A deterministic simulator of the Linux IOMMU + VFIO stack.\n"
+"\n"
+"commands:\n"
+"  run FILE...     run scenario files and report each step\n"
+"  check FILE...   validate scenario files without running them\n"
+"  groups FILE     print the IOMMU groups of a scenario's topology\n"
+"\n"
+"Run 'iommusim COMMAND --help' for a command's options.\n"
+"Exit status: 0 success, 1 an expectation failed, 2 bad input or usage.\n";
+
+static const char usage_run[] =
+"usage: iommusim run [OPTIONS] FILE...\n"
+"\n"
+"Build the world each scenario describes, run its steps, check every\n"
+"expectation, and print a per-step report.\n"
+"\n"
+"options:\n"
+"  --seed N              seed of the world's RNG (default 0)\n"
+"  --mode legacy|strict  override the profile's group_mode\n"
+"  --trace text|json     trace events (ftrace-style text or JSON lines)\n"
+"  --trace-events GLOBS  which events, comma-separated globs (default '*'),\n"
+"                        e.g. 'vfio_*,pci_bind' or '*,-sim_*'\n"
+"  --trace-file F        write the trace to F (default: standard output)\n"
+"  --quiet               no report; only the exit status and errors\n"
+"  --no-groups           do not print the group table before the steps\n"
+"  -h, --help            this help\n";
+
+static const char usage_check[] =
+"usage: iommusim check [OPTIONS] FILE...\n"
+"\n"
+"Load and validate scenarios (keys, values, references, topology rules)\n"
+"without running them.  Errors are FILE:LINE:COL: error: MESSAGE.\n"
+"\n"
+"options:\n"
+"  -q, --quiet   print nothing for valid files\n"
+"  -h, --help    this help\n";
+
+static const char usage_groups[] =
+"usage: iommusim groups [OPTIONS] FILE\n"
+"\n"
+"Print the IOMMU groups the kernel would form for a scenario's topology.\n"
+"\n"
+"options:\n"
+"  --json                one line: {\"mode\":...,\"groups\":[{\"id\":0,\"devices\":[...]}]}\n"
+"  --mode legacy|strict  group formation mode (default: the profile's)\n"
+"  -h, --help            this help\n";
+
+static int usage_error(const char *usage, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int usage_error(const char *usage, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "iommusim: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n\n%s", usage);
+	return EXIT_USAGE;
+}
+
+static void print_warnings(const struct scenario *s)
+{
+	for (guint i = 0; i < s->warnings->len; i++)
+		fprintf(stderr, "%s\n", (const char *)g_ptr_array_index(s->warnings, i));
+}
+
+static int parse_mode(const char *arg, int *mode)
+{
+	*mode = iommu_group_mode_from_name(arg);
+	return *mode < 0 ? -1 : 0;
+}
+
+static int parse_seed(const char *arg, uint64_t *seed)
+{
+	char *end;
+
+	errno = 0;
+	*seed = g_ascii_strtoull(arg, &end, 0);
+	return (errno || !*arg || *end || arg[0] == '-') ? -1 : 0;
+}
+
+enum { OPT_SEED = 256, OPT_MODE, OPT_TRACE, OPT_TRACE_EVENTS, OPT_TRACE_FILE,
+       OPT_NO_GROUPS, OPT_JSON };
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "trace", required_argument, NULL, OPT_TRACE },
+		{ "trace-events", required_argument, NULL, OPT_TRACE_EVENTS },
+		{ "trace-file", required_argument, NULL, OPT_TRACE_FILE },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "no-groups", no_argument, NULL, OPT_NO_GROUPS },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct run_options ro = { .report = stdout, .print_groups = true };
+	const char *trace_file = NULL;
+	bool tracing = false;
+	int mode = -1, c, status = EXIT_PASS;
+
+	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_SEED:
+			if (parse_seed(optarg, &ro.seed))
+				return usage_error(usage_run, "--seed needs a number, not '%s'", optarg);
+			break;
+		case OPT_MODE:
+			if (parse_mode(optarg, &mode))
+				return usage_error(usage_run, "--mode is legacy or strict, not '%s'", optarg);
+			break;
+		case OPT_TRACE:
+			tracing = true;
+			if (!strcmp(optarg, "json"))
+				ro.trace_fmt = RUN_TRACE_JSON;
+			else if (strcmp(optarg, "text"))
+				return usage_error(usage_run, "--trace is text or json, not '%s'", optarg);
+			break;
+		case OPT_TRACE_EVENTS: ro.trace_events = optarg; break;
+		case OPT_TRACE_FILE: trace_file = optarg; break;
+		case 'q': ro.report = NULL; break;
+		case OPT_NO_GROUPS: ro.print_groups = false; break;
+		case 'h': fputs(usage_run, stdout); return EXIT_PASS;
+		default: fputs(usage_run, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc)
+		return usage_error(usage_run, "%s", "run needs at least one scenario FILE");
+	if (tracing) {
+		ro.trace = trace_file ? fopen(trace_file, "w") : stdout;
+		if (!ro.trace) {
+			fprintf(stderr, "iommusim: %s: %s\n", trace_file, strerror(errno));
+			return EXIT_USAGE;
+		}
+	} else if (trace_file || ro.trace_events) {
+		return usage_error(usage_run, "%s", "--trace-file and --trace-events need --trace");
+	}
+	for (int i = optind; i < argc; i++) {
+		char *err = NULL;
+		struct scenario *s = scenario_load_file(argv[i], &err);
+		int ret;
+
+		if (!s) {
+			fprintf(stderr, "%s\n", err);
+			g_free(err);
+			status = EXIT_USAGE;
+			continue;
+		}
+		print_warnings(s);
+		if (mode >= 0)
+			scenario_set_mode(s, mode);
+		ret = scenario_run(s, &ro);
+		if (ret > status)
+			status = ret;
+		scenario_free(s);
+	}
+	if (ro.trace && ro.trace != stdout)
+		fclose(ro.trace);
+	return status;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	bool quiet = false;
+	int c, status = EXIT_PASS;
+
+	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'q': quiet = true; break;
+		case 'h': fputs(usage_check, stdout); return EXIT_PASS;
+		default: fputs(usage_check, stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc)
+		return usage_error(usage_check, "%s", "check needs at least one scenario FILE");
+	for (int i = optind; i < argc; i++) {
+		char *err = NULL;
+		struct scenario *s = scenario_load_file(argv[i], &err);
+
+		if (!s) {
+			fprintf(stderr, "%s\n", err);
+			g_free(err);
+			status = EXIT_USAGE;
+			continue;
+		}
+		print_warnings(s);
+		if (!quiet)
+			printf("%s: ok (%zu devices, %zu processes, %zu steps)\n", argv[i],
+			       s->ntopology, s->nprocs, s->nsteps);
+		scenario_free(s);
+	}
+	return status;
+}
+
+static int cmd_groups(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	bool json = false;
+	int mode = -1, c;
+	struct scenario *s;
+	struct sim_world *w;
+	char *err = NULL;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_JSON: json = true; break;
+		case OPT_MODE:
+			if (parse_mode(optarg, &mode))
+				return usage_error(usage_groups, "--mode is legacy or strict, not '%s'", optarg);
+			break;
+		case 'h': fputs(usage_groups, stdout); return EXIT_PASS;
+		default: fputs(usage_groups, stderr); return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1)
+		return usage_error(usage_groups, "%s", "groups needs exactly one scenario FILE");
+	s = scenario_load_file(argv[optind], &err);
+	if (!s) {
+		fprintf(stderr, "%s\n", err);
+		g_free(err);
+		return EXIT_USAGE;
+	}
+	print_warnings(s);
+	if (mode >= 0)
+		scenario_set_mode(s, mode);
+	w = scenario_build_world(s, 0, &err);
+	scenario_free(s);
+	if (!w) {
+		fprintf(stderr, "%s\n", err);
+		g_free(err);
+		return EXIT_USAGE;
+	}
+	scenario_print_groups(w, stdout, json);
+	sim_world_destroy(w);
+	return EXIT_PASS;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (!cmd)
+		return usage_error(usage_main, "%s", "missing COMMAND");
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+		fputs(usage_main, stdout);
+		return EXIT_PASS;
+	}
+	/* getopt sees the command's own arguments, argv[1] as its name */
+	argc--;
+	argv++;
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc, argv);
+	if (!strcmp(cmd, "check"))
+		return cmd_check(argc, argv);
+	if (!strcmp(cmd, "groups"))
+		return cmd_groups(argc, argv);
+	return usage_error(usage_main, "unknown command '%s'", cmd);
+}

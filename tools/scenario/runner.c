@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Scenario runner: builds the world a scenario describes and plays its
+ * steps as a userspace client of the syscall layer, checking each step's
+ * outcome and every state expectation, with a per-step report.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <glib.h>
+
+#include "sim/proc.h"
+#include "sim/trace.h"
+#include "sim/world.h"
+#include "model/vfio/vfio.h"
+#include "tools/scenario/loader.h"
+#include "tools/scenario/runner.h"
+
+/* ---- building the world ------------------------------------------------- */
+
+static int create_processes(struct scenario *s, struct sim_world *w, char **err)
+{
+	for (size_t i = 0; i < s->nprocs; i++) {
+		struct scn_process *p = &s->procs[i];
+		struct sim_cred cred = { .uid = p->uid, .gid = p->gid, .caps = p->caps };
+		int ppid = 1;
+		int pid;
+
+		for (size_t j = 0; p->parent && j < i; j++)
+			if (!strcmp(s->procs[j].name, p->parent))
+				ppid = s->procs[j].pid;
+		pid = sim_proc_create(w, ppid, p->name, &cred, 0);
+		if (pid < 0) {
+			*err = g_strdup_printf("%s:%u:%u: error: cannot create process '%s': %s",
+					       s->file, p->pos.line, p->pos.col, p->name,
+					       g_strerror(-pid));
+			return pid;
+		}
+		p->pid = pid;
+		sim_proc_find(w, pid)->rlimit_memlock = p->rlimit_memlock;
+	}
+	return 0;
+}
+
+/*
+ * The machine comes up the way a kernel boots: enumerate PCI, let the IOMMU
+ * core form groups, load VFIO, then bind each function's driver in probe
+ * order.  A topology error fills @berr (index and key) for the loader.
+ */
+struct sim_world *scenario_world_build(struct scenario *s, uint64_t seed,
+				       struct pci_build_error *berr, char **err)
+{
+	struct sim_world *w = sim_world_create(seed);
+	const char *stage = "topology";
+	int ret;
+
+	if (!w) {
+		*err = g_strdup_printf("%s: out of memory", s->file);
+		return NULL;
+	}
+	memset(berr, 0, sizeof(*berr));
+	berr->index = SIZE_MAX;
+	ret = pci_topology_create(w, s->topology, s->ntopology, berr);
+	if (!ret && !(ret = iommu_core_create(w, s->profile.group_mode)))
+		stage = "vfio";
+	if (!ret && !(ret = vfio_create(w)))
+		stage = "drivers";
+	if (!ret)
+		ret = pci_bind_initial_drivers(w, berr);
+	if (ret) {
+		if (berr->index != SIZE_MAX && berr->msg[0])
+			*err = g_strdup_printf("%s: error: %s", s->file, berr->msg);
+		else
+			*err = g_strdup_printf("%s: error: building the world (%s): %s",
+					       s->file, stage, g_strerror(-ret));
+		sim_world_destroy(w);
+		return NULL;
+	}
+	if (create_processes(s, w, err)) {
+		sim_world_destroy(w);
+		return NULL;
+	}
+	return w;
+}
+
+struct sim_world *scenario_build_world(struct scenario *s, uint64_t seed, char **err)
+{
+	struct pci_build_error berr;
+
+	return scenario_world_build(s, seed, &berr, err);
+}
+
+/* ---- checks ------------------------------------------------------------- */
+
+bool runner_check(struct runner *r, bool ok, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->checks++;
+	if (ok)
+		return true;
+	r->failures++;
+	g_string_append_printf(r->step_failures, "      line %u: ", line);
+	va_start(ap, fmt);
+	g_string_append_vprintf(r->step_failures, fmt, ap);
+	va_end(ap);
+	g_string_append_c(r->step_failures, '\n');
+	return false;
+}
+
+int runner_pid(struct runner *r, const char *name)
+{
+	if (!strcmp(name, "init"))
+		return 1;
+	for (size_t i = 0; i < r->s->nprocs; i++)
+		if (!strcmp(r->s->procs[i].name, name))
+			return r->s->procs[i].pid;
+	return -1;
+}
+
+static void format_result(GString *out, long ret)
+{
+	const char *name = ret < 0 ? errno_name((int)-ret) : NULL;
+
+	if (ret >= 0)
+		g_string_append_printf(out, "%ld", ret);
+	else if (name)
+		g_string_append_printf(out, "-%s", name);
+	else
+		g_string_append_printf(out, "-%ld", -ret);
+}
+
+/* Compare a step's result with its expected outcome (default: success). */
+static void check_outcome(struct runner *r, const struct scn_step *st, long ret)
+{
+	struct scn_outcome o = st->has_outcome ? st->outcome
+			       : (struct scn_outcome){ .kind = SCN_OUT_OK, .pos = st->pos };
+	GString *got = g_string_new(NULL);
+
+	format_result(got, ret);
+	switch (o.kind) {
+	case SCN_OUT_OK:
+		runner_check(r, ret >= 0, o.pos.line, "expected success, got %s", got->str);
+		break;
+	case SCN_OUT_ERRNO:
+		runner_check(r, ret == -o.err, o.pos.line, "expected errno %s, got %s",
+			     errno_name(o.err) ? errno_name(o.err) : "?", got->str);
+		break;
+	case SCN_OUT_RET:
+		runner_check(r, ret == o.ret, o.pos.line, "expected %ld, got %s",
+			     o.ret, got->str);
+		break;
+	}
+	g_string_free(got, TRUE);
+}
+
+static void bind_handle(struct runner *r, const struct scn_step *st, long ret)
+{
+	struct rhandle *h;
+
+	if (!st->as || ret < 0)
+		return;
+	h = g_new(struct rhandle, 1);
+	h->pid = r->last_pid;
+	h->fd = (int)ret;
+	g_hash_table_replace(r->handles, g_strdup(st->as), h);
+}
+
+static void run_step(struct runner *r, struct scn_step *st)
+{
+	unsigned failures_before = r->failures;
+	GString *desc = g_string_new(NULL);
+	long ret;
+
+	g_string_truncate(r->step_failures, 0);
+	sim_clock_advance(r->w, 1000000);   /* steps start 1 ms apart */
+	st->kind->describe(st, desc);
+	r->last_pid = 0;
+	ret = st->kind->run(r, st);
+	if (ret != RUN_CHECKED) {
+		check_outcome(r, st, ret);
+		bind_handle(r, st, ret);
+	}
+	if (r->opt->report) {
+		FILE *f = r->opt->report;
+
+		fprintf(f, "  [%u] %s%s%s", st->index, desc->str,
+			st->label ? " -- " : "", st->label ? st->label : "");
+		if (ret != RUN_CHECKED) {
+			GString *res = g_string_new(NULL);
+			format_result(res, ret);
+			fprintf(f, " => %s", res->str);
+			g_string_free(res, TRUE);
+		}
+		fprintf(f, ": %s\n%s", r->failures == failures_before ? "ok" : "FAIL",
+			r->step_failures->str);
+	}
+	g_string_free(desc, TRUE);
+}
+
+/* ---- printing groups ---------------------------------------------------- */
+
+void scenario_print_groups(struct sim_world *w, FILE *out, bool json)
+{
+	size_t n = iommu_group_count(w);
+	const char *mode = iommu_group_mode_name(iommu_core_mode(w));
+
+	if (json)
+		fprintf(out, "{\"mode\":\"%s\",\"groups\":[", mode);
+	else
+		fprintf(out, "groups (%s mode): %zu\n", mode, n);
+	for (size_t id = 0; id < n; id++) {
+		struct iommu_group *g = iommu_group_by_id(w, (unsigned)id);
+
+		if (json)
+			fprintf(out, "%s{\"id\":%u,\"devices\":[", id ? "," : "", g->id);
+		else
+			fprintf(out, "  group %u:", g->id);
+		for (size_t i = 0; i < g->ndevices; i++) {
+			const struct pci_dev *d = g->devices[i];
+			if (json)
+				fprintf(out, "%s\"%s\"", i ? "," : "", d->name);
+			else
+				fprintf(out, " %s(%s%s%s)", d->name, pci_type_name(d->type),
+					d->driver ? ", " : "", d->driver ? d->driver : "");
+		}
+		if (json)
+			fputs("]}", out);
+		else
+			fprintf(out, "  [%s]\n", iommu_group_viable(g) ? "viable" : "not viable");
+	}
+	if (json)
+		fputs("]}\n", out);
+}
+
+/* ---- running ------------------------------------------------------------ */
+
+int scenario_run(struct scenario *s, const struct run_options *opt)
+{
+	struct runner r = { .s = s, .opt = opt };
+	char *err = NULL;
+	FILE *rep = opt->report;
+
+	r.w = scenario_build_world(s, opt->seed, &err);
+	if (!r.w) {
+		fprintf(stderr, "%s\n", err);
+		g_free(err);
+		return 2;
+	}
+	if (opt->trace) {
+		sim_trace_set_output(r.w, opt->trace,
+				     opt->trace_fmt == RUN_TRACE_JSON ? SIM_TRACE_JSON
+								      : SIM_TRACE_TEXT);
+		sim_trace_enable(r.w, opt->trace_events ? opt->trace_events : "*");
+	}
+	r.handles = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	r.step_failures = g_string_new(NULL);
+	if (rep) {
+		fprintf(rep, "scenario: %s (%s)\n", s->name, s->file);
+		if (opt->print_groups)
+			scenario_print_groups(r.w, rep, false);
+		if (s->nsteps)
+			fprintf(rep, "steps:\n");
+	}
+	for (size_t i = 0; i < s->nsteps; i++)
+		run_step(&r, &s->steps[i]);
+	if (s->expect) {
+		unsigned before = r.failures;
+		g_string_truncate(r.step_failures, 0);
+		scn_expect_eval(&r, s->expect);
+		if (rep)
+			fprintf(rep, "  [end] expect (line %u): %s\n%s", s->expect->pos.line,
+				r.failures == before ? "ok" : "FAIL", r.step_failures->str);
+	}
+	if (rep)
+		fprintf(rep, "%s %s: %u checks, %u failed\n",
+			r.failures ? "FAIL" : "PASS", s->name, r.checks, r.failures);
+	g_hash_table_destroy(r.handles);
+	g_string_free(r.step_failures, TRUE);
+	sim_world_destroy(r.w);
+	return r.failures ? 1 : 0;
+}

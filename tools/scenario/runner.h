@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/* Runner internals shared by the step kinds and expectations. */
+#ifndef TOOLS_SCENARIO_RUNNER_H
+#define TOOLS_SCENARIO_RUNNER_H
+
+#include <stdbool.h>
+#include <glib.h>
+
+#include "tools/scenario/scenario.h"
+
+struct rhandle {
+	int pid;
+	int fd;
+};
+
+struct runner {
+	struct scenario *s;
+	struct sim_world *w;
+	const struct run_options *opt;
+	GHashTable *handles;       /* name -> struct rhandle */
+	unsigned checks;           /* checks evaluated */
+	unsigned failures;         /* checks that failed */
+	GString *step_failures;    /* failure lines of the current step */
+	int last_pid;              /* the process a step acted as (handles) */
+};
+
+/* Record one evaluated check; on failure add an indented report line. */
+bool runner_check(struct runner *r, bool ok, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* pid of a scenario process by name ("init" = 1); -1 when unknown. */
+int runner_pid(struct runner *r, const char *name);
+
+/* Evaluate state expectations against the world (expect.c). */
+void scn_expect_eval(struct runner *r, const struct scn_expect *e);
+
+/* The step kinds (steps.c). */
+const struct step_kind *step_kind_find(const char *name);
+extern const char *const step_kind_names[];
+
+#endif

@@ -1,0 +1,455 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Scenario files, top level: name, description, profile, topology,
+ * processes, steps, expect.  The topology is validated by building it in a
+ * scratch world, so every rule of model/pci (pci_topology_create) reports
+ * here with the position of the key it is about.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <glib.h>
+
+#include "sim/world.h"
+#include "sim/proc.h"
+#include "tools/scenario/loader.h"
+
+static const char *const top_keys[] = {
+	"name", "description", "profile", "topology", "processes", "steps",
+	"expect", NULL,
+};
+static const char *const profile_keys[] = { "group_mode", NULL };
+static const char *const group_modes[] = { "legacy", "strict", NULL };
+static const char *const topo_keys[] = {
+	"bdf", "type", "parent", "multifunction", "acs", "acs_ctrl",
+	"acs_quirk", "dma_alias", "caps", "driver", "vendor", "device", NULL,
+};
+static const char *const caps_keys[] = { "ats", "pri", "pasid", NULL };
+static const char *const proc_keys[] = {
+	"name", "uid", "gid", "caps", "parent", "rlimit_memlock", NULL,
+};
+static const char *const acs_names[] = { "SV", "TB", "RR", "CR", "UF", "EC", "DT", NULL };
+
+/* ---- profile ------------------------------------------------------------ */
+
+static int parse_profile(struct ldr *l, const struct ynode *map)
+{
+	const struct ynode *v;
+	int mode;
+
+	if (ldr_need(l, map, YN_MAP, "profile") ||
+	    ldr_check_keys(l, map, profile_keys, "profile"))
+		return -1;
+	v = ynode_map_get(map, "group_mode");
+	if (v) {
+		if (ldr_enum(l, v, group_modes, &mode, "group_mode"))
+			return -1;
+		l->s->profile.group_mode = mode;
+	}
+	return 0;
+}
+
+/* ---- topology ----------------------------------------------------------- */
+
+static int parse_acs_list(struct ldr *l, const struct ynode *seq, uint16_t *bits,
+			  const char *what)
+{
+	int idx;
+
+	if (ldr_need(l, seq, YN_SEQ, what))
+		return -1;
+	*bits = 0;
+	for (size_t i = 0; i < seq->nitems; i++) {
+		if (ldr_enum(l, seq->items[i], acs_names, &idx, "ACS bit"))
+			return -1;
+		*bits |= pci_acs_bit_from_name(acs_names[idx]);
+	}
+	return 0;
+}
+
+static int parse_aliases(struct ldr *l, const struct ynode *seq,
+			 struct pci_dev_spec *sp)
+{
+	if (ldr_need(l, seq, YN_SEQ, "dma_alias"))
+		return -1;
+	for (size_t i = 0; i < seq->nitems; i++) {
+		const struct ynode *n = seq->items[i];
+		uint8_t devfn, bus;
+
+		if (ldr_need(l, n, YN_SCALAR, "a dma_alias entry"))
+			return -1;
+		if (pci_devfn_parse(n->str, PCI_SBDF_BUS(sp->sbdf), &devfn, &bus))
+			return ldr_error(l, n, "dma_alias '%s' is not bus:device.function", n->str);
+		if (bus != PCI_SBDF_BUS(sp->sbdf))
+			return ldr_error(l, n, "dma_alias %s is on bus %02x, but an alias must "
+					 "be on the device's own bus %02x", n->str, bus,
+					 PCI_SBDF_BUS(sp->sbdf));
+		if (n->plain && strchr(n->str, ':'))
+			ldr_warn(l, n, "unquoted BDF %s: YAML 1.1 reads it as a base-60 "
+				 "number; write \"%s\"", n->str, n->str);
+		sp->dma_alias[devfn >> 6] |= 1ull << (devfn & 63);
+	}
+	return 0;
+}
+
+static int parse_caps(struct ldr *l, const struct ynode *map, struct pci_dev_spec *sp)
+{
+	const struct ynode *v;
+	uint64_t width;
+
+	if (ldr_need(l, map, YN_MAP, "caps") || ldr_check_keys(l, map, caps_keys, "caps"))
+		return -1;
+	if ((v = ynode_map_get(map, "ats")) && ldr_bool(l, v, &sp->ats, "caps.ats"))
+		return -1;
+	if ((v = ynode_map_get(map, "pri")) && ldr_bool(l, v, &sp->pri, "caps.pri"))
+		return -1;
+	if ((v = ynode_map_get(map, "pasid"))) {
+		if (ldr_u64(l, v, &width, 20, false, "caps.pasid (PASID width in bits)"))
+			return -1;
+		if (width == 0)
+			return ldr_error(l, v, "caps.pasid must be a width of 1..20 bits; "
+					 "omit the key for no PASID capability");
+		sp->pasid_width = (uint8_t)width;
+	}
+	return 0;
+}
+
+static int parse_topo_entry(struct ldr *l, const struct ynode *map,
+			    struct pci_dev_spec *sp)
+{
+	const struct ynode *v;
+	const char *str;
+	int type;
+	uint64_t id;
+
+	memset(sp, 0, sizeof(*sp));
+	sp->acs_quirk = -1;
+	if (ldr_need(l, map, YN_MAP, "a topology entry") ||
+	    ldr_check_keys(l, map, topo_keys, "topology entry"))
+		return -1;
+	if (!(v = ldr_get(l, map, "bdf", "a topology entry")) ||
+	    ldr_sbdf(l, v, &sp->sbdf, "bdf"))
+		return -1;
+	if (!(v = ldr_get(l, map, "type", "a topology entry")) || ldr_str(l, v, &str, "type"))
+		return -1;
+	type = pci_type_from_name(str);
+	if (type < 0) {
+		const char *names[PCI_TYPE_NR + 1];
+		for (int i = 0; i < PCI_TYPE_NR; i++)
+			names[i] = pci_type_name(i);
+		names[PCI_TYPE_NR] = NULL;
+		return ldr_enum(l, v, names, &type, "device type");
+	}
+	sp->type = type;
+	if ((v = ynode_map_get(map, "parent"))) {
+		if (ldr_sbdf(l, v, &sp->parent, "parent"))
+			return -1;
+		sp->has_parent = true;
+	}
+	if ((v = ynode_map_get(map, "multifunction")) &&
+	    ldr_bool(l, v, &sp->multifunction, "multifunction"))
+		return -1;
+	if ((v = ynode_map_get(map, "acs"))) {
+		if (parse_acs_list(l, v, &sp->acs_cap, "acs"))
+			return -1;
+		sp->has_acs = true;
+	}
+	if ((v = ynode_map_get(map, "acs_ctrl"))) {
+		if (!sp->has_acs)
+			return ldr_error(l, v, "acs_ctrl needs an ACS capability: add 'acs:'");
+		if (parse_acs_list(l, v, &sp->acs_ctrl, "acs_ctrl"))
+			return -1;
+		sp->has_acs_ctrl = true;
+	}
+	if ((v = ynode_map_get(map, "acs_quirk"))) {
+		bool q;
+		if (ldr_bool(l, v, &q, "acs_quirk"))
+			return -1;
+		sp->acs_quirk = q;
+	}
+	if ((v = ynode_map_get(map, "dma_alias")) && parse_aliases(l, v, sp))
+		return -1;
+	if ((v = ynode_map_get(map, "caps")) && parse_caps(l, v, sp))
+		return -1;
+	if ((v = ynode_map_get(map, "driver"))) {
+		if (ldr_str(l, v, &str, "driver"))
+			return -1;
+		if (!*str || strchr(str, ' ') || strchr(str, '/'))
+			return ldr_error(l, v, "driver '%s' is not a driver name", str);
+		sp->driver = ldr_keep(l, str);
+	}
+	if ((v = ynode_map_get(map, "vendor"))) {
+		if (ldr_u64(l, v, &id, 0xffff, false, "vendor"))
+			return -1;
+		sp->vendor = (uint16_t)id;
+	}
+	if ((v = ynode_map_get(map, "device"))) {
+		if (ldr_u64(l, v, &id, 0xffff, false, "device"))
+			return -1;
+		sp->device = (uint16_t)id;
+	}
+	return 0;
+}
+
+static const char *const spec_key_names[] = {
+	[PCI_KEY_ENTRY] = NULL, [PCI_KEY_BDF] = "bdf", [PCI_KEY_TYPE] = "type",
+	[PCI_KEY_PARENT] = "parent", [PCI_KEY_ACS] = "acs",
+	[PCI_KEY_ACS_CTRL] = "acs_ctrl", [PCI_KEY_DMA_ALIAS] = "dma_alias",
+	[PCI_KEY_CAPS] = "caps", [PCI_KEY_DRIVER] = "driver",
+};
+
+/*
+ * Boot the topology in a scratch world: model/pci owns the topology rules and
+ * the drivers' probes own theirs (vfio-pci refuses a bridge), so both report
+ * here, at the key they are about.
+ */
+static int validate_topology(struct ldr *l, const struct ynode *seq)
+{
+	struct pci_build_error berr;
+	struct sim_world *w;
+	char *err = NULL;
+
+	w = scenario_world_build(l->s, 0, &berr, &err);
+	if (w) {
+		sim_world_destroy(w);
+		return 0;
+	}
+	if (berr.index < seq->nitems) {
+		const struct ynode *entry = seq->items[berr.index];
+		const struct ynode *at = entry;
+		const char *key = berr.key < G_N_ELEMENTS(spec_key_names) ?
+				  spec_key_names[berr.key] : NULL;
+
+		if (key && ynode_map_get(entry, key))
+			at = ynode_map_get(entry, key);
+		g_free(err);
+		return ldr_error(l, at, "%s", berr.msg);
+	}
+	ldr_error(l, seq, "%s", err);
+	g_free(err);
+	return -1;
+}
+
+static int parse_topology(struct ldr *l, const struct ynode *seq)
+{
+	struct scenario *s = l->s;
+
+	if (ldr_need(l, seq, YN_SEQ, "topology"))
+		return -1;
+	s->ntopology = seq->nitems;
+	s->topology = g_new0(struct pci_dev_spec, seq->nitems ? seq->nitems : 1);
+	for (size_t i = 0; i < seq->nitems; i++)
+		if (parse_topo_entry(l, seq->items[i], &s->topology[i]))
+			return -1;
+	return validate_topology(l, seq);
+}
+
+/* ---- processes ---------------------------------------------------------- */
+
+static int parse_caps_list(struct ldr *l, const struct ynode *seq, uint64_t *caps)
+{
+	if (ldr_need(l, seq, YN_SEQ, "caps"))
+		return -1;
+	*caps = 0;
+	for (size_t i = 0; i < seq->nitems; i++) {
+		const struct ynode *n = seq->items[i];
+		int cap;
+
+		if (ldr_need(l, n, YN_SCALAR, "a capability"))
+			return -1;
+		cap = sim_cap_from_name(n->str);
+		if (cap < 0)
+			return ldr_error(l, n, "unknown capability '%s' (write e.g. CAP_IPC_LOCK)",
+					 n->str);
+		*caps |= SIM_CAP_BIT(cap);
+	}
+	return 0;
+}
+
+static struct scn_process *find_proc(struct scenario *s, const char *name)
+{
+	for (size_t i = 0; i < s->nprocs; i++)
+		if (!strcmp(s->procs[i].name, name))
+			return &s->procs[i];
+	return NULL;
+}
+
+static int parse_process(struct ldr *l, const struct ynode *map, struct scn_process *p)
+{
+	const struct ynode *v;
+	const char *name;
+	uint64_t num;
+	bool caps_given = false;
+
+	if (ldr_need(l, map, YN_MAP, "a process") ||
+	    ldr_check_keys(l, map, proc_keys, "process"))
+		return -1;
+	if (!(v = ldr_get(l, map, "name", "a process")) || ldr_str(l, v, &name, "name"))
+		return -1;
+	if (!g_regex_match_simple("^[A-Za-z_][A-Za-z0-9_.-]{0,31}$", name, 0, 0))
+		return ldr_error(l, v, "process name '%s' must be a word of at most 32 "
+				 "letters, digits, '_', '.' or '-'", name);
+	if (!strcmp(name, "init") || find_proc(l->s, name))
+		return ldr_error(l, v, "process '%s' is defined twice%s", name,
+				 strcmp(name, "init") ? "" : " (init, pid 1, always exists)");
+	p->name = g_strdup(name);
+	p->pos = (struct scn_pos){ map->line, map->col };
+	p->rlimit_memlock = 8ull << 20;
+	if ((v = ynode_map_get(map, "uid"))) {
+		if (ldr_u64(l, v, &num, UINT32_MAX - 1, false, "uid"))
+			return -1;
+		p->uid = (uint32_t)num;
+	}
+	p->gid = p->uid;
+	if ((v = ynode_map_get(map, "gid"))) {
+		if (ldr_u64(l, v, &num, UINT32_MAX - 1, false, "gid"))
+			return -1;
+		p->gid = (uint32_t)num;
+	}
+	if ((v = ynode_map_get(map, "caps"))) {
+		if (parse_caps_list(l, v, &p->caps))
+			return -1;
+		caps_given = true;
+	}
+	if (!caps_given)
+		p->caps = p->uid == 0 ? SIM_CAPS_ALL : 0;
+	if ((v = ynode_map_get(map, "rlimit_memlock"))) {
+		if (v->kind == YN_SCALAR && !strcmp(v->str, "unlimited"))
+			p->rlimit_memlock = SIM_RLIM_INFINITY;
+		else if (ldr_u64(l, v, &p->rlimit_memlock, UINT64_MAX, true, "rlimit_memlock"))
+			return -1;
+	}
+	if ((v = ynode_map_get(map, "parent"))) {
+		const char *parent;
+		if (ldr_str(l, v, &parent, "parent"))
+			return -1;
+		if (strcmp(parent, "init") && !find_proc(l->s, parent))
+			return ldr_error(l, v, "parent process '%s' is not defined above", parent);
+		p->parent = g_strdup(parent);
+	}
+	return 0;
+}
+
+static int parse_processes(struct ldr *l, const struct ynode *seq)
+{
+	struct scenario *s = l->s;
+
+	if (ldr_need(l, seq, YN_SEQ, "processes"))
+		return -1;
+	s->procs = g_new0(struct scn_process, seq->nitems ? seq->nitems : 1);
+	for (size_t i = 0; i < seq->nitems; i++) {
+		if (parse_process(l, seq->items[i], &s->procs[i]))
+			return -1;
+		s->nprocs++;
+	}
+	return 0;
+}
+
+/* ---- top level ---------------------------------------------------------- */
+
+static int parse_top(struct ldr *l, const struct ynode *root)
+{
+	const struct ynode *v;
+	const char *str;
+
+	if (!root)
+		return ldr_error(l, NULL, "empty scenario: expected a mapping with "
+				 "'name' and 'topology'");
+	if (ldr_need(l, root, YN_MAP, "a scenario") ||
+	    ldr_check_keys(l, root, top_keys, "the scenario"))
+		return -1;
+	if (!(v = ldr_get(l, root, "name", "a scenario")) || ldr_str(l, v, &str, "name"))
+		return -1;
+	l->s->name = g_strdup(str);
+	if ((v = ynode_map_get(root, "description"))) {
+		if (ldr_str(l, v, &str, "description"))
+			return -1;
+		l->s->description = g_strdup(str);
+	}
+	if ((v = ynode_map_get(root, "profile")) && parse_profile(l, v))
+		return -1;
+	if (!(v = ldr_get(l, root, "topology", "a scenario")) || parse_topology(l, v))
+		return -1;
+	if ((v = ynode_map_get(root, "processes")) && parse_processes(l, v))
+		return -1;
+	if ((v = ynode_map_get(root, "steps")) && ldr_parse_steps(l, v))
+		return -1;
+	if ((v = ynode_map_get(root, "expect")) && ldr_parse_expect(l, v, &l->s->expect))
+		return -1;
+	return 0;
+}
+
+struct scenario *scenario_load_string(const char *text, size_t len,
+				      const char *name, char **err)
+{
+	struct scenario *s = g_new0(struct scenario, 1);
+	struct ldr l = { .file = name, .s = s };
+	unsigned line, col;
+	char *msg = NULL;
+	struct ydoc *doc;
+
+	s->file = g_strdup(name);
+	s->warnings = g_ptr_array_new_with_free_func(g_free);
+	s->strings = g_ptr_array_new_with_free_func(g_free);
+	l.handles = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	doc = ydoc_parse(text, len, &line, &col, &msg);
+	if (!doc) {
+		l.err = g_strdup_printf("%s:%u:%u: error: %s", name, line, col, msg);
+		g_free(msg);
+	} else {
+		parse_top(&l, doc->root);
+		ydoc_free(doc);
+	}
+	g_hash_table_destroy(l.handles);
+	if (l.err) {
+		*err = l.err;
+		scenario_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct scenario *scenario_load_file(const char *path, char **err)
+{
+	GError *gerr = NULL;
+	struct scenario *s;
+	gchar *text;
+	gsize len;
+
+	if (!g_file_get_contents(path, &text, &len, &gerr)) {
+		*err = g_strdup_printf("%s:1:1: error: %s", path, gerr->message);
+		g_error_free(gerr);
+		return NULL;
+	}
+	s = scenario_load_string(text, len, path, err);
+	g_free(text);
+	return s;
+}
+
+void scenario_set_mode(struct scenario *s, enum iommu_group_mode mode)
+{
+	s->profile.group_mode = mode;
+}
+
+void scenario_free(struct scenario *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nsteps; i++)
+		scn_step_clear(&s->steps[i]);
+	g_free(s->steps);
+	for (size_t i = 0; i < s->nprocs; i++) {
+		g_free(s->procs[i].name);
+		g_free(s->procs[i].parent);
+	}
+	g_free(s->procs);
+	g_free(s->topology);
+	scn_expect_free(s->expect);
+	g_ptr_array_free(s->warnings, TRUE);
+	g_ptr_array_free(s->strings, TRUE);
+	g_free(s->name);
+	g_free(s->description);
+	g_free(s->file);
+	g_free(s);
+}

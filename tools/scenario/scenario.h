@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Scenario files: the loaded form of a YAML scenario, and the runner that
+ * plays it against a world.  docs/scenario-format.md documents every key.
+ *
+ * A scenario is loaded completely (and every reference in it checked) before
+ * anything runs, so `iommusim check` and `iommusim run` reject the same files
+ * with the same FILE:LINE:COL messages.
+ */
+#ifndef TOOLS_SCENARIO_H
+#define TOOLS_SCENARIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <glib.h>
+
+#include "model/pci/pci.h"
+#include "model/iommu/group.h"
+#include "tools/scenario/ydoc.h"
+
+struct sim_world;
+struct scenario;
+struct scn_step;
+struct runner;
+
+/* Where a value came from, for messages. */
+struct scn_pos {
+	unsigned line, col;
+};
+
+/* The kernel profile: options that select behaviour (ARCHITECTURE §3). */
+struct scn_profile {
+	enum iommu_group_mode group_mode;
+};
+
+struct scn_process {
+	char *name;
+	struct scn_pos pos;
+	char *parent;              /* NULL = init */
+	uint32_t uid, gid;
+	uint64_t caps;
+	uint64_t rlimit_memlock;
+	int pid;                   /* at run time */
+};
+
+/* The outcome a step expects: `expect: ok`, `{errno: EBUSY}`, `{ret: 3}`. */
+enum scn_outcome_kind { SCN_OUT_OK, SCN_OUT_ERRNO, SCN_OUT_RET };
+struct scn_outcome {
+	enum scn_outcome_kind kind;
+	int err;                   /* positive errno */
+	long ret;
+	struct scn_pos pos;
+};
+
+/* ---- state expectations (the `expect:` step and the top-level key) ---- */
+
+struct scn_dev_bool { uint32_t sbdf; bool val; struct scn_pos pos; };
+struct scn_dev_pair { uint32_t a, b; struct scn_pos pos; };
+struct scn_dev_str { uint32_t sbdf; char *str; struct scn_pos pos; };
+struct scn_dev_rid { uint32_t sbdf; uint32_t rid_sbdf; struct scn_pos pos; };
+struct scn_node_expect {
+	char *path;
+	bool present;
+	bool has_uid, has_gid, has_mode;
+	uint32_t uid, gid, mode;
+	struct scn_pos pos;
+};
+
+/* A partition: groups[i] is an array of SBDFs (sorted). */
+struct scn_partition {
+	GArray **groups;           /* GArray of uint32_t */
+	size_t ngroups;
+	struct scn_pos pos;
+};
+
+struct scn_expect {
+	struct scn_pos pos;
+	struct scn_partition *groups[2];  /* by mode; [legacy] also holds the mode-free form */
+	bool groups_any_mode;             /* one partition for both modes */
+	int group_count;                  /* -1 = unchecked */
+	struct scn_pos group_count_pos;
+	GArray *viable;                   /* struct scn_dev_bool */
+	GArray *same_group;               /* struct scn_dev_pair */
+	GArray *different_group;          /* struct scn_dev_pair */
+	GArray *driver;                   /* struct scn_dev_str (str NULL = unbound) */
+	GArray *requester_id;             /* struct scn_dev_rid */
+	GArray *nodes;                    /* struct scn_node_expect */
+};
+
+/* ---- steps -------------------------------------------------------------- */
+
+struct ldr;
+
+struct step_kind {
+	const char *name;
+	/* keys this kind accepts beside its own name and the common ones */
+	const char *const *keys;
+	/* parse the step map into st->args; errors through ldr_error() */
+	int (*parse)(struct ldr *l, const struct ynode *map, struct scn_step *st);
+	/* run it; return the syscall-style result (>= 0 or -errno), or
+	 * RUN_CHECKED for steps that report their own checks */
+	long (*run)(struct runner *r, struct scn_step *st);
+	/* one line describing the step for the report */
+	void (*describe)(const struct scn_step *st, GString *out);
+	void (*free_args)(void *args);
+};
+#define RUN_CHECKED (-100000L)
+
+struct scn_step {
+	const struct step_kind *kind;
+	unsigned index;            /* 1-based */
+	struct scn_pos pos;
+	char *label;               /* `name:` */
+	bool has_outcome;
+	struct scn_outcome outcome;
+	char *as;                  /* handle name bound to a returned fd */
+	void *args;
+	struct scn_expect *state;  /* the expect step's expectations */
+};
+
+struct scenario {
+	char *file;                /* for messages */
+	char *name;
+	char *description;
+	struct scn_profile profile;
+	struct pci_dev_spec *topology;     /* validated at load time */
+	size_t ntopology;
+	struct scn_process *procs;
+	size_t nprocs;
+	struct scn_step *steps;
+	size_t nsteps;
+	struct scn_expect *expect; /* top-level, checked after the last step */
+	GPtrArray *warnings;       /* "FILE:LINE:COL: warning: ..." strings */
+	GPtrArray *strings;        /* owned strings referenced from specs */
+};
+
+/* Load and validate; NULL with *err = "FILE:LINE:COL: error: ..." (g_free). */
+struct scenario *scenario_load_file(const char *path, char **err);
+struct scenario *scenario_load_string(const char *text, size_t len,
+				      const char *name, char **err);
+void scenario_free(struct scenario *s);
+
+/* Override the profile's group mode (CLI --mode). */
+void scenario_set_mode(struct scenario *s, enum iommu_group_mode mode);
+
+/*
+ * Build the world a scenario describes: topology, IOMMU core, VFIO, the
+ * processes.  NULL with *err on failure (a topology error names the key).
+ */
+struct sim_world *scenario_build_world(struct scenario *s, uint64_t seed, char **err);
+/* The same, reporting a topology or driver-binding error through @berr. */
+struct sim_world *scenario_world_build(struct scenario *s, uint64_t seed,
+				       struct pci_build_error *berr, char **err);
+
+struct run_options {
+	uint64_t seed;
+	FILE *report;              /* per-step report; NULL = silent */
+	FILE *trace;               /* trace output; NULL = off */
+	enum { RUN_TRACE_TEXT, RUN_TRACE_JSON } trace_fmt;
+	const char *trace_events;  /* globs; NULL = "*" */
+	bool print_groups;         /* print the group table before the steps */
+};
+
+/* Run: 0 all expectations held, 1 one failed, 2 the world could not be built. */
+int scenario_run(struct scenario *s, const struct run_options *opt);
+
+/* Print the groups of a world: text table or the one-line JSON contract. */
+void scenario_print_groups(struct sim_world *w, FILE *out, bool json);
+
+#endif

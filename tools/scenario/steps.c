@@ -1,0 +1,477 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Scenario step kinds.  A step is a mapping with exactly one action key (the
+ * kind: `bind`, `open`, ...) whose value is the step's main argument, plus
+ * the kind's own keys and the common ones: `name` (a label for the report),
+ * `expect` (the outcome: ok, {errno: E}, {ret: N}; default ok) and, for steps
+ * that return a descriptor, `as` (a handle name later steps refer to).
+ * A mapping whose only action is `expect` checks the world's state instead.
+ *
+ * Adding a kind is one table entry and its functions: parse (load time, all
+ * references checked), run (a userspace client of the syscall layer or a
+ * sysfs-like admin action) and describe (one report line).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <glib.h>
+
+#include "sim/devnode.h"
+#include "sim/syscall.h"
+#include "tools/scenario/loader.h"
+#include "tools/scenario/runner.h"
+
+/* ---- bind / unbind: the sysfs driver bind and unbind files ------------- */
+
+struct bind_args {
+	uint32_t sbdf;
+	const char *driver;     /* NULL for unbind */
+};
+
+static int parse_bind_common(struct ldr *l, const struct ynode *map,
+			     struct scn_step *st, bool bind)
+{
+	struct bind_args *a = g_new0(struct bind_args, 1);
+	const struct ynode *v = ynode_map_get(map, st->kind->name);
+
+	st->args = a;
+	if (ldr_sbdf(l, v, &a->sbdf, bind ? "bind" : "unbind"))
+		return -1;
+	if (bind) {
+		if (!(v = ldr_get(l, map, "driver", "a bind step")) ||
+		    ldr_str(l, v, &a->driver, "driver"))
+			return -1;
+		a->driver = ldr_keep(l, a->driver);
+	}
+	for (size_t i = 0; i < l->s->ntopology; i++)
+		if (l->s->topology[i].sbdf == a->sbdf)
+			return 0;
+	v = ynode_map_get(map, st->kind->name);
+	return ldr_error(l, v, "device %s is not in the topology", v->str);
+}
+
+static int parse_bind(struct ldr *l, const struct ynode *map, struct scn_step *st)
+{
+	return parse_bind_common(l, map, st, true);
+}
+
+static int parse_unbind(struct ldr *l, const struct ynode *map, struct scn_step *st)
+{
+	return parse_bind_common(l, map, st, false);
+}
+
+static long run_bind(struct runner *r, struct scn_step *st)
+{
+	struct bind_args *a = st->args;
+	struct pci_dev *d = pci_dev_find(r->w, a->sbdf);
+
+	return a->driver ? pci_bind_driver(r->w, d, a->driver)
+			 : pci_unbind_driver(r->w, d);
+}
+
+static void describe_bind(const struct scn_step *st, GString *out)
+{
+	const struct bind_args *a = st->args;
+	char b[PCI_SBDF_STRLEN];
+
+	g_string_append_printf(out, "%s %s", st->kind->name, pci_sbdf_format(a->sbdf, b));
+	if (a->driver)
+		g_string_append_printf(out, " driver=%s", a->driver);
+}
+
+/* ---- open / close ------------------------------------------------------- */
+
+struct open_args {
+	const char *path;
+	const char *by;         /* process name */
+	int oflags;
+};
+
+static const char *const oflag_names[] = {
+	"O_RDONLY", "O_WRONLY", "O_RDWR", "O_CLOEXEC", "O_NONBLOCK", NULL,
+};
+static const int oflag_values[] = { O_RDONLY, O_WRONLY, O_RDWR, O_CLOEXEC, O_NONBLOCK };
+
+static int parse_oflags(struct ldr *l, const struct ynode *n, int *out)
+{
+	int idx;
+
+	*out = 0;
+	if (n->kind == YN_SCALAR) {
+		if (ldr_enum(l, n, oflag_names, &idx, "open flag"))
+			return -1;
+		*out = oflag_values[idx];
+		return 0;
+	}
+	if (ldr_need(l, n, YN_SEQ, "flags"))
+		return -1;
+	for (size_t i = 0; i < n->nitems; i++) {
+		if (ldr_enum(l, n->items[i], oflag_names, &idx, "open flag"))
+			return -1;
+		*out |= oflag_values[idx];
+	}
+	return 0;
+}
+
+static int parse_by(struct ldr *l, const struct ynode *map, const char **by)
+{
+	const struct ynode *v = ynode_map_get(map, "by");
+
+	*by = "init";
+	if (!v)
+		return 0;
+	if (ldr_str(l, v, by, "by"))
+		return -1;
+	if (strcmp(*by, "init")) {
+		for (size_t i = 0; i < l->s->nprocs; i++)
+			if (!strcmp(l->s->procs[i].name, *by))
+				return 0;
+		return ldr_error(l, v, "process '%s' is not defined under 'processes'", *by);
+	}
+	return 0;
+}
+
+static int parse_open(struct ldr *l, const struct ynode *map, struct scn_step *st)
+{
+	struct open_args *a = g_new0(struct open_args, 1);
+	const struct ynode *v = ynode_map_get(map, "open");
+
+	st->args = a;
+	a->oflags = O_RDWR;
+	if (ldr_str(l, v, &a->path, "open"))
+		return -1;
+	a->path = ldr_keep(l, a->path);
+	if (parse_by(l, map, &a->by))
+		return -1;
+	if ((v = ynode_map_get(map, "flags")) && parse_oflags(l, v, &a->oflags))
+		return -1;
+	return 0;
+}
+
+static long run_open(struct runner *r, struct scn_step *st)
+{
+	struct open_args *a = st->args;
+
+	r->last_pid = runner_pid(r, a->by);
+	return sim_sys_open(r->w, r->last_pid, a->path, a->oflags);
+}
+
+static void describe_open(const struct scn_step *st, GString *out)
+{
+	const struct open_args *a = st->args;
+
+	g_string_append_printf(out, "open %s by %s", a->path, a->by);
+	if (st->as)
+		g_string_append_printf(out, " as %s", st->as);
+}
+
+struct close_args {
+	const char *handle;
+};
+
+static int parse_close(struct ldr *l, const struct ynode *map, struct scn_step *st)
+{
+	struct close_args *a = g_new0(struct close_args, 1);
+	const struct ynode *v = ynode_map_get(map, "close");
+
+	st->args = a;
+	if (ldr_str(l, v, &a->handle, "close"))
+		return -1;
+	if (!g_hash_table_contains(l->handles, a->handle))
+		return ldr_error(l, v, "handle '%s' is not bound by an earlier step's 'as:'",
+				 a->handle);
+	a->handle = ldr_keep(l, a->handle);
+	return 0;
+}
+
+static long run_close(struct runner *r, struct scn_step *st)
+{
+	struct close_args *a = st->args;
+	struct rhandle *h = g_hash_table_lookup(r->handles, a->handle);
+	long ret;
+
+	if (!h) {
+		runner_check(r, false, st->pos.line, "handle '%s' is not open "
+			     "(the step that binds it failed or it was closed)", a->handle);
+		return RUN_CHECKED;
+	}
+	ret = sim_sys_close(r->w, h->pid, h->fd);
+	if (ret == 0)
+		g_hash_table_remove(r->handles, a->handle);
+	return ret;
+}
+
+static void describe_close(const struct scn_step *st, GString *out)
+{
+	g_string_append_printf(out, "close %s", ((const struct close_args *)st->args)->handle);
+}
+
+/* ---- chown / chmod of device nodes (as root) ---------------------------- */
+
+struct attr_args {
+	const char *path;
+	uint32_t uid, gid, mode;
+};
+
+static int parse_chown(struct ldr *l, const struct ynode *map, struct scn_step *st)
+{
+	struct attr_args *a = g_new0(struct attr_args, 1);
+	const struct ynode *v = ynode_map_get(map, "chown");
+	uint64_t num;
+
+	st->args = a;
+	if (ldr_str(l, v, &a->path, "chown"))
+		return -1;
+	a->path = ldr_keep(l, a->path);
+	if (!(v = ldr_get(l, map, "uid", "a chown step")) ||
+	    ldr_u64(l, v, &num, UINT32_MAX - 1, false, "uid"))
+		return -1;
+	a->uid = a->gid = (uint32_t)num;
+	if ((v = ynode_map_get(map, "gid"))) {
+		if (ldr_u64(l, v, &num, UINT32_MAX - 1, false, "gid"))
+			return -1;
+		a->gid = (uint32_t)num;
+	}
+	return 0;
+}
+
+static int parse_chmod(struct ldr *l, const struct ynode *map, struct scn_step *st)
+{
+	struct attr_args *a = g_new0(struct attr_args, 1);
+	const struct ynode *v = ynode_map_get(map, "chmod");
+	uint64_t num;
+
+	st->args = a;
+	if (ldr_str(l, v, &a->path, "chmod"))
+		return -1;
+	a->path = ldr_keep(l, a->path);
+	if (!(v = ldr_get(l, map, "mode", "a chmod step")) ||
+	    ldr_u64(l, v, &num, 07777, false, "mode"))
+		return -1;
+	a->mode = (uint32_t)num;
+	return 0;
+}
+
+static long run_chown(struct runner *r, struct scn_step *st)
+{
+	struct attr_args *a = st->args;
+
+	return sim_devnode_chown(r->w, a->path, a->uid, a->gid);
+}
+
+static long run_chmod(struct runner *r, struct scn_step *st)
+{
+	struct attr_args *a = st->args;
+
+	return sim_devnode_chmod(r->w, a->path, a->mode);
+}
+
+static void describe_chown(const struct scn_step *st, GString *out)
+{
+	const struct attr_args *a = st->args;
+
+	g_string_append_printf(out, "chown %s %u:%u", a->path, a->uid, a->gid);
+}
+
+static void describe_chmod(const struct scn_step *st, GString *out)
+{
+	const struct attr_args *a = st->args;
+
+	g_string_append_printf(out, "chmod %s 0%o", a->path, a->mode);
+}
+
+/* ---- expect: state checks ----------------------------------------------- */
+
+static int parse_expect_step(struct ldr *l, const struct ynode *map, struct scn_step *st)
+{
+	return ldr_parse_expect(l, ynode_map_get(map, "expect"), &st->state);
+}
+
+static long run_expect(struct runner *r, struct scn_step *st)
+{
+	scn_expect_eval(r, st->state);
+	return RUN_CHECKED;
+}
+
+static void describe_expect(const struct scn_step *st, GString *out)
+{
+	g_string_append(out, "expect");
+}
+
+/* ---- the table ---------------------------------------------------------- */
+
+static const char *const keys_bind[] = { "driver", NULL };
+static const char *const keys_none[] = { NULL };
+static const char *const keys_open[] = { "by", "flags", "as", NULL };
+static const char *const keys_chown[] = { "uid", "gid", NULL };
+static const char *const keys_chmod[] = { "mode", NULL };
+
+static const struct step_kind step_kinds[] = {
+	{ "bind", keys_bind, parse_bind, run_bind, describe_bind, g_free },
+	{ "unbind", keys_none, parse_unbind, run_bind, describe_bind, g_free },
+	{ "open", keys_open, parse_open, run_open, describe_open, g_free },
+	{ "close", keys_none, parse_close, run_close, describe_close, g_free },
+	{ "chown", keys_chown, parse_chown, run_chown, describe_chown, g_free },
+	{ "chmod", keys_chmod, parse_chmod, run_chmod, describe_chmod, g_free },
+	{ "expect", keys_none, parse_expect_step, run_expect, describe_expect, NULL },
+};
+
+const char *const step_kind_names[] = {
+	"bind", "unbind", "open", "close", "chown", "chmod", "expect", NULL,
+};
+
+const struct step_kind *step_kind_find(const char *name)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(step_kinds); i++)
+		if (!strcmp(step_kinds[i].name, name))
+			return &step_kinds[i];
+	return NULL;
+}
+
+/* ---- parsing one step --------------------------------------------------- */
+
+static int parse_outcome(struct ldr *l, const struct ynode *v, struct scn_outcome *o)
+{
+	static const char *const keys[] = { "errno", "ret", NULL };
+	const struct ynode *e, *r;
+	uint64_t num;
+
+	o->pos = (struct scn_pos){ v->line, v->col };
+	if (v->kind == YN_SCALAR) {
+		if (strcmp(v->str, "ok"))
+			return ldr_error(l, v, "expect must be 'ok', {errno: NAME} or "
+					 "{ret: N}, not '%s'", v->str);
+		o->kind = SCN_OUT_OK;
+		return 0;
+	}
+	if (ldr_need(l, v, YN_MAP, "expect") || ldr_check_keys(l, v, keys, "expect"))
+		return -1;
+	e = ynode_map_get(v, "errno");
+	r = ynode_map_get(v, "ret");
+	if (!e == !r)
+		return ldr_error(l, v, "expect needs exactly one of 'errno' and 'ret'");
+	if (e) {
+		o->kind = SCN_OUT_ERRNO;
+		return ldr_errno(l, e, &o->err);
+	}
+	o->kind = SCN_OUT_RET;
+	if (ldr_u64(l, r, &num, LONG_MAX, false, "ret"))
+		return -1;
+	o->ret = (long)num;
+	return 0;
+}
+
+static const struct step_kind *find_kind_key(struct ldr *l, const struct ynode *map)
+{
+	const struct step_kind *kind = NULL, *k;
+	const struct ynode *first = NULL;
+
+	for (size_t i = 0; i < ynode_map_len(map); i++) {
+		const struct ynode *key = ynode_map_key(map, i);
+
+		if (!strcmp(key->str, "expect") || !(k = step_kind_find(key->str)))
+			continue;
+		if (kind) {
+			ldr_error(l, key, "a step has one action, but this one has '%s' "
+				  "and '%s'", first->str, key->str);
+			return NULL;
+		}
+		kind = k;
+		first = key;
+	}
+	if (!kind && ynode_map_get(map, "expect"))
+		return step_kind_find("expect");
+	if (!kind) {
+		const struct ynode *key = ynode_map_len(map) ? ynode_map_key(map, 0) : map;
+		const char *near = key == map ? NULL : ldr_suggest(key->str, step_kind_names);
+
+		if (near)
+			ldr_error(l, key, "unknown step '%s'; did you mean '%s'?", key->str, near);
+		else
+			ldr_error(l, key, "a step needs an action: one of bind, unbind, "
+				  "open, close, chown, chmod, expect");
+	}
+	return kind;
+}
+
+static int check_step_keys(struct ldr *l, const struct ynode *map,
+			   const struct step_kind *kind)
+{
+	const char *allowed[16];
+	size_t n = 0;
+
+	allowed[n++] = kind->name;
+	allowed[n++] = "name";
+	if (strcmp(kind->name, "expect"))
+		allowed[n++] = "expect";
+	for (size_t i = 0; kind->keys[i] && n < G_N_ELEMENTS(allowed) - 1; i++)
+		allowed[n++] = kind->keys[i];
+	allowed[n] = NULL;
+	return ldr_check_keys(l, map, allowed, "this step");
+}
+
+static int parse_step(struct ldr *l, const struct ynode *map, struct scn_step *st)
+{
+	const struct ynode *v;
+	char what[64];
+
+	if (ldr_need(l, map, YN_MAP, "a step"))
+		return -1;
+	st->pos = (struct scn_pos){ map->line, map->col };
+	if (!(st->kind = find_kind_key(l, map)))
+		return -1;
+	g_snprintf(what, sizeof(what), "step '%s'", st->kind->name);
+	if (check_step_keys(l, map, st->kind))
+		return -1;
+	if ((v = ynode_map_get(map, "name"))) {
+		const char *label;
+		if (ldr_str(l, v, &label, "name"))
+			return -1;
+		st->label = g_strdup(label);
+	}
+	if (strcmp(st->kind->name, "expect") && (v = ynode_map_get(map, "expect"))) {
+		if (parse_outcome(l, v, &st->outcome))
+			return -1;
+		st->has_outcome = true;
+	}
+	if (st->kind->parse(l, map, st))
+		return -1;
+	if ((v = ynode_map_get(map, "as"))) {
+		const char *as;
+		if (ldr_str(l, v, &as, "as"))
+			return -1;
+		if (!g_regex_match_simple("^[A-Za-z_][A-Za-z0-9_]*$", as, 0, 0))
+			return ldr_error(l, v, "handle name '%s' must be a word", as);
+		st->as = g_strdup(as);
+		g_hash_table_replace(l->handles, g_strdup(as), GINT_TO_POINTER(st->index));
+	}
+	return 0;
+}
+
+int ldr_parse_steps(struct ldr *l, const struct ynode *seq)
+{
+	struct scenario *s = l->s;
+
+	if (ldr_need(l, seq, YN_SEQ, "steps"))
+		return -1;
+	s->steps = g_new0(struct scn_step, seq->nitems ? seq->nitems : 1);
+	for (size_t i = 0; i < seq->nitems; i++) {
+		s->nsteps++;
+		s->steps[i].index = (unsigned)i + 1;
+		if (parse_step(l, seq->items[i], &s->steps[i]))
+			return -1;
+	}
+	return 0;
+}
+
+void scn_step_clear(struct scn_step *st)
+{
+	if (st->kind && st->kind->free_args)
+		st->kind->free_args(st->args);
+	scn_expect_free(st->state);
+	g_free(st->label);
+	g_free(st->as);
+}
