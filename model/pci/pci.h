@@ -161,9 +161,10 @@ struct pci_dev {
  * bridge and the root level) sharing a secondary bus; a child on its parent's
  * own bus; a downstream port not under an upstream port; an upstream port not
  * under a root or downstream port; a dma_alias on another bus.
- * Drivers named in specs are bound afterwards in enumeration order through
- * pci_bind_driver (so hooks run).  Returns 0, -EINVAL with @err filled, or
- * -ENOMEM (fault site "pci_dev_alloc").
+ * Drivers named in specs are bound afterwards, in enumeration order through
+ * pci_bind_driver (so hooks run), by pci_bind_initial_drivers.  Returns 0,
+ * -EINVAL with @err filled, -EEXIST when the world already has a topology,
+ * or -ENOMEM (fault site "pci_dev_alloc").
  */
 int pci_topology_create(struct sim_world *w, const struct pci_dev_spec *specs,
 			size_t n, struct pci_build_error *err);
@@ -252,6 +253,19 @@ void pci_set_bus_hooks(struct sim_world *w, const struct pci_bus_hooks *hooks);
 int pci_bind_driver(struct sim_world *w, struct pci_dev *d, const char *driver);
 /* Unbind: remove, then dma_cleanup.  Unbinding an unbound function is 0. */
 int pci_unbind_driver(struct sim_world *w, struct pci_dev *d);
+
+/*
+ * Boot-time binding: each function's spec driver (or its type's default:
+ * pcieport for bridges and ports, none for the rest) is bound through
+ * pci_bind_driver in enumeration order, once (later calls return 0).  Run it
+ * after the IOMMU core and VFIO are up so their hooks and vfio-pci apply.
+ * A refusal returns its errno with @err naming the spec and PCI_KEY_DRIVER.
+ */
+int pci_bind_initial_drivers(struct sim_world *w, struct pci_build_error *err);
+
+/* Public API (also in <iommusim/iommusim.h>): parse @bdf (-EINVAL), find the
+ * function (-ENODEV), bind @driver ("none" or NULL unbinds).  0 or -errno. */
+int sim_pci_bind(struct sim_world *w, const char *bdf, const char *driver);
 
 /* pci trace points */
 #define TP_pci_dev_add   "dev=%s type=%s parent=%s"

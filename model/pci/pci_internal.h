@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to model/pci: the state a world keeps in slot SIM_SUBSYS_PCI.
+ * Shared by pci.c (names, lookups, alias walk), topology.c (building and
+ * validation) and driver.c (registry and binding).  Nothing outside
+ * model/pci includes this.
+ */
+#ifndef MODEL_PCI_INTERNAL_H
+#define MODEL_PCI_INTERNAL_H
+
+#include <glib.h>
+
+#include "sim/world.h"
+#include "model/pci/pci.h"
+
+/* A registered driver: a copy of the caller's struct with an owned name. */
+struct pci_drv_entry {
+	struct pci_driver drv;
+	char *name;
+};
+
+/* Per-function bookkeeping the public struct pci_dev has no room for. */
+struct pci_dev_state {
+	size_t spec_index;            /* which spec the function came from */
+	char *initial_driver;         /* spec driver or the type's default */
+	struct pci_drv_entry *bound;  /* registered driver bound, or NULL */
+	bool bound_managed;           /* managed_dma as seen at bind time */
+};
+
+struct pci_root {
+	struct sim_world *w;
+	GPtrArray *devs;              /* struct pci_dev *, probe order (owned) */
+	struct pci_dev_state *state;  /* [probe_index] */
+	GPtrArray *buses;             /* every struct pci_bus (owned) */
+	GPtrArray *root_buses;        /* by (domain, number) */
+	GHashTable *by_sbdf;          /* sbdf -> struct pci_dev *; lookups only */
+	GHashTable *drivers;          /* name -> struct pci_drv_entry; lookups only */
+	struct pci_bus_hooks hooks;
+	bool has_hooks;
+	bool initial_bound;           /* pci_bind_initial_drivers ran */
+};
+
+static inline struct pci_root *pci_root_get(struct sim_world *w)
+{
+	return w ? sim_world_subsys(w, SIM_SUBSYS_PCI) : NULL;
+}
+
+/* driver.c: the registry every topology starts with (pci-stub, pcieport). */
+void pci_drivers_init(struct pci_root *root);
+void pci_drivers_fini(struct pci_root *root);
+
+#endif
