@@ -614,6 +614,129 @@ START_TEST(test_compute_only)
 }
 END_TEST
 
+
+/* ---- random topologies: §H3 and §H4 hold, strict only coarsens legacy ----- */
+
+struct gen {
+	uint64_t state;                 /* xorshift64*, seeded per test */
+	struct pci_dev_spec s[200];
+	size_t n;
+	unsigned next_bus;
+};
+
+static unsigned rnd(struct gen *g, unsigned n)
+{
+	g->state ^= g->state >> 12;
+	g->state ^= g->state << 25;
+	g->state ^= g->state >> 27;
+	return (unsigned)((g->state * 2685821657736338717ull) >> 33) % n;
+}
+
+static struct pci_dev_spec *gen_add(struct gen *g, unsigned bus, unsigned slot, unsigned fn,
+				    enum pci_type t, const struct pci_dev_spec *parent)
+{
+	struct pci_dev_spec *sp = &g->s[g->n++];
+
+	memset(sp, 0, sizeof(*sp));
+	sp->sbdf = PCI_SBDF(0, bus, PCI_DEVFN(slot, fn));
+	sp->type = t;
+	sp->acs_quirk = rnd(g, 12) ? -1 : (int)rnd(g, 2);
+	sp->has_parent = parent != NULL;
+	sp->parent = parent ? parent->sbdf : 0;
+	if ((sp->has_acs = rnd(g, 3) != 0)) {
+		sp->acs_cap = rnd(g, 4) ? PCI_ACS_REQ : (uint16_t)rnd(g, 0x80);
+		if ((sp->has_acs_ctrl = !rnd(g, 4)))
+			sp->acs_ctrl = (uint16_t)rnd(g, 0x80);
+	}
+	if (!rnd(g, 8))
+		sp->dma_alias[0] = 1ull << rnd(g, 64);
+	return sp;
+}
+
+static enum pci_type gen_child_type(struct gen *g, enum pci_type parent)
+{
+	static const enum pci_type below_port[] = {
+		PCI_TYPE_ENDPOINT, PCI_TYPE_ENDPOINT, PCI_TYPE_LEGACY_ENDPOINT,
+		PCI_TYPE_UPSTREAM_PORT, PCI_TYPE_PCIE_TO_PCI_BRIDGE,
+	};
+	static const enum pci_type conventional[] = {
+		PCI_TYPE_PCI_DEVICE, PCI_TYPE_PCI_DEVICE, PCI_TYPE_PCI_BRIDGE,
+	};
+	static const enum pci_type root[] = {
+		PCI_TYPE_ROOT_PORT, PCI_TYPE_ROOT_PORT, PCI_TYPE_RC_ENDPOINT,
+		PCI_TYPE_PCIE_TO_PCI_BRIDGE,
+	};
+
+	switch (parent) {
+	case PCI_TYPE_ROOT_PORT:
+	case PCI_TYPE_DOWNSTREAM_PORT:
+		return below_port[rnd(g, N(below_port))];
+	case PCI_TYPE_UPSTREAM_PORT:
+		return PCI_TYPE_DOWNSTREAM_PORT;
+	case PCI_TYPE_PCIE_TO_PCI_BRIDGE:
+	case PCI_TYPE_PCI_BRIDGE:
+		return conventional[rnd(g, N(conventional))];
+	default:
+		return root[rnd(g, N(root))];
+	}
+}
+
+/* Fill bus @bus below @parent (NULL: a root bus), recursing into bridges. */
+static void gen_bus(struct gen *g, unsigned bus, const struct pci_dev_spec *parent, int depth)
+{
+	unsigned nslots = 1 + rnd(g, 3);
+	size_t first = g->n;
+
+	for (unsigned k = 0; k < nslots && g->n + 8 < N(g->s); k++) {
+		enum pci_type t = gen_child_type(g, parent ? parent->type : PCI_TYPE_NR);
+		unsigned nfn = pci_type_is_bridge(t) && t != PCI_TYPE_ROOT_PORT ? 1 : 1 + rnd(g, 3);
+		unsigned slot = k * 3 + rnd(g, 3);
+
+		for (unsigned fn = 0; fn < nfn; fn++) {
+			struct pci_dev_spec *sp = gen_add(g, bus, slot, fn * 2 + rnd(g, 2), t, parent);
+
+			sp->multifunction = nfn > 1;
+		}
+	}
+	for (size_t i = first, end = g->n; i < end; i++) {
+		if (!pci_type_is_bridge(g->s[i].type) || depth > 4 || g->next_bus > 250)
+			continue;
+		gen_bus(g, g->next_bus++, &g->s[i], depth + 1);
+	}
+}
+
+
+/* Does every legacy group sit inside one strict group? */
+static void check_refines(const unsigned *legacy, const unsigned *strict, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++)
+			if (legacy[i] == legacy[j])
+				ck_assert_uint_eq(strict[i], strict[j]);
+}
+
+START_TEST(test_random_topologies)
+{
+	for (unsigned seed = 1; seed <= 300; seed++) {
+		struct gen g = { .state = 0x9e3779b97f4a7c15ull * seed, .next_bus = 1 };
+		unsigned legacy[N(g.s)], strict[N(g.s)], again[N(g.s)];
+
+		gen_bus(&g, 0, NULL, 0);
+		for (size_t m = 0; m < N(modes); m++) {
+			struct sim_world *w = boot(g.s, g.n, modes[m]);
+
+			check_consistent(w, modes[m]);
+			ck_assert_int_eq(iommu_compute_groups(w, IOMMU_GROUP_LEGACY, legacy), 0);
+			ck_assert_int_eq(iommu_compute_groups(w, IOMMU_GROUP_STRICT, strict), 0);
+			ck_assert_int_eq(iommu_compute_groups(w, IOMMU_GROUP_STRICT, again), 0);
+			ck_assert_mem_eq(strict, again, g.n * sizeof(unsigned));
+			check_refines(legacy, strict, g.n);
+			sim_world_destroy(w);
+		}
+	}
+}
+END_TEST
+
 /* ---- fault injection -------------------------------------------------------- */
 
 /* Every failing site during boot unwinds cleanly (ASan checks for leaks). */
@@ -704,6 +827,7 @@ static Suite *groups_suite(void)
 	tcase_add_test(rules, test_strict_subtrees);
 	tcase_add_test(rules, test_p2p_reachable);
 	tcase_add_test(rules, test_p2p_root_bus);
+	tcase_add_test(rules, test_random_topologies);
 	tcase_add_test(own, test_viability);
 	tcase_add_test(own, test_owner_cnt_from_earlier_bindings);
 	tcase_add_test(own, test_claim_and_veto);
