@@ -252,10 +252,11 @@ int iommu_group_claim_dma_owner(struct iommu_group *g, const void *owner)
 
 	if (!g || !owner)
 		return -EINVAL;
-	if (g->owner && g->owner != owner)
-		ret = -EBUSY;
-	else if (!g->owner && g->owner_cnt)
-		ret = -EPERM;   /* a kernel DMA driver is bound */
+	/* spec §G5: owned by a kernel driver or by another owner -> EPERM;
+	 * the same owner claiming again (another device of the group, the
+	 * kernel's device-level claim) takes one more count */
+	if (g->owner ? g->owner != owner : g->owner_cnt != 0)
+		ret = -EPERM;
 	else {
 		g->owner = owner;
 		g->owner_cnt++;

@@ -62,8 +62,8 @@ bool iommu_group_viable(struct iommu_group *g);
 
 /*
  * User DMA ownership (the kernel's iommu_group_claim_dma_owner): -EPERM when a
- * kernel DMA driver is bound (owner_cnt != 0 and no owner), -EBUSY when
- * another owner holds it; the same owner claiming again bumps owner_cnt.
+ * kernel DMA driver is bound (owner_cnt != 0 and no owner) or when another
+ * owner holds it (spec §G5); the same owner claiming again bumps owner_cnt.
  */
 int iommu_group_claim_dma_owner(struct iommu_group *g, const void *owner);
 void iommu_group_release_dma_owner(struct iommu_group *g, const void *owner);

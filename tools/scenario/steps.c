@@ -146,6 +146,7 @@ static int parse_open(struct ldr *l, const struct ynode *map, struct scn_step *s
 	a->path = ldr_keep(l, a->path);
 	if (parse_by(l, map, &a->by))
 		return -1;
+	a->by = ldr_keep(l, a->by);
 	if ((v = ynode_map_get(map, "flags")) && parse_oflags(l, v, &a->oflags))
 		return -1;
 	return 0;

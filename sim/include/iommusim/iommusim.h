@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * iommusim public API: drive a simulated IOMMU + VFIO machine from C.
+ *
+ * A world is loaded from the same YAML as a scenario (its steps are checked
+ * but not run).  Processes are spawned in it, and the syscall entry points
+ * return what the kernel's would: a value >= 0, or -errno.  A world is
+ * single-threaded; two worlds in one program are independent.
+ *
+ * pkg-config: iommusim.   Link: -liommusim.
+ */
+#ifndef IOMMUSIM_IOMMUSIM_H
+#define IOMMUSIM_IOMMUSIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct sim_world;
+
+/* NULL and *err ("FILE:LINE:COL: error: ...", free() it) on error. */
+struct sim_world *sim_world_new_from_file(const char *path, char **err);
+struct sim_world *sim_world_new_from_string(const char *yaml, char **err);
+void sim_world_free(struct sim_world *w);
+
+/* User pointers are the calling program's real pointers. */
+#define SIM_PROC_NATIVE 0x1
+
+/* A process, child of init: uid 0 has every capability, others none.
+ * Returns its pid (> 0) or -errno. */
+int  sim_proc_spawn(struct sim_world *w, uint32_t uid, uint32_t gid, unsigned flags);
+
+long sim_sys_open(struct sim_world *w, int pid, const char *path, int oflags);
+long sim_sys_close(struct sim_world *w, int pid, int fd);
+long sim_sys_ioctl(struct sim_world *w, int pid, int fd, unsigned long cmd, void *arg);
+long sim_sys_pread(struct sim_world *w, int pid, int fd, void *buf, size_t n, uint64_t off);
+long sim_sys_pwrite(struct sim_world *w, int pid, int fd, const void *buf, size_t n,
+		    uint64_t off);
+
+/* Bind @driver to the function at @bdf ("none" or NULL unbinds), as a write
+ * to sysfs would.  0 or -errno (-ENODEV no such function, -EINVAL bad BDF,
+ * -EBUSY already bound / group owned by userspace). */
+int  sim_pci_bind(struct sim_world *w, const char *bdf, const char *driver);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
