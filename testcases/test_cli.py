@@ -95,7 +95,7 @@ class Cli(unittest.TestCase):
     def test_groups_text(self):
         res = run("groups", scenario(SWITCH))
         self.assertEqual(res.returncode, 0)
-        self.assertIn("groups (legacy mode): 6", res.stdout)
+        self.assertIn("groups (legacy mode): 4", res.stdout)
 
     def test_unquoted_bdf_warns(self):
         path = scenario("name: w\ntopology:\n  - bdf: 00:01.0\n    type: root-port\n")
@@ -112,7 +112,7 @@ class Cli(unittest.TestCase):
         path = scenario(SWITCH + "expect:\n  group_count: 5\n")
         res = run("run", path)
         self.assertEqual(res.returncode, 1)
-        self.assertIn("6 groups, expected 5", res.stdout)
+        self.assertIn("4 groups, expected 5", res.stdout)  # DSPs lack ACS
         self.assertIn("FAIL switch", res.stdout)
 
     def test_bad_and_good_files_exit_2(self):
