@@ -270,7 +270,7 @@ static int parse_caps_list(struct ldr *l, const struct ynode *seq, uint64_t *cap
 static struct scn_process *find_proc(struct scenario *s, const char *name)
 {
 	for (size_t i = 0; i < s->nprocs; i++)
-		if (!strcmp(s->procs[i].name, name))
+		if (s->procs[i].name && !strcmp(s->procs[i].name, name))
 			return &s->procs[i];
 	return NULL;
 }
@@ -339,9 +339,10 @@ static int parse_processes(struct ldr *l, const struct ynode *seq)
 		return -1;
 	s->procs = g_new0(struct scn_process, seq->nitems ? seq->nitems : 1);
 	for (size_t i = 0; i < seq->nitems; i++) {
+		/* counted first: a half-parsed entry is freed with the rest */
+		s->nprocs++;
 		if (parse_process(l, seq->items[i], &s->procs[i]))
 			return -1;
-		s->nprocs++;
 	}
 	return 0;
 }
