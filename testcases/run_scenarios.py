@@ -22,6 +22,9 @@ import subprocess
 import sys
 import unittest
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from driver_common import run_case  # noqa: E402
+
 ARGS = None
 DIRECTIVE = re.compile(r"^#\s*(modes|expect-exit|expect-error|expect-warning):\s*(.*)$")
 
@@ -123,11 +126,7 @@ def main():
     for f in files:
         name = "test_" + re.sub(r"\W", "_", str(f.relative_to(ARGS.root)))
         setattr(Scenarios, name, make_test(f))
-    suite = unittest.defaultTestLoader.loadTestsFromTestCase(Scenarios)
-    result = unittest.TextTestRunner(verbosity=1).run(suite)
-    failed = len(result.failures) + len(result.errors)
-    print(f"{result.testsRun - failed} passed, {failed} failed")
-    return 0 if result.wasSuccessful() else 1
+    return run_case(Scenarios)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,9 @@ import sys
 import tempfile
 import unittest
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from driver_common import run_case  # noqa: E402
+
 ARGS = None
 
 
@@ -22,11 +25,16 @@ def run(*argv, **kw):
                           timeout=60, **kw)
 
 
+TMP = tempfile.TemporaryDirectory(prefix="iommusim-cli-")
+_count = [0]
+
+
 def scenario(text):
-    f = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
-    f.write(text)
-    f.close()
-    return f.name
+    """Write @text to a fresh .yaml file in a directory removed at exit."""
+    _count[0] += 1
+    path = pathlib.Path(TMP.name) / f"s{_count[0]}.yaml"
+    path.write_text(text)
+    return str(path)
 
 
 SWITCH = """
@@ -175,11 +183,7 @@ def main():
     p.add_argument("--iommusim", required=True)
     p.add_argument("--root", required=True)
     ARGS, _ = p.parse_known_args()
-    suite = unittest.defaultTestLoader.loadTestsFromTestCase(Cli)
-    result = unittest.TextTestRunner(verbosity=1).run(suite)
-    failed = len(result.failures) + len(result.errors)
-    print(f"{result.testsRun - failed} passed, {failed} failed")
-    return 0 if result.wasSuccessful() else 1
+    return run_case(Cli)
 
 
 if __name__ == "__main__":

@@ -92,6 +92,21 @@ static void print_warnings(const struct scenario *s)
 		fprintf(stderr, "%s\n", (const char *)g_ptr_array_index(s->warnings, i));
 }
 
+/* Load a scenario, printing its warnings, or its one error (NULL). */
+static struct scenario *load(const char *path)
+{
+	char *err = NULL;
+	struct scenario *s = scenario_load_file(path, &err);
+
+	if (!s) {
+		fprintf(stderr, "%s\n", err);
+		g_free(err);
+		return NULL;
+	}
+	print_warnings(s);
+	return s;
+}
+
 static int parse_mode(const char *arg, int *mode)
 {
 	*mode = iommu_group_mode_from_name(arg);
@@ -165,17 +180,13 @@ static int cmd_run(int argc, char **argv)
 		return usage_error(usage_run, "%s", "--trace-file and --trace-events need --trace");
 	}
 	for (int i = optind; i < argc; i++) {
-		char *err = NULL;
-		struct scenario *s = scenario_load_file(argv[i], &err);
+		struct scenario *s = load(argv[i]);
 		int ret;
 
 		if (!s) {
-			fprintf(stderr, "%s\n", err);
-			g_free(err);
 			status = EXIT_USAGE;
 			continue;
 		}
-		print_warnings(s);
 		if (mode >= 0)
 			scenario_set_mode(s, mode);
 		ret = scenario_run(s, &ro);
@@ -208,16 +219,12 @@ static int cmd_check(int argc, char **argv)
 	if (optind >= argc)
 		return usage_error(usage_check, "%s", "check needs at least one scenario FILE");
 	for (int i = optind; i < argc; i++) {
-		char *err = NULL;
-		struct scenario *s = scenario_load_file(argv[i], &err);
+		struct scenario *s = load(argv[i]);
 
 		if (!s) {
-			fprintf(stderr, "%s\n", err);
-			g_free(err);
 			status = EXIT_USAGE;
 			continue;
 		}
-		print_warnings(s);
 		if (!quiet)
 			printf("%s: ok (%zu devices, %zu processes, %zu steps)\n", argv[i],
 			       s->ntopology, s->nprocs, s->nsteps);
@@ -253,13 +260,9 @@ static int cmd_groups(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return usage_error(usage_groups, "%s", "groups needs exactly one scenario FILE");
-	s = scenario_load_file(argv[optind], &err);
-	if (!s) {
-		fprintf(stderr, "%s\n", err);
-		g_free(err);
+	s = load(argv[optind]);
+	if (!s)
 		return EXIT_USAGE;
-	}
-	print_warnings(s);
 	if (mode >= 0)
 		scenario_set_mode(s, mode);
 	w = scenario_build_world(s, 0, &err);
