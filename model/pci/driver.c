@@ -162,8 +162,10 @@ int pci_bind_driver(struct sim_world *w, struct pci_dev *d, const char *driver)
 		return pci_unbind_driver(w, d);
 	if (!*driver)
 		return -EINVAL;
+	/* the driver core refuses any bind while a driver is attached, even
+	 * the same one (__driver_probe_device: -EBUSY) */
 	if (d->driver)
-		return strcmp(d->driver, driver) ? -EBUSY : 0;
+		return -EBUSY;
 	ret = do_bind(root, d, driver);
 	if (ret)
 		SIM_TRACE(w, pci_bind_fail, d->name, driver, ret);

@@ -245,10 +245,10 @@ struct pci_bus_hooks {
 void pci_set_bus_hooks(struct sim_world *w, const struct pci_bus_hooks *hooks);
 
 /*
- * Bind @driver ("none" = unbind) to @d: -EBUSY when already bound to another
- * driver, -EINVAL for an empty name; else dma_configure, then the driver's
- * probe; a failure unwinds and returns its errno.  Binding the driver already
- * bound is 0.
+ * Bind @driver ("none" = unbind) to @d: -EBUSY when a driver is already
+ * bound (any driver, the same one too, as the kernel's driver core refuses),
+ * -EINVAL for an empty name; else dma_configure, then the driver's probe; a
+ * failure unwinds and returns its errno.
  */
 int pci_bind_driver(struct sim_world *w, struct pci_dev *d, const char *driver);
 /* Unbind: remove, then dma_cleanup.  Unbinding an unbound function is 0. */

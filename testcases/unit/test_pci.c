@@ -551,7 +551,7 @@ START_TEST(test_bind_unbind)
 	ck_assert_str_eq(b->driver, "e1000");
 	ck_assert_int_eq(log.configures, 1);
 	ck_assert(!log.last_managed);
-	ck_assert_int_eq(pci_bind_driver(w, b, "e1000"), 0);          /* same: no-op */
+	ck_assert_int_eq(pci_bind_driver(w, b, "e1000"), -EBUSY);     /* even the same one */
 	ck_assert_int_eq(pci_bind_driver(w, b, "nvme"), -EBUSY);
 	ck_assert_int_eq(pci_bind_driver(w, a, ""), -EINVAL);
 	ck_assert_int_eq(log.configures, 1);
