@@ -49,9 +49,9 @@ def directives(path):
     return found
 
 
-def run(*argv):
+def run(*argv, cwd=None):
     return subprocess.run([ARGS.iommusim, *argv], capture_output=True, text=True,
-                          timeout=120)
+                          timeout=120, cwd=cwd)
 
 
 class Scenarios(unittest.TestCase):
@@ -92,7 +92,11 @@ class Scenarios(unittest.TestCase):
         self.assertIn('"event":', a.stdout)
         golden = path.with_suffix(".trace")
         if golden.exists() or ARGS.update_golden:
-            res = run("run", str(path), "--trace", "text", "--no-groups")
+            # from the repository root, so the report names the file the same
+            # way wherever the tree is checked out
+            repo = ARGS.root.resolve().parents[1]
+            rel = path.resolve().relative_to(repo)
+            res = run("run", str(rel), "--trace", "text", "--no-groups", cwd=repo)
             if ARGS.update_golden:
                 golden.write_text(res.stdout)
             self.assertEqual(res.stdout, golden.read_text(), f"{golden} differs")

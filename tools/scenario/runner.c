@@ -49,10 +49,19 @@ static int create_processes(struct scenario *s, struct sim_world *w, char **err)
  * core form groups, load VFIO, then bind each function's driver in probe
  * order.  A topology error fills @berr (index and key) for the loader.
  */
-struct sim_world *scenario_world_build(struct scenario *s, uint64_t seed,
+static void setup_trace(struct sim_world *w, const struct run_options *opt)
+{
+	if (!opt || !opt->trace)
+		return;
+	sim_trace_set_output(w, opt->trace, opt->trace_fmt == RUN_TRACE_JSON ?
+			     SIM_TRACE_JSON : SIM_TRACE_TEXT);
+	sim_trace_enable(w, opt->trace_events ? opt->trace_events : "*");
+}
+
+struct sim_world *scenario_world_build(struct scenario *s, const struct run_options *opt,
 				       struct pci_build_error *berr, char **err)
 {
-	struct sim_world *w = sim_world_create(seed);
+	struct sim_world *w = sim_world_create(opt ? opt->seed : 0);
 	const char *stage = "topology";
 	int ret;
 
@@ -60,6 +69,7 @@ struct sim_world *scenario_world_build(struct scenario *s, uint64_t seed,
 		*err = g_strdup_printf("%s: out of memory", s->file);
 		return NULL;
 	}
+	setup_trace(w, opt);   /* the boot is traced too */
 	memset(berr, 0, sizeof(*berr));
 	berr->index = SIZE_MAX;
 	ret = pci_topology_create(w, s->topology, s->ntopology, berr);
@@ -87,9 +97,10 @@ struct sim_world *scenario_world_build(struct scenario *s, uint64_t seed,
 
 struct sim_world *scenario_build_world(struct scenario *s, uint64_t seed, char **err)
 {
+	struct run_options opt = { .seed = seed };
 	struct pci_build_error berr;
 
-	return scenario_world_build(s, seed, &berr, err);
+	return scenario_world_build(s, &opt, &berr, err);
 }
 
 /* ---- checks ------------------------------------------------------------- */
@@ -177,6 +188,7 @@ static void run_step(struct runner *r, struct scn_step *st)
 	g_string_truncate(r->step_failures, 0);
 	sim_clock_advance(r->w, 1000000);   /* steps start 1 ms apart */
 	st->kind->describe(st, desc);
+	SIM_TRACE(r->w, scenario_step, st->index, st->kind->name, st->pos.line);
 	r->last_pid = 0;
 	ret = st->kind->run(r, st);
 	if (ret != RUN_CHECKED) {
@@ -240,25 +252,21 @@ void scenario_print_groups(struct sim_world *w, FILE *out, bool json)
 int scenario_run(struct scenario *s, const struct run_options *opt)
 {
 	struct runner r = { .s = s, .opt = opt };
+	struct pci_build_error berr;
 	char *err = NULL;
 	FILE *rep = opt->report;
 
-	r.w = scenario_build_world(s, opt->seed, &err);
+	if (rep)
+		fprintf(rep, "scenario: %s (%s)\n", s->name, s->file);
+	r.w = scenario_world_build(s, opt, &berr, &err);
 	if (!r.w) {
 		fprintf(stderr, "%s\n", err);
 		g_free(err);
 		return 2;
 	}
-	if (opt->trace) {
-		sim_trace_set_output(r.w, opt->trace,
-				     opt->trace_fmt == RUN_TRACE_JSON ? SIM_TRACE_JSON
-								      : SIM_TRACE_TEXT);
-		sim_trace_enable(r.w, opt->trace_events ? opt->trace_events : "*");
-	}
 	r.handles = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	r.step_failures = g_string_new(NULL);
 	if (rep) {
-		fprintf(rep, "scenario: %s (%s)\n", s->name, s->file);
 		if (opt->print_groups)
 			scenario_print_groups(r.w, rep, false);
 		if (s->nsteps)

@@ -210,7 +210,7 @@ static int validate_topology(struct ldr *l, const struct ynode *seq)
 	struct sim_world *w;
 	char *err = NULL;
 
-	w = scenario_world_build(l->s, 0, &berr, &err);
+	w = scenario_world_build(l->s, NULL, &berr, &err);
 	if (w) {
 		sim_world_destroy(w);
 		return 0;

@@ -149,8 +149,10 @@ void scenario_set_mode(struct scenario *s, enum iommu_group_mode mode);
  * processes.  NULL with *err on failure (a topology error names the key).
  */
 struct sim_world *scenario_build_world(struct scenario *s, uint64_t seed, char **err);
-/* The same, reporting a topology or driver-binding error through @berr. */
-struct sim_world *scenario_world_build(struct scenario *s, uint64_t seed,
+struct run_options;
+/* The same with the run's seed and trace (@opt may be NULL), reporting a
+ * topology or driver-binding error through @berr. */
+struct sim_world *scenario_world_build(struct scenario *s, const struct run_options *opt,
 				       struct pci_build_error *berr, char **err);
 
 struct run_options {
@@ -164,6 +166,9 @@ struct run_options {
 
 /* Run: 0 all expectations held, 1 one failed, 2 the world could not be built. */
 int scenario_run(struct scenario *s, const struct run_options *opt);
+
+/* scenario trace points */
+#define TP_scenario_step "n=%u kind=%s line=%u"
 
 /* Print the groups of a world: text table or the one-line JSON contract. */
 void scenario_print_groups(struct sim_world *w, FILE *out, bool json);
