@@ -61,7 +61,8 @@ class Cli(unittest.TestCase):
         for argv in ([], ["frobnicate"], ["run"], ["check"], ["groups"],
                      ["groups", "a", "b"], ["run", "--mode", "loose", "x.yaml"],
                      ["run", "--trace", "xml", "x.yaml"], ["run", "--seed", "x", "f"],
-                     ["run", "--bogus", "f"], ["run", "--trace-file", "t", "f"]):
+                     ["run", "--bogus", "f"], ["run", "--trace-file", "t", "f"],
+                     ["run", "--fail-nth", "0", "f"], ["run", "--fail-nth", "x", "f"]):
             res = run(*argv)
             self.assertEqual(res.returncode, 2, argv)
             self.assertIn("usage", res.stderr, argv)
@@ -159,6 +160,20 @@ class Cli(unittest.TestCase):
         events = [json.loads(l) for l in res.stdout.splitlines() if l.startswith("{")]
         self.assertTrue(events)
         self.assertTrue(all(e["cat"] == "vfio" for e in events), events)
+
+    def test_fail_nth(self):
+        path = scenario(SWITCH + "steps:\n  - open: /dev/vfio/vfio\n")
+        first = run("run", path, "--fail-nth", "1")
+        self.assertEqual(first.returncode, 2)          # the boot itself fails
+        self.assertIn("error: building the world", first.stderr)
+        far = run("run", path, "--fail-nth", "100000", "--fail-sites", "vfio_*")
+        self.assertEqual(far.returncode, 0)
+        self.assertIn("fault injection: call 100000 of 'vfio_*' was not reached",
+                      far.stdout)
+        hit = run("run", path, "--fail-nth", "1", "--fail-sites", "vfio_container_alloc")
+        self.assertEqual(hit.returncode, 1)
+        self.assertIn("=> -ENOMEM: FAIL", hit.stdout)
+        self.assertIn("call 1 of 'vfio_container_alloc' failed", hit.stdout)
 
     def test_quiet(self):
         res = run("run", "--quiet", scenario(SWITCH))

@@ -397,6 +397,58 @@ START_TEST(test_mutation_sweep)
 }
 END_TEST
 
+/*
+ * Fault-injection sweep: every passing corpus scenario is run with the Nth
+ * call to any failure site failing, for N = 1, 2, ... until the fault is no
+ * longer reached.  Each run must end cleanly (0, 1 or 2) — under the asan
+ * preset, without a leak — and once the fault is past, pass again.
+ */
+START_TEST(test_fail_nth_sweep)
+{
+	const char *src = getenv("IOMMUSIM_SRC");
+	char *root = g_build_filename(src ? src : ".", "testcases", "scenarios", NULL);
+	GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
+	unsigned runs = 0, swept = 0;
+	FILE *devnull = fopen("/dev/null", "w");
+
+	collect(root, files);
+	g_ptr_array_sort(files, strptrcmp);
+	for (guint i = 0; i < files->len; i++) {
+		char *err = NULL;
+		struct scenario *s = scenario_load_file(files->pdata[i], &err);
+		bool fired = true;
+
+		g_free(err);
+		if (!s)
+			continue;   /* the bad/ corpus */
+		if (scenario_run(s, &(struct run_options){ 0 }) != 0) {
+			scenario_free(s);   /* runner/ scenarios fail on purpose */
+			continue;
+		}
+		swept++;
+		for (unsigned long n = 1; fired; n++) {
+			struct run_options o = { .fail_nth = n, .fault_fired = &fired,
+						 .errors = devnull };
+			int ret = scenario_run(s, &o);
+
+			runs++;
+			ck_assert_int_ge(ret, 0);
+			ck_assert_int_le(ret, 2);
+			if (!fired)
+				ck_assert_msg(ret == 0, "%s: fault %lu not reached, yet run = %d",
+					      (char *)files->pdata[i], n, ret);
+			ck_assert_uint_lt(n, 100000);
+		}
+		scenario_free(s);
+	}
+	printf("fail-nth sweep: %u scenarios, %u runs\n", swept, runs);
+	fclose(devnull);
+	ck_assert_uint_gt(swept, 15);
+	g_ptr_array_free(files, TRUE);
+	g_free(root);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("loader");
@@ -412,6 +464,7 @@ int main(void)
 	tcase_add_test(ld, test_steps_and_expect);
 	tcase_add_test(ld, test_failing_expectations);
 	tcase_add_test(fz, test_mutation_sweep);
+	tcase_add_test(fz, test_fail_nth_sweep);
 	tcase_set_timeout(fz, 300);
 	suite_add_tcase(s, yd);
 	suite_add_tcase(s, ld);

@@ -50,6 +50,10 @@ static const char usage_run[] =
 "  --trace-file F        write the trace to F (default: standard output)\n"
 "  --quiet               no report; only the exit status and errors\n"
 "  --no-groups           do not print the group table before the steps\n"
+"  --fail-nth N          fault injection: make the Nth call to a failure site\n"
+"                        fail (the world's boot included); sweep N = 1, 2, ...\n"
+"                        to walk every error path\n"
+"  --fail-sites GLOB     which sites count for --fail-nth (default '*')\n"
 "  -h, --help            this help\n";
 
 static const char usage_check[] =
@@ -123,7 +127,7 @@ static int parse_seed(const char *arg, uint64_t *seed)
 }
 
 enum { OPT_SEED = 256, OPT_MODE, OPT_TRACE, OPT_TRACE_EVENTS, OPT_TRACE_FILE,
-       OPT_NO_GROUPS, OPT_JSON };
+       OPT_NO_GROUPS, OPT_JSON, OPT_FAIL_NTH, OPT_FAIL_SITES };
 
 static int cmd_run(int argc, char **argv)
 {
@@ -135,6 +139,8 @@ static int cmd_run(int argc, char **argv)
 		{ "trace-file", required_argument, NULL, OPT_TRACE_FILE },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "no-groups", no_argument, NULL, OPT_NO_GROUPS },
+		{ "fail-nth", required_argument, NULL, OPT_FAIL_NTH },
+		{ "fail-sites", required_argument, NULL, OPT_FAIL_SITES },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -164,6 +170,14 @@ static int cmd_run(int argc, char **argv)
 		case OPT_TRACE_FILE: trace_file = optarg; break;
 		case 'q': ro.report = NULL; break;
 		case OPT_NO_GROUPS: ro.print_groups = false; break;
+		case OPT_FAIL_NTH: {
+			uint64_t n;
+			if (parse_seed(optarg, &n) || n == 0)
+				return usage_error(usage_run, "--fail-nth needs a number >= 1, not '%s'", optarg);
+			ro.fail_nth = n;
+			break;
+		}
+		case OPT_FAIL_SITES: ro.fail_sites = optarg; break;
 		case 'h': fputs(usage_run, stdout); return EXIT_PASS;
 		default: fputs(usage_run, stderr); return EXIT_USAGE;
 		}

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <glib.h>
 
+#include "sim/fault.h"
 #include "sim/proc.h"
 #include "sim/trace.h"
 #include "sim/world.h"
@@ -70,15 +71,23 @@ struct sim_world *scenario_world_build(struct scenario *s, const struct run_opti
 		return NULL;
 	}
 	setup_trace(w, opt);   /* the boot is traced too */
+	if (opt && opt->fail_nth)
+		sim_fault_fail_nth(w, opt->fail_sites ? opt->fail_sites : "*", opt->fail_nth);
 	memset(berr, 0, sizeof(*berr));
 	berr->index = SIZE_MAX;
 	ret = pci_topology_create(w, s->topology, s->ntopology, berr);
-	if (!ret && !(ret = iommu_core_create(w, s->profile.group_mode)))
+	if (!ret) {
+		stage = "iommu core";
+		ret = iommu_core_create(w, s->profile.group_mode);
+	}
+	if (!ret) {
 		stage = "vfio";
-	if (!ret && !(ret = vfio_create(w)))
+		ret = vfio_create(w);
+	}
+	if (!ret) {
 		stage = "drivers";
-	if (!ret)
 		ret = pci_bind_initial_drivers(w, berr);
+	}
 	if (ret) {
 		if (berr->index != SIZE_MAX && berr->msg[0])
 			*err = g_strdup_printf("%s: error: %s", s->file, berr->msg);
@@ -258,9 +267,11 @@ int scenario_run(struct scenario *s, const struct run_options *opt)
 
 	if (rep)
 		fprintf(rep, "scenario: %s (%s)\n", s->name, s->file);
+	if (opt->fault_fired)
+		*opt->fault_fired = opt->fail_nth != 0;   /* until shown otherwise */
 	r.w = scenario_world_build(s, opt, &berr, &err);
 	if (!r.w) {
-		fprintf(stderr, "%s\n", err);
+		fprintf(opt->errors ? opt->errors : stderr, "%s\n", err);
 		g_free(err);
 		return 2;
 	}
@@ -282,6 +293,12 @@ int scenario_run(struct scenario *s, const struct run_options *opt)
 			fprintf(rep, "  [end] expect (line %u): %s\n%s", s->expect->pos.line,
 				r.failures == before ? "ok" : "FAIL", r.step_failures->str);
 	}
+	if (opt->fault_fired)
+		*opt->fault_fired = sim_fault_injected(r.w) != 0;
+	if (rep && opt->fail_nth)
+		fprintf(rep, "fault injection: call %lu of '%s' %s\n", opt->fail_nth,
+			opt->fail_sites ? opt->fail_sites : "*",
+			sim_fault_injected(r.w) ? "failed" : "was not reached");
 	if (rep)
 		fprintf(rep, "%s %s: %u checks, %u failed\n",
 			r.failures ? "FAIL" : "PASS", s->name, r.checks, r.failures);

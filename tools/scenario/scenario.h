@@ -158,13 +158,21 @@ struct sim_world *scenario_world_build(struct scenario *s, const struct run_opti
 struct run_options {
 	uint64_t seed;
 	FILE *report;              /* per-step report; NULL = silent */
+	FILE *errors;              /* where a world that cannot boot is reported; NULL = stderr */
 	FILE *trace;               /* trace output; NULL = off */
 	enum { RUN_TRACE_TEXT, RUN_TRACE_JSON } trace_fmt;
 	const char *trace_events;  /* globs; NULL = "*" */
 	bool print_groups;         /* print the group table before the steps */
+	unsigned long fail_nth;    /* fault injection: fail the Nth call ... */
+	const char *fail_sites;    /* ... to a site matching this glob (NULL = "*") */
+	bool *fault_fired;         /* out, optional: did the injected fault fire? */
 };
 
-/* Run: 0 all expectations held, 1 one failed, 2 the world could not be built. */
+/*
+ * Run: 0 all expectations held, 1 one failed, 2 the world could not be built.
+ * With opt->fail_nth, the report ends with a line saying whether the fault
+ * fired ("fault injection: site S, call N" or "... not reached").
+ */
 int scenario_run(struct scenario *s, const struct run_options *opt);
 
 /* scenario trace points */
