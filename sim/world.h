@@ -21,7 +21,8 @@ struct sim_proc;
 /* Slots in teardown order reversed: VFIO is torn down first, PCI last. */
 enum sim_subsys {
 	SIM_SUBSYS_PCI,
-	SIM_SUBSYS_IOMMU,
+	SIM_SUBSYS_IOMMU_HW,        /* the IOMMU hardware model */
+	SIM_SUBSYS_IOMMU,           /* the kernel's IOMMU core */
 	SIM_SUBSYS_VFIO,
 	SIM_SUBSYS_NR,
 };

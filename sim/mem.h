@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Host-physical memory: a sparse space of 4 KiB frames.
+ *
+ * A frame is backed either by simulator storage (page tables, kernel data,
+ * RAM a DMA touched first) or by a user page pinned for DMA: a scenario
+ * process's page (storage owned here) or a native program's real page
+ * (storage owned by that program; the frame only points at it).  A device
+ * DMA that lands in a frame changes exactly the bytes the owner sees.
+ *
+ * Frames are allocated lowest-free from SIM_MEM_BASE, so HPAs depend only on
+ * the order of allocations.
+ */
+#ifndef SIM_MEM_H
+#define SIM_MEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sim_world;
+
+#define SIM_PAGE_SHIFT 12
+#define SIM_PAGE_SIZE (1ull << SIM_PAGE_SHIFT)
+#define SIM_PAGE_MASK (~(SIM_PAGE_SIZE - 1))
+/* The first frame handed out: the low MiB stays empty, as on a PC. */
+#define SIM_MEM_BASE 0x100000ull
+
+enum sim_frame_kind {
+	SIM_FRAME_PGTABLE,    /* an I/O page-table page */
+	SIM_FRAME_KERNEL,     /* other kernel data (context tables ...) */
+	SIM_FRAME_RAM,        /* memory first touched by a DMA */
+	SIM_FRAME_USER,       /* a scenario process's page */
+	SIM_FRAME_NATIVE,     /* a native program's real page (not owned) */
+	SIM_FRAME_NR_KINDS,
+};
+
+struct sim_mem_stats {
+	uint64_t frames[SIM_FRAME_NR_KINDS];   /* live frames by kind */
+	uint64_t frames_total;
+	uint64_t bytes;                        /* frames_total * SIM_PAGE_SIZE */
+	uint64_t allocs, frees;                /* since the world began */
+};
+
+/*
+ * A zeroed frame of @kind (not SIM_FRAME_NATIVE).  0 with *hpa set, or
+ * -ENOMEM (fault site "mem_frame_alloc").
+ */
+int sim_mem_frame_alloc(struct sim_world *w, enum sim_frame_kind kind, uint64_t *hpa);
+
+/*
+ * A frame over a native program's page @page (page-aligned).  The same page
+ * always maps to the same frame while that frame lives; every call takes one
+ * reference, dropped by sim_mem_frame_put.  0 or -ENOMEM.
+ */
+int sim_mem_frame_native(struct sim_world *w, void *page, uint64_t *hpa);
+
+/* References: a frame is freed (storage released, HPA reusable) at zero.
+ * sim_mem_frame_alloc returns a frame with one reference. */
+void sim_mem_frame_get(struct sim_world *w, uint64_t hpa);
+void sim_mem_frame_put(struct sim_world *w, uint64_t hpa);
+
+/* The storage of the frame holding @hpa, or NULL when none is allocated. */
+void *sim_mem_frame_ptr(struct sim_world *w, uint64_t hpa);
+bool sim_mem_present(struct sim_world *w, uint64_t hpa);
+enum sim_frame_kind sim_mem_frame_kind(struct sim_world *w, uint64_t hpa);
+
+/*
+ * Physical reads and writes, possibly crossing frames.  Reading memory that
+ * has no frame gives zeros; writing it allocates SIM_FRAME_RAM frames on
+ * first use.  0 or -ENOMEM.
+ */
+int sim_mem_read(struct sim_world *w, uint64_t hpa, void *buf, size_t len);
+int sim_mem_write(struct sim_world *w, uint64_t hpa, const void *buf, size_t len);
+/* Aligned 64-bit accesses for table walkers (absent frame reads 0). */
+uint64_t sim_mem_read64(struct sim_world *w, uint64_t hpa);
+void sim_mem_write64(struct sim_world *w, uint64_t hpa, uint64_t val);
+
+void sim_mem_stats(struct sim_world *w, struct sim_mem_stats *out);
+
+#define TP_sim_frame_alloc "hpa=0x%llx kind=%s"
+#define TP_sim_frame_free  "hpa=0x%llx kind=%s"
+
+#endif
