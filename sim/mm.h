@@ -49,6 +49,9 @@ struct sim_mm {
 
 /* Created with the process; freed when the last reference goes. */
 struct sim_mm *sim_mm_new(struct sim_world *w, bool native);
+/* fork: a new mm with the same VMAs and a copy of every touched page
+ * (no copy-on-write: the copy is immediate).  NULL on -ENOMEM. */
+struct sim_mm *sim_mm_dup(struct sim_mm *mm);
 struct sim_mm *sim_mm_get(struct sim_mm *mm);
 void sim_mm_put(struct sim_mm *mm);
 

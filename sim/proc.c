@@ -5,6 +5,7 @@
 #include <glib.h>
 
 #include "sim/fault.h"
+#include "sim/mm.h"
 #include "sim/file.h"
 #include "sim/proc.h"
 #include "sim/world_internal.h"
@@ -90,6 +91,7 @@ static struct sim_proc *proc_alloc(struct sim_world *w, int ppid, const char *na
 	p->cred = *cred;
 	p->flags = flags;
 	p->rlimit_memlock = 8ull << 20;
+	p->mm = sim_mm_new(w, (flags & SIM_PROC_FLAG_NATIVE) != 0);
 	return p;
 }
 
@@ -105,6 +107,8 @@ int sim_proc_create(struct sim_world *w, int ppid, const char *name,
 	return p->pid;
 }
 
+static void proc_free(struct sim_world *w, struct sim_proc *p);
+
 int sim_proc_fork(struct sim_world *w, int pid)
 {
 	struct sim_proc *parent = sim_proc_find(w, pid), *child;
@@ -116,6 +120,13 @@ int sim_proc_fork(struct sim_world *w, int pid)
 	if (!child)
 		return err;
 	child->rlimit_memlock = parent->rlimit_memlock;
+	sim_mm_put(child->mm);
+	child->mm = sim_mm_dup(parent->mm);
+	if (!child->mm) {
+		child->mm = sim_mm_new(w, false);
+		proc_free(w, child);
+		return -ENOMEM;
+	}
 	if (parent->nfds) {
 		child->fds = g_new0(struct sim_fd_entry, parent->nfds);
 		child->nfds = parent->nfds;
@@ -157,6 +168,7 @@ static void proc_free(struct sim_world *w, struct sim_proc *p)
 		}
 	w->current_pid = saved == p->pid ? 0 : saved;
 	SIM_TRACE(w, sim_proc_exit, p->pid);
+	sim_mm_put(p->mm);
 	sim_ids_remove(&w->pids, (uint32_t)p->pid);
 	g_free(p->fds);
 	g_free(p->name);

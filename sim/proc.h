@@ -12,6 +12,7 @@
 
 struct sim_world;
 struct sim_file;
+struct sim_mm;
 
 /* Capability numbers as in <linux/capability.h>. */
 enum sim_cap {
@@ -50,6 +51,9 @@ struct sim_cred {
 
 #define SIM_RLIM_INFINITY UINT64_MAX
 
+/* Process flags (the public SIM_PROC_NATIVE has the same value). */
+#define SIM_PROC_FLAG_NATIVE 0x1
+
 struct sim_fd_entry {
 	struct sim_file *file;  /* NULL = free slot */
 	bool cloexec;
@@ -63,6 +67,7 @@ struct sim_proc {
 	struct sim_cred cred;
 	uint64_t rlimit_memlock;    /* bytes; SIM_RLIM_INFINITY = unlimited */
 	unsigned flags;             /* SIM_PROC_NATIVE, ... (public header) */
+	struct sim_mm *mm;          /* address space (sim/mm.h) */
 	struct sim_fd_entry *fds;   /* fds[0..nfds-1] */
 	int nfds;                   /* allocated length of fds */
 	bool exited;

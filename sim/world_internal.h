@@ -28,8 +28,11 @@ struct sim_fault_state {
 	GHashTable *site_calls;     /* site -> count (gsize in a pointer) */
 };
 
+struct sim_mem;
+
 struct sim_world {
 	uint64_t seed;
+	struct sim_mem *mem;        /* host-physical memory (mem.c) */
 	uint64_t now_ns;
 	struct sim_rng rng;
 	int current_pid;
@@ -45,6 +48,8 @@ struct sim_world {
 	} subsys[SIM_SUBSYS_NR];
 };
 
+/* mem.c */
+void sim_mem_destroy(struct sim_world *w);
 /* proc.c */
 void sim_procs_destroy_all(struct sim_world *w);
 /* devnode.c */
