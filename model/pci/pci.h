@@ -84,6 +84,15 @@ int pci_devfn_parse(const char *s, uint8_t bus, uint8_t *devfn_out, uint8_t *bus
 #define PCI_SBDF_STRLEN 13
 char *pci_sbdf_format(uint32_t sbdf, char buf[PCI_SBDF_STRLEN]);
 
+/* A base address register as a topology describes it. */
+#define PCI_NUM_BARS 6
+enum pci_bar_type { PCI_BAR_MEM32, PCI_BAR_MEM64, PCI_BAR_IO };
+struct pci_bar {
+	uint64_t size;                 /* power of two; 0 = not implemented */
+	enum pci_bar_type type;
+	bool prefetchable;
+};
+
 /* One `topology:` entry, as the loader hands it over. */
 struct pci_dev_spec {
 	uint32_t sbdf;
@@ -101,6 +110,12 @@ struct pci_dev_spec {
 	uint8_t pasid_width;           /* 0 = no PASID capability; else 1..20 */
 	const char *driver;            /* NULL = the type's default */
 	uint16_t vendor, device;       /* 0 = defaults (0x1af4 / 0x1000 + type) */
+	struct pci_bar bars[PCI_NUM_BARS];  /* size 0 = BAR not implemented */
+	uint16_t msi_vectors;          /* 0 = no MSI capability (1..32) */
+	uint16_t msix_vectors;         /* 0 = no MSI-X capability (1..2048) */
+	bool intx;                     /* legacy INTx pin (default true for
+					* functions that are not bridges) */
+	bool has_intx;                 /* intx given explicitly */
 };
 
 /* Keys of a spec an error may point at. */
@@ -147,6 +162,9 @@ struct pci_dev {
 	bool ats, pri;
 	uint8_t pasid_width;
 	uint16_t vendor, device;
+	struct pci_bar bars[PCI_NUM_BARS];
+	uint16_t msi_vectors, msix_vectors;
+	bool intx;
 	char *driver;                 /* bound driver name, NULL = none */
 	unsigned probe_index;         /* position in enumeration order */
 	struct iommu_group *group;    /* set by model/iommu */

@@ -354,6 +354,11 @@ static struct pci_dev *dev_new(const struct pci_dev_spec *sp)
 	d->pasid_width = sp->pasid_width;
 	d->vendor = sp->vendor ? sp->vendor : 0x1af4;
 	d->device = sp->device ? sp->device : (uint16_t)(0x1000 + sp->type);
+	memcpy(d->bars, sp->bars, sizeof(d->bars));
+	d->msi_vectors = sp->msi_vectors;
+	d->msix_vectors = sp->msix_vectors;
+	/* a function has an INTx pin unless the topology says otherwise */
+	d->intx = sp->has_intx ? sp->intx : !pci_type_is_bridge(sp->type);
 	pci_sbdf_format(d->sbdf, d->name);
 	return d;
 }

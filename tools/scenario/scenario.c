@@ -23,8 +23,12 @@ static const char *const profile_keys[] = { "group_mode", NULL };
 static const char *const group_modes[] = { "legacy", "strict", NULL };
 static const char *const topo_keys[] = {
 	"bdf", "type", "parent", "multifunction", "acs", "acs_ctrl",
-	"acs_quirk", "dma_alias", "caps", "driver", "vendor", "device", NULL,
+	"acs_quirk", "dma_alias", "caps", "driver", "vendor", "device", "bars",
+	"irqs", NULL,
 };
+static const char *const bar_keys[] = { "size", "type", "prefetchable", NULL };
+static const char *const bar_types[] = { "mem32", "mem64", "io", NULL };
+static const char *const irq_keys[] = { "intx", "msi", "msix", NULL };
 static const char *const caps_keys[] = { "ats", "pri", "pasid", NULL };
 static const char *const proc_keys[] = {
 	"name", "uid", "gid", "caps", "parent", "rlimit_memlock", NULL,
@@ -115,6 +119,80 @@ static int parse_caps(struct ldr *l, const struct ynode *map, struct pci_dev_spe
 	return 0;
 }
 
+/* bars: {0: {size: 0x4000, type: mem64, prefetchable: true}, 2: {...}} */
+static int parse_bars(struct ldr *l, const struct ynode *map, struct pci_dev_spec *sp)
+{
+	if (ldr_need(l, map, YN_MAP, "bars"))
+		return -1;
+	for (size_t i = 0; i < ynode_map_len(map); i++) {
+		const struct ynode *k = ynode_map_key(map, i), *v = ynode_map_val(map, i), *t;
+		struct pci_bar *bar;
+		uint64_t idx, size;
+		int type;
+
+		if (ldr_u64(l, k, &idx, PCI_NUM_BARS - 1, false, "BAR index"))
+			return -1;
+		bar = &sp->bars[idx];
+		if (ldr_need(l, v, YN_MAP, "a BAR") || ldr_check_keys(l, v, bar_keys, "BAR"))
+			return -1;
+		if (!(t = ldr_get(l, v, "size", "a BAR")) ||
+		    ldr_u64(l, t, &size, 1ull << 40, true, "BAR size"))
+			return -1;
+		if (size < 16 || (size & (size - 1)))
+			return ldr_error(l, t, "BAR size %s must be a power of two of at "
+					 "least 16 bytes", t->str);
+		bar->size = size;
+		bar->type = PCI_BAR_MEM32;
+		if ((t = ynode_map_get(v, "type"))) {
+			if (ldr_enum(l, t, bar_types, &type, "BAR type"))
+				return -1;
+			bar->type = type;
+		}
+		if (bar->type == PCI_BAR_MEM64 && idx == PCI_NUM_BARS - 1)
+			return ldr_error(l, k, "a 64-bit BAR takes two slots: BAR 5 cannot be one");
+		if (bar->type == PCI_BAR_IO && size > 256)
+			return ldr_error(l, k, "an I/O BAR is at most 256 bytes");
+		if (bar->type == PCI_BAR_MEM32 && size > (1ull << 31))
+			return ldr_error(l, k, "a 32-bit BAR is at most 2 GiB: make it mem64");
+		if ((t = ynode_map_get(v, "prefetchable")) &&
+		    ldr_bool(l, t, &bar->prefetchable, "prefetchable"))
+			return -1;
+	}
+	for (int i = 0; i + 1 < PCI_NUM_BARS; i++)
+		if (sp->bars[i].size && sp->bars[i].type == PCI_BAR_MEM64 && sp->bars[i + 1].size)
+			return ldr_error(l, map, "BAR %d is 64-bit, so BAR %d is its upper "
+					 "half and cannot be described", i, i + 1);
+	return 0;
+}
+
+/* irqs: {intx: true, msi: 8, msix: 64} */
+static int parse_irqs(struct ldr *l, const struct ynode *map, struct pci_dev_spec *sp)
+{
+	const struct ynode *v;
+	uint64_t n;
+
+	if (ldr_need(l, map, YN_MAP, "irqs") || ldr_check_keys(l, map, irq_keys, "irqs"))
+		return -1;
+	if ((v = ynode_map_get(map, "intx"))) {
+		if (ldr_bool(l, v, &sp->intx, "irqs.intx"))
+			return -1;
+		sp->has_intx = true;
+	}
+	if ((v = ynode_map_get(map, "msi"))) {
+		if (ldr_u64(l, v, &n, 32, false, "irqs.msi"))
+			return -1;
+		if (n & (n - 1))
+			return ldr_error(l, v, "irqs.msi must be a power of two up to 32");
+		sp->msi_vectors = (uint16_t)n;
+	}
+	if ((v = ynode_map_get(map, "msix"))) {
+		if (ldr_u64(l, v, &n, 2048, false, "irqs.msix"))
+			return -1;
+		sp->msix_vectors = (uint16_t)n;
+	}
+	return 0;
+}
+
 static int parse_topo_entry(struct ldr *l, const struct ynode *map,
 			    struct pci_dev_spec *sp)
 {
@@ -179,6 +257,10 @@ static int parse_topo_entry(struct ldr *l, const struct ynode *map,
 			return ldr_error(l, v, "driver '%s' is not a driver name", str);
 		sp->driver = ldr_keep(l, str);
 	}
+	if ((v = ynode_map_get(map, "bars")) && parse_bars(l, v, sp))
+		return -1;
+	if ((v = ynode_map_get(map, "irqs")) && parse_irqs(l, v, sp))
+		return -1;
 	if ((v = ynode_map_get(map, "vendor"))) {
 		if (ldr_u64(l, v, &id, 0xffff, false, "vendor"))
 			return -1;
