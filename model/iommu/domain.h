@@ -91,6 +91,16 @@ uint64_t iommu_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size);
 int iommu_iova_to_phys(struct iommu_domain *d, uint64_t iova, uint64_t *hpa,
 		       unsigned *prot);
 
+/* Used by the group core around ownership changes: move @g to the blocking
+ * domain (0, or -EBUSY when it is not on its default domain) and back.
+ * Without domains (iommu_domains_init not run) both do nothing. */
+int iommu_group_block(struct iommu_group *g);
+void iommu_group_unblock(struct iommu_group *g);
+
+/* The domain layer's state hangs off the group core (core.c). */
+void *iommu_core_domains(struct sim_world *w);
+int iommu_core_set_domains(struct sim_world *w, void *domains, void (*destroy)(void *));
+
 struct iommu_resv_region {
 	uint64_t start, end;         /* inclusive */
 	const char *type;            /* "msi" */

@@ -37,6 +37,8 @@ struct iommu_group {
 	size_t ndevices;
 	unsigned owner_cnt;           /* kernel DMA drivers, or user claims */
 	const void *owner;            /* NULL: kernel-owned (DMA API) */
+	struct iommu_domain *domain;  /* attached now (model/iommu/domain.h) */
+	struct iommu_domain *default_domain;
 };
 
 /*
@@ -60,10 +62,15 @@ struct iommu_group *iommu_group_of(struct pci_dev *d);
  */
 bool iommu_group_viable(struct iommu_group *g);
 
+/* The world a group belongs to. */
+struct sim_world *iommu_group_world(struct iommu_group *g);
+
 /*
  * User DMA ownership (the kernel's iommu_group_claim_dma_owner): -EPERM when a
  * kernel DMA driver is bound (owner_cnt != 0 and no owner) or when another
  * owner holds it (spec §G5); the same owner claiming again bumps owner_cnt.
+ * The first claim moves the group to the blocking domain (-EBUSY when it is
+ * not on its default domain, spec §B); the last release moves it back.
  */
 int iommu_group_claim_dma_owner(struct iommu_group *g, const void *owner);
 void iommu_group_release_dma_owner(struct iommu_group *g, const void *owner);
