@@ -23,34 +23,35 @@ void sim_ids_destroy(struct sim_ids *ids)
 int64_t sim_ids_alloc(struct sim_world *w, struct sim_ids *ids, void *obj,
 		      uint32_t min, uint32_t max)
 {
-	uint32_t id;
+	uint64_t id;   /* 64-bit so that scanning up to UINT32_MAX cannot wrap */
 
 	if (!obj || min > max)
 		return -EINVAL;
 	if (w && sim_should_fail(w, "ids_alloc"))
 		return -ENOMEM;
-	for (id = MAX(min, ids->hint); id <= max; id++) {
+	for (id = MAX(min, ids->hint); id <= max; id++)
 		if (id >= ids->nslots || !ids->slots[id])
 			break;
-		if (id == UINT32_MAX)
-			return -ENOSPC;
-	}
-	if (id > max)
+	/* slots[] is indexed by a uint32_t length: UINT32_MAX itself is never free */
+	if (id > max || id >= UINT32_MAX)
 		return -ENOSPC;
 	if (id >= ids->nslots) {
-		uint32_t n = MAX(ids->nslots * 2, 16u);
+		uint64_t n = MAX((uint64_t)ids->nslots * 2, 16u);
+
 		while (n <= id)
 			n *= 2;
+		n = MIN(n, (uint64_t)UINT32_MAX);
 		ids->slots = g_renew(void *, ids->slots, n);
-		for (uint32_t i = ids->nslots; i < n; i++)
+		for (uint64_t i = ids->nslots; i < n; i++)
 			ids->slots[i] = NULL;
-		ids->nslots = n;
+		ids->nslots = (uint32_t)n;
 	}
 	ids->slots[id] = obj;
 	ids->count++;
-	if (min <= ids->hint && id == ids->hint)
-		ids->hint = id + 1;
-	return id;
+	/* keep "every id below hint is in use" */
+	if (id == ids->hint)
+		ids->hint = (uint32_t)id + 1;
+	return (int64_t)id;
 }
 
 void *sim_ids_find(const struct sim_ids *ids, uint32_t id)
