@@ -7,7 +7,8 @@
 
 void sim_fault_init(struct sim_world *w)
 {
-	w->fault.site_calls = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	/* site name (copied) -> unsigned long counter, bumped in place */
+	w->fault.site_calls = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 }
 
 void sim_fault_fini(struct sim_world *w)
@@ -36,16 +37,22 @@ void sim_fault_probability(struct sim_world *w, const char *glob, unsigned permi
 	arm(w, glob, 0, permille);
 }
 
+static void count_site(struct sim_world *w, const char *site)
+{
+	unsigned long *n = g_hash_table_lookup(w->fault.site_calls, site);
+
+	if (!n) {
+		n = g_new0(unsigned long, 1);
+		g_hash_table_insert(w->fault.site_calls, g_strdup(site), n);
+	}
+	(*n)++;
+}
+
 bool sim_should_fail(struct sim_world *w, const char *site)
 {
-	gpointer key, val;
 	bool fail = false;
 
-	if (g_hash_table_lookup_extended(w->fault.site_calls, site, &key, &val))
-		g_hash_table_insert(w->fault.site_calls, g_strdup(site),
-				    GSIZE_TO_POINTER(GPOINTER_TO_SIZE(val) + 1));
-	else
-		g_hash_table_insert(w->fault.site_calls, g_strdup(site), GSIZE_TO_POINTER(1));
+	count_site(w, site);
 	if (!w->fault.glob || !g_pattern_match_simple(w->fault.glob, site))
 		return false;
 	w->fault.calls++;
@@ -72,5 +79,7 @@ unsigned long sim_fault_injected(const struct sim_world *w)
 
 unsigned long sim_fault_site_calls(const struct sim_world *w, const char *site)
 {
-	return GPOINTER_TO_SIZE(g_hash_table_lookup(w->fault.site_calls, site));
+	const unsigned long *n = g_hash_table_lookup(w->fault.site_calls, site);
+
+	return n ? *n : 0;
 }

@@ -25,7 +25,7 @@ struct sim_fault_state {
 	unsigned permille;          /* probability; 0 = off */
 	unsigned long calls;        /* matching calls since arming */
 	unsigned long injected;
-	GHashTable *site_calls;     /* site -> count (gsize in a pointer) */
+	GHashTable *site_calls;     /* site -> unsigned long * */
 };
 
 struct sim_mem;
