@@ -33,7 +33,7 @@ int sim_trace_enable(struct sim_world *w, const char *patterns)
 {
 	char **list;
 
-	if (!patterns)
+	if (!patterns || !*patterns)    /* "" is one empty element */
 		return -EINVAL;
 	list = g_strsplit(patterns, ",", -1);
 	for (char **p = list; *p; p++) {
@@ -146,24 +146,33 @@ static void json_fields(GString *out, const char *fields)
 	g_strfreev(tok);
 }
 
+/*
+ * The context of a line is the current process.  The id table is read
+ * directly rather than through sim_proc_find: a process that is exiting is
+ * still the context while its files are released (proc.c), and its lines
+ * carry its name, as exit_files() work does in the kernel.
+ */
 static void emit(struct sim_world *w, const char *event, const char *fields)
 {
-	struct sim_proc *p = w->current_pid ? sim_proc_find(w, w->current_pid) : NULL;
+	int pid = w->current_pid;
+	struct sim_proc *p = pid > 0 ? sim_ids_find(&w->pids, (uint32_t)pid) : NULL;
 	char comm[16];
 	GString *line = g_string_new(NULL);
 	uint64_t ns = w->now_ns;
 
+	if (!p)
+		pid = 0;
 	g_strlcpy(comm, p ? p->name : "kernel", sizeof(comm));
 	if (w->trace.fmt == SIM_TRACE_TEXT) {
 		g_string_printf(line, "%16s-%-5d [000] %5llu.%06llu: %s: %s\n", comm,
-				p ? p->pid : 0, (unsigned long long)(ns / 1000000000ull),
+				pid, (unsigned long long)(ns / 1000000000ull),
 				(unsigned long long)(ns % 1000000000ull / 1000), event, fields);
 	} else {
 		const char *us = strchr(event, '_');
 		char *cat = us ? g_strndup(event, (gsize)(us - event)) : g_strdup(event);
 
 		g_string_printf(line, "{\"ts\":%llu,\"pid\":%d,\"comm\":",
-				(unsigned long long)ns, p ? p->pid : 0);
+				(unsigned long long)ns, pid);
 		json_string(line, comm);
 		g_string_append(line, ",\"event\":");
 		json_string(line, event);
