@@ -107,7 +107,14 @@ int sim_proc_create(struct sim_world *w, int ppid, const char *name,
 	return p->pid;
 }
 
-static void proc_free(struct sim_world *w, struct sim_proc *p);
+/* Undo proc_alloc for a process that was never published. */
+static void proc_discard(struct sim_world *w, struct sim_proc *p)
+{
+	sim_mm_put(p->mm);
+	sim_ids_remove(&w->pids, (uint32_t)p->pid);
+	g_free(p->name);
+	g_free(p);
+}
 
 int sim_proc_fork(struct sim_world *w, int pid)
 {
@@ -123,8 +130,8 @@ int sim_proc_fork(struct sim_world *w, int pid)
 	sim_mm_put(child->mm);
 	child->mm = sim_mm_dup(parent->mm);
 	if (!child->mm) {
-		child->mm = sim_mm_new(w, false);
-		proc_free(w, child);
+		/* never announced: no sim_proc_exit line, nothing to close */
+		proc_discard(w, child);
 		return -ENOMEM;
 	}
 	if (parent->nfds) {
@@ -168,11 +175,8 @@ static void proc_free(struct sim_world *w, struct sim_proc *p)
 		}
 	w->current_pid = saved == p->pid ? 0 : saved;
 	SIM_TRACE(w, sim_proc_exit, p->pid);
-	sim_mm_put(p->mm);
-	sim_ids_remove(&w->pids, (uint32_t)p->pid);
 	g_free(p->fds);
-	g_free(p->name);
-	g_free(p);
+	proc_discard(w, p);
 }
 
 int sim_proc_exit(struct sim_world *w, int pid)
