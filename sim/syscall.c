@@ -99,7 +99,7 @@ long sim_sys_ioctl_ul(struct sim_world *w, int pid, int fd, unsigned long cmd,
 		ret = -ESRCH;
 	else if (!(f = sim_fd_get(p, fd)))
 		ret = -EBADF;
-	else if (!f->ops->ioctl)
+	else if (!f->ops || !f->ops->ioctl)
 		ret = -ENOTTY;
 	else {
 		/* hold the file across the call: the ioctl may close fds */
@@ -123,7 +123,7 @@ static long do_rw(struct sim_proc *p, int fd, void *rbuf, const void *wbuf,
 	acc = f->oflags & O_ACCMODE;
 	if (rbuf ? acc == O_WRONLY : acc == O_RDONLY)
 		return -EBADF;
-	if (rbuf ? !f->ops->read : !f->ops->write)
+	if (!f->ops || (rbuf ? !f->ops->read : !f->ops->write))
 		return -EINVAL;
 	sim_file_get(f);
 	ret = rbuf ? f->ops->read(f, p, rbuf, n, off) : f->ops->write(f, p, wbuf, n, off);
