@@ -219,8 +219,10 @@ struct pci_bus *pci_root_bus_at(struct sim_world *w, size_t i)
  * order (the visited device stays @d: an alias is a RID @d uses, not another
  * function).  Then up to the root bus: ports forward requests unchanged, a
  * PCIe-to-PCI bridge re-tags everything from below as (secondary, 00.0), a
- * conventional PCI bridge as its own RID (we model no PCIE_BRIDGE_ALIAS
- * flag).  Buses without a bridge above (virtual buses) are skipped.
+ * conventional PCI bridge as its own RID, unless it has bridge_alias (the
+ * PCIE_BRIDGE_ALIAS quirk: a PCIe-to-PCI bridge hiding its PCIe capability),
+ * which re-tags as (secondary, 00.0) too.  Buses without a bridge above
+ * (virtual buses) are skipped.
  */
 int pci_for_each_dma_alias(struct pci_dev *d,
 			   int (*fn)(struct pci_dev *visited, uint16_t rid, void *ctx),
@@ -247,7 +249,8 @@ int pci_for_each_dma_alias(struct pci_dev *d,
 			ret = fn(br, PCI_RID(br->subordinate->number, 0), ctx);
 			break;
 		case PCI_TYPE_PCI_BRIDGE:
-			ret = fn(br, pci_dev_rid(br), ctx);
+			ret = fn(br, br->bridge_alias ? PCI_RID(br->subordinate->number, 0)
+						      : pci_dev_rid(br), ctx);
 			break;
 		default:
 			continue;       /* root, upstream, downstream ports */

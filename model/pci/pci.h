@@ -157,8 +157,11 @@ struct pci_dev {
 	bool multifunction;
 	bool has_acs;
 	uint16_t acs_cap, acs_ctrl;
-	int acs_quirk;
-	uint64_t dma_alias[4];
+	int acs_quirk;                /* spec's, else the quirk table's (-1 none) */
+	uint64_t dma_alias[4];        /* spec's, plus the quirk table's */
+	bool bridge_alias;            /* PCIE_BRIDGE_ALIAS (quirk table): a
+				       * conventional bridge that tags requests
+				       * from below as (subordinate, 00.0) */
 	bool ats, pri;
 	uint8_t pasid_width;
 	uint16_t vendor, device;
@@ -179,6 +182,8 @@ struct pci_dev {
  * bridge and the root level) sharing a secondary bus; a child on its parent's
  * own bus; a downstream port not under an upstream port; an upstream port not
  * under a root or downstream port; a dma_alias on another bus.
+ * Each function then gets the quirks its (vendor, device) matches in the
+ * quirk table (below; an explicit acs_quirk wins, dma_alias entries add).
  * Drivers named in specs are bound afterwards, in enumeration order through
  * pci_bind_driver (so hooks run), by pci_bind_initial_drivers.  Returns 0,
  * -EINVAL with @err filled, -EEXIST when the world already has a topology,
@@ -217,7 +222,8 @@ static inline bool pci_dev_has_alias(const struct pci_dev *d, uint8_t devfn)
  * called with (dev, rid) for the function's own RID, then each alias devfn,
  * then for each converting bridge on the way to the root: a PCIe-to-PCI
  * bridge gives (bridge, secondary:00.0), a conventional PCI bridge gives
- * (bridge, its own RID); ports are skipped.  A non-zero return stops the walk
+ * (bridge, its own RID), or (bridge, secondary:00.0) when it has
+ * bridge_alias; ports are skipped.  A non-zero return stops the walk
  * and is returned.
  */
 int pci_for_each_dma_alias(struct pci_dev *d,
@@ -227,6 +233,44 @@ int pci_for_each_dma_alias(struct pci_dev *d,
 /* The requester id the IOMMU sees for an untagged DMA from @d: the last RID
  * of the alias walk's bridge part, or @d's own RID when no bridge converts. */
 uint16_t pci_dma_requester_id(struct pci_dev *d);
+
+/* ---- quirks (quirks.c, spec §A "Quirks are data tables") ----------------- */
+
+enum pci_quirk_kind {
+	PCI_QUIRK_ACS_ISOLATED,    /* ACS verdict "isolated" (§A1.1) unless the
+				    * spec gives acs_quirk */
+	PCI_QUIRK_DMA_ALIAS_FN0,   /* functions other than 0 also DMA as slot.0 */
+	PCI_QUIRK_DMA_ALIAS_FN1,   /* functions other than 1 also DMA as slot.1 */
+	PCI_QUIRK_DMA_ALIAS_DEVFN, /* also DMA as a fixed devfn of the bus */
+	PCI_QUIRK_DMA_ALIAS_ALL,   /* any devfn of the bus (NTB proxy ids) */
+	PCI_QUIRK_BRIDGE_ALIAS,    /* sets bridge_alias (PCIE_BRIDGE_ALIAS) */
+};
+
+/* Which functions of a matching (vendor, device) an entry applies to. */
+enum pci_quirk_when {
+	PCI_QUIRK_WHEN_ANY,
+	PCI_QUIRK_WHEN_ROOT_PORT,
+	PCI_QUIRK_WHEN_PORT,                  /* root or downstream port */
+	PCI_QUIRK_WHEN_CONV_BRIDGE_BELOW_PCIE, /* pci-bridge whose upstream bridge
+					       * is PCIe, not pcie-to-pci-bridge */
+};
+
+struct pci_quirk {
+	uint16_t vendor;
+	uint16_t dev_lo, dev_hi;   /* device id range, inclusive (0..0xffff = any) */
+	enum pci_quirk_kind kind;
+	enum pci_quirk_when when;
+	uint8_t devfn;             /* PCI_QUIRK_DMA_ALIAS_DEVFN's alias */
+	const char *family;        /* "intel-pch", "ricoh", ... (traces, tests) */
+};
+
+/* The table, in the order entries are applied. */
+size_t pci_quirk_count(void);
+const struct pci_quirk *pci_quirk_at(size_t i);
+/* "acs_isolated" ... "pcie_bridge_alias"; NULL when out of range. */
+const char *pci_quirk_kind_name(enum pci_quirk_kind k);
+/* Does @q apply to @d (ids and type condition)? */
+bool pci_quirk_matches(const struct pci_quirk *q, const struct pci_dev *d);
 
 /* ---- drivers ------------------------------------------------------------ */
 
@@ -290,5 +334,6 @@ int sim_pci_bind(struct sim_world *w, const char *bdf, const char *driver);
 #define TP_pci_bind      "dev=%s driver=%s"
 #define TP_pci_bind_fail "dev=%s driver=%s err=%d"
 #define TP_pci_unbind    "dev=%s driver=%s"
+#define TP_pci_quirk     "dev=%s quirk=%s"     /* quirk=KIND:FAMILY */
 
 #endif

@@ -45,6 +45,10 @@ static inline struct pci_root *pci_root_get(struct sim_world *w)
 	return w ? sim_world_subsys(w, SIM_SUBSYS_PCI) : NULL;
 }
 
+/* quirks.c: apply every matching table entry to @d, tracing each
+ * (pci_quirk).  Needs the buses linked (a condition looks upstream). */
+void pci_dev_apply_quirks(struct sim_world *w, struct pci_dev *d);
+
 /* driver.c: the registry every topology starts with (pci-stub, pcieport). */
 void pci_drivers_init(struct pci_root *root);
 void pci_drivers_fini(struct pci_root *root);

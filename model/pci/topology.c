@@ -473,13 +473,16 @@ out:
 	return ret;
 }
 
-static void trace_devices(struct pci_root *root)
+/* In probe order: announce each function, then run its quirks (quirks.c),
+ * so a trace shows every quirk right after the device it applies to. */
+static void add_devices(struct pci_root *root)
 {
 	for (guint i = 0; i < root->devs->len; i++) {
 		struct pci_dev *d = g_ptr_array_index(root->devs, i);
 
 		SIM_TRACE(root->w, pci_dev_add, d->name, pci_type_name(d->type),
 			  d->bus->self ? d->bus->self->name : "none");
+		pci_dev_apply_quirks(root->w, d);
 	}
 }
 
@@ -514,7 +517,7 @@ int pci_topology_create(struct sim_world *w, const struct pci_dev_spec *specs,
 	if (ret)
 		goto err_root;
 	sim_world_set_subsys(w, SIM_SUBSYS_PCI, root, pci_root_free);
-	trace_devices(root);
+	add_devices(root);
 	goto out;
 err_root:
 	pci_root_free(root);
