@@ -1,0 +1,445 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * model/pci/quirks.c: the quirk table (spec §A "Quirks are data tables")
+ * applied by (vendor, device) when a topology is built: ACS verdicts, DMA
+ * aliases, PCIE_BRIDGE_ALIAS; explicit keys overriding or extending them;
+ * the groups that result in both modes; the pci_quirk trace point.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <glib.h>
+
+#include "unit_common.h"
+#include "sim/trace.h"
+#include "sim/world.h"
+#include "model/pci/pci.h"
+#include "model/iommu/group.h"
+
+#pragma GCC diagnostic ignored "-Woverride-init"   /* DEV(..., .acs_quirk = 1) */
+
+static uint32_t B(const char *s)
+{
+	uint32_t v = 0;
+
+	ck_assert_msg(pci_sbdf_parse(s, &v) == 0, "bad test bdf %s", s);
+	return v;
+}
+
+#define DEV(bdf, t, ...) { .sbdf = B(bdf), .type = PCI_TYPE_##t, .acs_quirk = -1, __VA_ARGS__ }
+#define PARENT(p) .has_parent = true, .parent = B(p)
+#define ACS .has_acs = true, .acs_cap = PCI_ACS_REQ
+#define MF .multifunction = true
+#define ID(v, d) .vendor = (v), .device = (d)
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static struct sim_world *build(const struct pci_dev_spec *s, size_t n)
+{
+	struct sim_world *w = sim_world_create(1);
+	struct pci_build_error err = { 0 };
+	int ret = pci_topology_create(w, s, n, &err);
+
+	ck_assert_msg(ret == 0, "create: %d: entry %zu: %s", ret, err.index, err.msg);
+	return w;
+}
+
+static struct pci_dev *dev(struct sim_world *w, const char *bdf)
+{
+	struct pci_dev *d = pci_dev_find(w, B(bdf));
+
+	ck_assert_msg(d, "no %s", bdf);
+	return d;
+}
+
+/* Aliases of @bdf as "01.0 02.0" (devfns on its bus, ascending). */
+static const char *aliases(struct sim_world *w, const char *bdf)
+{
+	static char buf[2048];
+	struct pci_dev *d = dev(w, bdf);
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (unsigned devfn = 0; devfn < 256; devfn++)
+		if (pci_dev_has_alias(d, (uint8_t)devfn))
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%02x.%u",
+						len ? " " : "", PCI_SLOT(devfn), PCI_FUNC(devfn));
+	return buf;
+}
+
+/* Groups in id order, "00:01.0 | 01:00.0 01:00.1", domain 0000 omitted. */
+static char *groups(const struct pci_dev_spec *s, size_t n, enum iommu_group_mode mode)
+{
+	struct sim_world *w = build(s, n);
+	GString *out = g_string_new(NULL);
+
+	ck_assert_int_eq(iommu_core_create(w, mode), 0);
+	for (unsigned id = 0; id < iommu_group_count(w); id++) {
+		struct iommu_group *g = iommu_group_by_id(w, id);
+
+		g_string_append(out, id ? " | " : "");
+		for (size_t i = 0; i < g->ndevices; i++)
+			g_string_append_printf(out, "%s%s", i ? " " : "", g->devices[i]->name + 5);
+	}
+	sim_world_destroy(w);
+	return g_string_free(out, FALSE);
+}
+
+static void expect_groups(const struct pci_dev_spec *s, size_t n, const char *legacy,
+			  const char *strict)
+{
+	char *l = groups(s, n, IOMMU_GROUP_LEGACY), *st = groups(s, n, IOMMU_GROUP_STRICT);
+
+	ck_assert_str_eq(l, legacy);
+	ck_assert_str_eq(st, strict);
+	g_free(l);
+	g_free(st);
+}
+
+/* ---- the table ----------------------------------------------------------- */
+
+START_TEST(test_table_sane)
+{
+	struct pci_dev d = { .vendor = 0x1af4 };
+	size_t n = pci_quirk_count();
+
+	ck_assert_uint_gt(n, 100);
+	ck_assert_ptr_null(pci_quirk_at(n));
+	ck_assert_ptr_null(pci_quirk_kind_name(PCI_QUIRK_BRIDGE_ALIAS + 1));
+	ck_assert_str_eq(pci_quirk_kind_name(PCI_QUIRK_DMA_ALIAS_FN1), "dma_alias_fn1");
+	for (size_t i = 0; i < n; i++) {
+		const struct pci_quirk *q = pci_quirk_at(i);
+
+		ck_assert_msg(q->dev_lo <= q->dev_hi, "entry %zu: range", i);
+		ck_assert_msg(q->vendor && q->vendor != 0xffff && q->vendor != 0x1af4,
+			      "entry %zu: vendor %04x", i, q->vendor);
+		ck_assert_ptr_nonnull(q->family);
+		ck_assert_ptr_nonnull(pci_quirk_kind_name(q->kind));
+		ck_assert(!strchr(q->family, ' '));   /* a trace value has no spaces */
+		ck_assert(q->kind == PCI_QUIRK_DMA_ALIAS_DEVFN || q->devfn == 0);
+	}
+	/* the defaults (0x1af4 / 0x1000 + type) never match */
+	for (int t = 0; t < PCI_TYPE_NR; t++) {
+		struct pci_bus bus = { 0 };
+
+		d.type = t;
+		d.device = (uint16_t)(0x1000 + t);
+		d.bus = &bus;
+		for (size_t i = 0; i < n; i++)
+			ck_assert(!pci_quirk_matches(pci_quirk_at(i), &d));
+	}
+}
+END_TEST
+
+/* ---- ACS quirks (§A1.1) ---------------------------------------------------- */
+
+/* The verdict the table gives a function of @type: on the root bus, or for
+ * a downstream port below a root port and an upstream port (the rules). */
+static int verdict(uint16_t vendor, uint16_t device, enum pci_type type)
+{
+	bool dsp = type == PCI_TYPE_DOWNSTREAM_PORT;
+	struct pci_dev_spec s[] = {
+		DEV("00:01.0", ROOT_PORT),
+		DEV("01:00.0", UPSTREAM_PORT, PARENT("00:01.0")),
+		{ .sbdf = B(dsp ? "02:00.0" : "00:02.0"), .type = type, .acs_quirk = -1,
+		  .has_parent = dsp, .parent = B("01:00.0"), .multifunction = true,
+		  .vendor = vendor, .device = device },
+	};
+	struct sim_world *w = build(s, N(s));
+	int v = pci_dev_find(w, s[2].sbdf)->acs_quirk;
+
+	sim_world_destroy(w);
+	return v;
+}
+
+START_TEST(test_acs_families)
+{
+	static const struct { uint16_t v, d; enum pci_type t; int want; } cases[] = {
+		{ 0x8086, 0x1c10, PCI_TYPE_ROOT_PORT, 1 },       /* Cougar Point */
+		{ 0x8086, 0x1c10, PCI_TYPE_ENDPOINT, -1 },       /* type condition */
+		{ 0x8086, 0x1d12, PCI_TYPE_ROOT_PORT, 1 },       /* Patsburg: even */
+		{ 0x8086, 0x1d13, PCI_TYPE_ROOT_PORT, -1 },      /* ... not odd */
+		{ 0x8086, 0xa114, PCI_TYPE_ROOT_PORT, 1 },       /* Sunrise Point */
+		{ 0x8086, 0xa120, PCI_TYPE_ROOT_PORT, -1 },
+		{ 0x8086, 0x1521, PCI_TYPE_ENDPOINT, 1 },        /* I350 */
+		{ 0x1002, 0x4385, PCI_TYPE_RC_ENDPOINT, 1 },     /* AMD SB */
+		{ 0x1022, 0x780f, PCI_TYPE_PCI_BRIDGE, 1 },
+		{ 0x177d, 0xa01d, PCI_TYPE_ROOT_PORT, 1 },       /* ThunderX1 */
+		{ 0x177d, 0xa01d, PCI_TYPE_DOWNSTREAM_PORT, -1 },
+		{ 0x177d, 0xaf84, PCI_TYPE_ROOT_PORT, 1 },
+		{ 0x177d, 0xa026, PCI_TYPE_ENDPOINT, 1 },        /* Cavium mf */
+		{ 0x17cb, 0x0401, PCI_TYPE_ROOT_PORT, 1 },       /* Qualcomm */
+		{ 0x1957, 0x8db9, PCI_TYPE_ROOT_PORT, 1 },       /* NXP */
+		{ 0x1957, 0x8d84, PCI_TYPE_ROOT_PORT, -1 },
+		{ 0x1def, 0xe00a, PCI_TYPE_ROOT_PORT, 1 },       /* Ampere */
+		{ 0x1d17, 0x0721, PCI_TYPE_DOWNSTREAM_PORT, 1 }, /* Zhaoxin */
+		{ 0x1d17, 0x0722, PCI_TYPE_ROOT_PORT, -1 },
+		{ 0x1d17, 0x0710, PCI_TYPE_ENDPOINT, -1 },
+		{ 0x19e5, 0xa120, PCI_TYPE_ROOT_PORT, 1 },       /* HiSilicon */
+		{ 0x1924, 0x0a03, PCI_TYPE_ENDPOINT, 1 },        /* Solarflare */
+		{ 0x14e4, 0x16d7, PCI_TYPE_ENDPOINT, 1 },        /* Broadcom */
+		{ 0x1b4b, 0x9123, PCI_TYPE_ENDPOINT, -1 },       /* alias quirk only */
+	};
+
+	for (size_t i = 0; i < N(cases); i++)
+		ck_assert_msg(verdict(cases[i].v, cases[i].d, cases[i].t) == cases[i].want,
+			      "%04x:%04x %s", cases[i].v, cases[i].d, pci_type_name(cases[i].t));
+}
+END_TEST
+
+/* Worked example 6b with real ids: the table isolates PCH root ports. */
+START_TEST(test_acs_pch_groups)
+{
+	struct pci_dev_spec s[] = {
+		DEV("00:1c.0", ROOT_PORT, MF, ID(0x8086, 0x1c10)),
+		DEV("00:1c.4", ROOT_PORT, MF, ID(0x8086, 0x1c18)),
+		DEV("01:00.0", ENDPOINT, PARENT("00:1c.0")),
+		DEV("02:00.0", ENDPOINT, PARENT("00:1c.4")),
+	};
+
+	expect_groups(s, N(s), "00:1c.0 | 00:1c.4 | 01:00.0 | 02:00.0",
+		      "00:1c.0 | 00:1c.4 | 01:00.0 | 02:00.0");
+	/* unknown device ids: the ports are not isolated, one group */
+	s[0].device = s[1].device = 0x1234;
+	expect_groups(s, N(s), "00:1c.0 00:1c.4 01:00.0 02:00.0",
+		      "00:1c.0 00:1c.4 01:00.0 02:00.0");
+}
+END_TEST
+
+/* An explicit acs_quirk wins over the table, both ways. */
+START_TEST(test_acs_explicit_overrides)
+{
+	struct pci_dev_spec s[] = {
+		DEV("00:1c.0", ROOT_PORT, MF, ID(0x8086, 0x1c10), .acs_quirk = 0),
+		DEV("00:1c.4", ROOT_PORT, MF, ID(0x8086, 0x1c18)),
+		DEV("00:1d.0", ROOT_PORT, MF, ID(0x8086, 0x1234), .acs_quirk = 1),
+		DEV("00:1d.4", ROOT_PORT, MF, ID(0x8086, 0x1234), .acs_quirk = 1),
+	};
+	struct sim_world *w = build(s, N(s));
+
+	ck_assert_int_eq(dev(w, "00:1c.0")->acs_quirk, 0);
+	ck_assert_int_eq(dev(w, "00:1c.4")->acs_quirk, 1);
+	ck_assert_int_eq(dev(w, "00:1d.0")->acs_quirk, 1);
+	sim_world_destroy(w);
+	/* 1c.0 is not isolated, 1c.4 is: §A5 joins only non-isolated siblings */
+	expect_groups(s, N(s), "00:1c.0 | 00:1c.4 | 00:1d.0 | 00:1d.4",
+		      "00:1c.0 00:1c.4 | 00:1d.0 | 00:1d.4");
+}
+END_TEST
+
+/* Intel I350 functions without ACS: isolated by the table, one group each. */
+START_TEST(test_acs_mf_endpoint_groups)
+{
+	struct pci_dev_spec s[] = {
+		DEV("00:01.0", ROOT_PORT, ACS),
+		DEV("01:00.0", ENDPOINT, PARENT("00:01.0"), MF, ID(0x8086, 0x1521)),
+		DEV("01:00.1", ENDPOINT, PARENT("00:01.0"), MF, ID(0x8086, 0x1521)),
+	};
+
+	expect_groups(s, N(s), "00:01.0 | 01:00.0 | 01:00.1", "00:01.0 | 01:00.0 | 01:00.1");
+	s[1].device = s[2].device = 0x1533;            /* I210: not in the table */
+	expect_groups(s, N(s), "00:01.0 | 01:00.0 01:00.1", "00:01.0 | 01:00.0 01:00.1");
+}
+END_TEST
+
+/* ---- DMA-alias quirks -------------------------------------------------------- */
+
+/* Ricoh: functions 1..3 alias function 0; function 0 aliases nothing. */
+START_TEST(test_alias_ricoh)
+{
+	struct pci_dev_spec s[] = {
+		DEV("00:06.0", ROOT_PORT, ACS),
+		DEV("06:00.0", ENDPOINT, PARENT("00:06.0"), MF, ACS, ID(0x1180, 0xe832)),
+		DEV("06:00.1", ENDPOINT, PARENT("00:06.0"), MF, ACS, ID(0x1180, 0xe832)),
+		DEV("06:00.2", ENDPOINT, PARENT("00:06.0"), MF, ACS, ID(0x1180, 0xe476)),
+		DEV("06:00.3", ENDPOINT, PARENT("00:06.0"), MF, ACS, ID(0x1180, 0xe832)),
+	};
+	struct sim_world *w = build(s, N(s));
+
+	ck_assert_str_eq(aliases(w, "06:00.0"), "");
+	ck_assert_str_eq(aliases(w, "06:00.1"), "00.0");
+	ck_assert_str_eq(aliases(w, "06:00.2"), "00.0");
+	ck_assert_uint_eq(pci_dma_requester_id(dev(w, "06:00.3")), 0x0603);
+	sim_world_destroy(w);
+	expect_groups(s, N(s), "00:06.0 | 06:00.0 06:00.1 06:00.2 06:00.3",
+		      "00:06.0 | 06:00.0 06:00.1 06:00.2 06:00.3");
+}
+END_TEST
+
+/* Marvell SATA: vendor/device alone give the phantom 05:00.1; an explicit
+ * dma_alias adds to it; function 1 of a Marvell itself gets nothing. */
+START_TEST(test_alias_marvell)
+{
+	struct pci_dev_spec s[] = {
+		DEV("00:05.0", ROOT_PORT, ACS),
+		DEV("05:00.0", ENDPOINT, PARENT("00:05.0"), ID(0x1b4b, 0x9123)),
+		DEV("00:07.0", ROOT_PORT, ACS),
+		DEV("07:00.0", ENDPOINT, PARENT("00:07.0"), ID(0x1b4b, 0x9230),
+		    .dma_alias = { 1ull << PCI_DEVFN(0, 4) }),
+		DEV("00:08.0", ROOT_PORT, ACS),
+		DEV("08:00.1", ENDPOINT, PARENT("00:08.0"), ID(0x1b4b, 0x9172)),
+	};
+	struct sim_world *w = build(s, N(s));
+
+	ck_assert_str_eq(aliases(w, "05:00.0"), "00.1");
+	ck_assert_str_eq(aliases(w, "07:00.0"), "00.1 00.4");
+	ck_assert_str_eq(aliases(w, "08:00.1"), "");
+	ck_assert_uint_eq(pci_dma_requester_id(dev(w, "05:00.0")), 0x0500);
+	sim_world_destroy(w);
+	expect_groups(s, N(s), "00:05.0 | 00:07.0 | 00:08.0 | 05:00.0 | 07:00.0 | 08:00.1",
+		      "00:05.0 | 00:07.0 | 00:08.0 | 05:00.0 | 07:00.0 | 08:00.1");
+}
+END_TEST
+
+/* A Marvell function 0 next to a real function 1 on its bus: §A4 joins them. */
+START_TEST(test_alias_marvell_real_fn1)
+{
+	struct pci_dev_spec s[] = {
+		DEV("00:05.0", ROOT_PORT, ACS),
+		DEV("05:00.0", ENDPOINT, PARENT("00:05.0"), MF, ACS, ID(0x1b4b, 0x9128)),
+		DEV("05:00.1", ENDPOINT, PARENT("00:05.0"), MF, ACS, ID(0x1b4b, 0x9128)),
+		DEV("05:00.2", ENDPOINT, PARENT("00:05.0"), MF, ACS, ID(0x1af4, 0x1234)),
+	};
+
+	expect_groups(s, N(s), "00:05.0 | 05:00.0 05:00.1 | 05:00.2",
+		      "00:05.0 | 05:00.0 05:00.1 | 05:00.2");
+}
+END_TEST
+
+/* Adaptec: a fixed alias 01.0 on its bus; PLX NTB: every other devfn. */
+START_TEST(test_alias_fixed_and_all)
+{
+	struct pci_dev_spec s[] = {
+		DEV("00:03.0", ROOT_PORT, ACS),
+		DEV("03:00.0", ENDPOINT, PARENT("00:03.0"), ID(0x9005, 0x0285)),
+		DEV("03:01.0", ENDPOINT, PARENT("00:03.0")),
+		DEV("00:04.0", ROOT_PORT, ACS),
+		DEV("04:00.0", ENDPOINT, PARENT("00:04.0"), ID(0x10b5, 0x87b0)),
+	};
+	struct sim_world *w = build(s, N(s));
+	struct pci_dev *ntb = dev(w, "04:00.0");
+
+	ck_assert_str_eq(aliases(w, "03:00.0"), "01.0");
+	ck_assert(!pci_dev_has_alias(ntb, 0x00));       /* its own RID is not an alias */
+	for (unsigned devfn = 1; devfn < 256; devfn++)
+		ck_assert(pci_dev_has_alias(ntb, (uint8_t)devfn));
+	sim_world_destroy(w);
+	/* 03:01.0 is the RID 03:00.0 also uses: §A4 puts them together */
+	expect_groups(s, N(s), "00:03.0 | 00:04.0 | 03:00.0 03:01.0 | 04:00.0",
+		      "00:03.0 | 00:04.0 | 03:00.0 03:01.0 | 04:00.0");
+}
+END_TEST
+
+/* ---- PCIE_BRIDGE_ALIAS -------------------------------------------------------- */
+
+START_TEST(test_bridge_alias)
+{
+	struct pci_dev_spec s[] = {
+		DEV("00:01.0", ROOT_PORT, ACS),
+		DEV("01:00.0", PCI_BRIDGE, PARENT("00:01.0"), ID(0x1b21, 0x1080)),   /* ASMedia */
+		DEV("02:03.0", PCI_DEVICE, PARENT("01:00.0")),
+		DEV("00:02.0", ROOT_PORT, ACS),
+		DEV("03:00.0", PCI_BRIDGE, PARENT("00:02.0")),                       /* no quirk */
+		DEV("04:05.0", PCI_DEVICE, PARENT("03:00.0")),
+		DEV("00:03.0", ROOT_PORT, ACS),
+		DEV("05:00.0", PCI_BRIDGE, PARENT("00:03.0"), ID(0x10e3, 0x8113)),   /* Tundra */
+		DEV("06:00.0", PCI_BRIDGE, PARENT("05:00.0"), ID(0x10e3, 0x8113)),   /* below a
+										      * conventional bridge */
+		DEV("07:01.0", PCI_DEVICE, PARENT("06:00.0")),
+		DEV("00:1e.0", PCI_BRIDGE, ID(0x1b21, 0x1080)),                      /* root bus */
+	};
+	struct sim_world *w = build(s, N(s));
+
+	ck_assert(dev(w, "01:00.0")->bridge_alias);
+	ck_assert(!dev(w, "03:00.0")->bridge_alias);
+	ck_assert(dev(w, "05:00.0")->bridge_alias);
+	ck_assert(!dev(w, "06:00.0")->bridge_alias);
+	ck_assert(!dev(w, "00:1e.0")->bridge_alias);
+	ck_assert_uint_eq(pci_dma_requester_id(dev(w, "02:03.0")), 0x0200);
+	ck_assert_uint_eq(pci_dma_requester_id(dev(w, "04:05.0")), 0x0300);
+	/* 06:00.0 tags as itself (06:00.0), then 05:00.0 as 06:00.0 too */
+	ck_assert_uint_eq(pci_dma_requester_id(dev(w, "07:01.0")), 0x0600);
+	ck_assert_uint_eq(pci_dma_requester_id(dev(w, "01:00.0")), 0x0100);
+	sim_world_destroy(w);
+}
+END_TEST
+
+/* The type condition: a pcie-to-pci-bridge with those ids needs no flag. */
+START_TEST(test_bridge_alias_type)
+{
+	struct pci_dev_spec s[] = {
+		DEV("00:01.0", ROOT_PORT, ACS),
+		DEV("01:00.0", PCIE_TO_PCI_BRIDGE, PARENT("00:01.0"), ID(0x1b21, 0x1080)),
+		DEV("02:03.0", PCI_DEVICE, PARENT("01:00.0")),
+	};
+	struct sim_world *w = build(s, N(s));
+
+	ck_assert(!dev(w, "01:00.0")->bridge_alias);
+	ck_assert_uint_eq(pci_dma_requester_id(dev(w, "02:03.0")), 0x0200);
+	sim_world_destroy(w);
+}
+END_TEST
+
+/* ---- trace ------------------------------------------------------------------- */
+
+START_TEST(test_trace)
+{
+	struct pci_dev_spec s[] = {
+		DEV("00:1c.0", ROOT_PORT, MF, ID(0x8086, 0x1c10)),
+		DEV("00:1c.4", ROOT_PORT, MF, ID(0x8086, 0x1c18), .acs_quirk = 0),
+		DEV("01:00.0", PCI_BRIDGE, PARENT("00:1c.0"), ID(0x1b21, 0x1080)),
+		DEV("02:00.0", PCI_DEVICE, PARENT("01:00.0"), MF, ID(0x1180, 0xe832)),
+		DEV("02:00.1", PCI_DEVICE, PARENT("01:00.0"), MF, ID(0x1180, 0xe832)),
+	};
+	struct sim_world *w = sim_world_create(1);
+	char *buf = NULL, *add, *quirk;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+
+	sim_trace_set_output(w, out, SIM_TRACE_TEXT);
+	ck_assert_int_eq(sim_trace_enable(w, "pci_dev_add,pci_quirk"), 0);
+	ck_assert_int_eq(pci_topology_create(w, s, N(s), NULL), 0);
+	sim_trace_set_output(w, NULL, SIM_TRACE_OFF);
+	fclose(out);
+	quirk = strstr(buf, "pci_quirk: dev=0000:00:1c.0 quirk=acs_isolated:intel-pch\n");
+	add = strstr(buf, "pci_dev_add: dev=0000:00:1c.4");
+	ck_assert_msg(quirk && add && quirk < add, "%s", buf);   /* right after its device */
+	ck_assert_msg(!strstr(buf, "dev=0000:00:1c.4 quirk"), "explicit key: %s", buf);
+	ck_assert_msg(strstr(buf, "pci_quirk: dev=0000:01:00.0 quirk=pcie_bridge_alias:asmedia\n"),
+		      "%s", buf);
+	ck_assert_msg(strstr(buf, "pci_quirk: dev=0000:02:00.1 quirk=dma_alias_fn0:ricoh\n"),
+		      "%s", buf);
+	ck_assert_msg(!strstr(buf, "dev=0000:02:00.0 quirk"), "function 0: %s", buf);
+	free(buf);
+	sim_world_destroy(w);
+}
+END_TEST
+
+static Suite *quirks_suite(void)
+{
+	Suite *s = suite_create("quirks");
+	TCase *acs = tcase_create("acs"), *alias = tcase_create("alias");
+	TCase *misc = tcase_create("table");
+
+	tcase_add_test(misc, test_table_sane);
+	tcase_add_test(misc, test_trace);
+	tcase_add_test(acs, test_acs_families);
+	tcase_add_test(acs, test_acs_pch_groups);
+	tcase_add_test(acs, test_acs_explicit_overrides);
+	tcase_add_test(acs, test_acs_mf_endpoint_groups);
+	tcase_add_test(alias, test_alias_ricoh);
+	tcase_add_test(alias, test_alias_marvell);
+	tcase_add_test(alias, test_alias_marvell_real_fn1);
+	tcase_add_test(alias, test_alias_fixed_and_all);
+	tcase_add_test(alias, test_bridge_alias);
+	tcase_add_test(alias, test_bridge_alias_type);
+	suite_add_tcase(s, misc);
+	suite_add_tcase(s, acs);
+	suite_add_tcase(s, alias);
+	return s;
+}
+
+int main(void)
+{
+	return unit_run(quirks_suite());
+}
