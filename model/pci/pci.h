@@ -336,4 +336,34 @@ int sim_pci_bind(struct sim_world *w, const char *bdf, const char *driver);
 #define TP_pci_unbind    "dev=%s driver=%s"
 #define TP_pci_quirk     "dev=%s quirk=%s"     /* quirk=KIND:FAMILY */
 
+/* ---- device DMA (dma.c) -------------------------------------------------- */
+
+/*
+ * Where a device's DMA goes: the IOMMU hardware registers itself here
+ * (iommu_hw_create).  @dma returns 0, or -EFAULT with *fault_addr and
+ * *fault_reason (SIM_FAULT_*) set, or another -errno.
+ */
+struct pci_dma_handler {
+	int (*dma)(void *ctx, uint16_t segment, uint16_t rid, bool pasid_valid,
+		   uint32_t pasid, uint64_t addr, void *buf, size_t len, bool write,
+		   uint64_t *fault_addr, int *fault_reason);
+	void *ctx;
+};
+/* Install (a copy of) @h, or remove the handler with NULL.  A no-op in a
+ * world without a topology. */
+void pci_set_dma_handler(struct sim_world *w, const struct pci_dma_handler *h);
+
+/*
+ * A DMA initiated by @d: it carries the requester id the IOMMU sees
+ * (pci_dma_requester_id, after aliasing) on segment PCI_SBDF_DOMAIN(sbdf).
+ * Without a handler it goes straight to host memory, as without an IOMMU.
+ * 0, -EFAULT (faulted: *fault_addr, *fault_reason set; bytes before the
+ * faulting page were transferred), -EINVAL (NULL @buf with @len), -ENOMEM.
+ */
+int pci_dev_dma(struct sim_world *w, struct pci_dev *d, bool pasid_valid, uint32_t pasid,
+		uint64_t addr, void *buf, size_t len, bool write,
+		uint64_t *fault_addr, int *fault_reason);
+
+#define TP_pci_dma "dev=%s rid=%02x:%02x.%u pasid=%s addr=0x%llx len=%zu access=%s ret=%d"
+
 #endif

@@ -38,6 +38,8 @@ struct pci_root {
 	struct pci_bus_hooks hooks;
 	bool has_hooks;
 	bool initial_bound;           /* pci_bind_initial_drivers ran */
+	struct pci_dma_handler dma;   /* dma.c: where device DMA goes */
+	bool has_dma;
 };
 
 static inline struct pci_root *pci_root_get(struct sim_world *w)

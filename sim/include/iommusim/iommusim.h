@@ -46,6 +46,30 @@ long sim_sys_pwrite(struct sim_world *w, int pid, int fd, const void *buf, size_
  * -EBUSY already bound / group owned by userspace). */
 int  sim_pci_bind(struct sim_world *w, const char *bdf, const char *driver);
 
+/* Why a DMA faulted (struct sim_dma.fault_reason). */
+#define SIM_FAULT_NONE        0
+#define SIM_FAULT_NO_CONTEXT  1   /* no context entry for the requester id */
+#define SIM_FAULT_NOT_PRESENT 2   /* no mapping, or a blocked context */
+#define SIM_FAULT_PERMISSION  3   /* mapped, but not for this direction */
+#define SIM_FAULT_ADDR_SIZE   4   /* beyond the context's address width */
+
+struct sim_dma {            /* one device-initiated DMA */
+	uint64_t addr;          /* IOVA (or process VA with a PASID) */
+	uint32_t pasid;
+	bool     pasid_valid;
+	bool     write;         /* device writes to memory */
+	void    *buf;           /* device-side data: source of a write, destination of a read */
+	size_t   len;
+	uint64_t fault_addr;    /* filled when the DMA faults */
+	int      fault_reason;  /* SIM_FAULT_* */
+};
+
+/* The function at @bdf issues @op, translated page by page by the IOMMU;
+ * it stops at the first faulting page (bytes before it were transferred).
+ * 0, or -EFAULT when it faulted (fault_addr, fault_reason set); -ENODEV no
+ * such function; -EINVAL bad BDF, NULL @op, or NULL buf with len > 0. */
+int  sim_dev_dma(struct sim_world *w, const char *bdf, struct sim_dma *op);
+
 #ifdef __cplusplus
 }
 #endif
