@@ -2,12 +2,15 @@
 /*
  * VFIO core objects and device nodes (spec §B).
  *
- * Containers: one per open of /dev/vfio/vfio; the container lives while its
- * file (and, later, attached groups) hold references.
  * Groups: a vfio_group exists for an IOMMU group while at least one member is
- * bound to vfio-pci; its node /dev/vfio/N (N = IOMMU group id) is root:root
- * 0600 until an administrator chowns it.  A group has a single opener: a
- * second open is -EBUSY until the first file is released.
+ * bound to vfio-pci or its file is open; its node /dev/vfio/N (N = IOMMU
+ * group id) exists while a member is bound, root:root 0600 until an
+ * administrator chowns it.  A group has a single opener: a second open is
+ * -EBUSY until the first file is released.  Releasing the group file detaches
+ * its container (device fds hold the group file, so by then none is open).
+ *
+ * Containers live in container.c, the type1 backend in type1*.c, device fds
+ * in pci_dev.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,26 +27,9 @@
 #include "model/pci/pci.h"
 #include "model/iommu/group.h"
 #include "model/vfio/vfio.h"
+#include "model/vfio/vfio_private.h"
 
-struct vfio_group {
-	struct iommu_group *iommu_group;
-	unsigned nr_vfio_devices;   /* members bound to vfio-pci */
-	bool opened;                /* single opener (spec §B) */
-	struct sim_file *file;      /* the open group file, if any */
-};
-
-struct vfio_container {
-	struct vfio_state *vfio;
-	unsigned id;
-};
-
-struct vfio_state {
-	struct sim_world *w;
-	GHashTable *groups;         /* iommu group id -> struct vfio_group */
-	struct sim_ids containers;
-};
-
-static struct vfio_state *vfio_get(struct sim_world *w)
+struct vfio_state *vfio_get(struct sim_world *w)
 {
 	return sim_world_subsys(w, SIM_SUBSYS_VFIO);
 }
@@ -54,78 +40,35 @@ const char *vfio_group_node_path(const struct iommu_group *g, char *buf, size_t 
 	return buf;
 }
 
-/* ---- container files ---------------------------------------------------- */
-
-static void container_release(struct sim_file *f)
+struct vfio_group *vfio_group_find(struct vfio_state *v, unsigned group_id)
 {
-	struct vfio_container *c = f->private_data;
-
-	SIM_TRACE(c->vfio->w, vfio_container_release, c->id);
-	sim_ids_remove(&c->vfio->containers, c->id);
-	g_free(c);
+	return g_hash_table_lookup(v->groups, GUINT_TO_POINTER(group_id));
 }
 
-static const struct sim_file_ops container_fops = {
-	.name = "vfio-container",
-	.release = container_release,
-};
-
-static int container_open(struct sim_devnode *node, struct sim_proc *p, int oflags,
-			  struct sim_file **out)
+void vfio_group_maybe_free(struct vfio_group *g)
 {
-	struct vfio_state *v = node->priv;
-	struct vfio_container *c;
-	int64_t id;
-
-	if (sim_should_fail(v->w, "vfio_container_alloc"))
-		return -ENOMEM;
-	c = g_new0(struct vfio_container, 1);
-	c->vfio = v;
-	id = sim_ids_alloc(v->w, &v->containers, c, 0, INT32_MAX);
-	if (id < 0)
-		goto err_free;
-	c->id = (unsigned)id;
-	*out = sim_file_new(v->w, &container_fops, c, oflags, node->path);
-	if (!*out)
-		goto err_id;
-	SIM_TRACE(v->w, vfio_container_open, c->id);
-	return 0;
-err_id:
-	sim_ids_remove(&v->containers, c->id);
-	id = -ENOMEM;
-err_free:
-	g_free(c);
-	return (int)id;
+	if (!g->nr_vfio_devices && !g->opened)
+		g_hash_table_remove(g->vfio->groups, GUINT_TO_POINTER(g->iommu_group->id));
 }
-
-static const struct sim_devnode_ops container_node_ops = { .open = container_open };
 
 /* ---- group files -------------------------------------------------------- */
 
-struct group_file {
-	struct vfio_state *vfio;
-	unsigned group_id;
-};
-
 static void group_release(struct sim_file *f)
 {
-	struct group_file *gf = f->private_data;
-	struct vfio_group *g = g_hash_table_lookup(gf->vfio->groups,
-						   GUINT_TO_POINTER(gf->group_id));
+	struct vfio_group *g = f->private_data;
 
-	SIM_TRACE(gf->vfio->w, vfio_group_release, gf->group_id);
-	if (g && g->file == f) {
-		g->opened = false;
-		g->file = NULL;
-		/* the last vfio-pci member left while the file was open */
-		if (!g->nr_vfio_devices)
-			g_hash_table_remove(gf->vfio->groups, GUINT_TO_POINTER(gf->group_id));
-	}
-	g_free(gf);
+	SIM_TRACE(g->vfio->w, vfio_group_release, g->iommu_group->id);
+	/* device fds hold the group file: none is open here */
+	if (g->container)
+		vfio_container_detach_group(g);
+	g->opened = false;
+	g->file = NULL;
+	vfio_group_maybe_free(g);
 }
 
 static const struct sim_file_ops group_fops = {
 	.name = "vfio-group",
+	.ioctl = vfio_group_ioctl,
 	.release = group_release,
 };
 
@@ -134,8 +77,7 @@ static int group_open(struct sim_devnode *node, struct sim_proc *p, int oflags,
 {
 	struct vfio_state *v = vfio_get(p->w);
 	unsigned id = GPOINTER_TO_UINT(node->priv);
-	struct vfio_group *g = g_hash_table_lookup(v->groups, GUINT_TO_POINTER(id));
-	struct group_file *gf;
+	struct vfio_group *g = vfio_group_find(v, id);
 	int ret = 0;
 
 	if (!g || !g->nr_vfio_devices)
@@ -146,12 +88,8 @@ static int group_open(struct sim_devnode *node, struct sim_proc *p, int oflags,
 		ret = -ENOMEM;
 	if (ret)
 		goto out;
-	gf = g_new0(struct group_file, 1);
-	gf->vfio = v;
-	gf->group_id = id;
-	*out = sim_file_new(v->w, &group_fops, gf, oflags, node->path);
+	*out = sim_file_new(v->w, &group_fops, g, oflags, node->path);
 	if (!*out) {
-		g_free(gf);
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -166,12 +104,45 @@ static const struct sim_devnode_ops group_node_ops = { .open = group_open };
 
 /* ---- the vfio-pci driver ------------------------------------------------ */
 
+static struct vfio_group *group_get_or_create(struct vfio_state *v, struct iommu_group *ig)
+{
+	struct vfio_group *g = vfio_group_find(v, ig->id);
+
+	if (g)
+		return g;
+	if (sim_should_fail(v->w, "vfio_group_alloc"))
+		return NULL;
+	g = g_new0(struct vfio_group, 1);
+	g->vfio = v;
+	g->iommu_group = ig;
+	g_hash_table_insert(v->groups, GUINT_TO_POINTER(ig->id), g);
+	return g;
+}
+
+/* The first vfio-pci member makes the node appear. */
+static int group_add_device(struct vfio_state *v, struct vfio_group *g)
+{
+	char path[32];
+	int ret;
+
+	if (g->nr_vfio_devices++)
+		return 0;
+	vfio_group_node_path(g->iommu_group, path, sizeof(path));
+	ret = sim_devnode_add(v->w, path, 0, 0, 0600, &group_node_ops,
+			      GUINT_TO_POINTER(g->iommu_group->id));
+	if (ret) {
+		g->nr_vfio_devices--;
+		return ret;
+	}
+	SIM_TRACE(v->w, vfio_group_node_add, g->iommu_group->id, path);
+	return 0;
+}
+
 static int vfio_pci_probe(void *ctx, struct pci_dev *d)
 {
 	struct vfio_state *v = ctx;
 	struct iommu_group *ig = iommu_group_of(d);
 	struct vfio_group *g;
-	char path[32];
 	int ret;
 
 	/* vfio-pci drives normal (type 0 header) functions only */
@@ -183,26 +154,19 @@ static int vfio_pci_probe(void *ctx, struct pci_dev *d)
 		ret = -ENODEV;          /* no IOMMU group: no isolation */
 		goto out;
 	}
-	g = g_hash_table_lookup(v->groups, GUINT_TO_POINTER(ig->id));
+	g = group_get_or_create(v, ig);
 	if (!g) {
-		if (sim_should_fail(v->w, "vfio_group_alloc")) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		g = g_new0(struct vfio_group, 1);
-		g->iommu_group = ig;
-		vfio_group_node_path(ig, path, sizeof(path));
-		ret = sim_devnode_add(v->w, path, 0, 0, 0600, &group_node_ops,
-				      GUINT_TO_POINTER(ig->id));
-		if (ret) {
-			g_free(g);
-			goto out;
-		}
-		g_hash_table_insert(v->groups, GUINT_TO_POINTER(ig->id), g);
-		SIM_TRACE(v->w, vfio_group_node_add, ig->id, path);
+		ret = -ENOMEM;
+		goto out;
 	}
-	g->nr_vfio_devices++;
-	ret = 0;
+	ret = vfio_pci_device_add(v, d);
+	if (!ret) {
+		ret = group_add_device(v, g);
+		if (ret)
+			vfio_pci_device_remove(v, d);
+	}
+	if (ret)
+		vfio_group_maybe_free(g);
 out:
 	SIM_TRACE(v->w, vfio_pci_probe, d->name, ig ? ig->id : 0u, ret);
 	return ret;
@@ -212,18 +176,46 @@ static void vfio_pci_remove(void *ctx, struct pci_dev *d)
 {
 	struct vfio_state *v = ctx;
 	struct iommu_group *ig = iommu_group_of(d);
-	struct vfio_group *g = g_hash_table_lookup(v->groups, GUINT_TO_POINTER(ig->id));
+	struct vfio_group *g = vfio_group_find(v, ig->id);
 	char path[32];
 
 	SIM_TRACE(v->w, vfio_pci_remove, d->name, ig->id);
+	vfio_pci_device_remove(v, d);
 	if (--g->nr_vfio_devices)
 		return;
-	/* the last vfio member is gone: the node goes; an open file stays valid */
+	/* the last vfio member is gone: the node goes; an open file stays
+	 * valid but its group is gone (-ENODEV).  The kernel revokes the
+	 * container here; it cannot get here with device fds open (remove
+	 * waits for them), the simulator can: then the group file's release
+	 * detaches it. */
 	vfio_group_node_path(ig, path, sizeof(path));
 	sim_devnode_remove(v->w, path);
 	SIM_TRACE(v->w, vfio_group_node_del, ig->id, path);
-	if (!g->opened)
-		g_hash_table_remove(v->groups, GUINT_TO_POINTER(ig->id));
+	if (g->container && !g->device_fds)
+		vfio_container_detach_group(g);
+	vfio_group_maybe_free(g);
+}
+
+/* ---- module parameters -------------------------------------------------- */
+
+int vfio_set_dma_entry_limit(struct sim_world *w, unsigned limit)
+{
+	struct vfio_state *v = vfio_get(w);
+
+	if (!v)
+		return -ENODEV;
+	v->dma_entry_limit = limit;
+	return 0;
+}
+
+int vfio_set_domain_sharing(struct sim_world *w, bool share)
+{
+	struct vfio_state *v = vfio_get(w);
+
+	if (!v)
+		return -ENODEV;
+	v->share_domains = share;
+	return 0;
 }
 
 /* ---- the subsystem ------------------------------------------------------ */
@@ -234,8 +226,14 @@ static void vfio_destroy(void *data)
 
 	pci_unregister_driver(v->w, "vfio-pci");
 	g_hash_table_destroy(v->groups);
+	g_hash_table_destroy(v->devices);
 	sim_ids_destroy(&v->containers);
 	g_free(v);
+}
+
+static void device_entry_free(gpointer p)
+{
+	vfio_pci_device_put(p);
 }
 
 int vfio_create(struct sim_world *w)
@@ -252,9 +250,13 @@ int vfio_create(struct sim_world *w)
 	v = g_new0(struct vfio_state, 1);
 	v->w = w;
 	v->groups = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	v->devices = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+					   device_entry_free);
+	v->dma_entry_limit = VFIO_DEFAULT_DMA_ENTRY_LIMIT;
+	v->share_domains = true;
 	sim_ids_init(&v->containers);
 	drv.ctx = v;
-	ret = sim_devnode_add(w, VFIO_CONTAINER_PATH, 0, 0, 0666, &container_node_ops, v);
+	ret = vfio_container_node_add(w, v);
 	if (ret)
 		goto err_free;
 	ret = pci_register_driver(w, &drv);
@@ -266,6 +268,7 @@ err_node:
 	sim_devnode_remove(w, VFIO_CONTAINER_PATH);
 err_free:
 	g_hash_table_destroy(v->groups);
+	g_hash_table_destroy(v->devices);
 	sim_ids_destroy(&v->containers);
 	g_free(v);
 	return ret;

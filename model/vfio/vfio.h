@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * VFIO (spec §B): the vfio-pci driver, the /dev/vfio/vfio container node and
+ * VFIO (spec §B, §C): the vfio-pci driver, the /dev/vfio/vfio container node,
  * one /dev/vfio/N group node per IOMMU group that has a member bound to
- * vfio-pci.  This layer sits on model/iommu (groups, ownership) and
- * model/pci (driver binding); it is installed in slot SIM_SUBSYS_VFIO.
+ * vfio-pci, device fds, and the type1 IOMMU backend.  This layer sits on
+ * model/iommu (groups, ownership, domains) and model/pci (driver binding);
+ * it is installed in slot SIM_SUBSYS_VFIO.  The ABI is <linux/vfio.h>.
  */
 #ifndef MODEL_VFIO_H
 #define MODEL_VFIO_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <glib.h>
 
 struct sim_world;
 struct iommu_group;
@@ -24,6 +27,34 @@ int vfio_create(struct sim_world *w);
 /* The group node path of @g ("/dev/vfio/26") into @buf. */
 const char *vfio_group_node_path(const struct iommu_group *g, char *buf, size_t len);
 
+/*
+ * Module parameters / profile options.
+ *  - dma_entry_limit (type1's module parameter, default 65535): read when a
+ *    container's backend is set, as the kernel reads it at open.
+ *  - domain sharing (default on): a group joins an existing compatible
+ *    domain (same ops and coherency) without replay (spec §C).  Off models
+ *    groups behind IOMMU units whose domains are incompatible: every group
+ *    gets a new domain and all existing mappings are replayed into it.
+ * 0, or -ENODEV before vfio_create.
+ */
+int vfio_set_dma_entry_limit(struct sim_world *w, unsigned limit);
+int vfio_set_domain_sharing(struct sim_world *w, bool share);
+
+/*
+ * Check spec §H5, 6, 7, 10, 11, 12, 13, 14, 15 against VFIO's bookkeeping
+ * and what the domains' page tables and the hardware context entries say.
+ * Appends one line per violation, naming the invariant ("§H11: ...");
+ * returns the number of violations.
+ */
+int vfio_check_invariants(struct sim_world *w, GString *violations);
+
+/*
+ * A deterministic text description of VFIO's state (containers, groups,
+ * domains, mappings, accounting) for tests that prove an error changed
+ * nothing (spec §H19) and for debugging.
+ */
+void vfio_describe(struct sim_world *w, GString *out);
+
 /* vfio trace points */
 #define TP_vfio_group_node_add "group=%u path=%s"
 #define TP_vfio_group_node_del "group=%u path=%s"
@@ -33,5 +64,19 @@ const char *vfio_group_node_path(const struct iommu_group *g, char *buf, size_t 
 #define TP_vfio_container_release "id=%u"
 #define TP_vfio_pci_probe      "dev=%s group=%u ret=%d"
 #define TP_vfio_pci_remove     "dev=%s group=%u"
+#define TP_vfio_set_iommu      "container=%u type=%lu ret=%d"
+#define TP_vfio_group_set_container   "group=%u container=%u ret=%d"
+#define TP_vfio_group_unset_container "group=%u container=%u"
+#define TP_vfio_container_deprivilege "container=%u"
+#define TP_vfio_device_open    "dev=%s group=%u ret=%ld"
+#define TP_vfio_device_release "dev=%s group=%u"
+#define TP_vfio_type1_attach   "group=%u did=%u new_domain=%d ret=%d"
+#define TP_vfio_type1_detach   "group=%u did=%u domain_freed=%d"
+#define TP_vfio_type1_replay   "did=%u mappings=%u ret=%d"
+#define TP_vfio_dma_map        "iova=0x%llx size=0x%llx vaddr=0x%llx prot=%u ret=%d"
+#define TP_vfio_dma_unmap      "iova=0x%llx size=0x%llx flags=0x%x unmapped=0x%llx ret=%d"
+#define TP_vfio_dma_remove     "iova=0x%llx size=0x%llx pages=%llu"
+#define TP_vfio_pci_reset      "dev=%s"
+#define TP_vfio_pci_set_irqs   "dev=%s index=%u start=%u count=%u flags=0x%x ret=%d"
 
 #endif

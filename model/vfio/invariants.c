@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The VFIO part of the invariant checker (spec §H5, 6, 7, 10, 11, 12, 13,
+ * 14, 15), checked against VFIO's bookkeeping and against what the domains'
+ * page tables and the hardware's context entries say.  Also
+ * vfio_describe(), a deterministic dump of the state for §H19 tests.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <glib.h>
+
+#include "sim/mem.h"
+#include "sim/mm.h"
+#include "sim/proc.h"
+#include "sim/world.h"
+#include "model/pci/pci.h"
+#include "model/iommu/domain.h"
+#include "model/iommu/group.h"
+#include "model/iommu/hw.h"
+#include "model/vfio/vfio.h"
+#include "model/vfio/vfio_private.h"
+
+struct inv {
+	struct sim_world *w;
+	struct vfio_state *v;
+	GString *out;
+	int n;
+	GHashTable *charged;     /* struct sim_mm * -> pages charged by type1 */
+};
+
+static void G_GNUC_PRINTF(2, 3) bad(struct inv *iv, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (iv->out) {
+		g_string_append_vprintf(iv->out, fmt, ap);
+		g_string_append_c(iv->out, '\n');
+	}
+	va_end(ap);
+	iv->n++;
+}
+
+static bool is_our_container(struct vfio_state *v, const void *owner)
+{
+	for (uint32_t id = 0; owner && id < sim_ids_end(&v->containers); id++)
+		if (sim_ids_find(&v->containers, id) == owner)
+			return true;
+	return false;
+}
+
+static struct vfio_domain *domain_of(struct vfio_iommu *iommu, struct iommu_group *ig)
+{
+	for (guint i = 0; iommu && i < iommu->domains->len; i++) {
+		struct vfio_domain *d = g_ptr_array_index(iommu->domains, i);
+
+		if (g_ptr_array_find(d->groups, ig, NULL))
+			return d;
+	}
+	return NULL;
+}
+
+/* §H7 in the hardware: every RID of @ig is blocked, or translates through
+ * @did when @did != 0. */
+static void check_contexts(struct inv *iv, struct iommu_group *ig, uint16_t did)
+{
+	if (!sim_world_subsys(iv->w, SIM_SUBSYS_IOMMU_HW))
+		return;
+	for (size_t i = 0; i < ig->ndevices; i++) {
+		struct pci_dev *d = ig->devices[i];
+		uint16_t rids[2] = { pci_dev_rid(d), pci_dma_requester_id(d) };
+
+		for (int k = 0; k < 2; k++) {
+			struct iommu_context ctx;
+			int r = iommu_hw_get_context(iv->w, PCI_SBDF_DOMAIN(d->sbdf), rids[k], &ctx);
+
+			if (!did && !r && ctx.type != IOMMU_CTX_BLOCKED)
+				bad(iv, "§H7: %s (rid %04x) of user-owned group %u with no user domain "
+				    "is not blocked in the context table", d->name, rids[k], ig->id);
+			if (did && (r || ctx.type != IOMMU_CTX_TRANSLATE || ctx.did != did))
+				bad(iv, "§H7: %s (rid %04x) of group %u does not translate through "
+				    "its container's domain %u", d->name, rids[k], ig->id, did);
+		}
+	}
+}
+
+/* §H5, §H6, §H7, §H15 for one group. */
+static void check_group(struct inv *iv, struct vfio_group *g)
+{
+	struct iommu_group *ig = g->iommu_group;
+	struct vfio_container *c = g->container;
+	struct vfio_domain *vd;
+
+	if (g->container_users != (c ? 1 + g->device_fds : 0))
+		bad(iv, "§H15: group %u container_users %u != %u", ig->id, g->container_users,
+		    c ? 1 + g->device_fds : 0);
+	if (c && (ig->owner != c || !ig->owner_cnt))
+		bad(iv, "§H5: group %u has container %u but is not owned by it", ig->id, c->id);
+	if (!c && is_our_container(iv->v, ig->owner))
+		bad(iv, "§H5: group %u is owned by a container it is not attached to", ig->id);
+	for (size_t i = 0; c && i < ig->ndevices; i++)
+		if (ig->devices[i]->driver && !pci_driver_is_managed(iv->w, ig->devices[i]->driver))
+			bad(iv, "§H5: user-owned group %u has %s bound to kernel driver %s",
+			    ig->id, ig->devices[i]->name, ig->devices[i]->driver);
+	if (g->device_fds && (!c || !c->iommu))
+		bad(iv, "§H6: group %u has %u device fds but no backend", ig->id, g->device_fds);
+	if (!c)
+		return;
+	vd = domain_of(c->iommu, ig);
+	if (c->iommu && !vd)
+		bad(iv, "§H7: group %u is in a container with a backend but in no domain", ig->id);
+	if (!vd && (!iommu_group_domain(ig) ||
+		    iommu_group_domain(ig)->type != IOMMU_DOMAIN_BLOCKED))
+		bad(iv, "§H7: user-owned group %u with no user domain is not on the "
+		    "blocking domain", ig->id);
+	if (vd && iommu_group_domain(ig) != vd->domain)
+		bad(iv, "§H7: group %u is not attached to its type1 domain", ig->id);
+	check_contexts(iv, ig, vd ? vd->domain->did : 0);
+}
+
+/* What the page tables say of one page of @dma. */
+static void check_page(struct inv *iv, struct vfio_domain *d, struct vfio_dma *dma,
+		       uint64_t i)
+{
+	uint64_t iova = dma->iova + i * SIM_PAGE_SIZE, hpa = 0;
+	unsigned prot = 0;
+
+	if (iommu_iova_to_phys(d->domain, iova, &hpa, &prot))
+		bad(iv, "§H12: iova 0x%llx of mapping 0x%llx+0x%llx is not mapped in domain %u",
+		    (unsigned long long)iova, (unsigned long long)dma->iova,
+		    (unsigned long long)dma->size, d->domain->did);
+	else if (hpa != dma->pages[i] || (prot & (IOMMU_READ | IOMMU_WRITE)) != dma->prot)
+		bad(iv, "§H12: iova 0x%llx in domain %u -> 0x%llx prot %u, pinned 0x%llx prot %u",
+		    (unsigned long long)iova, d->domain->did, (unsigned long long)hpa, prot,
+		    (unsigned long long)dma->pages[i], dma->prot);
+}
+
+static bool in_ranges(GArray *l, uint64_t start, uint64_t last)
+{
+	if (!l->len)
+		return true;
+	for (guint i = 0; i < l->len; i++) {
+		struct vfio_iova_range *r = &g_array_index(l, struct vfio_iova_range, i);
+		if (r->start <= start && last <= r->end)
+			return true;
+	}
+	return false;
+}
+
+static bool hits_resv(struct vfio_iommu *iommu, uint64_t start, uint64_t last)
+{
+	struct iommu_resv_region resv[16];
+
+	for (guint i = 0; i < iommu->domains->len; i++) {
+		struct vfio_domain *d = g_ptr_array_index(iommu->domains, i);
+
+		for (guint j = 0; j < d->groups->len; j++) {
+			size_t n = iommu_get_resv_regions(g_ptr_array_index(d->groups, j), resv, 16);
+
+			for (size_t k = 0; k < n && k < 16; k++)
+				if (resv[k].start <= last && start <= resv[k].end)
+					return true;
+		}
+	}
+	return false;
+}
+
+/* §H12, §H13 and the page tables for one mapping. */
+static void check_dma(struct inv *iv, struct vfio_iommu *iommu, struct vfio_dma *dma,
+		      struct vfio_dma *prev)
+{
+	uint64_t mask = vfio_pgsize(iommu) - 1, last = dma->iova + dma->size - 1;
+	uint64_t npages = dma->size / SIM_PAGE_SIZE;
+	gpointer sum;
+
+	if (prev && prev->iova + prev->size > dma->iova)
+		bad(iv, "§H12: mappings 0x%llx and 0x%llx overlap",
+		    (unsigned long long)prev->iova, (unsigned long long)dma->iova);
+	if (!in_ranges(iommu->iova_list, dma->iova, last) || hits_resv(iommu, dma->iova, last))
+		bad(iv, "§H12: mapping 0x%llx+0x%llx is outside the iova ranges",
+		    (unsigned long long)dma->iova, (unsigned long long)dma->size);
+	if ((dma->iova | dma->size | dma->vaddr) & mask)
+		bad(iv, "§H13: mapping 0x%llx+0x%llx (vaddr 0x%llx) not aligned to 0x%llx",
+		    (unsigned long long)dma->iova, (unsigned long long)dma->size,
+		    (unsigned long long)dma->vaddr, (unsigned long long)mask + 1);
+	if (dma->npages != npages) {
+		bad(iv, "§H10: mapping 0x%llx has %llu pages pinned, %llu expected",
+		    (unsigned long long)dma->iova, (unsigned long long)dma->npages,
+		    (unsigned long long)npages);
+		return;
+	}
+	sum = g_hash_table_lookup(iv->charged, dma->mm);
+	g_hash_table_insert(iv->charged, dma->mm,
+			    GSIZE_TO_POINTER(GPOINTER_TO_SIZE(sum) + (gsize)npages));
+	/* every page of small mappings; first, middle and last of others */
+	for (guint i = 0; i < iommu->domains->len; i++) {
+		struct vfio_domain *d = g_ptr_array_index(iommu->domains, i);
+
+		for (uint64_t p = 0; p < npages && npages <= 16; p++)
+			check_page(iv, d, dma, p);
+		if (npages > 16) {
+			check_page(iv, d, dma, 0);
+			check_page(iv, d, dma, npages / 2);
+			check_page(iv, d, dma, npages - 1);
+		}
+	}
+}
+
+/* §H11, §H12-14 for one backend. */
+static void check_iommu(struct inv *iv, struct vfio_container *c, struct vfio_iommu *iommu)
+{
+	struct vfio_dma *dma, *prev = NULL;
+	unsigned live = (unsigned)g_tree_nnodes(iommu->dma_list);
+
+	if (iommu->dma_avail + live != iommu->dma_entry_limit)
+		bad(iv, "§H11: container %u: dma_avail %u + %u live mappings != limit %u", c->id,
+		    iommu->dma_avail, live, iommu->dma_entry_limit);
+	if (live && !iommu->domains->len)
+		bad(iv, "§H14: container %u has %u mappings and no IOMMU domain", c->id, live);
+	for (dma = vfio_find_dma_first(iommu, 0, UINT64_MAX); dma;
+	     prev = dma, dma = vfio_dma_next(iommu, dma))
+		check_dma(iv, iommu, dma, prev);
+}
+
+static void check_container(struct inv *iv, struct vfio_container *c)
+{
+	unsigned ngroups = g_list_length(c->groups);
+
+	if (c->kref != (c->file_open ? 1u : 0u) + ngroups)
+		bad(iv, "§H15: container %u kref %u != fd %u + groups %u", c->id, c->kref,
+		    c->file_open ? 1u : 0u, ngroups);
+	for (GList *l = c->groups; l; l = l->next)
+		if (((struct vfio_group *)l->data)->container != c)
+			bad(iv, "§H15: container %u lists a group attached elsewhere", c->id);
+	if (!c->groups && c->iommu)
+		bad(iv, "§H14: container %u has no group but keeps its backend", c->id);
+	if (c->iommu)
+		check_iommu(iv, c, c->iommu);
+}
+
+static int check_mm(struct sim_proc *p, void *ctx)
+{
+	struct inv *iv = ctx;
+	gpointer sum;
+
+	if (!p->mm || g_hash_table_lookup_extended(iv->charged, p->mm, NULL, &sum))
+		return 0;
+	g_hash_table_insert(iv->charged, p->mm, NULL);
+	return 0;
+}
+
+/* §H10: type1 is the only charger of locked_vm and pinner of user pages
+ * so far (iommufd will be another). */
+static void check_accounting(struct inv *iv)
+{
+	GHashTableIter it;
+	gpointer mm, sum;
+	GString *msgs = g_string_new(NULL);
+
+	sim_proc_for_each(iv->w, check_mm, iv);
+	g_hash_table_iter_init(&it, iv->charged);
+	while (g_hash_table_iter_next(&it, &mm, &sum)) {
+		const struct sim_mm *m = mm;
+
+		if (m->locked_vm != GPOINTER_TO_SIZE(sum) || m->pinned != GPOINTER_TO_SIZE(sum))
+			g_string_append_printf(msgs, "%llu/%llu/%zu\n",
+					       (unsigned long long)m->locked_vm,
+					       (unsigned long long)m->pinned,
+					       (size_t)GPOINTER_TO_SIZE(sum));
+	}
+	/* hash order is not deterministic: report one sorted summary */
+	if (msgs->len) {
+		gchar **lines = g_strsplit(msgs->str, "\n", -1);
+		guint n = g_strv_length(lines) - 1;
+
+		qsort(lines, n, sizeof(*lines), (int (*)(const void *, const void *))g_strcmp0);
+		for (guint i = 0; i < n; i++)
+			bad(iv, "§H10: an mm has locked_vm/pinned %s pages, type1 mappings hold "
+			    "the last", lines[i]);
+		g_strfreev(lines);
+	}
+	g_string_free(msgs, TRUE);
+}
+
+int vfio_check_invariants(struct sim_world *w, GString *violations)
+{
+	struct inv iv = { .w = w, .v = vfio_get(w), .out = violations };
+
+	if (!iv.v)
+		return 0;
+	iv.charged = g_hash_table_new(g_direct_hash, g_direct_equal);
+	for (uint32_t id = 0; id < sim_ids_end(&iv.v->containers); id++) {
+		struct vfio_container *c = sim_ids_find(&iv.v->containers, id);
+
+		if (c)
+			check_container(&iv, c);
+	}
+	for (unsigned id = 0; id < iommu_group_count(w); id++) {
+		struct vfio_group *g = vfio_group_find(iv.v, id);
+
+		if (g)
+			check_group(&iv, g);
+	}
+	check_accounting(&iv);
+	g_hash_table_destroy(iv.charged);
+	return iv.n;
+}

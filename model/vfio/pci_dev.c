@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vfio-pci device fds: GET_INFO, GET_REGION_INFO, pread/pwrite of regions,
+ * GET_IRQ_INFO, SET_IRQS, RESET (spec §B GET_DEVICE_FD for how they are
+ * made).  Regions sit at index << 40 in the file, as vfio-pci lays them out;
+ * BARs are backed by sparse per-device storage, config space is
+ * synthesized (pci_config.c).
+ *
+ * Each device fd holds the group file and counts in container_users
+ * (spec §H15); the device itself is refcounted so that an unbind while a
+ * file is open (the kernel would wait for it) leaves a file whose ioctls
+ * fail with -ENODEV.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <glib.h>
+
+#include "sim/fault.h"
+#include "sim/file.h"
+#include "sim/mm.h"
+#include "sim/proc.h"
+#include "sim/trace.h"
+#include "sim/world.h"
+#include "model/iommu/group.h"
+#include "model/vfio/vfio.h"
+#include "model/vfio/vfio_private.h"
+
+#define VFIO_PCI_OFFSET_SHIFT 40
+#define VFIO_PCI_OFFSET_MASK ((1ull << VFIO_PCI_OFFSET_SHIFT) - 1)
+#define BAR_PAGE 4096u
+
+struct vfio_device_file {
+	struct vfio_pci_device *vdev;
+	struct vfio_group *group;
+};
+
+/* ---- the device object ---------------------------------------------------- */
+
+int vfio_pci_device_add(struct vfio_state *v, struct pci_dev *pdev)
+{
+	struct vfio_pci_device *vdev;
+
+	if (sim_should_fail(v->w, "vfio_pci_device_alloc"))
+		return -ENOMEM;
+	vdev = g_new0(struct vfio_pci_device, 1);
+	vdev->vfio = v;
+	vdev->pdev = pdev;
+	vdev->refs = 1;
+	vdev->irq_type = -1;
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++)
+		vdev->bar_pages[i] = g_hash_table_new_full(g_direct_hash, g_direct_equal,
+							   NULL, g_free);
+	vfio_config_init(vdev);
+	g_hash_table_insert(v->devices, pdev, vdev);
+	return 0;
+}
+
+void vfio_pci_device_put(struct vfio_pci_device *vdev)
+{
+	if (--vdev->refs)
+		return;
+	vfio_pci_irqs_disable(vdev);
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++)
+		g_hash_table_destroy(vdev->bar_pages[i]);
+	g_free(vdev);
+}
+
+void vfio_pci_device_remove(struct vfio_state *v, struct pci_dev *pdev)
+{
+	struct vfio_pci_device *vdev = g_hash_table_lookup(v->devices, pdev);
+
+	if (!vdev)
+		return;
+	vdev->removed = true;
+	g_hash_table_remove(v->devices, pdev);   /* drops the bound reference */
+}
+
+/* ---- regions ---------------------------------------------------------------- */
+
+/* pci_resource_len: the BAR's size; the upper half of a 64-bit BAR is 0. */
+static uint64_t bar_len(const struct vfio_pci_device *vdev, unsigned i)
+{
+	return vdev->pdev->bars[i].size;
+}
+
+static long bar_rw(struct vfio_pci_device *vdev, unsigned bar, void *buf, size_t n,
+		   uint64_t pos, bool write)
+{
+	uint64_t end = bar_len(vdev, bar);
+	uint8_t *b = buf;
+	size_t done = 0;
+
+	if (!end || pos >= end)
+		return -EINVAL;
+	/* memory decode off in the command register -> EIO, as vfio-pci */
+	if (vdev->pdev->bars[bar].type != PCI_BAR_IO && !vfio_config_memory_enabled(vdev))
+		return -EIO;
+	n = (size_t)MIN((uint64_t)n, end - pos);
+	while (done < n) {
+		uint64_t off = pos + done, pg = off / BAR_PAGE;
+		size_t in = off % BAR_PAGE, chunk = MIN(n - done, BAR_PAGE - in);
+		uint8_t *page = g_hash_table_lookup(vdev->bar_pages[bar], GSIZE_TO_POINTER(pg));
+
+		if (write && !page) {
+			page = g_malloc0(BAR_PAGE);
+			g_hash_table_insert(vdev->bar_pages[bar], GSIZE_TO_POINTER(pg), page);
+		}
+		if (write)
+			memcpy(page + in, b + done, chunk);
+		else if (page)
+			memcpy(b + done, page + in, chunk);
+		else
+			memset(b + done, 0, chunk);
+		done += chunk;
+	}
+	return (long)n;
+}
+
+static long device_rw(struct sim_file *f, void *buf, size_t n, uint64_t off, bool write)
+{
+	struct vfio_device_file *df = f->private_data;
+	struct vfio_pci_device *vdev = df->vdev;
+	uint64_t index = off >> VFIO_PCI_OFFSET_SHIFT, pos = off & VFIO_PCI_OFFSET_MASK;
+
+	if (vdev->removed)
+		return -ENODEV;
+	if (index >= VFIO_PCI_NUM_REGIONS)
+		return -EINVAL;
+	switch (index) {
+	case VFIO_PCI_CONFIG_REGION_INDEX:
+		return vfio_config_rw(vdev, buf, n, pos, write);
+	case VFIO_PCI_ROM_REGION_INDEX:
+	case VFIO_PCI_VGA_REGION_INDEX:
+		return -EINVAL;       /* no option ROM, no VGA in this model */
+	default:
+		return bar_rw(vdev, (unsigned)index, buf, n, pos, write);
+	}
+}
+
+static long device_read(struct sim_file *f, struct sim_proc *p, void *buf, size_t n,
+			uint64_t off)
+{
+	return device_rw(f, buf, n, off, false);
+}
+
+static long device_write(struct sim_file *f, struct sim_proc *p, const void *buf,
+			 size_t n, uint64_t off)
+{
+	return device_rw(f, (void *)buf, n, off, true);
+}
+
+/* ---- GET_INFO, GET_REGION_INFO, RESET ------------------------------------------ */
+
+static long device_get_info(struct vfio_pci_device *vdev, struct sim_proc *p,
+			    unsigned long arg)
+{
+	size_t minsz = vfio_offsetofend(struct vfio_device_info, num_irqs);
+	struct vfio_device_info info;
+
+	memset(&info, 0, sizeof(info));
+	if (sim_copy_from_user(p, &info, arg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz)
+		return -EINVAL;
+	minsz = MIN((size_t)info.argsz, sizeof(info));
+	info.flags = VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET;
+	info.num_regions = VFIO_PCI_NUM_REGIONS;
+	info.num_irqs = VFIO_PCI_NUM_IRQS;
+	info.cap_offset = 0;
+	return sim_copy_to_user(p, arg, &info, minsz) ? -EFAULT : 0;
+}
+
+static long region_fill(struct vfio_pci_device *vdev, struct vfio_region_info *info)
+{
+	info->offset = (uint64_t)info->index << VFIO_PCI_OFFSET_SHIFT;
+	info->flags = 0;
+	info->size = 0;
+	switch (info->index) {
+	case VFIO_PCI_CONFIG_REGION_INDEX:
+		info->size = vdev->cfg_size;
+		info->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+		return 0;
+	case VFIO_PCI_ROM_REGION_INDEX:
+		return 0;             /* no ROM: size 0, no flags */
+	case VFIO_PCI_VGA_REGION_INDEX:
+		return -EINVAL;       /* not a VGA device */
+	default:
+		if (info->index >= VFIO_PCI_NUM_REGIONS)
+			return -EINVAL;
+		info->size = bar_len(vdev, info->index);
+		if (!info->size)
+			return 0;
+		info->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+		if (vdev->pdev->bars[info->index].type != PCI_BAR_IO)
+			info->flags |= VFIO_REGION_INFO_FLAG_MMAP;
+		return 0;
+	}
+}
+
+static long device_get_region_info(struct vfio_pci_device *vdev, struct sim_proc *p,
+				   unsigned long arg)
+{
+	size_t minsz = vfio_offsetofend(struct vfio_region_info, offset);
+	struct vfio_region_info info;
+	long ret;
+
+	if (sim_copy_from_user(p, &info, arg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz)
+		return -EINVAL;
+	ret = region_fill(vdev, &info);
+	if (ret)
+		return ret;
+	return sim_copy_to_user(p, arg, &info, minsz) ? -EFAULT : 0;
+}
+
+static long device_ioctl(struct sim_file *f, struct sim_proc *p, unsigned int cmd,
+			 unsigned long arg)
+{
+	struct vfio_device_file *df = f->private_data;
+	struct vfio_pci_device *vdev = df->vdev;
+
+	if (vdev->removed)
+		return -ENODEV;
+	switch (cmd) {
+	case VFIO_DEVICE_GET_INFO:
+		return device_get_info(vdev, p, arg);
+	case VFIO_DEVICE_GET_REGION_INFO:
+		return device_get_region_info(vdev, p, arg);
+	case VFIO_DEVICE_RESET:
+		/* a function-level reset; config state is saved and restored */
+		vdev->resets++;
+		SIM_TRACE(p->w, vfio_pci_reset, vdev->pdev->name);
+		return 0;
+	case VFIO_DEVICE_GET_IRQ_INFO:
+	case VFIO_DEVICE_SET_IRQS:
+		return vfio_pci_irqs_ioctl(vdev, p, cmd, arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+/* ---- opening and closing device files ------------------------------------------ */
+
+static void device_release(struct sim_file *f)
+{
+	struct vfio_device_file *df = f->private_data;
+	struct vfio_group *g = df->group;
+	struct sim_file *gfile = g->file;
+
+	SIM_TRACE(f->w, vfio_device_release, df->vdev->pdev->name, g->iommu_group->id);
+	if (!--df->vdev->open_count)
+		vfio_pci_irqs_disable(df->vdev);
+	vfio_pci_device_put(df->vdev);
+	g->device_fds--;
+	if (g->container)
+		g->container_users--;
+	g_free(df);
+	sim_file_put(gfile);     /* the group file this fd held */
+}
+
+static const struct sim_file_ops device_fops = {
+	.name = "vfio-device",
+	.ioctl = device_ioctl,
+	.read = device_read,
+	.write = device_write,
+	.release = device_release,
+};
+
+static struct vfio_pci_device *device_by_name(struct vfio_group *g, const char *name)
+{
+	struct iommu_group *ig = g->iommu_group;
+
+	for (size_t i = 0; i < ig->ndevices; i++)
+		if (!strcmp(ig->devices[i]->name, name))
+			return g_hash_table_lookup(g->vfio->devices, ig->devices[i]);
+	return NULL;
+}
+
+/*
+ * spec §B GET_DEVICE_FD, in the kernel's order: an unknown name (or one not
+ * bound to vfio-pci) -> ENODEV; no container or no backend -> EINVAL; then
+ * an O_CLOEXEC fd.  Repeat opens are allowed.
+ */
+long vfio_group_get_device_fd(struct vfio_group *g, struct sim_proc *p, const char *name)
+{
+	struct vfio_pci_device *vdev = device_by_name(g, name);
+	struct vfio_device_file *df;
+	struct sim_file *f;
+	long ret;
+
+	if (!vdev)
+		ret = -ENODEV;
+	else if (!g->container || !g->container->iommu)
+		ret = -EINVAL;
+	else if (sim_should_fail(p->w, "vfio_device_open"))
+		ret = -ENOMEM;
+	else
+		ret = 0;
+	if (ret)
+		goto out;
+	df = g_new0(struct vfio_device_file, 1);
+	f = sim_file_new(p->w, &device_fops, df, O_RDWR | O_CLOEXEC, name);
+	if (!f) {
+		g_free(df);
+		ret = -ENOMEM;
+		goto out;
+	}
+	df->vdev = vdev;
+	df->group = g;
+	vdev->refs++;
+	if (!vdev->open_count++)
+		vfio_config_init(vdev);     /* the first open (vfio_pci_core_enable) */
+	sim_file_get(g->file);
+	g->device_fds++;
+	g->container_users++;
+	ret = sim_fd_install(p, f, true);
+	sim_file_put(f);                    /* on failure this releases it */
+out:
+	SIM_TRACE(p->w, vfio_device_open, name, g->iommu_group->id, ret);
+	return ret;
+}

@@ -1,0 +1,430 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The type1 IOMMU backend (spec §C): a container's domains and its DMA
+ * mappings.
+ *
+ *  - Domains are paging domains of model/iommu, shared by the groups that
+ *    are compatible with them.  Every attach allocates a new domain first,
+ *    as the kernel does; a group that can join an existing compatible
+ *    domain moves there (no replay); otherwise the new domain stays and
+ *    **every existing mapping is replayed** into it; a replay failure
+ *    unwinds the attach.
+ *  - Mappings (struct vfio_dma) live in a GTree keyed by IOVA (O(log n)).
+ *  - Detach: an empty domain is freed; losing the last domain silently
+ *    removes and unpins every mapping.
+ *  - IOVA ranges: the apertures minus the groups' reserved regions
+ *    (type1_info.c); empty means unrestricted.
+ * Map/unmap are in type1_dma.c, GET_INFO in type1_info.c.
+ */
+#include <errno.h>
+#include <glib.h>
+
+#include "sim/fault.h"
+#include "sim/mem.h"
+#include "sim/mm.h"
+#include "sim/proc.h"
+#include "sim/trace.h"
+#include "sim/world.h"
+#include "model/iommu/domain.h"
+#include "model/iommu/group.h"
+#include "model/vfio/vfio.h"
+#include "model/vfio/vfio_private.h"
+
+static gint iova_cmp(gconstpointer a, gconstpointer b, gpointer unused)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* ---- the mapping tree ---------------------------------------------------- */
+
+/* The kernel's vfio_find_dma: any mapping overlapping [start, start+size),
+ * with its quirk that size 0 finds a mapping containing start only when
+ * start is not its first byte. */
+struct vfio_dma *vfio_find_dma(struct vfio_iommu *iommu, uint64_t start, uint64_t size)
+{
+	struct vfio_dma *dma = vfio_find_dma_first(iommu, start, size ? size : 1);
+
+	if (dma && !size && dma->iova == start)
+		return NULL;
+	return dma;
+}
+
+/* The lowest mapping overlapping [start, start + size) (size >= 1; the
+ * range may reach the top of the address space). */
+struct vfio_dma *vfio_find_dma_first(struct vfio_iommu *iommu, uint64_t start,
+				     uint64_t size)
+{
+	uint64_t last = start + size - 1 < start ? UINT64_MAX : start + size - 1;
+	GTreeNode *n = g_tree_upper_bound(iommu->dma_list, &start);
+	GTreeNode *prev = n ? g_tree_node_previous(n) : g_tree_node_last(iommu->dma_list);
+	struct vfio_dma *dma;
+
+	if (prev) {
+		dma = g_tree_node_value(prev);
+		if (start - dma->iova < dma->size)
+			return dma;
+	}
+	if (n) {
+		dma = g_tree_node_value(n);
+		if (dma->iova <= last)
+			return dma;
+	}
+	return NULL;
+}
+
+struct vfio_dma *vfio_dma_next(struct vfio_iommu *iommu, struct vfio_dma *dma)
+{
+	GTreeNode *n = g_tree_upper_bound(iommu->dma_list, &dma->iova);
+
+	return n ? g_tree_node_value(n) : NULL;
+}
+
+uint64_t vfio_pgsize(const struct vfio_iommu *iommu)
+{
+	return iommu->pgsize_bitmap & -iommu->pgsize_bitmap;
+}
+
+/* spec §C pgsize: the intersection of the domains' bitmaps, never below
+ * PAGE_SIZE (smaller sizes are hidden and PAGE_SIZE pretended). */
+static void vfio_update_pgsize_bitmap(struct vfio_iommu *iommu)
+{
+	uint64_t bm = UINT64_MAX;
+
+	for (guint i = 0; i < iommu->domains->len; i++) {
+		struct vfio_domain *d = g_ptr_array_index(iommu->domains, i);
+
+		bm &= d->domain->pgsize_bitmap;
+	}
+	if (bm & (SIM_PAGE_SIZE - 1)) {
+		bm &= ~(SIM_PAGE_SIZE - 1);
+		bm |= SIM_PAGE_SIZE;
+	}
+	iommu->pgsize_bitmap = bm;
+}
+
+/* Map one physically contiguous run into every domain (or only @only);
+ * all or nothing across domains (the kernel's vfio_iommu_map). */
+int vfio_iommu_map_run(struct vfio_iommu *iommu, struct vfio_domain *only,
+		       uint64_t iova, uint64_t hpa, uint64_t size, unsigned prot)
+{
+	guint i;
+	int ret = 0;
+
+	if (only)
+		return iommu_map(only->domain, iova, hpa, size, prot);
+	for (i = 0; i < iommu->domains->len; i++) {
+		struct vfio_domain *d = g_ptr_array_index(iommu->domains, i);
+
+		ret = iommu_map(d->domain, iova, hpa, size, prot);
+		if (ret)
+			break;
+	}
+	if (!ret)
+		return 0;
+	while (i--) {
+		struct vfio_domain *d = g_ptr_array_index(iommu->domains, i);
+
+		iommu_unmap(d->domain, iova, size);
+	}
+	return ret;
+}
+
+/* ---- open and release ---------------------------------------------------- */
+
+struct vfio_iommu *vfio_iommu_type1_open(struct vfio_state *v, unsigned long type, int *err)
+{
+	struct vfio_iommu *iommu;
+
+	if (type != VFIO_TYPE1_IOMMU && type != VFIO_TYPE1v2_IOMMU) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	if (sim_should_fail(v->w, "vfio_iommu_alloc")) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	iommu = g_new0(struct vfio_iommu, 1);
+	iommu->vfio = v;
+	iommu->v2 = type == VFIO_TYPE1v2_IOMMU;
+	iommu->domains = g_ptr_array_new();
+	iommu->dma_list = g_tree_new_full(iova_cmp, NULL, NULL, NULL);
+	iommu->dma_entry_limit = v->dma_entry_limit;
+	iommu->dma_avail = v->dma_entry_limit;
+	iommu->pgsize_bitmap = ~(SIM_PAGE_SIZE - 1);   /* PAGE_MASK */
+	iommu->iova_list = g_array_new(FALSE, FALSE, sizeof(struct vfio_iova_range));
+	return iommu;
+}
+
+static gboolean collect_dma(gpointer key, gpointer val, gpointer arr)
+{
+	g_ptr_array_add(arr, val);
+	return FALSE;
+}
+
+/* Every mapping removed: unmapped from each domain, unpinned, uncharged. */
+static void vfio_iommu_unmap_unpin_all(struct vfio_iommu *iommu)
+{
+	GPtrArray *all = g_ptr_array_new();
+
+	g_tree_foreach(iommu->dma_list, collect_dma, all);
+	for (guint i = 0; i < all->len; i++)
+		vfio_remove_dma(iommu, g_ptr_array_index(all, i));
+	g_ptr_array_free(all, TRUE);
+}
+
+static void vfio_domain_free(struct vfio_domain *d)
+{
+	iommu_domain_free(d->domain);
+	g_ptr_array_free(d->groups, TRUE);
+	g_free(d);
+}
+
+void vfio_iommu_type1_release(struct vfio_iommu *iommu)
+{
+	vfio_iommu_unmap_unpin_all(iommu);
+	for (guint i = 0; i < iommu->domains->len; i++) {
+		struct vfio_domain *d = g_ptr_array_index(iommu->domains, i);
+
+		for (guint j = 0; j < d->groups->len; j++)
+			iommu_detach_group(d->domain, g_ptr_array_index(d->groups, j));
+		vfio_domain_free(d);
+	}
+	g_ptr_array_free(iommu->domains, TRUE);
+	g_tree_destroy(iommu->dma_list);
+	g_array_free(iommu->iova_list, TRUE);
+	g_free(iommu);
+}
+
+/* ---- CHECK_EXTENSION and the ioctl switch -------------------------------- */
+
+/* spec §B/§C: TYPE1, TYPE1v2, UNMAP_ALL and UPDATE_VADDR -> 1; others 0. */
+long vfio_iommu_type1_check_extension(struct vfio_iommu *iommu, unsigned long arg)
+{
+	switch (arg) {
+	case VFIO_TYPE1_IOMMU:
+	case VFIO_TYPE1v2_IOMMU:
+	case VFIO_UNMAP_ALL:
+	case VFIO_UPDATE_VADDR:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+long vfio_iommu_type1_ioctl(struct vfio_iommu *iommu, struct sim_proc *p,
+			    unsigned int cmd, unsigned long arg)
+{
+	switch (cmd) {
+	case VFIO_CHECK_EXTENSION:
+		return vfio_iommu_type1_check_extension(iommu, arg);
+	case VFIO_IOMMU_GET_INFO:
+		return vfio_iommu_type1_get_info(iommu, p, arg);
+	case VFIO_IOMMU_MAP_DMA:
+		return vfio_iommu_type1_map_dma(iommu, p, arg);
+	case VFIO_IOMMU_UNMAP_DMA:
+		return vfio_iommu_type1_unmap_dma(iommu, p, arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+/* ---- attach and detach (spec §C) ----------------------------------------- */
+
+static struct vfio_domain *find_group_domain(struct vfio_iommu *iommu,
+					     struct iommu_group *ig, guint *gi)
+{
+	for (guint i = 0; i < iommu->domains->len; i++) {
+		struct vfio_domain *d = g_ptr_array_index(iommu->domains, i);
+
+		if (g_ptr_array_find(d->groups, ig, gi))
+			return d;
+	}
+	return NULL;
+}
+
+/* Replay every mapping into the new domain @d (spec §C); on failure every
+ * page replayed so far is unmapped again. */
+static int vfio_iommu_replay(struct vfio_iommu *iommu, struct vfio_domain *d)
+{
+	struct vfio_dma *dma, *failed = NULL;
+	unsigned count = 0;
+	int ret = 0;
+
+	for (dma = vfio_find_dma_first(iommu, 0, UINT64_MAX); dma && !ret;
+	     dma = vfio_dma_next(iommu, dma), count++) {
+		for (uint64_t i = 0, run; i < dma->npages && !ret; i += run) {
+			for (run = 1; i + run < dma->npages &&
+			     dma->pages[i + run] == dma->pages[i] + run * SIM_PAGE_SIZE; run++)
+				;
+			ret = vfio_iommu_map_run(iommu, d, dma->iova + i * SIM_PAGE_SIZE,
+						 dma->pages[i], run * SIM_PAGE_SIZE, dma->prot);
+		}
+		if (ret)
+			failed = dma;
+	}
+	SIM_TRACE(iommu->vfio->w, vfio_type1_replay, d->domain->did, count, ret);
+	if (!ret)
+		return 0;
+	for (dma = vfio_find_dma_first(iommu, 0, UINT64_MAX); dma;
+	     dma = vfio_dma_next(iommu, dma)) {
+		iommu_unmap(d->domain, dma->iova, dma->size);
+		if (dma == failed)
+			break;
+	}
+	return ret;
+}
+
+/* An attach must not exclude existing mappings (spec §C IOVA ranges): none
+ * may lie outside the new aperture or inside one of the group's reserved
+ * regions. */
+static bool vfio_iommu_attach_conflict(struct vfio_iommu *iommu, struct iommu_domain *dom,
+				       struct iommu_group *ig)
+{
+	struct iommu_resv_region resv[16];
+	size_t n = iommu_get_resv_regions(ig, resv, G_N_ELEMENTS(resv));
+
+	if (dom->aperture_start && vfio_find_dma_first(iommu, 0, dom->aperture_start))
+		return true;
+	if (dom->aperture_end != UINT64_MAX &&
+	    vfio_find_dma_first(iommu, dom->aperture_end + 1,
+				UINT64_MAX - dom->aperture_end))
+		return true;
+	for (size_t i = 0; i < n && i < G_N_ELEMENTS(resv); i++)
+		if (vfio_find_dma_first(iommu, resv[i].start, resv[i].end - resv[i].start + 1))
+			return true;
+	return false;
+}
+
+/* Join an existing compatible domain (no replay): 1 joined, 0 none could
+ * take the group (it is back on @nd), -errno (the group is on no user
+ * domain). */
+static int vfio_join_existing(struct vfio_iommu *iommu, struct vfio_domain *nd,
+			      struct iommu_group *ig)
+{
+	if (!iommu->vfio->share_domains)
+		return 0;
+	for (guint i = 0; i < iommu->domains->len; i++) {
+		struct vfio_domain *d = g_ptr_array_index(iommu->domains, i);
+		int ret;
+
+		iommu_detach_group(nd->domain, ig);
+		if (!iommu_attach_group(d->domain, ig)) {
+			g_ptr_array_add(d->groups, ig);
+			return 1;
+		}
+		ret = iommu_attach_group(nd->domain, ig);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static struct vfio_domain *vfio_domain_new(struct vfio_iommu *iommu, int *err)
+{
+	struct vfio_domain *d;
+
+	if (sim_should_fail(iommu->vfio->w, "vfio_domain_alloc")) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	d = g_new0(struct vfio_domain, 1);
+	d->domain = iommu_domain_alloc(iommu->vfio->w, IOMMU_DOMAIN_PAGING);
+	if (!d->domain) {
+		g_free(d);
+		*err = -EIO;           /* spec §C: domain allocation fails -> EIO */
+		return NULL;
+	}
+	d->groups = g_ptr_array_new();
+	return d;
+}
+
+/*
+ * spec §C attach: vaddrs invalidated -> EBUSY (attach may need to pin); the
+ * same group twice -> EINVAL; domain allocation -> EIO; the hardware
+ * attach's errno; existing mappings excluded or no IOVA range left ->
+ * EINVAL; then join a compatible domain, or replay into the new one.
+ */
+int vfio_iommu_type1_attach_group(struct vfio_iommu *iommu, struct iommu_group *ig)
+{
+	struct vfio_domain *d;
+	GArray *iovas = NULL;
+	int ret, joined = 0;
+
+	if (iommu->vaddr_invalid_count)
+		return -EBUSY;
+	if (find_group_domain(iommu, ig, NULL))
+		return -EINVAL;
+	d = vfio_domain_new(iommu, &ret);
+	if (!d)
+		return ret;
+	ret = iommu_attach_group(d->domain, ig);
+	if (ret)
+		goto out_free;
+	ret = -EINVAL;
+	if (vfio_iommu_attach_conflict(iommu, d->domain, ig))
+		goto out_detach;
+	ret = vfio_iommu_compute_iovas(iommu, d->domain, ig, NULL, &iovas);
+	if (ret)
+		goto out_detach;
+	g_ptr_array_add(d->groups, ig);
+	joined = vfio_join_existing(iommu, d, ig);
+	if (joined < 0) {
+		ret = joined;
+		goto out_free;
+	}
+	if (joined) {
+		SIM_TRACE(iommu->vfio->w, vfio_type1_attach, ig->id,
+			  iommu_group_domain(ig)->did, 0, 0);
+		vfio_domain_free(d);
+		goto done;
+	}
+	ret = vfio_iommu_replay(iommu, d);
+	if (ret)
+		goto out_detach;
+	g_ptr_array_insert(iommu->domains, 0, d);   /* list_add: newest first */
+	vfio_update_pgsize_bitmap(iommu);
+	SIM_TRACE(iommu->vfio->w, vfio_type1_attach, ig->id, d->domain->did, 1, 0);
+done:
+	g_array_free(iommu->iova_list, TRUE);
+	iommu->iova_list = iovas;
+	return 0;
+out_detach:
+	iommu_detach_group(d->domain, ig);
+out_free:
+	SIM_TRACE(iommu->vfio->w, vfio_type1_attach, ig->id, d->domain->did, 1, ret);
+	if (iovas)
+		g_array_free(iovas, TRUE);
+	vfio_domain_free(d);
+	return ret;
+}
+
+/* spec §C detach: an empty domain is freed; losing the last domain removes
+ * and unpins every mapping; the IOVA ranges may widen again. */
+void vfio_iommu_type1_detach_group(struct vfio_iommu *iommu, struct iommu_group *ig)
+{
+	guint gi, di;
+	struct vfio_domain *d = find_group_domain(iommu, ig, &gi);
+	GArray *iovas = NULL;
+
+	if (!d)
+		return;
+	SIM_TRACE(iommu->vfio->w, vfio_type1_detach, ig->id, d->domain->did,
+		  d->groups->len == 1);
+	iommu_detach_group(d->domain, ig);
+	g_ptr_array_remove_index(d->groups, gi);
+	if (!d->groups->len) {
+		if (iommu->domains->len == 1)
+			vfio_iommu_unmap_unpin_all(iommu);
+		g_ptr_array_find(iommu->domains, d, &di);
+		g_ptr_array_remove_index(iommu->domains, di);
+		vfio_domain_free(d);
+		vfio_update_pgsize_bitmap(iommu);
+	}
+	/* the kernel keeps the old list when the refresh fails */
+	if (!vfio_iommu_compute_iovas(iommu, NULL, NULL, ig, &iovas)) {
+		g_array_free(iommu->iova_list, TRUE);
+		iommu->iova_list = iovas;
+	}
+}

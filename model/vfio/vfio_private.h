@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * VFIO internals shared by the files of model/vfio/:
+ *   vfio.c       the subsystem, the vfio-pci driver, group nodes and opens
+ *   container.c  /dev/vfio/vfio files: GET_API_VERSION, CHECK_EXTENSION,
+ *                SET_IOMMU, the container <-> group glue (spec §B)
+ *   group.c      /dev/vfio/N ioctls: GET_STATUS, SET/UNSET_CONTAINER,
+ *                GET_DEVICE_FD (spec §B)
+ *   type1.c      the type1 backend: domains, attach/detach, replay (§C)
+ *   type1_dma.c  MAP_DMA / UNMAP_DMA, pinning and accounting (§C)
+ *   type1_info.c GET_INFO, its capability chain, IOVA ranges (§C)
+ *   pci_dev.c    device fds: GET_INFO, regions, RESET
+ *   pci_irq.c    device fds: GET_IRQ_INFO, SET_IRQS
+ *   pci_config.c the synthesized config space of a vfio-pci device
+ *   invariants.c vfio_check_invariants (spec §H)
+ *
+ * Kernel names are kept (vfio_group_set_container, vfio_dma_do_map,
+ * vfio_iommu_replay ...) so this code reads beside drivers/vfio/.
+ */
+#ifndef MODEL_VFIO_PRIVATE_H
+#define MODEL_VFIO_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <glib.h>
+#include <linux/vfio.h>
+
+#include "sim/ids.h"
+#include "model/pci/pci.h"
+
+struct sim_world;
+struct sim_proc;
+struct sim_file;
+struct sim_mm;
+struct iommu_group;
+struct iommu_domain;
+struct vfio_container;
+struct vfio_iommu;
+
+/* offsetofend(), as the kernel's ioctl handlers size their structs. */
+#define vfio_offsetofend(type, member) \
+	(offsetof(type, member) + sizeof(((type *)0)->member))
+
+#define VFIO_DEFAULT_DMA_ENTRY_LIMIT 65535u   /* type1's dma_entry_limit */
+
+struct vfio_state {
+	struct sim_world *w;
+	GHashTable *groups;          /* iommu group id -> struct vfio_group */
+	GHashTable *devices;         /* struct pci_dev * -> struct vfio_pci_device */
+	struct sim_ids containers;   /* id -> struct vfio_container */
+	unsigned dma_entry_limit;    /* module parameter, read at SET_IOMMU */
+	bool share_domains;          /* compatible domains are shared (§C) */
+};
+
+struct vfio_group {
+	struct vfio_state *vfio;
+	struct iommu_group *iommu_group;
+	unsigned nr_vfio_devices;    /* members bound to vfio-pci */
+	bool opened;                 /* single opener (spec §B) */
+	struct sim_file *file;       /* the open group file, if any */
+	struct vfio_container *container;
+	unsigned container_users;    /* 1 + device fds while a container is set */
+	unsigned device_fds;         /* device files open through this group */
+};
+
+struct vfio_container {
+	struct vfio_state *vfio;
+	unsigned id;
+	unsigned kref;               /* spec §B: its fd + attached groups */
+	bool file_open;
+	GList *groups;               /* struct vfio_group *, newest first */
+	struct vfio_iommu *iommu;    /* the type1 backend, NULL = none */
+};
+
+/* One vfio-pci device: emulated config state and BAR storage. */
+struct vfio_pci_device {
+	struct vfio_state *vfio;
+	struct pci_dev *pdev;
+	unsigned refs;               /* 1 while bound + open device files */
+	bool removed;                /* unbound from vfio-pci */
+	unsigned open_count;
+	uint8_t vconfig[4096];       /* emulated config space */
+	uint8_t wmask[4096];         /* bits the user may write */
+	uint16_t cfg_size;           /* 256 (conventional) or 4096 (PCIe) */
+	uint8_t msi_cap, msix_cap, pcie_cap;   /* capability offsets, 0 = none */
+	GHashTable *bar_pages[PCI_NUM_BARS];   /* page index -> 4 KiB storage */
+	/* interrupts */
+	int irq_type;                /* VFIO_PCI_*_IRQ_INDEX, or -1 = none */
+	bool intx_masked;
+	int32_t *triggers[VFIO_PCI_NUM_IRQS];  /* eventfd per vector, -1 = none */
+	unsigned ntriggers[VFIO_PCI_NUM_IRQS];
+	unsigned resets;
+};
+
+/* ---- vfio.c ---- */
+struct vfio_state *vfio_get(struct sim_world *w);
+struct vfio_group *vfio_group_find(struct vfio_state *v, unsigned group_id);
+/* Forget @g when neither a vfio-pci member nor an open file needs it. */
+void vfio_group_maybe_free(struct vfio_group *g);
+
+/* ---- container.c ---- */
+int vfio_container_node_add(struct sim_world *w, struct vfio_state *v);
+/* The container behind @f, or NULL when @f is not a container file. */
+struct vfio_container *vfio_container_from_file(struct sim_file *f);
+int vfio_container_attach_group(struct vfio_container *c, struct vfio_group *g);
+void vfio_container_detach_group(struct vfio_group *g);
+
+/* ---- group.c ---- */
+long vfio_group_ioctl(struct sim_file *f, struct sim_proc *p, unsigned int cmd,
+		      unsigned long arg);
+
+/* ---- type1.c ---- */
+struct vfio_iommu *vfio_iommu_type1_open(struct vfio_state *v, unsigned long type,
+					 int *err);
+void vfio_iommu_type1_release(struct vfio_iommu *iommu);
+int vfio_iommu_type1_attach_group(struct vfio_iommu *iommu, struct iommu_group *g);
+void vfio_iommu_type1_detach_group(struct vfio_iommu *iommu, struct iommu_group *g);
+long vfio_iommu_type1_check_extension(struct vfio_iommu *iommu, unsigned long arg);
+long vfio_iommu_type1_ioctl(struct vfio_iommu *iommu, struct sim_proc *p,
+			    unsigned int cmd, unsigned long arg);
+
+/* ---- pci_dev.c ---- */
+int vfio_pci_device_add(struct vfio_state *v, struct pci_dev *pdev);
+void vfio_pci_device_remove(struct vfio_state *v, struct pci_dev *pdev);
+void vfio_pci_device_put(struct vfio_pci_device *vdev);
+/* GET_DEVICE_FD: a new device file for @name in @g; fd or -errno. */
+long vfio_group_get_device_fd(struct vfio_group *g, struct sim_proc *p,
+			      const char *name);
+
+/* ---- pci_irq.c ---- */
+int vfio_pci_irqs_ioctl(struct vfio_pci_device *vdev, struct sim_proc *p,
+			unsigned int cmd, unsigned long arg);
+void vfio_pci_irqs_disable(struct vfio_pci_device *vdev);
+
+/* ---- pci_config.c ---- */
+void vfio_config_init(struct vfio_pci_device *vdev);
+long vfio_config_rw(struct vfio_pci_device *vdev, void *buf, size_t n,
+		    uint64_t pos, bool write);
+bool vfio_config_memory_enabled(const struct vfio_pci_device *vdev);
+unsigned vfio_pci_irq_count(const struct vfio_pci_device *vdev, unsigned index);
+
+/* ---- capability chains (type1_info.c) ---- */
+struct vfio_info_cap {
+	GByteArray *buf;
+};
+/* Append a zeroed capability of @size bytes (rounded up to 8); returns its
+ * offset in the chain buffer, or -ENOMEM. */
+long vfio_info_cap_add(struct vfio_info_cap *caps, size_t size, uint16_t id,
+		       uint16_t version);
+/* Make the chain's next offsets relative to the start of the info struct. */
+void vfio_info_cap_shift(struct vfio_info_cap *caps, size_t offset);
+
+/* ---- type1 state for invariants.c ---- */
+struct vfio_dma {
+	uint64_t iova, size, vaddr;
+	unsigned prot;               /* IOMMU_READ | IOMMU_WRITE */
+	bool vaddr_invalid;
+	bool lock_cap;               /* CAP_IPC_LOCK at map time */
+	struct sim_mm *mm;           /* the mapping task's mm (charged) */
+	uint64_t *pages;             /* hpa of each pinned page */
+	uint64_t npages;             /* pages pinned and charged */
+};
+
+struct vfio_domain {
+	struct iommu_domain *domain;
+	GPtrArray *groups;           /* struct iommu_group * */
+};
+
+struct vfio_iommu {
+	struct vfio_state *vfio;
+	bool v2;
+	GPtrArray *domains;          /* struct vfio_domain *, newest first */
+	GTree *dma_list;             /* &dma->iova -> struct vfio_dma */
+	unsigned dma_avail;
+	unsigned dma_entry_limit;
+	unsigned vaddr_invalid_count;
+	uint64_t pgsize_bitmap;
+	GArray *iova_list;           /* struct vfio_iova_range; empty = any */
+};
+
+/* Used by type1*.c. */
+struct vfio_dma *vfio_find_dma(struct vfio_iommu *iommu, uint64_t start, uint64_t size);
+struct vfio_dma *vfio_find_dma_first(struct vfio_iommu *iommu, uint64_t start,
+				     uint64_t size);
+struct vfio_dma *vfio_dma_next(struct vfio_iommu *iommu, struct vfio_dma *dma);
+void vfio_remove_dma(struct vfio_iommu *iommu, struct vfio_dma *dma);
+int vfio_iommu_map_run(struct vfio_iommu *iommu, struct vfio_domain *only,
+		       uint64_t iova, uint64_t hpa, uint64_t size, unsigned prot);
+long vfio_iommu_type1_map_dma(struct vfio_iommu *iommu, struct sim_proc *p,
+			      unsigned long arg);
+long vfio_iommu_type1_unmap_dma(struct vfio_iommu *iommu, struct sim_proc *p,
+				unsigned long arg);
+long vfio_iommu_type1_get_info(struct vfio_iommu *iommu, struct sim_proc *p,
+			       unsigned long arg);
+uint64_t vfio_pgsize(const struct vfio_iommu *iommu);
+bool vfio_iommu_iova_dma_valid(struct vfio_iommu *iommu, uint64_t start, uint64_t last);
+/* The IOVA ranges with @extra attached too (NULL = as now): apertures of
+ * all domains (@extra_domain too) minus every group's reserved regions.
+ * -EINVAL when nothing is left. */
+int vfio_iommu_compute_iovas(struct vfio_iommu *iommu, struct iommu_domain *extra_domain,
+			     struct iommu_group *extra_group, struct iommu_group *skip_group,
+			     GArray **out);
+
+#endif
