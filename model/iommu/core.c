@@ -18,6 +18,7 @@
 #include "sim/world.h"
 #include "model/pci/pci.h"
 #include "model/iommu/group.h"
+#include "model/iommu/domain.h"
 
 struct iommu_core;
 
@@ -32,7 +33,32 @@ struct iommu_core {
 	enum iommu_group_mode mode;
 	struct group_obj **groups;    /* [id] */
 	size_t ngroups;
+	void *domains;                /* domain.c's state, or NULL */
+	void (*domains_destroy)(void *domains);
 };
+
+struct sim_world *iommu_group_world(struct iommu_group *g)
+{
+	return ((struct group_obj *)g)->core->w;
+}
+
+void *iommu_core_domains(struct sim_world *w)
+{
+	struct iommu_core *core = w ? sim_world_subsys(w, SIM_SUBSYS_IOMMU) : NULL;
+
+	return core ? core->domains : NULL;
+}
+
+int iommu_core_set_domains(struct sim_world *w, void *domains, void (*destroy)(void *))
+{
+	struct iommu_core *core = w ? sim_world_subsys(w, SIM_SUBSYS_IOMMU) : NULL;
+
+	if (!core)
+		return -ENODEV;
+	core->domains = domains;
+	core->domains_destroy = destroy;
+	return 0;
+}
 
 static const char *const mode_names[] = { "legacy", "strict" };
 
@@ -107,6 +133,8 @@ static void core_destroy(void *data)
 {
 	struct iommu_core *core = data;
 
+	if (core->domains_destroy)
+		core->domains_destroy(core->domains);
 	pci_set_bus_hooks(core->w, NULL);
 	core_free(core);
 }
@@ -257,6 +285,8 @@ int iommu_group_claim_dma_owner(struct iommu_group *g, const void *owner)
 	 * kernel's device-level claim) takes one more count */
 	if (g->owner ? g->owner != owner : g->owner_cnt != 0)
 		ret = -EPERM;
+	else if (!g->owner && (ret = iommu_group_block(g)))
+		;   /* spec §B: not on its default domain -> EBUSY */
 	else {
 		g->owner = owner;
 		g->owner_cnt++;
@@ -269,7 +299,9 @@ void iommu_group_release_dma_owner(struct iommu_group *g, const void *owner)
 {
 	if (!g || !owner || g->owner != owner || !g->owner_cnt)
 		return;
-	if (!--g->owner_cnt)
+	if (!--g->owner_cnt) {
 		g->owner = NULL;
+		iommu_group_unblock(g);   /* back to the default domain */
+	}
 	SIM_TRACE(to_obj(g)->core->w, iommu_group_release, g->id, g->owner_cnt);
 }

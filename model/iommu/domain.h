@@ -79,6 +79,8 @@ int iommu_attach_group(struct iommu_domain *d, struct iommu_group *g);
 void iommu_detach_group(struct iommu_domain *d, struct iommu_group *g);
 
 struct iommu_domain *iommu_group_domain(struct iommu_group *g);
+/* The paging domain with id @did, or NULL. */
+struct iommu_domain *iommu_domain_by_did(struct sim_world *w, uint16_t did);
 struct iommu_domain *iommu_group_default_domain(struct iommu_group *g);
 
 /* Map / unmap in a paging domain (spec §C).  iommu_map: 0, -EINVAL,

@@ -50,6 +50,7 @@ static const char usage_run[] =
 "  --trace-file F        write the trace to F (default: standard output)\n"
 "  --quiet               no report; only the exit status and errors\n"
 "  --no-groups           do not print the group table before the steps\n"
+"  --no-invariants       do not check the spec §H invariants after each step\n"
 "  --fail-nth N          fault injection: make the Nth call to a failure site\n"
 "                        fail (the world's boot included); sweep N = 1, 2, ...\n"
 "                        to walk every error path\n"
@@ -127,7 +128,7 @@ static int parse_seed(const char *arg, uint64_t *seed)
 }
 
 enum { OPT_SEED = 256, OPT_MODE, OPT_TRACE, OPT_TRACE_EVENTS, OPT_TRACE_FILE,
-       OPT_NO_GROUPS, OPT_JSON, OPT_FAIL_NTH, OPT_FAIL_SITES };
+       OPT_NO_GROUPS, OPT_JSON, OPT_FAIL_NTH, OPT_FAIL_SITES, OPT_NO_INVARIANTS };
 
 static int cmd_run(int argc, char **argv)
 {
@@ -140,6 +141,7 @@ static int cmd_run(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "no-groups", no_argument, NULL, OPT_NO_GROUPS },
 		{ "fail-nth", required_argument, NULL, OPT_FAIL_NTH },
+		{ "no-invariants", no_argument, NULL, OPT_NO_INVARIANTS },
 		{ "fail-sites", required_argument, NULL, OPT_FAIL_SITES },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -170,6 +172,7 @@ static int cmd_run(int argc, char **argv)
 		case OPT_TRACE_FILE: trace_file = optarg; break;
 		case 'q': ro.report = NULL; break;
 		case OPT_NO_GROUPS: ro.print_groups = false; break;
+		case OPT_NO_INVARIANTS: ro.no_invariants = true; break;
 		case OPT_FAIL_NTH: {
 			uint64_t n;
 			if (parse_seed(optarg, &n) || n == 0)

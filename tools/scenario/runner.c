@@ -12,12 +12,17 @@
 #include <glib.h>
 
 #include "sim/fault.h"
+#include "sim/mm.h"
 #include "sim/proc.h"
 #include "sim/trace.h"
 #include "sim/world.h"
+#include "model/iommu/domain.h"
+#include "model/iommu/hw.h"
+#include "model/iommu/invariants.h"
 #include "model/vfio/vfio.h"
 #include "tools/scenario/loader.h"
 #include "tools/scenario/runner.h"
+#include "tools/scenario/steps_internal.h"
 
 /* ---- building the world ------------------------------------------------- */
 
@@ -81,6 +86,24 @@ struct sim_world *scenario_world_build(struct scenario *s, const struct run_opti
 		ret = iommu_core_create(w, s->profile.group_mode);
 	}
 	if (!ret) {
+		struct iommu_hw_config hw = {
+			.iotlb_entries = s->profile.iotlb_entries,
+			.naive_iotlb = s->profile.naive_iotlb,
+			.fault_queue_len = IOMMU_HW_DEFAULT_FAULTQ,
+		};
+		stage = "iommu hardware";
+		ret = iommu_hw_create(w, &hw);
+	}
+	if (!ret) {
+		struct iommu_profile prof = {
+			.address_width = s->profile.address_width,
+			.default_identity = s->profile.default_identity,
+			.naive_map = s->profile.naive_map,
+		};
+		stage = "iommu domains";
+		ret = iommu_domains_init(w, &prof);
+	}
+	if (!ret) {
 		stage = "vfio";
 		ret = vfio_create(w);
 	}
@@ -130,6 +153,28 @@ bool runner_check(struct runner *r, bool ok, unsigned line, const char *fmt, ...
 	return false;
 }
 
+/* 64 KiB of the process's memory for ioctl arguments, mapped on first use. */
+int runner_scratch(struct runner *r, int pid, uint64_t *va)
+{
+	uint64_t *found = g_hash_table_lookup(r->scratch, GINT_TO_POINTER(pid));
+	struct sim_proc *p = sim_proc_find(r->w, pid);
+	int ret;
+
+	if (found) {
+		*va = *found;
+		return 0;
+	}
+	if (!p)
+		return -ESRCH;
+	ret = sim_mm_map(p->mm, 64 * 1024, SIM_PROT_READ | SIM_PROT_WRITE, "ioctl-args", va);
+	if (ret)
+		return ret;
+	found = g_new(uint64_t, 1);
+	*found = *va;
+	g_hash_table_insert(r->scratch, GINT_TO_POINTER(pid), found);
+	return 0;
+}
+
 int runner_pid(struct runner *r, const char *name)
 {
 	if (!strcmp(name, "init"))
@@ -172,6 +217,9 @@ static void check_outcome(struct runner *r, const struct scn_step *st, long ret)
 		runner_check(r, ret == o.ret, o.pos.line, "expected %ld, got %s",
 			     o.ret, got->str);
 		break;
+	case SCN_OUT_FAULT:   /* only dma steps expect faults (they check themselves) */
+		runner_check(r, false, o.pos.line, "a %s step cannot fault", st->kind->name);
+		break;
 	}
 	g_string_free(got, TRUE);
 }
@@ -182,10 +230,31 @@ static void bind_handle(struct runner *r, const struct scn_step *st, long ret)
 
 	if (!st->as || ret < 0)
 		return;
-	h = g_new(struct rhandle, 1);
+	h = g_new0(struct rhandle, 1);
+	h->kind = HANDLE_FD;
 	h->pid = r->last_pid;
 	h->fd = (int)ret;
 	g_hash_table_replace(r->handles, g_strdup(st->as), h);
+}
+
+/* spec §H after every step (unless --no-invariants / profile off):
+ * each violation is a failed check naming the invariant. */
+static void check_invariants(struct runner *r, unsigned line)
+{
+	GString *v;
+	char **lines;
+
+	if (!r->s->profile.invariants || r->opt->no_invariants)
+		return;
+	v = g_string_new(NULL);
+	iommu_check_invariants(r->w, v);
+	lines = g_strsplit(v->str, "\n", -1);
+	for (char **l = lines; *l; l++)
+		if (**l)
+			runner_check(r, false, line, "invariant %s", *l);
+	g_strfreev(lines);
+	g_string_free(v, TRUE);
+	r->invariant_runs++;
 }
 
 static void run_step(struct runner *r, struct scn_step *st)
@@ -204,6 +273,7 @@ static void run_step(struct runner *r, struct scn_step *st)
 		check_outcome(r, st, ret);
 		bind_handle(r, st, ret);
 	}
+	check_invariants(r, st->pos.line);
 	if (r->opt->report) {
 		FILE *f = r->opt->report;
 
@@ -276,6 +346,8 @@ int scenario_run(struct scenario *s, const struct run_options *opt)
 		return 2;
 	}
 	r.handles = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	r.vars = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	r.scratch = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 	r.step_failures = g_string_new(NULL);
 	if (rep) {
 		if (opt->print_groups)
@@ -303,6 +375,8 @@ int scenario_run(struct scenario *s, const struct run_options *opt)
 		fprintf(rep, "%s %s: %u checks, %u failed\n",
 			r.failures ? "FAIL" : "PASS", s->name, r.checks, r.failures);
 	g_hash_table_destroy(r.handles);
+	g_hash_table_destroy(r.vars);
+	g_hash_table_destroy(r.scratch);
 	g_string_free(r.step_failures, TRUE);
 	sim_world_destroy(r.w);
 	return r.failures ? 1 : 0;

@@ -4,13 +4,16 @@
 #define TOOLS_SCENARIO_RUNNER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <glib.h>
 
 #include "tools/scenario/scenario.h"
 
 struct rhandle {
+	int kind;                  /* HANDLE_FD or HANDLE_BUF (steps_internal.h) */
 	int pid;
-	int fd;
+	int fd;                    /* HANDLE_FD */
+	uint64_t va, len;          /* HANDLE_BUF: a buffer in the process */
 };
 
 struct runner {
@@ -22,6 +25,9 @@ struct runner {
 	unsigned failures;         /* checks that failed */
 	GString *step_failures;    /* failure lines of the current step */
 	int last_pid;              /* the process a step acted as (handles) */
+	GHashTable *vars;          /* saved results: name -> uint64_t */
+	GHashTable *scratch;       /* pid -> ioctl scratch VA */
+	unsigned invariant_runs;   /* invariant sweeps done */
 };
 
 /* Record one evaluated check; on failure add an indented report line. */

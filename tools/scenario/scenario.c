@@ -19,7 +19,12 @@ static const char *const top_keys[] = {
 	"name", "description", "profile", "topology", "processes", "steps",
 	"expect", NULL,
 };
-static const char *const profile_keys[] = { "group_mode", NULL };
+static const char *const profile_keys[] = { "group_mode", "iommu", "vfio", NULL };
+static const char *const iommu_keys[] = {
+	"address_width", "default_domain", "iotlb_entries", "naive_iotlb", "naive_map", NULL,
+};
+static const char *const vfio_keys[] = { "dma_entry_limit", NULL };
+static const char *const default_domains[] = { "dma", "identity", NULL };
 static const char *const group_modes[] = { "legacy", "strict", NULL };
 static const char *const topo_keys[] = {
 	"bdf", "type", "parent", "multifunction", "acs", "acs_ctrl",
@@ -37,6 +42,54 @@ static const char *const acs_names[] = { "SV", "TB", "RR", "CR", "UF", "EC", "DT
 
 /* ---- profile ------------------------------------------------------------ */
 
+static int parse_iommu_profile(struct ldr *l, const struct ynode *map)
+{
+	struct scn_profile *pr = &l->s->profile;
+	const struct ynode *v;
+	uint64_t num;
+	int idx;
+
+	if (ldr_need(l, map, YN_MAP, "iommu") || ldr_check_keys(l, map, iommu_keys, "iommu"))
+		return -1;
+	if ((v = ynode_map_get(map, "address_width"))) {
+		if (ldr_u64(l, v, &num, 64, false, "address_width"))
+			return -1;
+		if (num != 39 && num != 48)
+			return ldr_error(l, v, "address_width is 39 or 48 (bits), not %s", v->str);
+		pr->address_width = (unsigned)num;
+	}
+	if ((v = ynode_map_get(map, "default_domain"))) {
+		if (ldr_enum(l, v, default_domains, &idx, "default_domain"))
+			return -1;
+		pr->default_identity = idx == 1;
+	}
+	if ((v = ynode_map_get(map, "iotlb_entries"))) {
+		if (ldr_u64(l, v, &num, 1u << 20, false, "iotlb_entries"))
+			return -1;
+		pr->iotlb_entries = (unsigned)num;
+	}
+	if ((v = ynode_map_get(map, "naive_iotlb")) && ldr_bool(l, v, &pr->naive_iotlb, "naive_iotlb"))
+		return -1;
+	if ((v = ynode_map_get(map, "naive_map")) && ldr_bool(l, v, &pr->naive_map, "naive_map"))
+		return -1;
+	return 0;
+}
+
+static int parse_vfio_profile(struct ldr *l, const struct ynode *map)
+{
+	const struct ynode *v;
+	uint64_t num;
+
+	if (ldr_need(l, map, YN_MAP, "vfio") || ldr_check_keys(l, map, vfio_keys, "vfio"))
+		return -1;
+	if ((v = ynode_map_get(map, "dma_entry_limit"))) {
+		if (ldr_u64(l, v, &num, UINT32_MAX, false, "dma_entry_limit"))
+			return -1;
+		l->s->profile.dma_entry_limit = (unsigned)num;
+	}
+	return 0;
+}
+
 static int parse_profile(struct ldr *l, const struct ynode *map)
 {
 	const struct ynode *v;
@@ -51,6 +104,10 @@ static int parse_profile(struct ldr *l, const struct ynode *map)
 			return -1;
 		l->s->profile.group_mode = mode;
 	}
+	if ((v = ynode_map_get(map, "iommu")) && parse_iommu_profile(l, v))
+		return -1;
+	if ((v = ynode_map_get(map, "vfio")) && parse_vfio_profile(l, v))
+		return -1;
 	return 0;
 }
 
@@ -473,6 +530,10 @@ struct scenario *scenario_load_string(const char *text, size_t len,
 	struct ydoc *doc;
 
 	s->file = g_strdup(name);
+	s->profile.address_width = 48;
+	s->profile.iotlb_entries = 512;
+	s->profile.dma_entry_limit = 65535;
+	s->profile.invariants = true;
 	s->warnings = g_ptr_array_new_with_free_func(g_free);
 	s->strings = g_ptr_array_new_with_free_func(g_free);
 	l.handles = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);

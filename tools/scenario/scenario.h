@@ -32,6 +32,13 @@ struct scn_pos {
 /* The kernel profile: options that select behaviour (ARCHITECTURE §3). */
 struct scn_profile {
 	enum iommu_group_mode group_mode;
+	unsigned address_width;        /* iommu.address_width: 39 or 48 (default 48) */
+	bool default_identity;         /* iommu.default_domain: identity (else dma) */
+	unsigned iotlb_entries;        /* iommu.iotlb_entries (default 512; 0 = none) */
+	bool naive_iotlb;              /* iommu.naive_iotlb */
+	bool naive_map;                /* iommu.naive_map */
+	unsigned dma_entry_limit;      /* vfio.dma_entry_limit (default 65535) */
+	bool invariants;               /* check spec §H after every step (default on) */
 };
 
 struct scn_process {
@@ -45,10 +52,10 @@ struct scn_process {
 };
 
 /* The outcome a step expects: `expect: ok`, `{errno: EBUSY}`, `{ret: 3}`. */
-enum scn_outcome_kind { SCN_OUT_OK, SCN_OUT_ERRNO, SCN_OUT_RET };
+enum scn_outcome_kind { SCN_OUT_OK, SCN_OUT_ERRNO, SCN_OUT_RET, SCN_OUT_FAULT };
 struct scn_outcome {
 	enum scn_outcome_kind kind;
-	int err;                   /* positive errno */
+	int err;                   /* positive errno; SIM_FAULT_* for a fault */
 	long ret;
 	struct scn_pos pos;
 };
@@ -163,6 +170,7 @@ struct run_options {
 	enum { RUN_TRACE_TEXT, RUN_TRACE_JSON } trace_fmt;
 	const char *trace_events;  /* globs; NULL = "*" */
 	bool print_groups;         /* print the group table before the steps */
+	bool no_invariants;        /* skip the spec §H checks after each step */
 	unsigned long fail_nth;    /* fault injection: fail the Nth call ... */
 	const char *fail_sites;    /* ... to a site matching this glob (NULL = "*") */
 	bool *fault_fired;         /* out, optional: did the injected fault fire? */

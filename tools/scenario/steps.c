@@ -23,6 +23,9 @@
 #include "sim/syscall.h"
 #include "tools/scenario/loader.h"
 #include "tools/scenario/runner.h"
+#include "tools/scenario/steps_internal.h"
+
+static int parse_by(struct ldr *l, const struct ynode *map, const char **by);
 
 /* ---- bind / unbind: the sysfs driver bind and unbind files ------------- */
 
@@ -116,6 +119,43 @@ static int parse_oflags(struct ldr *l, const struct ynode *n, int *out)
 	return 0;
 }
 
+int ldr_handle_bind(struct ldr *l, const struct ynode *n, int kind, const char **out)
+{
+	if (ldr_str(l, n, out, "handle name"))
+		return -1;
+	if (!g_regex_match_simple("^[A-Za-z_][A-Za-z0-9_]*$", *out, 0, 0))
+		return ldr_error(l, n, "handle name '%s' must be a word", *out);
+	g_hash_table_replace(l->handles, g_strdup(*out), GINT_TO_POINTER(kind));
+	*out = ldr_keep(l, *out);
+	return 0;
+}
+
+int ldr_handle_ref(struct ldr *l, const struct ynode *n, int kind, const char **out)
+{
+	gpointer k;
+
+	if (ldr_str(l, n, out, "handle"))
+		return -1;
+	k = g_hash_table_lookup(l->handles, *out);
+	if (!k)
+		return ldr_error(l, n, "handle '%s' is not bound by an earlier step's '%s'",
+				 *out, kind == HANDLE_FD ? "as:" : "alloc:");
+	if (GPOINTER_TO_INT(k) != kind)
+		return ldr_error(l, n, "handle '%s' is a %s, not a %s", *out,
+				 GPOINTER_TO_INT(k) == HANDLE_FD ? "file descriptor" : "buffer",
+				 kind == HANDLE_FD ? "file descriptor" : "buffer");
+	*out = ldr_keep(l, *out);
+	return 0;
+}
+
+int ldr_step_by(struct ldr *l, const struct ynode *map, const char **by)
+{
+	if (parse_by(l, map, by))
+		return -1;
+	*by = ldr_keep(l, *by);
+	return 0;
+}
+
 static int parse_by(struct ldr *l, const struct ynode *map, const char **by)
 {
 	const struct ynode *v = ynode_map_get(map, "by");
@@ -181,11 +221,7 @@ static int parse_close(struct ldr *l, const struct ynode *map, struct scn_step *
 	st->args = a;
 	if (ldr_str(l, v, &a->handle, "close"))
 		return -1;
-	if (!g_hash_table_contains(l->handles, a->handle))
-		return ldr_error(l, v, "handle '%s' is not bound by an earlier step's 'as:'",
-				 a->handle);
-	a->handle = ldr_keep(l, a->handle);
-	return 0;
+	return ldr_handle_ref(l, v, HANDLE_FD, &a->handle);
 }
 
 static long run_close(struct runner *r, struct scn_step *st)
@@ -317,11 +353,18 @@ static const struct step_kind step_kinds[] = {
 	{ "close", keys_none, parse_close, run_close, describe_close, g_free },
 	{ "chown", keys_chown, parse_chown, run_chown, describe_chown, g_free },
 	{ "chmod", keys_chmod, parse_chmod, run_chmod, describe_chmod, g_free },
+	{ "ioctl", keys_ioctl, parse_ioctl, run_ioctl, describe_ioctl, free_ioctl },
+	{ "alloc", keys_alloc, parse_alloc, run_alloc, describe_alloc, g_free },
+	{ "fill", keys_fill, parse_fill, run_fill, describe_fill, free_fill },
+	{ "check", keys_fill, parse_fill, run_check, describe_fill, free_fill },
+	{ "dma", keys_dma, parse_dma, run_dma, describe_dma, free_dma },
+	{ "rlimit", keys_rlimit, parse_rlimit, run_rlimit, describe_rlimit, g_free },
 	{ "expect", keys_none, parse_expect_step, run_expect, describe_expect, NULL },
 };
 
 const char *const step_kind_names[] = {
-	"bind", "unbind", "open", "close", "chown", "chmod", "expect", NULL,
+	"bind", "unbind", "open", "close", "chown", "chmod", "ioctl", "alloc", "fill",
+	"check", "dma", "rlimit", "expect", NULL,
 };
 
 const struct step_kind *step_kind_find(const char *name)
@@ -336,24 +379,40 @@ const struct step_kind *step_kind_find(const char *name)
 
 static int parse_outcome(struct ldr *l, const struct ynode *v, struct scn_outcome *o)
 {
-	static const char *const keys[] = { "errno", "ret", NULL };
+	static const char *const keys[] = { "errno", "ret", "out", "fault", NULL };
+	static const char *const faults[] = { "none", "no-context", "not-present",
+					      "permission", "address-size", NULL };
 	const struct ynode *e, *r;
 	uint64_t num;
 
 	o->pos = (struct scn_pos){ v->line, v->col };
 	if (v->kind == YN_SCALAR) {
 		if (strcmp(v->str, "ok"))
-			return ldr_error(l, v, "expect must be 'ok', {errno: NAME} or "
-					 "{ret: N}, not '%s'", v->str);
+			return ldr_error(l, v, "expect must be 'ok', {errno: NAME}, {ret: N}, "
+					 "{out: {...}} or {fault: KIND}, not '%s'", v->str);
 		o->kind = SCN_OUT_OK;
 		return 0;
 	}
 	if (ldr_need(l, v, YN_MAP, "expect") || ldr_check_keys(l, v, keys, "expect"))
 		return -1;
+	if ((e = ynode_map_get(v, "fault"))) {
+		if (ynode_map_len(v) != 1)
+			return ldr_error(l, v, "expect: {fault: KIND} stands alone");
+		o->kind = SCN_OUT_FAULT;
+		return ldr_enum(l, e, faults, &o->err, "fault kind");
+	}
 	e = ynode_map_get(v, "errno");
 	r = ynode_map_get(v, "ret");
-	if (!e == !r)
+	if (e && r)
 		return ldr_error(l, v, "expect needs exactly one of 'errno' and 'ret'");
+	if (e && ynode_map_get(v, "out"))
+		return ldr_error(l, v, "a call that fails has no outputs to expect");
+	if (!e && !r) {
+		if (!ynode_map_get(v, "out"))
+			return ldr_error(l, v, "expect needs 'errno', 'ret' or 'out'");
+		o->kind = SCN_OUT_OK;   /* outputs imply success; ioctl checks them */
+		return 0;
+	}
 	if (e) {
 		o->kind = SCN_OUT_ERRNO;
 		return ldr_errno(l, e, &o->err);
@@ -393,7 +452,8 @@ static const struct step_kind *find_kind_key(struct ldr *l, const struct ynode *
 			ldr_error(l, key, "unknown step '%s'; did you mean '%s'?", key->str, near);
 		else
 			ldr_error(l, key, "a step needs an action: one of bind, unbind, "
-				  "open, close, chown, chmod, expect");
+				  "open, close, chown, chmod, ioctl, alloc, fill, check, dma, "
+				  "rlimit, expect");
 	}
 	return kind;
 }
@@ -442,12 +502,9 @@ static int parse_step(struct ldr *l, const struct ynode *map, struct scn_step *s
 		return -1;
 	if ((v = ynode_map_get(map, "as"))) {
 		const char *as;
-		if (ldr_str(l, v, &as, "as"))
+		if (ldr_handle_bind(l, v, HANDLE_FD, &as))
 			return -1;
-		if (!g_regex_match_simple("^[A-Za-z_][A-Za-z0-9_]*$", as, 0, 0))
-			return ldr_error(l, v, "handle name '%s' must be a word", as);
 		st->as = g_strdup(as);
-		g_hash_table_replace(l->handles, g_strdup(as), GINT_TO_POINTER(st->index));
 	}
 	return 0;
 }

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT */
+/* IOMMU-level invariants of spec §H (see invariants.h). */
+#include <errno.h>
+#include <string.h>
+#include <glib.h>
+
+#include "sim/world.h"
+#include "model/pci/pci.h"
+#include "model/iommu/domain.h"
+#include "model/iommu/group.h"
+#include "model/iommu/hw.h"
+#include "model/iommu/invariants.h"
+
+#define STRICT_PAIR_LIMIT 256   /* §H4 is quadratic: small topologies only */
+
+struct rid_check {
+	struct sim_world *w;
+	const struct iommu_group *g;
+	struct iommu_context want;
+	GString *out;
+	int bad;
+};
+
+static void want_ctx(const struct iommu_domain *d, struct iommu_context *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->type = d->type == IOMMU_DOMAIN_PAGING ? IOMMU_CTX_TRANSLATE :
+		  d->type == IOMMU_DOMAIN_IDENTITY ? IOMMU_CTX_PASSTHROUGH : IOMMU_CTX_BLOCKED;
+	if (d->type == IOMMU_DOMAIN_PAGING) {
+		c->did = d->did;
+		c->pgtable_root = d->pt.root;
+		c->levels = d->pt.levels;
+	}
+}
+
+static int check_rid(struct pci_dev *visited, uint16_t rid, void *arg)
+{
+	struct rid_check *rc = arg;
+	struct iommu_context have;
+	uint16_t seg = PCI_SBDF_DOMAIN(visited->sbdf);
+
+	if (iommu_hw_get_context(rc->w, seg, rid, &have)) {
+		g_string_append_printf(rc->out, "§H2: group %u: RID %02x:%02x.%u has no "
+				       "context entry\n", rc->g->id, rid >> 8,
+				       PCI_SLOT(rid & 0xff), PCI_FUNC(rid & 0xff));
+		rc->bad++;
+	} else if (have.type != rc->want.type || have.did != rc->want.did ||
+		   have.pgtable_root != rc->want.pgtable_root) {
+		g_string_append_printf(rc->out, "§H2: group %u: RID %02x:%02x.%u selects "
+				       "type %d did %u, not the group's domain (type %d did %u)\n",
+				       rc->g->id, rid >> 8, PCI_SLOT(rid & 0xff),
+				       PCI_FUNC(rid & 0xff), have.type, have.did,
+				       rc->want.type, rc->want.did);
+		rc->bad++;
+	}
+	return 0;
+}
+
+static int check_group_contexts(struct sim_world *w, struct iommu_group *g, GString *out)
+{
+	struct rid_check rc = { .w = w, .g = g, .out = out };
+
+	if (!g->domain)
+		return 0;   /* no domains in this world */
+	want_ctx(g->domain, &rc.want);
+	for (size_t i = 0; i < g->ndevices; i++)
+		pci_for_each_dma_alias(g->devices[i], check_rid, &rc);
+	if (g->owner && g->domain == g->default_domain) {
+		g_string_append_printf(out, "§H7: group %u is user-owned but still on its "
+				       "kernel default domain\n", g->id);
+		rc.bad++;
+	}
+	return rc.bad;
+}
+
+static int check_partition(struct sim_world *w, GString *out)
+{
+	size_t n = pci_dev_count(w);
+	unsigned *labels = g_new0(unsigned, n ? n : 1);
+	int bad = 0;
+
+	if (iommu_compute_groups(w, iommu_core_mode(w), labels) == 0)
+		for (size_t i = 0; i < n; i++) {
+			struct pci_dev *d = pci_dev_at(w, i);
+			if (!d->group || d->group->id != labels[i]) {
+				g_string_append_printf(out, "§H3: %s is in group %d, the topology "
+						       "gives group %u\n", d->name,
+						       d->group ? (int)d->group->id : -1, labels[i]);
+				bad++;
+			}
+		}
+	if (iommu_core_mode(w) == IOMMU_GROUP_STRICT && n <= STRICT_PAIR_LIMIT)
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = i + 1; j < n; j++) {
+				struct pci_dev *a = pci_dev_at(w, i), *b = pci_dev_at(w, j);
+				if (a->group != b->group && iommu_p2p_reachable(w, a, b)) {
+					g_string_append_printf(out, "§H4: %s and %s reach each "
+							       "other but are in groups %u and %u\n",
+							       a->name, b->name, a->group->id,
+							       b->group->id);
+					bad++;
+				}
+			}
+	g_free(labels);
+	return bad;
+}
+
+struct tlb_check {
+	struct sim_world *w;
+	GString *out;
+	int bad;
+};
+
+static int check_tlb_entry(const struct iommu_iotlb_entry *e, void *arg)
+{
+	struct tlb_check *tc = arg;
+	struct iommu_domain *d = iommu_domain_by_did(tc->w, e->did);
+	uint64_t hpa;
+	unsigned prot;
+
+	if (d && !iommu_iova_to_phys(d, e->iova, &hpa, &prot) && hpa == e->hpa &&
+	    !(e->prot & ~prot))
+		return 0;
+	g_string_append_printf(tc->out, "§H9: IOTLB entry did %u iova 0x%llx size 0x%llx -> "
+			       "0x%llx has no live page-table entry behind it (a missing "
+			       "IOTLB invalidation)\n", e->did, (unsigned long long)e->iova,
+			       (unsigned long long)e->size, (unsigned long long)e->hpa);
+	tc->bad++;
+	return 0;
+}
+
+int iommu_check_invariants(struct sim_world *w, GString *out)
+{
+	struct tlb_check tc = { .w = w, .out = out };
+	size_t n = iommu_group_count(w);
+	int bad = 0;
+
+	for (size_t id = 0; id < n; id++)
+		bad += check_group_contexts(w, iommu_group_by_id(w, (unsigned)id), out);
+	bad += check_partition(w, out);
+	if (sim_world_subsys(w, SIM_SUBSYS_IOMMU_HW))
+		iommu_hw_iotlb_for_each(w, check_tlb_entry, &tc);
+	return bad + tc.bad;
+}

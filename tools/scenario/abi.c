@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: MIT */
+/* The VFIO ioctl ABI as data (numbers and layouts from <linux/vfio.h>). */
+#include <stddef.h>
+#include <string.h>
+#include <linux/vfio.h>
+
+#include "tools/scenario/abi.h"
+
+#define FIELD(type, member, kind, flags) \
+	{ #member, offsetof(struct type, member), sizeof(((struct type *)0)->member), kind, flags }
+#define STRUCT(type, fieldsv, dataoff) \
+	{ #type, sizeof(struct type), fieldsv, sizeof(fieldsv) / sizeof(fieldsv[0]), dataoff }
+
+static const struct abi_flag group_flags[] = {
+	{ "VIABLE", VFIO_GROUP_FLAGS_VIABLE },
+	{ "CONTAINER_SET", VFIO_GROUP_FLAGS_CONTAINER_SET },
+	{ NULL, 0 },
+};
+static const struct abi_flag info_flags[] = {
+	{ "PGSIZES", VFIO_IOMMU_INFO_PGSIZES },
+	{ "CAPS", VFIO_IOMMU_INFO_CAPS },
+	{ NULL, 0 },
+};
+static const struct abi_flag map_flags[] = {
+	{ "READ", VFIO_DMA_MAP_FLAG_READ },
+	{ "WRITE", VFIO_DMA_MAP_FLAG_WRITE },
+	{ "VADDR", VFIO_DMA_MAP_FLAG_VADDR },
+	{ NULL, 0 },
+};
+static const struct abi_flag unmap_flags[] = {
+	{ "GET_DIRTY_BITMAP", VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP },
+	{ "ALL", VFIO_DMA_UNMAP_FLAG_ALL },
+	{ "VADDR", VFIO_DMA_UNMAP_FLAG_VADDR },
+	{ NULL, 0 },
+};
+static const struct abi_flag device_flags[] = {
+	{ "RESET", VFIO_DEVICE_FLAGS_RESET },
+	{ "PCI", VFIO_DEVICE_FLAGS_PCI },
+	{ "PLATFORM", VFIO_DEVICE_FLAGS_PLATFORM },
+	{ "CAPS", VFIO_DEVICE_FLAGS_CAPS },
+	{ NULL, 0 },
+};
+static const struct abi_flag region_flags[] = {
+	{ "READ", VFIO_REGION_INFO_FLAG_READ },
+	{ "WRITE", VFIO_REGION_INFO_FLAG_WRITE },
+	{ "MMAP", VFIO_REGION_INFO_FLAG_MMAP },
+	{ "CAPS", VFIO_REGION_INFO_FLAG_CAPS },
+	{ NULL, 0 },
+};
+static const struct abi_flag irq_info_flags[] = {
+	{ "EVENTFD", VFIO_IRQ_INFO_EVENTFD },
+	{ "MASKABLE", VFIO_IRQ_INFO_MASKABLE },
+	{ "AUTOMASKED", VFIO_IRQ_INFO_AUTOMASKED },
+	{ "NORESIZE", VFIO_IRQ_INFO_NORESIZE },
+	{ NULL, 0 },
+};
+static const struct abi_flag irq_set_flags[] = {
+	{ "DATA_NONE", VFIO_IRQ_SET_DATA_NONE },
+	{ "DATA_BOOL", VFIO_IRQ_SET_DATA_BOOL },
+	{ "DATA_EVENTFD", VFIO_IRQ_SET_DATA_EVENTFD },
+	{ "ACTION_MASK", VFIO_IRQ_SET_ACTION_MASK },
+	{ "ACTION_UNMASK", VFIO_IRQ_SET_ACTION_UNMASK },
+	{ "ACTION_TRIGGER", VFIO_IRQ_SET_ACTION_TRIGGER },
+	{ NULL, 0 },
+};
+
+static const struct abi_field f_group_status[] = {
+	FIELD(vfio_group_status, argsz, ABI_U32, NULL),
+	FIELD(vfio_group_status, flags, ABI_FLAGS, group_flags),
+};
+static const struct abi_field f_iommu_info[] = {
+	FIELD(vfio_iommu_type1_info, argsz, ABI_U32, NULL),
+	FIELD(vfio_iommu_type1_info, flags, ABI_FLAGS, info_flags),
+	FIELD(vfio_iommu_type1_info, iova_pgsizes, ABI_U64, NULL),
+	FIELD(vfio_iommu_type1_info, cap_offset, ABI_U32, NULL),
+};
+static const struct abi_field f_dma_map[] = {
+	FIELD(vfio_iommu_type1_dma_map, argsz, ABI_U32, NULL),
+	FIELD(vfio_iommu_type1_dma_map, flags, ABI_FLAGS, map_flags),
+	FIELD(vfio_iommu_type1_dma_map, vaddr, ABI_ADDR, NULL),
+	FIELD(vfio_iommu_type1_dma_map, iova, ABI_SIZE, NULL),
+	FIELD(vfio_iommu_type1_dma_map, size, ABI_SIZE, NULL),
+};
+static const struct abi_field f_dma_unmap[] = {
+	FIELD(vfio_iommu_type1_dma_unmap, argsz, ABI_U32, NULL),
+	FIELD(vfio_iommu_type1_dma_unmap, flags, ABI_FLAGS, unmap_flags),
+	FIELD(vfio_iommu_type1_dma_unmap, iova, ABI_SIZE, NULL),
+	FIELD(vfio_iommu_type1_dma_unmap, size, ABI_SIZE, NULL),
+};
+static const struct abi_field f_device_info[] = {
+	FIELD(vfio_device_info, argsz, ABI_U32, NULL),
+	FIELD(vfio_device_info, flags, ABI_FLAGS, device_flags),
+	FIELD(vfio_device_info, num_regions, ABI_U32, NULL),
+	FIELD(vfio_device_info, num_irqs, ABI_U32, NULL),
+	FIELD(vfio_device_info, cap_offset, ABI_U32, NULL),
+};
+static const struct abi_field f_region_info[] = {
+	FIELD(vfio_region_info, argsz, ABI_U32, NULL),
+	FIELD(vfio_region_info, flags, ABI_FLAGS, region_flags),
+	FIELD(vfio_region_info, index, ABI_U32, NULL),
+	FIELD(vfio_region_info, cap_offset, ABI_U32, NULL),
+	FIELD(vfio_region_info, size, ABI_SIZE, NULL),
+	FIELD(vfio_region_info, offset, ABI_U64, NULL),
+};
+static const struct abi_field f_irq_info[] = {
+	FIELD(vfio_irq_info, argsz, ABI_U32, NULL),
+	FIELD(vfio_irq_info, flags, ABI_FLAGS, irq_info_flags),
+	FIELD(vfio_irq_info, index, ABI_U32, NULL),
+	FIELD(vfio_irq_info, count, ABI_U32, NULL),
+};
+static const struct abi_field f_irq_set[] = {
+	FIELD(vfio_irq_set, argsz, ABI_U32, NULL),
+	FIELD(vfio_irq_set, flags, ABI_FLAGS, irq_set_flags),
+	FIELD(vfio_irq_set, index, ABI_U32, NULL),
+	FIELD(vfio_irq_set, start, ABI_U32, NULL),
+	FIELD(vfio_irq_set, count, ABI_U32, NULL),
+};
+
+static const struct abi_struct s_group_status = STRUCT(vfio_group_status, f_group_status, 0);
+static const struct abi_struct s_iommu_info = STRUCT(vfio_iommu_type1_info, f_iommu_info, 0);
+static const struct abi_struct s_dma_map = STRUCT(vfio_iommu_type1_dma_map, f_dma_map, 0);
+static const struct abi_struct s_dma_unmap = STRUCT(vfio_iommu_type1_dma_unmap, f_dma_unmap, 0);
+static const struct abi_struct s_device_info = STRUCT(vfio_device_info, f_device_info, 0);
+static const struct abi_struct s_region_info = STRUCT(vfio_region_info, f_region_info, 0);
+static const struct abi_struct s_irq_info = STRUCT(vfio_irq_info, f_irq_info, 0);
+static const struct abi_struct s_irq_set = STRUCT(vfio_irq_set, f_irq_set,
+						  offsetof(struct vfio_irq_set, data));
+
+static const struct abi_const iommu_types[] = {
+	{ "VFIO_TYPE1_IOMMU", VFIO_TYPE1_IOMMU },
+	{ "VFIO_SPAPR_TCE_IOMMU", VFIO_SPAPR_TCE_IOMMU },
+	{ "VFIO_TYPE1v2_IOMMU", VFIO_TYPE1v2_IOMMU },
+	{ "VFIO_DMA_CC_IOMMU", VFIO_DMA_CC_IOMMU },
+	{ "VFIO_EEH", VFIO_EEH },
+	{ "VFIO_TYPE1_NESTING_IOMMU", VFIO_TYPE1_NESTING_IOMMU },
+	{ "VFIO_SPAPR_TCE_v2_IOMMU", VFIO_SPAPR_TCE_v2_IOMMU },
+	{ "VFIO_NOIOMMU_IOMMU", VFIO_NOIOMMU_IOMMU },
+	{ "VFIO_UNMAP_ALL", VFIO_UNMAP_ALL },
+	{ "VFIO_UPDATE_VADDR", VFIO_UPDATE_VADDR },
+	{ NULL, 0 },
+};
+
+static const struct abi_ioctl ioctls[] = {
+	{ "VFIO_GET_API_VERSION", VFIO_GET_API_VERSION, ABI_ARG_NONE, NULL, NULL, 0 },
+	{ "VFIO_CHECK_EXTENSION", VFIO_CHECK_EXTENSION, ABI_ARG_VALUE, NULL, iommu_types, 0 },
+	{ "VFIO_SET_IOMMU", VFIO_SET_IOMMU, ABI_ARG_VALUE, NULL, iommu_types, 0 },
+	{ "VFIO_GROUP_GET_STATUS", VFIO_GROUP_GET_STATUS, ABI_ARG_STRUCT, &s_group_status, NULL, 0 },
+	{ "VFIO_GROUP_SET_CONTAINER", VFIO_GROUP_SET_CONTAINER, ABI_ARG_FD_PTR, NULL, NULL, 0 },
+	{ "VFIO_GROUP_UNSET_CONTAINER", VFIO_GROUP_UNSET_CONTAINER, ABI_ARG_NONE, NULL, NULL, 0 },
+	{ "VFIO_GROUP_GET_DEVICE_FD", VFIO_GROUP_GET_DEVICE_FD, ABI_ARG_STRING, NULL, NULL, 1 },
+	{ "VFIO_DEVICE_GET_INFO", VFIO_DEVICE_GET_INFO, ABI_ARG_STRUCT, &s_device_info, NULL, 0 },
+	{ "VFIO_DEVICE_GET_REGION_INFO", VFIO_DEVICE_GET_REGION_INFO, ABI_ARG_STRUCT,
+	  &s_region_info, NULL, 0 },
+	{ "VFIO_DEVICE_GET_IRQ_INFO", VFIO_DEVICE_GET_IRQ_INFO, ABI_ARG_STRUCT, &s_irq_info, NULL, 0 },
+	{ "VFIO_DEVICE_SET_IRQS", VFIO_DEVICE_SET_IRQS, ABI_ARG_STRUCT, &s_irq_set, NULL, 0 },
+	{ "VFIO_DEVICE_RESET", VFIO_DEVICE_RESET, ABI_ARG_NONE, NULL, NULL, 0 },
+	{ "VFIO_IOMMU_GET_INFO", VFIO_IOMMU_GET_INFO, ABI_ARG_STRUCT, &s_iommu_info, NULL, 0 },
+	{ "VFIO_IOMMU_MAP_DMA", VFIO_IOMMU_MAP_DMA, ABI_ARG_STRUCT, &s_dma_map, NULL, 0 },
+	{ "VFIO_IOMMU_UNMAP_DMA", VFIO_IOMMU_UNMAP_DMA, ABI_ARG_STRUCT, &s_dma_unmap, NULL, 0 },
+};
+
+const struct abi_ioctl *abi_ioctl_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(ioctls) / sizeof(ioctls[0]); i++)
+		if (!strcmp(ioctls[i].name, name))
+			return &ioctls[i];
+	return NULL;
+}
+
+void abi_ioctl_names(const char **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(ioctls) / sizeof(ioctls[0]) && n + 1 < max; i++)
+		out[n++] = ioctls[i].name;
+	out[n] = NULL;
+}
+
+const struct abi_field *abi_field_find(const struct abi_struct *st, const char *name)
+{
+	for (size_t i = 0; i < st->nfields; i++)
+		if (!strcmp(st->fields[i].name, name))
+			return &st->fields[i];
+	return NULL;
+}
+
+void abi_field_names(const struct abi_struct *st, const char **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < st->nfields && n + 1 < max; i++)
+		out[n++] = st->fields[i].name;
+	if (st->data_off && n + 1 < max)
+		out[n++] = "data";
+	out[n] = NULL;
+}
+
+uint32_t abi_flag_find(const struct abi_flag *flags, const char *name)
+{
+	for (size_t i = 0; flags[i].name; i++) {
+		const char *full = flags[i].name;
+		size_t nl = strlen(name), fl = strlen(full);
+		/* "READ", or any prefixed spelling ending in "_READ" */
+		if (!strcmp(name, full) ||
+		    (nl > fl && name[nl - fl - 1] == '_' && !strcmp(name + nl - fl, full)))
+			return flags[i].bit;
+	}
+	return 0;
+}
+
+const struct abi_const *abi_const_find(const struct abi_const *values, const char *name)
+{
+	for (size_t i = 0; values && values[i].name; i++)
+		if (!strcmp(values[i].name, name))
+			return &values[i];
+	return NULL;
+}

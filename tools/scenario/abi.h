@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ioctl ABI as data, for the scenario `ioctl` step: each command's
+ * number (from the system's <linux/vfio.h>), how its argument is passed, and
+ * for struct arguments the fields with their offsets, sizes and flag names.
+ * A scenario names commands, fields and flags; this table turns them into
+ * the exact bytes a C program would pass.
+ */
+#ifndef TOOLS_SCENARIO_ABI_H
+#define TOOLS_SCENARIO_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum abi_field_kind {
+	ABI_U32,
+	ABI_U64,
+	ABI_FLAGS,       /* u32 bit set, by name */
+	ABI_ADDR,        /* u64 user address: a buffer handle, "buf+4096", or a number */
+	ABI_SIZE,        /* u64 with K/M/G suffixes */
+};
+
+struct abi_flag {
+	const char *name;        /* short: "READ" for VFIO_DMA_MAP_FLAG_READ */
+	uint32_t bit;
+};
+
+struct abi_field {
+	const char *name;
+	uint16_t off, size;
+	enum abi_field_kind kind;
+	const struct abi_flag *flags;   /* ABI_FLAGS: NULL-name-terminated */
+};
+
+struct abi_struct {
+	const char *name;
+	size_t size;                 /* sizeof, the default argsz */
+	const struct abi_field *fields;
+	size_t nfields;
+	/* trailing data[] (vfio_irq_set): element size picked by flags */
+	uint16_t data_off;           /* 0 = none */
+};
+
+enum abi_arg {
+	ABI_ARG_NONE,                /* no argument (0 is passed) */
+	ABI_ARG_VALUE,               /* an integer or a constant name */
+	ABI_ARG_FD_PTR,              /* pointer to an int holding a handle's fd */
+	ABI_ARG_STRING,              /* pointer to a NUL-terminated string */
+	ABI_ARG_STRUCT,              /* pointer to a struct */
+};
+
+struct abi_const {
+	const char *name;
+	uint64_t value;
+};
+
+struct abi_ioctl {
+	const char *name;
+	unsigned long cmd;
+	enum abi_arg arg;
+	const struct abi_struct *st;     /* ABI_ARG_STRUCT */
+	const struct abi_const *values;  /* ABI_ARG_VALUE: named constants */
+	int returns_fd;                  /* the result is a new descriptor */
+};
+
+const struct abi_ioctl *abi_ioctl_find(const char *name);
+/* The command names into @out (NULL-terminated), for suggestions. */
+void abi_ioctl_names(const char **out, size_t max);
+const struct abi_field *abi_field_find(const struct abi_struct *st, const char *name);
+/* NULL-terminated list of a struct's field names. */
+void abi_field_names(const struct abi_struct *st, const char **out, size_t max);
+/* A flag by short or full name; 0 when unknown. */
+uint32_t abi_flag_find(const struct abi_flag *flags, const char *name);
+const struct abi_const *abi_const_find(const struct abi_const *values, const char *name);
+
+#endif

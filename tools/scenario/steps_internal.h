@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared by the step-kind files (steps.c, steps_ioctl.c, steps_mem.c):
+ * handle kinds, values that name handles or saved results, and the
+ * functions each kind provides for the table in steps.c.
+ */
+#ifndef TOOLS_SCENARIO_STEPS_INTERNAL_H
+#define TOOLS_SCENARIO_STEPS_INTERNAL_H
+
+#include <stdint.h>
+
+#include "tools/scenario/loader.h"
+#include "tools/scenario/runner.h"
+
+/* Kinds of handle names (loader side: l->handles values). */
+#define HANDLE_FD  1
+#define HANDLE_BUF 2
+
+/* The handle @n names must be bound earlier to a handle of @kind. */
+int ldr_handle_ref(struct ldr *l, const struct ynode *n, int kind, const char **out);
+/* Bind @name (a word) as a handle of @kind from this step on. */
+int ldr_handle_bind(struct ldr *l, const struct ynode *n, int kind, const char **out);
+/* The process a step acts as: `by:` (checked), default init. */
+int ldr_step_by(struct ldr *l, const struct ynode *map, const char **by);
+
+/*
+ * A value written into an ioctl argument or used as an address:
+ * a number (with K/M/G suffixes), a saved result ("$name"), a descriptor
+ * handle (its fd), or a buffer handle plus an offset ("buf", "buf+4096").
+ */
+enum sval_kind { SVAL_NUM, SVAL_VAR, SVAL_FD, SVAL_BUF };
+struct sval {
+	enum sval_kind kind;
+	uint64_t num;               /* SVAL_NUM value; SVAL_BUF offset */
+	const char *name;           /* kept by the loader */
+	unsigned line;
+};
+int ldr_sval(struct ldr *l, const struct ynode *n, struct sval *out, const char *what);
+/* Resolve at run time: 0, or a failed check (and -1) naming what is wrong. */
+int runner_sval(struct runner *r, const struct sval *v, uint64_t *out);
+
+/* A user-memory scratch area of a process for ioctl arguments. */
+int runner_scratch(struct runner *r, int pid, uint64_t *va);
+
+/* step kinds in steps_ioctl.c / steps_mem.c */
+int parse_ioctl(struct ldr *l, const struct ynode *map, struct scn_step *st);
+long run_ioctl(struct runner *r, struct scn_step *st);
+void describe_ioctl(const struct scn_step *st, GString *out);
+void free_ioctl(void *args);
+extern const char *const keys_ioctl[];
+
+int parse_alloc(struct ldr *l, const struct ynode *map, struct scn_step *st);
+long run_alloc(struct runner *r, struct scn_step *st);
+void describe_alloc(const struct scn_step *st, GString *out);
+extern const char *const keys_alloc[];
+
+int parse_fill(struct ldr *l, const struct ynode *map, struct scn_step *st);
+long run_fill(struct runner *r, struct scn_step *st);
+long run_check(struct runner *r, struct scn_step *st);
+void describe_fill(const struct scn_step *st, GString *out);
+void free_fill(void *args);
+extern const char *const keys_fill[];
+
+int parse_dma(struct ldr *l, const struct ynode *map, struct scn_step *st);
+long run_dma(struct runner *r, struct scn_step *st);
+void describe_dma(const struct scn_step *st, GString *out);
+void free_dma(void *args);
+extern const char *const keys_dma[];
+
+int parse_rlimit(struct ldr *l, const struct ynode *map, struct scn_step *st);
+long run_rlimit(struct runner *r, struct scn_step *st);
+void describe_rlimit(const struct scn_step *st, GString *out);
+extern const char *const keys_rlimit[];
+
+#endif

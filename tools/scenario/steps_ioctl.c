@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The `ioctl` step: a command by name, its argument built from a YAML map
+ * exactly as a C program would lay it out (tools/scenario/abi.c), passed
+ * through the syscall layer in the process's own memory, then the outputs
+ * checked and saved.
+ *
+ *   - ioctl: VFIO_IOMMU_MAP_DMA
+ *     on: container                 # a descriptor handle
+ *     arg: {vaddr: buf, iova: 0, size: 1M, flags: [READ, WRITE]}
+ *     expect: {out: {argsz: 32}}    # or ok / {errno: E} / {ret: N}
+ *     save: {mapped: size}          # later values may say $mapped
+ *
+ * argsz defaults to the struct's size; `ptr: N` passes a raw pointer
+ * instead of the argument (for EFAULT cases).
+ */
+#include <errno.h>
+#include <string.h>
+#include <glib.h>
+
+#include "sim/mm.h"
+#include "sim/proc.h"
+#include "sim/syscall.h"
+#include "tools/scenario/abi.h"
+#include "tools/scenario/steps_internal.h"
+
+const char *const keys_ioctl[] = { "on", "by", "arg", "ptr", "save", "as", NULL };
+
+struct fval {                    /* one struct field to write or to check */
+	const struct abi_field *f;
+	bool is_flags;
+	uint32_t flags;
+	struct sval v;
+};
+
+struct ioctl_args {
+	const struct abi_ioctl *io;
+	const char *on, *by;
+	struct fval *set;            /* arg fields */
+	size_t nset;
+	struct fval *want;           /* expect.out fields */
+	size_t nwant;
+	struct sval *data;           /* trailing data[] elements */
+	size_t ndata;
+	struct sval value;           /* ABI_ARG_VALUE */
+	const char *str;             /* ABI_ARG_STRING, ABI_ARG_FD_PTR (handle) */
+	bool has_ptr;
+	uint64_t ptr;
+	const char **save_var, **save_field;
+	size_t nsave;
+};
+
+void free_ioctl(void *p)
+{
+	struct ioctl_args *a = p;
+
+	if (!a)
+		return;
+	g_free(a->set);
+	g_free(a->want);
+	g_free(a->data);
+	g_free(a->save_var);
+	g_free(a->save_field);
+	g_free(a);
+}
+
+/* ---- parsing -------------------------------------------------------------- */
+
+static const struct abi_field *field_of(struct ldr *l, const struct abi_struct *st,
+					const struct ynode *k)
+{
+	const struct abi_field *f = abi_field_find(st, k->str);
+	const char *names[32];
+
+	if (f)
+		return f;
+	abi_field_names(st, names, G_N_ELEMENTS(names));
+	if (ldr_suggest(k->str, names))
+		ldr_error(l, k, "struct %s has no field '%s'; did you mean '%s'?", st->name,
+			  k->str, ldr_suggest(k->str, names));
+	else
+		ldr_error(l, k, "struct %s has no field '%s'", st->name, k->str);
+	return NULL;
+}
+
+static int parse_flags(struct ldr *l, const struct ynode *n, const struct abi_flag *flags,
+		       uint32_t *out)
+{
+	uint64_t num;
+
+	*out = 0;
+	if (n->kind == YN_SCALAR && g_ascii_isdigit(n->str[0])) {
+		if (ldr_u64(l, n, &num, UINT32_MAX, false, "flags"))
+			return -1;
+		*out = (uint32_t)num;
+		return 0;
+	}
+	if (n->kind == YN_SCALAR)
+		return (*out = abi_flag_find(flags, n->str)) ? 0 :
+			ldr_error(l, n, "unknown flag '%s'", n->str);
+	if (ldr_need(l, n, YN_SEQ, "flags"))
+		return -1;
+	for (size_t i = 0; i < n->nitems; i++) {
+		uint32_t bit;
+		if (ldr_need(l, n->items[i], YN_SCALAR, "a flag"))
+			return -1;
+		bit = abi_flag_find(flags, n->items[i]->str);
+		if (!bit) {
+			GString *m = g_string_new(NULL);
+			g_string_printf(m, "unknown flag '%s' (flags here:", n->items[i]->str);
+			for (size_t j = 0; flags[j].name; j++)
+				g_string_append_printf(m, " %s", flags[j].name);
+			g_string_append(m, ")");
+			ldr_error(l, n->items[i], "%s", m->str);
+			g_string_free(m, TRUE);
+			return -1;
+		}
+		*out |= bit;
+	}
+	return 0;
+}
+
+static int parse_fields(struct ldr *l, const struct abi_struct *st, const struct ynode *map,
+			struct fval **out, size_t *nout, struct ioctl_args *a)
+{
+	if (ldr_need(l, map, YN_MAP, "arg"))
+		return -1;
+	*out = g_new0(struct fval, ynode_map_len(map) + 1);
+	for (size_t i = 0; i < ynode_map_len(map); i++) {
+		const struct ynode *k = ynode_map_key(map, i), *v = ynode_map_val(map, i);
+		struct fval *fv = &(*out)[*nout];
+
+		if (a && st->data_off && !strcmp(k->str, "data")) {
+			if (ldr_need(l, v, YN_SEQ, "data"))
+				return -1;
+			a->data = g_new0(struct sval, v->nitems + 1);
+			for (size_t j = 0; j < v->nitems; j++, a->ndata++)
+				if (ldr_sval(l, v->items[j], &a->data[j], "a data element"))
+					return -1;
+			continue;
+		}
+		if (!(fv->f = field_of(l, st, k)))
+			return -1;
+		if (fv->f->kind == ABI_FLAGS && (v->kind == YN_SEQ || !g_ascii_isdigit(v->str[0]))) {
+			fv->is_flags = true;
+			if (parse_flags(l, v, fv->f->flags, &fv->flags))
+				return -1;
+		} else if (ldr_sval(l, v, &fv->v, k->str)) {
+			return -1;
+		}
+		(*nout)++;
+	}
+	return 0;
+}
+
+static int parse_arg(struct ldr *l, const struct ynode *map, struct ioctl_args *a)
+{
+	const struct ynode *v = ynode_map_get(map, "arg");
+	const struct abi_ioctl *io = a->io;
+
+	if (!v) {
+		if (io->arg == ABI_ARG_VALUE || io->arg == ABI_ARG_FD_PTR || io->arg == ABI_ARG_STRING)
+			return ldr_error(l, map, "%s needs an 'arg'", io->name);
+		return 0;
+	}
+	switch (io->arg) {
+	case ABI_ARG_NONE:
+		return ldr_error(l, v, "%s takes no argument", io->name);
+	case ABI_ARG_VALUE: {
+		const struct abi_const *c = v->kind == YN_SCALAR ?
+			abi_const_find(io->values, v->str) : NULL;
+		if (c) {
+			a->value = (struct sval){ .kind = SVAL_NUM, .num = c->value };
+			return 0;
+		}
+		return ldr_sval(l, v, &a->value, "arg");
+	}
+	case ABI_ARG_FD_PTR:
+		return ldr_handle_ref(l, v, HANDLE_FD, &a->str);
+	case ABI_ARG_STRING:
+		if (ldr_str(l, v, &a->str, "arg"))
+			return -1;
+		a->str = ldr_keep(l, a->str);
+		return 0;
+	case ABI_ARG_STRUCT:
+		return parse_fields(l, io->st, v, &a->set, &a->nset, a);
+	}
+	return 0;
+}
+
+static int parse_save(struct ldr *l, const struct ynode *map, struct ioctl_args *a)
+{
+	const struct ynode *v = ynode_map_get(map, "save");
+
+	if (!v)
+		return 0;
+	if (a->io->arg != ABI_ARG_STRUCT && !a->io->returns_fd)
+		return ldr_error(l, v, "%s has no output fields to save", a->io->name);
+	if (ldr_need(l, v, YN_MAP, "save"))
+		return -1;
+	a->save_var = g_new0(const char *, ynode_map_len(v) + 1);
+	a->save_field = g_new0(const char *, ynode_map_len(v) + 1);
+	for (size_t i = 0; i < ynode_map_len(v); i++) {
+		const struct ynode *k = ynode_map_key(v, i), *f = ynode_map_val(v, i);
+
+		if (ldr_need(l, f, YN_SCALAR, "a field name") ||
+		    (strcmp(f->str, "ret") && (!a->io->st || !field_of(l, a->io->st, f))))
+			return l->err ? -1 : ldr_error(l, f, "only 'ret' can be saved here");
+		a->save_var[i] = ldr_keep(l, k->str);
+		a->save_field[i] = ldr_keep(l, f->str);
+		a->nsave++;
+	}
+	return 0;
+}
+
+int parse_ioctl(struct ldr *l, const struct ynode *map, struct scn_step *st)
+{
+	struct ioctl_args *a = g_new0(struct ioctl_args, 1);
+	const struct ynode *v = ynode_map_get(map, "ioctl"), *e, *out;
+	const char *names[64];
+
+	st->args = a;
+	if (ldr_need(l, v, YN_SCALAR, "ioctl"))
+		return -1;
+	abi_ioctl_names(names, G_N_ELEMENTS(names));
+	if (!(a->io = abi_ioctl_find(v->str)))
+		return ldr_enum(l, v, names, &(int){ 0 }, "ioctl");
+	if (!(e = ldr_get(l, map, "on", "an ioctl step")) || ldr_handle_ref(l, e, HANDLE_FD, &a->on))
+		return -1;
+	if (ynode_map_get(map, "by") && ldr_step_by(l, map, &a->by))
+		return -1;
+	if ((e = ynode_map_get(map, "ptr"))) {
+		if (ldr_u64(l, e, &a->ptr, UINT64_MAX, false, "ptr"))
+			return -1;
+		a->has_ptr = true;
+	}
+	if (ynode_map_get(map, "as") && !a->io->returns_fd)
+		return ldr_error(l, ynode_map_get(map, "as"), "%s returns no descriptor to "
+				 "name with 'as'", a->io->name);
+	if (parse_arg(l, map, a) || parse_save(l, map, a))
+		return -1;
+	e = ynode_map_get(map, "expect");
+	out = e && e->kind == YN_MAP ? ynode_map_get(e, "out") : NULL;
+	if (out && a->io->arg != ABI_ARG_STRUCT)
+		return ldr_error(l, out, "%s has no output fields", a->io->name);
+	return out ? parse_fields(l, a->io->st, out, &a->want, &a->nwant, NULL) : 0;
+}
+
+/* ---- running ---------------------------------------------------------------- */
+
+static void put_field(uint8_t *buf, const struct abi_field *f, uint64_t v)
+{
+	if (f->size == 4) {
+		uint32_t x = (uint32_t)v;
+		memcpy(buf + f->off, &x, 4);
+	} else {
+		memcpy(buf + f->off, &v, 8);
+	}
+}
+
+static uint64_t get_field(const uint8_t *buf, const struct abi_field *f)
+{
+	uint32_t x;
+	uint64_t v;
+
+	if (f->size == 4) {
+		memcpy(&x, buf + f->off, 4);
+		return x;
+	}
+	memcpy(&v, buf + f->off, 8);
+	return v;
+}
+
+/* Lay out the struct argument; returns its length or -1 (a failed check). */
+static long build_struct(struct runner *r, const struct ioctl_args *a, uint8_t *buf,
+			 size_t cap)
+{
+	const struct abi_struct *st = a->io->st;
+	size_t len = st->size;
+	bool argsz_given = false;
+	uint32_t flags = 0;
+
+	memset(buf, 0, cap);
+	for (size_t i = 0; i < a->nset; i++) {
+		const struct fval *fv = &a->set[i];
+		uint64_t v = fv->flags;
+
+		if (!fv->is_flags && runner_sval(r, &fv->v, &v))
+			return -1;
+		put_field(buf, fv->f, v);
+		argsz_given |= !strcmp(fv->f->name, "argsz");
+		if (!strcmp(fv->f->name, "flags"))
+			flags = (uint32_t)v;
+	}
+	if (st->data_off && a->ndata) {
+		/* vfio_irq_set: u8 elements for DATA_BOOL, s32 for DATA_EVENTFD */
+		size_t esz = (flags & 0x2) ? 1 : 4;
+		for (size_t i = 0; i < a->ndata && st->data_off + (i + 1) * esz <= cap; i++) {
+			uint64_t v;
+			if (runner_sval(r, &a->data[i], &v))
+				return -1;
+			memcpy(buf + st->data_off + i * esz, &v, esz);
+		}
+		len = st->data_off + a->ndata * esz;
+	}
+	if (!argsz_given)
+		put_field(buf, &st->fields[0], len);   /* argsz leads every struct */
+	return (long)len;
+}
+
+static bool check_outputs(struct runner *r, const struct scn_step *st,
+			  const struct ioctl_args *a, const uint8_t *buf)
+{
+	bool ok = true;
+
+	for (size_t i = 0; i < a->nwant; i++) {
+		const struct fval *fv = &a->want[i];
+		uint64_t have = get_field(buf, fv->f), want = fv->flags;
+
+		if (!fv->is_flags && runner_sval(r, &fv->v, &want))
+			return false;
+		ok &= runner_check(r, have == want, st->pos.line, "%s.%s = 0x%llx, expected 0x%llx",
+				   a->io->st->name, fv->f->name, (unsigned long long)have,
+				   (unsigned long long)want);
+	}
+	return ok;
+}
+
+static void save_outputs(struct runner *r, const struct ioctl_args *a, const uint8_t *buf,
+			 long ret)
+{
+	for (size_t i = 0; i < a->nsave; i++) {
+		uint64_t *v = g_new(uint64_t, 1);
+		*v = !strcmp(a->save_field[i], "ret") ? (uint64_t)ret :
+			get_field(buf, abi_field_find(a->io->st, a->save_field[i]));
+		g_hash_table_replace(r->vars, g_strdup(a->save_var[i]), v);
+	}
+}
+
+/* Write the argument into the process's scratch memory; *arg = what to pass. */
+static int stage_arg(struct runner *r, const struct ioctl_args *a, struct sim_proc *p,
+		     uint8_t *buf, size_t cap, long *len, unsigned long *arg)
+{
+	uint64_t va = 0, v;
+	int32_t fd;
+
+	*len = 0;
+	if (a->io->arg == ABI_ARG_VALUE)
+		return runner_sval(r, &a->value, &v) ? -1 : (*arg = v, 0);
+	if (a->io->arg == ABI_ARG_NONE)
+		return *arg = 0, 0;
+	if (runner_scratch(r, p->pid, &va))
+		return -1;
+	*arg = va;
+	if (a->io->arg == ABI_ARG_FD_PTR) {
+		struct rhandle *h = g_hash_table_lookup(r->handles, a->str);
+		fd = h ? h->fd : -1;
+		return sim_copy_to_user(p, va, &fd, sizeof(fd));
+	}
+	if (a->io->arg == ABI_ARG_STRING)
+		return sim_copy_to_user(p, va, a->str, strlen(a->str) + 1);
+	*len = build_struct(r, a, buf, cap);
+	return *len < 0 ? -1 : sim_copy_to_user(p, va, buf, (size_t)*len);
+}
+
+long run_ioctl(struct runner *r, struct scn_step *st)
+{
+	struct ioctl_args *a = st->args;
+	struct rhandle *h = g_hash_table_lookup(r->handles, a->on);
+	uint8_t buf[4096];
+	struct sim_proc *p;
+	unsigned long arg;
+	long len, ret;
+
+	if (!h) {
+		runner_check(r, false, st->pos.line, "handle '%s' is not open", a->on);
+		return RUN_CHECKED;
+	}
+	r->last_pid = a->by ? runner_pid(r, a->by) : h->pid;
+	p = sim_proc_find(r->w, r->last_pid);
+	if (!p || stage_arg(r, a, p, buf, sizeof(buf), &len, &arg)) {
+		runner_check(r, false, st->pos.line, "cannot stage the argument of %s",
+			     a->io->name);
+		return RUN_CHECKED;
+	}
+	if (a->has_ptr)
+		arg = a->ptr;
+	ret = sim_sys_ioctl_ul(r->w, r->last_pid, h->fd, a->io->cmd, arg);
+	if (a->io->arg == ABI_ARG_STRUCT && !a->has_ptr)
+		sim_copy_from_user(p, buf, arg, a->io->st->size);
+	if (ret >= 0) {
+		check_outputs(r, st, a, buf);
+		save_outputs(r, a, buf, ret);
+	}
+	return ret;
+}
+
+void describe_ioctl(const struct scn_step *st, GString *out)
+{
+	const struct ioctl_args *a = st->args;
+
+	g_string_append_printf(out, "ioctl %s on %s", a->io->name, a->on);
+	if (st->as)
+		g_string_append_printf(out, " as %s", st->as);
+}

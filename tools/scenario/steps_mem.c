@@ -1,0 +1,489 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Memory steps: buffers in a process (`alloc`), their bytes (`fill`,
+ * `check`), device DMA (`dma`) and the locked-memory limit (`rlimit`), plus
+ * the values steps write (numbers, handles, buffers, saved results).
+ *
+ *   - alloc: buf            # a 1 MiB buffer at a deterministic address
+ *     size: 1M
+ *     by: qemu
+ *   - fill: buf             # pattern byte, or data: "text"
+ *     pattern: 0xab
+ *   - dma: "0000:06:0d.0"   # the device writes 4 KiB at IOVA 0
+ *     op: write
+ *     addr: 0
+ *     len: 4K
+ *     pattern: 0x5a
+ *     expect: ok            # or {fault: not-present | permission | ...}
+ *   - check: buf            # the bytes the device wrote
+ *     len: 4K
+ *     pattern: 0x5a
+ *   - rlimit: qemu
+ *     memlock: 64K
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <glib.h>
+
+#include "sim/mm.h"
+#include "sim/proc.h"
+#include "iommusim/iommusim.h"
+#include "tools/scenario/steps_internal.h"
+
+/* ---- values --------------------------------------------------------------- */
+
+int ldr_sval(struct ldr *l, const struct ynode *n, struct sval *out, const char *what)
+{
+	gpointer kind;
+	char *plus;
+
+	memset(out, 0, sizeof(*out));
+	out->line = n->line;
+	if (ldr_need(l, n, YN_SCALAR, what))
+		return -1;
+	if (n->str[0] == '$') {
+		out->kind = SVAL_VAR;
+		out->name = ldr_keep(l, n->str + 1);
+		return 0;
+	}
+	if (n->str[0] == '-' && g_ascii_isdigit(n->str[1])) {   /* e.g. -1 for "no fd" */
+		out->kind = SVAL_NUM;
+		out->num = (uint64_t)strtoll(n->str, NULL, 10);
+		return 0;
+	}
+	if (g_ascii_isdigit(n->str[0]))
+		return ldr_u64(l, n, &out->num, UINT64_MAX, true, what);
+	plus = strchr(n->str, '+');
+	out->name = ldr_keep(l, n->str);
+	if (plus) {   /* "buf+4096" */
+		struct ynode off = *n;
+		((char *)out->name)[plus - n->str] = '\0';
+		off.str = plus + 1;
+		if (ldr_u64(l, &off, &out->num, UINT64_MAX, true, "offset"))
+			return -1;
+	}
+	kind = g_hash_table_lookup(l->handles, out->name);
+	if (!kind)
+		return ldr_error(l, n, "'%s' is neither a number, a $saved value nor a handle "
+				 "bound by an earlier step", n->str);
+	out->kind = GPOINTER_TO_INT(kind) == HANDLE_FD ? SVAL_FD : SVAL_BUF;
+	if (plus && out->kind == SVAL_FD)
+		return ldr_error(l, n, "an offset applies to a buffer, not to a descriptor");
+	return 0;
+}
+
+int runner_sval(struct runner *r, const struct sval *v, uint64_t *out)
+{
+	struct rhandle *h;
+	uint64_t *var;
+
+	switch (v->kind) {
+	case SVAL_NUM:
+		*out = v->num;
+		return 0;
+	case SVAL_VAR:
+		var = g_hash_table_lookup(r->vars, v->name);
+		if (var)
+			return *out = *var, 0;
+		runner_check(r, false, v->line, "$%s was not saved by an earlier step", v->name);
+		return -1;
+	case SVAL_FD:
+	case SVAL_BUF:
+		h = g_hash_table_lookup(r->handles, v->name);
+		if (h)
+			return *out = v->kind == SVAL_FD ? (uint64_t)(int64_t)h->fd : h->va + v->num, 0;
+		runner_check(r, false, v->line, "handle '%s' is not open", v->name);
+		return -1;
+	}
+	return -1;
+}
+
+/* ---- alloc -------------------------------------------------------------------- */
+
+const char *const keys_alloc[] = { "size", "by", "prot", NULL };
+
+struct alloc_args {
+	const char *name, *by;
+	uint64_t size;
+	unsigned prot;
+};
+
+int parse_alloc(struct ldr *l, const struct ynode *map, struct scn_step *st)
+{
+	static const char *const prots[] = { "read", "write", NULL };
+	struct alloc_args *a = g_new0(struct alloc_args, 1);
+	const struct ynode *v;
+	int idx;
+
+	st->args = a;
+	a->prot = SIM_PROT_READ | SIM_PROT_WRITE;
+	if (!(v = ldr_get(l, map, "size", "an alloc step")) ||
+	    ldr_u64(l, v, &a->size, 1ull << 40, true, "size"))
+		return -1;
+	if (!a->size)
+		return ldr_error(l, v, "an empty buffer cannot be allocated");
+	if (ldr_step_by(l, map, &a->by))
+		return -1;
+	if ((v = ynode_map_get(map, "prot"))) {
+		if (ldr_need(l, v, YN_SEQ, "prot"))
+			return -1;
+		a->prot = 0;
+		for (size_t i = 0; i < v->nitems; i++) {
+			if (ldr_enum(l, v->items[i], prots, &idx, "protection"))
+				return -1;
+			a->prot |= idx ? SIM_PROT_WRITE : SIM_PROT_READ;
+		}
+	}
+	return ldr_handle_bind(l, ynode_map_get(map, "alloc"), HANDLE_BUF, &a->name);
+}
+
+long run_alloc(struct runner *r, struct scn_step *st)
+{
+	struct alloc_args *a = st->args;
+	int pid = runner_pid(r, a->by);
+	struct sim_proc *p = sim_proc_find(r->w, pid);
+	struct rhandle *h;
+	uint64_t va;
+	int ret;
+
+	if (!p)
+		return -ESRCH;
+	ret = sim_mm_map(p->mm, a->size, a->prot, a->name, &va);
+	if (ret)
+		return ret;
+	h = g_new0(struct rhandle, 1);
+	h->kind = HANDLE_BUF;
+	h->pid = pid;
+	h->va = va;
+	h->len = a->size;
+	g_hash_table_replace(r->handles, g_strdup(a->name), h);
+	return 0;
+}
+
+void describe_alloc(const struct scn_step *st, GString *out)
+{
+	const struct alloc_args *a = st->args;
+
+	g_string_append_printf(out, "alloc %s size=0x%llx by %s", a->name,
+			       (unsigned long long)a->size, a->by);
+}
+
+/* ---- fill / check ---------------------------------------------------------------- */
+
+const char *const keys_fill[] = { "offset", "len", "pattern", "data", NULL };
+
+struct bytes_args {
+	const char *buf;
+	uint64_t offset, len;
+	bool has_len;
+	int pattern;              /* -1: data */
+	char *data;
+	size_t ndata;
+};
+
+/* Shared by fill, check and dma: pattern: BYTE | data: "text". */
+static int parse_bytes(struct ldr *l, const struct ynode *map, struct bytes_args *a,
+		       bool required)
+{
+	const struct ynode *p = ynode_map_get(map, "pattern"), *d = ynode_map_get(map, "data");
+	uint64_t v;
+
+	a->pattern = -1;
+	if (p && d)
+		return ldr_error(l, map, "give either 'pattern' or 'data', not both");
+	if (!p && !d)
+		return required ? ldr_error(l, map, "this step needs 'pattern' or 'data'") : 0;
+	if (p) {
+		if (ldr_u64(l, p, &v, 0xff, false, "pattern"))
+			return -1;
+		a->pattern = (int)v;
+		return 0;
+	}
+	if (ldr_need(l, d, YN_SCALAR, "data"))
+		return -1;
+	a->data = g_strdup(d->str);
+	a->ndata = strlen(d->str);
+	if (!a->ndata)
+		return ldr_error(l, d, "data is empty");
+	return 0;
+}
+
+void free_fill(void *p)
+{
+	struct bytes_args *a = p;
+
+	if (a)
+		g_free(a->data);
+	g_free(a);
+}
+
+int parse_fill(struct ldr *l, const struct ynode *map, struct scn_step *st)
+{
+	struct bytes_args *a = g_new0(struct bytes_args, 1);
+	const struct ynode *v;
+
+	st->args = a;
+	if (ldr_handle_ref(l, ynode_map_get(map, st->kind->name), HANDLE_BUF, &a->buf))
+		return -1;
+	if ((v = ynode_map_get(map, "offset")) &&
+	    ldr_u64(l, v, &a->offset, 1ull << 40, true, "offset"))
+		return -1;
+	if ((v = ynode_map_get(map, "len"))) {
+		if (ldr_u64(l, v, &a->len, 1ull << 40, true, "len"))
+			return -1;
+		a->has_len = true;
+	}
+	return parse_bytes(l, map, a, true);
+}
+
+/* The bytes a fill writes / a check expects: @len of pattern or data. */
+static uint8_t *expected_bytes(const struct bytes_args *a, uint64_t len)
+{
+	uint8_t *b = g_malloc(len ? len : 1);
+
+	if (a->pattern >= 0)
+		memset(b, a->pattern, len);
+	else
+		for (uint64_t i = 0; i < len; i++)
+			b[i] = (uint8_t)a->data[i % a->ndata];
+	return b;
+}
+
+static int resolve_range(struct runner *r, const struct scn_step *st,
+			 const struct bytes_args *a, struct rhandle **h, uint64_t *len)
+{
+	*h = g_hash_table_lookup(r->handles, a->buf);
+	if (!*h) {
+		runner_check(r, false, st->pos.line, "buffer '%s' was not allocated", a->buf);
+		return -1;
+	}
+	*len = a->has_len ? a->len : a->pattern >= 0 ? (*h)->len - MIN(a->offset, (*h)->len)
+			 : a->ndata;
+	if (a->offset > (*h)->len || *len > (*h)->len - a->offset) {
+		runner_check(r, false, st->pos.line, "range 0x%llx+0x%llx is outside buffer "
+			     "'%s' (0x%llx bytes)", (unsigned long long)a->offset,
+			     (unsigned long long)*len, a->buf, (unsigned long long)(*h)->len);
+		return -1;
+	}
+	return 0;
+}
+
+long run_fill(struct runner *r, struct scn_step *st)
+{
+	struct bytes_args *a = st->args;
+	struct rhandle *h;
+	uint64_t len;
+	uint8_t *b;
+	long ret;
+
+	if (resolve_range(r, st, a, &h, &len))
+		return RUN_CHECKED;
+	b = expected_bytes(a, len);
+	ret = sim_copy_to_user(sim_proc_find(r->w, h->pid), h->va + a->offset, b, len);
+	g_free(b);
+	return ret;
+}
+
+long run_check(struct runner *r, struct scn_step *st)
+{
+	struct bytes_args *a = st->args;
+	struct rhandle *h;
+	uint64_t len, i;
+	uint8_t *want, *have;
+
+	if (resolve_range(r, st, a, &h, &len))
+		return RUN_CHECKED;
+	want = expected_bytes(a, len);
+	have = g_malloc(len ? len : 1);
+	if (sim_copy_from_user(sim_proc_find(r->w, h->pid), have, h->va + a->offset, len)) {
+		runner_check(r, false, st->pos.line, "buffer '%s' is not readable", a->buf);
+	} else {
+		for (i = 0; i < len && want[i] == have[i]; i++)
+			;
+		runner_check(r, i == len, st->pos.line, "%s+0x%llx: byte 0x%02x, expected 0x%02x",
+			     a->buf, (unsigned long long)(a->offset + i), i < len ? have[i] : 0,
+			     i < len ? want[i] : 0);
+	}
+	g_free(want);
+	g_free(have);
+	return RUN_CHECKED;
+}
+
+void describe_fill(const struct scn_step *st, GString *out)
+{
+	const struct bytes_args *a = st->args;
+
+	g_string_append_printf(out, "%s %s+0x%llx", st->kind->name, a->buf,
+			       (unsigned long long)a->offset);
+	if (a->pattern >= 0)
+		g_string_append_printf(out, " pattern=0x%02x", a->pattern);
+	else
+		g_string_append_printf(out, " data=\"%s\"", a->data);
+}
+
+/* ---- dma ------------------------------------------------------------------------------ */
+
+const char *const keys_dma[] = { "op", "addr", "len", "pasid", "pattern", "data", NULL };
+
+struct dma_args {
+	uint32_t sbdf;
+	bool write;
+	struct sval addr;
+	uint64_t len;
+	bool pasid_valid;
+	uint32_t pasid;
+	struct bytes_args bytes;   /* write: the source; read: what must arrive */
+};
+
+int parse_dma(struct ldr *l, const struct ynode *map, struct scn_step *st)
+{
+	static const char *const ops[] = { "read", "write", NULL };
+	struct dma_args *a = g_new0(struct dma_args, 1);
+	const struct ynode *v = ynode_map_get(map, "dma");
+	uint64_t num;
+	int op;
+
+	st->args = a;
+	if (ldr_sbdf(l, v, &a->sbdf, "dma"))
+		return -1;
+	for (size_t i = 0; i < l->s->ntopology && a->sbdf != l->s->topology[i].sbdf; i++)
+		if (i + 1 == l->s->ntopology)
+			return ldr_error(l, v, "device %s is not in the topology", v->str);
+	if (!(v = ldr_get(l, map, "op", "a dma step")) || ldr_enum(l, v, ops, &op, "dma op"))
+		return -1;
+	a->write = op == 1;
+	if (!(v = ldr_get(l, map, "addr", "a dma step")) || ldr_sval(l, v, &a->addr, "addr") ||
+	    !(v = ldr_get(l, map, "len", "a dma step")) ||
+	    ldr_u64(l, v, &a->len, 1ull << 30, true, "len"))
+		return -1;
+	if (!a->len)
+		return ldr_error(l, v, "a DMA moves at least one byte");
+	if ((v = ynode_map_get(map, "pasid"))) {
+		if (ldr_u64(l, v, &num, (1u << 20) - 1, false, "pasid"))
+			return -1;
+		a->pasid_valid = true;
+		a->pasid = (uint32_t)num;
+	}
+	return parse_bytes(l, map, &a->bytes, a->write);
+}
+
+void free_dma(void *p)
+{
+	struct dma_args *a = p;
+
+	if (a)
+		g_free(a->bytes.data);
+	g_free(a);
+}
+
+static const char *const fault_names[] = {
+	"none", "no-context", "not-present", "permission", "address-size",
+};
+
+long run_dma(struct runner *r, struct scn_step *st)
+{
+	struct dma_args *a = st->args;
+	struct scn_outcome o = st->has_outcome ? st->outcome : (struct scn_outcome){ .kind = SCN_OUT_OK };
+	char bdf[PCI_SBDF_STRLEN];
+	struct sim_dma op = { 0 };
+	uint8_t *buf, *want = NULL;
+	int ret;
+
+	if (runner_sval(r, &a->addr, &op.addr))
+		return RUN_CHECKED;
+	buf = a->write ? expected_bytes(&a->bytes, a->len) : g_malloc0(a->len);
+	op.pasid = a->pasid;
+	op.pasid_valid = a->pasid_valid;
+	op.write = a->write;
+	op.buf = buf;
+	op.len = a->len;
+	ret = sim_dev_dma(r->w, pci_sbdf_format(a->sbdf, bdf), &op);
+	if (o.kind == SCN_OUT_FAULT)
+		runner_check(r, ret == -EFAULT && op.fault_reason == o.err, o.pos.line,
+			     "expected a %s fault, got %s%s%s", fault_names[o.err],
+			     ret ? "a " : "success", ret ? fault_names[op.fault_reason % 5] : "",
+			     ret ? " fault" : "");
+	else if (runner_check(r, ret == 0, o.pos.line ? o.pos.line : st->pos.line,
+			      "expected the DMA to land, got a %s fault at 0x%llx",
+			      fault_names[op.fault_reason % 5],
+			      (unsigned long long)op.fault_addr) &&
+		 !a->write && (a->bytes.pattern >= 0 || a->bytes.data)) {
+		want = expected_bytes(&a->bytes, a->len);
+		runner_check(r, !memcmp(want, buf, a->len), st->pos.line,
+			     "the device read other bytes than expected");
+	}
+	g_free(want);
+	g_free(buf);
+	return RUN_CHECKED;
+}
+
+void describe_dma(const struct scn_step *st, GString *out)
+{
+	const struct dma_args *a = st->args;
+	char bdf[PCI_SBDF_STRLEN];
+
+	g_string_append_printf(out, "dma %s %s len=0x%llx", pci_sbdf_format(a->sbdf, bdf),
+			       a->write ? "write" : "read", (unsigned long long)a->len);
+	if (a->addr.kind == SVAL_NUM)
+		g_string_append_printf(out, " addr=0x%llx", (unsigned long long)a->addr.num);
+	if (a->pasid_valid)
+		g_string_append_printf(out, " pasid=%u", a->pasid);
+}
+
+/* ---- rlimit ------------------------------------------------------------------------------ */
+
+const char *const keys_rlimit[] = { "memlock", NULL };
+
+struct rlimit_args {
+	const char *proc;
+	uint64_t memlock;
+};
+
+int parse_rlimit(struct ldr *l, const struct ynode *map, struct scn_step *st)
+{
+	struct rlimit_args *a = g_new0(struct rlimit_args, 1);
+	const struct ynode *v = ynode_map_get(map, "rlimit"), *m;
+
+	st->args = a;
+	if (ldr_str(l, v, &a->proc, "rlimit"))
+		return -1;
+	if (strcmp(a->proc, "init")) {
+		size_t i;
+		for (i = 0; i < l->s->nprocs && strcmp(l->s->procs[i].name, a->proc); i++)
+			;
+		if (i == l->s->nprocs)
+			return ldr_error(l, v, "process '%s' is not defined under 'processes'",
+					 a->proc);
+	}
+	a->proc = ldr_keep(l, a->proc);
+	if (!(m = ldr_get(l, map, "memlock", "an rlimit step")))
+		return -1;
+	if (m->kind == YN_SCALAR && !strcmp(m->str, "unlimited"))
+		a->memlock = UINT64_MAX;
+	else if (ldr_u64(l, m, &a->memlock, UINT64_MAX, true, "memlock"))
+		return -1;
+	return 0;
+}
+
+long run_rlimit(struct runner *r, struct scn_step *st)
+{
+	struct rlimit_args *a = st->args;
+	struct sim_proc *p = sim_proc_find(r->w, runner_pid(r, a->proc));
+
+	if (!p)
+		return -ESRCH;
+	p->rlimit_memlock = a->memlock;
+	return 0;
+}
+
+void describe_rlimit(const struct scn_step *st, GString *out)
+{
+	const struct rlimit_args *a = st->args;
+
+	if (a->memlock == UINT64_MAX)
+		g_string_append_printf(out, "rlimit %s memlock=unlimited", a->proc);
+	else
+		g_string_append_printf(out, "rlimit %s memlock=0x%llx", a->proc,
+				       (unsigned long long)a->memlock);
+}
