@@ -107,6 +107,8 @@ struct sim_world *scenario_world_build(struct scenario *s, const struct run_opti
 		stage = "vfio";
 		ret = vfio_create(w);
 	}
+	if (!ret)
+		ret = vfio_set_dma_entry_limit(w, s->profile.dma_entry_limit);
 	if (!ret) {
 		stage = "drivers";
 		ret = pci_bind_initial_drivers(w, berr);
@@ -248,6 +250,7 @@ static void check_invariants(struct runner *r, unsigned line)
 		return;
 	v = g_string_new(NULL);
 	iommu_check_invariants(r->w, v);
+	vfio_check_invariants(r->w, v);
 	lines = g_strsplit(v->str, "\n", -1);
 	for (char **l = lines; *l; l++)
 		if (**l)
