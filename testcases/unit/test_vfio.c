@@ -351,6 +351,17 @@ START_TEST(test_set_container_errors)
 		ck_assert_str_eq(before, after);
 		g_free(after);
 	}
+	/* a group not on its default domain -> EBUSY */
+	{
+		struct iommu_domain *d = iommu_domain_alloc(W, IOMMU_DOMAIN_PAGING);
+		struct iommu_group *ig = iommu_group_by_id(W, gid(DEV_A));
+
+		ck_assert_int_eq(iommu_attach_group(d, ig), 0);
+		ck_assert_int_eq(set_container(ga, cfd), -EBUSY);
+		iommu_detach_group(d, ig);
+		iommu_domain_free(d);
+		ck_assert_ptr_eq(gdomain(DEV_A), iommu_group_default_domain(ig));
+	}
 	ck_assert_int_eq(set_container(ga, cfd), 0);
 	/* already set -> EINVAL (even with a bad fd the fd is checked first) */
 	ck_assert_int_eq(set_container(ga, cfd), -EINVAL);
@@ -1156,7 +1167,8 @@ static long set_irqs(int dfd, uint32_t flags, unsigned index, unsigned start, un
 		       .start = start, .count = count },
 	};
 
-	memcpy(a.d, data, dlen);
+	if (dlen)
+		memcpy(a.d, data, dlen);
 	return io(dfd, VFIO_DEVICE_SET_IRQS, &a, sizeof(a));
 }
 
@@ -1243,6 +1255,75 @@ START_TEST(test_device_conventional)
 }
 END_TEST
 
+/* Unbinding vfio-pci revokes the group (the kernel's vfio_device_remove_group):
+ * without device fds the container is detached at once; with one open (the
+ * kernel would wait) its ioctls fail with ENODEV and the close cleans up. */
+START_TEST(test_unbind_while_open)
+{
+	struct vfio_group_status st = { .argsz = sizeof(st) };
+	int cfd, gfd, cfd2;
+	long dfd;
+
+	usage(DEV_A, VFIO_TYPE1v2_IOMMU, &cfd, &gfd);
+	ck_assert_int_eq(map(cfd, BUF, 0, 0x2000, RW), 0);
+	ck_assert_int_eq(sim_pci_bind(W, DEV_A, "none"), 0);
+	inv();
+	ck_assert_uint_eq(locked(PID), 0);
+	ck_assert_int_eq(io(gfd, VFIO_GROUP_GET_STATUS, &st, sizeof(st)), -ENODEV);
+	ck_assert_int_eq(set_container(gfd, cfd), -ENODEV);
+	ck_assert_int_eq(device_fd(gfd, DEV_A), -ENODEV);
+	ck_assert_int_eq(sim_sys_close(W, PID, gfd), 0);
+	inv();
+	/* bound again: a device fd open across the unbind */
+	ck_assert_int_eq(sim_pci_bind(W, DEV_A, "vfio-pci"), 0);
+	cfd2 = open_path("/dev/vfio/vfio");
+	gfd = open_group(DEV_A);
+	ck_assert_int_eq(set_container(gfd, cfd2), 0);
+	ck_assert_int_eq(ioc(cfd2, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU), 0);
+	ck_assert_int_eq(map(cfd2, BUF, 0, 0x1000, RW), 0);
+	dfd = device_fd(gfd, DEV_A);
+	ck_assert_int_ge(dfd, 0);
+	ck_assert_int_eq(sim_pci_bind(W, DEV_A, "none"), 0);
+	inv();
+	ck_assert_int_eq(ioc((int)dfd, VFIO_DEVICE_RESET, 0), -ENODEV);
+	ck_assert_int_eq(sim_sys_close(W, PID, gfd), 0);
+	ck_assert_uint_eq(locked(PID), 1);
+	ck_assert_int_eq(sim_sys_close(W, PID, (int)dfd), 0);
+	inv();
+	ck_assert_uint_eq(locked(PID), 0);
+}
+END_TEST
+
+/* The checker itself: state changed behind VFIO's back is reported. */
+START_TEST(test_invariant_checker_detects)
+{
+	GString *s = g_string_new(NULL);
+	struct iommu_domain *d;
+	uint64_t hpa;
+	unsigned prot;
+	int cfd, gfd;
+
+	usage(DEV_A, VFIO_TYPE1v2_IOMMU, &cfd, &gfd);
+	ck_assert_int_eq(map(cfd, BUF, 0x10000, 0x4000, RW), 0);
+	d = gdomain(DEV_A);
+	ck_assert_int_eq(iommu_iova_to_phys(d, 0x11000, &hpa, &prot), 0);
+	ck_assert_uint_eq(iommu_unmap(d, 0x11000, 0x1000), 0x1000);
+	sim_proc_find(W, PID)->mm->locked_vm++;
+	ck_assert_int_eq(vfio_check_invariants(W, s), 2);
+	ck_assert_msg(strstr(s->str, "§H12: iova 0x11000") && strstr(s->str, "§H10:"), "%s", s->str);
+	sim_proc_find(W, PID)->mm->locked_vm--;
+	ck_assert_int_eq(iommu_map(d, 0x11000, hpa, 0x1000, prot), 0);
+	g_string_truncate(s, 0);
+	iommu_detach_group(d, iommu_group_by_id(W, gid(DEV_A)));
+	ck_assert_int_ge(vfio_check_invariants(W, s), 1);
+	ck_assert_msg(strstr(s->str, "§H7: group"), "%s", s->str);
+	g_string_free(s, TRUE);
+	/* put it back so teardown runs on a sane state */
+	ck_assert_int_eq(iommu_attach_group(d, iommu_group_by_id(W, gid(DEV_A))), 0);
+	inv();
+}
+END_TEST
+
 static Suite *vfio_suite(void)
 {
 	Suite *s = suite_create("vfio");
@@ -1281,6 +1362,8 @@ static Suite *vfio_suite(void)
 	tcase_add_test(tc, test_device_config_and_bars);
 	tcase_add_test(tc, test_device_irqs);
 	tcase_add_test(tc, test_device_conventional);
+	tcase_add_test(tc, test_unbind_while_open);
+	tcase_add_test(tc, test_invariant_checker_detects);
 	suite_add_tcase(s, tc);
 	return s;
 }
