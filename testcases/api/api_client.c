@@ -4,6 +4,7 @@
  * as a user of the installed library would.  Usage: api_client SCENARIO.yaml
  * (the quickstart topology: group 1 holds 00:1e.0, 06:0d.0 and 06:0d.1).
  */
+#define _DEFAULT_SOURCE          /* MAP_ANONYMOUS */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
