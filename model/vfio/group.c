@@ -32,11 +32,10 @@ static long group_get_status(struct vfio_group *g, struct sim_proc *p, unsigned 
 {
 	size_t minsz = vfio_offsetofend(struct vfio_group_status, flags);
 	struct vfio_group_status st;
+	long ret;
 
-	if (sim_copy_from_user(p, &st, arg, minsz))
-		return -EFAULT;
-	if (st.argsz < minsz)
-		return -EINVAL;
+	if ((ret = vfio_copy_argsz_in(p, arg, &st, minsz)))
+		return ret;
 	if (group_gone(g))
 		return -ENODEV;
 	st.flags = 0;

@@ -157,12 +157,11 @@ static long device_get_info(struct vfio_pci_device *vdev, struct sim_proc *p,
 {
 	size_t minsz = vfio_offsetofend(struct vfio_device_info, num_irqs);
 	struct vfio_device_info info;
+	long ret;
 
 	memset(&info, 0, sizeof(info));
-	if (sim_copy_from_user(p, &info, arg, minsz))
-		return -EFAULT;
-	if (info.argsz < minsz)
-		return -EINVAL;
+	if ((ret = vfio_copy_argsz_in(p, arg, &info, minsz)))
+		return ret;
 	minsz = MIN((size_t)info.argsz, sizeof(info));
 	info.flags = VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET;
 	info.num_regions = VFIO_PCI_NUM_REGIONS;
@@ -205,10 +204,8 @@ static long device_get_region_info(struct vfio_pci_device *vdev, struct sim_proc
 	struct vfio_region_info info;
 	long ret;
 
-	if (sim_copy_from_user(p, &info, arg, minsz))
-		return -EFAULT;
-	if (info.argsz < minsz)
-		return -EINVAL;
+	if ((ret = vfio_copy_argsz_in(p, arg, &info, minsz)))
+		return ret;
 	ret = region_fill(vdev, &info);
 	if (ret)
 		return ret;

@@ -202,10 +202,8 @@ long vfio_iommu_type1_get_info(struct vfio_iommu *iommu, struct sim_proc *p,
 	int ret;
 
 	memset(&info, 0, sizeof(info));
-	if (sim_copy_from_user(p, &info, arg, minsz))
-		return -EFAULT;
-	if (info.argsz < minsz)
-		return -EINVAL;
+	if ((ret = vfio_copy_argsz_in(p, arg, &info, minsz)))
+		return ret;
 	minsz = MIN((size_t)info.argsz, sizeof(info));
 	info.flags = VFIO_IOMMU_INFO_PGSIZES;
 	info.iova_pgsizes = iommu->pgsize_bitmap;

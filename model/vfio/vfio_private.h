@@ -23,10 +23,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <glib.h>
 #include <linux/vfio.h>
 
 #include "sim/ids.h"
+#include "sim/mm.h"
 #include "model/pci/pci.h"
 
 struct sim_world;
@@ -41,6 +43,22 @@ struct vfio_iommu;
 /* offsetofend(), as the kernel's ioctl handlers size their structs. */
 #define vfio_offsetofend(type, member) \
 	(offsetof(type, member) + sizeof(((type *)0)->member))
+
+/*
+ * The start of every argsz-led ioctl: copy the first @minsz bytes of the
+ * user's struct (-EFAULT) and refuse an argsz below @minsz (-EINVAL), as the
+ * kernel's handlers do.  Every such struct starts with a u32 argsz.
+ */
+static inline long vfio_copy_argsz_in(struct sim_proc *p, unsigned long arg, void *st,
+				      size_t minsz)
+{
+	uint32_t argsz;
+
+	if (sim_copy_from_user(p, st, arg, minsz))
+		return -EFAULT;
+	memcpy(&argsz, st, sizeof(argsz));
+	return argsz < minsz ? -EINVAL : 0;
+}
 
 #define VFIO_DEFAULT_DMA_ENTRY_LIMIT 65535u   /* type1's dma_entry_limit */
 
