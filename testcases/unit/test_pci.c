@@ -14,20 +14,7 @@
 #include "sim/world.h"
 #include "model/pci/pci.h"
 
-#pragma GCC diagnostic ignored "-Woverride-init"   /* DEV(..., .acs_quirk = 1) */
-
-static uint32_t B(const char *s)
-{
-	uint32_t v = 0;
-
-	ck_assert_msg(pci_sbdf_parse(s, &v) == 0, "bad test bdf %s", s);
-	return v;
-}
-
-#define DEV(bdf, t, ...) { .sbdf = B(bdf), .type = PCI_TYPE_##t, .acs_quirk = -1, __VA_ARGS__ }
-#define PARENT(p) .has_parent = true, .parent = B(p)
-#define ACS .has_acs = true, .acs_cap = PCI_ACS_REQ
-#define N(a) (sizeof(a) / sizeof((a)[0]))
+#include "pci_fixture.h"
 
 static struct sim_world *build(const struct pci_dev_spec *s, size_t n)
 {
