@@ -3,6 +3,9 @@
 #include <errno.h>
 #include <stdint.h>
 
+#include <glib.h>
+
+#include "sim/mm.h"
 #include "sim/proc.h"
 #include "sim/syscall.h"
 #include "iommusim/iommusim.h"
@@ -24,13 +27,46 @@ long sim_sys_ioctl(struct sim_world *w, int pid, int fd, unsigned long cmd, void
 	return sim_sys_ioctl_ul(w, pid, fd, cmd, (unsigned long)(uintptr_t)arg);
 }
 
+/*
+ * pread/pwrite take a user buffer: the file operations see a kernel bounce
+ * buffer and the bytes cross with copy_to_user / copy_from_user, so a bad
+ * pointer is -EFAULT (as read(2) says) and never a crash.  A transfer is cut
+ * to SIM_RW_MAX bytes, as the kernel cuts read(2) to MAX_RW_COUNT.
+ */
+#define SIM_RW_MAX (16u << 20)
+
 long sim_sys_pread(struct sim_world *w, int pid, int fd, void *buf, size_t n, uint64_t off)
 {
-	return sim_sys_pread_k(w, pid, fd, buf, n, off);
+	struct sim_proc *p = w ? sim_proc_find(w, pid) : NULL;
+	void *kbuf;
+	long ret;
+
+	if (!p)
+		return -ESRCH;
+	n = n > SIM_RW_MAX ? SIM_RW_MAX : n;
+	kbuf = g_malloc0(n ? n : 1);
+	ret = sim_sys_pread_k(w, pid, fd, kbuf, n, off);
+	if (ret > 0 && sim_copy_to_user(p, (uintptr_t)buf, kbuf, (size_t)ret))
+		ret = -EFAULT;
+	g_free(kbuf);
+	return ret;
 }
 
 long sim_sys_pwrite(struct sim_world *w, int pid, int fd, const void *buf, size_t n,
 		    uint64_t off)
 {
-	return sim_sys_pwrite_k(w, pid, fd, buf, n, off);
+	struct sim_proc *p = w ? sim_proc_find(w, pid) : NULL;
+	void *kbuf;
+	long ret;
+
+	if (!p)
+		return -ESRCH;
+	n = n > SIM_RW_MAX ? SIM_RW_MAX : n;
+	kbuf = g_malloc(n ? n : 1);
+	if (sim_copy_from_user(p, kbuf, (uintptr_t)buf, n))
+		ret = -EFAULT;
+	else
+		ret = sim_sys_pwrite_k(w, pid, fd, kbuf, n, off);
+	g_free(kbuf);
+	return ret;
 }

@@ -589,7 +589,7 @@ END_TEST
 START_TEST(test_public_wrappers)
 {
 	struct sim_world *w = sim_world_create(1);
-	int pid = sim_proc_spawn(w, 1000, 100, 0);
+	int pid = sim_proc_spawn(w, 1000, 100, SIM_PROC_NATIVE);
 	struct sim_proc *p = sim_proc_find(w, pid);
 	char buf[3] = { 0 };
 	int local = 7;
@@ -598,7 +598,7 @@ START_TEST(test_public_wrappers)
 	ck_assert_int_eq(p->ppid, 1);
 	ck_assert_str_eq(p->name, "proc");
 	ck_assert_uint_eq(p->cred.gid, 100);
-	ck_assert_uint_eq(p->flags, 0);
+	ck_assert_uint_eq(p->flags, SIM_PROC_NATIVE);
 	sim_devnode_add(w, "/t", 0, 0, 0666, &t_ops, GINT_TO_POINTER(1));
 	fd = sim_sys_open(w, pid, "/t", O_RDWR);
 	/* the pointer travels as the ioctl's unsigned long */
@@ -606,6 +606,11 @@ START_TEST(test_public_wrappers)
 	ck_assert_int_eq(sim_sys_pread(w, pid, (int)fd, buf, 2, 0), 2);
 	ck_assert_str_eq(buf, "xx");
 	ck_assert_int_eq(sim_sys_pwrite(w, pid, (int)fd, buf, 2, 0), 2);
+	/* user buffers cross with copy_to/from_user: a bad one is EFAULT */
+	ck_assert_int_eq(sim_sys_pread(w, pid, (int)fd, (void *)8, 2, 0), -EFAULT);
+	ck_assert_int_eq(sim_sys_pwrite(w, pid, (int)fd, (void *)8, 2, 0), -EFAULT);
+	ck_assert_int_eq(sim_sys_pread(w, 4242, (int)fd, buf, 2, 0), -ESRCH);
+	ck_assert_int_eq(sim_sys_pwrite(w, 4242, (int)fd, buf, 2, 0), -ESRCH);
 	ck_assert_int_eq(sim_sys_close(w, pid, (int)fd), 0);
 	/* proc_alloc failure through the public entry */
 	sim_fault_fail_nth(w, "proc_alloc", 1);
