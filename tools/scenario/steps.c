@@ -354,6 +354,8 @@ static const struct step_kind step_kinds[] = {
 	{ "chown", keys_chown, parse_chown, run_chown, describe_chown, g_free },
 	{ "chmod", keys_chmod, parse_chmod, run_chmod, describe_chmod, g_free },
 	{ "ioctl", keys_ioctl, parse_ioctl, run_ioctl, describe_ioctl, free_ioctl },
+	{ "pread", keys_rw, parse_rw, run_rw, describe_rw, g_free },
+	{ "pwrite", keys_rw, parse_rw, run_rw, describe_rw, g_free },
 	{ "alloc", keys_alloc, parse_alloc, run_alloc, describe_alloc, g_free },
 	{ "fill", keys_fill, parse_fill, run_fill, describe_fill, free_fill },
 	{ "check", keys_fill, parse_fill, run_check, describe_fill, free_fill },
@@ -363,8 +365,8 @@ static const struct step_kind step_kinds[] = {
 };
 
 const char *const step_kind_names[] = {
-	"bind", "unbind", "open", "close", "chown", "chmod", "ioctl", "alloc", "fill",
-	"check", "dma", "rlimit", "expect", NULL,
+	"bind", "unbind", "open", "close", "chown", "chmod", "ioctl", "pread", "pwrite",
+	"alloc", "fill", "check", "dma", "rlimit", "expect", NULL,
 };
 
 const struct step_kind *step_kind_find(const char *name)
@@ -452,8 +454,8 @@ static const struct step_kind *find_kind_key(struct ldr *l, const struct ynode *
 			ldr_error(l, key, "unknown step '%s'; did you mean '%s'?", key->str, near);
 		else
 			ldr_error(l, key, "a step needs an action: one of bind, unbind, "
-				  "open, close, chown, chmod, ioctl, alloc, fill, check, dma, "
-				  "rlimit, expect");
+				  "open, close, chown, chmod, ioctl, pread, pwrite, alloc, fill, "
+				  "check, dma, rlimit, expect");
 	}
 	return kind;
 }

@@ -49,6 +49,11 @@ void describe_ioctl(const struct scn_step *st, GString *out);
 void free_ioctl(void *args);
 extern const char *const keys_ioctl[];
 
+int parse_rw(struct ldr *l, const struct ynode *map, struct scn_step *st);
+long run_rw(struct runner *r, struct scn_step *st);
+void describe_rw(const struct scn_step *st, GString *out);
+extern const char *const keys_rw[];
+
 int parse_alloc(struct ldr *l, const struct ynode *map, struct scn_step *st);
 long run_alloc(struct runner *r, struct scn_step *st);
 void describe_alloc(const struct scn_step *st, GString *out);

@@ -403,3 +403,107 @@ void describe_ioctl(const struct scn_step *st, GString *out)
 	if (st->as)
 		g_string_append_printf(out, " as %s", st->as);
 }
+
+/* ---- pread / pwrite of a device region ------------------------------------
+ *
+ *   - pread: device           # a vfio-pci device fd
+ *     region: config          # config, bar0..bar5, rom, vga (index << 40)
+ *     offset: 0               # within the region
+ *     len: 4                  # 1, 2, 4 or 8 bytes, little-endian
+ *     value: 0x00021102       # the value that must be read (optional)
+ *     save: ids               # keep it as $ids
+ *   - pwrite: device
+ *     region: bar0
+ *     offset: 0x10
+ *     len: 4
+ *     value: 0xdeadbeef
+ */
+const char *const keys_rw[] = { "region", "offset", "len", "value", "save", NULL };
+
+static const char *const region_names[] = {
+	"bar0", "bar1", "bar2", "bar3", "bar4", "bar5", "rom", "config", "vga", NULL,
+};
+
+struct rw_args {
+	const char *on, *save;
+	int region;
+	uint64_t offset, len;
+	bool has_value;
+	struct sval value;
+};
+
+int parse_rw(struct ldr *l, const struct ynode *map, struct scn_step *st)
+{
+	struct rw_args *a = g_new0(struct rw_args, 1);
+	const struct ynode *v;
+
+	st->args = a;
+	if (ldr_handle_ref(l, ynode_map_get(map, st->kind->name), HANDLE_FD, &a->on))
+		return -1;
+	if (!(v = ldr_get(l, map, "region", "this step")) ||
+	    ldr_enum(l, v, region_names, &a->region, "region"))
+		return -1;
+	if ((v = ynode_map_get(map, "offset")) &&
+	    ldr_u64(l, v, &a->offset, (1ull << 40) - 1, true, "offset"))
+		return -1;
+	if (!(v = ldr_get(l, map, "len", "this step")) || ldr_u64(l, v, &a->len, 8, false, "len"))
+		return -1;
+	if (a->len != 1 && a->len != 2 && a->len != 4 && a->len != 8)
+		return ldr_error(l, v, "len is 1, 2, 4 or 8 bytes");
+	if ((v = ynode_map_get(map, "value"))) {
+		if (ldr_sval(l, v, &a->value, "value"))
+			return -1;
+		a->has_value = true;
+	} else if (!strcmp(st->kind->name, "pwrite")) {
+		return ldr_error(l, map, "a pwrite step needs the 'value' to write");
+	}
+	if ((v = ynode_map_get(map, "save"))) {
+		if (strcmp(st->kind->name, "pread"))
+			return ldr_error(l, v, "only a pread has a value to save");
+		if (ldr_str(l, v, &a->save, "save"))
+			return -1;
+		a->save = ldr_keep(l, a->save);
+	}
+	return 0;
+}
+
+long run_rw(struct runner *r, struct scn_step *st)
+{
+	struct rw_args *a = st->args;
+	struct rhandle *h = g_hash_table_lookup(r->handles, a->on);
+	uint64_t off = ((uint64_t)a->region << 40) + a->offset, v = 0, want = 0;
+	bool rd = !strcmp(st->kind->name, "pread");
+	long ret;
+
+	if (!h) {
+		runner_check(r, false, st->pos.line, "handle '%s' is not open", a->on);
+		return RUN_CHECKED;
+	}
+	if (a->has_value && runner_sval(r, &a->value, &want))
+		return RUN_CHECKED;
+	r->last_pid = h->pid;
+	if (!rd)
+		v = want;
+	ret = rd ? sim_sys_pread_k(r->w, h->pid, h->fd, &v, a->len, off)
+		 : sim_sys_pwrite_k(r->w, h->pid, h->fd, &v, a->len, off);
+	if (rd && ret == (long)a->len) {
+		if (a->has_value)
+			runner_check(r, v == want, st->pos.line, "read 0x%llx, expected 0x%llx",
+				     (unsigned long long)v, (unsigned long long)want);
+		if (a->save) {
+			uint64_t *keep = g_new(uint64_t, 1);
+			*keep = v;
+			g_hash_table_replace(r->vars, g_strdup(a->save), keep);
+		}
+	}
+	return ret;
+}
+
+void describe_rw(const struct scn_step *st, GString *out)
+{
+	const struct rw_args *a = st->args;
+
+	g_string_append_printf(out, "%s %s %s+0x%llx len=%llu", st->kind->name, a->on,
+			       region_names[a->region], (unsigned long long)a->offset,
+			       (unsigned long long)a->len);
+}
