@@ -1,0 +1,539 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * model/vfio type1 (spec §C), through the legacy container: MAP/UNMAP_DMA
+ * checks, locked-memory accounting, dma_entry_limit, UPDATE_VADDR, GET_INFO,
+ * device DMA isolation, replay into new domains, and fault injection proving
+ * that errors change nothing (§H19). Helpers: vfio_fixture.h.
+ */
+#include <errno.h>
+#include <string.h>
+#include <glib.h>
+#include <linux/vfio.h>
+
+#include "unit_common.h"
+#include "vfio_fixture.h"
+#include "sim/fault.h"
+#include "sim/mem.h"
+#include "sim/mm.h"
+#include "sim/proc.h"
+#include "sim/syscall.h"
+#include "sim/world.h"
+#include "model/pci/pci.h"
+#include "model/iommu/domain.h"
+#include "model/iommu/group.h"
+#include "model/vfio/vfio.h"
+
+/* ---- MAP_DMA (spec §C, checks in order) ---------------------------------------- */
+
+START_TEST(test_map_checks)
+{
+	struct vfio_iommu_type1_dma_map m = { .argsz = 8, .flags = RW, .vaddr = BUF, .size = 4096 };
+	int cfd, gfd;
+
+	usage(DEV_A, VFIO_TYPE1v2_IOMMU, &cfd, &gfd);
+	ck_assert_int_eq(ioc(cfd, VFIO_IOMMU_MAP_DMA, 0), -EFAULT);
+	ck_assert_int_eq(io(cfd, VFIO_IOMMU_MAP_DMA, &m, sizeof(m)), -EINVAL);  /* argsz */
+	ck_assert_int_eq(map(cfd, BUF, 0, 4096, RW | 0x8), -EINVAL);          /* flags */
+	ck_assert_int_eq(map(cfd, BUF, 0, 4096, 0), -EINVAL);                 /* no R/W */
+	ck_assert_int_eq(map(cfd, BUF, 0, 4096, RD | VFIO_DMA_MAP_FLAG_VADDR), -EINVAL);
+	ck_assert_int_eq(map(cfd, BUF, 0, 0, RW), -EINVAL);                   /* size 0 */
+	ck_assert_int_eq(map(cfd, BUF, 0x800, 4096, RW), -EINVAL);            /* iova */
+	ck_assert_int_eq(map(cfd, BUF + 8, 0, 4096, RW), -EINVAL);            /* vaddr */
+	ck_assert_int_eq(map(cfd, BUF, 0, 0x1800, RW), -EINVAL);              /* size */
+	ck_assert_int_eq(map(cfd, BUF, ~0xfffull, 0x2000, RW), -EINVAL);      /* wraps */
+	ck_assert_int_eq(map(cfd, ~0xfffull, 0, 0x2000, RW), -EINVAL);
+	ck_assert_int_eq(map(cfd, BUF, 0x10000, 0x4000, RW), 0);
+	ck_assert_int_eq(map(cfd, BUF, 0xf000, 0x2000, RW), -EEXIST);         /* overlap */
+	ck_assert_int_eq(map(cfd, BUF, 0x13000, 0x1000, RW), -EEXIST);
+	/* VADDR re-supply: no mapping -> ENOENT; not invalidated -> EINVAL */
+	ck_assert_int_eq(map(cfd, BUF, 0x40000, 0x1000, VFIO_DMA_MAP_FLAG_VADDR), -ENOENT);
+	ck_assert_int_eq(map(cfd, BUF, 0x10000, 0x4000, VFIO_DMA_MAP_FLAG_VADDR), -EINVAL);
+	/* not inside one iova range: the MSI window, beyond the aperture */
+	ck_assert_int_eq(map(cfd, BUF, MSI_LO - 0x1000, 0x2000, RW), -EINVAL);
+	ck_assert_int_eq(map(cfd, BUF, 1ull << 48, 0x1000, RW), -EINVAL);
+	ck_assert_int_eq(map(cfd, BUF, MSI_LO - 0x1000, 0x1000, RW), 0);
+	/* pinning: a bad vaddr -> EFAULT, nothing left behind */
+	ck_assert_int_eq(map(cfd, BUF + 0xff000, 0x80000, 0x2000, RW), -EFAULT);
+	ck_assert_int_eq(map(cfd, 0x1000, 0x80000, 0x1000, RD), -EFAULT);
+	ck_assert_uint_eq(locked(PID), 5);
+}
+END_TEST
+
+/* The order matters where two rules apply at once. */
+START_TEST(test_map_check_order)
+{
+	int cfd, gfd;
+
+	ck_assert_int_eq(vfio_set_dma_entry_limit(W, 1), 0);
+	usage(DEV_A, VFIO_TYPE1v2_IOMMU, &cfd, &gfd);
+	ck_assert_int_eq(map(cfd, BUF, 0, 0x1000, RW), 0);
+	/* overlap before ENOSPC, ENOSPC before the iova range, before pinning */
+	ck_assert_int_eq(map(cfd, BUF, 0, 0x1000, RW), -EEXIST);
+	ck_assert_int_eq(map(cfd, 0x1000, MSI_LO, 0x1000, RW), -ENOSPC);
+	ck_assert_int_eq(unmap(cfd, 0, 0x1000, 0, NULL), 0);
+	ck_assert_int_eq(map(cfd, 0x1000, MSI_LO, 0x1000, RW), -EINVAL);
+	ck_assert_int_eq(map(cfd, 0x1000, 0, 0x1000, RW), -EFAULT);
+}
+END_TEST
+
+/* Write permission is the device's: a device-writable mapping of a
+ * read-only user page cannot be pinned; a device-read-only one can. */
+START_TEST(test_map_readonly_page)
+{
+	int cfd, gfd;
+	uint64_t ro;
+
+	usage(DEV_A, VFIO_TYPE1v2_IOMMU, &cfd, &gfd);
+	ck_assert_int_eq(sim_mm_map(sim_proc_find(W, PID)->mm, 0x2000, SIM_PROT_READ, "ro", &ro), 0);
+	ck_assert_int_eq(map(cfd, ro, 0, 0x2000, RW), -EFAULT);
+	ck_assert_int_eq(map(cfd, ro, 0, 0x2000, RD), 0);
+}
+END_TEST
+
+/* ---- accounting (spec §C) ---------------------------------------------------------- */
+
+START_TEST(test_accounting_rlimit)
+{
+	int alice = pid_of("alice"), cfd, gfd;
+
+	as(alice);   /* 64K of RLIMIT_MEMLOCK: 16 pages, no CAP_IPC_LOCK */
+	usage(DEV_A, VFIO_TYPE1v2_IOMMU, &cfd, &gfd);
+	ck_assert_int_eq(map(cfd, BUF, 0, 0xc000, RW), 0);
+	ck_assert_uint_eq(locked(alice), 12);
+	ck_assert_int_eq(map(cfd, BUF + 0x10000, 0x10000, 0x8000, RW), -ENOMEM);
+	ck_assert_uint_eq(locked(alice), 12);
+	ck_assert_uint_eq(sim_proc_find(W, alice)->mm->pinned, 12);
+	/* the same page mapped twice is counted twice */
+	ck_assert_int_eq(map(cfd, BUF, 0x20000, 0x4000, RW), 0);
+	ck_assert_uint_eq(locked(alice), 16);
+	ck_assert_int_eq(map(cfd, BUF, 0x30000, 0x1000, RW), -ENOMEM);
+	/* the limit is sampled at map time */
+	sim_proc_find(W, alice)->rlimit_memlock = SIM_RLIM_INFINITY;
+	ck_assert_int_eq(map(cfd, BUF, 0x30000, 0x1000, RW), 0);
+	ck_assert_uint_eq(locked(alice), 17);
+	ck_assert_int_eq(unmap(cfd, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, NULL), 0);
+	ck_assert_uint_eq(locked(alice), 0);
+}
+END_TEST
+
+START_TEST(test_accounting_cap_ipc_lock)
+{
+	int carol = pid_of("carol"), cfd, gfd;
+
+	as(carol);   /* 64K limit but CAP_IPC_LOCK: charged, never refused */
+	usage(DEV_A, VFIO_TYPE1v2_IOMMU, &cfd, &gfd);
+	ck_assert_int_eq(map(cfd, BUF, 0, 0x40000, RW), 0);
+	ck_assert_uint_eq(locked(carol), 64);
+	/* CAP_IPC_LOCK is sampled at map time: dropping it later still
+	 * uncharges the earlier mapping, and refuses new ones over the limit */
+	sim_proc_find(W, carol)->cred.caps = 0;
+	ck_assert_int_eq(map(cfd, BUF, 0x100000, 0x1000, RW), -ENOMEM);
+	ck_assert_int_eq(sim_sys_close(W, carol, gfd), 0);
+	inv();
+	ck_assert_uint_eq(locked(carol), 0);
+}
+END_TEST
+
+/* ---- dma_entry_limit (spec §C, §H11) -------------------------------------------------- */
+
+START_TEST(test_dma_entry_limit)
+{
+	struct {
+		struct vfio_iommu_type1_info info;
+		uint8_t caps[512];
+	} gi = { .info.argsz = sizeof(gi) };
+	struct vfio_iommu_type1_info_dma_avail *avail;
+	int cfd, gfd;
+	uint64_t sz;
+
+	usage(DEV_A, VFIO_TYPE1v2_IOMMU, &cfd, &gfd);
+	/* one entry per MAP, never coalesced: 65535 adjacent 4 KiB maps */
+	for (uint64_t i = 0; i < 65535; i++) {
+		struct vfio_iommu_type1_dma_map m = {
+			.argsz = sizeof(m), .flags = RW, .vaddr = BUF, .iova = i << 12, .size = 4096,
+		};
+		ck_assert_int_eq(sim_copy_to_user(sim_proc_find(W, PID), ARG, &m, sizeof(m)), 0);
+		ck_assert_int_eq(sim_sys_ioctl_ul(W, PID, cfd, VFIO_IOMMU_MAP_DMA, ARG), 0);
+	}
+	inv();
+	ck_assert_int_eq(map(cfd, BUF, 65535ull << 12, 4096, RW), -ENOSPC);
+	ck_assert_int_eq(io(cfd, VFIO_IOMMU_GET_INFO, &gi, sizeof(gi)), 0);
+	avail = (void *)((uint8_t *)&gi + 24 + 32);
+	ck_assert_uint_eq(avail->header.id, VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL);
+	ck_assert_uint_eq(avail->avail, 0);
+	ck_assert_int_eq(unmap(cfd, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, &sz), 0);
+	ck_assert_uint_eq(sz, 65535ull << 12);
+	ck_assert_uint_eq(locked(PID), 0);
+}
+END_TEST
+
+/* ---- UNMAP_DMA (spec §C) --------------------------------------------------------------- */
+
+START_TEST(test_unmap_v2)
+{
+	struct vfio_iommu_type1_dma_unmap u = { .argsz = 8 };
+	int cfd, gfd;
+	uint64_t sz = 1;
+
+	usage(DEV_A, VFIO_TYPE1v2_IOMMU, &cfd, &gfd);
+	ck_assert_int_eq(map(cfd, BUF, 0x10000, 0x4000, RW), 0);
+	ck_assert_int_eq(map(cfd, BUF + 0x4000, 0x14000, 0x4000, RW), 0);
+	ck_assert_int_eq(map(cfd, BUF + 0x8000, 0x20000, 0x1000, RD), 0);
+	ck_assert_int_eq(io(cfd, VFIO_IOMMU_UNMAP_DMA, &u, sizeof(u)), -EINVAL);
+	ck_assert_int_eq(unmap(cfd, 0x10000, 0x1000, 0x80, NULL), -EINVAL);     /* flags */
+	ck_assert_int_eq(unmap(cfd, 0x10800, 0x1000, 0, NULL), -EINVAL);       /* align */
+	ck_assert_int_eq(unmap(cfd, 0x10000, 0, 0, NULL), -EINVAL);            /* size 0 */
+	ck_assert_int_eq(unmap(cfd, 0x10000, 0x800, 0, NULL), -EINVAL);
+	/* ALL needs iova = size = 0; DIRTY_BITMAP combines with neither */
+	ck_assert_int_eq(unmap(cfd, 0x1000, 0, VFIO_DMA_UNMAP_FLAG_ALL, NULL), -EINVAL);
+	ck_assert_int_eq(unmap(cfd, 0, 0x1000, VFIO_DMA_UNMAP_FLAG_ALL, NULL), -EINVAL);
+	ck_assert_int_eq(unmap(cfd, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL |
+			       VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP, NULL), -EINVAL);
+	ck_assert_int_eq(unmap(cfd, 0x10000, 0x4000, VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP,
+			       NULL), -EINVAL);
+	/* a range that cuts a mapping -> EINVAL, at either end */
+	ck_assert_int_eq(unmap(cfd, 0x11000, 0x3000, 0, NULL), -EINVAL);
+	ck_assert_int_eq(unmap(cfd, 0x10000, 0x5000, 0, NULL), -EINVAL);
+	/* an empty range -> success with size 0 */
+	ck_assert_int_eq(unmap(cfd, 0x40000, 0x10000, 0, &sz), 0);
+	ck_assert_uint_eq(sz, 0);
+	/* a range covering two whole mappings removes both */
+	ck_assert_int_eq(unmap(cfd, 0x8000, 0x10000, 0, &sz), 0);
+	ck_assert_uint_eq(sz, 0x8000);
+	ck_assert_uint_eq(locked(PID), 1);
+	ck_assert_int_eq(unmap(cfd, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, &sz), 0);
+	ck_assert_uint_eq(sz, 0x1000);
+}
+END_TEST
+
+START_TEST(test_unmap_v1)
+{
+	int cfd, gfd;
+	uint64_t sz = 1;
+
+	usage(DEV_A, VFIO_TYPE1_IOMMU, &cfd, &gfd);
+	ck_assert_int_eq(map(cfd, BUF, 0x10000, 0x4000, RW), 0);
+	ck_assert_int_eq(map(cfd, BUF, 0x20000, 0x4000, RW), 0);
+	/* v1: a request starting inside a mapping -> 0 bytes */
+	ck_assert_int_eq(unmap(cfd, 0x11000, 0x1000, 0, &sz), 0);
+	ck_assert_uint_eq(sz, 0);
+	/* covering a mapping's first byte removes the whole mapping */
+	ck_assert_int_eq(unmap(cfd, 0x10000, 0x1000, 0, &sz), 0);
+	ck_assert_uint_eq(sz, 0x4000);
+	ck_assert_int_eq(unmap(cfd, 0x1f000, 0x2000, 0, &sz), 0);
+	ck_assert_uint_eq(sz, 0x4000);
+	ck_assert_uint_eq(locked(PID), 0);
+}
+END_TEST
+
+/* spec §C: mappings made by another mm stop the walk */
+START_TEST(test_unmap_other_mm)
+{
+	int cfd, gfd, child;
+	uint64_t sz = 1;
+
+	usage(DEV_A, VFIO_TYPE1v2_IOMMU, &cfd, &gfd);
+	ck_assert_int_eq(map(cfd, BUF, 0x10000, 0x4000, RW), 0);
+	child = sim_proc_fork(W, PID);
+	ck_assert_int_gt(child, 0);
+	PID = child;          /* same fds, another mm; ARG exists in the copy */
+	ck_assert_int_eq(unmap(cfd, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, &sz), 0);
+	ck_assert_uint_eq(sz, 0);
+	ck_assert_int_eq(sim_proc_exit(W, child), 0);
+	PID = 1;
+	inv();
+	ck_assert_int_eq(unmap(cfd, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, &sz), 0);
+	ck_assert_uint_eq(sz, 0x4000);
+}
+END_TEST
+
+/* ---- UPDATE_VADDR (spec §C) -------------------------------------------------------------- */
+
+START_TEST(test_update_vaddr)
+{
+	int cfd, ga, gb;
+	uint64_t sz;
+
+	usage(DEV_A, VFIO_TYPE1v2_IOMMU, &cfd, &ga);
+	ck_assert_int_eq(map(cfd, BUF, 0x10000, 0x4000, RW), 0);
+	ck_assert_int_eq(map(cfd, BUF + 0x4000, 0x20000, 0x4000, RW), 0);
+	ck_assert_int_eq(unmap(cfd, 0x10000, 0x4000, VFIO_DMA_UNMAP_FLAG_VADDR, &sz), 0);
+	ck_assert_uint_eq(sz, 0x4000);
+	ck_assert_uint_eq(locked(PID), 8);         /* still pinned and mapped */
+	/* attaching a group needs vaddrs: EBUSY while one is invalid */
+	gb = open_group(DEV_B);
+	ck_assert_int_eq(set_container(gb, cfd), -EBUSY);
+	/* invalidating an invalid vaddr fails and reverts the whole call */
+	ck_assert_int_eq(unmap(cfd, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL | VFIO_DMA_UNMAP_FLAG_VADDR,
+			       &sz), -EINVAL);
+	ck_assert_int_eq(map(cfd, BUF + 0x4000, 0x20000, 0x4000, VFIO_DMA_MAP_FLAG_VADDR),
+			 -EINVAL);
+	/* the re-supply must match exactly */
+	ck_assert_int_eq(map(cfd, BUF, 0x10000, 0x2000, VFIO_DMA_MAP_FLAG_VADDR), -EINVAL);
+	ck_assert_int_eq(map(cfd, BUF, 0x10000, 0x4000, VFIO_DMA_MAP_FLAG_VADDR), 0);
+	ck_assert_int_eq(set_container(gb, cfd), 0);
+	/* removing an invalid mapping drops the count too */
+	ck_assert_int_eq(unmap(cfd, 0x10000, 0x4000, VFIO_DMA_UNMAP_FLAG_VADDR, &sz), 0);
+	ck_assert_int_eq(unmap(cfd, 0x10000, 0x4000, 0, &sz), 0);
+	ck_assert_int_eq(ioc(gb, VFIO_GROUP_UNSET_CONTAINER, 0), 0);
+	ck_assert_int_eq(set_container(gb, cfd), 0);
+}
+END_TEST
+
+/* ---- GET_INFO (spec §C) -------------------------------------------------------------------- */
+
+START_TEST(test_get_info)
+{
+	struct {
+		struct vfio_iommu_type1_info info;
+		uint8_t caps[256];
+	} gi;
+	struct vfio_iommu_type1_info_cap_migration *mig = (void *)gi.caps;
+	struct vfio_iommu_type1_info_dma_avail *av = (void *)(gi.caps + 32);
+	struct vfio_iommu_type1_info_cap_iova_range *r = (void *)(gi.caps + 48);
+	int cfd, gfd;
+
+	usage(DEV_A, VFIO_TYPE1v2_IOMMU, &cfd, &gfd);
+	memset(&gi, 0xa5, sizeof(gi));
+	gi.info.argsz = 12;
+	ck_assert_int_eq(io(cfd, VFIO_IOMMU_GET_INFO, &gi, sizeof(gi)), -EINVAL);
+	/* too small for the chain: argsz says what is needed, no caps */
+	gi.info.argsz = 16;
+	ck_assert_int_eq(io(cfd, VFIO_IOMMU_GET_INFO, &gi, sizeof(gi)), 0);
+	ck_assert_uint_eq(gi.info.flags, VFIO_IOMMU_INFO_PGSIZES | VFIO_IOMMU_INFO_CAPS);
+	ck_assert_uint_eq(gi.info.argsz, 24 + 32 + 16 + 16 + 2 * 16);
+	ck_assert_uint_eq(gi.info.cap_offset, 0xa5a5a5a5);   /* not copied at 16 */
+	gi.info.argsz = 24;
+	ck_assert_int_eq(io(cfd, VFIO_IOMMU_GET_INFO, &gi, sizeof(gi)), 0);
+	ck_assert_uint_eq(gi.info.cap_offset, 0);
+	ck_assert_uint_eq(gi.caps[0], 0xa5);
+	ck_assert_uint_eq(gi.info.iova_pgsizes & 0xfff, 0);
+	ck_assert(gi.info.iova_pgsizes & 0x1000);
+	gi.info.argsz = sizeof(gi);
+	ck_assert_int_eq(map(cfd, BUF, 0, 0x1000, RW), 0);
+	ck_assert_int_eq(io(cfd, VFIO_IOMMU_GET_INFO, &gi, sizeof(gi)), 0);
+	ck_assert_uint_eq(gi.info.argsz, sizeof(gi));
+	ck_assert_uint_eq(gi.info.cap_offset, 24);
+	ck_assert_uint_eq(mig->header.id, VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION);
+	ck_assert_uint_eq(mig->header.next, 24 + 32);
+	ck_assert_uint_eq(mig->pgsize_bitmap, 0x1000);
+	ck_assert_uint_eq(mig->max_dirty_bitmap_size, 0x10000000);
+	ck_assert_uint_eq(av->header.id, VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL);
+	ck_assert_uint_eq(av->header.next, 24 + 48);
+	ck_assert_uint_eq(av->avail, 65534);
+	ck_assert_uint_eq(r->header.id, VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE);
+	ck_assert_uint_eq(r->header.next, 0);
+	ck_assert_uint_eq(r->nr_iovas, 2);
+	ck_assert_uint_eq(r->iova_ranges[0].start, 0);
+	ck_assert_uint_eq(r->iova_ranges[0].end, MSI_LO - 1);
+	ck_assert_uint_eq(r->iova_ranges[1].start, 0xfef00000);
+	ck_assert_uint_eq(r->iova_ranges[1].end, gdomain(DEV_A)->aperture_end);
+	ck_assert_int_eq(ioc(cfd, VFIO_IOMMU_GET_INFO, 0), -EFAULT);
+}
+END_TEST
+
+/* ---- device DMA through the mappings -------------------------------------------------- */
+
+static int dma(const char *bdf, uint64_t addr, void *buf, size_t len, bool write, int *why)
+{
+	uint32_t sbdf;
+	uint64_t fa;
+	int reason = 0, ret;
+
+	ck_assert_int_eq(pci_sbdf_parse(bdf, &sbdf), 0);
+	ret = pci_dev_dma(W, pci_dev_find(W, sbdf), false, 0, addr, buf, len, write, &fa, &reason);
+	if (why)
+		*why = reason;
+	return ret;
+}
+
+/* The issue's usage flow: a device write lands in the user's buffer, a read
+ * outside the mapping faults, a wrong-direction DMA faults, and after UNMAP
+ * returns nothing of the range translates. */
+START_TEST(test_dma_isolation)
+{
+	int cfd, gfd, c2, g2, why;
+	char msg[] = "hello from the device", back[32] = { 0 };
+
+	usage(DEV_A, VFIO_TYPE1v2_IOMMU, &cfd, &gfd);
+	ck_assert_int_eq(map(cfd, BUF, 0, 1 << 20, RW), 0);
+	ck_assert_int_eq(map(cfd, BUF, 0x200000, 0x1000, RD), 0);
+	ck_assert_int_eq(dma(DEV_A, 0x1234, msg, sizeof(msg), true, NULL), 0);
+	ck_assert_int_eq(sim_copy_from_user(sim_proc_find(W, PID), back, BUF + 0x1234, sizeof(msg)), 0);
+	ck_assert_str_eq(back, msg);
+	ck_assert_int_eq(dma(DEV_A, 1 << 20, back, 8, false, &why), -EFAULT);
+	ck_assert_int_eq(why, 2);
+	ck_assert_int_eq(dma(DEV_A, 0x200000, msg, 8, true, &why), -EFAULT);
+	ck_assert_int_eq(why, 3);
+	ck_assert_int_eq(dma(DEV_A, 0x200000, back, 8, false, NULL), 0);
+	/* another group in another container cannot reach the buffer */
+	c2 = open_path("/dev/vfio/vfio");
+	g2 = open_group(DEV_B);
+	ck_assert_int_eq(set_container(g2, c2), 0);
+	ck_assert_int_eq(dma(DEV_B, 0x1234, back, 8, false, &why), -EFAULT);   /* blocked */
+	ck_assert_int_eq(ioc(c2, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU), 0);
+	ck_assert_int_eq(dma(DEV_B, 0x1234, back, 8, false, &why), -EFAULT);
+	ck_assert_int_eq(dma(DEV_A, 0x1234, back, 8, false, NULL), 0);          /* IOTLB warm */
+	ck_assert_int_eq(unmap(cfd, 0, 1 << 20, 0, NULL), 0);
+	ck_assert_int_eq(dma(DEV_A, 0x1234, back, 8, false, &why), -EFAULT);
+}
+END_TEST
+
+/* ---- replay (spec §C attach) --------------------------------------------------------------- */
+
+START_TEST(test_replay_new_domain)
+{
+	int cfd, ga, gb, why;
+	char msg[] = "replayed", back[16] = { 0 };
+
+	ck_assert_int_eq(vfio_set_domain_sharing(W, false), 0);
+	usage(DEV_A, VFIO_TYPE1v2_IOMMU, &cfd, &ga);
+	ck_assert_int_eq(map(cfd, BUF, 0, 0x3000, RW), 0);
+	ck_assert_int_eq(map(cfd, BUF + 0x10000, 0x400000, 0x10000, RD), 0);
+	gb = open_group(DEV_B);
+	ck_assert_int_eq(set_container(gb, cfd), 0);   /* a new domain, mappings replayed */
+	ck_assert_ptr_ne(gdomain(DEV_A), gdomain(DEV_B));
+	ck_assert_int_eq(dma(DEV_B, 0x10, msg, sizeof(msg), true, NULL), 0);
+	ck_assert_int_eq(sim_copy_from_user(sim_proc_find(W, PID), back, BUF + 0x10, sizeof(msg)), 0);
+	ck_assert_str_eq(back, msg);
+	ck_assert_int_eq(dma(DEV_B, 0x400000, msg, 4, true, &why), -EFAULT);   /* read-only */
+	/* new mappings go to both domains; detaching A frees its domain only */
+	ck_assert_int_eq(map(cfd, BUF, 0x800000, 0x1000, RW), 0);
+	ck_assert_int_eq(ioc(ga, VFIO_GROUP_UNSET_CONTAINER, 0), 0);
+	ck_assert_uint_eq(locked(PID), 3 + 16 + 1);
+	ck_assert_int_eq(dma(DEV_B, 0x800000, back, 4, false, NULL), 0);
+}
+END_TEST
+
+/* Sharing: a failed join to the existing domain falls back to the new
+ * domain with a replay (the kernel's path for an incompatible domain). */
+START_TEST(test_replay_on_failed_join)
+{
+	int cfd, ga, gb;
+
+	usage(DEV_A, VFIO_TYPE1v2_IOMMU, &cfd, &ga);
+	ck_assert_int_eq(map(cfd, BUF, 0x10000, 0x4000, RW), 0);
+	gb = open_group(DEV_B);
+	sim_fault_fail_nth(W, "iommu_attach", 2);   /* 1: the new domain, 2: the join */
+	ck_assert_int_eq(set_container(gb, cfd), 0);
+	sim_fault_fail_nth(W, "*", 0);
+	ck_assert_ptr_ne(gdomain(DEV_A), gdomain(DEV_B));
+	{
+		char b[4];
+		ck_assert_int_eq(dma(DEV_B, 0x10000, b, 4, false, NULL), 0);
+	}
+}
+END_TEST
+
+/* ---- errors change nothing (spec §H19), by fault injection ------------------------------------ */
+
+typedef long (*op_fn)(int cfd, int ga, int gb);
+
+static long op_map(int cfd, int ga, int gb)
+{
+	return map(cfd, BUF, 0x100000, 0x80000, RW);
+}
+
+static long op_attach(int cfd, int ga, int gb)
+{
+	return set_container(gb, cfd);
+}
+
+static long op_set_iommu_two(int cfd, int ga, int gb)
+{
+	return ioc(cfd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU);
+}
+
+static long op_device_fd(int cfd, int ga, int gb)
+{
+	return device_fd(ga, DEV_A);
+}
+
+static long op_info(int cfd, int ga, int gb)
+{
+	struct { struct vfio_iommu_type1_info i; uint8_t c[256]; } gi = { .i.argsz = sizeof(gi) };
+
+	return io(cfd, VFIO_IOMMU_GET_INFO, &gi, sizeof(gi));
+}
+
+/* Run @op with the nth fallible call failing, for n = 1, 2, ... until the
+ * op completes without reaching the fault; each failure must leave the
+ * state as it was. */
+static void sweep(op_fn op, bool backend, bool share)
+{
+	for (unsigned long n = 1;; n++) {
+		unsigned long fired;
+		int cfd, ga, gb;
+		char *before, *after;
+		long ret;
+
+		setup();
+		ck_assert_int_eq(vfio_set_domain_sharing(W, share), 0);
+		usage(DEV_A, backend ? VFIO_TYPE1v2_IOMMU : 0, &cfd, &ga);
+		gb = open_group(DEV_B);
+		if (backend)
+			ck_assert_int_eq(map(cfd, BUF, 0, 0x3000, RW), 0);
+		else
+			ck_assert_int_eq(set_container(gb, cfd), 0);
+		before = state();
+		fired = sim_fault_injected(W);
+		sim_fault_fail_nth(W, "*", n);
+		ret = op(cfd, ga, gb);
+		sim_fault_fail_nth(W, "*", 0);
+		fired = sim_fault_injected(W) - fired;
+		after = state();
+		if (ret < 0)
+			ck_assert_msg(!strcmp(before, after), "n=%lu ret=%ld\nbefore:\n%s\nafter:\n%s",
+				      n, ret, before, after);
+		g_free(before);
+		g_free(after);
+		teardown();
+		if (!fired)
+			break;
+		ck_assert_msg(n < 500, "sweep does not end");
+	}
+}
+
+START_TEST(test_fault_sweep)
+{
+	teardown();   /* sweep boots its own worlds */
+	sweep(op_map, true, true);
+	sweep(op_attach, true, true);
+	sweep(op_attach, true, false);
+	sweep(op_set_iommu_two, false, true);
+	sweep(op_set_iommu_two, false, false);
+	sweep(op_device_fd, true, true);
+	sweep(op_info, true, true);
+	setup();
+}
+END_TEST
+static Suite *vfio_type1_suite(void)
+{
+	Suite *s = suite_create("vfio_type1");
+	TCase *tc = tcase_create("legacy");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_map_checks);
+	tcase_add_test(tc, test_map_check_order);
+	tcase_add_test(tc, test_map_readonly_page);
+	tcase_add_test(tc, test_accounting_rlimit);
+	tcase_add_test(tc, test_accounting_cap_ipc_lock);
+	tcase_add_test(tc, test_dma_entry_limit);
+	tcase_add_test(tc, test_unmap_v2);
+	tcase_add_test(tc, test_unmap_v1);
+	tcase_add_test(tc, test_unmap_other_mm);
+	tcase_add_test(tc, test_update_vaddr);
+	tcase_add_test(tc, test_get_info);
+	tcase_add_test(tc, test_dma_isolation);
+	tcase_add_test(tc, test_replay_new_domain);
+	tcase_add_test(tc, test_replay_on_failed_join);
+	tcase_add_test(tc, test_fault_sweep);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return unit_run(vfio_type1_suite());
+}
