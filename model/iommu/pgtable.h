@@ -78,10 +78,12 @@ int io_pgtable_map(struct io_pgtable *pt, uint64_t iova, uint64_t hpa,
 
 /*
  * Unmap what lies in [iova, iova + size).  A leaf that straddles an edge of
- * the range is split first (the kernel's rule for VT-d second stage: the
- * remainder stays mapped with the same permissions).  Returns the bytes
- * unmapped (0 when nothing was mapped); empty tables are freed.  -ENOMEM if
- * a split needs a frame it cannot get (nothing changes).
+ * the range is split first: the remainder stays mapped with the same
+ * permissions.  (Linux's VT-d driver instead removes the whole large page
+ * and reports the larger size; type1 never unmaps part of a leaf it mapped,
+ * so no VFIO path differs.  Per-format rules are issue 4's.)  Returns the
+ * bytes unmapped (0 when nothing was mapped); empty tables are freed.
+ * -ENOMEM if a split needs a frame it cannot get (nothing changes).
  */
 int64_t io_pgtable_unmap(struct io_pgtable *pt, uint64_t iova, uint64_t size);
 
