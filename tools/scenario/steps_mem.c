@@ -26,9 +26,12 @@
 #include <string.h>
 #include <glib.h>
 
+#include "sim/mem.h"
 #include "sim/mm.h"
 #include "sim/proc.h"
 #include "iommusim/iommusim.h"
+#include "model/iommu/domain.h"
+#include "model/iommu/group.h"
 #include "tools/scenario/steps_internal.h"
 
 /* ---- values --------------------------------------------------------------- */
@@ -381,6 +384,41 @@ static const char *const fault_names[] = {
 	"none", "no-context", "not-present", "permission", "address-size",
 };
 
+/*
+ * spec §H1 for a DMA that succeeded: every page it touched is mapped, with
+ * that permission, in the domain attached to the device's group now, on a
+ * pinned user page.  The hardware decided from the tables alone; this checks
+ * the tables said what the kernel's state says they should.
+ */
+static void check_h1(struct runner *r, const struct scn_step *st, const struct dma_args *a,
+		     uint64_t addr)
+{
+	struct pci_dev *dev = pci_dev_find(r->w, a->sbdf);
+	struct iommu_domain *d = dev && dev->group ? dev->group->domain : NULL;
+	unsigned need = a->write ? IOMMU_WRITE : IOMMU_READ, prot;
+	uint64_t page, hpa, end = addr + a->len - 1;
+	enum sim_frame_kind kind;
+
+	if (!d || a->pasid_valid || !r->s->profile.invariants || r->opt->no_invariants ||
+	    d->type == IOMMU_DOMAIN_IDENTITY)
+		return;
+	if (!runner_check(r, d->type == IOMMU_DOMAIN_PAGING, st->pos.line,
+			  "invariant §H1: a DMA from %s got through a blocked domain", dev->name))
+		return;
+	for (page = addr & SIM_PAGE_MASK; page <= end && page >= (addr & SIM_PAGE_MASK);
+	     page += SIM_PAGE_SIZE) {
+		bool mapped = !iommu_iova_to_phys(d, page, &hpa, &prot) && (prot & need);
+
+		kind = mapped ? sim_mem_frame_kind(r->w, hpa) : SIM_FRAME_NR_KINDS;
+		if (!runner_check(r, mapped && (kind == SIM_FRAME_USER || kind == SIM_FRAME_NATIVE),
+				  st->pos.line, "invariant §H1: DMA page 0x%llx of %s is %s",
+				  (unsigned long long)page, dev->name,
+				  mapped ? "not a pinned user page" : "not mapped for this access "
+				  "in the group's domain"))
+			return;
+	}
+}
+
 long run_dma(struct runner *r, struct scn_step *st)
 {
 	struct dma_args *a = st->args;
@@ -408,6 +446,7 @@ long run_dma(struct runner *r, struct scn_step *st)
 			      "expected the DMA to land, got a %s fault at 0x%llx",
 			      fault_names[op.fault_reason % 5],
 			      (unsigned long long)op.fault_addr) &&
+		 (check_h1(r, st, a, op.addr), true) &&
 		 !a->write && (a->bytes.pattern >= 0 || a->bytes.data)) {
 		want = expected_bytes(&a->bytes, a->len);
 		runner_check(r, !memcmp(want, buf, a->len), st->pos.line,
