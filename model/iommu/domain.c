@@ -112,27 +112,37 @@ static void ctx_for(const struct iommu_domain *d, struct iommu_context *ctx)
 struct program {
 	struct sim_world *w;
 	struct iommu_context ctx;
+	uint64_t done[65536 / 64];   /* RIDs already written: aliases repeat */
 	int ret;
 };
 
 static int program_rid(struct pci_dev *visited, uint16_t rid, void *arg)
 {
 	struct program *pr = arg;
+	uint64_t bit = 1ull << (rid & 63);
 
+	if (pr->done[rid >> 6] & bit)
+		return 0;
 	pr->ret = iommu_hw_set_context(pr->w, PCI_SBDF_DOMAIN(visited->sbdf), rid, &pr->ctx);
+	if (!pr->ret)
+		pr->done[rid >> 6] |= bit;
 	return pr->ret;
 }
 
-/* Point every RID (and alias) of @g's devices at @d. */
+/* Point every RID (and alias) of @g's devices at @d, each once.  A group
+ * never spans PCI segments, so RIDs identify entries. */
 static int program_group(struct iommu_group *g, const struct iommu_domain *d)
 {
-	struct program pr = { .w = iommu_group_world(g) };
+	struct program *pr = g_new0(struct program, 1);
+	int ret = 0;
 
-	ctx_for(d, &pr.ctx);
-	for (size_t i = 0; i < g->ndevices; i++)
-		if (pci_for_each_dma_alias(g->devices[i], program_rid, &pr))
-			return pr.ret;
-	return 0;
+	pr->w = iommu_group_world(g);
+	ctx_for(d, &pr->ctx);
+	for (size_t i = 0; i < g->ndevices && !ret; i++)
+		if (pci_for_each_dma_alias(g->devices[i], program_rid, pr))
+			ret = pr->ret;
+	g_free(pr);
+	return ret;
 }
 
 /* Switch @g from its current domain to @to; all or nothing. */
