@@ -95,16 +95,11 @@ static struct sim_frame *frame_of(struct sim_mem *m, uint64_t hpa)
 	return g_hash_table_lookup(m->frames, &pfn);
 }
 
-static uint64_t frame_insert(struct sim_world *w, struct sim_mem *m,
-			     struct sim_frame *f)
+/* Account and trace the frame @f, now at @pfn. */
+static void frame_insert_at(struct sim_world *w, struct sim_mem *m, uint64_t pfn,
+			    struct sim_frame *f)
 {
-	uint64_t pfn, *key;
-
-	/* skip PFNs a DMA claimed directly (sim_mem_write's first touch) */
-	do
-		pfn = m->free_pfns->len ? heap_pop(m->free_pfns) : m->next_pfn++;
-	while (g_hash_table_contains(m->frames, &pfn));
-	key = g_new(uint64_t, 1);
+	uint64_t *key = g_new(uint64_t, 1);
 
 	*key = pfn;
 	g_hash_table_insert(m->frames, key, f);
@@ -114,7 +109,29 @@ static uint64_t frame_insert(struct sim_world *w, struct sim_mem *m,
 	m->st.allocs++;
 	SIM_TRACE(w, sim_frame_alloc, (unsigned long long)(pfn << SIM_PAGE_SHIFT),
 		  kind_names[f->kind]);
+}
+
+static uint64_t frame_insert(struct sim_world *w, struct sim_mem *m,
+			     struct sim_frame *f)
+{
+	uint64_t pfn;
+
+	/* skip PFNs a DMA claimed directly (sim_mem_write's first touch) */
+	do
+		pfn = m->free_pfns->len ? heap_pop(m->free_pfns) : m->next_pfn++;
+	while (g_hash_table_contains(m->frames, &pfn));
+	frame_insert_at(w, m, pfn, f);
 	return pfn << SIM_PAGE_SHIFT;
+}
+
+static struct sim_frame *frame_new(enum sim_frame_kind kind)
+{
+	struct sim_frame *f = g_new0(struct sim_frame, 1);
+
+	f->kind = kind;
+	f->refs = 1;
+	f->data = g_malloc0(SIM_PAGE_SIZE);
+	return f;
 }
 
 int sim_mem_frame_alloc(struct sim_world *w, enum sim_frame_kind kind, uint64_t *hpa)
@@ -126,11 +143,48 @@ int sim_mem_frame_alloc(struct sim_world *w, enum sim_frame_kind kind, uint64_t 
 		return -EINVAL;
 	if (sim_should_fail(w, "mem_frame_alloc"))
 		return -ENOMEM;
-	f = g_new0(struct sim_frame, 1);
-	f->kind = kind;
-	f->refs = 1;
-	f->data = g_malloc0(SIM_PAGE_SIZE);
+	f = frame_new(kind);
 	*hpa = frame_insert(w, m, f);
+	return 0;
+}
+
+/* The first PFN at or above @from, aligned to @n, of a run of @n PFNs no
+ * frame holds (a DMA's first touch may have claimed PFNs up there). */
+static uint64_t contig_run(struct sim_mem *m, uint64_t from, unsigned n)
+{
+	uint64_t start = (from + n - 1) & ~(uint64_t)(n - 1);
+
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t pfn = start + i;
+
+		if (g_hash_table_contains(m->frames, &pfn)) {
+			start = (pfn + n) & ~(uint64_t)(n - 1);
+			i = (unsigned)-1;       /* start over at the next aligned run */
+		}
+	}
+	return start;
+}
+
+int sim_mem_frames_alloc_contig(struct sim_world *w, enum sim_frame_kind kind, unsigned n,
+				uint64_t *hpa)
+{
+	struct sim_mem *m = mem_of(w);
+	uint64_t start;
+
+	if (kind >= SIM_FRAME_NR_KINDS || kind == SIM_FRAME_NATIVE || !n || n > 4096 ||
+	    (n & (n - 1)))
+		return -EINVAL;
+	if (sim_should_fail(w, "mem_frame_alloc"))
+		return -ENOMEM;
+	start = contig_run(m, m->next_pfn, n);
+	/* the PFNs skipped to align stay free, for single frames */
+	for (uint64_t pfn = m->next_pfn; pfn < start; pfn++)
+		if (!g_hash_table_contains(m->frames, &pfn))
+			heap_push(m->free_pfns, pfn);
+	m->next_pfn = start + n;
+	for (unsigned i = 0; i < n; i++)
+		frame_insert_at(w, m, start + i, frame_new(kind));
+	*hpa = start << SIM_PAGE_SHIFT;
 	return 0;
 }
 

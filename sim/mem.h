@@ -49,6 +49,20 @@ struct sim_mem_stats {
 int sim_mem_frame_alloc(struct sim_world *w, enum sim_frame_kind kind, uint64_t *hpa);
 
 /*
+ * @n zeroed frames of @kind at consecutive HPAs, the first aligned to
+ * @n pages (@n a power of two, 1..4096), for tables that span several frames
+ * (a 16 KiB or 64 KiB translation granule, concatenated stage-2 start
+ * tables).  They come from the bump pointer, above every frame handed out
+ * so far; PFNs skipped to align are left for single-frame allocations.
+ * Each frame is an ordinary frame with one reference: free each with
+ * sim_mem_frame_put (highest first returns them to the bump pointer).
+ * 0 with *hpa (the first) set, -EINVAL (@n, @kind) or -ENOMEM (fault site
+ * "mem_frame_alloc", asked once for the whole run).
+ */
+int sim_mem_frames_alloc_contig(struct sim_world *w, enum sim_frame_kind kind, unsigned n,
+				uint64_t *hpa);
+
+/*
  * A frame over a native program's page @page (page-aligned).  The same page
  * always maps to the same frame while that frame lives; every call takes one
  * reference, dropped by sim_mem_frame_put.  0 or -ENOMEM.

@@ -58,6 +58,57 @@ START_TEST(test_frames_lowest_free)
 }
 END_TEST
 
+/* Runs of frames for multi-frame tables: consecutive, aligned, around
+ * claimed PFNs; the alignment gap is reused by single frames. */
+START_TEST(test_frames_contig)
+{
+	struct sim_world *w = sim_world_create(1);
+	struct sim_mem_stats st;
+	uint64_t a, b, c, d, e;
+	char byte = 1;
+
+	ck_assert_int_eq(sim_mem_frame_alloc(w, SIM_FRAME_KERNEL, &a), 0);       /* pfn 0x100 */
+	ck_assert_int_eq(sim_mem_frames_alloc_contig(w, SIM_FRAME_PGTABLE, 4, &b), 0);
+	ck_assert_uint_eq(b, SIM_MEM_BASE + 4 * SIM_PAGE_SIZE);                   /* 0x104 */
+	for (unsigned i = 0; i < 4; i++) {
+		ck_assert_int_eq(sim_mem_frame_kind(w, b + i * SIM_PAGE_SIZE), SIM_FRAME_PGTABLE);
+		ck_assert_uint_eq(sim_mem_read64(w, b + i * SIM_PAGE_SIZE + 8), 0);
+	}
+	sim_mem_stats(w, &st);
+	ck_assert_uint_eq(st.frames[SIM_FRAME_PGTABLE], 4);
+	ck_assert_uint_eq(st.frames_total, 5);
+	/* the gap (0x101..0x103) goes to single frames, lowest first */
+	ck_assert_int_eq(sim_mem_frame_alloc(w, SIM_FRAME_RAM, &c), 0);
+	ck_assert_uint_eq(c, SIM_MEM_BASE + SIM_PAGE_SIZE);
+	/* a DMA's first touch claimed a PFN in the next aligned run: skipped */
+	ck_assert_int_eq(sim_mem_write(w, SIM_MEM_BASE + 0x13000, &byte, 1), 0);
+	ck_assert_int_eq(sim_mem_frames_alloc_contig(w, SIM_FRAME_PGTABLE, 16, &d), 0);
+	ck_assert_uint_eq(d, SIM_MEM_BASE + 0x20000);
+	ck_assert_int_eq(sim_mem_frames_alloc_contig(w, SIM_FRAME_KERNEL, 1, &e), 0);
+	ck_assert_uint_eq(e, SIM_MEM_BASE + 0x30000);
+	sim_mem_frame_put(w, e);
+	/* freed highest first, the run goes back to the bump pointer */
+	for (unsigned i = 16; i--;)
+		sim_mem_frame_put(w, d + i * SIM_PAGE_SIZE);
+	ck_assert_int_eq(sim_mem_frames_alloc_contig(w, SIM_FRAME_PGTABLE, 16, &e), 0);
+	ck_assert_uint_eq(e, d);
+	for (unsigned i = 0; i < 16; i++)
+		sim_mem_frame_put(w, e + i * SIM_PAGE_SIZE);
+	ck_assert_int_eq(sim_mem_frames_alloc_contig(w, SIM_FRAME_PGTABLE, 3, &e), -EINVAL);
+	ck_assert_int_eq(sim_mem_frames_alloc_contig(w, SIM_FRAME_PGTABLE, 0, &e), -EINVAL);
+	ck_assert_int_eq(sim_mem_frames_alloc_contig(w, SIM_FRAME_NATIVE, 2, &e), -EINVAL);
+	sim_mem_stats(w, &st);
+	ck_assert_uint_eq(st.frames[SIM_FRAME_PGTABLE], 4);
+	/* one fault-site question for the whole run; nothing allocated */
+	sim_fault_fail_nth(w, "mem_frame_alloc", 1);
+	ck_assert_int_eq(sim_mem_frames_alloc_contig(w, SIM_FRAME_PGTABLE, 8, &e), -ENOMEM);
+	sim_mem_stats(w, &st);
+	ck_assert_uint_eq(st.frames[SIM_FRAME_PGTABLE], 4);
+	ck_assert_uint_eq(sim_fault_site_calls(w, "mem_frame_alloc"), 8);
+	sim_world_destroy(w);
+}
+END_TEST
+
 START_TEST(test_physical_access)
 {
 	struct sim_world *w = sim_world_create(1);
@@ -240,6 +291,7 @@ int main(void)
 	TCase *tc = tcase_create("mem");
 
 	tcase_add_test(tc, test_frames_lowest_free);
+	tcase_add_test(tc, test_frames_contig);
 	tcase_add_test(tc, test_physical_access);
 	tcase_add_test(tc, test_native_frames);
 	tcase_add_test(tc, test_mm_map_and_uaccess);
