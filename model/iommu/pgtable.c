@@ -1,18 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The I/O page-table engine: radix tables in frames of simulated memory,
- * driven by a struct io_pgtable_fmt (descriptor encoding, leaf sizes), and
- * the VT-d second-stage format.
+ * driven by a struct io_pgtable_fmt (geometry, descriptor encoding, leaf
+ * sizes, the partial-unmap rule).  The formats are data, in
+ * pgtable_formats.c.
  *
- * Levels count up from the leaves: level 1 holds 4 KiB leaves, the root is
- * level pt->levels.  Invariants kept between calls:
+ * Levels count up from the leaves: level 1 holds granule-sized leaves, the
+ * root is level pt->levels.  Invariants kept between calls:
  *  - no table other than the root is empty (unmap frees emptied tables,
  *    a failed map frees what it built);
- *  - table_pages counts the root and every table reachable from it;
- *  - mapped_bytes is the sum of the leaves' sizes.
- * map/unmap work on table frames through their storage pointer (one frame
- * lookup per table visited); lookup reads descriptor by descriptor through
- * sim_mem_read64, as a hardware walker would, and counts each read.
+ *  - table_pages counts the frames of the root and of every table reachable
+ *    from it (a 16K table is 4 frames, a concatenated root several);
+ *  - mapped_bytes is the sum of the leaves' sizes;
+ *  - every leaf is naturally aligned, at a level whose size the granule
+ *    allows.
+ * map/unmap work on table frames through their storage pointers (one frame
+ * lookup per 4 KiB of table visited, struct tcur); lookup reads descriptor
+ * by descriptor through sim_mem_read64, as a hardware walker would, counts
+ * each read and allocates nothing.
  */
 #include <errno.h>
 #include <string.h>
@@ -20,82 +25,32 @@
 #include "sim/mem.h"
 #include "model/iommu/pgtable.h"
 
-/* ---- the VT-d second-stage format --------------------------------------- */
-
-#define VTD_SS_R         0x1ull
-#define VTD_SS_W         0x2ull
-#define VTD_SS_PS        (1ull << 7)
-#define VTD_SS_ADDR_MASK 0x000ffffffffff000ull    /* bits 12..51 */
-
-static uint64_t vtd_ss_mk_table(uint64_t next_hpa)
-{
-	/* non-leaf entries grant everything; the leaf decides */
-	return (next_hpa & VTD_SS_ADDR_MASK) | VTD_SS_R | VTD_SS_W;
-}
-
-static uint64_t vtd_ss_mk_leaf(uint64_t hpa, unsigned level, unsigned prot)
-{
-	uint64_t pte = hpa & VTD_SS_ADDR_MASK;
-
-	if (prot & IOMMU_READ)
-		pte |= VTD_SS_R;
-	if (prot & IOMMU_WRITE)
-		pte |= VTD_SS_W;
-	if (level > 1)
-		pte |= VTD_SS_PS;
-	return pte;
-}
-
-static bool vtd_ss_present(uint64_t pte)
-{
-	return (pte & (VTD_SS_R | VTD_SS_W)) != 0;
-}
-
-static bool vtd_ss_is_leaf(uint64_t pte, unsigned level)
-{
-	return level == 1 || (pte & VTD_SS_PS);
-}
-
-static uint64_t vtd_ss_out_addr(uint64_t pte)
-{
-	return pte & VTD_SS_ADDR_MASK;
-}
-
-static unsigned vtd_ss_prot(uint64_t pte)
-{
-	return ((pte & VTD_SS_R) ? IOMMU_READ : 0) | ((pte & VTD_SS_W) ? IOMMU_WRITE : 0);
-}
-
-const struct io_pgtable_fmt io_pgtable_vtd_ss = {
-	.name = "vtd-ss",
-	.granule_shift = 12,
-	.bits_per_level = 9,
-	.min_levels = 3,
-	.max_levels = 5,
-	.pgsize_bitmap = SZ_4K | SZ_2M | SZ_1G,
-	.mk_table = vtd_ss_mk_table,
-	.mk_leaf = vtd_ss_mk_leaf,
-	.present = vtd_ss_present,
-	.is_leaf = vtd_ss_is_leaf,
-	.out_addr = vtd_ss_out_addr,
-	.prot = vtd_ss_prot,
-};
-
-static const struct io_pgtable_fmt *const formats[] = { &io_pgtable_vtd_ss };
-
-const struct io_pgtable_fmt *io_pgtable_fmt_find(const char *name)
-{
-	for (size_t i = 0; name && i < sizeof(formats) / sizeof(formats[0]); i++)
-		if (strcmp(formats[i]->name, name) == 0)
-			return formats[i];
-	return NULL;
-}
-
 /* ---- geometry ------------------------------------------------------------ */
+
+static inline unsigned g_shift(const struct io_pgtable *pt)
+{
+	return pt->granule_shift ? pt->granule_shift : pt->fmt->granule_shift;
+}
+
+/* Index bits of every level below the root: a table fills one granule. */
+static inline unsigned lvl_bits(const struct io_pgtable *pt)
+{
+	return g_shift(pt) - 3;
+}
+
+static inline unsigned top_bits(const struct io_pgtable *pt)
+{
+	return pt->top_bits ? pt->top_bits : lvl_bits(pt) + pt->fmt->root_extra_bits;
+}
+
+static inline unsigned idx_bits(const struct io_pgtable *pt, unsigned level)
+{
+	return level == pt->levels ? top_bits(pt) : lvl_bits(pt);
+}
 
 static inline unsigned lvl_shift(const struct io_pgtable *pt, unsigned level)
 {
-	return pt->fmt->granule_shift + (level - 1) * pt->fmt->bits_per_level;
+	return g_shift(pt) + (level - 1) * lvl_bits(pt);
 }
 
 static inline uint64_t lvl_size(const struct io_pgtable *pt, unsigned level)
@@ -105,22 +60,45 @@ static inline uint64_t lvl_size(const struct io_pgtable *pt, unsigned level)
 
 static inline unsigned lvl_index(const struct io_pgtable *pt, unsigned level, uint64_t iova)
 {
-	return (unsigned)(iova >> lvl_shift(pt, level)) & ((1u << pt->fmt->bits_per_level) - 1);
+	return (unsigned)(iova >> lvl_shift(pt, level)) & ((1u << idx_bits(pt, level)) - 1);
+}
+
+static inline unsigned nents(const struct io_pgtable *pt, unsigned level)
+{
+	return 1u << idx_bits(pt, level);
+}
+
+/* Frames of a table of @level: its entries, at least one frame. */
+static inline unsigned table_frames(const struct io_pgtable *pt, unsigned level)
+{
+	unsigned bytes_shift = idx_bits(pt, level) + 3;
+
+	return bytes_shift <= SIM_PAGE_SHIFT ? 1 : 1u << (bytes_shift - SIM_PAGE_SHIFT);
+}
+
+uint64_t io_pgtable_pgsizes(const struct io_pgtable *pt)
+{
+	const struct io_pgtable_geom *g;
+
+	if (g_shift(pt) == pt->fmt->granule_shift)
+		return pt->fmt->pgsize_bitmap;
+	g = io_pgtable_fmt_geom(pt->fmt, g_shift(pt));
+	return g ? g->pgsize_bitmap : 0;
 }
 
 static inline bool leaf_ok(const struct io_pgtable *pt, unsigned level)
 {
-	return lvl_shift(pt, level) < 64 && (pt->fmt->pgsize_bitmap & lvl_size(pt, level));
-}
-
-static inline unsigned nents(const struct io_pgtable *pt)
-{
-	return 1u << pt->fmt->bits_per_level;
+	return lvl_shift(pt, level) < 64 && (io_pgtable_pgsizes(pt) & lvl_size(pt, level));
 }
 
 unsigned io_pgtable_ias(const struct io_pgtable *pt)
 {
-	return pt->fmt->granule_shift + pt->levels * pt->fmt->bits_per_level;
+	return g_shift(pt) + (pt->levels - 1) * lvl_bits(pt) + top_bits(pt);
+}
+
+unsigned io_pgtable_root_frames(const struct io_pgtable *pt)
+{
+	return table_frames(pt, pt->levels);
 }
 
 /* The last input address of the table (inclusive, so 64-bit inputs fit). */
@@ -140,34 +118,69 @@ static inline uint64_t entry_end(const struct io_pgtable *pt, unsigned level,
 	return end < last ? end : last;
 }
 
-static inline uint64_t *tbl(const struct io_pgtable *pt, uint64_t hpa)
+/* ---- table storage --------------------------------------------------------- */
+
+/*
+ * A cursor on one table: its entries through the storage of the frame last
+ * touched, so a table of several frames costs one frame lookup per frame
+ * visited.  Frame storage never moves while the frame lives.
+ */
+struct tcur {
+	uint64_t base;               /* HPA of the table */
+	uint64_t win;                /* HPA of the frame @p is the storage of */
+	uint64_t *p;
+};
+
+static inline void tcur_init(struct tcur *c, uint64_t base)
 {
-	return sim_mem_frame_ptr(pt->w, hpa);
+	c->base = base;
+	c->win = 0;
+	c->p = NULL;
+}
+
+static inline uint64_t *ent(const struct io_pgtable *pt, struct tcur *c, unsigned i)
+{
+	uint64_t a = c->base + (uint64_t)i * sizeof(uint64_t);
+
+	if (!c->p || (a & SIM_PAGE_MASK) != c->win) {
+		c->win = a & SIM_PAGE_MASK;
+		c->p = sim_mem_frame_ptr(pt->w, c->win);
+	}
+	return c->p + ((a & ~SIM_PAGE_MASK) / sizeof(uint64_t));
 }
 
 /* ---- table frames ------------------------------------------------------- */
 
-static int table_alloc(struct io_pgtable *pt, uint64_t *hpa)
+/* A zeroed table for @level: one frame, or a run of frames aligned to its
+ * size (sim_mem_frames_alloc_contig). */
+static int table_alloc(struct io_pgtable *pt, unsigned level, uint64_t *hpa)
 {
-	int ret = sim_mem_frame_alloc(pt->w, SIM_FRAME_PGTABLE, hpa);
+	unsigned n = table_frames(pt, level);
+	int ret = n == 1 ? sim_mem_frame_alloc(pt->w, SIM_FRAME_PGTABLE, hpa)
+			 : sim_mem_frames_alloc_contig(pt->w, SIM_FRAME_PGTABLE, n, hpa);
 
 	if (!ret)
-		pt->table_pages++;
+		pt->table_pages += n;
 	return ret;
 }
 
-static void table_free(struct io_pgtable *pt, uint64_t hpa)
+/* Highest frame first, so a run at the top returns to the bump pointer. */
+static void table_free(struct io_pgtable *pt, uint64_t hpa, unsigned level)
 {
-	sim_mem_frame_put(pt->w, hpa);
-	pt->table_pages--;
+	unsigned n = table_frames(pt, level);
+
+	for (unsigned i = n; i--;)
+		sim_mem_frame_put(pt->w, hpa + i * SIM_PAGE_SIZE);
+	pt->table_pages -= n;
 }
 
-static bool table_empty(const struct io_pgtable *pt, uint64_t hpa)
+static bool table_empty(const struct io_pgtable *pt, uint64_t hpa, unsigned level)
 {
-	const uint64_t *t = tbl(pt, hpa);
+	struct tcur c;
 
-	for (unsigned i = 0; i < nents(pt); i++)
-		if (pt->fmt->present(t[i]))
+	tcur_init(&c, hpa);
+	for (unsigned i = 0; i < nents(pt, level); i++)
+		if (io_pgtable_pte_present(pt->fmt, *ent(pt, &c, i)))
 			return false;
 	return true;
 }
@@ -175,29 +188,81 @@ static bool table_empty(const struct io_pgtable *pt, uint64_t hpa)
 /* Free the table at @hpa (of @level) and every table below it. */
 static void free_subtree(struct io_pgtable *pt, uint64_t hpa, unsigned level)
 {
-	const uint64_t *t = tbl(pt, hpa);
+	const struct io_pgtable_fmt *f = pt->fmt;
+	struct tcur c;
 
-	for (unsigned i = 0; level > 1 && i < nents(pt); i++)
-		if (pt->fmt->present(t[i]) && !pt->fmt->is_leaf(t[i], level))
-			free_subtree(pt, pt->fmt->out_addr(t[i]), level - 1);
-	table_free(pt, hpa);
+	tcur_init(&c, hpa);
+	for (unsigned i = 0; level > 1 && i < nents(pt, level); i++) {
+		uint64_t pte = *ent(pt, &c, i);
+
+		if (io_pgtable_pte_present(f, pte) && !io_pgtable_pte_is_leaf(f, pte, level))
+			free_subtree(pt, io_pgtable_pte_addr(f, pte), level - 1);
+	}
+	table_free(pt, hpa, level);
+}
+
+/* Levels and root width of @cfg, or -EINVAL. */
+static int geometry(const struct io_pgtable_fmt *f, const struct io_pgtable_cfg *cfg,
+		    unsigned *gs, unsigned *levels, unsigned *tb)
+{
+	unsigned g = cfg->granule_shift ? cfg->granule_shift : f->granule_shift;
+	const struct io_pgtable_geom *geo = io_pgtable_fmt_geom(f, g);
+	unsigned b = g - 3, base, ias = cfg->ias;
+
+	if (!geo)
+		return -EINVAL;
+	base = g + f->root_extra_bits;
+	if (!ias) {
+		*levels = cfg->levels;
+		ias = base + cfg->levels * b;
+	} else if (f->max_ias && ias >= f->min_ias && ias <= f->max_ias && ias > base) {
+		*levels = (ias - base + b - 1) / b;
+	} else if (!f->max_ias && ias > base && (ias - base) % b == 0) {
+		*levels = (ias - base) / b;
+	} else {
+		return -EINVAL;
+	}
+	if (f->max_ias && ias > f->max_ias)
+		return -EINVAL;
+	*gs = g;
+	*tb = ias - g - (*levels - 1) * b;
+	/* ARM stage 2: a level-0 start table of at most 2^concat_max_bits
+	 * entries becomes that many concatenated tables one level down */
+	if (f->concat_max_bits && *levels == 4 && *tb <= f->concat_max_bits) {
+		*levels = 3;
+		*tb += b;
+	}
+	return *levels >= geo->min_levels && *levels <= geo->max_levels ? 0 : -EINVAL;
+}
+
+int io_pgtable_init_cfg(struct io_pgtable *pt, struct sim_world *w,
+			const struct io_pgtable_fmt *fmt, const struct io_pgtable_cfg *cfg)
+{
+	unsigned gs, levels, tb;
+	int ret;
+
+	memset(pt, 0, sizeof(*pt));
+	if (!fmt || !cfg || geometry(fmt, cfg, &gs, &levels, &tb))
+		return -EINVAL;
+	pt->w = w;
+	pt->fmt = fmt;
+	pt->levels = levels;
+	/* the defaults stay 0, so a table rebuilt from (fmt, levels, root)
+	 * alone walks the same */
+	pt->granule_shift = gs == fmt->granule_shift ? 0 : gs;
+	pt->top_bits = tb == gs - 3 + fmt->root_extra_bits ? 0 : tb;
+	ret = table_alloc(pt, levels, &pt->root);
+	if (ret)
+		memset(pt, 0, sizeof(*pt));
+	return ret;
 }
 
 int io_pgtable_init(struct io_pgtable *pt, struct sim_world *w,
 		    const struct io_pgtable_fmt *fmt, unsigned levels)
 {
-	int ret;
+	struct io_pgtable_cfg cfg = { .levels = levels };
 
-	memset(pt, 0, sizeof(*pt));
-	if (!fmt || levels < fmt->min_levels || levels > fmt->max_levels)
-		return -EINVAL;
-	pt->w = w;
-	pt->fmt = fmt;
-	pt->levels = levels;
-	ret = table_alloc(pt, &pt->root);
-	if (ret)
-		memset(pt, 0, sizeof(*pt));
-	return ret;
+	return io_pgtable_init_cfg(pt, w, fmt, &cfg);
 }
 
 void io_pgtable_destroy(struct io_pgtable *pt)
@@ -215,16 +280,18 @@ void io_pgtable_destroy(struct io_pgtable *pt)
 static bool range_busy(const struct io_pgtable *pt, uint64_t hpa, unsigned level,
 		       uint64_t lo, uint64_t last)
 {
-	const uint64_t *t = tbl(pt, hpa);
+	const struct io_pgtable_fmt *f = pt->fmt;
+	struct tcur c;
 
+	tcur_init(&c, hpa);
 	for (uint64_t a = lo;;) {
 		uint64_t end = entry_end(pt, level, a, last);
-		uint64_t pte = t[lvl_index(pt, level, a)];
+		uint64_t pte = *ent(pt, &c, lvl_index(pt, level, a));
 
-		if (pt->fmt->present(pte)) {
-			if (pt->fmt->is_leaf(pte, level))
+		if (io_pgtable_pte_present(f, pte)) {
+			if (io_pgtable_pte_is_leaf(f, pte, level))
 				return true;
-			if (range_busy(pt, pt->fmt->out_addr(pte), level - 1, a, end))
+			if (range_busy(pt, io_pgtable_pte_addr(f, pte), level - 1, a, end))
 				return true;
 		}
 		if (end == last)
@@ -241,27 +308,28 @@ static int map_range(struct io_pgtable *pt, uint64_t thpa, unsigned level,
 		     uint64_t lo, uint64_t last, uint64_t hpa, unsigned prot)
 {
 	const struct io_pgtable_fmt *f = pt->fmt;
-	uint64_t *t = tbl(pt, thpa), sz = lvl_size(pt, level);
+	uint64_t sz = lvl_size(pt, level);
+	struct tcur c;
 
+	tcur_init(&c, thpa);
 	for (uint64_t a = lo;;) {
-		uint64_t end = entry_end(pt, level, a, last), out = hpa + (a - lo);
-		unsigned i = lvl_index(pt, level, a);
-		uint64_t child;
+		uint64_t end = entry_end(pt, level, a, last), out = hpa + (a - lo), child;
+		uint64_t *e = ent(pt, &c, lvl_index(pt, level, a));
 		int ret;
 
-		if (!f->present(t[i]) && leaf_ok(pt, level) && !(a & (sz - 1)) &&
+		if (!io_pgtable_pte_present(f, *e) && leaf_ok(pt, level) && !(a & (sz - 1)) &&
 		    end - a == sz - 1 && !(out & (sz - 1))) {
-			t[i] = f->mk_leaf(out, level, prot);
-		} else if (f->present(t[i]) && f->is_leaf(t[i], level)) {
+			*e = io_pgtable_pte_leaf(f, out, level, prot);
+		} else if (io_pgtable_pte_present(f, *e) && io_pgtable_pte_is_leaf(f, *e, level)) {
 			return -EEXIST;    /* cannot happen: range_busy ran */
 		} else {
-			if (!f->present(t[i])) {
-				ret = table_alloc(pt, &child);
+			if (!io_pgtable_pte_present(f, *e)) {
+				ret = table_alloc(pt, level - 1, &child);
 				if (ret)
 					return ret;
-				t[i] = f->mk_table(child);
+				*e = io_pgtable_pte_table(f, child);
 			}
-			ret = map_range(pt, f->out_addr(t[i]), level - 1, a, end, out, prot);
+			ret = map_range(pt, io_pgtable_pte_addr(f, *e), level - 1, a, end, out, prot);
 			if (ret)
 				return ret;
 		}
@@ -274,32 +342,34 @@ static int map_range(struct io_pgtable *pt, uint64_t thpa, unsigned level,
 /*
  * Remove the leaves inside [lo, last] below the table @thpa of @level and
  * free the tables this empties.  Every leaf met lies wholly inside the range
- * (unmap splits the edges first; a failed map's range held nothing else).
- * Returns the bytes removed.
+ * (unmap widened or narrowed the range to leaf edges first; a failed map's
+ * range held nothing else).  Returns the bytes removed.
  */
 static uint64_t unmap_range(struct io_pgtable *pt, uint64_t thpa, unsigned level,
 			    uint64_t lo, uint64_t last)
 {
 	const struct io_pgtable_fmt *f = pt->fmt;
-	uint64_t *t = tbl(pt, thpa), sz = lvl_size(pt, level), n = 0;
+	uint64_t sz = lvl_size(pt, level), n = 0;
+	struct tcur c;
 
+	tcur_init(&c, thpa);
 	for (uint64_t a = lo;;) {
 		uint64_t end = entry_end(pt, level, a, last);
-		unsigned i = lvl_index(pt, level, a);
+		uint64_t *e = ent(pt, &c, lvl_index(pt, level, a));
 		bool whole = !(a & (sz - 1)) && end - a == sz - 1;
 
-		if (f->present(t[i]) && f->is_leaf(t[i], level)) {
+		if (io_pgtable_pte_present(f, *e) && io_pgtable_pte_is_leaf(f, *e, level)) {
 			if (whole) {
-				t[i] = 0;
+				*e = 0;
 				n += sz;
 			}
-		} else if (f->present(t[i])) {
-			uint64_t child = f->out_addr(t[i]);
+		} else if (io_pgtable_pte_present(f, *e)) {
+			uint64_t child = io_pgtable_pte_addr(f, *e);
 
 			n += unmap_range(pt, child, level - 1, a, end);
-			if (whole || table_empty(pt, child)) {
-				t[i] = 0;
-				table_free(pt, child);
+			if (whole || table_empty(pt, child, level - 1)) {
+				*e = 0;
+				table_free(pt, child, level - 1);
 			}
 		}
 		if (end == last)
@@ -313,7 +383,7 @@ static int map_args_ok(const struct io_pgtable *pt, uint64_t iova, uint64_t hpa,
 		       uint64_t size, unsigned prot)
 {
 	const struct io_pgtable_fmt *f = pt->fmt;
-	uint64_t gmask = (1ull << f->granule_shift) - 1, last_out;
+	uint64_t gmask = (1ull << g_shift(pt)) - 1, last_out;
 
 	if (!pt->root || !size || ((iova | hpa | size) & gmask))
 		return 0;
@@ -323,7 +393,8 @@ static int map_args_ok(const struct io_pgtable *pt, uint64_t iova, uint64_t hpa,
 		return 0;
 	/* the output must fit the descriptor's address field */
 	last_out = hpa + size - (gmask + 1);
-	if (last_out < hpa || f->out_addr(f->mk_leaf(last_out, 1, prot)) != last_out)
+	if (last_out < hpa ||
+	    io_pgtable_pte_addr(f, io_pgtable_pte_leaf(f, last_out, 1, prot)) != last_out)
 		return 0;
 	return 1;
 }
@@ -349,36 +420,37 @@ int io_pgtable_map(struct io_pgtable *pt, uint64_t iova, uint64_t hpa,
 	return 0;
 }
 
-/* Naive baseline: every 4 KiB page walked from the root and mapped alone. */
+/* Naive baseline: every granule page walked from the root and mapped alone. */
 static int map_one_page(struct io_pgtable *pt, uint64_t iova, uint64_t hpa, unsigned prot)
 {
 	const struct io_pgtable_fmt *f = pt->fmt;
-	uint64_t thpa = pt->root;
+	uint64_t thpa = pt->root, *e;
+	struct tcur c;
 
 	for (unsigned level = pt->levels; level > 1; level--) {
-		uint64_t *t = tbl(pt, thpa);
-		unsigned i = lvl_index(pt, level, iova);
-
-		if (!f->present(t[i])) {
+		tcur_init(&c, thpa);
+		e = ent(pt, &c, lvl_index(pt, level, iova));
+		if (!io_pgtable_pte_present(f, *e)) {
 			uint64_t child;
-			int ret = table_alloc(pt, &child);
+			int ret = table_alloc(pt, level - 1, &child);
 
 			if (ret)
 				return ret;
-			t[i] = f->mk_table(child);
-		} else if (f->is_leaf(t[i], level)) {
+			*e = io_pgtable_pte_table(f, child);
+		} else if (io_pgtable_pte_is_leaf(f, *e, level)) {
 			return -EEXIST;
 		}
-		thpa = f->out_addr(t[i]);
+		thpa = io_pgtable_pte_addr(f, *e);
 	}
-	tbl(pt, thpa)[lvl_index(pt, 1, iova)] = f->mk_leaf(hpa, 1, prot);
+	tcur_init(&c, thpa);
+	*ent(pt, &c, lvl_index(pt, 1, iova)) = io_pgtable_pte_leaf(f, hpa, 1, prot);
 	return 0;
 }
 
 int io_pgtable_map_naive(struct io_pgtable *pt, uint64_t iova, uint64_t hpa,
 			 uint64_t size, unsigned prot)
 {
-	uint64_t pg = 1ull << pt->fmt->granule_shift;
+	uint64_t pg = 1ull << g_shift(pt);
 	struct io_pgtable_walk wk;
 	int ret = 0;
 
@@ -397,106 +469,43 @@ int io_pgtable_map_naive(struct io_pgtable *pt, uint64_t iova, uint64_t hpa,
 	return 0;
 }
 
-/* ---- unmap: splitting the edges ----------------------------------------- */
-
-/* What a split changed, to undo it. */
-struct split_undo {
-	uint64_t slot;           /* HPA of the descriptor replaced; 0 = none */
-	uint64_t old;            /* the leaf it held */
-	uint64_t top;            /* the new table put there */
-	unsigned top_level;
-};
+/* ---- unmap: the format's rule at the edges ------------------------------- */
 
 /*
- * Fill a new table of @level with leaves covering what the leaf @pte of
- * @level + 1 mapped.
+ * Move the edges of [*lo, *last] to leaf edges by the format's rule (see
+ * pgtable.h).  False when the rule unmaps nothing.
  */
-static int split_table(struct io_pgtable *pt, uint64_t pte, unsigned level, uint64_t *out)
+static bool unmap_edges(const struct io_pgtable *pt, uint64_t *lo, uint64_t *last)
 {
-	const struct io_pgtable_fmt *f = pt->fmt;
-	uint64_t base = f->out_addr(pte), sz = lvl_size(pt, level), *t;
-	unsigned prot = f->prot(pte);
-	int ret;
+	enum io_pgtable_unmap_rule rule = pt->fmt->unmap_rule;
+	struct io_pgtable_walk wk;
+	uint64_t mask;
 
-	if (!leaf_ok(pt, level))
-		return -EINVAL;
-	ret = table_alloc(pt, out);
-	if (ret)
-		return ret;
-	t = tbl(pt, *out);
-	for (unsigned i = 0; i < nents(pt); i++)
-		t[i] = f->mk_leaf(base + i * sz, level, prot);
-	return 0;
-}
-
-/*
- * Make @e a leaf boundary: if a leaf straddles it, replace that leaf by a
- * chain of tables of smaller leaves mapping the same pages with the same
- * permissions.  The chain is built aside and linked last, so a failure
- * changes nothing.
- */
-static int split_at(struct io_pgtable *pt, uint64_t e, struct split_undo *u)
-{
-	const struct io_pgtable_fmt *f = pt->fmt;
-	uint64_t thpa = pt->root, pte, top = 0, *slot = NULL;
-	unsigned level = pt->levels, i;
-	int ret;
-
-	memset(u, 0, sizeof(*u));
-	for (;; level--) {
-		i = lvl_index(pt, level, e);
-		pte = tbl(pt, thpa)[i];
-		if (!f->present(pte) || (f->is_leaf(pte, level) && !(e & (lvl_size(pt, level) - 1))))
-			return 0;
-		if (f->is_leaf(pte, level))
-			break;
-		thpa = f->out_addr(pte);
+	/* a leaf holding *lo that starts before it */
+	if (!io_pgtable_lookup(pt, *lo, &wk) && (*lo & (wk.leaf_size - 1))) {
+		if (rule != IO_PGTABLE_UNMAP_WHOLE_LEAF)
+			return false;
+		*lo &= ~(wk.leaf_size - 1);
 	}
-	u->slot = thpa + i * sizeof(uint64_t);
-	u->old = pte;
-	u->top_level = level - 1;
-	/* each round splits the leaf holding @e one level down, until @e
-	 * falls on a leaf boundary (at the latest at level 1) */
-	for (unsigned l = level - 1;; l--) {
-		uint64_t nt;
-
-		ret = split_table(pt, pte, l, &nt);
-		if (ret) {
-			if (top)
-				free_subtree(pt, top, level - 1);
-			u->slot = 0;
-			return ret;
-		}
-		if (slot)
-			*slot = f->mk_table(nt);
-		else
-			top = nt;
-		if (!(e & (lvl_size(pt, l) - 1)))
-			break;
-		slot = &tbl(pt, nt)[lvl_index(pt, l, e)];
-		pte = *slot;
+	/* a leaf holding *last that ends after it */
+	if (*last == ia_last(pt) || io_pgtable_lookup(pt, *last, &wk) ||
+	    !((*last + 1) & (wk.leaf_size - 1)))
+		return true;
+	mask = wk.leaf_size - 1;
+	if (rule != IO_PGTABLE_UNMAP_STOP_AT_CUT) {
+		*last |= mask;
+		return true;
 	}
-	u->top = top;
-	tbl(pt, thpa)[i] = f->mk_table(top);
-	return 0;
-}
-
-static void split_undo(struct io_pgtable *pt, const struct split_undo *u)
-{
-	uint64_t *t;
-
-	if (!u->slot)
-		return;
-	t = tbl(pt, u->slot & ~(SIM_PAGE_SIZE - 1));
-	t[(u->slot & (SIM_PAGE_SIZE - 1)) / sizeof(uint64_t)] = u->old;
-	free_subtree(pt, u->top, u->top_level);
+	/* ARM: the leaves before the cut go, the cut leaf stays */
+	if ((*last & ~mask) <= *lo)
+		return false;
+	*last = (*last & ~mask) - 1;
+	return true;
 }
 
 int64_t io_pgtable_unmap(struct io_pgtable *pt, uint64_t iova, uint64_t size)
 {
-	uint64_t gmask = (1ull << pt->fmt->granule_shift) - 1, last = iova + size - 1, n;
-	struct split_undo lo, hi;
-	int ret;
+	uint64_t gmask = (1ull << g_shift(pt)) - 1, last = iova + size - 1, n;
 
 	if (!pt->root || ((iova | size) & gmask) || (size && last < iova))
 		return -EINVAL;
@@ -504,16 +513,8 @@ int64_t io_pgtable_unmap(struct io_pgtable *pt, uint64_t iova, uint64_t size)
 		return 0;
 	if (last > ia_last(pt))
 		last = ia_last(pt);
-	ret = split_at(pt, iova, &lo);
-	if (ret)
-		return ret;
-	if (last != ia_last(pt)) {
-		ret = split_at(pt, last + 1, &hi);
-		if (ret) {
-			split_undo(pt, &lo);
-			return ret;
-		}
-	}
+	if (!unmap_edges(pt, &iova, &last))
+		return 0;
 	n = unmap_range(pt, pt->root, pt->levels, iova, last);
 	pt->mapped_bytes -= n;
 	return (int64_t)n;
@@ -534,15 +535,18 @@ int io_pgtable_lookup(const struct io_pgtable *pt, uint64_t iova,
 		uint64_t pte = sim_mem_read64(pt->w, thpa + lvl_index(pt, level, iova) * sizeof(uint64_t));
 
 		out->refs++;
-		if (!f->present(pte))
+		if (!io_pgtable_pte_present(f, pte))
 			return -ENOENT;
-		if (f->is_leaf(pte, level)) {
+		if (io_pgtable_pte_is_leaf(f, pte, level)) {
+			/* a leaf the hardware would not take: a fault */
+			if (level == 1 ? !io_pgtable_pte_last_ok(f, pte) : !leaf_ok(pt, level))
+				return -ENOENT;
 			out->leaf_size = lvl_size(pt, level);
-			out->out = f->out_addr(pte) + (iova & (out->leaf_size - 1));
-			out->prot = f->prot(pte);
+			out->out = io_pgtable_pte_addr(f, pte) + (iova & (out->leaf_size - 1));
+			out->prot = io_pgtable_pte_prot(f, pte);
 			return 0;
 		}
-		thpa = f->out_addr(pte);
+		thpa = io_pgtable_pte_addr(f, pte);
 	}
 	return -ENOENT;
 }

@@ -4,15 +4,31 @@
  * memory, behind a table-driven format description, so a walk reads the
  * same bytes the kernel side wrote and counts every memory reference.
  *
- * This issue provides one format, x86 VT-d second stage ("vtd-ss"): 4 KiB
- * granule, 9 index bits per level, 3, 4 or 5 levels (39-, 48-, 57-bit input),
- * leaves of 4 KiB, 2 MiB and 1 GiB, read and write permission bits.  Later
- * formats (stage 1, ARM LPAE, RISC-V) are further instances of struct
- * io_pgtable_fmt.
+ * A format (struct io_pgtable_fmt) is data: the translation granules it
+ * supports, and for each the level counts and leaf sizes; how wide the root
+ * may be (RISC-V x4 G-stage roots, ARM stage-2 concatenated start tables);
+ * the descriptor encoding as bit masks (struct io_pgtable_desc); the stage;
+ * and the rule for unmapping part of a large leaf.  One engine (pgtable.c)
+ * serves every format; the instances live in pgtable_formats.c and
+ * docs/pgtable-formats.md teaches them, one table per format:
  *
- * Descriptor encoding (vtd-ss): bit 0 R, bit 1 W, bit 7 PS (a leaf above
- * level 1), bits 12..51 the next-table or output address; an entry with
- * neither R nor W set is not present.
+ *   vtd-ss        VT-d second stage, 4K granule, 3/4/5 levels, 4K/2M/1G
+ *
+ * Levels count up from the leaves: level 1 holds the granule-sized leaves,
+ * the root is level pt->levels.  Every level resolves granule_shift - 3 bits
+ * except the root, which resolves top_bits (fewer for an ARM input size that
+ * is not a whole number of levels, more for a concatenated or x4 root).  A
+ * table of more than 4 KiB is a run of consecutive frames
+ * (sim_mem_frames_alloc_contig), aligned to its size.
+ *
+ * Partial unmap of a large leaf (io_pgtable_unmap), per format:
+ *  - vtd-*  IO_PGTABLE_UNMAP_WHOLE_LEAF: a leaf the range touches is removed
+ *           whole and its whole size reported (intel_iommu_unmap rounds the
+ *           size up to the large page found at iova: "cope with horrid API
+ *           which requires us to unmap more than the size argument").
+ * Unmap never splits, so it never allocates and never fails with -ENOMEM.
+ * Holes inside the range are skipped by every format (the drivers differ
+ * there; type1 never unmaps a hole nor part of a leaf it mapped).
  */
 #ifndef MODEL_IOMMU_PGTABLE_H
 #define MODEL_IOMMU_PGTABLE_H
@@ -26,64 +42,173 @@ struct sim_world;
 #define IOMMU_READ  0x1u
 #define IOMMU_WRITE 0x2u
 
-#define SZ_4K 0x1000ull
-#define SZ_2M 0x200000ull
-#define SZ_1G 0x40000000ull
+#define SZ_4K   0x1000ull
+#define SZ_16K  0x4000ull
+#define SZ_64K  0x10000ull
+#define SZ_2M   0x200000ull
+#define SZ_32M  0x2000000ull
+#define SZ_512M 0x20000000ull
+#define SZ_1G   0x40000000ull
+#define SZ_512G 0x8000000000ull
+#define SZ_256T 0x1000000000000ull
+
+enum io_pgtable_stage {
+	IO_PGTABLE_STAGE1 = 1,        /* VA -> PA (or GVA -> GPA) */
+	IO_PGTABLE_STAGE2 = 2,        /* IPA/GPA -> PA */
+};
+
+/* What the type bits of a present descriptor at level 1 must say. */
+enum io_pgtable_last {
+	IO_PGTABLE_LAST_ANY,          /* ignored (x86: PAT, VT-d: ignored bit 7) */
+	IO_PGTABLE_LAST_TABLE_TYPE,   /* ARM: 0b11 is a page, 0b01 is invalid */
+	IO_PGTABLE_LAST_LEAF_TYPE,    /* RISC-V: R=W=X=0 at the last level faults */
+};
+
+enum io_pgtable_unmap_rule {
+	IO_PGTABLE_UNMAP_WHOLE_LEAF,
+	IO_PGTABLE_UNMAP_STOP_AT_CUT,
+	IO_PGTABLE_UNMAP_ALIGNED_START,
+};
+
+/*
+ * A descriptor encoding, as masks.  Present iff any @valid bit is set.
+ * Above level 1, a present descriptor is a table iff (pte & type_mask) ==
+ * table_type, else a leaf; at level 1 @last says which type is a leaf.
+ * The output address sits in @oa_mask, its bit 12 at descriptor bit
+ * @oa_lsb (12, or 10 for RISC-V's PPN).  Permissions: prot_bits[p] is ORed
+ * into a leaf mapped with prot p (1 R, 2 W, 3 RW); a leaf grants read iff
+ * (pte & r_mask) == r_val, write iff (pte & w_mask) == w_val.  A format that
+ * cannot say write-only (x86 PTEs, ARM AP, RISC-V, where W without R is
+ * reserved) encodes W as RW, as the Linux drivers do.  Table descriptors
+ * grant everything; the walk takes the leaf's permissions (the hierarchical
+ * table bits of x86 and ARM APTable are not modelled).
+ */
+struct io_pgtable_desc {
+	uint64_t valid;
+	uint64_t type_mask, table_type;
+	enum io_pgtable_last last;
+	uint64_t table_bits;          /* in every table descriptor */
+	uint64_t page_bits;           /* in every leaf at level 1 */
+	uint64_t block_bits;          /* in every leaf above level 1 */
+	uint64_t prot_bits[4];
+	uint64_t r_mask, r_val, w_mask, w_val;
+	uint64_t oa_mask;
+	unsigned oa_lsb;
+};
+
+/* One translation granule of a format. */
+struct io_pgtable_geom {
+	unsigned granule_shift;       /* 12, 14, 16 */
+	unsigned min_levels, max_levels;
+	uint64_t pgsize_bitmap;       /* leaf sizes with this granule */
+};
+
+#define IO_PGTABLE_MAX_GEOMS 3
 
 struct io_pgtable_fmt {
 	const char *name;
-	unsigned granule_shift;       /* 12 */
-	unsigned bits_per_level;      /* 9 */
+	enum io_pgtable_stage stage;
+	/* the default granule (geoms[0]); domain.c and hw.c read these */
+	unsigned granule_shift;
+	unsigned bits_per_level;
 	unsigned min_levels, max_levels;
-	uint64_t pgsize_bitmap;       /* leaf sizes: SZ_4K | SZ_2M | SZ_1G */
-	/* descriptor encoding; @level is 1 for the last level */
-	uint64_t (*mk_table)(uint64_t next_hpa);
-	uint64_t (*mk_leaf)(uint64_t hpa, unsigned level, unsigned prot);
-	bool (*present)(uint64_t pte);
-	bool (*is_leaf)(uint64_t pte, unsigned level);
-	uint64_t (*out_addr)(uint64_t pte);
-	unsigned (*prot)(uint64_t pte);
+	uint64_t pgsize_bitmap;
+	struct io_pgtable_geom geoms[IO_PGTABLE_MAX_GEOMS];
+	unsigned ngeoms;
+	/* input sizes: 0 means whole levels only (x86, RISC-V); ARM takes
+	 * any size in [min_ias, max_ias] and narrows the root */
+	unsigned min_ias, max_ias;
+	unsigned root_extra_bits;     /* RISC-V x4: 2 (a 16 KiB root) */
+	/* ARM stage 2: when a start at level 0 (four levels) would resolve
+	 * at most this many bits, start one level lower with 2^bits
+	 * concatenated tables (the kernel's ARM_LPAE_S2_MAX_CONCAT_PAGES, 16) */
+	unsigned concat_max_bits;
+	struct io_pgtable_desc desc;
+	enum io_pgtable_unmap_rule unmap_rule;
 };
 
 extern const struct io_pgtable_fmt io_pgtable_vtd_ss;
 /* By name ("vtd-ss"), or NULL. */
 const struct io_pgtable_fmt *io_pgtable_fmt_find(const char *name);
+/* Every format, for tests and listings: the @i-th, or NULL past the end. */
+const struct io_pgtable_fmt *io_pgtable_fmt_nth(unsigned i);
+/* The granule of @fmt with @granule_shift, or NULL. */
+const struct io_pgtable_geom *io_pgtable_fmt_geom(const struct io_pgtable_fmt *fmt,
+						  unsigned granule_shift);
+
+/* Descriptors of a format (@level 1 is the last level). */
+uint64_t io_pgtable_pte_table(const struct io_pgtable_fmt *f, uint64_t next_hpa);
+uint64_t io_pgtable_pte_leaf(const struct io_pgtable_fmt *f, uint64_t hpa, unsigned level,
+			     unsigned prot);
+static inline bool io_pgtable_pte_present(const struct io_pgtable_fmt *f, uint64_t pte)
+{
+	return (pte & f->desc.valid) != 0;
+}
+static inline bool io_pgtable_pte_is_leaf(const struct io_pgtable_fmt *f, uint64_t pte,
+					  unsigned level)
+{
+	return level == 1 || (pte & f->desc.type_mask) != f->desc.table_type;
+}
+/* A present descriptor at level 1 that the hardware would take as a leaf. */
+bool io_pgtable_pte_last_ok(const struct io_pgtable_fmt *f, uint64_t pte);
+uint64_t io_pgtable_pte_addr(const struct io_pgtable_fmt *f, uint64_t pte);
+unsigned io_pgtable_pte_prot(const struct io_pgtable_fmt *f, uint64_t pte);
 
 struct io_pgtable {
 	struct sim_world *w;
 	const struct io_pgtable_fmt *fmt;
 	unsigned levels;
 	uint64_t root;               /* HPA of the top table */
+	/* 0 = the format's default: granule_shift, and a root of
+	 * bits_per_level + root_extra_bits index bits (a table built with
+	 * .fmt, .levels and .root alone, as hw.c does, walks correctly) */
+	unsigned granule_shift;
+	unsigned top_bits;
 	uint64_t table_pages;        /* frames this table uses, root included */
 	uint64_t mapped_bytes;
 };
 
-/* Input address bits of a table: granule_shift + levels * bits_per_level. */
-unsigned io_pgtable_ias(const struct io_pgtable *pt);
+/* How to build a table: a granule (0: the default) and either an input
+ * size in bits (ias) or, when ias is 0, a level count. */
+struct io_pgtable_cfg {
+	unsigned granule_shift;
+	unsigned ias;
+	unsigned levels;
+};
 
-/* An empty table (one root frame).  0, -EINVAL (levels), -ENOMEM. */
+/* Input address bits of a table. */
+unsigned io_pgtable_ias(const struct io_pgtable *pt);
+/* The leaf sizes of this table (its granule's). */
+uint64_t io_pgtable_pgsizes(const struct io_pgtable *pt);
+/* Frames of the root table (more than 1 for wide roots and granules). */
+unsigned io_pgtable_root_frames(const struct io_pgtable *pt);
+
+/* An empty table (one root frame, the default granule, full-width levels).
+ * 0, -EINVAL (levels), -ENOMEM. */
 int io_pgtable_init(struct io_pgtable *pt, struct sim_world *w,
 		    const struct io_pgtable_fmt *fmt, unsigned levels);
+/* An empty table of any geometry the format allows.  0, -EINVAL (granule,
+ * input size or levels the format does not have), -ENOMEM. */
+int io_pgtable_init_cfg(struct io_pgtable *pt, struct sim_world *w,
+			const struct io_pgtable_fmt *fmt, const struct io_pgtable_cfg *cfg);
 /* Free every table frame (not the pages mapped). */
 void io_pgtable_destroy(struct io_pgtable *pt);
 
 /*
  * Map [iova, iova + size) to [hpa, ...) with @prot, using the largest leaves
  * that alignment and the format allow.  All or nothing: -EEXIST when any page
- * is already mapped (nothing changes), -EINVAL for misalignment, a size of 0,
- * an empty @prot or a range beyond the input size, -ENOMEM (table frames).
+ * is already mapped (nothing changes), -EINVAL for misalignment (to the
+ * granule), a size of 0, an empty @prot or a range beyond the input or
+ * output size, -ENOMEM (table frames; nothing changes).
  */
 int io_pgtable_map(struct io_pgtable *pt, uint64_t iova, uint64_t hpa,
 		   uint64_t size, unsigned prot);
 
 /*
- * Unmap what lies in [iova, iova + size).  A leaf that straddles an edge of
- * the range is split first: the remainder stays mapped with the same
- * permissions.  (Linux's VT-d driver instead removes the whole large page
- * and reports the larger size; type1 never unmaps part of a leaf it mapped,
- * so no VFIO path differs.  Per-format rules are issue 4's.)  Returns the
- * bytes unmapped (0 when nothing was mapped); empty tables are freed.
- * -ENOMEM if a split needs a frame it cannot get (nothing changes).
+ * Unmap what lies in [iova, iova + size), with the format's rule for a leaf
+ * the range cuts (above).  Returns the bytes of the leaves removed (0 when
+ * nothing was mapped or the rule refused); empty tables are freed.
+ * -EINVAL for misalignment or a wrapping range.
  */
 int64_t io_pgtable_unmap(struct io_pgtable *pt, uint64_t iova, uint64_t size);
 
@@ -93,13 +218,15 @@ struct io_pgtable_walk {
 	uint64_t leaf_size;
 	unsigned refs;               /* descriptor reads the walk made */
 };
-/* Walk @iova: 0 with @out filled, or -ENOENT (not mapped; refs still set). */
+/* Walk @iova: 0 with @out filled, or -ENOENT (not mapped, or a descriptor
+ * the hardware would fault on; refs still set). */
 int io_pgtable_lookup(const struct io_pgtable *pt, uint64_t iova,
 		      struct io_pgtable_walk *out);
 
 /*
- * Naive baseline: map page by page (4 KiB leaves only), no coalescing.  Kept
- * compiled in as an oracle and a benchmark baseline (profile option).
+ * Naive baseline: map page by page (granule-sized leaves only), no
+ * coalescing.  Kept compiled in as an oracle and a benchmark baseline
+ * (profile option).
  */
 int io_pgtable_map_naive(struct io_pgtable *pt, uint64_t iova, uint64_t hpa,
 			 uint64_t size, unsigned prot);
