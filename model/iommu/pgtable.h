@@ -13,6 +13,12 @@
  * docs/pgtable-formats.md teaches them, one table per format:
  *
  *   vtd-ss        VT-d second stage, 4K granule, 3/4/5 levels, 4K/2M/1G
+ *   vtd-fs        VT-d first stage (x86-64 PTEs), 4/5 levels, 4K/2M/1G
+ *   arm-s1        ARM LPAE stage 1, 4K (4K/2M/1G), 16K (16K/32M),
+ *                 64K (64K/512M) granules, 25..48-bit input
+ *   arm-s2        ARM LPAE stage 2, same granules, concatenated start tables
+ *   riscv-sv39/sv48/sv57        RISC-V stage 1, every level may be a leaf
+ *   riscv-sv39x4/sv48x4/sv57x4  RISC-V G-stage: a 16 KiB root, 2 more bits
  *
  * Levels count up from the leaves: level 1 holds the granule-sized leaves,
  * the root is level pt->levels.  Every level resolves granule_shift - 3 bits
@@ -26,6 +32,17 @@
  *           whole and its whole size reported (intel_iommu_unmap rounds the
  *           size up to the large page found at iova: "cope with horrid API
  *           which requires us to unmap more than the size argument").
+ *  - arm-*  IO_PGTABLE_UNMAP_STOP_AT_CUT: a block is never split; unmap
+ *           removes the leaves before the first one the range cuts and stops
+ *           there (io-pgtable-arm since Linux 6.14 warns "Unmap of a partial
+ *           large IOPTE is not allowed" and returns 0 for that chunk, and
+ *           __iommu_unmap stops at a chunk that unmapped nothing; before 6.14
+ *           arm_lpae_split_blk_unmap split the block).
+ *  - riscv-* IO_PGTABLE_UNMAP_ALIGNED_START: riscv_iommu_unmap_pages stops
+ *           at a leaf that starts before the address it is at ("partial
+ *           unmap is not allowed, fail"), so a range starting inside a leaf
+ *           unmaps nothing; a leaf starting inside the range is removed whole
+ *           and its whole size counted, even past the range's end.
  * Unmap never splits, so it never allocates and never fails with -ENOMEM.
  * Holes inside the range are skipped by every format (the drivers differ
  * there; type1 never unmaps a hole nor part of a leaf it mapped).
@@ -127,8 +144,12 @@ struct io_pgtable_fmt {
 	enum io_pgtable_unmap_rule unmap_rule;
 };
 
-extern const struct io_pgtable_fmt io_pgtable_vtd_ss;
-/* By name ("vtd-ss"), or NULL. */
+extern const struct io_pgtable_fmt io_pgtable_vtd_ss, io_pgtable_vtd_fs;
+extern const struct io_pgtable_fmt io_pgtable_arm_s1, io_pgtable_arm_s2;
+extern const struct io_pgtable_fmt io_pgtable_riscv_sv39, io_pgtable_riscv_sv48,
+	io_pgtable_riscv_sv57, io_pgtable_riscv_sv39x4, io_pgtable_riscv_sv48x4,
+	io_pgtable_riscv_sv57x4;
+/* By name ("vtd-ss", "arm-s2", "riscv-sv48x4" ...), or NULL. */
 const struct io_pgtable_fmt *io_pgtable_fmt_find(const char *name);
 /* Every format, for tests and listings: the @i-th, or NULL past the end. */
 const struct io_pgtable_fmt *io_pgtable_fmt_nth(unsigned i);
