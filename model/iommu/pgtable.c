@@ -144,7 +144,8 @@ static inline uint64_t *ent(const struct io_pgtable *pt, struct tcur *c, unsigne
 
 	if (!c->p || (a & SIM_PAGE_MASK) != c->win) {
 		c->win = a & SIM_PAGE_MASK;
-		c->p = sim_mem_frame_ptr(pt->w, c->win);
+		c->p = sim_mem_frame_ptr(pt->w, pt->mem ? pt->mem->to_hpa(pt->mem->ctx, c->win)
+						       : c->win);
 	}
 	return c->p + ((a & ~SIM_PAGE_MASK) / sizeof(uint64_t));
 }
@@ -156,7 +157,8 @@ static inline uint64_t *ent(const struct io_pgtable *pt, struct tcur *c, unsigne
 static int table_alloc(struct io_pgtable *pt, unsigned level, uint64_t *hpa)
 {
 	unsigned n = table_frames(pt, level);
-	int ret = n == 1 ? sim_mem_frame_alloc(pt->w, SIM_FRAME_PGTABLE, hpa)
+	int ret = pt->mem ? pt->mem->alloc(pt->mem->ctx, n, hpa)
+		: n == 1 ? sim_mem_frame_alloc(pt->w, SIM_FRAME_PGTABLE, hpa)
 			 : sim_mem_frames_alloc_contig(pt->w, SIM_FRAME_PGTABLE, n, hpa);
 
 	if (!ret)
@@ -169,8 +171,11 @@ static void table_free(struct io_pgtable *pt, uint64_t hpa, unsigned level)
 {
 	unsigned n = table_frames(pt, level);
 
-	for (unsigned i = n; i--;)
-		sim_mem_frame_put(pt->w, hpa + i * SIM_PAGE_SIZE);
+	if (pt->mem)
+		pt->mem->free(pt->mem->ctx, hpa, n);
+	else
+		for (unsigned i = n; i--;)
+			sim_mem_frame_put(pt->w, hpa + i * SIM_PAGE_SIZE);
 	pt->table_pages -= n;
 }
 
@@ -238,6 +243,13 @@ static int geometry(const struct io_pgtable_fmt *f, const struct io_pgtable_cfg 
 int io_pgtable_init_cfg(struct io_pgtable *pt, struct sim_world *w,
 			const struct io_pgtable_fmt *fmt, const struct io_pgtable_cfg *cfg)
 {
+	return io_pgtable_init_mem(pt, w, fmt, cfg, NULL);
+}
+
+int io_pgtable_init_mem(struct io_pgtable *pt, struct sim_world *w,
+			const struct io_pgtable_fmt *fmt, const struct io_pgtable_cfg *cfg,
+			const struct io_pgtable_mem *mem)
+{
 	unsigned gs, levels, tb;
 	int ret;
 
@@ -245,6 +257,7 @@ int io_pgtable_init_cfg(struct io_pgtable *pt, struct sim_world *w,
 	if (!fmt || !cfg || geometry(fmt, cfg, &gs, &levels, &tb))
 		return -EINVAL;
 	pt->w = w;
+	pt->mem = mem;
 	pt->fmt = fmt;
 	pt->levels = levels;
 	/* the defaults stay 0, so a table rebuilt from (fmt, levels, root)
@@ -522,19 +535,47 @@ int64_t io_pgtable_unmap(struct io_pgtable *pt, uint64_t iova, uint64_t size)
 
 /* ---- the walk ------------------------------------------------------------ */
 
-int io_pgtable_lookup(const struct io_pgtable *pt, uint64_t iova,
-		      struct io_pgtable_walk *out)
+unsigned io_pgtable_level_shift(const struct io_pgtable *pt, unsigned level)
+{
+	return lvl_shift(pt, level);
+}
+
+/* A descriptor of host memory, or of a guest table through its pages. */
+static int read_direct(void *ctx, const struct io_pgtable_ref *ref, uint64_t *pte)
+{
+	const struct io_pgtable *pt = ctx;
+	uint64_t a = ref->addr;
+
+	if (pt->mem)
+		a = pt->mem->to_hpa(pt->mem->ctx, a & SIM_PAGE_MASK) + (a & ~SIM_PAGE_MASK);
+	*pte = sim_mem_read64(pt->w, a);
+	return 0;
+}
+
+int io_pgtable_walk(const struct io_pgtable *pt, uint64_t iova,
+		    const struct io_pgtable_walker *wk, struct io_pgtable_walk *out)
 {
 	const struct io_pgtable_fmt *f = pt->fmt;
-	uint64_t thpa = pt->root;
+	unsigned level = wk->start_level ? wk->start_level : pt->levels;
+	uint64_t table = wk->start_level ? wk->start_table : pt->root;
 
 	memset(out, 0, sizeof(*out));
-	if (!thpa || iova > ia_last(pt))
+	if (!table || iova > ia_last(pt) || level > pt->levels)
 		return -ENOENT;
-	for (unsigned level = pt->levels; level >= 1; level--) {
-		uint64_t pte = sim_mem_read64(pt->w, thpa + lvl_index(pt, level, iova) * sizeof(uint64_t));
+	for (; level >= 1; level--) {
+		struct io_pgtable_ref ref = { .level = level, .index = lvl_index(pt, level, iova),
+					      .table = table };
+		uint64_t pte;
+		int ret;
 
+		ref.addr = table + (uint64_t)ref.index * sizeof(uint64_t);
+		out->level = level;
+		out->tables[level] = table;
+		ret = wk->read(wk->ctx, &ref, &pte);
+		if (ret)
+			return ret;
 		out->refs++;
+		out->pte = pte;
 		if (!io_pgtable_pte_present(f, pte))
 			return -ENOENT;
 		if (io_pgtable_pte_is_leaf(f, pte, level)) {
@@ -546,7 +587,15 @@ int io_pgtable_lookup(const struct io_pgtable *pt, uint64_t iova,
 			out->prot = io_pgtable_pte_prot(f, pte);
 			return 0;
 		}
-		thpa = io_pgtable_pte_addr(f, pte);
+		table = io_pgtable_pte_addr(f, pte);
 	}
 	return -ENOENT;
+}
+
+int io_pgtable_lookup(const struct io_pgtable *pt, uint64_t iova,
+		      struct io_pgtable_walk *out)
+{
+	struct io_pgtable_walker wk = { .read = read_direct, .ctx = (void *)pt };
+
+	return io_pgtable_walk(pt, iova, &wk, out);
 }

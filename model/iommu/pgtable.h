@@ -175,8 +175,24 @@ bool io_pgtable_pte_last_ok(const struct io_pgtable_fmt *f, uint64_t pte);
 uint64_t io_pgtable_pte_addr(const struct io_pgtable_fmt *f, uint64_t pte);
 unsigned io_pgtable_pte_prot(const struct io_pgtable_fmt *f, uint64_t pte);
 
+/*
+ * Where a table's frames live.  NULL (the default): frames of host memory
+ * from the world's allocator, and table addresses are HPAs.  A guest's
+ * stage-1 table (nested translation) lives in guest memory: its addresses
+ * are GPAs, its frames come from a guest pool (@alloc: zeroed, aligned to
+ * their size) and reach host memory through @to_hpa, one 4 KiB page at a
+ * time, so the pool need not be host-contiguous.
+ */
+struct io_pgtable_mem {
+	int (*alloc)(void *ctx, unsigned frames, uint64_t *addr);   /* 0, -ENOMEM */
+	void (*free)(void *ctx, uint64_t addr, unsigned frames);
+	uint64_t (*to_hpa)(void *ctx, uint64_t addr);     /* of an allocated page */
+	void *ctx;
+};
+
 struct io_pgtable {
 	struct sim_world *w;
+	const struct io_pgtable_mem *mem;   /* NULL: host frames */
 	const struct io_pgtable_fmt *fmt;
 	unsigned levels;
 	uint64_t root;               /* HPA of the top table */
@@ -204,14 +220,19 @@ uint64_t io_pgtable_pgsizes(const struct io_pgtable *pt);
 /* Frames of the root table (more than 1 for wide roots and granules). */
 unsigned io_pgtable_root_frames(const struct io_pgtable *pt);
 
-/* An empty table (one root frame, the default granule, full-width levels).
- * 0, -EINVAL (levels), -ENOMEM. */
+/* An empty table of @levels full-width levels in the default granule: the
+ * root alone (one frame; four for an x4 root).  0, -EINVAL (levels),
+ * -ENOMEM. */
 int io_pgtable_init(struct io_pgtable *pt, struct sim_world *w,
 		    const struct io_pgtable_fmt *fmt, unsigned levels);
 /* An empty table of any geometry the format allows.  0, -EINVAL (granule,
  * input size or levels the format does not have), -ENOMEM. */
 int io_pgtable_init_cfg(struct io_pgtable *pt, struct sim_world *w,
 			const struct io_pgtable_fmt *fmt, const struct io_pgtable_cfg *cfg);
+/* The same, with the frames from @mem (a guest table; NULL: host frames). */
+int io_pgtable_init_mem(struct io_pgtable *pt, struct sim_world *w,
+			const struct io_pgtable_fmt *fmt, const struct io_pgtable_cfg *cfg,
+			const struct io_pgtable_mem *mem);
 /* Free every table frame (not the pages mapped). */
 void io_pgtable_destroy(struct io_pgtable *pt);
 
@@ -233,16 +254,48 @@ int io_pgtable_map(struct io_pgtable *pt, uint64_t iova, uint64_t hpa,
  */
 int64_t io_pgtable_unmap(struct io_pgtable *pt, uint64_t iova, uint64_t size);
 
+#define IO_PGTABLE_MAX_LEVELS 5
+
 struct io_pgtable_walk {
 	uint64_t out;                /* output address of @iova */
 	unsigned prot;
 	uint64_t leaf_size;
 	unsigned refs;               /* descriptor reads the walk made */
+	unsigned level;              /* where the walk ended (leaf or fault) */
+	uint64_t pte;                /* the last descriptor read */
+	/* tables[l]: the address of the level-l table the walk read (in the
+	 * table's address space), for paging-structure caches and explain */
+	uint64_t tables[IO_PGTABLE_MAX_LEVELS + 1];
 };
 /* Walk @iova: 0 with @out filled, or -ENOENT (not mapped, or a descriptor
  * the hardware would fault on; refs still set). */
 int io_pgtable_lookup(const struct io_pgtable *pt, uint64_t iova,
 		      struct io_pgtable_walk *out);
+
+/* One descriptor read of a walk. */
+struct io_pgtable_ref {
+	unsigned level, index;
+	uint64_t table;              /* the table's address (HPA, or GPA) */
+	uint64_t addr;               /* of the descriptor: table + 8 * index */
+};
+
+/*
+ * A hardware walker's view: how descriptors are read (a nested walk
+ * translates each stage-1 table address through stage 2 first), and where
+ * to start (below a table a paging-structure cache remembered).
+ */
+struct io_pgtable_walker {
+	/* 0 with *pte, or a negative errno that ends the walk (returned) */
+	int (*read)(void *ctx, const struct io_pgtable_ref *ref, uint64_t *pte);
+	void *ctx;
+	unsigned start_level;        /* 0: the root */
+	uint64_t start_table;        /* the level-start_level table */
+};
+/* Walk @iova reading through @wk: 0, -ENOENT, or the reader's error. */
+int io_pgtable_walk(const struct io_pgtable *pt, uint64_t iova,
+		    const struct io_pgtable_walker *wk, struct io_pgtable_walk *out);
+/* The input address bits a level-@level entry spans (the leaf size shift). */
+unsigned io_pgtable_level_shift(const struct io_pgtable *pt, unsigned level);
 
 /*
  * Naive baseline: map page by page (granule-sized leaves only), no
