@@ -9,6 +9,8 @@ Every *.yaml file is one test.  Its leading comment lines may hold directives:
   # expect-error: L:C: TEXT       loading must fail (exit 2) with exactly one
                                   message FILE:L:C: error: ...TEXT...
   # expect-warning: L:C: TEXT     loading must warn FILE:L:C: warning: ...TEXT...
+  # expect-report: TEXT           the run's report must contain TEXT (what a
+                                  failing run must say: an invariant's name)
 
 Each passing scenario is also run twice with the same seed and a JSON trace:
 the two outputs must be byte-identical (determinism).  A scenario with a
@@ -26,11 +28,12 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from driver_common import run_case  # noqa: E402
 
 ARGS = None
-DIRECTIVE = re.compile(r"^#\s*(modes|expect-exit|expect-error|expect-warning):\s*(.*)$")
+DIRECTIVE = re.compile(r"^#\s*(modes|expect-exit|expect-error|expect-warning|expect-report):\s*(.*)$")
 
 
 def directives(path):
-    found = {"modes": [], "expect-exit": 0, "expect-error": [], "expect-warning": []}
+    found = {"modes": [], "expect-exit": 0, "expect-error": [], "expect-warning": [],
+             "expect-report": []}
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         if not line.startswith("#"):
             if line.strip():
@@ -84,6 +87,8 @@ class Scenarios(unittest.TestCase):
             self.assertEqual(res.returncode, d["expect-exit"],
                              f"{' '.join(argv)}\n{res.stdout}{res.stderr}")
             self.assertNotIn("error:", res.stderr)
+            for text in d["expect-report"]:
+                self.assertIn(text, res.stdout, f"{' '.join(argv)}")
         self.check_messages(path, res.stderr, d["expect-warning"], "warning")
         # determinism: same file, same seed => byte-identical report and trace
         argv = ["run", str(path), "--seed", "7", "--trace", "json"]

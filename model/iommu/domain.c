@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * IOMMU domains, kernel side: allocation, attach by requester id and DMA
- * alias, default and blocking domains, map/unmap with IOTLB invalidation,
- * aperture and reserved regions (see domain.h).
+ * IOMMU domains, kernel side: allocation (blocked, identity, paging at
+ * either stage, nested), attach by requester id and DMA alias, (device,
+ * PASID) attach / replace / detach, default and blocking domains,
+ * map/unmap with the invalidation sequence of spec §E.6, aperture and
+ * reserved regions (see domain.h).
  */
 #include <errno.h>
 #include <string.h>
@@ -24,12 +26,41 @@
 struct dom_state {
 	struct sim_world *w;
 	struct iommu_profile prof;
+	enum iommu_hw_kind kind;          /* the hardware's: picks the formats */
 	struct sim_ids dids;              /* paging domain ids, 1..65535 */
 	struct iommu_domain *blocking;    /* one shared blocking domain */
 	struct iommu_domain *identity;    /* one shared identity domain */
+	GHashTable *pasids;               /* sbdf << 32 | pasid -> domain */
 };
 
-static const char *const type_names[] = { "blocked", "identity", "paging" };
+static const char *const type_names[] = { "blocked", "identity", "paging", "nested" };
+
+const char *iommu_domain_type_name(enum iommu_domain_type t)
+{
+	return (unsigned)t < G_N_ELEMENTS(type_names) ? type_names[t] : "unknown";
+}
+
+static const char *const bug_names[IOMMU_BUG_COUNT] = {
+	"skip-iotlb-flush", "skip-devtlb-flush", "flush-before-write", "skip-nested-flush",
+};
+
+const char *iommu_bug_name(unsigned bit)
+{
+	for (unsigned i = 0; i < IOMMU_BUG_COUNT; i++)
+		if (bit == 1u << i)
+			return bug_names[i];
+	return "unknown";
+}
+
+int iommu_bug_parse(const char *name, unsigned *bit)
+{
+	for (unsigned i = 0; name && i < IOMMU_BUG_COUNT; i++)
+		if (!strcmp(name, bug_names[i])) {
+			*bit = 1u << i;
+			return 0;
+		}
+	return -EINVAL;
+}
 
 static struct dom_state *state_of(struct sim_world *w)
 {
@@ -38,38 +69,230 @@ static struct dom_state *state_of(struct sim_world *w)
 
 /* ---- allocation --------------------------------------------------------- */
 
-struct iommu_domain *iommu_domain_alloc(struct sim_world *w, enum iommu_domain_type type)
+/* Levels of a stage-@stage table for the profile's address width. */
+static unsigned levels_for(const struct dom_state *st, unsigned stage)
 {
-	struct dom_state *st = state_of(w);
+	unsigned levels = (st->prof.address_width - 12) / 9;
+
+	/* VT-d's first stage starts at 4 levels */
+	while (levels <= 5 && !iommu_hw_fmt(st->kind, stage, levels))
+		levels++;
+	return levels;
+}
+
+static struct iommu_domain *domain_new(struct dom_state *st, enum iommu_domain_type type)
+{
 	struct iommu_domain *d;
-	unsigned levels;
 	int64_t did;
 
-	if (!st || sim_should_fail(w, "iommu_domain_alloc"))
-		return NULL;
 	d = g_new0(struct iommu_domain, 1);
-	d->w = w;
+	d->w = st->w;
 	d->type = type;
 	d->aperture_end = (1ull << st->prof.address_width) - 1;
 	d->pgsize_bitmap = io_pgtable_vtd_ss.pgsize_bitmap;
 	d->naive_map = st->prof.naive_map;
-	if (type == IOMMU_DOMAIN_PAGING) {
-		levels = (st->prof.address_width - 12) / 9;
-		did = sim_ids_alloc(w, &st->dids, d, 1, 65535);
-		if (did < 0)
-			goto err_free;
+	d->locs = g_array_new(FALSE, FALSE, sizeof(struct iommu_dom_loc));
+	if (type == IOMMU_DOMAIN_PAGING || type == IOMMU_DOMAIN_NESTED) {
+		did = sim_ids_alloc(st->w, &st->dids, d, 1, 65535);
+		if (did < 0) {
+			g_array_free(d->locs, TRUE);
+			g_free(d);
+			return NULL;
+		}
 		d->did = (uint16_t)did;
-		if (io_pgtable_init(&d->pt, w, &io_pgtable_vtd_ss, levels))
-			goto err_did;
 	}
-	SIM_TRACE(w, iommu_domain_alloc, d->did, type_names[type]);
 	return d;
-err_did:
-	sim_ids_remove(&st->dids, d->did);
-err_free:
-	g_free(d);
-	return NULL;
 }
+
+static void domain_release(struct dom_state *st, struct iommu_domain *d)
+{
+	if (d->did && st)
+		sim_ids_remove(&st->dids, d->did);
+	if (d->children)
+		g_ptr_array_free(d->children, TRUE);
+	g_array_free(d->locs, TRUE);
+	g_free(d);
+}
+
+struct iommu_domain *iommu_domain_alloc_paging(struct sim_world *w, unsigned stage,
+					       bool nest_parent)
+{
+	struct dom_state *st = state_of(w);
+	const struct io_pgtable_fmt *fmt;
+	struct iommu_domain *d;
+	unsigned levels;
+
+	if (!st || (stage != 1 && stage != 2) || (nest_parent && stage != 2) ||
+	    sim_should_fail(w, "iommu_domain_alloc"))
+		return NULL;
+	levels = levels_for(st, stage);
+	fmt = iommu_hw_fmt(st->kind, stage, levels);
+	d = fmt ? domain_new(st, IOMMU_DOMAIN_PAGING) : NULL;
+	if (!d)
+		return NULL;
+	d->stage = stage;
+	d->nest_parent = nest_parent;
+	d->pgsize_bitmap = fmt->pgsize_bitmap & (SZ_4K | SZ_2M | SZ_1G);
+	if (io_pgtable_init(&d->pt, w, fmt, levels)) {
+		domain_release(st, d);
+		return NULL;
+	}
+	SIM_TRACE(w, iommu_domain_alloc, d->did, type_names[d->type]);
+	return d;
+}
+
+struct iommu_domain *iommu_domain_alloc(struct sim_world *w, enum iommu_domain_type type)
+{
+	struct dom_state *st = state_of(w);
+	struct iommu_domain *d;
+
+	if (!st || type == IOMMU_DOMAIN_NESTED)
+		return NULL;
+	if (type == IOMMU_DOMAIN_PAGING) {
+		unsigned stage = st->prof.paging_stage ? st->prof.paging_stage : 2;
+
+		return iommu_domain_alloc_paging(w, stage, stage == 2);
+	}
+	if (sim_should_fail(w, "iommu_domain_alloc"))
+		return NULL;
+	d = domain_new(st, type);
+	if (d)
+		SIM_TRACE(w, iommu_domain_alloc, d->did, type_names[type]);
+	return d;
+}
+
+int iommu_domain_alloc_nested(struct iommu_domain *parent, uint64_t s1_root,
+			      unsigned s1_levels, struct iommu_domain **out)
+{
+	struct dom_state *st = parent ? state_of(parent->w) : NULL;
+	struct iommu_domain *d;
+
+	if (!st || parent->type != IOMMU_DOMAIN_PAGING || !parent->nest_parent ||
+	    !iommu_hw_fmt(st->kind, IO_PGTABLE_STAGE1, s1_levels) || (s1_root & (SZ_4K - 1)))
+		return -EINVAL;
+	if (sim_should_fail(parent->w, "iommu_domain_alloc"))
+		return -ENOMEM;
+	d = domain_new(st, IOMMU_DOMAIN_NESTED);
+	if (!d)
+		return -ENOMEM;
+	d->parent = parent;
+	d->s1_root = s1_root;
+	d->s1_levels = s1_levels;
+	d->aperture_end = (1ull << (12 + 9 * s1_levels)) - 1;
+	if (!parent->children)
+		parent->children = g_ptr_array_new();
+	g_ptr_array_add(parent->children, d);
+	SIM_TRACE(parent->w, iommu_domain_alloc, d->did, type_names[d->type]);
+	*out = d;
+	return 0;
+}
+
+/* ---- invalidation (§E.6) ------------------------------------------------------ */
+
+static void q_add(GArray *q, struct iommu_inv_cmd c)
+{
+	g_array_append_val(q, c);
+}
+
+static GArray *q_new(void)
+{
+	return g_array_new(FALSE, FALSE, sizeof(struct iommu_inv_cmd));
+}
+
+/* Run the queue, closed by a wait. */
+static void q_run(struct sim_world *w, GArray *q)
+{
+	q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_WAIT, .pasid = IOMMU_PASID_NONE });
+	iommu_hw_invalidate(w, (const struct iommu_inv_cmd *)(void *)q->data, q->len);
+	g_array_free(q, TRUE);
+}
+
+static uint32_t atc_tag(const struct iommu_dom_loc *l)
+{
+	return l->pasid ? l->pasid : IOMMU_PASID_NONE;
+}
+
+/* The IOTLB entries of @d in a range: untagged for stage 2, one PASID tag
+ * per distinct PASID for stage 1 and nested. */
+static void q_iotlb_range(GArray *q, const struct iommu_domain *d, uint64_t iova, uint64_t size)
+{
+	if (d->type == IOMMU_DOMAIN_PAGING && d->stage == 2) {
+		q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_IOTLB_RANGE, .did = d->did,
+			.pasid = IOMMU_PASID_NONE, .iova = iova, .size = size });
+		return;
+	}
+	for (guint i = 0; i < d->locs->len; i++) {
+		const struct iommu_dom_loc *l = &g_array_index(d->locs, struct iommu_dom_loc, i);
+		bool seen = false;
+
+		for (guint j = 0; j < i && !seen; j++)
+			seen = g_array_index(d->locs, struct iommu_dom_loc, j).pasid == l->pasid;
+		if (seen)
+			continue;
+		if (size)
+			q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_IOTLB_RANGE,
+				.did = d->did, .pasid = l->pasid, .iova = iova, .size = size });
+		else
+			q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_IOTLB_PASID,
+				.did = d->did, .pasid = l->pasid });
+	}
+}
+
+/* The device TLBs of @d's ATS requesters (size 0: each tag whole). */
+static void q_devtlb(GArray *q, const struct iommu_domain *d, uint64_t iova, uint64_t size)
+{
+	for (guint i = 0; i < d->locs->len; i++) {
+		const struct iommu_dom_loc *l = &g_array_index(d->locs, struct iommu_dom_loc, i);
+
+		if (l->ats)
+			q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_DEVTLB,
+				.segment = l->segment, .rid = l->rid, .pasid = atc_tag(l),
+				.iova = iova, .size = size });
+	}
+}
+
+/*
+ * After @d's table changed in [iova, iova + size): IOTLB (and PSC), the
+ * combined entries of every nested domain over it (domain-wide: a GPA
+ * range says nothing of which GVAs used it), then the device TLBs, then a
+ * wait.  @bugs leave steps out.
+ */
+static void flush_range(struct iommu_domain *d, uint64_t iova, uint64_t size, unsigned bugs)
+{
+	GArray *q = q_new();
+
+	if (!(bugs & IOMMU_BUG_SKIP_IOTLB_FLUSH))
+		q_iotlb_range(q, d, iova, size);
+	for (guint i = 0; d->children && i < d->children->len &&
+			  !(bugs & IOMMU_BUG_SKIP_NESTED_FLUSH); i++) {
+		const struct iommu_domain *c = g_ptr_array_index(d->children, i);
+
+		q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_IOTLB_DOMAIN, .did = c->did,
+						 .pasid = IOMMU_PASID_NONE });
+	}
+	if (!(bugs & IOMMU_BUG_SKIP_DEVTLB_FLUSH)) {
+		q_devtlb(q, d, iova, size);
+		for (guint i = 0; d->children && i < d->children->len; i++)
+			q_devtlb(q, g_ptr_array_index(d->children, i), 0, 0);
+	}
+	q_run(d->w, q);
+}
+
+int iommu_nested_invalidate(struct iommu_domain *d, uint64_t iova, uint64_t size)
+{
+	GArray *q;
+
+	if (!d || d->type != IOMMU_DOMAIN_NESTED || (size && iova + size - 1 < iova))
+		return -EINVAL;
+	q = q_new();
+	q_iotlb_range(q, d, iova, size);
+	q_devtlb(q, d, iova, size);
+	q_run(d->w, q);
+	return 0;
+}
+
+static int pasid_program(struct dom_state *st, struct pci_dev *dev, uint32_t pasid,
+			 struct iommu_domain *from, struct iommu_domain *to);
 
 void iommu_domain_free(struct iommu_domain *d)
 {
@@ -78,14 +301,33 @@ void iommu_domain_free(struct iommu_domain *d)
 	if (!d)
 		return;
 	st = state_of(d->w);
-	SIM_TRACE(d->w, iommu_domain_free, d->did, type_names[d->type]);
-	if (d->type == IOMMU_DOMAIN_PAGING) {
-		io_pgtable_destroy(&d->pt);
-		iommu_hw_inv_domain(d->w, d->did);
-		if (st)
-			sim_ids_remove(&st->dids, d->did);
+	/* a nest parent going away takes its nested domains with it: each is
+	 * blocked on every PASID it was on (iommufd holds the parent instead) */
+	while (st && d->children && d->children->len) {
+		struct iommu_domain *c = g_ptr_array_index(d->children, 0);
+
+		while (c->locs->len) {
+			const struct iommu_dom_loc l = g_array_index(c->locs, struct iommu_dom_loc, 0);
+			struct pci_dev *dev = pci_dev_find(d->w, (uint32_t)l.segment << 16 | l.rid);
+
+			if (!dev || pasid_program(st, dev, l.pasid, c, NULL))
+				g_array_remove_index(c->locs, 0);
+		}
+		iommu_domain_free(c);
 	}
-	g_free(d);
+	SIM_TRACE(d->w, iommu_domain_free, d->did, type_names[d->type]);
+	if (d->type == IOMMU_DOMAIN_PAGING)
+		io_pgtable_destroy(&d->pt);
+	if (d->did) {
+		GArray *q = q_new();
+
+		q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_IOTLB_DOMAIN, .did = d->did,
+						 .pasid = IOMMU_PASID_NONE });
+		q_run(d->w, q);
+	}
+	if (d->parent && d->parent->children)
+		g_ptr_array_remove(d->parent->children, d);
+	domain_release(st, d);
 }
 
 /* ---- context programming ------------------------------------------------- */
@@ -101,18 +343,70 @@ static void ctx_for(const struct iommu_domain *d, struct iommu_context *ctx)
 		ctx->type = IOMMU_CTX_PASSTHROUGH;
 		break;
 	case IOMMU_DOMAIN_PAGING:
-		ctx->type = IOMMU_CTX_TRANSLATE;
 		ctx->did = d->did;
-		ctx->pgtable_root = d->pt.root;
-		ctx->levels = d->pt.levels;
+		if (d->stage == 1) {
+			ctx->type = IOMMU_CTX_S1;
+			ctx->s1_root = d->pt.root;
+			ctx->s1_levels = d->pt.levels;
+		} else {
+			ctx->type = IOMMU_CTX_TRANSLATE;
+			ctx->s2_root = d->pt.root;
+			ctx->s2_levels = d->pt.levels;
+		}
+		break;
+	case IOMMU_DOMAIN_NESTED:
+		ctx->type = IOMMU_CTX_NESTED;
+		ctx->did = d->did;
+		ctx->s1_root = d->s1_root;
+		ctx->s1_levels = d->s1_levels;
+		ctx->s2_root = d->parent->pt.root;
+		ctx->s2_levels = d->parent->pt.levels;
 		break;
 	}
+}
+
+static void loc_add(struct iommu_domain *d, const struct iommu_dom_loc *l)
+{
+	g_array_append_val(d->locs, *l);
+}
+
+static void loc_del(struct iommu_domain *d, uint16_t seg, uint16_t rid, uint32_t pasid)
+{
+	for (guint i = 0; i < d->locs->len; i++) {
+		const struct iommu_dom_loc *l = &g_array_index(d->locs, struct iommu_dom_loc, i);
+
+		if (l->segment == seg && l->rid == rid && l->pasid == pasid) {
+			g_array_remove_index(d->locs, i);
+			return;
+		}
+	}
+}
+
+/* The commands after (seg, rid, pasid) moved away from @from: its PASID
+ * cache entry, @from's IOTLB entries, the device TLB, a wait. */
+static void q_switched(GArray *q, const struct iommu_dom_loc *l, const struct iommu_domain *from)
+{
+	q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_PASID_CACHE, .segment = l->segment,
+					 .rid = l->rid, .pasid = l->pasid });
+	if (from && from->did) {
+		if (l->pasid && (from->type == IOMMU_DOMAIN_NESTED || from->stage == 1))
+			q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_IOTLB_PASID,
+				.did = from->did, .pasid = l->pasid });
+		else if (!l->pasid)
+			q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_IOTLB_DOMAIN,
+				.did = from->did, .pasid = IOMMU_PASID_NONE });
+	}
+	if (l->ats)
+		q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_DEVTLB, .segment = l->segment,
+						 .rid = l->rid, .pasid = atc_tag(l) });
 }
 
 struct program {
 	struct sim_world *w;
 	struct iommu_context ctx;
 	uint64_t done[65536 / 64];   /* RIDs already written: aliases repeat */
+	GArray *rids;                /* struct iommu_dom_loc written */
+	bool ats_ok;
 	int ret;
 };
 
@@ -120,23 +414,32 @@ static int program_rid(struct pci_dev *visited, uint16_t rid, void *arg)
 {
 	struct program *pr = arg;
 	uint64_t bit = 1ull << (rid & 63);
+	struct iommu_dom_loc l = { .segment = PCI_SBDF_DOMAIN(visited->sbdf), .rid = rid };
 
 	if (pr->done[rid >> 6] & bit)
 		return 0;
-	pr->ret = iommu_hw_set_context(pr->w, PCI_SBDF_DOMAIN(visited->sbdf), rid, &pr->ctx);
-	if (!pr->ret)
-		pr->done[rid >> 6] |= bit;
-	return pr->ret;
+	pr->ret = iommu_hw_set_context(pr->w, l.segment, rid, &pr->ctx);
+	if (pr->ret)
+		return pr->ret;
+	pr->done[rid >> 6] |= bit;
+	/* only the function's own requester id translates through ATS */
+	l.ats = pr->ats_ok && rid == (visited->sbdf & 0xffff) && visited->ats;
+	g_array_append_val(pr->rids, l);
+	return 0;
 }
 
-/* Point every RID (and alias) of @g's devices at @d, each once.  A group
- * never spans PCI segments, so RIDs identify entries. */
-static int program_group(struct iommu_group *g, const struct iommu_domain *d)
+/* Point every RID (and alias) of @g's devices at @d, each once, and list
+ * them in @rids.  A group never spans PCI segments, so RIDs identify
+ * entries. */
+static int program_group(struct iommu_group *g, const struct iommu_domain *d, GArray *rids)
 {
 	struct program *pr = g_new0(struct program, 1);
+	struct dom_state *st = state_of(iommu_group_world(g));
 	int ret = 0;
 
 	pr->w = iommu_group_world(g);
+	pr->rids = rids;
+	pr->ats_ok = st && !st->prof.no_ats;
 	ctx_for(d, &pr->ctx);
 	for (size_t i = 0; i < g->ndevices && !ret; i++)
 		if (pci_for_each_dma_alias(g->devices[i], program_rid, pr))
@@ -149,21 +452,46 @@ static int program_group(struct iommu_group *g, const struct iommu_domain *d)
 static int switch_domain(struct iommu_group *g, struct iommu_domain *to)
 {
 	struct iommu_domain *from = g->domain;
+	GArray *rids, *q;
 	int ret;
 
 	if (from == to)
 		return 0;
-	ret = program_group(g, to);
+	rids = g_array_new(FALSE, FALSE, sizeof(struct iommu_dom_loc));
+	ret = program_group(g, to, rids);
 	if (ret) {
-		if (from)
-			program_group(g, from);   /* frames exist now: cannot fail */
+		if (from) {
+			g_array_set_size(rids, 0);
+			program_group(g, from, rids);   /* frames exist now: cannot fail */
+		}
+		g_array_free(rids, TRUE);
 		return ret;
 	}
-	if (from) {
-		from->attached--;
-		if (from->type == IOMMU_DOMAIN_PAGING)
-			iommu_hw_inv_domain(from->w, from->did);
+	/* PASID caches, the old domain's IOTLB entries, device TLBs, a wait */
+	q = q_new();
+	for (guint i = 0; i < rids->len; i++) {
+		const struct iommu_dom_loc *l = &g_array_index(rids, struct iommu_dom_loc, i);
+
+		q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_PASID_CACHE,
+			.segment = l->segment, .rid = l->rid, .pasid = 0 });
+		if (from)
+			loc_del(from, l->segment, l->rid, 0);
+		loc_add(to, l);
 	}
+	if (from && from->did)
+		q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_IOTLB_DOMAIN, .did = from->did,
+						 .pasid = IOMMU_PASID_NONE });
+	for (guint i = 0; i < rids->len; i++) {
+		const struct iommu_dom_loc *l = &g_array_index(rids, struct iommu_dom_loc, i);
+
+		if (l->ats)
+			q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_DEVTLB,
+				.segment = l->segment, .rid = l->rid, .pasid = IOMMU_PASID_NONE });
+	}
+	q_run(iommu_group_world(g), q);
+	g_array_free(rids, TRUE);
+	if (from)
+		from->attached--;
 	to->attached++;
 	g->domain = to;
 	return 0;
@@ -259,18 +587,143 @@ int iommu_map(struct iommu_domain *d, uint64_t iova, uint64_t hpa, uint64_t size
 
 uint64_t iommu_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size)
 {
+	struct dom_state *st = state_of(d->w);
+	unsigned bugs = st ? st->prof.bugs : 0;
 	int64_t ret;
 
 	if (d->type != IOMMU_DOMAIN_PAGING || !size)
 		return 0;
+	/* the caches forget the range before unmap returns (spec §C, §E.6,
+	 * §H8): table write first, then IOTLB, device TLBs, wait */
+	if (bugs & IOMMU_BUG_FLUSH_BEFORE_WRITE)
+		flush_range(d, iova, size, bugs);
 	ret = io_pgtable_unmap(&d->pt, iova, size);
 	if (ret < 0)
 		ret = 0;
-	/* the IOTLB forgets the range before unmap returns (spec §C, §H8) */
-	iommu_hw_inv_range(d->w, d->did, iova, size);
+	if (!(bugs & IOMMU_BUG_FLUSH_BEFORE_WRITE))
+		flush_range(d, iova, size, bugs);
 	SIM_TRACE(d->w, iommu_unmap, d->did, (unsigned long long)iova,
 		  (unsigned long long)size, (unsigned long long)ret);
 	return (uint64_t)ret;
+}
+
+/* ---- (device, PASID) ------------------------------------------------------------ */
+
+static gpointer pasid_key(const struct pci_dev *dev, uint32_t pasid)
+{
+	return (gpointer)(uintptr_t)((uint64_t)dev->sbdf << 32 | pasid);
+}
+
+unsigned iommu_device_pasid_bits(struct pci_dev *dev)
+{
+	const struct iommu_hw_config *hc =
+		iommu_hw_config(dev && dev->group ? iommu_group_world(dev->group) : NULL);
+	unsigned bits = dev ? dev->pasid_width : 0;
+
+	if (!hc)
+		return 0;
+	return bits < hc->pasid_bits ? bits : hc->pasid_bits;
+}
+
+struct iommu_domain *iommu_device_pasid_domain(struct pci_dev *dev, uint32_t pasid)
+{
+	struct dom_state *st = dev && dev->group ? state_of(iommu_group_world(dev->group)) : NULL;
+
+	return st ? g_hash_table_lookup(st->pasids, pasid_key(dev, pasid)) : NULL;
+}
+
+/* Write @to (NULL: clear) at (@dev, @pasid) and invalidate after @from. */
+static int pasid_program(struct dom_state *st, struct pci_dev *dev, uint32_t pasid,
+			 struct iommu_domain *from, struct iommu_domain *to)
+{
+	struct iommu_dom_loc l = { .segment = PCI_SBDF_DOMAIN(dev->sbdf),
+				   .rid = (uint16_t)(dev->sbdf & 0xffff), .pasid = pasid,
+				   .ats = dev->ats && !st->prof.no_ats };
+	struct iommu_context ctx;
+	GArray *q;
+	int ret;
+
+	if (to) {
+		ctx_for(to, &ctx);
+		ret = iommu_hw_set_pasid(st->w, l.segment, l.rid, pasid, &ctx);
+		if (ret)
+			return ret;
+	} else {
+		iommu_hw_clear_pasid(st->w, l.segment, l.rid, pasid);
+	}
+	q = q_new();
+	q_switched(q, &l, from);
+	q_run(st->w, q);
+	if (from)
+		loc_del(from, l.segment, l.rid, pasid);
+	if (to) {
+		loc_add(to, &l);
+		g_hash_table_insert(st->pasids, pasid_key(dev, pasid), to);
+	} else {
+		g_hash_table_remove(st->pasids, pasid_key(dev, pasid));
+	}
+	return 0;
+}
+
+static int pasid_args(struct dom_state *st, struct iommu_domain *d, struct pci_dev *dev,
+		      uint32_t pasid)
+{
+	if (!st || !dev || !dev->group)
+		return -ENODEV;
+	if (!pasid || pasid >> iommu_device_pasid_bits(dev))
+		return -EINVAL;
+	if (d->type != IOMMU_DOMAIN_PAGING && d->type != IOMMU_DOMAIN_NESTED)
+		return -EINVAL;
+	return 0;
+}
+
+static void trace_pasid(struct sim_world *w, struct pci_dev *dev, uint32_t pasid,
+			const struct iommu_domain *d, const char *op, int ret)
+{
+	SIM_TRACE(w, iommu_pasid_attach, dev ? dev->name : "?", pasid, d->did,
+		  type_names[d->type], op, ret);
+}
+
+int iommu_attach_device_pasid(struct iommu_domain *d, struct pci_dev *dev, uint32_t pasid)
+{
+	struct dom_state *st = state_of(d->w);
+	int ret = pasid_args(st, d, dev, pasid);
+
+	if (!ret && g_hash_table_lookup(st->pasids, pasid_key(dev, pasid)))
+		ret = -EBUSY;
+	if (!ret && sim_should_fail(d->w, "iommu_attach"))
+		ret = -ENOMEM;
+	if (!ret)
+		ret = pasid_program(st, dev, pasid, NULL, d);
+	trace_pasid(d->w, dev, pasid, d, "attach", ret);
+	return ret;
+}
+
+int iommu_replace_device_pasid(struct iommu_domain *d, struct pci_dev *dev, uint32_t pasid)
+{
+	struct dom_state *st = state_of(d->w);
+	struct iommu_domain *from = NULL;
+	int ret = pasid_args(st, d, dev, pasid);
+
+	if (!ret && !(from = g_hash_table_lookup(st->pasids, pasid_key(dev, pasid))))
+		ret = -EINVAL;
+	if (!ret && from != d)
+		ret = pasid_program(st, dev, pasid, from, d);
+	trace_pasid(d->w, dev, pasid, d, "replace", ret);
+	return ret;
+}
+
+int iommu_detach_device_pasid(struct iommu_domain *d, struct pci_dev *dev, uint32_t pasid)
+{
+	struct dom_state *st = state_of(d->w);
+	int ret = pasid_args(st, d, dev, pasid);
+
+	if (!ret && g_hash_table_lookup(st->pasids, pasid_key(dev, pasid)) != d)
+		ret = -EINVAL;
+	if (!ret)
+		ret = pasid_program(st, dev, pasid, d, NULL);
+	trace_pasid(d->w, dev, pasid, d, "detach", ret);
+	return ret;
 }
 
 int iommu_iova_to_phys(struct iommu_domain *d, uint64_t iova, uint64_t *hpa,
@@ -312,6 +765,7 @@ static void state_destroy(void *data)
 	iommu_domain_free(st->blocking);
 	iommu_domain_free(st->identity);
 	sim_ids_destroy(&st->dids);
+	g_hash_table_destroy(st->pasids);
 	g_free(st);
 }
 
@@ -334,16 +788,39 @@ static int attach_defaults(struct dom_state *st)
 	return 0;
 }
 
+/* Every function's context entry: a PASID table as wide as its capability
+ * and the IOMMU allow, ATS on when it has the capability. */
+static int setup_devices(struct dom_state *st)
+{
+	for (size_t i = 0; i < pci_dev_count(st->w); i++) {
+		struct pci_dev *d = pci_dev_at(st->w, i);
+		struct iommu_dev_ctx dc = { .pasid_bits = iommu_device_pasid_bits(d),
+					    .ats = d->ats && !st->prof.no_ats };
+		int ret;
+
+		if (!d->group)
+			continue;   /* bridges without a group do not translate */
+		ret = iommu_hw_set_device(st->w, PCI_SBDF_DOMAIN(d->sbdf),
+					  (uint16_t)(d->sbdf & 0xffff), &dc);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 int iommu_domains_init(struct sim_world *w, const struct iommu_profile *prof)
 {
+	const struct iommu_hw_config *hc = iommu_hw_config(w);
 	struct dom_state *st;
 	int ret;
 
-	if (prof->address_width != 39 && prof->address_width != 48)
+	if ((prof->address_width != 39 && prof->address_width != 48) || prof->paging_stage > 2)
 		return -EINVAL;
 	st = g_new0(struct dom_state, 1);
 	st->w = w;
 	st->prof = *prof;
+	st->kind = hc ? hc->kind : IOMMU_HW_VTD;
+	st->pasids = g_hash_table_new(g_direct_hash, g_direct_equal);
 	sim_ids_init(&st->dids);
 	ret = iommu_core_set_domains(w, st, state_destroy);
 	if (ret) {
@@ -355,5 +832,10 @@ int iommu_domains_init(struct sim_world *w, const struct iommu_profile *prof)
 	st->identity = iommu_domain_alloc(w, IOMMU_DOMAIN_IDENTITY);
 	if (!st->blocking || !st->identity)
 		return -ENOMEM;   /* the core's teardown frees what exists */
+	if (hc) {
+		ret = setup_devices(st);
+		if (ret)
+			return ret;
+	}
 	return attach_defaults(st);
 }

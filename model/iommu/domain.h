@@ -19,6 +19,18 @@
  *  - The aperture comes from the profile's address width (39 or 48 bits)
  *    and every group reports the x86 MSI window 0xfee00000-0xfeefffff as a
  *    reserved region.
+ *  - Domain kinds (spec §E): blocked, identity, paging at stage 1 or stage
+ *    2 (a stage-2 domain may be a nest parent), nested (a guest's stage-1
+ *    table, named by its GPA, over a stage-2 parent).  Besides the group's
+ *    RID path, a domain is attached to (device, PASID) pairs: attach,
+ *    replace, detach.  Every device's context entry carries a PASID table
+ *    as wide as its PASID capability and the IOMMU allow.
+ *  - Invalidation (§E.6) after every change, in order: PASID cache (entry
+ *    changes), IOTLB (range, PASID or domain; for a stage-2 change also
+ *    every nested domain over it, domain-wide), device TLBs of the ATS
+ *    devices that use the domain, a wait.  Profile options inject the
+ *    classic bugs (iommu_profile.bugs) so the checker can be seen to catch
+ *    each one.
  */
 #ifndef MODEL_IOMMU_DOMAIN_H
 #define MODEL_IOMMU_DOMAIN_H
@@ -27,7 +39,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <glib.h>
+
 #include "model/iommu/pgtable.h"
+
+struct pci_dev;
 
 struct sim_world;
 struct iommu_group;
@@ -36,18 +52,48 @@ enum iommu_domain_type {
 	IOMMU_DOMAIN_BLOCKED,
 	IOMMU_DOMAIN_IDENTITY,
 	IOMMU_DOMAIN_PAGING,
+	IOMMU_DOMAIN_NESTED,
+};
+const char *iommu_domain_type_name(enum iommu_domain_type t);
+
+/* Where a domain is installed: a PASID entry of a requester id. */
+struct iommu_dom_loc {
+	uint16_t segment, rid;
+	uint32_t pasid;              /* 0: the RID path */
+	bool ats;                    /* the requester caches in a device TLB */
 };
 
 struct iommu_domain {
 	struct sim_world *w;
 	enum iommu_domain_type type;
-	uint16_t did;                /* paging domains only; 0 otherwise */
+	uint16_t did;                /* paging and nested domains; 0 otherwise */
+	unsigned stage;              /* paging: 1 or 2 */
+	bool nest_parent;            /* paging stage 2: nested domains may use it */
 	struct io_pgtable pt;        /* paging domains only */
+	struct iommu_domain *parent; /* nested: the stage-2 domain */
+	uint64_t s1_root;            /* nested: the guest's table (GPA) */
+	unsigned s1_levels;
+	GPtrArray *children;         /* nest parent: its nested domains */
+	GArray *locs;                /* struct iommu_dom_loc, in attach order */
 	uint64_t aperture_start, aperture_end;   /* inclusive */
 	uint64_t pgsize_bitmap;
 	unsigned attached;           /* groups attached */
 	bool naive_map;              /* per-page map loop (oracle, baseline) */
 };
+
+/* Kernel bugs a profile may inject (iommu: {bugs: [...]}), each caught by
+ * the stale-translation checker (spec §E.6, §H8). */
+#define IOMMU_BUG_SKIP_IOTLB_FLUSH   (1u << 0)   /* unmap: no IOTLB flush */
+#define IOMMU_BUG_SKIP_DEVTLB_FLUSH  (1u << 1)   /* unmap: no ATC invalidation */
+#define IOMMU_BUG_FLUSH_BEFORE_WRITE (1u << 2)   /* unmap: flush, then write */
+#define IOMMU_BUG_SKIP_NESTED_FLUSH  (1u << 3)   /* stage-2 unmap: combined
+						  * entries of nested domains
+						  * survive */
+#define IOMMU_BUG_COUNT 4
+/* "skip-iotlb-flush", "skip-devtlb-flush", "flush-before-write",
+ * "skip-nested-flush" */
+const char *iommu_bug_name(unsigned bit);
+int iommu_bug_parse(const char *name, unsigned *bit);
 
 /* Profile options of the IOMMU the kernel drives. */
 struct iommu_profile {
@@ -55,6 +101,10 @@ struct iommu_profile {
 	bool default_identity;       /* kernel-owned groups: identity (iommu=pt),
 				      * else an empty DMA paging domain */
 	bool naive_map;              /* per-page map loop */
+	unsigned paging_stage;       /* DMA and user paging domains: 1 or 2
+				      * (0: 2, nest-parent capable) */
+	bool no_ats;                 /* leave ATS off on capable devices */
+	unsigned bugs;               /* IOMMU_BUG_* */
 };
 
 /*
@@ -64,10 +114,46 @@ struct iommu_profile {
  */
 int iommu_domains_init(struct sim_world *w, const struct iommu_profile *prof);
 
-/* A new domain, or NULL (-ENOMEM: fault site "iommu_domain_alloc"). */
+/* A new domain, or NULL (-ENOMEM: fault site "iommu_domain_alloc").  A
+ * paging domain gets the profile's stage (iommu_domain_alloc_paging for
+ * another); NESTED needs iommu_domain_alloc_nested. */
 struct iommu_domain *iommu_domain_alloc(struct sim_world *w, enum iommu_domain_type type);
-/* Free a domain no group is attached to. */
+/* A paging domain at @stage (1 or 2); a stage-2 one may be a nest parent.
+ * NULL on -EINVAL (stage) or -ENOMEM. */
+struct iommu_domain *iommu_domain_alloc_paging(struct sim_world *w, unsigned stage,
+					       bool nest_parent);
+/* A nested domain: the guest's stage-1 table at GPA @s1_root with
+ * @s1_levels levels over @parent.  0, -EINVAL (parent not a stage-2 nest
+ * parent, levels the IOMMU's stage-1 format lacks, a root not 4 KiB
+ * aligned), -ENOMEM. */
+int iommu_domain_alloc_nested(struct iommu_domain *parent, uint64_t s1_root,
+			      unsigned s1_levels, struct iommu_domain **out);
+/* Free a domain nothing is attached to (no group, no PASID, no child). */
 void iommu_domain_free(struct iommu_domain *d);
+
+/*
+ * (device, PASID) attachment (spec §D, §E.1).  PASID 0 is the RID path,
+ * which belongs to the group (iommu_attach_group): -EINVAL here.
+ * attach: 0, -EINVAL (PASID 0 or beyond the device's width, a blocked or
+ * identity domain), -EBUSY (the PASID has a domain), -ENOMEM.
+ * replace: the PASID must have a domain; @d takes its place atomically.
+ * detach: the PASID must have @d; it then blocks (not present).
+ */
+int iommu_attach_device_pasid(struct iommu_domain *d, struct pci_dev *dev, uint32_t pasid);
+int iommu_replace_device_pasid(struct iommu_domain *d, struct pci_dev *dev, uint32_t pasid);
+int iommu_detach_device_pasid(struct iommu_domain *d, struct pci_dev *dev, uint32_t pasid);
+/* The domain on (@dev, @pasid), or NULL. */
+struct iommu_domain *iommu_device_pasid_domain(struct pci_dev *dev, uint32_t pasid);
+/* The device's PASID width as programmed (min of its capability and the
+ * IOMMU's). */
+unsigned iommu_device_pasid_bits(struct pci_dev *dev);
+
+/*
+ * The guest's invalidation of a nested domain after it edited its stage-1
+ * table (HWPT_INVALIDATE, §E.6): IOTLB for every PASID the domain is on,
+ * then the device TLBs, then a wait.  size 0: everything.  0 or -EINVAL.
+ */
+int iommu_nested_invalidate(struct iommu_domain *d, uint64_t iova, uint64_t size);
 
 /*
  * Attach @d to every device of @g (all RIDs and aliases); the group's
@@ -113,6 +199,7 @@ size_t iommu_get_resv_regions(struct iommu_group *g, struct iommu_resv_region *o
 
 /* iommu domain trace points */
 #define TP_iommu_domain_alloc  "did=%u type=%s"
+#define TP_iommu_pasid_attach  "dev=%s pasid=%u did=%u type=%s op=%s ret=%d"
 #define TP_iommu_domain_free   "did=%u type=%s"
 #define TP_iommu_attach        "group=%u did=%u type=%s ret=%d"
 #define TP_iommu_map           "did=%u iova=0x%llx hpa=0x%llx size=0x%llx prot=%s ret=%d"

@@ -1,31 +1,42 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The IOMMU hardware model (spec §E, first stage of it): what the silicon
- * does with what the kernel programmed into memory.
+ * The IOMMU hardware model (spec §E, §F ATS): what the silicon does with
+ * what the kernel programmed into memory.  Only bytes in simulated memory
+ * decide a translation; the kernel side (domain.c) writes them through the
+ * calls below and keeps the caches coherent with invalidation commands.
  *
- *  - Root and context tables in frames of simulated memory, one root table
- *    per PCI segment (256 buses), one context table per bus (256 devfns),
- *    16-byte entries, VT-d legacy layout (see below).  The kernel side
- *    programs them through iommu_hw_set_context(), which writes the bytes;
- *    translation reads them back, counting the references.
- *  - Translation of (segment, RID, [PASID], address, access) through the
- *    context's page table (struct io_pgtable format), with an IOTLB in front.
- *  - An IOTLB: a hash keyed by (domain id, page number, leaf size) with a
- *    fixed capacity and FIFO eviction; invalidation by domain (generation
- *    count: O(1)) or by range (per-page probes).  A naive linear-scan IOTLB
- *    is kept as an oracle and benchmark baseline.
- *  - Fault records in a bounded queue.
- *  - The DMA engine: a request is translated page by page and lands in host
- *    memory, or stops at the first fault.
+ * Structures (our encoding, one for the three IOMMU kinds, modelled on VT-d
+ * scalable mode; docs/dma-path.md draws it):
+ *   root table     per PCI segment, 256 16-byte entries, one per bus:
+ *                  lo bit 0 present, bits 12..63 context-table HPA
+ *   context entry  per requester id, 16 bytes: lo bit 0 present, bit 1
+ *                  ATS (device-TLB) enable, bits 12..63 PASID-directory HPA;
+ *                  hi bits 0..4 PASID width (the directory holds
+ *                  max(1, 2^width / 64) entries)
+ *   PASID dir      8-byte entries, one per 64 PASIDs: bit 0 present, bits
+ *                  12..63 PASID-table HPA (a 4 KiB table of 64 entries)
+ *   PASID entry    64 bytes; we use three quadwords:
+ *                  q0 bit 0 present, bits 2..4 type (iommu_ctx_type + 1),
+ *                     bits 12..63 stage-2 root HPA
+ *                  q1 bits 0..15 domain id, 16..18 stage-2 levels, 20..22
+ *                     stage-1 levels
+ *                  q2 bits 12..63 stage-1 root (HPA; a GPA when nested)
+ * Untagged DMA (no PASID) uses PASID entry 0 (IOMMU_NO_PASID, VT-d's
+ * RID_PASID).  Each entry read counts as one memory reference; root and
+ * context reads are counted apart (ctx_refs) from PASID-directory and
+ * PASID-entry reads (pasid_refs) and from page-table reads (pt_refs).
  *
- * Entry layout (our encoding of VT-d legacy mode):
- *   root entry   lo: bit 0 present, bits 12..63 context-table HPA; hi: 0
- *   context      lo: bit 0 present, bits 2..3 type (0 translate, 2 pass-
- *                    through, 3 blocked), bits 12..63 page-table root HPA
- *                hi: bits 0..2 address width (1: 3 levels/39 bits,
- *                    2: 4/48, 3: 5/57), bits 8..23 domain id
- * The hardware model knows nothing of groups, VFIO or the kernel's
- * bookkeeping: only these bytes decide a DMA's fate.
+ * The profile picks the IOMMU kind, and so the page-table formats of the
+ * two stages: vtd (vtd-fs over vtd-ss), arm-smmuv3 (arm-s1 over arm-s2,
+ * 4 KiB granule), riscv (Sv39/48/57 over Sv39x4/48x4/57x4).
+ *
+ * Caches, each optional with its size from the profile, all one data
+ * structure (iotlb.h): the IOTLB (final translations, tagged by domain id
+ * and PASID; stage-2-only entries are not PASID-tagged; nested walks leave
+ * combined stage-1+2 entries), the paging-structure caches (non-leaf
+ * descriptors of either stage), the PASID cache (PASID entries) and, per
+ * ATS device, the device TLB.  Invalidation is by commands
+ * (iommu_hw_invalidate), processed in order.
  */
 #ifndef MODEL_IOMMU_HW_H
 #define MODEL_IOMMU_HW_H
@@ -38,30 +49,167 @@
 
 struct sim_world;
 
-enum iommu_ctx_type {
-	IOMMU_CTX_TRANSLATE = 0,
-	IOMMU_CTX_PASSTHROUGH = 2,
-	IOMMU_CTX_BLOCKED = 3,
+/* ---- kinds and formats ------------------------------------------------------ */
+
+enum iommu_hw_kind {
+	IOMMU_HW_VTD,
+	IOMMU_HW_SMMUV3,
+	IOMMU_HW_RISCV,
+};
+const char *iommu_hw_kind_name(enum iommu_hw_kind k);      /* "vtd", ... */
+/* 0, or -EINVAL for a name that is no kind. */
+int iommu_hw_kind_parse(const char *name, enum iommu_hw_kind *out);
+/* The table format of @stage with @levels levels on @kind, or NULL when the
+ * kind has no such table (vtd-fs has no 3-level form; ARM stops at 4). */
+const struct io_pgtable_fmt *iommu_hw_fmt(enum iommu_hw_kind k, enum io_pgtable_stage stage,
+					  unsigned levels);
+
+/* ---- configuration ------------------------------------------------------------ */
+
+struct iommu_hw_config {
+	enum iommu_hw_kind kind;
+	unsigned iotlb_entries;      /* 0 disables the IOTLB */
+	bool naive_iotlb;            /* linear-scan caches (oracle, baseline) */
+	unsigned psc_entries;        /* paging-structure cache; 0: none */
+	unsigned pasid_cache_entries;/* 0: none */
+	unsigned atc_entries;        /* each ATS device's TLB; 0: none */
+	unsigned fault_queue_len;    /* records kept; older ones are dropped */
+	unsigned pasid_bits;         /* the IOMMU's PASID width, 0..20 */
+	/* Devices keep their DMA streams running while the kernel changes
+	 * tables: right after each invalidation command, the translations it
+	 * dropped are asked for again (the hardware may cache any present
+	 * translation at any time).  This is what makes a wrong order of
+	 * table write and invalidation observable. */
+	bool busy_dma;
+	/* Stale-translation checker: every answer a cache gives is compared
+	 * with a fresh walk; a difference is recorded as a violation
+	 * (iommu_hw_take_violations). */
+	bool check;
+};
+#define IOMMU_HW_DEFAULT_IOTLB 512
+#define IOMMU_HW_DEFAULT_ATC 64
+#define IOMMU_HW_DEFAULT_FAULTQ 256
+#define IOMMU_HW_MAX_PASID_BITS 20
+/* The defaults: vtd, IOTLB 512, ATC 64, no PSC / PASID cache, 20-bit PASIDs. */
+void iommu_hw_config_default(struct iommu_hw_config *cfg);
+
+/*
+ * Install the hardware in slot SIM_SUBSYS_IOMMU_HW and register it as the
+ * PCI layer's DMA handler.  0, -EEXIST, -EINVAL (a bad config), -ENOMEM.
+ */
+int iommu_hw_create(struct sim_world *w, const struct iommu_hw_config *cfg);
+const struct iommu_hw_config *iommu_hw_config(struct sim_world *w);
+
+/* ---- devices, PASID entries ---------------------------------------------------- */
+
+struct iommu_dev_ctx {
+	unsigned pasid_bits;         /* 0: PASID 0 only */
+	bool ats;                    /* device-TLB enable */
 };
 
+/*
+ * Program the context entry of (@segment, @rid): an empty PASID directory
+ * for @dc->pasid_bits.  Programming it again with the same width only
+ * updates the ATS bit; another width is -EBUSY while PASID entries are
+ * present.  0, -EINVAL (width > the IOMMU's), -EBUSY, -ENOMEM.
+ */
+int iommu_hw_set_device(struct sim_world *w, uint16_t segment, uint16_t rid,
+			const struct iommu_dev_ctx *dc);
+/* Clear the context entry and free its PASID directory and tables. */
+int iommu_hw_clear_device(struct sim_world *w, uint16_t segment, uint16_t rid);
+
+enum iommu_ctx_type {
+	IOMMU_CTX_TRANSLATE = 0,     /* stage 2 only (the RID path's paging) */
+	IOMMU_CTX_PASSTHROUGH = 1,
+	IOMMU_CTX_BLOCKED = 2,
+	IOMMU_CTX_S1 = 3,            /* stage 1 only, root an HPA */
+	IOMMU_CTX_NESTED = 4,        /* stage 1 (root a GPA) over stage 2 */
+};
+const char *iommu_ctx_type_name(enum iommu_ctx_type t);
+
+/* What a PASID entry selects. */
 struct iommu_context {
 	enum iommu_ctx_type type;
-	uint16_t did;                /* domain id: tags IOTLB entries */
-	uint64_t pgtable_root;       /* HPA (translate) */
-	unsigned levels;             /* 3, 4 or 5 (translate) */
+	uint16_t did;                /* domain id: tags cache entries */
+	uint64_t s1_root;            /* S1 (HPA), NESTED (GPA) */
+	unsigned s1_levels;
+	uint64_t s2_root;            /* TRANSLATE, NESTED (HPA) */
+	unsigned s2_levels;
 };
+
+/*
+ * Write the PASID entry (@pasid) of (@segment, @rid); the context entry is
+ * created (PASID width 0, no ATS) when missing.  The caller invalidates the
+ * PASID cache and the old domain's IOTLB entries (domain.c).  0, -EINVAL (a
+ * PASID beyond the entry's width, levels the kind's formats lack, a root not
+ * 4 KiB aligned), -ENOMEM.
+ */
+int iommu_hw_set_pasid(struct sim_world *w, uint16_t segment, uint16_t rid, uint32_t pasid,
+		       const struct iommu_context *ctx);
+int iommu_hw_clear_pasid(struct sim_world *w, uint16_t segment, uint16_t rid, uint32_t pasid);
+/* Read back what memory holds: 0 or -ENOENT. */
+int iommu_hw_get_pasid(struct sim_world *w, uint16_t segment, uint16_t rid, uint32_t pasid,
+		       struct iommu_context *ctx);
+/* The RID path: PASID entry 0. */
+int iommu_hw_set_context(struct sim_world *w, uint16_t segment, uint16_t rid,
+			 const struct iommu_context *ctx);
+int iommu_hw_clear_context(struct sim_world *w, uint16_t segment, uint16_t rid);
+int iommu_hw_get_context(struct sim_world *w, uint16_t segment, uint16_t rid,
+			 struct iommu_context *ctx);
+
+/* ---- invalidation ----------------------------------------------------------------- */
+
+#define IOMMU_PASID_NONE 0xffffffffu   /* the untagged (stage-2-only) entries */
+
+enum iommu_inv_type {
+	IOMMU_INV_IOTLB_ALL,         /* every IOTLB and paging-structure entry */
+	IOMMU_INV_IOTLB_DOMAIN,      /* @did, every PASID tag */
+	IOMMU_INV_IOTLB_PASID,       /* (@did, @pasid) */
+	IOMMU_INV_IOTLB_RANGE,       /* (@did, @pasid) in [iova, iova + size) */
+	IOMMU_INV_PASID_CACHE,       /* (@segment, @rid, @pasid); @pasid NONE: all */
+	IOMMU_INV_DEVTLB,            /* ATC of (@segment, @rid): @pasid tag, range */
+	IOMMU_INV_WAIT,              /* completion of everything before it */
+};
+const char *iommu_inv_type_name(enum iommu_inv_type t);
+
+struct iommu_inv_cmd {
+	enum iommu_inv_type type;
+	uint16_t did;
+	uint32_t pasid;              /* a PASID, or IOMMU_PASID_NONE */
+	uint64_t iova, size;         /* RANGE, DEVTLB (size 0: the whole tag) */
+	bool leaf;                   /* RANGE: leaves only, keep the PSC */
+	uint16_t segment, rid;       /* PASID_CACHE, DEVTLB */
+};
+
+/*
+ * Process @n commands in order (the invalidation queue).  A device-TLB
+ * invalidation completes at the next WAIT; one left without a WAIT when
+ * the kernel's operation ends is a violation the checker reports.
+ * Returns the number of cache entries dropped.
+ */
+unsigned iommu_hw_invalidate(struct sim_world *w, const struct iommu_inv_cmd *cmds, size_t n);
+/* Shorthands (each followed by nothing: no WAIT). */
+void iommu_hw_inv_domain(struct sim_world *w, uint16_t did);
+void iommu_hw_inv_range(struct sim_world *w, uint16_t did, uint64_t iova, uint64_t size);
+void iommu_hw_inv_all(struct sim_world *w);
+
+/* ---- faults ---------------------------------------------------------------------------- */
 
 /* Fault reasons; the values are the public SIM_FAULT_* ones. */
 enum iommu_fault_reason {
 	IOMMU_FAULT_NONE = 0,
-	IOMMU_FAULT_NO_CONTEXT = 1,  /* no present context entry for the RID,
-				      * or a PASID-tagged request (no PASID
-				      * tables in this model yet) */
-	IOMMU_FAULT_NOT_PRESENT = 2, /* no mapping (or a blocked context) */
+	IOMMU_FAULT_NO_CONTEXT = 1,  /* no context entry / PASID-0 entry (RID path) */
+	IOMMU_FAULT_NOT_PRESENT = 2, /* translation fault: no mapping, or blocked */
 	IOMMU_FAULT_PERMISSION = 3,  /* mapped without the access asked for */
-	IOMMU_FAULT_ADDR_SIZE = 4,   /* beyond the context's address width */
+	IOMMU_FAULT_ADDR_SIZE = 4,   /* beyond the stage's input size */
+	IOMMU_FAULT_NO_PASID = 5,    /* a PASID with no entry, or beyond the width */
 };
 const char *iommu_fault_reason_name(enum iommu_fault_reason r);
+
+enum iommu_fault_phase {
+	IOMMU_PHASE_FINAL = 0,       /* the access itself */
+	IOMMU_PHASE_S1_FETCH = 1,    /* a stage-1 descriptor fetch (nested) */
+};
 
 struct iommu_fault_rec {
 	uint64_t seq;                /* 1, 2, ... in the order faults happened */
@@ -69,100 +217,159 @@ struct iommu_fault_rec {
 	uint16_t rid;
 	bool pasid_valid;
 	uint32_t pasid;
-	uint64_t addr;               /* the faulting input address */
+	uint64_t addr;               /* the request's input address */
 	bool write;
 	enum iommu_fault_reason reason;
+	unsigned stage;              /* 0 (context / PASID entry), 1, 2 */
+	enum iommu_fault_phase phase;
+	uint64_t stage_addr;         /* the faulting address of that stage:
+				      * IOVA for stage 1, GPA for stage 2 */
+	bool ats;                    /* an ATS translation request answered
+				      * "no access" (not queued: no record) */
 };
-
-struct iommu_hw_config {
-	unsigned iotlb_entries;      /* capacity; 0 disables the IOTLB */
-	bool naive_iotlb;            /* linear-scan IOTLB (oracle, baseline) */
-	unsigned fault_queue_len;    /* records kept; older ones are dropped */
-};
-#define IOMMU_HW_DEFAULT_IOTLB 512
-#define IOMMU_HW_DEFAULT_FAULTQ 256
-
-/*
- * Install the hardware in slot SIM_SUBSYS_IOMMU_HW and register it as the
- * PCI layer's DMA handler.  Root tables are allocated on first use.
- * 0 or -ENOMEM.
- */
-int iommu_hw_create(struct sim_world *w, const struct iommu_hw_config *cfg);
-
-/*
- * Program or clear the context entry of (@segment, @rid) in memory.  The
- * caller invalidates the IOTLB for the old domain if it changed one (as the
- * kernel must).  0 or -ENOMEM (a context-table frame).
- */
-int iommu_hw_set_context(struct sim_world *w, uint16_t segment, uint16_t rid,
-			 const struct iommu_context *ctx);
-int iommu_hw_clear_context(struct sim_world *w, uint16_t segment, uint16_t rid);
-/* Read back what the tables hold (for invariants and explain): 0 or -ENOENT. */
-int iommu_hw_get_context(struct sim_world *w, uint16_t segment, uint16_t rid,
-			 struct iommu_context *ctx);
-
-/* IOTLB invalidation commands; each completes before it returns. */
-void iommu_hw_inv_domain(struct sim_world *w, uint16_t did);
-void iommu_hw_inv_range(struct sim_world *w, uint16_t did, uint64_t iova, uint64_t size);
-void iommu_hw_inv_all(struct sim_world *w);
-
-struct iommu_xlate {
-	uint64_t hpa;                /* translated address of the input */
-	unsigned prot;               /* IOMMU_READ | IOMMU_WRITE */
-	uint64_t page_size;          /* the leaf that mapped it */
-	bool iotlb_hit;
-	unsigned ctx_refs;           /* root + context entry reads */
-	unsigned pt_refs;            /* page-table descriptor reads */
-	enum iommu_fault_reason fault;
-};
-
-/*
- * Translate one access.  0 with @out filled, or -EFAULT with out->fault set
- * and a fault record queued.
- */
-int iommu_hw_translate(struct sim_world *w, uint16_t segment, uint16_t rid,
-		       bool pasid_valid, uint32_t pasid, uint64_t addr, bool write,
-		       struct iommu_xlate *out);
-
-/*
- * A device-initiated DMA of @len bytes at @addr: translated page by page;
- * a write copies @buf into host memory, a read fills @buf.  Stops at the
- * first fault: -EFAULT with *fault filled (when non-NULL); bytes before the
- * fault have been transferred, as on a real bus.
- */
-int iommu_hw_dma(struct sim_world *w, uint16_t segment, uint16_t rid,
-		 bool pasid_valid, uint32_t pasid, uint64_t addr, void *buf,
-		 size_t len, bool write, struct iommu_fault_rec *fault);
 
 /* Fault queue: records oldest first. */
 size_t iommu_hw_fault_count(struct sim_world *w);
 const struct iommu_fault_rec *iommu_hw_fault_at(struct sim_world *w, size_t i);
 void iommu_hw_fault_clear(struct sim_world *w);
 
+/* ---- translation and DMA ------------------------------------------------------------- */
+
+struct iommu_xlate {
+	uint64_t hpa;                /* translated address of the input */
+	unsigned prot;               /* IOMMU_READ | IOMMU_WRITE (S1 ∩ S2) */
+	uint64_t page_size;          /* the translation's span */
+	bool iotlb_hit, atc_hit, pasid_cache_hit;
+	unsigned psc_hits;
+	unsigned ctx_refs;           /* root + context entry reads */
+	unsigned pasid_refs;         /* PASID directory + entry reads */
+	unsigned pt_refs;            /* page-table descriptor reads (both stages) */
+	unsigned s1_refs, s2_refs;   /* pt_refs by stage */
+	struct iommu_fault_rec fault;   /* reason NONE when it translated */
+};
+
+/*
+ * Translate one access in the IOMMU (as for an untranslated request).
+ * 0 with @out filled, or -EFAULT with out->fault set and a record queued.
+ */
+int iommu_hw_translate(struct sim_world *w, uint16_t segment, uint16_t rid,
+		       bool pasid_valid, uint32_t pasid, uint64_t addr, bool write,
+		       struct iommu_xlate *out);
+
+/*
+ * A device-initiated DMA of @len bytes at @addr.  Without ATS: translated
+ * page by page by the IOMMU.  With ATS enabled in the context entry: each
+ * page is looked up in the device TLB; a miss sends a translation request
+ * (the answer fills the device TLB, "no access" ends the DMA with
+ * fault->ats set and nothing queued) and the access goes out translated,
+ * bypassing the IOMMU.  A write copies @buf to host memory, a read fills
+ * it.  Stops at the first fault: -EFAULT with *fault filled (when not NULL);
+ * bytes before it have been transferred, as on a real bus.
+ */
+int iommu_hw_dma(struct sim_world *w, uint16_t segment, uint16_t rid,
+		 bool pasid_valid, uint32_t pasid, uint64_t addr, void *buf,
+		 size_t len, bool write, struct iommu_fault_rec *fault);
+
+/* ---- observation --------------------------------------------------------------------- */
+
 struct iommu_hw_stats {
-	uint64_t translations, walks, ctx_refs, pt_refs;
+	uint64_t translations, walks, ctx_refs, pasid_refs, pt_refs;
 	uint64_t iotlb_hits, iotlb_misses, iotlb_evictions, iotlb_invalidations;
 	uint64_t iotlb_entries;      /* live entries */
+	uint64_t psc_hits, psc_misses, pasid_cache_hits, pasid_cache_misses;
+	uint64_t atc_hits, atc_misses, ats_requests, translated_requests;
+	uint64_t inv_cmds, inv_waits;
 	uint64_t faults;
+	uint64_t stale_served;       /* checker: stale answers a cache gave */
 };
 void iommu_hw_stats(struct sim_world *w, struct iommu_hw_stats *out);
 
-/* Visit every live IOTLB entry (invariant checking: each must match a
- * fresh walk); stop early on non-zero. */
-struct iommu_iotlb_entry {
-	uint16_t did;
+/* The untagged PASID of a cache entry: stage-2-only translations. */
+#define IOTLB_PASID_NONE IOMMU_PASID_NONE
+
+/* One cached translation, of any cache (iotlb.h keeps them). */
+struct iommu_cache_entry {
+	uint32_t tag;                /* domain id, or requester id (ATC) */
+	uint32_t pasid;              /* PASID tag or IOMMU_PASID_NONE */
 	uint64_t iova;               /* aligned to size */
 	uint64_t size;
-	uint64_t hpa;
-	unsigned prot;
+	uint64_t hpa;                /* output of iova */
+	uint64_t aux;                /* IOTLB: the GPA; PSC: the table's own address */
+	unsigned prot;               /* IOMMU_READ | IOMMU_WRITE */
+	unsigned kind;               /* IOTLB: IOMMU_TLB_* | s1 prot << 4 | s2 prot << 6;
+				      * PSC: table level | stage << 4 */
+	uint64_t seq;                /* hardware clock at fill */
 };
+enum iommu_cache_id {
+	IOMMU_CACHE_IOTLB,
+	IOMMU_CACHE_PSC,
+	IOMMU_CACHE_ATC,             /* every device TLB, by requester id */
+};
+/* IOTLB entry kinds (struct iommu_cache_entry.kind, low bits) */
+#define IOMMU_TLB_S1        1u
+#define IOMMU_TLB_S2        2u
+#define IOMMU_TLB_COMBINED  3u
+int iommu_hw_cache_for_each(struct sim_world *w, enum iommu_cache_id which,
+			    int (*fn)(const struct iommu_cache_entry *e, void *ctx), void *ctx);
+/* The IOTLB alone (compatibility). */
 int iommu_hw_iotlb_for_each(struct sim_world *w,
-			    int (*fn)(const struct iommu_iotlb_entry *e, void *ctx),
-			    void *ctx);
+			    int (*fn)(const struct iommu_cache_entry *e, void *ctx), void *ctx);
+
+/*
+ * Every memory reference and cache decision of a translation, in order,
+ * for `iommusim explain` (and tests counting references).
+ */
+enum iommu_walk_ev {
+	IOMMU_EV_BEGIN,              /* a translation starts */
+	IOMMU_EV_ROOT, IOMMU_EV_CONTEXT, IOMMU_EV_PASID_DIR, IOMMU_EV_PASID_ENTRY,
+	IOMMU_EV_PASID_CACHE_HIT,
+	IOMMU_EV_ATC_HIT, IOMMU_EV_ATC_MISS,   /* ATS devices */
+	IOMMU_EV_IOTLB_HIT, IOMMU_EV_IOTLB_MISS,
+	IOMMU_EV_PSC_HIT,            /* a walk starts below a cached table */
+	IOMMU_EV_DESC,               /* a page-table descriptor read */
+	IOMMU_EV_DONE, IOMMU_EV_FAULT,
+};
+struct iommu_walk_event {
+	enum iommu_walk_ev ev;
+	unsigned ref;                /* memory references: 1, 2, ...; else 0 */
+	uint16_t segment, rid;
+	bool pasid_valid;
+	uint32_t pasid;
+	bool write;
+	uint64_t input;              /* BEGIN: the address; DESC: what the stage
+				      * resolves (IOVA, or a GPA for stage 2) */
+	unsigned stage;              /* DESC, PSC_HIT: 1 or 2 */
+	bool s1_fetch;               /* stage-2 reads for a stage-1 table */
+	unsigned level, index;
+	uint64_t addr;               /* HPA read */
+	uint64_t table_hpa, table_gpa;   /* DESC; gpa for nested stage-1 tables */
+	uint64_t value;              /* the descriptor or entry read */
+	bool leaf;
+	unsigned prot;               /* DESC leaf, hits, DONE */
+	uint64_t out, size;          /* DESC leaf / hits / DONE: output, span */
+	const struct iommu_context *ctx;   /* PASID_ENTRY, PASID_CACHE_HIT */
+	const struct iommu_fault_rec *fault;   /* FAULT */
+};
+typedef void (*iommu_walk_observer)(void *ctx, const struct iommu_walk_event *e);
+void iommu_hw_set_observer(struct sim_world *w, iommu_walk_observer fn, void *ctx);
+
+/*
+ * The stale-translation checker (config.check).  iommu_hw_check_caches
+ * compares every live cache entry (IOTLB, PSC, PASID cache, device TLBs)
+ * with what memory says now, and reports device-TLB invalidations never
+ * waited for; iommu_hw_take_violations returns the stale answers caches
+ * gave since the last call.  Each appends one line per problem to @out
+ * (naming the invalidation that should have happened) and returns the
+ * number of problems.
+ */
+struct _GString;
+int iommu_hw_check_caches(struct sim_world *w, struct _GString *out);
+int iommu_hw_take_violations(struct sim_world *w, struct _GString *out);
 
 /* iommu hardware trace points */
-#define TP_iommu_hw_fault  "seg=%u rid=%02x:%02x.%u pasid=%s addr=0x%llx access=%s reason=%s"
-#define TP_iommu_hw_ctx    "seg=%u rid=%02x:%02x.%u type=%s did=%u root=0x%llx levels=%u"
-#define TP_iommu_hw_inv    "scope=%s did=%u iova=0x%llx size=0x%llx dropped=%u"
+#define TP_iommu_hw_fault  "seg=%u rid=%02x:%02x.%u pasid=%s addr=0x%llx access=%s reason=%s stage=%u phase=%s stage_addr=0x%llx"
+#define TP_iommu_hw_dev    "seg=%u rid=%02x:%02x.%u pasid_bits=%u ats=%u"
+#define TP_iommu_hw_ctx    "seg=%u rid=%02x:%02x.%u pasid=%u type=%s did=%u s1=0x%llx/%u s2=0x%llx/%u"
+#define TP_iommu_hw_inv    "cmd=%s did=%u pasid=%s rid=%02x:%02x.%u iova=0x%llx size=0x%llx dropped=%u"
 
 #endif

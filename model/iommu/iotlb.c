@@ -1,45 +1,80 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The IOTLB of the hardware model: a hash implementation and a naive linear
- * one with the same observable behaviour (see iotlb.h).
+ * The tagged translation cache behind the IOTLB (and, later, the paging-
+ * structure caches and device TLBs): a hash implementation and a naive
+ * linear one with the same observable behaviour (see iotlb.h).
  *
  * Hash implementation invariants:
- *  - a used slot is live iff its generation equals its domain's current
- *    generation; dead slots stay linked (hash chain and FIFO list) until a
- *    lookup, an eviction or a sweep reclaims them;
+ *  - every used slot points at the state of its (tag, pasid) pair, which
+ *    points at the state of its tag; a used slot is live iff both of its
+ *    generation snapshots still match, so bumping either generation kills
+ *    every entry under it at once.  Dead slots stay linked (hash chain and
+ *    FIFO list) until a lookup, an eviction or a sweep reclaims them;
+ *  - a state lives exactly as long as something refers to it (a pair state:
+ *    a used slot, live or dead; a tag state: a pair state), so the state
+ *    maps never hold more entries than there are slots, however many tags
+ *    and PASIDs come and go.  A state is only freed once no slot can hold
+ *    one of its generation values, so a new state may start at 0 again;
+ *  - generations are 64-bit and never wrap in practice (one bump per
+ *    invalidation), so no invalidation ever has to find old slots;
+ *  - a pair's live count is only meaningful while the pair has seen its
+ *    tag's current generation: a tag invalidation zeroes the tag's count
+ *    and leaves the pairs to notice (pair_sync()), keeping it O(1);
  *  - live entries <= capacity; slots = 2 * capacity, so when no slot is
  *    free more than half of them are dead and one sweep reclaims them all
  *    (amortised O(1) per invalidated entry);
+ *  - at most one used slot per key: an insert first releases the slot with
+ *    the same key, live or dead;
  *  - the FIFO list holds every used slot in insertion order, so its first
  *    live slot is the oldest live entry, the one the naive array evicts.
  * No allocation on the lookup path; insert allocates only the first time a
- * domain-id page (256 ids) is used.
+ * (tag, pasid) pair (or tag) has an entry.
  */
 #include <string.h>
 #include <glib.h>
 
 #include "model/iommu/iotlb.h"
 
-struct tlb_slot {
-	uint64_t iova, hpa;
-	uint32_t gen;
-	uint16_t did;
-	uint8_t shift, prot;
-	int32_t hnext;           /* hash chain */
-	int32_t prev, next;      /* FIFO list; the free list uses next */
-	bool used;
+/*
+ * Slot indices are int32_t; capping the capacity keeps 2 * capacity slots
+ * indexable.  Far beyond any real cache (a few thousand entries).
+ */
+#define IOTLB_MAX_CAPACITY (1u << 29)
+
+struct tag_state {
+	uint32_t tag;              /* the key (g_int_hash) */
+	unsigned live;             /* live entries of the tag */
+	unsigned pairs;            /* pair states referring to this one */
+	uint64_t gen;
 };
 
-struct dom_state {
-	uint32_t gen;            /* current generation of the domain id */
-	uint32_t live;           /* live entries of the domain id */
+struct pair_state {
+	uint64_t key;              /* tag << 32 | pasid (g_int64_hash) */
+	struct tag_state *ts;
+	uint64_t gen;
+	uint64_t tag_gen;          /* ts->gen for which @live is valid */
+	unsigned live;             /* live entries of the pair */
+	unsigned slots;            /* used slots referring to this one (+ an insert's hold) */
+};
+
+struct tlb_slot {
+	uint64_t iova, hpa, aux, seq;
+	uint64_t tgen, pgen;       /* snapshots of the tag's and the pair's generation */
+	struct pair_state *ps;
+	uint32_t tag, pasid;       /* copies of ps's key: probes compare without a chase */
+	unsigned prot, kind;
+	int32_t hnext;             /* hash chain */
+	int32_t prev, next;        /* FIFO list; the free list uses next */
+	uint8_t shift;
+	bool used;
 };
 
 struct iotlb {
 	bool naive;
 	unsigned cap;
+	uint64_t sizes;            /* the size bitmap */
 	unsigned nshift;
-	uint8_t shifts[64];      /* candidate leaf sizes, ascending */
+	uint8_t shifts[64];        /* candidate sizes, ascending */
 	uint64_t live;
 	/* hash */
 	struct tlb_slot *slots;
@@ -47,30 +82,32 @@ struct iotlb {
 	int32_t *buckets;
 	uint32_t bmask;
 	int32_t head, tail, free;
-	struct dom_state *dom[256];   /* by did >> 8, allocated on first use */
+	GHashTable *tags;          /* tag -> struct tag_state */
+	GHashTable *pairs;         /* (tag, pasid) -> struct pair_state */
 	/* naive */
-	struct iommu_iotlb_entry *arr;
+	struct iommu_cache_entry *arr;
 	unsigned n;
 };
 
-struct iotlb *iotlb_new(unsigned capacity, bool naive, uint64_t pgsize_bitmap)
+struct iotlb *iotlb_new(unsigned capacity, bool naive, uint64_t size_bitmap)
 {
 	struct iotlb *t = g_new0(struct iotlb, 1);
 	uint32_t nb = 1;
 
 	t->naive = naive;
-	t->cap = capacity;
+	t->cap = MIN(capacity, IOTLB_MAX_CAPACITY);
+	t->sizes = size_bitmap;
 	for (unsigned s = 0; s < 64; s++)
-		if (pgsize_bitmap & (1ull << s))
+		if (size_bitmap & (1ull << s))
 			t->shifts[t->nshift++] = (uint8_t)s;
 	t->head = t->tail = t->free = -1;
-	if (!capacity)
+	if (!t->cap)
 		return t;
 	if (naive) {
-		t->arr = g_new0(struct iommu_iotlb_entry, capacity);
+		t->arr = g_new0(struct iommu_cache_entry, t->cap);
 		return t;
 	}
-	t->nslots = 2 * capacity;
+	t->nslots = 2 * t->cap;
 	t->slots = g_new0(struct tlb_slot, t->nslots);
 	for (uint32_t i = t->nslots; i-- > 0;) {
 		t->slots[i].next = t->free;
@@ -81,6 +118,9 @@ struct iotlb *iotlb_new(unsigned capacity, bool naive, uint64_t pgsize_bitmap)
 	t->buckets = g_new(int32_t, nb);
 	memset(t->buckets, 0xff, nb * sizeof(int32_t));
 	t->bmask = nb - 1;
+	/* the keys live inside the values: freeing the value is enough */
+	t->tags = g_hash_table_new_full(g_int_hash, g_int_equal, NULL, g_free);
+	t->pairs = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
 	return t;
 }
 
@@ -88,8 +128,10 @@ void iotlb_free(struct iotlb *t)
 {
 	if (!t)
 		return;
-	for (unsigned i = 0; i < 256; i++)
-		g_free(t->dom[i]);
+	if (t->pairs)
+		g_hash_table_destroy(t->pairs);
+	if (t->tags)
+		g_hash_table_destroy(t->tags);
 	g_free(t->slots);
 	g_free(t->buckets);
 	g_free(t->arr);
@@ -101,40 +143,135 @@ uint64_t iotlb_live(const struct iotlb *t)
 	return t->live;
 }
 
-/* ---- hash implementation -------------------------------------------------- */
-
-static inline uint32_t key_hash(uint16_t did, uint64_t iova, uint8_t shift)
+unsigned iotlb_capacity(const struct iotlb *t)
 {
-	uint64_t k = (iova >> 12) ^ ((uint64_t)did << 47) ^ ((uint64_t)shift << 58);
+	return t->cap;
+}
 
+/* ---- rules shared by both implementations ------------------------------------ */
+
+static inline bool overlaps(uint64_t a, uint64_t a_last, uint64_t b, uint64_t b_last)
+{
+	return a <= b_last && b <= a_last;
+}
+
+/*
+ * Whether a range invalidation of [iova, last] needs more per-page probes
+ * (one per page per candidate size) than the hash has slots.  Such a range
+ * costs more to probe than to forget the whole (tag, pasid), so it does the
+ * latter; the naive cache applies the same rule (with the slot count the
+ * hash would have) so both drop the same entries.
+ */
+static bool range_huge(const struct iotlb *t, uint64_t iova, uint64_t last)
+{
+	uint64_t limit = 2ull * t->cap, n = 0;
+
+	for (unsigned k = 0; k < t->nshift; k++) {
+		/* pages - 1; kept below the limit so the sum cannot wrap */
+		uint64_t d = (last >> t->shifts[k]) - (iova >> t->shifts[k]);
+
+		if (d >= limit)
+			return true;
+		n += d + 1;
+		if (n > limit)
+			return true;
+	}
+	return false;
+}
+
+/* ---- hash implementation: states ---------------------------------------------- */
+
+static inline uint64_t pair_key(uint32_t tag, uint32_t pasid)
+{
+	return (uint64_t)tag << 32 | pasid;
+}
+
+/*
+ * A tag invalidation only zeroes the tag's live count; a pair still
+ * counting entries of an older tag generation has none left.
+ */
+static inline void pair_sync(struct pair_state *ps)
+{
+	if (ps->tag_gen != ps->ts->gen) {
+		ps->live = 0;
+		ps->tag_gen = ps->ts->gen;
+	}
+}
+
+/* The state of (tag, pasid), created if needed, with one more reference. */
+static struct pair_state *pair_hold(struct iotlb *t, uint32_t tag, uint32_t pasid)
+{
+	uint64_t key = pair_key(tag, pasid);
+	struct pair_state *ps = g_hash_table_lookup(t->pairs, &key);
+	struct tag_state *ts;
+
+	if (!ps) {
+		ts = g_hash_table_lookup(t->tags, &tag);
+		if (!ts) {
+			ts = g_new0(struct tag_state, 1);
+			ts->tag = tag;
+			g_hash_table_insert(t->tags, &ts->tag, ts);
+		}
+		ts->pairs++;
+		ps = g_new0(struct pair_state, 1);
+		ps->key = key;
+		ps->ts = ts;
+		ps->tag_gen = ts->gen;
+		g_hash_table_insert(t->pairs, &ps->key, ps);
+	}
+	ps->slots++;
+	return ps;
+}
+
+/* Drop a reference; the last one frees the pair (and maybe its tag). */
+static void pair_put(struct iotlb *t, struct pair_state *ps)
+{
+	struct tag_state *ts = ps->ts;
+
+	if (--ps->slots)
+		return;
+	g_hash_table_remove(t->pairs, &ps->key);
+	if (!--ts->pairs)
+		g_hash_table_remove(t->tags, &ts->tag);
+}
+
+static struct pair_state *pair_find(const struct iotlb *t, uint32_t tag, uint32_t pasid)
+{
+	uint64_t key = pair_key(tag, pasid);
+
+	return g_hash_table_lookup(t->pairs, &key);
+}
+
+/* ---- hash implementation: slots ------------------------------------------------ */
+
+static inline uint32_t key_hash(uint32_t tag, uint32_t pasid, uint64_t iova, uint8_t shift)
+{
+	uint64_t k = (iova >> shift) + ((uint64_t)shift << 58) +
+		     pair_key(tag, pasid) * 0x9e3779b97f4a7c15ull;
+
+	/* murmur3's 64-bit finaliser: every input bit reaches the low bits */
 	k ^= k >> 33;
 	k *= 0xff51afd7ed558ccdull;
+	k ^= k >> 33;
+	k *= 0xc4ceb9fe1a85ec53ull;
 	k ^= k >> 33;
 	return (uint32_t)k;
 }
 
-static struct dom_state *dom_get(struct iotlb *t, uint16_t did, bool create)
+static inline bool slot_live(const struct tlb_slot *s)
 {
-	struct dom_state **page = &t->dom[did >> 8];
-
-	if (!*page && create)
-		*page = g_new0(struct dom_state, 256);
-	return *page ? &(*page)[did & 0xff] : NULL;
+	return s->pgen == s->ps->gen && s->tgen == s->ps->ts->gen;
 }
 
-static inline bool slot_live(struct iotlb *t, const struct tlb_slot *s)
+static int32_t hash_find(const struct iotlb *t, uint32_t tag, uint32_t pasid, uint64_t iova,
+			 uint8_t shift)
 {
-	return s->gen == dom_get(t, s->did, false)->gen;
-}
-
-static int32_t hash_find(const struct iotlb *t, uint16_t did, uint64_t iova, uint8_t shift)
-{
-	int32_t i = t->buckets[key_hash(did, iova, shift) & t->bmask];
+	int32_t i = t->buckets[key_hash(tag, pasid, iova, shift) & t->bmask];
 
 	while (i >= 0) {
 		const struct tlb_slot *s = &t->slots[i];
 
-		if (s->iova == iova && s->did == did && s->shift == shift)
+		if (s->iova == iova && s->tag == tag && s->pasid == pasid && s->shift == shift)
 			return i;
 		i = s->hnext;
 	}
@@ -145,7 +282,7 @@ static int32_t hash_find(const struct iotlb *t, uint16_t did, uint64_t iova, uin
 static void slot_release(struct iotlb *t, int32_t i)
 {
 	struct tlb_slot *s = &t->slots[i];
-	int32_t *pp = &t->buckets[key_hash(s->did, s->iova, s->shift) & t->bmask];
+	int32_t *pp = &t->buckets[key_hash(s->tag, s->pasid, s->iova, s->shift) & t->bmask];
 
 	while (*pp != i)
 		pp = &t->slots[*pp].hnext;
@@ -158,6 +295,8 @@ static void slot_release(struct iotlb *t, int32_t i)
 		t->slots[s->next].prev = s->prev;
 	else
 		t->tail = s->prev;
+	pair_put(t, s->ps);
+	s->ps = NULL;
 	s->used = false;
 	s->next = t->free;
 	t->free = i;
@@ -167,50 +306,66 @@ static void slot_release(struct iotlb *t, int32_t i)
 static bool slot_drop(struct iotlb *t, int32_t i)
 {
 	struct tlb_slot *s = &t->slots[i];
-	bool live = slot_live(t, s);
+	bool live = slot_live(s);
 
 	if (live) {
-		dom_get(t, s->did, false)->live--;
+		pair_sync(s->ps);
+		s->ps->live--;
+		s->ps->ts->live--;
 		t->live--;
 	}
 	slot_release(t, i);
 	return live;
 }
 
+/* Reclaim every dead slot: only when no slot is free (see the top). */
 static void sweep_dead(struct iotlb *t)
 {
-	for (uint32_t i = 0; i < t->nslots; i++)
-		if (t->slots[i].used && !slot_live(t, &t->slots[i]))
-			slot_release(t, (int32_t)i);
+	int32_t i = t->head, next;
+
+	for (; i >= 0; i = next) {
+		next = t->slots[i].next;
+		if (!slot_live(&t->slots[i]))
+			slot_release(t, i);
+	}
 }
 
-static bool hash_lookup(struct iotlb *t, uint16_t did, uint64_t iova,
-			struct iommu_iotlb_entry *out)
+static void slot_to_entry(const struct tlb_slot *s, struct iommu_cache_entry *e)
+{
+	*e = (struct iommu_cache_entry){ .tag = s->tag, .pasid = s->pasid, .iova = s->iova,
+		.size = 1ull << s->shift, .hpa = s->hpa, .aux = s->aux, .prot = s->prot,
+		.kind = s->kind, .seq = s->seq };
+}
+
+static bool hash_lookup(struct iotlb *t, uint32_t tag, uint32_t pasid, uint64_t iova,
+			struct iommu_cache_entry *out)
 {
 	for (unsigned k = 0; k < t->nshift; k++) {
 		uint8_t shift = t->shifts[k];
-		int32_t i = hash_find(t, did, iova & ~((1ull << shift) - 1), shift);
-		const struct tlb_slot *s;
+		int32_t i = hash_find(t, tag, pasid, iova & ~((1ull << shift) - 1), shift);
 
 		if (i < 0)
 			continue;
-		s = &t->slots[i];
-		if (!slot_live(t, s)) {
+		if (!slot_live(&t->slots[i])) {
 			slot_release(t, i);
 			continue;
 		}
-		*out = (struct iommu_iotlb_entry){ .did = did, .iova = s->iova,
-			.size = 1ull << shift, .hpa = s->hpa, .prot = s->prot };
+		slot_to_entry(&t->slots[i], out);
 		return true;
 	}
 	return false;
 }
 
-static unsigned hash_insert(struct iotlb *t, const struct iommu_iotlb_entry *e)
+static unsigned hash_insert(struct iotlb *t, const struct iommu_cache_entry *e)
 {
 	uint8_t shift = (uint8_t)__builtin_ctzll(e->size);
-	struct dom_state *d = dom_get(t, e->did, true);
-	int32_t i = hash_find(t, e->did, e->iova, shift);
+	/*
+	 * Held before anything is released: a replaced slot may be the
+	 * pair's last reference, and freeing the state only to allocate it
+	 * again is the common case of a refill after an invalidation.
+	 */
+	struct pair_state *ps = pair_hold(t, e->tag, e->pasid);
+	int32_t i = hash_find(t, e->tag, e->pasid, e->iova, shift);
 	unsigned evicted = 0;
 	struct tlb_slot *s;
 	uint32_t b;
@@ -224,13 +379,15 @@ static unsigned hash_insert(struct iotlb *t, const struct iommu_iotlb_entry *e)
 	}
 	if (t->free < 0)
 		sweep_dead(t);
+	pair_sync(ps);
 	i = t->free;
 	s = &t->slots[i];
 	t->free = s->next;
-	*s = (struct tlb_slot){ .iova = e->iova, .hpa = e->hpa, .gen = d->gen, .did = e->did,
-		.shift = shift, .prot = (uint8_t)e->prot, .prev = t->tail, .next = -1,
-		.used = true };
-	b = key_hash(e->did, e->iova, shift) & t->bmask;
+	*s = (struct tlb_slot){ .iova = e->iova, .hpa = e->hpa, .aux = e->aux, .seq = e->seq,
+		.tgen = ps->ts->gen, .pgen = ps->gen, .ps = ps, .tag = e->tag,
+		.pasid = e->pasid, .prot = e->prot, .kind = e->kind, .prev = t->tail,
+		.next = -1, .shift = shift, .used = true };
+	b = key_hash(e->tag, e->pasid, e->iova, shift) & t->bmask;
 	s->hnext = t->buckets[b];
 	t->buckets[b] = i;
 	if (t->tail >= 0)
@@ -238,71 +395,64 @@ static unsigned hash_insert(struct iotlb *t, const struct iommu_iotlb_entry *e)
 	else
 		t->head = i;
 	t->tail = i;
-	d->live++;
+	ps->live++;
+	ps->ts->live++;
 	t->live++;
 	return evicted;
 }
 
-/* Domain invalidation: O(1), by retiring the domain's generation. */
-static unsigned hash_inv_domain(struct iotlb *t, uint16_t did)
+/* Tag invalidation: O(1), by retiring the tag's generation. */
+static unsigned hash_inv_tag(struct iotlb *t, uint32_t tag)
 {
-	struct dom_state *d = dom_get(t, did, false);
+	struct tag_state *ts = g_hash_table_lookup(t->tags, &tag);
 	unsigned dropped;
 
-	if (!d || !d->live)
+	if (!ts || !ts->live)
 		return 0;
-	dropped = d->live;
+	dropped = ts->live;
 	t->live -= dropped;
-	d->live = 0;
-	if (++d->gen == 0) {
-		/* wrapped: release every slot of the id, so no old
-		 * generation can come back to life */
-		for (uint32_t i = 0; i < t->nslots; i++)
-			if (t->slots[i].used && t->slots[i].did == did)
-				slot_release(t, (int32_t)i);
-	}
+	ts->live = 0;
+	ts->gen++;
 	return dropped;
 }
 
-static inline bool overlaps(uint64_t a, uint64_t a_last, uint64_t b, uint64_t b_last)
+/* (tag, pasid) invalidation: O(1), by retiring the pair's generation. */
+static unsigned hash_inv_pasid(struct iotlb *t, uint32_t tag, uint32_t pasid)
 {
-	return a <= b_last && b <= a_last;
+	struct pair_state *ps = pair_find(t, tag, pasid);
+	unsigned dropped;
+
+	if (!ps)
+		return 0;
+	pair_sync(ps);
+	if (!ps->live)
+		return 0;
+	dropped = ps->live;
+	t->live -= dropped;
+	ps->ts->live -= dropped;
+	ps->live = 0;
+	ps->gen++;
+	return dropped;
 }
 
-/* Probes a per-page invalidation of [iova, last] needs, capped at @limit. */
-static uint64_t range_probes(const struct iotlb *t, uint64_t iova, uint64_t last, uint64_t limit)
-{
-	uint64_t n = 0;
-
-	for (unsigned k = 0; k < t->nshift && n <= limit; k++)
-		n += (last >> t->shifts[k]) - (iova >> t->shifts[k]) + 1;
-	return n;
-}
-
-/*
- * Range invalidation: one probe per page (per candidate size) of the range;
- * a range with more probes than slots scans the slots instead, which drops
- * exactly the same entries.
- */
-static unsigned hash_inv_range(struct iotlb *t, uint16_t did, uint64_t iova, uint64_t last)
+/* Range invalidation: one probe per page per candidate size (see range_huge()). */
+static unsigned hash_inv_range(struct iotlb *t, uint32_t tag, uint32_t pasid, uint64_t iova,
+			       uint64_t last)
 {
 	unsigned dropped = 0;
 
-	if (range_probes(t, iova, last, t->nslots) > t->nslots) {
-		for (uint32_t i = 0; i < t->nslots; i++) {
-			const struct tlb_slot *s = &t->slots[i];
-
-			if (s->used && s->did == did &&
-			    overlaps(s->iova, s->iova + (1ull << s->shift) - 1, iova, last))
-				dropped += slot_drop(t, (int32_t)i);
-		}
-		return dropped;
-	}
+	if (range_huge(t, iova, last))
+		return hash_inv_pasid(t, tag, pasid);
+	if (!pair_find(t, tag, pasid))
+		return 0;                       /* nothing cached for the pair at all */
 	for (unsigned k = 0; k < t->nshift; k++) {
 		uint8_t shift = t->shifts[k];
+		uint64_t first = iova >> shift, n = (last >> shift) - first + 1;
 
-		for (uint64_t p = iova >> shift; p <= last >> shift; p++) {
-			int32_t i = hash_find(t, did, p << shift, shift);
+		/* counted rather than compared with last >> shift, which may be
+		 * UINT64_MAX */
+		for (uint64_t p = 0; p < n; p++) {
+			int32_t i = hash_find(t, tag, pasid, (first + p) << shift, shift);
 
 			if (i >= 0)
 				dropped += slot_drop(t, i);
@@ -311,32 +461,61 @@ static unsigned hash_inv_range(struct iotlb *t, uint16_t did, uint64_t iova, uin
 	return dropped;
 }
 
+/*
+ * Everything: every tag with an entry has a state, so retiring each tag's
+ * generation kills every slot.  O(tags), which is at most the slot count
+ * and in practice a handful; the slots themselves are left to be reclaimed
+ * lazily like after any other invalidation.
+ */
 static unsigned hash_inv_all(struct iotlb *t)
 {
 	unsigned dropped = (unsigned)t->live;
+	GHashTableIter it;
+	gpointer val;
 
-	while (t->head >= 0)
-		slot_release(t, t->head);
-	for (unsigned i = 0; i < 256; i++) {
-		g_free(t->dom[i]);
-		t->dom[i] = NULL;
+	/* the order of the visit does not matter: each tag is treated alike */
+	g_hash_table_iter_init(&it, t->tags);
+	while (g_hash_table_iter_next(&it, NULL, &val)) {
+		struct tag_state *ts = val;
+
+		if (ts->live) {
+			ts->live = 0;
+			ts->gen++;
+		}
 	}
 	t->live = 0;
 	return dropped;
 }
 
+static int hash_for_each(struct iotlb *t, int (*fn)(const struct iommu_cache_entry *e, void *ctx),
+			 void *ctx)
+{
+	struct iommu_cache_entry e;
+	int ret;
+
+	for (int32_t i = t->head; i >= 0; i = t->slots[i].next) {
+		if (!slot_live(&t->slots[i]))
+			continue;
+		slot_to_entry(&t->slots[i], &e);
+		if ((ret = fn(&e, ctx)))
+			return ret;
+	}
+	return 0;
+}
+
 /* ---- naive implementation --------------------------------------------------- */
 
-static bool naive_lookup(struct iotlb *t, uint16_t did, uint64_t iova,
-			 struct iommu_iotlb_entry *out)
+static bool naive_lookup(struct iotlb *t, uint32_t tag, uint32_t pasid, uint64_t iova,
+			 struct iommu_cache_entry *out)
 {
 	for (unsigned k = 0; k < t->nshift; k++) {
 		uint64_t size = 1ull << t->shifts[k], base = iova & ~(size - 1);
 
 		for (unsigned j = 0; j < t->n; j++) {
-			const struct iommu_iotlb_entry *e = &t->arr[j];
+			const struct iommu_cache_entry *e = &t->arr[j];
 
-			if (e->did == did && e->size == size && e->iova == base) {
+			if (e->tag == tag && e->pasid == pasid && e->size == size &&
+			    e->iova == base) {
 				*out = *e;
 				return true;
 			}
@@ -351,13 +530,19 @@ static void naive_remove(struct iotlb *t, unsigned j)
 	t->n--;
 }
 
-static unsigned naive_insert(struct iotlb *t, const struct iommu_iotlb_entry *e)
+static unsigned naive_insert(struct iotlb *t, const struct iommu_cache_entry *e)
 {
 	unsigned evicted = 0;
 
-	for (unsigned j = 0; j < t->n; j++)
-		if (t->arr[j].did == e->did && t->arr[j].size == e->size && t->arr[j].iova == e->iova)
-			naive_remove(t, j--);
+	for (unsigned j = 0; j < t->n; j++) {
+		const struct iommu_cache_entry *o = &t->arr[j];
+
+		if (o->tag == e->tag && o->pasid == e->pasid && o->size == e->size &&
+		    o->iova == e->iova) {
+			naive_remove(t, j);
+			break;                  /* keys are unique */
+		}
+	}
 	if (t->n == t->cap) {
 		naive_remove(t, 0);
 		evicted = 1;
@@ -366,38 +551,55 @@ static unsigned naive_insert(struct iotlb *t, const struct iommu_iotlb_entry *e)
 	return evicted;
 }
 
-/* Drop entries of @did overlapping [iova, last] (all of @did if !range). */
-static unsigned naive_inv(struct iotlb *t, uint16_t did, bool range, uint64_t iova, uint64_t last)
+enum naive_scope { NAIVE_TAG, NAIVE_PAIR, NAIVE_RANGE };
+
+/* Drop the entries of @tag (and @pasid, and overlapping [iova, last]). */
+static unsigned naive_inv(struct iotlb *t, enum naive_scope scope, uint32_t tag, uint32_t pasid,
+			  uint64_t iova, uint64_t last)
 {
 	unsigned kept = 0, dropped = 0;
 
 	for (unsigned j = 0; j < t->n; j++) {
-		const struct iommu_iotlb_entry *e = &t->arr[j];
+		const struct iommu_cache_entry *e = &t->arr[j];
+		bool hit = e->tag == tag;
 
-		if (e->did == did && (!range || overlaps(e->iova, e->iova + e->size - 1, iova, last)))
+		if (scope >= NAIVE_PAIR)
+			hit = hit && e->pasid == pasid;
+		if (scope == NAIVE_RANGE)
+			hit = hit && overlaps(e->iova, e->iova + e->size - 1, iova, last);
+		if (hit)
 			dropped++;
 		else
 			t->arr[kept++] = *e;
 	}
 	t->n = kept;
+	t->live = kept;
 	return dropped;
 }
 
 /* ---- the interface ------------------------------------------------------------ */
 
-bool iotlb_lookup(struct iotlb *t, uint16_t did, uint64_t iova,
-		  struct iommu_iotlb_entry *out)
+bool iotlb_lookup(struct iotlb *t, uint32_t tag, uint32_t pasid, uint64_t iova,
+		  struct iommu_cache_entry *out)
 {
 	if (!t->cap)
 		return false;
-	return t->naive ? naive_lookup(t, did, iova, out) : hash_lookup(t, did, iova, out);
+	return t->naive ? naive_lookup(t, tag, pasid, iova, out)
+			: hash_lookup(t, tag, pasid, iova, out);
 }
 
-unsigned iotlb_insert(struct iotlb *t, const struct iommu_iotlb_entry *e)
+unsigned iotlb_insert(struct iotlb *t, const struct iommu_cache_entry *e)
 {
 	unsigned evicted;
 
-	if (!t->cap)
+	/*
+	 * An entry no probe could find (a size that is not a candidate, an
+	 * unaligned iova) is not cached: a cache may always decline, and
+	 * holding it would only make it unreachable by lookups and range
+	 * invalidations.
+	 */
+	if (!t->cap || !e->size || (e->size & (e->size - 1)) || !(e->size & t->sizes) ||
+	    (e->iova & (e->size - 1)))
 		return 0;
 	if (!t->naive)
 		return hash_insert(t, e);
@@ -406,64 +608,61 @@ unsigned iotlb_insert(struct iotlb *t, const struct iommu_iotlb_entry *e)
 	return evicted;
 }
 
-unsigned iotlb_inv_domain(struct iotlb *t, uint16_t did)
+unsigned iotlb_inv_tag(struct iotlb *t, uint32_t tag)
 {
-	unsigned dropped;
-
 	if (!t->cap)
 		return 0;
-	if (!t->naive)
-		return hash_inv_domain(t, did);
-	dropped = naive_inv(t, did, false, 0, 0);
-	t->live = t->n;
-	return dropped;
+	return t->naive ? naive_inv(t, NAIVE_TAG, tag, 0, 0, 0) : hash_inv_tag(t, tag);
 }
 
-unsigned iotlb_inv_range(struct iotlb *t, uint16_t did, uint64_t iova, uint64_t size)
+unsigned iotlb_inv_pasid(struct iotlb *t, uint32_t tag, uint32_t pasid)
+{
+	if (!t->cap)
+		return 0;
+	return t->naive ? naive_inv(t, NAIVE_PAIR, tag, pasid, 0, 0)
+			: hash_inv_pasid(t, tag, pasid);
+}
+
+unsigned iotlb_inv_range(struct iotlb *t, uint32_t tag, uint32_t pasid, uint64_t iova,
+			 uint64_t size)
 {
 	uint64_t last = iova + size - 1;
-	unsigned dropped;
 
 	if (!t->cap || !size)
 		return 0;
 	if (last < iova)
-		last = UINT64_MAX;
+		last = UINT64_MAX;              /* a range past the top ends there */
 	if (!t->naive)
-		return hash_inv_range(t, did, iova, last);
-	dropped = naive_inv(t, did, true, iova, last);
-	t->live = t->n;
-	return dropped;
+		return hash_inv_range(t, tag, pasid, iova, last);
+	if (range_huge(t, iova, last))
+		return naive_inv(t, NAIVE_PAIR, tag, pasid, 0, 0);
+	return naive_inv(t, NAIVE_RANGE, tag, pasid, iova, last);
 }
 
 unsigned iotlb_inv_all(struct iotlb *t)
 {
 	unsigned dropped = (unsigned)t->live;
 
+	if (!t->cap)
+		return 0;
 	if (!t->naive)
-		return t->cap ? hash_inv_all(t) : 0;
+		return hash_inv_all(t);
 	t->n = 0;
 	t->live = 0;
 	return dropped;
 }
 
-int iotlb_for_each(struct iotlb *t, int (*fn)(const struct iommu_iotlb_entry *e, void *ctx),
+int iotlb_for_each(struct iotlb *t, int (*fn)(const struct iommu_cache_entry *e, void *ctx),
 		   void *ctx)
 {
-	struct iommu_iotlb_entry e;
 	int ret;
 
-	for (unsigned j = 0; t->naive && j < t->n; j++)
+	if (!t->cap)
+		return 0;
+	if (!t->naive)
+		return hash_for_each(t, fn, ctx);
+	for (unsigned j = 0; j < t->n; j++)
 		if ((ret = fn(&t->arr[j], ctx)))
 			return ret;
-	for (int32_t i = t->naive ? -1 : t->head; i >= 0; i = t->slots[i].next) {
-		const struct tlb_slot *s = &t->slots[i];
-
-		if (!slot_live(t, s))
-			continue;
-		e = (struct iommu_iotlb_entry){ .did = s->did, .iova = s->iova,
-			.size = 1ull << s->shift, .hpa = s->hpa, .prot = s->prot };
-		if ((ret = fn(&e, ctx)))
-			return ret;
-	}
 	return 0;
 }

@@ -77,7 +77,8 @@ static void check_contexts(struct inv *iv, struct iommu_group *ig, uint16_t did)
 			if (!did && !r && ctx.type != IOMMU_CTX_BLOCKED)
 				bad(iv, "§H7: %s (rid %04x) of user-owned group %u with no user domain "
 				    "is not blocked in the context table", d->name, rids[k], ig->id);
-			if (did && (r || ctx.type != IOMMU_CTX_TRANSLATE || ctx.did != did))
+			if (did && (r || (ctx.type != IOMMU_CTX_TRANSLATE && ctx.type != IOMMU_CTX_S1) ||
+				    ctx.did != did))
 				bad(iv, "§H7: %s (rid %04x) of group %u does not translate through "
 				    "its container's domain %u", d->name, rids[k], ig->id, did);
 		}

@@ -20,6 +20,7 @@
 #include "sim/trace.h"
 #include "sim/world.h"
 #include "model/iommu/hw.h"
+#include "model/iommu/iotlb.h"
 #include "model/pci/pci.h"
 #include "iommusim/iommusim.h"
 
@@ -60,8 +61,8 @@ static void teardown(void)
 
 static void set_ctx(uint16_t rid, enum iommu_ctx_type type, uint16_t did)
 {
-	struct iommu_context c = { .type = type, .did = did, .pgtable_root = pt.root,
-				   .levels = pt.levels };
+	struct iommu_context c = { .type = type, .did = did, .s2_root = pt.root,
+				   .s2_levels = pt.levels };
 
 	ck_assert_int_eq(iommu_hw_set_context(w, 0, rid, &c), 0);
 }
@@ -76,7 +77,7 @@ static enum iommu_fault_reason xl_fault(uint16_t rid, uint64_t addr, bool write,
 					struct iommu_xlate *x)
 {
 	ck_assert_int_eq(xl(rid, addr, write, x), -EFAULT);
-	return x->fault;
+	return x->fault.reason;
 }
 
 static void map_pages(uint64_t iova, unsigned n, uint64_t hpa)
@@ -115,23 +116,32 @@ START_TEST(test_context_in_memory)
 
 	ck_assert_uint_eq(pt.root, SIM_MEM_BASE);
 	set_ctx(rid, IOMMU_CTX_TRANSLATE, 42);
-	/* the root table, then the bus-3 context table, both kernel frames */
+	/* the root table, the bus-3 context table, the device's PASID directory
+	 * and its first PASID table, all kernel frames */
+	const uint64_t pdir = ctxt + SIM_PAGE_SIZE, ptbl = pdir + SIM_PAGE_SIZE;
+
 	ck_assert(sim_mem_frame_kind(w, root) == SIM_FRAME_KERNEL &&
-		  sim_mem_frame_kind(w, ctxt) == SIM_FRAME_KERNEL);
+		  sim_mem_frame_kind(w, ctxt) == SIM_FRAME_KERNEL &&
+		  sim_mem_frame_kind(w, pdir) == SIM_FRAME_KERNEL &&
+		  sim_mem_frame_kind(w, ptbl) == SIM_FRAME_KERNEL);
 	ck_assert_uint_eq(sim_mem_read64(w, root + 3 * 16), ctxt | 1);
 	ck_assert(!sim_mem_read64(w, root + 3 * 16 + 8) && !sim_mem_read64(w, root + 4 * 16));
-	/* lo: present, type 0, table root; hi: aw 2 (4 levels), did 42 */
-	ck_assert_uint_eq(sim_mem_read64(w, ctxt + (rid & 0xff) * 16), pt.root | 1);
-	ck_assert_uint_eq(sim_mem_read64(w, ctxt + (rid & 0xff) * 16 + 8), 2 | (42 << 8));
+	/* context: present, no ATS, the PASID directory; hi: PASID width 0 */
+	ck_assert_uint_eq(sim_mem_read64(w, ctxt + (rid & 0xff) * 16), pdir | 1);
+	ck_assert_uint_eq(sim_mem_read64(w, ctxt + (rid & 0xff) * 16 + 8), 0);
+	ck_assert_uint_eq(sim_mem_read64(w, pdir), ptbl | 1);
+	/* PASID entry 0: present, type s2 (0 + 1), the table; did 42, 4 levels */
+	ck_assert_uint_eq(sim_mem_read64(w, ptbl), pt.root | 1 | (1 << 2));
+	ck_assert_uint_eq(sim_mem_read64(w, ptbl + 8), 42 | (4 << 16));
 	ck_assert_int_eq(iommu_hw_get_context(w, 0, rid, &c), 0);
-	ck_assert(c.type == IOMMU_CTX_TRANSLATE && c.did == 42 && c.pgtable_root == pt.root &&
-		  c.levels == 4);
+	ck_assert(c.type == IOMMU_CTX_TRANSLATE && c.did == 42 && c.s2_root == pt.root &&
+		  c.s2_levels == 4);
 
 	/* the bytes decide: edit the entry in memory, the hardware follows */
-	sim_mem_write64(w, ctxt + (rid & 0xff) * 16, 1 | (IOMMU_CTX_BLOCKED << 2));
+	sim_mem_write64(w, ptbl, 1 | ((IOMMU_CTX_BLOCKED + 1) << 2));
 	ck_assert_int_eq(iommu_hw_get_context(w, 0, rid, &c), 0);
 	ck_assert_int_eq(c.type, IOMMU_CTX_BLOCKED);
-	sim_mem_write64(w, ctxt + (rid & 0xff) * 16, 1 | (1 << 2));   /* reserved type */
+	sim_mem_write64(w, ptbl, 1 | (7 << 2));   /* reserved type */
 	ck_assert_int_eq(iommu_hw_get_context(w, 0, rid, &c), -ENOENT);
 
 	set_ctx(RID(3, 5, 0), IOMMU_CTX_PASSTHROUGH, 7);
@@ -148,7 +158,7 @@ END_TEST
 START_TEST(test_context_segments_and_args)
 {
 	struct iommu_context c = { .type = IOMMU_CTX_TRANSLATE, .did = 1,
-				   .pgtable_root = pt.root, .levels = 4 };
+				   .s2_root = pt.root, .s2_levels = 4 };
 	struct sim_mem_stats a, b;
 
 	sim_mem_stats(w, &a);
@@ -156,14 +166,16 @@ START_TEST(test_context_segments_and_args)
 	ck_assert_int_eq(iommu_hw_set_context(w, 1, 0x0108, &c), 0);   /* same table */
 	ck_assert_int_eq(iommu_hw_set_context(w, 2, 0x0100, &c), 0);   /* root + ctx */
 	sim_mem_stats(w, &b);
-	ck_assert_uint_eq(b.frames[SIM_FRAME_KERNEL] - a.frames[SIM_FRAME_KERNEL], 4);
+	/* root, context table, PASID directory, PASID table; then a second
+	 * device's directory and table; then all four on segment 2 */
+	ck_assert_uint_eq(b.frames[SIM_FRAME_KERNEL] - a.frames[SIM_FRAME_KERNEL], 4 + 2 + 4);
 	ck_assert_int_eq(iommu_hw_get_context(w, 0, 0x0100, &c), -ENOENT);
 
-	c.levels = 6;                            /* bad width, root, type */
+	c.s2_levels = 6;                            /* bad width, root, type */
 	ck_assert_int_eq(iommu_hw_set_context(w, 0, 1, &c), -EINVAL);
-	c = (struct iommu_context){ .type = IOMMU_CTX_TRANSLATE, .pgtable_root = 8, .levels = 4 };
+	c = (struct iommu_context){ .type = IOMMU_CTX_TRANSLATE, .s2_root = 8, .s2_levels = 4 };
 	ck_assert_int_eq(iommu_hw_set_context(w, 0, 1, &c), -EINVAL);
-	c = (struct iommu_context){ .type = 1 };
+	c = (struct iommu_context){ .type = 7 };
 	ck_assert_int_eq(iommu_hw_set_context(w, 0, 1, &c), -EINVAL);
 	ck_assert_int_eq(iommu_hw_set_context(w, 0, 1, NULL), -EINVAL);
 	ck_assert_int_eq(iommu_hw_create(w, NULL), -EEXIST);
@@ -199,14 +211,14 @@ START_TEST(test_passthrough_blocked_none)
 	ck_assert_uint_eq(x.ctx_refs, 1);
 	ck_assert_int_eq(iommu_hw_translate(w, 3, 0x0010, false, 0, 0, false, &x), -EFAULT);
 	ck_assert_uint_eq(x.ctx_refs, 0);
-	/* PASID-tagged: no PASID tables in this model */
+	/* PASID-tagged, and the device has no PASID table beyond PASID 0 */
 	ck_assert_int_eq(iommu_hw_translate(w, 0, 0x0010, true, 5, 0x1000, false, &x), -EFAULT);
-	ck_assert_int_eq(x.fault, IOMMU_FAULT_NO_CONTEXT);
+	ck_assert_int_eq(x.fault.reason, IOMMU_FAULT_NO_PASID);
 
 	ck_assert_uint_eq(iommu_hw_fault_count(w), 5);
 	f = iommu_hw_fault_at(w, 4);
 	ck_assert(f->pasid_valid && f->pasid == 5);
-	ck_assert_str_eq(iommu_fault_reason_name(f->reason), "no-context");
+	ck_assert_str_eq(iommu_fault_reason_name(f->reason), "no-pasid");
 	ck_assert_str_eq(iommu_fault_reason_name(99), "unknown");
 }
 END_TEST
@@ -245,7 +257,7 @@ START_TEST(test_translate_and_refs)
 
 	struct iommu_hw_stats st = stats();
 	ck_assert(st.translations == 8 && st.walks == 4 && st.pt_refs == 4 + 3 + 2 + 4 &&
-		  st.ctx_refs == 16 && st.faults == 4);
+		  st.ctx_refs == 16 && st.pasid_refs == 16 && st.faults == 4);
 }
 END_TEST
 
@@ -273,13 +285,13 @@ static bool hit(uint16_t rid, uint64_t addr)
 	return x.iotlb_hit;
 }
 
-static int entries_fn(const struct iommu_iotlb_entry *e, void *ctx)
+static int entries_fn(const struct iommu_cache_entry *e, void *ctx)
 {
 	g_array_append_val((GArray *)ctx, *e);
 	return 0;
 }
 
-static int stop_fn(const struct iommu_iotlb_entry *e, void *ctx)
+static int stop_fn(const struct iommu_cache_entry *e, void *ctx)
 {
 	return ++*(int *)ctx == 2 ? 77 : 0;
 }
@@ -287,7 +299,7 @@ static int stop_fn(const struct iommu_iotlb_entry *e, void *ctx)
 /* The live IOTLB entries, oldest first. */
 static GArray *iotlb_entries(struct sim_world *ww)
 {
-	GArray *a = g_array_new(FALSE, TRUE, sizeof(struct iommu_iotlb_entry));
+	GArray *a = g_array_new(FALSE, TRUE, sizeof(struct iommu_cache_entry));
 
 	ck_assert_int_eq(iommu_hw_iotlb_for_each(ww, entries_fn, a), 0);
 	return a;
@@ -315,8 +327,8 @@ START_TEST(test_iotlb_fifo_eviction)
 		  st.iotlb_entries == 2);
 	e = iotlb_entries(w);
 	ck_assert_uint_eq(e->len, 2);
-	ck_assert_uint_eq(g_array_index(e, struct iommu_iotlb_entry, 0).iova, 0x0000);
-	ck_assert_uint_eq(g_array_index(e, struct iommu_iotlb_entry, 1).iova, 0x1000);
+	ck_assert_uint_eq(g_array_index(e, struct iommu_cache_entry, 0).iova, 0x0000);
+	ck_assert_uint_eq(g_array_index(e, struct iommu_cache_entry, 1).iova, 0x1000);
 	g_array_free(e, TRUE);
 	ck_assert_int_eq(iommu_hw_iotlb_for_each(w, stop_fn, &n), 77);
 	/* a walk per page, eviction every time, over many pages */
@@ -339,7 +351,7 @@ START_TEST(test_iotlb_invalidation)
 	ck_assert_int_eq(io_pgtable_map(&pt2, 0, 0x900000, 4 * SZ_4K, RW), 0);
 	set_ctx(0x0100, IOMMU_CTX_TRANSLATE, 1);
 	c2 = (struct iommu_context){ .type = IOMMU_CTX_TRANSLATE, .did = 2,
-				     .pgtable_root = pt2.root, .levels = 4 };
+				     .s2_root = pt2.root, .s2_levels = 4 };
 	ck_assert_int_eq(iommu_hw_set_context(w, 0, 0x0200, &c2), 0);
 	for (uint64_t a = 0; a < 4 * SZ_4K; a += SZ_4K) {
 		hit(0x0100, a);
@@ -423,10 +435,10 @@ static void twin_init(struct twin *t, bool naive, unsigned cap)
 	t->w = hw_world(cap, naive, 4);
 	for (int d = 0; d < 3; d++) {
 		struct iommu_context c = { .type = IOMMU_CTX_TRANSLATE, .did = (uint16_t)(d + 1),
-					   .levels = 4 };
+					   .s2_levels = 4 };
 
 		ck_assert_int_eq(io_pgtable_init(&t->pt[d], t->w, &io_pgtable_vtd_ss, 4), 0);
-		c.pgtable_root = t->pt[d].root;
+		c.s2_root = t->pt[d].root;
 		ck_assert_int_eq(iommu_hw_set_context(t->w, 0, (uint16_t)(0x100 + d), &c), 0);
 	}
 }
@@ -477,10 +489,10 @@ static void expect_same_entries(struct twin *a, struct twin *b, int step)
 
 	ck_assert_msg(ea->len == eb->len, "step %d: %u vs %u entries", step, ea->len, eb->len);
 	for (guint i = 0; i < ea->len; i++) {
-		const struct iommu_iotlb_entry *x = &g_array_index(ea, struct iommu_iotlb_entry, i);
-		const struct iommu_iotlb_entry *y = &g_array_index(eb, struct iommu_iotlb_entry, i);
+		const struct iommu_cache_entry *x = &g_array_index(ea, struct iommu_cache_entry, i);
+		const struct iommu_cache_entry *y = &g_array_index(eb, struct iommu_cache_entry, i);
 
-		ck_assert_msg(x->did == y->did && x->iova == y->iova && x->size == y->size &&
+		ck_assert_msg(x->tag == y->tag && x->iova == y->iova && x->size == y->size &&
 			      x->hpa == y->hpa && x->prot == y->prot,
 			      "step %d: entry %u differs", step, i);
 	}
@@ -524,7 +536,7 @@ START_TEST(test_naive_equals_hash)
 END_TEST
 
 /* §H9 with a well-behaved kernel: every cached entry matches a fresh walk. */
-static int h9_fn(const struct iommu_iotlb_entry *e, void *ctx)
+static int h9_fn(const struct iommu_cache_entry *e, void *ctx)
 {
 	struct io_pgtable_walk wk;
 
@@ -649,7 +661,7 @@ START_TEST(test_fault_queue)
 	f = iommu_hw_fault_at(w, 7);
 	ck_assert(f->seq == 11 && f->segment == 0 && f->rid == 0x0600 && f->pasid_valid &&
 		  f->pasid == 3 && f->addr == 0xa000 && !f->write &&
-		  f->reason == IOMMU_FAULT_NO_CONTEXT);
+		  f->reason == IOMMU_FAULT_NO_PASID && f->stage == 0);
 	ck_assert_ptr_null(iommu_hw_fault_at(w, 8));
 	iommu_hw_fault_clear(w);
 	ck_assert_uint_eq(iommu_hw_fault_count(w), 0);
@@ -659,7 +671,7 @@ START_TEST(test_fault_queue)
 	rewind(tr);
 	while (fgets(line, sizeof(line), tr))
 		seen |= strstr(line, "iommu_hw_fault: seg=0 rid=06:00.0 pasid=3 addr=0xa000 "
-				     "access=read reason=no-context") != NULL;
+				     "access=read reason=no-pasid stage=0 phase=final") != NULL;
 	ck_assert(seen);
 	sim_trace_set_output(w, NULL, SIM_TRACE_OFF);
 	fclose(tr);

@@ -85,7 +85,7 @@ static double iotlb_hits(int naive, unsigned pages, unsigned rounds, uint64_t *h
 				       .fault_queue_len = 16 };
 	struct sim_world *w = sim_world_create(1);
 	struct io_pgtable pt;
-	struct iommu_context c = { .type = IOMMU_CTX_TRANSLATE, .did = 1, .levels = 4 };
+	struct iommu_context c = { .type = IOMMU_CTX_TRANSLATE, .did = 1, .s2_levels = 4 };
 	struct iommu_xlate x;
 	struct iommu_hw_stats st;
 	double t0, t;
@@ -93,7 +93,7 @@ static double iotlb_hits(int naive, unsigned pages, unsigned rounds, uint64_t *h
 	if (iommu_hw_create(w, &cfg) || io_pgtable_init(&pt, w, &io_pgtable_vtd_ss, 4) ||
 	    io_pgtable_map_naive(&pt, 0, SZ_1G, (uint64_t)pages * SZ_4K, RW))
 		die("setup", -1);
-	c.pgtable_root = pt.root;
+	c.s2_root = pt.root;
 	if (iommu_hw_set_context(w, 0, 0x0100, &c))
 		die("context", -1);
 	for (unsigned p = 0; p < pages; p++)         /* warm: one miss each */
@@ -129,14 +129,14 @@ static void cold_walk(unsigned levels, uint64_t leaf, unsigned reps)
 {
 	struct sim_world *w = sim_world_create(1);
 	struct io_pgtable pt;
-	struct iommu_context c = { .type = IOMMU_CTX_TRANSLATE, .did = 9, .levels = levels };
+	struct iommu_context c = { .type = IOMMU_CTX_TRANSLATE, .did = 9, .s2_levels = levels };
 	struct iommu_xlate x = { 0 };
 	double t0, t;
 
 	if (iommu_hw_create(w, NULL) || io_pgtable_init(&pt, w, &io_pgtable_vtd_ss, levels) ||
 	    io_pgtable_map(&pt, 4 * SZ_1G, 8 * SZ_1G, leaf, RW))
 		die("setup", -1);
-	c.pgtable_root = pt.root;
+	c.s2_root = pt.root;
 	if (iommu_hw_set_context(w, 0, 0x0100, &c))
 		die("context", -1);
 	t0 = now_ns();

@@ -87,9 +87,16 @@ struct sim_world *scenario_world_build(struct scenario *s, const struct run_opti
 	}
 	if (!ret) {
 		struct iommu_hw_config hw = {
+			.kind = (enum iommu_hw_kind)s->profile.hw_kind,
 			.iotlb_entries = s->profile.iotlb_entries,
 			.naive_iotlb = s->profile.naive_iotlb,
+			.psc_entries = s->profile.psc_entries,
+			.pasid_cache_entries = s->profile.pasid_cache_entries,
+			.atc_entries = s->profile.atc_entries,
 			.fault_queue_len = IOMMU_HW_DEFAULT_FAULTQ,
+			.pasid_bits = s->profile.pasid_bits,
+			.busy_dma = s->profile.busy_dma,
+			.check = s->profile.invariants && !(opt && opt->no_invariants),
 		};
 		stage = "iommu hardware";
 		ret = iommu_hw_create(w, &hw);
@@ -99,6 +106,9 @@ struct sim_world *scenario_world_build(struct scenario *s, const struct run_opti
 			.address_width = s->profile.address_width,
 			.default_identity = s->profile.default_identity,
 			.naive_map = s->profile.naive_map,
+			.paging_stage = s->profile.paging_stage,
+			.no_ats = s->profile.no_ats,
+			.bugs = s->profile.bugs,
 		};
 		stage = "iommu domains";
 		ret = iommu_domains_init(w, &prof);
@@ -271,7 +281,10 @@ static void run_step(struct runner *r, struct scn_step *st)
 	st->kind->describe(st, desc);
 	SIM_TRACE(r->w, scenario_step, st->index, st->kind->name, st->pos.line);
 	r->last_pid = 0;
+	if (r->opt->explain && st->index == r->opt->explain_step)
+		scenario_explain_begin(r, st, desc->str);
 	ret = st->kind->run(r, st);
+	scenario_explain_end(r);
 	if (ret != RUN_CHECKED) {
 		check_outcome(r, st, ret);
 		bind_handle(r, st, ret);
@@ -377,6 +390,7 @@ int scenario_run(struct scenario *s, const struct run_options *opt)
 	if (rep)
 		fprintf(rep, "%s %s: %u checks, %u failed\n",
 			r.failures ? "FAIL" : "PASS", s->name, r.checks, r.failures);
+	runner_nested_cleanup(&r);
 	g_hash_table_destroy(r.handles);
 	g_hash_table_destroy(r.vars);
 	g_hash_table_destroy(r.scratch);

@@ -28,6 +28,8 @@ struct runner {
 	GHashTable *vars;          /* saved results: name -> uint64_t */
 	GHashTable *scratch;       /* pid -> ioctl scratch VA */
 	unsigned invariant_runs;   /* invariant sweeps done */
+	void *nested;              /* guest tables, PASID attachments (steps_nested.c) */
+	void *explain;             /* explain.c, during the step explained */
 };
 
 /* Record one evaluated check; on failure add an indented report line. */
@@ -43,5 +45,9 @@ void scn_expect_eval(struct runner *r, const struct scn_expect *e);
 /* The step kinds (steps.c). */
 const struct step_kind *step_kind_find(const char *name);
 extern const char *const step_kind_names[];
+
+/* explain.c: print the translations of one step (run_options.explain) */
+void scenario_explain_begin(struct runner *r, const struct scn_step *st, const char *desc);
+void scenario_explain_end(struct runner *r);
 
 #endif

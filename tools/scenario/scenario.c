@@ -12,6 +12,9 @@
 #include <glib.h>
 
 #include "sim/world.h"
+#include <stddef.h>
+
+#include "model/iommu/domain.h"
 #include "sim/proc.h"
 #include "tools/scenario/loader.h"
 
@@ -21,8 +24,11 @@ static const char *const top_keys[] = {
 };
 static const char *const profile_keys[] = { "group_mode", "iommu", "vfio", NULL };
 static const char *const iommu_keys[] = {
-	"address_width", "default_domain", "iotlb_entries", "naive_iotlb", "naive_map", NULL,
+	"address_width", "default_domain", "iotlb_entries", "naive_iotlb", "naive_map",
+	"format", "psc_entries", "pasid_cache_entries", "atc_entries", "pasid_bits",
+	"paging_stage", "ats", "busy_dma", "bugs", NULL,
 };
+static const char *const hw_formats[] = { "vtd", "arm-smmuv3", "riscv", NULL };
 static const char *const vfio_keys[] = { "dma_entry_limit", NULL };
 static const char *const default_domains[] = { "dma", "identity", NULL };
 static const char *const group_modes[] = { "legacy", "strict", NULL };
@@ -41,6 +47,59 @@ static const char *const proc_keys[] = {
 static const char *const acs_names[] = { "SV", "TB", "RR", "CR", "UF", "EC", "DT", NULL };
 
 /* ---- profile ------------------------------------------------------------ */
+
+/* The cache sizes, ATS, PASID width, paging stage and injected bugs. */
+static int parse_iommu_caches(struct ldr *l, const struct ynode *map)
+{
+	static const struct { const char *key; size_t off; uint64_t max; } sizes[] = {
+		{ "psc_entries", offsetof(struct scn_profile, psc_entries), 1u << 20 },
+		{ "pasid_cache_entries", offsetof(struct scn_profile, pasid_cache_entries), 1u << 20 },
+		{ "atc_entries", offsetof(struct scn_profile, atc_entries), 1u << 20 },
+		{ "pasid_bits", offsetof(struct scn_profile, pasid_bits), 20 },
+	};
+	struct scn_profile *pr = &l->s->profile;
+	const struct ynode *v;
+	uint64_t num;
+	bool ats;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++) {
+		if (!(v = ynode_map_get(map, sizes[i].key)))
+			continue;
+		if (ldr_u64(l, v, &num, sizes[i].max, false, sizes[i].key))
+			return -1;
+		*(unsigned *)(void *)((char *)pr + sizes[i].off) = (unsigned)num;
+	}
+	if ((v = ynode_map_get(map, "paging_stage"))) {
+		if (ldr_u64(l, v, &num, 2, false, "paging_stage"))
+			return -1;
+		if (num < 1)
+			return ldr_error(l, v, "paging_stage is 1 or 2, not %s", v->str);
+		pr->paging_stage = (unsigned)num;
+	}
+	if ((v = ynode_map_get(map, "ats"))) {
+		if (ldr_bool(l, v, &ats, "ats"))
+			return -1;
+		pr->no_ats = !ats;
+	}
+	if ((v = ynode_map_get(map, "busy_dma")) && ldr_bool(l, v, &pr->busy_dma, "busy_dma"))
+		return -1;
+	if ((v = ynode_map_get(map, "bugs"))) {
+		if (ldr_need(l, v, YN_SEQ, "bugs (a list of bug names)"))
+			return -1;
+		for (size_t i = 0; i < v->nitems; i++) {
+			const struct ynode *b = v->items[i];
+			unsigned bit;
+
+			if (ldr_need(l, b, YN_SCALAR, "a bug name") ||
+			    iommu_bug_parse(b->str, &bit))
+				return ldr_error(l, b, "unknown bug '%s' (skip-iotlb-flush, "
+						 "skip-devtlb-flush, flush-before-write, "
+						 "skip-nested-flush)", b->str ? b->str : "");
+			pr->bugs |= bit;
+		}
+	}
+	return 0;
+}
 
 static int parse_iommu_profile(struct ldr *l, const struct ynode *map)
 {
@@ -72,7 +131,12 @@ static int parse_iommu_profile(struct ldr *l, const struct ynode *map)
 		return -1;
 	if ((v = ynode_map_get(map, "naive_map")) && ldr_bool(l, v, &pr->naive_map, "naive_map"))
 		return -1;
-	return 0;
+	if ((v = ynode_map_get(map, "format"))) {
+		if (ldr_enum(l, v, hw_formats, &idx, "format"))
+			return -1;
+		pr->hw_kind = (unsigned)idx;
+	}
+	return parse_iommu_caches(l, map);
 }
 
 static int parse_vfio_profile(struct ldr *l, const struct ynode *map)
@@ -532,6 +596,8 @@ struct scenario *scenario_load_string(const char *text, size_t len,
 	s->file = g_strdup(name);
 	s->profile.address_width = 48;
 	s->profile.iotlb_entries = 512;
+	s->profile.atc_entries = 64;
+	s->profile.pasid_bits = 20;
 	s->profile.dma_entry_limit = 65535;
 	s->profile.invariants = true;
 	s->warnings = g_ptr_array_new_with_free_func(g_free);

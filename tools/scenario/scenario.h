@@ -37,6 +37,15 @@ struct scn_profile {
 	unsigned iotlb_entries;        /* iommu.iotlb_entries (default 512; 0 = none) */
 	bool naive_iotlb;              /* iommu.naive_iotlb */
 	bool naive_map;                /* iommu.naive_map */
+	unsigned hw_kind;              /* iommu.format: enum iommu_hw_kind (vtd) */
+	unsigned psc_entries;          /* iommu.psc_entries (0 = none) */
+	unsigned pasid_cache_entries;  /* iommu.pasid_cache_entries (0 = none) */
+	unsigned atc_entries;          /* iommu.atc_entries (default 64) */
+	unsigned pasid_bits;           /* iommu.pasid_bits (default 20) */
+	unsigned paging_stage;         /* iommu.paging_stage: 1 or 2 (default 2) */
+	bool no_ats;                   /* iommu.ats: false */
+	bool busy_dma;                 /* iommu.busy_dma */
+	unsigned bugs;                 /* iommu.bugs: IOMMU_BUG_* */
 	unsigned dma_entry_limit;      /* vfio.dma_entry_limit (default 65535) */
 	bool invariants;               /* check spec §H after every step (default on) */
 };
@@ -174,6 +183,8 @@ struct run_options {
 	unsigned long fail_nth;    /* fault injection: fail the Nth call ... */
 	const char *fail_sites;    /* ... to a site matching this glob (NULL = "*") */
 	bool *fault_fired;         /* out, optional: did the injected fault fire? */
+	FILE *explain;             /* explain step explain_step here; NULL = off */
+	unsigned explain_step;     /* 1-based */
 };
 
 /*

@@ -361,12 +361,22 @@ static const struct step_kind step_kinds[] = {
 	{ "check", keys_fill, parse_fill, run_check, describe_fill, free_fill },
 	{ "dma", keys_dma, parse_dma, run_dma, describe_dma, free_dma },
 	{ "rlimit", keys_rlimit, parse_rlimit, run_rlimit, describe_rlimit, g_free },
+	{ "guest_table", keys_guest_table, parse_guest_table, run_guest_table,
+	  describe_guest_table, g_free },
+	{ "guest_map", keys_guest_map, parse_guest_map, run_guest_map, describe_guest_map, g_free },
+	{ "guest_unmap", keys_guest_unmap, parse_guest_map, run_guest_map, describe_guest_map,
+	  g_free },
+	{ "pasid_attach", keys_pasid, parse_pasid, run_pasid, describe_pasid, g_free },
+	{ "pasid_replace", keys_pasid, parse_pasid, run_pasid, describe_pasid, g_free },
+	{ "pasid_detach", keys_pasid_detach, parse_pasid, run_pasid, describe_pasid, g_free },
+	{ "guest_invalidate", keys_guest_inv, parse_pasid, run_pasid, describe_pasid, g_free },
 	{ "expect", keys_none, parse_expect_step, run_expect, describe_expect, NULL },
 };
 
 const char *const step_kind_names[] = {
 	"bind", "unbind", "open", "close", "chown", "chmod", "ioctl", "pread", "pwrite",
-	"alloc", "fill", "check", "dma", "rlimit", "expect", NULL,
+	"alloc", "fill", "check", "dma", "rlimit", "guest_table", "guest_map", "guest_unmap",
+	"pasid_attach", "pasid_replace", "pasid_detach", "guest_invalidate", "expect", NULL,
 };
 
 const struct step_kind *step_kind_find(const char *name)
@@ -383,7 +393,7 @@ static int parse_outcome(struct ldr *l, const struct ynode *v, struct scn_outcom
 {
 	static const char *const keys[] = { "errno", "ret", "out", "fault", NULL };
 	static const char *const faults[] = { "none", "no-context", "not-present",
-					      "permission", "address-size", NULL };
+					      "permission", "address-size", "no-pasid", NULL };
 	const struct ynode *e, *r;
 	uint64_t num;
 
@@ -455,7 +465,9 @@ static const struct step_kind *find_kind_key(struct ldr *l, const struct ynode *
 		else
 			ldr_error(l, key, "a step needs an action: one of bind, unbind, "
 				  "open, close, chown, chmod, ioctl, pread, pwrite, alloc, fill, "
-				  "check, dma, rlimit, expect");
+				  "check, dma, rlimit, guest_table, guest_map, guest_unmap, "
+				  "pasid_attach, pasid_replace, pasid_detach, guest_invalidate, "
+				  "expect");
 	}
 	return kind;
 }

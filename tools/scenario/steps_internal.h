@@ -15,6 +15,7 @@
 /* Kinds of handle names (loader side: l->handles values). */
 #define HANDLE_FD  1
 #define HANDLE_BUF 2
+#define HANDLE_GPT 3   /* a guest stage-1 table (steps_nested.c) */
 
 /* The handle @n names must be bound earlier to a handle of @kind. */
 int ldr_handle_ref(struct ldr *l, const struct ynode *n, int kind, const char **out);
@@ -76,5 +77,20 @@ int parse_rlimit(struct ldr *l, const struct ynode *map, struct scn_step *st);
 long run_rlimit(struct runner *r, struct scn_step *st);
 void describe_rlimit(const struct scn_step *st, GString *out);
 extern const char *const keys_rlimit[];
+
+/* steps_nested.c */
+int parse_guest_table(struct ldr *l, const struct ynode *map, struct scn_step *st);
+long run_guest_table(struct runner *r, struct scn_step *st);
+void describe_guest_table(const struct scn_step *st, GString *out);
+extern const char *const keys_guest_table[];
+int parse_guest_map(struct ldr *l, const struct ynode *map, struct scn_step *st);
+long run_guest_map(struct runner *r, struct scn_step *st);
+void describe_guest_map(const struct scn_step *st, GString *out);
+extern const char *const keys_guest_map[], *const keys_guest_unmap[];
+int parse_pasid(struct ldr *l, const struct ynode *map, struct scn_step *st);
+long run_pasid(struct runner *r, struct scn_step *st);
+void describe_pasid(const struct scn_step *st, GString *out);
+extern const char *const keys_pasid[], *const keys_pasid_detach[], *const keys_guest_inv[];
+void runner_nested_cleanup(struct runner *r);
 
 #endif

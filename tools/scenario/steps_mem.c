@@ -381,7 +381,7 @@ void free_dma(void *p)
 }
 
 static const char *const fault_names[] = {
-	"none", "no-context", "not-present", "permission", "address-size",
+	"none", "no-context", "not-present", "permission", "address-size", "no-pasid",
 };
 
 /*
@@ -440,11 +440,11 @@ long run_dma(struct runner *r, struct scn_step *st)
 	if (o.kind == SCN_OUT_FAULT)
 		runner_check(r, ret == -EFAULT && op.fault_reason == o.err, o.pos.line,
 			     "expected a %s fault, got %s%s%s", fault_names[o.err],
-			     ret ? "a " : "success", ret ? fault_names[op.fault_reason % 5] : "",
+			     ret ? "a " : "success", ret ? fault_names[op.fault_reason % 6] : "",
 			     ret ? " fault" : "");
 	else if (runner_check(r, ret == 0, o.pos.line ? o.pos.line : st->pos.line,
 			      "expected the DMA to land, got a %s fault at 0x%llx",
-			      fault_names[op.fault_reason % 5],
+			      fault_names[op.fault_reason % 6],
 			      (unsigned long long)op.fault_addr) &&
 		 (check_h1(r, st, a, op.addr), true) &&
 		 !a->write && (a->bytes.pattern >= 0 || a->bytes.data)) {

@@ -52,6 +52,7 @@ int  sim_pci_bind(struct sim_world *w, const char *bdf, const char *driver);
 #define SIM_FAULT_NOT_PRESENT 2   /* no mapping, or a blocked context */
 #define SIM_FAULT_PERMISSION  3   /* mapped, but not for this direction */
 #define SIM_FAULT_ADDR_SIZE   4   /* beyond the context's address width */
+#define SIM_FAULT_NO_PASID    5   /* a PASID with no entry, or beyond the width */
 
 struct sim_dma {            /* one device-initiated DMA */
 	uint64_t addr;          /* IOVA (or process VA with a PASID) */

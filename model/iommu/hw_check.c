@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The IOMMU hardware model, part three: the stale-translation checker
+ * (hw.h; spec §H8, §H9, §E.6).
+ *
+ * A cache may only answer what the tables in memory say now.  The checker
+ * walks afresh (no caches, nothing counted, no events) and compares:
+ *  - each answer a cache gives, when it gives it (config.check): IOTLB and
+ *    device-TLB hits, paging-structure-cache hits, PASID-cache hits;
+ *  - every live entry of every cache, after each scenario step
+ *    (iommu_hw_check_caches), finding the PASID entry behind an IOTLB entry
+ *    through an oracle of where each domain id was written.
+ * A difference names the invalidation that should have followed the table
+ * change: the IOTLB range or domain flush, the flush of combined stage-1+2
+ * entries when a stage-2 parent changed, the device-TLB invalidation, the
+ * paging-structure (non-leaf) invalidation, the PASID-cache invalidation.
+ * An entry filled after the last invalidation of its domain means the
+ * invalidation ran before the table write (a device refilled it in
+ * between; see config.busy_dma).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/world.h"
+#include "model/iommu/hw_internal.h"
+
+static const char *prot_str(unsigned p)
+{
+	static const char *const s[] = { "none", "r", "w", "rw" };
+
+	return s[p & 3];
+}
+
+static void pasid_str(uint32_t p, char *buf, size_t n)
+{
+	if (p == IOMMU_PASID_NONE)
+		snprintf(buf, n, "none");
+	else
+		snprintf(buf, n, "%u", p);
+}
+
+/* Does @e (a final translation) still hold against a fresh walk?  Both
+ * ends of its span are checked, its permission must be within today's. */
+static bool entry_holds(struct iommu_hw *hw, const struct iommu_context *c,
+			const struct iommu_cache_entry *e, struct fresh *f)
+{
+	struct fresh g;
+
+	if (hw_fresh_xlate(hw, c, e->iova, f) || f->hpa != e->hpa || (e->prot & ~f->prot))
+		return false;
+	if (e->size <= SZ_4K)
+		return true;
+	return !hw_fresh_xlate(hw, c, e->iova + e->size - SZ_4K, &g) &&
+	       g.hpa == e->hpa + e->size - SZ_4K && !(e->prot & ~g.prot);
+}
+
+static const char *tables_now(const struct fresh *f, bool ok, char *buf, size_t n)
+{
+	if (!ok)
+		snprintf(buf, n, "not mapped");
+	else
+		snprintf(buf, n, "0x%llx %s", (unsigned long long)f->hpa, prot_str(f->prot));
+	return buf;
+}
+
+/* Does a combined entry's stage-1 half still hold (same GPA, permission
+ * within)?  Then a difference is stage 2's. */
+static bool s1_unchanged(const struct iommu_cache_entry *e, const struct fresh *f)
+{
+	uint64_t m;
+
+	if (!f->s1_ok)
+		return false;
+	m = f->s1.leaf_size - 1;
+	return f->s1.out - (e->iova & m) == e->aux - (e->iova & m) &&
+	       !(((e->kind >> 4) & 3) & ~f->s1.prot);
+}
+
+/* Which invalidation an IOTLB entry missed. */
+static void iotlb_diagnose(struct iommu_hw *hw, const struct iommu_context *c,
+			   const struct iommu_cache_entry *e, const struct fresh *f, bool ok,
+			   const char *when, GString *out)
+{
+	uint64_t *inv = g_hash_table_lookup(hw->last_inv, GUINT_TO_POINTER(e->tag));
+	char p[16], now[64];
+	const char *why;
+
+	pasid_str(e->pasid, p, sizeof(p));
+	tables_now(f, ok, now, sizeof(now));
+	if ((e->kind & 3) == IOMMU_TLB_COMBINED && c && s1_unchanged(e, f))
+		why = "missing flush of combined stage-1+2 entries after their stage-2 parent "
+		      "changed (every nested domain over the parent, domain-wide, §E.6)";
+	else if (inv && e->seq > *inv)
+		why = "filled after the last IOTLB invalidation of its domain: the "
+		      "invalidation ran before the table write";
+	else if ((e->kind & 3) == IOMMU_TLB_COMBINED)
+		why = "missing IOTLB invalidation after the stage-1 change (the guest's "
+		      "HWPT invalidate)";
+	else
+		why = "missing IOTLB invalidation after the table change";
+	g_string_append_printf(out, "§H8 stale IOTLB entry%s: did %u pasid %s iova 0x%llx "
+			       "size 0x%llx -> 0x%llx %s, the tables now say %s: %s",
+			       when, e->tag, p, (unsigned long long)e->iova,
+			       (unsigned long long)e->size, (unsigned long long)e->hpa,
+			       prot_str(e->prot), now, why);
+}
+
+void hw_check_iotlb_hit(struct iommu_hw *hw, const struct iommu_context *c,
+			const struct iommu_cache_entry *e)
+{
+	struct fresh f;
+	GString *s;
+
+	if (entry_holds(hw, c, e, &f))
+		return;
+	s = g_string_new(NULL);
+	iotlb_diagnose(hw, c, e, &f, f.size != 0, " served", s);
+	hw_violation(hw, "%s", s->str);
+	g_string_free(s, TRUE);
+}
+
+/* Does a PSC entry still name the table a fresh walk reads at its level? */
+static bool psc_holds(struct iommu_hw *hw, const struct iommu_context *c, unsigned stage,
+		      const struct iommu_cache_entry *e)
+{
+	unsigned level = e->kind & 0xf;
+	struct fresh f;
+
+	if (stage == 2) {
+		struct iommu_context s2 = { .type = IOMMU_CTX_TRANSLATE, .did = c->did,
+					    .s2_root = c->s2_root, .s2_levels = c->s2_levels };
+
+		hw_fresh_xlate(hw, &s2, e->iova, &f);
+		return f.s2.tables[level] == e->aux;
+	}
+	hw_fresh_xlate(hw, c, e->iova, &f);
+	return f.s1.tables[level] == e->aux;
+}
+
+static void psc_report(struct iommu_hw *hw, const struct iommu_cache_entry *e,
+		       const char *when, GString *out)
+{
+	char p[16];
+
+	pasid_str(e->pasid, p, sizeof(p));
+	g_string_append_printf(out, "§H9 stale paging-structure-cache entry%s: did %u pasid %s "
+			       "stage %u level-%u table for 0x%llx (span 0x%llx) at 0x%llx, which "
+			       "the tables no longer reach: missing non-leaf (paging-structure) "
+			       "invalidation after a table was freed", when, e->tag, p,
+			       e->kind >> 4, e->kind & 0xf, (unsigned long long)e->iova,
+			       (unsigned long long)e->size, (unsigned long long)e->aux);
+	(void)hw;
+}
+
+void hw_check_psc_hit(struct iommu_hw *hw, const struct iommu_context *c, unsigned stage,
+		      const struct iommu_cache_entry *e)
+{
+	GString *s;
+
+	if (psc_holds(hw, c, stage, e))
+		return;
+	s = g_string_new(NULL);
+	psc_report(hw, e, " served", s);
+	hw_violation(hw, "%s", s->str);
+	g_string_free(s, TRUE);
+}
+
+static void atc_diagnose(struct iommu_hw *hw, uint16_t seg, uint16_t rid,
+			 const struct iommu_cache_entry *e, const char *when, GString *out)
+{
+	uint32_t p = e->pasid == IOMMU_PASID_NONE ? 0 : e->pasid;
+	struct iommu_context c;
+	struct fresh f = { 0 };
+	char ps[16], now[64];
+	bool ok = false;
+
+	if (!hw_pasid_read(hw, loc_key(seg, rid, p), &c) && entry_holds(hw, &c, e, &f))
+		return;
+	ok = f.size != 0;
+	pasid_str(e->pasid, ps, sizeof(ps));
+	g_string_append_printf(out, "§H8 stale device-TLB entry%s: %04x:%02x:%02x.%u pasid %s "
+			       "iova 0x%llx size 0x%llx -> 0x%llx %s, the tables now say %s: "
+			       "missing device-TLB (ATS) invalidation; translated requests "
+			       "bypass the IOMMU", when, seg, rid >> 8, (rid >> 3) & 0x1f,
+			       rid & 7, ps, (unsigned long long)e->iova,
+			       (unsigned long long)e->size, (unsigned long long)e->hpa,
+			       prot_str(e->prot), tables_now(&f, ok, now, sizeof(now)));
+}
+
+void hw_check_atc_hit(struct iommu_hw *hw, uint16_t seg, uint16_t rid,
+		      const struct iommu_cache_entry *e)
+{
+	GString *s = g_string_new(NULL);
+
+	atc_diagnose(hw, seg, rid, e, " served", s);
+	if (s->len)
+		hw_violation(hw, "%s", s->str);
+	g_string_free(s, TRUE);
+}
+
+static bool ctx_equal(const struct iommu_context *a, const struct iommu_context *b)
+{
+	return a->type == b->type && a->did == b->did && a->s1_root == b->s1_root &&
+	       a->s1_levels == b->s1_levels && a->s2_root == b->s2_root &&
+	       a->s2_levels == b->s2_levels;
+}
+
+static void pc_diagnose(struct iommu_hw *hw, const struct pc_ent *pe, const char *when,
+			GString *out)
+{
+	struct iommu_context now;
+	uint16_t seg = (uint16_t)(pe->key >> 48), rid = (uint16_t)(pe->key >> 32);
+	int r = hw_pasid_read(hw, pe->key, &now);
+
+	if (!r && ctx_equal(&now, &pe->ctx))
+		return;
+	g_string_append_printf(out, "§H8 stale PASID-cache entry%s: %04x:%02x:%02x.%u pasid %u "
+			       "caches type %s did %u, memory now holds %s: missing PASID-cache "
+			       "invalidation after the PASID entry changed", when, seg, rid >> 8,
+			       (rid >> 3) & 0x1f, rid & 7, (uint32_t)pe->key,
+			       iommu_ctx_type_name(pe->ctx.type), pe->ctx.did,
+			       r ? "no entry" : iommu_ctx_type_name(now.type));
+}
+
+void hw_check_pc_hit(struct iommu_hw *hw, const struct pc_ent *pe)
+{
+	GString *s = g_string_new(NULL);
+
+	pc_diagnose(hw, pe, " served", s);
+	if (s->len)
+		hw_violation(hw, "%s", s->str);
+	g_string_free(s, TRUE);
+}
+
+/* ---- the scan ---------------------------------------------------------------------------- */
+
+/* The PASID entry that selects a cache entry's (did, pasid tag), from the
+ * oracle of where domain ids were written: 0 or -ENOENT. */
+static int ctx_of(struct iommu_hw *hw, uint16_t did, uint32_t ptag, struct iommu_context *c)
+{
+	GArray *a = g_hash_table_lookup(hw->did_locs, GUINT_TO_POINTER(did));
+
+	for (guint i = 0; a && i < a->len; i++) {
+		uint64_t loc = g_array_index(a, uint64_t, i);
+
+		if (ptag != IOMMU_PASID_NONE && (uint32_t)loc != ptag)
+			continue;
+		if (!hw_pasid_read(hw, loc, c) && c->did == did &&
+		    (ptag == IOMMU_PASID_NONE) == (c->type == IOMMU_CTX_TRANSLATE))
+			return 0;
+	}
+	return -ENOENT;
+}
+
+struct scan {
+	struct iommu_hw *hw;
+	GString *out;
+	int bad;
+	uint16_t seg;
+};
+
+static int scan_iotlb(const struct iommu_cache_entry *e, void *arg)
+{
+	struct scan *s = arg;
+	struct iommu_context c;
+	struct fresh f = { 0 };
+	char p[16];
+
+	if (ctx_of(s->hw, (uint16_t)e->tag, e->pasid, &c)) {
+		pasid_str(e->pasid, p, sizeof(p));
+		g_string_append_printf(s->out, "§H8 stale IOTLB entry: did %u pasid %s iova 0x%llx "
+				       "size 0x%llx -> 0x%llx, but no PASID entry selects that "
+				       "domain any more: missing IOTLB invalidation when it was "
+				       "detached\n", e->tag, p, (unsigned long long)e->iova,
+				       (unsigned long long)e->size, (unsigned long long)e->hpa);
+		s->bad++;
+		return 0;
+	}
+	if (entry_holds(s->hw, &c, e, &f))
+		return 0;
+	/* a guest's stage-1 edit waits for the guest's own invalidation: only
+	 * a stale answer actually served counts (hw_check_iotlb_hit); a stale
+	 * stage 2 under it is the kernel's and counts now */
+	if ((e->kind & 3) == IOMMU_TLB_COMBINED && !s1_unchanged(e, &f))
+		return 0;
+	iotlb_diagnose(s->hw, &c, e, &f, f.size != 0, "", s->out);
+	g_string_append_c(s->out, '\n');
+	s->bad++;
+	return 0;
+}
+
+/* A context of @did with a stage 2 (its stage-2 PSC entries are untagged). */
+static int ctx_s2_of(struct iommu_hw *hw, uint16_t did, struct iommu_context *c)
+{
+	GArray *a = g_hash_table_lookup(hw->did_locs, GUINT_TO_POINTER(did));
+
+	for (guint i = 0; a && i < a->len; i++)
+		if (!hw_pasid_read(hw, g_array_index(a, uint64_t, i), c) && c->did == did &&
+		    (c->type == IOMMU_CTX_TRANSLATE || c->type == IOMMU_CTX_NESTED))
+			return 0;
+	return -ENOENT;
+}
+
+static int scan_psc(const struct iommu_cache_entry *e, void *arg)
+{
+	struct scan *s = arg;
+	struct iommu_context c;
+	unsigned stage = e->kind >> 4;
+	bool found = stage == 1 ? !ctx_of(s->hw, (uint16_t)e->tag, e->pasid, &c)
+				: !ctx_s2_of(s->hw, (uint16_t)e->tag, &c);
+
+	if (found && psc_holds(s->hw, &c, stage, e))
+		return 0;
+	/* a guest's stage-1 table: checked when served only */
+	if (found && stage == 1 && c.type == IOMMU_CTX_NESTED)
+		return 0;
+	psc_report(s->hw, e, "", s->out);
+	g_string_append_c(s->out, '\n');
+	s->bad++;
+	return 0;
+}
+
+static int scan_atc(const struct iommu_cache_entry *e, void *arg)
+{
+	struct scan *s = arg;
+	size_t len = s->out->len;
+	struct iommu_context c;
+
+	/* translations through a guest's stage 1: checked when served only */
+	if (e->pasid != IOMMU_PASID_NONE &&
+	    !hw_pasid_read(s->hw, loc_key(s->seg, (uint16_t)e->tag, e->pasid), &c) &&
+	    c.type == IOMMU_CTX_NESTED)
+		return 0;
+
+	atc_diagnose(s->hw, s->seg, (uint16_t)e->tag, e, "", s->out);
+	if (s->out->len != len) {
+		g_string_append_c(s->out, '\n');
+		s->bad++;
+	}
+	return 0;
+}
+
+static gint cmp_u32(gconstpointer a, gconstpointer b)
+{
+	guint x = GPOINTER_TO_UINT(a), y = GPOINTER_TO_UINT(b);
+
+	return x < y ? -1 : x > y;
+}
+
+int iommu_hw_check_caches(struct sim_world *w, GString *out)
+{
+	struct iommu_hw *hw = iommu_hw_get(w);
+	struct scan s = { .hw = hw, .out = out };
+	GList *keys, *l;
+
+	if (!hw)
+		return 0;
+	iotlb_for_each(hw->tlb, scan_iotlb, &s);
+	iotlb_for_each(hw->psc, scan_psc, &s);
+	keys = g_list_sort(g_hash_table_get_keys(hw->atcs), cmp_u32);
+	for (l = keys; l; l = l->next) {
+		s.seg = (uint16_t)(GPOINTER_TO_UINT(l->data) >> 16);
+		iotlb_for_each(g_hash_table_lookup(hw->atcs, l->data), scan_atc, &s);
+	}
+	g_list_free(keys);
+	for (GList *q = hw->pc_fifo.head; q; q = q->next) {
+		const struct pc_ent *pe = q->data;
+		size_t len = out->len;
+		guint gen = GPOINTER_TO_UINT(g_hash_table_lookup(hw->pc_gen,
+			GUINT_TO_POINTER(dev_key((uint16_t)(pe->key >> 48), (uint16_t)(pe->key >> 32)))));
+
+		if (pe->gen != gen)
+			continue;       /* dropped by a device-wide invalidation */
+
+		pc_diagnose(hw, pe, "", out);
+		if (out->len != len) {
+			g_string_append_c(out, '\n');
+			s.bad++;
+		}
+	}
+	if (hw->devtlb_unwaited) {
+		g_string_append_printf(out, "§E.6 %u device-TLB invalidation(s) never waited for: "
+				       "IOTLB, then ATC, then a wait descriptor before the "
+				       "operation returns\n", hw->devtlb_unwaited);
+		s.bad++;
+	}
+	return s.bad;
+}

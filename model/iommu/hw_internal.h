@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to the IOMMU hardware model, shared by its three files:
+ *   hw.c        set-up, root/context/PASID tables, invalidation, faults
+ *   hw_walk.c   translation (one and two stages, caches), ATS, the DMA engine
+ *   hw_check.c  the stale-translation checker
+ */
+#ifndef MODEL_IOMMU_HW_INTERNAL_H
+#define MODEL_IOMMU_HW_INTERNAL_H
+
+#include <glib.h>
+
+#include "model/iommu/hw.h"
+#include "model/iommu/iotlb.h"
+
+/* Entry encodings (hw.h). */
+#define ENT_SIZE         16u
+#define ENT_PRESENT      0x1ull
+#define ENT_ADDR_MASK    (~0xfffull)
+#define CTX_ATS          0x2ull
+#define CTX_PASID_BITS   0x1full
+#define PDIR_ENT_SIZE    8u
+#define PASIDS_PER_TABLE 64u
+#define PE_SIZE          64u
+#define PE_TYPE_SHIFT    2
+#define PE_TYPE_MASK     0x7ull
+#define PE_DID_MASK      0xffffull
+#define PE_S2L_SHIFT     16
+#define PE_S1L_SHIFT     20
+#define PE_LVL_MASK      0x7ull
+
+/* Location keys: (segment, rid, pasid) in one integer, ordered. */
+static inline uint64_t loc_key(uint16_t seg, uint16_t rid, uint32_t pasid)
+{
+	return (uint64_t)seg << 48 | (uint64_t)rid << 32 | pasid;
+}
+static inline uint32_t dev_key(uint16_t seg, uint16_t rid)
+{
+	return (uint32_t)seg << 16 | rid;
+}
+
+/* A PASID-cache entry. */
+struct pc_ent {
+	uint64_t key;
+	struct iommu_context ctx;
+	uint64_t seq;
+	uint32_t gen;                /* of its device, at fill */
+	GList *link;                 /* in pc_fifo */
+};
+
+struct iommu_hw {
+	struct sim_world *w;
+	struct iommu_hw_config cfg;
+	GHashTable *roots;             /* segment -> root table HPA */
+	struct iotlb *tlb, *psc;
+	GHashTable *atcs;              /* dev_key -> struct iotlb * (ATS on) */
+	GHashTable *pcache;            /* loc_key -> struct pc_ent */
+	GQueue pc_fifo;
+	GHashTable *pc_gen;            /* dev_key -> generation (all PASIDs) */
+	GHashTable *did_locs;          /* did -> GArray of loc_key (oracle) */
+	GHashTable *last_inv;          /* did -> clock of its last IOTLB inval */
+	struct iommu_fault_rec *fq;    /* ring of cfg.fault_queue_len */
+	size_t fq_head, fq_count;
+	uint64_t fault_seq;
+	uint64_t clock;                /* +1 per translation and per command */
+	unsigned devtlb_unwaited;      /* DEVTLB commands since the last WAIT */
+	bool quiet;                    /* refills: no faults, events, checks */
+	struct iommu_hw_stats st;
+	iommu_walk_observer obs;
+	void *obs_ctx;
+	unsigned ref_no;
+	GString *violations;
+	int nviolations;
+};
+
+struct iommu_hw *iommu_hw_get(struct sim_world *w);
+
+/* hw.c */
+/* Read the context entry of (seg, rid): false when none.  @refs counts. */
+bool hw_ctx_fetch(struct iommu_hw *hw, uint16_t seg, uint16_t rid, uint64_t *pdir,
+		  unsigned *pasid_bits, bool *ats, unsigned *refs);
+/* Decode the PASID entry at @pasid under directory @pdir: false when not
+ * present.  @refs counts the directory and entry reads; @ent_hpa gets the
+ * entry address (for events). */
+bool hw_pasid_fetch(struct iommu_hw *hw, uint64_t pdir, unsigned pasid_bits, uint32_t pasid,
+		    struct iommu_context *c, unsigned *refs, uint64_t *dir_hpa,
+		    uint64_t *dir_val, uint64_t *ent_hpa, uint64_t *ent_val);
+/* The PASID entry of a location straight from memory (checker): 0/-ENOENT. */
+int hw_pasid_read(struct iommu_hw *hw, uint64_t loc, struct iommu_context *c);
+void hw_fault_report(struct iommu_hw *hw, struct iommu_fault_rec *rec);
+void hw_emit(struct iommu_hw *hw, struct iommu_walk_event *e);
+void hw_violation(struct iommu_hw *hw, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/* hw_walk.c */
+struct iommu_xlate;
+/* Translate for (seg, rid, pasid); @ats: a translation request (nothing
+ * queued on failure).  Returns the fault reason (NONE when it translated). */
+enum iommu_fault_reason hw_xlate(struct iommu_hw *hw, uint16_t seg, uint16_t rid,
+				 bool pasid_valid, uint32_t pasid, uint64_t addr, bool write,
+				 bool ats, struct iommu_xlate *out);
+/* A fresh walk through @c, no caches, nothing counted: 0 with the output,
+ * span, combined permission and (nested) the GPA and stage permissions,
+ * or -ENOENT.  @tables_out (may be NULL) gets the walk of @stage. */
+struct fresh {
+	uint64_t hpa, size, gpa;
+	unsigned prot, s1_prot, s2_prot;
+	struct io_pgtable_walk s1, s2;   /* the last walk of each stage */
+	bool s1_ok, s2_ok;
+};
+int hw_fresh_xlate(struct iommu_hw *hw, const struct iommu_context *c, uint64_t addr,
+		   struct fresh *out);
+/* Ask again for the translation of a dropped cache entry (busy_dma). */
+void hw_refill(struct iommu_hw *hw, enum iommu_cache_id which, const struct iommu_cache_entry *e);
+
+/* hw_check.c */
+/* Compare a cached answer just served with a fresh walk; record a
+ * violation when it is stale. */
+void hw_check_iotlb_hit(struct iommu_hw *hw, const struct iommu_context *c,
+			const struct iommu_cache_entry *e);
+void hw_check_psc_hit(struct iommu_hw *hw, const struct iommu_context *c, unsigned stage,
+		      const struct iommu_cache_entry *e);
+void hw_check_atc_hit(struct iommu_hw *hw, uint16_t seg, uint16_t rid,
+		      const struct iommu_cache_entry *e);
+void hw_check_pc_hit(struct iommu_hw *hw, const struct pc_ent *pe);
+
+#endif

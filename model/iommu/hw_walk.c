@@ -1,0 +1,707 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The IOMMU hardware model, part two (hw.h; spec §E.1-§E.5, §F ATS):
+ * translation and the DMA engine.
+ *
+ * A translation reads the root and context entries (no context cache),
+ * then the PASID entry (or the PASID cache), then asks the IOTLB; on a miss
+ * it walks.  A stage-1 or stage-2-only walk reads descriptors from host
+ * memory.  A nested walk reads each stage-1 descriptor at a GPA: the table
+ * address goes through a stage-2 walk first, so with every cache off a walk
+ * of g stage-1 and h stage-2 levels makes g(h + 1) + h = (g+1)(h+1) - 1
+ * descriptor reads: 24 for 4+4, 35 for 5+5 (docs/dma-path.md).  The
+ * paging-structure cache remembers non-leaf descriptors of either stage and
+ * lets a walk start below them; stage-2 translations made for stage-1
+ * fetches are not kept in the IOTLB, only in the PSC.  The IOTLB keeps the
+ * final answer: for a nested walk one combined entry, GVA -> HPA, its span
+ * the smaller of the two leaves, its permission S1 ∩ S2 (§E.4).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "sim/mem.h"
+#include "model/iommu/hw_internal.h"
+
+#define NEED(write) ((write) ? IOMMU_WRITE : IOMMU_READ)
+
+/* One translation in progress. */
+struct wctx {
+	struct iommu_hw *hw;
+	const struct iommu_context *c;
+	struct iommu_xlate *x;
+	bool fresh;                  /* checker: no caches, nothing counted */
+	uint32_t ptag;               /* the stage-1 cache tag (the PASID) */
+	struct io_pgtable s1, s2;
+	uint64_t memo_gpa, memo_hpa; /* the stage-1 table a PSC hit gave */
+	uint64_t s1_hpa[IO_PGTABLE_MAX_LEVELS + 1];   /* stage-1 tables read */
+	uint64_t input;              /* what the current stage resolves */
+	bool s1_fetch;               /* stage 2 for a stage-1 table */
+	/* the fault, when one happens */
+	enum iommu_fault_reason reason;
+	unsigned fstage;
+	enum iommu_fault_phase phase;
+	uint64_t faddr;
+	/* the last walks (fresh translations hand them to the checker) */
+	struct io_pgtable_walk s1w, s2w;
+};
+
+/* The result of a walk through both stages. */
+struct wres {
+	uint64_t hpa, size, gpa;
+	unsigned prot, s1p, s2p;
+};
+
+static int fault(struct wctx *wc, enum iommu_fault_reason r, unsigned stage,
+		 enum iommu_fault_phase phase, uint64_t addr)
+{
+	wc->reason = r;
+	wc->fstage = stage;
+	wc->phase = phase;
+	wc->faddr = addr;
+	return -EFAULT;
+}
+
+static bool use_caches(const struct wctx *wc)
+{
+	return !wc->fresh;
+}
+
+static void desc_event(struct wctx *wc, unsigned stage, const struct io_pgtable *pt,
+		       const struct io_pgtable_ref *ref, uint64_t table_hpa, uint64_t value)
+{
+	const struct io_pgtable_fmt *f = pt->fmt;
+	struct iommu_walk_event e = {
+		.ev = IOMMU_EV_DESC, .stage = stage, .s1_fetch = wc->s1_fetch,
+		.input = wc->input, .level = ref->level, .index = ref->index,
+		.table_hpa = table_hpa, .table_gpa = stage == 1 &&
+			wc->c->type == IOMMU_CTX_NESTED ? ref->table : 0,
+		.addr = table_hpa + (uint64_t)ref->index * sizeof(uint64_t), .value = value,
+	};
+
+	if (wc->fresh || !wc->hw->obs)
+		return;
+	if (io_pgtable_pte_present(f, value) && io_pgtable_pte_is_leaf(f, value, ref->level)) {
+		e.leaf = true;
+		e.prot = io_pgtable_pte_prot(f, value);
+		e.size = 1ull << io_pgtable_level_shift(pt, ref->level);
+		e.out = io_pgtable_pte_addr(f, value);
+	} else if (io_pgtable_pte_present(f, value)) {
+		e.out = io_pgtable_pte_addr(f, value);
+	}
+	hw_emit(wc->hw, &e);
+}
+
+/* ---- paging-structure caches ---------------------------------------------------------------- */
+
+/* Where to start a walk of @stage for @in: a cached table, or the root. */
+static void psc_start(struct wctx *wc, unsigned stage, uint64_t in,
+		      struct io_pgtable_walker *wr)
+{
+	struct iommu_hw *hw = wc->hw;
+	uint32_t ptag = stage == 1 ? wc->ptag : IOMMU_PASID_NONE;
+	struct iommu_cache_entry e;
+
+	if (!use_caches(wc) || !iotlb_capacity(hw->psc))
+		return;
+	if (!iotlb_lookup(hw->psc, wc->c->did, ptag, in, &e) || (e.kind >> 4) != stage) {
+		hw->st.psc_misses++;
+		return;
+	}
+	hw->st.psc_hits++;
+	wc->x->psc_hits++;
+	wr->start_level = e.kind & 0xf;
+	wr->start_table = e.aux;
+	if (stage == 1) {
+		wc->memo_gpa = e.aux;
+		wc->memo_hpa = e.hpa;
+	}
+	if (!hw->quiet) {
+		struct iommu_walk_event ev = { .ev = IOMMU_EV_PSC_HIT, .stage = stage,
+			.input = in, .level = e.kind & 0xf, .table_hpa = e.hpa,
+			.table_gpa = stage == 1 && wc->c->type == IOMMU_CTX_NESTED ? e.aux : 0,
+			.size = e.size };
+
+		hw_emit(hw, &ev);
+		if (hw->cfg.check)
+			hw_check_psc_hit(hw, wc->c, stage, &e);
+	}
+}
+
+/* Remember the tables a walk went through below where it started. */
+static void psc_fill(struct wctx *wc, unsigned stage, const struct io_pgtable *pt,
+		     const struct io_pgtable_walker *wr, uint64_t in,
+		     const struct io_pgtable_walk *wk)
+{
+	struct iommu_hw *hw = wc->hw;
+	unsigned top = wr->start_level ? wr->start_level : pt->levels;
+
+	if (!use_caches(wc) || !iotlb_capacity(hw->psc))
+		return;
+	for (unsigned l = top; l > wk->level && l >= 2; l--) {
+		uint64_t span = 1ull << io_pgtable_level_shift(pt, l);
+		struct iommu_cache_entry e = {
+			.tag = wc->c->did, .pasid = stage == 1 ? wc->ptag : IOMMU_PASID_NONE,
+			.iova = in & ~(span - 1), .size = span, .aux = wk->tables[l - 1],
+			.hpa = stage == 1 && wc->c->type == IOMMU_CTX_NESTED ? wc->s1_hpa[l - 1]
+									     : wk->tables[l - 1],
+			.kind = (l - 1) | stage << 4, .seq = hw->clock,
+		};
+
+		if (!e.aux)
+			continue;
+		iotlb_insert(hw->psc, &e);
+	}
+}
+
+/* ---- the stages --------------------------------------------------------------------------- */
+
+static int read_s2(void *ctx, const struct io_pgtable_ref *ref, uint64_t *pte)
+{
+	struct wctx *wc = ctx;
+
+	*pte = sim_mem_read64(wc->hw->w, ref->addr);
+	desc_event(wc, 2, &wc->s2, ref, ref->table, *pte);
+	return 0;
+}
+
+static uint64_t ia_last(const struct io_pgtable *pt)
+{
+	unsigned ias = io_pgtable_ias(pt);
+
+	return ias >= 64 ? UINT64_MAX : (1ull << ias) - 1;
+}
+
+/* Stage 2 of @gpa: 0 and the leaf, or -EFAULT with the fault in @wc. */
+static int s2_walk(struct wctx *wc, uint64_t gpa, bool fetch, struct io_pgtable_walk *wk)
+{
+	struct io_pgtable_walker wr = { .read = read_s2, .ctx = wc };
+	enum iommu_fault_phase ph = fetch ? IOMMU_PHASE_S1_FETCH : IOMMU_PHASE_FINAL;
+	uint64_t in_save = wc->input;
+	bool f_save = wc->s1_fetch;
+	int ret;
+
+	if (gpa > ia_last(&wc->s2))
+		return fault(wc, IOMMU_FAULT_ADDR_SIZE, 2, ph, gpa);
+	wc->input = gpa;
+	wc->s1_fetch = fetch;
+	psc_start(wc, 2, gpa, &wr);
+	ret = io_pgtable_walk(&wc->s2, gpa, &wr, wk);
+	if (!wc->fresh) {
+		wc->x->s2_refs += wk->refs;
+		wc->x->pt_refs += wk->refs;
+	}
+	psc_fill(wc, 2, &wc->s2, &wr, gpa, wk);
+	wc->input = in_save;
+	wc->s1_fetch = f_save;
+	wc->s2w = *wk;
+	if (ret)
+		return fault(wc, IOMMU_FAULT_NOT_PRESENT, 2, ph, gpa);
+	if (fetch && !(wk->prot & IOMMU_READ))
+		return fault(wc, IOMMU_FAULT_PERMISSION, 2, ph, gpa);
+	return 0;
+}
+
+static int read_s1(void *ctx, const struct io_pgtable_ref *ref, uint64_t *pte)
+{
+	struct wctx *wc = ctx;
+	uint64_t thpa = ref->table;
+
+	if (wc->c->type == IOMMU_CTX_NESTED) {
+		/* §E.2: the table address is a GPA; stage 2 finds it */
+		if (ref->table == wc->memo_gpa && wc->memo_hpa) {
+			thpa = wc->memo_hpa;
+		} else {
+			struct io_pgtable_walk wk;
+			int ret = s2_walk(wc, ref->table & ~(SZ_4K - 1), true, &wk);
+
+			if (ret)
+				return ret;
+			thpa = wk.out + (ref->table & (SZ_4K - 1));
+		}
+	}
+	wc->s1_hpa[ref->level] = thpa;
+	*pte = sim_mem_read64(wc->hw->w, thpa + (uint64_t)ref->index * sizeof(uint64_t));
+	desc_event(wc, 1, &wc->s1, ref, thpa, *pte);
+	return 0;
+}
+
+static int s1_walk(struct wctx *wc, uint64_t va, struct io_pgtable_walk *wk)
+{
+	struct io_pgtable_walker wr = { .read = read_s1, .ctx = wc };
+	int ret;
+
+	if (va > ia_last(&wc->s1))
+		return fault(wc, IOMMU_FAULT_ADDR_SIZE, 1, IOMMU_PHASE_FINAL, va);
+	wc->input = va;
+	wc->memo_gpa = wc->memo_hpa = 0;
+	psc_start(wc, 1, va, &wr);
+	ret = io_pgtable_walk(&wc->s1, va, &wr, wk);
+	if (!wc->fresh) {
+		wc->x->s1_refs += wk->refs;
+		wc->x->pt_refs += wk->refs;
+	}
+	psc_fill(wc, 1, &wc->s1, &wr, va, wk);
+	wc->s1w = *wk;
+	if (ret == -EFAULT)
+		return ret;     /* a stage-2 fault on a descriptor fetch */
+	if (ret)
+		return fault(wc, IOMMU_FAULT_NOT_PRESENT, 1, IOMMU_PHASE_FINAL, va);
+	return 0;
+}
+
+static void setup_tables(struct wctx *wc)
+{
+	struct iommu_hw *hw = wc->hw;
+	const struct iommu_context *c = wc->c;
+
+	memset(&wc->s1, 0, sizeof(wc->s1));
+	memset(&wc->s2, 0, sizeof(wc->s2));
+	if (c->type == IOMMU_CTX_S1 || c->type == IOMMU_CTX_NESTED) {
+		wc->s1.w = hw->w;
+		wc->s1.fmt = iommu_hw_fmt(hw->cfg.kind, IO_PGTABLE_STAGE1, c->s1_levels);
+		wc->s1.levels = c->s1_levels;
+		wc->s1.root = c->s1_root;
+	}
+	if (c->type == IOMMU_CTX_TRANSLATE || c->type == IOMMU_CTX_NESTED) {
+		wc->s2.w = hw->w;
+		wc->s2.fmt = iommu_hw_fmt(hw->cfg.kind, IO_PGTABLE_STAGE2, c->s2_levels);
+		wc->s2.levels = c->s2_levels;
+		wc->s2.root = c->s2_root;
+	}
+}
+
+/* Walk @addr through the context's stages (no IOTLB): 0 or -EFAULT. */
+static int walk_ctx(struct wctx *wc, uint64_t addr, struct wres *r)
+{
+	const struct iommu_context *c = wc->c;
+	struct io_pgtable_walk w1, w2;
+	int ret;
+
+	setup_tables(wc);
+	memset(r, 0, sizeof(*r));
+	switch (c->type) {
+	case IOMMU_CTX_TRANSLATE:
+		ret = s2_walk(wc, addr, false, &w2);
+		if (ret)
+			return ret;
+		*r = (struct wres){ .hpa = w2.out, .size = w2.leaf_size, .gpa = addr,
+				    .prot = w2.prot, .s1p = IOMMU_READ | IOMMU_WRITE,
+				    .s2p = w2.prot };
+		return 0;
+	case IOMMU_CTX_S1:
+		ret = s1_walk(wc, addr, &w1);
+		if (ret)
+			return ret;
+		*r = (struct wres){ .hpa = w1.out, .size = w1.leaf_size, .gpa = w1.out,
+				    .prot = w1.prot, .s1p = w1.prot,
+				    .s2p = IOMMU_READ | IOMMU_WRITE };
+		return 0;
+	case IOMMU_CTX_NESTED:
+		ret = s1_walk(wc, addr, &w1);
+		if (ret)
+			return ret;
+		ret = s2_walk(wc, w1.out, false, &w2);
+		if (ret)
+			return ret;
+		r->gpa = w1.out;
+		r->hpa = w2.out;
+		r->size = w1.leaf_size < w2.leaf_size ? w1.leaf_size : w2.leaf_size;
+		r->s1p = w1.prot;
+		r->s2p = w2.prot;
+		r->prot = w1.prot & w2.prot;     /* §E.4 */
+		return 0;
+	default:
+		return fault(wc, IOMMU_FAULT_NOT_PRESENT, 0, IOMMU_PHASE_FINAL, addr);
+	}
+}
+
+int hw_fresh_xlate(struct iommu_hw *hw, const struct iommu_context *c, uint64_t addr,
+		   struct fresh *out)
+{
+	struct wctx wc = { .hw = hw, .c = c, .fresh = true };
+	struct wres r;
+	bool quiet = hw->quiet;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (c->type == IOMMU_CTX_PASSTHROUGH) {
+		*out = (struct fresh){ .hpa = addr, .size = SZ_4K, .gpa = addr,
+				       .prot = IOMMU_READ | IOMMU_WRITE };
+		return 0;
+	}
+	hw->quiet = true;
+	ret = walk_ctx(&wc, addr, &r);
+	hw->quiet = quiet;
+	out->s1 = wc.s1w;
+	out->s2 = wc.s2w;
+	out->s1_ok = c->type == IOMMU_CTX_S1 || c->type == IOMMU_CTX_NESTED ?
+		     wc.s1w.leaf_size != 0 : false;
+	out->s2_ok = ret == 0 && c->type != IOMMU_CTX_S1;
+	if (ret)
+		return -ENOENT;
+	*out = (struct fresh){ .hpa = r.hpa, .size = r.size, .gpa = r.gpa, .prot = r.prot,
+			       .s1_prot = r.s1p, .s2_prot = r.s2p, .s1 = wc.s1w, .s2 = wc.s2w,
+			       .s1_ok = out->s1_ok, .s2_ok = out->s2_ok };
+	return 0;
+}
+
+/* ---- one translation ----------------------------------------------------------------------- */
+
+static bool pc_lookup(struct iommu_hw *hw, uint16_t seg, uint16_t rid, uint32_t pasid,
+		      struct pc_ent **out)
+{
+	uint64_t key = loc_key(seg, rid, pasid);
+	struct pc_ent *pe;
+	guint gen;
+
+	if (!hw->cfg.pasid_cache_entries)
+		return false;
+	pe = g_hash_table_lookup(hw->pcache, &key);
+	if (!pe)
+		return false;
+	gen = GPOINTER_TO_UINT(g_hash_table_lookup(hw->pc_gen,
+						   GUINT_TO_POINTER(dev_key(seg, rid))));
+	if (pe->gen != gen) {
+		/* dropped by a device-wide invalidation: reclaim */
+		g_queue_delete_link(&hw->pc_fifo, pe->link);
+		g_hash_table_remove(hw->pcache, &key);
+		return false;
+	}
+	*out = pe;
+	return true;
+}
+
+static void pc_insert(struct iommu_hw *hw, uint16_t seg, uint16_t rid, uint32_t pasid,
+		      const struct iommu_context *c)
+{
+	struct pc_ent *pe;
+
+	if (!hw->cfg.pasid_cache_entries)
+		return;
+	if (g_queue_get_length(&hw->pc_fifo) >= hw->cfg.pasid_cache_entries) {
+		struct pc_ent *old = g_queue_pop_head(&hw->pc_fifo);
+
+		g_hash_table_remove(hw->pcache, &old->key);
+	}
+	pe = g_new0(struct pc_ent, 1);
+	pe->key = loc_key(seg, rid, pasid);
+	pe->ctx = *c;
+	pe->seq = hw->clock;
+	pe->gen = GPOINTER_TO_UINT(g_hash_table_lookup(hw->pc_gen,
+						       GUINT_TO_POINTER(dev_key(seg, rid))));
+	g_queue_push_tail(&hw->pc_fifo, pe);
+	pe->link = g_queue_peek_tail_link(&hw->pc_fifo);
+	g_hash_table_insert(hw->pcache, &pe->key, pe);
+}
+
+/* The PASID entry of a request: 0, or the fault reason. */
+static enum iommu_fault_reason select_ctx(struct iommu_hw *hw, uint16_t seg, uint16_t rid,
+					  bool pasid_valid, uint32_t pasid,
+					  struct iommu_context *c, struct iommu_xlate *x)
+{
+	uint32_t p = pasid_valid ? pasid : 0;
+	uint64_t pdir, da, dv, ea, ev;
+	unsigned bits;
+	bool ats, ok;
+	struct pc_ent *pe;
+
+	if (!hw_ctx_fetch(hw, seg, rid, &pdir, &bits, &ats, &x->ctx_refs))
+		return IOMMU_FAULT_NO_CONTEXT;
+	if (p >> bits)
+		return pasid_valid ? IOMMU_FAULT_NO_PASID : IOMMU_FAULT_NO_CONTEXT;
+	if (pc_lookup(hw, seg, rid, p, &pe)) {
+		struct iommu_walk_event e = { .ev = IOMMU_EV_PASID_CACHE_HIT, .ctx = &pe->ctx };
+
+		hw->st.pasid_cache_hits++;
+		x->pasid_cache_hit = true;
+		*c = pe->ctx;
+		hw_emit(hw, &e);
+		if (hw->cfg.check && !hw->quiet)
+			hw_check_pc_hit(hw, pe);
+		return IOMMU_FAULT_NONE;
+	}
+	if (hw->cfg.pasid_cache_entries)
+		hw->st.pasid_cache_misses++;
+	ok = hw_pasid_fetch(hw, pdir, bits, p, c, &x->pasid_refs, &da, &dv, &ea, &ev);
+	{
+		struct iommu_walk_event e = { .ev = IOMMU_EV_PASID_DIR, .addr = da, .value = dv,
+					      .index = p / 64 };
+
+		hw_emit(hw, &e);
+		if (dv & ENT_PRESENT) {
+			e = (struct iommu_walk_event){ .ev = IOMMU_EV_PASID_ENTRY, .addr = ea,
+						       .value = ev, .index = p % 64,
+						       .ctx = ok ? c : NULL };
+			hw_emit(hw, &e);
+		}
+	}
+	if (!ok)
+		return pasid_valid ? IOMMU_FAULT_NO_PASID : IOMMU_FAULT_NO_CONTEXT;
+	pc_insert(hw, seg, rid, p, c);
+	return IOMMU_FAULT_NONE;
+}
+
+static void set_fault(struct iommu_xlate *x, enum iommu_fault_reason r, unsigned stage,
+		      enum iommu_fault_phase ph, uint64_t addr)
+{
+	x->fault.reason = r;
+	x->fault.stage = stage;
+	x->fault.phase = ph;
+	x->fault.stage_addr = addr;
+}
+
+enum iommu_fault_reason hw_xlate(struct iommu_hw *hw, uint16_t seg, uint16_t rid,
+				 bool pasid_valid, uint32_t pasid, uint64_t addr, bool write,
+				 bool ats, struct iommu_xlate *x)
+{
+	struct iommu_context c;
+	struct wctx wc = { .hw = hw, .c = &c, .x = x };
+	struct iommu_cache_entry e;
+	enum iommu_fault_reason r;
+	unsigned need = NEED(write), stage;
+	struct wres res;
+
+	memset(x, 0, sizeof(*x));
+	x->fault = (struct iommu_fault_rec){ .segment = seg, .rid = rid,
+		.pasid_valid = pasid_valid, .pasid = pasid_valid ? pasid : 0, .addr = addr,
+		.write = write, .ats = ats };
+	hw->clock++;
+	r = select_ctx(hw, seg, rid, pasid_valid, pasid, &c, x);
+	if (r) {
+		set_fault(x, r, 0, IOMMU_PHASE_FINAL, addr);
+		return r;
+	}
+	if (c.type == IOMMU_CTX_BLOCKED) {
+		set_fault(x, IOMMU_FAULT_NOT_PRESENT, 0, IOMMU_PHASE_FINAL, addr);
+		return IOMMU_FAULT_NOT_PRESENT;
+	}
+	if (c.type == IOMMU_CTX_PASSTHROUGH) {
+		x->hpa = addr;
+		x->prot = IOMMU_READ | IOMMU_WRITE;
+		x->page_size = SZ_4K;
+		return IOMMU_FAULT_NONE;
+	}
+	wc.ptag = c.type == IOMMU_CTX_TRANSLATE ? IOMMU_PASID_NONE : (pasid_valid ? pasid : 0);
+	if (iotlb_lookup(hw->tlb, c.did, wc.ptag, addr, &e)) {
+		struct iommu_walk_event ev = { .ev = IOMMU_EV_IOTLB_HIT, .input = addr,
+					       .out = e.hpa, .size = e.size, .prot = e.prot };
+
+		hw->st.iotlb_hits++;
+		x->iotlb_hit = true;
+		hw_emit(hw, &ev);
+		if (hw->cfg.check && !hw->quiet)
+			hw_check_iotlb_hit(hw, &c, &e);
+		res = (struct wres){ .hpa = e.hpa + (addr - e.iova), .size = e.size,
+				     .gpa = e.aux + (addr - e.iova), .prot = e.prot,
+				     .s1p = (e.kind >> 4) & 3, .s2p = (e.kind >> 6) & 3 };
+	} else {
+		struct iommu_walk_event ev = { .ev = IOMMU_EV_IOTLB_MISS, .input = addr };
+
+		if (iotlb_capacity(hw->tlb)) {
+			hw->st.iotlb_misses++;
+			hw_emit(hw, &ev);
+		}
+		if (walk_ctx(&wc, addr, &res)) {
+			if (x->pt_refs)
+				hw->st.walks++;
+			set_fault(x, wc.reason, wc.fstage, wc.phase, wc.faddr);
+			return wc.reason;
+		}
+		hw->st.walks++;
+		e = (struct iommu_cache_entry){
+			.tag = c.did, .pasid = wc.ptag, .size = res.size,
+			.iova = addr & ~(res.size - 1), .hpa = res.hpa - (addr & (res.size - 1)),
+			.aux = res.gpa - (addr & (res.size - 1)), .prot = res.prot,
+			.kind = (c.type == IOMMU_CTX_NESTED ? IOMMU_TLB_COMBINED :
+				 c.type == IOMMU_CTX_S1 ? IOMMU_TLB_S1 : IOMMU_TLB_S2) |
+				res.s1p << 4 | res.s2p << 6,
+			.seq = hw->clock,
+		};
+		hw->st.iotlb_evictions += iotlb_insert(hw->tlb, &e);
+	}
+	x->hpa = res.hpa;
+	x->prot = res.prot;
+	x->page_size = res.size;
+	if (res.prot & need)
+		return IOMMU_FAULT_NONE;
+	/* §C: a wrong-direction access is a permission fault; §E.5 says at
+	 * which stage */
+	stage = c.type == IOMMU_CTX_TRANSLATE ? 2 : c.type == IOMMU_CTX_S1 ? 1 :
+		(res.s1p & need) ? 2 : 1;
+	set_fault(x, IOMMU_FAULT_PERMISSION, stage, IOMMU_PHASE_FINAL,
+		  stage == 2 ? res.gpa : addr);
+	return IOMMU_FAULT_PERMISSION;
+}
+
+static int translate_untranslated(struct iommu_hw *hw, uint16_t seg, uint16_t rid,
+				  bool pasid_valid, uint32_t pasid, uint64_t addr, bool write,
+				  struct iommu_xlate *x)
+{
+	struct iommu_walk_event b = { .ev = IOMMU_EV_BEGIN, .segment = seg, .rid = rid,
+				      .pasid_valid = pasid_valid, .pasid = pasid,
+				      .write = write, .input = addr };
+	enum iommu_fault_reason r;
+
+	hw->st.translations++;
+	hw->ref_no = 0;
+	hw_emit(hw, &b);
+	r = hw_xlate(hw, seg, rid, pasid_valid, pasid, addr, write, false, x);
+	hw->st.ctx_refs += x->ctx_refs;
+	hw->st.pasid_refs += x->pasid_refs;
+	hw->st.pt_refs += x->pt_refs;
+	if (!r) {
+		struct iommu_walk_event d = { .ev = IOMMU_EV_DONE, .out = x->hpa,
+					      .size = x->page_size, .prot = x->prot };
+
+		hw_emit(hw, &d);
+		return 0;
+	}
+	hw_fault_report(hw, &x->fault);
+	{
+		struct iommu_walk_event f = { .ev = IOMMU_EV_FAULT, .fault = &x->fault };
+
+		hw_emit(hw, &f);
+	}
+	return -EFAULT;
+}
+
+int iommu_hw_translate(struct sim_world *w, uint16_t segment, uint16_t rid,
+		       bool pasid_valid, uint32_t pasid, uint64_t addr, bool write,
+		       struct iommu_xlate *out)
+{
+	struct iommu_hw *hw = iommu_hw_get(w);
+
+	if (!hw || !out)
+		return -EINVAL;
+	return translate_untranslated(hw, segment, rid, pasid_valid, pasid, addr, write, out);
+}
+
+/* ---- ATS: the device TLB ------------------------------------------------------------------- */
+
+/*
+ * The device's view of one page: its TLB, or a translation request to the
+ * IOMMU (§F: the answer is cached; "no access" is not a fault record).
+ * 0 with the HPA, or -EFAULT with @x->fault set (ats = true).
+ */
+static int ats_page(struct iommu_hw *hw, struct iotlb *atc, uint16_t seg, uint16_t rid,
+		    bool pasid_valid, uint32_t pasid, uint64_t addr, bool write,
+		    struct iommu_xlate *x, uint64_t *hpa)
+{
+	uint32_t ptag = pasid_valid ? pasid : IOMMU_PASID_NONE;
+	struct iommu_cache_entry e;
+	struct iommu_walk_event ev = { .ev = IOMMU_EV_ATC_HIT, .segment = seg, .rid = rid,
+				       .pasid_valid = pasid_valid, .pasid = pasid,
+				       .write = write, .input = addr };
+
+	hw->ref_no = 0;
+	if (iotlb_lookup(atc, rid, ptag, addr, &e) && (e.prot & NEED(write))) {
+		hw->st.atc_hits++;
+		memset(x, 0, sizeof(*x));
+		x->atc_hit = true;
+		ev.out = e.hpa;
+		ev.size = e.size;
+		ev.prot = e.prot;
+		hw_emit(hw, &ev);
+		if (hw->cfg.check && !hw->quiet)
+			hw_check_atc_hit(hw, seg, rid, &e);
+	} else {
+		hw->st.atc_misses++;
+		hw->st.ats_requests++;
+		ev.ev = IOMMU_EV_ATC_MISS;
+		hw_emit(hw, &ev);
+		if (hw_xlate(hw, seg, rid, pasid_valid, pasid, addr, write, true, x)) {
+			struct iommu_walk_event f = { .ev = IOMMU_EV_FAULT, .fault = &x->fault };
+
+			hw_emit(hw, &f);
+			return -EFAULT;
+		}
+		e = (struct iommu_cache_entry){ .tag = rid, .pasid = ptag, .size = x->page_size,
+			.iova = addr & ~(x->page_size - 1),
+			.hpa = x->hpa - (addr & (x->page_size - 1)), .prot = x->prot,
+			.seq = hw->clock };
+		iotlb_insert(atc, &e);
+		x->atc_hit = false;
+	}
+	hw->st.translated_requests++;
+	*hpa = e.hpa + (addr - e.iova);
+	return 0;
+}
+
+void hw_refill(struct iommu_hw *hw, enum iommu_cache_id which, const struct iommu_cache_entry *e)
+{
+	struct iommu_xlate x;
+	bool quiet = hw->quiet;
+
+	hw->quiet = true;
+	if (which == IOMMU_CACHE_ATC) {
+		struct iotlb *atc = g_hash_table_lookup(hw->atcs,
+			GUINT_TO_POINTER(dev_key((uint16_t)e->aux, (uint16_t)e->tag)));
+		bool pv = e->pasid != IOMMU_PASID_NONE;
+		uint64_t hpa;
+
+		if (atc)
+			ats_page(hw, atc, (uint16_t)e->aux, (uint16_t)e->tag, pv, pv ? e->pasid : 0,
+				 e->iova, !(e->prot & IOMMU_READ), &x, &hpa);
+	} else {
+		GArray *a = g_hash_table_lookup(hw->did_locs, GUINT_TO_POINTER(e->tag));
+
+		/* the first requester still using that domain id asks again */
+		for (guint i = 0; a && i < a->len; i++) {
+			uint64_t loc = g_array_index(a, uint64_t, i);
+			uint32_t p = (uint32_t)loc;
+
+			if (e->pasid != IOMMU_PASID_NONE && e->pasid != p)
+				continue;
+			hw_xlate(hw, (uint16_t)(loc >> 48), (uint16_t)(loc >> 32),
+				 e->pasid != IOMMU_PASID_NONE, p, e->iova, !(e->prot & IOMMU_READ),
+				 true, &x);
+			break;
+		}
+	}
+	hw->quiet = quiet;
+}
+
+/* ---- the DMA engine ------------------------------------------------------------------------- */
+
+int iommu_hw_dma(struct sim_world *w, uint16_t segment, uint16_t rid,
+		 bool pasid_valid, uint32_t pasid, uint64_t addr, void *buf,
+		 size_t len, bool write, struct iommu_fault_rec *fault)
+{
+	struct iommu_hw *hw = iommu_hw_get(w);
+	struct iommu_xlate x;
+	struct iotlb *atc;
+	uint8_t *p = buf;
+	int ret;
+
+	if (!hw || (len && !buf))
+		return -EINVAL;
+	atc = g_hash_table_lookup(hw->atcs, GUINT_TO_POINTER(dev_key(segment, rid)));
+	while (len) {
+		/* one translation per input page */
+		size_t n = SZ_4K - (addr & (SZ_4K - 1));
+		uint64_t hpa;
+
+		if (n > len)
+			n = len;
+		if (atc)
+			ret = ats_page(hw, atc, segment, rid, pasid_valid, pasid, addr, write, &x,
+				       &hpa);
+		else
+			ret = translate_untranslated(hw, segment, rid, pasid_valid, pasid, addr,
+						     write, &x);
+		if (ret) {
+			if (fault)
+				*fault = x.fault;
+			return -EFAULT;
+		}
+		if (!atc)
+			hpa = x.hpa;
+		ret = write ? sim_mem_write(w, hpa, p, n) : sim_mem_read(w, hpa, p, n);
+		if (ret)
+			return ret;
+		p += n;
+		addr += n;
+		len -= n;
+	}
+	return 0;
+}

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `iommusim explain FILE --step N`: every memory reference and cache
+ * decision of the translations one step makes, numbered, level by level
+ * (docs/explain.md has a worked example).  An observer on the hardware
+ * model (hw.h iommu_hw_set_observer) prints each event as it happens.
+ */
+#include <stdio.h>
+
+#include "model/iommu/hw.h"
+#include "tools/scenario/runner.h"
+
+static const char *prot_str(unsigned p)
+{
+	static const char *const s[] = { "--", "r-", "-w", "rw" };
+
+	return s[p & 3];
+}
+
+static void size_str(uint64_t size, char *buf, size_t n)
+{
+	if (size >= SZ_1G && !(size % SZ_1G))
+		snprintf(buf, n, "%lluG", (unsigned long long)(size / SZ_1G));
+	else if (size >= SZ_2M && !(size % 0x100000))
+		snprintf(buf, n, "%lluM", (unsigned long long)(size / 0x100000));
+	else
+		snprintf(buf, n, "%lluK", (unsigned long long)(size / 1024));
+}
+
+struct explain {
+	FILE *out;
+	unsigned translations;
+};
+
+static void ref(FILE *f, const struct iommu_walk_event *e, const char *what)
+{
+	fprintf(f, "  [%2u] %-12s hpa 0x%09llx = 0x%016llx", e->ref, what,
+		(unsigned long long)e->addr, (unsigned long long)e->value);
+}
+
+static void on_event(void *ctx, const struct iommu_walk_event *e)
+{
+	struct explain *x = ctx;
+	FILE *f = x->out;
+	char sz[16];
+
+	switch (e->ev) {
+	case IOMMU_EV_BEGIN:
+		fprintf(f, "translation %u: %02x:%02x.%u", ++x->translations, e->rid >> 8,
+			(e->rid >> 3) & 0x1f, e->rid & 7);
+		if (e->pasid_valid)
+			fprintf(f, " pasid %u", e->pasid);
+		fprintf(f, " %s 0x%llx\n", e->write ? "write" : "read",
+			(unsigned long long)e->input);
+		break;
+	case IOMMU_EV_ROOT:
+		ref(f, e, "root");
+		fputc('\n', f);
+		break;
+	case IOMMU_EV_CONTEXT:
+		ref(f, e, "context");
+		fputc('\n', f);
+		break;
+	case IOMMU_EV_PASID_DIR:
+		ref(f, e, "pasid-dir");
+		fprintf(f, "  index %u\n", e->index);
+		break;
+	case IOMMU_EV_PASID_ENTRY:
+		ref(f, e, "pasid-entry");
+		fprintf(f, "  index %u", e->index);
+		if (e->ctx)
+			fprintf(f, ": %s did %u", iommu_ctx_type_name(e->ctx->type), e->ctx->did);
+		fputc('\n', f);
+		break;
+	case IOMMU_EV_PASID_CACHE_HIT:
+		fprintf(f, "       pasid-cache hit: %s did %u\n", iommu_ctx_type_name(e->ctx->type),
+			e->ctx->did);
+		break;
+	case IOMMU_EV_ATC_HIT:
+		fprintf(f, "translation %u: %02x:%02x.%u %s 0x%llx: device-TLB hit -> 0x%llx "
+			"(%s), translated request bypasses the IOMMU\n", ++x->translations,
+			e->rid >> 8, (e->rid >> 3) & 0x1f, e->rid & 7, e->write ? "write" : "read",
+			(unsigned long long)e->input,
+			(unsigned long long)(e->out + (e->input & (e->size - 1))), prot_str(e->prot));
+		break;
+	case IOMMU_EV_ATC_MISS:
+		fprintf(f, "translation %u: %02x:%02x.%u %s 0x%llx: device-TLB miss, ATS "
+			"translation request\n", ++x->translations, e->rid >> 8,
+			(e->rid >> 3) & 0x1f, e->rid & 7, e->write ? "write" : "read",
+			(unsigned long long)e->input);
+		break;
+	case IOMMU_EV_IOTLB_HIT:
+		size_str(e->size, sz, sizeof(sz));
+		fprintf(f, "       IOTLB hit: 0x%llx -> 0x%llx (%s %s)\n",
+			(unsigned long long)e->input,
+			(unsigned long long)(e->out + (e->input & (e->size - 1))), sz,
+			prot_str(e->prot));
+		break;
+	case IOMMU_EV_IOTLB_MISS:
+		fprintf(f, "       IOTLB miss: walk\n");
+		break;
+	case IOMMU_EV_PSC_HIT:
+		fprintf(f, "       paging-structure cache hit: stage %u level-%u table at hpa "
+			"0x%llx", e->stage, e->level, (unsigned long long)e->table_hpa);
+		if (e->table_gpa)
+			fprintf(f, " (gpa 0x%llx)", (unsigned long long)e->table_gpa);
+		fputc('\n', f);
+		break;
+	case IOMMU_EV_DESC:
+		fprintf(f, "  [%2u] S%u L%u%s idx %3u table hpa 0x%09llx", e->ref, e->stage,
+			e->level, e->s1_fetch ? "*" : " ", e->index,
+			(unsigned long long)e->table_hpa);
+		if (e->table_gpa)
+			fprintf(f, " (gpa 0x%llx)", (unsigned long long)e->table_gpa);
+		fprintf(f, " = 0x%016llx", (unsigned long long)e->value);
+		if (e->leaf) {
+			size_str(e->size, sz, sizeof(sz));
+			fprintf(f, " leaf %s %s -> 0x%llx", sz, prot_str(e->prot),
+				(unsigned long long)e->out);
+		} else if (e->out) {
+			fprintf(f, " -> table 0x%llx", (unsigned long long)e->out);
+		} else {
+			fprintf(f, " not present");
+		}
+		if (e->s1_fetch)
+			fprintf(f, "  (for the S1 table at gpa 0x%llx)",
+				(unsigned long long)e->input);
+		fputc('\n', f);
+		break;
+	case IOMMU_EV_DONE:
+		size_str(e->size, sz, sizeof(sz));
+		fprintf(f, "       => hpa 0x%llx (%s %s)\n", (unsigned long long)e->out, sz,
+			prot_str(e->prot));
+		break;
+	case IOMMU_EV_FAULT:
+		fprintf(f, "       => %s fault, stage %u, %s, at 0x%llx%s\n",
+			iommu_fault_reason_name(e->fault->reason), e->fault->stage,
+			e->fault->phase == IOMMU_PHASE_S1_FETCH ? "stage-1 descriptor fetch"
+								: "final access",
+			(unsigned long long)e->fault->stage_addr,
+			e->fault->ats ? " (ATS: no access, nothing queued)" : "");
+		break;
+	}
+}
+
+void scenario_explain_begin(struct runner *r, const struct scn_step *st, const char *desc)
+{
+	struct explain *x = g_new0(struct explain, 1);
+
+	x->out = r->opt->explain;
+	fprintf(x->out, "step %u (line %u): %s\n", st->index, st->pos.line, desc);
+	r->explain = x;
+	iommu_hw_set_observer(r->w, on_event, x);
+}
+
+void scenario_explain_end(struct runner *r)
+{
+	struct explain *x = r->explain;
+
+	if (!x)
+		return;
+	iommu_hw_set_observer(r->w, NULL, NULL);
+	if (!x->translations)
+		fprintf(x->out, "(this step translated nothing)\n");
+	g_free(x);
+	r->explain = NULL;
+}
