@@ -10,11 +10,16 @@
  *    generation snapshots still match, so bumping either generation kills
  *    every entry under it at once.  Dead slots stay linked (hash chain and
  *    FIFO list) until a lookup, an eviction or a sweep reclaims them;
- *  - a state lives exactly as long as something refers to it (a pair state:
- *    a used slot, live or dead; a tag state: a pair state), so the state
- *    maps never hold more entries than there are slots, however many tags
- *    and PASIDs come and go.  A state is only freed once no slot can hold
- *    one of its generation values, so a new state may start at 0 again;
+ *  - a state is referred to by used slots, live or dead (a pair state) or
+ *    by pair states (a tag state), and is only freed once nothing refers
+ *    to it, so no slot can hold a generation of a freed state and a new
+ *    state may start at 0 again.  A pair state nothing refers to is idle:
+ *    it is kept, because the usual next event is a refill of the same pair
+ *    (a lookup reclaims the last dead slot of a pair, the walk that follows
+ *    inserts into it again), until more pair states are idle than there are
+ *    slots; then every idle state goes in one pass (amortised O(1) each).
+ *    So the state maps never hold more than twice as many pairs as there
+ *    are slots, however many tags and PASIDs come and go;
  *  - generations are 64-bit and never wrap in practice (one bump per
  *    invalidation), so no invalidation ever has to find old slots;
  *  - a pair's live count is only meaningful while the pair has seen its
@@ -27,8 +32,8 @@
  *    the same key, live or dead;
  *  - the FIFO list holds every used slot in insertion order, so its first
  *    live slot is the oldest live entry, the one the naive array evicts.
- * No allocation on the lookup path; insert allocates only the first time a
- * (tag, pasid) pair (or tag) has an entry.
+ * No allocation on the lookup path; insert allocates only for a (tag, pasid)
+ * pair (or tag) without a state.
  */
 #include <string.h>
 #include <glib.h>
@@ -84,6 +89,11 @@ struct iotlb {
 	int32_t head, tail, free;
 	GHashTable *tags;          /* tag -> struct tag_state */
 	GHashTable *pairs;         /* (tag, pasid) -> struct pair_state */
+	uint32_t idle;             /* pair states no slot refers to */
+	/* the last states found: a cache serves one domain for long stretches,
+	 * and a map lookup costs as much as the rest of an insert */
+	struct pair_state *memo_ps;
+	struct tag_state *memo_ts;
 	/* naive */
 	struct iommu_cache_entry *arr;
 	unsigned n;
@@ -198,15 +208,41 @@ static inline void pair_sync(struct pair_state *ps)
 	}
 }
 
+static struct pair_state *pair_find(struct iotlb *t, uint32_t tag, uint32_t pasid)
+{
+	uint64_t key = pair_key(tag, pasid);
+	struct pair_state *ps = t->memo_ps;
+
+	if (ps && ps->key == key)
+		return ps;
+	ps = g_hash_table_lookup(t->pairs, &key);
+	if (ps)
+		t->memo_ps = ps;
+	return ps;
+}
+
+static struct tag_state *tag_find(struct iotlb *t, uint32_t tag)
+{
+	struct tag_state *ts = t->memo_ts;
+
+	if (ts && ts->tag == tag)
+		return ts;
+	ts = g_hash_table_lookup(t->tags, &tag);
+	if (ts)
+		t->memo_ts = ts;
+	return ts;
+}
+
 /* The state of (tag, pasid), created if needed, with one more reference. */
 static struct pair_state *pair_hold(struct iotlb *t, uint32_t tag, uint32_t pasid)
 {
-	uint64_t key = pair_key(tag, pasid);
-	struct pair_state *ps = g_hash_table_lookup(t->pairs, &key);
+	struct pair_state *ps = pair_find(t, tag, pasid);
 	struct tag_state *ts;
 
+	if (ps && !ps->slots)
+		t->idle--;
 	if (!ps) {
-		ts = g_hash_table_lookup(t->tags, &tag);
+		ts = tag_find(t, tag);
 		if (!ts) {
 			ts = g_new0(struct tag_state, 1);
 			ts->tag = tag;
@@ -214,32 +250,48 @@ static struct pair_state *pair_hold(struct iotlb *t, uint32_t tag, uint32_t pasi
 		}
 		ts->pairs++;
 		ps = g_new0(struct pair_state, 1);
-		ps->key = key;
+		ps->key = pair_key(tag, pasid);
 		ps->ts = ts;
 		ps->tag_gen = ts->gen;
 		g_hash_table_insert(t->pairs, &ps->key, ps);
+		t->memo_ps = ps;
 	}
 	ps->slots++;
 	return ps;
 }
 
-/* Drop a reference; the last one frees the pair (and maybe its tag). */
-static void pair_put(struct iotlb *t, struct pair_state *ps)
+/* Free every idle pair state, and the tag states left without pairs. */
+static void purge_idle(struct iotlb *t)
 {
-	struct tag_state *ts = ps->ts;
+	GHashTableIter it;
+	gpointer val;
 
-	if (--ps->slots)
-		return;
-	g_hash_table_remove(t->pairs, &ps->key);
-	if (!--ts->pairs)
-		g_hash_table_remove(t->tags, &ts->tag);
+	/* the order of the visits does not matter: only idle states go */
+	g_hash_table_iter_init(&it, t->pairs);
+	while (g_hash_table_iter_next(&it, NULL, &val)) {
+		struct pair_state *ps = val;
+
+		if (!ps->slots) {
+			ps->ts->pairs--;
+			g_hash_table_iter_remove(&it);
+		}
+	}
+	g_hash_table_iter_init(&it, t->tags);
+	while (g_hash_table_iter_next(&it, NULL, &val))
+		if (!((struct tag_state *)val)->pairs)
+			g_hash_table_iter_remove(&it);
+	t->idle = 0;
+	t->memo_ps = NULL;
+	t->memo_ts = NULL;
 }
 
-static struct pair_state *pair_find(const struct iotlb *t, uint32_t tag, uint32_t pasid)
+/* Drop a reference; the last one makes the pair idle (see the top). */
+static void pair_put(struct iotlb *t, struct pair_state *ps)
 {
-	uint64_t key = pair_key(tag, pasid);
-
-	return g_hash_table_lookup(t->pairs, &key);
+	if (--ps->slots)
+		return;
+	if (++t->idle > t->nslots)
+		purge_idle(t);
 }
 
 /* ---- hash implementation: slots ------------------------------------------------ */
@@ -404,7 +456,7 @@ static unsigned hash_insert(struct iotlb *t, const struct iommu_cache_entry *e)
 /* Tag invalidation: O(1), by retiring the tag's generation. */
 static unsigned hash_inv_tag(struct iotlb *t, uint32_t tag)
 {
-	struct tag_state *ts = g_hash_table_lookup(t->tags, &tag);
+	struct tag_state *ts = tag_find(t, tag);
 	unsigned dropped;
 
 	if (!ts || !ts->live)

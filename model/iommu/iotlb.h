@@ -21,10 +21,11 @@
  *  - by tag: the tag's generation moves on, O(1);
  *  - by (tag, pasid): that pair's generation moves on, O(1);
  *  - by range in (tag, pasid): one probe per candidate size per page of the
- *    range; a range needing more probes than the cache has slots falls back
- *    to the (tag, pasid) generation (an over-invalidation, which the
- *    architectures allow; the count returned is then the pair's live
- *    entries);
+ *    range; a range needing more probes than the cache has slots (twice
+ *    its capacity; the naive cache applies the same rule, so both drop the
+ *    same entries) falls back to the (tag, pasid) generation (an
+ *    over-invalidation, which the architectures allow; the count returned
+ *    is then the pair's live entries, inside the range or not);
  *  - everything.
  * Dead entries are reclaimed lazily (lookup, eviction, a sweep when no slot
  * is free, amortised O(1) each).
@@ -56,8 +57,10 @@ void iotlb_free(struct iotlb *t);
 /* The live entry of (tag, pasid) covering @iova, if any.  No allocation. */
 bool iotlb_lookup(struct iotlb *t, uint32_t tag, uint32_t pasid, uint64_t iova,
 		  struct iommu_cache_entry *out);
-/* Cache @e (iova aligned to size, size a candidate); an entry with the same
- * key is replaced.  Returns the number of entries evicted (0 or 1). */
+/* Cache @e (iova aligned to size, size a candidate: otherwise nothing is
+ * cached, as no probe could find it); a live entry with the same key is
+ * replaced, which is not an eviction, and the new one is the newest.
+ * Returns the number of entries evicted (0 or 1). */
 unsigned iotlb_insert(struct iotlb *t, const struct iommu_cache_entry *e);
 
 /* Each returns the number of live entries dropped. */
@@ -69,7 +72,8 @@ unsigned iotlb_inv_all(struct iotlb *t);
 
 uint64_t iotlb_live(const struct iotlb *t);
 unsigned iotlb_capacity(const struct iotlb *t);
-/* Live entries oldest first; stops on non-zero and returns it. */
+/* Live entries oldest first; stops on non-zero and returns it.  @fn must not
+ * change the cache. */
 int iotlb_for_each(struct iotlb *t, int (*fn)(const struct iommu_cache_entry *e, void *ctx),
 		   void *ctx);
 
