@@ -848,16 +848,8 @@ static unsigned inv_one(struct iommu_hw *hw, const struct iommu_inv_cmd *c)
 	}
 	/* the devices keep going (busy_dma): what was dropped is asked again */
 	refill_all(hw, IOMMU_CACHE_IOTLB, tlb_gone);
-	if (atc_gone) {
-		for (guint i = 0; i < atc_gone->len; i++) {
-			struct iommu_cache_entry *e = &g_array_index(atc_gone,
-								     struct iommu_cache_entry, i);
-
-			/* the ATC's tag is the rid; the segment rides in aux */
-			e->aux = c->segment;
-		}
-		refill_all(hw, IOMMU_CACHE_ATC, atc_gone);
-	}
+	/* device-TLB entries: the tag is the rid, the segment rides in aux */
+	refill_all(hw, IOMMU_CACHE_ATC, atc_gone);
 	return n;
 }
 

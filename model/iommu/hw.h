@@ -294,7 +294,8 @@ struct iommu_cache_entry {
 	uint64_t iova;               /* aligned to size */
 	uint64_t size;
 	uint64_t hpa;                /* output of iova */
-	uint64_t aux;                /* IOTLB: the GPA; PSC: the table's own address */
+	uint64_t aux;                /* IOTLB: the GPA; PSC: the table's own address;
+				      * ATC: the segment */
 	unsigned prot;               /* IOMMU_READ | IOMMU_WRITE */
 	unsigned kind;               /* IOTLB: IOMMU_TLB_* | s1 prot << 4 | s2 prot << 6;
 				      * PSC: table level | stage << 4 */

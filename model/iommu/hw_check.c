@@ -327,6 +327,7 @@ static int scan_atc(const struct iommu_cache_entry *e, void *arg)
 	size_t len = s->out->len;
 	struct iommu_context c;
 
+	s->seg = (uint16_t)e->aux;   /* device-TLB entries carry their segment */
 	/* translations through a guest's stage 1: checked when served only */
 	if (e->pasid != IOMMU_PASID_NONE &&
 	    !hw_pasid_read(s->hw, loc_key(s->seg, (uint16_t)e->tag, e->pasid), &c) &&
@@ -341,29 +342,16 @@ static int scan_atc(const struct iommu_cache_entry *e, void *arg)
 	return 0;
 }
 
-static gint cmp_u32(gconstpointer a, gconstpointer b)
-{
-	guint x = GPOINTER_TO_UINT(a), y = GPOINTER_TO_UINT(b);
-
-	return x < y ? -1 : x > y;
-}
-
 int iommu_hw_check_caches(struct sim_world *w, GString *out)
 {
 	struct iommu_hw *hw = iommu_hw_get(w);
 	struct scan s = { .hw = hw, .out = out };
-	GList *keys, *l;
 
 	if (!hw)
 		return 0;
 	iotlb_for_each(hw->tlb, scan_iotlb, &s);
 	iotlb_for_each(hw->psc, scan_psc, &s);
-	keys = g_list_sort(g_hash_table_get_keys(hw->atcs), cmp_u32);
-	for (l = keys; l; l = l->next) {
-		s.seg = (uint16_t)(GPOINTER_TO_UINT(l->data) >> 16);
-		iotlb_for_each(g_hash_table_lookup(hw->atcs, l->data), scan_atc, &s);
-	}
-	g_list_free(keys);
+	iommu_hw_cache_for_each(w, IOMMU_CACHE_ATC, scan_atc, &s);
 	for (GList *q = hw->pc_fifo.head; q; q = q->next) {
 		const struct pc_ent *pe = q->data;
 		size_t len = out->len;

@@ -616,7 +616,7 @@ static int ats_page(struct iommu_hw *hw, struct iotlb *atc, uint16_t seg, uint16
 			return -EFAULT;
 		}
 		e = (struct iommu_cache_entry){ .tag = rid, .pasid = ptag, .size = x->page_size,
-			.iova = addr & ~(x->page_size - 1),
+			.iova = addr & ~(x->page_size - 1), .aux = seg,
 			.hpa = x->hpa - (addr & (x->page_size - 1)), .prot = x->prot,
 			.seq = hw->clock };
 		iotlb_insert(atc, &e);
