@@ -4,6 +4,9 @@
 Every *.yaml file is one test.  Its leading comment lines may hold directives:
 
   # modes: legacy strict          run once per group mode (--mode), else once
+  # formats: vtd arm-smmuv3 riscv run once per IOMMU format (--format); every
+                                  format must give the same report, step by
+                                  step (same DMA outcomes, same faults)
   # expect-exit: 1                the run must exit 1 (a failing expectation is
                                   the point of the scenario), default 0
   # expect-error: L:C: TEXT       loading must fail (exit 2) with exactly one
@@ -28,11 +31,11 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from driver_common import run_case  # noqa: E402
 
 ARGS = None
-DIRECTIVE = re.compile(r"^#\s*(modes|expect-exit|expect-error|expect-warning|expect-report):\s*(.*)$")
+DIRECTIVE = re.compile(r"^#\s*(modes|formats|expect-exit|expect-error|expect-warning|expect-report):\s*(.*)$")
 
 
 def directives(path):
-    found = {"modes": [], "expect-exit": 0, "expect-error": [], "expect-warning": [],
+    found = {"modes": [], "formats": [], "expect-exit": 0, "expect-error": [], "expect-warning": [],
              "expect-report": []}
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         if not line.startswith("#"):
@@ -43,8 +46,8 @@ def directives(path):
         if not m:
             continue
         key, val = m.group(1), m.group(2).strip()
-        if key == "modes":
-            found["modes"] = val.split()
+        if key in ("modes", "formats"):
+            found[key] = val.split()
         elif key == "expect-exit":
             found["expect-exit"] = int(val)
         else:
@@ -81,14 +84,23 @@ class Scenarios(unittest.TestCase):
 
     def run_good(self, path, d):
         modes = d["modes"] or [None]
+        formats = d["formats"] or [None]
         for mode in modes:
-            argv = ["run", str(path)] + (["--mode", mode] if mode else [])
-            res = run(*argv)
-            self.assertEqual(res.returncode, d["expect-exit"],
-                             f"{' '.join(argv)}\n{res.stdout}{res.stderr}")
-            self.assertNotIn("error:", res.stderr)
-            for text in d["expect-report"]:
-                self.assertIn(text, res.stdout, f"{' '.join(argv)}")
+            reports = {}
+            for fmt in formats:
+                argv = ["run", str(path)] + (["--mode", mode] if mode else []) \
+                    + (["--format", fmt] if fmt else [])
+                res = run(*argv)
+                self.assertEqual(res.returncode, d["expect-exit"],
+                                 f"{' '.join(argv)}\n{res.stdout}{res.stderr}")
+                self.assertNotIn("error:", res.stderr)
+                for text in d["expect-report"]:
+                    self.assertIn(text, res.stdout, f"{' '.join(argv)}")
+                reports[fmt] = res.stdout
+            first = formats[0]
+            for fmt in formats[1:]:
+                self.assertEqual(reports[first], reports[fmt],
+                                 f"{path}: --format {first} and --format {fmt} differ")
         self.check_messages(path, res.stderr, d["expect-warning"], "warning")
         # determinism: same file, same seed => byte-identical report and trace
         argv = ["run", str(path), "--seed", "7", "--trace", "json"]

@@ -180,18 +180,20 @@ static void hw_destroy(void *data)
 	g_free(hw);
 }
 
-static int hw_pci_dma(void *ctx, uint16_t segment, uint16_t rid, bool pasid_valid,
-		      uint32_t pasid, uint64_t addr, void *buf, size_t len, bool write,
-		      uint64_t *fault_addr, int *fault_reason)
+static int hw_pci_dma(void *ctx, uint16_t segment, uint16_t rid, struct sim_dma *op)
 {
 	struct iommu_hw *hw = ctx;
 	struct iommu_fault_rec rec;
-	int ret = iommu_hw_dma(hw->w, segment, rid, pasid_valid, pasid, addr, buf, len,
-			       write, &rec);
+	int ret = iommu_hw_dma(hw->w, segment, rid, op->pasid_valid, op->pasid, op->addr,
+			       op->buf, op->len, op->write, &rec);
 
 	if (ret == -EFAULT) {
-		*fault_addr = rec.addr;
-		*fault_reason = (int)rec.reason;
+		op->fault_addr = rec.addr;
+		op->fault_reason = (int)rec.reason;
+		op->fault_stage = rec.stage;
+		op->fault_phase = rec.phase == IOMMU_PHASE_S1_FETCH ? SIM_FAULT_PHASE_S1_FETCH
+								    : SIM_FAULT_PHASE_FINAL;
+		op->fault_stage_addr = rec.stage_addr;
 	}
 	return ret;
 }

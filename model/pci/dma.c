@@ -38,30 +38,27 @@ static void trace_dma(struct sim_world *w, struct pci_dev *d, uint16_t rid, bool
 		  pasid_s, (unsigned long long)addr, len, write ? "write" : "read", ret);
 }
 
-int pci_dev_dma(struct sim_world *w, struct pci_dev *d, bool pasid_valid, uint32_t pasid,
-		uint64_t addr, void *buf, size_t len, bool write,
-		uint64_t *fault_addr, int *fault_reason)
+int pci_dev_dma(struct sim_world *w, struct pci_dev *d, struct sim_dma *op)
 {
 	struct pci_root *root = pci_root_get(w);
 	uint16_t rid;
-	uint64_t faddr = 0;
-	int reason = SIM_FAULT_NONE, ret;
+	int ret;
 
-	if (!root || !d || (len && !buf))
+	if (!root || !d || !op || (op->len && !op->buf))
 		return -EINVAL;
+	op->fault_addr = 0;
+	op->fault_reason = SIM_FAULT_NONE;
+	op->fault_stage = 0;
+	op->fault_phase = SIM_FAULT_PHASE_FINAL;
+	op->fault_stage_addr = 0;
 	rid = pci_dma_requester_id(d);
 	if (root->has_dma)
-		ret = root->dma.dma(root->dma.ctx, PCI_SBDF_DOMAIN(d->sbdf), rid, pasid_valid,
-				    pasid, addr, buf, len, write, &faddr, &reason);
-	else if (write)
-		ret = sim_mem_write(w, addr, buf, len);
+		ret = root->dma.dma(root->dma.ctx, PCI_SBDF_DOMAIN(d->sbdf), rid, op);
+	else if (op->write)
+		ret = sim_mem_write(w, op->addr, op->buf, op->len);
 	else
-		ret = sim_mem_read(w, addr, buf, len);
-	if (fault_addr)
-		*fault_addr = ret == -EFAULT ? faddr : 0;
-	if (fault_reason)
-		*fault_reason = ret == -EFAULT ? reason : SIM_FAULT_NONE;
-	trace_dma(w, d, rid, pasid_valid, pasid, addr, len, write, ret);
+		ret = sim_mem_read(w, op->addr, op->buf, op->len);
+	trace_dma(w, d, rid, op->pasid_valid, op->pasid, op->addr, op->len, op->write, ret);
 	return ret;
 }
 
@@ -75,6 +72,5 @@ int sim_dev_dma(struct sim_world *w, const char *bdf, struct sim_dma *op)
 	d = pci_dev_find(w, sbdf);
 	if (!d)
 		return -ENODEV;
-	return pci_dev_dma(w, d, op->pasid_valid, op->pasid, op->addr, op->buf, op->len,
-			   op->write, &op->fault_addr, &op->fault_reason);
+	return pci_dev_dma(w, d, op);
 }

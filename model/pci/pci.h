@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "iommusim/iommusim.h"   /* struct sim_dma: what pci_dev_dma carries */
+
 struct sim_world;
 struct iommu_group;   /* owned by model/iommu; opaque here */
 
@@ -344,9 +346,9 @@ int sim_pci_bind(struct sim_world *w, const char *bdf, const char *driver);
  * *fault_reason (SIM_FAULT_*) set, or another -errno.
  */
 struct pci_dma_handler {
-	int (*dma)(void *ctx, uint16_t segment, uint16_t rid, bool pasid_valid,
-		   uint32_t pasid, uint64_t addr, void *buf, size_t len, bool write,
-		   uint64_t *fault_addr, int *fault_reason);
+	/* Carry out @op (struct sim_dma, iommusim.h) for requester @rid;
+	 * on -EFAULT fill op's fault_* fields. */
+	int (*dma)(void *ctx, uint16_t segment, uint16_t rid, struct sim_dma *op);
 	void *ctx;
 };
 /* Install (a copy of) @h, or remove the handler with NULL.  A no-op in a
@@ -357,12 +359,11 @@ void pci_set_dma_handler(struct sim_world *w, const struct pci_dma_handler *h);
  * A DMA initiated by @d: it carries the requester id the IOMMU sees
  * (pci_dma_requester_id, after aliasing) on segment PCI_SBDF_DOMAIN(sbdf).
  * Without a handler it goes straight to host memory, as without an IOMMU.
- * 0, -EFAULT (faulted: *fault_addr, *fault_reason set; bytes before the
- * faulting page were transferred), -EINVAL (NULL @buf with @len), -ENOMEM.
+ * 0, -EFAULT (faulted: op's fault_* fields set; bytes before the faulting
+ * page were transferred), -EINVAL (NULL @buf with @len), -ENOMEM.  The
+ * fault_* fields are zero unless it returns -EFAULT.
  */
-int pci_dev_dma(struct sim_world *w, struct pci_dev *d, bool pasid_valid, uint32_t pasid,
-		uint64_t addr, void *buf, size_t len, bool write,
-		uint64_t *fault_addr, int *fault_reason);
+int pci_dev_dma(struct sim_world *w, struct pci_dev *d, struct sim_dma *op);
 
 #define TP_pci_dma "dev=%s rid=%02x:%02x.%u pasid=%s addr=0x%llx len=%zu access=%s ret=%d"
 

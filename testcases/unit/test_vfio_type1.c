@@ -337,13 +337,13 @@ END_TEST
 static int dma(const char *bdf, uint64_t addr, void *buf, size_t len, bool write, int *why)
 {
 	uint32_t sbdf;
-	uint64_t fa;
-	int reason = 0, ret;
+	struct sim_dma op = { .addr = addr, .buf = buf, .len = len, .write = write };
+	int ret;
 
 	ck_assert_int_eq(pci_sbdf_parse(bdf, &sbdf), 0);
-	ret = pci_dev_dma(W, pci_dev_find(W, sbdf), false, 0, addr, buf, len, write, &fa, &reason);
+	ret = pci_dev_dma(W, pci_dev_find(W, sbdf), &op);
 	if (why)
-		*why = reason;
+		*why = op.fault_reason;
 	return ret;
 }
 

@@ -45,6 +45,8 @@ static const char usage_run[] =
 "options:\n"
 "  --seed N              seed of the world's RNG (default 0)\n"
 "  --mode legacy|strict  override the profile's group_mode\n"
+"  --format KIND         override the profile's iommu.format: vtd, arm-smmuv3\n"
+"                        or riscv (the same scenario on another IOMMU)\n"
 "  --trace text|json     trace events (ftrace-style text or JSON lines)\n"
 "  --trace-events GLOBS  which events, comma-separated globs (default '*'),\n"
 "                        e.g. 'vfio_*,pci_bind' or '*,-sim_*'\n"
@@ -79,7 +81,7 @@ static const char usage_groups[] =
 "  -h, --help            this help\n";
 
 static const char usage_explain[] =
-"usage: iommusim explain FILE --step N [--seed N]\n"
+"usage: iommusim explain FILE --step N [--seed N] [--format KIND]\n"
 "\n"
 "Run a scenario and print, for step N (the number the run report shows),\n"
 "every translation it makes: each memory reference numbered (root and\n"
@@ -91,6 +93,7 @@ static const char usage_explain[] =
 "options:\n"
 "  --step N     the step to explain (required)\n"
 "  --seed N     the run's seed (default 0)\n"
+"  --format K   override the profile's iommu.format (vtd, arm-smmuv3, riscv)\n"
 "  -h, --help   this help\n";
 
 static int usage_error(const char *usage, const char *fmt, ...)
@@ -128,6 +131,17 @@ static struct scenario *load(const char *path)
 	return s;
 }
 
+/* --format: an IOMMU kind, or -1 with a usage error. */
+static int parse_format(const char *arg, int *kind)
+{
+	enum iommu_hw_kind k;
+
+	if (iommu_hw_kind_parse(arg, &k))
+		return -1;
+	*kind = (int)k;
+	return 0;
+}
+
 static int parse_mode(const char *arg, int *mode)
 {
 	*mode = iommu_group_mode_from_name(arg);
@@ -143,7 +157,7 @@ static int parse_seed(const char *arg, uint64_t *seed)
 	return (errno || !*arg || *end || arg[0] == '-') ? -1 : 0;
 }
 
-enum { OPT_SEED = 256, OPT_MODE, OPT_TRACE, OPT_TRACE_EVENTS, OPT_TRACE_FILE,
+enum { OPT_SEED = 256, OPT_MODE, OPT_FORMAT, OPT_TRACE, OPT_TRACE_EVENTS, OPT_TRACE_FILE,
        OPT_NO_GROUPS, OPT_JSON, OPT_FAIL_NTH, OPT_FAIL_SITES, OPT_NO_INVARIANTS };
 
 static int cmd_run(int argc, char **argv)
@@ -151,6 +165,7 @@ static int cmd_run(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "trace", required_argument, NULL, OPT_TRACE },
 		{ "trace-events", required_argument, NULL, OPT_TRACE_EVENTS },
 		{ "trace-file", required_argument, NULL, OPT_TRACE_FILE },
@@ -165,7 +180,7 @@ static int cmd_run(int argc, char **argv)
 	struct run_options ro = { .report = stdout, .print_groups = true };
 	const char *trace_file = NULL;
 	bool tracing = false;
-	int mode = -1, c, status = EXIT_PASS;
+	int mode = -1, format = -1, c, status = EXIT_PASS;
 
 	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
 		switch (c) {
@@ -176,6 +191,11 @@ static int cmd_run(int argc, char **argv)
 		case OPT_MODE:
 			if (parse_mode(optarg, &mode))
 				return usage_error(usage_run, "--mode is legacy or strict, not '%s'", optarg);
+			break;
+		case OPT_FORMAT:
+			if (parse_format(optarg, &format))
+				return usage_error(usage_run, "--format is vtd, arm-smmuv3 or riscv, "
+						   "not '%s'", optarg);
 			break;
 		case OPT_TRACE:
 			tracing = true;
@@ -222,6 +242,8 @@ static int cmd_run(int argc, char **argv)
 		}
 		if (mode >= 0)
 			scenario_set_mode(s, mode);
+		if (format >= 0)
+			scenario_set_format(s, (enum iommu_hw_kind)format);
 		ret = scenario_run(s, &ro);
 		if (ret > status)
 			status = ret;
@@ -273,13 +295,14 @@ static int cmd_explain(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "step", required_argument, NULL, OPT_STEP },
 		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct run_options ro = { .explain = stdout };
 	struct scenario *s;
 	char *end;
-	int c, ret;
+	int c, ret, format = -1;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -294,6 +317,11 @@ static int cmd_explain(int argc, char **argv)
 			if (*end)
 				return usage_error(usage_explain, "--seed needs a number, not '%s'",
 						   optarg);
+			break;
+		case OPT_FORMAT:
+			if (parse_format(optarg, &format))
+				return usage_error(usage_explain, "--format is vtd, arm-smmuv3 or "
+						   "riscv, not '%s'", optarg);
 			break;
 		case 'h': fputs(usage_explain, stdout); return EXIT_PASS;
 		default: fputs(usage_explain, stderr); return EXIT_USAGE;
@@ -312,6 +340,8 @@ static int cmd_explain(int argc, char **argv)
 		scenario_free(s);
 		return EXIT_USAGE;
 	}
+	if (format >= 0)
+		scenario_set_format(s, (enum iommu_hw_kind)format);
 	ret = scenario_run(s, &ro);
 	scenario_free(s);
 	return ret;

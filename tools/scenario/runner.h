@@ -28,6 +28,7 @@ struct runner {
 	GHashTable *vars;          /* saved results: name -> uint64_t */
 	GHashTable *scratch;       /* pid -> ioctl scratch VA */
 	unsigned invariant_runs;   /* invariant sweeps done */
+	GHashTable *reported;      /* invariant violations already printed */
 	void *nested;              /* guest tables, PASID attachments (steps_nested.c) */
 	void *explain;             /* explain.c, during the step explained */
 };

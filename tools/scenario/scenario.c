@@ -642,6 +642,11 @@ void scenario_set_mode(struct scenario *s, enum iommu_group_mode mode)
 	s->profile.group_mode = mode;
 }
 
+void scenario_set_format(struct scenario *s, enum iommu_hw_kind kind)
+{
+	s->profile.hw_kind = (unsigned)kind;
+}
+
 void scenario_free(struct scenario *s)
 {
 	if (!s)

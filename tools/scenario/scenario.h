@@ -17,6 +17,7 @@
 
 #include "model/pci/pci.h"
 #include "model/iommu/group.h"
+#include "model/iommu/hw.h"
 #include "tools/scenario/ydoc.h"
 
 struct sim_world;
@@ -66,6 +67,12 @@ struct scn_outcome {
 	enum scn_outcome_kind kind;
 	int err;                   /* positive errno; SIM_FAULT_* for a fault */
 	long ret;
+	/* a fault's details, each optional: {fault: K, stage: 2, phase: s1-fetch,
+	 * stage_addr: 0x1000} (spec §E.4); -1 / false = not expected */
+	int fault_stage;
+	int fault_phase;           /* SIM_FAULT_PHASE_* */
+	bool has_stage_addr;
+	uint64_t stage_addr;
 	struct scn_pos pos;
 };
 
@@ -159,6 +166,8 @@ void scenario_free(struct scenario *s);
 
 /* Override the profile's group mode (CLI --mode). */
 void scenario_set_mode(struct scenario *s, enum iommu_group_mode mode);
+/* Run on another IOMMU (iommusim run --format): the profile's iommu.format. */
+void scenario_set_format(struct scenario *s, enum iommu_hw_kind kind);
 
 /*
  * Build the world a scenario describes: topology, IOMMU core, VFIO, the

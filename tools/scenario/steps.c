@@ -130,6 +130,17 @@ int ldr_handle_bind(struct ldr *l, const struct ynode *n, int kind, const char *
 	return 0;
 }
 
+/* What a handle kind is, and the step key that binds one. */
+static const char *handle_what(int kind)
+{
+	return kind == HANDLE_FD ? "file descriptor" : kind == HANDLE_GPT ? "guest table" : "buffer";
+}
+
+static const char *handle_binder(int kind)
+{
+	return kind == HANDLE_FD ? "as:" : kind == HANDLE_GPT ? "guest_table:" : "alloc:";
+}
+
 int ldr_handle_ref(struct ldr *l, const struct ynode *n, int kind, const char **out)
 {
 	gpointer k;
@@ -139,11 +150,10 @@ int ldr_handle_ref(struct ldr *l, const struct ynode *n, int kind, const char **
 	k = g_hash_table_lookup(l->handles, *out);
 	if (!k)
 		return ldr_error(l, n, "handle '%s' is not bound by an earlier step's '%s'",
-				 *out, kind == HANDLE_FD ? "as:" : "alloc:");
+				 *out, handle_binder(kind));
 	if (GPOINTER_TO_INT(k) != kind)
 		return ldr_error(l, n, "handle '%s' is a %s, not a %s", *out,
-				 GPOINTER_TO_INT(k) == HANDLE_FD ? "file descriptor" : "buffer",
-				 kind == HANDLE_FD ? "file descriptor" : "buffer");
+				 handle_what(GPOINTER_TO_INT(k)), handle_what(kind));
 	*out = ldr_keep(l, *out);
 	return 0;
 }
@@ -389,15 +399,49 @@ const struct step_kind *step_kind_find(const char *name)
 
 /* ---- parsing one step --------------------------------------------------- */
 
+/*
+ * expect: {fault: KIND [, stage: 0|1|2] [, phase: final|s1-fetch]
+ *          [, stage_addr: ADDR]} - what the fault record says (spec §E.4).
+ */
+static int parse_fault(struct ldr *l, const struct ynode *v, const struct ynode *kind,
+		       const char *const *faults, struct scn_outcome *o)
+{
+	static const char *const phases[] = { "final", "s1-fetch", NULL };
+	const struct ynode *n;
+	uint64_t num;
+
+	if (ynode_map_get(v, "errno") || ynode_map_get(v, "ret") || ynode_map_get(v, "out"))
+		return ldr_error(l, v, "a fault is expected alone: {fault: KIND} with "
+				 "'stage', 'phase' or 'stage_addr', no 'errno', 'ret' or 'out'");
+	o->kind = SCN_OUT_FAULT;
+	if (ldr_enum(l, kind, faults, &o->err, "fault kind"))
+		return -1;
+	if ((n = ynode_map_get(v, "stage"))) {
+		if (ldr_u64(l, n, &num, 2, false, "stage"))
+			return -1;
+		o->fault_stage = (int)num;
+	}
+	if ((n = ynode_map_get(v, "phase")) && ldr_enum(l, n, phases, &o->fault_phase, "phase"))
+		return -1;
+	if ((n = ynode_map_get(v, "stage_addr"))) {
+		if (ldr_u64(l, n, &o->stage_addr, UINT64_MAX, true, "stage_addr"))
+			return -1;
+		o->has_stage_addr = true;
+	}
+	return 0;
+}
+
 static int parse_outcome(struct ldr *l, const struct ynode *v, struct scn_outcome *o)
 {
-	static const char *const keys[] = { "errno", "ret", "out", "fault", NULL };
+	static const char *const keys[] = { "errno", "ret", "out", "fault", "stage", "phase",
+					    "stage_addr", NULL };
 	static const char *const faults[] = { "none", "no-context", "not-present",
 					      "permission", "address-size", "no-pasid", NULL };
 	const struct ynode *e, *r;
 	uint64_t num;
 
 	o->pos = (struct scn_pos){ v->line, v->col };
+	o->fault_stage = o->fault_phase = -1;
 	if (v->kind == YN_SCALAR) {
 		if (strcmp(v->str, "ok"))
 			return ldr_error(l, v, "expect must be 'ok', {errno: NAME}, {ret: N}, "
@@ -407,12 +451,11 @@ static int parse_outcome(struct ldr *l, const struct ynode *v, struct scn_outcom
 	}
 	if (ldr_need(l, v, YN_MAP, "expect") || ldr_check_keys(l, v, keys, "expect"))
 		return -1;
-	if ((e = ynode_map_get(v, "fault"))) {
-		if (ynode_map_len(v) != 1)
-			return ldr_error(l, v, "expect: {fault: KIND} stands alone");
-		o->kind = SCN_OUT_FAULT;
-		return ldr_enum(l, e, faults, &o->err, "fault kind");
-	}
+	if ((e = ynode_map_get(v, "fault")))
+		return parse_fault(l, v, e, faults, o);
+	for (const char *const *k = &keys[4]; *k; k++)
+		if ((e = ynode_map_get(v, *k)))
+			return ldr_error(l, e, "'%s' describes a fault: it needs 'fault: KIND'", *k);
 	e = ynode_map_get(v, "errno");
 	r = ynode_map_get(v, "ret");
 	if (e && r)

@@ -419,6 +419,33 @@ static void check_h1(struct runner *r, const struct scn_step *st, const struct d
 	}
 }
 
+static const char *const phase_names[] = { "final", "s1-fetch" };
+
+/* The fault the step expects, and the record's stage, phase and address at
+ * that stage when the step names them (spec §E.4). */
+static void check_fault(struct runner *r, const struct scn_outcome *o, int ret,
+			const struct sim_dma *op)
+{
+	if (!runner_check(r, ret == -EFAULT && op->fault_reason == o->err, o->pos.line,
+			  "expected a %s fault, got %s%s%s", fault_names[o->err],
+			  ret ? "a " : "success", ret ? fault_names[op->fault_reason % 6] : "",
+			  ret ? " fault" : ""))
+		return;
+	if (o->fault_stage >= 0)
+		runner_check(r, op->fault_stage == (unsigned)o->fault_stage, o->pos.line,
+			     "expected the fault at stage %d, got stage %u", o->fault_stage,
+			     op->fault_stage);
+	if (o->fault_phase >= 0)
+		runner_check(r, op->fault_phase == o->fault_phase, o->pos.line,
+			     "expected a fault in phase %s, got %s", phase_names[o->fault_phase],
+			     phase_names[op->fault_phase & 1]);
+	if (o->has_stage_addr)
+		runner_check(r, op->fault_stage_addr == o->stage_addr, o->pos.line,
+			     "expected the stage's faulting address 0x%llx, got 0x%llx",
+			     (unsigned long long)o->stage_addr,
+			     (unsigned long long)op->fault_stage_addr);
+}
+
 long run_dma(struct runner *r, struct scn_step *st)
 {
 	struct dma_args *a = st->args;
@@ -438,10 +465,7 @@ long run_dma(struct runner *r, struct scn_step *st)
 	op.len = a->len;
 	ret = sim_dev_dma(r->w, pci_sbdf_format(a->sbdf, bdf), &op);
 	if (o.kind == SCN_OUT_FAULT)
-		runner_check(r, ret == -EFAULT && op.fault_reason == o.err, o.pos.line,
-			     "expected a %s fault, got %s%s%s", fault_names[o.err],
-			     ret ? "a " : "success", ret ? fault_names[op.fault_reason % 6] : "",
-			     ret ? " fault" : "");
+		check_fault(r, &o, ret, &op);
 	else if (runner_check(r, ret == 0, o.pos.line ? o.pos.line : st->pos.line,
 			      "expected the DMA to land, got a %s fault at 0x%llx",
 			      fault_names[op.fault_reason % 6],

@@ -368,11 +368,17 @@ int parse_pasid(struct ldr *l, const struct ynode *map, struct scn_step *st)
 		return !(v = ldr_get(l, map, "table", k)) ||
 		       ldr_handle_ref(l, v, HANDLE_GPT, &a->table) ? -1 : 0;
 	if (!strcmp(k, "guest_invalidate")) {
-		if ((v = ynode_map_get(map, "va")) && ldr_u64(l, v, &a->va, UINT64_MAX, true, "va"))
+		const struct ynode *va = ynode_map_get(map, "va"), *sz = ynode_map_get(map, "size");
+
+		/* both (a range) or neither (every translation of the PASID) */
+		if (!va != !sz)
+			return ldr_error(l, va ? va : sz, "guest_invalidate takes 'va' and 'size' "
+					 "together, or neither for the whole PASID");
+		if (va && (ldr_u64(l, va, &a->va, UINT64_MAX, true, "va") ||
+			   ldr_u64(l, sz, &a->size, UINT64_MAX, true, "size")))
 			return -1;
-		if ((v = ynode_map_get(map, "size")) &&
-		    ldr_u64(l, v, &a->size, UINT64_MAX, true, "size"))
-			return -1;
+		if (sz && !a->size)
+			return ldr_error(l, sz, "an invalidation range is at least one byte");
 	}
 	return 0;
 }

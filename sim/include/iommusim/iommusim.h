@@ -54,6 +54,10 @@ int  sim_pci_bind(struct sim_world *w, const char *bdf, const char *driver);
 #define SIM_FAULT_ADDR_SIZE   4   /* beyond the context's address width */
 #define SIM_FAULT_NO_PASID    5   /* a PASID with no entry, or beyond the width */
 
+/* Which access of a nested translation faulted (struct sim_dma.fault_phase). */
+#define SIM_FAULT_PHASE_FINAL    0   /* the access itself */
+#define SIM_FAULT_PHASE_S1_FETCH 1   /* a stage-1 descriptor fetch, through stage 2 */
+
 struct sim_dma {            /* one device-initiated DMA */
 	uint64_t addr;          /* IOVA (or process VA with a PASID) */
 	uint32_t pasid;
@@ -61,8 +65,12 @@ struct sim_dma {            /* one device-initiated DMA */
 	bool     write;         /* device writes to memory */
 	void    *buf;           /* device-side data: source of a write, destination of a read */
 	size_t   len;
-	uint64_t fault_addr;    /* filled when the DMA faults */
+	uint64_t fault_addr;    /* filled when the DMA faults: the input address */
 	int      fault_reason;  /* SIM_FAULT_* */
+	unsigned fault_stage;   /* 0 context / PASID entry, 1 or 2 (spec §E.4) */
+	int      fault_phase;   /* SIM_FAULT_PHASE_* */
+	uint64_t fault_stage_addr;  /* the faulting address at that stage:
+				     * IOVA for stage 1, GPA for stage 2 */
 };
 
 /* The function at @bdf issues @op, translated page by page by the IOMMU;
