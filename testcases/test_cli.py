@@ -3,7 +3,9 @@
 
 Covers what other tools rely on: exit codes (0 pass, 1 failed expectation,
 2 bad input or usage), the one-line `groups --json` format, --help for every
-command, warnings for unquoted BDFs, and the trace formats.
+command, warnings for unquoted BDFs, the trace formats, `explain` and
+`--format`, and that every `$ iommusim explain` block in docs/explain.md is
+what the program prints today.
 """
 import argparse
 import json
@@ -52,7 +54,7 @@ topology:
 class Cli(unittest.TestCase):
     def test_help_everywhere(self):
         for argv in (["--help"], ["run", "--help"], ["check", "--help"],
-                     ["groups", "--help"]):
+                     ["groups", "--help"], ["explain", "--help"]):
             res = run(*argv)
             self.assertEqual(res.returncode, 0, argv)
             self.assertIn("usage: iommusim", res.stdout)
@@ -190,6 +192,65 @@ class Cli(unittest.TestCase):
             errors = [l for l in res.stderr.splitlines() if ": error: " in l]
             self.assertEqual(len(errors), 1, res.stderr)
             self.assertRegex(errors[0], r"^/[^:]+:\d+:\d+: error: ")
+
+    # ---- explain and --format ---------------------------------------------
+
+    def test_explain_usage_errors(self):
+        nested = str(REPO / "testcases/scenarios/nested/nested-guest-table-on-pasid.yaml")
+        for argv in (["explain", nested],                    # no --step
+                     ["explain", nested, "--step", "0"],
+                     ["explain", nested, "--step", "x"],
+                     ["explain", "--step", "1"],              # no file
+                     ["explain", nested, nested, "--step", "1"],
+                     ["explain", nested, "--step", "1", "--format", "amd"],
+                     ["explain", nested, "--step", "1", "--seed", "z"]):
+            res = run(*argv)
+            self.assertEqual(res.returncode, 2, argv)
+            self.assertIn("usage: iommusim explain", res.stderr, argv)
+        res = run("explain", nested, "--step", "999")
+        self.assertEqual(res.returncode, 2)
+        self.assertIn("there is no step 999", res.stderr)
+
+    def test_explain_step_without_translation(self):
+        nested = str(REPO / "testcases/scenarios/nested/nested-guest-table-on-pasid.yaml")
+        res = run("explain", nested, "--step", "1")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertIn("(this step translated nothing)", res.stdout)
+
+    def test_explain_counts_a_cold_nested_walk(self):
+        # spec §E.3: (g+1)(h+1)-1 = 24 table references for 4+4 levels
+        nested = str(REPO / "testcases/scenarios/nested/nested-guest-table-on-pasid.yaml")
+        for fmt in ("vtd", "arm-smmuv3", "riscv"):
+            res = run("explain", nested, "--step", "11", "--format", fmt)
+            self.assertEqual(res.returncode, 0, res.stderr)
+            self.assertIn("references: 2 context, 2 PASID, 24 page-table (4 S1 + 20 S2)",
+                          res.stdout, fmt)
+            self.assertEqual(len(re.findall(r"^  \[\s*\d+\] S2 L\d\*", res.stdout, re.M)),
+                             16, fmt)
+
+    def test_format_override(self):
+        cross = str(REPO / "testcases/scenarios/nested/cross-format-two-stage.yaml")
+        reports = set()
+        for fmt in ("vtd", "arm-smmuv3", "riscv"):
+            res = run("run", cross, "--format", fmt)
+            self.assertEqual(res.returncode, 0, res.stdout)
+            reports.add(res.stdout)
+        self.assertEqual(len(reports), 1, "formats gave different reports")
+        res = run("run", cross, "--format", "amd-vi")
+        self.assertEqual(res.returncode, 2)
+        self.assertIn("--format is vtd, arm-smmuv3 or riscv", res.stderr)
+
+    def test_docs_explain_blocks_are_true(self):
+        doc = (REPO / "docs/explain.md").read_text()
+        blocks = re.findall(r"```text\n\$ iommusim (explain [^\n]*)\n(.*?)```", doc, re.S)
+        self.assertGreaterEqual(len(blocks), 4)
+        for cmd, want in blocks:
+            res = run(*cmd.split(), cwd=REPO)
+            self.assertEqual(res.returncode, 0, cmd + res.stderr)
+            self.assertEqual(res.stdout, want, f"docs/explain.md is stale for: {cmd}")
+
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
 
 
 def main():

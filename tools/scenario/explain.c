@@ -30,7 +30,20 @@ static void size_str(uint64_t size, char *buf, size_t n)
 struct explain {
 	FILE *out;
 	unsigned translations;
+	/* this translation's references by kind, and its cache hits */
+	unsigned ctx, pasid, s1, s2, psc;
 };
+
+/* The tally printed under each translation's result: the (g+1)(h+1)-1 of
+ * a cold nested walk is s1 + s2 (spec §E.3). */
+static void tally(struct explain *x)
+{
+	if (x->ctx + x->pasid + x->s1 + x->s2)
+		fprintf(x->out, "       references: %u context, %u PASID, %u page-table "
+			"(%u S1 + %u S2); %u paging-structure cache hit(s)\n", x->ctx, x->pasid,
+			x->s1 + x->s2, x->s1, x->s2, x->psc);
+	x->ctx = x->pasid = x->s1 = x->s2 = x->psc = 0;
+}
 
 static void ref(FILE *f, const struct iommu_walk_event *e, const char *what)
 {
@@ -54,18 +67,22 @@ static void on_event(void *ctx, const struct iommu_walk_event *e)
 			(unsigned long long)e->input);
 		break;
 	case IOMMU_EV_ROOT:
+		x->ctx++;
 		ref(f, e, "root");
 		fputc('\n', f);
 		break;
 	case IOMMU_EV_CONTEXT:
+		x->ctx++;
 		ref(f, e, "context");
 		fputc('\n', f);
 		break;
 	case IOMMU_EV_PASID_DIR:
+		x->pasid++;
 		ref(f, e, "pasid-dir");
 		fprintf(f, "  index %u\n", e->index);
 		break;
 	case IOMMU_EV_PASID_ENTRY:
+		x->pasid++;
 		ref(f, e, "pasid-entry");
 		fprintf(f, "  index %u", e->index);
 		if (e->ctx)
@@ -100,6 +117,7 @@ static void on_event(void *ctx, const struct iommu_walk_event *e)
 		fprintf(f, "       IOTLB miss: walk\n");
 		break;
 	case IOMMU_EV_PSC_HIT:
+		x->psc++;
 		fprintf(f, "       paging-structure cache hit: stage %u level-%u table at hpa "
 			"0x%llx", e->stage, e->level, (unsigned long long)e->table_hpa);
 		if (e->table_gpa)
@@ -107,6 +125,10 @@ static void on_event(void *ctx, const struct iommu_walk_event *e)
 		fputc('\n', f);
 		break;
 	case IOMMU_EV_DESC:
+		if (e->stage == 1)
+			x->s1++;
+		else
+			x->s2++;
 		fprintf(f, "  [%2u] S%u L%u%s idx %3u table hpa 0x%09llx", e->ref, e->stage,
 			e->level, e->s1_fetch ? "*" : " ", e->index,
 			(unsigned long long)e->table_hpa);
@@ -131,6 +153,7 @@ static void on_event(void *ctx, const struct iommu_walk_event *e)
 		size_str(e->size, sz, sizeof(sz));
 		fprintf(f, "       => hpa 0x%llx (%s %s)\n", (unsigned long long)e->out, sz,
 			prot_str(e->prot));
+		tally(x);
 		break;
 	case IOMMU_EV_FAULT:
 		fprintf(f, "       => %s fault, stage %u, %s, at 0x%llx%s\n",
@@ -139,6 +162,7 @@ static void on_event(void *ctx, const struct iommu_walk_event *e)
 								: "final access",
 			(unsigned long long)e->fault->stage_addr,
 			e->fault->ats ? " (ATS: no access, nothing queued)" : "");
+		tally(x);
 		break;
 	}
 }
