@@ -168,9 +168,12 @@ static void test_native_dma(const char *path)
 	      "dma read sees what the program wrote");
 	op.addr = 0x300000;
 	CHECK(sim_dev_dma(w, "0000:06:0d.0", &op) == -EFAULT &&
-	      op.fault_reason == SIM_FAULT_NOT_PRESENT && op.fault_addr == 0x300000,
-	      "outside the mapping: fault %d at 0x%llx", op.fault_reason,
-	      (unsigned long long)op.fault_addr);
+	      op.fault_reason == SIM_FAULT_NOT_PRESENT && op.fault_addr == 0x300000 &&
+	      op.fault_stage == 2 && op.fault_phase == SIM_FAULT_PHASE_FINAL &&
+	      op.fault_stage_addr == 0x300000,
+	      "outside the mapping: fault %d at 0x%llx, stage %u phase %d at 0x%llx",
+	      op.fault_reason, (unsigned long long)op.fault_addr, op.fault_stage,
+	      op.fault_phase, (unsigned long long)op.fault_stage_addr);
 
 	unmap.iova = 0x100000;
 	unmap.size = 1 << 20;
