@@ -12,6 +12,7 @@
 
 #include "sim/fault.h"
 #include "sim/ids.h"
+#include "sim/mem.h"
 #include "sim/trace.h"
 #include "sim/world.h"
 #include "model/pci/pci.h"
@@ -302,15 +303,19 @@ void iommu_domain_free(struct iommu_domain *d)
 		return;
 	st = state_of(d->w);
 	/* a nest parent going away takes its nested domains with it: each is
-	 * blocked on every PASID it was on (iommufd holds the parent instead) */
+	 * blocked on every PASID it was on, and a group on one goes back to
+	 * its default (or blocking) domain (iommufd holds the parent instead) */
 	while (st && d->children && d->children->len) {
 		struct iommu_domain *c = g_ptr_array_index(d->children, 0);
 
 		while (c->locs->len) {
 			const struct iommu_dom_loc l = g_array_index(c->locs, struct iommu_dom_loc, 0);
 			struct pci_dev *dev = pci_dev_find(d->w, (uint32_t)l.segment << 16 | l.rid);
+			struct iommu_group *g = dev ? dev->group : NULL;
 
-			if (!dev || pasid_program(st, dev, l.pasid, c, NULL))
+			if (!l.pasid && g && g->domain == c)
+				iommu_detach_group(c, g);   /* every RID of the group */
+			else if (!dev || pasid_program(st, dev, l.pasid, c, NULL))
 				g_array_remove_index(c->locs, 0);
 		}
 		iommu_domain_free(c);
@@ -389,10 +394,13 @@ static void q_switched(GArray *q, const struct iommu_dom_loc *l, const struct io
 	q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_PASID_CACHE, .segment = l->segment,
 					 .rid = l->rid, .pasid = l->pasid });
 	if (from && from->did) {
+		/* stage-2-only entries carry no PASID tag, on a PASID as on the
+		 * RID path: only a domain-wide flush reaches them (VT-d flushes
+		 * a second-stage PASID entry's DID the same way) */
 		if (l->pasid && (from->type == IOMMU_DOMAIN_NESTED || from->stage == 1))
 			q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_IOTLB_PASID,
 				.did = from->did, .pasid = l->pasid });
-		else if (!l->pasid)
+		else
 			q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_IOTLB_DOMAIN,
 				.did = from->did, .pasid = IOMMU_PASID_NONE });
 	}
@@ -726,11 +734,49 @@ int iommu_detach_device_pasid(struct iommu_domain *d, struct pci_dev *dev, uint3
 	return ret;
 }
 
+/* A nested domain's stage-1 descriptors are read at GPAs: through the
+ * parent's table, which must let the IOMMU read them (§H24). */
+static int read_via_parent(void *ctx, const struct io_pgtable_ref *ref, uint64_t *pte)
+{
+	const struct iommu_domain *parent = ctx;
+	struct io_pgtable_walk s2;
+
+	if (io_pgtable_lookup(&parent->pt, ref->addr, &s2) || !(s2.prot & IOMMU_READ))
+		return -ENOENT;
+	*pte = sim_mem_read64(parent->w, s2.out);
+	return 0;
+}
+
+/*
+ * The kernel's own walk of a nested domain (no hardware, no caches): the
+ * guest's stage 1 with every table fetched through stage 2, then the
+ * output GPA through stage 2; the permission is S1 ∩ S2 (spec §E.4).
+ */
+static int nested_to_phys(const struct iommu_domain *d, uint64_t iova, uint64_t *hpa,
+			  unsigned *prot)
+{
+	const struct io_pgtable_fmt *fmt =
+		iommu_hw_fmt(iommu_hw_config(d->w)->kind, IO_PGTABLE_STAGE1, d->s1_levels);
+	struct io_pgtable s1 = { .w = d->w, .fmt = fmt, .levels = d->s1_levels,
+				 .root = d->s1_root };
+	struct io_pgtable_walker wk = { .read = read_via_parent, .ctx = d->parent };
+	struct io_pgtable_walk w1, w2;
+
+	if (!fmt || io_pgtable_walk(&s1, iova, &wk, &w1) ||
+	    io_pgtable_lookup(&d->parent->pt, w1.out, &w2))
+		return -ENOENT;
+	*hpa = w2.out;
+	*prot = w1.prot & w2.prot;
+	return 0;
+}
+
 int iommu_iova_to_phys(struct iommu_domain *d, uint64_t iova, uint64_t *hpa,
 		       unsigned *prot)
 {
 	struct io_pgtable_walk wk;
 
+	if (d->type == IOMMU_DOMAIN_NESTED)
+		return nested_to_phys(d, iova, hpa, prot);
 	if (d->type != IOMMU_DOMAIN_PAGING || io_pgtable_lookup(&d->pt, iova, &wk))
 		return -ENOENT;
 	*hpa = wk.out;

@@ -175,7 +175,10 @@ struct iommu_domain *iommu_group_default_domain(struct iommu_group *g);
 int iommu_map(struct iommu_domain *d, uint64_t iova, uint64_t hpa, uint64_t size,
 	      unsigned prot);
 uint64_t iommu_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size);
-/* What the domain's page table says of @iova: 0 or -ENOENT. */
+/* What the domain's page table says of @iova: 0 or -ENOENT.  For a nested
+ * domain: the guest's stage 1 read through the parent's stage 2 (every
+ * stage-1 table must be readable there, §H24), then stage 2, with the
+ * permission S1 ∩ S2. */
 int iommu_iova_to_phys(struct iommu_domain *d, uint64_t iova, uint64_t *hpa,
 		       unsigned *prot);
 

@@ -174,6 +174,9 @@ static inline bool io_pgtable_pte_is_leaf(const struct io_pgtable_fmt *f, uint64
 bool io_pgtable_pte_last_ok(const struct io_pgtable_fmt *f, uint64_t pte);
 uint64_t io_pgtable_pte_addr(const struct io_pgtable_fmt *f, uint64_t pte);
 unsigned io_pgtable_pte_prot(const struct io_pgtable_fmt *f, uint64_t pte);
+/* What a leaf mapped with @prot grants: @prot, or RW for a write-only
+ * request on a format that cannot say write-only. */
+unsigned io_pgtable_fmt_prot(const struct io_pgtable_fmt *f, unsigned prot);
 
 /*
  * Where a table's frames live.  NULL (the default): frames of host memory

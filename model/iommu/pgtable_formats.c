@@ -61,6 +61,13 @@ unsigned io_pgtable_pte_prot(const struct io_pgtable_fmt *f, uint64_t pte)
 	       ((pte & d->w_mask) == d->w_val ? IOMMU_WRITE : 0);
 }
 
+unsigned io_pgtable_fmt_prot(const struct io_pgtable_fmt *f, unsigned prot)
+{
+	/* a level-1 leaf as the map writes it, less the output address */
+	return io_pgtable_pte_prot(f, f->desc.page_bits |
+				      f->desc.prot_bits[prot & (IOMMU_READ | IOMMU_WRITE)]);
+}
+
 /* ---- Intel VT-d ---------------------------------------------------------------- */
 
 /* Second-stage entries: R bit 0, W bit 1, PS bit 7 (a leaf above level 1),

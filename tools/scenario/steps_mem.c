@@ -386,35 +386,51 @@ static const char *const fault_names[] = {
 
 /*
  * spec §H1 for a DMA that succeeded: every page it touched is mapped, with
- * that permission, in the domain attached to the device's group now, on a
- * pinned user page.  The hardware decided from the tables alone; this checks
- * the tables said what the kernel's state says they should.
+ * that permission, in the domain attached to the device's group now (or to
+ * its PASID), on a pinned user page.  For a nested domain that is §H24 too:
+ * the kernel's own walk - the guest's stage 1, each table read through
+ * stage 2, then stage 2 - must allow the access (S1 ∩ S2).  The hardware
+ * decided from the tables and its caches; this checks they said what the
+ * kernel's state says they should.
  */
 static void check_h1(struct runner *r, const struct scn_step *st, const struct dma_args *a,
 		     uint64_t addr)
 {
 	struct pci_dev *dev = pci_dev_find(r->w, a->sbdf);
-	struct iommu_domain *d = dev && dev->group ? dev->group->domain : NULL;
+	struct iommu_domain *d = NULL;
 	unsigned need = a->write ? IOMMU_WRITE : IOMMU_READ, prot;
 	uint64_t page, hpa, end = addr + a->len - 1;
 	enum sim_frame_kind kind;
+	const char *inv;
 
-	if (!d || a->pasid_valid || !r->s->profile.invariants || r->opt->no_invariants ||
-	    d->type == IOMMU_DOMAIN_IDENTITY)
+	if (!dev || !r->s->profile.invariants || r->opt->no_invariants)
 		return;
-	if (!runner_check(r, d->type == IOMMU_DOMAIN_PAGING, st->pos.line,
-			  "invariant §H1: a DMA from %s got through a blocked domain", dev->name))
+	if (a->pasid_valid)
+		d = iommu_device_pasid_domain(dev, a->pasid);
+	else if (dev->group)
+		d = dev->group->domain;
+	if (!d && !a->pasid_valid)
 		return;
+	if (!runner_check(r, d != NULL, st->pos.line, "invariant §H1: a PASID %u DMA from %s "
+			  "landed, but no domain is attached to that PASID", a->pasid, dev->name))
+		return;
+	if (d->type == IOMMU_DOMAIN_IDENTITY)
+		return;
+	if (!runner_check(r, d->type == IOMMU_DOMAIN_PAGING || d->type == IOMMU_DOMAIN_NESTED,
+			  st->pos.line, "invariant §H1: a DMA from %s got through a blocked domain",
+			  dev->name))
+		return;
+	inv = d->type == IOMMU_DOMAIN_NESTED ? "§H24" : "§H1";
 	for (page = addr & SIM_PAGE_MASK; page <= end && page >= (addr & SIM_PAGE_MASK);
 	     page += SIM_PAGE_SIZE) {
 		bool mapped = !iommu_iova_to_phys(d, page, &hpa, &prot) && (prot & need);
 
 		kind = mapped ? sim_mem_frame_kind(r->w, hpa) : SIM_FRAME_NR_KINDS;
 		if (!runner_check(r, mapped && (kind == SIM_FRAME_USER || kind == SIM_FRAME_NATIVE),
-				  st->pos.line, "invariant §H1: DMA page 0x%llx of %s is %s",
+				  st->pos.line, "invariant %s: DMA page 0x%llx of %s is %s", inv,
 				  (unsigned long long)page, dev->name,
-				  mapped ? "not a pinned user page" : "not mapped for this access "
-				  "in the group's domain"))
+				  !mapped ? "not mapped for this access in the domain attached now"
+				  : "not a pinned user page"))
 			return;
 	}
 }
