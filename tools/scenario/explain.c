@@ -55,7 +55,7 @@ static void on_event(void *ctx, const struct iommu_walk_event *e)
 {
 	struct explain *x = ctx;
 	FILE *f = x->out;
-	char sz[16];
+	char sz[24];
 
 	switch (e->ev) {
 	case IOMMU_EV_BEGIN:
