@@ -4,8 +4,12 @@
  * format.  Every leaf size, largest-leaf mapping, all-or-nothing overlap
  * checks, the VT-d rule for unmapping part of a large leaf, the edges of
  * the input range, walk reference counts, no leaked table frames, fault
- * injection on table allocation.  The random map/unmap sequences against a
- * flat interval map run for every format in test_pgtable_formats.c.
+ * injection on table allocation.  The walker interface (descriptor reads
+ * in order through a callback, a start below a cached table, the table of
+ * every level) and tables in guest memory (struct io_pgtable_mem: pages
+ * from the pool, reached through to_hpa, all returned).  The random
+ * map/unmap sequences against a flat interval map run for every format in
+ * test_pgtable_formats.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -466,10 +470,491 @@ START_TEST(test_no_leaked_tables)
 }
 END_TEST
 
+/* ---- the walker (io_pgtable_walk) ------------------------------------------------ */
+
+/*
+ * A recording reader: every descriptor read, in order, from host memory
+ * or, with @pool set, from a guest table's pages.  -EIO for a read at
+ * @fail_level.
+ */
+struct gpool;
+static uint64_t gpool_hpa_of(struct gpool *g, uint64_t gpa);
+
+struct rec {
+	struct io_pgtable_ref refs[8];
+	uint64_t ptes[8];
+	unsigned n;
+	unsigned fail_level;
+	struct gpool *pool;
+};
+
+static int rec_read(void *ctx, const struct io_pgtable_ref *ref, uint64_t *pte)
+{
+	struct rec *r = ctx;
+	uint64_t a = ref->addr;
+
+	if (ref->level == r->fail_level)
+		return -EIO;
+	ck_assert_uint_lt(r->n, G_N_ELEMENTS(r->refs));
+	if (r->pool)
+		a = gpool_hpa_of(r->pool, a & SIM_PAGE_MASK) + (a & ~SIM_PAGE_MASK);
+	*pte = sim_mem_read64(w, a);
+	r->refs[r->n] = *ref;
+	r->ptes[r->n++] = *pte;
+	return 0;
+}
+
+/* expect_map for a table other than the fixture's. */
+static void expect_map_in(const struct io_pgtable *t, uint64_t iova, uint64_t out,
+			  unsigned prot, uint64_t leaf)
+{
+	struct io_pgtable_walk wk;
+
+	ck_assert_msg(io_pgtable_lookup(t, iova, &wk) == 0, "iova 0x%llx not mapped",
+		      (unsigned long long)iova);
+	ck_assert_uint_eq(wk.out, out);
+	ck_assert_uint_eq(wk.prot, prot);
+	ck_assert_uint_eq(wk.leaf_size, leaf);
+}
+
+/* The same walk result, field by field. */
+static void same_walk(const struct io_pgtable_walk *a, const struct io_pgtable_walk *b)
+{
+	ck_assert_uint_eq(a->out, b->out);
+	ck_assert_uint_eq(a->prot, b->prot);
+	ck_assert_uint_eq(a->leaf_size, b->leaf_size);
+	ck_assert_uint_eq(a->refs, b->refs);
+	ck_assert_uint_eq(a->level, b->level);
+	ck_assert_uint_eq(a->pte, b->pte);
+	for (unsigned l = 0; l <= IO_PGTABLE_MAX_LEVELS; l++)
+		ck_assert_uint_eq(a->tables[l], b->tables[l]);
+}
+
+/* An address with a distinct index at every level of a 4-level table. */
+#define WALK_IOVA ((3ull << 39) | (5ull << 30) | (7ull << 21) | (9ull << 12) | 0x123)
+
+/*
+ * The walker reads one descriptor a level, root first, each at table +
+ * 8 * index, each table the one the descriptor above named; the result and
+ * the tables it passed are those of io_pgtable_lookup.
+ */
+START_TEST(test_walk_reads_top_down)
+{
+	static const unsigned idx[] = { 3, 5, 7, 9 };
+	struct rec r = { 0 };
+	struct io_pgtable_walker wk = { .read = rec_read, .ctx = &r };
+	struct io_pgtable_walk out, lk;
+	uint64_t table = pt.root;
+
+	ck_assert_int_eq(io_pgtable_map(&pt, WALK_IOVA & ~0xfffull, 0x77000, SZ_4K, IOMMU_READ), 0);
+	ck_assert_int_eq(io_pgtable_walk(&pt, WALK_IOVA, &wk, &out), 0);
+	ck_assert_uint_eq(r.n, 4);
+	for (unsigned i = 0; i < 4; i++) {
+		unsigned level = 4 - i;
+
+		ck_assert_uint_eq(r.refs[i].level, level);
+		ck_assert_uint_eq(r.refs[i].index, idx[i]);
+		ck_assert_uint_eq(r.refs[i].table, table);
+		ck_assert_uint_eq(r.refs[i].addr, table + 8 * idx[i]);
+		ck_assert_uint_eq(out.tables[level], table);
+		if (level > 1) {
+			/* a table descriptor, naming the next table read */
+			ck_assert(!io_pgtable_pte_is_leaf(pt.fmt, r.ptes[i], level));
+			table = io_pgtable_pte_addr(pt.fmt, r.ptes[i]);
+		}
+	}
+	ck_assert_uint_eq(out.tables[0], 0);
+	ck_assert_uint_eq(out.tables[5], 0);
+	ck_assert_uint_eq(out.refs, 4);
+	ck_assert_uint_eq(out.level, 1);
+	ck_assert_uint_eq(out.pte, r.ptes[3]);
+	ck_assert_uint_eq(out.pte, io_pgtable_pte_leaf(pt.fmt, 0x77000, 1, IOMMU_READ));
+	ck_assert_uint_eq(out.out, 0x77123);
+	ck_assert_uint_eq(out.prot, IOMMU_READ);
+	ck_assert_uint_eq(out.leaf_size, SZ_4K);
+
+	/* io_pgtable_lookup is the same walk through memory */
+	ck_assert_int_eq(io_pgtable_lookup(&pt, WALK_IOVA, &lk), 0);
+	same_walk(&lk, &out);
+
+	/* a miss in the last table: four reads, the empty one last */
+	r.n = 0;
+	ck_assert_int_eq(io_pgtable_walk(&pt, WALK_IOVA + SZ_4K, &wk, &out), -ENOENT);
+	ck_assert_uint_eq(r.n, 4);
+	ck_assert_uint_eq(out.refs, 4);
+	ck_assert_uint_eq(out.level, 1);
+	ck_assert_uint_eq(out.pte, 0);
+	ck_assert_uint_eq(r.refs[3].index, 10);
+	/* beyond the input size: no read at all */
+	r.n = 0;
+	ck_assert_int_eq(io_pgtable_walk(&pt, 1ull << 48, &wk, &out), -ENOENT);
+	ck_assert_uint_eq(r.n, 0);
+	ck_assert_uint_eq(out.refs, 0);
+}
+END_TEST
+
+/*
+ * A start below a table a paging-structure cache remembered: the same
+ * translation from fewer reads, none above the start.
+ */
+START_TEST(test_walk_resume)
+{
+	struct rec r = { 0 };
+	struct io_pgtable_walker wk = { .read = rec_read, .ctx = &r };
+	struct io_pgtable_walk full, out;
+
+	ck_assert_int_eq(io_pgtable_map(&pt, WALK_IOVA & ~0xfffull, 0x77000, SZ_4K, RW), 0);
+	ck_assert_int_eq(io_pgtable_walk(&pt, WALK_IOVA, &wk, &full), 0);
+	ck_assert_uint_eq(full.refs, 4);
+	for (unsigned start = 1; start <= 4; start++) {
+		r.n = 0;
+		wk.start_level = start;
+		wk.start_table = full.tables[start];
+		ck_assert_int_eq(io_pgtable_walk(&pt, WALK_IOVA, &wk, &out), 0);
+		ck_assert_uint_eq(out.refs, start);
+		ck_assert_uint_eq(r.n, start);
+		ck_assert_uint_eq(r.refs[0].level, start);
+		ck_assert_uint_eq(r.refs[0].table, full.tables[start]);
+		ck_assert_uint_eq(out.out, full.out);
+		ck_assert_uint_eq(out.prot, full.prot);
+		ck_assert_uint_eq(out.leaf_size, full.leaf_size);
+		ck_assert_uint_eq(out.pte, full.pte);
+		ck_assert_uint_eq(out.level, 1);
+		/* the tables from the start down, nothing above it */
+		for (unsigned l = 1; l <= 4; l++)
+			ck_assert_uint_eq(out.tables[l], l <= start ? full.tables[l] : 0);
+	}
+
+	/* a 2M leaf resumed from its level-2 table: one read */
+	ck_assert_int_eq(io_pgtable_map(&pt, 4 * SZ_2M, 0x40000000, SZ_2M, IOMMU_WRITE), 0);
+	wk.start_level = 0;
+	ck_assert_int_eq(io_pgtable_walk(&pt, 4 * SZ_2M + 0x5000, &wk, &full), 0);
+	ck_assert_uint_eq(full.refs, 3);
+	ck_assert_uint_eq(full.level, 2);
+	r.n = 0;
+	wk.start_level = 2;
+	wk.start_table = full.tables[2];
+	ck_assert_int_eq(io_pgtable_walk(&pt, 4 * SZ_2M + 0x5000, &wk, &out), 0);
+	ck_assert_uint_eq(out.refs, 1);
+	ck_assert_uint_eq(out.out, 0x40005000);
+	ck_assert_uint_eq(out.leaf_size, SZ_2M);
+	ck_assert_uint_eq(out.prot, IOMMU_WRITE);
+
+	/* a start above the root, or with no table: nothing read */
+	r.n = 0;
+	wk.start_level = 5;
+	wk.start_table = pt.root;
+	ck_assert_int_eq(io_pgtable_walk(&pt, WALK_IOVA, &wk, &out), -ENOENT);
+	wk.start_level = 2;
+	wk.start_table = 0;
+	ck_assert_int_eq(io_pgtable_walk(&pt, WALK_IOVA, &wk, &out), -ENOENT);
+	ck_assert_uint_eq(r.n, 0);
+	ck_assert_uint_eq(out.refs, 0);
+}
+END_TEST
+
+/* The reader's error ends the walk and is returned; only the reads that
+ * succeeded are counted. */
+START_TEST(test_walk_read_error)
+{
+	struct rec r = { .fail_level = 2 };
+	struct io_pgtable_walker wk = { .read = rec_read, .ctx = &r };
+	struct io_pgtable_walk out;
+
+	ck_assert_int_eq(io_pgtable_map(&pt, WALK_IOVA & ~0xfffull, 0x77000, SZ_4K, RW), 0);
+	ck_assert_int_eq(io_pgtable_walk(&pt, WALK_IOVA, &wk, &out), -EIO);
+	ck_assert_uint_eq(out.refs, 2);
+	ck_assert_uint_eq(r.n, 2);
+	ck_assert_uint_eq(out.level, 2);
+	ck_assert_uint_eq(out.pte, r.ptes[1]);
+	ck_assert_uint_eq(out.tables[2], io_pgtable_pte_addr(pt.fmt, r.ptes[1]));
+	ck_assert_uint_eq(out.leaf_size, 0);
+	r = (struct rec){ .fail_level = 4 };
+	ck_assert_int_eq(io_pgtable_walk(&pt, WALK_IOVA, &wk, &out), -EIO);
+	ck_assert_uint_eq(out.refs, 0);
+	ck_assert_uint_eq(out.tables[4], pt.root);
+}
+END_TEST
+
+/* ---- guest-memory tables (struct io_pgtable_mem) --------------------------------------- */
+
+#define GPOOL_GPA   0x80000000ull
+#define GPOOL_PAGES 16
+
+/*
+ * A guest's page pool: GPAs GPOOL_GPA.., each page a host frame, the
+ * frames in descending order so that no two consecutive GPAs are
+ * consecutive in host memory.
+ */
+struct gpool {
+	uint64_t hpa[GPOOL_PAGES];
+	bool used[GPOOL_PAGES];
+	unsigned allocs, frees;       /* calls */
+	unsigned live;                /* frames held */
+	unsigned to_hpa;              /* calls */
+	unsigned fail_at;             /* the n-th alloc call fails (0: none) */
+	unsigned calls;
+	uint64_t freed[GPOOL_PAGES];  /* addresses passed to free, in order */
+	unsigned freed_frames[GPOOL_PAGES];
+};
+
+static struct gpool gp;
+static struct io_pgtable gpt;
+
+static unsigned gpool_index(uint64_t gpa)
+{
+	ck_assert_msg(gpa >= GPOOL_GPA && gpa < GPOOL_GPA + GPOOL_PAGES * SIM_PAGE_SIZE &&
+		      !(gpa & ~SIM_PAGE_MASK), "not a pool page: 0x%llx", (unsigned long long)gpa);
+	return (unsigned)((gpa - GPOOL_GPA) / SIM_PAGE_SIZE);
+}
+
+static uint64_t gpool_hpa_of(struct gpool *g, uint64_t gpa)
+{
+	unsigned i = gpool_index(gpa);
+
+	ck_assert_msg(g->used[i], "page 0x%llx is not allocated", (unsigned long long)gpa);
+	return g->hpa[i];
+}
+
+/* The first free run of @frames pages, aligned to its size, zeroed. */
+static int gpool_alloc(void *ctx, unsigned frames, uint64_t *addr)
+{
+	static const uint8_t zero[SIM_PAGE_SIZE];
+	struct gpool *g = ctx;
+
+	if (++g->calls == g->fail_at)
+		return -ENOMEM;
+	for (unsigned i = 0; i + frames <= GPOOL_PAGES; i += frames) {
+		unsigned j;
+
+		for (j = 0; j < frames && !g->used[i + j]; j++)
+			;
+		if (j < frames)
+			continue;
+		for (j = 0; j < frames; j++) {
+			g->used[i + j] = true;
+			ck_assert_int_eq(sim_mem_write(w, g->hpa[i + j], zero, sizeof(zero)), 0);
+		}
+		g->allocs++;
+		g->live += frames;
+		*addr = GPOOL_GPA + i * SIM_PAGE_SIZE;
+		return 0;
+	}
+	return -ENOMEM;
+}
+
+static void gpool_free(void *ctx, uint64_t addr, unsigned frames)
+{
+	struct gpool *g = ctx;
+	unsigned i = gpool_index(addr);
+
+	ck_assert_uint_lt(g->frees, GPOOL_PAGES);
+	g->freed[g->frees] = addr;
+	g->freed_frames[g->frees++] = frames;
+	for (unsigned j = 0; j < frames; j++) {
+		ck_assert_msg(g->used[i + j], "double free of 0x%llx",
+			      (unsigned long long)(addr + j * SIM_PAGE_SIZE));
+		g->used[i + j] = false;
+	}
+	g->live -= frames;
+}
+
+static uint64_t gpool_to_hpa(void *ctx, uint64_t addr)
+{
+	struct gpool *g = ctx;
+
+	g->to_hpa++;
+	return gpool_hpa_of(g, addr);
+}
+
+static const struct io_pgtable_mem gmem = {
+	.alloc = gpool_alloc, .free = gpool_free, .to_hpa = gpool_to_hpa, .ctx = &gp,
+};
+
+static void gpool_setup(void)
+{
+	uint64_t f[GPOOL_PAGES];
+
+	setup();
+	memset(&gp, 0, sizeof(gp));
+	memset(&gpt, 0, sizeof(gpt));
+	for (unsigned i = 0; i < GPOOL_PAGES; i++)
+		ck_assert_int_eq(sim_mem_frame_alloc(w, SIM_FRAME_USER, &f[i]), 0);
+	for (unsigned i = 0; i < GPOOL_PAGES; i++)
+		gp.hpa[i] = f[GPOOL_PAGES - 1 - i];
+	ck_assert_uint_eq(gp.hpa[0] - gp.hpa[1], SIM_PAGE_SIZE);
+}
+
+static void gpool_teardown(void)
+{
+	io_pgtable_destroy(&gpt);
+	ck_assert_uint_eq(gp.live, 0);
+	ck_assert_uint_eq(gp.frees, gp.allocs);
+	for (unsigned i = 0; i < GPOOL_PAGES; i++)
+		sim_mem_frame_put(w, gp.hpa[i]);
+	teardown();
+}
+
+/*
+ * Table pages come from the pool, descriptors hold GPAs, every access goes
+ * through to_hpa, destroy hands each page back once and the host's
+ * page-table frames are never touched.
+ */
+START_TEST(test_mem_tables)
+{
+	struct io_pgtable_cfg cfg = { .levels = 4 };
+	struct rec r = { .pool = &gp };
+	struct io_pgtable_walker wk = { .read = rec_read, .ctx = &r };
+	struct io_pgtable_walk out;
+	uint64_t host = pgtable_frames();
+	unsigned calls;
+
+	ck_assert_int_eq(io_pgtable_init_mem(&gpt, w, &io_pgtable_vtd_ss, &cfg, &gmem), 0);
+	ck_assert_ptr_eq(gpt.mem, &gmem);
+	ck_assert_uint_eq(gpt.root, GPOOL_GPA);
+	ck_assert_uint_eq(gp.allocs, 1);
+	ck_assert_uint_eq(gpt.table_pages, 1);
+
+	/* a 4K page: three tables more, each the next pool page */
+	ck_assert_int_eq(io_pgtable_map(&gpt, WALK_IOVA & ~0xfffull, 0x9000, SZ_4K, RW), 0);
+	ck_assert_uint_eq(gp.allocs, 4);
+	ck_assert_uint_eq(gp.live, 4);
+	ck_assert_uint_eq(gpt.table_pages, 4);
+	ck_assert_uint_eq(pgtable_frames(), host);
+	/* in host memory, behind to_hpa: the root names the next table by
+	 * its GPA */
+	ck_assert_uint_eq(sim_mem_read64(w, gp.hpa[0] + 8 * 3),
+			  io_pgtable_pte_table(gpt.fmt, GPOOL_GPA + SIM_PAGE_SIZE));
+	ck_assert_uint_eq(sim_mem_read64(w, gp.hpa[3] + 8 * 9),
+			  io_pgtable_pte_leaf(gpt.fmt, 0x9000, 1, RW));
+
+	/* lookup reads through to_hpa, once a descriptor */
+	calls = gp.to_hpa;
+	expect_map_in(&gpt, WALK_IOVA, 0x9123, RW, SZ_4K);
+	ck_assert_uint_eq(gp.to_hpa - calls, 4);
+	/* a walker sees the tables by their GPAs */
+	ck_assert_int_eq(io_pgtable_walk(&gpt, WALK_IOVA, &wk, &out), 0);
+	ck_assert_uint_eq(r.n, 4);
+	for (unsigned l = 4; l >= 1; l--) {
+		uint64_t t = GPOOL_GPA + (4 - l) * SIM_PAGE_SIZE;
+
+		ck_assert_uint_eq(out.tables[l], t);
+		ck_assert_uint_eq(r.refs[4 - l].table, t);
+	}
+	ck_assert_uint_eq(out.out, 0x9123);
+
+	/* a 2M leaf in the level-2 table already there: no page */
+	ck_assert_int_eq(io_pgtable_map(&gpt, (WALK_IOVA & ~(SZ_2M - 1)) + SZ_2M, 0x200000,
+					SZ_2M, IOMMU_READ), 0);
+	ck_assert_uint_eq(gp.allocs, 4);
+	/* unmap empties the level-1 table: it goes back */
+	ck_assert_int_eq(io_pgtable_unmap(&gpt, WALK_IOVA & ~0xfffull, SZ_4K), (int64_t)SZ_4K);
+	ck_assert_uint_eq(gp.frees, 1);
+	ck_assert_uint_eq(gp.freed[0], GPOOL_GPA + 3 * SIM_PAGE_SIZE);
+	ck_assert_uint_eq(gp.freed_frames[0], 1);
+	ck_assert_uint_eq(gp.live, 3);
+	ck_assert_uint_eq(gpt.table_pages, 3);
+	/* the freed page is the first one reused: the new level-3 table */
+	ck_assert_int_eq(io_pgtable_map(&gpt, 0, 0x5000, SZ_4K, RW), 0);
+	ck_assert_uint_eq(sim_mem_read64(w, gp.hpa[0]),
+			  io_pgtable_pte_table(gpt.fmt, GPOOL_GPA + 3 * SIM_PAGE_SIZE));
+	ck_assert_uint_eq(gp.allocs, 7);
+	ck_assert_uint_eq(gp.live, 6);
+	ck_assert_uint_eq(gpt.table_pages, 6);
+
+	/* destroy: every page back, once each (gpool_free checks), the
+	 * root last */
+	io_pgtable_destroy(&gpt);
+	ck_assert_uint_eq(gp.frees, 7);
+	ck_assert_uint_eq(gp.frees, gp.allocs);
+	ck_assert_uint_eq(gp.live, 0);
+	ck_assert_uint_eq(gp.freed[6], GPOOL_GPA);
+	ck_assert_uint_eq(gpt.table_pages, 0);
+	ck_assert_uint_eq(gpt.root, 0);
+	ck_assert_uint_eq(pgtable_frames(), host);
+}
+END_TEST
+
+/* A pool that runs dry: map fails whole, what it took goes back. */
+START_TEST(test_mem_alloc_failure)
+{
+	struct io_pgtable_cfg cfg = { .levels = 4 };
+	struct io_pgtable p;
+	unsigned live;
+
+	/* no root: the table stays empty */
+	gp.fail_at = 1;
+	ck_assert_int_eq(io_pgtable_init_mem(&p, w, &io_pgtable_vtd_ss, &cfg, &gmem), -ENOMEM);
+	ck_assert_uint_eq(p.root, 0);
+	ck_assert_ptr_null(p.mem);
+	ck_assert_uint_eq(gp.live, 0);
+	/* bad arguments never reach the pool */
+	cfg.levels = 6;
+	ck_assert_int_eq(io_pgtable_init_mem(&p, w, &io_pgtable_vtd_ss, &cfg, &gmem), -EINVAL);
+	ck_assert_uint_eq(gp.calls, 1);
+	cfg.levels = 4;
+
+	ck_assert_int_eq(io_pgtable_init_mem(&gpt, w, &io_pgtable_vtd_ss, &cfg, &gmem), 0);
+	ck_assert_int_eq(io_pgtable_map(&gpt, 0x1000, 0x9000, SZ_4K, RW), 0);
+	live = gp.live;
+	/* a new 512G slot needs three tables: the third fails */
+	gp.fail_at = gp.calls + 3;
+	ck_assert_int_eq(io_pgtable_map(&gpt, SZ_512G, 0x9000, SZ_4K, RW), -ENOMEM);
+	ck_assert_uint_eq(gp.live, live);
+	ck_assert_uint_eq(gpt.table_pages, live);
+	ck_assert_uint_eq(gp.frees, 2);
+	expect_map_in(&gpt, 0x1000, 0x9000, RW, SZ_4K);
+	ck_assert_int_eq(io_pgtable_map(&gpt, SZ_512G, 0x9000, SZ_4K, RW), 0);
+	ck_assert_uint_eq(gp.live, live + 3);
+}
+END_TEST
+
+/*
+ * A root wider than a page (RISC-V Sv39x4: 16 KiB) is one allocation of
+ * four pages, aligned to its size; the pages need not be contiguous in
+ * host memory, so each is reached through to_hpa on its own.
+ */
+START_TEST(test_mem_wide_root)
+{
+	struct io_pgtable_cfg cfg = { .levels = 3 };
+	uint64_t iova = 1536ull << 30;    /* root index 1536: the fourth page */
+	const struct io_pgtable_fmt *f = &io_pgtable_riscv_sv39x4;
+	struct io_pgtable_walk out;
+
+	ck_assert_int_eq(io_pgtable_init_mem(&gpt, w, f, &cfg, &gmem), 0);
+	ck_assert_uint_eq(io_pgtable_root_frames(&gpt), 4);
+	ck_assert_uint_eq(gp.allocs, 1);
+	ck_assert_uint_eq(gp.live, 4);
+	ck_assert_uint_eq(gpt.root, GPOOL_GPA);
+	ck_assert_uint_eq(gpt.table_pages, 4);
+
+	ck_assert_int_eq(io_pgtable_map(&gpt, iova, 0xabc000, SZ_4K, RW), 0);
+	/* the level-2 and level-1 tables: pool pages 4 and 5 */
+	ck_assert_uint_eq(gp.live, 6);
+	ck_assert_uint_eq(sim_mem_read64(w, gp.hpa[3]),
+			  io_pgtable_pte_table(f, GPOOL_GPA + 4 * SIM_PAGE_SIZE));
+	for (unsigned i = 0; i < 3; i++)
+		ck_assert_uint_eq(sim_mem_read64(w, gp.hpa[i]), 0);
+	ck_assert_int_eq(io_pgtable_lookup(&gpt, iova + 0x10, &out), 0);
+	ck_assert_uint_eq(out.out, 0xabc010);
+	ck_assert_uint_eq(out.refs, 3);
+	ck_assert_uint_eq(out.tables[3], GPOOL_GPA);
+	ck_assert_uint_eq(out.tables[2], GPOOL_GPA + 4 * SIM_PAGE_SIZE);
+
+	/* the root goes back as it came: one call, four frames */
+	io_pgtable_destroy(&gpt);
+	ck_assert_uint_eq(gp.frees, 3);
+	ck_assert_uint_eq(gp.freed[2], GPOOL_GPA);
+	ck_assert_uint_eq(gp.freed_frames[2], 4);
+	ck_assert_uint_eq(gp.live, 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pgtable");
 	TCase *tc = tcase_create("pgtable");
+	TCase *mem = tcase_create("guest-memory");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
@@ -486,6 +971,15 @@ int main(void)
 	tcase_add_test(tc, test_naive_map);
 	tcase_add_test(tc, test_fault_injection);
 	tcase_add_test(tc, test_no_leaked_tables);
+	tcase_add_test(tc, test_walk_reads_top_down);
+	tcase_add_test(tc, test_walk_resume);
+	tcase_add_test(tc, test_walk_read_error);
 	suite_add_tcase(s, tc);
+
+	tcase_add_checked_fixture(mem, gpool_setup, gpool_teardown);
+	tcase_add_test(mem, test_mem_tables);
+	tcase_add_test(mem, test_mem_alloc_failure);
+	tcase_add_test(mem, test_mem_wide_root);
+	suite_add_tcase(s, mem);
 	return unit_run(s);
 }
