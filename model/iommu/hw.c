@@ -764,20 +764,29 @@ static unsigned pc_inv(struct iommu_hw *hw, uint16_t seg, uint16_t rid, uint32_t
 	uint64_t key = loc_key(seg, rid, pasid);
 	struct pc_ent *pe;
 	gpointer k = GUINT_TO_POINTER(dev_key(seg, rid));
+	guint gen = GPOINTER_TO_UINT(g_hash_table_lookup(hw->pc_gen, k));
+	unsigned live = 0;
 
 	if (pasid == IOMMU_PASID_NONE) {
-		/* every PASID of the device: its generation moves on */
-		guint gen = GPOINTER_TO_UINT(g_hash_table_lookup(hw->pc_gen, k));
+		/* every PASID of the device: its generation moves on; the
+		 * entries it kills are counted (a scan of the small cache) */
+		for (GList *q = hw->pc_fifo.head; q; q = q->next) {
+			const struct pc_ent *e = q->data;
 
+			live += (e->key >> 32) == dev_key(seg, rid) && e->gen == gen;
+		}
 		g_hash_table_insert(hw->pc_gen, k, GUINT_TO_POINTER(gen + 1));
-		return 0;
+		return live;
 	}
 	pe = g_hash_table_lookup(hw->pcache, &key);
 	if (!pe)
 		return 0;
+	/* an entry a device-wide invalidation already killed is reclaimed,
+	 * not dropped again */
+	live = pe->gen == gen;
 	g_queue_delete_link(&hw->pc_fifo, pe->link);
 	g_hash_table_remove(hw->pcache, &key);
-	return 1;
+	return live;
 }
 
 static unsigned inv_one(struct iommu_hw *hw, const struct iommu_inv_cmd *c)

@@ -138,12 +138,44 @@ static bool psc_holds(struct iommu_hw *hw, const struct iommu_context *c, unsign
 	return f.s1.tables[level] == e->aux;
 }
 
+/*
+ * A nested stage-1 entry also remembers where stage 2 put the table: its
+ * HPA (0 when that fetch had failed: nothing remembered).  That is a
+ * stage-2 translation of the table's GPA like any other, and the guest
+ * cannot change it: when stage 2 no longer maps the GPA there, the kernel
+ * missed the flush of the nested domains over the parent (§E.6).
+ */
+static bool psc_s2_holds(struct iommu_hw *hw, const struct iommu_context *c, unsigned stage,
+			 const struct iommu_cache_entry *e)
+{
+	struct iommu_context s2 = { .type = IOMMU_CTX_TRANSLATE, .did = c->did,
+				    .s2_root = c->s2_root, .s2_levels = c->s2_levels };
+	struct fresh f;
+
+	if (stage != 1 || c->type != IOMMU_CTX_NESTED || !e->hpa)
+		return true;
+	return !hw_fresh_xlate(hw, &s2, e->aux & ~(SZ_4K - 1), &f) &&
+	       f.hpa == (e->hpa & ~(SZ_4K - 1)) && (f.prot & IOMMU_READ);
+}
+
 static void psc_report(struct iommu_hw *hw, const struct iommu_cache_entry *e,
-		       const char *when, GString *out)
+		       const char *when, bool s2_moved, GString *out)
 {
 	char p[16];
 
 	pasid_str(e->pasid, p, sizeof(p));
+	if (s2_moved) {
+		g_string_append_printf(out, "§H8 stale paging-structure-cache entry%s: did %u "
+				       "pasid %s stage 1 level-%u table for 0x%llx (span 0x%llx) "
+				       "at gpa 0x%llx, hpa 0x%llx, which stage 2 no longer maps "
+				       "there: missing flush of the nested domains' "
+				       "paging-structure and combined entries after their stage-2 "
+				       "parent changed (domain-wide, §E.6)", when, e->tag, p,
+				       e->kind & 0xf, (unsigned long long)e->iova,
+				       (unsigned long long)e->size, (unsigned long long)e->aux,
+				       (unsigned long long)e->hpa);
+		return;
+	}
 	g_string_append_printf(out, "§H9 stale paging-structure-cache entry%s: did %u pasid %s "
 			       "stage %u level-%u table for 0x%llx (span 0x%llx) at 0x%llx, which "
 			       "the tables no longer reach: missing non-leaf (paging-structure) "
@@ -156,12 +188,13 @@ static void psc_report(struct iommu_hw *hw, const struct iommu_cache_entry *e,
 void hw_check_psc_hit(struct iommu_hw *hw, const struct iommu_context *c, unsigned stage,
 		      const struct iommu_cache_entry *e)
 {
+	bool moved = !psc_s2_holds(hw, c, stage, e);
 	GString *s;
 
-	if (psc_holds(hw, c, stage, e))
+	if (!moved && psc_holds(hw, c, stage, e))
 		return;
 	s = g_string_new(NULL);
-	psc_report(hw, e, " served", s);
+	psc_report(hw, e, " served", moved, s);
 	hw_violation(hw, "%s", s->str);
 	g_string_free(s, TRUE);
 }
@@ -309,13 +342,15 @@ static int scan_psc(const struct iommu_cache_entry *e, void *arg)
 	unsigned stage = e->kind >> 4;
 	bool found = stage == 1 ? !ctx_of(s->hw, (uint16_t)e->tag, e->pasid, &c)
 				: !ctx_s2_of(s->hw, (uint16_t)e->tag, &c);
+	bool moved = found && !psc_s2_holds(s->hw, &c, stage, e);
 
-	if (found && psc_holds(s->hw, &c, stage, e))
+	if (found && !moved && psc_holds(s->hw, &c, stage, e))
 		return 0;
-	/* a guest's stage-1 table: checked when served only */
-	if (found && stage == 1 && c.type == IOMMU_CTX_NESTED)
+	/* a guest's stage-1 table: checked when served only (but where
+	 * stage 2 put it is the kernel's business, checked now) */
+	if (found && !moved && stage == 1 && c.type == IOMMU_CTX_NESTED)
 		return 0;
-	psc_report(s->hw, e, "", s->out);
+	psc_report(s->hw, e, "", moved, s->out);
 	g_string_append_c(s->out, '\n');
 	s->bad++;
 	return 0;

@@ -605,11 +605,19 @@ static int ats_page(struct iommu_hw *hw, struct iotlb *atc, uint16_t seg, uint16
 		if (hw->cfg.check && !hw->quiet)
 			hw_check_atc_hit(hw, seg, rid, &e);
 	} else {
+		enum iommu_fault_reason r;
+
 		hw->st.atc_misses++;
 		hw->st.ats_requests++;
 		ev.ev = IOMMU_EV_ATC_MISS;
 		hw_emit(hw, &ev);
-		if (hw_xlate(hw, seg, rid, pasid_valid, pasid, addr, write, true, x)) {
+		r = hw_xlate(hw, seg, rid, pasid_valid, pasid, addr, write, true, x);
+		/* a translation request reads memory as an untranslated
+		 * request does (its walk is counted in walks already) */
+		hw->st.ctx_refs += x->ctx_refs;
+		hw->st.pasid_refs += x->pasid_refs;
+		hw->st.pt_refs += x->pt_refs;
+		if (r) {
 			struct iommu_walk_event f = { .ev = IOMMU_EV_FAULT, .fault = &x->fault };
 
 			hw_emit(hw, &f);
