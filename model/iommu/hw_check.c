@@ -88,7 +88,9 @@ static void iotlb_diagnose(struct iommu_hw *hw, const struct iommu_context *c,
 
 	pasid_str(e->pasid, p, sizeof(p));
 	tables_now(f, ok, now, sizeof(now));
-	if ((e->kind & 3) == IOMMU_TLB_COMBINED && c && s1_unchanged(e, f))
+	/* stage 1 still says the same, or can no longer be read because stage 2
+	 * lost a table page: either way stage 2 changed under the entry */
+	if ((e->kind & 3) == IOMMU_TLB_COMBINED && c && (s1_unchanged(e, f) || f->s1_fetch_fault))
 		why = "missing flush of combined stage-1+2 entries after their stage-2 parent "
 		      "changed (every nested domain over the parent, domain-wide, §E.6)";
 	else if (inv && e->seq > *inv)

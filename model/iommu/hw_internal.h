@@ -106,6 +106,8 @@ struct fresh {
 	unsigned prot, s1_prot, s2_prot;
 	struct io_pgtable_walk s1, s2;   /* the last walk of each stage */
 	bool s1_ok, s2_ok;
+	bool s1_fetch_fault;         /* failed reading a stage-1 table through
+				      * stage 2: stage 2 changed under it */
 };
 int hw_fresh_xlate(struct iommu_hw *hw, const struct iommu_context *c, uint64_t addr,
 		   struct fresh *out);

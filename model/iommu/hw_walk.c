@@ -337,6 +337,7 @@ int hw_fresh_xlate(struct iommu_hw *hw, const struct iommu_context *c, uint64_t 
 	out->s1_ok = c->type == IOMMU_CTX_S1 || c->type == IOMMU_CTX_NESTED ?
 		     wc.s1w.leaf_size != 0 : false;
 	out->s2_ok = ret == 0 && c->type != IOMMU_CTX_S1;
+	out->s1_fetch_fault = ret && wc.phase == IOMMU_PHASE_S1_FETCH;
 	if (ret)
 		return -ENOENT;
 	*out = (struct fresh){ .hpa = r.hpa, .size = r.size, .gpa = r.gpa, .prot = r.prot,

@@ -1536,6 +1536,48 @@ START_TEST(test_check_stale_combined_after_s2_change)
 END_TEST
 
 /*
+ * The same missing flush, when what the VMM took away is a page holding one
+ * of the guest's tables: a fresh walk now fails in the stage-1 fetch phase,
+ * so the stage-1 half cannot be compared - and it is still stage 2 that
+ * changed, not the guest.  The report must blame the skipped nested flush,
+ * not the guest's invalidation.
+ */
+START_TEST(test_check_combined_after_s2_lost_s1_table)
+{
+	struct iommu_hw_config cfg = warm_cfg(0, 0, true);
+	struct iommu_xlate x;
+	struct nest *n = nest_new(IOMMU_HW_VTD, 4, 4, &cfg);
+	GString *s = g_string_new(NULL);
+	uint64_t l1;
+
+	gmap(n, GVA, DATA(0), RW);
+	attach_nested(n, RID_A, PASID, DID, false);
+	ck_assert_int_eq(xlp(n, RID_A, PASID, GVA, true, &x), 0);
+	l1 = s1_table(n, GVA, 1);
+	/* the VMM unmaps the guest's level-1 table page and flushes only the
+	 * parent's GPA range */
+	ck_assert_int_eq(io_pgtable_unmap(&n->s2, l1, SZ_4K), (int64_t)SZ_4K);
+	inv1(n->w, (struct iommu_inv_cmd){ .type = IOMMU_INV_IOTLB_RANGE, .did = DID,
+					   .pasid = IOMMU_PASID_NONE, .iova = l1, .size = SZ_4K });
+	/* the combined entry still answers; when served it is blamed on stage 2 */
+	ck_assert_int_eq(xlp(n, RID_A, PASID, GVA, true, &x), 0);
+	ck_assert(x.iotlb_hit);
+	ck_assert_int_eq(take(n->w, s), 1);
+	assert_has(s, "stale IOTLB entry served");
+	assert_has(s, "missing flush of combined stage-1+2 entries after their stage-2 parent "
+		      "changed");
+	ck_assert_ptr_null(strstr(s->str, "HWPT invalidate"));
+	/* after the domain-wide flush the walk faults fetching the table */
+	iommu_hw_inv_domain(n->w, DID);
+	ck_assert_int_eq(xlp(n, RID_A, PASID, GVA, true, &x), -EFAULT);
+	ck_assert(x.fault.stage == 2 && x.fault.phase == IOMMU_PHASE_S1_FETCH &&
+		  x.fault.stage_addr == l1);
+	g_string_free(s, TRUE);
+	nest_free(n);
+}
+END_TEST
+
+/*
  * §H8 / §E.6 through the paging-structure cache: a nested walk remembers,
  * with a guest table's GPA, the HPA stage 2 gave it.  When the VMM moves
  * that guest page (copy, remap, reuse the old frame) and the kernel flushes
@@ -1788,6 +1830,7 @@ int main(void)
 	tcase_add_test(tc, test_check_unmap_without_devtlb_inval);
 	tcase_add_test(tc, test_check_stale_psc);
 	tcase_add_test(tc, test_check_stale_combined_after_s2_change);
+	tcase_add_test(tc, test_check_combined_after_s2_lost_s1_table);
 	tcase_add_test(tc, test_check_s1_table_moved_by_s2);
 	tcase_add_test(tc, test_check_guest_s1_edit);
 	tcase_add_test(tc, test_cross_kind_same_outcome);
