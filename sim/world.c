@@ -4,6 +4,7 @@
  * current-process context.
  */
 #include <errno.h>
+#include <string.h>
 #include <glib.h>
 
 #include "sim/proc.h"
@@ -64,6 +65,35 @@ void *sim_world_subsys(struct sim_world *w, enum sim_subsys slot)
 uint64_t sim_world_seed(const struct sim_world *w)
 {
 	return w->seed;
+}
+
+static const char *const kernel_names[SIM_KERNEL_NR] = {
+	[SIM_KERNEL_MAINLINE] = "mainline", [SIM_KERNEL_6_1] = "6.1",
+	[SIM_KERNEL_6_12] = "6.12",
+};
+
+enum sim_kernel sim_world_kernel(const struct sim_world *w)
+{
+	return w->kernel;
+}
+
+void sim_world_set_kernel(struct sim_world *w, enum sim_kernel k)
+{
+	if ((unsigned)k < SIM_KERNEL_NR)
+		w->kernel = k;
+}
+
+const char *sim_kernel_name(enum sim_kernel k)
+{
+	return (unsigned)k < SIM_KERNEL_NR ? kernel_names[k] : "?";
+}
+
+int sim_kernel_from_name(const char *name)
+{
+	for (int k = 0; name && k < SIM_KERNEL_NR; k++)
+		if (!strcmp(name, kernel_names[k]))
+			return k;
+	return -1;
 }
 
 uint64_t sim_now(const struct sim_world *w)

@@ -47,6 +47,24 @@ void *sim_world_subsys(struct sim_world *w, enum sim_subsys slot);
 
 uint64_t sim_world_seed(const struct sim_world *w);
 
+/*
+ * The version of the emulated kernel (profile key `kernel:`).  Where Linux
+ * releases differ, each model asks the world which one it is, and every such
+ * difference is one entry of docs/kernel-versions.md.  MAINLINE is the
+ * default; the others are the releases the real-kernel oracle boots.
+ */
+enum sim_kernel {
+	SIM_KERNEL_MAINLINE,
+	SIM_KERNEL_6_1,             /* Debian bookworm */
+	SIM_KERNEL_6_12,            /* Debian bookworm-backports */
+	SIM_KERNEL_NR,
+};
+enum sim_kernel sim_world_kernel(const struct sim_world *w);
+void sim_world_set_kernel(struct sim_world *w, enum sim_kernel k);
+/* "mainline", "6.1", "6.12"; and back (-1 if unknown). */
+const char *sim_kernel_name(enum sim_kernel k);
+int sim_kernel_from_name(const char *name);
+
 /* ---- virtual clock (nanoseconds since the world was created) ---------- */
 uint64_t sim_now(const struct sim_world *w);
 void sim_clock_advance(struct sim_world *w, uint64_t ns);

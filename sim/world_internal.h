@@ -32,6 +32,7 @@ struct sim_mem;
 
 struct sim_world {
 	uint64_t seed;
+	enum sim_kernel kernel;     /* the emulated kernel's version */
 	struct sim_mem *mem;        /* host-physical memory (mem.c) */
 	uint64_t now_ns;
 	struct sim_rng rng;

@@ -19,6 +19,7 @@
 #include "model/pci/pci.h"
 #include "model/iommu/group.h"
 #include "model/iommu/domain.h"
+#include "iommusim/iommusim.h"
 
 struct iommu_core;
 
@@ -261,6 +262,20 @@ struct iommu_group *iommu_group_by_id(struct sim_world *w, unsigned id)
 struct iommu_group *iommu_group_of(struct pci_dev *d)
 {
 	return d ? d->group : NULL;
+}
+
+/* Public API (<iommusim/iommusim.h>): the group number of a function. */
+int sim_pci_iommu_group(struct sim_world *w, const char *bdf)
+{
+	uint32_t sbdf;
+	struct pci_dev *d;
+
+	if (!w || pci_sbdf_parse(bdf, &sbdf))
+		return -EINVAL;
+	d = pci_dev_find(w, sbdf);
+	if (!d)
+		return -ENODEV;
+	return d->group ? (int)d->group->id : -ENOENT;
 }
 
 /* spec §B: viable = no kernel DMA driver bound.  A user-owned group cannot

@@ -75,6 +75,7 @@ struct sim_world *scenario_world_build(struct scenario *s, const struct run_opti
 		*err = g_strdup_printf("%s: out of memory", s->file);
 		return NULL;
 	}
+	sim_world_set_kernel(w, (enum sim_kernel)s->profile.kernel);
 	setup_trace(w, opt);   /* the boot is traced too */
 	if (opt && opt->fail_nth)
 		sim_fault_fail_nth(w, opt->fail_sites ? opt->fail_sites : "*", opt->fail_nth);

@@ -22,7 +22,7 @@ static const char *const top_keys[] = {
 	"name", "description", "profile", "topology", "processes", "steps",
 	"expect", NULL,
 };
-static const char *const profile_keys[] = { "group_mode", "iommu", "vfio", NULL };
+static const char *const profile_keys[] = { "group_mode", "kernel", "iommu", "vfio", NULL };
 static const char *const iommu_keys[] = {
 	"address_width", "default_domain", "iotlb_entries", "naive_iotlb", "naive_map",
 	"format", "psc_entries", "pasid_cache_entries", "atc_entries", "pasid_bits",
@@ -32,6 +32,8 @@ static const char *const hw_formats[] = { "vtd", "arm-smmuv3", "riscv", NULL };
 static const char *const vfio_keys[] = { "dma_entry_limit", NULL };
 static const char *const default_domains[] = { "dma", "identity", NULL };
 static const char *const group_modes[] = { "legacy", "strict", NULL };
+/* enum sim_kernel, in order */
+static const char *const kernels[] = { "mainline", "6.1", "6.12", NULL };
 static const char *const topo_keys[] = {
 	"bdf", "type", "parent", "multifunction", "acs", "acs_ctrl",
 	"acs_quirk", "dma_alias", "caps", "driver", "vendor", "device", "bars",
@@ -167,6 +169,14 @@ static int parse_profile(struct ldr *l, const struct ynode *map)
 		if (ldr_enum(l, v, group_modes, &mode, "group_mode"))
 			return -1;
 		l->s->profile.group_mode = mode;
+	}
+	v = ynode_map_get(map, "kernel");
+	if (v) {
+		int k;
+
+		if (ldr_enum(l, v, kernels, &k, "kernel"))
+			return -1;
+		l->s->profile.kernel = (unsigned)k;
 	}
 	if ((v = ynode_map_get(map, "iommu")) && parse_iommu_profile(l, v))
 		return -1;
@@ -640,6 +650,11 @@ struct scenario *scenario_load_file(const char *path, char **err)
 void scenario_set_mode(struct scenario *s, enum iommu_group_mode mode)
 {
 	s->profile.group_mode = mode;
+}
+
+void scenario_set_kernel(struct scenario *s, enum sim_kernel k)
+{
+	s->profile.kernel = (unsigned)k;
 }
 
 void scenario_set_format(struct scenario *s, enum iommu_hw_kind kind)

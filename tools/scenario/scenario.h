@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <glib.h>
 
+#include "sim/world.h"
 #include "model/pci/pci.h"
 #include "model/iommu/group.h"
 #include "model/iommu/hw.h"
@@ -33,6 +34,7 @@ struct scn_pos {
 /* The kernel profile: options that select behaviour (ARCHITECTURE §3). */
 struct scn_profile {
 	enum iommu_group_mode group_mode;
+	unsigned kernel;               /* kernel: enum sim_kernel (mainline) */
 	unsigned address_width;        /* iommu.address_width: 39 or 48 (default 48) */
 	bool default_identity;         /* iommu.default_domain: identity (else dma) */
 	unsigned iotlb_entries;        /* iommu.iotlb_entries (default 512; 0 = none) */
@@ -166,6 +168,8 @@ void scenario_free(struct scenario *s);
 
 /* Override the profile's group mode (CLI --mode). */
 void scenario_set_mode(struct scenario *s, enum iommu_group_mode mode);
+/* Emulate another kernel release (--kernel): the profile's kernel. */
+void scenario_set_kernel(struct scenario *s, enum sim_kernel k);
 /* Run on another IOMMU (iommusim run --format): the profile's iommu.format. */
 void scenario_set_format(struct scenario *s, enum iommu_hw_kind kind);
 

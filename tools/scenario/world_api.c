@@ -32,8 +32,16 @@ static struct sim_world *world_from(struct scenario *s, char **err)
 
 struct sim_world *sim_world_new_from_file(const char *path, char **err)
 {
+	return sim_world_new_from_file_opts(path, NULL, err);
+}
+
+struct sim_world *sim_world_new_from_file_opts(const char *path,
+					       const struct sim_world_opts *opts,
+					       char **err)
+{
 	char *gerr = NULL;
 	struct scenario *s;
+	int k = -1;
 
 	if (err)
 		*err = NULL;
@@ -41,11 +49,18 @@ struct sim_world *sim_world_new_from_file(const char *path, char **err)
 		give_error(err, g_strdup("sim_world_new_from_file: path is NULL"));
 		return NULL;
 	}
+	if (opts && opts->kernel && (k = sim_kernel_from_name(opts->kernel)) < 0) {
+		give_error(err, g_strdup_printf("unknown kernel \"%s\" (mainline, 6.1, 6.12)",
+						opts->kernel));
+		return NULL;
+	}
 	s = scenario_load_file(path, &gerr);
 	if (!s) {
 		give_error(err, gerr);
 		return NULL;
 	}
+	if (k >= 0)
+		scenario_set_kernel(s, (enum sim_kernel)k);
 	return world_from(s, err);
 }
 

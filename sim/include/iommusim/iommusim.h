@@ -27,6 +27,16 @@ struct sim_world *sim_world_new_from_file(const char *path, char **err);
 struct sim_world *sim_world_new_from_string(const char *yaml, char **err);
 void sim_world_free(struct sim_world *w);
 
+/* What a world built from a file may change of the file's profile. */
+struct sim_world_opts {
+	const char *kernel;     /* "mainline", "6.1", "6.12"; NULL: the file's */
+};
+/* As sim_world_new_from_file, with @opts (NULL: none); an unknown kernel
+ * name is an error in *err. */
+struct sim_world *sim_world_new_from_file_opts(const char *path,
+					       const struct sim_world_opts *opts,
+					       char **err);
+
 /* User pointers are the calling program's real pointers. */
 #define SIM_PROC_NATIVE 0x1
 
@@ -45,6 +55,11 @@ long sim_sys_pwrite(struct sim_world *w, int pid, int fd, const void *buf, size_
  * to sysfs would.  0 or -errno (-ENODEV no such function, -EINVAL bad BDF,
  * -EBUSY already bound / group owned by userspace). */
 int  sim_pci_bind(struct sim_world *w, const char *bdf, const char *driver);
+
+/* The IOMMU group number of the function at @bdf (the N of /dev/vfio/N and
+ * /sys/kernel/iommu_groups/N): >= 0, -ENODEV no such function, -EINVAL bad
+ * BDF, -ENOENT no group. */
+int  sim_pci_iommu_group(struct sim_world *w, const char *bdf);
 
 /* Why a DMA faulted (struct sim_dma.fault_reason). */
 #define SIM_FAULT_NONE        0

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * osys: the thin layer the oracle's test programs are written against, so
+ * one source runs on a real kernel and on iommusim (docs/oracle.md).
+ *
+ * Two implementations, one per target:
+ *   osys_guest.c  real syscalls, sysfs for driver binding and groups; linked
+ *                 statically into the guest's initramfs;
+ *   osys_sim.c    the library's sim_sys_* calls on a world loaded from the
+ *                 scenario file given with --world, in a native process
+ *                 (the program's own pointers are user pointers).
+ *
+ * Every call returns what the kernel's syscall would: a value >= 0, or
+ * -errno (never -1 with errno set).  A program prints its results with
+ * ocheck(): one line per check, "check NAME VALUE", which the differential
+ * runner (tools/oracle/oracle.py) compares across targets by NAME.
+ */
+#ifndef IOMMUSIM_ORACLE_OSYS_H
+#define IOMMUSIM_ORACLE_OSYS_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Parse the target's arguments (sim: --world FILE [--kernel V]); the
+ * program's own arguments follow "--".  Returns the index of the first
+ * program argument, or exits with a message on a bad command line. */
+int  osys_init(int argc, char **argv);
+/* "sim" or the release of the running kernel ("6.1.0-57-amd64"). */
+const char *osys_target(void);
+
+int  osys_open(const char *path, int oflags);
+int  osys_close(int fd);
+long osys_ioctl(int fd, unsigned long cmd, void *arg);
+long osys_pread(int fd, void *buf, size_t n, uint64_t off);
+long osys_pwrite(int fd, const void *buf, size_t n, uint64_t off);
+
+/* Bind @driver ("vfio-pci", ...; "none" unbinds) to the function at @bdf
+ * ("0000:00:03.0"), unbinding whatever is bound first.  0, or -errno. */
+int  osys_bind(const char *bdf, const char *driver);
+/* The number of the IOMMU group of @bdf (/dev/vfio/N), or -errno. */
+int  osys_iommu_group(const char *bdf);
+
+/* @n bytes of zeroed, page-aligned memory of this process (mmap), or NULL. */
+void *osys_alloc(size_t n);
+void  osys_free(void *p, size_t n);
+
+/* ---- results (osys_check.c, shared by both targets) ---- */
+
+/* "check NAME VALUE\n" on stdout; NAME has no spaces. */
+void ocheck(const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* A return value as a check value: "-EINVAL" for -22, the number otherwise. */
+const char *oret(long ret);
+/* Number of checks printed so far. */
+unsigned ocheck_count(void);
+
+#endif

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * osys on a real kernel (osys.h): plain syscalls, errno turned into -errno,
+ * sysfs for driver binding (driver_override, unbind, drivers_probe) and for
+ * a function's IOMMU group.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "osys.h"
+
+static char release[128];
+
+int osys_init(int argc, char **argv)
+{
+	struct utsname u;
+	int i;
+
+	if (uname(&u) == 0)
+		snprintf(release, sizeof(release), "%s", u.release);
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--"))
+			return i + 1;
+	return 1;
+}
+
+const char *osys_target(void)
+{
+	return release;
+}
+
+static long ret_of(long r)
+{
+	return r < 0 ? -errno : r;
+}
+
+int osys_open(const char *path, int oflags)
+{
+	return (int)ret_of(open(path, oflags | O_CLOEXEC));
+}
+
+int osys_close(int fd)
+{
+	return (int)ret_of(close(fd));
+}
+
+long osys_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ret_of(ioctl(fd, cmd, arg));
+}
+
+long osys_pread(int fd, void *buf, size_t n, uint64_t off)
+{
+	return ret_of(pread(fd, buf, n, (off_t)off));
+}
+
+long osys_pwrite(int fd, const void *buf, size_t n, uint64_t off)
+{
+	return ret_of(pwrite(fd, buf, n, (off_t)off));
+}
+
+/* Write @s to a sysfs file: 0 or -errno. */
+static int sysfs_write(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* The name of the driver bound to @bdf into @out ("" when none). */
+static void bound_driver(const char *bdf, char *out, size_t n)
+{
+	char path[256], link[256];
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
+	len = readlink(path, link, sizeof(link) - 1);
+	out[0] = 0;
+	if (len > 0) {
+		link[len] = 0;
+		snprintf(out, n, "%s", basename(link));
+	}
+}
+
+int osys_bind(const char *bdf, const char *driver)
+{
+	char path[256], cur[64];
+	int ret;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bdf);
+	if (access(path, F_OK))
+		return -ENODEV;
+	bound_driver(bdf, cur, sizeof(cur));
+	if (cur[0]) {
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", bdf);
+		if ((ret = sysfs_write(path, bdf)))
+			return ret;
+	}
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", bdf);
+	if ((ret = sysfs_write(path, strcmp(driver, "none") ? driver : "\n")))
+		return ret;
+	if (!strcmp(driver, "none"))
+		return 0;
+	/* drivers_probe reports the probe's error (vfio-pci refuses a bridge) */
+	if ((ret = sysfs_write("/sys/bus/pci/drivers_probe", bdf)))
+		return ret;
+	bound_driver(bdf, cur, sizeof(cur));
+	return strcmp(cur, driver) ? -ENODEV : 0;
+}
+
+int osys_iommu_group(const char *bdf)
+{
+	char path[256], link[256];
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+	len = readlink(path, link, sizeof(link) - 1);
+	if (len < 0)
+		return access(path, F_OK) && errno == ENOENT ? -ENODEV : -errno;
+	link[len] = 0;
+	return atoi(basename(link));
+}
+
+void *osys_alloc(size_t n)
+{
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void osys_free(void *p, size_t n)
+{
+	if (p)
+		munmap(p, n);
+}

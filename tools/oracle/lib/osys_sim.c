@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * osys on iommusim (osys.h): a world loaded from the scenario file given
+ * with --world (its topology and profile; --kernel picks the emulated
+ * release), one native root process in it, and every call through the
+ * library's public API, so the program's pointers are the user pointers.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "iommusim/iommusim.h"
+#include "osys.h"
+
+static struct sim_world *world;
+static int pid;
+
+static void osys_fini(void)
+{
+	sim_world_free(world);
+	world = NULL;
+}
+
+static void usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s --world SCENARIO.yaml [--kernel mainline|6.1|6.12] [-- ARGS]\n",
+		prog);
+	exit(2);
+}
+
+int osys_init(int argc, char **argv)
+{
+	struct sim_world_opts opts = { 0 };
+	const char *file = NULL;
+	char *err = NULL;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		} else if (!strcmp(argv[i], "--world") && i + 1 < argc) {
+			file = argv[++i];
+		} else if (!strcmp(argv[i], "--kernel") && i + 1 < argc) {
+			opts.kernel = argv[++i];
+		} else {
+			usage(argv[0]);
+		}
+	}
+	if (!file)
+		usage(argv[0]);
+	world = sim_world_new_from_file_opts(file, &opts, &err);
+	if (!world) {
+		fprintf(stderr, "%s\n", err);
+		free(err);
+		exit(2);
+	}
+	pid = sim_proc_spawn(world, 0, 0, SIM_PROC_NATIVE);
+	if (pid < 0) {
+		fprintf(stderr, "%s: cannot spawn a process: %d\n", argv[0], pid);
+		exit(2);
+	}
+	atexit(osys_fini);
+	return i;
+}
+
+const char *osys_target(void)
+{
+	return "sim";
+}
+
+int osys_open(const char *path, int oflags)
+{
+	return (int)sim_sys_open(world, pid, path, oflags);
+}
+
+int osys_close(int fd)
+{
+	return (int)sim_sys_close(world, pid, fd);
+}
+
+long osys_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return sim_sys_ioctl(world, pid, fd, cmd, arg);
+}
+
+long osys_pread(int fd, void *buf, size_t n, uint64_t off)
+{
+	return sim_sys_pread(world, pid, fd, buf, n, off);
+}
+
+long osys_pwrite(int fd, const void *buf, size_t n, uint64_t off)
+{
+	return sim_sys_pwrite(world, pid, fd, buf, n, off);
+}
+
+int osys_bind(const char *bdf, const char *driver)
+{
+	int ret = sim_pci_bind(world, bdf, "none");
+
+	if (ret || !strcmp(driver, "none"))
+		return ret;
+	return sim_pci_bind(world, bdf, driver);
+}
+
+int osys_iommu_group(const char *bdf)
+{
+	return sim_pci_iommu_group(world, bdf);
+}
+
+void *osys_alloc(size_t n)
+{
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void osys_free(void *p, size_t n)
+{
+	if (p)
+		munmap(p, n);
+}
