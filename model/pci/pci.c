@@ -4,9 +4,12 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <glib.h>
 
 #include "model/pci/pci_internal.h"
+#include "iommusim/iommusim.h"
 
 /* ---- types and ACS bits ------------------------------------------------- */
 
@@ -281,4 +284,39 @@ uint16_t pci_dma_requester_id(struct pci_dev *d)
 
 	pci_for_each_dma_alias(d, last_bridge_rid, &rw);
 	return rw.rid;
+}
+
+static int cmp_sbdf(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Public API (<iommusim/iommusim.h>): every function, in SBDF order. */
+long sim_pci_functions(struct sim_world *w, char *buf, size_t n)
+{
+	size_t count, len = 0;
+	uint32_t *sbdf;
+	char name[PCI_SBDF_STRLEN];
+	long ret = 0;
+
+	if (!w || !buf)
+		return -EINVAL;
+	count = pci_dev_count(w);
+	sbdf = g_new(uint32_t, count ? count : 1);
+	for (size_t i = 0; i < count; i++)
+		sbdf[i] = pci_dev_at(w, i)->sbdf;
+	qsort(sbdf, count, sizeof(*sbdf), cmp_sbdf);
+	if (n)
+		buf[0] = 0;
+	for (size_t i = 0; i < count && !ret; i++) {
+		pci_sbdf_format(sbdf[i], name);
+		if (len + strlen(name) + (i ? 1 : 0) + 1 > n)
+			ret = -ENOSPC;
+		else
+			len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? " " : "", name);
+	}
+	g_free(sbdf);
+	return ret ? ret : (long)len;
 }

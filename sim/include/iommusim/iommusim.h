@@ -61,6 +61,11 @@ int  sim_pci_bind(struct sim_world *w, const char *bdf, const char *driver);
  * BDF, -ENOENT no group. */
 int  sim_pci_iommu_group(struct sim_world *w, const char *bdf);
 
+/* Every PCI function, "0000:00:00.0 0000:00:03.0 ..." in SBDF order (as a
+ * listing of /sys/bus/pci/devices sorts), NUL-terminated in @buf.  The
+ * length, -ENOSPC when @n is too small, -EINVAL for a NULL world/buffer. */
+long sim_pci_functions(struct sim_world *w, char *buf, size_t n);
+
 /* Why a DMA faulted (struct sim_dma.fault_reason). */
 #define SIM_FAULT_NONE        0
 #define SIM_FAULT_NO_CONTEXT  1   /* no context entry for the requester id */

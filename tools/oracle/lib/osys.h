@@ -40,6 +40,10 @@ long osys_pwrite(int fd, const void *buf, size_t n, uint64_t off);
 int  osys_bind(const char *bdf, const char *driver);
 /* The number of the IOMMU group of @bdf (/dev/vfio/N), or -errno. */
 int  osys_iommu_group(const char *bdf);
+/* Every PCI function of the machine, "0000:00:00.0 0000:00:03.0 ...", in
+ * SBDF order, into @buf (NUL-terminated).  The length, or -errno
+ * (-ENOSPC when @n is too small). */
+long osys_pci_functions(char *buf, size_t n);
 
 /* @n bytes of zeroed, page-aligned memory of this process (mmap), or NULL. */
 void *osys_alloc(size_t n);

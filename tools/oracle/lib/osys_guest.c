@@ -5,6 +5,7 @@
  * a function's IOMMU group.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -133,6 +134,40 @@ int osys_iommu_group(const char *bdf)
 		return access(path, F_OK) && errno == ENOENT ? -ENODEV : -errno;
 	link[len] = 0;
 	return atoi(basename(link));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+long osys_pci_functions(char *buf, size_t n)
+{
+	DIR *d = opendir("/sys/bus/pci/devices");
+	char *names[1024];
+	size_t count = 0, len = 0;
+	struct dirent *e;
+	long ret = 0;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d)) && count < 1024)
+		if (e->d_name[0] != '.')
+			names[count++] = strdup(e->d_name);
+	closedir(d);
+	qsort(names, count, sizeof(names[0]), cmp_str);
+	if (n)
+		buf[0] = 0;
+	for (size_t i = 0; i < count; i++) {
+		size_t l = strlen(names[i]) + (i ? 1 : 0);
+
+		if (len + l + 1 > n)
+			ret = -ENOSPC;
+		else
+			len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? " " : "", names[i]);
+		free(names[i]);
+	}
+	return ret ? ret : (long)len;
 }
 
 void *osys_alloc(size_t n)

@@ -111,6 +111,11 @@ int osys_iommu_group(const char *bdf)
 	return sim_pci_iommu_group(world, bdf);
 }
 
+long osys_pci_functions(char *buf, size_t n)
+{
+	return sim_pci_functions(world, buf, n);
+}
+
 void *osys_alloc(size_t n)
 {
 	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
