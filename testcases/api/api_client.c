@@ -67,6 +67,33 @@ static void test_flow(const char *path)
 	root_like = sim_proc_spawn(w, 0, 0, 0);
 	CHECK(root_like > user, "pids are allocated in order: %d after %d", root_like, user);
 
+	/* functions in SBDF order; groups by number; the kernel release */
+	{
+		char list[256], tiny[8];
+		struct sim_world_opts o = { .kernel = "6.2" };
+		struct sim_world *w2;
+
+		CHECK(sim_pci_functions(w, list, sizeof(list)) == (long)strlen(list) &&
+		      !strcmp(list, "0000:00:01.0 0000:00:1e.0 0000:01:00.0 0000:01:00.1 "
+				    "0000:06:0d.0 0000:06:0d.1"), "functions = %s", list);
+		CHECK(sim_pci_functions(w, tiny, sizeof(tiny)) == -ENOSPC, "short buffer");
+		CHECK(sim_pci_functions(NULL, list, sizeof(list)) == -EINVAL, "no world");
+		CHECK(sim_pci_iommu_group(w, "0000:06:0d.1") == sim_pci_iommu_group(w, "0000:00:1e.0"),
+		      "the bridge's group");
+		CHECK(sim_pci_iommu_group(w, "0000:06:0d.1") >= 0, "a group number");
+		CHECK(sim_pci_iommu_group(w, "0000:07:00.0") == -ENODEV, "no such function");
+		CHECK(sim_pci_iommu_group(w, "x") == -EINVAL, "bad bdf");
+		w2 = sim_world_new_from_file_opts(path, &o, &err);
+		CHECK(!w2 && err && strstr(err, "unknown kernel \"6.2\""), "err = %s",
+		      err ? err : "(null)");
+		free(err);
+		err = NULL;
+		o.kernel = "6.1";
+		w2 = sim_world_new_from_file_opts(path, &o, &err);
+		CHECK(w2, "kernel 6.1: %s", err ? err : "");
+		sim_world_free(w2);
+	}
+
 	/* no vfio-pci member yet: no group node */
 	CHECK(sim_sys_open(w, user, "/dev/vfio/1", O_RDWR) == -ENOENT, "no node yet");
 	CHECK(sim_pci_bind(w, "0000:06:0d.0", "vfio-pci") == 0, "bind vfio-pci");
