@@ -253,6 +253,7 @@ enum pci_quirk_when {
 	PCI_QUIRK_WHEN_ANY,
 	PCI_QUIRK_WHEN_ROOT_PORT,
 	PCI_QUIRK_WHEN_PORT,                  /* root or downstream port */
+	PCI_QUIRK_WHEN_RC_ENDPOINT,           /* root-complex integrated endpoint */
 	PCI_QUIRK_WHEN_CONV_BRIDGE_BELOW_PCIE, /* pci-bridge whose upstream bridge
 					       * is PCIe, not pcie-to-pci-bridge */
 };

@@ -94,6 +94,15 @@ static const struct pci_quirk quirk_table[] = {
 	 * could be confirmed, so this covers every HiSilicon root port. */
 	ACS(0x19e5, 0x0000, 0xffff, ROOT_PORT, "hisilicon"),
 
+	/* ---- ACS: every Intel root-complex integrated endpoint.  VT-d lets
+	 * RCiEPs peer-to-peer only on translated addresses (VT-d spec r3.1,
+	 * 3.16), so the kernel's pci_quirk_rciep_acs (commit 3247bd10a450,
+	 * "PCI: Add ACS quirk for Intel Root Complex Integrated Endpoints")
+	 * vouches for SV RR CR UF on any Intel device of type RC_END.  The
+	 * real-kernel oracle found it: two functions of a multifunction e1000e
+	 * on q35's root bus get a group each. */
+	ACS(0x8086, 0x0000, 0xffff, RC_ENDPOINT, "intel-rciep"),
+
 	/* ---- ACS: multifunction devices without P2P between functions */
 	MF(0x8086, 0x10a7, "intel-nic"), MF(0x8086, 0x10a9, "intel-nic"),  /* 82575 */
 	MF(0x8086, 0x10d6, "intel-nic"),
@@ -208,6 +217,8 @@ bool pci_quirk_matches(const struct pci_quirk *q, const struct pci_dev *d)
 		return d->type == PCI_TYPE_ROOT_PORT;
 	case PCI_QUIRK_WHEN_PORT:
 		return d->type == PCI_TYPE_ROOT_PORT || d->type == PCI_TYPE_DOWNSTREAM_PORT;
+	case PCI_QUIRK_WHEN_RC_ENDPOINT:
+		return d->type == PCI_TYPE_RC_ENDPOINT;
 	case PCI_QUIRK_WHEN_CONV_BRIDGE_BELOW_PCIE:
 		return conv_bridge_below_pcie(d);
 	}

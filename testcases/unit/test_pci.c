@@ -349,7 +349,7 @@ START_TEST(test_defaults)
 		DEV("00:01.0", ROOT_PORT, .has_acs = true, .acs_cap = PCI_ACS_ALL),
 		DEV("00:02.0", ROOT_PORT, .has_acs = true, .acs_cap = PCI_ACS_REQ,
 		    .has_acs_ctrl = true, .acs_ctrl = PCI_ACS_SV),
-		DEV("00:03.0", RC_ENDPOINT, .vendor = 0x8086, .device = 0x1234),
+		DEV("00:03.0", RC_ENDPOINT, .vendor = 0x10ee, .device = 0x1234),
 		DEV("00:04.0", PCI_BRIDGE),
 	};
 	struct sim_world *w = build(s, N(s));
@@ -360,7 +360,7 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(rp->vendor, 0x1af4);
 	ck_assert_uint_eq(rp->device, 0x1000 + PCI_TYPE_ROOT_PORT);
 	ck_assert_uint_eq(br->device, 0x1000 + PCI_TYPE_PCI_BRIDGE);
-	ck_assert_uint_eq(ep->vendor, 0x8086);
+	ck_assert_uint_eq(ep->vendor, 0x10ee);      /* not Intel: no RCiEP quirk */
 	ck_assert_uint_eq(ep->device, 0x1234);
 	ck_assert_str_eq(ep->name, "0000:00:03.0");
 	ck_assert_int_eq(ep->acs_quirk, -1);

@@ -164,6 +164,10 @@ START_TEST(test_acs_families)
 		{ 0x1924, 0x0a03, PCI_TYPE_ENDPOINT, 1 },        /* Solarflare */
 		{ 0x14e4, 0x16d7, PCI_TYPE_ENDPOINT, 1 },        /* Broadcom */
 		{ 0x1b4b, 0x9123, PCI_TYPE_ENDPOINT, -1 },       /* alias quirk only */
+		{ 0x8086, 0x10d3, PCI_TYPE_RC_ENDPOINT, 1 },     /* any Intel RCiEP */
+		{ 0x8086, 0x0000, PCI_TYPE_RC_ENDPOINT, 1 },
+		{ 0x8086, 0x10d3, PCI_TYPE_ENDPOINT, -1 },       /* ... only RC_END */
+		{ 0x10ee, 0x10d3, PCI_TYPE_RC_ENDPOINT, -1 },    /* ... only Intel */
 	};
 
 	for (size_t i = 0; i < N(cases); i++)
@@ -224,6 +228,29 @@ START_TEST(test_acs_mf_endpoint_groups)
 	expect_groups(s, N(s), "00:01.0 | 01:00.0 | 01:00.1", "00:01.0 | 01:00.0 | 01:00.1");
 	s[1].device = s[2].device = 0x1533;            /* I210: not in the table */
 	expect_groups(s, N(s), "00:01.0 | 01:00.0 01:00.1", "00:01.0 | 01:00.0 01:00.1");
+}
+END_TEST
+
+/* pci_quirk_rciep_acs: two functions of an Intel multifunction RCiEP on the
+ * root bus (an e1000e pair on q35, as the real-kernel oracle boots it) get a
+ * group each; the same device below a root port is an ordinary endpoint and
+ * its functions share one. */
+START_TEST(test_acs_intel_rciep_groups)
+{
+	struct pci_dev_spec s[] = {
+		DEV("00:06.0", RC_ENDPOINT, MF, ID(0x8086, 0x10d3)),
+		DEV("00:06.1", RC_ENDPOINT, MF, ID(0x8086, 0x10d3)),
+	};
+	struct pci_dev_spec below[] = {
+		DEV("00:01.0", ROOT_PORT, ACS),
+		DEV("01:00.0", ENDPOINT, PARENT("00:01.0"), MF, ID(0x8086, 0x10d3)),
+		DEV("01:00.1", ENDPOINT, PARENT("00:01.0"), MF, ID(0x8086, 0x10d3)),
+	};
+
+	expect_groups(s, N(s), "00:06.0 | 00:06.1", "00:06.0 | 00:06.1");
+	expect_groups(below, N(below), "00:01.0 | 01:00.0 01:00.1", "00:01.0 | 01:00.0 01:00.1");
+	s[0].vendor = s[1].vendor = 0x10ee;            /* not Intel: one group */
+	expect_groups(s, N(s), "00:06.0 00:06.1", "00:06.0 00:06.1");
 }
 END_TEST
 
@@ -411,6 +438,7 @@ static Suite *quirks_suite(void)
 	tcase_add_test(acs, test_acs_families);
 	tcase_add_test(acs, test_acs_pch_groups);
 	tcase_add_test(acs, test_acs_explicit_overrides);
+	tcase_add_test(acs, test_acs_intel_rciep_groups);
 	tcase_add_test(acs, test_acs_mf_endpoint_groups);
 	tcase_add_test(alias, test_alias_ricoh);
 	tcase_add_test(alias, test_alias_marvell);
