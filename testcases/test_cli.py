@@ -249,6 +249,87 @@ class Cli(unittest.TestCase):
             self.assertEqual(res.returncode, 0, cmd + res.stderr)
             self.assertEqual(res.stdout, want, f"docs/explain.md is stale for: {cmd}")
 
+    # ---- qemu-args (docs/qemu-args.md) -------------------------------------
+
+    def test_qemu_args_text_and_json(self):
+        path = scenario(SWITCH.replace("acs: [SV, RR, CR, UF]", "acs: [SV, TB, RR, CR, UF, DT]")
+                        .replace("type: endpoint,", "type: endpoint, vendor: 0x8086, "
+                                 "device: 0x10d3,"))
+        text = run("qemu-args", path)
+        self.assertEqual(text.returncode, 0, text.stderr)
+        lines = text.stdout.splitlines()
+        self.assertEqual(lines[0], "-device pcie-root-port,id=rp_00_01_0,bus=pcie.0,"
+                                   "addr=01.0,chassis=1")
+        self.assertEqual(len(lines), 6)
+        self.assertTrue(all(l.startswith("-device ") for l in lines), lines)
+        js = run("qemu-args", path, "--json")
+        self.assertEqual(js.returncode, 0, js.stderr)
+        self.assertEqual(len(js.stdout.splitlines()), 1)
+        argv = json.loads(js.stdout)
+        self.assertEqual(argv, [w for l in lines for w in l.split(" ", 1)])
+        self.assertEqual(run("qemu-args", "--json", path).stdout, js.stdout)  # deterministic
+
+    def test_qemu_args_refusal_is_positioned(self):
+        path = scenario(SWITCH.replace('type: downstream-port, parent: "0000:01:00.0"}',
+                                       'type: downstream-port, parent: "0000:01:00.0", '
+                                       'acs: [SV, RR, CR, UF]}', 1))
+        self.assertEqual(run("check", path).returncode, 0)          # iommusim takes it
+        res = run("qemu-args", path)
+        self.assertEqual(res.returncode, 2)
+        self.assertEqual(res.stdout, "")
+        self.assertRegex(res.stderr, "^" + re.escape(path) + r":\d+:\d+: error: qemu-args: ")
+        self.assertEqual(res.stderr.count("error:"), 1, res.stderr)
+        # the root port's ACS list comes first: QEMU's has TB and DT too
+        line = pathlib.Path(path).read_text().splitlines()[3]
+        self.assertIn(f"{path}:4:{line.index('[SV') + 1}: error: qemu-args: QEMU's "
+                      "pcie-root-port advertises ACS SV TB RR CR UF DT", res.stderr)
+        fixed = scenario(SWITCH.replace("acs: [SV, RR, CR, UF]}", "acs: [SV, TB, RR, CR, UF, DT]}")
+                         .replace('type: downstream-port, parent: "0000:01:00.0"}',
+                                  'type: downstream-port, parent: "0000:01:00.0", '
+                                  'acs: [SV, RR, CR, UF]}', 1))
+        res = run("qemu-args", fixed, "--json")
+        self.assertEqual((res.returncode, res.stdout), (2, ""))
+        line = pathlib.Path(fixed).read_text().splitlines()[5]
+        self.assertIn(f"{fixed}:6:{line.index('[SV') + 1}: error: qemu-args: QEMU's "
+                      "xio3130-downstream has no ACS capability; remove acs or use another "
+                      "type\n", res.stderr)
+
+    def test_qemu_args_usage_and_bad_input(self):
+        res = run("qemu-args", "--help")
+        self.assertEqual(res.returncode, 0)
+        self.assertIn("usage: iommusim qemu-args", res.stdout)
+        self.assertIn("qemu-args FILE", run("--help").stdout)
+        for argv in (["qemu-args"], ["qemu-args", "a.yaml", "b.yaml"],
+                     ["qemu-args", "--bogus", "a.yaml"]):
+            res = run(*argv)
+            self.assertEqual(res.returncode, 2, argv)
+            self.assertIn("usage: iommusim qemu-args", res.stderr, argv)
+        res = run("qemu-args", "/nonexistent/x.yaml")
+        self.assertEqual(res.returncode, 2)
+        self.assertRegex(res.stderr, r"^/nonexistent/x\.yaml:1:1: error: ")
+        res = run("qemu-args", scenario("name: x\n"))
+        self.assertEqual(res.returncode, 2)
+        self.assertIn("needs the key 'topology'", res.stderr)
+        # a warning (unquoted BDF) goes to stderr, the arguments to stdout
+        res = run("qemu-args", scenario("name: w\ntopology:\n  - bdf: 00:01.0\n"
+                                        "    type: root-port\n"))
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertIn("warning: unquoted BDF 00:01.0", res.stderr)
+        self.assertEqual(res.stdout, "-device pcie-root-port,id=rp_00_01_0,bus=pcie.0,"
+                                     "addr=01.0,chassis=1,disable-acs=on\n")
+
+    def test_qemu_args_oracle_corpus(self):
+        files = sorted((REPO / "tools/oracle/corpus").glob("topo-*.yaml"))
+        self.assertGreaterEqual(len(files), 10)
+        for f in files:
+            self.assertEqual(run("check", str(f)).returncode, 0, f)
+            res = run("qemu-args", str(f), "--json")
+            self.assertEqual(res.returncode, 0, f"{f}: {res.stderr}")
+            argv = json.loads(res.stdout)
+            self.assertEqual(argv[0::2], ["-device"] * (len(argv) // 2), f)
+            ids = [re.search(r",id=([^,]+)", v).group(1) for v in argv[1::2]]
+            self.assertEqual(len(ids), len(set(ids)), f)
+
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 

@@ -6,6 +6,7 @@
  *                             failed, 2 bad input or usage)
  *   iommusim check FILE...    validate scenarios without running them
  *   iommusim groups FILE      print the IOMMU groups of a topology
+ *   iommusim qemu-args FILE   the topology as QEMU arguments (the oracle's)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,6 +17,7 @@
 #include <glib.h>
 
 #include "sim/world.h"
+#include "tools/scenario/qemu_args.h"
 #include "tools/scenario/scenario.h"
 
 #define EXIT_PASS 0
@@ -32,6 +34,7 @@ static const char usage_main[] =
 "  check FILE...   validate scenario files without running them\n"
 "  groups FILE     print the IOMMU groups of a scenario's topology\n"
 "  explain FILE    print every translation of one step, reference by reference\n"
+"  qemu-args FILE  print the QEMU 7.2 arguments that build a scenario's topology\n"
 "\n"
 "Run 'iommusim COMMAND --help' for a command's options.\n"
 "Exit status: 0 success, 1 an expectation failed, 2 bad input or usage.\n";
@@ -94,6 +97,21 @@ static const char usage_explain[] =
 "  --step N     the step to explain (required)\n"
 "  --seed N     the run's seed (default 0)\n"
 "  --format K   override the profile's iommu.format (vtd, arm-smmuv3, riscv)\n"
+"  -h, --help   this help\n";
+
+static const char usage_qemu_args[] =
+"usage: iommusim qemu-args [OPTIONS] FILE\n"
+"\n"
+"Print the QEMU 7.2 arguments (machine q35, root bus pcie.0) that build the\n"
+"scenario's topology, one -device per line, for the real-kernel oracle.\n"
+"Only the topology: the runner adds -machine q35,kernel-irqchip=split,\n"
+"-nodefaults and -device intel-iommu first.  q35's own functions (00:00.0,\n"
+"00:1f.0/2/3) may be declared and print nothing.  Secondary buses must be\n"
+"numbered as the firmware does (depth first in devfn order, from 1).  What\n"
+"QEMU cannot build is an error at its key (exit 2); see docs/qemu-args.md.\n"
+"\n"
+"options:\n"
+"  --json       one line: a JSON array of the argument strings\n"
 "  -h, --help   this help\n";
 
 static int usage_error(const char *usage, const char *fmt, ...)
@@ -391,6 +409,45 @@ static int cmd_groups(int argc, char **argv)
 	return EXIT_PASS;
 }
 
+static int cmd_qemu_args(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	GPtrArray *args = NULL;
+	struct scenario *s;
+	bool json = false;
+	char *err = NULL, *out;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_JSON: json = true; break;
+		case 'h': fputs(usage_qemu_args, stdout); return EXIT_PASS;
+		default: fputs(usage_qemu_args, stderr); return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1)
+		return usage_error(usage_qemu_args, "%s", "qemu-args needs exactly one scenario FILE");
+	s = load(argv[optind]);
+	if (!s)
+		return EXIT_USAGE;
+	ret = qemu_args_build_file(s, &args, &err);
+	scenario_free(s);
+	if (ret) {
+		fprintf(stderr, "%s\n", err);
+		g_free(err);
+		return EXIT_USAGE;
+	}
+	out = qemu_args_format(args, json);
+	fputs(out, stdout);
+	g_free(out);
+	g_ptr_array_unref(args);
+	return EXIT_PASS;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
@@ -412,5 +469,7 @@ int main(int argc, char **argv)
 		return cmd_groups(argc, argv);
 	if (!strcmp(cmd, "explain"))
 		return cmd_explain(argc, argv);
+	if (!strcmp(cmd, "qemu-args"))
+		return cmd_qemu_args(argc, argv);
 	return usage_error(usage_main, "unknown command '%s'", cmd);
 }
