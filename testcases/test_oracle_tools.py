@@ -200,7 +200,17 @@ def corpus_reader_expands_globs_and_rejects_bad_lines():
             fh.write("# c\ntopo-*.yaml groups @all\n")
         e = oracle.read_corpus(c)
         assert [os.path.basename(x[0]) for x in e] == ["topo-a.yaml", "topo-b.yaml"]
-        assert e[0][1:] == ("groups", ["@all"])
+        assert e[0][1:] == ("groups", None, ["@all"])
+        with open(c, "w") as fh:
+            fh.write("topo-a.yaml iommufd@6.12-iommufd x\n")
+        assert oracle.read_corpus(c)[0][1:] == ("iommufd", {"6.12-iommufd"}, ["x"])
+        with open(c, "w") as fh:
+            fh.write("topo-a.yaml iommufd@6.2 x\n")
+        try:
+            oracle.read_corpus(c)
+            raise AssertionError("an unknown kernel was accepted")
+        except oracle.SetupError as ex:
+            assert "unknown kernel" in str(ex)
         with open(c, "w") as fh:
             fh.write("nothing-*.yaml groups\n")
         try:
@@ -223,7 +233,7 @@ def the_real_corpus_and_table_load_and_the_docs_list_every_entry():
 def every_corpus_topology_builds_in_both_machines():
     if not A.iommusim:
         return
-    for topo, prog, args in oracle.read_corpus(os.path.join(ORACLE, "corpus", "corpus.txt")):
+    for topo, prog, kernels, args in oracle.read_corpus(os.path.join(ORACLE, "corpus", "corpus.txt")):
         assert oracle.functions_of(A.iommusim, topo)
         assert oracle.qemu_args(A.iommusim, topo) is not None
 

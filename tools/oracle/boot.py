@@ -72,8 +72,10 @@ def boot(build, version, qemu_args, runs, timeout=300, workdir=None, keep_log=No
                "--modules-dir", os.path.join(kd, "modules"),
                "--init", os.path.join(HERE, "init.sh"),
                "--add", main + ":/oracle/main", "-o", initrd]
-        for m in MODULES:
-            cmd += ["--module", m]
+        # a kernel built with everything in (6.12-iommufd) has no modules
+        if not os.path.exists(os.path.join(kd, "builtin")):
+            for m in MODULES:
+                cmd += ["--module", m]
         for prog in sorted({p for _, p, _ in runs}):
             cmd += ["--add", "%s:/oracle/%s" % (prog, os.path.basename(prog))]
         subprocess.run(cmd, check=True)
@@ -119,7 +121,7 @@ def parse(lines):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build", default=os.path.join(ROOT, "build", "oracle"))
-    ap.add_argument("--kernel", required=True, help="6.1 or 6.12")
+    ap.add_argument("--kernel", required=True, help="6.1, 6.12 or 6.12-iommufd")
     ap.add_argument("--qemu-args-json", help="a file with iommusim qemu-args --json output")
     ap.add_argument("--log", help="keep the kernel's console log here")
     ap.add_argument("--timeout", type=int, default=300)

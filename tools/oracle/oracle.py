@@ -38,6 +38,10 @@ sys.path.insert(0, HERE)
 import boot  # noqa: E402
 
 CLASSES = ("emulator", "model-gap")
+# The kernels the oracle boots (tools/oracle/setup.sh), each with the
+# simulator's `kernel:` profile that must answer as it does.  6.12-iommufd
+# is Linux 6.12 built with iommufd (Debian's binary kernels have none).
+KERNELS = {"6.1": "6.1", "6.12": "6.12", "6.12-iommufd": "6.12"}
 
 
 class SetupError(Exception):
@@ -47,9 +51,10 @@ class SetupError(Exception):
 # ---- the corpus and the divergence table ----------------------------------
 
 def read_corpus(path):
-    """[(topology file, program, [args])]: one line each, '#' comments;
-    a topology may be a glob (every match), '@all' stands for every
-    function of the topology."""
+    """[(topology file, program, kernels or None, [args])]: one line each,
+    '#' comments; a topology may be a glob (every match); PROGRAM@K1,K2
+    runs on those kernels only; '@all' stands for every function of the
+    topology."""
     entries = []
     base = os.path.dirname(path)
     for n, line in enumerate(open(path), 1):
@@ -61,8 +66,13 @@ def read_corpus(path):
         files = sorted(glob.glob(os.path.join(base, line[0])))
         if not files:
             raise SetupError("%s:%d: no topology matches %s" % (path, n, line[0]))
+        prog, _, ks = line[1].partition("@")
+        kernels = set(ks.split(",")) if ks else None
+        if kernels and not kernels <= set(KERNELS):
+            raise SetupError("%s:%d: unknown kernel in %s (%s)" %
+                             (path, n, line[1], ", ".join(KERNELS)))
         for f in files:
-            entries.append((f, line[1], line[2:]))
+            entries.append((f, prog, kernels, line[2:]))
     return entries
 
 
@@ -128,7 +138,7 @@ def checks_of(lines):
 
 def run_sim(progs, topo, prog, args, kernel):
     exe = os.path.join(progs, prog + "_sim")
-    p = subprocess.run([exe, "--world", topo, "--kernel", kernel, "--"] + args,
+    p = subprocess.run([exe, "--world", topo, "--kernel", KERNELS[kernel], "--"] + args,
                        capture_output=True, text=True, timeout=120)
     lines = p.stdout.split("\n") + ["status %d" % p.returncode]
     if p.returncode and p.stderr:
@@ -164,7 +174,7 @@ def main():
                     help="where setup.sh put the kernels")
     ap.add_argument("--corpus", default=os.path.join(HERE, "corpus", "corpus.txt"))
     ap.add_argument("--divergences", default=os.path.join(HERE, "divergences"))
-    ap.add_argument("--kernels", default="6.1,6.12")
+    ap.add_argument("--kernels", default=",".join(KERNELS))
     ap.add_argument("--only", help="only topologies whose file name matches this glob")
     ap.add_argument("--jobs", type=int, default=2, help="QEMU guests at once (default 2)")
     ap.add_argument("--timeout", type=int, default=300, help="seconds per boot")
@@ -193,25 +203,32 @@ def main():
         if a.only:
             entries = [e for e in entries if fnmatch.fnmatch(os.path.basename(e[0]), a.only)]
         for k in kernels:
+            if k not in KERNELS:
+                raise SetupError("unknown kernel %s (%s)" % (k, ", ".join(KERNELS)))
             boot.kernel_dir(a.build, k)
-        # topology -> [(label, prog, args)], '@all' expanded
+        # topology -> [(label, prog, kernels, args)], '@all' expanded
         by_topo = {}
-        for topo, prog, args in entries:
+        for topo, prog, ks, args in entries:
             if "@all" in args:
                 i = args.index("@all")
                 args = args[:i] + functions_of(a.iommusim, topo) + args[i + 1:]
             items = by_topo.setdefault(topo, [])
-            items.append(("%s#%d" % (prog, len(items)), prog, args))
+            items.append(("%s#%d" % (prog, len(items)), prog, ks, args))
         for topo in by_topo:
             qemu_args(a.iommusim, topo)   # refuse early what QEMU cannot build
     except (SetupError, boot.BootError) as e:
         print("oracle: %s" % e, file=sys.stderr)
         return 2
 
-    jobs = [(topo, k) for topo in sorted(by_topo) for k in kernels]
+    def items_on(topo, k):
+        return [(label, prog, args) for label, prog, ks, args in by_topo[topo]
+                if ks is None or k in ks]
+
+    jobs = [(topo, k) for topo in sorted(by_topo) for k in kernels if items_on(topo, k)]
     results = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
-        futs = {ex.submit(run_topology, a, topo, by_topo[topo], k): (topo, k) for topo, k in jobs}
+        futs = {ex.submit(run_topology, a, topo, items_on(topo, k), k): (topo, k)
+                for topo, k in jobs}
         for f in concurrent.futures.as_completed(futs):
             try:
                 results[futs[f]] = f.result()
@@ -234,7 +251,7 @@ def main():
         release, secs, out = r
         releases[k] = release
         topo_ok = True
-        for label, prog, args in by_topo[topo]:
+        for label, prog, args in items_on(topo, k):
             real, sim = out[label]
             if a.out:
                 for tgt, lines in (("linux-" + k, real), ("sim-" + k, sim)):
@@ -266,11 +283,12 @@ def main():
     for e in table:
         if e[4] not in used:
             print("note: divergence %s (%s) matched nothing this run" % (e[4], e[0]))
-    print("oracle: kernels %s" % ", ".join("%s = %s" % (k, releases.get(k, "?")) for k in kernels))
+    print("oracle: kernels %s" % ", ".join("%s = %s (simulator: kernel %s)" %
+                                          (k, releases.get(k, "?"), KERNELS[k]) for k in kernels))
     for k in kernels:
         print("oracle: %d checks on %s, %d differences explained by the divergence table" %
               (total[k], k, explained_n[k]))
-    gtopos = [t for t in by_topo if any(p == "groups" for _, p, _ in by_topo[t])]
+    gtopos = [t for t in by_topo if any(e[1] == "groups" for e in by_topo[t])]
     print("oracle: groups equal on %d of %d topologies with a groups check, on every kernel" %
           (sum(1 for t in gtopos if t not in groups_bad), len(gtopos)))
     print("oracle: %d unexplained differences" % failures)

@@ -6,7 +6,15 @@
 #  - the kernels the oracle boots, fetched with `apt-get download` through a
 #    private sources list and state directory (bookworm for 6.1,
 #    bookworm-backports for 6.12) and unpacked with `dpkg-deb -x` into
-#    DIR/kernels/<version>/, so nothing on the system changes.
+#    DIR/kernels/<version>/, so nothing on the system changes;
+#  - 6.12-iommufd: Debian builds no kernel with CONFIG_IOMMUFD, so one is
+#    built from Debian's linux-source-6.12 with tinyconfig plus
+#    tools/oracle/kconfig/iommufd.config (everything built in; about 4
+#    minutes on 2 cores), with flex, bison and libelf-dev from Debian.  The
+#    result is kept in $IOMMUSIM_ORACLE_CACHE (default
+#    /var/cache/iommusim-oracle, when writable), keyed by the source
+#    package's version and the fragment, so a second clone does not build
+#    it again.
 #
 #   tools/oracle/setup.sh [DIR]        DIR defaults to build/oracle
 #
@@ -14,7 +22,8 @@
 # runs only when something is missing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-dir=${1:-build/oracle}
+root=$PWD
+dir=$(realpath -m "${1:-build/oracle}")
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
@@ -23,7 +32,7 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 
 missing=()
-for p in qemu-system-x86 busybox-static; do
+for p in qemu-system-x86 busybox-static flex bison libelf-dev bc xz-utils; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
 		missing+=("$p")
 	fi
@@ -41,9 +50,10 @@ kernels=(
 	"6.1 linux-image-amd64/bookworm"
 	"6.12 linux-image-amd64/bookworm-backports"
 )
+# (and 6.12-iommufd, built below)
 
 need=0
-for k in "${kernels[@]}"; do
+for k in "${kernels[@]}" "6.12-iommufd -"; do
 	set -- $k
 	[ -f "$dir/kernels/$1/vmlinuz" ] || need=1
 done
@@ -61,8 +71,8 @@ deb [signed-by=$keyring] http://deb.debian.org/debian bookworm-updates main
 deb [signed-by=$keyring] http://deb.debian.org/debian-security bookworm-security main
 deb [signed-by=$keyring] http://deb.debian.org/debian bookworm-backports main
 EOF
-aptopts=(-o "Dir::Etc::SourceList=$PWD/$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
-	 -o "Dir::State::Lists=$PWD/$apt/lists" -o "Dir::Cache=$PWD/$apt/cache"
+aptopts=(-o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
+	 -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache"
 	 -o Dir::State::status=/dev/null -o APT::Sandbox::User=root)
 echo "oracle setup: reading the package lists (private, in $apt)"
 apt-get "${aptopts[@]}" update -qq
@@ -94,4 +104,51 @@ for k in "${kernels[@]}"; do
 	mv "$kd/vmlinuz.tmp" "$kd/vmlinuz"
 	rm -f "$apt/debs/$pkg"_*.deb
 done
+# ---- 6.12-iommufd: built from source ----
+kd="$dir/kernels/6.12-iommufd"
+frag=tools/oracle/kconfig/iommufd.config
+if [ ! -f "$kd/vmlinuz" ]; then
+	srcpkg=$(apt-cache "${aptopts[@]}" policy linux-source-6.12 | awk '/Candidate:/ {print $2}')
+	if [ -z "$srcpkg" ] || [ "$srcpkg" = "(none)" ]; then
+		echo "oracle setup: no linux-source-6.12 package" >&2
+		exit 1
+	fi
+	key=$( (echo "$srcpkg"; cat "$frag") | sha256sum | cut -c1-16)
+	cache=${IOMMUSIM_ORACLE_CACHE:-/var/cache/iommusim-oracle}
+	rm -rf "$kd" && mkdir -p "$kd/modules"
+	if [ -f "$cache/$key/vmlinuz" ]; then
+		echo "oracle setup: kernel 6.12-iommufd: linux-source-6.12 $srcpkg, from $cache/$key"
+		cp "$cache/$key/vmlinuz" "$cache/$key/release" "$kd/"
+	else
+		echo "oracle setup: kernel 6.12-iommufd: building linux-source-6.12 $srcpkg" \
+		     "(tinyconfig + $frag)"
+		src="$dir/src"
+		rm -rf "$src" && mkdir -p "$src"
+		(cd "$apt/debs" && apt-get "${aptopts[@]}" download -q "linux-source-6.12=$srcpkg" >/dev/null)
+		dpkg-deb --fsys-tarfile "$apt/debs"/linux-source-6.12_*.deb |
+			tar -xO ./usr/src/linux-source-6.12.tar.xz | tar -xJ -C "$src"
+		rm -f "$apt/debs"/linux-source-6.12_*.deb
+		ks="$src/linux-source-6.12"
+		make -C "$ks" -s tinyconfig >/dev/null
+		(cd "$ks" && scripts/kconfig/merge_config.sh -m .config "$root/$frag" >/dev/null)
+		make -C "$ks" -s olddefconfig >/dev/null
+		# every option the fragment sets must have survived the dependencies
+		while read -r line; do
+			case "$line" in CONFIG_*=y) grep -qx "$line" "$ks/.config" ||
+				{ echo "oracle setup: $line did not take in the kernel config" >&2; exit 1; } ;;
+			esac
+		done < "$frag"
+		make -C "$ks" -s -j"$(nproc)" bzImage >"$src/build.log" 2>&1 ||
+			{ tail -30 "$src/build.log" >&2; exit 1; }
+		cp "$ks/arch/x86/boot/bzImage" "$kd/vmlinuz"
+		make -C "$ks" -s kernelrelease > "$kd/release"
+		if mkdir -p "$cache/$key" 2>/dev/null && [ -w "$cache/$key" ]; then
+			cp "$kd/vmlinuz" "$kd/release" "$cache/$key/"
+		fi
+		rm -rf "$src"
+	fi
+	printf 'Package: linux-source-6.12\nVersion: %s\nConfig: tinyconfig + %s\n' \
+		"$srcpkg" "$frag" > "$kd/package"
+	touch "$kd/builtin"
+fi
 echo "oracle setup: kernels ready in $dir/kernels"
