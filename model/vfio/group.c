@@ -6,6 +6,7 @@
  * container has a backend) -> IN_USE (container_users = 1 + device fds).
  */
 #include <errno.h>
+#include <string.h>
 #include <glib.h>
 
 #include "sim/file.h"
@@ -47,10 +48,12 @@ static long group_get_status(struct vfio_group *g, struct sim_proc *p, unsigned 
 }
 
 /*
- * spec §B SET_CONTAINER, in the kernel's order: a bad pointer -> EFAULT, a
- * bad fd -> EBADF, a container already set -> EINVAL, the group gone ->
- * ENODEV, an fd that is not a container -> EBADFD, then the container side
- * (EPERM / EBUSY from ownership, the backend's attach errors).
+ * spec §B SET_CONTAINER, in the kernel's order (vfio_group_ioctl_set_container):
+ * a bad pointer -> EFAULT, a bad fd -> EBADF, a container already set ->
+ * EINVAL, the group gone -> ENODEV, an fd that is not a container -> EBADFD
+ * since the v6.2 iommufd rework ("The FD passed is not recognized"), EINVAL
+ * in 6.1 (docs/kernel-versions.md), then the container side (EPERM / EBUSY
+ * from ownership, the backend's attach errors).
  */
 static long group_set_container(struct vfio_group *g, struct sim_proc *p, unsigned long arg)
 {
@@ -69,7 +72,7 @@ static long group_set_container(struct vfio_group *g, struct sim_proc *p, unsign
 	else if (group_gone(g))
 		ret = -ENODEV;
 	else if (!(c = vfio_container_from_file(f)))
-		ret = -EBADFD;
+		ret = sim_world_kernel(p->w) == SIM_KERNEL_6_1 ? -EINVAL : -EBADFD;
 	else
 		ret = vfio_container_attach_group(c, g);
 	SIM_TRACE(p->w, vfio_group_set_container, g->iommu_group->id,
@@ -119,6 +122,86 @@ fault:
 	return NULL;
 }
 
+#define VF_TOKEN_ARG "vf_token="
+#define UUID_STRING_LEN 36
+
+/* uuid_parse: "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" in hex; 0 or -EINVAL. */
+static int uuid_check(const char *s)
+{
+	for (int i = 0; i < UUID_STRING_LEN; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return -EINVAL;
+		} else if (!g_ascii_isxdigit(s[i])) {
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * vfio_pci_core_match: does @buf name the device @name?  1 yes, 0 no,
+ * -EINVAL for a bad option.  The name must be a prefix of @buf; after it
+ * only spaces and at most one "vf_token=UUID" may follow (anything but a
+ * space right after the name is no match).  A token is refused (EINVAL) by
+ * vfio_pci_validate_vf_token here: no function of the model is a PF with
+ * VFs or a VF.
+ */
+static int vfio_pci_match_name(const char *name, const char *buf)
+{
+	size_t len = strlen(name);
+	bool vf_token = false;
+
+	if (strncmp(name, buf, len))
+		return 0;
+	buf += len;
+	if (!*buf)
+		return 1;
+	if (*buf != ' ')
+		return 0;
+	while (*buf) {
+		if (*buf == ' ') {
+			buf++;
+			continue;
+		}
+		if (vf_token || strncmp(buf, VF_TOKEN_ARG, strlen(VF_TOKEN_ARG)))
+			return -EINVAL;         /* unknown or duplicate option */
+		buf += strlen(VF_TOKEN_ARG);
+		if (strlen(buf) < UUID_STRING_LEN || uuid_check(buf))
+			return -EINVAL;
+		vf_token = true;
+		buf += UUID_STRING_LEN;
+	}
+	return vf_token ? -EINVAL : 1;
+}
+
+/*
+ * vfio_device_get_from_name: the first vfio-pci member whose match says
+ * yes (the group's device list is newest first), or the first error.
+ * Returns the member's name, NULL with *err = -ENODEV when none matches.
+ */
+static const char *vfio_device_get_from_name(struct vfio_group *g, const char *buf, int *err)
+{
+	struct iommu_group *ig = g->iommu_group;
+
+	for (size_t i = ig->ndevices; i-- > 0;) {
+		struct pci_dev *d = ig->devices[i];
+		int ret;
+
+		if (!g_hash_table_lookup(g->vfio->devices, d))
+			continue;
+		ret = vfio_pci_match_name(d->name, buf);
+		if (ret < 0) {
+			*err = ret;
+			return NULL;
+		}
+		if (ret)
+			return d->name;
+	}
+	*err = -ENODEV;
+	return NULL;
+}
+
 long vfio_group_ioctl(struct sim_file *f, struct sim_proc *p, unsigned int cmd,
 		      unsigned long arg)
 {
@@ -138,8 +221,14 @@ long vfio_group_ioctl(struct sim_file *f, struct sim_proc *p, unsigned int cmd,
 		name = strndup_user(p, arg, &err);
 		if (!name)
 			return err;
-		ret = vfio_group_get_device_fd(g, p, name);
-		g_free(name);
+		{
+			const char *dev = vfio_device_get_from_name(g, name, &err);
+
+			g_free(name);
+			if (!dev)
+				return err;
+			ret = vfio_group_get_device_fd(g, p, dev);
+		}
 		return ret;
 	default:
 		return -ENOTTY;

@@ -23,6 +23,7 @@
 #define CFG_CAP_PTR     0x34
 #define CFG_INT_LINE    0x3c
 #define CFG_INT_PIN     0x3d
+#define CMD_IO          0x0001
 #define CMD_MEMORY      0x0002
 #define CMD_WMASK       0x0547   /* IO MEM MASTER PARITY SERR INTX_DISABLE */
 #define STATUS_CAP_LIST 0x0010
@@ -132,6 +133,23 @@ static void caps_init(struct vfio_pci_device *vdev)
 		put16(c, CFG_STATUS, STATUS_CAP_LIST);
 }
 
+/*
+ * The decode bits pci_enable_device() sets before vfio_config_init reads
+ * the function (vfio_pci_core_enable): I/O space when an I/O BAR exists,
+ * memory space when a memory BAR does.  Bus mastering stays off.
+ */
+static uint16_t command_enabled(const struct pci_dev *d)
+{
+	uint16_t cmd = 0;
+
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
+		if (!d->bars[i].size)
+			continue;
+		cmd |= d->bars[i].type == PCI_BAR_IO ? CMD_IO : CMD_MEMORY;
+	}
+	return cmd;
+}
+
 /* Config space as the first open finds it (vfio_config_init). */
 void vfio_config_init(struct vfio_pci_device *vdev)
 {
@@ -149,6 +167,7 @@ void vfio_config_init(struct vfio_pci_device *vdev)
 	put16(c, CFG_SUBSYS_VID, d->vendor);
 	put16(c, CFG_SUBSYS_VID + 2, d->device);
 	c[CFG_INT_PIN] = d->intx ? 1 : 0;
+	put16(c, CFG_COMMAND, command_enabled(d));
 	put16(vdev->wmask, CFG_COMMAND, CMD_WMASK);
 	memset(vdev->wmask + CFG_BAR0, 0xff, 4 * PCI_NUM_BARS);
 	vdev->wmask[CFG_INT_LINE] = 0xff;

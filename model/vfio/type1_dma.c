@@ -194,6 +194,146 @@ long vfio_iommu_type1_map_dma(struct vfio_iommu *iommu, struct sim_proc *p, unsi
 	return ret;
 }
 
+/* ---- dirty page tracking (VFIO_IOMMU_DIRTY_PAGES, migration v1) -------- */
+
+/* The kernel's DIRTY_BITMAP_PAGES_MAX and DIRTY_BITMAP_SIZE_MAX. */
+#define DIRTY_BITMAP_PAGES_MAX ((uint64_t)0x7fffffff)
+#define DIRTY_BITMAP_SIZE_MAX ((DIRTY_BITMAP_PAGES_MAX + 63) / 64 * 8)
+/* access_ok() on x86-64: the range ends below TASK_SIZE_MAX. */
+#define TASK_SIZE_MAX 0x7ffffffff000ull
+
+static unsigned ffs64(uint64_t v)
+{
+	return v ? (unsigned)__builtin_ctzll(v) : 0;
+}
+
+/* verify_bitmap_size: -EINVAL unless @bitmap_size bytes hold @npages bits
+ * and stay within DIRTY_BITMAP_SIZE_MAX. */
+static int verify_bitmap_size(uint64_t npages, uint64_t bitmap_size)
+{
+	if (!npages || !bitmap_size || bitmap_size > DIRTY_BITMAP_SIZE_MAX ||
+	    bitmap_size < (npages + 63) / 64 * 8)
+		return -EINVAL;
+	return 0;
+}
+
+static bool access_ok(uint64_t uva, uint64_t size)
+{
+	return uva + size >= uva && uva + size <= TASK_SIZE_MAX;
+}
+
+/*
+ * update_user_bitmap: OR @dma's dirty bits into the user's bitmap at @uva,
+ * whose bit 0 is @base_iova.  Every page of a mapping is dirty: its groups
+ * are IOMMU-backed and cannot report dirtiness (num_non_pinned_groups),
+ * and the mapping is in their domains.  As the kernel does, the words from
+ * the mapping's first bit to its last are written whole: the first keeps
+ * the user's bits ORed in, bits beyond the mapping in the last are cleared.
+ */
+static int update_user_bitmap(struct sim_proc *p, uint64_t uva, struct vfio_dma *dma,
+			      uint64_t base_iova, uint64_t pgsize)
+{
+	unsigned pgshift = ffs64(pgsize);
+	uint64_t nbits = dma->size >> pgshift;
+	uint64_t bit_offset = (dma->iova - base_iova) >> pgshift;
+	uint64_t copy_offset = bit_offset / 64, shift = bit_offset % 64;
+	uint64_t nwords = (nbits + shift + 63) / 64, leftover;
+	uint64_t *words = g_new0(uint64_t, nwords);
+	int ret = 0;
+
+	for (uint64_t b = shift; b < shift + nbits; b++)
+		words[b / 64] |= 1ull << (b % 64);
+	if (shift) {
+		if (sim_copy_from_user(p, &leftover, uva + copy_offset * 8, sizeof(leftover))) {
+			ret = -EFAULT;
+			goto out;
+		}
+		words[0] |= leftover;
+	}
+	if (sim_copy_to_user(p, uva + copy_offset * 8, words, nwords * 8))
+		ret = -EFAULT;
+out:
+	g_free(words);
+	return ret;
+}
+
+/* vfio_iova_dirty_bitmap: the range must not cut a mapping (EINVAL); every
+ * mapping inside it reports its pages. */
+static int vfio_iova_dirty_bitmap(struct vfio_iommu *iommu, struct sim_proc *p, uint64_t uva,
+				  uint64_t iova, uint64_t size, uint64_t pgsize)
+{
+	struct vfio_dma *dma = vfio_find_dma(iommu, iova, 1);
+	int ret;
+
+	if (dma && dma->iova != iova)
+		return -EINVAL;
+	dma = vfio_find_dma(iommu, iova + size - 1, 0);
+	if (dma && dma->iova + dma->size != iova + size)
+		return -EINVAL;
+	for (dma = vfio_find_dma_first(iommu, iova, size); dma && dma->iova <= iova + size - 1;
+	     dma = vfio_dma_next(iommu, dma)) {
+		if (dma->iova < iova)
+			continue;
+		ret = update_user_bitmap(p, uva, dma, iova, pgsize);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * vfio_iommu_type1_dirty_pages, in the kernel's order: a v1 container ->
+ * EACCES; a bad pointer -> EFAULT; argsz < minsz or an unknown flag ->
+ * EINVAL; not exactly one flag -> EINVAL.  START and STOP always succeed
+ * (tracking needs no hardware support: type1 counts every pinned page as
+ * dirty).  GET_BITMAP: the range struct missing -> EINVAL; iova + size
+ * wrapping, a bitmap outside user space or too small -> EINVAL; a bitmap
+ * page size other than the IOMMU's smallest, a misaligned or empty range,
+ * tracking off -> EINVAL; then the bitmap.
+ */
+long vfio_iommu_type1_dirty_pages(struct vfio_iommu *iommu, struct sim_proc *p,
+				  unsigned long arg)
+{
+	uint32_t mask = VFIO_IOMMU_DIRTY_PAGES_FLAG_START | VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP |
+			VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP;
+	size_t minsz = vfio_offsetofend(struct vfio_iommu_type1_dirty_bitmap, flags);
+	struct vfio_iommu_type1_dirty_bitmap dirty;
+	struct vfio_iommu_type1_dirty_bitmap_get range;
+	uint64_t pgsize = vfio_pgsize(iommu);
+
+	if (!iommu->v2)
+		return -EACCES;
+	if (sim_copy_from_user(p, &dirty, arg, minsz))
+		return -EFAULT;
+	if (dirty.argsz < minsz || (dirty.flags & ~mask))
+		return -EINVAL;
+	if (!dirty.flags || (dirty.flags & (dirty.flags - 1)))
+		return -EINVAL;          /* only one flag at a time */
+	if (dirty.flags & VFIO_IOMMU_DIRTY_PAGES_FLAG_START) {
+		iommu->dirty_page_tracking = true;
+		return 0;
+	}
+	if (dirty.flags & VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP) {
+		iommu->dirty_page_tracking = false;
+		return 0;
+	}
+	if (dirty.argsz - minsz < sizeof(range))
+		return -EINVAL;
+	if (sim_copy_from_user(p, &range, arg + minsz, sizeof(range)))
+		return -EFAULT;
+	if (range.iova + range.size < range.iova)
+		return -EINVAL;
+	if (!access_ok((uint64_t)(uintptr_t)range.bitmap.data, range.bitmap.size))
+		return -EINVAL;
+	if (verify_bitmap_size(range.size >> ffs64(range.bitmap.pgsize), range.bitmap.size))
+		return -EINVAL;
+	if (range.bitmap.pgsize != pgsize || (range.iova & (pgsize - 1)) || !range.size ||
+	    (range.size & (pgsize - 1)) || !iommu->dirty_page_tracking)
+		return -EINVAL;
+	return vfio_iova_dirty_bitmap(iommu, p, (uint64_t)(uintptr_t)range.bitmap.data,
+				      range.iova, range.size, pgsize);
+}
+
 /* UNMAP with VADDR hit an already invalidated mapping: revalidate the ones
  * this call invalidated (from @first up to @stop) and fail. */
 static void vfio_vaddr_revert(struct vfio_iommu *iommu, struct vfio_dma *first,
@@ -212,7 +352,7 @@ static void vfio_vaddr_revert(struct vfio_iommu *iommu, struct vfio_dma *first,
  */
 static int vfio_dma_unmap_walk(struct vfio_iommu *iommu, struct sim_proc *p,
 			       uint64_t iova, uint64_t last, bool invalidate_vaddr,
-			       uint64_t *unmapped)
+			       const struct vfio_bitmap *bitmap, uint64_t *unmapped)
 {
 	struct vfio_dma *first = vfio_find_dma_first(iommu, iova, last - iova + 1 ?: UINT64_MAX);
 	struct vfio_dma *dma = first, *next;
@@ -234,6 +374,13 @@ static int vfio_dma_unmap_walk(struct vfio_iommu *iommu, struct sim_proc *p,
 			*unmapped += dma->size;
 			continue;
 		}
+		if (bitmap) {
+			int ret = update_user_bitmap(p, (uint64_t)(uintptr_t)bitmap->data, dma,
+						     iova, bitmap->pgsize);
+
+			if (ret)
+				return ret;
+		}
 		*unmapped += dma->size;
 		vfio_remove_dma(iommu, dma);
 	}
@@ -241,7 +388,8 @@ static int vfio_dma_unmap_walk(struct vfio_iommu *iommu, struct sim_proc *p,
 }
 
 static int vfio_dma_do_unmap(struct vfio_iommu *iommu, struct sim_proc *p,
-			     struct vfio_iommu_type1_dma_unmap *unmap)
+			     struct vfio_iommu_type1_dma_unmap *unmap,
+			     const struct vfio_bitmap *bitmap)
 {
 	bool unmap_all = unmap->flags & VFIO_DMA_UNMAP_FLAG_ALL;
 	uint64_t pgmask = vfio_pgsize(iommu) - 1, iova = unmap->iova, size = unmap->size;
@@ -258,6 +406,9 @@ static int vfio_dma_do_unmap(struct vfio_iommu *iommu, struct sim_proc *p,
 	} else if (!size || (size & pgmask) || iova + size - 1 < iova) {
 		goto out;
 	}
+	/* with the bitmap: tracking on, at the smallest page size */
+	if (bitmap && (!iommu->dirty_page_tracking || bitmap->pgsize != pgmask + 1))
+		goto out;
 	/* spec §C v2: a range that cuts a mapping -> EINVAL */
 	if (iommu->v2 && !unmap_all) {
 		dma = vfio_find_dma(iommu, iova, 1);
@@ -268,7 +419,7 @@ static int vfio_dma_do_unmap(struct vfio_iommu *iommu, struct sim_proc *p,
 			goto out;
 	}
 	ret = vfio_dma_unmap_walk(iommu, p, iova, unmap_all ? UINT64_MAX : iova + size - 1,
-				  unmap->flags & VFIO_DMA_UNMAP_FLAG_VADDR, &unmapped);
+				  unmap->flags & VFIO_DMA_UNMAP_FLAG_VADDR, bitmap, &unmapped);
 out:
 	unmap->size = unmapped;
 	return ret;
@@ -293,17 +444,19 @@ long vfio_iommu_type1_unmap_dma(struct vfio_iommu *iommu, struct sim_proc *p,
 	    (unmap.flags & (VFIO_DMA_UNMAP_FLAG_ALL | VFIO_DMA_UNMAP_FLAG_VADDR)))
 		return -EINVAL;
 	if (unmap.flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP) {
-		/* dirty tracking is never started in this model: after the
-		 * bitmap is read, every path of the kernel ends in EINVAL */
 		if (unmap.argsz < minsz + sizeof(bitmap))
 			return -EINVAL;
 		if (sim_copy_from_user(p, &bitmap, arg + minsz, sizeof(bitmap)))
 			return -EFAULT;
-		return -EINVAL;
+		if (!access_ok((uint64_t)(uintptr_t)bitmap.data, bitmap.size))
+			return -EINVAL;
+		if (verify_bitmap_size(unmap.size >> ffs64(bitmap.pgsize), bitmap.size))
+			return -EINVAL;
 	}
 	req_iova = unmap.iova;
 	req_size = unmap.size;
-	ret = vfio_dma_do_unmap(iommu, p, &unmap);
+	ret = vfio_dma_do_unmap(iommu, p, &unmap,
+				unmap.flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP ? &bitmap : NULL);
 	SIM_TRACE(p->w, vfio_dma_unmap, (unsigned long long)req_iova,
 		  (unsigned long long)req_size, unmap.flags, (unsigned long long)unmap.size, ret);
 	if (ret)

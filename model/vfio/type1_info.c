@@ -18,6 +18,7 @@
 #include "sim/mem.h"
 #include "sim/mm.h"
 #include "sim/proc.h"
+#include "sim/world.h"
 #include "model/iommu/domain.h"
 #include "model/iommu/group.h"
 #include "model/vfio/vfio_private.h"
@@ -35,7 +36,8 @@ long vfio_info_cap_add(struct vfio_info_cap *caps, size_t size, uint16_t id,
 
 	if (!caps->buf)
 		caps->buf = g_byte_array_new();
-	size = (size + 7) & ~(size_t)7;   /* the next capability stays aligned */
+	if (!caps->unaligned)
+		size = (size + 7) & ~(size_t)7;   /* the next one stays aligned */
 	off = caps->buf->len;
 	g_byte_array_set_size(caps->buf, (guint)(off + size));
 	memset(caps->buf->data + off, 0, size);
@@ -166,6 +168,7 @@ static int build_caps(struct vfio_iommu *iommu, struct vfio_info_cap *caps)
 
 	if (sim_should_fail(iommu->vfio->w, "vfio_info_caps_alloc"))
 		return -ENOMEM;
+	caps->unaligned = sim_world_kernel(iommu->vfio->w) == SIM_KERNEL_6_1;
 	off = vfio_info_cap_add(caps, sizeof(mig), VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION, 1);
 	mig.header = *(struct vfio_info_cap_header *)(caps->buf->data + off);
 	mig.flags = 0;
@@ -182,12 +185,16 @@ static int build_caps(struct vfio_iommu *iommu, struct vfio_info_cap *caps)
 				nr * sizeof(struct vfio_iova_range),
 				VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, 1);
 	{
-		struct vfio_iommu_type1_info_cap_iova_range *cap =
-			(void *)(caps->buf->data + off);
+		/* byte copies: in 6.1's unaligned chain the capability may
+		 * start at a 4-byte boundary only */
+		uint32_t nr32 = (uint32_t)nr;
 
-		cap->nr_iovas = (uint32_t)nr;
-		memcpy(cap->iova_ranges, iommu->iova_list->data,
-		       nr * sizeof(struct vfio_iova_range));
+		memcpy(caps->buf->data + off +
+		       offsetof(struct vfio_iommu_type1_info_cap_iova_range, nr_iovas),
+		       &nr32, sizeof(nr32));
+		memcpy(caps->buf->data + off +
+		       offsetof(struct vfio_iommu_type1_info_cap_iova_range, iova_ranges),
+		       iommu->iova_list->data, nr * sizeof(struct vfio_iova_range));
 	}
 	return 0;
 }

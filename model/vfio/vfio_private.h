@@ -107,6 +107,9 @@ struct vfio_pci_device {
 	int irq_type;                /* VFIO_PCI_*_IRQ_INDEX, or -1 = none */
 	bool intx_masked;
 	int32_t *triggers[VFIO_PCI_NUM_IRQS];  /* eventfd per vector, -1 = none */
+	/* the eventfd file behind each trigger (a reference), or NULL when
+	 * the trigger is another kind of fd (accepted, never signalled) */
+	struct sim_file **trigger_files[VFIO_PCI_NUM_IRQS];
 	unsigned ntriggers[VFIO_PCI_NUM_IRQS];
 	unsigned resets;
 };
@@ -150,6 +153,10 @@ long vfio_group_get_device_fd(struct vfio_group *g, struct sim_proc *p,
 int vfio_pci_irqs_ioctl(struct vfio_pci_device *vdev, struct sim_proc *p,
 			unsigned int cmd, unsigned long arg);
 void vfio_pci_irqs_disable(struct vfio_pci_device *vdev);
+/* Take / stop taking the interrupts of @vdev's function (its device
+ * model's INTx and MSI, devmodel.h): bind and unbind of vfio-pci. */
+void vfio_pci_irqs_attach(struct vfio_pci_device *vdev);
+void vfio_pci_irqs_detach(struct vfio_pci_device *vdev);
 
 /* ---- pci_config.c ---- */
 void vfio_config_init(struct vfio_pci_device *vdev);
@@ -161,9 +168,11 @@ unsigned vfio_pci_irq_count(const struct vfio_pci_device *vdev, unsigned index);
 /* ---- capability chains (type1_info.c) ---- */
 struct vfio_info_cap {
 	GByteArray *buf;
+	bool unaligned;              /* 6.1: sizes not rounded up to 8 */
 };
-/* Append a zeroed capability of @size bytes (rounded up to 8); returns its
- * offset in the chain buffer, or -ENOMEM. */
+/* Append a zeroed capability of @size bytes (rounded up to 8 since v6.6's
+ * "vfio: align capability structures", a881b496941f; exactly @size with
+ * @unaligned, as 6.1 did); returns its offset in the chain buffer. */
 long vfio_info_cap_add(struct vfio_info_cap *caps, size_t size, uint16_t id,
 		       uint16_t version);
 /* Make the chain's next offsets relative to the start of the info struct. */
@@ -188,6 +197,8 @@ struct vfio_domain {
 struct vfio_iommu {
 	struct vfio_state *vfio;
 	bool v2;
+	bool nesting;                /* VFIO_TYPE1_NESTING_IOMMU */
+	bool dirty_page_tracking;    /* DIRTY_PAGES START .. STOP */
 	GPtrArray *domains;          /* struct vfio_domain *, newest first */
 	GTree *dma_list;             /* &dma->iova -> struct vfio_dma */
 	unsigned dma_avail;
@@ -209,6 +220,8 @@ long vfio_iommu_type1_map_dma(struct vfio_iommu *iommu, struct sim_proc *p,
 			      unsigned long arg);
 long vfio_iommu_type1_unmap_dma(struct vfio_iommu *iommu, struct sim_proc *p,
 				unsigned long arg);
+long vfio_iommu_type1_dirty_pages(struct vfio_iommu *iommu, struct sim_proc *p,
+				  unsigned long arg);
 long vfio_iommu_type1_get_info(struct vfio_iommu *iommu, struct sim_proc *p,
 			       unsigned long arg);
 uint64_t vfio_pgsize(const struct vfio_iommu *iommu);

@@ -37,8 +37,10 @@ START_TEST(test_container_basics)
 	ck_assert_int_eq(ioc(cfd, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOMMU), 1);
 	ck_assert_int_eq(ioc(cfd, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU), 1);
 	ck_assert_int_eq(ioc(cfd, VFIO_CHECK_EXTENSION, VFIO_UNMAP_ALL), 1);
-	ck_assert_int_eq(ioc(cfd, VFIO_CHECK_EXTENSION, VFIO_UPDATE_VADDR), 1);
-	ck_assert_int_eq(ioc(cfd, VFIO_CHECK_EXTENSION, VFIO_TYPE1_NESTING_IOMMU), 0);
+	/* vfio_iommu_type1_check_extension: UPDATE_VADDR needs a backend
+	 * ("iommu && ..."); the NESTING type is claimed (6.1, 6.12) */
+	ck_assert_int_eq(ioc(cfd, VFIO_CHECK_EXTENSION, VFIO_UPDATE_VADDR), 0);
+	ck_assert_int_eq(ioc(cfd, VFIO_CHECK_EXTENSION, VFIO_TYPE1_NESTING_IOMMU), 1);
 	ck_assert_int_eq(ioc(cfd, VFIO_CHECK_EXTENSION, VFIO_NOIOMMU_IOMMU), 0);
 	ck_assert_int_eq(ioc(cfd, VFIO_CHECK_EXTENSION, 12345), 0);
 	/* spec §B SET_IOMMU with no groups -> EINVAL; other ioctls without a
@@ -56,9 +58,13 @@ START_TEST(test_set_iommu_rules)
 	int cfd, gfd;
 
 	usage(DEV_A, 0, &cfd, &gfd);
-	/* spec §B: a type no backend supports -> ENODEV */
-	ck_assert_int_eq(ioc(cfd, VFIO_SET_IOMMU, VFIO_TYPE1_NESTING_IOMMU), -ENODEV);
+	/* spec §B: a type no backend supports -> ENODEV; UPDATE_VADDR is
+	 * not claimed without a backend, so it is such a type too */
 	ck_assert_int_eq(ioc(cfd, VFIO_SET_IOMMU, 77), -ENODEV);
+	ck_assert_int_eq(ioc(cfd, VFIO_SET_IOMMU, VFIO_UPDATE_VADDR), -ENODEV);
+	/* NESTING opens, then the attach cannot enable nesting on the
+	 * domain (iommu_enable_nesting, as intel-iommu) -> EINVAL */
+	ck_assert_int_eq(ioc(cfd, VFIO_SET_IOMMU, VFIO_TYPE1_NESTING_IOMMU), -EINVAL);
 	/* an extension type1 claims but cannot open as a type */
 	ck_assert_int_eq(ioc(cfd, VFIO_SET_IOMMU, VFIO_UNMAP_ALL), -EINVAL);
 	ck_assert_int_eq(ioc(cfd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU), 0);
@@ -154,6 +160,47 @@ START_TEST(test_set_container_errors)
 	ck_assert_int_eq(set_container(ga, cfd), -EINVAL);
 	ck_assert_int_eq(io(ga, VFIO_GROUP_SET_CONTAINER, &bad, sizeof(bad)), -EBADF);
 	g_free(before);
+}
+END_TEST
+
+/* vfio_group_ioctl_set_container: an fd that is neither a container nor an
+ * iommufd is -EBADFD since the v6.2 iommufd rework, -EINVAL in 6.1. */
+START_TEST(test_set_container_not_container_by_kernel)
+{
+	int cfd = open_path("/dev/vfio/vfio"), ga = open_group(DEV_A), gc = open_group(DEV_C);
+
+	ck_assert_int_eq(set_container(ga, gc), -EBADFD);       /* mainline */
+	sim_world_set_kernel(W, SIM_KERNEL_6_12);
+	ck_assert_int_eq(set_container(ga, ga), -EBADFD);
+	sim_world_set_kernel(W, SIM_KERNEL_6_1);
+	ck_assert_int_eq(set_container(ga, gc), -EINVAL);
+	ck_assert_int_eq(set_container(ga, ga), -EINVAL);
+	ck_assert_int_eq(set_container(ga, cfd), 0);
+	inv();
+}
+END_TEST
+
+/* vfio_pci_core_match: GET_DEVICE_FD's name is the device's, then only
+ * spaces and one vf_token=UUID option (refused: no PF/VF here). */
+START_TEST(test_get_device_fd_name_match)
+{
+	int cfd, gfd;
+	long fd;
+
+	usage(DEV_A, VFIO_TYPE1v2_IOMMU, &cfd, &gfd);
+	fd = device_fd(gfd, DEV_A "  ");
+	ck_assert_int_ge(fd, 0);                                /* trailing spaces */
+	ck_assert_int_eq(sim_sys_close(W, PID, (int)fd), 0);
+	ck_assert_int_eq(device_fd(gfd, DEV_A "x"), -ENODEV);   /* no match */
+	ck_assert_int_eq(device_fd(gfd, DEV_A "\t"), -ENODEV);
+	ck_assert_int_eq(device_fd(gfd, "0000:01:00."), -ENODEV);
+	ck_assert_int_eq(device_fd(gfd, DEV_A " opt=1"), -EINVAL);   /* unknown option */
+	ck_assert_int_eq(device_fd(gfd, DEV_A " vf_token=0000"), -EINVAL);
+	ck_assert_int_eq(device_fd(gfd, DEV_A " vf_token=0000000g-0000-0000-0000-000000000000"),
+			 -EINVAL);                              /* uuid_parse */
+	ck_assert_int_eq(device_fd(gfd, DEV_A " vf_token=00000000-0000-0000-0000-000000000000"),
+			 -EINVAL);                              /* not a PF or VF */
+	inv();
 }
 END_TEST
 
@@ -392,6 +439,8 @@ static Suite *vfio_suite(void)
 	tcase_add_test(tc, test_viability_after_unbind);
 	tcase_add_test(tc, test_unset_container);
 	tcase_add_test(tc, test_get_device_fd);
+	tcase_add_test(tc, test_set_container_not_container_by_kernel);
+	tcase_add_test(tc, test_get_device_fd_name_match);
 	tcase_add_loop_test(tc, test_close_any_order, 0, 6);
 	tcase_add_test(tc, test_deprivilege);
 	tcase_add_test(tc, test_deprivilege_keeps_open_container);

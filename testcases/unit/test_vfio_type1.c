@@ -23,6 +23,128 @@
 #include "model/iommu/group.h"
 #include "model/vfio/vfio.h"
 
+/* ---- GET_INFO's chain in 6.1 and DIRTY_PAGES ------------------------------------ */
+
+/* vfio_info_cap_add: 6.1 appends each capability at its exact size; since
+ * a881b496941f ("vfio: align capability structures", v6.6) every one is
+ * rounded up to 8 bytes, so DMA_AVAIL (12 bytes) moves IOVA_RANGE by 4. */
+START_TEST(test_get_info_caps_6_1)
+{
+	struct {
+		struct vfio_iommu_type1_info info;
+		uint8_t caps[256];
+	} gi;
+	struct vfio_info_cap_header h;
+	uint32_t nr;
+	int cfd, gfd;
+
+	sim_world_set_kernel(W, SIM_KERNEL_6_1);
+	usage(DEV_A, VFIO_TYPE1v2_IOMMU, &cfd, &gfd);
+	memset(&gi, 0, sizeof(gi));
+	gi.info.argsz = 16;
+	ck_assert_int_eq(io(cfd, VFIO_IOMMU_GET_INFO, &gi, sizeof(gi)), 0);
+	ck_assert_uint_eq(gi.info.argsz, 24 + 32 + 12 + 16 + 2 * 16);
+	gi.info.argsz = sizeof(gi);
+	ck_assert_int_eq(io(cfd, VFIO_IOMMU_GET_INFO, &gi, sizeof(gi)), 0);
+	memcpy(&h, gi.caps + 32, sizeof(h));
+	ck_assert_uint_eq(h.id, VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL);
+	ck_assert_uint_eq(h.next, 24 + 32 + 12);
+	memcpy(&h, gi.caps + 44, sizeof(h));
+	ck_assert_uint_eq(h.id, VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE);
+	ck_assert_uint_eq(h.next, 0);
+	memcpy(&nr, gi.caps + 44 + 8, sizeof(nr));
+	ck_assert_uint_eq(nr, 2);
+	inv();
+}
+END_TEST
+
+static long dirty(int cfd, uint32_t argsz, uint32_t flags)
+{
+	struct vfio_iommu_type1_dirty_bitmap d = { .argsz = argsz, .flags = flags };
+
+	return io(cfd, VFIO_IOMMU_DIRTY_PAGES, &d, sizeof(d));
+}
+
+static long dirty_get(int cfd, uint64_t iova, uint64_t size, uint64_t pgsize, uint64_t bm,
+		      uint64_t bmsize)
+{
+	struct {
+		struct vfio_iommu_type1_dirty_bitmap d;
+		struct vfio_iommu_type1_dirty_bitmap_get g;
+	} x = {
+		.d = { .argsz = sizeof(x), .flags = VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP },
+		.g = { .iova = iova, .size = size,
+		       .bitmap = { .pgsize = pgsize, .size = bmsize, .data = (void *)bm } },
+	};
+
+	return io(cfd, VFIO_IOMMU_DIRTY_PAGES, &x, sizeof(x));
+}
+
+/* vfio_iommu_type1_dirty_pages: argument checks in the kernel's order,
+ * START/STOP, GET_BITMAP reporting every page of a mapping dirty (the
+ * group cannot report dirtiness), and UNMAP_DMA's GET_DIRTY_BITMAP. */
+START_TEST(test_dirty_pages)
+{
+	uint32_t start = VFIO_IOMMU_DIRTY_PAGES_FLAG_START;
+	uint32_t stop = VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP;
+	uint64_t bm = BUF + 0x80000, word;
+	struct sim_proc *p;
+	int cfd, gfd, c1, g1;
+
+	usage(DEV_A, VFIO_TYPE1v2_IOMMU, &cfd, &gfd);
+	p = sim_proc_find(W, PID);
+	ck_assert_int_eq(ioc(cfd, VFIO_IOMMU_DIRTY_PAGES, 0), -EFAULT);
+	ck_assert_int_eq(dirty(cfd, 7, start), -EINVAL);
+	ck_assert_int_eq(dirty(cfd, 8, 0), -EINVAL);
+	ck_assert_int_eq(dirty(cfd, 8, 1u << 3), -EINVAL);
+	ck_assert_int_eq(dirty(cfd, 8, start | stop), -EINVAL);
+	ck_assert_int_eq(dirty(cfd, 8, VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP), -EINVAL);
+	ck_assert_int_eq(dirty_get(cfd, 0, 0x4000, 0x1000, bm, 8), -EINVAL);  /* not started */
+	ck_assert_int_eq(dirty(cfd, 8, stop), 0);
+	ck_assert_int_eq(map(cfd, BUF, 0x10000, 0x4000, RW), 0);
+	ck_assert_int_eq(dirty(cfd, 8, start), 0);
+	ck_assert_int_eq(dirty(cfd, 8, start), 0);
+	ck_assert_int_eq(dirty_get(cfd, 0x10000, 0x4000, 0x2000, bm, 8), -EINVAL);  /* pgsize */
+	ck_assert_int_eq(dirty_get(cfd, 0x10800, 0x4000, 0x1000, bm, 8), -EINVAL);
+	ck_assert_int_eq(dirty_get(cfd, 0x10000, 0, 0x1000, bm, 8), -EINVAL);
+	ck_assert_int_eq(dirty_get(cfd, ~0xfffull, 0x2000, 0x1000, bm, 8), -EINVAL);
+	ck_assert_int_eq(dirty_get(cfd, 0x10000, 0x4000, 0x1000, bm, 0), -EINVAL);
+	ck_assert_int_eq(dirty_get(cfd, 0, 1ull << 30, 0x1000, bm, 8), -EINVAL);   /* small */
+	ck_assert_int_eq(dirty_get(cfd, 0x11000, 0x2000, 0x1000, bm, 8), -EINVAL); /* cuts */
+	/* every page dirty, at its bit from the range's start */
+	ck_assert_int_eq(dirty_get(cfd, 0xf000, 0x8000, 0x1000, bm, 8), 0);
+	ck_assert_int_eq(sim_copy_from_user(p, &word, bm, 8), 0);
+	ck_assert_uint_eq(word, 0x1e);
+	/* UNMAP with the bitmap: tracking on, the IOMMU's page size */
+	{
+		struct {
+			struct vfio_iommu_type1_dma_unmap u;
+			struct vfio_bitmap b;
+		} x = {
+			.u = { .argsz = sizeof(x), .flags = VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP,
+			       .iova = 0x10000, .size = 0x4000 },
+			.b = { .pgsize = 0x2000, .size = 8, .data = (void *)bm },
+		};
+
+		ck_assert_int_eq(io(cfd, VFIO_IOMMU_UNMAP_DMA, &x, sizeof(x)), -EINVAL);
+		x.b.pgsize = 0x1000;
+		word = 0;
+		ck_assert_int_eq(sim_copy_to_user(p, bm, &word, 8), 0);
+		ck_assert_int_eq(io(cfd, VFIO_IOMMU_UNMAP_DMA, &x, sizeof(x)), 0);
+		ck_assert_uint_eq(x.u.size, 0x4000);
+		ck_assert_int_eq(sim_copy_from_user(p, &word, bm, 8), 0);
+		ck_assert_uint_eq(word, 0xf);
+	}
+	ck_assert_int_eq(dirty(cfd, 8, stop), 0);
+	ck_assert_int_eq(dirty_get(cfd, 0x10000, 0x4000, 0x1000, bm, 8), -EINVAL);
+	/* a v1 container has no dirty tracking: EACCES before anything */
+	ck_assert_int_eq(sim_sys_close(W, PID, gfd), 0);
+	usage(DEV_A, VFIO_TYPE1_IOMMU, &c1, &g1);
+	ck_assert_int_eq(ioc(c1, VFIO_IOMMU_DIRTY_PAGES, 0), -EACCES);
+	inv();
+}
+END_TEST
+
 /* ---- MAP_DMA (spec §C, checks in order) ---------------------------------------- */
 
 START_TEST(test_map_checks)
@@ -525,6 +647,8 @@ static Suite *vfio_type1_suite(void)
 	tcase_add_test(tc, test_unmap_other_mm);
 	tcase_add_test(tc, test_update_vaddr);
 	tcase_add_test(tc, test_get_info);
+	tcase_add_test(tc, test_get_info_caps_6_1);
+	tcase_add_test(tc, test_dirty_pages);
 	tcase_add_test(tc, test_dma_isolation);
 	tcase_add_test(tc, test_replay_new_domain);
 	tcase_add_test(tc, test_replay_on_failed_join);
