@@ -70,3 +70,39 @@ long sim_sys_pwrite(struct sim_world *w, int pid, int fd, const void *buf, size_
 	g_free(kbuf);
 	return ret;
 }
+
+/* read(2) / write(2) through a bounce buffer, as pread/pwrite above. */
+long sim_sys_read(struct sim_world *w, int pid, int fd, void *buf, size_t n)
+{
+	struct sim_proc *p = w ? sim_proc_find(w, pid) : NULL;
+	void *kbuf;
+	long ret;
+
+	if (!p)
+		return -ESRCH;
+	n = n > SIM_RW_MAX ? SIM_RW_MAX : n;
+	kbuf = g_malloc0(n ? n : 1);
+	ret = sim_sys_read_k(w, pid, fd, kbuf, n);
+	if (ret > 0 && sim_copy_to_user(p, (uintptr_t)buf, kbuf, (size_t)ret))
+		ret = -EFAULT;
+	g_free(kbuf);
+	return ret;
+}
+
+long sim_sys_write(struct sim_world *w, int pid, int fd, const void *buf, size_t n)
+{
+	struct sim_proc *p = w ? sim_proc_find(w, pid) : NULL;
+	void *kbuf;
+	long ret;
+
+	if (!p)
+		return -ESRCH;
+	n = n > SIM_RW_MAX ? SIM_RW_MAX : n;
+	kbuf = g_malloc(n ? n : 1);
+	if (sim_copy_from_user(p, kbuf, (uintptr_t)buf, n))
+		ret = -EFAULT;
+	else
+		ret = sim_sys_write_k(w, pid, fd, kbuf, n);
+	g_free(kbuf);
+	return ret;
+}

@@ -9,11 +9,13 @@
 #include <glib.h>
 
 #include "sim/devnode.h"
+#include "sim/eventfd.h"
 #include "sim/file.h"
 #include "sim/proc.h"
 #include "sim/syscall.h"
 #include "sim/trace.h"
 #include "sim/world.h"
+#include "iommusim/iommusim.h"
 
 #define OPEN_FLAGS_KNOWN (O_ACCMODE | O_CLOEXEC | O_NONBLOCK)
 
@@ -131,6 +133,12 @@ static long do_rw(struct sim_proc *p, int fd, void *rbuf, const void *wbuf,
 	return ret;
 }
 
+/* pread/pwrite need a position: a stream file (an eventfd) has none. */
+static bool no_position(struct sim_proc *p, int fd)
+{
+	return sim_file_is_eventfd(sim_fd_get(p, fd));
+}
+
 long sim_sys_pread_k(struct sim_world *w, int pid, int fd, void *buf, size_t n,
 		     uint64_t off)
 {
@@ -139,6 +147,8 @@ long sim_sys_pread_k(struct sim_world *w, int pid, int fd, void *buf, size_t n,
 
 	if (!buf)
 		return sys_exit(&c, p ? -EFAULT : -ESRCH);
+	if (p && no_position(p, fd))
+		return sys_exit(&c, -ESPIPE);
 	return sys_exit(&c, p ? do_rw(p, fd, buf, NULL, n, off) : -ESRCH);
 }
 
@@ -150,7 +160,40 @@ long sim_sys_pwrite_k(struct sim_world *w, int pid, int fd, const void *buf,
 
 	if (!buf)
 		return sys_exit(&c, p ? -EFAULT : -ESRCH);
+	if (p && no_position(p, fd))
+		return sys_exit(&c, -ESPIPE);
 	return sys_exit(&c, p ? do_rw(p, fd, NULL, buf, n, off) : -ESRCH);
+}
+
+long sim_sys_read_k(struct sim_world *w, int pid, int fd, void *buf, size_t n)
+{
+	struct sys_ctx c;
+	struct sim_proc *p = sys_enter(w, pid, &c);
+
+	if (!buf)
+		return sys_exit(&c, p ? -EFAULT : -ESRCH);
+	return sys_exit(&c, p ? do_rw(p, fd, buf, NULL, n, 0) : -ESRCH);
+}
+
+long sim_sys_write_k(struct sim_world *w, int pid, int fd, const void *buf, size_t n)
+{
+	struct sys_ctx c;
+	struct sim_proc *p = sys_enter(w, pid, &c);
+
+	if (!buf)
+		return sys_exit(&c, p ? -EFAULT : -ESRCH);
+	return sys_exit(&c, p ? do_rw(p, fd, NULL, buf, n, 0) : -ESRCH);
+}
+
+long sim_sys_eventfd(struct sim_world *w, int pid, unsigned int initval, int flags)
+{
+	struct sys_ctx c;
+	struct sim_proc *p;
+
+	if (!w)
+		return -EINVAL;
+	p = sys_enter(w, pid, &c);
+	return sys_exit(&c, p ? sim_eventfd_create(p, initval, flags) : -ESRCH);
 }
 
 long sim_sys_dup(struct sim_world *w, int pid, int fd)

@@ -32,6 +32,10 @@ long sim_sys_pread_k(struct sim_world *w, int pid, int fd, void *buf, size_t n,
 		     uint64_t off);
 long sim_sys_pwrite_k(struct sim_world *w, int pid, int fd, const void *buf,
 		      size_t n, uint64_t off);
+/* read(2) / write(2): as pread/pwrite at offset 0 (files keep no
+ * position); pread/pwrite of a file without one (an eventfd) is ESPIPE. */
+long sim_sys_read_k(struct sim_world *w, int pid, int fd, void *buf, size_t n);
+long sim_sys_write_k(struct sim_world *w, int pid, int fd, const void *buf, size_t n);
 /* dup: the lowest free descriptor, sharing the file. */
 long sim_sys_dup(struct sim_world *w, int pid, int fd);
 

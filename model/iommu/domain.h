@@ -175,6 +175,11 @@ struct iommu_domain *iommu_group_default_domain(struct iommu_group *g);
 int iommu_map(struct iommu_domain *d, uint64_t iova, uint64_t hpa, uint64_t size,
 	      unsigned prot);
 uint64_t iommu_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size);
+/* What a leaf iommu_map writes for @prot grants in @d (IOMMU_READ |
+ * IOMMU_WRITE): the format's encoding of the kernel's bits, which for a
+ * VT-d second-level table under kernel 6.1 or 6.12 always include READ
+ * (domain.c, kernel_pte_prot).  0 for a domain that is not paging. */
+unsigned iommu_domain_pte_prot(const struct iommu_domain *d, unsigned prot);
 /* What the domain's page table says of @iova: 0 or -ENOENT.  For a nested
  * domain: the guest's stage 1 read through the parent's stage 2 (every
  * stage-1 table must be readable there, §H24), then stage 2, with the

@@ -21,6 +21,8 @@
 
 struct sim_world;
 struct iommu_group;   /* owned by model/iommu; opaque here */
+struct pci_devmodel;          /* devmodel.h: a device model */
+struct pci_devmodel_state;
 
 enum pci_type {
 	PCI_TYPE_ROOT_PORT,
@@ -131,6 +133,8 @@ enum pci_spec_key {
 	PCI_KEY_DMA_ALIAS,
 	PCI_KEY_CAPS,
 	PCI_KEY_DRIVER,
+	PCI_KEY_BARS,
+	PCI_KEY_IRQS,
 };
 
 struct pci_build_error {
@@ -174,6 +178,10 @@ struct pci_dev {
 	unsigned probe_index;         /* position in enumeration order */
 	struct iommu_group *group;    /* set by model/iommu */
 	char name[PCI_SBDF_STRLEN];   /* "0000:06:0d.0" */
+	/* devmodel.h: the device model behind the BARs (by vendor, device),
+	 * and its state; NULL for a function without behaviour */
+	const struct pci_devmodel *model;
+	struct pci_devmodel_state *model_state;
 };
 
 /*
@@ -185,11 +193,14 @@ struct pci_dev {
  * own bus; a downstream port not under an upstream port; an upstream port not
  * under a root or downstream port; a dma_alias on another bus.
  * Each function then gets the quirks its (vendor, device) matches in the
- * quirk table (below; an explicit acs_quirk wins, dma_alias entries add).
+ * quirk table (below; an explicit acs_quirk wins, dma_alias entries add),
+ * and the device model (devmodel.h) its ids name: BARs and irqs the spec
+ * leaves out come from the model; a type, BARs or irqs the spec states
+ * differently are an error at PCI_KEY_TYPE, PCI_KEY_BARS or PCI_KEY_IRQS.
  * Drivers named in specs are bound afterwards, in enumeration order through
  * pci_bind_driver (so hooks run), by pci_bind_initial_drivers.  Returns 0,
  * -EINVAL with @err filled, -EEXIST when the world already has a topology,
- * or -ENOMEM (fault site "pci_dev_alloc").
+ * or -ENOMEM (fault sites "pci_dev_alloc", "pci_devmodel_alloc").
  */
 int pci_topology_create(struct sim_world *w, const struct pci_dev_spec *specs,
 			size_t n, struct pci_build_error *err);

@@ -13,6 +13,7 @@
 #include "sim/fault.h"
 #include "sim/trace.h"
 #include "sim/world.h"
+#include "model/pci/devmodel.h"
 #include "model/pci/pci_internal.h"
 
 #define BUS_KEY(sbdf) ((sbdf) >> 8)        /* domain << 8 | bus */
@@ -260,11 +261,105 @@ static int assign_empty_buses(struct topo_check *c)
 	return 0;
 }
 
+/* ---- device models ---------------------------------------------------------- */
+
+static uint16_t spec_vendor(const struct pci_dev_spec *sp)
+{
+	return sp->vendor ? sp->vendor : 0x1af4;
+}
+
+static uint16_t spec_device(const struct pci_dev_spec *sp)
+{
+	return sp->device ? sp->device : (uint16_t)(0x1000 + sp->type);
+}
+
+static const struct pci_devmodel *spec_model(const struct pci_dev_spec *sp)
+{
+	return pci_devmodel_find(spec_vendor(sp), spec_device(sp));
+}
+
+static bool spec_states_bars(const struct pci_dev_spec *sp)
+{
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++)
+		if (sp->bars[i].size)
+			return true;
+	return false;
+}
+
+static const char *const bar_type_names[] = { "mem32", "mem64", "io" };
+
+/* "1 MiB mem32", "32 B io prefetchable", "none" */
+static const char *bar_desc(const struct pci_bar *b, char *buf, size_t n)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	uint64_t size = b->size;
+	unsigned u = 0;
+
+	if (!size)
+		return "none";
+	while (size >= 1024 && !(size % 1024) && u + 1 < G_N_ELEMENTS(units)) {
+		size /= 1024;
+		u++;
+	}
+	snprintf(buf, n, "%llu %s %s%s", (unsigned long long)size, units[u],
+		 bar_type_names[b->type], b->prefetchable ? " prefetchable" : "");
+	return buf;
+}
+
+/*
+ * A function whose ids name a device model is that device: its type, and
+ * the BARs and irqs it states, must be the model's (what it leaves out
+ * comes from the model, dev_new).
+ */
+static int check_model(struct topo_check *c, size_t i, const struct pci_devmodel *m)
+{
+	const struct pci_dev_spec *sp = &c->specs[i];
+	char b[PCI_SBDF_STRLEN], want[48], got[48];
+
+	pci_sbdf_format(sp->sbdf, b);
+	if (sp->type != m->type)
+		return build_error(c->err, i, PCI_KEY_TYPE, "%s is %s (%04x:%04x), %s %s, "
+				   "not %s %s", b, m->name, m->vendor, m->device,
+				   article(pci_type_name(m->type)), pci_type_name(m->type),
+				   article(pci_type_name(sp->type)), pci_type_name(sp->type));
+	for (unsigned k = 0; spec_states_bars(sp) && k < PCI_NUM_BARS; k++) {
+		const struct pci_bar *x = &sp->bars[k], *y = &m->bars[k];
+
+		if (x->size == y->size && (!x->size || (x->type == y->type &&
+							 x->prefetchable == y->prefetchable)))
+			continue;
+		return build_error(c->err, i, PCI_KEY_BARS, "BAR %u of %s is %s, but %s "
+				   "(%04x:%04x) has %s there: leave bars out to get the "
+				   "model's", k, b, bar_desc(x, got, sizeof(got)), m->name,
+				   m->vendor, m->device, bar_desc(y, want, sizeof(want)));
+	}
+	if ((sp->has_intx && sp->intx != m->intx) ||
+	    (sp->msi_vectors && sp->msi_vectors != m->msi_vectors) ||
+	    (sp->msix_vectors && sp->msix_vectors != m->msix_vectors))
+		return build_error(c->err, i, PCI_KEY_IRQS, "the irqs of %s contradict %s "
+				   "(%04x:%04x): intx %s, msi %u, msix %u; leave irqs out "
+				   "to get the model's", b, m->name, m->vendor, m->device,
+				   m->intx ? "true" : "false", m->msi_vectors, m->msix_vectors);
+	return 0;
+}
+
+static int check_models(struct topo_check *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		const struct pci_devmodel *m = spec_model(&c->specs[i]);
+		int ret;
+
+		if (m && (ret = check_model(c, i, m)))
+			return ret;
+	}
+	return 0;
+}
+
 static int topo_validate(struct topo_check *c)
 {
 	int ret;
 
-	if ((ret = check_entries(c)) || (ret = check_parents(c)) ||
+	if ((ret = check_entries(c)) || (ret = check_models(c)) || (ret = check_parents(c)) ||
 	    (ret = check_cycles(c)) || (ret = check_switch_ports(c)) ||
 	    (ret = check_buses(c)))
 		return ret;
@@ -295,6 +390,7 @@ static void dev_free(gpointer p)
 	struct pci_dev *d = p;
 
 	if (d) {
+		pci_devmodel_detach(d);
 		g_free(d->driver);
 		g_free(d);
 	}
@@ -334,7 +430,7 @@ static struct pci_bus *bus_get(struct pci_root *root, GHashTable *buses, uint32_
 	return bus;
 }
 
-static struct pci_dev *dev_new(const struct pci_dev_spec *sp)
+static struct pci_dev *dev_new(const struct pci_dev_spec *sp, const struct pci_devmodel *m)
 {
 	struct pci_dev *d = g_new0(struct pci_dev, 1);
 
@@ -352,13 +448,21 @@ static struct pci_dev *dev_new(const struct pci_dev_spec *sp)
 	d->ats = sp->ats;
 	d->pri = sp->pri;
 	d->pasid_width = sp->pasid_width;
-	d->vendor = sp->vendor ? sp->vendor : 0x1af4;
-	d->device = sp->device ? sp->device : (uint16_t)(0x1000 + sp->type);
+	d->vendor = spec_vendor(sp);
+	d->device = spec_device(sp);
 	memcpy(d->bars, sp->bars, sizeof(d->bars));
 	d->msi_vectors = sp->msi_vectors;
 	d->msix_vectors = sp->msix_vectors;
 	/* a function has an INTx pin unless the topology says otherwise */
 	d->intx = sp->has_intx ? sp->intx : !pci_type_is_bridge(sp->type);
+	if (m) {
+		/* what the spec leaves out is the model's (check_model) */
+		if (!spec_states_bars(sp))
+			memcpy(d->bars, m->bars, sizeof(d->bars));
+		d->msi_vectors = sp->msi_vectors ? sp->msi_vectors : m->msi_vectors;
+		d->msix_vectors = sp->msix_vectors ? sp->msix_vectors : m->msix_vectors;
+		d->intx = sp->has_intx ? sp->intx : m->intx;
+	}
 	pci_sbdf_format(d->sbdf, d->name);
 	return d;
 }
@@ -437,11 +541,17 @@ static int topo_build(struct pci_root *root, struct topo_check *c)
 	int ret = 0;
 
 	for (size_t i = 0; i < c->n; i++) {
+		const struct pci_devmodel *m = spec_model(&c->specs[i]);
+		struct pci_dev *d;
+
 		if (sim_should_fail(root->w, "pci_dev_alloc")) {
 			ret = -ENOMEM;
 			goto out;
 		}
-		g_ptr_array_add(devs, dev_new(&c->specs[i]));
+		d = dev_new(&c->specs[i], m);
+		g_ptr_array_add(devs, d);
+		if (m && (ret = pci_devmodel_attach(root->w, d, m)))
+			goto out;
 	}
 	for (size_t i = 0; i < c->n; i++) {
 		struct pci_dev *d = g_ptr_array_index(devs, i);
@@ -483,6 +593,8 @@ static void add_devices(struct pci_root *root)
 		SIM_TRACE(root->w, pci_dev_add, d->name, pci_type_name(d->type),
 			  d->bus->self ? d->bus->self->name : "none");
 		pci_dev_apply_quirks(root->w, d);
+		if (d->model)
+			SIM_TRACE(root->w, pci_devmodel_attach, d->name, d->model->name);
 	}
 }
 

@@ -131,7 +131,7 @@ static void check_page(struct inv *iv, struct vfio_domain *d, struct vfio_dma *d
 		    (unsigned long long)iova, (unsigned long long)dma->iova,
 		    (unsigned long long)dma->size, d->domain->did);
 	else if (hpa != dma->pages[i] || (prot & (IOMMU_READ | IOMMU_WRITE)) !=
-		 io_pgtable_fmt_prot(d->domain->pt.fmt, dma->prot))
+		 iommu_domain_pte_prot(d->domain, dma->prot))
 		bad(iv, "§H12: iova 0x%llx in domain %u -> 0x%llx prot %u, pinned 0x%llx prot %u",
 		    (unsigned long long)iova, d->domain->did, (unsigned long long)hpa, prot,
 		    (unsigned long long)dma->pages[i], dma->prot);

@@ -3,8 +3,18 @@
  * vfio-pci device fds: GET_INFO, GET_REGION_INFO, pread/pwrite of regions,
  * GET_IRQ_INFO, SET_IRQS, RESET (spec §B GET_DEVICE_FD for how they are
  * made).  Regions sit at index << 40 in the file, as vfio-pci lays them out;
- * BARs are backed by sparse per-device storage, config space is
- * synthesized (pci_config.c).
+ * a BAR with a device model's registers (model/pci/devmodel.h) goes to its
+ * handlers, split as vfio_pci_core_do_io_rw splits it; other BARs are
+ * backed by sparse per-device storage; config space is synthesized
+ * (pci_config.c).
+ *
+ * Reset: a function without a model resets (as an FLR would).  One with a
+ * model resets when pci_reset_function would find a method: the model's
+ * FLR or PM reset, or a secondary bus reset when it is alone on a bus
+ * below a bridge (pci_parent_bus_reset); else GET_INFO has no RESET flag
+ * and VFIO_DEVICE_RESET is -EINVAL (vdev->reset_works).  As
+ * vfio_pci_core_enable and vfio_pci_core_disable do, the first open and
+ * the last close reset a function that can be reset.
  *
  * Each device fd holds the group file and counts in container_users
  * (spec §H15); the device itself is refcounted so that an unbind while a
@@ -23,6 +33,7 @@
 #include "sim/trace.h"
 #include "sim/world.h"
 #include "model/iommu/group.h"
+#include "model/pci/devmodel.h"
 #include "model/vfio/vfio.h"
 #include "model/vfio/vfio_private.h"
 
@@ -53,6 +64,7 @@ int vfio_pci_device_add(struct vfio_state *v, struct pci_dev *pdev)
 							   NULL, g_free);
 	vfio_config_init(vdev);
 	g_hash_table_insert(v->devices, pdev, vdev);
+	vfio_pci_irqs_attach(vdev);
 	return 0;
 }
 
@@ -60,6 +72,8 @@ void vfio_pci_device_put(struct vfio_pci_device *vdev)
 {
 	if (--vdev->refs)
 		return;
+	if (!vdev->removed)
+		vfio_pci_irqs_detach(vdev);     /* the subsystem goes away */
 	vfio_pci_irqs_disable(vdev);
 	for (unsigned i = 0; i < PCI_NUM_BARS; i++)
 		g_hash_table_destroy(vdev->bar_pages[i]);
@@ -73,6 +87,7 @@ void vfio_pci_device_remove(struct vfio_state *v, struct pci_dev *pdev)
 	if (!vdev)
 		return;
 	vdev->removed = true;
+	vfio_pci_irqs_detach(vdev);
 	g_hash_table_remove(v->devices, pdev);   /* drops the bound reference */
 }
 
@@ -82,6 +97,39 @@ void vfio_pci_device_remove(struct vfio_state *v, struct pci_dev *pdev)
 static uint64_t bar_len(const struct vfio_pci_device *vdev, unsigned i)
 {
 	return vdev->pdev->bars[i].size;
+}
+
+/*
+ * vfio_pci_core_do_io_rw: the largest naturally aligned access that fits,
+ * 8, 4, 2 or 1 bytes, each a register access of the device model; values
+ * little-endian in @b.  8-byte accesses need ioread64/iowrite64 in
+ * vfio-pci: 6.1 has none and splits them in two 4-byte ones; Debian's
+ * 6.12 (6.12.95, which carries the mainline change) and mainline do them.
+ */
+static long bar_regs_rw(struct vfio_pci_device *vdev, unsigned bar, uint8_t *b, size_t n,
+			uint64_t pos, bool write)
+{
+	bool qword = sim_world_kernel(vdev->vfio->w) != SIM_KERNEL_6_1;
+	size_t done = 0;
+
+	while (done < n) {
+		uint64_t off = pos + done, v = 0;
+		size_t left = n - done;
+		unsigned size = qword && left >= 8 && !(off % 8) ? 8 :
+				left >= 4 && !(off % 4) ? 4 : left >= 2 && !(off % 2) ? 2 : 1;
+
+		if (write) {
+			for (unsigned i = 0; i < size; i++)
+				v |= (uint64_t)b[done + i] << (8 * i);
+			pci_devmodel_bar_write(vdev->pdev, bar, off, size, v);
+		} else {
+			v = pci_devmodel_bar_read(vdev->pdev, bar, off, size);
+			for (unsigned i = 0; i < size; i++)
+				b[done + i] = (uint8_t)(v >> (8 * i));
+		}
+		done += size;
+	}
+	return (long)n;
 }
 
 static long bar_rw(struct vfio_pci_device *vdev, unsigned bar, void *buf, size_t n,
@@ -97,6 +145,8 @@ static long bar_rw(struct vfio_pci_device *vdev, unsigned bar, void *buf, size_t
 	if (vdev->pdev->bars[bar].type != PCI_BAR_IO && !vfio_config_memory_enabled(vdev))
 		return -EIO;
 	n = (size_t)MIN((uint64_t)n, end - pos);
+	if (pci_devmodel_bar_has_regs(vdev->pdev, bar))
+		return bar_regs_rw(vdev, bar, b, n, pos, write);
 	while (done < n) {
 		uint64_t off = pos + done, pg = off / BAR_PAGE;
 		size_t in = off % BAR_PAGE, chunk = MIN(n - done, BAR_PAGE - in);
@@ -152,6 +202,32 @@ static long device_write(struct sim_file *f, struct sim_proc *p, const void *buf
 
 /* ---- GET_INFO, GET_REGION_INFO, RESET ------------------------------------------ */
 
+/* vdev->reset_works: can pci_reset_function reset the function? */
+static bool reset_works(const struct vfio_pci_device *vdev)
+{
+	const struct pci_dev *d = vdev->pdev;
+
+	if (!d->model)
+		return true;
+	if (d->model->resets)
+		return true;
+	/* pci_parent_bus_reset: alone on a bus below a bridge */
+	return d->bus->self && d->bus->ndevices == 1 && !d->subordinate;
+}
+
+/* pci_try_reset_function: the device model resets (nothing without one);
+ * the config state saved before it is restored after it, so an enabled
+ * MSI capability stays enabled (pci_dev_save_and_disable, pci_dev_restore). */
+static void function_reset(struct vfio_pci_device *vdev)
+{
+	bool msi = pci_devmodel_msi_enabled(vdev->pdev);
+
+	if (!reset_works(vdev))
+		return;
+	pci_devmodel_reset(vdev->pdev);
+	pci_devmodel_set_msi_enabled(vdev->pdev, msi);
+}
+
 static long device_get_info(struct vfio_pci_device *vdev, struct sim_proc *p,
 			    unsigned long arg)
 {
@@ -163,7 +239,7 @@ static long device_get_info(struct vfio_pci_device *vdev, struct sim_proc *p,
 	if ((ret = vfio_copy_argsz_in(p, arg, &info, minsz)))
 		return ret;
 	minsz = MIN((size_t)info.argsz, sizeof(info));
-	info.flags = VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET;
+	info.flags = VFIO_DEVICE_FLAGS_PCI | (reset_works(vdev) ? VFIO_DEVICE_FLAGS_RESET : 0);
 	info.num_regions = VFIO_PCI_NUM_REGIONS;
 	info.num_irqs = VFIO_PCI_NUM_IRQS;
 	info.cap_offset = 0;
@@ -227,8 +303,11 @@ static long device_ioctl(struct sim_file *f, struct sim_proc *p, unsigned int cm
 		return device_get_region_info(vdev, p, arg);
 	case VFIO_DEVICE_RESET:
 		/* a function-level reset; config state is saved and restored */
+		if (!reset_works(vdev))
+			return -EINVAL;
 		vdev->resets++;
 		SIM_TRACE(p->w, vfio_pci_reset, vdev->pdev->name);
+		function_reset(vdev);
 		return 0;
 	case VFIO_DEVICE_GET_IRQ_INFO:
 	case VFIO_DEVICE_SET_IRQS:
@@ -247,8 +326,12 @@ static void device_release(struct sim_file *f)
 	struct sim_file *gfile = g->file;
 
 	SIM_TRACE(f->w, vfio_device_release, df->vdev->pdev->name, g->iommu_group->id);
-	if (!--df->vdev->open_count)
+	if (!--df->vdev->open_count) {
+		/* vfio_pci_core_disable: interrupts off, then a reset */
 		vfio_pci_irqs_disable(df->vdev);
+		if (!df->vdev->removed)
+			function_reset(df->vdev);
+	}
 	vfio_pci_device_put(df->vdev);
 	g->device_fds--;
 	if (g->container)
@@ -307,8 +390,11 @@ long vfio_group_get_device_fd(struct vfio_group *g, struct sim_proc *p, const ch
 	df->vdev = vdev;
 	df->group = g;
 	vdev->refs++;
-	if (!vdev->open_count++)
-		vfio_config_init(vdev);     /* the first open (vfio_pci_core_enable) */
+	if (!vdev->open_count++) {
+		/* the first open (vfio_pci_core_enable): reset, fresh config */
+		function_reset(vdev);
+		vfio_config_init(vdev);
+	}
 	sim_file_get(g->file);
 	g->device_fds++;
 	g->container_users++;

@@ -2,22 +2,43 @@
 /*
  * vfio-pci interrupts: GET_IRQ_INFO and SET_IRQS (INTx, MSI, MSI-X, ERR,
  * REQ), validated exactly as vfio_set_irqs_validate_and_prepare does and
- * dispatched as vfio_pci_set_irqs_ioctl does.  The state is recorded, not
- * delivered: which index is enabled, each vector's eventfd, INTx masking.
- * An "eventfd" may be any open fd of the caller (the simulator has no
- * eventfds); a closed one is EBADF, -1 clears.
+ * dispatched as vfio_pci_set_irqs_ioctl does: which index is enabled, each
+ * vector's eventfd, INTx masking.
+ *
+ * Delivery: a function with a device model (model/pci/devmodel.h) raises
+ * INTx and sends MSIs, and this file signals the trigger as vfio-pci's
+ * handlers do.  INTx (vfio_intx_handler, an exclusive line with DisINTx):
+ * when the line rises while INTx is enabled with a trigger and not masked,
+ * it is masked and the eventfd signalled once; it stays masked (automask)
+ * until VFIO_IRQ_SET_ACTION_UNMASK, which signals again, staying masked,
+ * when the line is still up (pci_check_and_unmask_intx finds the interrupt
+ * pending), and unmasks otherwise.  A line already up when INTx is enabled
+ * is not delivered (Linux 6.1 and 6.12 on QEMU: the next rise is).  MSI
+ * (vfio_msihandler): each message signals its vector's eventfd.  The
+ * loopback triggers (DATA_NONE / DATA_BOOL) signal too.
+ *
+ * An "eventfd" may be any open fd of the caller, as before the simulator
+ * had eventfds (scenarios rely on it): a closed one is EBADF, -1 clears,
+ * and only a real eventfd (sim/eventfd.h) is ever signalled; the trigger
+ * holds a reference to it, as eventfd_ctx_fdget does.
  */
 #include <errno.h>
 #include <string.h>
 #include <glib.h>
 
+#include "sim/eventfd.h"
 #include "sim/fault.h"
+#include "sim/file.h"
 #include "sim/mm.h"
 #include "sim/proc.h"
 #include "sim/trace.h"
 #include "sim/world.h"
+#include "model/pci/devmodel.h"
 #include "model/vfio/vfio.h"
 #include "model/vfio/vfio_private.h"
+
+/* A trigger signalled (next to the others in vfio.h's list in spirit). */
+#define TP_vfio_pci_irq_signal "dev=%s index=%u vector=%u"
 
 struct irq_req {
 	struct sim_proc *p;
@@ -26,10 +47,29 @@ struct irq_req {
 	const uint8_t *data;
 };
 
+/* Point trigger @i of @index at the caller's @fd (-1: none), holding the
+ * file when it is an eventfd and letting go of the previous one. */
+static void trig_set(struct vfio_pci_device *vdev, struct sim_proc *p, unsigned index,
+		     unsigned i, int32_t fd)
+{
+	struct sim_file **slot = &vdev->trigger_files[index][i];
+	struct sim_file *f = fd >= 0 && p ? sim_fd_get(p, fd) : NULL;
+
+	if (*slot)
+		sim_file_put(*slot);
+	*slot = sim_file_is_eventfd(f) ? sim_file_get(f) : NULL;
+	vdev->triggers[index][i] = fd;
+}
+
 static void trig_free(struct vfio_pci_device *vdev, unsigned index)
 {
+	for (unsigned i = 0; i < vdev->ntriggers[index]; i++)
+		if (vdev->trigger_files[index][i])
+			sim_file_put(vdev->trigger_files[index][i]);
 	g_free(vdev->triggers[index]);
+	g_free(vdev->trigger_files[index]);
 	vdev->triggers[index] = NULL;
+	vdev->trigger_files[index] = NULL;
 	vdev->ntriggers[index] = 0;
 }
 
@@ -37,9 +77,19 @@ static void trig_alloc(struct vfio_pci_device *vdev, unsigned index, unsigned n)
 {
 	trig_free(vdev, index);
 	vdev->triggers[index] = g_new(int32_t, n ? n : 1);
+	vdev->trigger_files[index] = g_new0(struct sim_file *, n ? n : 1);
 	for (unsigned i = 0; i < n; i++)
 		vdev->triggers[index][i] = -1;
 	vdev->ntriggers[index] = n;
+}
+
+/* eventfd_signal on trigger @i of @index, if it is an eventfd. */
+static void trig_signal(struct vfio_pci_device *vdev, unsigned index, unsigned i)
+{
+	if (i < vdev->ntriggers[index] && vdev->trigger_files[index][i]) {
+		SIM_TRACE(vdev->vfio->w, vfio_pci_irq_signal, vdev->pdev->name, index, i);
+		sim_eventfd_signal(vdev->trigger_files[index][i], 1);
+	}
 }
 
 /* Disable INTx/MSI/MSI-X and drop every trigger (last close, unbind). */
@@ -49,6 +99,50 @@ void vfio_pci_irqs_disable(struct vfio_pci_device *vdev)
 		trig_free(vdev, i);
 	vdev->irq_type = -1;
 	vdev->intx_masked = false;
+	pci_devmodel_set_msi_enabled(vdev->pdev, false);
+}
+
+/* ---- delivery: the device model's interrupts --------------------------------- */
+
+static bool intx_has_handler(const struct vfio_pci_device *vdev)
+{
+	return vdev->irq_type == VFIO_PCI_INTX_IRQ_INDEX &&
+	       vdev->ntriggers[VFIO_PCI_INTX_IRQ_INDEX] &&
+	       vdev->triggers[VFIO_PCI_INTX_IRQ_INDEX][0] >= 0;
+}
+
+/* vfio_intx_handler: a rising line on an unmasked INTx masks it and
+ * signals the trigger; a falling line is nothing to the kernel. */
+static void sink_intx(void *ctx, struct pci_dev *d, bool level)
+{
+	struct vfio_pci_device *vdev = ctx;
+
+	if (!level || !intx_has_handler(vdev) || vdev->intx_masked)
+		return;
+	vdev->intx_masked = true;
+	trig_signal(vdev, VFIO_PCI_INTX_IRQ_INDEX, 0);
+}
+
+/* vfio_msihandler: the vector's eventfd. */
+static void sink_msi(void *ctx, struct pci_dev *d, unsigned vector)
+{
+	struct vfio_pci_device *vdev = ctx;
+
+	if (vdev->irq_type == VFIO_PCI_MSI_IRQ_INDEX ||
+	    vdev->irq_type == VFIO_PCI_MSIX_IRQ_INDEX)
+		trig_signal(vdev, (unsigned)vdev->irq_type, vector);
+}
+
+void vfio_pci_irqs_attach(struct vfio_pci_device *vdev)
+{
+	struct pci_irq_sink sink = { .intx = sink_intx, .msi = sink_msi, .ctx = vdev };
+
+	pci_devmodel_set_sink(vdev->pdev, &sink);
+}
+
+void vfio_pci_irqs_detach(struct vfio_pci_device *vdev)
+{
+	pci_devmodel_set_sink(vdev->pdev, NULL);
 }
 
 /* eventfd_ctx_fdget: a closed fd -> EBADF. */
@@ -67,15 +161,38 @@ static int32_t fd_at(const struct irq_req *r, unsigned i)
 
 /* ---- INTx -------------------------------------------------------------------- */
 
+/* vfio_send_intx_eventfd */
+static void intx_send(struct vfio_pci_device *vdev)
+{
+	if (vdev->irq_type == VFIO_PCI_INTX_IRQ_INDEX)
+		trig_signal(vdev, VFIO_PCI_INTX_IRQ_INDEX, 0);
+}
+
+/* vfio_pci_intx_mask / vfio_pci_intx_unmask: unmasking a line that is
+ * still up re-sends the interrupt and stays masked. */
+static void intx_set_masked(struct vfio_pci_device *vdev, bool mask)
+{
+	const struct pci_dev *d = vdev->pdev;
+	bool pending = pci_dev_has_model(d) && d->model_state->intx_level;
+
+	if (mask) {
+		vdev->intx_masked = true;
+	} else if (vdev->intx_masked) {
+		vdev->intx_masked = pending;
+		if (pending)
+			intx_send(vdev);
+	}
+}
+
 static int intx_mask(struct vfio_pci_device *vdev, const struct irq_req *r, bool mask)
 {
 	if (vdev->irq_type != VFIO_PCI_INTX_IRQ_INDEX || r->start != 0 || r->count != 1)
 		return -EINVAL;
 	if (r->flags & VFIO_IRQ_SET_DATA_NONE)
-		vdev->intx_masked = mask;
+		intx_set_masked(vdev, mask);
 	else if (r->flags & VFIO_IRQ_SET_DATA_BOOL) {
 		if (r->data[0])
-			vdev->intx_masked = mask;
+			intx_set_masked(vdev, mask);
 	} else if (mask) {
 		return -ENOTTY;       /* masking through an eventfd: not in the kernel */
 	} else {
@@ -104,18 +221,47 @@ static int intx_trigger(struct vfio_pci_device *vdev, const struct irq_req *r)
 			vdev->irq_type = VFIO_PCI_INTX_IRQ_INDEX;
 			vdev->intx_masked = false;
 		}
-		vdev->triggers[VFIO_PCI_INTX_IRQ_INDEX][0] = fd_at(r, 0);
+		trig_set(vdev, r->p, VFIO_PCI_INTX_IRQ_INDEX, 0, fd_at(r, 0));
 		return 0;
 	}
-	return is_intx ? 0 : -EINVAL;   /* NONE/BOOL: a loopback trigger */
+	if (!is_intx)
+		return -EINVAL;
+	/* NONE/BOOL: a loopback trigger */
+	if ((r->flags & VFIO_IRQ_SET_DATA_NONE) || r->data[0])
+		intx_send(vdev);
+	return 0;
 }
 
 /* ---- MSI / MSI-X -------------------------------------------------------------- */
+
+/*
+ * Linux 6.1 sizes MSI and MSI-X alike at enable (num_ctx = start + count)
+ * and refuses any block beyond; since the dynamic MSI-X series (v6.5,
+ * "vfio/pci: Support dynamic MSI-X"), an MSI-X vector is allocated when it
+ * is first given an eventfd (vfio_msi_alloc_irq), up to the table's size,
+ * and GET_IRQ_INFO drops NORESIZE for MSI-X (vfio_pci_ioctl_get_irq_info).
+ * docs/kernel-versions.md.
+ */
+static bool msix_resizable(const struct vfio_pci_device *vdev, unsigned index)
+{
+	return index == VFIO_PCI_MSIX_IRQ_INDEX &&
+	       sim_world_kernel(vdev->vfio->w) != SIM_KERNEL_6_1;
+}
+
+static bool kernel_6_1(const struct vfio_pci_device *vdev)
+{
+	return sim_world_kernel(vdev->vfio->w) == SIM_KERNEL_6_1;
+}
 
 static int msi_set_block(struct vfio_pci_device *vdev, const struct irq_req *r)
 {
 	unsigned j;
 	int ret = 0;
+
+	/* 6.1's vfio_msi_set_block: the whole block within num_ctx, first */
+	if (kernel_6_1(vdev) && (r->start >= vdev->ntriggers[r->index] ||
+				 r->start + r->count > vdev->ntriggers[r->index]))
+		return -EINVAL;
 
 	for (j = r->start; j < r->start + r->count; j++) {
 		int32_t fd = fd_at(r, j - r->start);
@@ -124,13 +270,13 @@ static int msi_set_block(struct vfio_pci_device *vdev, const struct irq_req *r)
 		if (ret)
 			break;
 		if (j < vdev->ntriggers[r->index])
-			vdev->triggers[r->index][j] = fd;
+			trig_set(vdev, r->p, r->index, j, fd);
 	}
 	if (!ret)
 		return 0;
 	while (j-- > r->start)           /* unwind the block */
 		if (j < vdev->ntriggers[r->index])
-			vdev->triggers[r->index][j] = -1;
+			trig_set(vdev, r->p, r->index, j, -1);
 	return ret;
 }
 
@@ -148,16 +294,27 @@ static int msi_trigger(struct vfio_pci_device *vdev, const struct irq_req *r)
 	if (r->flags & VFIO_IRQ_SET_DATA_EVENTFD) {
 		if (on)
 			return msi_set_block(vdev, r);
-		/* MSI allocates start + count vectors; MSI-X grows on demand */
-		trig_alloc(vdev, r->index, r->index == VFIO_PCI_MSIX_IRQ_INDEX ?
+		/* MSI (and 6.1's MSI-X) allocates start + count vectors;
+		 * resizable MSI-X grows on demand up to the table */
+		trig_alloc(vdev, r->index, msix_resizable(vdev, r->index) ?
 			   vfio_pci_irq_count(vdev, r->index) : r->start + r->count);
 		vdev->irq_type = (int)r->index;
+		/* pci_alloc_irq_vectors sets the capability's enable bit */
+		pci_devmodel_set_msi_enabled(vdev->pdev, r->index == VFIO_PCI_MSI_IRQ_INDEX);
 		ret = msi_set_block(vdev, r);
 		if (ret)
 			vfio_pci_irqs_disable(vdev);
 		return ret;
 	}
-	return on ? 0 : -EINVAL;
+	/* NONE/BOOL: loopback, each vector with a trigger.  6.1 refuses a
+	 * range past num_ctx; later kernels skip vectors without a context. */
+	if (!on || (kernel_6_1(vdev) && r->start + r->count > vdev->ntriggers[r->index]))
+		return -EINVAL;
+	for (unsigned j = r->start; j < r->start + r->count; j++)
+		if (j < vdev->ntriggers[r->index] &&
+		    ((r->flags & VFIO_IRQ_SET_DATA_NONE) || r->data[j - r->start]))
+			trig_signal(vdev, r->index, j);
+	return 0;
 }
 
 /* ---- ERR / REQ: one optional eventfd each -------------------------------------- */
@@ -171,25 +328,35 @@ static int ctx_trigger_single(struct vfio_pci_device *vdev, const struct irq_req
 	if (r->flags & VFIO_IRQ_SET_DATA_NONE) {
 		if (!slot)
 			return -EINVAL;
-		if (!r->count)
+		if (r->count)
+			trig_signal(vdev, r->index, 0);   /* loopback */
+		else
 			trig_free(vdev, r->index);
 		return 0;
 	}
 	if (!r->count)
 		return -EINVAL;
-	if (r->flags & VFIO_IRQ_SET_DATA_BOOL)
+	if (r->flags & VFIO_IRQ_SET_DATA_BOOL) {
+		if (slot && r->data[0])
+			trig_signal(vdev, r->index, 0);
 		return 0;
+	}
 	fd = fd_at(r, 0);
-	if (fd == -1)
+	if (fd == -1) {
 		trig_free(vdev, r->index);
-	if (fd < 0)
 		return 0;
+	}
+	/* an fd below -1: 6.1's vfio_pci_set_ctx_trigger_single ignored it;
+	 * by 6.12 the EVENTFD branch no longer ends in "return 0" and such an
+	 * fd falls through to EINVAL (seen on 6.12 by the oracle) */
+	if (fd < 0)
+		return kernel_6_1(vdev) ? 0 : -EINVAL;
 	ret = check_fd(r->p, fd);
 	if (ret)
 		return ret;
 	if (!slot)
 		trig_alloc(vdev, r->index, 1);
-	vdev->triggers[r->index][0] = fd;
+	trig_set(vdev, r->p, r->index, 0, fd);
 	return 0;
 }
 
@@ -302,7 +469,7 @@ static long get_irq_info(struct vfio_pci_device *vdev, struct sim_proc *p, unsig
 	info.count = vfio_pci_irq_count(vdev, info.index);
 	if (info.index == VFIO_PCI_INTX_IRQ_INDEX)
 		info.flags |= VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED;
-	else
+	else if (!msix_resizable(vdev, info.index))
 		info.flags |= VFIO_IRQ_INFO_NORESIZE;
 	return sim_copy_to_user(p, arg, &info, minsz) ? -EFAULT : 0;
 }

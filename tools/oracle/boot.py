@@ -93,9 +93,11 @@ def boot(build, version, qemu_args, runs, timeout=300, workdir=None, keep_log=No
         text = open(out, errors="replace").read() if os.path.exists(out) else ""
         lines = [l.rstrip("\r") for l in text.split("\n")]
         if "@@ end" not in lines:
-            raise BootError("kernel %s: the guest did not finish (QEMU exit %d): %s\n%s" %
+            console = open(log, errors="replace").read().split("\n") if os.path.exists(log) else []
+            raise BootError("kernel %s: the guest did not finish (QEMU exit %d): %s\n"
+                            "-- results, last lines:\n%s\n-- console, last lines:\n%s" %
                             (version, p.returncode, p.stderr.strip()[-2000:],
-                             "\n".join(lines[-20:])))
+                             "\n".join(lines[-10:]), "\n".join(console[-25:])))
         return parse(lines), secs
 
 

@@ -99,6 +99,20 @@ struct sim_dma {            /* one device-initiated DMA */
  * such function; -EINVAL bad BDF, NULL @op, or NULL buf with len > 0. */
 int  sim_dev_dma(struct sim_world *w, const char *bdf, struct sim_dma *op);
 
+/*
+ * eventfd(2) in @pid: a counter file with @initval; @flags EFD_NONBLOCK,
+ * EFD_CLOEXEC, EFD_SEMAPHORE (Linux's values).  Returns the fd or -errno
+ * (-EINVAL unknown flags, -EMFILE, -ENOMEM, -ESRCH).  Read it with
+ * sim_sys_read (8 bytes: the counter, which resets; -EAGAIN when it is 0,
+ * -EINVAL for a shorter buffer); vfio-pci signals it as an interrupt
+ * trigger (VFIO_DEVICE_SET_IRQS).  pread/pwrite on it are -ESPIPE.
+ */
+long sim_sys_eventfd(struct sim_world *w, int pid, unsigned int initval, int flags);
+/* read(2) / write(2): like sim_sys_pread/pwrite at offset 0 (files keep no
+ * position: these are for files without one, eventfds). */
+long sim_sys_read(struct sim_world *w, int pid, int fd, void *buf, size_t n);
+long sim_sys_write(struct sim_world *w, int pid, int fd, const void *buf, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -49,6 +49,17 @@ long osys_pci_functions(char *buf, size_t n);
 void *osys_alloc(size_t n);
 void  osys_free(void *p, size_t n);
 
+/* eventfd(2): a counter file; @flags are eventfd's EFD_NONBLOCK (=
+ * O_NONBLOCK), EFD_CLOEXEC (= O_CLOEXEC), EFD_SEMAPHORE (1).  An fd, or
+ * -errno.  Read it with osys_read (eventfds have no pread: -ESPIPE). */
+int  osys_eventfd(unsigned int initval, int flags);
+/* read(2) at the file's position (the simulator has no file positions:
+ * there it is for files without one, eventfds).  Bytes read, or -errno. */
+long osys_read(int fd, void *buf, size_t n);
+/* Sleep @ms milliseconds (guest: nanosleep; the simulator: nothing, as its
+ * devices finish their work at the register write that starts it). */
+void osys_sleep_ms(unsigned ms);
+
 /* ---- results (osys_check.c, shared by both targets) ---- */
 
 /* "check NAME VALUE\n" on stdout; NAME has no spaces. */
@@ -58,5 +69,13 @@ void ocheck(const char *name, const char *fmt, ...)
 const char *oret(long ret);
 /* Number of checks printed so far. */
 unsigned ocheck_count(void);
+
+/* ---- the VFIO device cdev (osys_guest.c, osys_sim.c) ---- */
+
+/* The VFIO device cdev of @bdf ("/dev/vfio/devices/vfio0") into @path: 0,
+ * or -errno (-ENODEV when the function has none: not bound to a VFIO
+ * driver, or a kernel without CONFIG_VFIO_DEVICE_CDEV; -ENOSPC when @n is
+ * too small).  The simulator has no device cdevs yet: -ENODEV. */
+int  osys_vfio_cdev(const char *bdf, char *path, size_t n);
 
 #endif

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/ioctl.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -181,4 +183,55 @@ void osys_free(void *p, size_t n)
 {
 	if (p)
 		munmap(p, n);
+}
+
+int osys_eventfd(unsigned int initval, int flags)
+{
+	return (int)ret_of(eventfd(initval, flags));
+}
+
+long osys_read(int fd, void *buf, size_t n)
+{
+	return ret_of(read(fd, buf, n));
+}
+
+void osys_sleep_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+int osys_vfio_cdev(const char *bdf, char *path, size_t n)
+{
+	char dir[256], attr[600];
+	struct dirent *e;
+	int ret = -ENODEV;
+	DIR *d;
+
+	/*
+	 * vfio_init_device makes a vfio-dev class device "vfioN" a child of
+	 * the function, on every kernel since 6.1; only with
+	 * CONFIG_VFIO_DEVICE_CDEV does it have a device number (its "dev"
+	 * attribute) and so a node, /dev/vfio/devices/vfioN.
+	 */
+	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
+	d = opendir(dir);
+	if (!d)
+		return -ENODEV;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, "vfio", 4))
+			continue;
+		snprintf(attr, sizeof(attr), "%s/%s/dev", dir, e->d_name);
+		if (access(attr, F_OK))
+			break;
+		if ((size_t)snprintf(path, n, "/dev/vfio/devices/%s", e->d_name) >= n)
+			ret = -ENOSPC;
+		else
+			ret = 0;
+		break;
+	}
+	closedir(d);
+	return ret;
 }

@@ -128,3 +128,27 @@ void osys_free(void *p, size_t n)
 	if (p)
 		munmap(p, n);
 }
+
+int osys_eventfd(unsigned int initval, int flags)
+{
+	return (int)sim_sys_eventfd(world, pid, initval, flags);
+}
+
+long osys_read(int fd, void *buf, size_t n)
+{
+	return sim_sys_read(world, pid, fd, buf, n);
+}
+
+void osys_sleep_ms(unsigned ms)
+{
+	(void)ms;
+}
+
+int osys_vfio_cdev(const char *bdf, char *path, size_t n)
+{
+	/* the model has no VFIO device cdevs (no iommufd) yet */
+	(void)bdf;
+	if (n)
+		path[0] = 0;
+	return -ENODEV;
+}

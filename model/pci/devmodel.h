@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Device models: what a PCI function does when software touches its BARs,
+ * and what it does on its own (DMA, interrupts).  docs/devices.md.
+ *
+ * Without a model a function's BARs are inert storage (vfio-pci's sparse
+ * pages).  A model is a table, found by (vendor, device) as the quirk
+ * table is:
+ *
+ *   - what the function looks like: revision, class code, BARs, INTx pin,
+ *     MSI/MSI-X vectors, which function-level resets it supports.  A
+ *     topology entry that does not state BARs or irqs gets the model's; one
+ *     that states something else is refused (pci_topology_create names the
+ *     entry and key);
+ *   - register handlers per BAR: read and write of 1, 2, 4 or 8 bytes at a
+ *     naturally aligned offset inside the BAR (whoever owns the BAR —
+ *     vfio-pci for a user — splits an access into such pieces first);
+ *   - create / destroy of the model's own state, and reset (a
+ *     function-level reset: FLR, PM or secondary bus reset).
+ *
+ * A model calls back into the machine through the functions below, never
+ * around them:
+ *
+ *   - DMA goes through pci_devmodel_dma(): model/pci/dma.c puts the
+ *     requester id after aliasing on it and the IOMMU hardware alone
+ *     decides each page's fate.  Nothing a kernel layer keeps is consulted.
+ *   - INTx is a level: pci_devmodel_set_intx() raises or lowers the line;
+ *     MSI is a message: pci_devmodel_msi() sends vector N if the function's
+ *     MSI capability is enabled (pci_devmodel_msi_enabled()).  Whoever owns
+ *     the interrupts (vfio-pci) installs a sink that sees both.
+ *   - pci_devmodel_error() records a device error: something the real
+ *     device (or its emulator) would not survive or would report, which a
+ *     test can see and the simulator survives.
+ *
+ * Time: a model does its work at the register write that starts it.  What
+ * takes time on real hardware (or runs in a QEMU timer or thread) is done
+ * before the write returns, so a program polling a busy bit sees it clear
+ * at its first read and every run is deterministic.
+ *
+ * Layering: this is the PCI hardware layer.  A model knows nothing of the
+ * IOMMU or VFIO; the lifetime of a model's state is the function's.
+ */
+#ifndef MODEL_PCI_DEVMODEL_H
+#define MODEL_PCI_DEVMODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/pci/pci.h"
+
+struct sim_world;
+
+/* Function-level resets a device supports (pci_reset_function's methods). */
+#define PCI_DEVMODEL_RESET_FLR 0x1      /* PCIe or AF function-level reset */
+#define PCI_DEVMODEL_RESET_PM  0x2      /* D3hot -> D0 with No_Soft_Reset clear */
+
+/* One BAR's registers.  @off is inside the BAR and a multiple of @size,
+ * @size is 1, 2, 4 or 8; a read returns the value in the low @size bytes. */
+struct pci_devmodel_bar_ops {
+	uint64_t (*read)(struct pci_dev *d, uint64_t off, unsigned size);
+	void (*write)(struct pci_dev *d, uint64_t off, unsigned size, uint64_t val);
+};
+
+struct pci_devmodel {
+	const char *name;               /* "edu" */
+	uint16_t vendor, device;
+	uint8_t revision;
+	uint32_t class_code;            /* base << 16 | sub-class << 8 | prog-if */
+	enum pci_type type;             /* the kind of function it is */
+	struct pci_bar bars[PCI_NUM_BARS];
+	bool intx;                      /* an INTx pin (A) */
+	uint16_t msi_vectors, msix_vectors;
+	unsigned resets;                /* PCI_DEVMODEL_RESET_* */
+	struct pci_devmodel_bar_ops bar_ops[PCI_NUM_BARS];
+	/* The model's state at power-on, or NULL (the caller reports -ENOMEM). */
+	void *(*create)(struct pci_dev *d);
+	void (*destroy)(void *priv);
+	/* A function-level reset (the PCI side: INTx low, MSI off, is done by
+	 * pci_devmodel_reset before this is called).  NULL: nothing to reset. */
+	void (*reset)(struct pci_dev *d);
+};
+
+/* Where a function's interrupts go (vfio-pci installs one per device). */
+struct pci_irq_sink {
+	/* The INTx line changed to @level. */
+	void (*intx)(void *ctx, struct pci_dev *d, bool level);
+	/* An MSI (or MSI-X) message for @vector. */
+	void (*msi)(void *ctx, struct pci_dev *d, unsigned vector);
+	void *ctx;
+};
+
+/* The PCI side of a function with a model (struct pci_dev.model_state). */
+struct pci_devmodel_state {
+	struct sim_world *w;
+	void *priv;                     /* the model's own state */
+	bool intx_level;                /* the line as the device drives it */
+	bool msi_enabled;               /* MSI enable in its MSI capability */
+	bool has_sink;
+	struct pci_irq_sink sink;
+	/* counters (tests, traces) */
+	uint64_t intx_asserts;          /* rising edges of the line */
+	uint64_t msis;                  /* messages sent */
+	uint64_t resets;
+	unsigned errors;                /* device errors recorded */
+	char last_error[160];
+};
+
+/* ---- the table ------------------------------------------------------------ */
+
+/* The model for (@vendor, @device), or NULL. */
+const struct pci_devmodel *pci_devmodel_find(uint16_t vendor, uint16_t device);
+size_t pci_devmodel_count(void);
+const struct pci_devmodel *pci_devmodel_at(size_t i);
+
+/* The models (one file each). */
+extern const struct pci_devmodel pci_devmodel_edu;
+
+/* ---- used by topology.c ---------------------------------------------------- */
+
+/* Give @d its model's state at power-on: 0, or -ENOMEM (fault site
+ * "pci_devmodel_alloc", or the model's create failing). */
+int pci_devmodel_attach(struct sim_world *w, struct pci_dev *d, const struct pci_devmodel *m);
+/* Free it (the function goes away). */
+void pci_devmodel_detach(struct pci_dev *d);
+
+/* ---- used by whoever owns the function (vfio-pci) -------------------------- */
+
+static inline bool pci_dev_has_model(const struct pci_dev *d)
+{
+	return d && d->model && d->model_state;
+}
+/* Does BAR @bar of @d have registers (a model's handlers)? */
+bool pci_devmodel_bar_has_regs(const struct pci_dev *d, unsigned bar);
+/* One register access; @off is inside the BAR and aligned to @size. */
+uint64_t pci_devmodel_bar_read(struct pci_dev *d, unsigned bar, uint64_t off, unsigned size);
+void pci_devmodel_bar_write(struct pci_dev *d, unsigned bar, uint64_t off, unsigned size,
+			    uint64_t val);
+/* A function-level reset: the line goes low, MSI is disabled, then the
+ * model's reset.  Nothing for a function without a model. */
+void pci_devmodel_reset(struct pci_dev *d);
+/* Install (a copy of) @sink, or remove it with NULL.  The line's current
+ * level is not replayed to a new sink: it sees the next change. */
+void pci_devmodel_set_sink(struct pci_dev *d, const struct pci_irq_sink *sink);
+/* The MSI capability's enable bit, as the kernel programs it. */
+void pci_devmodel_set_msi_enabled(struct pci_dev *d, bool enabled);
+
+/* ---- used by the models ------------------------------------------------------ */
+
+/*
+ * DMA by @d: @len bytes at bus address @addr, to (@write) or from memory,
+ * through the IOMMU.  The transfer is issued page by page (4 KiB of the bus
+ * address), as QEMU's DMA helpers translate it: a page the IOMMU refuses
+ * is skipped by a write, and a read of it delivers zeros (QEMU's
+ * unassigned-memory read); the pages after it are still transferred.
+ * Returns the number of pages refused (0: all transferred).
+ */
+unsigned pci_devmodel_dma(struct pci_dev *d, uint64_t addr, void *buf, size_t len,
+			  bool write);
+/* Drive the INTx line (a no-op when the level does not change). */
+void pci_devmodel_set_intx(struct pci_dev *d, bool level);
+bool pci_devmodel_msi_enabled(const struct pci_dev *d);
+/* Send MSI vector @vector (the caller checked pci_devmodel_msi_enabled). */
+void pci_devmodel_msi(struct pci_dev *d, unsigned vector);
+/* Record a device error: counted, kept as the last one ("KIND: message"),
+ * traced with @kind (one word: "dma-out-of-bounds"). */
+void pci_devmodel_error(struct pci_dev *d, const char *kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Errors recorded on @d (0 without a model), and the last one ("" none). */
+unsigned pci_devmodel_errors(const struct pci_dev *d);
+const char *pci_devmodel_last_error(const struct pci_dev *d);
+
+/* trace points */
+#define TP_pci_devmodel_attach "dev=%s model=%s"
+#define TP_pci_devmodel_reset  "dev=%s model=%s"
+#define TP_pci_devmodel_intx   "dev=%s level=%d"
+#define TP_pci_devmodel_msi    "dev=%s vector=%u"
+#define TP_pci_devmodel_error  "dev=%s model=%s error=%s"
+
+#endif
