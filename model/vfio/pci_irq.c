@@ -244,7 +244,10 @@ static int intx_trigger(struct vfio_pci_device *vdev, const struct irq_req *r)
  */
 static bool msix_resizable(const struct vfio_pci_device *vdev, unsigned index)
 {
+	/* has_dyn_msix = pci_msix_can_alloc_dyn(): no MSI-X capability, no
+	 * dynamic MSI-X (edu: its MSI-X index keeps NORESIZE with count 0) */
 	return index == VFIO_PCI_MSIX_IRQ_INDEX &&
+	       vfio_pci_irq_count(vdev, VFIO_PCI_MSIX_IRQ_INDEX) > 0 &&
 	       sim_world_kernel(vdev->vfio->w) != SIM_KERNEL_6_1;
 }
 

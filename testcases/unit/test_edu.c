@@ -785,6 +785,26 @@ static int new_eventfd(void)
 	return (int)fd;
 }
 
+/* edu has no MSI-X: vfio_pci_ioctl_get_irq_info keeps NORESIZE on the MSI-X
+ * index on every kernel (has_dyn_msix needs an MSI-X capability), where a
+ * device with MSI-X loses it after 6.1.  The oracle's edu.irq2.info. */
+START_TEST(test_irq_info_no_msix)
+{
+	static const char *const kernels[] = { "6.1", "6.12", "mainline" };
+
+	for (size_t k = 0; k < G_N_ELEMENTS(kernels); k++) {
+		struct vfio_irq_info ii = { .argsz = sizeof(ii), .index = VFIO_PCI_MSIX_IRQ_INDEX };
+
+		teardown();
+		boot_kernel(kernels[k], "");
+		open_edu("0000:00:03.0");
+		ck_assert_int_eq(io(DFD, VFIO_DEVICE_GET_IRQ_INFO, &ii, sizeof(ii)), 0);
+		ck_assert_uint_eq(ii.flags, VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_NORESIZE);
+		ck_assert_uint_eq(ii.count, 0);
+	}
+}
+END_TEST
+
 START_TEST(test_intx)
 {
 	struct pci_dev *e = dev(EDU);
@@ -1158,6 +1178,7 @@ static Suite *edu_suite(void)
 	tcase_add_test(irqs, test_msi);
 	tcase_add_test(irqs, test_trigger_files);
 	tcase_add_test(irqs, test_unbind_sink);
+	tcase_add_test(irqs, test_irq_info_no_msix);
 	suite_add_tcase(s, irqs);
 	tcase_add_checked_fixture(efd, edu_setup, teardown);
 	tcase_add_test(efd, test_eventfd);
