@@ -50,6 +50,8 @@ static const char usage_run[] =
 "  --mode legacy|strict  override the profile's group_mode\n"
 "  --format KIND         override the profile's iommu.format: vtd, arm-smmuv3\n"
 "                        or riscv (the same scenario on another IOMMU)\n"
+"  --kernel V            override the profile's kernel: mainline, 6.1 or 6.12\n"
+"                        (docs/kernel-versions.md)\n"
 "  --trace text|json     trace events (ftrace-style text or JSON lines)\n"
 "  --trace-events GLOBS  which events, comma-separated globs (default '*'),\n"
 "                        e.g. 'vfio_*,pci_bind' or '*,-sim_*'\n"
@@ -175,7 +177,7 @@ static int parse_seed(const char *arg, uint64_t *seed)
 	return (errno || !*arg || *end || arg[0] == '-') ? -1 : 0;
 }
 
-enum { OPT_SEED = 256, OPT_MODE, OPT_FORMAT, OPT_TRACE, OPT_TRACE_EVENTS, OPT_TRACE_FILE,
+enum { OPT_SEED = 256, OPT_MODE, OPT_FORMAT, OPT_KERNEL, OPT_TRACE, OPT_TRACE_EVENTS, OPT_TRACE_FILE,
        OPT_NO_GROUPS, OPT_JSON, OPT_FAIL_NTH, OPT_FAIL_SITES, OPT_NO_INVARIANTS };
 
 static int cmd_run(int argc, char **argv)
@@ -184,6 +186,7 @@ static int cmd_run(int argc, char **argv)
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "trace", required_argument, NULL, OPT_TRACE },
 		{ "trace-events", required_argument, NULL, OPT_TRACE_EVENTS },
 		{ "trace-file", required_argument, NULL, OPT_TRACE_FILE },
@@ -198,7 +201,7 @@ static int cmd_run(int argc, char **argv)
 	struct run_options ro = { .report = stdout, .print_groups = true };
 	const char *trace_file = NULL;
 	bool tracing = false;
-	int mode = -1, format = -1, c, status = EXIT_PASS;
+	int mode = -1, format = -1, kernel = -1, c, status = EXIT_PASS;
 
 	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
 		switch (c) {
@@ -213,6 +216,11 @@ static int cmd_run(int argc, char **argv)
 		case OPT_FORMAT:
 			if (parse_format(optarg, &format))
 				return usage_error(usage_run, "--format is vtd, arm-smmuv3 or riscv, "
+						   "not '%s'", optarg);
+			break;
+		case OPT_KERNEL:
+			if ((kernel = sim_kernel_from_name(optarg)) < 0)
+				return usage_error(usage_run, "--kernel is mainline, 6.1 or 6.12, "
 						   "not '%s'", optarg);
 			break;
 		case OPT_TRACE:
@@ -262,6 +270,8 @@ static int cmd_run(int argc, char **argv)
 			scenario_set_mode(s, mode);
 		if (format >= 0)
 			scenario_set_format(s, (enum iommu_hw_kind)format);
+		if (kernel >= 0)
+			scenario_set_kernel(s, (enum sim_kernel)kernel);
 		ret = scenario_run(s, &ro);
 		if (ret > status)
 			status = ret;
