@@ -280,18 +280,24 @@ def main():
         print("%s %s on %s (%s, %.1f s)" % ("ok  " if topo_ok else "FAIL", name, k,
                                           release, secs))
 
+    summary = []
     for e in table:
         if e[4] not in used:
-            print("note: divergence %s (%s) matched nothing this run" % (e[4], e[0]))
-    print("oracle: kernels %s" % ", ".join("%s = %s (simulator: kernel %s)" %
-                                          (k, releases.get(k, "?"), KERNELS[k]) for k in kernels))
+            summary.append("note: divergence %s (%s) matched nothing this run" % (e[4], e[0]))
+    summary.append("oracle: kernels %s" % ", ".join(
+        "%s = %s (simulator: kernel %s)" % (k, releases.get(k, "?"), KERNELS[k]) for k in kernels))
     for k in kernels:
-        print("oracle: %d checks on %s, %d differences explained by the divergence table" %
-              (total[k], k, explained_n[k]))
+        summary.append("oracle: %d checks on %s, %d differences explained by the divergence table"
+                       % (total[k], k, explained_n[k]))
     gtopos = [t for t in by_topo if any(e[1] == "groups" for e in by_topo[t])]
-    print("oracle: groups equal on %d of %d topologies with a groups check, on every kernel" %
-          (sum(1 for t in gtopos if t not in groups_bad), len(gtopos)))
-    print("oracle: %d unexplained differences" % failures)
+    summary.append("oracle: groups equal on %d of %d topologies with a groups check, on every "
+                   "kernel" % (sum(1 for t in gtopos if t not in groups_bad), len(gtopos)))
+    summary.append("oracle: %d unexplained differences" % failures)
+    print("\n".join(summary))
+    if a.out:
+        os.makedirs(a.out, exist_ok=True)
+        with open(os.path.join(a.out, "summary.txt"), "w") as fh:
+            fh.write("\n".join(summary) + "\n")
     return 1 if failures else 0
 
 
