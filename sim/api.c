@@ -35,7 +35,9 @@ long sim_sys_ioctl(struct sim_world *w, int pid, int fd, unsigned long cmd, void
  */
 #define SIM_RW_MAX (16u << 20)
 
-long sim_sys_pread(struct sim_world *w, int pid, int fd, void *buf, size_t n, uint64_t off)
+/* read(2) (@pos NULL) or pread(2) into a user buffer, through a bounce buffer. */
+static long bounce_read(struct sim_world *w, int pid, int fd, void *buf, size_t n,
+			const uint64_t *pos)
 {
 	struct sim_proc *p = w ? sim_proc_find(w, pid) : NULL;
 	void *kbuf;
@@ -45,64 +47,52 @@ long sim_sys_pread(struct sim_world *w, int pid, int fd, void *buf, size_t n, ui
 		return -ESRCH;
 	n = n > SIM_RW_MAX ? SIM_RW_MAX : n;
 	kbuf = g_malloc0(n ? n : 1);
-	ret = sim_sys_pread_k(w, pid, fd, kbuf, n, off);
+	ret = pos ? sim_sys_pread_k(w, pid, fd, kbuf, n, *pos) :
+		    sim_sys_read_k(w, pid, fd, kbuf, n);
 	if (ret > 0 && sim_copy_to_user(p, (uintptr_t)buf, kbuf, (size_t)ret))
 		ret = -EFAULT;
 	g_free(kbuf);
 	return ret;
+}
+
+/* write(2) (@pos NULL) or pwrite(2) from a user buffer. */
+static long bounce_write(struct sim_world *w, int pid, int fd, const void *buf, size_t n,
+			 const uint64_t *pos)
+{
+	struct sim_proc *p = w ? sim_proc_find(w, pid) : NULL;
+	void *kbuf;
+	long ret;
+
+	if (!p)
+		return -ESRCH;
+	n = n > SIM_RW_MAX ? SIM_RW_MAX : n;
+	kbuf = g_malloc(n ? n : 1);
+	if (sim_copy_from_user(p, kbuf, (uintptr_t)buf, n))
+		ret = -EFAULT;
+	else
+		ret = pos ? sim_sys_pwrite_k(w, pid, fd, kbuf, n, *pos) :
+			    sim_sys_write_k(w, pid, fd, kbuf, n);
+	g_free(kbuf);
+	return ret;
+}
+
+long sim_sys_pread(struct sim_world *w, int pid, int fd, void *buf, size_t n, uint64_t off)
+{
+	return bounce_read(w, pid, fd, buf, n, &off);
 }
 
 long sim_sys_pwrite(struct sim_world *w, int pid, int fd, const void *buf, size_t n,
 		    uint64_t off)
 {
-	struct sim_proc *p = w ? sim_proc_find(w, pid) : NULL;
-	void *kbuf;
-	long ret;
-
-	if (!p)
-		return -ESRCH;
-	n = n > SIM_RW_MAX ? SIM_RW_MAX : n;
-	kbuf = g_malloc(n ? n : 1);
-	if (sim_copy_from_user(p, kbuf, (uintptr_t)buf, n))
-		ret = -EFAULT;
-	else
-		ret = sim_sys_pwrite_k(w, pid, fd, kbuf, n, off);
-	g_free(kbuf);
-	return ret;
+	return bounce_write(w, pid, fd, buf, n, &off);
 }
 
-/* read(2) / write(2) through a bounce buffer, as pread/pwrite above. */
 long sim_sys_read(struct sim_world *w, int pid, int fd, void *buf, size_t n)
 {
-	struct sim_proc *p = w ? sim_proc_find(w, pid) : NULL;
-	void *kbuf;
-	long ret;
-
-	if (!p)
-		return -ESRCH;
-	n = n > SIM_RW_MAX ? SIM_RW_MAX : n;
-	kbuf = g_malloc0(n ? n : 1);
-	ret = sim_sys_read_k(w, pid, fd, kbuf, n);
-	if (ret > 0 && sim_copy_to_user(p, (uintptr_t)buf, kbuf, (size_t)ret))
-		ret = -EFAULT;
-	g_free(kbuf);
-	return ret;
+	return bounce_read(w, pid, fd, buf, n, NULL);
 }
 
 long sim_sys_write(struct sim_world *w, int pid, int fd, const void *buf, size_t n)
 {
-	struct sim_proc *p = w ? sim_proc_find(w, pid) : NULL;
-	void *kbuf;
-	long ret;
-
-	if (!p)
-		return -ESRCH;
-	n = n > SIM_RW_MAX ? SIM_RW_MAX : n;
-	kbuf = g_malloc(n ? n : 1);
-	if (sim_copy_from_user(p, kbuf, (uintptr_t)buf, n))
-		ret = -EFAULT;
-	else
-		ret = sim_sys_write_k(w, pid, fd, kbuf, n);
-	g_free(kbuf);
-	return ret;
+	return bounce_write(w, pid, fd, buf, n, NULL);
 }

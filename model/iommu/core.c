@@ -267,14 +267,11 @@ struct iommu_group *iommu_group_of(struct pci_dev *d)
 /* Public API (<iommusim/iommusim.h>): the group number of a function. */
 int sim_pci_iommu_group(struct sim_world *w, const char *bdf)
 {
-	uint32_t sbdf;
 	struct pci_dev *d;
+	int ret = pci_dev_lookup(w, bdf, &d);
 
-	if (!w || pci_sbdf_parse(bdf, &sbdf))
-		return -EINVAL;
-	d = pci_dev_find(w, sbdf);
-	if (!d)
-		return -ENODEV;
+	if (ret)
+		return ret;
 	return d->group ? (int)d->group->id : -ENOENT;
 }
 

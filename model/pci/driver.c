@@ -232,13 +232,8 @@ int pci_bind_initial_drivers(struct sim_world *w, struct pci_build_error *err)
 /* Public API (<iommusim/iommusim.h>): bind by address; "none"/NULL unbinds. */
 int sim_pci_bind(struct sim_world *w, const char *bdf, const char *driver)
 {
-	uint32_t sbdf;
 	struct pci_dev *d;
+	int ret = pci_dev_lookup(w, bdf, &d);
 
-	if (!w || pci_sbdf_parse(bdf, &sbdf))
-		return -EINVAL;
-	d = pci_dev_find(w, sbdf);
-	if (!d)
-		return -ENODEV;
-	return pci_bind_driver(w, d, driver);
+	return ret ? ret : pci_bind_driver(w, d, driver);
 }

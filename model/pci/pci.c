@@ -286,6 +286,16 @@ uint16_t pci_dma_requester_id(struct pci_dev *d)
 	return rw.rid;
 }
 
+int pci_dev_lookup(struct sim_world *w, const char *bdf, struct pci_dev **d)
+{
+	uint32_t sbdf;
+
+	if (!w || pci_sbdf_parse(bdf, &sbdf))
+		return -EINVAL;
+	*d = pci_dev_find(w, sbdf);
+	return *d ? 0 : -ENODEV;
+}
+
 static int cmp_sbdf(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;

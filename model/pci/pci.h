@@ -211,6 +211,9 @@ int pci_topology_create(struct sim_world *w, const struct pci_dev_spec *specs,
 size_t pci_dev_count(struct sim_world *w);
 struct pci_dev *pci_dev_at(struct sim_world *w, size_t probe_index);
 struct pci_dev *pci_dev_find(struct sim_world *w, uint32_t sbdf);
+/* The function a public-API BDF string names: 0 with *d, -EINVAL (no world,
+ * a bad BDF) or -ENODEV (no such function). */
+int pci_dev_lookup(struct sim_world *w, const char *bdf, struct pci_dev **d);
 /* The function at @devfn on @bus, or NULL. */
 struct pci_dev *pci_bus_find_dev(struct pci_bus *bus, uint8_t devfn);
 /* Root buses by (domain, number). */
