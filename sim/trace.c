@@ -93,7 +93,7 @@ static bool is_json_number(const char *s)
 	return true;
 }
 
-static void json_string(GString *out, const char *s)
+void sim_json_string(GString *out, const char *s)
 {
 	g_string_append_c(out, '"');
 	for (; *s; s++) {
@@ -128,18 +128,18 @@ static void json_fields(GString *out, const char *fields)
 		if (!first)
 			g_string_append_c(out, ',');
 		first = false;
-		json_string(out, *t);
+		sim_json_string(out, *t);
 		g_string_append_c(out, ':');
 		if (is_json_number(eq + 1))
 			g_string_append(out, eq + 1);
 		else
-			json_string(out, eq + 1);
+			sim_json_string(out, eq + 1);
 	}
 	if (msg->len) {
 		g_string_append(out, first ? "" : ",");
-		json_string(out, "msg");
+		sim_json_string(out, "msg");
 		g_string_append_c(out, ':');
-		json_string(out, msg->str);
+		sim_json_string(out, msg->str);
 	}
 	g_string_append_c(out, '}');
 	g_string_free(msg, TRUE);
@@ -173,11 +173,11 @@ static void emit(struct sim_world *w, const char *event, const char *fields)
 
 		g_string_printf(line, "{\"ts\":%llu,\"pid\":%d,\"comm\":",
 				(unsigned long long)ns, pid);
-		json_string(line, comm);
+		sim_json_string(line, comm);
 		g_string_append(line, ",\"event\":");
-		json_string(line, event);
+		sim_json_string(line, event);
 		g_string_append(line, ",\"cat\":");
-		json_string(line, cat);
+		sim_json_string(line, cat);
 		g_string_append(line, ",\"fields\":");
 		json_fields(line, fields);
 		g_string_append(line, "}\n");

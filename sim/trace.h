@@ -26,6 +26,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <glib.h>
 
 struct sim_world;
 
@@ -34,6 +35,10 @@ enum sim_trace_fmt {
 	SIM_TRACE_TEXT,
 	SIM_TRACE_JSON,
 };
+
+/* Append @s to @out as a JSON string literal (quotes, backslashes and
+ * control characters escaped): JSON traces and the CLI's JSON output. */
+void sim_json_string(GString *out, const char *s);
 
 /* Where and how events go; @out is not closed by the world. */
 void sim_trace_set_output(struct sim_world *w, FILE *out, enum sim_trace_fmt fmt);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <glib.h>
 
+#include "sim/trace.h"
 #include "model/pci/pci.h"
 #include "tools/scenario/loader.h"
 #include "tools/scenario/qemu_args.h"
@@ -763,21 +764,6 @@ static void shell_word(GString *out, const char *w)
 	g_string_append_c(out, '\'');
 }
 
-static void json_string(GString *out, const char *w)
-{
-	g_string_append_c(out, '"');
-	for (; *w; w++) {
-		unsigned char c = (unsigned char)*w;
-
-		if (c == '"' || c == '\\')
-			g_string_append_printf(out, "\\%c", c);
-		else if (c < 0x20)
-			g_string_append_printf(out, "\\u%04x", c);
-		else
-			g_string_append_c(out, (char)c);
-	}
-	g_string_append_c(out, '"');
-}
 
 char *qemu_args_format(const GPtrArray *argv, bool json)
 {
@@ -789,7 +775,7 @@ char *qemu_args_format(const GPtrArray *argv, bool json)
 		if (json) {
 			if (k)
 				g_string_append_c(out, ',');
-			json_string(out, w);
+			sim_json_string(out, w);
 			continue;
 		}
 		/* an option starts a line; its values follow on it */
