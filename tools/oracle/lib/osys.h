@@ -65,6 +65,10 @@ void osys_sleep_ms(unsigned ms);
 /* "check NAME VALUE\n" on stdout; NAME has no spaces. */
 void ocheck(const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The same with the name built by printf and the value given:
+ * ocheck_named(oret(r), "vfio.region%u.size", i). */
+void ocheck_named(const char *value, const char *name_fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* A return value as a check value: "-EINVAL" for -22, the number otherwise. */
 const char *oret(long ret);
 /* Number of checks printed so far. */

@@ -21,6 +21,17 @@ void ocheck(const char *name, const char *fmt, ...)
 	nchecks++;
 }
 
+void ocheck_named(const char *value, const char *name_fmt, ...)
+{
+	char name[160];
+	va_list ap;
+
+	va_start(ap, name_fmt);
+	vsnprintf(name, sizeof(name), name_fmt, ap);
+	va_end(ap);
+	ocheck(name, "%s", value);
+}
+
 const char *oret(long ret)
 {
 	static char buf[4][32];

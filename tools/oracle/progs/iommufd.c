@@ -72,18 +72,7 @@ _Static_assert(__builtin_offsetof(struct test_cmd, last) == 64, "iommu_test_cmd.
 
 /* ---- check lines ---- */
 
-static void ck(const char *val, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void ck(const char *val, const char *fmt, ...)
-{
-	char name[160];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(name, sizeof(name), fmt, ap);
-	va_end(ap);
-	ocheck(name, "%s", val);
-}
+#define ck ocheck_named
 
 #define ckret(ret, ...) ck(oret(ret), __VA_ARGS__)
 

@@ -24,20 +24,8 @@
 /* An ioctl number in VFIO's range that no version defines. */
 #define VC_IO(n) _IO(VFIO_TYPE, VFIO_BASE + (n))
 
-/* A check whose name is built with printf: vck("vfio.x.%d", i)("%s", v)
- * is not C, so the name is formatted into a buffer first. */
-static inline void vck(const char *val, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static inline void vck(const char *val, const char *fmt, ...)
-{
-	char name[160];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(name, sizeof(name), fmt, ap);
-	va_end(ap);
-	ocheck(name, "%s", val);
-}
+/* A check whose name is built with printf (osys.h's ocheck_named). */
+#define vck ocheck_named
 
 /* A return value as a check. */
 #define vret(ret, ...) vck(oret(ret), __VA_ARGS__)
