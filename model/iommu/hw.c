@@ -310,26 +310,35 @@ static void emit_read(struct iommu_hw *hw, enum iommu_walk_ev ev, uint64_t addr,
 	hw_emit(hw, &e);
 }
 
+static bool ctx_fail(enum hw_ctx_fail *why, enum hw_ctx_fail what)
+{
+	if (why)
+		*why = what;
+	return false;
+}
+
 bool hw_ctx_fetch(struct iommu_hw *hw, uint16_t seg, uint16_t rid, uint64_t *pdir,
-		  unsigned *pasid_bits, bool *ats, unsigned *refs)
+		  unsigned *pasid_bits, bool *ats, unsigned *refs, enum hw_ctx_fail *why)
 {
 	uint64_t root = root_of(hw, seg), lo, hi, a;
 
 	if (!root)
-		return false;
+		return ctx_fail(why, HW_CTX_NO_ROOT);
 	a = root + (rid >> 8) * ENT_SIZE;
 	lo = sim_mem_read64(hw->w, a);
 	(*refs)++;
 	emit_read(hw, IOMMU_EV_ROOT, a, lo);
 	if (!(lo & ENT_PRESENT))
-		return false;
+		return ctx_fail(why, HW_CTX_NO_ROOT);
 	a = (lo & ENT_ADDR_MASK) + (rid & 0xff) * ENT_SIZE;
 	lo = sim_mem_read64(hw->w, a);
 	hi = sim_mem_read64(hw->w, a + 8);
 	(*refs)++;
 	emit_read(hw, IOMMU_EV_CONTEXT, a, lo);
-	if (!(lo & ENT_PRESENT) || (hi & CTX_PASID_BITS) > IOMMU_HW_MAX_PASID_BITS)
-		return false;
+	if (!(lo & ENT_PRESENT))
+		return ctx_fail(why, HW_CTX_NO_CONTEXT);
+	if ((hi & CTX_PASID_BITS) > IOMMU_HW_MAX_PASID_BITS)
+		return ctx_fail(why, HW_CTX_BAD_CONTEXT);
 	*pdir = lo & ENT_ADDR_MASK;
 	*pasid_bits = (unsigned)(hi & CTX_PASID_BITS);
 	*ats = (lo & CTX_ATS) != 0;
@@ -391,7 +400,7 @@ int hw_pasid_read(struct iommu_hw *hw, uint64_t loc, struct iommu_context *c)
 	bool ok;
 
 	hw->quiet = true;   /* no events */
-	ok = hw_ctx_fetch(hw, seg, rid, &pdir, &bits, &ats, &refs) &&
+	ok = hw_ctx_fetch(hw, seg, rid, &pdir, &bits, &ats, &refs, NULL) &&
 	     hw_pasid_fetch(hw, pdir, bits, (uint32_t)loc, c, &refs, &a, &b, &x, &y);
 	hw->quiet = quiet;
 	return ok ? 0 : -ENOENT;

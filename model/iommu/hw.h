@@ -226,7 +226,51 @@ struct iommu_fault_rec {
 				      * IOVA for stage 1, GPA for stage 2 */
 	bool ats;                    /* an ATS translation request answered
 				      * "no access" (not queued: no record) */
+	uint16_t code;               /* the kind's own fault code (below) */
 };
+
+/*
+ * The kind's own fault code of a record (struct iommu_fault_rec.code).
+ *
+ * VT-d: the Fault Reason of the fault record (FRCD.FR), as the VT-d
+ * specification encodes it.  Legacy mode's codes for what legacy mode can
+ * translate: a request without PASID through a second-stage-only entry, or
+ * one that failed before an entry was chosen (the oracle's QEMU runs in
+ * legacy mode).  Second-stage entries have no present bit: an entry
+ * without R and W is not present, and the walk checks the access against
+ * R or W at every level, so a missing leaf or a missing table is a
+ * permission fault of the request's direction (QEMU's vtd_iova_to_slpte
+ * does the same).  A blocked entry reports what Linux's blocking domain is
+ * in legacy mode, a cleared context entry.  Scalable mode's codes (0x30 and
+ * up) for what only scalable mode has: PASID-tagged requests, first-stage
+ * and nested entries (not checked by the oracle).
+ *
+ * The other kinds: 0 (their event codes are not modelled yet).
+ */
+#define IOMMU_VTD_FR_ROOT_NOT_PRESENT  0x01  /* root entry P clear */
+#define IOMMU_VTD_FR_CTX_NOT_PRESENT   0x02  /* context entry P clear, or blocked */
+#define IOMMU_VTD_FR_CTX_INVALID       0x03  /* context entry programmed wrong */
+#define IOMMU_VTD_FR_ADDR_BEYOND_AW    0x04  /* input above the address width */
+#define IOMMU_VTD_FR_WRITE             0x05  /* a write, an entry without W */
+#define IOMMU_VTD_FR_READ              0x06  /* a read, an entry without R */
+#define IOMMU_VTD_FR_SM_ROOT_NOT_PRESENT   0x39
+#define IOMMU_VTD_FR_SM_CTX_NOT_PRESENT    0x41
+#define IOMMU_VTD_FR_SM_CTX_INVALID        0x43
+#define IOMMU_VTD_FR_SM_PASID_TOO_LARGE    0x46  /* beyond the context's PASID width */
+#define IOMMU_VTD_FR_SM_PDIR_NOT_PRESENT   0x51  /* PASID-directory entry P clear */
+#define IOMMU_VTD_FR_SM_PASID_NOT_PRESENT  0x59  /* PASID entry P clear, or blocked */
+#define IOMMU_VTD_FR_SM_PASID_INVALID      0x5b  /* PASID entry programmed wrong */
+#define IOMMU_VTD_FR_SM_FS_NOT_PRESENT     0x71  /* first-stage entry P clear */
+#define IOMMU_VTD_FR_SM_FS_ADDR_BEYOND     0x74  /* nested: a first-stage output or
+					      * table GPA beyond stage 2 */
+#define IOMMU_VTD_FR_SM_FS_ROOT_NO_READ    0x75  /* nested: the first-stage root
+					      * table, stage 2 refuses the read */
+#define IOMMU_VTD_FR_SM_FS_TABLE_NO_READ   0x76  /* nested: a lower first-stage
+					      * table, likewise */
+#define IOMMU_VTD_FR_SM_NOT_CANONICAL      0x80  /* beyond the first stage's width */
+#define IOMMU_VTD_FR_SM_ADDR_BEYOND        0x83  /* beyond the second stage's width */
+#define IOMMU_VTD_FR_SM_WRITE              0x85
+#define IOMMU_VTD_FR_SM_READ               0x86
 
 /* Fault queue: records oldest first. */
 size_t iommu_hw_fault_count(struct sim_world *w);

@@ -4,6 +4,7 @@
  *   hw.c        set-up, root/context/PASID tables, invalidation, faults
  *   hw_walk.c   translation (one and two stages, caches), ATS, the DMA engine
  *   hw_check.c  the stale-translation checker
+ *   hw_fault.c  the kinds' fault codes, the fault queue's public drain
  */
 #ifndef MODEL_IOMMU_HW_INTERNAL_H
 #define MODEL_IOMMU_HW_INTERNAL_H
@@ -75,10 +76,25 @@ struct iommu_hw {
 
 struct iommu_hw *iommu_hw_get(struct sim_world *w);
 
+/* Which structure stopped a request before its walk (the kinds' fault
+ * codes tell them apart; hw_fault.c). */
+enum hw_ctx_fail {
+	HW_CTX_OK,
+	HW_CTX_NO_ROOT,              /* no root table, or its entry not present */
+	HW_CTX_NO_CONTEXT,           /* the context entry not present */
+	HW_CTX_BAD_CONTEXT,          /* present, with a PASID width beyond the maximum */
+	HW_CTX_PASID_WIDTH,          /* the PASID beyond the context's width */
+	HW_CTX_NO_PDIR,              /* the PASID-directory entry not present */
+	HW_CTX_NO_PASID,             /* the PASID entry not present */
+	HW_CTX_BAD_PASID,            /* present, with a type or tables the kind lacks */
+	HW_CTX_BLOCKED,              /* a blocked entry */
+};
+
 /* hw.c */
-/* Read the context entry of (seg, rid): false when none.  @refs counts. */
+/* Read the context entry of (seg, rid): false when none, and @why (may be
+ * NULL) says what was missing.  @refs counts. */
 bool hw_ctx_fetch(struct iommu_hw *hw, uint16_t seg, uint16_t rid, uint64_t *pdir,
-		  unsigned *pasid_bits, bool *ats, unsigned *refs);
+		  unsigned *pasid_bits, bool *ats, unsigned *refs, enum hw_ctx_fail *why);
 /* Decode the PASID entry at @pasid under directory @pdir: false when not
  * present.  @refs counts the directory and entry reads; @ent_hpa gets the
  * entry address (for events). */
@@ -90,6 +106,12 @@ int hw_pasid_read(struct iommu_hw *hw, uint64_t loc, struct iommu_context *c);
 void hw_fault_report(struct iommu_hw *hw, struct iommu_fault_rec *rec);
 void hw_emit(struct iommu_hw *hw, struct iommu_walk_event *e);
 void hw_violation(struct iommu_hw *hw, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/* hw_fault.c */
+/* The kind's fault code (hw.h) of @f, a fault of a request that selected
+ * @c (NULL when it failed before an entry was chosen, @why saying where). */
+uint16_t hw_fault_code(const struct iommu_hw *hw, const struct iommu_fault_rec *f,
+		       const struct iommu_context *c, enum hw_ctx_fail why);
 
 /* hw_walk.c */
 struct iommu_xlate;

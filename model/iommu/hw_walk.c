@@ -395,10 +395,11 @@ static void pc_insert(struct iommu_hw *hw, uint16_t seg, uint16_t rid, uint32_t 
 	g_hash_table_insert(hw->pcache, &pe->key, pe);
 }
 
-/* The PASID entry of a request: 0, or the fault reason. */
+/* The PASID entry of a request: 0, or the fault reason with @why. */
 static enum iommu_fault_reason select_ctx(struct iommu_hw *hw, uint16_t seg, uint16_t rid,
 					  bool pasid_valid, uint32_t pasid,
-					  struct iommu_context *c, struct iommu_xlate *x)
+					  struct iommu_context *c, struct iommu_xlate *x,
+					  enum hw_ctx_fail *why)
 {
 	uint32_t p = pasid_valid ? pasid : 0;
 	uint64_t pdir, da, dv, ea, ev;
@@ -406,10 +407,13 @@ static enum iommu_fault_reason select_ctx(struct iommu_hw *hw, uint16_t seg, uin
 	bool ats, ok;
 	struct pc_ent *pe;
 
-	if (!hw_ctx_fetch(hw, seg, rid, &pdir, &bits, &ats, &x->ctx_refs))
+	*why = HW_CTX_OK;
+	if (!hw_ctx_fetch(hw, seg, rid, &pdir, &bits, &ats, &x->ctx_refs, why))
 		return IOMMU_FAULT_NO_CONTEXT;
-	if (p >> bits)
+	if (p >> bits) {
+		*why = HW_CTX_PASID_WIDTH;
 		return pasid_valid ? IOMMU_FAULT_NO_PASID : IOMMU_FAULT_NO_CONTEXT;
+	}
 	if (pc_lookup(hw, seg, rid, p, &pe)) {
 		struct iommu_walk_event e = { .ev = IOMMU_EV_PASID_CACHE_HIT, .ctx = &pe->ctx };
 
@@ -436,19 +440,26 @@ static enum iommu_fault_reason select_ctx(struct iommu_hw *hw, uint16_t seg, uin
 			hw_emit(hw, &e);
 		}
 	}
-	if (!ok)
+	if (!ok) {
+		*why = !(dv & ENT_PRESENT) ? HW_CTX_NO_PDIR :
+		       !(ev & ENT_PRESENT) ? HW_CTX_NO_PASID : HW_CTX_BAD_PASID;
 		return pasid_valid ? IOMMU_FAULT_NO_PASID : IOMMU_FAULT_NO_CONTEXT;
+	}
 	pc_insert(hw, seg, rid, p, c);
 	return IOMMU_FAULT_NONE;
 }
 
-static void set_fault(struct iommu_xlate *x, enum iommu_fault_reason r, unsigned stage,
-		      enum iommu_fault_phase ph, uint64_t addr)
+/* The fault of @x: reason, stage, phase, stage address and the kind's code
+ * (@c the entry the request selected, NULL with @why when none). */
+static void set_fault(struct iommu_hw *hw, struct iommu_xlate *x, enum iommu_fault_reason r,
+		      unsigned stage, enum iommu_fault_phase ph, uint64_t addr,
+		      const struct iommu_context *c, enum hw_ctx_fail why)
 {
 	x->fault.reason = r;
 	x->fault.stage = stage;
 	x->fault.phase = ph;
 	x->fault.stage_addr = addr;
+	x->fault.code = hw_fault_code(hw, &x->fault, c, why);
 }
 
 enum iommu_fault_reason hw_xlate(struct iommu_hw *hw, uint16_t seg, uint16_t rid,
@@ -459,6 +470,7 @@ enum iommu_fault_reason hw_xlate(struct iommu_hw *hw, uint16_t seg, uint16_t rid
 	struct wctx wc = { .hw = hw, .c = &c, .x = x };
 	struct iommu_cache_entry e;
 	enum iommu_fault_reason r;
+	enum hw_ctx_fail why;
 	unsigned need = NEED(write), stage;
 	struct wres res;
 
@@ -467,13 +479,14 @@ enum iommu_fault_reason hw_xlate(struct iommu_hw *hw, uint16_t seg, uint16_t rid
 		.pasid_valid = pasid_valid, .pasid = pasid_valid ? pasid : 0, .addr = addr,
 		.write = write, .ats = ats };
 	hw->clock++;
-	r = select_ctx(hw, seg, rid, pasid_valid, pasid, &c, x);
+	r = select_ctx(hw, seg, rid, pasid_valid, pasid, &c, x, &why);
 	if (r) {
-		set_fault(x, r, 0, IOMMU_PHASE_FINAL, addr);
+		set_fault(hw, x, r, 0, IOMMU_PHASE_FINAL, addr, NULL, why);
 		return r;
 	}
 	if (c.type == IOMMU_CTX_BLOCKED) {
-		set_fault(x, IOMMU_FAULT_NOT_PRESENT, 0, IOMMU_PHASE_FINAL, addr);
+		set_fault(hw, x, IOMMU_FAULT_NOT_PRESENT, 0, IOMMU_PHASE_FINAL, addr, NULL,
+			  HW_CTX_BLOCKED);
 		return IOMMU_FAULT_NOT_PRESENT;
 	}
 	if (c.type == IOMMU_CTX_PASSTHROUGH) {
@@ -505,7 +518,8 @@ enum iommu_fault_reason hw_xlate(struct iommu_hw *hw, uint16_t seg, uint16_t rid
 		if (walk_ctx(&wc, addr, &res)) {
 			if (x->pt_refs)
 				hw->st.walks++;
-			set_fault(x, wc.reason, wc.fstage, wc.phase, wc.faddr);
+			set_fault(hw, x, wc.reason, wc.fstage, wc.phase, wc.faddr, &c,
+				  HW_CTX_OK);
 			return wc.reason;
 		}
 		hw->st.walks++;
@@ -529,8 +543,8 @@ enum iommu_fault_reason hw_xlate(struct iommu_hw *hw, uint16_t seg, uint16_t rid
 	 * which stage */
 	stage = c.type == IOMMU_CTX_TRANSLATE ? 2 : c.type == IOMMU_CTX_S1 ? 1 :
 		(res.s1p & need) ? 2 : 1;
-	set_fault(x, IOMMU_FAULT_PERMISSION, stage, IOMMU_PHASE_FINAL,
-		  stage == 2 ? res.gpa : addr);
+	set_fault(hw, x, IOMMU_FAULT_PERMISSION, stage, IOMMU_PHASE_FINAL,
+		  stage == 2 ? res.gpa : addr, &c, HW_CTX_OK);
 	return IOMMU_FAULT_PERMISSION;
 }
 

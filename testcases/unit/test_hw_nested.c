@@ -508,6 +508,73 @@ START_TEST(test_nested_permission_and_fault_records)
 END_TEST
 
 /*
+ * VT-d's fault reasons for two stages (hw.h, hw_fault.c): a PASID-tagged
+ * nested translation exists only in scalable mode, so its records carry
+ * scalable mode's codes: the first stage's own (0x71 absent, 0x80 beyond its
+ * width), the second stage's refusal of the final access (0x85 write, 0x86
+ * read, an absent entry alike), a first-stage output beyond the second
+ * stage (0x74), and the second stage refusing a first-stage table fetch:
+ * the root table (0x75), a lower one (0x76), beyond its width (0x74).
+ */
+static unsigned nested_code(struct nest *n, uint64_t gva, bool write,
+			    enum iommu_fault_reason reason, unsigned stage,
+			    enum iommu_fault_phase phase)
+{
+	struct iommu_xlate x;
+
+	iommu_hw_inv_all(n->w);
+	ck_assert_int_eq(xlp(n, RID_A, PASID, gva, write, &x), -EFAULT);
+	ck_assert(x.fault.reason == reason && x.fault.stage == stage && x.fault.phase == phase);
+	return x.fault.code;
+}
+
+START_TEST(test_vtd_nested_fault_codes)
+{
+	struct iommu_hw_config cfg = warm_cfg(0, 0, false);
+	struct nest *n = nest_new(IOMMU_HW_VTD, 4, 4, &cfg);
+	uint64_t root_hpa = n->ram[0], e;
+
+	gmap(n, GVA, DATA(0), RW);
+	s2_reprot(n, DATA(0), IOMMU_READ);
+	gmap(n, GVA + SZ_4K, DATA(1), IOMMU_READ);
+	gmap(n, GVA + 3 * SZ_4K, GPA(GUEST_PAGES), RW);     /* a GPA stage 2 lacks */
+	gmap(n, GVA + 4 * SZ_4K, 1ull << 48, RW);           /* beyond its 48 bits */
+	attach_nested(n, RID_A, PASID, DID, false);
+
+	ck_assert_uint_eq(nested_code(n, GVA, true, IOMMU_FAULT_PERMISSION, 2,
+				      IOMMU_PHASE_FINAL), IOMMU_VTD_FR_SM_WRITE);
+	ck_assert_uint_eq(nested_code(n, GVA + SZ_4K, true, IOMMU_FAULT_PERMISSION, 1,
+				      IOMMU_PHASE_FINAL), IOMMU_VTD_FR_SM_WRITE);
+	ck_assert_uint_eq(nested_code(n, GVA + 2 * SZ_4K, false, IOMMU_FAULT_NOT_PRESENT, 1,
+				      IOMMU_PHASE_FINAL), IOMMU_VTD_FR_SM_FS_NOT_PRESENT);
+	ck_assert_uint_eq(nested_code(n, GVA + 3 * SZ_4K, false, IOMMU_FAULT_NOT_PRESENT, 2,
+				      IOMMU_PHASE_FINAL), IOMMU_VTD_FR_SM_READ);
+	ck_assert_uint_eq(nested_code(n, GVA + 4 * SZ_4K, true, IOMMU_FAULT_ADDR_SIZE, 2,
+				      IOMMU_PHASE_FINAL), IOMMU_VTD_FR_SM_FS_ADDR_BEYOND);
+	ck_assert_uint_eq(nested_code(n, 1ull << 48, false, IOMMU_FAULT_ADDR_SIZE, 1,
+				      IOMMU_PHASE_FINAL), IOMMU_VTD_FR_SM_NOT_CANONICAL);
+
+	/* the second stage loses a lower first-stage table, then the root */
+	ck_assert_int_eq(io_pgtable_unmap(&n->s2, s1_table(n, GVA, 1), SZ_4K), (int64_t)SZ_4K);
+	ck_assert_uint_eq(nested_code(n, GVA, false, IOMMU_FAULT_NOT_PRESENT, 2,
+				      IOMMU_PHASE_S1_FETCH), IOMMU_VTD_FR_SM_FS_TABLE_NO_READ);
+	ck_assert_int_eq(io_pgtable_unmap(&n->s2, GPA_BASE, SZ_4K), (int64_t)SZ_4K);
+	ck_assert_uint_eq(nested_code(n, GVA, false, IOMMU_FAULT_NOT_PRESENT, 2,
+				      IOMMU_PHASE_S1_FETCH), IOMMU_VTD_FR_SM_FS_ROOT_NO_READ);
+	ck_assert_int_eq(io_pgtable_map(&n->s2, GPA_BASE, root_hpa, SZ_4K, RW), 0);
+
+	/* the guest points its root entry past stage 2's width */
+	e = sim_mem_read64(n->w, root_hpa);
+	ck_assert_uint_eq(e & 1, 1);
+	sim_mem_write64(n->w, root_hpa, (e & 0xfffull) | 1ull << 48);
+	ck_assert_uint_eq(nested_code(n, GVA, false, IOMMU_FAULT_ADDR_SIZE, 2,
+				      IOMMU_PHASE_S1_FETCH), IOMMU_VTD_FR_SM_FS_ADDR_BEYOND);
+	sim_mem_write64(n->w, root_hpa, e);
+	nest_free(n);
+}
+END_TEST
+
+/*
  * §E.4 and the IOTLB: a combined entry spans the smaller of the two
  * leaves, since only there is GVA -> HPA linear.  A 2 MiB guest leaf over
  * 4 KiB stage-2 pages (guest RAM is scattered in host memory) gives 4 KiB
@@ -1819,6 +1886,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_nested_cold_walk_refs);
 	tcase_add_test(tc, test_nested_permission_and_fault_records);
+	tcase_add_test(tc, test_vtd_nested_fault_codes);
 	tcase_add_test(tc, test_nested_combined_span);
 	tcase_add_test(tc, test_single_stage_and_pasid_selection);
 	tcase_add_test(tc, test_paging_structure_cache);

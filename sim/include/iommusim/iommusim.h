@@ -113,6 +113,27 @@ long sim_sys_eventfd(struct sim_world *w, int pid, unsigned int initval, int fla
 long sim_sys_read(struct sim_world *w, int pid, int fd, void *buf, size_t n);
 long sim_sys_write(struct sim_world *w, int pid, int fd, const void *buf, size_t n);
 
+/*
+ * Drain the IOMMU's fault queue: every fault record since the last drain,
+ * oldest first, one "\n"-terminated line each, into @buf (NUL-terminated):
+ *
+ *     write 00:03.0 0x300000 reason=0x05
+ *     read 00:03.0 0x400000 pasid=0x1 reason=0x86
+ *
+ * the access, the requester id (bus:dev.fn, after "SSSS:" on a segment
+ * other than 0), the fault address, " pasid=0x..." for a PASID-tagged
+ * request, and the reason as the hardware records it: on VT-d the Fault
+ * Reason code of the specification and the page address, as intel-iommu's
+ * fault handler prints them ("[DMA Write NO_PASID] Request device
+ * [00:03.0] fault addr 0x300000 [fault reason 0x05]"); on the other kinds
+ * the full address and the model's reason (SIM_FAULT_*'s names:
+ * "not-present", "permission", "addr-size", "no-context", "no-pasid").
+ * The queue keeps the newest records (256).  Returns the length (0: no
+ * fault), -EINVAL for a NULL world or buffer (or a world without an IOMMU),
+ * -ENOSPC when @n is too small, 0 included (then nothing is drained).
+ */
+long sim_iommu_fault_drain(struct sim_world *w, char *buf, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -82,4 +82,24 @@ unsigned ocheck_count(void);
  * too small).  The simulator has no device cdevs yet: -ENODEV. */
 int  osys_vfio_cdev(const char *bdf, char *path, size_t n);
 
+/* ---- IOMMU fault records (osys_guest.c, osys_sim.c) ---- */
+
+/*
+ * The DMA faults the IOMMU recorded since the last call, oldest first, one
+ * line each ("\n"-terminated) into @buf (NUL-terminated):
+ *
+ *     write 00:03.0 0x300000 reason=0x05
+ *     read 00:03.0 0x400000 pasid=0x1 reason=0x06
+ *
+ * the direction, the requester id (bus:dev.fn), the page address of the
+ * fault, the PASID when the request had one, and the IOMMU's own fault
+ * code (VT-d: the fault reason of the fault record).  The guest parses the
+ * lines intel-iommu's fault handler (dmar_fault) prints to the kernel log,
+ * which it rate-limits (10 log lines per 5 s, three of them per fault):
+ * a program keeps at most 3 faults in any 5 s.  The simulator drains its
+ * IOMMU's fault queue (sim_iommu_fault_drain).  The length, or -errno
+ * (-ENOSPC when @n is too small: nothing is consumed then).
+ */
+long osys_dma_faults(char *buf, size_t n);
+
 #endif

@@ -2,7 +2,7 @@
 /*
  * osys on a real kernel (osys.h): plain syscalls, errno turned into -errno,
  * sysfs for driver binding (driver_override, unbind, drivers_probe) and for
- * a function's IOMMU group.
+ * a function's IOMMU group, the kernel log (/dev/kmsg) for IOMMU faults.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -234,4 +234,107 @@ int osys_vfio_cdev(const char *bdf, char *path, size_t n)
 	}
 	closedir(d);
 	return ret;
+}
+
+/*
+ * IOMMU faults from the kernel log.  intel-iommu's fault handler
+ * (dmar_fault, dmar_fault_do_one in drivers/iommu/intel/dmar.c, the same
+ * text in 6.1 and 6.12) prints each fault record it reads as
+ *
+ *   DMAR: [DMA Write NO_PASID] Request device [00:03.0] fault addr 0x300000
+ *   [fault reason 0x05] PTE Write access is not set
+ *
+ * (one line; "DMA Read", or "PASID 0x%x" for a request with one; the
+ * address is the record's page address).  /dev/kmsg gives every record of
+ * the log with its sequence number; the faults after the last record an
+ * earlier call read are returned.
+ */
+static long long kmsg_seen = -1;
+
+/* The normalized line (osys.h) of a log message, or 0 when it is none. */
+static int dmar_fault_line(const char *msg, char *out, size_t n)
+{
+	static const char head[] = "DMAR: [DMA ";
+	unsigned bus, dev, fn, reason, pasid = 0;
+	unsigned long long addr;
+	const char *p = msg, *dir;
+	char tag[24] = "";
+	int k = 0;
+
+	if (strncmp(p, head, sizeof(head) - 1))
+		return 0;
+	p += sizeof(head) - 1;
+	if (!strncmp(p, "Write ", 6)) {
+		dir = "write";
+		p += 6;
+	} else if (!strncmp(p, "Read ", 5)) {
+		dir = "read";
+		p += 5;
+	} else {
+		return 0;
+	}
+	if (!strncmp(p, "NO_PASID]", 9)) {
+		p += 9;
+	} else if (sscanf(p, "PASID 0x%x]%n", &pasid, &k) == 1 && k) {
+		p += k;
+		snprintf(tag, sizeof(tag), " pasid=0x%x", pasid);
+	} else {
+		return 0;
+	}
+	k = 0;
+	if (sscanf(p, " Request device [%x:%x.%x] fault addr 0x%llx [fault reason 0x%x]%n",
+		   &bus, &dev, &fn, &addr, &reason, &k) != 5 || !k)
+		return 0;
+	return snprintf(out, n, "%s %02x:%02x.%u 0x%llx%s reason=0x%02x\n", dir, bus, dev, fn,
+			addr, tag, reason);
+}
+
+long osys_dma_faults(char *buf, size_t n)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	long long seen = kmsg_seen, seq;
+	char rec[8192], line[160];     /* a record's most: CONSOLE_EXT_LOG_MAX */
+	size_t len = 0;
+	long ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (!n) {
+		close(fd);
+		return -ENOSPC;
+	}
+	buf[0] = 0;
+	for (;;) {
+		ssize_t r = read(fd, rec, sizeof(rec) - 1);
+		const char *msg;
+		int l;
+
+		if (r < 0 && (errno == EINTR || errno == EPIPE))
+			continue;   /* EPIPE: records overwritten; go on */
+		if (r <= 0)
+			break;      /* EAGAIN: no more records */
+		rec[r] = 0;
+		/* "PRIO,SEQ,USEC,FLAGS;MESSAGE\n" and key=value lines */
+		msg = strchr(rec, ';');
+		if (sscanf(rec, "%*u,%lld,", &seq) != 1 || !msg || seq <= kmsg_seen)
+			continue;
+		seen = seq;
+		rec[strcspn(rec, "\n")] = 0;
+		l = dmar_fault_line(msg + 1, line, sizeof(line));
+		if (!l)
+			continue;
+		if (len + (size_t)l + 1 > n) {
+			ret = -ENOSPC;
+			break;
+		}
+		memcpy(buf + len, line, (size_t)l + 1);
+		len += (size_t)l;
+	}
+	close(fd);
+	if (ret) {
+		buf[0] = 0;
+		return ret;     /* nothing consumed */
+	}
+	kmsg_seen = seen;
+	return (long)len;
 }

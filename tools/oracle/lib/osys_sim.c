@@ -152,3 +152,8 @@ int osys_vfio_cdev(const char *bdf, char *path, size_t n)
 		path[0] = 0;
 	return -ENODEV;
 }
+
+long osys_dma_faults(char *buf, size_t n)
+{
+	return sim_iommu_fault_drain(world, buf, n);
+}

@@ -17,10 +17,13 @@
  *             mapped WRITE (transfers of at most 2048 bytes: a transfer
  *             that ends at the buffer's end aborts QEMU 7.2), the 28-bit
  *             address clamp, device writes the IOMMU refuses (READ-only
- *             IOVA, unmapped IOVA, an IOVA just unmapped), a device read it
- *             refuses (zeros arrive), and a device read from an IOVA
- *             mapped WRITE only (6.1's and 6.12's intel-iommu map it
- *             readable too; mainline since 6.16 does not)
+ *             IOVA, unmapped IOVA, an IOVA just unmapped, one with no
+ *             page table below it), a device read it refuses (zeros
+ *             arrive), and a device read from an IOVA mapped WRITE only
+ *             (6.1's and 6.12's intel-iommu map it readable too; mainline
+ *             since 6.16 does not); after each, the fault records the
+ *             IOMMU made (osys_dma_faults: VT-d's fault reason, the page
+ *             address, the requester id), none for a DMA that worked
  *   reset     edu on the root bus has no reset method: no RESET flag
  *   IRQs      INTx through an eventfd (automasked after it fires, unmask
  *             with and without the line still up), MSI (each raise, the
@@ -68,6 +71,7 @@
 #define IOVA_NONE  0x400000ull   /* never mapped */
 #define IOVA_GONE  0x500000ull   /* mapped WRITE, then unmapped */
 #define IOVA_WO    0x600000ull   /* WRITE only: may the device read it? */
+#define IOVA_FAR   0x8000000ull  /* no table below it: the walk stops at level 2 */
 
 static int dev = -1;
 
@@ -340,6 +344,56 @@ static void registers(void)
 
 /* ---- DMA ------------------------------------------------------------------------ */
 
+/*
+ * The faults the IOMMU recorded since the last look, as one check value:
+ * the lines of osys_dma_faults joined by ";", or "none".  On the guest the
+ * fault interrupt's handler prints them to the kernel log; a short wait
+ * lets it run.
+ */
+static const char *faults(void)
+{
+	static char buf[1024];
+	long ret;
+
+	osys_sleep_ms(30);
+	ret = osys_dma_faults(buf, sizeof(buf));
+	if (ret < 0)
+		return oret(ret);
+	if (!ret)
+		return "none";
+	buf[--ret] = 0;         /* the last newline */
+	for (char *p = buf; (p = strchr(p, '\n'));)
+		*p = ';';
+	return buf;
+}
+
+/* The same with a buffer too small for a line: -ENOSPC, nothing taken. */
+static const char *faults_short(void)
+{
+	char buf[8];
+
+	osys_sleep_ms(30);
+	return oret(osys_dma_faults(buf, sizeof(buf)));
+}
+
+/*
+ * intel-iommu's fault handler (dmar_fault) rate-limits its lines, 10 per
+ * 5 s (DEFAULT_RATELIMIT_BURST, _INTERVAL), and one fault takes three: the
+ * status line, the record, and the look at the next record that ends its
+ * loop.  A fourth fault within 5 s of the first would be cleared unprinted.
+ * Called before each DMA the IOMMU refuses: after every third, a new window.
+ */
+static unsigned window_faults;
+
+static void fault_window(void)
+{
+	if (window_faults == 3) {
+		osys_sleep_ms(5100);
+		window_faults = 0;
+	}
+	window_faults++;
+}
+
 static long map(void *va, uint64_t iova, uint32_t flags)
 {
 	struct vfio_iommu_type1_dma_map m = {
@@ -423,6 +477,7 @@ static void dmas(void)
 	ocheck("edu.dma.map.ro", "%s", oret(map(ro, IOVA_RO, VFIO_DMA_MAP_FLAG_READ)));
 	ocheck("edu.dma.map.gone", "%s", oret(map(gone, IOVA_GONE, VFIO_DMA_MAP_FLAG_WRITE)));
 	ocheck("edu.dma.map.wo", "%s", oret(map(wo, IOVA_WO, VFIO_DMA_MAP_FLAG_WRITE)));
+	ocheck("edu.dma.faults.before", "%s", faults());
 
 	/* RAM -> device -> RAM */
 	ocheck("edu.dma.in.cmd", "%s", hex(dma(IOVA_SRC, EDU_BUF, 2048, 0)));
@@ -432,6 +487,7 @@ static void dmas(void)
 	ocheck("edu.dma.out.cmdreg", "%s", hex(rd32(EDU_DMA_CMD)));
 	ocheck("edu.dma.roundtrip.data", "%s", what(dst, 2048, 3, 0));
 	ocheck("edu.dma.roundtrip.beyond", "%s", all(dst + 2048, PAGE - 2048, 0) ? "zero" : "other");
+	ocheck("edu.dma.roundtrip.faults", "%s", faults());
 
 	/* odd offsets and lengths: device offset 0x800, 2047 bytes (ends one
 	 * byte before the buffer's end), to RAM offset 0x10 */
@@ -443,6 +499,7 @@ static void dmas(void)
 	ocheck("edu.dma.offset.before", "%s", all(dst, 0x10, 0) ? "zero" : "other");
 	ocheck("edu.dma.offset.after", "%s", all(dst + 0x10 + 2047, PAGE - 0x10 - 2047, 0) ?
 	       "zero" : "other");
+	ocheck("edu.dma.offset.faults", "%s", faults());
 
 	/* the 28-bit DMA mask: bit 28 of the address is dropped */
 	memset(dst, 0, PAGE);
@@ -450,20 +507,34 @@ static void dmas(void)
 	dma((1ull << 28) | IOVA_SRC, EDU_BUF, 512, 0);
 	dma(EDU_BUF, (1ull << 28) | IOVA_DST, 512, CMD_TO_RAM);
 	ocheck("edu.dma.clamp.data", "%s", what(dst, 512, 21, 0));
+	ocheck("edu.dma.clamp.faults", "%s", faults());
 
 	/* device writes the IOMMU refuses leave memory as it was */
 	memset(ro, 0xaa, PAGE);
+	fault_window();
 	ocheck("edu.dma.blocked.readonly.cmd", "%s", hex(dma(EDU_BUF, IOVA_RO, 512, CMD_TO_RAM)));
 	ocheck("edu.dma.blocked.readonly.data", "%s", what(ro, PAGE, 21, 0xaa));
+	ocheck("edu.dma.blocked.readonly.faults.short", "%s", faults_short());
+	ocheck("edu.dma.blocked.readonly.faults", "%s", faults());
+	fault_window();
 	ocheck("edu.dma.blocked.unmapped.cmd", "%s",
 	       hex(dma(EDU_BUF, IOVA_NONE, 512, CMD_TO_RAM)));
+	ocheck("edu.dma.blocked.unmapped.faults", "%s", faults());
 	memset(gone, 0xbb, PAGE);
 	dma(EDU_BUF, IOVA_GONE, 512, CMD_TO_RAM);
 	ocheck("edu.dma.gone.before", "%s", what(gone, 512, 21, 0xbb));
+	ocheck("edu.dma.gone.before.faults", "%s", faults());
 	memset(gone, 0xbb, PAGE);
 	ocheck("edu.dma.gone.unmap", "%s", hex((unsigned long long)unmap(IOVA_GONE)));
+	fault_window();
 	ocheck("edu.dma.blocked.gone.cmd", "%s", hex(dma(EDU_BUF, IOVA_GONE, 512, CMD_TO_RAM)));
 	ocheck("edu.dma.blocked.gone.data", "%s", what(gone, PAGE, 21, 0xbb));
+	ocheck("edu.dma.blocked.gone.faults", "%s", faults());
+	/* where no table is: the walk finds no level-1 table (its level-2
+	 * entry has neither R nor W) */
+	fault_window();
+	ocheck("edu.dma.blocked.notable.cmd", "%s", hex(dma(EDU_BUF, IOVA_FAR, 512, CMD_TO_RAM)));
+	ocheck("edu.dma.blocked.notable.faults", "%s", faults());
 
 	/* a device read of a WRITE-only IOVA: the buffer first holds pattern
 	 * 21 (above); after the read it holds what the read brought */
@@ -473,13 +544,17 @@ static void dmas(void)
 	dma(EDU_BUF, IOVA_DST, 512, CMD_TO_RAM);
 	ocheck("edu.dma.wo_read.data", "%s",
 	       same(dst, 512, 21) ? "unchanged" : what(dst, 512, 40, 0xcc));
+	ocheck("edu.dma.wo_read.faults", "%s", faults());
 	/* a device read of a READ-only IOVA works, a write to WRITE-only too */
 	fill(ro, PAGE, 50);
 	dma(IOVA_RO, EDU_BUF, 256, 0);
 	dma(EDU_BUF, IOVA_WO, 256, CMD_TO_RAM);
 	ocheck("edu.dma.ro_read_wo_write.data", "%s", what(wo, 256, 50, 0));
+	ocheck("edu.dma.ro_read_wo_write.faults", "%s", faults());
 	/* a device read of an unmapped IOVA */
+	fault_window();
 	dma(IOVA_NONE, EDU_BUF, 256, 0);
+	ocheck("edu.dma.unmapped_read.faults", "%s", faults());
 	memset(dst, 0xcc, PAGE);
 	dma(EDU_BUF, IOVA_DST, 256, CMD_TO_RAM);
 	ocheck("edu.dma.unmapped_read.data", "%s",
@@ -590,9 +665,11 @@ static void irqs(void)
 	ocheck("edu.irq.dma.status", "%s", hex(rd32(EDU_IRQ_STAT)));
 	wr32(EDU_IRQ_ACK, 0x100);
 	/* a faulting DMA still completes and interrupts */
+	fault_window();
 	ocheck("edu.irq.dma.fault.cmd", "%s", hex(dma(EDU_BUF, IOVA_NONE, 64,
 						       CMD_TO_RAM | CMD_IRQ)));
 	ocheck("edu.irq.dma.fault.count", "%s", efd_take(mfd));
+	ocheck("edu.irq.dma.fault.faults", "%s", faults());
 	wr32(EDU_IRQ_ACK, 0x100);
 	unmap(IOVA_SRC);
 
