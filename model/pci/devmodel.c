@@ -20,6 +20,7 @@
 
 static const struct pci_devmodel *const models[] = {
 	&pci_devmodel_edu,
+	&pci_devmodel_e1000e,
 };
 
 size_t pci_devmodel_count(void)
@@ -119,7 +120,8 @@ void pci_devmodel_reset(struct pci_dev *d)
 	st->resets++;
 	SIM_TRACE(st->w, pci_devmodel_reset, d->name, d->model->name);
 	pci_devmodel_set_intx(d, false);
-	st->msi_enabled = false;
+	pci_config_msi_enable(d, false, 0);
+	pci_config_msix_enable(d, false);
 	if (d->model->reset)
 		d->model->reset(d);
 }
@@ -137,8 +139,10 @@ void pci_devmodel_set_sink(struct pci_dev *d, const struct pci_irq_sink *sink)
 
 void pci_devmodel_set_msi_enabled(struct pci_dev *d, bool enabled)
 {
-	if (pci_dev_has_model(d))
-		d->model_state->msi_enabled = enabled && d->msi_vectors;
+	if (d && d->msi_vectors)
+		pci_config_msi_enable(d, enabled, d->msi_vectors);
+	else if (d)
+		pci_config_msi_enable(d, false, 0);
 }
 
 /* ---- the model's side ------------------------------------------------------------- */
@@ -187,7 +191,7 @@ void pci_devmodel_set_intx(struct pci_dev *d, bool level)
 
 bool pci_devmodel_msi_enabled(const struct pci_dev *d)
 {
-	return pci_dev_has_model(d) && d->model_state->msi_enabled;
+	return pci_dev_has_model(d) && d->msi_vectors && pci_config_msi_enabled(d);
 }
 
 void pci_devmodel_msi(struct pci_dev *d, unsigned vector)

@@ -7,11 +7,16 @@
  * pages).  A model is a table, found by (vendor, device) as the quirk
  * table is:
  *
- *   - what the function looks like: revision, class code, BARs, INTx pin,
- *     MSI/MSI-X vectors, which function-level resets it supports.  A
- *     topology entry that does not state BARs or irqs gets the model's; one
- *     that states something else is refused (pci_topology_create names the
- *     entry and key);
+ *   - what the function looks like: revision, class code, subsystem ids,
+ *     the kinds of function it can be, BARs, INTx pin, MSI/MSI-X vectors,
+ *     which function-level resets it supports.  A topology entry that does
+ *     not state BARs or irqs gets the model's; one that states something
+ *     else is refused (pci_topology_create names the entry and key);
+ *   - its configuration space: the seam writes the header (identity, BAR
+ *     flags, interrupt pin, QEMU's default write masks) and the model's
+ *     config hook adds its capabilities at their offsets with the builders
+ *     below; then the function gets the state SeaBIOS leaves it in
+ *     (config.c);
  *   - register handlers per BAR: read and write of 1, 2, 4 or 8 bytes at a
  *     naturally aligned offset inside the BAR (whoever owns the BAR —
  *     vfio-pci for a user — splits an access into such pieces first);
@@ -25,8 +30,9 @@
  *     requester id after aliasing on it and the IOMMU hardware alone
  *     decides each page's fate.  Nothing a kernel layer keeps is consulted.
  *   - INTx is a level: pci_devmodel_set_intx() raises or lowers the line;
- *     MSI is a message: pci_devmodel_msi() sends vector N if the function's
- *     MSI capability is enabled (pci_devmodel_msi_enabled()).  Whoever owns
+ *     MSI is a message: pci_devmodel_msi() sends vector N if the enable bit
+ *     of the function's MSI capability is set in its configuration space
+ *     (pci_devmodel_msi_enabled()).  Whoever owns
  *     the interrupts (vfio-pci) installs a sink that sees both.
  *   - pci_devmodel_error() records a device error: something the real
  *     device (or its emulator) would not survive or would report, which a
@@ -62,17 +68,28 @@ struct pci_devmodel_bar_ops {
 	void (*write)(struct pci_dev *d, uint64_t off, unsigned size, uint64_t val);
 };
 
+/* A bit of struct pci_devmodel.types. */
+#define PCI_DEVMODEL_TYPE(t) (1u << (t))
+
 struct pci_devmodel {
 	const char *name;               /* "edu" */
 	uint16_t vendor, device;
 	uint8_t revision;
 	uint32_t class_code;            /* base << 16 | sub-class << 8 | prog-if */
-	enum pci_type type;             /* the kind of function it is */
+	uint16_t subsystem_vendor, subsystem_id;
+	/* the kinds of function it can be (PCI_DEVMODEL_TYPE bits): QEMU's
+	 * e1000e is an endpoint below a port and an integrated endpoint on a
+	 * root bus */
+	uint32_t types;
 	struct pci_bar bars[PCI_NUM_BARS];
 	bool intx;                      /* an INTx pin (A) */
 	uint16_t msi_vectors, msix_vectors;
 	unsigned resets;                /* PCI_DEVMODEL_RESET_* */
 	struct pci_devmodel_bar_ops bar_ops[PCI_NUM_BARS];
+	/* Its capabilities, added to the configuration space the seam began
+	 * (the builders below), once the function is on its bus.  NULL: a
+	 * header and nothing else. */
+	void (*config)(struct pci_dev *d);
 	/* The model's state at power-on, or NULL (the caller reports -ENOMEM). */
 	void *(*create)(struct pci_dev *d);
 	void (*destroy)(void *priv);
@@ -95,7 +112,6 @@ struct pci_devmodel_state {
 	struct sim_world *w;
 	void *priv;                     /* the model's own state */
 	bool intx_level;                /* the line as the device drives it */
-	bool msi_enabled;               /* MSI enable in its MSI capability */
 	bool has_sink;
 	struct pci_irq_sink sink;
 	/* counters (tests, traces) */
@@ -115,6 +131,7 @@ const struct pci_devmodel *pci_devmodel_at(size_t i);
 
 /* The models (one file each). */
 extern const struct pci_devmodel pci_devmodel_edu;
+extern const struct pci_devmodel pci_devmodel_e1000e;
 
 /* ---- used by topology.c ---------------------------------------------------- */
 
@@ -136,13 +153,15 @@ bool pci_devmodel_bar_has_regs(const struct pci_dev *d, unsigned bar);
 uint64_t pci_devmodel_bar_read(struct pci_dev *d, unsigned bar, uint64_t off, unsigned size);
 void pci_devmodel_bar_write(struct pci_dev *d, unsigned bar, uint64_t off, unsigned size,
 			    uint64_t val);
-/* A function-level reset: the line goes low, MSI is disabled, then the
- * model's reset.  Nothing for a function without a model. */
+/* A function-level reset: the line goes low, MSI and MSI-X are disabled in
+ * the configuration space, then the model's reset.  Nothing for a
+ * function without a model. */
 void pci_devmodel_reset(struct pci_dev *d);
 /* Install (a copy of) @sink, or remove it with NULL.  The line's current
  * level is not replayed to a new sink: it sees the next change. */
 void pci_devmodel_set_sink(struct pci_dev *d, const struct pci_irq_sink *sink);
-/* The MSI capability's enable bit, as the kernel programs it. */
+/* The MSI capability's enable bit, as the kernel programs it (a function
+ * with MSI vectors and the capability; pci_config_msi_enable). */
 void pci_devmodel_set_msi_enabled(struct pci_dev *d, bool enabled);
 
 /* ---- used by the models ------------------------------------------------------ */
@@ -169,6 +188,38 @@ void pci_devmodel_error(struct pci_dev *d, const char *kind, const char *fmt, ..
 /* Errors recorded on @d (0 without a model), and the last one ("" none). */
 unsigned pci_devmodel_errors(const struct pci_dev *d);
 const char *pci_devmodel_last_error(const struct pci_dev *d);
+
+/* ---- building a configuration space (config.c), for the config hooks ------- */
+
+/*
+ * Each builder puts one capability at @off (dword aligned, inside the
+ * space), links it at the end of its list and makes its bytes read-only
+ * except the fields the device lets a driver write, which are QEMU 7.2's
+ * write masks for them.
+ */
+/* Any capability: @size bytes, id and link only.  Returns its bytes. */
+uint8_t *pci_config_add_cap(struct pci_dev *d, uint8_t id, unsigned off, unsigned size);
+/* Any extended capability (PCI Express functions, @off >= 0x100). */
+uint8_t *pci_config_add_ext_cap(struct pci_dev *d, uint16_t id, uint8_t version, unsigned off,
+				unsigned size);
+/* Power management: @pmc (version, D1/D2, PME support, DSI...), the bits of
+ * PMCSR a write may change; PME_Status is write-1-to-clear. */
+void pci_config_add_pm(struct pci_dev *d, unsigned off, uint16_t pmc, uint16_t csr_wmask);
+/* MSI with the function's msi_vectors: 64-bit addresses or not, per-vector
+ * masking or not (QEMU's msi_init). */
+void pci_config_add_msi(struct pci_dev *d, unsigned off, bool is64, bool maskbit);
+/* MSI-X with the function's msix_vectors: the table at @table_off of BAR
+ * @table_bar, the PBA at @pba_off of BAR @pba_bar (msix_init). */
+void pci_config_add_msix(struct pci_dev *d, unsigned off, unsigned table_bar, uint32_t table_off,
+			 unsigned pba_bar, uint32_t pba_off);
+/* PCI Express, version 1 (20 bytes, filled as QEMU's pcie_cap_v1_fill: a
+ * x1 2.5 GT/s link) or 2 (60 bytes, only the flags); the device/port type
+ * is the function's. */
+void pci_config_add_exp(struct pci_dev *d, unsigned off, unsigned version);
+/* Advanced Error Reporting, version 2, claiming @size bytes (pcie_aer_init). */
+void pci_config_add_aer(struct pci_dev *d, unsigned off, unsigned size);
+/* Device Serial Number. */
+void pci_config_add_dsn(struct pci_dev *d, unsigned off, uint64_t serial);
 
 /* trace points */
 #define TP_pci_devmodel_attach "dev=%s model=%s"

@@ -282,6 +282,13 @@ static void edu_write(struct pci_dev *d, uint64_t off, unsigned size, uint64_t v
 	}
 }
 
+/* QEMU's edu_pci_realize: one MSI vector, 64-bit, no per-vector masking,
+ * at the first free offset (msi_init with offset 0: 0x40). */
+static void edu_config(struct pci_dev *d)
+{
+	pci_config_add_msi(d, 0x40, true, false);
+}
+
 static void *edu_create(struct pci_dev *d)
 {
 	return g_new0(struct edu, 1);   /* power-on: every register 0 */
@@ -298,12 +305,16 @@ const struct pci_devmodel pci_devmodel_edu = {
 	.device = 0x11e8,
 	.revision = 0x10,
 	.class_code = 0x00ff00,         /* PCI_CLASS_OTHERS: base 0x00, sub-class 0xff */
-	.type = PCI_TYPE_PCI_DEVICE,    /* a conventional PCI device */
+	/* QEMU's default subsystem ids (pci_set_default_subsystem_id) */
+	.subsystem_vendor = 0x1af4,
+	.subsystem_id = 0x1100,
+	.types = PCI_DEVMODEL_TYPE(PCI_TYPE_PCI_DEVICE),    /* a conventional PCI device */
 	.bars = { [0] = { .size = 1u << 20, .type = PCI_BAR_MEM32 } },
 	.intx = true,
 	.msi_vectors = 1,
 	.resets = 0,                    /* no FLR, no PM capability */
 	.bar_ops = { [0] = { .read = edu_read, .write = edu_write } },
+	.config = edu_config,
 	.create = edu_create,
 	.destroy = edu_destroy,
 	.reset = NULL,                  /* QEMU's edu has none: registers survive */

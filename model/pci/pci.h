@@ -97,6 +97,24 @@ struct pci_bar {
 	bool prefetchable;
 };
 
+/*
+ * A function's configuration space as the device itself holds it, the way
+ * QEMU's PCIDevice does (config, wmask, w1cmask): the bytes, the bits a
+ * configuration write may change, and the bits a write of 1 clears.  It is
+ * built with the topology (config.c): from the device model's layout when
+ * the function has one (devmodel.h), synthesized from the topology
+ * otherwise.  Whoever owns the function reads and writes it only through
+ * pci_config_read / pci_config_write.
+ */
+#define PCI_CFG_SPACE_SIZE     256     /* conventional PCI */
+#define PCI_CFG_SPACE_EXP_SIZE 4096    /* PCI Express */
+struct pci_config {
+	uint8_t data[PCI_CFG_SPACE_EXP_SIZE];
+	uint8_t wmask[PCI_CFG_SPACE_EXP_SIZE];
+	uint8_t w1cmask[PCI_CFG_SPACE_EXP_SIZE];
+	uint16_t size;                 /* 256 or 4096 */
+};
+
 /* One `topology:` entry, as the loader hands it over. */
 struct pci_dev_spec {
 	uint32_t sbdf;
@@ -182,6 +200,7 @@ struct pci_dev {
 	 * and its state; NULL for a function without behaviour */
 	const struct pci_devmodel *model;
 	struct pci_devmodel_state *model_state;
+	struct pci_config config;     /* config.c */
 };
 
 /*
@@ -195,8 +214,10 @@ struct pci_dev {
  * Each function then gets the quirks its (vendor, device) matches in the
  * quirk table (below; an explicit acs_quirk wins, dma_alias entries add),
  * and the device model (devmodel.h) its ids name: BARs and irqs the spec
- * leaves out come from the model; a type, BARs or irqs the spec states
- * differently are an error at PCI_KEY_TYPE, PCI_KEY_BARS or PCI_KEY_IRQS.
+ * leaves out come from the model; a type the model cannot be, or BARs or
+ * irqs the spec states differently, are an error at PCI_KEY_TYPE,
+ * PCI_KEY_BARS or PCI_KEY_IRQS.  Every function gets its configuration
+ * space (struct pci_config): the model's layout, else synthesized.
  * Drivers named in specs are bound afterwards, in enumeration order through
  * pci_bind_driver (so hooks run), by pci_bind_initial_drivers.  Returns 0,
  * -EINVAL with @err filled, -EEXIST when the world already has a topology,
@@ -249,6 +270,35 @@ int pci_for_each_dma_alias(struct pci_dev *d,
 /* The requester id the IOMMU sees for an untagged DMA from @d: the last RID
  * of the alias walk's bridge part, or @d's own RID when no bridge converts. */
 uint16_t pci_dma_requester_id(struct pci_dev *d);
+
+/* ---- configuration space (config.c) -------------------------------------- */
+
+/*
+ * A configuration read of @size (1, 2 or 4) bytes at @off, little-endian.
+ * Beyond the function's space (256 or 4096 bytes) it reads all ones, as an
+ * access nothing claims does.
+ */
+uint32_t pci_config_read(const struct pci_dev *d, unsigned off, unsigned size);
+/*
+ * A configuration write as the device takes it (QEMU's
+ * pci_default_write_config): each bit in wmask takes the written value,
+ * each bit in w1cmask written as 1 is cleared, the rest stays.  Beyond the
+ * space it is dropped.
+ */
+void pci_config_write(struct pci_dev *d, unsigned off, unsigned size, uint32_t val);
+/* pci_find_capability: the offset of the first capability @id in the
+ * list (at most 48 links are followed), or 0. */
+unsigned pci_config_find_cap(const struct pci_dev *d, uint8_t id);
+/* pci_find_ext_capability: the offset of extended capability @id, or 0. */
+unsigned pci_config_find_ext_cap(const struct pci_dev *d, uint16_t id);
+/* The enable bits the kernel's MSI code programs (pci_msi_set_enable,
+ * msix_capability_init): MSI enable with Multiple Message Enable =
+ * log2(@nvec) rounded up, or MSI-X enable.  Nothing without the
+ * capability. */
+void pci_config_msi_enable(struct pci_dev *d, bool on, unsigned nvec);
+void pci_config_msix_enable(struct pci_dev *d, bool on);
+bool pci_config_msi_enabled(const struct pci_dev *d);
+bool pci_config_msix_enabled(const struct pci_dev *d);
 
 /* ---- quirks (quirks.c, spec §A "Quirks are data tables") ----------------- */
 

@@ -51,6 +51,11 @@ static inline struct pci_root *pci_root_get(struct sim_world *w)
  * (pci_quirk).  Needs the buses linked (a condition looks upstream). */
 void pci_dev_apply_quirks(struct sim_world *w, struct pci_dev *d);
 
+/* config.c: the configuration space of @d, from its model's layout (and
+ * the firmware's state) or synthesized from the topology; the function
+ * must be on its bus. */
+void pci_config_build(struct pci_dev *d);
+
 /* driver.c: the registry every topology starts with (pci-stub, pcieport). */
 void pci_drivers_init(struct pci_root *root);
 void pci_drivers_fini(struct pci_root *root);

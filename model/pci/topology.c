@@ -311,17 +311,34 @@ static const char *bar_desc(const struct pci_bar *b, char *buf, size_t n)
  * the BARs and irqs it states, must be the model's (what it leaves out
  * comes from the model, dev_new).
  */
+/* "a pci-device", "an endpoint or rc-endpoint" */
+static const char *types_desc(uint32_t types, char *buf, size_t n)
+{
+	size_t len = 0;
+
+	buf[0] = 0;
+	for (int t = 0; t < PCI_TYPE_NR; t++) {
+		if (!(types & PCI_DEVMODEL_TYPE(t)))
+			continue;
+		len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%s",
+					len ? " or " : "", pci_type_name(t));
+	}
+	return buf;
+}
+
 static int check_model(struct topo_check *c, size_t i, const struct pci_devmodel *m)
 {
 	const struct pci_dev_spec *sp = &c->specs[i];
-	char b[PCI_SBDF_STRLEN], want[48], got[48];
+	char b[PCI_SBDF_STRLEN], want[48], got[48], types[96];
 
 	pci_sbdf_format(sp->sbdf, b);
-	if (sp->type != m->type)
+	if (!(m->types & PCI_DEVMODEL_TYPE(sp->type))) {
+		types_desc(m->types, types, sizeof(types));
 		return build_error(c->err, i, PCI_KEY_TYPE, "%s is %s (%04x:%04x), %s %s, "
 				   "not %s %s", b, m->name, m->vendor, m->device,
-				   article(pci_type_name(m->type)), pci_type_name(m->type),
-				   article(pci_type_name(sp->type)), pci_type_name(sp->type));
+				   article(types), types, article(pci_type_name(sp->type)),
+				   pci_type_name(sp->type));
+	}
 	for (unsigned k = 0; spec_states_bars(sp) && k < PCI_NUM_BARS; k++) {
 		const struct pci_bar *x = &sp->bars[k], *y = &m->bars[k];
 
@@ -583,8 +600,10 @@ out:
 	return ret;
 }
 
-/* In probe order: announce each function, then run its quirks (quirks.c),
- * so a trace shows every quirk right after the device it applies to. */
+/* In probe order: announce each function, build its configuration space
+ * (config.c: every function is on its bus by now), then run its quirks
+ * (quirks.c), so a trace shows every quirk right after the device it
+ * applies to. */
 static void add_devices(struct pci_root *root)
 {
 	for (guint i = 0; i < root->devs->len; i++) {
@@ -592,6 +611,7 @@ static void add_devices(struct pci_root *root)
 
 		SIM_TRACE(root->w, pci_dev_add, d->name, pci_type_name(d->type),
 			  d->bus->self ? d->bus->self->name : "none");
+		pci_config_build(d);
 		pci_dev_apply_quirks(root->w, d);
 		if (d->model)
 			SIM_TRACE(root->w, pci_devmodel_attach, d->name, d->model->name);

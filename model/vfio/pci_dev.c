@@ -14,7 +14,16 @@
  * below a bridge (pci_parent_bus_reset); else GET_INFO has no RESET flag
  * and VFIO_DEVICE_RESET is -EINVAL (vdev->reset_works).  As
  * vfio_pci_core_enable and vfio_pci_core_disable do, the first open and
- * the last close reset a function that can be reset.
+ * the last close reset a function that can be reset, and the config space
+ * saved at the first open is the function's again after the last close.
+ * VFIO_DEVICE_GET_PCI_HOT_RESET_INFO names the functions a bus reset of
+ * the function's bus would reset; VFIO_DEVICE_PCI_HOT_RESET does it when
+ * the caller owns every one of them through the groups it passes.
+ *
+ * The BAR holding the MSI-X table carries the MSIX_MAPPABLE region
+ * capability, and the table itself is not reachable through read and
+ * write (reads are all ones, writes dropped), as vfio_pci_bar_rw leaves it
+ * to the kernel's MSI-X code.
  *
  * Each device fd holds the group file and counts in container_users
  * (spec §H15); the device itself is refcounted so that an unbind while a
@@ -40,6 +49,9 @@
 #define VFIO_PCI_OFFSET_SHIFT 40
 #define VFIO_PCI_OFFSET_MASK ((1ull << VFIO_PCI_OFFSET_SHIFT) - 1)
 #define BAR_PAGE 4096u
+
+/* A bus reset through VFIO_DEVICE_PCI_HOT_RESET (beside vfio.h's list). */
+#define TP_vfio_pci_hot_reset "dev=%s functions=%u"
 
 struct vfio_device_file {
 	struct vfio_pci_device *vdev;
@@ -99,54 +111,12 @@ static uint64_t bar_len(const struct vfio_pci_device *vdev, unsigned i)
 	return vdev->pdev->bars[i].size;
 }
 
-/*
- * vfio_pci_core_do_io_rw: the largest naturally aligned access that fits,
- * 8, 4, 2 or 1 bytes, each a register access of the device model; values
- * little-endian in @b.  8-byte accesses need ioread64/iowrite64 in
- * vfio-pci: 6.1 has none and splits them in two 4-byte ones; Debian's
- * 6.12 (6.12.95, which carries the mainline change) and mainline do them.
- */
-static long bar_regs_rw(struct vfio_pci_device *vdev, unsigned bar, uint8_t *b, size_t n,
-			uint64_t pos, bool write)
+/* BAR storage of a function without registers: @n bytes at @off. */
+static void bar_store_rw(struct vfio_pci_device *vdev, unsigned bar, uint8_t *b, size_t n,
+			 uint64_t pos, bool write)
 {
-	bool qword = sim_world_kernel(vdev->vfio->w) != SIM_KERNEL_6_1;
 	size_t done = 0;
 
-	while (done < n) {
-		uint64_t off = pos + done, v = 0;
-		size_t left = n - done;
-		unsigned size = qword && left >= 8 && !(off % 8) ? 8 :
-				left >= 4 && !(off % 4) ? 4 : left >= 2 && !(off % 2) ? 2 : 1;
-
-		if (write) {
-			for (unsigned i = 0; i < size; i++)
-				v |= (uint64_t)b[done + i] << (8 * i);
-			pci_devmodel_bar_write(vdev->pdev, bar, off, size, v);
-		} else {
-			v = pci_devmodel_bar_read(vdev->pdev, bar, off, size);
-			for (unsigned i = 0; i < size; i++)
-				b[done + i] = (uint8_t)(v >> (8 * i));
-		}
-		done += size;
-	}
-	return (long)n;
-}
-
-static long bar_rw(struct vfio_pci_device *vdev, unsigned bar, void *buf, size_t n,
-		   uint64_t pos, bool write)
-{
-	uint64_t end = bar_len(vdev, bar);
-	uint8_t *b = buf;
-	size_t done = 0;
-
-	if (!end || pos >= end)
-		return -EINVAL;
-	/* memory decode off in the command register -> EIO, as vfio-pci */
-	if (vdev->pdev->bars[bar].type != PCI_BAR_IO && !vfio_config_memory_enabled(vdev))
-		return -EIO;
-	n = (size_t)MIN((uint64_t)n, end - pos);
-	if (pci_devmodel_bar_has_regs(vdev->pdev, bar))
-		return bar_regs_rw(vdev, bar, b, n, pos, write);
 	while (done < n) {
 		uint64_t off = pos + done, pg = off / BAR_PAGE;
 		size_t in = off % BAR_PAGE, chunk = MIN(n - done, BAR_PAGE - in);
@@ -164,7 +134,89 @@ static long bar_rw(struct vfio_pci_device *vdev, unsigned bar, void *buf, size_t
 			memset(b + done, 0, chunk);
 		done += chunk;
 	}
+}
+
+/* One access of @size bytes at @off: a register of the device model, or
+ * storage; the value little-endian in @b. */
+static void bar_access(struct vfio_pci_device *vdev, unsigned bar, uint8_t *b, unsigned size,
+		       uint64_t off, bool write)
+{
+	uint64_t v = 0;
+
+	if (!pci_devmodel_bar_has_regs(vdev->pdev, bar)) {
+		bar_store_rw(vdev, bar, b, size, off, write);
+		return;
+	}
+	if (write) {
+		for (unsigned i = 0; i < size; i++)
+			v |= (uint64_t)b[i] << (8 * i);
+		pci_devmodel_bar_write(vdev->pdev, bar, off, size, v);
+	} else {
+		v = pci_devmodel_bar_read(vdev->pdev, bar, off, size);
+		for (unsigned i = 0; i < size; i++)
+			b[i] = (uint8_t)(v >> (8 * i));
+	}
+}
+
+/*
+ * vfio_pci_core_do_io_rw: the largest naturally aligned access that fits
+ * before the MSI-X table [@x_start, @x_end), 8, 4, 2 or 1 bytes; inside
+ * the table reads are all ones and writes dropped.  A memory BAR with
+ * decode off (or the function in D3hot) is -EIO at the first access that
+ * reaches the device, so a read of the table alone still succeeds.
+ * 8-byte accesses need ioread64/iowrite64 in vfio-pci: 6.1 has none and
+ * splits them in two 4-byte ones; Debian's 6.12 (6.12.95, which carries
+ * the mainline change) and mainline do them.
+ */
+static long bar_io_rw(struct vfio_pci_device *vdev, unsigned bar, uint8_t *b, size_t n,
+		      uint64_t pos, bool write, uint64_t x_start, uint64_t x_end)
+{
+	bool qword = sim_world_kernel(vdev->vfio->w) != SIM_KERNEL_6_1;
+	bool test_mem = vdev->pdev->bars[bar].type != PCI_BAR_IO;
+	size_t done = 0;
+
+	while (done < n) {
+		uint64_t off = pos + done, fillable;
+		unsigned size;
+
+		if (off < x_start)
+			fillable = MIN((uint64_t)(n - done), x_start - off);
+		else if (off >= x_end)
+			fillable = n - done;
+		else
+			fillable = 0;
+		if (!fillable) {
+			size_t filled = (size_t)MIN((uint64_t)(n - done), x_end - off);
+
+			if (!write)
+				memset(b + done, 0xff, filled);
+			done += filled;
+			continue;
+		}
+		if (test_mem && !vfio_config_memory_enabled(vdev))
+			return -EIO;
+		size = qword && fillable >= 8 && !(off % 8) ? 8 :
+		       fillable >= 4 && !(off % 4) ? 4 : fillable >= 2 && !(off % 2) ? 2 : 1;
+		bar_access(vdev, bar, b + done, size, off, write);
+		done += size;
+	}
 	return (long)n;
+}
+
+/* vfio_pci_bar_rw */
+static long bar_rw(struct vfio_pci_device *vdev, unsigned bar, void *buf, size_t n,
+		   uint64_t pos, bool write)
+{
+	uint64_t end = bar_len(vdev, bar), x_start = 0, x_end = 0;
+
+	if (!end || pos >= end)
+		return -EINVAL;
+	n = (size_t)MIN((uint64_t)n, end - pos);
+	if (bar == vdev->msix_bar) {
+		x_start = vdev->msix_offset;
+		x_end = vdev->msix_offset + vdev->msix_size;
+	}
+	return bar_io_rw(vdev, bar, buf, n, pos, write, x_start, x_end);
 }
 
 static long device_rw(struct sim_file *f, void *buf, size_t n, uint64_t off, bool write)
@@ -215,17 +267,48 @@ static bool reset_works(const struct vfio_pci_device *vdev)
 	return d->bus->self && d->bus->ndevices == 1 && !d->subordinate;
 }
 
-/* pci_try_reset_function: the device model resets (nothing without one);
- * the config state saved before it is restored after it, so an enabled
- * MSI capability stays enabled (pci_dev_save_and_disable, pci_dev_restore). */
-static void function_reset(struct vfio_pci_device *vdev)
+/* pci_restore_state: the header and the registers of every capability
+ * the config map knows come back from @saved; bytes no capability claims
+ * are the device's own (storage, in a QEMU device), which the kernel
+ * neither saves nor restores. */
+static void restore_state(struct vfio_pci_device *vdev, const uint8_t *saved)
 {
-	bool msi = pci_devmodel_msi_enabled(vdev->pdev);
+	struct pci_config *c = &vdev->pdev->config;
 
-	if (!reset_works(vdev))
-		return;
+	for (unsigned i = 0; i < c->size; i++)
+		if (vdev->map[i] != 0xff)
+			c->data[i] = saved[i];
+}
+
+/* A reset with the config state saved before and restored after
+ * (pci_dev_save_and_disable, pci_dev_restore): the device side of a reset
+ * turns MSI off, the restored state turns it back on. */
+static void reset_one(struct vfio_pci_device *vdev)
+{
+	uint8_t saved[PCI_CFG_SPACE_EXP_SIZE];
+
+	memcpy(saved, vdev->pdev->config.data, vdev->pdev->config.size);
 	pci_devmodel_reset(vdev->pdev);
-	pci_devmodel_set_msi_enabled(vdev->pdev, msi);
+	restore_state(vdev, saved);
+}
+
+int vfio_pci_try_reset_function(struct vfio_pci_device *vdev)
+{
+	if (!reset_works(vdev))
+		return -EINVAL;
+	reset_one(vdev);
+	return 0;
+}
+
+void vfio_pci_set_power_state(struct vfio_pci_device *vdev, unsigned state)
+{
+	unsigned pm = pci_config_find_cap(vdev->pdev, 0x01);
+
+	if (!pm)
+		return;
+	pci_config_write(vdev->pdev, pm + 4, 2,
+			 (pci_config_read(vdev->pdev, pm + 4, 2) & ~0x3u) | state);
+	vdev->power_state = (uint8_t)state;
 }
 
 static long device_get_info(struct vfio_pci_device *vdev, struct sim_proc *p,
@@ -246,7 +329,10 @@ static long device_get_info(struct vfio_pci_device *vdev, struct sim_proc *p,
 	return sim_copy_to_user(p, arg, &info, minsz) ? -EFAULT : 0;
 }
 
-static long region_fill(struct vfio_pci_device *vdev, struct vfio_region_info *info)
+/* The region's fields, and its capabilities in @caps: MSIX_MAPPABLE on the
+ * BAR that holds the MSI-X table (msix_mmappable_cap). */
+static long region_fill(struct vfio_pci_device *vdev, struct vfio_region_info *info,
+			struct vfio_info_cap *caps)
 {
 	info->offset = (uint64_t)info->index << VFIO_PCI_OFFSET_SHIFT;
 	info->flags = 0;
@@ -267,25 +353,267 @@ static long region_fill(struct vfio_pci_device *vdev, struct vfio_region_info *i
 		if (!info->size)
 			return 0;
 		info->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
-		if (vdev->pdev->bars[info->index].type != PCI_BAR_IO)
-			info->flags |= VFIO_REGION_INFO_FLAG_MMAP;
+		if (vdev->pdev->bars[info->index].type == PCI_BAR_IO)
+			return 0;
+		info->flags |= VFIO_REGION_INFO_FLAG_MMAP;
+		if (info->index != vdev->msix_bar)
+			return 0;
+		if (sim_should_fail(vdev->vfio->w, "vfio_region_caps_alloc"))
+			return -ENOMEM;
+		caps->unaligned = sim_world_kernel(vdev->vfio->w) == SIM_KERNEL_6_1;
+		vfio_info_cap_add(caps, sizeof(struct vfio_info_cap_header),
+				  VFIO_REGION_INFO_CAP_MSIX_MAPPABLE, 1);
 		return 0;
 	}
 }
 
+/* vfio_pci_ioctl_get_region_info, with the capability chain's argsz
+ * protocol: too small an argsz gets the size needed and no chain. */
 static long device_get_region_info(struct vfio_pci_device *vdev, struct sim_proc *p,
 				   unsigned long arg)
 {
 	size_t minsz = vfio_offsetofend(struct vfio_region_info, offset);
+	struct vfio_info_cap caps = { 0 };
 	struct vfio_region_info info;
 	long ret;
 
 	if ((ret = vfio_copy_argsz_in(p, arg, &info, minsz)))
 		return ret;
-	ret = region_fill(vdev, &info);
+	ret = region_fill(vdev, &info, &caps);
 	if (ret)
+		goto out;
+	if (caps.buf && caps.buf->len) {
+		info.flags |= VFIO_REGION_INFO_FLAG_CAPS;
+		if (info.argsz < sizeof(info) + caps.buf->len) {
+			info.argsz = (uint32_t)(sizeof(info) + caps.buf->len);
+			info.cap_offset = 0;
+		} else {
+			vfio_info_cap_shift(&caps, sizeof(info));
+			if (sim_copy_to_user(p, arg + sizeof(info), caps.buf->data,
+					     caps.buf->len)) {
+				ret = -EFAULT;
+				goto out;
+			}
+			info.cap_offset = sizeof(info);
+		}
+	}
+	ret = sim_copy_to_user(p, arg, &info, minsz) ? -EFAULT : 0;
+out:
+	if (caps.buf)
+		g_byte_array_free(caps.buf, TRUE);
+	return ret;
+}
+
+/* ---- hot reset --------------------------------------------------------------------- */
+
+/*
+ * pci_probe_reset_slot / pci_probe_reset_bus: a function below a bridge
+ * can be reset with its bus (a PCI Express port's slot holds the same
+ * functions as its bus); one on a root bus cannot.
+ */
+static bool bus_resettable(const struct pci_dev *d)
+{
+	return d->bus->self != NULL;
+}
+
+/* pci_walk_bus: every function on @bus and below it, each bridge's bus
+ * right after the bridge; stops at the first non-zero return. */
+static int walk_bus(struct pci_bus *bus, int (*fn)(struct pci_dev *, void *), void *data)
+{
+	for (size_t i = 0; i < bus->ndevices; i++) {
+		struct pci_dev *d = bus->devices[i];
+		int ret = fn(d, data);
+
+		if (ret)
+			return ret;
+		if (d->subordinate && (ret = walk_bus(d->subordinate, fn, data)))
+			return ret;
+	}
+	return 0;
+}
+
+static int count_devs(struct pci_dev *d, void *data)
+{
+	(*(unsigned *)data)++;
+	return 0;
+}
+
+struct fill_info {
+	struct vfio_pci_dependent_device *devices;
+	unsigned count;
+};
+
+/* vfio_pci_fill_devs: segment, bus, devfn and the IOMMU group of each;
+ * a function without a group cannot be reset by a user (-EPERM).  (The
+ * kernel's -EAGAIN for a topology that changed since the count cannot
+ * happen here: nothing runs in between.) */
+static int fill_devs(struct pci_dev *d, void *data)
+{
+	struct fill_info *fill = data;
+	struct vfio_pci_dependent_device *dev;
+
+	if (!d->group)
+		return -EPERM;
+	dev = &fill->devices[fill->count++];
+	dev->group_id = d->group->id;
+	dev->segment = PCI_SBDF_DOMAIN(d->sbdf);
+	dev->bus = d->bus->number;
+	dev->devfn = d->devfn;
+	return 0;
+}
+
+/* vfio_pci_ioctl_get_pci_hot_reset_info (6.1 and 6.12 alike through a
+ * group-opened device: group ids, no DEV_ID flags). */
+static long device_hot_reset_info(struct vfio_pci_device *vdev, struct sim_proc *p,
+				  unsigned long arg)
+{
+	size_t minsz = vfio_offsetofend(struct vfio_pci_hot_reset_info, count);
+	struct vfio_pci_hot_reset_info hdr;
+	struct fill_info fill = { 0 };
+	unsigned count = 0;
+	long ret;
+
+	if ((ret = vfio_copy_argsz_in(p, arg, &hdr, minsz)))
 		return ret;
-	return sim_copy_to_user(p, arg, &info, minsz) ? -EFAULT : 0;
+	hdr.flags = 0;
+	if (!bus_resettable(vdev->pdev))
+		return -ENODEV;
+	walk_bus(vdev->pdev->bus, count_devs, &count);
+	if (count > (hdr.argsz - sizeof(hdr)) / sizeof(*fill.devices)) {
+		hdr.count = count;
+		ret = -ENOSPC;
+		goto header;
+	}
+	if (sim_should_fail(p->w, "vfio_hot_reset_info_alloc"))
+		return -ENOMEM;
+	fill.devices = g_new0(struct vfio_pci_dependent_device, count);
+	ret = walk_bus(vdev->pdev->bus, fill_devs, &fill);
+	if (ret)
+		goto out;
+	if (sim_copy_to_user(p, arg + sizeof(hdr), fill.devices,
+			     fill.count * sizeof(*fill.devices))) {
+		ret = -EFAULT;
+		goto out;
+	}
+	hdr.count = fill.count;
+header:
+	if (sim_copy_to_user(p, arg, &hdr, minsz))
+		ret = -EFAULT;
+out:
+	g_free(fill.devices);
+	return ret;
+}
+
+/* The group behind @f, or NULL when @f is not a group file
+ * (vfio_file_is_group). */
+static struct vfio_group *vfio_group_from_file(struct sim_file *f)
+{
+	return f && f->ops && f->ops->ioctl == vfio_group_ioctl ? f->private_data : NULL;
+}
+
+struct hot_reset_check {
+	struct vfio_state *vfio;
+	struct sim_file **groups;
+	unsigned ngroups;
+};
+
+/* Does one of the caller's group files hold @d? (vfio_dev_in_groups) */
+static bool in_groups(const struct hot_reset_check *c, const struct pci_dev *d)
+{
+	for (unsigned i = 0; i < c->ngroups; i++) {
+		struct vfio_group *g = vfio_group_from_file(c->groups[i]);
+
+		if (g && g->iommu_group == d->group)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * vfio_pci_dev_set_resettable and the ownership test of
+ * vfio_pci_dev_set_hot_reset: every function the bus reset reaches must
+ * be in the bus's device set, bound to vfio-pci (a function on a bus
+ * further down is in another set, but the bridge above it, which vfio-pci
+ * never binds, fails first), and every member of the set must be in one
+ * of the caller's groups.
+ */
+static int check_resettable(struct pci_dev *d, void *data)
+{
+	const struct hot_reset_check *c = data;
+
+	if (!g_hash_table_lookup(c->vfio->devices, d))
+		return -EINVAL;
+	return in_groups(c, d) ? 0 : -EINVAL;
+}
+
+static int reset_dev(struct pci_dev *d, void *data)
+{
+	struct vfio_state *v = data;
+	struct vfio_pci_device *vdev = g_hash_table_lookup(v->devices, d);
+
+	reset_one(vdev);
+	vdev->hot_resets++;
+	return 0;
+}
+
+/*
+ * vfio_pci_ioctl_pci_hot_reset through a group-opened device.  6.12 wants
+ * a non-empty group list before it looks at the bus (a zero count is for
+ * cdev-opened devices); 6.1 looks at the bus first, so a function on a
+ * root bus with count 0 is -ENODEV there and -EINVAL on 6.12.
+ */
+static long device_hot_reset(struct vfio_pci_device *vdev, struct sim_proc *p,
+			     unsigned long arg)
+{
+	size_t minsz = vfio_offsetofend(struct vfio_pci_hot_reset, count);
+	struct hot_reset_check c = { .vfio = vdev->vfio };
+	struct vfio_pci_hot_reset hdr;
+	bool v61 = sim_world_kernel(p->w) == SIM_KERNEL_6_1;
+	unsigned count = 0, i;
+	int32_t *fds = NULL;
+	long ret;
+
+	if (sim_copy_from_user(p, &hdr, arg, minsz))
+		return -EFAULT;
+	if (hdr.argsz < minsz || hdr.flags)
+		return -EINVAL;
+	if (!v61 && !hdr.count)
+		return -EINVAL;
+	if (!bus_resettable(vdev->pdev))
+		return -ENODEV;
+	walk_bus(vdev->pdev->bus, count_devs, &count);
+	if (!hdr.count || hdr.count > count)
+		return -EINVAL;
+	if (sim_should_fail(p->w, "vfio_hot_reset_alloc"))
+		return -ENOMEM;
+	fds = g_new0(int32_t, hdr.count);
+	c.groups = g_new0(struct sim_file *, hdr.count);
+	if (sim_copy_from_user(p, fds, arg + minsz, hdr.count * sizeof(*fds))) {
+		ret = -EFAULT;
+		goto out;
+	}
+	for (ret = 0, i = 0; i < hdr.count && !ret; i++) {
+		struct sim_file *f = sim_fd_get(p, fds[i]);
+
+		if (!f)
+			ret = -EBADF;
+		else if (!vfio_group_from_file(f))
+			ret = -EINVAL;          /* vfio_file_is_group */
+		else
+			c.groups[c.ngroups++] = sim_file_get(f);
+	}
+	if (!ret)
+		ret = walk_bus(vdev->pdev->bus, check_resettable, &c);
+	if (!ret) {
+		walk_bus(vdev->pdev->bus, reset_dev, vdev->vfio);
+		SIM_TRACE(p->w, vfio_pci_hot_reset, vdev->pdev->name, count);
+	}
+out:
+	for (i = 0; i < c.ngroups; i++)
+		sim_file_put(c.groups[i]);
+	g_free(c.groups);
+	g_free(fds);
+	return ret;
 }
 
 static long device_ioctl(struct sim_file *f, struct sim_proc *p, unsigned int cmd,
@@ -307,8 +635,12 @@ static long device_ioctl(struct sim_file *f, struct sim_proc *p, unsigned int cm
 			return -EINVAL;
 		vdev->resets++;
 		SIM_TRACE(p->w, vfio_pci_reset, vdev->pdev->name);
-		function_reset(vdev);
-		return 0;
+		vfio_pci_set_power_state(vdev, VFIO_PCI_D0);
+		return vfio_pci_try_reset_function(vdev);
+	case VFIO_DEVICE_GET_PCI_HOT_RESET_INFO:
+		return device_hot_reset_info(vdev, p, arg);
+	case VFIO_DEVICE_PCI_HOT_RESET:
+		return device_hot_reset(vdev, p, arg);
 	case VFIO_DEVICE_GET_IRQ_INFO:
 	case VFIO_DEVICE_SET_IRQS:
 		return vfio_pci_irqs_ioctl(vdev, p, cmd, arg);
@@ -319,6 +651,63 @@ static long device_ioctl(struct sim_file *f, struct sim_proc *p, unsigned int cm
 
 /* ---- opening and closing device files ------------------------------------------ */
 
+#define CMD_IO       0x0001
+#define CMD_MEMORY   0x0002
+#define CMD_MASTER   0x0004
+#define CMD_INTX_DIS 0x0400
+
+static void clear_master(struct pci_dev *d)
+{
+	pci_config_write(d, 0x04, 2, pci_config_read(d, 0x04, 2) & ~CMD_MASTER);
+}
+
+/*
+ * vfio_pci_core_enable, the first open: bus mastering off, the decode
+ * bits pci_enable_device sets (I/O when an I/O BAR exists, memory when a
+ * memory BAR does; the firmware may have set them already), a reset when
+ * one works, the config space saved, INTx-disable cleared, then the
+ * emulated config space (vfio_config_init).
+ */
+static void core_enable(struct vfio_pci_device *vdev)
+{
+	struct pci_dev *d = vdev->pdev;
+	uint16_t cmd;
+
+	clear_master(d);
+	cmd = (uint16_t)pci_config_read(d, 0x04, 2);
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++)
+		if (d->bars[i].size)
+			cmd |= d->bars[i].type == PCI_BAR_IO ? CMD_IO : CMD_MEMORY;
+	pci_config_write(d, 0x04, 2, cmd);
+	vfio_pci_try_reset_function(vdev);
+	memcpy(vdev->saved_config, d->config.data, sizeof(vdev->saved_config));
+	cmd = (uint16_t)pci_config_read(d, 0x04, 2);
+	if (cmd & CMD_INTX_DIS)
+		pci_config_write(d, 0x04, 2, cmd & ~CMD_INTX_DIS);
+	vdev->power_state = VFIO_PCI_D0;
+	vdev->virq_disabled = false;
+	vfio_config_init(vdev);
+}
+
+/*
+ * vfio_pci_core_disable, the last close: D0, bus mastering off,
+ * interrupts off, a reset when one works and the state saved at the
+ * first open restored, then pci_disable_device (bus mastering off again).
+ */
+static void core_disable(struct vfio_pci_device *vdev)
+{
+	struct pci_dev *d = vdev->pdev;
+
+	vfio_pci_set_power_state(vdev, VFIO_PCI_D0);
+	clear_master(d);
+	vfio_pci_irqs_disable(vdev);
+	vdev->virq_disabled = false;
+	pci_config_write(d, 0x04, 2, CMD_INTX_DIS);
+	vfio_pci_try_reset_function(vdev);
+	restore_state(vdev, vdev->saved_config);
+	clear_master(d);
+}
+
 static void device_release(struct sim_file *f)
 {
 	struct vfio_device_file *df = f->private_data;
@@ -326,12 +715,10 @@ static void device_release(struct sim_file *f)
 	struct sim_file *gfile = g->file;
 
 	SIM_TRACE(f->w, vfio_device_release, df->vdev->pdev->name, g->iommu_group->id);
-	if (!--df->vdev->open_count) {
-		/* vfio_pci_core_disable: interrupts off, then a reset */
+	if (!--df->vdev->open_count && !df->vdev->removed)
+		core_disable(df->vdev);
+	else if (!df->vdev->open_count)
 		vfio_pci_irqs_disable(df->vdev);
-		if (!df->vdev->removed)
-			function_reset(df->vdev);
-	}
 	vfio_pci_device_put(df->vdev);
 	g->device_fds--;
 	if (g->container)
@@ -390,11 +777,8 @@ long vfio_group_get_device_fd(struct vfio_group *g, struct sim_proc *p, const ch
 	df->vdev = vdev;
 	df->group = g;
 	vdev->refs++;
-	if (!vdev->open_count++) {
-		/* the first open (vfio_pci_core_enable): reset, fresh config */
-		function_reset(vdev);
-		vfio_config_init(vdev);
-	}
+	if (!vdev->open_count++)
+		core_enable(vdev);
 	sim_file_get(g->file);
 	g->device_fds++;
 	g->container_users++;

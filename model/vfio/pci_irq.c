@@ -17,10 +17,16 @@
  * (vfio_msihandler): each message signals its vector's eventfd.  The
  * loopback triggers (DATA_NONE / DATA_BOOL) signal too.
  *
- * An "eventfd" may be any open fd of the caller, as before the simulator
- * had eventfds (scenarios rely on it): a closed one is EBADF, -1 clears,
- * and only a real eventfd (sim/eventfd.h) is ever signalled; the trigger
- * holds a reference to it, as eventfd_ctx_fdget does.
+ * A trigger is an eventfd (sim/eventfd.h), taken as eventfd_ctx_fdget
+ * takes it: a closed fd is -EBADF, an open fd that is no eventfd -EINVAL,
+ * -1 clears; the trigger holds a reference to the eventfd, so closing the
+ * fd does not end it.  The INTx unmask eventfd (vfio_virqfd_enable) is
+ * checked the same way; what writing to it does is not modelled.
+ *
+ * MSI and MSI-X enable are the device's: SET_IRQS sets and clears them in
+ * the function's config space (pci_alloc_irq_vectors), where a device
+ * model looks before it sends a message and where vfio-pci's config
+ * region shows MSI-X's.
  */
 #include <errno.h>
 #include <string.h>
@@ -58,7 +64,7 @@ static void trig_set(struct vfio_pci_device *vdev, struct sim_proc *p, unsigned 
 	if (*slot)
 		sim_file_put(*slot);
 	*slot = sim_file_is_eventfd(f) ? sim_file_get(f) : NULL;
-	vdev->triggers[index][i] = fd;
+	vdev->triggers[index][i] = *slot ? fd : -1;
 }
 
 static void trig_free(struct vfio_pci_device *vdev, unsigned index)
@@ -99,7 +105,8 @@ void vfio_pci_irqs_disable(struct vfio_pci_device *vdev)
 		trig_free(vdev, i);
 	vdev->irq_type = -1;
 	vdev->intx_masked = false;
-	pci_devmodel_set_msi_enabled(vdev->pdev, false);
+	pci_config_msi_enable(vdev->pdev, false, 0);
+	pci_config_msix_enable(vdev->pdev, false);
 }
 
 /* ---- delivery: the device model's interrupts --------------------------------- */
@@ -145,10 +152,18 @@ void vfio_pci_irqs_detach(struct vfio_pci_device *vdev)
 	pci_devmodel_set_sink(vdev->pdev, NULL);
 }
 
-/* eventfd_ctx_fdget: a closed fd -> EBADF. */
+/* eventfd_ctx_fdget for @fd >= 0: a closed fd -> EBADF, a file that is no
+ * eventfd -> EINVAL (eventfd_ctx_fileget). */
 static int check_fd(struct sim_proc *p, int32_t fd)
 {
-	return fd >= 0 && !sim_fd_get(p, fd) ? -EBADF : 0;
+	struct sim_file *f;
+
+	if (fd < 0)
+		return 0;
+	f = sim_fd_get(p, fd);
+	if (!f)
+		return -EBADF;
+	return sim_file_is_eventfd(f) ? 0 : -EINVAL;
 }
 
 static int32_t fd_at(const struct irq_req *r, unsigned i)
@@ -168,20 +183,33 @@ static void intx_send(struct vfio_pci_device *vdev)
 		trig_signal(vdev, VFIO_PCI_INTX_IRQ_INDEX, 0);
 }
 
-/* vfio_pci_intx_mask / vfio_pci_intx_unmask: unmasking a line that is
- * still up re-sends the interrupt and stays masked. */
+/* __vfio_pci_intx_mask / __vfio_pci_intx_unmask: unmasking a line that is
+ * still up re-sends the interrupt and stays masked; nothing unmasks while
+ * the user's INTx-disable bit is set in the config space. */
 static void intx_set_masked(struct vfio_pci_device *vdev, bool mask)
 {
 	const struct pci_dev *d = vdev->pdev;
 	bool pending = pci_dev_has_model(d) && d->model_state->intx_level;
 
+	if (vdev->irq_type != VFIO_PCI_INTX_IRQ_INDEX)
+		return;
 	if (mask) {
 		vdev->intx_masked = true;
-	} else if (vdev->intx_masked) {
+	} else if (vdev->intx_masked && !vdev->virq_disabled) {
 		vdev->intx_masked = pending;
 		if (pending)
 			intx_send(vdev);
 	}
+}
+
+void vfio_pci_intx_mask(struct vfio_pci_device *vdev)
+{
+	intx_set_masked(vdev, true);
+}
+
+void vfio_pci_intx_unmask(struct vfio_pci_device *vdev)
+{
+	intx_set_masked(vdev, false);
 }
 
 static int intx_mask(struct vfio_pci_device *vdev, const struct irq_req *r, bool mask)
@@ -217,9 +245,11 @@ static int intx_trigger(struct vfio_pci_device *vdev, const struct irq_req *r)
 		if (ret)
 			return ret;
 		if (!is_intx) {
+			/* vfio_intx_enable: masked from the start while the
+			 * user's INTx-disable bit is set */
 			trig_alloc(vdev, VFIO_PCI_INTX_IRQ_INDEX, 1);
 			vdev->irq_type = VFIO_PCI_INTX_IRQ_INDEX;
-			vdev->intx_masked = false;
+			vdev->intx_masked = vdev->virq_disabled;
 		}
 		trig_set(vdev, r->p, VFIO_PCI_INTX_IRQ_INDEX, 0, fd_at(r, 0));
 		return 0;
@@ -266,9 +296,14 @@ static int msi_set_block(struct vfio_pci_device *vdev, const struct irq_req *r)
 				 r->start + r->count > vdev->ntriggers[r->index]))
 		return -EINVAL;
 
+	/* vfio_msi_set_vector_signal: a vector's old eventfd goes first, then
+	 * the new one is taken; a failure unwinds the block up to and
+	 * including the vector that failed */
 	for (j = r->start; j < r->start + r->count; j++) {
 		int32_t fd = fd_at(r, j - r->start);
 
+		if (j < vdev->ntriggers[r->index])
+			trig_set(vdev, r->p, r->index, j, -1);
 		ret = j >= vdev->ntriggers[r->index] && fd >= 0 ? -EINVAL : check_fd(r->p, fd);
 		if (ret)
 			break;
@@ -277,9 +312,8 @@ static int msi_set_block(struct vfio_pci_device *vdev, const struct irq_req *r)
 	}
 	if (!ret)
 		return 0;
-	while (j-- > r->start)           /* unwind the block */
-		if (j < vdev->ntriggers[r->index])
-			trig_set(vdev, r->p, r->index, j, -1);
+	for (unsigned k = r->start; k < j && k < vdev->ntriggers[r->index]; k++)
+		trig_set(vdev, r->p, r->index, k, -1);
 	return ret;
 }
 
@@ -302,8 +336,19 @@ static int msi_trigger(struct vfio_pci_device *vdev, const struct irq_req *r)
 		trig_alloc(vdev, r->index, msix_resizable(vdev, r->index) ?
 			   vfio_pci_irq_count(vdev, r->index) : r->start + r->count);
 		vdev->irq_type = (int)r->index;
-		/* pci_alloc_irq_vectors sets the capability's enable bit */
-		pci_devmodel_set_msi_enabled(vdev->pdev, r->index == VFIO_PCI_MSI_IRQ_INDEX);
+		/* vfio_msi_enable: pci_alloc_irq_vectors sets the capability's
+		 * enable bit (MSI: with the vectors asked for, the virtual
+		 * queue size msi_qmax = their log2, rounded up) */
+		if (r->index == VFIO_PCI_MSI_IRQ_INDEX) {
+			unsigned nvec = r->start + r->count, q = 0;
+
+			while ((1u << q) < nvec)
+				q++;
+			vdev->msi_qmax = (uint8_t)q;
+			pci_config_msi_enable(vdev->pdev, true, nvec);
+		} else {
+			pci_config_msix_enable(vdev->pdev, true);
+		}
 		ret = msi_set_block(vdev, r);
 		if (ret)
 			vfio_pci_irqs_disable(vdev);

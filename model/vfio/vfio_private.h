@@ -9,9 +9,10 @@
  *   type1.c      the type1 backend: domains, attach/detach, replay (§C)
  *   type1_dma.c  MAP_DMA / UNMAP_DMA, pinning and accounting (§C)
  *   type1_info.c GET_INFO, its capability chain, IOVA ranges (§C)
- *   pci_dev.c    device fds: GET_INFO, regions, RESET
+ *   pci_dev.c    device fds: GET_INFO, regions, RESET, the hot-reset ioctls
  *   pci_irq.c    device fds: GET_IRQ_INFO, SET_IRQS
- *   pci_config.c the synthesized config space of a vfio-pci device
+ *   pci_config.c the config space a vfio-pci device shows its user, over
+ *                the function's own (model/pci/config.c)
  *   invariants.c vfio_check_invariants (spec §H)
  *
  * Kernel names are kept (vfio_group_set_container, vfio_dma_do_map,
@@ -98,21 +99,37 @@ struct vfio_pci_device {
 	unsigned refs;               /* 1 while bound + open device files */
 	bool removed;                /* unbound from vfio-pci */
 	unsigned open_count;
-	uint8_t vconfig[4096];       /* emulated config space */
-	uint8_t wmask[4096];         /* bits the user may write */
+	/* config space (pci_config.c): the emulated copy, which capability
+	 * each byte belongs to (vfio's pci_config_map; 0xff none) */
+	uint8_t vconfig[PCI_CFG_SPACE_EXP_SIZE];
+	uint8_t map[PCI_CFG_SPACE_EXP_SIZE];
 	uint16_t cfg_size;           /* 256 (conventional) or 4096 (PCIe) */
-	uint8_t msi_cap, msix_cap, pcie_cap;   /* capability offsets, 0 = none */
+	uint8_t msi_cap, msix_cap, pcie_cap;   /* the device's, 0 = none */
+	bool bardirty;               /* the virtual BARs need the sizing rule */
+	bool extended_caps;          /* the device has an extended list */
+	uint8_t msi_qmax;            /* log2 of the MSI vectors last enabled */
+	uint8_t msix_bar;            /* the BAR with the MSI-X table, 0xff none */
+	uint32_t msix_offset, msix_size;
+	uint8_t power_state;         /* VFIO_PCI_D0 .. VFIO_PCI_D3HOT */
+	bool virq_disabled;          /* the user's INTx-disable bit */
+	/* the function's config space as the first open saved it
+	 * (vdev->pci_saved_state), restored at the last close */
+	uint8_t saved_config[PCI_CFG_SPACE_EXP_SIZE];
 	GHashTable *bar_pages[PCI_NUM_BARS];   /* page index -> 4 KiB storage */
 	/* interrupts */
 	int irq_type;                /* VFIO_PCI_*_IRQ_INDEX, or -1 = none */
 	bool intx_masked;
 	int32_t *triggers[VFIO_PCI_NUM_IRQS];  /* eventfd per vector, -1 = none */
-	/* the eventfd file behind each trigger (a reference), or NULL when
-	 * the trigger is another kind of fd (accepted, never signalled) */
+	/* the eventfd file behind each trigger (a reference), NULL for none */
 	struct sim_file **trigger_files[VFIO_PCI_NUM_IRQS];
 	unsigned ntriggers[VFIO_PCI_NUM_IRQS];
-	unsigned resets;
+	unsigned resets;             /* VFIO_DEVICE_RESET calls that reset */
+	unsigned hot_resets;         /* bus resets this function went through */
 };
+
+/* Power states (pci_power_t). */
+#define VFIO_PCI_D0    0
+#define VFIO_PCI_D3HOT 3
 
 /* ---- vfio.c ---- */
 struct vfio_state *vfio_get(struct sim_world *w);
@@ -149,6 +166,13 @@ void vfio_pci_device_put(struct vfio_pci_device *vdev);
 long vfio_group_get_device_fd(struct vfio_group *g, struct sim_proc *p,
 			      const char *name);
 
+/* pci_try_reset_function: a reset when one works (the config space saved
+ * and restored around it); 0, or -EINVAL when the function has none. */
+int vfio_pci_try_reset_function(struct vfio_pci_device *vdev);
+/* vfio_pci_set_power_state: D0 .. D3hot in PMCSR; BARs do not decode in
+ * D3hot. */
+void vfio_pci_set_power_state(struct vfio_pci_device *vdev, unsigned state);
+
 /* ---- pci_irq.c ---- */
 int vfio_pci_irqs_ioctl(struct vfio_pci_device *vdev, struct sim_proc *p,
 			unsigned int cmd, unsigned long arg);
@@ -157,6 +181,10 @@ void vfio_pci_irqs_disable(struct vfio_pci_device *vdev);
  * model's INTx and MSI, devmodel.h): bind and unbind of vfio-pci. */
 void vfio_pci_irqs_attach(struct vfio_pci_device *vdev);
 void vfio_pci_irqs_detach(struct vfio_pci_device *vdev);
+/* vfio_pci_intx_mask / vfio_pci_intx_unmask: the config space's virtual
+ * INTx-disable bit (an unmask does nothing while the bit is set). */
+void vfio_pci_intx_mask(struct vfio_pci_device *vdev);
+void vfio_pci_intx_unmask(struct vfio_pci_device *vdev);
 
 /* ---- pci_config.c ---- */
 void vfio_config_init(struct vfio_pci_device *vdev);

@@ -766,6 +766,7 @@ static long set_irqs(unsigned index, unsigned start, unsigned count, uint32_t fl
 #define EVFD VFIO_IRQ_SET_DATA_EVENTFD
 #define NONE VFIO_IRQ_SET_DATA_NONE
 #define BOOL VFIO_IRQ_SET_DATA_BOOL
+#define UNMASK VFIO_IRQ_SET_ACTION_UNMASK
 
 /* The eventfd's counter, read (0 when it is empty). */
 static uint64_t take(int efd)
@@ -932,21 +933,33 @@ START_TEST(test_msi)
 }
 END_TEST
 
-/* Any open fd is still a valid "eventfd" (as before eventfds existed),
- * and only eventfds are signalled; the trigger holds its eventfd. */
+/* A trigger is an eventfd (eventfd_ctx_fdget): another open fd is EINVAL,
+ * a closed one EBADF, and a refused replacement leaves the old trigger
+ * (vfio_pci_set_intx_trigger takes the new eventfd before anything else,
+ * on 6.1.0-57 and 6.12 alike); the trigger holds its eventfd. */
 START_TEST(test_trigger_files)
 {
 	unsigned long live;
-	int32_t efd, other;
+	int32_t efd, other, closed = 900;
 	uint64_t v;
 
 	open_edu(EDU);
 	other = CFD;
-	ck_assert_int_eq(set_irqs(VFIO_PCI_INTX_IRQ_INDEX, 0, 1, EVFD | TRIG, &other), 0);
-	wr32(R_RAISE, 1);                                    /* masks, signals nothing */
+	ck_assert_int_eq(set_irqs(VFIO_PCI_INTX_IRQ_INDEX, 0, 1, EVFD | TRIG, &other), -EINVAL);
+	ck_assert_int_eq(set_irqs(VFIO_PCI_INTX_IRQ_INDEX, 0, 1, NONE | TRIG, NULL), -EINVAL);
+	ck_assert_int_eq(set_irqs(VFIO_PCI_INTX_IRQ_INDEX, 0, 1, EVFD | TRIG, &closed), -EBADF);
+	efd = new_eventfd();
+	ck_assert_int_eq(set_irqs(VFIO_PCI_INTX_IRQ_INDEX, 0, 1, EVFD | TRIG, &efd), 0);
+	ck_assert_int_eq(set_irqs(VFIO_PCI_INTX_IRQ_INDEX, 0, 1, EVFD | TRIG, &other), -EINVAL);
+	ck_assert_int_eq(set_irqs(VFIO_PCI_INTX_IRQ_INDEX, 0, 1, EVFD | TRIG, &closed), -EBADF);
 	ck_assert_int_eq(set_irqs(VFIO_PCI_INTX_IRQ_INDEX, 0, 1, NONE | TRIG, NULL), 0);
-	wr32(R_ACK, 1);
+	ck_assert_uint_eq(take(efd), 1);                     /* still the trigger */
+	/* the INTx unmask eventfd is taken the same way (vfio_virqfd_enable) */
+	ck_assert_int_eq(set_irqs(VFIO_PCI_INTX_IRQ_INDEX, 0, 1, EVFD | UNMASK, &other), -EINVAL);
+	ck_assert_int_eq(set_irqs(VFIO_PCI_INTX_IRQ_INDEX, 0, 1, EVFD | UNMASK, &closed), -EBADF);
+	ck_assert_int_eq(set_irqs(VFIO_PCI_INTX_IRQ_INDEX, 0, 1, EVFD | UNMASK, &efd), 0);
 	set_irqs(VFIO_PCI_INTX_IRQ_INDEX, 0, 0, NONE | TRIG, NULL);
+	ck_assert_int_eq(sim_sys_close(W, PID, efd), 0);
 	/* close the eventfd while it is the trigger: the file lives on */
 	efd = new_eventfd();
 	ck_assert_int_eq(set_irqs(VFIO_PCI_MSI_IRQ_INDEX, 0, 1, EVFD | TRIG, &efd), 0);

@@ -239,6 +239,17 @@ START_TEST(test_steps_and_expect)
 	expect_error("name: t\ntopology: []\nsteps:\n  - {chown: /x}\n", "needs the key 'uid'");
 	expect_error("name: t\ntopology: []\nsteps:\n  - {close: g, as: h}\n",
 		     "unknown key 'as'");
+	expect_error("name: t\ntopology: []\nsteps:\n  - {eventfd: -1}\n", "eventfd");
+	expect_error("name: t\ntopology: []\nsteps:\n  - {eventfd: 0x100000000}\n",
+		     "out of range");
+	expect_error("name: t\ntopology: []\nsteps:\n  - {eventfd: 0, flags: EFD_EXCL}\n",
+		     "unknown eventfd flag");
+	expect_error("name: t\ntopology: []\nsteps:\n  - {eventfd: 0, flags: {a: 1}}\n",
+		     "flags");
+	expect_error("name: t\ntopology: []\nsteps:\n  - {eventfd: 0, by: bob}\n",
+		     "not defined under 'processes'");
+	expect_error("name: t\ntopology: []\nsteps:\n  - {eventfd: 0, flags: [EFD_SEMAPHORE, "
+		     "EFD_X]}\n", "unknown eventfd flag");
 	expect_error("name: t\ntopology: []\nsteps:\n  - {}\n", "a step needs an action");
 	expect_error("name: t\ntopology: []\nsteps:\n  - 5\n", "a step must be a mapping");
 	expect_error("name: t\ntopology: []\nexpect: {groups: [[\"0000:00:09.0\"]]}\n",

@@ -509,11 +509,17 @@ START_TEST(test_refuse_e1000e_rc_endpoint_below_port)
 }
 END_TEST
 
+/* The e1000e device model refuses another type when the scenario loads;
+ * qemu-args' own refusal is for a loaded topology changed after. */
 START_TEST(test_refuse_e1000e_other_type)
 {
-	refuse_at(HEAD "  - {bdf: \"0000:00:02.0\", type: legacy-endpoint" E1000E "}\n", 3,
-		  "legacy-endpoint", "QEMU's e1000e is a PCI Express endpoint: write type: "
-		  "endpoint (below a port) or rc-endpoint (on the root bus), not legacy-endpoint");
+	const char *text = HEAD "  - {bdf: \"0000:00:02.0\", type: rc-endpoint" E1000E "}\n";
+	struct scenario *s = load_ok(text);
+
+	s->topology[0].type = PCI_TYPE_LEGACY_ENDPOINT;
+	refuse_loaded_at(s, text, 3, "rc-endpoint", "QEMU's e1000e is a PCI Express endpoint: "
+			 "write type: endpoint (below a port) or rc-endpoint (on the root bus), "
+			 "not legacy-endpoint");
 }
 END_TEST
 
@@ -644,8 +650,9 @@ START_TEST(test_refuse_bar_differs)
 {
 	const char *edu = HEAD "  - {bdf: \"0000:00:03.0\", type: pci-device, bars: {0: "
 			  "{size: 1M}}" EDU "}\n";
-	const char *nic = HEAD "  - {bdf: \"0000:00:02.0\", type: rc-endpoint, bars: {2: "
-			  "{size: 32, type: io}}" E1000E "}\n";
+	const char *nic = HEAD "  - {bdf: \"0000:00:02.0\", type: rc-endpoint, bars: {0: "
+			  "{size: 128K}, 1: {size: 128K}, 2: {size: 32, type: io}, 3: {size: 16K}}"
+			  E1000E "}\n";
 	struct scenario *s = load_ok(edu);
 
 	s->topology[0].bars[0] = (struct pci_bar){ 4096, PCI_BAR_MEM64, true };

@@ -11,6 +11,7 @@
 
 #include "unit_common.h"
 #include "vfio_fixture.h"
+#include "sim/eventfd.h"
 #include "sim/mem.h"
 #include "sim/mm.h"
 #include "sim/proc.h"
@@ -42,7 +43,8 @@ START_TEST(test_device_info_regions)
 	struct vfio_device_info di = { .argsz = sizeof(di) };
 	struct vfio_region_info ri = { .argsz = sizeof(ri) };
 	static const struct { unsigned idx; uint64_t size; uint32_t flags; } want[] = {
-		{ VFIO_PCI_BAR0_REGION_INDEX, 128 << 10, 7 }, { 1, 0, 0 }, { 2, 32, 3 },
+		/* BAR 0 holds the synthesized MSI-X table: CAPS */
+		{ VFIO_PCI_BAR0_REGION_INDEX, 128 << 10, 0xf }, { 1, 0, 0 }, { 2, 32, 3 },
 		{ 3, 16 << 10, 7 }, { 4, 0, 0 }, { 5, 0, 0 }, { VFIO_PCI_ROM_REGION_INDEX, 0, 0 },
 		{ VFIO_PCI_CONFIG_REGION_INDEX, 4096, 3 },
 	};
@@ -91,7 +93,7 @@ START_TEST(test_device_config_and_bars)
 	uint8_t buf[64] = { 0 }, pos;
 	uint32_t v = 0x12345678;
 
-	ck_assert_uint_eq(cfg32(dfd, 0), 0x10d38086);
+	ck_assert_uint_eq(cfg32(dfd, 0), 0x10fb8086);
 	ck_assert_uint_eq(cfg32(dfd, 0x0c) >> 16 & 0xff, 0);        /* single function */
 	ck_assert_uint_eq(cfg32(dfd, 0x3c) >> 8 & 0xff, 1);         /* INTx pin A */
 	/* BAR sizing: write all-ones, read back the size mask and type bits */
@@ -106,7 +108,7 @@ START_TEST(test_device_config_and_bars)
 	cfg_write32(dfd, 0x14, 0xffffffff);
 	ck_assert_uint_eq(cfg32(dfd, 0x14), 0);                     /* none */
 	cfg_write32(dfd, 0x00, 0);                                  /* read-only */
-	ck_assert_uint_eq(cfg32(dfd, 0), 0x10d38086);
+	ck_assert_uint_eq(cfg32(dfd, 0), 0x10fb8086);
 	/* the capability list: MSI, MSI-X, PCI Express */
 	ck_assert(cfg32(dfd, 0x04) >> 16 & 0x10);
 	pos = (uint8_t)cfg32(dfd, 0x34);
@@ -155,6 +157,14 @@ static long set_irqs(int dfd, uint32_t flags, unsigned index, unsigned start, un
 #define TRIG_FD (VFIO_IRQ_SET_ACTION_TRIGGER | VFIO_IRQ_SET_DATA_EVENTFD)
 #define TRIG_NONE (VFIO_IRQ_SET_ACTION_TRIGGER | VFIO_IRQ_SET_DATA_NONE)
 
+static int32_t new_eventfd(void)
+{
+	long fd = sim_sys_eventfd(W, PID, 0, SIM_EFD_NONBLOCK);
+
+	ck_assert_int_ge(fd, 0);
+	return (int32_t)fd;
+}
+
 START_TEST(test_device_irqs)
 {
 	int dfd = open_dev_a();
@@ -163,7 +173,7 @@ START_TEST(test_device_irqs)
 		/* MSI-X is resizable (no NORESIZE) since dynamic MSI-X */
 		{ 0, 1, 0x7 }, { 1, 4, 0x9 }, { 2, 5, 0x1 }, { 3, 1, 0x9 }, { 4, 1, 0x9 },
 	};
-	int32_t fds[5] = { dfd, dfd, -1, dfd, dfd }, badfd = 77;
+	int32_t e = new_eventfd(), fds[5] = { e, e, -1, e, e }, badfd = 77, notefd = dfd;
 	uint8_t one = 1;
 
 	for (size_t i = 0; i < G_N_ELEMENTS(want); i++) {
@@ -191,6 +201,7 @@ START_TEST(test_device_irqs)
 	/* MSI: enable 2 vectors, a bad fd unwinds, INTx is then refused */
 	ck_assert_int_eq(set_irqs(dfd, TRIG_FD, 1, 0, 2, fds, 8), 0);
 	ck_assert_int_eq(set_irqs(dfd, TRIG_FD, 1, 0, 1, &badfd, 4), -EBADF);
+	ck_assert_int_eq(set_irqs(dfd, TRIG_FD, 1, 0, 1, &notefd, 4), -EINVAL);
 	ck_assert_int_eq(set_irqs(dfd, TRIG_FD, 1, 3, 1, fds, 4), -EINVAL);  /* not allocated */
 	ck_assert_int_eq(set_irqs(dfd, TRIG_FD, 0, 0, 1, fds, 4), -EINVAL);
 	ck_assert_int_eq(set_irqs(dfd, TRIG_FD, 2, 0, 1, fds, 4), -EINVAL);
@@ -206,12 +217,15 @@ START_TEST(test_device_irqs)
 				  &one, 1), 0);
 	ck_assert_int_eq(set_irqs(dfd, VFIO_IRQ_SET_ACTION_UNMASK | VFIO_IRQ_SET_DATA_EVENTFD, 0, 0,
 				  1, &badfd, 4), -EBADF);
+	ck_assert_int_eq(set_irqs(dfd, VFIO_IRQ_SET_ACTION_UNMASK | VFIO_IRQ_SET_DATA_EVENTFD, 0, 0,
+				  1, &notefd, 4), -EINVAL);
 	ck_assert_int_eq(set_irqs(dfd, VFIO_IRQ_SET_ACTION_MASK | VFIO_IRQ_SET_DATA_EVENTFD, 0, 0, 1,
 				  fds, 4), -ENOTTY);
 	/* ERR and REQ: one optional eventfd each */
 	ck_assert_int_eq(set_irqs(dfd, TRIG_NONE, 3, 0, 0, NULL, 0), -EINVAL);
 	ck_assert_int_eq(set_irqs(dfd, TRIG_FD, 3, 0, 1, fds, 4), 0);
 	ck_assert_int_eq(set_irqs(dfd, TRIG_NONE, 3, 0, 0, NULL, 0), 0);
+	ck_assert_int_eq(set_irqs(dfd, TRIG_FD, 3, 0, 1, &notefd, 4), -EINVAL);
 	ck_assert_int_eq(set_irqs(dfd, TRIG_FD, 4, 0, 1, &badfd, 4), -EBADF);
 	ck_assert_int_eq(set_irqs(dfd, TRIG_FD, 4, 0, 1, fds + 2, 4), 0);
 }
@@ -241,7 +255,7 @@ START_TEST(test_device_irqs_by_kernel)
 
 		sim_world_set_kernel(W, v[i].k);
 		dfd = open_dev_a();
-		fds[0] = fds[1] = dfd;
+		fds[0] = fds[1] = new_eventfd();
 		ck_assert_int_eq(io(dfd, VFIO_DEVICE_GET_IRQ_INFO, &ii, sizeof(ii)), 0);
 		ck_assert_uint_eq(ii.flags, v[i].msix_flags);
 		/* MSI-X with one vector, then vector 3 */

@@ -20,7 +20,10 @@
 #include "model/vfio/vfio.h"
 #include "tools/scenario/scenario.h"
 
-/* The devices: see vfio_fixture.h. */
+/* The devices: see vfio_fixture.h.  01:00.0 is an Intel NIC without a
+ * device model (8086:10fb), so its config space is the synthesized one and
+ * its BARs and irqs are what the topology says (QEMU's e1000e, 8086:10d3,
+ * has a model: test_e1000e.c). */
 static const char *const WORLD =
 	"name: vfio-unit\n"
 	"topology:\n"
@@ -30,7 +33,7 @@ static const char *const WORLD =
 	"    parent: \"0000:00:01.0\"\n"
 	"    driver: vfio-pci\n"
 	"    vendor: 0x8086\n"
-	"    device: 0x10d3\n"
+	"    device: 0x10fb\n"
 	"    bars:\n"
 	"      0: {size: 128K, type: mem32}\n"
 	"      2: {size: 32, type: io}\n"

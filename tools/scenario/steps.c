@@ -20,6 +20,7 @@
 #include <glib.h>
 
 #include "sim/devnode.h"
+#include "sim/eventfd.h"
 #include "sim/syscall.h"
 #include "tools/scenario/loader.h"
 #include "tools/scenario/runner.h"
@@ -256,6 +257,69 @@ static void describe_close(const struct scn_step *st, GString *out)
 	g_string_append_printf(out, "close %s", ((const struct close_args *)st->args)->handle);
 }
 
+/* ---- eventfd: a counter file, for interrupt triggers --------------------- */
+
+struct eventfd_args {
+	uint32_t initval;
+	int flags;
+	const char *by;         /* process name */
+};
+
+static const char *const efd_flag_names[] = {
+	"EFD_NONBLOCK", "EFD_CLOEXEC", "EFD_SEMAPHORE", NULL,
+};
+static const int efd_flag_values[] = { SIM_EFD_NONBLOCK, SIM_EFD_CLOEXEC, SIM_EFD_SEMAPHORE };
+
+/* eventfd: INITVAL, flags: a name or a list of them, by:, as: */
+static int parse_eventfd(struct ldr *l, const struct ynode *map, struct scn_step *st)
+{
+	struct eventfd_args *a = g_new0(struct eventfd_args, 1);
+	const struct ynode *v = ynode_map_get(map, "eventfd");
+	uint64_t num;
+	int idx;
+
+	st->args = a;
+	if (ldr_u64(l, v, &num, UINT32_MAX, false, "eventfd (the counter's initial value)"))
+		return -1;
+	a->initval = (uint32_t)num;
+	if (parse_by(l, map, &a->by))
+		return -1;
+	a->by = ldr_keep(l, a->by);
+	if (!(v = ynode_map_get(map, "flags")))
+		return 0;
+	if (v->kind == YN_SCALAR) {
+		if (ldr_enum(l, v, efd_flag_names, &idx, "eventfd flag"))
+			return -1;
+		a->flags = efd_flag_values[idx];
+		return 0;
+	}
+	if (ldr_need(l, v, YN_SEQ, "flags"))
+		return -1;
+	for (size_t i = 0; i < v->nitems; i++) {
+		if (ldr_enum(l, v->items[i], efd_flag_names, &idx, "eventfd flag"))
+			return -1;
+		a->flags |= efd_flag_values[idx];
+	}
+	return 0;
+}
+
+static long run_eventfd(struct runner *r, struct scn_step *st)
+{
+	struct eventfd_args *a = st->args;
+
+	r->last_pid = runner_pid(r, a->by);
+	return sim_sys_eventfd(r->w, r->last_pid, a->initval, a->flags);
+}
+
+static void describe_eventfd(const struct scn_step *st, GString *out)
+{
+	const struct eventfd_args *a = st->args;
+
+	g_string_append_printf(out, "eventfd %u by %s", a->initval, a->by);
+	if (st->as)
+		g_string_append_printf(out, " as %s", st->as);
+}
+
 /* ---- chown / chmod of device nodes (as root) ---------------------------- */
 
 struct attr_args {
@@ -353,6 +417,7 @@ static void describe_expect(const struct scn_step *st, GString *out)
 static const char *const keys_bind[] = { "driver", NULL };
 static const char *const keys_none[] = { NULL };
 static const char *const keys_open[] = { "by", "flags", "as", NULL };
+static const char *const keys_eventfd[] = { "by", "flags", "as", NULL };
 static const char *const keys_chown[] = { "uid", "gid", NULL };
 static const char *const keys_chmod[] = { "mode", NULL };
 
@@ -361,6 +426,7 @@ static const struct step_kind step_kinds[] = {
 	{ "unbind", keys_none, parse_unbind, run_bind, describe_bind, g_free },
 	{ "open", keys_open, parse_open, run_open, describe_open, g_free },
 	{ "close", keys_none, parse_close, run_close, describe_close, g_free },
+	{ "eventfd", keys_eventfd, parse_eventfd, run_eventfd, describe_eventfd, g_free },
 	{ "chown", keys_chown, parse_chown, run_chown, describe_chown, g_free },
 	{ "chmod", keys_chmod, parse_chmod, run_chmod, describe_chmod, g_free },
 	{ "ioctl", keys_ioctl, parse_ioctl, run_ioctl, describe_ioctl, free_ioctl },
@@ -384,7 +450,7 @@ static const struct step_kind step_kinds[] = {
 };
 
 const char *const step_kind_names[] = {
-	"bind", "unbind", "open", "close", "chown", "chmod", "ioctl", "pread", "pwrite",
+	"bind", "unbind", "open", "close", "eventfd", "chown", "chmod", "ioctl", "pread", "pwrite",
 	"alloc", "fill", "check", "dma", "rlimit", "guest_table", "guest_map", "guest_unmap",
 	"pasid_attach", "pasid_replace", "pasid_detach", "guest_invalidate", "expect", NULL,
 };
@@ -507,7 +573,8 @@ static const struct step_kind *find_kind_key(struct ldr *l, const struct ynode *
 			ldr_error(l, key, "unknown step '%s'; did you mean '%s'?", key->str, near);
 		else
 			ldr_error(l, key, "a step needs an action: one of bind, unbind, "
-				  "open, close, chown, chmod, ioctl, pread, pwrite, alloc, fill, "
+				  "open, close, eventfd, chown, chmod, ioctl, pread, pwrite, "
+				  "alloc, fill, "
 				  "check, dma, rlimit, guest_table, guest_map, guest_unmap, "
 				  "pasid_attach, pasid_replace, pasid_detach, guest_invalidate, "
 				  "expect");
