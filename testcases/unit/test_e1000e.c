@@ -393,16 +393,6 @@ START_TEST(test_edu_layout)
 }
 END_TEST
 
-/* Build one function in a scratch world: the result and the error. */
-static int build_one(const struct pci_dev_spec *spec, struct pci_build_error *err)
-{
-	struct sim_world *w = sim_world_create(1);
-	int ret = pci_topology_create(w, spec, 1, err);
-
-	sim_world_destroy(w);
-	return ret;
-}
-
 START_TEST(test_topology_types)
 {
 	struct pci_dev_spec sp = {

@@ -212,16 +212,6 @@ START_TEST(test_topology_defaults)
 }
 END_TEST
 
-/* Build @spec in a scratch world: the result, and the error in @err. */
-static int build_one(const struct pci_dev_spec *spec, struct pci_build_error *err)
-{
-	struct sim_world *w = sim_world_create(1);
-	int ret = pci_topology_create(w, spec, 1, err);
-
-	sim_world_destroy(w);
-	return ret;
-}
-
 START_TEST(test_topology_contradictions)
 {
 	struct pci_dev_spec base = {

@@ -224,3 +224,12 @@ struct iommu_domain *gdomain(const char *bdf)
 {
 	return iommu_group_domain(iommu_group_by_id(W, gid(bdf)));
 }
+
+int build_one(const struct pci_dev_spec *spec, struct pci_build_error *err)
+{
+	struct sim_world *w = sim_world_create(1);
+	int ret = pci_topology_create(w, spec, 1, err);
+
+	sim_world_destroy(w);
+	return ret;
+}

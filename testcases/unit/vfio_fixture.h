@@ -66,4 +66,10 @@ uint64_t locked(int pid);
 /* The domain the group of @bdf is attached to. */
 struct iommu_domain *gdomain(const char *bdf);
 
+/* Build the one function @spec in a scratch world: pci_topology_create's
+ * result, and its error in @err (the device-model tests' topology checks). */
+struct pci_dev_spec;
+struct pci_build_error;
+int build_one(const struct pci_dev_spec *spec, struct pci_build_error *err);
+
 #endif
