@@ -224,6 +224,9 @@ def main():
         return [(label, prog, args) for label, prog, ks, args in by_topo[topo]
                 if ks is None or k in ks]
 
+    if a.out:   # this run's lines only: no topology left over from an earlier corpus
+        for d in glob.glob(os.path.join(a.out, "linux-*")) + glob.glob(os.path.join(a.out, "sim-*")):
+            shutil.rmtree(d)
     jobs = [(topo, k) for topo in sorted(by_topo) for k in kernels if items_on(topo, k)]
     results = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
