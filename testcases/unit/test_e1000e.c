@@ -1085,7 +1085,8 @@ static long hot_reset(int dfd, uint32_t argsz, uint32_t flags, uint32_t count,
 	x.h.argsz = argsz ? argsz : (uint32_t)(sizeof(x.h) + 4 * n);
 	x.h.flags = flags;
 	x.h.count = count;
-	memcpy(x.fd, fds, 4 * n);
+	if (n)
+		memcpy(x.fd, fds, 4 * n);
 	return io(dfd, VFIO_DEVICE_PCI_HOT_RESET, &x, sizeof(x));
 }
 
@@ -1202,7 +1203,8 @@ static long set_irqs(int dfd, uint32_t flags, uint32_t index, uint32_t start, ui
 	x.s.index = index;
 	x.s.start = start;
 	x.s.count = count;
-	memcpy(x.fd, fds, 4 * n);
+	if (n)
+		memcpy(x.fd, fds, 4 * n);
 	return io(dfd, VFIO_DEVICE_SET_IRQS, &x, sizeof(x));
 }
 
