@@ -9,6 +9,7 @@
 #ifndef ORACLE_VFIO_COMMON_H
 #define ORACLE_VFIO_COMMON_H
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -389,6 +389,42 @@ static void misc(int d)
 	dret(osys_ioctl(d, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, NULL), "hot_reset_info.null");
 }
 
+/*
+ * vfio_pci_ioctl_get_pci_hot_reset_info: argsz below the header (12) is
+ * EINVAL; a header with no room for the devices a bus reset would affect
+ * is ENOSPC with count written back; with room, each device's group, bus
+ * and devfn.  A function on the root bus has no bus reset (ENODEV).
+ */
+static void hot_reset_info(int d)
+{
+	struct {
+		struct vfio_pci_hot_reset_info h;
+		struct vfio_pci_dependent_device dev[4];
+	} x;
+	static const uint32_t sizes[] = { 0, 8, 11, 12, 16, 19, 20, sizeof(x) };
+
+	for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		long ret;
+
+		memset(&x, 0xa5, sizeof(x));
+		x.h.argsz = sizes[i];
+		ret = osys_ioctl(d, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, &x);
+		dret(ret, "hot_reset_info.argsz%u", sizes[i]);
+		if (ret != 0 && ret != -ENOSPC)
+			continue;
+		dck(vhex(x.h.flags), "hot_reset_info.argsz%u.flags", sizes[i]);
+		dck(vdec(x.h.count), "hot_reset_info.argsz%u.count", sizes[i]);
+		for (unsigned j = 0; ret == 0 && j < x.h.count && j < 4; j++) {
+			char v[48];
+
+			snprintf(v, sizeof(v), "group=%u %04x:%02x:%02x.%x", x.dev[j].group_id,
+				 x.dev[j].segment, x.dev[j].bus, x.dev[j].devfn >> 3,
+				 x.dev[j].devfn & 7);
+			dck(v, "hot_reset_info.argsz%u.dev%u", sizes[i], j);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	int i = osys_init(argc, argv);
@@ -413,6 +449,7 @@ int main(int argc, char **argv)
 		config(d);
 		regions_rw(d);
 		misc(d);
+		hot_reset_info(d);
 		osys_close(d);
 		osys_close(g);
 		osys_close(c);
