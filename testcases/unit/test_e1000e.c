@@ -83,13 +83,8 @@ static void boot_kernel(const char *kernel)
 {
 	char *text = g_strconcat("name: e1000e-unit\nprofile:\n  kernel: \"", kernel,
 				 "\"\n  iommu: {address_width: 39}\n", TOPOLOGY, NULL);
-	char *err = NULL;
-	struct scenario *s = scenario_load_string(text, strlen(text), "<e1000e>", &err);
 
-	ck_assert_msg(s, "%s", err);
-	W = scenario_build_world(s, 1, &err);
-	ck_assert_msg(W, "%s", err);
-	scenario_free(s);
+	boot_from(text, "<e1000e>");
 	g_free(text);
 	as(1);
 }

@@ -71,13 +71,8 @@ static void boot_kernel(const char *kernel, const char *iommu_extra)
 	char *text = g_strconcat("name: edu-unit\nprofile:\n  kernel: \"", kernel,
 				 "\"\n  iommu: {address_width: 39", iommu_extra, "}\n",
 				 WORLD_TOPOLOGY, NULL);
-	char *err = NULL;
-	struct scenario *s = scenario_load_string(text, strlen(text), "<edu>", &err);
 
-	ck_assert_msg(s, "%s", err);
-	W = scenario_build_world(s, 1, &err);
-	ck_assert_msg(W, "%s", err);
-	scenario_free(s);
+	boot_from(text, "<edu>");
 	g_free(text);
 	as(1);
 }

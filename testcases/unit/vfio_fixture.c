@@ -55,16 +55,21 @@ int PID;              /* the process doing the syscalls */
 uint64_t ARG;         /* a user page for ioctl arguments */
 uint64_t BUF;         /* a 1 MiB user buffer */
 
-void boot(void)
+void boot_from(const char *yaml, const char *name)
 {
 	char *err = NULL;
-	struct scenario *s = scenario_load_string(WORLD, strlen(WORLD), "<vfio>", &err);
+	struct scenario *s = scenario_load_string(yaml, strlen(yaml), name, &err);
 
 	ck_assert_msg(s, "%s", err);
 	W = scenario_build_world(s, 1, &err);
 	ck_assert_msg(W, "%s", err);
 	scenario_free(s);
 	PID = 1;
+}
+
+void boot(void)
+{
+	boot_from(WORLD, "<vfio>");
 }
 
 void teardown(void)

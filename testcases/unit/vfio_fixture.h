@@ -32,6 +32,8 @@ extern uint64_t BUF;         /* a 1 MiB user buffer */
 
 /* Build the world (W) with process 1 as the caller; free it. */
 void boot(void);
+/* W from the scenario text @yaml (errors name @name), PID = 1. */
+void boot_from(const char *yaml, const char *name);
 void teardown(void);
 /* boot() and as(1): the checked fixture of every VFIO test case. */
 void setup(void);
