@@ -69,8 +69,19 @@ uint64_t sim_world_seed(const struct sim_world *w)
 
 static const char *const kernel_names[SIM_KERNEL_NR] = {
 	[SIM_KERNEL_MAINLINE] = "mainline", [SIM_KERNEL_6_1] = "6.1",
-	[SIM_KERNEL_6_12] = "6.12",
+	[SIM_KERNEL_6_12] = "6.12", [SIM_KERNEL_6_2] = "6.2",
 };
+
+/* major << 8 | minor; mainline above every release */
+static const unsigned kernel_versions[SIM_KERNEL_NR] = {
+	[SIM_KERNEL_MAINLINE] = ~0u, [SIM_KERNEL_6_1] = 0x0601,
+	[SIM_KERNEL_6_12] = 0x060c, [SIM_KERNEL_6_2] = 0x0602,
+};
+
+bool sim_kernel_before(const struct sim_world *w, unsigned major, unsigned minor)
+{
+	return kernel_versions[w->kernel] < (major << 8 | minor);
+}
 
 enum sim_kernel sim_world_kernel(const struct sim_world *w)
 {

@@ -57,11 +57,19 @@ enum sim_kernel {
 	SIM_KERNEL_MAINLINE,
 	SIM_KERNEL_6_1,             /* Debian bookworm */
 	SIM_KERNEL_6_12,            /* Debian bookworm-backports */
+	SIM_KERNEL_6_2,             /* v6.2, the iommufd merge (seed 004) */
 	SIM_KERNEL_NR,
 };
 enum sim_kernel sim_world_kernel(const struct sim_world *w);
 void sim_world_set_kernel(struct sim_world *w, enum sim_kernel k);
-/* "mainline", "6.1", "6.12"; and back (-1 if unknown). */
+/*
+ * True when the world's kernel is a release older than @major.@minor: a
+ * behaviour that changed in v6.5 reads `sim_kernel_before(w, 6, 5)`, so each
+ * release falls on its side of every change by its number alone.  Mainline
+ * is newer than every release.
+ */
+bool sim_kernel_before(const struct sim_world *w, unsigned major, unsigned minor);
+/* "mainline", "6.1", "6.2", "6.12"; and back (-1 if unknown). */
 const char *sim_kernel_name(enum sim_kernel k);
 int sim_kernel_from_name(const char *name);
 

@@ -583,15 +583,13 @@ static const char *prot_name(unsigned prot)
  * a mapping made WRITE-only is readable by the device.  Since v5.13
  * (eea53c581688, "Remove WO permissions on second-level paging entries")
  * until v6.16 (6f5dc7658094, "Restore WO permissions on second-level paging
- * entries"), so in 6.1 and 6.12; mainline writes what was asked.  Only the
+ * entries"), so in 6.1, 6.2 and 6.12; mainline writes what was asked.  Only the
  * bits differ: the table and the hardware stay faithful to them.
  */
 static unsigned kernel_pte_prot(const struct iommu_domain *d, unsigned prot)
 {
-	enum sim_kernel k = sim_world_kernel(d->w);
-
 	if (d->pt.fmt == &io_pgtable_vtd_ss && (prot & (IOMMU_READ | IOMMU_WRITE)) &&
-	    (k == SIM_KERNEL_6_1 || k == SIM_KERNEL_6_12))
+	    sim_kernel_before(d->w, 6, 16))
 		prot |= IOMMU_READ;
 	return prot;
 }

@@ -72,7 +72,7 @@ static long group_set_container(struct vfio_group *g, struct sim_proc *p, unsign
 	else if (group_gone(g))
 		ret = -ENODEV;
 	else if (!(c = vfio_container_from_file(f)))
-		ret = sim_world_kernel(p->w) == SIM_KERNEL_6_1 ? -EINVAL : -EBADFD;
+		ret = sim_kernel_before(p->w, 6, 2) ? -EINVAL : -EBADFD;
 	else
 		ret = vfio_container_attach_group(c, g);
 	SIM_TRACE(p->w, vfio_group_set_container, g->iommu_group->id,

@@ -171,7 +171,7 @@ static void bar_access(struct vfio_pci_device *vdev, unsigned bar, uint8_t *b, u
 static long bar_io_rw(struct vfio_pci_device *vdev, unsigned bar, uint8_t *b, size_t n,
 		      uint64_t pos, bool write, uint64_t x_start, uint64_t x_end)
 {
-	bool qword = sim_world_kernel(vdev->vfio->w) != SIM_KERNEL_6_1;
+	bool qword = !sim_kernel_before(vdev->vfio->w, 6, 11);
 	bool test_mem = vdev->pdev->bars[bar].type != PCI_BAR_IO;
 	size_t done = 0;
 
@@ -360,7 +360,7 @@ static long region_fill(struct vfio_pci_device *vdev, struct vfio_region_info *i
 			return 0;
 		if (sim_should_fail(vdev->vfio->w, "vfio_region_caps_alloc"))
 			return -ENOMEM;
-		caps->unaligned = sim_world_kernel(vdev->vfio->w) == SIM_KERNEL_6_1;
+		caps->unaligned = sim_kernel_before(vdev->vfio->w, 6, 6);
 		vfio_info_cap_add(caps, sizeof(struct vfio_info_cap_header),
 				  VFIO_REGION_INFO_CAP_MSIX_MAPPABLE, 1);
 		return 0;
@@ -568,7 +568,7 @@ static long device_hot_reset(struct vfio_pci_device *vdev, struct sim_proc *p,
 	size_t minsz = vfio_offsetofend(struct vfio_pci_hot_reset, count);
 	struct hot_reset_check c = { .vfio = vdev->vfio };
 	struct vfio_pci_hot_reset hdr;
-	bool v61 = sim_world_kernel(p->w) == SIM_KERNEL_6_1;
+	bool v61 = sim_kernel_before(p->w, 6, 5);   /* before the cdev series */
 	unsigned count = 0, i;
 	int32_t *fds = NULL;
 	long ret;

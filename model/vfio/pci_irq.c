@@ -278,12 +278,13 @@ static bool msix_resizable(const struct vfio_pci_device *vdev, unsigned index)
 	 * dynamic MSI-X (edu: its MSI-X index keeps NORESIZE with count 0) */
 	return index == VFIO_PCI_MSIX_IRQ_INDEX &&
 	       vfio_pci_irq_count(vdev, VFIO_PCI_MSIX_IRQ_INDEX) > 0 &&
-	       sim_world_kernel(vdev->vfio->w) != SIM_KERNEL_6_1;
+	       !sim_kernel_before(vdev->vfio->w, 6, 5);
 }
 
-static bool kernel_6_1(const struct vfio_pci_device *vdev)
+/* before dynamic MSI-X (v6.5): 6.1 and 6.2 */
+static bool before_dyn_msix(const struct vfio_pci_device *vdev)
 {
-	return sim_world_kernel(vdev->vfio->w) == SIM_KERNEL_6_1;
+	return sim_kernel_before(vdev->vfio->w, 6, 5);
 }
 
 static int msi_set_block(struct vfio_pci_device *vdev, const struct irq_req *r)
@@ -292,7 +293,7 @@ static int msi_set_block(struct vfio_pci_device *vdev, const struct irq_req *r)
 	int ret = 0;
 
 	/* 6.1's vfio_msi_set_block: the whole block within num_ctx, first */
-	if (kernel_6_1(vdev) && (r->start >= vdev->ntriggers[r->index] ||
+	if (before_dyn_msix(vdev) && (r->start >= vdev->ntriggers[r->index] ||
 				 r->start + r->count > vdev->ntriggers[r->index]))
 		return -EINVAL;
 
@@ -356,7 +357,7 @@ static int msi_trigger(struct vfio_pci_device *vdev, const struct irq_req *r)
 	}
 	/* NONE/BOOL: loopback, each vector with a trigger.  6.1 refuses a
 	 * range past num_ctx; later kernels skip vectors without a context. */
-	if (!on || (kernel_6_1(vdev) && r->start + r->count > vdev->ntriggers[r->index]))
+	if (!on || (before_dyn_msix(vdev) && r->start + r->count > vdev->ntriggers[r->index]))
 		return -EINVAL;
 	for (unsigned j = r->start; j < r->start + r->count; j++)
 		if (j < vdev->ntriggers[r->index] &&
@@ -396,9 +397,11 @@ static int ctx_trigger_single(struct vfio_pci_device *vdev, const struct irq_req
 	}
 	/* an fd below -1: 6.1's vfio_pci_set_ctx_trigger_single ignored it;
 	 * by 6.12 the EVENTFD branch no longer ends in "return 0" and such an
-	 * fd falls through to EINVAL (seen on 6.12 by the oracle) */
+	 * fd falls through to EINVAL (seen on 6.12 by the oracle).  The change
+	 * came after 6.2, with the 2024 eventfd/INTx locking rework (v6.9 is
+	 * the simulator's line; only "after 6.2, by 6.12" is confirmed). */
 	if (fd < 0)
-		return kernel_6_1(vdev) ? 0 : -EINVAL;
+		return sim_kernel_before(vdev->vfio->w, 6, 9) ? 0 : -EINVAL;
 	ret = check_fd(r->p, fd);
 	if (ret)
 		return ret;

@@ -168,7 +168,7 @@ static int build_caps(struct vfio_iommu *iommu, struct vfio_info_cap *caps)
 
 	if (sim_should_fail(iommu->vfio->w, "vfio_info_caps_alloc"))
 		return -ENOMEM;
-	caps->unaligned = sim_world_kernel(iommu->vfio->w) == SIM_KERNEL_6_1;
+	caps->unaligned = sim_kernel_before(iommu->vfio->w, 6, 6);
 	off = vfio_info_cap_add(caps, sizeof(mig), VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION, 1);
 	mig.header = *(struct vfio_info_cap_header *)(caps->buf->data + off);
 	mig.flags = 0;

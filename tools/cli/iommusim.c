@@ -50,8 +50,8 @@ static const char usage_run[] =
 "  --mode legacy|strict  override the profile's group_mode\n"
 "  --format KIND         override the profile's iommu.format: vtd, arm-smmuv3\n"
 "                        or riscv (the same scenario on another IOMMU)\n"
-"  --kernel V            override the profile's kernel: mainline, 6.1 or 6.12\n"
-"                        (docs/kernel-versions.md)\n"
+"  --kernel V            override the profile's kernel: mainline, 6.1, 6.2\n"
+"                        or 6.12 (docs/kernel-versions.md)\n"
 "  --trace text|json     trace events (ftrace-style text or JSON lines)\n"
 "  --trace-events GLOBS  which events, comma-separated globs (default '*'),\n"
 "                        e.g. 'vfio_*,pci_bind' or '*,-sim_*'\n"
@@ -220,7 +220,7 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case OPT_KERNEL:
 			if ((kernel = sim_kernel_from_name(optarg)) < 0)
-				return usage_error(usage_run, "--kernel is mainline, 6.1 or 6.12, "
+				return usage_error(usage_run, "--kernel is mainline, 6.1, 6.2 or 6.12, "
 						   "not '%s'", optarg);
 			break;
 		case OPT_TRACE:

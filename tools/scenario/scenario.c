@@ -33,7 +33,7 @@ static const char *const vfio_keys[] = { "dma_entry_limit", NULL };
 static const char *const default_domains[] = { "dma", "identity", NULL };
 static const char *const group_modes[] = { "legacy", "strict", NULL };
 /* enum sim_kernel, in order */
-static const char *const kernels[] = { "mainline", "6.1", "6.12", NULL };
+static const char *const kernels[] = { "mainline", "6.1", "6.2", "6.12", NULL };
 static const char *const topo_keys[] = {
 	"bdf", "type", "parent", "multifunction", "acs", "acs_ctrl",
 	"acs_quirk", "dma_alias", "caps", "driver", "vendor", "device", "bars",

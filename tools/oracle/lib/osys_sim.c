@@ -26,7 +26,7 @@ static void osys_fini(void)
 
 static void usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s --world SCENARIO.yaml [--kernel mainline|6.1|6.12] [-- ARGS]\n",
+	fprintf(stderr, "usage: %s --world SCENARIO.yaml [--kernel mainline|6.1|6.2|6.12] [-- ARGS]\n",
 		prog);
 	exit(2);
 }
