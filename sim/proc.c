@@ -118,10 +118,12 @@ static void proc_discard(struct sim_world *w, struct sim_proc *p)
 
 int sim_proc_fork(struct sim_world *w, int pid)
 {
-	struct sim_proc *parent = sim_proc_find(w, pid), *child;
+	struct sim_proc *parent, *child;
 	int err = 0;
 
-	if (!parent)
+	if (!w)
+		return -EINVAL;
+	if (!(parent = sim_proc_find(w, pid)))
 		return -ESRCH;
 	child = proc_alloc(w, pid, parent->name, &parent->cred, parent->flags, &err);
 	if (!child)
@@ -181,9 +183,11 @@ static void proc_free(struct sim_world *w, struct sim_proc *p)
 
 int sim_proc_exit(struct sim_world *w, int pid)
 {
-	struct sim_proc *p = sim_proc_find(w, pid);
+	struct sim_proc *p;
 
-	if (!p)
+	if (!w)
+		return -EINVAL;
+	if (!(p = sim_proc_find(w, pid)))
 		return -ESRCH;
 	proc_free(w, p);
 	return 0;

@@ -20,9 +20,11 @@
 #include "model/iommu/group.h"
 #include "model/iommu/hw.h"
 
-/* x86: the MSI window every device reports (spec §C IOVA ranges) */
-#define MSI_WINDOW_START 0xfee00000ull
-#define MSI_WINDOW_END   0xfeefffffull
+/* the MSI windows the drivers reserve (spec §C IOVA ranges) */
+#define VTD_MSI_START    0xfee00000ull   /* IOAPIC_RANGE_START */
+#define VTD_MSI_END      0xfeefffffull   /* IOAPIC_RANGE_END */
+#define SMMU_MSI_BASE    0x08000000ull   /* MSI_IOVA_BASE */
+#define SMMU_MSI_LENGTH  0x00100000ull   /* MSI_IOVA_LENGTH */
 
 struct dom_state {
 	struct sim_world *w;
@@ -594,6 +596,29 @@ static unsigned kernel_pte_prot(const struct iommu_domain *d, unsigned prot)
 	return prot;
 }
 
+bool iommu_domain_enforce_cache_coherency(const struct iommu_domain *d)
+{
+	const struct iommu_hw_config *hc;
+
+	if (!d || d->type != IOMMU_DOMAIN_PAGING || !(hc = iommu_hw_config(d->w)))
+		return false;
+	switch (hc->kind) {
+	case IOMMU_HW_VTD:
+		return hc->snoop_control;
+	case IOMMU_HW_SMMUV3:
+		return hc->snoop_control && !sim_kernel_before(d->w, 6, 13);
+	default:
+		return false;
+	}
+}
+
+bool iommu_group_has_isolated_msi(struct sim_world *w, struct iommu_group *g)
+{
+	const struct iommu_hw_config *hc = iommu_hw_config(w);
+
+	return g && hc && !hc->no_irq_remapping;
+}
+
 unsigned iommu_domain_pte_prot(const struct iommu_domain *d, unsigned prot)
 {
 	if (!d || d->type != IOMMU_DOMAIN_PAGING)
@@ -809,15 +834,24 @@ int iommu_iova_to_phys(struct iommu_domain *d, uint64_t iova, uint64_t *hpa,
 	return 0;
 }
 
-size_t iommu_get_resv_regions(struct iommu_group *g, struct iommu_resv_region *out,
-			      size_t max)
+size_t iommu_get_resv_regions(struct sim_world *w, struct iommu_group *g,
+			      struct iommu_resv_region *out, size_t max)
 {
-	if (!g || !max)
+	const struct iommu_hw_config *hc;
+
+	if (!g || !max || !(hc = iommu_hw_config(w)))
 		return 0;
-	out[0].start = MSI_WINDOW_START;
-	out[0].end = MSI_WINDOW_END;
-	out[0].type = "msi";
-	return 1;
+	switch (hc->kind) {
+	case IOMMU_HW_VTD:
+		out[0] = (struct iommu_resv_region){ VTD_MSI_START, VTD_MSI_END, "msi" };
+		return 1;
+	case IOMMU_HW_SMMUV3:
+		out[0] = (struct iommu_resv_region){ SMMU_MSI_BASE,
+						     SMMU_MSI_BASE + SMMU_MSI_LENGTH - 1, "msi" };
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 /* ---- set-up and teardown ----------------------------------------------------- */

@@ -16,9 +16,8 @@
  *    default domain.
  *  - iommu_map uses the largest leaves alignment allows; iommu_unmap
  *    invalidates the IOTLB for the range before it returns.
- *  - The aperture comes from the profile's address width (39 or 48 bits)
- *    and every group reports the x86 MSI window 0xfee00000-0xfeefffff as a
- *    reserved region.
+ *  - The aperture comes from the profile's address width (39 or 48 bits).
+ *    The reserved regions are the IOMMU driver's (iommu_get_resv_regions).
  *  - Domain kinds (spec §E): blocked, identity, paging at stage 1 or stage
  *    2 (a stage-2 domain may be a nest parent), nested (a guest's stage-1
  *    table, named by its GPA, over a stage-2 parent).  Besides the group's
@@ -180,6 +179,18 @@ uint64_t iommu_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size);
  * VT-d second-level table under kernel 6.1 or 6.12 always include READ
  * (domain.c, kernel_pte_prot).  0 for a domain that is not paging. */
 unsigned iommu_domain_pte_prot(const struct iommu_domain *d, unsigned prot);
+/*
+ * The driver's enforce_cache_coherency for a paging domain that has just
+ * been attached (no mappings yet): intel_iommu_enforce_cache_coherency
+ * needs snoop control on the IOMMU; arm_smmu_enforce_cache_coherency (since
+ * v6.13, the nesting series) needs CANWBS on every master, and before it
+ * SMMUv3 had no such op; the RISC-V driver has none.  False when the
+ * domain cannot guarantee coherent DMA.
+ */
+bool iommu_domain_enforce_cache_coherency(const struct iommu_domain *d);
+/* iommu_group_has_isolated_msi: the IOMMU remaps (isolates) the MSIs of
+ * @g's devices; false when the profile says it has no interrupt remapping. */
+bool iommu_group_has_isolated_msi(struct sim_world *w, struct iommu_group *g);
 /* What the domain's page table says of @iova: 0 or -ENOENT.  For a nested
  * domain: the guest's stage 1 read through the parent's stage 2 (every
  * stage-1 table must be readable there, §H24), then stage 2, with the
@@ -201,9 +212,17 @@ struct iommu_resv_region {
 	uint64_t start, end;         /* inclusive */
 	const char *type;            /* "msi" */
 };
-/* The reserved regions of @g's devices (the x86 MSI window). */
-size_t iommu_get_resv_regions(struct iommu_group *g, struct iommu_resv_region *out,
-			      size_t max);
+/*
+ * The reserved regions of @g's devices, as each kind's driver reports them:
+ * VT-d (intel_iommu_get_resv_regions) the IOAPIC/MSI range 0xfee00000-
+ * 0xfeefffff (IOMMU_RESV_MSI; no RMRRs on the simulated platform); SMMUv3
+ * (arm_smmu_get_resv_regions) the software MSI window MSI_IOVA_BASE
+ * 0x8000000, 1 MiB (IOMMU_RESV_SW_MSI), both shown as "msi" in sysfs; the
+ * RISC-V driver reports none.  Returns how many there are (at most @max
+ * are written).
+ */
+size_t iommu_get_resv_regions(struct sim_world *w, struct iommu_group *g,
+			      struct iommu_resv_region *out, size_t max);
 
 /* iommu domain trace points */
 #define TP_iommu_domain_alloc  "did=%u type=%s"

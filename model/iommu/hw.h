@@ -81,6 +81,16 @@ struct iommu_hw_config {
 	 * translation at any time).  This is what makes a wrong order of
 	 * table write and invalidation observable. */
 	bool busy_dma;
+	/* The IOMMU can force DMA to snoop CPU caches: VT-d's ECAP.SC (snoop
+	 * control; QEMU's intel-iommu leaves it off by default), on SMMUv3 the
+	 * root complex's CANWBS attribute (IORT).  The kernel's
+	 * enforce_cache_coherency reads it (type1's VFIO_DMA_CC_IOMMU). */
+	bool snoop_control;
+	/* No interrupt remapping / MSI isolation (VT-d without IR, an
+	 * SMMUv3 without an isolating ITS): the IOMMU cannot tell a device's
+	 * MSI writes apart, so type1 refuses to attach without its
+	 * allow_unsafe_interrupts option (iommu_group_has_isolated_msi). */
+	bool no_irq_remapping;
 	/* Stale-translation checker: every answer a cache gives is compared
 	 * with a fresh walk; a difference is recorded as a violation
 	 * (iommu_hw_take_violations). */
@@ -411,10 +421,10 @@ struct _GString;
 int iommu_hw_check_caches(struct sim_world *w, struct _GString *out);
 int iommu_hw_take_violations(struct sim_world *w, struct _GString *out);
 
-/* iommu hardware trace points */
-#define TP_iommu_hw_fault  "seg=%u rid=%02x:%02x.%u pasid=%s addr=0x%llx access=%s reason=%s stage=%u phase=%s stage_addr=0x%llx"
+/* iommu hardware trace points (pasid=-1: the request carried no PASID) */
+#define TP_iommu_hw_fault  "seg=%u rid=%02x:%02x.%u pasid=%d addr=0x%llx access=%s reason=%s stage=%u phase=%s stage_addr=0x%llx"
 #define TP_iommu_hw_dev    "seg=%u rid=%02x:%02x.%u pasid_bits=%u ats=%u"
 #define TP_iommu_hw_ctx    "seg=%u rid=%02x:%02x.%u pasid=%u type=%s did=%u s1=0x%llx/%u s2=0x%llx/%u"
-#define TP_iommu_hw_inv    "cmd=%s did=%u pasid=%s rid=%02x:%02x.%u iova=0x%llx size=0x%llx dropped=%u"
+#define TP_iommu_hw_inv    "cmd=%s did=%u pasid=%d rid=%02x:%02x.%u iova=0x%llx size=0x%llx dropped=%u"
 
 #endif

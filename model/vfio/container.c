@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <string.h>
 
 #include "sim/devnode.h"
 #include "sim/fault.h"
@@ -41,23 +42,36 @@ static void vfio_container_put(struct vfio_container *c)
 /* ---- attaching and detaching groups ------------------------------------- */
 
 /*
- * spec §B SET_CONTAINER, after the group-side checks: claim DMA ownership
- * (EPERM: a kernel DMA driver is bound; EBUSY: not on the default domain),
- * then attach to the backend if one is set (its errno, ownership released).
+ * spec §B SET_CONTAINER, after the group-side checks, as the kernel's
+ * vfio_container_attach_group: a noiommu group needs CAP_SYS_RAWIO (EPERM);
+ * noiommu and real groups never share a container (EPERM); a real group's
+ * DMA ownership is claimed (EPERM: a kernel DMA driver is bound; EBUSY: not
+ * on the default domain); then the backend, if one is set, attaches it (its
+ * errno, ownership released).
  */
-int vfio_container_attach_group(struct vfio_container *c, struct vfio_group *g)
+int vfio_container_attach_group(struct vfio_container *c, struct vfio_group *g,
+				struct sim_proc *p)
 {
-	int ret = iommu_group_claim_dma_owner(g->iommu_group, c);
+	int ret = 0;
 
-	if (ret)
-		return ret;
-	if (c->iommu) {
-		ret = vfio_iommu_type1_attach_group(c->iommu, g->iommu_group);
+	if (g->noiommu && !sim_proc_capable(p, SIM_CAP_SYS_RAWIO))
+		return -EPERM;
+	if (c->groups && c->noiommu != g->noiommu)
+		return -EPERM;
+	if (!g->noiommu) {
+		ret = iommu_group_claim_dma_owner(g->iommu_group, c);
+		if (ret)
+			return ret;
+	}
+	if (c->driver) {
+		ret = c->driver->attach_group(c->driver_data, g);
 		if (ret) {
-			iommu_group_release_dma_owner(g->iommu_group, c);
+			if (!g->noiommu)
+				iommu_group_release_dma_owner(g->iommu_group, c);
 			return ret;
 		}
 	}
+	c->noiommu = g->noiommu;
 	g->container = c;
 	g->container_users = 1;
 	c->groups = g_list_prepend(c->groups, g);   /* list_add: newest first */
@@ -73,15 +87,18 @@ void vfio_container_detach_group(struct vfio_group *g)
 	struct vfio_container *c = g->container;
 
 	SIM_TRACE(c->vfio->w, vfio_group_unset_container, g->iommu_group->id, c->id);
-	if (c->iommu)
-		vfio_iommu_type1_detach_group(c->iommu, g->iommu_group);
-	iommu_group_release_dma_owner(g->iommu_group, c);
+	if (c->driver)
+		c->driver->detach_group(c->driver_data, g);
+	if (!g->noiommu)
+		iommu_group_release_dma_owner(g->iommu_group, c);
 	g->container = NULL;
 	g->container_users = 0;
 	c->groups = g_list_remove(c->groups, g);
-	if (c->iommu && !c->groups) {
+	if (c->driver && !c->groups) {
 		SIM_TRACE(c->vfio->w, vfio_container_deprivilege, c->id);
-		vfio_iommu_type1_release(c->iommu);
+		c->driver->release(c->driver_data);
+		c->driver = NULL;
+		c->driver_data = NULL;
 		c->iommu = NULL;
 	}
 	vfio_container_put(c);
@@ -89,69 +106,120 @@ void vfio_container_detach_group(struct vfio_group *g)
 
 /* ---- ioctls -------------------------------------------------------------- */
 
-/* spec §B CHECK_EXTENSION: without a backend every backend is asked (type1
- * is the only one); with one, the backend answers for its state. */
-static long vfio_container_check_extension(struct vfio_container *c, unsigned long arg)
+int vfio_register_iommu_driver(struct vfio_state *v, const struct vfio_iommu_driver_ops *ops)
 {
-	if (c->iommu)
-		return vfio_iommu_type1_check_extension(c->iommu, arg);
-	return vfio_iommu_type1_check_extension(NULL, arg);
+	for (unsigned i = 0; i < v->nr_iommu_drivers; i++)
+		if (v->iommu_drivers[i] == ops)
+			return -EINVAL;
+	if (v->nr_iommu_drivers == VFIO_MAX_IOMMU_DRIVERS)
+		return -EINVAL;
+	v->iommu_drivers[v->nr_iommu_drivers++] = ops;
+	return 0;
 }
 
-/* Attach every group; on failure detach the ones attached (reverse). */
-static int attach_groups(struct vfio_container *c, struct vfio_iommu *iommu)
+/* The registered backends newest first, as list_add leaves the kernel's
+ * list: @i counts from 0. */
+static const struct vfio_iommu_driver_ops *nth_driver(const struct vfio_state *v, unsigned i)
+{
+	return i < v->nr_iommu_drivers ? v->iommu_drivers[v->nr_iommu_drivers - 1 - i] : NULL;
+}
+
+/* vfio_iommu_driver_allowed: noiommu containers use vfio-noiommu only,
+ * and only they do. */
+static bool driver_allowed(const struct vfio_container *c, const struct vfio_iommu_driver_ops *d)
+{
+	return c->noiommu == !strcmp(d->name, "vfio-noiommu");
+}
+
+/*
+ * spec §B CHECK_EXTENSION, as vfio_container_ioctl_check_extension: the
+ * container has no extensions of its own.  With a backend set, it answers
+ * for its state; without one, every registered backend is asked (those the
+ * container's groups allow, once it has groups) and the first positive
+ * answer wins, else the last one asked.  So when the last group leaves and
+ * the backend is released, the answers are the empty container's again.
+ */
+static long vfio_container_check_extension(struct vfio_container *c, unsigned long arg)
+{
+	const struct vfio_iommu_driver_ops *d;
+	long ret = 0;
+
+	if (c->driver)
+		return c->driver->check_extension(c->vfio, c->driver_data, arg);
+	for (unsigned i = 0; (d = nth_driver(c->vfio, i)); i++) {
+		if (c->groups && !driver_allowed(c, d))
+			continue;
+		ret = d->check_extension(c->vfio, NULL, arg);
+		if (ret > 0)
+			break;
+	}
+	return ret;
+}
+
+/* __vfio_container_attach_groups: every group, newest first; on failure
+ * the ones attached are detached again in reverse. */
+static int attach_groups(struct vfio_container *c, const struct vfio_iommu_driver_ops *d,
+			 void *data)
 {
 	GList *l;
-	int ret = 0;
+	int ret = -ENODEV;
 
 	for (l = c->groups; l; l = l->next) {
-		struct vfio_group *g = l->data;
-
-		ret = vfio_iommu_type1_attach_group(iommu, g->iommu_group);
+		ret = d->attach_group(data, l->data);
 		if (ret)
 			break;
 	}
 	if (!ret)
 		return 0;
-	for (l = l->prev; l; l = l->prev) {
-		struct vfio_group *g = l->data;
-
-		vfio_iommu_type1_detach_group(iommu, g->iommu_group);
-	}
+	for (l = l->prev; l; l = l->prev)
+		d->detach_group(data, l->data);
 	return ret;
 }
 
 /*
- * spec §B SET_IOMMU: no groups, or a backend already set -> EINVAL; a type
- * no backend supports -> ENODEV; backend open or group attach fails -> that
- * errno with the container unchanged.
+ * spec §B SET_IOMMU, as vfio_ioctl_set_iommu: no groups, or a backend
+ * already set -> EINVAL.  Then each allowed backend in turn: one that does
+ * not claim @arg through CHECK_EXTENSION is skipped; one whose open or
+ * group attach fails leaves its errno as the answer and the next is tried;
+ * the first that opens and takes every group is the container's.  So an
+ * @arg no backend claims is ENODEV, and one that is an extension but not a
+ * type (UNMAP_ALL) is type1's open's EINVAL.
  */
-static long vfio_ioctl_set_iommu(struct vfio_container *c, unsigned long arg)
+static long vfio_ioctl_set_iommu(struct vfio_container *c, struct sim_proc *p,
+				 unsigned long arg)
 {
-	struct vfio_iommu *iommu;
-	int ret;
+	const struct vfio_iommu_driver_ops *d;
+	long ret = -ENODEV;
 
-	if (!c->groups || c->iommu) {
+	if (!c->groups || c->driver) {
 		ret = -EINVAL;
 		goto out;
 	}
-	/* the backend must claim the type through CHECK_EXTENSION; it may
-	 * then still refuse to open it (UNMAP_ALL is an extension, not a
-	 * type: -EINVAL from the backend's open, as the kernel does) */
-	ret = -ENODEV;
-	if (vfio_iommu_type1_check_extension(NULL, arg) <= 0)
-		goto out;
-	iommu = vfio_iommu_type1_open(c->vfio, arg, &ret);
-	if (!iommu)
-		goto out;
-	ret = attach_groups(c, iommu);
-	if (ret) {
-		vfio_iommu_type1_release(iommu);
-		goto out;
+	for (unsigned i = 0; (d = nth_driver(c->vfio, i)); i++) {
+		void *data = NULL;
+		int err;
+
+		if (!driver_allowed(c, d) || d->check_extension(c->vfio, NULL, arg) <= 0)
+			continue;
+		err = d->open(c->vfio, p, arg, &data);
+		if (err) {
+			ret = err;
+			continue;
+		}
+		err = attach_groups(c, d, data);
+		if (err) {
+			d->release(data);
+			ret = err;
+			continue;
+		}
+		c->driver = d;
+		c->driver_data = data;
+		c->iommu = d == &vfio_iommu_type1_ops ? data : NULL;
+		ret = 0;
+		break;
 	}
-	c->iommu = iommu;
 out:
-	SIM_TRACE(c->vfio->w, vfio_set_iommu, c->id, arg, ret);
+	SIM_TRACE(c->vfio->w, vfio_set_iommu, c->id, arg, (int)ret);
 	return ret;
 }
 
@@ -166,12 +234,12 @@ static long container_ioctl(struct sim_file *f, struct sim_proc *p, unsigned int
 	case VFIO_CHECK_EXTENSION:
 		return vfio_container_check_extension(c, arg);
 	case VFIO_SET_IOMMU:
-		return vfio_ioctl_set_iommu(c, arg);
+		return vfio_ioctl_set_iommu(c, p, arg);
 	default:
 		/* spec §B: no backend -> EINVAL; the backend says ENOTTY */
-		if (!c->iommu)
+		if (!c->driver)
 			return -EINVAL;
-		return vfio_iommu_type1_ioctl(c->iommu, p, cmd, arg);
+		return c->driver->ioctl(c->driver_data, p, cmd, arg);
 	}
 }
 
@@ -226,5 +294,13 @@ static const struct sim_devnode_ops container_node_ops = { .open = container_ope
 
 int vfio_container_node_add(struct sim_world *w, struct vfio_state *v)
 {
+	/* vfio_container_init registers vfio-noiommu; vfio_iommu_type1
+	 * registers itself later, at its module load, so it is asked first */
+	int ret = vfio_register_iommu_driver(v, &vfio_noiommu_ops);
+
+	if (!ret)
+		ret = vfio_register_iommu_driver(v, &vfio_iommu_type1_ops);
+	if (ret)
+		return ret;
 	return sim_devnode_add(w, VFIO_CONTAINER_PATH, 0, 0, 0666, &container_node_ops, v);
 }

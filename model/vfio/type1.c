@@ -133,7 +133,8 @@ int vfio_iommu_map_run(struct vfio_iommu *iommu, struct vfio_domain *only,
 
 /* ---- open and release ---------------------------------------------------- */
 
-struct vfio_iommu *vfio_iommu_type1_open(struct vfio_state *v, unsigned long type, int *err)
+static struct vfio_iommu *vfio_iommu_type1_open(struct vfio_state *v, unsigned long type,
+						int *err)
 {
 	struct vfio_iommu *iommu;
 
@@ -205,34 +206,48 @@ void vfio_iommu_type1_release(struct vfio_iommu *iommu)
 /* ---- CHECK_EXTENSION and the ioctl switch -------------------------------- */
 
 /*
- * spec §B/§C, vfio_iommu_type1_check_extension: TYPE1, TYPE1v2, the NESTING
- * type and UNMAP_ALL -> 1; UPDATE_VADDR only with a backend (@iommu set:
+ * spec §B/§C, vfio_iommu_type1_check_extension: TYPE1, TYPE1v2 and
+ * UNMAP_ALL -> 1; the NESTING type 1 until v6.13 removed it (35890f85573c
+ * "vfio: Remove VFIO_TYPE1_NESTING_IOMMU": the number is reserved, so 0 and
+ * SET_IOMMU's ENODEV); UPDATE_VADDR only with a backend (@iommu set:
  * the kernel answers "iommu && !vfio_iommu_has_emulated(iommu)", and there
  * are no emulated (mdev) groups here), so an empty container says 0 and so
- * does SET_IOMMU's probe (ENODEV for that number); DMA_CC_IOMMU: 0 (no
- * domain enforces cache coherency: VT-d without snoop control); others 0.
+ * does SET_IOMMU's probe (ENODEV for that number); DMA_CC_IOMMU:
+ * vfio_domains_have_enforce_cache_coherency, 1 when every domain enforces
+ * coherency (iommu_domain_enforce_cache_coherency: VT-d snoop control...),
+ * 0 without a backend; others 0.
  */
-long vfio_iommu_type1_check_extension(struct vfio_iommu *iommu, unsigned long arg)
+static long vfio_iommu_type1_check_extension(struct vfio_state *v, struct vfio_iommu *iommu,
+					      unsigned long arg)
 {
 	switch (arg) {
 	case VFIO_TYPE1_IOMMU:
 	case VFIO_TYPE1v2_IOMMU:
-	case VFIO_TYPE1_NESTING_IOMMU:
 	case VFIO_UNMAP_ALL:
 		return 1;
+	case VFIO_TYPE1_NESTING_IOMMU:
+		return sim_kernel_before(v->w, 6, 13);
 	case VFIO_UPDATE_VADDR:
 		return iommu != NULL;
+	case VFIO_DMA_CC_IOMMU:
+		if (!iommu)
+			return 0;
+		for (guint i = 0; i < iommu->domains->len; i++)
+			if (!((struct vfio_domain *)g_ptr_array_index(iommu->domains, i))
+				     ->enforce_cache_coherency)
+				return 0;
+		return 1;
 	default:
 		return 0;
 	}
 }
 
-long vfio_iommu_type1_ioctl(struct vfio_iommu *iommu, struct sim_proc *p,
-			    unsigned int cmd, unsigned long arg)
+static long vfio_iommu_type1_ioctl(struct vfio_iommu *iommu, struct sim_proc *p,
+				   unsigned int cmd, unsigned long arg)
 {
 	switch (cmd) {
 	case VFIO_CHECK_EXTENSION:
-		return vfio_iommu_type1_check_extension(iommu, arg);
+		return vfio_iommu_type1_check_extension(iommu->vfio, iommu, arg);
 	case VFIO_IOMMU_GET_INFO:
 		return vfio_iommu_type1_get_info(iommu, p, arg);
 	case VFIO_IOMMU_MAP_DMA:
@@ -299,7 +314,7 @@ static bool vfio_iommu_attach_conflict(struct vfio_iommu *iommu, struct iommu_do
 				       struct iommu_group *ig)
 {
 	struct iommu_resv_region resv[16];
-	size_t n = iommu_get_resv_regions(ig, resv, G_N_ELEMENTS(resv));
+	size_t n = iommu_get_resv_regions(iommu->vfio->w, ig, resv, G_N_ELEMENTS(resv));
 
 	if (dom->aperture_start && vfio_find_dma_first(iommu, 0, dom->aperture_start))
 		return true;
@@ -325,6 +340,9 @@ static int vfio_join_existing(struct vfio_iommu *iommu, struct vfio_domain *nd,
 		struct vfio_domain *d = g_ptr_array_index(iommu->domains, i);
 		int ret;
 
+		/* only a domain that enforces coherency as the new one does */
+		if (d->enforce_cache_coherency != nd->enforce_cache_coherency)
+			continue;
 		iommu_detach_group(nd->domain, ig);
 		if (!iommu_attach_group(d->domain, ig)) {
 			g_ptr_array_add(d->groups, ig);
@@ -362,7 +380,7 @@ static struct vfio_domain *vfio_domain_new(struct vfio_iommu *iommu, int *err)
  * attach's errno; existing mappings excluded or no IOVA range left ->
  * EINVAL; then join a compatible domain, or replay into the new one.
  */
-int vfio_iommu_type1_attach_group(struct vfio_iommu *iommu, struct iommu_group *ig)
+static int vfio_iommu_type1_attach_group(struct vfio_iommu *iommu, struct iommu_group *ig)
 {
 	struct vfio_domain *d;
 	GArray *iovas = NULL;
@@ -385,12 +403,21 @@ int vfio_iommu_type1_attach_group(struct vfio_iommu *iommu, struct iommu_group *
 	ret = iommu_attach_group(d->domain, ig);
 	if (ret)
 		goto out_free;
+	d->enforce_cache_coherency = iommu_domain_enforce_cache_coherency(d->domain);
 	ret = -EINVAL;
 	if (vfio_iommu_attach_conflict(iommu, d->domain, ig))
 		goto out_detach;
 	ret = vfio_iommu_compute_iovas(iommu, d->domain, ig, NULL, &iovas);
 	if (ret)
 		goto out_detach;
+	/* a device could forge interrupts with DMA writes to the MSI window:
+	 * without interrupt remapping only the module option allows it */
+	if (!iommu->vfio->allow_unsafe_interrupts &&
+	    !iommu_group_has_isolated_msi(iommu->vfio->w, ig)) {
+		SIM_TRACE(iommu->vfio->w, vfio_type1_unsafe_interrupts, ig->id);
+		ret = -EPERM;
+		goto out_detach;
+	}
 	g_ptr_array_add(d->groups, ig);
 	joined = vfio_join_existing(iommu, d, ig);
 	if (joined < 0) {
@@ -425,7 +452,7 @@ out_free:
 
 /* spec §C detach: an empty domain is freed; losing the last domain removes
  * and unpins every mapping; the IOVA ranges may widen again. */
-void vfio_iommu_type1_detach_group(struct vfio_iommu *iommu, struct iommu_group *ig)
+static void vfio_iommu_type1_detach_group(struct vfio_iommu *iommu, struct iommu_group *ig)
 {
 	guint gi, di;
 	struct vfio_domain *d = find_group_domain(iommu, ig, &gi);
@@ -450,4 +477,60 @@ void vfio_iommu_type1_detach_group(struct vfio_iommu *iommu, struct iommu_group 
 		g_array_free(iommu->iova_list, TRUE);
 		iommu->iova_list = iovas;
 	}
+}
+
+/* ---- the backend as the container sees it -------------------------------- */
+
+static int type1_open(struct vfio_state *v, struct sim_proc *p, unsigned long type, void **data)
+{
+	int err = 0;
+
+	(void)p;
+	*data = vfio_iommu_type1_open(v, type, &err);
+	return *data ? 0 : err;
+}
+
+static void type1_release(void *data)
+{
+	vfio_iommu_type1_release(data);
+}
+
+static long type1_check_extension(struct vfio_state *v, void *data, unsigned long arg)
+{
+	return vfio_iommu_type1_check_extension(v, data, arg);
+}
+
+static long type1_ioctl(void *data, struct sim_proc *p, unsigned int cmd, unsigned long arg)
+{
+	return vfio_iommu_type1_ioctl(data, p, cmd, arg);
+}
+
+static int type1_attach_group(void *data, struct vfio_group *g)
+{
+	return vfio_iommu_type1_attach_group(data, g->iommu_group);
+}
+
+static void type1_detach_group(void *data, struct vfio_group *g)
+{
+	vfio_iommu_type1_detach_group(data, g->iommu_group);
+}
+
+const struct vfio_iommu_driver_ops vfio_iommu_type1_ops = {
+	.name = "vfio-iommu-type1",
+	.open = type1_open,
+	.release = type1_release,
+	.check_extension = type1_check_extension,
+	.ioctl = type1_ioctl,
+	.attach_group = type1_attach_group,
+	.detach_group = type1_detach_group,
+};
+
+int vfio_iommu_type1_set_allow_unsafe_interrupts(struct sim_world *w, bool allow)
+{
+	struct vfio_state *v = vfio_get(w);
+
+	if (!v)
+		return -ENODEV;
+	v->allow_unsafe_interrupts = allow;
+	return 0;
 }

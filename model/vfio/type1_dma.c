@@ -347,8 +347,12 @@ static void vfio_vaddr_revert(struct vfio_iommu *iommu, struct vfio_dma *first,
 
 /*
  * The walk of spec §C UNMAP_DMA over [iova, last]: v1 stops at a mapping
- * that starts before the request (0 bytes); a mapping made by another mm
- * stops the walk; VADDR invalidates instead of unmapping.
+ * that starts before the request (0 bytes); VADDR invalidates instead of
+ * unmapping.  Whoever holds the container fd may unmap: a mapping made by
+ * another mm (a forked child, an fd passed over a socket) is removed like
+ * any other, and unpinned and uncharged from the mm that made it.  The
+ * "dma->task->mm != current->mm" stop of older kernels is gone from both
+ * releases the oracle boots (vfio.dma.v2.unmap.fork.*, 6.1 and 6.12).
  */
 static int vfio_dma_unmap_walk(struct vfio_iommu *iommu, struct sim_proc *p,
 			       uint64_t iova, uint64_t last, bool invalidate_vaddr,
@@ -360,8 +364,6 @@ static int vfio_dma_unmap_walk(struct vfio_iommu *iommu, struct sim_proc *p,
 	for (; dma && dma->iova <= last; dma = next) {
 		next = vfio_dma_next(iommu, dma);
 		if (!iommu->v2 && iova > dma->iova)
-			break;
-		if (dma->mm != p->mm)
 			break;
 		if (invalidate_vaddr) {
 			if (dma->vaddr_invalid) {

@@ -95,10 +95,10 @@ static void iova_exclude(GArray *list, uint64_t start, uint64_t end)
 	g_array_free(out, TRUE);
 }
 
-static void exclude_group(GArray *list, struct iommu_group *ig)
+static void exclude_group(struct vfio_iommu *iommu, GArray *list, struct iommu_group *ig)
 {
 	struct iommu_resv_region resv[16];
-	size_t n = iommu_get_resv_regions(ig, resv, G_N_ELEMENTS(resv));
+	size_t n = iommu_get_resv_regions(iommu->vfio->w, ig, resv, G_N_ELEMENTS(resv));
 
 	for (size_t i = 0; i < n && i < G_N_ELEMENTS(resv); i++)
 		iova_exclude(list, resv[i].start, resv[i].end);
@@ -132,10 +132,10 @@ int vfio_iommu_compute_iovas(struct vfio_iommu *iommu, struct iommu_domain *extr
 
 		for (guint j = 0; j < d->groups->len; j++)
 			if (g_ptr_array_index(d->groups, j) != skip_group)
-				exclude_group(list, g_ptr_array_index(d->groups, j));
+				exclude_group(iommu, list, g_ptr_array_index(d->groups, j));
 	}
 	if (extra_group)
-		exclude_group(list, extra_group);
+		exclude_group(iommu, list, extra_group);
 	if (!list->len) {
 		g_array_free(list, TRUE);
 		return -EINVAL;       /* spec §C: an attach leaving no range */

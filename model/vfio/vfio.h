@@ -39,6 +39,14 @@ const char *vfio_group_node_path(const struct iommu_group *g, char *buf, size_t 
  */
 int vfio_set_dma_entry_limit(struct sim_world *w, unsigned limit);
 int vfio_set_domain_sharing(struct sim_world *w, bool share);
+/* enable_unsafe_noiommu_mode (vfio's module option, default off): vfio-pci
+ * takes devices no IOMMU translates, in groups of their own ("vfio-noiommu",
+ * /dev/vfio/noiommu-N) with the vfio-noiommu backend (model/vfio/noiommu.c).
+ * Set it before drivers bind.  0, or -ENODEV before vfio_create. */
+int vfio_set_noiommu(struct sim_world *w, bool enable);
+/* type1's allow_unsafe_interrupts (default off): attach a group whose MSIs
+ * the IOMMU does not isolate (no interrupt remapping).  0 or -ENODEV. */
+int vfio_iommu_type1_set_allow_unsafe_interrupts(struct sim_world *w, bool allow);
 
 /*
  * Check spec §H5, 6, 7, 10, 11, 12, 13, 14, 15 against VFIO's bookkeeping
@@ -60,6 +68,12 @@ void vfio_describe(struct sim_world *w, GString *out);
 #define TP_vfio_group_node_del "group=%u path=%s"
 #define TP_vfio_group_open     "group=%u ret=%d"
 #define TP_vfio_group_release  "group=%u"
+#define TP_vfio_group_gone     "group=%u"
+/* vfio_group_find_or_alloc: "Adding kernel taint for vfio-noiommu group on
+ * device"; vfio_device_open_file: "vfio-noiommu device opened by user" */
+#define TP_vfio_noiommu_taint  "dev=%s group=%u"
+#define TP_vfio_noiommu_device_open "dev=%s pid=%d"
+#define TP_vfio_pci_request    "dev=%s count=%u outcome=%s"
 #define TP_vfio_container_open "id=%u"
 #define TP_vfio_container_release "id=%u"
 #define TP_vfio_pci_probe      "dev=%s group=%u ret=%d"
@@ -71,6 +85,7 @@ void vfio_describe(struct sim_world *w, GString *out);
 #define TP_vfio_device_open    "dev=%s group=%u ret=%ld"
 #define TP_vfio_device_release "dev=%s group=%u"
 #define TP_vfio_type1_attach   "group=%u did=%u new_domain=%d ret=%d"
+#define TP_vfio_type1_unsafe_interrupts "group=%u"
 #define TP_vfio_type1_detach   "group=%u did=%u domain_freed=%d"
 #define TP_vfio_type1_replay   "did=%u mappings=%u ret=%d"
 #define TP_vfio_dma_map        "iova=0x%llx size=0x%llx vaddr=0x%llx prot=%u ret=%d"

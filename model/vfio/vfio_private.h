@@ -39,7 +39,9 @@ struct sim_mm;
 struct iommu_group;
 struct iommu_domain;
 struct vfio_container;
+struct vfio_group;
 struct vfio_iommu;
+struct vfio_state;
 
 /* offsetofend(), as the kernel's ioctl handlers size their structs. */
 #define vfio_offsetofend(type, member) \
@@ -63,13 +65,40 @@ static inline long vfio_copy_argsz_in(struct sim_proc *p, unsigned long arg, voi
 
 #define VFIO_DEFAULT_DMA_ENTRY_LIMIT 65535u   /* type1's dma_entry_limit */
 
+/*
+ * An IOMMU backend of the container, as the kernel's vfio_iommu_driver_ops:
+ * type1 (type1.c) and vfio-noiommu (noiommu.c).  The container asks them in
+ * the kernel's list order, the last registered first (list_add).
+ */
+struct vfio_iommu_driver_ops {
+	const char *name;
+	/* SET_IOMMU's open with its argument: 0 and *data (which may be NULL
+	 * for a backend without state), or -errno */
+	int (*open)(struct vfio_state *v, struct sim_proc *p, unsigned long type, void **data);
+	void (*release)(void *data);
+	/* CHECK_EXTENSION; @data NULL when the container has no backend yet */
+	long (*check_extension)(struct vfio_state *v, void *data, unsigned long arg);
+	/* every other container ioctl, once this backend is set */
+	long (*ioctl)(void *data, struct sim_proc *p, unsigned int cmd, unsigned long arg);
+	int (*attach_group)(void *data, struct vfio_group *g);
+	void (*detach_group)(void *data, struct vfio_group *g);
+};
+
+#define VFIO_MAX_IOMMU_DRIVERS 4
+
 struct vfio_state {
 	struct sim_world *w;
+	/* registered backends, in registration order (asked newest first) */
+	const struct vfio_iommu_driver_ops *iommu_drivers[VFIO_MAX_IOMMU_DRIVERS];
+	unsigned nr_iommu_drivers;
 	GHashTable *groups;          /* iommu group id -> struct vfio_group */
+	bool noiommu;                /* enable_unsafe_noiommu_mode (noiommu.c) */
+	GHashTable *noiommu_groups;  /* struct pci_dev * -> its fake iommu_group */
 	GHashTable *devices;         /* struct pci_dev * -> struct vfio_pci_device */
 	struct sim_ids containers;   /* id -> struct vfio_container */
 	unsigned dma_entry_limit;    /* module parameter, read at SET_IOMMU */
 	bool share_domains;          /* compatible domains are shared (§C) */
+	bool allow_unsafe_interrupts;   /* type1's module parameter */
 };
 
 struct vfio_group {
@@ -79,6 +108,11 @@ struct vfio_group {
 	bool opened;                 /* single opener (spec §B) */
 	struct sim_file *file;       /* the open group file, if any */
 	struct vfio_container *container;
+	bool noiommu;                /* VFIO_NO_IOMMU: a fake group (noiommu.c) */
+	/* its last vfio-pci member was unregistered while the file stayed
+	 * open (the kernel's group->iommu_group == NULL): no longer in
+	 * vfio_state.groups, freed when the file is released */
+	bool gone;
 	unsigned container_users;    /* 1 + device fds while a container is set */
 	unsigned device_fds;         /* device files open through this group */
 };
@@ -89,7 +123,11 @@ struct vfio_container {
 	unsigned kref;               /* spec §B: its fd + attached groups */
 	bool file_open;
 	GList *groups;               /* struct vfio_group *, newest first */
-	struct vfio_iommu *iommu;    /* the type1 backend, NULL = none */
+	bool noiommu;                /* its groups are noiommu ones (they never mix) */
+	/* the backend SET_IOMMU chose, NULL = none, and its data */
+	const struct vfio_iommu_driver_ops *driver;
+	void *driver_data;
+	struct vfio_iommu *iommu;    /* driver_data when the driver is type1, else NULL */
 };
 
 /* One vfio-pci device: emulated config state and BAR storage. */
@@ -123,6 +161,13 @@ struct vfio_pci_device {
 	/* the eventfd file behind each trigger (a reference), NULL for none */
 	struct sim_file **trigger_files[VFIO_PCI_NUM_IRQS];
 	unsigned ntriggers[VFIO_PCI_NUM_IRQS];
+	struct sim_file *intx_unmask_file;   /* the INTx unmask virqfd's eventfd */
+	GPtrArray *ioeventfds;       /* struct vfio_pci_ioeventfd *, newest first */
+	/* VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY*: pm_runtime_engaged and the
+	 * wakeup eventfd (a reference) */
+	bool pm_runtime_engaged;
+	struct sim_file *pm_wake_file;
+	bool reset_works;            /* vdev->reset_works, set at the first open */
 	unsigned resets;             /* VFIO_DEVICE_RESET calls that reset */
 	unsigned hot_resets;         /* bus resets this function went through */
 };
@@ -136,27 +181,41 @@ struct vfio_state *vfio_get(struct sim_world *w);
 struct vfio_group *vfio_group_find(struct vfio_state *v, unsigned group_id);
 /* Forget @g when neither a vfio-pci member nor an open file needs it. */
 void vfio_group_maybe_free(struct vfio_group *g);
+/* A device file of @pdev was closed: when it was the last one and an unbind
+ * waits for it, the unbind completes (vfio_unregister_group_dev's wait). */
+void vfio_device_last_close(struct vfio_state *v, struct pci_dev *pdev);
 
 /* ---- container.c ---- */
+/* Creates /dev/vfio/vfio and registers type1 (the kernel's module init). */
 int vfio_container_node_add(struct sim_world *w, struct vfio_state *v);
+/* vfio_register_iommu_driver: 0, or -EINVAL for a duplicate or a full list */
+int vfio_register_iommu_driver(struct vfio_state *v, const struct vfio_iommu_driver_ops *ops);
 /* The container behind @f, or NULL when @f is not a container file. */
 struct vfio_container *vfio_container_from_file(struct sim_file *f);
-int vfio_container_attach_group(struct vfio_container *c, struct vfio_group *g);
+/* SET_CONTAINER's container side, as @p (its CAP_SYS_RAWIO for noiommu) */
+int vfio_container_attach_group(struct vfio_container *c, struct vfio_group *g,
+				struct sim_proc *p);
 void vfio_container_detach_group(struct vfio_group *g);
 
 /* ---- group.c ---- */
 long vfio_group_ioctl(struct sim_file *f, struct sim_proc *p, unsigned int cmd,
 		      unsigned long arg);
 
+/* ---- noiommu.c ---- */
+/* The vfio-noiommu backend (registered before type1, as the kernel's
+ * vfio_container_init does). */
+extern const struct vfio_iommu_driver_ops vfio_noiommu_ops;
+bool vfio_noiommu_enabled(const struct vfio_state *v);
+/* vfio_noiommu_group_alloc: a group "vfio-noiommu" of @d alone, its id the
+ * lowest free above the IOMMU core's; freed by vfio_noiommu_group_free. */
+struct iommu_group *vfio_noiommu_group_alloc(struct vfio_state *v, struct pci_dev *d);
+struct iommu_group *vfio_noiommu_group_of(struct vfio_state *v, struct pci_dev *d);
+void vfio_noiommu_group_remove_device(struct vfio_state *v, struct pci_dev *d);
+void vfio_noiommu_group_free(struct iommu_group *ig);
+
 /* ---- type1.c ---- */
-struct vfio_iommu *vfio_iommu_type1_open(struct vfio_state *v, unsigned long type,
-					 int *err);
+extern const struct vfio_iommu_driver_ops vfio_iommu_type1_ops;
 void vfio_iommu_type1_release(struct vfio_iommu *iommu);
-int vfio_iommu_type1_attach_group(struct vfio_iommu *iommu, struct iommu_group *g);
-void vfio_iommu_type1_detach_group(struct vfio_iommu *iommu, struct iommu_group *g);
-long vfio_iommu_type1_check_extension(struct vfio_iommu *iommu, unsigned long arg);
-long vfio_iommu_type1_ioctl(struct vfio_iommu *iommu, struct sim_proc *p,
-			    unsigned int cmd, unsigned long arg);
 
 /* ---- pci_dev.c ---- */
 int vfio_pci_device_add(struct vfio_state *v, struct pci_dev *pdev);
@@ -169,6 +228,8 @@ long vfio_group_get_device_fd(struct vfio_group *g, struct sim_proc *p,
 /* pci_try_reset_function: a reset when one works (the config space saved
  * and restored around it); 0, or -EINVAL when the function has none. */
 int vfio_pci_try_reset_function(struct vfio_pci_device *vdev);
+/* Ioeventfds registered on @vdev (VFIO_DEVICE_IOEVENTFD). */
+unsigned vfio_pci_ioeventfd_count(const struct vfio_pci_device *vdev);
 /* vfio_pci_set_power_state: D0 .. D3hot in PMCSR; BARs do not decode in
  * D3hot. */
 void vfio_pci_set_power_state(struct vfio_pci_device *vdev, unsigned state);
@@ -177,6 +238,12 @@ void vfio_pci_set_power_state(struct vfio_pci_device *vdev, unsigned state);
 int vfio_pci_irqs_ioctl(struct vfio_pci_device *vdev, struct sim_proc *p,
 			unsigned int cmd, unsigned long arg);
 void vfio_pci_irqs_disable(struct vfio_pci_device *vdev);
+/* The MSI-X table's mask bits as the kernel programmed them, after a reset
+ * cleared them (pci_restore_msi_state). */
+void vfio_pci_msix_restore(struct vfio_pci_device *vdev);
+/* vfio_pci_core_request: an unbind asks the user to release the device
+ * (@count-th time): the REQ eventfd is signalled if one is set; true then. */
+bool vfio_pci_core_request(struct vfio_pci_device *vdev, unsigned count);
 /* Take / stop taking the interrupts of @vdev's function (its device
  * model's INTx and MSI, devmodel.h): bind and unbind of vfio-pci. */
 void vfio_pci_irqs_attach(struct vfio_pci_device *vdev);
@@ -220,6 +287,7 @@ struct vfio_dma {
 struct vfio_domain {
 	struct iommu_domain *domain;
 	GPtrArray *groups;           /* struct iommu_group * */
+	bool enforce_cache_coherency;   /* asked of the driver at its first attach */
 };
 
 struct vfio_iommu {

@@ -184,6 +184,39 @@ START_TEST(test_world_initial_state)
 }
 END_TEST
 
+/* The releases a world can be, by name, and which side of a change each
+ * falls on (docs/kernel-versions.md): 6.2 after the iommufd merge's
+ * SET_CONTAINER rework, before v6.5's dynamic MSI-X; mainline after all. */
+START_TEST(test_world_kernel_releases)
+{
+	struct sim_world *w = sim_world_create(1);
+	static const char *const names[] = { "mainline", "6.1", "6.2", "6.12" };
+
+	ck_assert_int_eq(sim_world_kernel(w), SIM_KERNEL_MAINLINE);
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+		int k = sim_kernel_from_name(names[i]);
+
+		ck_assert_int_ge(k, 0);
+		ck_assert_str_eq(sim_kernel_name((enum sim_kernel)k), names[i]);
+	}
+	ck_assert_int_eq(sim_kernel_from_name("6.3"), -1);
+	ck_assert_int_eq(sim_kernel_from_name(NULL), -1);
+	ck_assert_str_eq(sim_kernel_name(SIM_KERNEL_NR), "?");
+	ck_assert(!sim_kernel_before(w, 99, 0));
+	sim_world_set_kernel(w, SIM_KERNEL_6_2);
+	ck_assert(sim_kernel_before(w, 6, 5) && sim_kernel_before(w, 6, 3));
+	ck_assert(!sim_kernel_before(w, 6, 2) && !sim_kernel_before(w, 6, 1));
+	sim_world_set_kernel(w, SIM_KERNEL_6_1);
+	ck_assert(sim_kernel_before(w, 6, 2) && !sim_kernel_before(w, 6, 1));
+	sim_world_set_kernel(w, SIM_KERNEL_6_12);
+	ck_assert(sim_kernel_before(w, 6, 13) && !sim_kernel_before(w, 6, 12));
+	ck_assert(!sim_kernel_before(w, 5, 19));
+	sim_world_set_kernel(w, SIM_KERNEL_NR);          /* ignored */
+	ck_assert_int_eq(sim_world_kernel(w), SIM_KERNEL_6_12);
+	sim_world_destroy(w);
+}
+END_TEST
+
 START_TEST(test_world_teardown_order)
 {
 	struct sim_world *w = sim_world_create(1);
@@ -311,6 +344,7 @@ int main(void)
 	tcase_add_test(tc, test_ids_full_range);
 	tcase_add_test(tc, test_ids_fault_leaves_table);
 	tcase_add_test(tc, test_world_initial_state);
+	tcase_add_test(tc, test_world_kernel_releases);
 	tcase_add_test(tc, test_world_teardown_order);
 	tcase_add_test(tc, test_fault_counters);
 	tcase_add_test(tc, test_fault_probability_modes);

@@ -23,11 +23,167 @@
 #include "model/iommu/group.h"
 #include "model/vfio/vfio.h"
 
+/* ---- the backend list: CHECK_EXTENSION and SET_IOMMU ---------------------------- */
+
+/*
+ * vfio_container_ioctl_check_extension: without a backend every registered
+ * one is asked (the first positive answer wins); with one, it answers for
+ * its state; when the last group leaves, the container is deprivileged and
+ * answers as an empty one again.  vfio_ioctl_set_iommu: a number no backend
+ * claims -> ENODEV; one type1 claims but cannot open (UNMAP_ALL) -> its
+ * open's EINVAL; a second SET_IOMMU -> EINVAL.
+ */
+START_TEST(test_backend_list)
+{
+	int cfd = open_path("/dev/vfio/vfio"), gfd = open_group(DEV_A);
+
+	ck_assert_int_eq(ioc(cfd, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU), 1);
+	ck_assert_int_eq(ioc(cfd, VFIO_CHECK_EXTENSION, VFIO_UNMAP_ALL), 1);
+	ck_assert_int_eq(ioc(cfd, VFIO_CHECK_EXTENSION, VFIO_UPDATE_VADDR), 0);
+	ck_assert_int_eq(ioc(cfd, VFIO_CHECK_EXTENSION, VFIO_DMA_CC_IOMMU), 0);
+	ck_assert_int_eq(ioc(cfd, VFIO_CHECK_EXTENSION, 0x1234), 0);
+	ck_assert_int_eq(ioc(cfd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU), -EINVAL);  /* no group */
+	ck_assert_int_eq(set_container(gfd, cfd), 0);
+	ck_assert_int_eq(ioc(cfd, VFIO_CHECK_EXTENSION, VFIO_UPDATE_VADDR), 0);
+	ck_assert_int_eq(ioc(cfd, VFIO_SET_IOMMU, 0x1234), -ENODEV);
+	ck_assert_int_eq(ioc(cfd, VFIO_SET_IOMMU, VFIO_UNMAP_ALL), -EINVAL);
+	ck_assert_int_eq(ioc(cfd, VFIO_SET_IOMMU, VFIO_UPDATE_VADDR), -ENODEV);
+	/* the NESTING type: gone in v6.13 (35890f85573c, "vfio: Remove
+	 * VFIO_TYPE1_NESTING_IOMMU"), so mainline does not claim it; 6.12
+	 * claims it and fails the attach (no nesting on intel-iommu) */
+	ck_assert_int_eq(ioc(cfd, VFIO_CHECK_EXTENSION, VFIO_TYPE1_NESTING_IOMMU), 0);
+	ck_assert_int_eq(ioc(cfd, VFIO_SET_IOMMU, VFIO_TYPE1_NESTING_IOMMU), -ENODEV);
+	sim_world_set_kernel(W, SIM_KERNEL_6_12);
+	ck_assert_int_eq(ioc(cfd, VFIO_CHECK_EXTENSION, VFIO_TYPE1_NESTING_IOMMU), 1);
+	ck_assert_int_eq(ioc(cfd, VFIO_SET_IOMMU, VFIO_TYPE1_NESTING_IOMMU), -EINVAL);
+	sim_world_set_kernel(W, SIM_KERNEL_MAINLINE);
+	ck_assert_int_eq(ioc(cfd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU), 0);
+	ck_assert_int_eq(ioc(cfd, VFIO_CHECK_EXTENSION, VFIO_UPDATE_VADDR), 1);
+	ck_assert_int_eq(ioc(cfd, VFIO_CHECK_EXTENSION, 0x1234), 0);
+	ck_assert_int_eq(ioc(cfd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU), -EINVAL);
+	ck_assert_int_eq(ioc(gfd, VFIO_GROUP_UNSET_CONTAINER, 0), 0);
+	ck_assert_int_eq(ioc(cfd, VFIO_CHECK_EXTENSION, VFIO_UPDATE_VADDR), 0);
+	ck_assert_int_eq(ioc(cfd, VFIO_IOMMU_GET_INFO, ARG), -EINVAL);  /* no backend */
+	inv();
+}
+END_TEST
+
+/* A world of one vfio-pci endpoint on IOMMU @format, kernel @kernel. */
+static void boot_one(const char *format, const char *kernel, bool snoop)
+{
+	char *y = g_strdup_printf(
+		"name: one\nprofile:\n  kernel: \"%s\"\n"
+		"  iommu: {format: %s, snoop_control: %s}\n"
+		"topology:\n"
+		"  - {bdf: \"0000:00:01.0\", type: root-port, acs: [SV, RR, CR, UF]}\n"
+		"  - {bdf: \"0000:01:00.0\", type: endpoint, parent: \"0000:00:01.0\","
+		" driver: vfio-pci}\n", kernel, format, snoop ? "true" : "false");
+
+	teardown();
+	boot_from(y, "<one>");
+	g_free(y);
+	as(1);
+}
+
+/*
+ * VFIO_DMA_CC_IOMMU is vfio_domains_have_enforce_cache_coherency: every
+ * domain of the container was found coherent by the driver's
+ * enforce_cache_coherency at its first attach.  VT-d: snoop control
+ * (intel_iommu_enforce_cache_coherency); SMMUv3: CANWBS, and only since
+ * arm_smmu_enforce_cache_coherency exists (v6.13); RISC-V: no such op.
+ */
+START_TEST(test_dma_cc_iommu)
+{
+	static const struct { const char *fmt, *kernel; bool snoop; long want; } t[] = {
+		{ "vtd", "mainline", false, 0 }, { "vtd", "mainline", true, 1 },
+		{ "vtd", "6.1", true, 1 },       { "arm-smmuv3", "mainline", true, 1 },
+		{ "arm-smmuv3", "mainline", false, 0 }, { "arm-smmuv3", "6.12", true, 0 },
+		{ "riscv", "mainline", true, 0 },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(t); i++) {
+		int cfd, gfd;
+
+		boot_one(t[i].fmt, t[i].kernel, t[i].snoop);
+		usage(DEV_A, VFIO_TYPE1v2_IOMMU, &cfd, &gfd);
+		ck_assert_msg(ioc(cfd, VFIO_CHECK_EXTENSION, VFIO_DMA_CC_IOMMU) == t[i].want,
+			      "%s %s snoop=%d", t[i].fmt, t[i].kernel, t[i].snoop);
+		ck_assert_int_eq(ioc(gfd, VFIO_GROUP_UNSET_CONTAINER, 0), 0);
+		ck_assert_int_eq(ioc(cfd, VFIO_CHECK_EXTENSION, VFIO_DMA_CC_IOMMU), 0);
+	}
+}
+END_TEST
+
+/*
+ * The reserved regions are each driver's (iommu_get_resv_regions): VT-d's
+ * IOAPIC/MSI range, SMMUv3's software MSI window at MSI_IOVA_BASE
+ * (arm_smmu_get_resv_regions), none from the RISC-V driver.  GET_INFO's
+ * IOVA ranges (vfio_iommu_iova_build_caps) and MAP_DMA's range check
+ * (vfio_iommu_iova_dma_valid -> EINVAL) follow.
+ */
+START_TEST(test_resv_regions_per_kind)
+{
+	static const struct {
+		const char *fmt;
+		uint32_t nr;
+		uint64_t hole, hole_end;   /* 0, 0: none */
+	} t[] = {
+		{ "vtd", 2, 0xfee00000, 0xfeefffff },
+		{ "arm-smmuv3", 2, 0x08000000, 0x080fffff },
+		{ "riscv", 1, 0, 0 },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(t); i++) {
+		struct {
+			struct vfio_iommu_type1_info info;
+			uint8_t caps[256];
+		} gi;
+		struct vfio_iommu_type1_info_cap_iova_range r;
+		struct vfio_iova_range iov[2];
+		uint32_t off;
+		int cfd, gfd;
+
+		boot_one(t[i].fmt, "mainline", false);
+		usage(DEV_A, VFIO_TYPE1v2_IOMMU, &cfd, &gfd);
+		memset(&gi, 0, sizeof(gi));
+		gi.info.argsz = sizeof(gi);
+		ck_assert_int_eq(io(cfd, VFIO_IOMMU_GET_INFO, &gi, sizeof(gi)), 0);
+		/* find the IOVA range capability in the chain */
+		for (off = gi.info.cap_offset; off;) {
+			struct vfio_info_cap_header h;
+
+			memcpy(&h, (uint8_t *)&gi + off, sizeof(h));
+			if (h.id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE)
+				break;
+			off = h.next;
+		}
+		ck_assert_uint_ne(off, 0);
+		memcpy(&r, (uint8_t *)&gi + off, sizeof(r));
+		ck_assert_msg(r.nr_iovas == t[i].nr, "%s: %u ranges", t[i].fmt, r.nr_iovas);
+		memcpy(iov, (uint8_t *)&gi + off + sizeof(r), r.nr_iovas * sizeof(iov[0]));
+		ck_assert_uint_eq(iov[0].start, 0);
+		if (t[i].hole) {
+			ck_assert_uint_eq(iov[0].end, t[i].hole - 1);
+			ck_assert_uint_eq(iov[1].start, t[i].hole_end + 1);
+			ck_assert_int_eq(map(cfd, BUF, t[i].hole, 0x1000, RW), -EINVAL);
+			ck_assert_int_eq(map(cfd, BUF, t[i].hole_end + 1, 0x1000, RW), 0);
+		} else {
+			ck_assert_int_eq(map(cfd, BUF, 0x08000000, 0x1000, RW), 0);
+			ck_assert_int_eq(map(cfd, BUF + 0x1000, 0xfee00000, 0x1000, RW), 0);
+		}
+		inv();
+	}
+}
+END_TEST
+
 /* ---- GET_INFO's chain in 6.1 and DIRTY_PAGES ------------------------------------ */
 
-/* vfio_info_cap_add: 6.1 appends each capability at its exact size; since
- * a881b496941f ("vfio: align capability structures", v6.6) every one is
- * rounded up to 8 bytes, so DMA_AVAIL (12 bytes) moves IOVA_RANGE by 4. */
+/* vfio_info_cap_add: 6.1 and 6.2 append each capability at its exact
+ * size; since a881b496941f ("vfio: align capability structures", v6.6)
+ * every one is rounded up to 8 bytes, so DMA_AVAIL (12 bytes) moves
+ * IOVA_RANGE by 4.  A loop test: _i picks the release. */
+static const enum sim_kernel unaligned_caps[] = { SIM_KERNEL_6_1, SIM_KERNEL_6_2 };
+
 START_TEST(test_get_info_caps_6_1)
 {
 	struct {
@@ -38,7 +194,7 @@ START_TEST(test_get_info_caps_6_1)
 	uint32_t nr;
 	int cfd, gfd;
 
-	sim_world_set_kernel(W, SIM_KERNEL_6_1);
+	sim_world_set_kernel(W, unaligned_caps[_i]);
 	usage(DEV_A, VFIO_TYPE1v2_IOMMU, &cfd, &gfd);
 	memset(&gi, 0, sizeof(gi));
 	gi.info.argsz = 16;
@@ -348,7 +504,9 @@ START_TEST(test_unmap_v1)
 }
 END_TEST
 
-/* spec §C: mappings made by another mm stop the walk */
+/* spec §C: vfio_dma_do_unmap has no mm check (the oracle's
+ * vfio.dma.v2.unmap.fork.* on 6.1 and 6.12): a forked child unmaps the
+ * parent's mappings, and the pages go back uncharged to the parent's mm */
 START_TEST(test_unmap_other_mm)
 {
 	int cfd, gfd, child;
@@ -356,16 +514,23 @@ START_TEST(test_unmap_other_mm)
 
 	usage(DEV_A, VFIO_TYPE1v2_IOMMU, &cfd, &gfd);
 	ck_assert_int_eq(map(cfd, BUF, 0x10000, 0x4000, RW), 0);
+	ck_assert_int_eq(map(cfd, BUF + 0x4000, 0x20000, 0x1000, RW), 0);
+	ck_assert_uint_eq(locked(PID), 5);
 	child = sim_proc_fork(W, PID);
 	ck_assert_int_gt(child, 0);
 	PID = child;          /* same fds, another mm; ARG exists in the copy */
+	ck_assert_int_eq(unmap(cfd, 0x10000, 0x4000, 0, &sz), 0);
+	ck_assert_uint_eq(sz, 0x4000);
+	ck_assert_uint_eq(locked(1), 1);
+	ck_assert_uint_eq(locked(child), 0);
 	ck_assert_int_eq(unmap(cfd, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, &sz), 0);
-	ck_assert_uint_eq(sz, 0);
+	ck_assert_uint_eq(sz, 0x1000);
 	ck_assert_int_eq(sim_proc_exit(W, child), 0);
 	PID = 1;
 	inv();
+	ck_assert_uint_eq(locked(PID), 0);
 	ck_assert_int_eq(unmap(cfd, 0, 0, VFIO_DMA_UNMAP_FLAG_ALL, &sz), 0);
-	ck_assert_uint_eq(sz, 0x4000);
+	ck_assert_uint_eq(sz, 0);
 }
 END_TEST
 
@@ -645,9 +810,12 @@ static Suite *vfio_type1_suite(void)
 	tcase_add_test(tc, test_unmap_v2);
 	tcase_add_test(tc, test_unmap_v1);
 	tcase_add_test(tc, test_unmap_other_mm);
+	tcase_add_test(tc, test_backend_list);
+	tcase_add_test(tc, test_dma_cc_iommu);
+	tcase_add_test(tc, test_resv_regions_per_kind);
 	tcase_add_test(tc, test_update_vaddr);
 	tcase_add_test(tc, test_get_info);
-	tcase_add_test(tc, test_get_info_caps_6_1);
+	tcase_add_loop_test(tc, test_get_info_caps_6_1, 0, G_N_ELEMENTS(unaligned_caps));
 	tcase_add_test(tc, test_dirty_pages);
 	tcase_add_test(tc, test_dma_isolation);
 	tcase_add_test(tc, test_replay_new_domain);

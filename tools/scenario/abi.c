@@ -87,6 +87,36 @@ static const struct abi_field f_dma_unmap[] = {
 	FIELD(vfio_iommu_type1_dma_unmap, iova, ABI_SIZE, NULL),
 	FIELD(vfio_iommu_type1_dma_unmap, size, ABI_SIZE, NULL),
 };
+static const struct abi_flag dirty_flags[] = {
+	{ "START", VFIO_IOMMU_DIRTY_PAGES_FLAG_START },
+	{ "STOP", VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP },
+	{ "GET_BITMAP", VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP },
+	{ NULL, 0 },
+};
+/* VFIO_IOMMU_DIRTY_PAGES's argument with GET_BITMAP's range after the
+ * header, flat: struct vfio_iommu_type1_dirty_bitmap, then
+ * vfio_iommu_type1_dirty_bitmap_get with its struct vfio_bitmap */
+struct dirty_pages_arg {
+	uint32_t argsz, flags;
+	uint64_t iova, size;
+	uint64_t pgsize, bitmap_size, data;
+};
+_Static_assert(sizeof(struct dirty_pages_arg) ==
+	       sizeof(struct vfio_iommu_type1_dirty_bitmap) +
+	       sizeof(struct vfio_iommu_type1_dirty_bitmap_get) &&
+	       offsetof(struct dirty_pages_arg, data) ==
+	       sizeof(struct vfio_iommu_type1_dirty_bitmap) +
+	       offsetof(struct vfio_iommu_type1_dirty_bitmap_get, bitmap.data),
+	       "the flat layout of DIRTY_PAGES + GET_BITMAP");
+static const struct abi_field f_dirty_pages[] = {
+	FIELD(dirty_pages_arg, argsz, ABI_U32, NULL),
+	FIELD(dirty_pages_arg, flags, ABI_FLAGS, dirty_flags),
+	FIELD(dirty_pages_arg, iova, ABI_SIZE, NULL),
+	FIELD(dirty_pages_arg, size, ABI_SIZE, NULL),
+	FIELD(dirty_pages_arg, pgsize, ABI_SIZE, NULL),
+	FIELD(dirty_pages_arg, bitmap_size, ABI_SIZE, NULL),
+	FIELD(dirty_pages_arg, data, ABI_ADDR, NULL),
+};
 static const struct abi_field f_device_info[] = {
 	FIELD(vfio_device_info, argsz, ABI_U32, NULL),
 	FIELD(vfio_device_info, flags, ABI_FLAGS, device_flags),
@@ -108,6 +138,35 @@ static const struct abi_field f_irq_info[] = {
 	FIELD(vfio_irq_info, index, ABI_U32, NULL),
 	FIELD(vfio_irq_info, count, ABI_U32, NULL),
 };
+static const struct abi_flag ioeventfd_flags[] = {
+	{ "8", VFIO_DEVICE_IOEVENTFD_8 },
+	{ "16", VFIO_DEVICE_IOEVENTFD_16 },
+	{ "32", VFIO_DEVICE_IOEVENTFD_32 },
+	{ "64", VFIO_DEVICE_IOEVENTFD_64 },
+	{ NULL, 0 },
+};
+static const struct abi_field f_ioeventfd[] = {
+	FIELD(vfio_device_ioeventfd, argsz, ABI_U32, NULL),
+	FIELD(vfio_device_ioeventfd, flags, ABI_FLAGS, ioeventfd_flags),
+	FIELD(vfio_device_ioeventfd, offset, ABI_U64, NULL),
+	FIELD(vfio_device_ioeventfd, data, ABI_U64, NULL),
+	FIELD(vfio_device_ioeventfd, fd, ABI_U32, NULL),
+};
+/* the feature index is a number or one of these, with GET / SET / PROBE */
+static const struct abi_flag feature_flags[] = {
+	{ "GET", VFIO_DEVICE_FEATURE_GET },
+	{ "SET", VFIO_DEVICE_FEATURE_SET },
+	{ "PROBE", VFIO_DEVICE_FEATURE_PROBE },
+	{ "MIGRATION", 1 },
+	{ "LOW_POWER_ENTRY", 3 },
+	{ "LOW_POWER_ENTRY_WITH_WAKEUP", 4 },
+	{ "LOW_POWER_EXIT", 5 },
+	{ NULL, 0 },
+};
+static const struct abi_field f_feature[] = {
+	FIELD(vfio_device_feature, argsz, ABI_U32, NULL),
+	FIELD(vfio_device_feature, flags, ABI_FLAGS, feature_flags),
+};
 static const struct abi_field f_irq_set[] = {
 	FIELD(vfio_irq_set, argsz, ABI_U32, NULL),
 	FIELD(vfio_irq_set, flags, ABI_FLAGS, irq_set_flags),
@@ -120,9 +179,12 @@ static const struct abi_struct s_group_status = STRUCT(vfio_group_status, f_grou
 static const struct abi_struct s_iommu_info = STRUCT(vfio_iommu_type1_info, f_iommu_info, 0);
 static const struct abi_struct s_dma_map = STRUCT(vfio_iommu_type1_dma_map, f_dma_map, 0);
 static const struct abi_struct s_dma_unmap = STRUCT(vfio_iommu_type1_dma_unmap, f_dma_unmap, 0);
+static const struct abi_struct s_dirty_pages = STRUCT(dirty_pages_arg, f_dirty_pages, 0);
 static const struct abi_struct s_device_info = STRUCT(vfio_device_info, f_device_info, 0);
 static const struct abi_struct s_region_info = STRUCT(vfio_region_info, f_region_info, 0);
 static const struct abi_struct s_irq_info = STRUCT(vfio_irq_info, f_irq_info, 0);
+static const struct abi_struct s_ioeventfd = STRUCT(vfio_device_ioeventfd, f_ioeventfd, 0);
+static const struct abi_struct s_feature = STRUCT(vfio_device_feature, f_feature, 0);
 static const struct abi_struct s_irq_set = STRUCT(vfio_irq_set, f_irq_set,
 						  offsetof(struct vfio_irq_set, data));
 
@@ -154,9 +216,12 @@ static const struct abi_ioctl ioctls[] = {
 	{ "VFIO_DEVICE_GET_IRQ_INFO", VFIO_DEVICE_GET_IRQ_INFO, ABI_ARG_STRUCT, &s_irq_info, NULL, 0 },
 	{ "VFIO_DEVICE_SET_IRQS", VFIO_DEVICE_SET_IRQS, ABI_ARG_STRUCT, &s_irq_set, NULL, 0 },
 	{ "VFIO_DEVICE_RESET", VFIO_DEVICE_RESET, ABI_ARG_NONE, NULL, NULL, 0 },
+	{ "VFIO_DEVICE_IOEVENTFD", VFIO_DEVICE_IOEVENTFD, ABI_ARG_STRUCT, &s_ioeventfd, NULL, 0 },
+	{ "VFIO_DEVICE_FEATURE", VFIO_DEVICE_FEATURE, ABI_ARG_STRUCT, &s_feature, NULL, 0 },
 	{ "VFIO_IOMMU_GET_INFO", VFIO_IOMMU_GET_INFO, ABI_ARG_STRUCT, &s_iommu_info, NULL, 0 },
 	{ "VFIO_IOMMU_MAP_DMA", VFIO_IOMMU_MAP_DMA, ABI_ARG_STRUCT, &s_dma_map, NULL, 0 },
 	{ "VFIO_IOMMU_UNMAP_DMA", VFIO_IOMMU_UNMAP_DMA, ABI_ARG_STRUCT, &s_dma_unmap, NULL, 0 },
+	{ "VFIO_IOMMU_DIRTY_PAGES", VFIO_IOMMU_DIRTY_PAGES, ABI_ARG_STRUCT, &s_dirty_pages, NULL, 0 },
 };
 
 const struct abi_ioctl *abi_ioctl_find(const char *name)

@@ -56,6 +56,11 @@ int  osys_eventfd(unsigned int initval, int flags);
 /* read(2) at the file's position (the simulator has no file positions:
  * there it is for files without one, eventfds).  Bytes read, or -errno. */
 long osys_read(int fd, void *buf, size_t n);
+/* Run @fn(@arg) in a forked child of this process, which inherits its
+ * descriptors (and a copy of its memory), and wait for it: what @fn
+ * returned, or -errno when the fork fails.  The child exits right after
+ * (guest: fork + waitpid; the simulator: sim_proc_fork + sim_proc_exit). */
+long osys_fork_call(long (*fn)(void *), void *arg);
 /* Sleep @ms milliseconds (guest: nanosleep; the simulator: nothing, as its
  * devices finish their work at the register write that starts it). */
 void osys_sleep_ms(unsigned ms);

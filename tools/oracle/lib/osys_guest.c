@@ -17,6 +17,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "osys.h"
@@ -170,6 +171,31 @@ long osys_pci_functions(char *buf, size_t n)
 		free(names[i]);
 	}
 	return ret ? ret : (long)len;
+}
+
+long osys_fork_call(long (*fn)(void *), void *arg)
+{
+	/* the child's answer comes back through a shared page */
+	long *res = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	long ret;
+	int st;
+	pid_t child;
+
+	if (res == MAP_FAILED)
+		return -errno;
+	child = fork();
+	if (child < 0) {
+		ret = -errno;
+		munmap(res, 4096);
+		return ret;
+	}
+	if (!child) {
+		*res = fn(arg);
+		_exit(0);
+	}
+	ret = waitpid(child, &st, 0) < 0 ? -errno : *res;
+	munmap(res, 4096);
+	return ret;
 }
 
 void *osys_alloc(size_t n)

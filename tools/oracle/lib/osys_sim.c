@@ -116,6 +116,20 @@ long osys_pci_functions(char *buf, size_t n)
 	return sim_pci_functions(world, buf, n);
 }
 
+long osys_fork_call(long (*fn)(void *), void *arg)
+{
+	int parent = pid, child = sim_proc_fork(world, pid);
+	long ret;
+
+	if (child < 0)
+		return child;
+	pid = child;
+	ret = fn(arg);
+	pid = parent;
+	sim_proc_exit(world, child);
+	return ret;
+}
+
 void *osys_alloc(size_t n)
 {
 	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

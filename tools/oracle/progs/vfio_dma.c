@@ -288,6 +288,38 @@ static void unmap_semantics(int c)
 	vck(vdec(dma_avail(c)), "vfio.dma.%s.unmap.all.dma_avail", ver);
 }
 
+/* UNMAP_DMA from another process than the one that mapped: a forked
+ * child, which shares the container fd but not the mm.  vfio_dma_do_unmap
+ * once stopped at a mapping whose dma->task->mm was not current->mm. */
+struct child_unmap {
+	int c;
+	uint32_t flags;
+	uint64_t iova, size, out;
+};
+
+static long child_unmap(void *arg)
+{
+	struct child_unmap *u = arg;
+	long ret = unmap(u->c, 0, u->flags, u->iova, u->size, &u->out);
+
+	/* the size written back, packed under the return value: the child's
+	 * memory is its own copy */
+	return ret < 0 ? ret : (long)(u->out >> 12);
+}
+
+static void other_process(int c)
+{
+	struct child_unmap u = { .c = c, .iova = 0xa00000, .size = 2 * PG };
+
+	mck(map_rw(c, 0, 0xa00000, 2), "fork.m1");
+	mck(map_rw(c, 2, 0xa10000, 1), "fork.m2");
+	vret(osys_fork_call(child_unmap, &u), "vfio.dma.%s.unmap.fork.range.pages", ver);
+	u.flags = VFIO_DMA_UNMAP_FLAG_ALL;
+	u.iova = u.size = 0;
+	vret(osys_fork_call(child_unmap, &u), "vfio.dma.%s.unmap.fork.all.pages", ver);
+	unmap_ck(c, VFIO_DMA_UNMAP_FLAG_ALL, 0, 0, "fork.parent_all");
+}
+
 static void update_vaddr(int c)
 {
 	mck(map_rw(c, 0, 0x800000, 2), "uv");
@@ -438,6 +470,7 @@ static void run(const char *bdf, unsigned long type)
 		map_checks(c);
 		unmap_args(c);
 		unmap_semantics(c);
+		other_process(c);
 		update_vaddr(c);
 		dirty_pages(c);
 	} else {
