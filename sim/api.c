@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* The public process and syscall entry points of <iommusim/iommusim.h>. */
+/*
+ * The public process and syscall entry points of <iommusim/iommusim.h>.
+ * Every public function refuses a NULL world with -EINVAL (the
+ * constructors' NULL world is their error) before touching anything.
+ */
 #include <errno.h>
 #include <stdint.h>
 
@@ -24,6 +28,8 @@ int sim_proc_spawn(struct sim_world *w, uint32_t uid, uint32_t gid, unsigned fla
 
 long sim_sys_ioctl(struct sim_world *w, int pid, int fd, unsigned long cmd, void *arg)
 {
+	if (!w)
+		return -EINVAL;
 	return sim_sys_ioctl_ul(w, pid, fd, cmd, (unsigned long)(uintptr_t)arg);
 }
 
@@ -43,6 +49,8 @@ static long bounce_read(struct sim_world *w, int pid, int fd, void *buf, size_t 
 	void *kbuf;
 	long ret;
 
+	if (!w)
+		return -EINVAL;
 	if (!p)
 		return -ESRCH;
 	n = n > SIM_RW_MAX ? SIM_RW_MAX : n;
@@ -63,6 +71,8 @@ static long bounce_write(struct sim_world *w, int pid, int fd, const void *buf, 
 	void *kbuf;
 	long ret;
 
+	if (!w)
+		return -EINVAL;
 	if (!p)
 		return -ESRCH;
 	n = n > SIM_RW_MAX ? SIM_RW_MAX : n;

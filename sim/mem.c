@@ -4,9 +4,23 @@
  * number; free PFNs are reused lowest first (a min-heap of freed PFNs in
  * front of a bump pointer), so HPAs are reproducible from the order of
  * allocations alone.
+ *
+ * A native program's page is never touched through its pointer: every
+ * access goes through process_vm_readv/writev on our own pid, which the
+ * kernel answers with EFAULT when the page is gone (munmap) instead of
+ * faulting the program.  On Linux a pinned page outlives the mapping it
+ * was pinned from; so does the frame here: the first access that finds
+ * the page gone "orphans" the frame, which gets simulator storage (what
+ * the page still held, when it can be read, else zeros) and keeps it
+ * until its last reference goes.  DMA keeps landing there; the program no
+ * longer sees it.  (A new mapping made at the same address before any
+ * access noticed cannot be told apart: the access goes to it.)
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
 #include <glib.h>
 
 #include "sim/fault.h"
@@ -17,7 +31,8 @@
 struct sim_frame {
 	enum sim_frame_kind kind;
 	unsigned refs;
-	uint8_t *data;          /* owned unless kind == SIM_FRAME_NATIVE */
+	bool orphan;            /* a native frame whose page is gone: @data owned */
+	uint8_t *data;          /* owned unless a live native frame */
 };
 
 struct sim_mem {
@@ -25,8 +40,20 @@ struct sim_mem {
 	GHashTable *native;     /* host page pointer -> pfn (as pointers) */
 	GArray *free_pfns;      /* min-heap of freed PFNs below next_pfn */
 	uint64_t next_pfn;
+	uint64_t budget_frames;   /* 0: no limit */
 	struct sim_mem_stats st;
 };
+
+static inline bool frame_owned(const struct sim_frame *f)
+{
+	return f->kind != SIM_FRAME_NATIVE || f->orphan;
+}
+
+/* Frames backed by simulator storage: what the budget counts. */
+static inline uint64_t resident_frames(const struct sim_mem *m)
+{
+	return m->st.frames_total - m->st.frames[SIM_FRAME_NATIVE] + m->st.native_orphans;
+}
 
 static const char *const kind_names[] = {
 	[SIM_FRAME_PGTABLE] = "pgtable", [SIM_FRAME_KERNEL] = "kernel",
@@ -44,6 +71,34 @@ static struct sim_mem *mem_of(struct sim_world *w)
 		w->mem->next_pfn = SIM_MEM_BASE >> SIM_PAGE_SHIFT;
 	}
 	return w->mem;
+}
+
+/* May @n more frames of simulator storage be made?  Else -ENOMEM, counted
+ * and traced: the world's memory budget is spent. */
+static int budget_take(struct sim_world *w, struct sim_mem *m, uint64_t n)
+{
+	if (!m->budget_frames || resident_frames(m) + n <= m->budget_frames)
+		return 0;
+	m->st.budget_refusals++;
+	SIM_TRACE(w, sim_mem_budget, (unsigned long long)n,
+		  (unsigned long long)(resident_frames(m) << SIM_PAGE_SHIFT),
+		  (unsigned long long)(m->budget_frames << SIM_PAGE_SHIFT));
+	return -ENOMEM;
+}
+
+void sim_mem_set_budget(struct sim_world *w, uint64_t bytes)
+{
+	struct sim_mem *m = mem_of(w);
+
+	m->budget_frames = bytes >> SIM_PAGE_SHIFT;
+	if (bytes && !m->budget_frames)
+		m->budget_frames = 1;
+	m->st.budget = m->budget_frames << SIM_PAGE_SHIFT;
+}
+
+uint64_t sim_mem_resident(struct sim_world *w)
+{
+	return resident_frames(mem_of(w)) << SIM_PAGE_SHIFT;
 }
 
 /* ---- the free-PFN min-heap ---------------------------------------------- */
@@ -141,7 +196,7 @@ int sim_mem_frame_alloc(struct sim_world *w, enum sim_frame_kind kind, uint64_t 
 
 	if (kind >= SIM_FRAME_NR_KINDS || kind == SIM_FRAME_NATIVE)
 		return -EINVAL;
-	if (sim_should_fail(w, "mem_frame_alloc"))
+	if (sim_should_fail(w, "mem_frame_alloc") || budget_take(w, m, 1))
 		return -ENOMEM;
 	f = frame_new(kind);
 	*hpa = frame_insert(w, m, f);
@@ -174,7 +229,7 @@ int sim_mem_frames_alloc_contig(struct sim_world *w, enum sim_frame_kind kind, u
 	if (kind >= SIM_FRAME_NR_KINDS || kind == SIM_FRAME_NATIVE || !n || n > 4096 ||
 	    (n & (n - 1)))
 		return -EINVAL;
-	if (sim_should_fail(w, "mem_frame_alloc"))
+	if (sim_should_fail(w, "mem_frame_alloc") || budget_take(w, m, n))
 		return -ENOMEM;
 	start = contig_run(m, m->next_pfn, n);
 	/* the PFNs skipped to align stay free, for single frames */
@@ -229,10 +284,12 @@ static void frame_release(struct sim_world *w, struct sim_mem *m, uint64_t pfn,
 	m->st.frames_total--;
 	m->st.bytes -= SIM_PAGE_SIZE;
 	m->st.frees++;
-	if (f->kind == SIM_FRAME_NATIVE)
-		g_hash_table_remove(m->native, f->data);
-	else
+	if (f->orphan)
+		m->st.native_orphans--;
+	if (frame_owned(f))
 		g_free(f->data);
+	else
+		g_hash_table_remove(m->native, f->data);
 	g_free(f);
 }
 
@@ -261,7 +318,14 @@ void *sim_mem_frame_ptr(struct sim_world *w, uint64_t hpa)
 {
 	struct sim_frame *f = frame_of(mem_of(w), hpa);
 
-	return f ? f->data : NULL;
+	return f && frame_owned(f) ? f->data : NULL;
+}
+
+bool sim_mem_frame_orphaned(struct sim_world *w, uint64_t hpa)
+{
+	struct sim_frame *f = frame_of(mem_of(w), hpa);
+
+	return f && f->orphan;
 }
 
 bool sim_mem_present(struct sim_world *w, uint64_t hpa)
@@ -278,6 +342,47 @@ enum sim_frame_kind sim_mem_frame_kind(struct sim_world *w, uint64_t hpa)
 
 /* ---- physical access -------------------------------------------------------- */
 
+/* Copy to or from a native program's page, through the kernel. */
+static bool native_copy(uint8_t *page, size_t off, void *buf, size_t n, bool write)
+{
+	struct iovec l = { .iov_base = buf, .iov_len = n };
+	struct iovec r = { .iov_base = page + off, .iov_len = n };
+	ssize_t done = write ? process_vm_writev(getpid(), &l, 1, &r, 1, 0)
+			     : process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+
+	return done == (ssize_t)n;
+}
+
+/* The page behind the native frame @f is gone (or no longer writable): the
+ * frame keeps what the page still holds, in storage of its own. */
+static void orphan(struct sim_world *w, struct sim_mem *m, uint64_t pfn, struct sim_frame *f)
+{
+	uint8_t *data = g_malloc0(SIM_PAGE_SIZE);
+
+	if (!native_copy(f->data, 0, data, SIM_PAGE_SIZE, false))
+		memset(data, 0, SIM_PAGE_SIZE);
+	g_hash_table_remove(m->native, f->data);
+	f->data = data;
+	f->orphan = true;
+	m->st.native_orphans++;
+	SIM_TRACE(w, sim_frame_orphan, (unsigned long long)(pfn << SIM_PAGE_SHIFT));
+}
+
+/* @n bytes at @off of the frame @f at @pfn, in or out. */
+static void frame_copy(struct sim_world *w, struct sim_mem *m, uint64_t pfn,
+		       struct sim_frame *f, size_t off, void *buf, size_t n, bool write)
+{
+	if (!frame_owned(f)) {
+		if (native_copy(f->data, off, buf, n, write))
+			return;
+		orphan(w, m, pfn, f);
+	}
+	if (write)
+		memcpy(f->data + off, buf, n);
+	else
+		memcpy(buf, f->data + off, n);
+}
+
 int sim_mem_read(struct sim_world *w, uint64_t hpa, void *buf, size_t len)
 {
 	struct sim_mem *m = mem_of(w);
@@ -289,7 +394,7 @@ int sim_mem_read(struct sim_world *w, uint64_t hpa, void *buf, size_t len)
 		struct sim_frame *f = frame_of(m, hpa);
 
 		if (f)
-			memcpy(out, f->data + off, n);
+			frame_copy(w, m, hpa >> SIM_PAGE_SHIFT, f, off, out, n, false);
 		else
 			memset(out, 0, n);
 		out += n;
@@ -313,7 +418,7 @@ int sim_mem_write(struct sim_world *w, uint64_t hpa, const void *buf, size_t len
 			/* RAM first touched by this write: a frame at exactly
 			 * this address, outside the allocator's order */
 			uint64_t pfn = hpa >> SIM_PAGE_SHIFT, *key;
-			if (sim_should_fail(w, "mem_frame_alloc"))
+			if (sim_should_fail(w, "mem_frame_alloc") || budget_take(w, m, 1))
 				return -ENOMEM;
 			f = g_new0(struct sim_frame, 1);
 			f->kind = SIM_FRAME_RAM;
@@ -327,7 +432,7 @@ int sim_mem_write(struct sim_world *w, uint64_t hpa, const void *buf, size_t len
 			m->st.bytes += SIM_PAGE_SIZE;
 			m->st.allocs++;
 		}
-		memcpy(f->data + off, in, n);
+		frame_copy(w, m, hpa >> SIM_PAGE_SHIFT, f, off, (void *)in, n, true);
 		in += n;
 		hpa += n;
 		len -= n;
@@ -337,20 +442,24 @@ int sim_mem_write(struct sim_world *w, uint64_t hpa, const void *buf, size_t len
 
 uint64_t sim_mem_read64(struct sim_world *w, uint64_t hpa)
 {
-	struct sim_frame *f = frame_of(mem_of(w), hpa);
+	struct sim_mem *m = mem_of(w);
+	struct sim_frame *f = frame_of(m, hpa);
 	uint64_t v = 0;
 
 	if (f)
-		memcpy(&v, f->data + (hpa & (SIM_PAGE_SIZE - 8)), sizeof(v));
+		frame_copy(w, m, hpa >> SIM_PAGE_SHIFT, f, hpa & (SIM_PAGE_SIZE - 8), &v,
+			   sizeof(v), false);
 	return v;
 }
 
 void sim_mem_write64(struct sim_world *w, uint64_t hpa, uint64_t val)
 {
-	struct sim_frame *f = frame_of(mem_of(w), hpa);
+	struct sim_mem *m = mem_of(w);
+	struct sim_frame *f = frame_of(m, hpa);
 
 	if (f)
-		memcpy(f->data + (hpa & (SIM_PAGE_SIZE - 8)), &val, sizeof(val));
+		frame_copy(w, m, hpa >> SIM_PAGE_SHIFT, f, hpa & (SIM_PAGE_SIZE - 8), &val,
+			   sizeof(val), true);
 	else
 		sim_mem_write(w, hpa & ~7ull, &val, sizeof(val));
 }
@@ -372,7 +481,7 @@ void sim_mem_destroy(struct sim_world *w)
 	g_hash_table_iter_init(&it, m->frames);
 	while (g_hash_table_iter_next(&it, &key, &val)) {
 		struct sim_frame *f = val;
-		if (f->kind != SIM_FRAME_NATIVE)
+		if (frame_owned(f))
 			g_free(f->data);
 		g_free(f);
 		g_free(key);

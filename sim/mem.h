@@ -5,8 +5,15 @@
  * A frame is backed either by simulator storage (page tables, kernel data,
  * RAM a DMA touched first) or by a user page pinned for DMA: a scenario
  * process's page (storage owned here) or a native program's real page
- * (storage owned by that program; the frame only points at it).  A device
- * DMA that lands in a frame changes exactly the bytes the owner sees.
+ * (storage owned by that program; the frame only points at it, and every
+ * access goes through process_vm_readv/writev, so a page the program
+ * unmapped is never dereferenced: the frame outlives it with storage of
+ * its own, as a pinned page outlives munmap on Linux).  A device DMA that
+ * lands in a frame changes exactly the bytes the owner sees.
+ *
+ * A world may have a memory budget: the most simulator storage its frames
+ * may hold (every frame but a native program's live page).  An allocation
+ * past it fails with -ENOMEM, as on a machine with that much RAM.
  *
  * Frames are allocated lowest-free from SIM_MEM_BASE, so HPAs depend only on
  * the order of allocations.
@@ -40,6 +47,9 @@ struct sim_mem_stats {
 	uint64_t frames_total;
 	uint64_t bytes;                        /* frames_total * SIM_PAGE_SIZE */
 	uint64_t allocs, frees;                /* since the world began */
+	uint64_t native_orphans;               /* native frames whose page is gone */
+	uint64_t budget;                       /* bytes; 0: no limit */
+	uint64_t budget_refusals;              /* allocations the budget refused */
 };
 
 /*
@@ -74,8 +84,12 @@ int sim_mem_frame_native(struct sim_world *w, void *page, uint64_t *hpa);
 void sim_mem_frame_get(struct sim_world *w, uint64_t hpa);
 void sim_mem_frame_put(struct sim_world *w, uint64_t hpa);
 
-/* The storage of the frame holding @hpa, or NULL when none is allocated. */
+/* The storage of the frame holding @hpa, or NULL when none is allocated
+ * or it is a native program's live page (reach that with sim_mem_read and
+ * sim_mem_write only). */
 void *sim_mem_frame_ptr(struct sim_world *w, uint64_t hpa);
+/* A native frame whose page was found gone, living on in its own storage. */
+bool sim_mem_frame_orphaned(struct sim_world *w, uint64_t hpa);
 bool sim_mem_present(struct sim_world *w, uint64_t hpa);
 enum sim_frame_kind sim_mem_frame_kind(struct sim_world *w, uint64_t hpa);
 
@@ -92,7 +106,15 @@ void sim_mem_write64(struct sim_world *w, uint64_t hpa, uint64_t val);
 
 void sim_mem_stats(struct sim_world *w, struct sim_mem_stats *out);
 
+/* The memory budget in bytes (rounded down to frames; 0: no limit).
+ * Frames already held stay; later allocations past it are -ENOMEM. */
+void sim_mem_set_budget(struct sim_world *w, uint64_t bytes);
+/* Bytes of simulator storage the frames hold now (what the budget counts). */
+uint64_t sim_mem_resident(struct sim_world *w);
+
 #define TP_sim_frame_alloc "hpa=0x%llx kind=%s"
 #define TP_sim_frame_free  "hpa=0x%llx kind=%s"
+#define TP_sim_frame_orphan "hpa=0x%llx"
+#define TP_sim_mem_budget  "frames=%llu resident=0x%llx budget=0x%llx"
 
 #endif

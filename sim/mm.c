@@ -175,6 +175,18 @@ static int page_frame(struct sim_mm *mm, uint64_t va, bool create, uint64_t *hpa
 	return 0;
 }
 
+uint64_t sim_mm_untouched(const struct sim_mm *mm, uint64_t va, uint64_t len)
+{
+	uint64_t n = 0, first = va >> SIM_PAGE_SHIFT, last;
+
+	if (mm->native || !len || va + len - 1 < va)
+		return 0;
+	last = (va + len - 1) >> SIM_PAGE_SHIFT;
+	for (uint64_t vpn = first; vpn <= last; vpn++)
+		n += !g_hash_table_contains(mm->pages, &vpn);
+	return n;
+}
+
 /* Is [va, va+n) inside VMAs that allow @prot? */
 static bool range_ok(const struct sim_mm *mm, uint64_t va, size_t n, unsigned prot)
 {

@@ -67,6 +67,10 @@ int sim_mm_map(struct sim_mm *mm, uint64_t len, unsigned prot, const char *name,
 int sim_mm_unmap(struct sim_mm *mm, uint64_t va);
 const struct sim_vma *sim_mm_find_vma(const struct sim_mm *mm, uint64_t va);
 
+/* The pages of [va, va + len) with no frame yet: what writing all of it
+ * would make resident (0 for a native mm, whose memory is the program's). */
+uint64_t sim_mm_untouched(const struct sim_mm *mm, uint64_t va, uint64_t len);
+
 /* 0 or -EFAULT (unmapped, wrong protection, or a bad native pointer). */
 int sim_copy_from_user(struct sim_proc *p, void *dst, uint64_t uva, size_t n);
 int sim_copy_to_user(struct sim_proc *p, uint64_t uva, const void *src, size_t n);

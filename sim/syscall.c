@@ -72,8 +72,13 @@ static long do_open(struct sim_world *w, struct sim_proc *p, const char *path,
 long sim_sys_open(struct sim_world *w, int pid, const char *path, int oflags)
 {
 	struct sys_ctx c;
-	struct sim_proc *p = sys_enter(w, pid, &c);
-	long ret = p ? do_open(w, p, path, oflags) : -ESRCH;
+	struct sim_proc *p;
+	long ret;
+
+	if (!w)
+		return -EINVAL;     /* public API: a NULL world is refused, not entered */
+	p = sys_enter(w, pid, &c);
+	ret = p ? do_open(w, p, path, oflags) : -ESRCH;
 
 	SIM_TRACE(w, sim_open, pid, path ? path : "(null)", ret);
 	return sys_exit(&c, ret);
@@ -82,8 +87,13 @@ long sim_sys_open(struct sim_world *w, int pid, const char *path, int oflags)
 long sim_sys_close(struct sim_world *w, int pid, int fd)
 {
 	struct sys_ctx c;
-	struct sim_proc *p = sys_enter(w, pid, &c);
-	long ret = p ? sim_fd_close(p, fd) : -ESRCH;
+	struct sim_proc *p;
+	long ret;
+
+	if (!w)
+		return -EINVAL;     /* public API: a NULL world is refused, not entered */
+	p = sys_enter(w, pid, &c);
+	ret = p ? sim_fd_close(p, fd) : -ESRCH;
 
 	SIM_TRACE(w, sim_close, pid, fd, ret);
 	return sys_exit(&c, ret);

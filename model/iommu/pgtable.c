@@ -18,11 +18,27 @@
  * lookup per 4 KiB of table visited, struct tcur); lookup reads descriptor
  * by descriptor through sim_mem_read64, as a hardware walker would, counts
  * each read and allocates nothing.
+ *
+ * Table memory is memory: a device with an identity domain, or a guest
+ * writing its own stage-1 pool, can write anything over it.  So the engine
+ * never trusts a table address it reads back.  It records every table it
+ * allocated (pt->owned: address -> level) and follows a table descriptor
+ * only to a table it owns at the level below; anything else present that
+ * it cannot use (a table address it does not own, a leaf at a level the
+ * granule has no such leaf, a last-level descriptor the hardware would
+ * not take) is a corrupt descriptor: reported (trace io_pgtable_corrupt,
+ * pt->corrupt) and treated as not present by map, unmap, the busy check,
+ * lookup and teardown.  Teardown frees what it owns, reachable or not.
+ * Leaves cannot be checked (any output address is one), so a garbage leaf
+ * in an owned table is a mapping, as it would be to the kernel.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <glib.h>
 
 #include "sim/mem.h"
+#include "sim/trace.h"
 #include "model/iommu/pgtable.h"
 
 /* ---- geometry ------------------------------------------------------------ */
@@ -138,6 +154,8 @@ static inline void tcur_init(struct tcur *c, uint64_t base)
 	c->p = NULL;
 }
 
+/* The entry, or NULL when the table's page has no storage (a guest page
+ * its owner gave up): callers treat that as a table they cannot touch. */
 static inline uint64_t *ent(const struct io_pgtable *pt, struct tcur *c, unsigned i)
 {
 	uint64_t a = c->base + (uint64_t)i * sizeof(uint64_t);
@@ -146,8 +164,50 @@ static inline uint64_t *ent(const struct io_pgtable *pt, struct tcur *c, unsigne
 		c->win = a & SIM_PAGE_MASK;
 		c->p = sim_mem_frame_ptr(pt->w, pt->mem ? pt->mem->to_hpa(pt->mem->ctx, c->win)
 						       : c->win);
+		if (!c->p)
+			return NULL;
 	}
 	return c->p + ((a & ~SIM_PAGE_MASK) / sizeof(uint64_t));
+}
+
+/* ---- what a descriptor is ------------------------------------------------ */
+
+static inline bool owned_is(const struct io_pgtable *pt, uint64_t addr, unsigned level)
+{
+	gpointer v;
+
+	return pt->owned &&
+	       g_hash_table_lookup_extended(pt->owned, GSIZE_TO_POINTER(addr), NULL, &v) &&
+	       GPOINTER_TO_UINT(v) == level;
+}
+
+enum ent_kind { ENT_NONE, ENT_LEAF, ENT_TABLE, ENT_CORRUPT };
+
+/* What the descriptor @pte of a level-@level table is to the engine; for a
+ * table, *child is its address.  See the top of the file. */
+static enum ent_kind classify(const struct io_pgtable *pt, unsigned level, uint64_t pte,
+			      uint64_t *child)
+{
+	const struct io_pgtable_fmt *f = pt->fmt;
+
+	if (!io_pgtable_pte_present(f, pte))
+		return ENT_NONE;
+	if (io_pgtable_pte_is_leaf(f, pte, level)) {
+		bool ok = level == 1 ? io_pgtable_pte_last_ok(f, pte) : leaf_ok(pt, level);
+
+		return ok ? ENT_LEAF : ENT_CORRUPT;
+	}
+	*child = io_pgtable_pte_addr(f, pte);
+	return owned_is(pt, *child, level - 1) ? ENT_TABLE : ENT_CORRUPT;
+}
+
+/* A corrupt descriptor met by @op: counted and traced, never followed. */
+static void report_corrupt(struct io_pgtable *pt, uint64_t table, unsigned level,
+			   unsigned index, uint64_t pte, const char *op)
+{
+	pt->corrupt++;
+	SIM_TRACE(pt->w, io_pgtable_corrupt, pt->fmt->name, (unsigned long long)table, level,
+		  index, (unsigned long long)pte, op);
 }
 
 /* ---- table frames ------------------------------------------------------- */
@@ -161,8 +221,10 @@ static int table_alloc(struct io_pgtable *pt, unsigned level, uint64_t *hpa)
 		: n == 1 ? sim_mem_frame_alloc(pt->w, SIM_FRAME_PGTABLE, hpa)
 			 : sim_mem_frames_alloc_contig(pt->w, SIM_FRAME_PGTABLE, n, hpa);
 
-	if (!ret)
+	if (!ret) {
 		pt->table_pages += n;
+		g_hash_table_insert(pt->owned, GSIZE_TO_POINTER(*hpa), GUINT_TO_POINTER(level));
+	}
 	return ret;
 }
 
@@ -177,33 +239,81 @@ static void table_free(struct io_pgtable *pt, uint64_t hpa, unsigned level)
 		for (unsigned i = n; i--;)
 			sim_mem_frame_put(pt->w, hpa + i * SIM_PAGE_SIZE);
 	pt->table_pages -= n;
+	g_hash_table_remove(pt->owned, GSIZE_TO_POINTER(hpa));
 }
 
+/* No leaf and no table below: corrupt descriptors do not count (they go
+ * with the table), nor does a table whose storage is gone. */
 static bool table_empty(const struct io_pgtable *pt, uint64_t hpa, unsigned level)
 {
 	struct tcur c;
+	uint64_t child, *e;
 
 	tcur_init(&c, hpa);
-	for (unsigned i = 0; i < nents(pt, level); i++)
-		if (io_pgtable_pte_present(pt->fmt, *ent(pt, &c, i)))
+	for (unsigned i = 0; i < nents(pt, level); i++) {
+		enum ent_kind k;
+
+		if (!(e = ent(pt, &c, i)))
+			return true;
+		k = classify(pt, level, *e, &child);
+		if (k == ENT_LEAF || k == ENT_TABLE)
 			return false;
+	}
 	return true;
 }
 
-/* Free the table at @hpa (of @level) and every table below it. */
+/* Free the table at @hpa (of @level) and every table it owns below it. */
 static void free_subtree(struct io_pgtable *pt, uint64_t hpa, unsigned level)
 {
-	const struct io_pgtable_fmt *f = pt->fmt;
 	struct tcur c;
+	uint64_t child, *e;
 
 	tcur_init(&c, hpa);
 	for (unsigned i = 0; level > 1 && i < nents(pt, level); i++) {
-		uint64_t pte = *ent(pt, &c, i);
-
-		if (io_pgtable_pte_present(f, pte) && !io_pgtable_pte_is_leaf(f, pte, level))
-			free_subtree(pt, io_pgtable_pte_addr(f, pte), level - 1);
+		if (!(e = ent(pt, &c, i)))
+			break;
+		switch (classify(pt, level, *e, &child)) {
+		case ENT_TABLE:
+			free_subtree(pt, child, level - 1);
+			break;
+		case ENT_CORRUPT:
+			report_corrupt(pt, hpa, level, i, *e, "free");
+			break;
+		default:
+			break;
+		}
 	}
 	table_free(pt, hpa, level);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Tables still owned after the walk from the root (a corrupt descriptor
+ * hid them): freed in address order, so teardown stays deterministic. */
+static void free_unreachable(struct io_pgtable *pt)
+{
+	guint n = g_hash_table_size(pt->owned);
+	uint64_t *addrs;
+	GHashTableIter it;
+	gpointer k, v;
+	guint i = 0;
+
+	if (!n)
+		return;
+	addrs = g_new(uint64_t, n);
+	g_hash_table_iter_init(&it, pt->owned);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		addrs[i++] = (uint64_t)GPOINTER_TO_SIZE(k);
+	qsort(addrs, n, sizeof(*addrs), cmp_u64);
+	for (i = n; i--;)
+		table_free(pt, addrs[i], GPOINTER_TO_UINT(g_hash_table_lookup(
+						 pt->owned, GSIZE_TO_POINTER(addrs[i]))));
+	g_free(addrs);
 }
 
 /* Levels and root width of @cfg, or -EINVAL. */
@@ -256,6 +366,7 @@ int io_pgtable_init_mem(struct io_pgtable *pt, struct sim_world *w,
 	memset(pt, 0, sizeof(*pt));
 	if (!fmt || !cfg || geometry(fmt, cfg, &gs, &levels, &tb))
 		return -EINVAL;
+	pt->owned = g_hash_table_new(g_direct_hash, g_direct_equal);
 	pt->w = w;
 	pt->mem = mem;
 	pt->fmt = fmt;
@@ -265,8 +376,10 @@ int io_pgtable_init_mem(struct io_pgtable *pt, struct sim_world *w,
 	pt->granule_shift = gs == fmt->granule_shift ? 0 : gs;
 	pt->top_bits = tb == gs - 3 + fmt->root_extra_bits ? 0 : tb;
 	ret = table_alloc(pt, levels, &pt->root);
-	if (ret)
+	if (ret) {
+		g_hash_table_destroy(pt->owned);
 		memset(pt, 0, sizeof(*pt));
+	}
 	return ret;
 }
 
@@ -280,32 +393,47 @@ int io_pgtable_init(struct io_pgtable *pt, struct sim_world *w,
 
 void io_pgtable_destroy(struct io_pgtable *pt)
 {
-	if (!pt->root)
+	if (!pt->owned) {
+		/* a view (fmt, levels, root) owns nothing to free */
+		pt->root = 0;
 		return;
-	free_subtree(pt, pt->root, pt->levels);
+	}
+	if (pt->root && owned_is(pt, pt->root, pt->levels))
+		free_subtree(pt, pt->root, pt->levels);
+	free_unreachable(pt);
+	g_hash_table_destroy(pt->owned);
+	pt->owned = NULL;
 	pt->root = 0;
 	pt->mapped_bytes = 0;
 }
 
 /* ---- checking and building ---------------------------------------------- */
 
-/* Is any page of [lo, last] mapped below the table @hpa of @level? */
-static bool range_busy(const struct io_pgtable *pt, uint64_t hpa, unsigned level,
+/* Is any page of [lo, last] mapped below the table @hpa of @level?  A
+ * corrupt descriptor maps nothing. */
+static bool range_busy(struct io_pgtable *pt, uint64_t hpa, unsigned level,
 		       uint64_t lo, uint64_t last)
 {
-	const struct io_pgtable_fmt *f = pt->fmt;
 	struct tcur c;
 
 	tcur_init(&c, hpa);
 	for (uint64_t a = lo;;) {
-		uint64_t end = entry_end(pt, level, a, last);
-		uint64_t pte = *ent(pt, &c, lvl_index(pt, level, a));
+		uint64_t end = entry_end(pt, level, a, last), child;
+		unsigned i = lvl_index(pt, level, a);
+		uint64_t *e = ent(pt, &c, i);
 
-		if (io_pgtable_pte_present(f, pte)) {
-			if (io_pgtable_pte_is_leaf(f, pte, level))
+		switch (e ? classify(pt, level, *e, &child) : ENT_NONE) {
+		case ENT_LEAF:
+			return true;
+		case ENT_TABLE:
+			if (range_busy(pt, child, level - 1, a, end))
 				return true;
-			if (range_busy(pt, io_pgtable_pte_addr(f, pte), level - 1, a, end))
-				return true;
+			break;
+		case ENT_CORRUPT:
+			report_corrupt(pt, hpa, level, i, *e, "busy");
+			break;
+		case ENT_NONE:
+			break;
 		}
 		if (end == last)
 			return false;
@@ -315,7 +443,9 @@ static bool range_busy(const struct io_pgtable *pt, uint64_t hpa, unsigned level
 
 /*
  * Map [lo, last] -> hpa below the table @thpa of @level, each piece with the
- * largest leaf its alignment allows.  The range is known to be free.
+ * largest leaf its alignment allows.  The range is known to be free.  A
+ * corrupt descriptor in the way is not present: it is replaced.  -EFAULT
+ * when a table's storage is gone.
  */
 static int map_range(struct io_pgtable *pt, uint64_t thpa, unsigned level,
 		     uint64_t lo, uint64_t last, uint64_t hpa, unsigned prot)
@@ -326,23 +456,32 @@ static int map_range(struct io_pgtable *pt, uint64_t thpa, unsigned level,
 
 	tcur_init(&c, thpa);
 	for (uint64_t a = lo;;) {
-		uint64_t end = entry_end(pt, level, a, last), out = hpa + (a - lo), child;
-		uint64_t *e = ent(pt, &c, lvl_index(pt, level, a));
+		uint64_t end = entry_end(pt, level, a, last), out = hpa + (a - lo), child = 0;
+		unsigned i = lvl_index(pt, level, a);
+		uint64_t *e = ent(pt, &c, i);
+		enum ent_kind k;
 		int ret;
 
-		if (!io_pgtable_pte_present(f, *e) && leaf_ok(pt, level) && !(a & (sz - 1)) &&
+		if (!e)
+			return -EFAULT;
+		k = classify(pt, level, *e, &child);
+		if (k == ENT_CORRUPT) {
+			report_corrupt(pt, thpa, level, i, *e, "map");
+			k = ENT_NONE;
+		}
+		if (k == ENT_NONE && leaf_ok(pt, level) && !(a & (sz - 1)) &&
 		    end - a == sz - 1 && !(out & (sz - 1))) {
 			*e = io_pgtable_pte_leaf(f, out, level, prot);
-		} else if (io_pgtable_pte_present(f, *e) && io_pgtable_pte_is_leaf(f, *e, level)) {
+		} else if (k == ENT_LEAF) {
 			return -EEXIST;    /* cannot happen: range_busy ran */
 		} else {
-			if (!io_pgtable_pte_present(f, *e)) {
+			if (k == ENT_NONE) {
 				ret = table_alloc(pt, level - 1, &child);
 				if (ret)
 					return ret;
 				*e = io_pgtable_pte_table(f, child);
 			}
-			ret = map_range(pt, io_pgtable_pte_addr(f, *e), level - 1, a, end, out, prot);
+			ret = map_range(pt, child, level - 1, a, end, out, prot);
 			if (ret)
 				return ret;
 		}
@@ -356,34 +495,44 @@ static int map_range(struct io_pgtable *pt, uint64_t thpa, unsigned level,
  * Remove the leaves inside [lo, last] below the table @thpa of @level and
  * free the tables this empties.  Every leaf met lies wholly inside the range
  * (unmap widened or narrowed the range to leaf edges first; a failed map's
- * range held nothing else).  Returns the bytes removed.
+ * range held nothing else).  Corrupt descriptors are left alone (there is
+ * nothing there to unmap).  Returns the bytes removed.
  */
 static uint64_t unmap_range(struct io_pgtable *pt, uint64_t thpa, unsigned level,
 			    uint64_t lo, uint64_t last)
 {
-	const struct io_pgtable_fmt *f = pt->fmt;
 	uint64_t sz = lvl_size(pt, level), n = 0;
 	struct tcur c;
 
 	tcur_init(&c, thpa);
 	for (uint64_t a = lo;;) {
-		uint64_t end = entry_end(pt, level, a, last);
-		uint64_t *e = ent(pt, &c, lvl_index(pt, level, a));
+		uint64_t end = entry_end(pt, level, a, last), child;
+		unsigned i = lvl_index(pt, level, a);
+		uint64_t *e = ent(pt, &c, i);
 		bool whole = !(a & (sz - 1)) && end - a == sz - 1;
 
-		if (io_pgtable_pte_present(f, *e) && io_pgtable_pte_is_leaf(f, *e, level)) {
+		switch (e ? classify(pt, level, *e, &child) : ENT_NONE) {
+		case ENT_LEAF:
 			if (whole) {
 				*e = 0;
 				n += sz;
 			}
-		} else if (io_pgtable_pte_present(f, *e)) {
-			uint64_t child = io_pgtable_pte_addr(f, *e);
-
+			break;
+		case ENT_TABLE:
 			n += unmap_range(pt, child, level - 1, a, end);
-			if (whole || table_empty(pt, child, level - 1)) {
+			/* the table may have moved out of the way of a
+			 * descriptor written meanwhile: look again */
+			if ((whole || table_empty(pt, child, level - 1)) &&
+			    classify(pt, level, *e, &child) == ENT_TABLE) {
 				*e = 0;
 				table_free(pt, child, level - 1);
 			}
+			break;
+		case ENT_CORRUPT:
+			report_corrupt(pt, thpa, level, i, *e, "unmap");
+			break;
+		case ENT_NONE:
+			break;
 		}
 		if (end == last)
 			return n;
@@ -398,7 +547,7 @@ static int map_args_ok(const struct io_pgtable *pt, uint64_t iova, uint64_t hpa,
 	const struct io_pgtable_fmt *f = pt->fmt;
 	uint64_t gmask = (1ull << g_shift(pt)) - 1, last_out;
 
-	if (!pt->root || !size || ((iova | hpa | size) & gmask))
+	if (!pt->root || !pt->owned || !size || ((iova | hpa | size) & gmask))
 		return 0;
 	if (!prot || (prot & ~(IOMMU_READ | IOMMU_WRITE)))
 		return 0;
@@ -433,30 +582,41 @@ int io_pgtable_map(struct io_pgtable *pt, uint64_t iova, uint64_t hpa,
 	return 0;
 }
 
-/* Naive baseline: every granule page walked from the root and mapped alone. */
+/* Naive baseline: every granule page walked from the root and mapped alone
+ * (a corrupt descriptor on the way is not present: replaced). */
 static int map_one_page(struct io_pgtable *pt, uint64_t iova, uint64_t hpa, unsigned prot)
 {
 	const struct io_pgtable_fmt *f = pt->fmt;
-	uint64_t thpa = pt->root, *e;
+	uint64_t thpa = pt->root, *e, child = 0;
 	struct tcur c;
 
 	for (unsigned level = pt->levels; level > 1; level--) {
+		unsigned i = lvl_index(pt, level, iova);
+		enum ent_kind k;
+
 		tcur_init(&c, thpa);
-		e = ent(pt, &c, lvl_index(pt, level, iova));
-		if (!io_pgtable_pte_present(f, *e)) {
-			uint64_t child;
+		if (!(e = ent(pt, &c, i)))
+			return -EFAULT;
+		k = classify(pt, level, *e, &child);
+		if (k == ENT_CORRUPT) {
+			report_corrupt(pt, thpa, level, i, *e, "map");
+			k = ENT_NONE;
+		}
+		if (k == ENT_NONE) {
 			int ret = table_alloc(pt, level - 1, &child);
 
 			if (ret)
 				return ret;
 			*e = io_pgtable_pte_table(f, child);
-		} else if (io_pgtable_pte_is_leaf(f, *e, level)) {
+		} else if (k == ENT_LEAF) {
 			return -EEXIST;
 		}
-		thpa = io_pgtable_pte_addr(f, *e);
+		thpa = child;
 	}
 	tcur_init(&c, thpa);
-	*ent(pt, &c, lvl_index(pt, 1, iova)) = io_pgtable_pte_leaf(f, hpa, 1, prot);
+	if (!(e = ent(pt, &c, lvl_index(pt, 1, iova))))
+		return -EFAULT;
+	*e = io_pgtable_pte_leaf(f, hpa, 1, prot);
 	return 0;
 }
 
@@ -520,7 +680,7 @@ int64_t io_pgtable_unmap(struct io_pgtable *pt, uint64_t iova, uint64_t size)
 {
 	uint64_t gmask = (1ull << g_shift(pt)) - 1, last = iova + size - 1, n;
 
-	if (!pt->root || ((iova | size) & gmask) || (size && last < iova))
+	if (!pt->root || !pt->owned || ((iova | size) & gmask) || (size && last < iova))
 		return -EINVAL;
 	if (!size || iova > ia_last(pt))
 		return 0;
@@ -529,7 +689,9 @@ int64_t io_pgtable_unmap(struct io_pgtable *pt, uint64_t iova, uint64_t size)
 	if (!unmap_edges(pt, &iova, &last))
 		return 0;
 	n = unmap_range(pt, pt->root, pt->levels, iova, last);
-	pt->mapped_bytes -= n;
+	/* a garbage leaf in an owned table unmaps like a real one: never
+	 * let it take the count below zero */
+	pt->mapped_bytes -= n < pt->mapped_bytes ? n : pt->mapped_bytes;
 	return (int64_t)n;
 }
 
@@ -540,12 +702,22 @@ unsigned io_pgtable_level_shift(const struct io_pgtable *pt, unsigned level)
 	return lvl_shift(pt, level);
 }
 
-/* A descriptor of host memory, or of a guest table through its pages. */
+/*
+ * A descriptor of host memory, or of a guest table through its pages.  The
+ * engine's own lookup (the kernel's iova_to_phys) reads only tables it owns:
+ * a descriptor pointing anywhere else was reported by whoever met it and
+ * reads here as not present.  A view (no owned set: what hw.c builds from
+ * fmt, levels and root) reads wherever the descriptors say, as hardware.
+ */
 static int read_direct(void *ctx, const struct io_pgtable_ref *ref, uint64_t *pte)
 {
 	const struct io_pgtable *pt = ctx;
 	uint64_t a = ref->addr;
 
+	if (pt->owned && !owned_is(pt, ref->table, ref->level)) {
+		*pte = 0;
+		return 0;
+	}
 	if (pt->mem)
 		a = pt->mem->to_hpa(pt->mem->ctx, a & SIM_PAGE_MASK) + (a & ~SIM_PAGE_MASK);
 	*pte = sim_mem_read64(pt->w, a);

@@ -206,7 +206,17 @@ struct io_pgtable {
 	unsigned top_bits;
 	uint64_t table_pages;        /* frames this table uses, root included */
 	uint64_t mapped_bytes;
+	/* every table this engine allocated (GHashTable: address -> level),
+	 * the only tables map, unmap, lookup and destroy follow a descriptor
+	 * to; NULL for a view built from fmt, levels and root */
+	void *owned;
+	uint64_t corrupt;            /* corrupt descriptors met (see pgtable.c) */
 };
+
+/* A present descriptor the engine cannot use: a table address it does not
+ * own at that level, or a leaf the hardware would not take.  @op is what
+ * met it (map, busy, unmap, free); it is then treated as not present. */
+#define TP_io_pgtable_corrupt "fmt=%s table=0x%llx level=%u index=%u pte=0x%llx op=%s"
 
 /* How to build a table: a granule (0: the default) and either an input
  * size in bits (ias) or, when ias is 0, a level count. */
@@ -236,7 +246,8 @@ int io_pgtable_init_cfg(struct io_pgtable *pt, struct sim_world *w,
 int io_pgtable_init_mem(struct io_pgtable *pt, struct sim_world *w,
 			const struct io_pgtable_fmt *fmt, const struct io_pgtable_cfg *cfg,
 			const struct io_pgtable_mem *mem);
-/* Free every table frame (not the pages mapped). */
+/* Free every table frame it allocated (not the pages mapped), reachable
+ * from the root or not: corrupt descriptors are never followed. */
 void io_pgtable_destroy(struct io_pgtable *pt);
 
 /*
@@ -271,7 +282,9 @@ struct io_pgtable_walk {
 	uint64_t tables[IO_PGTABLE_MAX_LEVELS + 1];
 };
 /* Walk @iova: 0 with @out filled, or -ENOENT (not mapped, or a descriptor
- * the hardware would fault on; refs still set). */
+ * the hardware would fault on; refs still set).  On a table built by
+ * io_pgtable_init*, only tables it owns are read (a descriptor pointing
+ * elsewhere reads as not present); on a view, whatever the bytes say. */
 int io_pgtable_lookup(const struct io_pgtable *pt, uint64_t iova,
 		      struct io_pgtable_walk *out);
 

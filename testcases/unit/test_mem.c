@@ -160,6 +160,101 @@ START_TEST(test_native_frames)
 }
 END_TEST
 
+/*
+ * A pinned page outlives munmap (on Linux a GUP pin holds the page after
+ * the VMA goes: unpin_user_page frees it).  The first access that finds
+ * the program's page gone orphans the frame: storage of its own, what the
+ * page held when it can still be read (here: a read-only remap keeps the
+ * bytes), DMA landing there, the program's new mapping at that address
+ * another page; the frame is freed with its last reference.
+ */
+START_TEST(test_native_frame_outlives_munmap)
+{
+	struct sim_world *w = sim_world_create(1);
+	uint8_t *page = mmap(NULL, 2 * SIM_PAGE_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), got[4];
+	struct sim_mem_stats st;
+	uint64_t a, b, c;
+
+	ck_assert_ptr_ne(page, MAP_FAILED);
+	ck_assert_int_eq(sim_mem_frame_native(w, page, &a), 0);
+	ck_assert_int_eq(sim_mem_frame_native(w, page + SIM_PAGE_SIZE, &b), 0);
+	memcpy(page + SIM_PAGE_SIZE, "kept", 4);
+	ck_assert_uint_eq(sim_mem_resident(w), 0);        /* the program's memory */
+	ck_assert_ptr_null(sim_mem_frame_ptr(w, a));      /* never a raw pointer */
+
+	/* page 0 unmapped: a DMA write lands in the frame, and reads back */
+	ck_assert_int_eq(munmap(page, SIM_PAGE_SIZE), 0);
+	ck_assert_int_eq(sim_mem_write(w, a + 8, "dma!", 4), 0);
+	ck_assert(sim_mem_frame_orphaned(w, a));
+	ck_assert_int_eq(sim_mem_read(w, a + 8, got, 4), 0);
+	ck_assert_int_eq(memcmp(got, "dma!", 4), 0);
+	ck_assert_uint_eq(sim_mem_read64(w, a + 16), 0);
+	/* page 1 made read-only: a write orphans it with what it held */
+	ck_assert_int_eq(mprotect(page + SIM_PAGE_SIZE, SIM_PAGE_SIZE, PROT_READ), 0);
+	ck_assert_int_eq(sim_mem_write(w, b + 4, "!", 1), 0);
+	ck_assert(sim_mem_frame_orphaned(w, b));
+	ck_assert_int_eq(sim_mem_read(w, b, got, 4), 0);
+	ck_assert_int_eq(memcmp(got, "kept", 4), 0);
+	ck_assert_int_eq(page[SIM_PAGE_SIZE + 4], 0);      /* the program never sees it */
+	sim_mem_stats(w, &st);
+	ck_assert_uint_eq(st.native_orphans, 2);
+	ck_assert_uint_eq(sim_mem_resident(w), 2 * SIM_PAGE_SIZE);
+
+	/* a new mapping at page 0's address is a new frame */
+	ck_assert_ptr_eq(mmap(page, SIM_PAGE_SIZE, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0), page);
+	ck_assert_int_eq(sim_mem_frame_native(w, page, &c), 0);
+	ck_assert_uint_ne(c, a);
+	ck_assert_int_eq(sim_mem_write(w, c, "new", 3), 0);
+	ck_assert_int_eq(memcmp(page, "new", 3), 0);
+	ck_assert(!sim_mem_frame_orphaned(w, c));
+
+	/* the last references free them */
+	sim_mem_frame_put(w, a);
+	sim_mem_frame_put(w, b);
+	sim_mem_frame_put(w, c);
+	sim_mem_stats(w, &st);
+	ck_assert_uint_eq(st.frames_total, 0);
+	ck_assert_uint_eq(st.native_orphans, 0);
+	ck_assert_uint_eq(sim_mem_resident(w), 0);
+	sim_world_destroy(w);
+	munmap(page, 2 * SIM_PAGE_SIZE);
+}
+END_TEST
+
+/*
+ * The memory budget: frames of simulator storage beyond it are -ENOMEM,
+ * counted and traced, for every way a frame is made (single, contiguous,
+ * a DMA's first touch); freeing makes room again.
+ */
+START_TEST(test_memory_budget)
+{
+	struct sim_world *w = sim_world_create(1);
+	struct sim_mem_stats st;
+	uint64_t f[4], run;
+
+	sim_mem_set_budget(w, 4 * SIM_PAGE_SIZE + 100);    /* rounds down: 4 frames */
+	for (unsigned i = 0; i < 3; i++)
+		ck_assert_int_eq(sim_mem_frame_alloc(w, SIM_FRAME_KERNEL, &f[i]), 0);
+	ck_assert_int_eq(sim_mem_frames_alloc_contig(w, SIM_FRAME_PGTABLE, 2, &run), -ENOMEM);
+	ck_assert_int_eq(sim_mem_write(w, 0x40000000, "x", 1), 0);      /* the 4th */
+	ck_assert_int_eq(sim_mem_frame_alloc(w, SIM_FRAME_USER, &f[3]), -ENOMEM);
+	ck_assert_int_eq(sim_mem_write(w, 0x50000000, "x", 1), -ENOMEM);
+	ck_assert(!sim_mem_present(w, 0x50000000));
+	ck_assert_int_eq(sim_mem_write(w, 0x40000010, "y", 1), 0);      /* resident */
+	sim_mem_stats(w, &st);
+	ck_assert_uint_eq(st.budget, 4 * SIM_PAGE_SIZE);
+	ck_assert_uint_eq(st.budget_refusals, 3);
+	ck_assert_uint_eq(sim_mem_resident(w), 4 * SIM_PAGE_SIZE);
+	sim_mem_frame_put(w, f[0]);
+	ck_assert_int_eq(sim_mem_frame_alloc(w, SIM_FRAME_USER, &f[3]), 0);
+	sim_mem_set_budget(w, 0);                          /* no limit */
+	ck_assert_int_eq(sim_mem_frames_alloc_contig(w, SIM_FRAME_PGTABLE, 2, &run), 0);
+	sim_world_destroy(w);
+}
+END_TEST
+
 START_TEST(test_mm_map_and_uaccess)
 {
 	struct sim_world *w = sim_world_create(1);
@@ -294,6 +389,8 @@ int main(void)
 	tcase_add_test(tc, test_frames_contig);
 	tcase_add_test(tc, test_physical_access);
 	tcase_add_test(tc, test_native_frames);
+	tcase_add_test(tc, test_native_frame_outlives_munmap);
+	tcase_add_test(tc, test_memory_budget);
 	tcase_add_test(tc, test_mm_map_and_uaccess);
 	tcase_add_test(tc, test_mm_pin);
 	tcase_add_test(tc, test_native_uaccess);

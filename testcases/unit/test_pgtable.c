@@ -470,6 +470,157 @@ START_TEST(test_no_leaked_tables)
 }
 END_TEST
 
+/* ---- corrupt descriptors ---------------------------------------------------------- */
+
+/*
+ * Table memory anyone may write (an identity-domain device's DMA, a guest
+ * over its own pool): the engine follows a table descriptor only to a table
+ * it allocated, at the level below.  intel-iommu's pfn_to_dma_pte and
+ * dma_pte_free_level trust what they read back; the model must not (a
+ * garbage address would be a wild pointer here), so a corrupt descriptor is
+ * counted, traced and treated as not present by every path.
+ */
+
+/* The HPA of the level-@level table holding @iova (the walk's own view). */
+static uint64_t table_at(uint64_t iova, unsigned level)
+{
+	struct io_pgtable_walk wk;
+
+	io_pgtable_lookup(&pt, iova, &wk);
+	return wk.tables[level];
+}
+
+/* A 4 KiB mapping at 1 GiB and one at 2 GiB, under one level-3 table
+ * (root, level 3, two level-2 and two level-1 tables); then the root's
+ * descriptor for them is replaced by @bad. */
+static void corrupt_root_entry(uint64_t bad)
+{
+	ck_assert_int_eq(io_pgtable_map(&pt, SZ_1G, 0x5000, SZ_4K, RW), 0);
+	ck_assert_int_eq(io_pgtable_map(&pt, 2 * SZ_1G, 0x6000, SZ_4K, RW), 0);
+	ck_assert_uint_eq(pt.table_pages, 6);
+	sim_mem_write64(w, pt.root, bad);
+}
+
+/* Whatever the root's first descriptor says, nothing below it is followed;
+ * map replaces it, unmap and the busy check pass it by, destroy frees
+ * every table (the fixture's teardown checks none is left). */
+static void expect_corrupt_root_handled(void)
+{
+	uint64_t before = pt.corrupt;
+
+	expect_unmapped(SZ_1G);
+	ck_assert_int_eq(io_pgtable_unmap(&pt, SZ_1G, SZ_4K), 0);
+	ck_assert_uint_gt(pt.corrupt, before);
+	before = pt.corrupt;
+	/* the busy check sees nothing there; map builds a new level 3 */
+	ck_assert_int_eq(io_pgtable_map(&pt, SZ_1G, 0x7000, SZ_4K, RW), 0);
+	ck_assert_uint_gt(pt.corrupt, before);
+	expect_map(SZ_1G, 0x7000, RW, SZ_4K);
+	expect_unmapped(2 * SZ_1G);
+	ck_assert_uint_eq(pt.table_pages, 9);
+	ck_assert_int_eq(io_pgtable_unmap(&pt, SZ_1G, SZ_4K), (int64_t)SZ_4K);
+	ck_assert_uint_eq(pt.table_pages, 6);
+}
+
+/* A table address no table lives at (0x41 fill), and one of a RAM frame. */
+START_TEST(test_corrupt_foreign_table)
+{
+	uint64_t ram;
+
+	corrupt_root_entry(0x4141414141414141ull);
+	expect_corrupt_root_handled();
+	io_pgtable_destroy(&pt);
+	ck_assert_uint_eq(pgtable_frames(), 0);
+
+	ck_assert_int_eq(io_pgtable_init(&pt, w, &io_pgtable_vtd_ss, 4), 0);
+	ck_assert_int_eq(sim_mem_frame_alloc(w, SIM_FRAME_RAM, &ram), 0);
+	sim_mem_write64(w, ram, io_pgtable_pte_leaf(pt.fmt, 0x9000, 1, RW));
+	corrupt_root_entry(io_pgtable_pte_table(pt.fmt, ram));
+	expect_corrupt_root_handled();
+	/* the engine never wrote the foreign frame */
+	ck_assert_uint_eq(sim_mem_read64(w, ram), io_pgtable_pte_leaf(pt.fmt, 0x9000, 1, RW));
+	sim_mem_frame_put(w, ram);
+}
+END_TEST
+
+/* Its own tables at the wrong level: the root itself (a cycle), and a
+ * level-1 table named from the root.  Neither is followed, nor freed twice. */
+START_TEST(test_corrupt_own_table_wrong_level)
+{
+	uint64_t l1;
+
+	corrupt_root_entry(io_pgtable_pte_table(&io_pgtable_vtd_ss, pt.root));
+	expect_corrupt_root_handled();
+	ck_assert_int_eq(io_pgtable_map(&pt, SZ_1G, 0x7000, SZ_4K, RW), 0);
+	l1 = table_at(SZ_1G, 1);
+	ck_assert_uint_ne(l1, 0);
+	ck_assert_int_eq(io_pgtable_map(&pt, 5 * SZ_512G, 0x8000, SZ_4K, RW), 0);
+	sim_mem_write64(w, pt.root + 8 * 5, io_pgtable_pte_table(pt.fmt, l1));
+	expect_unmapped(5 * SZ_512G);
+	ck_assert_int_eq(io_pgtable_unmap(&pt, 5 * SZ_512G, SZ_512G), 0);
+	/* teardown: the three tables the level-5 slot hid are freed once */
+}
+END_TEST
+
+/*
+ * Two descriptors naming one table (a DMA copied a descriptor): unmapping
+ * one slot whole frees the table; the other now names a table the engine
+ * no longer owns, and is corrupt from then on, never a double free.
+ */
+START_TEST(test_corrupt_shared_table)
+{
+	uint64_t copy;
+
+	ck_assert_int_eq(io_pgtable_map(&pt, SZ_1G, 0x5000, SZ_4K, RW), 0);
+	copy = sim_mem_read64(w, table_at(SZ_1G, 3) + 8 * 1);
+	sim_mem_write64(w, table_at(SZ_1G, 3) + 8 * 2, copy);
+	expect_map(2 * SZ_1G, 0x5000, RW, SZ_4K);      /* the copy is a table it owns */
+	/* level 2 and 1 go; the level-3 table then holds only the stale copy,
+	 * which is no table of its own any more: it goes too */
+	ck_assert_int_eq(io_pgtable_unmap(&pt, SZ_1G, SZ_1G), (int64_t)SZ_4K);
+	ck_assert_uint_eq(pt.table_pages, 1);
+	expect_unmapped(2 * SZ_1G);
+	ck_assert_int_eq(io_pgtable_unmap(&pt, 2 * SZ_1G, SZ_1G), 0);
+	ck_assert_int_eq(io_pgtable_map(&pt, 2 * SZ_1G, 0x6000, SZ_4K, RW), 0);
+	expect_map(2 * SZ_1G, 0x6000, RW, SZ_4K);
+}
+END_TEST
+
+/* A leaf where the format has none (VT-d: no 512 GiB page) and a whole
+ * table of garbage: not mappings, and the garbage does not keep an
+ * emptied table alive. */
+START_TEST(test_corrupt_leaf_and_garbage_table)
+{
+	uint64_t l2;
+
+	sim_mem_write64(w, pt.root + 8 * 3, io_pgtable_pte_leaf(pt.fmt, 0, 2, RW) | (1ull << 7));
+	expect_unmapped(3 * SZ_512G);
+	ck_assert_int_eq(io_pgtable_map(&pt, 3 * SZ_512G, 0x5000, SZ_4K, RW), 0);
+	expect_map(3 * SZ_512G, 0x5000, RW, SZ_4K);
+
+	ck_assert_int_eq(io_pgtable_map(&pt, SZ_1G, 0x5000, SZ_4K, RW), 0);
+	l2 = table_at(SZ_1G, 2);
+	for (unsigned i = 1; i < 512; i++)
+		sim_mem_write64(w, l2 + 8 * i, 0x4141414141414141ull);
+	ck_assert_uint_eq(pt.table_pages, 7);
+	/* the 4K leaf goes; the level-1, then the level-2 table (garbage and
+	 * all) and the level-3 table empty and go with it */
+	ck_assert_int_eq(io_pgtable_unmap(&pt, SZ_1G, SZ_4K), (int64_t)SZ_4K);
+	ck_assert_uint_eq(pt.table_pages, 4);
+}
+END_TEST
+
+/* A leaf of garbage in an owned table is a mapping (any output address is
+ * one): unmapping it never takes mapped_bytes below zero. */
+START_TEST(test_corrupt_garbage_leaf_counts)
+{
+	ck_assert_int_eq(io_pgtable_map(&pt, SZ_1G, 0x5000, SZ_4K, RW), 0);
+	sim_mem_write64(w, table_at(SZ_1G, 1) + 8, 0x4141414141414143ull);
+	ck_assert_int_eq(io_pgtable_unmap(&pt, SZ_1G, SZ_2M), (int64_t)(2 * SZ_4K));
+	ck_assert_uint_eq(pt.mapped_bytes, 0);
+}
+END_TEST
+
 /* ---- the walker (io_pgtable_walk) ------------------------------------------------ */
 
 /*
@@ -875,6 +1026,34 @@ START_TEST(test_mem_tables)
 }
 END_TEST
 
+/*
+ * A guest fills its own pool with garbage (issue 10's reproducer): no
+ * garbage GPA ever reaches to_hpa (gpool_to_hpa asserts each is a pool page
+ * in use), map works again over it, destroy hands every page back once.
+ */
+START_TEST(test_mem_garbage_pool)
+{
+	struct io_pgtable_cfg cfg = { .levels = 4 };
+	struct io_pgtable_walk out;
+
+	ck_assert_int_eq(io_pgtable_init_mem(&gpt, w, &io_pgtable_vtd_fs, &cfg, &gmem), 0);
+	ck_assert_int_eq(io_pgtable_map(&gpt, 0x40000000, 0x1000, SZ_4K, RW), 0);
+	ck_assert_uint_eq(gp.live, 4);
+	for (unsigned i = 0; i < 4; i++)
+		for (unsigned e = 0; e < 512; e++)
+			sim_mem_write64(w, gp.hpa[i] + 8 * e, 0x4141414141414141ull);
+	ck_assert_int_eq(io_pgtable_lookup(&gpt, 0x40000000, &out), -ENOENT);
+	ck_assert_int_eq(io_pgtable_map(&gpt, 0x40000000, 0x2000, SZ_4K, RW), 0);
+	ck_assert_uint_gt(gpt.corrupt, 0);
+	expect_map_in(&gpt, 0x40000000, 0x2000, RW, SZ_4K);
+	ck_assert_uint_eq(gp.live, 7);
+	ck_assert_int_eq(io_pgtable_unmap(&gpt, 0x40000000, SZ_4K), (int64_t)SZ_4K);
+	ck_assert_uint_eq(gp.live, 4);
+	/* gpool_teardown: destroy gives back the root and the three tables
+	 * the garbage made unreachable, each once */
+}
+END_TEST
+
 /* A pool that runs dry: map fails whole, what it took goes back. */
 START_TEST(test_mem_alloc_failure)
 {
@@ -971,6 +1150,11 @@ int main(void)
 	tcase_add_test(tc, test_naive_map);
 	tcase_add_test(tc, test_fault_injection);
 	tcase_add_test(tc, test_no_leaked_tables);
+	tcase_add_test(tc, test_corrupt_foreign_table);
+	tcase_add_test(tc, test_corrupt_own_table_wrong_level);
+	tcase_add_test(tc, test_corrupt_shared_table);
+	tcase_add_test(tc, test_corrupt_leaf_and_garbage_table);
+	tcase_add_test(tc, test_corrupt_garbage_leaf_counts);
 	tcase_add_test(tc, test_walk_reads_top_down);
 	tcase_add_test(tc, test_walk_resume);
 	tcase_add_test(tc, test_walk_read_error);
@@ -978,6 +1162,7 @@ int main(void)
 
 	tcase_add_checked_fixture(mem, gpool_setup, gpool_teardown);
 	tcase_add_test(mem, test_mem_tables);
+	tcase_add_test(mem, test_mem_garbage_pool);
 	tcase_add_test(mem, test_mem_alloc_failure);
 	tcase_add_test(mem, test_mem_wide_root);
 	suite_add_tcase(s, mem);

@@ -7,7 +7,7 @@
  *   - alloc: buf            # a 1 MiB buffer at a deterministic address
  *     size: 1M
  *     by: qemu
- *   - fill: buf             # pattern byte, or data: "text"
+ *   - fill: buf             # pattern byte (or random: the world's RNG), or data: "text"
  *     pattern: 0xab
  *   - dma: "0000:06:0d.0"   # the device writes 4 KiB at IOVA 0
  *     op: write
@@ -29,6 +29,7 @@
 #include "sim/mem.h"
 #include "sim/mm.h"
 #include "sim/proc.h"
+#include "sim/rng.h"
 #include "iommusim/iommusim.h"
 #include "model/iommu/domain.h"
 #include "model/iommu/group.h"
@@ -164,6 +165,13 @@ long run_alloc(struct runner *r, struct scn_step *st)
 	return 0;
 }
 
+const char *alloc_step_buffer(const struct scn_step *st)
+{
+	const struct alloc_args *a = st->args;
+
+	return st->kind && st->kind->run == run_alloc && a ? a->name : NULL;
+}
+
 void describe_alloc(const struct scn_step *st, GString *out)
 {
 	const struct alloc_args *a = st->args;
@@ -180,12 +188,14 @@ struct bytes_args {
 	const char *buf;
 	uint64_t offset, len;
 	bool has_len;
-	int pattern;              /* -1: data */
+	int pattern;              /* -1: data, BYTES_RANDOM: the world's RNG */
 	char *data;
 	size_t ndata;
 };
 
-/* Shared by fill, check and dma: pattern: BYTE | data: "text". */
+#define BYTES_RANDOM (-2)
+
+/* Shared by fill, check and dma: pattern: BYTE | random | data: "text". */
 static int parse_bytes(struct ldr *l, const struct ynode *map, struct bytes_args *a,
 		       bool required)
 {
@@ -197,6 +207,10 @@ static int parse_bytes(struct ldr *l, const struct ynode *map, struct bytes_args
 		return ldr_error(l, map, "give either 'pattern' or 'data', not both");
 	if (!p && !d)
 		return required ? ldr_error(l, map, "this step needs 'pattern' or 'data'") : 0;
+	if (p && p->kind == YN_SCALAR && !strcmp(p->str, "random")) {
+		a->pattern = BYTES_RANDOM;
+		return 0;
+	}
 	if (p) {
 		if (ldr_u64(l, p, &v, 0xff, false, "pattern"))
 			return -1;
@@ -221,6 +235,57 @@ void free_fill(void *p)
 	g_free(a);
 }
 
+/* A size for messages: "8G", "64K", or the bytes in hex. */
+static const char *size_str(uint64_t n, char buf[32])
+{
+	static const char units[] = "KMGT";
+	int u = -1;
+
+	while (n && !(n & 1023) && u < 3) {
+		n >>= 10;
+		u++;
+	}
+	if (u < 0)
+		g_snprintf(buf, 32, "0x%llx bytes", (unsigned long long)n);
+	else
+		g_snprintf(buf, 32, "%llu%c", (unsigned long long)n, units[u]);
+	return buf;
+}
+
+/* The size of the buffer @buf names at step @upto (its latest alloc), or 0. */
+static uint64_t buffer_size_at(const struct scenario *s, const char *buf, size_t upto)
+{
+	for (size_t i = upto; i--;) {
+		const char *b = alloc_step_buffer(&s->steps[i]);
+
+		if (b && !strcmp(b, buf))
+			return ((const struct alloc_args *)s->steps[i].args)->size;
+	}
+	return 0;
+}
+
+/*
+ * A fill that alone would make more memory resident than the whole budget
+ * can never run: refused at load time, at its length (or at the step, for
+ * a pattern filling the rest of the buffer).
+ */
+static int fill_within_budget(struct ldr *l, const struct ynode *map, const struct scn_step *st,
+			      const struct bytes_args *a)
+{
+	uint64_t budget = l->s->profile.memory_budget, size, len;
+	char b1[32], b2[32];
+
+	if (!budget || strcmp(st->kind->name, "fill"))
+		return 0;
+	size = buffer_size_at(l->s, a->buf, l->s->nsteps - 1);
+	len = a->has_len ? a->len : a->pattern != -1 ? size - MIN(a->offset, size) : a->ndata;
+	if (len <= budget)
+		return 0;
+	return ldr_error(l, a->has_len ? ynode_map_get(map, "len") : map,
+			 "this fill writes %s, more than the memory budget of %s "
+			 "(profile memory_budget)", size_str(len, b1), size_str(budget, b2));
+}
+
 int parse_fill(struct ldr *l, const struct ynode *map, struct scn_step *st)
 {
 	struct bytes_args *a = g_new0(struct bytes_args, 1);
@@ -237,21 +302,40 @@ int parse_fill(struct ldr *l, const struct ynode *map, struct scn_step *st)
 			return -1;
 		a->has_len = true;
 	}
-	return parse_bytes(l, map, a, true);
+	if (parse_bytes(l, map, a, true))
+		return -1;
+	if (a->pattern == BYTES_RANDOM && strcmp(st->kind->name, "fill"))
+		return ldr_error(l, ynode_map_get(map, "pattern"), "pattern: random draws new "
+				 "bytes: only a fill or a dma write can use it");
+	return fill_within_budget(l, map, st, a);
 }
 
-/* The bytes a fill writes / a check expects: @len of pattern or data. */
-static uint8_t *expected_bytes(const struct bytes_args *a, uint64_t len)
+/* The bytes a fill writes / a check expects from offset @from on: @len of
+ * pattern or data (random bytes are drawn in order, chunk after chunk). */
+static void bytes_at(struct sim_world *w, const struct bytes_args *a, uint64_t from,
+		     uint8_t *b, uint64_t len)
 {
-	uint8_t *b = g_malloc(len ? len : 1);
-
-	if (a->pattern >= 0)
+	if (a->pattern == BYTES_RANDOM)
+		sim_rng_fill(w, b, len);
+	else if (a->pattern >= 0)
 		memset(b, a->pattern, len);
 	else
 		for (uint64_t i = 0; i < len; i++)
-			b[i] = (uint8_t)a->data[i % a->ndata];
+			b[i] = (uint8_t)a->data[(from + i) % a->ndata];
+}
+
+/* The bytes a fill writes / a check expects: @len of pattern or data. */
+static uint8_t *expected_bytes(struct sim_world *w, const struct bytes_args *a, uint64_t len)
+{
+	uint8_t *b = g_malloc(len ? len : 1);
+
+	bytes_at(w, a, 0, b, len);
 	return b;
 }
+
+/* fill and check move at most this much through the simulator's own heap
+ * at a time, whatever the buffer's size */
+#define BYTES_CHUNK (1u << 20)
 
 static int resolve_range(struct runner *r, const struct scn_step *st,
 			 const struct bytes_args *a, struct rhandle **h, uint64_t *len)
@@ -261,7 +345,7 @@ static int resolve_range(struct runner *r, const struct scn_step *st,
 		runner_check(r, false, st->pos.line, "buffer '%s' was not allocated", a->buf);
 		return -1;
 	}
-	*len = a->has_len ? a->len : a->pattern >= 0 ? (*h)->len - MIN(a->offset, (*h)->len)
+	*len = a->has_len ? a->len : a->pattern != -1 ? (*h)->len - MIN(a->offset, (*h)->len)
 			 : a->ndata;
 	if (a->offset > (*h)->len || *len > (*h)->len - a->offset) {
 		runner_check(r, false, st->pos.line, "range 0x%llx+0x%llx is outside buffer "
@@ -272,18 +356,58 @@ static int resolve_range(struct runner *r, const struct scn_step *st,
 	return 0;
 }
 
+/*
+ * The memory budget at run time: the pages this fill would touch first,
+ * on top of what is resident, must fit, or nothing is written and the
+ * step fails: -ENOMEM when it expects that, else a failed check naming
+ * the step's position and the budget (RUN_CHECKED).  0 when it fits.
+ */
+static long fill_fits(struct runner *r, const struct scn_step *st, struct sim_proc *p,
+		      uint64_t va, uint64_t len)
+{
+	uint64_t budget = r->s->profile.memory_budget, more, now;
+	char b1[32], b2[32], b3[32];
+
+	if (!budget)
+		return 0;
+	more = sim_mm_untouched(p->mm, va, len) * SIM_PAGE_SIZE;
+	now = sim_mem_resident(r->w);
+	if (now + more <= budget)
+		return 0;
+	if (st->has_outcome && st->outcome.kind == SCN_OUT_ERRNO && st->outcome.err == ENOMEM)
+		return -ENOMEM;
+	runner_check(r, false, st->pos.line,
+		     "%s:%u:%u: this fill would make %s more memory resident, on top of %s: "
+		     "over the memory budget of %s (profile memory_budget); nothing was "
+		     "written", r->s->file, st->pos.line, st->pos.col, size_str(more, b1),
+		     size_str(now, b2), size_str(budget, b3));
+	return RUN_CHECKED;
+}
+
 long run_fill(struct runner *r, struct scn_step *st)
 {
 	struct bytes_args *a = st->args;
+	struct sim_proc *p;
 	struct rhandle *h;
-	uint64_t len;
+	uint64_t len, chunk;
 	uint8_t *b;
-	long ret;
+	long ret = 0;
 
 	if (resolve_range(r, st, a, &h, &len))
 		return RUN_CHECKED;
-	b = expected_bytes(a, len);
-	ret = sim_copy_to_user(sim_proc_find(r->w, h->pid), h->va + a->offset, b, len);
+	p = sim_proc_find(r->w, h->pid);
+	if (!p)
+		return -ESRCH;
+	if ((ret = fill_fits(r, st, p, h->va + a->offset, len)))
+		return ret;
+	chunk = MIN(len, BYTES_CHUNK);
+	b = g_malloc(chunk ? chunk : 1);
+	for (uint64_t done = 0; done < len && !ret; done += chunk) {
+		uint64_t n = MIN(len - done, chunk);
+
+		bytes_at(r->w, a, done, b, n);
+		ret = sim_copy_to_user(p, h->va + a->offset + done, b, n);
+	}
 	g_free(b);
 	return ret;
 }
@@ -292,21 +416,34 @@ long run_check(struct runner *r, struct scn_step *st)
 {
 	struct bytes_args *a = st->args;
 	struct rhandle *h;
-	uint64_t len, i;
+	uint64_t len, i, chunk;
 	uint8_t *want, *have;
 
 	if (resolve_range(r, st, a, &h, &len))
 		return RUN_CHECKED;
-	want = expected_bytes(a, len);
-	have = g_malloc(len ? len : 1);
-	if (sim_copy_from_user(sim_proc_find(r->w, h->pid), have, h->va + a->offset, len)) {
-		runner_check(r, false, st->pos.line, "buffer '%s' is not readable", a->buf);
-	} else {
-		for (i = 0; i < len && want[i] == have[i]; i++)
+	/* chunk by chunk: a check of a huge buffer holds 2 MiB, not twice it */
+	chunk = MIN(len, BYTES_CHUNK);
+	want = g_malloc(chunk ? chunk : 1);
+	have = g_malloc(chunk ? chunk : 1);
+	for (uint64_t done = 0;; done += chunk) {
+		uint64_t n = MIN(len - done, chunk), j;
+
+		if (sim_copy_from_user(sim_proc_find(r->w, h->pid), have,
+				       h->va + a->offset + done, n)) {
+			runner_check(r, false, st->pos.line, "buffer '%s' is not readable", a->buf);
+			break;
+		}
+		bytes_at(r->w, a, done, want, n);
+		for (j = 0; j < n && want[j] == have[j]; j++)
 			;
-		runner_check(r, i == len, st->pos.line, "%s+0x%llx: byte 0x%02x, expected 0x%02x",
-			     a->buf, (unsigned long long)(a->offset + i), i < len ? have[i] : 0,
-			     i < len ? want[i] : 0);
+		i = done + j;
+		if (j < n || done + n == len) {
+			runner_check(r, i == len, st->pos.line,
+				     "%s+0x%llx: byte 0x%02x, expected 0x%02x", a->buf,
+				     (unsigned long long)(a->offset + i), j < n ? have[j] : 0,
+				     j < n ? want[j] : 0);
+			break;
+		}
 	}
 	g_free(want);
 	g_free(have);
@@ -319,7 +456,9 @@ void describe_fill(const struct scn_step *st, GString *out)
 
 	g_string_append_printf(out, "%s %s+0x%llx", st->kind->name, a->buf,
 			       (unsigned long long)a->offset);
-	if (a->pattern >= 0)
+	if (a->pattern == BYTES_RANDOM)
+		g_string_append(out, " pattern=random");
+	else if (a->pattern >= 0)
 		g_string_append_printf(out, " pattern=0x%02x", a->pattern);
 	else
 		g_string_append_printf(out, " data=\"%s\"", a->data);
@@ -362,13 +501,26 @@ int parse_dma(struct ldr *l, const struct ynode *map, struct scn_step *st)
 		return -1;
 	if (!a->len)
 		return ldr_error(l, v, "a DMA moves at least one byte");
+	if (l->s->profile.memory_budget && a->len > l->s->profile.memory_budget) {
+		char b1[32], b2[32];
+
+		/* the device's side of the transfer is memory too */
+		return ldr_error(l, v, "this DMA moves %s, more than the memory budget of %s "
+				 "(profile memory_budget)", size_str(a->len, b1),
+				 size_str(l->s->profile.memory_budget, b2));
+	}
 	if ((v = ynode_map_get(map, "pasid"))) {
 		if (ldr_u64(l, v, &num, (1u << 20) - 1, false, "pasid"))
 			return -1;
 		a->pasid_valid = true;
 		a->pasid = (uint32_t)num;
 	}
-	return parse_bytes(l, map, &a->bytes, a->write);
+	if (parse_bytes(l, map, &a->bytes, a->write))
+		return -1;
+	if (a->bytes.pattern == BYTES_RANDOM && !a->write)
+		return ldr_error(l, ynode_map_get(map, "pattern"), "pattern: random draws new "
+				 "bytes: only a fill or a dma write can use it");
+	return 0;
 }
 
 void free_dma(void *p)
@@ -379,10 +531,6 @@ void free_dma(void *p)
 		g_free(a->bytes.data);
 	g_free(a);
 }
-
-static const char *const fault_names[] = {
-	"none", "no-context", "not-present", "permission", "address-size", "no-pasid",
-};
 
 /*
  * spec §H1 for a DMA that succeeded: every page it touched is mapped, with
@@ -435,31 +583,50 @@ static void check_h1(struct runner *r, const struct scn_step *st, const struct d
 	}
 }
 
-static const char *const phase_names[] = { "final", "s1-fetch" };
-
 /* The fault the step expects, and the record's stage, phase and address at
- * that stage when the step names them (spec §E.4). */
+ * that stage when the step names them (spec §E.4); a mismatch says both
+ * faults in full (runner_dma_fault_str). */
 static void check_fault(struct runner *r, const struct scn_outcome *o, int ret,
 			const struct sim_dma *op)
 {
-	if (!runner_check(r, ret == -EFAULT && op->fault_reason == o->err, o->pos.line,
-			  "expected a %s fault, got %s%s%s", fault_names[o->err],
-			  ret ? "a " : "success", ret ? fault_names[op->fault_reason % 6] : "",
-			  ret ? " fault" : ""))
-		return;
-	if (o->fault_stage >= 0)
-		runner_check(r, op->fault_stage == (unsigned)o->fault_stage, o->pos.line,
-			     "expected the fault at stage %d, got stage %u", o->fault_stage,
-			     op->fault_stage);
-	if (o->fault_phase >= 0)
-		runner_check(r, op->fault_phase == o->fault_phase, o->pos.line,
-			     "expected a fault in phase %s, got %s", phase_names[o->fault_phase],
-			     phase_names[op->fault_phase & 1]);
-	if (o->has_stage_addr)
-		runner_check(r, op->fault_stage_addr == o->stage_addr, o->pos.line,
-			     "expected the stage's faulting address 0x%llx, got 0x%llx",
-			     (unsigned long long)o->stage_addr,
-			     (unsigned long long)op->fault_stage_addr);
+	bool kind = ret == -EFAULT && op->fault_reason == o->err;
+	bool same = kind &&
+		    (o->fault_stage < 0 || op->fault_stage == (unsigned)o->fault_stage) &&
+		    (o->fault_phase < 0 || op->fault_phase == o->fault_phase) &&
+		    (!o->has_stage_addr || op->fault_stage_addr == o->stage_addr);
+	GString *want = g_string_new(NULL), *got = g_string_new(NULL);
+
+	/* each detail named is a check of its own once the kind matches */
+	if (kind)
+		r->checks += (o->fault_stage >= 0) + (o->fault_phase >= 0) + o->has_stage_addr;
+
+	runner_fault_expected_str(want, o);
+	if (ret == -EFAULT)
+		runner_dma_fault_str(got, op);
+	else if (ret)
+		g_string_append_printf(got, "-%s", errno_name(-ret) ? errno_name(-ret) : "?");
+	else
+		g_string_append(got, "success");
+	runner_check(r, same, o->pos.line, "expected %s, got %s", want->str, got->str);
+	g_string_free(want, TRUE);
+	g_string_free(got, TRUE);
+}
+
+/* A DMA expected to land: a failure line names the fault that happened. */
+static bool dma_landed(struct runner *r, const struct scn_step *st,
+		       const struct scn_outcome *o, int ret, const struct sim_dma *op)
+{
+	GString *got = g_string_new(NULL);
+	bool ok;
+
+	if (ret == -EFAULT)
+		runner_dma_fault_str(got, op);
+	else
+		g_string_append_printf(got, "-%s", errno_name(-ret) ? errno_name(-ret) : "?");
+	ok = runner_check(r, ret == 0, o->pos.line ? o->pos.line : st->pos.line,
+			  "expected the DMA to land, got %s", got->str);
+	g_string_free(got, TRUE);
+	return ok;
 }
 
 long run_dma(struct runner *r, struct scn_step *st)
@@ -473,7 +640,7 @@ long run_dma(struct runner *r, struct scn_step *st)
 
 	if (runner_sval(r, &a->addr, &op.addr))
 		return RUN_CHECKED;
-	buf = a->write ? expected_bytes(&a->bytes, a->len) : g_malloc0(a->len);
+	buf = a->write ? expected_bytes(r->w, &a->bytes, a->len) : g_malloc0(a->len);
 	op.pasid = a->pasid;
 	op.pasid_valid = a->pasid_valid;
 	op.write = a->write;
@@ -482,13 +649,10 @@ long run_dma(struct runner *r, struct scn_step *st)
 	ret = sim_dev_dma(r->w, pci_sbdf_format(a->sbdf, bdf), &op);
 	if (o.kind == SCN_OUT_FAULT)
 		check_fault(r, &o, ret, &op);
-	else if (runner_check(r, ret == 0, o.pos.line ? o.pos.line : st->pos.line,
-			      "expected the DMA to land, got a %s fault at 0x%llx",
-			      fault_names[op.fault_reason % 6],
-			      (unsigned long long)op.fault_addr) &&
+	else if (dma_landed(r, st, &o, ret, &op) &&
 		 (check_h1(r, st, a, op.addr), true) &&
 		 !a->write && (a->bytes.pattern >= 0 || a->bytes.data)) {
-		want = expected_bytes(&a->bytes, a->len);
+		want = expected_bytes(r->w, &a->bytes, a->len);
 		runner_check(r, !memcmp(want, buf, a->len), st->pos.line,
 			     "the device read other bytes than expected");
 	}

@@ -180,7 +180,49 @@ struct gt_args {
 	const char *name, *buf;
 	uint64_t gpa, pool_off, pool_size;
 	unsigned levels;
+	size_t buf_step;             /* the alloc step that bound @buf */
+	unsigned line;               /* of the pool */
 };
+
+/* The index of the last alloc step before step @upto that bound @buf. */
+static size_t buffer_binding(const struct scenario *s, const char *buf, size_t upto)
+{
+	for (size_t i = upto; i--;) {
+		const char *b = alloc_step_buffer(&s->steps[i]);
+
+		if (b && !strcmp(b, buf))
+			return i;
+	}
+	return SIZE_MAX;
+}
+
+/*
+ * Two guest tables over one pool would each hand out the same pages: each
+ * table's engine would take the other's tables for garbage, and the pages
+ * would be freed twice.  Refused at load time, at the second pool.
+ */
+static int check_pool_overlap(struct ldr *l, const struct ynode *pool, struct gt_args *a)
+{
+	const struct scenario *s = l->s;
+	size_t self = s->nsteps - 1;
+
+	a->buf_step = buffer_binding(s, a->buf, self);
+	for (size_t i = 0; i < self; i++) {
+		const struct scn_step *o = &s->steps[i];
+		const struct gt_args *b = o->args;
+
+		if (!o->kind || strcmp(o->kind->name, "guest_table") || !b || !b->buf ||
+		    strcmp(b->buf, a->buf) || b->buf_step != a->buf_step)
+			continue;
+		if (a->pool_off < b->pool_off + b->pool_size &&
+		    b->pool_off < a->pool_off + a->pool_size)
+			return ldr_error(l, pool, "this pool (0x%llx+0x%llx of '%s') overlaps the "
+					 "pool of guest table '%s' (line %u): two tables cannot "
+					 "share their pages", (unsigned long long)a->pool_off,
+					 (unsigned long long)a->pool_size, a->buf, b->name, b->line);
+	}
+	return 0;
+}
 
 int parse_guest_table(struct ldr *l, const struct ynode *map, struct scn_step *st)
 {
@@ -209,6 +251,9 @@ int parse_guest_table(struct ldr *l, const struct ynode *map, struct scn_step *s
 		return -1;
 	if ((a->pool_off | a->pool_size) & (SIM_PAGE_SIZE - 1) || !a->pool_size)
 		return ldr_error(l, v, "the pool is whole 4 KiB pages, at least one");
+	a->line = v->line;
+	if (check_pool_overlap(l, v, a))
+		return -1;
 	if ((v = ynode_map_get(map, "levels"))) {
 		if (ldr_u64(l, v, &num, 5, false, "levels"))
 			return -1;

@@ -50,7 +50,7 @@ struct sim_world *sim_world_new_from_file_opts(const char *path,
 		return NULL;
 	}
 	if (opts && opts->kernel && (k = sim_kernel_from_name(opts->kernel)) < 0) {
-		give_error(err, g_strdup_printf("unknown kernel \"%s\" (mainline, 6.1, 6.12)",
+		give_error(err, g_strdup_printf("unknown kernel \"%s\" (mainline, 6.1, 6.2, 6.12)",
 						opts->kernel));
 		return NULL;
 	}
