@@ -17,6 +17,7 @@ struct sim_trace_state {
 	char **patterns;            /* NULL-terminated; "-glob" disables */
 	GHashTable *cache;          /* event name -> GINT_TO_POINTER(1 + enabled) */
 	unsigned long count;
+	struct sim_trace_priv *priv; /* trace.c's: parsed formats, Chrome state */
 };
 
 struct sim_fault_state {

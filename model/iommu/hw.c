@@ -858,10 +858,8 @@ static unsigned inv_one(struct iommu_hw *hw, const struct iommu_inv_cmd *c)
 	if (c->type != IOMMU_INV_WAIT && c->type != IOMMU_INV_PASID_CACHE)
 		hw->st.iotlb_invalidations++;
 	if (sim_trace_enabled(hw->w, "iommu_hw_inv")) {
-		char p[16] = "none";
+		int p = c->pasid == IOMMU_PASID_NONE ? -1 : (int)c->pasid;
 
-		if (c->pasid != IOMMU_PASID_NONE)
-			snprintf(p, sizeof(p), "%u", c->pasid);
 		SIM_TRACE(hw->w, iommu_hw_inv, iommu_inv_type_name(c->type), c->did, p,
 			  c->rid >> 8, (c->rid >> 3) & 0x1f, c->rid & 7,
 			  (unsigned long long)c->iova, (unsigned long long)c->size, n);
@@ -910,7 +908,7 @@ void iommu_hw_inv_all(struct sim_world *w)
 
 void hw_fault_report(struct iommu_hw *hw, struct iommu_fault_rec *rec)
 {
-	char pasid[16] = "none";
+	int pasid;
 	size_t cap = hw->cfg.fault_queue_len;
 
 	rec->seq = ++hw->fault_seq;
@@ -925,8 +923,7 @@ void hw_fault_report(struct iommu_hw *hw, struct iommu_fault_rec *rec)
 	}
 	if (!sim_trace_enabled(hw->w, "iommu_hw_fault"))
 		return;
-	if (rec->pasid_valid)
-		snprintf(pasid, sizeof(pasid), "%u", rec->pasid);
+	pasid = rec->pasid_valid ? (int)rec->pasid : -1;
 	SIM_TRACE(hw->w, iommu_hw_fault, rec->segment, rec->rid >> 8, (rec->rid >> 3) & 0x1f,
 		  rec->rid & 7, pasid, (unsigned long long)rec->addr,
 		  rec->write ? "write" : "read", iommu_fault_reason_name(rec->reason), rec->stage,

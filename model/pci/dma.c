@@ -28,14 +28,10 @@ void pci_set_dma_handler(struct sim_world *w, const struct pci_dma_handler *h)
 static void trace_dma(struct sim_world *w, struct pci_dev *d, uint16_t rid, bool pasid_valid,
 		      uint32_t pasid, uint64_t addr, size_t len, bool write, int ret)
 {
-	char pasid_s[16] = "none";
-
 	if (!sim_trace_enabled(w, "pci_dma"))
 		return;
-	if (pasid_valid)
-		snprintf(pasid_s, sizeof(pasid_s), "%u", pasid);
 	SIM_TRACE(w, pci_dma, d->name, rid >> 8, PCI_SLOT(rid & 0xff), PCI_FUNC(rid & 0xff),
-		  pasid_s, (unsigned long long)addr, len, write ? "write" : "read", ret);
+		  pasid_valid ? (int)pasid : -1, (unsigned long long)addr, len, write ? "write" : "read", ret);
 }
 
 int pci_dev_dma(struct sim_world *w, struct pci_dev *d, struct sim_dma *op)
@@ -52,7 +48,7 @@ int pci_dev_dma(struct sim_world *w, struct pci_dev *d, struct sim_dma *op)
 	op->fault_phase = SIM_FAULT_PHASE_FINAL;
 	op->fault_stage_addr = 0;
 	rid = pci_dma_requester_id(d);
-	if (root->has_dma)
+	if (root->has_dma && !d->no_iommu)   /* no IOMMU: untranslated */
 		ret = root->dma.dma(root->dma.ctx, PCI_SBDF_DOMAIN(d->sbdf), rid, op);
 	else if (op->write)
 		ret = sim_mem_write(w, op->addr, op->buf, op->len);

@@ -193,6 +193,8 @@ static void append_inv(GString *s, char **kv)
 	const char *cmd = field(kv, "cmd"), *did = field(kv, "did"), *pasid = field(kv, "pasid");
 	const char *r = field(kv, "rid"), *iova = field(kv, "iova"), *size = field(kv, "size");
 
+	if (pasid && !strcmp(pasid, "-1"))   /* traced as -1 without a PASID (docs/traces.md) */
+		pasid = "none";
 	g_string_append_printf(s, "%s%s", s->len ? " " : "", cmd);
 	if (!strcmp(cmd, "iotlb-domain"))
 		g_string_append_printf(s, "/%s", did);

@@ -7,6 +7,11 @@
  *   iommusim check FILE...    validate scenarios without running them
  *   iommusim groups FILE      print the IOMMU groups of a topology
  *   iommusim qemu-args FILE   the topology as QEMU arguments (the oracle's)
+ *   iommusim help [COMMAND]   usage; iommusim --version
+ *
+ * FILE '-' reads the scenario from standard input ("<stdin>" in errors).  A
+ * usage error is one line and a pointer to --help; a misspelled command or
+ * option is answered with the nearest one by edit distance.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,9 +21,14 @@
 #include <string.h>
 #include <glib.h>
 
+#include "sim/trace.h"
 #include "sim/world.h"
+#include "iommusim_version.h"
+#include "tools/scenario/groups_render.h"
+#include "tools/scenario/loader.h"
 #include "tools/scenario/qemu_args.h"
 #include "tools/scenario/scenario.h"
+#include "tools/scenario/ydoc.h"
 
 #define EXIT_PASS 0
 #define EXIT_FAIL 1
@@ -35,8 +45,11 @@ static const char usage_main[] =
 "  groups FILE     print the IOMMU groups of a scenario's topology\n"
 "  explain FILE    print every translation of one step, reference by reference\n"
 "  qemu-args FILE  print the QEMU 7.2 arguments that build a scenario's topology\n"
+"  help [COMMAND]  this help, or a command's\n"
 "\n"
-"Run 'iommusim COMMAND --help' for a command's options.\n"
+"FILE '-' reads a scenario from standard input.\n"
+"Run 'iommusim help COMMAND' for a command's options; --version prints the\n"
+"version.\n"
 "Exit status: 0 success, 1 an expectation failed, 2 bad input or usage.\n";
 
 static const char usage_run[] =
@@ -52,9 +65,15 @@ static const char usage_run[] =
 "                        or riscv (the same scenario on another IOMMU)\n"
 "  --kernel V            override the profile's kernel: mainline, 6.1, 6.2\n"
 "                        or 6.12 (docs/kernel-versions.md)\n"
-"  --trace text|json     trace events (ftrace-style text or JSON lines)\n"
-"  --trace-events GLOBS  which events, comma-separated globs (default '*'),\n"
-"                        e.g. 'vfio_*,pci_bind' or '*,-sim_*'\n"
+"  --trace text|json|chrome\n"
+"                        trace events: ftrace-style text, JSON lines, or one\n"
+"                        Chrome trace-event document for ui.perfetto.dev (steps\n"
+"                        as slices; one FILE; the report goes to standard\n"
+"                        error when the document goes to standard output);\n"
+"                        docs/traces.md\n"
+"  --trace-events GLOBS  which events, comma-separated globs (default\n"
+"                        '" SIM_TRACE_DEFAULT_EVENTS "'),\n"
+"                        e.g. 'vfio_*,pci_bind', '*,-sim_*' or '*' for all\n"
 "  --trace-file F        write the trace to F (default: standard output)\n"
 "  --quiet               no report; only the exit status and errors\n"
 "  --no-groups           do not print the group table before the steps\n"
@@ -62,7 +81,12 @@ static const char usage_run[] =
 "  --fail-nth N          fault injection: make the Nth call to a failure site\n"
 "                        fail (the world's boot included); sweep N = 1, 2, ...\n"
 "                        to walk every error path\n"
-"  --fail-sites GLOB     which sites count for --fail-nth (default '*')\n"
+"  --fail-sites GLOB     which sites count for --fail-nth or --fail-random\n"
+"                        (default '*')\n"
+"  --fail-random P       fault injection: each call to a failure site fails with\n"
+"                        probability P (0.001 to 1) once the world is built,\n"
+"                        drawn from the seed's RNG: the same seed fails the\n"
+"                        same calls, another seed others\n"
 "  -h, --help            this help\n";
 
 static const char usage_check[] =
@@ -82,6 +106,8 @@ static const char usage_groups[] =
 "\n"
 "options:\n"
 "  --json                one line: {\"mode\":...,\"groups\":[{\"id\":0,\"devices\":[...]}]}\n"
+"  --tree                the topology as a tree (like lspci -tv), each function's group\n"
+"  --dot                 a Graphviz digraph: the tree, groups as clusters (dot -Tsvg)\n"
 "  --mode legacy|strict  group formation mode (default: the profile's)\n"
 "  -h, --help            this help\n";
 
@@ -116,18 +142,76 @@ static const char usage_qemu_args[] =
 "  --json       one line: a JSON array of the argument strings\n"
 "  -h, --help   this help\n";
 
-static int usage_error(const char *usage, const char *fmt, ...)
+/*
+ * A usage error: one line, then where the help is.  @cmd is the command
+ * ("run"), NULL before one is known.
+ */
+static int usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-static int usage_error(const char *usage, const char *fmt, ...)
+static int usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "iommusim: ");
+	fprintf(stderr, "iommusim%s%s: ", cmd ? " " : "", cmd ? cmd : "");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n\n%s", usage);
+	fprintf(stderr, "\nTry 'iommusim %s%s--help' for more information.\n",
+		cmd ? cmd : "", cmd ? " " : "");
 	return EXIT_USAGE;
+}
+
+/* "--name=value" -> "name" (a new string). */
+static char *long_name(const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+
+	arg += 2;
+	return eq ? g_strndup(arg, (gsize)(eq - arg)) : g_strdup(arg);
+}
+
+/*
+ * What getopt_long (with opterr 0 and a leading ':' in its option string)
+ * refused, said in one line: an unknown option with the nearest known one,
+ * an ambiguous abbreviation with its candidates, a missing or an unwanted
+ * argument.
+ */
+static int option_error(const char *cmd, const struct option *opts, int c, char **argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	GPtrArray *names = g_ptr_array_new();
+	GString *prefixed = g_string_new(NULL);
+	const char *near;
+	char *name;
+	int ret;
+
+	if (c == ':')   /* only long options take arguments */
+		return usage_error(cmd, "option '%s' needs an argument", arg);
+	if (strncmp(arg, "--", 2))
+		return usage_error(cmd, "unknown option '-%c'", optopt ? optopt : '?');
+	name = long_name(arg);
+	for (const struct option *o = opts; o->name; o++) {
+		g_ptr_array_add(names, (gpointer)o->name);
+		if (!strcmp(o->name, name) && o->has_arg == no_argument && strchr(arg, '=')) {
+			ret = usage_error(cmd, "option '--%s' takes no argument", o->name);
+			goto out;
+		}
+		if (*name && g_str_has_prefix(o->name, name))
+			g_string_append_printf(prefixed, "%s--%s", prefixed->len ? ", " : "",
+					       o->name);
+	}
+	g_ptr_array_add(names, NULL);
+	if (strchr(prefixed->str, ','))
+		ret = usage_error(cmd, "option '--%s' is ambiguous: %s", name, prefixed->str);
+	else if ((near = ldr_suggest(name, (const char *const *)names->pdata)))
+		ret = usage_error(cmd, "unknown option '--%s'; did you mean '--%s'?", name, near);
+	else
+		ret = usage_error(cmd, "unknown option '--%s'", name);
+out:
+	g_free(name);
+	g_string_free(prefixed, TRUE);
+	g_ptr_array_free(names, TRUE);
+	return ret;
 }
 
 static void print_warnings(const struct scenario *s)
@@ -136,19 +220,84 @@ static void print_warnings(const struct scenario *s)
 		fprintf(stderr, "%s\n", (const char *)g_ptr_array_index(s->warnings, i));
 }
 
-/* Load a scenario, printing its warnings, or its one error (NULL). */
-static struct scenario *load(const char *path)
+/*
+ * A scenario file's text, '-' being standard input (once), read here rather
+ * than by the loader so that a file that cannot be read is said to be so,
+ * without a line and column it does not have.  NULL with @err set.
+ */
+static char *read_input(const char *path, size_t *len, char **err)
 {
-	char *err = NULL;
-	struct scenario *s = scenario_load_file(path, &err);
+	static bool stdin_read;
+	bool is_stdin = !strcmp(path, "-");
+	const char *name = is_stdin ? "<stdin>" : path;
+	FILE *f;
+	GString *text;
+	char buf[65536];
+	size_t n;
 
+	if (is_stdin && stdin_read) {
+		*err = g_strdup("<stdin>: error: standard input was read already ('-' given twice)");
+		return NULL;
+	}
+	stdin_read |= is_stdin;
+	f = is_stdin ? stdin : fopen(path, "rb");
+	if (!f) {
+		*err = g_strdup_printf("%s: error: cannot open: %s", name, g_strerror(errno));
+		return NULL;
+	}
+	text = g_string_new(NULL);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		if (text->len + n > YDOC_MAX_BYTES) {
+			*err = g_strdup_printf("%s: error: file larger than %u bytes", name,
+					       YDOC_MAX_BYTES);
+			break;
+		}
+		g_string_append_len(text, buf, (gssize)n);
+	}
+	if (!*err && ferror(f))
+		*err = g_strdup_printf("%s: error: cannot read: %s", name, g_strerror(errno));
+	if (!is_stdin)
+		fclose(f);
+	if (*err) {
+		g_string_free(text, TRUE);
+		return NULL;
+	}
+	*len = text->len;
+	return g_string_free(text, FALSE);
+}
+
+/*
+ * Load a scenario, printing its warnings, or its one error (NULL).  @text,
+ * when given, receives the file's text (qemu-args reads it again).
+ */
+static struct scenario *load_text(const char *path, char **text_out, size_t *len_out)
+{
+	char *err = NULL, *text;
+	struct scenario *s = NULL;
+	size_t len = 0;
+
+	text = read_input(path, &len, &err);
+	if (text)
+		s = scenario_load_string(text, len, strcmp(path, "-") ? path : "<stdin>", &err);
 	if (!s) {
 		fprintf(stderr, "%s\n", err);
 		g_free(err);
+		g_free(text);
 		return NULL;
 	}
 	print_warnings(s);
+	if (text_out) {
+		*text_out = text;
+		*len_out = len;
+	} else {
+		g_free(text);
+	}
 	return s;
+}
+
+static struct scenario *load(const char *path)
+{
+	return load_text(path, NULL, NULL);
 }
 
 /* --format: an IOMMU kind, or -1 with a usage error. */
@@ -180,6 +329,22 @@ static int parse_seed(const char *arg, uint64_t *seed)
 enum { OPT_SEED = 256, OPT_MODE, OPT_FORMAT, OPT_KERNEL, OPT_TRACE, OPT_TRACE_EVENTS, OPT_TRACE_FILE,
        OPT_NO_GROUPS, OPT_JSON, OPT_FAIL_NTH, OPT_FAIL_SITES, OPT_NO_INVARIANTS };
 
+enum { OPT_FAIL_RANDOM = 280 };
+
+/* A probability 0.001 .. 1 as parts per thousand (sim_fault_probability). */
+static int parse_probability(const char *arg, unsigned *permille)
+{
+	char *end;
+	double p;
+
+	errno = 0;
+	p = g_ascii_strtod(arg, &end);
+	if (errno || !*arg || *end || !(p >= 0.001 && p <= 1.0))
+		return -1;
+	*permille = (unsigned)(p * 1000.0 + 0.5);
+	return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -195,6 +360,7 @@ static int cmd_run(int argc, char **argv)
 		{ "fail-nth", required_argument, NULL, OPT_FAIL_NTH },
 		{ "no-invariants", no_argument, NULL, OPT_NO_INVARIANTS },
 		{ "fail-sites", required_argument, NULL, OPT_FAIL_SITES },
+		{ "fail-random", required_argument, NULL, OPT_FAIL_RANDOM },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -203,32 +369,35 @@ static int cmd_run(int argc, char **argv)
 	bool tracing = false;
 	int mode = -1, format = -1, kernel = -1, c, status = EXIT_PASS;
 
-	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_SEED:
 			if (parse_seed(optarg, &ro.seed))
-				return usage_error(usage_run, "--seed needs a number, not '%s'", optarg);
+				return usage_error("run", "--seed needs a number, not '%s'", optarg);
 			break;
 		case OPT_MODE:
 			if (parse_mode(optarg, &mode))
-				return usage_error(usage_run, "--mode is legacy or strict, not '%s'", optarg);
+				return usage_error("run", "--mode is legacy or strict, not '%s'", optarg);
 			break;
 		case OPT_FORMAT:
 			if (parse_format(optarg, &format))
-				return usage_error(usage_run, "--format is vtd, arm-smmuv3 or riscv, "
+				return usage_error("run", "--format is vtd, arm-smmuv3 or riscv, "
 						   "not '%s'", optarg);
 			break;
 		case OPT_KERNEL:
 			if ((kernel = sim_kernel_from_name(optarg)) < 0)
-				return usage_error(usage_run, "--kernel is mainline, 6.1, 6.2 or 6.12, "
+				return usage_error("run", "--kernel is mainline, 6.1, 6.2 or 6.12, "
 						   "not '%s'", optarg);
 			break;
 		case OPT_TRACE:
 			tracing = true;
 			if (!strcmp(optarg, "json"))
 				ro.trace_fmt = RUN_TRACE_JSON;
+			else if (!strcmp(optarg, "chrome"))
+				ro.trace_fmt = RUN_TRACE_CHROME;
 			else if (strcmp(optarg, "text"))
-				return usage_error(usage_run, "--trace is text or json, not '%s'", optarg);
+				return usage_error("run", "--trace is text, json or chrome, not '%s'",
+						   optarg);
 			break;
 		case OPT_TRACE_EVENTS: ro.trace_events = optarg; break;
 		case OPT_TRACE_FILE: trace_file = optarg; break;
@@ -238,25 +407,37 @@ static int cmd_run(int argc, char **argv)
 		case OPT_FAIL_NTH: {
 			uint64_t n;
 			if (parse_seed(optarg, &n) || n == 0)
-				return usage_error(usage_run, "--fail-nth needs a number >= 1, not '%s'", optarg);
+				return usage_error("run", "--fail-nth needs a number >= 1, not '%s'", optarg);
 			ro.fail_nth = n;
 			break;
 		}
 		case OPT_FAIL_SITES: ro.fail_sites = optarg; break;
+		case OPT_FAIL_RANDOM:
+			if (parse_probability(optarg, &ro.fail_permille))
+				return usage_error("run", "--fail-random needs a probability from 0.001 "
+						   "to 1, not '%s'", optarg);
+			break;
 		case 'h': fputs(usage_run, stdout); return EXIT_PASS;
-		default: fputs(usage_run, stderr); return EXIT_USAGE;
+		default: return option_error("run", opts, c, argv);
 		}
 	}
 	if (optind >= argc)
-		return usage_error(usage_run, "%s", "run needs at least one scenario FILE");
+		return usage_error("run", "%s", "run needs at least one scenario FILE");
+	if (ro.fail_nth && ro.fail_permille)
+		return usage_error("run", "%s", "--fail-nth and --fail-random exclude each other");
+	if (tracing && ro.trace_fmt == RUN_TRACE_CHROME && argc - optind > 1)
+		return usage_error("run", "%s", "--trace chrome writes one document: give one FILE");
 	if (tracing) {
 		ro.trace = trace_file ? fopen(trace_file, "w") : stdout;
 		if (!ro.trace) {
 			fprintf(stderr, "iommusim: %s: %s\n", trace_file, strerror(errno));
 			return EXIT_USAGE;
 		}
+		/* a Chrome document on standard output stays one JSON value */
+		if (ro.trace == stdout && ro.trace_fmt == RUN_TRACE_CHROME && ro.report)
+			ro.report = stderr;
 	} else if (trace_file || ro.trace_events) {
-		return usage_error(usage_run, "%s", "--trace-file and --trace-events need --trace");
+		return usage_error("run", "%s", "--trace-file and --trace-events need --trace");
 	}
 	for (int i = optind; i < argc; i++) {
 		struct scenario *s = load(argv[i]);
@@ -292,15 +473,15 @@ static int cmd_check(int argc, char **argv)
 	bool quiet = false;
 	int c, status = EXIT_PASS;
 
-	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'q': quiet = true; break;
 		case 'h': fputs(usage_check, stdout); return EXIT_PASS;
-		default: fputs(usage_check, stderr); return EXIT_USAGE;
+		default: return option_error("check", opts, c, argv);
 		}
 	}
 	if (optind >= argc)
-		return usage_error(usage_check, "%s", "check needs at least one scenario FILE");
+		return usage_error("check", "%s", "check needs at least one scenario FILE");
 	for (int i = optind; i < argc; i++) {
 		struct scenario *s = load(argv[i]);
 
@@ -309,7 +490,7 @@ static int cmd_check(int argc, char **argv)
 			continue;
 		}
 		if (!quiet)
-			printf("%s: ok (%zu devices, %zu processes, %zu steps)\n", argv[i],
+			printf("%s: ok (%zu devices, %zu processes, %zu steps)\n", s->file,
 			       s->ntopology, s->nprocs, s->nsteps);
 		scenario_free(s);
 	}
@@ -332,33 +513,33 @@ static int cmd_explain(int argc, char **argv)
 	char *end;
 	int c, ret, format = -1;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_STEP:
 			ro.explain_step = (unsigned)strtoul(optarg, &end, 0);
 			if (*end || !ro.explain_step)
-				return usage_error(usage_explain, "--step needs a number >= 1, not "
+				return usage_error("explain", "--step needs a number >= 1, not "
 						   "'%s'", optarg);
 			break;
 		case OPT_SEED:
 			ro.seed = strtoull(optarg, &end, 0);
 			if (*end)
-				return usage_error(usage_explain, "--seed needs a number, not '%s'",
+				return usage_error("explain", "--seed needs a number, not '%s'",
 						   optarg);
 			break;
 		case OPT_FORMAT:
 			if (parse_format(optarg, &format))
-				return usage_error(usage_explain, "--format is vtd, arm-smmuv3 or "
+				return usage_error("explain", "--format is vtd, arm-smmuv3 or "
 						   "riscv, not '%s'", optarg);
 			break;
 		case 'h': fputs(usage_explain, stdout); return EXIT_PASS;
-		default: fputs(usage_explain, stderr); return EXIT_USAGE;
+		default: return option_error("explain", opts, c, argv);
 		}
 	}
 	if (optind + 1 != argc)
-		return usage_error(usage_explain, "%s", "explain needs exactly one scenario FILE");
+		return usage_error("explain", "%s", "explain needs exactly one scenario FILE");
 	if (!ro.explain_step)
-		return usage_error(usage_explain, "%s", "explain needs --step N");
+		return usage_error("explain", "%s", "explain needs --step N");
 	s = load(argv[optind]);
 	if (!s)
 		return EXIT_USAGE;
@@ -375,33 +556,40 @@ static int cmd_explain(int argc, char **argv)
 	return ret;
 }
 
+enum { OPT_DOT = 400, OPT_TREE };   /* groups --dot, --tree (groups_render.h) */
+
 static int cmd_groups(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "dot", no_argument, NULL, OPT_DOT },
+		{ "tree", no_argument, NULL, OPT_TREE },
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	bool json = false;
-	int mode = -1, c;
+	int mode = -1, c, picture = 0, pictures = 0;
 	struct scenario *s;
 	struct sim_world *w;
 	char *err = NULL;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
-		case OPT_JSON: json = true; break;
+		case OPT_JSON: json = true; pictures += picture != OPT_JSON; picture = c; break;
+		case OPT_DOT: case OPT_TREE: pictures += picture != c; picture = c; break;
 		case OPT_MODE:
 			if (parse_mode(optarg, &mode))
-				return usage_error(usage_groups, "--mode is legacy or strict, not '%s'", optarg);
+				return usage_error("groups", "--mode is legacy or strict, not '%s'", optarg);
 			break;
 		case 'h': fputs(usage_groups, stdout); return EXIT_PASS;
-		default: fputs(usage_groups, stderr); return EXIT_USAGE;
+		default: return option_error("groups", opts, c, argv);
 		}
 	}
 	if (argc - optind != 1)
-		return usage_error(usage_groups, "%s", "groups needs exactly one scenario FILE");
+		return usage_error("groups", "%s", "groups needs exactly one scenario FILE");
+	if (pictures > 1)
+		return usage_error("groups", "%s", "--json, --tree and --dot are exclusive");
 	s = load(argv[optind]);
 	if (!s)
 		return EXIT_USAGE;
@@ -414,7 +602,12 @@ static int cmd_groups(int argc, char **argv)
 		g_free(err);
 		return EXIT_USAGE;
 	}
-	scenario_print_groups(w, stdout, json);
+	if (picture == OPT_DOT)
+		groups_render_dot(w, stdout);
+	else if (picture == OPT_TREE)
+		groups_render_tree(w, stdout);
+	else
+		scenario_print_groups(w, stdout, json);
 	sim_world_destroy(w);
 	return EXIT_PASS;
 }
@@ -429,22 +622,24 @@ static int cmd_qemu_args(int argc, char **argv)
 	GPtrArray *args = NULL;
 	struct scenario *s;
 	bool json = false;
-	char *err = NULL, *out;
+	char *err = NULL, *out, *text = NULL;
+	size_t len = 0;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_JSON: json = true; break;
 		case 'h': fputs(usage_qemu_args, stdout); return EXIT_PASS;
-		default: fputs(usage_qemu_args, stderr); return EXIT_USAGE;
+		default: return option_error("qemu-args", opts, c, argv);
 		}
 	}
 	if (argc - optind != 1)
-		return usage_error(usage_qemu_args, "%s", "qemu-args needs exactly one scenario FILE");
-	s = load(argv[optind]);
+		return usage_error("qemu-args", "%s", "qemu-args needs exactly one scenario FILE");
+	s = load_text(argv[optind], &text, &len);
 	if (!s)
 		return EXIT_USAGE;
-	ret = qemu_args_build_file(s, &args, &err);
+	ret = qemu_args_build(s, text, len, &args, &err);
+	g_free(text);
 	scenario_free(s);
 	if (ret) {
 		fprintf(stderr, "%s\n", err);
@@ -458,28 +653,91 @@ static int cmd_qemu_args(int argc, char **argv)
 	return EXIT_PASS;
 }
 
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;
+} commands[] = {
+	{ "run", cmd_run, usage_run },
+	{ "check", cmd_check, usage_check },
+	{ "groups", cmd_groups, usage_groups },
+	{ "explain", cmd_explain, usage_explain },
+	{ "qemu-args", cmd_qemu_args, usage_qemu_args },
+};
+
+static const char *const command_names[] = {
+	"run", "check", "groups", "explain", "qemu-args", "help", NULL,
+};
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+/* An unknown command, with the nearest known one. */
+static int unknown_command(const char *name)
+{
+	const char *near = ldr_suggest(name, command_names);
+
+	if (near)
+		return usage_error(NULL, "unknown command '%s'; did you mean '%s'?", name, near);
+	return usage_error(NULL, "unknown command '%s'", name);
+}
+
+/* help [COMMAND] */
+static int cmd_help(int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc > 2)
+		return usage_error("help", "%s", "help takes at most one COMMAND");
+	if (argc < 2 || !strcmp(argv[1], "help")) {
+		fputs(usage_main, stdout);
+		return EXIT_PASS;
+	}
+	c = find_command(argv[1]);
+	if (!c)
+		return unknown_command(argv[1]);
+	fputs(c->usage, stdout);
+	return EXIT_PASS;
+}
+
 int main(int argc, char **argv)
 {
+	static const char *const main_options[] = { "help", "version", NULL };
 	const char *cmd = argc > 1 ? argv[1] : NULL;
+	const struct command *c;
 
+	opterr = 0;     /* option_error() words getopt's complaints */
 	if (!cmd)
-		return usage_error(usage_main, "%s", "missing COMMAND");
-	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+		return usage_error(NULL, "%s", "missing COMMAND");
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
 		fputs(usage_main, stdout);
+		return EXIT_PASS;
+	}
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+		printf("iommusim %s\n", IOMMUSIM_VERSION);
 		return EXIT_PASS;
 	}
 	/* getopt sees the command's own arguments, argv[1] as its name */
 	argc--;
 	argv++;
-	if (!strcmp(cmd, "run"))
-		return cmd_run(argc, argv);
-	if (!strcmp(cmd, "check"))
-		return cmd_check(argc, argv);
-	if (!strcmp(cmd, "groups"))
-		return cmd_groups(argc, argv);
-	if (!strcmp(cmd, "explain"))
-		return cmd_explain(argc, argv);
-	if (!strcmp(cmd, "qemu-args"))
-		return cmd_qemu_args(argc, argv);
-	return usage_error(usage_main, "unknown command '%s'", cmd);
+	if (!strcmp(cmd, "help"))
+		return cmd_help(argc, argv);
+	if (cmd[0] == '-' && cmd[1]) {
+		const char *word = cmd + 1 + (cmd[1] == '-');
+		const char *near = ldr_suggest(word, main_options);
+
+		if (cmd[1] == '-' && near)
+			return usage_error(NULL, "unknown option '%s'; did you mean '--%s'?", cmd,
+					   near);
+		return usage_error(NULL, "unknown option '%s' (a COMMAND comes first)", cmd);
+	}
+	c = find_command(cmd);
+	if (!c)
+		return unknown_command(cmd);
+	return c->fn(argc, argv);
 }
