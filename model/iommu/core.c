@@ -153,7 +153,8 @@ static int core_alloc_groups(struct iommu_core *core, const unsigned *labels, si
 	GPtrArray **members;
 
 	for (size_t i = 0; i < n; i++)
-		core->ngroups = MAX(core->ngroups, (size_t)labels[i] + 1);
+		if (labels[i] != IOMMU_NO_GROUP)
+			core->ngroups = MAX(core->ngroups, (size_t)labels[i] + 1);
 	core->groups = g_new0(struct group_obj *, core->ngroups ? core->ngroups : 1);
 	for (size_t id = 0; id < core->ngroups; id++) {
 		if (sim_should_fail(core->w, "iommu_group_alloc"))
@@ -166,7 +167,8 @@ static int core_alloc_groups(struct iommu_core *core, const unsigned *labels, si
 	for (size_t id = 0; id < core->ngroups; id++)
 		members[id] = g_ptr_array_new();
 	for (size_t i = 0; i < n; i++)
-		g_ptr_array_add(members[labels[i]], pci_dev_at(core->w, i));
+		if (labels[i] != IOMMU_NO_GROUP)
+			g_ptr_array_add(members[labels[i]], pci_dev_at(core->w, i));
 	for (size_t id = 0; id < core->ngroups; id++) {
 		struct iommu_group *g = &core->groups[id]->g;
 
@@ -186,8 +188,11 @@ static void core_attach_devices(struct iommu_core *core, const unsigned *labels,
 {
 	for (size_t i = 0; i < n; i++) {
 		struct pci_dev *d = pci_dev_at(core->w, i);
-		struct iommu_group *g = &core->groups[labels[i]]->g;
+		struct iommu_group *g;
 
+		if (labels[i] == IOMMU_NO_GROUP)   /* behind no IOMMU */
+			continue;
+		g = &core->groups[labels[i]]->g;
 		d->group = g;
 		if (d->driver && !pci_driver_is_managed(core->w, d->driver))
 			g->owner_cnt++;

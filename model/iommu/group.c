@@ -328,6 +328,31 @@ static void strict_groups(struct sim_world *w, unsigned *labels)
 	g_free(relabel);
 }
 
+/*
+ * A function behind no IOMMU (pci_dev.no_iommu) gets no group: the IOMMU
+ * driver never probes it (iommu_probe_device finds no IOMMU for it, so
+ * iommu_group_get() is NULL later, what VFIO's noiommu mode keys on).  The
+ * others keep their groups, renumbered lowest-free in probe order.
+ */
+static void drop_uncovered(struct sim_world *w, unsigned *labels)
+{
+	size_t n = pci_dev_count(w);
+	unsigned *relabel = g_new(unsigned, n), next = 0;
+
+	for (size_t i = 0; i < n; i++)
+		relabel[i] = IOMMU_NO_GROUP;
+	for (size_t i = 0; i < n; i++) {
+		if (pci_dev_at(w, i)->no_iommu) {
+			labels[i] = IOMMU_NO_GROUP;
+			continue;
+		}
+		if (relabel[labels[i]] == IOMMU_NO_GROUP)
+			relabel[labels[i]] = next++;
+		labels[i] = relabel[labels[i]];
+	}
+	g_free(relabel);
+}
+
 int iommu_compute_groups(struct sim_world *w, enum iommu_group_mode mode,
 			 unsigned *labels)
 {
@@ -337,6 +362,7 @@ int iommu_compute_groups(struct sim_world *w, enum iommu_group_mode mode,
 		strict_groups(w, labels);
 	else
 		legacy_groups(w, labels);
+	drop_uncovered(w, labels);
 	return 0;
 }
 

@@ -77,9 +77,11 @@ void iommu_group_release_dma_owner(struct iommu_group *g, const void *owner);
 
 /*
  * Compute groups for the world's topology in @mode without installing them:
- * labels[probe_index] = group id.  For `iommusim groups --mode` and tests.
+ * labels[probe_index] = group id, IOMMU_NO_GROUP for a function behind no
+ * IOMMU (pci_dev.no_iommu).  For `iommusim groups --mode` and tests.
  * 0 or -ENOMEM.
  */
+#define IOMMU_NO_GROUP 0xffffffffu
 int iommu_compute_groups(struct sim_world *w, enum iommu_group_mode mode,
 			 unsigned *labels);
 

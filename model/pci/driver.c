@@ -8,6 +8,15 @@
  * kernel driver with -EBUSY when userspace owns the group), and unbinding
  * gives the ownership back after remove, as the kernel's really_probe() and
  * device_remove() do.
+ *
+ * Matching (pci_match_device): a function's driver_override names the one
+ * driver that may bind it; vfio-pci (override_only) matches nothing else
+ * but its new_id entries; every other driver is taken to list the function
+ * in its id table.  The sysfs files (driver_override, bind, new_id) are
+ * pci_driver_override_store, pci_bind_store and pci_new_id_store; the boot
+ * binding and sim_pci_bind go through driver_override as an administrator
+ * does.  A remove that waits for the driver's users leaves the unbind
+ * pending until the driver completes it (pci_unbind_complete).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,6 +32,7 @@ static void drv_entry_free(gpointer p)
 	struct pci_drv_entry *e = p;
 
 	g_free(e->name);
+	g_array_free(e->dynids, TRUE);
 	g_free(e);
 }
 
@@ -33,6 +43,7 @@ static struct pci_drv_entry *drv_add(struct pci_root *root, const struct pci_dri
 	e->drv = *drv;
 	e->name = g_strdup(drv->name);
 	e->drv.name = e->name;
+	e->dynids = g_array_new(FALSE, FALSE, sizeof(struct pci_dynid));
 	g_hash_table_insert(root->drivers, e->name, e);
 	return e;
 }
@@ -47,6 +58,10 @@ void pci_drivers_init(struct pci_root *root)
 
 void pci_drivers_fini(struct pci_root *root)
 {
+	for (size_t i = 0; root->state && i < root->devs->len; i++) {
+		g_free(root->state[i].driver_override);
+		root->state[i].driver_override = NULL;
+	}
 	if (root->drivers)
 		g_hash_table_destroy(root->drivers);
 	root->drivers = NULL;
@@ -71,7 +86,11 @@ int pci_register_driver(struct sim_world *w, const struct pci_driver *drv)
 	return 0;
 }
 
-/* Like driver_unregister(): every function bound to it is unbound first. */
+static int unbind(struct pci_root *root, struct pci_dev *d, bool force);
+
+/* Like driver_unregister(): every function bound to it is unbound first,
+ * without waiting for a driver's users (module removal waits; a world being
+ * torn down does not). */
 void pci_unregister_driver(struct sim_world *w, const char *name)
 {
 	struct pci_root *root = pci_root_get(w);
@@ -81,7 +100,7 @@ void pci_unregister_driver(struct sim_world *w, const char *name)
 		return;
 	for (guint i = 0; i < root->devs->len; i++)
 		if (root->state[i].bound == e)
-			pci_unbind_driver(w, g_ptr_array_index(root->devs, i));
+			unbind(root, g_ptr_array_index(root->devs, i), true);
 	g_hash_table_remove(root->drivers, name);
 }
 
@@ -174,25 +193,195 @@ int pci_bind_driver(struct sim_world *w, struct pci_dev *d, const char *driver)
 	return ret;
 }
 
-int pci_unbind_driver(struct sim_world *w, struct pci_dev *d)
+/* device_release_driver's second half: remove (done), ownership back. */
+static void unbind_finish(struct pci_root *root, struct pci_dev *d)
 {
-	struct pci_root *root = pci_root_get(w);
-	struct pci_dev_state *st;
+	struct pci_dev_state *st = &root->state[d->probe_index];
 
-	if (!root || !dev_owned(root, d))
-		return -ENODEV;
-	if (!d->driver)
-		return 0;
-	st = &root->state[d->probe_index];
 	if (st->bound && st->bound->drv.remove)
 		st->bound->drv.remove(st->bound->drv.ctx, d);
 	dma_cleanup(root, d, st->bound_managed);
-	SIM_TRACE(w, pci_unbind, d->name, d->driver);
+	SIM_TRACE(root->w, pci_unbind, d->name, d->driver);
 	g_free(d->driver);
 	d->driver = NULL;
 	st->bound = NULL;
 	st->bound_managed = false;
+	st->unbinding = false;
+}
+
+static int unbind(struct pci_root *root, struct pci_dev *d, bool force)
+{
+	struct pci_dev_state *st = &root->state[d->probe_index];
+	const struct pci_driver *drv = st->bound ? &st->bound->drv : NULL;
+
+	if (!d->driver)
+		return 0;
+	if (st->unbinding && !force)
+		return -EBUSY;
+	if (!st->unbinding && !force && drv && drv->remove_begin &&
+	    drv->remove_begin(drv->ctx, d)) {
+		st->unbinding = true;
+		SIM_TRACE(root->w, pci_unbind_pending, d->name, d->driver);
+		return PCI_UNBIND_PENDING;
+	}
+	unbind_finish(root, d);
 	return 0;
+}
+
+int pci_unbind_driver(struct sim_world *w, struct pci_dev *d)
+{
+	struct pci_root *root = pci_root_get(w);
+
+	if (!root || !dev_owned(root, d))
+		return -ENODEV;
+	return unbind(root, d, false);
+}
+
+void pci_unbind_complete(struct sim_world *w, struct pci_dev *d)
+{
+	struct pci_root *root = pci_root_get(w);
+
+	if (root && dev_owned(root, d) && root->state[d->probe_index].unbinding)
+		unbind_finish(root, d);
+}
+
+bool pci_unbind_pending(struct sim_world *w, struct pci_dev *d)
+{
+	struct pci_root *root = pci_root_get(w);
+
+	return root && dev_owned(root, d) && root->state[d->probe_index].unbinding;
+}
+
+/* ---- matching and the sysfs files ---------------------------------------- */
+
+/* The kernel's driver_override: at most PAGE_SIZE - 2 bytes kept. */
+#define DRIVER_OVERRIDE_MAX 4094
+
+static bool dynid_match(const struct pci_drv_entry *e, uint16_t vendor, uint16_t device)
+{
+	for (guint i = 0; i < e->dynids->len; i++) {
+		const struct pci_dynid *id = &g_array_index(e->dynids, struct pci_dynid, i);
+
+		if (id->vendor == vendor && id->device == device)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * pci_match_device: an override naming another driver never matches; the
+ * dynamic ids first; then the static table, which for an override_only
+ * driver matches only with the override set; any override matches its
+ * driver.  @override is NULL for the dummy device new_id_store checks.
+ */
+static bool driver_matches(struct pci_root *root, const char *name, const char *override,
+			   uint16_t vendor, uint16_t device)
+{
+	struct pci_drv_entry *e = g_hash_table_lookup(root->drivers, name);
+
+	if (override && strcmp(override, name))
+		return false;
+	if (e && dynid_match(e, vendor, device))
+		return true;
+	if (e && e->drv.override_only)
+		return override != NULL;
+	return true;
+}
+
+static bool dev_matches(struct pci_root *root, struct pci_dev *d, const char *name)
+{
+	return driver_matches(root, name, root->state[d->probe_index].driver_override,
+			      d->vendor, d->device);
+}
+
+int pci_driver_override_store(struct sim_world *w, struct pci_dev *d, const char *driver)
+{
+	struct pci_root *root = pci_root_get(w);
+	struct pci_dev_state *st;
+	size_t len;
+
+	if (!root || !dev_owned(root, d))
+		return -ENODEV;
+	len = driver ? strlen(driver) : 0;
+	if (len > DRIVER_OVERRIDE_MAX)
+		return -EINVAL;
+	if (driver && strchr(driver, '\n'))
+		len = (size_t)(strchr(driver, '\n') - driver);
+	st = &root->state[d->probe_index];
+	g_free(st->driver_override);
+	st->driver_override = len ? g_strndup(driver, len) : NULL;
+	SIM_TRACE(w, pci_driver_override, d->name,
+		  st->driver_override ? st->driver_override : "(null)");
+	return 0;
+}
+
+const char *pci_driver_override(struct sim_world *w, struct pci_dev *d)
+{
+	struct pci_root *root = pci_root_get(w);
+
+	return root && dev_owned(root, d) ? root->state[d->probe_index].driver_override : NULL;
+}
+
+/* bind_store: the match first (-ENODEV), then device_driver_attach. */
+int pci_bind_store(struct sim_world *w, struct pci_dev *d, const char *driver)
+{
+	struct pci_root *root = pci_root_get(w);
+
+	if (!root || !dev_owned(root, d) || !driver || !*driver)
+		return -ENODEV;
+	if (!dev_matches(root, d, driver)) {
+		SIM_TRACE(w, pci_bind_fail, d->name, driver, -ENODEV);
+		return -ENODEV;
+	}
+	return pci_bind_driver(w, d, driver);
+}
+
+/* new_id_store with "VENDOR DEVICE": the dummy device's match (-EEXIST),
+ * pci_add_dynid, then driver_attach over the unbound functions. */
+int pci_new_id_store(struct sim_world *w, const char *driver, uint16_t vendor,
+		     uint16_t device)
+{
+	struct pci_root *root = pci_root_get(w);
+	struct pci_drv_entry *e;
+	struct pci_dynid id = { vendor, device };
+
+	if (!root)
+		return -ENODEV;
+	if (!driver || !(e = g_hash_table_lookup(root->drivers, driver)))
+		return -ENOENT;
+	if (driver_matches(root, driver, NULL, vendor, device))
+		return -EEXIST;
+	if (sim_should_fail(w, "pci_add_dynid"))
+		return -ENOMEM;
+	g_array_append_val(e->dynids, id);
+	SIM_TRACE(w, pci_new_id, driver, vendor, device);
+	for (guint i = 0; i < root->devs->len; i++) {
+		struct pci_dev *d = g_ptr_array_index(root->devs, i);
+
+		if (!d->driver && d->vendor == vendor && d->device == device &&
+		    dev_matches(root, d, driver))
+			pci_bind_driver(w, d, driver);   /* __driver_attach ignores errors */
+	}
+	return 0;
+}
+
+/*
+ * A topology's `driver:` is what the machine boots with: a driver that
+ * binds only through driver_override (vfio-pci) gets the override first, as
+ * an administrator's udev rule or driverctl would write it; the others
+ * match through their id tables.
+ */
+static int boot_bind(struct pci_root *root, struct pci_dev *d, const char *drv)
+{
+	struct pci_drv_entry *e = g_hash_table_lookup(root->drivers, drv);
+	int ret;
+
+	if (e && e->drv.override_only) {
+		ret = pci_driver_override_store(root->w, d, drv);
+		if (ret)
+			return ret;
+	}
+	return pci_bind_store(root->w, d, drv);
 }
 
 /*
@@ -215,7 +404,7 @@ int pci_bind_initial_drivers(struct sim_world *w, struct pci_build_error *err)
 
 		if (is_none(drv))
 			continue;
-		ret = pci_bind_driver(w, d, drv);
+		ret = boot_bind(root, d, drv);
 		if (!ret)
 			continue;
 		if (err) {
@@ -230,10 +419,31 @@ int pci_bind_initial_drivers(struct sim_world *w, struct pci_build_error *err)
 }
 
 /* Public API (<iommusim/iommusim.h>): bind by address; "none"/NULL unbinds. */
+/* Public API (<iommusim/iommusim.h>): as the oracle's guest binds
+ * (tools/oracle/lib/osys_guest.c): driver_override, then bind; "none"/NULL
+ * unbinds and clears the override. */
 int sim_pci_bind(struct sim_world *w, const char *bdf, const char *driver)
 {
 	struct pci_dev *d;
+	char *old;
 	int ret = pci_dev_lookup(w, bdf, &d);
 
-	return ret ? ret : pci_bind_driver(w, d, driver);
+	if (ret)
+		return ret;
+	if (is_none(driver)) {
+		ret = pci_unbind_driver(w, d);
+		if (ret >= 0)
+			pci_driver_override_store(w, d, NULL);
+		return ret;
+	}
+	if (!*driver)
+		return -EINVAL;
+	old = g_strdup(pci_driver_override(w, d));
+	ret = pci_driver_override_store(w, d, driver);
+	if (!ret)
+		ret = pci_bind_store(w, d, driver);
+	if (ret)
+		pci_driver_override_store(w, d, old);
+	g_free(old);
+	return ret;
 }

@@ -115,6 +115,14 @@ struct pci_config {
 	uint16_t size;                 /* 256 or 4096 */
 };
 
+/* Function-level reset methods a function's config space offers
+ * (pci_reset_fn_methods: FLR in the PCIe DEVCAP, the Advanced Features
+ * capability's FLR, a PM reset with No_Soft_Reset clear); a bus reset is
+ * the topology's (alone on a bus below a bridge), not a bit here. */
+#define PCI_RESET_FLR 0x1
+#define PCI_RESET_PM  0x2
+#define PCI_RESET_AF  0x4
+
 /* One `topology:` entry, as the loader hands it over. */
 struct pci_dev_spec {
 	uint32_t sbdf;
@@ -138,6 +146,9 @@ struct pci_dev_spec {
 	bool intx;                     /* legacy INTx pin (default true for
 					* functions that are not bridges) */
 	bool has_intx;                 /* intx given explicitly */
+	bool has_resets;               /* caps.resets given */
+	unsigned resets;               /* PCI_RESET_* (caps.resets) */
+	bool no_iommu;                 /* behind no IOMMU (`iommu: false`) */
 };
 
 /* Keys of a spec an error may point at. */
@@ -192,7 +203,11 @@ struct pci_dev {
 	struct pci_bar bars[PCI_NUM_BARS];
 	uint16_t msi_vectors, msix_vectors;
 	bool intx;
+	unsigned resets;              /* PCI_RESET_*: the config space has them */
 	char *driver;                 /* bound driver name, NULL = none */
+	/* no IOMMU translates its requests (no DMAR/IVRS scope covers it):
+	 * it gets no IOMMU group and its DMA reaches memory untranslated */
+	bool no_iommu;
 	unsigned probe_index;         /* position in enumeration order */
 	struct iommu_group *group;    /* set by model/iommu */
 	char name[PCI_SBDF_STRLEN];   /* "0000:06:0d.0" */
@@ -302,42 +317,71 @@ bool pci_config_msix_enabled(const struct pci_dev *d);
 
 /* ---- quirks (quirks.c, spec §A "Quirks are data tables") ----------------- */
 
+/*
+ * One row of the kernel's quirk tables (drivers/pci/quirks.c), in the
+ * kernel's order: pci_dev_acs_enabled[] for ACS verdicts, then the DMA-alias
+ * header fixups.  An ACS row names the kernel function that decides; the
+ * first row whose function gives a verdict wins, as in
+ * pci_dev_specific_acs_enabled().
+ */
 enum pci_quirk_kind {
-	PCI_QUIRK_ACS_ISOLATED,    /* ACS verdict "isolated" (§A1.1) unless the
-				    * spec gives acs_quirk */
-	PCI_QUIRK_DMA_ALIAS_FN0,   /* functions other than 0 also DMA as slot.0 */
-	PCI_QUIRK_DMA_ALIAS_FN1,   /* functions other than 1 also DMA as slot.1 */
-	PCI_QUIRK_DMA_ALIAS_DEVFN, /* also DMA as a fixed devfn of the bus */
-	PCI_QUIRK_DMA_ALIAS_ALL,   /* any devfn of the bus (NTB proxy ids) */
-	PCI_QUIRK_BRIDGE_ALIAS,    /* sets bridge_alias (PCIE_BRIDGE_ALIAS) */
+	PCI_QUIRK_ACS,             /* pci_dev_acs_enabled[]: a verdict (§A1.1),
+				    * unless the spec gives acs_quirk */
+	PCI_QUIRK_DMA_ALIAS_FN0,   /* quirk_dma_func0_alias */
+	PCI_QUIRK_DMA_ALIAS_FN1,   /* quirk_dma_func1_alias */
+	PCI_QUIRK_DMA_ALIAS_FIXED, /* quirk_fixed_dma_alias, quirk_mic_x200_dma_alias */
+	PCI_QUIRK_DMA_ALIAS_VCA,   /* quirk_pex_vca_alias: functions 0-4 of every slot */
+	PCI_QUIRK_DMA_ALIAS_ALL,   /* quirk_plx_ntb_dma_alias: all 256 devfns */
+	PCI_QUIRK_BRIDGE_ALIAS,    /* quirk_use_pcie_bridge_dma_alias */
 };
 
-/* Which functions of a matching (vendor, device) an entry applies to. */
-enum pci_quirk_when {
-	PCI_QUIRK_WHEN_ANY,
-	PCI_QUIRK_WHEN_ROOT_PORT,
-	PCI_QUIRK_WHEN_PORT,                  /* root or downstream port */
-	PCI_QUIRK_WHEN_RC_ENDPOINT,           /* root-complex integrated endpoint */
-	PCI_QUIRK_WHEN_CONV_BRIDGE_BELOW_PCIE, /* pci-bridge whose upstream bridge
-					       * is PCIe, not pcie-to-pci-bridge */
+/* The kernel function behind a PCI_QUIRK_ACS row. */
+enum pci_quirk_acs_fn {
+	PCI_QUIRK_ACS_FN_NONE,
+	PCI_QUIRK_ACS_FN_AMD_SB,         /* multifunction, root bus, ACPI IVRS */
+	PCI_QUIRK_ACS_FN_MF_ENDPOINT,    /* any function of the id */
+	PCI_QUIRK_ACS_FN_RCIEP,          /* root-complex integrated endpoints */
+	PCI_QUIRK_ACS_FN_QCOM_RP,        /* any function of the id */
+	PCI_QUIRK_ACS_FN_INTEL_PCH,      /* root ports of the PCH id list */
+	PCI_QUIRK_ACS_FN_INTEL_SPT_PCH,  /* SPT/UPT root ports with an ACS cap */
+	PCI_QUIRK_ACS_FN_CAVIUM,         /* ThunderX root ports */
+	PCI_QUIRK_ACS_FN_XGENE,          /* any function of the id */
+	PCI_QUIRK_ACS_FN_BRCM,           /* any function of the id */
+	PCI_QUIRK_ACS_FN_LOONGSON,       /* any function of the id */
+	PCI_QUIRK_ACS_FN_AL,             /* root ports */
+	PCI_QUIRK_ACS_FN_NXP_RP,         /* any function of the id */
+	PCI_QUIRK_ACS_FN_ZHAOXIN_PORTS,  /* root and downstream ports: listed
+					  * ids isolate, the others do not */
+	PCI_QUIRK_ACS_FN_WANGXUN,        /* listed ids isolate, others do not */
 };
+
+#define PCI_QUIRK_ANY_ID 0xffffu   /* the kernel's (u16)PCI_ANY_ID */
 
 struct pci_quirk {
-	uint16_t vendor;
-	uint16_t dev_lo, dev_hi;   /* device id range, inclusive (0..0xffff = any) */
+	uint16_t vendor, device;   /* device PCI_QUIRK_ANY_ID: every device */
 	enum pci_quirk_kind kind;
-	enum pci_quirk_when when;
-	uint8_t devfn;             /* PCI_QUIRK_DMA_ALIAS_DEVFN's alias */
+	enum pci_quirk_acs_fn acs; /* PCI_QUIRK_ACS: which function decides */
+	uint8_t ndevfns;           /* PCI_QUIRK_DMA_ALIAS_FIXED: the aliases */
+	uint8_t devfns[3];
+	const char *kfunc;         /* the kernel function, for docs and tests */
 	const char *family;        /* "intel-pch", "ricoh", ... (traces, tests) */
+	unsigned absent;           /* 1 << enum sim_kernel: releases without it */
 };
 
 /* The table, in the order entries are applied. */
 size_t pci_quirk_count(void);
 const struct pci_quirk *pci_quirk_at(size_t i);
-/* "acs_isolated" ... "pcie_bridge_alias"; NULL when out of range. */
+/* "acs" ... "pcie_bridge_alias"; NULL when out of range. */
 const char *pci_quirk_kind_name(enum pci_quirk_kind k);
-/* Does @q apply to @d (ids and type condition)? */
-bool pci_quirk_matches(const struct pci_quirk *q, const struct pci_dev *d);
+/*
+ * The ACS table's verdict on @d (pci_dev_specific_acs_enabled with the IOMMU
+ * core's REQ_ACS_FLAGS): 1 isolated, 0 not isolated, -1 no quirk applies
+ * (the standard rules of §A1 decide).  @acpi_ivrs: the platform describes
+ * an AMD IOMMU (pci_quirk_amd_sb_acs needs one).  *@row, if not NULL, is
+ * the row that decided (NULL for -1).
+ */
+int pci_quirk_acs_verdict(const struct sim_world *w, const struct pci_dev *d,
+			  bool acpi_ivrs, const struct pci_quirk **row);
 
 /* ---- drivers ------------------------------------------------------------ */
 
@@ -349,6 +393,14 @@ struct pci_driver {
 	int (*probe)(void *ctx, struct pci_dev *d);    /* 0 or -errno */
 	void (*remove)(void *ctx, struct pci_dev *d);
 	void *ctx;
+	/* the driver's id table matches every device, but only through
+	 * driver_override (vfio-pci's PCI_DRIVER_OVERRIDE_DEVICE_VFIO entry):
+	 * a plain bind needs driver_override or a new_id */
+	bool override_only;
+	/* the start of remove; true when it must wait for the driver's users
+	 * (vfio_unregister_group_dev waiting on device->comp): the unbind then
+	 * pends until the driver calls pci_unbind_complete().  NULL = never. */
+	bool (*remove_begin)(void *ctx, struct pci_dev *d);
 };
 
 /*
@@ -380,8 +432,36 @@ void pci_set_bus_hooks(struct sim_world *w, const struct pci_bus_hooks *hooks);
  * failure unwinds and returns its errno.
  */
 int pci_bind_driver(struct sim_world *w, struct pci_dev *d, const char *driver);
-/* Unbind: remove, then dma_cleanup.  Unbinding an unbound function is 0. */
+/* Unbind: remove, then dma_cleanup.  Unbinding an unbound function is 0.
+ * PCI_UNBIND_PENDING when the driver's remove waits for its users (the
+ * function stays bound until the driver calls pci_unbind_complete); a second
+ * unbind meanwhile is -EBUSY (the kernel's would block on the device lock). */
+#define PCI_UNBIND_PENDING 1
 int pci_unbind_driver(struct sim_world *w, struct pci_dev *d);
+/* The driver's last user let go: finish the pending unbind of @d. */
+void pci_unbind_complete(struct sim_world *w, struct pci_dev *d);
+/* Is an unbind of @d waiting for its driver's users? */
+bool pci_unbind_pending(struct sim_world *w, struct pci_dev *d);
+
+/*
+ * The sysfs files of driver binding (drivers/base/bus.c, drivers/pci/
+ * pci-driver.c), each 0 or -errno with nothing changed on an error:
+ *  - driver_override (driver_set_override): NULL or "" clears it; text up
+ *    to a newline is kept; 4095 bytes or more -EINVAL.  A function with an
+ *    override matches that driver only (pci_match_device).
+ *  - bind (bind_store): -ENODEV unless @driver matches @d (an override names
+ *    another driver; an override_only driver without override or new_id),
+ *    then pci_bind_driver's errors (-EBUSY when bound).
+ *  - new_id (new_id_store): @driver must be registered (-ENOENT: no such
+ *    file); -EEXIST when it already matches @vendor:@device; then every
+ *    unbound function it now matches is probed, in enumeration order, the
+ *    probes' errors ignored (driver_attach).
+ */
+int pci_driver_override_store(struct sim_world *w, struct pci_dev *d, const char *driver);
+const char *pci_driver_override(struct sim_world *w, struct pci_dev *d);
+int pci_bind_store(struct sim_world *w, struct pci_dev *d, const char *driver);
+int pci_new_id_store(struct sim_world *w, const char *driver, uint16_t vendor,
+		     uint16_t device);
 
 /*
  * Boot-time binding: each function's spec driver (or its type's default:
@@ -393,7 +473,9 @@ int pci_unbind_driver(struct sim_world *w, struct pci_dev *d);
 int pci_bind_initial_drivers(struct sim_world *w, struct pci_build_error *err);
 
 /* Public API (also in <iommusim/iommusim.h>): parse @bdf (-EINVAL), find the
- * function (-ENODEV), bind @driver ("none" or NULL unbinds).  0 or -errno. */
+ * function (-ENODEV), then as an administrator binds through sysfs: set
+ * driver_override to @driver and bind (an error restores the override), or
+ * for "none"/NULL unbind and clear the override.  0 or -errno. */
 int sim_pci_bind(struct sim_world *w, const char *bdf, const char *driver);
 
 /* pci trace points */
@@ -401,6 +483,9 @@ int sim_pci_bind(struct sim_world *w, const char *bdf, const char *driver);
 #define TP_pci_bind      "dev=%s driver=%s"
 #define TP_pci_bind_fail "dev=%s driver=%s err=%d"
 #define TP_pci_unbind    "dev=%s driver=%s"
+#define TP_pci_unbind_pending "dev=%s driver=%s"
+#define TP_pci_driver_override "dev=%s driver=%s"
+#define TP_pci_new_id    "driver=%s id=%04x:%04x"
 #define TP_pci_quirk     "dev=%s quirk=%s"     /* quirk=KIND:FAMILY */
 
 /* ---- device DMA (dma.c) -------------------------------------------------- */
@@ -430,6 +515,6 @@ void pci_set_dma_handler(struct sim_world *w, const struct pci_dma_handler *h);
  */
 int pci_dev_dma(struct sim_world *w, struct pci_dev *d, struct sim_dma *op);
 
-#define TP_pci_dma "dev=%s rid=%02x:%02x.%u pasid=%s addr=0x%llx len=%zu access=%s ret=%d"
+#define TP_pci_dma "dev=%s rid=%02x:%02x.%u pasid=%d addr=0x%llx len=%zu access=%s ret=%d"
 
 #endif

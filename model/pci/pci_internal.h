@@ -17,6 +17,12 @@
 struct pci_drv_entry {
 	struct pci_driver drv;
 	char *name;
+	GArray *dynids;               /* struct pci_dynid: new_id's, in order */
+};
+
+/* An id added through a driver's new_id file (pci_add_dynid). */
+struct pci_dynid {
+	uint16_t vendor, device;
 };
 
 /* Per-function bookkeeping the public struct pci_dev has no room for. */
@@ -25,6 +31,8 @@ struct pci_dev_state {
 	char *initial_driver;         /* spec driver or the type's default */
 	struct pci_drv_entry *bound;  /* registered driver bound, or NULL */
 	bool bound_managed;           /* managed_dma as seen at bind time */
+	char *driver_override;        /* sysfs driver_override, NULL = none */
+	bool unbinding;               /* an unbind waits for the driver's users */
 };
 
 struct pci_root {

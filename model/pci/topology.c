@@ -69,6 +69,15 @@ static int check_entries(struct topo_check *c)
 			return build_error(c->err, i, PCI_KEY_CAPS, "PASID width %u of %s is "
 					   "out of range 1..20", sp->pasid_width,
 					   pci_sbdf_format(sp->sbdf, b));
+		if (sp->has_resets && (sp->resets & PCI_RESET_FLR) && !pci_type_is_pcie(sp->type))
+			return build_error(c->err, i, PCI_KEY_CAPS, "%s is a conventional %s: an "
+					   "FLR in DEVCAP needs a PCI Express capability (use "
+					   "af-flr)", pci_sbdf_format(sp->sbdf, b),
+					   pci_type_name(sp->type));
+		if (sp->has_resets && sp->resets && pci_type_is_bridge(sp->type))
+			return build_error(c->err, i, PCI_KEY_CAPS, "%s is a %s: vfio-pci never "
+					   "resets bridges and ports, caps.resets is for functions",
+					   pci_sbdf_format(sp->sbdf, b), pci_type_name(sp->type));
 		first = g_hash_table_lookup(c->index, GUINT_TO_POINTER(sp->sbdf));
 		if (first)
 			return build_error(c->err, i, PCI_KEY_BDF,
@@ -350,6 +359,13 @@ static int check_model(struct topo_check *c, size_t i, const struct pci_devmodel
 				   "model's", k, b, bar_desc(x, got, sizeof(got)), m->name,
 				   m->vendor, m->device, bar_desc(y, want, sizeof(want)));
 	}
+	if (sp->has_resets && sp->resets != m->resets)
+		return build_error(c->err, i, PCI_KEY_CAPS, "caps.resets of %s contradict %s "
+				   "(%04x:%04x), whose resets are%s%s%s%s; leave resets out to "
+				   "get the model's", b, m->name, m->vendor, m->device,
+				   m->resets & PCI_RESET_FLR ? " flr" : "",
+				   m->resets & PCI_RESET_AF ? " af-flr" : "",
+				   m->resets & PCI_RESET_PM ? " pm" : "", m->resets ? "" : " none");
 	if ((sp->has_intx && sp->intx != m->intx) ||
 	    (sp->msi_vectors && sp->msi_vectors != m->msi_vectors) ||
 	    (sp->msix_vectors && sp->msix_vectors != m->msix_vectors))
@@ -480,6 +496,13 @@ static struct pci_dev *dev_new(const struct pci_dev_spec *sp, const struct pci_d
 		d->msix_vectors = sp->msix_vectors ? sp->msix_vectors : m->msix_vectors;
 		d->intx = sp->has_intx ? sp->intx : m->intx;
 	}
+	/* reset methods: the model's, the spec's, else an FLR (the PCIe
+	 * capability's on a PCI Express function, the AF capability's on a
+	 * conventional one) */
+	d->resets = m ? m->resets : sp->has_resets ? sp->resets :
+		    pci_type_is_bridge(sp->type) ? 0 :
+		    pci_type_is_pcie(sp->type) ? PCI_RESET_FLR : PCI_RESET_AF;
+	d->no_iommu = sp->no_iommu;
 	pci_sbdf_format(d->sbdf, d->name);
 	return d;
 }
@@ -567,7 +590,7 @@ static int topo_build(struct pci_root *root, struct topo_check *c)
 		}
 		d = dev_new(&c->specs[i], m);
 		g_ptr_array_add(devs, d);
-		if (m && (ret = pci_devmodel_attach(root->w, d, m)))
+		if ((ret = pci_devmodel_attach(root->w, d, m)))
 			goto out;
 	}
 	for (size_t i = 0; i < c->n; i++) {

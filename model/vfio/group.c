@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Group file ioctls (spec §B): GET_STATUS, SET_CONTAINER, UNSET_CONTAINER,
- * GET_DEVICE_FD.  Group states: OPEN -> ATTACHED (container set,
+ * GET_DEVICE_FD.  A gone group (its last member unbound while the file
+ * stayed open) answers ENODEV to all but UNSET_CONTAINER, which finds no
+ * container (EINVAL), as the kernel's file over group->iommu_group == NULL.  Group states: OPEN -> ATTACHED (container set,
  * container_users = 1, the group sits on the blocking domain) -> READY (the
  * container has a backend) -> IN_USE (container_users = 1 + device fds).
  */
@@ -21,10 +23,11 @@
 #define VFIO_NAME_MAX 4096   /* strndup_user(arg, PAGE_SIZE) */
 
 /* The group lost its last vfio-pci member while the file stayed open: the
- * kernel's group->iommu_group == NULL. */
+ * kernel's group->iommu_group == NULL (vfio_device_remove_group).  A group
+ * object the IOMMU group has replaced since is gone for good. */
 static bool group_gone(const struct vfio_group *g)
 {
-	return g->nr_vfio_devices == 0;
+	return g->gone || g->nr_vfio_devices == 0;
 }
 
 /* spec §B GET_STATUS: argsz < minsz -> EINVAL; CONTAINER_SET|VIABLE with a
@@ -74,7 +77,7 @@ static long group_set_container(struct vfio_group *g, struct sim_proc *p, unsign
 	else if (!(c = vfio_container_from_file(f)))
 		ret = sim_kernel_before(p->w, 6, 2) ? -EINVAL : -EBADFD;
 	else
-		ret = vfio_container_attach_group(c, g);
+		ret = vfio_container_attach_group(c, g, p);
 	SIM_TRACE(p->w, vfio_group_set_container, g->iommu_group->id,
 		  g->container ? g->container->id : 0u, ret);
 	return ret;
@@ -184,11 +187,14 @@ static const char *vfio_device_get_from_name(struct vfio_group *g, const char *b
 {
 	struct iommu_group *ig = g->iommu_group;
 
-	for (size_t i = ig->ndevices; i-- > 0;) {
+	for (size_t i = ig->ndevices; i-- > 0 && !group_gone(g);) {
 		struct pci_dev *d = ig->devices[i];
 		int ret;
 
-		if (!g_hash_table_lookup(g->vfio->devices, d))
+		/* a member being unbound left the group's list already
+		 * (vfio_unregister_group_dev: vfio_device_group_unregister) */
+		if (!g_hash_table_lookup(g->vfio->devices, d) ||
+		    pci_unbind_pending(g->vfio->w, d))
 			continue;
 		ret = vfio_pci_match_name(d->name, buf);
 		if (ret < 0) {
@@ -228,6 +234,8 @@ long vfio_group_ioctl(struct sim_file *f, struct sim_proc *p, unsigned int cmd,
 			if (!dev)
 				return err;
 			ret = vfio_group_get_device_fd(g, p, dev);
+			if (ret >= 0 && g->noiommu)   /* vfio_device_open_file's dev_warn */
+				SIM_TRACE(p->w, vfio_noiommu_device_open, dev, p->pid);
 		}
 		return ret;
 	default:

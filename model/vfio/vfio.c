@@ -5,7 +5,11 @@
  * Groups: a vfio_group exists for an IOMMU group while at least one member is
  * bound to vfio-pci or its file is open; its node /dev/vfio/N (N = IOMMU
  * group id) exists while a member is bound, root:root 0600 until an
- * administrator chowns it.  A group has a single opener: a second open is
+ * administrator chowns it.  When the last member is unbound with the file
+ * open, that object is gone (every ioctl ENODEV) and a later bind makes a
+ * fresh one behind the same node (vfio_device_remove_group).  vfio-pci binds
+ * through driver_override or new_id only (model/pci/driver.c), and its
+ * unbind waits while device files are open, signalling the REQ eventfd.  A group has a single opener: a second open is
  * -EBUSY until the first file is released.  Releasing the group file detaches
  * its container (device fds hold the group file, so by then none is open).
  *
@@ -40,6 +44,32 @@ const char *vfio_group_node_path(const struct iommu_group *g, char *buf, size_t 
 	return buf;
 }
 
+/* The node of @g: /dev/vfio/N, or /dev/vfio/noiommu-N (vfio_create_group). */
+static const char *group_path(const struct vfio_group *g, char *buf, size_t len)
+{
+	if (!g->noiommu)
+		return vfio_group_node_path(g->iommu_group, buf, len);
+	g_snprintf(buf, len, "/dev/vfio/noiommu-%u", g->iommu_group->id);
+	return buf;
+}
+
+/* The IOMMU group VFIO files @d under: the core's, or its noiommu one. */
+static struct iommu_group *vfio_iommu_group_of(struct vfio_state *v, struct pci_dev *d)
+{
+	struct iommu_group *ig = iommu_group_of(d);
+
+	return ig ? ig : vfio_noiommu_group_of(v, d);
+}
+
+static void group_free(gpointer p)
+{
+	struct vfio_group *g = p;
+
+	if (g->noiommu)
+		vfio_noiommu_group_free(g->iommu_group);
+	g_free(g);
+}
+
 struct vfio_group *vfio_group_find(struct vfio_state *v, unsigned group_id)
 {
 	return g_hash_table_lookup(v->groups, GUINT_TO_POINTER(group_id));
@@ -47,8 +77,38 @@ struct vfio_group *vfio_group_find(struct vfio_state *v, unsigned group_id)
 
 void vfio_group_maybe_free(struct vfio_group *g)
 {
+	if (g->gone) {
+		if (!g->opened)
+			group_free(g);
+		return;
+	}
 	if (!g->nr_vfio_devices && !g->opened)
 		g_hash_table_remove(g->vfio->groups, GUINT_TO_POINTER(g->iommu_group->id));
+}
+
+/*
+ * vfio_device_remove_group for the last vfio-pci member: the node goes, the
+ * container is revoked and the group object leaves the list, so the next
+ * probe in this IOMMU group makes a fresh one.  An open group file keeps the
+ * old object, gone: every ioctl but UNSET_CONTAINER (EINVAL) is ENODEV.
+ */
+static void vfio_group_remove(struct vfio_group *g)
+{
+	struct vfio_state *v = g->vfio;
+	char path[32];
+
+	group_path(g, path, sizeof(path));
+	sim_devnode_remove(v->w, path);
+	SIM_TRACE(v->w, vfio_group_node_del, g->iommu_group->id, path);
+	if (g->container)
+		vfio_container_detach_group(g);
+	if (!g->opened) {
+		g_hash_table_remove(v->groups, GUINT_TO_POINTER(g->iommu_group->id));
+		return;
+	}
+	g_hash_table_steal(v->groups, GUINT_TO_POINTER(g->iommu_group->id));
+	g->gone = true;
+	SIM_TRACE(v->w, vfio_group_gone, g->iommu_group->id);
 }
 
 /* ---- group files -------------------------------------------------------- */
@@ -82,6 +142,8 @@ static int group_open(struct sim_devnode *node, struct sim_proc *p, int oflags,
 
 	if (!g || !g->nr_vfio_devices)
 		ret = -ENODEV;          /* no vfio driver in the group */
+	else if (g->noiommu && !sim_proc_capable(p, SIM_CAP_SYS_RAWIO))
+		ret = -EPERM;           /* vfio_group_fops_open: noiommu */
 	else if (g->opened)
 		ret = -EBUSY;           /* spec §B: single opener */
 	else if (sim_should_fail(v->w, "vfio_group_open"))
@@ -104,7 +166,8 @@ static const struct sim_devnode_ops group_node_ops = { .open = group_open };
 
 /* ---- the vfio-pci driver ------------------------------------------------ */
 
-static struct vfio_group *group_get_or_create(struct vfio_state *v, struct iommu_group *ig)
+static struct vfio_group *group_get_or_create(struct vfio_state *v, struct iommu_group *ig,
+					      bool noiommu)
 {
 	struct vfio_group *g = vfio_group_find(v, ig->id);
 
@@ -115,6 +178,7 @@ static struct vfio_group *group_get_or_create(struct vfio_state *v, struct iommu
 	g = g_new0(struct vfio_group, 1);
 	g->vfio = v;
 	g->iommu_group = ig;
+	g->noiommu = noiommu;
 	g_hash_table_insert(v->groups, GUINT_TO_POINTER(ig->id), g);
 	return g;
 }
@@ -127,7 +191,7 @@ static int group_add_device(struct vfio_state *v, struct vfio_group *g)
 
 	if (g->nr_vfio_devices++)
 		return 0;
-	vfio_group_node_path(g->iommu_group, path, sizeof(path));
+	group_path(g, path, sizeof(path));
 	ret = sim_devnode_add(v->w, path, 0, 0, 0600, &group_node_ops,
 			      GUINT_TO_POINTER(g->iommu_group->id));
 	if (ret) {
@@ -143,6 +207,8 @@ static int vfio_pci_probe(void *ctx, struct pci_dev *d)
 	struct vfio_state *v = ctx;
 	struct iommu_group *ig = iommu_group_of(d);
 	struct vfio_group *g;
+	bool noiommu = false;
+	unsigned id = ig ? ig->id : 0u;
 	int ret;
 
 	/* vfio-pci drives normal (type 0 header) functions only */
@@ -150,12 +216,27 @@ static int vfio_pci_probe(void *ctx, struct pci_dev *d)
 		ret = -EINVAL;
 		goto out;
 	}
-	if (!ig) {
-		ret = -ENODEV;          /* no IOMMU group: no isolation */
+	/* vfio_group_find_or_alloc: no IOMMU group -> a noiommu one with the
+	 * option on (and the kernel tainted), EINVAL without it */
+	if (!ig && !v->noiommu) {
+		ret = -EINVAL;
 		goto out;
 	}
-	g = group_get_or_create(v, ig);
+	if (!ig) {
+		if (sim_should_fail(v->w, "vfio_noiommu_group_alloc")) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		ig = vfio_noiommu_group_alloc(v, d);
+		id = ig->id;
+		noiommu = true;
+	}
+	g = group_get_or_create(v, ig, noiommu);
 	if (!g) {
+		if (noiommu) {
+			vfio_noiommu_group_remove_device(v, d);
+			vfio_noiommu_group_free(ig);
+		}
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -165,35 +246,69 @@ static int vfio_pci_probe(void *ctx, struct pci_dev *d)
 		if (ret)
 			vfio_pci_device_remove(v, d);
 	}
+	if (ret && noiommu)
+		vfio_noiommu_group_remove_device(v, d);
 	if (ret)
 		vfio_group_maybe_free(g);
+	else if (noiommu)       /* add_taint(TAINT_USER) and its dev_warn */
+		SIM_TRACE(v->w, vfio_noiommu_taint, d->name, id);
 out:
-	SIM_TRACE(v->w, vfio_pci_probe, d->name, ig ? ig->id : 0u, ret);
+	SIM_TRACE(v->w, vfio_pci_probe, d->name, id, ret);
 	return ret;
+}
+
+/*
+ * vfio_unregister_group_dev, its first half: the device leaves the group's
+ * list (GET_DEVICE_FD finds it no more), and while device files are open
+ * the unbind waits for them, asking the user to let go through the REQ
+ * eventfd (vfio_pci_core_request, count 0; the kernel asks again every
+ * 10 s, which a scenario's 1 ms steps never reach).  The last close
+ * completes it (vfio_device_last_close).
+ */
+static bool vfio_pci_remove_begin(void *ctx, struct pci_dev *d)
+{
+	struct vfio_state *v = ctx;
+	struct vfio_pci_device *vdev = g_hash_table_lookup(v->devices, d);
+
+	if (!vdev || !vdev->open_count)
+		return false;
+	vfio_pci_core_request(vdev, 0);
+	return true;
+}
+
+void vfio_device_last_close(struct vfio_state *v, struct pci_dev *pdev)
+{
+	struct vfio_pci_device *vdev = g_hash_table_lookup(v->devices, pdev);
+
+	if (vdev && !vdev->open_count && pci_unbind_pending(v->w, pdev))
+		pci_unbind_complete(v->w, pdev);
 }
 
 static void vfio_pci_remove(void *ctx, struct pci_dev *d)
 {
 	struct vfio_state *v = ctx;
-	struct iommu_group *ig = iommu_group_of(d);
+	struct iommu_group *ig = vfio_iommu_group_of(v, d);
 	struct vfio_group *g = vfio_group_find(v, ig->id);
-	char path[32];
 
 	SIM_TRACE(v->w, vfio_pci_remove, d->name, ig->id);
+	/* only a forced unbind (the world going away) gets here with device
+	 * files open: they turn ENODEV, and the group file's release detaches
+	 * the container they keep */
 	vfio_pci_device_remove(v, d);
+	if (g->noiommu)         /* iommu_group_remove_device: the id is free */
+		vfio_noiommu_group_remove_device(v, d);
 	if (--g->nr_vfio_devices)
 		return;
-	/* the last vfio member is gone: the node goes; an open file stays
-	 * valid but its group is gone (-ENODEV).  The kernel revokes the
-	 * container here; it cannot get here with device fds open (remove
-	 * waits for them), the simulator can: then the group file's release
-	 * detaches it. */
-	vfio_group_node_path(ig, path, sizeof(path));
-	sim_devnode_remove(v->w, path);
-	SIM_TRACE(v->w, vfio_group_node_del, ig->id, path);
-	if (g->container && !g->device_fds)
-		vfio_container_detach_group(g);
-	vfio_group_maybe_free(g);
+	if (g->device_fds) {
+		char path[32];
+
+		group_path(g, path, sizeof(path));
+		sim_devnode_remove(v->w, path);
+		SIM_TRACE(v->w, vfio_group_node_del, ig->id, path);
+		vfio_group_maybe_free(g);
+		return;
+	}
+	vfio_group_remove(g);
 }
 
 /* ---- module parameters -------------------------------------------------- */
@@ -226,6 +341,7 @@ static void vfio_destroy(void *data)
 
 	pci_unregister_driver(v->w, "vfio-pci");
 	g_hash_table_destroy(v->groups);
+	g_hash_table_destroy(v->noiommu_groups);
 	g_hash_table_destroy(v->devices);
 	sim_ids_destroy(&v->containers);
 	g_free(v);
@@ -240,8 +356,9 @@ int vfio_create(struct sim_world *w)
 {
 	struct vfio_state *v;
 	struct pci_driver drv = {
-		.name = "vfio-pci", .managed_dma = true,
-		.probe = vfio_pci_probe, .remove = vfio_pci_remove,
+		.name = "vfio-pci", .managed_dma = true, .override_only = true,
+		.probe = vfio_pci_probe, .remove_begin = vfio_pci_remove_begin,
+		.remove = vfio_pci_remove,
 	};
 	int ret;
 
@@ -249,7 +366,8 @@ int vfio_create(struct sim_world *w)
 		return -ENOMEM;
 	v = g_new0(struct vfio_state, 1);
 	v->w = w;
-	v->groups = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	v->groups = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, group_free);
+	v->noiommu_groups = g_hash_table_new(g_direct_hash, g_direct_equal);
 	v->devices = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
 					   device_entry_free);
 	v->dma_entry_limit = VFIO_DEFAULT_DMA_ENTRY_LIMIT;
@@ -268,6 +386,7 @@ err_node:
 	sim_devnode_remove(w, VFIO_CONTAINER_PATH);
 err_free:
 	g_hash_table_destroy(v->groups);
+	g_hash_table_destroy(v->noiommu_groups);
 	g_hash_table_destroy(v->devices);
 	sim_ids_destroy(&v->containers);
 	g_free(v);

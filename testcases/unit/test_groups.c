@@ -71,6 +71,12 @@ static void check_consistent(struct sim_world *w, enum iommu_group_mode mode)
 	unsigned *labels = g_new0(unsigned, n + 1);
 
 	ck_assert_int_eq(iommu_compute_groups(w, mode, labels), 0);
+	for (size_t i = 0; i < n; i++)        /* behind no IOMMU: no group */
+		if (pci_dev_at(w, i)->no_iommu) {
+			ck_assert_uint_eq(labels[i], IOMMU_NO_GROUP);
+			ck_assert_ptr_null(iommu_group_of(pci_dev_at(w, i)));
+			seen++;
+		}
 	ck_assert_ptr_null(iommu_group_by_id(w, (unsigned)iommu_group_count(w)));
 	for (unsigned id = 0; id < iommu_group_count(w); id++) {
 		struct iommu_group *g = iommu_group_by_id(w, id);
@@ -87,13 +93,16 @@ static void check_consistent(struct sim_world *w, enum iommu_group_mode mode)
 	ck_assert_uint_eq(seen, n);
 	/* ids in order of each group's first member in probe order */
 	for (size_t i = 0, next = 0; i < n; i++) {
+		if (labels[i] == IOMMU_NO_GROUP)
+			continue;
 		ck_assert_uint_le(labels[i], next);
 		if (labels[i] == next)
 			next++;
 	}
 	for (size_t i = 0; mode == IOMMU_GROUP_STRICT && i < n; i++)
 		for (size_t j = 0; j < n; j++)
-			if (iommu_p2p_reachable(w, pci_dev_at(w, i), pci_dev_at(w, j)))
+			if (!pci_dev_at(w, i)->no_iommu && !pci_dev_at(w, j)->no_iommu &&
+			    iommu_p2p_reachable(w, pci_dev_at(w, i), pci_dev_at(w, j)))
 				ck_assert_msg(labels[i] == labels[j], "%s reaches %s across groups",
 					      pci_dev_at(w, i)->name, pci_dev_at(w, j)->name);
 	g_free(labels);
@@ -297,6 +306,42 @@ START_TEST(test_quickstart_ids)
 	const char *want = "00:01.0 | 00:1e.0 06:0d.0 06:0d.1 | 01:00.0 01:00.1";
 
 	expect_groups(s, n, want, want);
+}
+END_TEST
+
+/*
+ * A function no IOMMU covers is never probed by an IOMMU driver
+ * (iommu_probe_device -> no ops for it), so it has no group at all -
+ * iommu_group_get() is NULL, what vfio_group_find_or_alloc keys noiommu
+ * mode on.  The other functions keep their groups, numbered lowest-free
+ * in probe order without it (iommu_group_alloc's ida).
+ */
+START_TEST(test_no_iommu_function_has_no_group)
+{
+	struct pci_dev_spec s[] = {
+		DEV("00:01.0", ROOT_PORT, ACS),
+		DEV("00:02.0", ROOT_PORT, ACS),
+		DEV("00:03.0", ROOT_PORT),
+		DEV("01:00.0", ENDPOINT, PARENT("00:01.0"), .no_iommu = true),
+		DEV("02:00.0", ENDPOINT, PARENT("00:02.0")),
+		DEV("03:00.0", ENDPOINT, PARENT("00:03.0"), MF),
+		DEV("03:00.1", ENDPOINT, PARENT("00:03.0"), MF, .no_iommu = true),
+	};
+
+	expect_groups(s, N(s), "00:01.0 | 00:02.0 | 00:03.0 03:00.0 | 02:00.0",
+		      "00:01.0 | 00:02.0 | 00:03.0 03:00.0 | 02:00.0");
+	for (size_t m = 0; m < N(modes); m++) {
+		struct sim_world *w = boot(s, N(s), modes[m]);
+
+		ck_assert_ptr_null(iommu_group_of(dev(w, "01:00.0")));
+		ck_assert_ptr_null(iommu_group_of(dev(w, "03:00.1")));
+		ck_assert_int_eq(sim_pci_iommu_group(w, "01:00.0"), -ENOENT);
+		ck_assert_int_eq(sim_pci_iommu_group(w, "02:00.0"), 3);
+		/* no group, no ownership: a DMA driver binds and counts nowhere */
+		ck_assert_int_eq(pci_bind_driver(w, dev(w, "01:00.0"), "e1000"), 0);
+		ck_assert(iommu_group_viable(iommu_group_of(dev(w, "02:00.0"))));
+		sim_world_destroy(w);
+	}
 }
 END_TEST
 
@@ -806,6 +851,7 @@ static Suite *groups_suite(void)
 	tcase_add_test(ex, test_seed_dmi_bridge);
 	tcase_add_test(ex, test_quickstart_ids);
 	tcase_add_test(rules, test_ids_follow_probe_order);
+	tcase_add_test(rules, test_no_iommu_function_has_no_group);
 	tcase_add_test(rules, test_acs_flags);
 	tcase_add_test(rules, test_alias_chain);
 	tcase_add_test(rules, test_root_bus_singletons);

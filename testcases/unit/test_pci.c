@@ -574,7 +574,8 @@ START_TEST(test_probe_failure_and_remove)
 	struct sim_world *w = two_devs();
 	struct pci_dev *a = pci_dev_at(w, 0);
 	struct drv_log log = { .probe_ret = -EINVAL }, hl = { 0 };
-	struct pci_driver drv = { "fake", true, fake_probe, fake_remove, &log };
+	struct pci_driver drv = { .name = "fake", .managed_dma = true, .probe = fake_probe,
+				   .remove = fake_remove, .ctx = &log };
 	struct pci_bus_hooks hooks = { hook_configure, hook_cleanup, &hl };
 
 	pci_set_bus_hooks(w, &hooks);
@@ -604,7 +605,8 @@ START_TEST(test_bound_before_register)
 	struct sim_world *w = two_devs();
 	struct pci_dev *b = pci_dev_at(w, 1);
 	struct drv_log log = { 0 }, hl = { 0 };
-	struct pci_driver drv = { "e1000", true, fake_probe, fake_remove, &log };
+	struct pci_driver drv = { .name = "e1000", .managed_dma = true, .probe = fake_probe,
+				   .remove = fake_remove, .ctx = &log };
 	struct pci_bus_hooks hooks = { hook_configure, hook_cleanup, &hl };
 
 	pci_set_bus_hooks(w, &hooks);
@@ -628,7 +630,8 @@ START_TEST(test_initial_driver_refused)
 	};
 	struct sim_world *w = build(s, N(s));
 	struct drv_log log = { .probe_ret = -EINVAL };
-	struct pci_driver drv = { "fake", true, fake_probe, fake_remove, &log };
+	struct pci_driver drv = { .name = "fake", .managed_dma = true, .probe = fake_probe,
+				   .remove = fake_remove, .ctx = &log };
 	struct pci_build_error err = { 0 };
 
 	ck_assert_int_eq(pci_register_driver(w, &drv), 0);
