@@ -13,10 +13,31 @@
 
 #define EFD_FLAGS_KNOWN (SIM_EFD_SEMAPHORE | SIM_EFD_CLOEXEC | SIM_EFD_NONBLOCK)
 
+struct eventfd_watch {
+	void (*fn)(struct sim_file *f, void *ctx);
+	void *ctx;
+};
+
 struct eventfd_ctx {
 	uint64_t count;
 	bool semaphore;
+	GArray *watches;        /* struct eventfd_watch, in the order added */
+	bool waking;
 };
+
+/* wake_up_locked_poll(EPOLLIN): each waiter once, not re-entered. */
+static void eventfd_wake(struct sim_file *f, struct eventfd_ctx *ctx)
+{
+	if (!ctx->watches || ctx->waking || !ctx->count)
+		return;
+	ctx->waking = true;
+	for (guint i = 0; i < ctx->watches->len && ctx->count; i++) {
+		struct eventfd_watch wt = g_array_index(ctx->watches, struct eventfd_watch, i);
+
+		wt.fn(f, wt.ctx);
+	}
+	ctx->waking = false;
+}
 
 static struct eventfd_ctx *ctx_of(const struct sim_file *f)
 {
@@ -55,12 +76,17 @@ static long eventfd_fop_write(struct sim_file *f, struct sim_proc *p, const void
 	if (UINT64_MAX - ctx->count <= v)
 		return -EAGAIN;
 	ctx->count += v;
+	eventfd_wake(f, ctx);
 	return sizeof(v);
 }
 
 static void eventfd_fop_release(struct sim_file *f)
 {
-	g_free(f->private_data);
+	struct eventfd_ctx *ctx = f->private_data;
+
+	if (ctx->watches)
+		g_array_free(ctx->watches, TRUE);
+	g_free(ctx);
 }
 
 static const struct sim_file_ops eventfd_fops = {
@@ -109,6 +135,7 @@ uint64_t sim_eventfd_signal(struct sim_file *f, uint64_t n)
 	ctx->count += n;
 	SIM_TRACE(f->w, sim_eventfd_signal, (unsigned long long)f->serial,
 		  (unsigned long long)n, (unsigned long long)ctx->count);
+	eventfd_wake(f, ctx);
 	return n;
 }
 
@@ -117,4 +144,42 @@ uint64_t sim_eventfd_count(const struct sim_file *f)
 	struct eventfd_ctx *ctx = ctx_of(f);
 
 	return ctx ? ctx->count : 0;
+}
+
+int sim_eventfd_watch(struct sim_file *f, void (*fn)(struct sim_file *f, void *ctx), void *ctx)
+{
+	struct eventfd_ctx *ec = ctx_of(f);
+	struct eventfd_watch wt = { .fn = fn, .ctx = ctx };
+
+	if (!ec || !fn)
+		return -EINVAL;
+	if (!ec->watches)
+		ec->watches = g_array_new(FALSE, FALSE, sizeof(struct eventfd_watch));
+	g_array_append_val(ec->watches, wt);
+	return 0;
+}
+
+void sim_eventfd_unwatch(struct sim_file *f, void (*fn)(struct sim_file *f, void *ctx),
+			 void *ctx)
+{
+	struct eventfd_ctx *ec = ctx_of(f);
+
+	for (guint i = 0; ec && ec->watches && i < ec->watches->len; i++) {
+		struct eventfd_watch *wt = &g_array_index(ec->watches, struct eventfd_watch, i);
+
+		if (wt->fn == fn && wt->ctx == ctx) {
+			g_array_remove_index(ec->watches, i);
+			return;
+		}
+	}
+}
+
+uint64_t sim_eventfd_take(struct sim_file *f)
+{
+	struct eventfd_ctx *ctx = ctx_of(f);
+	uint64_t v = ctx ? ctx->count : 0;
+
+	if (ctx)
+		ctx->count = 0;
+	return v;
 }

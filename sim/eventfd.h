@@ -46,6 +46,19 @@ uint64_t sim_eventfd_signal(struct sim_file *f, uint64_t n);
 /* The counter, without reading it (tests, traces); 0 for other files. */
 uint64_t sim_eventfd_count(const struct sim_file *f);
 
+/*
+ * A kernel waiter on the eventfd (vfio's virqfd: a wait-queue entry woken
+ * with EPOLLIN): @fn runs after each write(2) or eventfd_signal that leaves
+ * the counter non-zero.  0, or -EINVAL for a file that is no eventfd; the
+ * caller holds a reference to @f while it watches.  A watcher signalling
+ * the eventfd it watches is not woken again from inside itself.
+ */
+int sim_eventfd_watch(struct sim_file *f, void (*fn)(struct sim_file *f, void *ctx), void *ctx);
+void sim_eventfd_unwatch(struct sim_file *f, void (*fn)(struct sim_file *f, void *ctx),
+			 void *ctx);
+/* eventfd_ctx_do_read: take the whole counter (a waiter consuming it). */
+uint64_t sim_eventfd_take(struct sim_file *f);
+
 #define TP_sim_eventfd_signal "file=%llu add=%llu count=%llu"
 
 #endif

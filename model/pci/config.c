@@ -53,6 +53,10 @@
 #define CAP_MSI         0x05
 #define CAP_EXP         0x10
 #define CAP_MSIX        0x11
+#define CAP_AF          0x13
+#define EXP_DEVCAP_FLR  0x10000000
+#define AF_CAP_TP       0x01
+#define AF_CAP_FLR      0x02
 #define ECAP_ERR        0x0001
 #define ECAP_DSN        0x0003
 
@@ -384,11 +388,24 @@ void pci_config_add_dsn(struct pci_dev *d, unsigned off, uint64_t serial)
 	put(d->config.data, off + 8, 4, (uint32_t)(serial >> 32));
 }
 
+/* Advanced Features (PCI_CAP_ID_AF, 6 bytes): length, AF_CAP with
+ * Transactions Pending and FLR, AF_CTRL's Initiate FLR bit writable. */
+static void add_af(struct pci_dev *d, unsigned off)
+{
+	pci_config_add_cap(d, CAP_AF, off, 6);
+	d->config.data[off + 2] = 6;
+	d->config.data[off + 3] = AF_CAP_TP | AF_CAP_FLR;
+	d->config.wmask[off + 4] = 0x01;
+}
+
 /*
  * The layout of a function without a model, as vfio-pci showed it before
  * there were models: MSI (64-bit, no per-vector masking), MSI-X (table at
  * 0 of BAR 0, PBA after it) and a version 2 PCI Express capability, packed
- * from 0x40 in that order.
+ * from 0x40 in that order; then the reset methods the topology gives it
+ * (caps.resets; default an FLR): FLR as a DEVCAP bit of the PCI Express
+ * capability, PM as a power management capability (version 3, No_Soft_Reset
+ * clear), AF as an Advanced Features capability.
  */
 static void synthesize(struct pci_dev *d)
 {
@@ -404,8 +421,20 @@ static void synthesize(struct pci_dev *d)
 		pci_config_add_msix(d, pos, 0, 0, 0, ((uint32_t)d->msix_vectors * 16 + 7) & ~7u);
 		pos += 0x0c;
 	}
-	if (pci_type_is_pcie(d->type))
+	if (pci_type_is_pcie(d->type)) {
 		pci_config_add_exp(d, pos, 2);
+		if (d->resets & PCI_RESET_FLR)
+			put(d->config.data, pos + 4, 4, get(d->config.data, pos + 4, 4) |
+			    EXP_DEVCAP_FLR);
+		pos += 0x3c;
+	}
+	if (d->resets & PCI_RESET_PM) {
+		/* PMC version 3 (PCI PM 1.2); PMCSR: the power state writable */
+		pci_config_add_pm(d, pos, 0x0003, 0x0003);
+		pos += 8;
+	}
+	if (d->resets & PCI_RESET_AF)
+		add_af(d, pos);
 }
 
 /*

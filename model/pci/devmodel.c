@@ -46,14 +46,21 @@ const struct pci_devmodel *pci_devmodel_find(uint16_t vendor, uint16_t device)
 int pci_devmodel_attach(struct sim_world *w, struct pci_dev *d, const struct pci_devmodel *m)
 {
 	struct pci_devmodel_state *st;
+	size_t words = ((size_t)d->msix_vectors + 63) / 64;
 
-	if (sim_should_fail(w, "pci_devmodel_alloc"))
+	pci_devmodel_detach(d);              /* a state it had goes first */
+	if (m && sim_should_fail(w, "pci_devmodel_alloc"))
 		return -ENOMEM;
 	st = g_new0(struct pci_devmodel_state, 1);
 	st->w = w;
+	if (words) {
+		st->msix_masked = g_new0(uint64_t, words);
+		st->msix_pending = g_new0(uint64_t, words);
+	}
 	d->model = m;
 	d->model_state = st;
-	if (m->create) {
+	pci_devmodel_msix_reset(d);
+	if (m && m->create) {
 		st->priv = m->create(d);
 		if (!st->priv) {
 			pci_devmodel_detach(d);
@@ -67,8 +74,10 @@ void pci_devmodel_detach(struct pci_dev *d)
 {
 	if (!d || !d->model_state)
 		return;
-	if (d->model->destroy && d->model_state->priv)
+	if (d->model && d->model->destroy && d->model_state->priv)
 		d->model->destroy(d->model_state->priv);
+	g_free(d->model_state->msix_masked);
+	g_free(d->model_state->msix_pending);
 	g_free(d->model_state);
 	d->model_state = NULL;
 	d->model = NULL;
@@ -110,19 +119,23 @@ void pci_devmodel_bar_write(struct pci_dev *d, unsigned bar, uint64_t off, unsig
 	d->model->bar_ops[bar].write(d, off, size, val);
 }
 
+/* The PCI side of a reset, for every function: the line low, MSI and
+ * MSI-X off, every MSI-X entry masked and nothing pending (the
+ * specification's reset values); then a model's own reset. */
 void pci_devmodel_reset(struct pci_dev *d)
 {
 	struct pci_devmodel_state *st;
 
-	if (!pci_dev_has_model(d))
+	if (!pci_dev_has_irq_state(d))
 		return;
 	st = d->model_state;
 	st->resets++;
-	SIM_TRACE(st->w, pci_devmodel_reset, d->name, d->model->name);
+	SIM_TRACE(st->w, pci_devmodel_reset, d->name, d->model ? d->model->name : "none");
 	pci_devmodel_set_intx(d, false);
 	pci_config_msi_enable(d, false, 0);
 	pci_config_msix_enable(d, false);
-	if (d->model->reset)
+	pci_devmodel_msix_reset(d);
+	if (d->model && d->model->reset)
 		d->model->reset(d);
 }
 
@@ -130,7 +143,7 @@ void pci_devmodel_set_sink(struct pci_dev *d, const struct pci_irq_sink *sink)
 {
 	struct pci_devmodel_state *st;
 
-	if (!pci_dev_has_model(d))
+	if (!pci_dev_has_irq_state(d))
 		return;
 	st = d->model_state;
 	st->has_sink = sink != NULL;
@@ -157,6 +170,14 @@ unsigned pci_devmodel_dma(struct pci_dev *d, uint64_t addr, void *buf, size_t le
 	if (!pci_dev_has_model(d) || (len && !buf))
 		return 0;
 	st = d->model_state;
+	/* Bus Master Enable clear: the request never leaves the function */
+	if (!(pci_config_read(d, 0x04, 2) & 0x0004)) {
+		st->dma_blocked++;
+		SIM_TRACE(st->w, pci_devmodel_dma_blocked, d->name, (unsigned long long)addr, len);
+		if (!write && len)
+			memset(b, 0, len);
+		return (unsigned)((addr % DMA_PAGE + len + DMA_PAGE - 1) / DMA_PAGE);
+	}
 	while (done < len) {
 		uint64_t a = addr + done;
 		size_t chunk = MIN(len - done, DMA_PAGE - (size_t)(a % DMA_PAGE));
@@ -176,7 +197,7 @@ void pci_devmodel_set_intx(struct pci_dev *d, bool level)
 {
 	struct pci_devmodel_state *st;
 
-	if (!pci_dev_has_model(d) || !d->intx)
+	if (!pci_dev_has_irq_state(d) || !d->intx)
 		return;
 	st = d->model_state;
 	if (st->intx_level == level)
@@ -191,7 +212,15 @@ void pci_devmodel_set_intx(struct pci_dev *d, bool level)
 
 bool pci_devmodel_msi_enabled(const struct pci_dev *d)
 {
-	return pci_dev_has_model(d) && d->msi_vectors && pci_config_msi_enabled(d);
+	return pci_dev_has_irq_state(d) && d->msi_vectors && pci_config_msi_enabled(d);
+}
+
+/* 2^MME: the vectors the kernel enabled in the MSI capability. */
+static unsigned msi_enabled_vectors(const struct pci_dev *d)
+{
+	unsigned pos = pci_config_find_cap(d, 0x05);
+
+	return pos ? 1u << ((pci_config_read(d, pos + 2, 2) >> 4) & 7) : 0;
 }
 
 void pci_devmodel_msi(struct pci_dev *d, unsigned vector)
@@ -232,4 +261,142 @@ unsigned pci_devmodel_errors(const struct pci_dev *d)
 const char *pci_devmodel_last_error(const struct pci_dev *d)
 {
 	return pci_dev_has_model(d) ? d->model_state->last_error : "";
+}
+
+/* ---- MSI-X: the table's mask bits and the PBA ---------------------------------------- */
+
+static bool bit_get(const uint64_t *map, unsigned i)
+{
+	return map && (map[i / 64] >> (i % 64)) & 1;
+}
+
+static void bit_put(uint64_t *map, unsigned i, bool on)
+{
+	if (!map)
+		return;
+	if (on)
+		map[i / 64] |= 1ull << (i % 64);
+	else
+		map[i / 64] &= ~(1ull << (i % 64));
+}
+
+void pci_devmodel_msix_reset(struct pci_dev *d)
+{
+	struct pci_devmodel_state *st = d ? d->model_state : NULL;
+
+	if (!st)
+		return;
+	for (unsigned i = 0; i < d->msix_vectors; i++) {
+		bit_put(st->msix_masked, i, true);
+		bit_put(st->msix_pending, i, false);
+	}
+}
+
+bool pci_devmodel_msix_pending(const struct pci_dev *d, unsigned vector)
+{
+	return pci_dev_has_irq_state(d) && vector < d->msix_vectors &&
+	       bit_get(d->model_state->msix_pending, vector);
+}
+
+bool pci_devmodel_msix_masked(const struct pci_dev *d, unsigned vector)
+{
+	return !pci_dev_has_irq_state(d) || vector >= d->msix_vectors ||
+	       bit_get(d->model_state->msix_masked, vector);
+}
+
+/* The message itself, to whoever owns the interrupts. */
+static void msix_send(struct pci_dev *d, unsigned vector)
+{
+	struct pci_devmodel_state *st = d->model_state;
+
+	st->msis++;
+	SIM_TRACE(st->w, pci_devmodel_msix, d->name, vector, 0);
+	if (st->has_sink && st->sink.msix)
+		st->sink.msix(st->sink.ctx, d, vector);
+}
+
+/* MSI-X Function Mask in the capability's control word. */
+static bool msix_function_masked(const struct pci_dev *d)
+{
+	unsigned pos = pci_config_find_cap(d, 0x11);
+
+	return pos && (pci_config_read(d, pos + 2, 2) & 0x4000);
+}
+
+int pci_devmodel_msix(struct pci_dev *d, unsigned vector)
+{
+	struct pci_devmodel_state *st;
+
+	if (!pci_dev_has_irq_state(d) || vector >= d->msix_vectors)
+		return -EINVAL;
+	st = d->model_state;
+	if (!pci_config_msix_enabled(d))
+		return PCI_IRQ_DISABLED;
+	if (bit_get(st->msix_masked, vector) || msix_function_masked(d)) {
+		bit_put(st->msix_pending, vector, true);
+		SIM_TRACE(st->w, pci_devmodel_msix, d->name, vector, 1);
+		return PCI_IRQ_PENDING;
+	}
+	msix_send(d, vector);
+	return PCI_IRQ_SENT;
+}
+
+void pci_devmodel_msix_mask(struct pci_dev *d, unsigned vector, bool masked)
+{
+	struct pci_devmodel_state *st;
+
+	if (!pci_dev_has_irq_state(d) || vector >= d->msix_vectors)
+		return;
+	st = d->model_state;
+	bit_put(st->msix_masked, vector, masked);
+	if (!masked && bit_get(st->msix_pending, vector) && pci_config_msix_enabled(d) &&
+	    !msix_function_masked(d)) {
+		bit_put(st->msix_pending, vector, false);
+		msix_send(d, vector);
+	}
+}
+
+/* ---- a test raising an interrupt (sim_dev_irq) ------------------------------------------ */
+
+_Static_assert(PCI_IRQ_SENT == SIM_IRQ_SENT && PCI_IRQ_PENDING == SIM_IRQ_PENDING &&
+	       PCI_IRQ_DISABLED == SIM_IRQ_DISABLED && PCI_IRQ_UNCHANGED == SIM_IRQ_UNCHANGED,
+	       "the public results are the seam's");
+
+int sim_dev_irq(struct sim_world *w, const char *bdf, unsigned index, unsigned vector)
+{
+	struct pci_dev *d;
+	int ret = pci_dev_lookup(w, bdf, &d);
+
+	return ret ? ret : pci_devmodel_raise(d, index, vector);
+}
+
+int pci_devmodel_raise(struct pci_dev *d, unsigned index, unsigned vector)
+{
+	struct pci_devmodel_state *st;
+
+	if (!pci_dev_has_irq_state(d))
+		return -EINVAL;
+	st = d->model_state;
+	switch (index) {
+	case 0:
+		if (!d->intx || vector > 1)
+			return -EINVAL;
+		if (st->intx_level == (vector == 1))
+			return PCI_IRQ_UNCHANGED;
+		pci_devmodel_set_intx(d, vector == 1);
+		return PCI_IRQ_SENT;
+	case 1:
+		if (vector >= d->msi_vectors)
+			return -EINVAL;
+		/* a vector beyond those the kernel enabled (Multiple Message
+		 * Enable) is not one the function may send */
+		if (!pci_devmodel_msi_enabled(d) || vector >= msi_enabled_vectors(d))
+			return PCI_IRQ_DISABLED;
+		pci_devmodel_msi(d, vector);
+		return PCI_IRQ_SENT;
+	case 2:
+		return pci_devmodel_msix(d, vector);
+	default:
+		return -EINVAL;
+	}
 }

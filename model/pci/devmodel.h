@@ -57,9 +57,12 @@
 
 struct sim_world;
 
-/* Function-level resets a device supports (pci_reset_function's methods). */
-#define PCI_DEVMODEL_RESET_FLR 0x1      /* PCIe or AF function-level reset */
-#define PCI_DEVMODEL_RESET_PM  0x2      /* D3hot -> D0 with No_Soft_Reset clear */
+/* Function-level resets a device supports (pci_reset_function's methods);
+ * the same bits as a topology entry's `caps: {resets: [...]}`
+ * (PCI_RESET_* in pci.h). */
+#define PCI_DEVMODEL_RESET_FLR PCI_RESET_FLR  /* FLR in the PCIe DEVCAP */
+#define PCI_DEVMODEL_RESET_PM  PCI_RESET_PM   /* D3hot -> D0 with No_Soft_Reset clear */
+#define PCI_DEVMODEL_RESET_AF  PCI_RESET_AF   /* the Advanced Features capability's FLR */
 
 /* One BAR's registers.  @off is inside the BAR and a multiple of @size,
  * @size is 1, 2, 4 or 8; a read returns the value in the low @size bytes. */
@@ -102,21 +105,29 @@ struct pci_devmodel {
 struct pci_irq_sink {
 	/* The INTx line changed to @level. */
 	void (*intx)(void *ctx, struct pci_dev *d, bool level);
-	/* An MSI (or MSI-X) message for @vector. */
+	/* An MSI message for @vector. */
 	void (*msi)(void *ctx, struct pci_dev *d, unsigned vector);
+	/* An MSI-X message for table entry @vector (unmasked when sent). */
+	void (*msix)(void *ctx, struct pci_dev *d, unsigned vector);
 	void *ctx;
 };
 
-/* The PCI side of a function with a model (struct pci_dev.model_state). */
+/* The PCI side of every function (struct pci_dev.model_state): its
+ * interrupt lines and messages, and, with a model, the model's state. */
 struct pci_devmodel_state {
 	struct sim_world *w;
 	void *priv;                     /* the model's own state */
 	bool intx_level;                /* the line as the device drives it */
 	bool has_sink;
 	struct pci_irq_sink sink;
+	/* MSI-X: each table entry's Vector Control mask bit (as the host
+	 * kernel's MSI-X code programs it; all masked at reset) and the
+	 * Pending Bit Array, one bit per entry */
+	uint64_t *msix_masked, *msix_pending;
 	/* counters (tests, traces) */
 	uint64_t intx_asserts;          /* rising edges of the line */
-	uint64_t msis;                  /* messages sent */
+	uint64_t msis;                  /* messages sent (MSI and MSI-X) */
+	uint64_t dma_blocked;           /* DMAs not issued: bus mastering off */
 	uint64_t resets;
 	unsigned errors;                /* device errors recorded */
 	char last_error[160];
@@ -135,8 +146,10 @@ extern const struct pci_devmodel pci_devmodel_e1000e;
 
 /* ---- used by topology.c ---------------------------------------------------- */
 
-/* Give @d its model's state at power-on: 0, or -ENOMEM (fault site
- * "pci_devmodel_alloc", or the model's create failing). */
+/* Give @d its PCI-side state and, with @m, its model's state at power-on:
+ * 0, or -ENOMEM (fault site "pci_devmodel_alloc" for a model, or the
+ * model's create failing).  @m NULL: a function without behaviour, whose
+ * interrupts a test raises (pci_devmodel_raise). */
 int pci_devmodel_attach(struct sim_world *w, struct pci_dev *d, const struct pci_devmodel *m);
 /* Free it (the function goes away). */
 void pci_devmodel_detach(struct pci_dev *d);
@@ -157,18 +170,52 @@ void pci_devmodel_bar_write(struct pci_dev *d, unsigned bar, uint64_t off, unsig
  * the configuration space, then the model's reset.  Nothing for a
  * function without a model. */
 void pci_devmodel_reset(struct pci_dev *d);
+/* Does @d have the PCI-side state (every function of a topology)? */
+static inline bool pci_dev_has_irq_state(const struct pci_dev *d)
+{
+	return d && d->model_state;
+}
 /* Install (a copy of) @sink, or remove it with NULL.  The line's current
  * level is not replayed to a new sink: it sees the next change. */
 void pci_devmodel_set_sink(struct pci_dev *d, const struct pci_irq_sink *sink);
 /* The MSI capability's enable bit, as the kernel programs it (a function
  * with MSI vectors and the capability; pci_config_msi_enable). */
 void pci_devmodel_set_msi_enabled(struct pci_dev *d, bool enabled);
+/* The host kernel's MSI-X code writes entry @vector's mask bit
+ * (pci_msix_mask / pci_msix_unmask).  Unmasking an entry whose pending bit
+ * is set sends its message and clears the bit, as the PCI specification
+ * has the function do.  Nothing beyond the table. */
+void pci_devmodel_msix_mask(struct pci_dev *d, unsigned vector, bool masked);
+/* Mask every entry and clear the PBA (msix_mask_all at enable; reset). */
+void pci_devmodel_msix_reset(struct pci_dev *d);
+bool pci_devmodel_msix_pending(const struct pci_dev *d, unsigned vector);
+bool pci_devmodel_msix_masked(const struct pci_dev *d, unsigned vector);
+
+/*
+ * A test makes the function interrupt (sim_dev_irq, the `irq` step): what
+ * the device does, in its own terms.  @index: 0 INTx (@vector is the level
+ * the line goes to: 1 asserted, 0 deasserted), 1 MSI, 2 MSI-X (@vector is
+ * the vector or table entry).  Returns PCI_IRQ_SENT, PCI_IRQ_PENDING (an
+ * MSI-X entry masked: its PBA bit is set), PCI_IRQ_DISABLED (MSI or MSI-X
+ * not enabled in the capability, or the function masked: nothing is
+ * sent), PCI_IRQ_UNCHANGED (the line already at that level), or -EINVAL
+ * (no such interrupt: no INTx pin, a vector beyond the capability's, an
+ * unknown index).
+ */
+#define PCI_IRQ_SENT      0
+#define PCI_IRQ_PENDING   1
+#define PCI_IRQ_DISABLED  2
+#define PCI_IRQ_UNCHANGED 3
+int pci_devmodel_raise(struct pci_dev *d, unsigned index, unsigned vector);
 
 /* ---- used by the models ------------------------------------------------------ */
 
 /*
  * DMA by @d: @len bytes at bus address @addr, to (@write) or from memory,
- * through the IOMMU.  The transfer is issued page by page (4 KiB of the bus
+ * through the IOMMU.  With Bus Master Enable clear in the function's
+ * command register nothing is issued: the IOMMU sees nothing, a read
+ * brings zeros (QEMU's disabled bus-master address space), every page
+ * counts as refused and dma_blocked grows.  The transfer is issued page by page (4 KiB of the bus
  * address), as QEMU's DMA helpers translate it: a page the IOMMU refuses
  * is skipped by a write, and a read of it delivers zeros (QEMU's
  * unassigned-memory read); the pages after it are still transferred.
@@ -181,6 +228,9 @@ void pci_devmodel_set_intx(struct pci_dev *d, bool level);
 bool pci_devmodel_msi_enabled(const struct pci_dev *d);
 /* Send MSI vector @vector (the caller checked pci_devmodel_msi_enabled). */
 void pci_devmodel_msi(struct pci_dev *d, unsigned vector);
+/* Send MSI-X table entry @vector: masked (the entry's bit or the function
+ * mask), it only sets the pending bit.  Returns PCI_IRQ_*. */
+int pci_devmodel_msix(struct pci_dev *d, unsigned vector);
 /* Record a device error: counted, kept as the last one ("KIND: message"),
  * traced with @kind (one word: "dma-out-of-bounds"). */
 void pci_devmodel_error(struct pci_dev *d, const char *kind, const char *fmt, ...)
@@ -226,6 +276,8 @@ void pci_config_add_dsn(struct pci_dev *d, unsigned off, uint64_t serial);
 #define TP_pci_devmodel_reset  "dev=%s model=%s"
 #define TP_pci_devmodel_intx   "dev=%s level=%d"
 #define TP_pci_devmodel_msi    "dev=%s vector=%u"
+#define TP_pci_devmodel_msix   "dev=%s vector=%u pending=%d"
+#define TP_pci_devmodel_dma_blocked "dev=%s addr=0x%llx len=%zu"
 #define TP_pci_devmodel_error  "dev=%s model=%s error=%s"
 
 #endif

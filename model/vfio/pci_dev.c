@@ -1,21 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * vfio-pci device fds: GET_INFO, GET_REGION_INFO, pread/pwrite of regions,
- * GET_IRQ_INFO, SET_IRQS, RESET (spec §B GET_DEVICE_FD for how they are
- * made).  Regions sit at index << 40 in the file, as vfio-pci lays them out;
- * a BAR with a device model's registers (model/pci/devmodel.h) goes to its
- * handlers, split as vfio_pci_core_do_io_rw splits it; other BARs are
- * backed by sparse per-device storage; config space is synthesized
- * (pci_config.c).
+ * GET_IRQ_INFO, SET_IRQS, RESET, IOEVENTFD, DEVICE_FEATURE (spec §B
+ * GET_DEVICE_FD for how they are made).  Regions sit at index << 40 in
+ * the file, as vfio-pci lays them out; a BAR with a device model's
+ * registers (model/pci/devmodel.h) goes to its handlers, split as
+ * vfio_pci_core_do_io_rw splits it; other BARs are backed by sparse
+ * per-device storage, but the MSI-X PBA is the function's pending bits;
+ * config space is synthesized (pci_config.c).  A zero-length access is 0
+ * before anything is looked at (vfio_pci_core_read).
  *
- * Reset: a function without a model resets (as an FLR would).  One with a
- * model resets when pci_reset_function would find a method: the model's
- * FLR or PM reset, or a secondary bus reset when it is alone on a bus
- * below a bridge (pci_parent_bus_reset); else GET_INFO has no RESET flag
- * and VFIO_DEVICE_RESET is -EINVAL (vdev->reset_works).  As
- * vfio_pci_core_enable and vfio_pci_core_disable do, the first open and
- * the last close reset a function that can be reset, and the config space
- * saved at the first open is the function's again after the last close.
+ * Reset: a function resets when pci_reset_function finds a method in its
+ * config space (pcie_reset_flr, pci_af_flr, pci_pm_reset) or it is alone
+ * on a bus below a bridge (pci_parent_bus_reset); else GET_INFO has no
+ * RESET flag and VFIO_DEVICE_RESET is -EINVAL (vdev->reset_works, set by
+ * the first open).  As vfio_pci_core_enable and vfio_pci_core_disable do,
+ * the first open and the last close reset a function that can be reset,
+ * and the config space saved at the first open is the function's again
+ * after the last close.
  * VFIO_DEVICE_GET_PCI_HOT_RESET_INFO names the functions a bus reset of
  * the function's bus would reset; VFIO_DEVICE_PCI_HOT_RESET does it when
  * the caller owns every one of them through the groups it passes.
@@ -35,6 +37,7 @@
 #include <string.h>
 #include <glib.h>
 
+#include "sim/eventfd.h"
 #include "sim/fault.h"
 #include "sim/file.h"
 #include "sim/mm.h"
@@ -52,6 +55,34 @@
 
 /* A bus reset through VFIO_DEVICE_PCI_HOT_RESET (beside vfio.h's list). */
 #define TP_vfio_pci_hot_reset "dev=%s functions=%u"
+/* An ioeventfd's write, when its eventfd is signalled. */
+#define TP_vfio_pci_ioeventfd "dev=%s bar=%u pos=0x%llx size=%u data=0x%llx done=%d"
+
+/* VFIO_PCI_IOEVENTFD_MAX (vfio_pci_priv.h) */
+#define VFIO_PCI_IOEVENTFD_MAX 1000
+
+/* The DEVICE_FEATURE numbers Debian's 6.1 headers may lack. */
+#ifndef VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP
+#define VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP 4
+#endif
+#ifndef VFIO_DEVICE_FEATURE_LOW_POWER_EXIT
+#define VFIO_DEVICE_FEATURE_LOW_POWER_EXIT 5
+#endif
+#define FEATURE_DMA_LOGGING_START  6
+#define FEATURE_DMA_LOGGING_STOP   7
+#define FEATURE_DMA_LOGGING_REPORT 8
+#define FEATURE_MIG_DATA_SIZE      9
+
+/* One ioeventfd (struct vfio_pci_ioeventfd): a write of @count bytes of
+ * @data at @pos of BAR @bar each time the eventfd is signalled. */
+struct vfio_pci_ioeventfd {
+	struct vfio_pci_device *vdev;
+	struct sim_file *file;       /* the eventfd (a reference) */
+	uint64_t pos, data;
+	unsigned bar, count;
+	bool test_mem;
+	uint64_t writes;             /* done, for tests */
+};
 
 struct vfio_device_file {
 	struct vfio_pci_device *vdev;
@@ -80,6 +111,9 @@ int vfio_pci_device_add(struct vfio_state *v, struct pci_dev *pdev)
 	return 0;
 }
 
+static void ioeventfds_free(struct vfio_pci_device *vdev);
+static void pm_runtime_exit(struct vfio_pci_device *vdev);
+
 void vfio_pci_device_put(struct vfio_pci_device *vdev)
 {
 	if (--vdev->refs)
@@ -87,6 +121,8 @@ void vfio_pci_device_put(struct vfio_pci_device *vdev)
 	if (!vdev->removed)
 		vfio_pci_irqs_detach(vdev);     /* the subsystem goes away */
 	vfio_pci_irqs_disable(vdev);
+	ioeventfds_free(vdev);
+	pm_runtime_exit(vdev);
 	for (unsigned i = 0; i < PCI_NUM_BARS; i++)
 		g_hash_table_destroy(vdev->bar_pages[i]);
 	g_free(vdev);
@@ -136,13 +172,58 @@ static void bar_store_rw(struct vfio_pci_device *vdev, unsigned bar, uint8_t *b,
 	}
 }
 
-/* One access of @size bytes at @off: a register of the device model, or
- * storage; the value little-endian in @b. */
+/* Where the function's MSI-X Pending Bit Array is: BAR and byte range
+ * (one bit per table entry, in whole qwords).  False without MSI-X. */
+static bool pba_range(const struct vfio_pci_device *vdev, unsigned *bar, uint64_t *start,
+		      uint64_t *end)
+{
+	const struct pci_dev *d = vdev->pdev;
+	unsigned pos = pci_config_find_cap(d, 0x11);
+	uint32_t pba;
+
+	if (!pos || !d->msix_vectors)
+		return false;
+	pba = pci_config_read(d, pos + 8, 4);
+	*bar = pba & 7;
+	*start = pba & ~7u;
+	*end = *start + ((d->msix_vectors + 63u) / 64u) * 8u;
+	return true;
+}
+
+/* The PBA as the function holds it: its pending bits, read-only. */
+static bool pba_access(struct vfio_pci_device *vdev, unsigned bar, uint8_t *b, unsigned size,
+		       uint64_t off, bool write)
+{
+	uint64_t start, end;
+	unsigned pbar;
+
+	if (!pba_range(vdev, &pbar, &start, &end) || pbar != bar || off + size <= start ||
+	    off >= end)
+		return false;
+	for (unsigned i = 0; i < size && !write; i++) {
+		uint64_t byte = off + i;
+		uint8_t v = 0;
+
+		for (unsigned k = 0; byte >= start && byte < end && k < 8; k++) {
+			unsigned vec = (unsigned)((byte - start) * 8 + k);
+
+			if (pci_devmodel_msix_pending(vdev->pdev, vec))
+				v |= (uint8_t)(1u << k);
+		}
+		b[i] = v;
+	}
+	return true;
+}
+
+/* One access of @size bytes at @off: a register of the device model, the
+ * PBA, or storage; the value little-endian in @b. */
 static void bar_access(struct vfio_pci_device *vdev, unsigned bar, uint8_t *b, unsigned size,
 		       uint64_t off, bool write)
 {
 	uint64_t v = 0;
 
+	if (pba_access(vdev, bar, b, size, off, write))
+		return;
 	if (!pci_devmodel_bar_has_regs(vdev->pdev, bar)) {
 		bar_store_rw(vdev, bar, b, size, off, write);
 		return;
@@ -219,6 +300,11 @@ static long bar_rw(struct vfio_pci_device *vdev, unsigned bar, void *buf, size_t
 	return bar_io_rw(vdev, bar, buf, n, pos, write, x_start, x_end);
 }
 
+static void pm_runtime_resume(struct vfio_pci_device *vdev);
+
+/* vfio_pci_core_read / _write: a zero count is 0 before anything is
+ * looked at (not even the region index); then vfio_pci_rw, which checks
+ * the index and resumes a runtime-suspended device. */
 static long device_rw(struct sim_file *f, void *buf, size_t n, uint64_t off, bool write)
 {
 	struct vfio_device_file *df = f->private_data;
@@ -227,8 +313,11 @@ static long device_rw(struct sim_file *f, void *buf, size_t n, uint64_t off, boo
 
 	if (vdev->removed)
 		return -ENODEV;
+	if (!n)
+		return 0;
 	if (index >= VFIO_PCI_NUM_REGIONS)
 		return -EINVAL;
+	pm_runtime_resume(vdev);
 	switch (index) {
 	case VFIO_PCI_CONFIG_REGION_INDEX:
 		return vfio_config_rw(vdev, buf, n, pos, write);
@@ -254,17 +343,36 @@ static long device_write(struct sim_file *f, struct sim_proc *p, const void *buf
 
 /* ---- GET_INFO, GET_REGION_INFO, RESET ------------------------------------------ */
 
-/* vdev->reset_works: can pci_reset_function reset the function? */
+/* pci_reset_fn_methods, probed in the kernel's order, from the function's
+ * config space; none: pci_probe_reset_function's -ENOTTY. */
+enum reset_method { RESET_NONE, RESET_FLR, RESET_AF_FLR, RESET_PM, RESET_BUS };
+
+static enum reset_method probe_reset(const struct pci_dev *d)
+{
+	unsigned exp = pci_config_find_cap(d, 0x10), af = pci_config_find_cap(d, 0x13);
+	unsigned pm = pci_config_find_cap(d, 0x01);
+
+	/* pcie_reset_flr: FLR in DEVCAP */
+	if (exp && (pci_config_read(d, exp + 4, 4) & 0x10000000))
+		return RESET_FLR;
+	/* pci_af_flr: the AF capability with Transactions Pending and FLR */
+	if (af && (pci_config_read(d, af + 3, 1) & 0x03) == 0x03)
+		return RESET_AF_FLR;
+	/* pci_pm_reset: a PM capability whose PMCSR has No_Soft_Reset clear */
+	if (pm && !(pci_config_read(d, pm + 4, 2) & 0x0008))
+		return RESET_PM;
+	/* pci_reset_bus_function -> pci_parent_bus_reset: not on a root bus,
+	 * not a bridge, alone on its bus */
+	if (d->bus->self && !d->subordinate && d->bus->ndevices == 1)
+		return RESET_BUS;
+	return RESET_NONE;
+}
+
+/* vdev->reset_works, as vfio_pci_core_enable found it (before the first
+ * open: what pci_probe_reset_function would say). */
 static bool reset_works(const struct vfio_pci_device *vdev)
 {
-	const struct pci_dev *d = vdev->pdev;
-
-	if (!d->model)
-		return true;
-	if (d->model->resets)
-		return true;
-	/* pci_parent_bus_reset: alone on a bus below a bridge */
-	return d->bus->self && d->bus->ndevices == 1 && !d->subordinate;
+	return vdev->open_count ? vdev->reset_works : probe_reset(vdev->pdev) != RESET_NONE;
 }
 
 /* pci_restore_state: the header and the registers of every capability
@@ -290,11 +398,18 @@ static void reset_one(struct vfio_pci_device *vdev)
 	memcpy(saved, vdev->pdev->config.data, vdev->pdev->config.size);
 	pci_devmodel_reset(vdev->pdev);
 	restore_state(vdev, saved);
+	vfio_pci_msix_restore(vdev);
 }
 
+/* pci_try_reset_function: the first method that applies; a PM reset needs
+ * the function in D0 (pci_pm_reset: -EINVAL otherwise). */
 int vfio_pci_try_reset_function(struct vfio_pci_device *vdev)
 {
-	if (!reset_works(vdev))
+	enum reset_method m = probe_reset(vdev->pdev);
+
+	if (m == RESET_NONE)
+		return -ENOTTY;
+	if (m == RESET_PM && vdev->power_state != VFIO_PCI_D0)
 		return -EINVAL;
 	reset_one(vdev);
 	return 0;
@@ -616,6 +731,270 @@ out:
 	return ret;
 }
 
+/* ---- IOEVENTFD ------------------------------------------------------------------------ */
+
+/* vfio_pci_ioeventfd_handler / _thread, woken by the eventfd (virqfd: the
+ * count consumed first): the write, unless it targets memory while memory
+ * decode is off or the function is in D3hot. */
+static void ioeventfd_do_write(struct vfio_pci_ioeventfd *ioe)
+{
+	struct vfio_pci_device *vdev = ioe->vdev;
+	bool done = !ioe->test_mem || vfio_config_memory_enabled(vdev);
+	uint8_t b[8];
+
+	if (done) {
+		for (unsigned i = 0; i < ioe->count; i++)
+			b[i] = (uint8_t)(ioe->data >> (8 * i));
+		bar_access(vdev, ioe->bar, b, ioe->count, ioe->pos, true);
+		ioe->writes++;
+	}
+	SIM_TRACE(vdev->vfio->w, vfio_pci_ioeventfd, vdev->pdev->name, ioe->bar,
+		  (unsigned long long)ioe->pos, ioe->count, (unsigned long long)ioe->data, done);
+}
+
+static void ioeventfd_wakeup(struct sim_file *f, void *ctx)
+{
+	sim_eventfd_take(f);
+	ioeventfd_do_write(ctx);
+}
+
+static void ioeventfd_free(struct vfio_pci_ioeventfd *ioe)
+{
+	sim_eventfd_unwatch(ioe->file, ioeventfd_wakeup, ioe);
+	sim_file_put(ioe->file);
+	g_free(ioe);
+}
+
+/* vfio_pci_core_disable: every ioeventfd goes at the last close. */
+static void ioeventfds_free(struct vfio_pci_device *vdev)
+{
+	if (!vdev->ioeventfds)
+		return;
+	for (guint i = 0; i < vdev->ioeventfds->len; i++)
+		ioeventfd_free(g_ptr_array_index(vdev->ioeventfds, i));
+	g_ptr_array_free(vdev->ioeventfds, TRUE);
+	vdev->ioeventfds = NULL;
+}
+
+/* vfio_pci_ioeventfd, in the kernel's order. */
+static long ioeventfd_set(struct vfio_pci_device *vdev, struct sim_proc *p, uint64_t offset,
+			  uint64_t data, unsigned count, int32_t fd)
+{
+	uint64_t pos = offset & VFIO_PCI_OFFSET_MASK, index = offset >> VFIO_PCI_OFFSET_SHIFT;
+	struct vfio_pci_ioeventfd *ioe;
+	struct sim_file *f;
+	unsigned bar = (unsigned)index;
+
+	if (index > VFIO_PCI_BAR5_REGION_INDEX)
+		return -EINVAL;                 /* only BARs */
+	if (pos + count > bar_len(vdev, bar))
+		return -EINVAL;
+	/* no way around the MSI-X table */
+	if (bar == vdev->msix_bar && !(pos + count <= vdev->msix_offset ||
+				       pos >= (uint64_t)vdev->msix_offset + vdev->msix_size))
+		return -EINVAL;
+	/* the kernel's "#ifndef iowrite64" refusal of 8 bytes does not apply
+	 * on x86-64, which has iowrite64: 6.1 and 6.12 take 8-byte
+	 * ioeventfds (vfio.device*.ioeventfd.size8), though 6.1's
+	 * read/write path splits 8-byte accesses */
+	for (guint i = 0; vdev->ioeventfds && i < vdev->ioeventfds->len; i++) {
+		ioe = g_ptr_array_index(vdev->ioeventfds, i);
+		if (ioe->pos != pos || ioe->bar != bar || ioe->data != data ||
+		    ioe->count != count)
+			continue;
+		if (fd != -1)
+			return -EEXIST;
+		g_ptr_array_remove_index(vdev->ioeventfds, i);
+		ioeventfd_free(ioe);
+		return 0;
+	}
+	if (fd < 0)
+		return -ENODEV;                 /* nothing to remove */
+	if (vdev->ioeventfds && vdev->ioeventfds->len >= VFIO_PCI_IOEVENTFD_MAX)
+		return -ENOSPC;
+	if (sim_should_fail(p->w, "vfio_ioeventfd_alloc"))
+		return -ENOMEM;
+	/* vfio_virqfd_enable: fdget, eventfd_ctx_fileget */
+	f = sim_fd_get(p, fd);
+	if (!f)
+		return -EBADF;
+	if (!sim_file_is_eventfd(f))
+		return -EINVAL;
+	ioe = g_new0(struct vfio_pci_ioeventfd, 1);
+	ioe->vdev = vdev;
+	ioe->file = sim_file_get(f);
+	ioe->pos = pos;
+	ioe->data = data;
+	ioe->bar = bar;
+	ioe->count = count;
+	ioe->test_mem = vdev->pdev->bars[bar].type != PCI_BAR_IO;
+	if (!vdev->ioeventfds)
+		vdev->ioeventfds = g_ptr_array_new();
+	g_ptr_array_insert(vdev->ioeventfds, 0, ioe);       /* list_add */
+	sim_eventfd_watch(f, ioeventfd_wakeup, ioe);
+	/* an event already pending when it was registered (not consumed) */
+	if (sim_eventfd_count(f))
+		ioeventfd_do_write(ioe);
+	return 0;
+}
+
+/* vfio_pci_ioctl_ioeventfd: argsz, flags (one size bit and nothing else),
+ * fd >= -1. */
+static long device_ioeventfd(struct vfio_pci_device *vdev, struct sim_proc *p,
+			     unsigned long arg)
+{
+	size_t minsz = vfio_offsetofend(struct vfio_device_ioeventfd, fd);
+	struct vfio_device_ioeventfd ioe;
+	unsigned count;
+	long ret;
+
+	if ((ret = vfio_copy_argsz_in(p, arg, &ioe, minsz)))
+		return ret;
+	if (ioe.flags & ~VFIO_DEVICE_IOEVENTFD_SIZE_MASK)
+		return -EINVAL;
+	count = ioe.flags & VFIO_DEVICE_IOEVENTFD_SIZE_MASK;
+	if (__builtin_popcount(count) != 1 || ioe.fd < -1)
+		return -EINVAL;
+	return ioeventfd_set(vdev, p, ioe.offset, ioe.data, count, ioe.fd);
+}
+
+unsigned vfio_pci_ioeventfd_count(const struct vfio_pci_device *vdev)
+{
+	return vdev->ioeventfds ? vdev->ioeventfds->len : 0;
+}
+
+/* ---- DEVICE_FEATURE --------------------------------------------------------------------- */
+
+/* vfio_check_feature: 1 to do it, 0 for a PROBE that succeeds, -EINVAL. */
+static int check_feature(uint32_t flags, size_t argsz, uint32_t supported, size_t minsz)
+{
+	if ((flags & (VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET)) & ~supported)
+		return -EINVAL;
+	if (flags & VFIO_DEVICE_FEATURE_PROBE)
+		return 0;
+	if (!(flags & (VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET)))
+		return -EINVAL;
+	if (argsz < minsz)
+		return -EINVAL;
+	return 1;
+}
+
+/* __vfio_pci_runtime_pm_exit: low power off, the wakeup eventfd dropped. */
+static void pm_runtime_exit(struct vfio_pci_device *vdev)
+{
+	vdev->pm_runtime_engaged = false;
+	if (vdev->pm_wake_file)
+		sim_file_put(vdev->pm_wake_file);
+	vdev->pm_wake_file = NULL;
+}
+
+/*
+ * vfio_pci_runtime_pm_entry: -EINVAL when low power is already engaged.
+ * With the usage count it held dropped, the function runtime-suspends once
+ * the ioctl returns (the real kernel does it shortly after; the simulator
+ * at once).
+ */
+static int pm_runtime_entry(struct vfio_pci_device *vdev, struct sim_file *wake)
+{
+	if (vdev->pm_runtime_engaged)
+		return -EINVAL;
+	vdev->pm_runtime_engaged = true;
+	vdev->pm_wake_file = wake ? sim_file_get(wake) : NULL;
+	return 0;
+}
+
+/*
+ * The device suspended in low power is resumed by the next ioctl on its fd
+ * (vfio_device_fops_unl_ioctl's vfio_device_pm_runtime_get) or region
+ * access (vfio_pci_rw): vfio_pci_core_runtime_resume signals the wakeup
+ * eventfd, if one was given, and leaves low power; without one the device
+ * suspends again after the access, still engaged.
+ */
+static void pm_runtime_resume(struct vfio_pci_device *vdev)
+{
+	if (!vdev->pm_runtime_engaged || !vdev->pm_wake_file)
+		return;
+	sim_eventfd_signal(vdev->pm_wake_file, 1);
+	pm_runtime_exit(vdev);
+}
+
+/* vfio_pci_core_ioctl_feature: the features vfio-pci itself has. */
+static long pci_core_feature(struct vfio_pci_device *vdev, struct sim_proc *p, uint32_t flags,
+			     unsigned long data, size_t argsz)
+{
+	struct vfio_device_low_power_entry_with_wakeup entry;
+	struct sim_file *f;
+	int ret;
+
+	switch (flags & VFIO_DEVICE_FEATURE_MASK) {
+	case VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY:             /* vfio_pci_core_pm_entry */
+		ret = check_feature(flags, argsz, VFIO_DEVICE_FEATURE_SET, 0);
+		return ret != 1 ? ret : pm_runtime_entry(vdev, NULL);
+	case VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP: /* ..._pm_entry_with_wakeup */
+		ret = check_feature(flags, argsz, VFIO_DEVICE_FEATURE_SET, sizeof(entry));
+		if (ret != 1)
+			return ret;
+		if (sim_copy_from_user(p, &entry, data, sizeof(entry)))
+			return -EFAULT;
+		if (entry.wakeup_eventfd < 0)
+			return -EINVAL;
+		f = sim_fd_get(p, entry.wakeup_eventfd);    /* eventfd_ctx_fdget */
+		if (!f)
+			return -EBADF;
+		if (!sim_file_is_eventfd(f))
+			return -EINVAL;
+		return pm_runtime_entry(vdev, f);
+	case VFIO_DEVICE_FEATURE_LOW_POWER_EXIT:              /* vfio_pci_core_pm_exit */
+		ret = check_feature(flags, argsz, VFIO_DEVICE_FEATURE_SET, 0);
+		if (ret != 1)
+			return ret;
+		pm_runtime_exit(vdev);
+		return 0;
+	case VFIO_DEVICE_FEATURE_PCI_VF_TOKEN:
+		/* vfio_pci_core_feature_token: only a PF with SR-IOV has a VF
+		 * token, and no simulated function has SR-IOV */
+		return -ENOTTY;
+	default:
+		return -ENOTTY;
+	}
+}
+
+/*
+ * vfio_ioctl_device_feature (drivers/vfio/vfio_main.c): argsz, no unknown
+ * flag, GET and SET together only with PROBE; the migration and DMA
+ * logging features are the core's and need a variant driver's mig_ops /
+ * log_ops, which plain vfio-pci has not (-ENOTTY); the rest is vfio-pci's.
+ */
+static long device_feature(struct vfio_pci_device *vdev, struct sim_proc *p, unsigned long arg)
+{
+	size_t minsz = vfio_offsetofend(struct vfio_device_feature, flags);
+	struct vfio_device_feature feature;
+	uint32_t known = VFIO_DEVICE_FEATURE_MASK | VFIO_DEVICE_FEATURE_SET |
+			 VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_PROBE;
+	long ret;
+
+	if ((ret = vfio_copy_argsz_in(p, arg, &feature, minsz)))
+		return ret;
+	if (feature.flags & ~known)
+		return -EINVAL;
+	if (!(feature.flags & VFIO_DEVICE_FEATURE_PROBE) &&
+	    (feature.flags & VFIO_DEVICE_FEATURE_SET) && (feature.flags & VFIO_DEVICE_FEATURE_GET))
+		return -EINVAL;
+	switch (feature.flags & VFIO_DEVICE_FEATURE_MASK) {
+	case VFIO_DEVICE_FEATURE_MIGRATION:
+	case VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE:
+	case FEATURE_MIG_DATA_SIZE:
+		return -ENOTTY;                 /* !device->mig_ops */
+	case FEATURE_DMA_LOGGING_START:
+	case FEATURE_DMA_LOGGING_STOP:
+	case FEATURE_DMA_LOGGING_REPORT:
+		return -ENOTTY;                 /* !device->log_ops */
+	default:
+		return pci_core_feature(vdev, p, feature.flags, arg + minsz,
+					feature.argsz - minsz);
+	}
+}
+
 static long device_ioctl(struct sim_file *f, struct sim_proc *p, unsigned int cmd,
 			 unsigned long arg)
 {
@@ -624,19 +1003,26 @@ static long device_ioctl(struct sim_file *f, struct sim_proc *p, unsigned int cm
 
 	if (vdev->removed)
 		return -ENODEV;
+	pm_runtime_resume(vdev);
 	switch (cmd) {
 	case VFIO_DEVICE_GET_INFO:
 		return device_get_info(vdev, p, arg);
 	case VFIO_DEVICE_GET_REGION_INFO:
 		return device_get_region_info(vdev, p, arg);
 	case VFIO_DEVICE_RESET:
-		/* a function-level reset; config state is saved and restored */
+		/* vfio_pci_ioctl_reset: -EINVAL unless the first open's reset
+		 * worked; D0, then pci_try_reset_function with the config state
+		 * saved and restored */
 		if (!reset_works(vdev))
 			return -EINVAL;
 		vdev->resets++;
 		SIM_TRACE(p->w, vfio_pci_reset, vdev->pdev->name);
 		vfio_pci_set_power_state(vdev, VFIO_PCI_D0);
 		return vfio_pci_try_reset_function(vdev);
+	case VFIO_DEVICE_IOEVENTFD:
+		return device_ioeventfd(vdev, p, arg);
+	case VFIO_DEVICE_FEATURE:
+		return device_feature(vdev, p, arg);
 	case VFIO_DEVICE_GET_PCI_HOT_RESET_INFO:
 		return device_hot_reset_info(vdev, p, arg);
 	case VFIO_DEVICE_PCI_HOT_RESET:
@@ -679,7 +1065,8 @@ static void core_enable(struct vfio_pci_device *vdev)
 		if (d->bars[i].size)
 			cmd |= d->bars[i].type == PCI_BAR_IO ? CMD_IO : CMD_MEMORY;
 	pci_config_write(d, 0x04, 2, cmd);
-	vfio_pci_try_reset_function(vdev);
+	vdev->power_state = VFIO_PCI_D0;
+	vdev->reset_works = !vfio_pci_try_reset_function(vdev);
 	memcpy(vdev->saved_config, d->config.data, sizeof(vdev->saved_config));
 	cmd = (uint16_t)pci_config_read(d, 0x04, 2);
 	if (cmd & CMD_INTX_DIS)
@@ -698,12 +1085,15 @@ static void core_disable(struct vfio_pci_device *vdev)
 {
 	struct pci_dev *d = vdev->pdev;
 
+	pm_runtime_exit(vdev);
 	vfio_pci_set_power_state(vdev, VFIO_PCI_D0);
 	clear_master(d);
 	vfio_pci_irqs_disable(vdev);
+	ioeventfds_free(vdev);
 	vdev->virq_disabled = false;
 	pci_config_write(d, 0x04, 2, CMD_INTX_DIS);
-	vfio_pci_try_reset_function(vdev);
+	if (vdev->reset_works)
+		vfio_pci_try_reset_function(vdev);
 	restore_state(vdev, vdev->saved_config);
 	clear_master(d);
 }
@@ -713,6 +1103,8 @@ static void device_release(struct sim_file *f)
 	struct vfio_device_file *df = f->private_data;
 	struct vfio_group *g = df->group;
 	struct sim_file *gfile = g->file;
+	struct vfio_state *v = df->vdev->vfio;
+	struct pci_dev *pdev = df->vdev->pdev;
 
 	SIM_TRACE(f->w, vfio_device_release, df->vdev->pdev->name, g->iommu_group->id);
 	if (!--df->vdev->open_count && !df->vdev->removed)
@@ -725,6 +1117,7 @@ static void device_release(struct sim_file *f)
 		g->container_users--;
 	g_free(df);
 	sim_file_put(gfile);     /* the group file this fd held */
+	vfio_device_last_close(v, pdev);   /* a pending unbind may finish */
 }
 
 static const struct sim_file_ops device_fops = {
@@ -759,7 +1152,7 @@ long vfio_group_get_device_fd(struct vfio_group *g, struct sim_proc *p, const ch
 
 	if (!vdev)
 		ret = -ENODEV;
-	else if (!g->container || !g->container->iommu)
+	else if (!g->container || !g->container->driver)
 		ret = -EINVAL;
 	else if (sim_should_fail(p->w, "vfio_device_open"))
 		ret = -ENOMEM;

@@ -14,14 +14,19 @@
  * when the line is still up (pci_check_and_unmask_intx finds the interrupt
  * pending), and unmasks otherwise.  A line already up when INTx is enabled
  * is not delivered (Linux 6.1 and 6.12 on QEMU: the next rise is).  MSI
- * (vfio_msihandler): each message signals its vector's eventfd.  The
- * loopback triggers (DATA_NONE / DATA_BOOL) signal too.
+ * (vfio_msihandler): each message signals its vector's eventfd.  MSI-X: the
+ * host kernel owns the table; an entry is unmasked while its vector has an
+ * eventfd (request_irq) and masked otherwise (free_irq), so a message to a
+ * vector without one waits as a pending bit in the function's PBA until
+ * the vector gets one.  The loopback triggers (DATA_NONE / DATA_BOOL)
+ * signal too.
  *
  * A trigger is an eventfd (sim/eventfd.h), taken as eventfd_ctx_fdget
  * takes it: a closed fd is -EBADF, an open fd that is no eventfd -EINVAL,
  * -1 clears; the trigger holds a reference to the eventfd, so closing the
- * fd does not end it.  The INTx unmask eventfd (vfio_virqfd_enable) is
- * checked the same way; what writing to it does is not modelled.
+ * fd does not end it.  The INTx unmask eventfd is a virqfd
+ * (vfio_virqfd_enable: -EBUSY while one is set): a write to it unmasks,
+ * its count consumed.
  *
  * MSI and MSI-X enable are the device's: SET_IRQS sets and clears them in
  * the function's config space (pci_alloc_irq_vectors), where a device
@@ -65,6 +70,11 @@ static void trig_set(struct vfio_pci_device *vdev, struct sim_proc *p, unsigned 
 		sim_file_put(*slot);
 	*slot = sim_file_is_eventfd(f) ? sim_file_get(f) : NULL;
 	vdev->triggers[index][i] = *slot ? fd : -1;
+	/* vfio_msi_set_vector_signal: request_irq unmasks the entry in the
+	 * MSI-X table (a message pending in the PBA is delivered now), free_irq
+	 * masks it */
+	if (index == VFIO_PCI_MSIX_IRQ_INDEX)
+		pci_devmodel_msix_mask(vdev->pdev, i, !*slot);
 }
 
 static void trig_free(struct vfio_pci_device *vdev, unsigned index)
@@ -98,11 +108,53 @@ static void trig_signal(struct vfio_pci_device *vdev, unsigned index, unsigned i
 	}
 }
 
+/* vfio_pci_core_request: relay the unbind's request to the user through
+ * the REQ eventfd; with none set the kernel notes that the unbind blocks
+ * until the user lets go ("No device request channel registered"). */
+bool vfio_pci_core_request(struct vfio_pci_device *vdev, unsigned count)
+{
+	bool relay = vdev->ntriggers[VFIO_PCI_REQ_IRQ_INDEX] &&
+		     vdev->trigger_files[VFIO_PCI_REQ_IRQ_INDEX][0];
+
+	SIM_TRACE(vdev->vfio->w, vfio_pci_request, vdev->pdev->name, count,
+		  relay ? "eventfd" : "none");   /* none: blocked until released by user */
+	if (relay)
+		trig_signal(vdev, VFIO_PCI_REQ_IRQ_INDEX, 0);
+	return relay;
+}
+
+static void intx_unmask_wakeup(struct sim_file *f, void *ctx);
+
+/* pci_restore_msi_state after a reset: each MSI-X entry's mask bit as the
+ * kernel had programmed it (unmasked where a vector has an eventfd). */
+void vfio_pci_msix_restore(struct vfio_pci_device *vdev)
+{
+	const unsigned x = VFIO_PCI_MSIX_IRQ_INDEX;
+	bool on = vdev->irq_type == (int)x;
+
+	for (unsigned i = 0; i < vdev->pdev->msix_vectors; i++)
+		pci_devmodel_msix_mask(vdev->pdev, i, !(on && i < vdev->ntriggers[x] &&
+							 vdev->trigger_files[x][i]));
+}
+
+/* Stop watching the INTx unmask eventfd (vfio_virqfd_disable). */
+static void unmask_virqfd_disable(struct vfio_pci_device *vdev)
+{
+	if (!vdev->intx_unmask_file)
+		return;
+	sim_eventfd_unwatch(vdev->intx_unmask_file, intx_unmask_wakeup, vdev);
+	sim_file_put(vdev->intx_unmask_file);
+	vdev->intx_unmask_file = NULL;
+}
+
 /* Disable INTx/MSI/MSI-X and drop every trigger (last close, unbind). */
 void vfio_pci_irqs_disable(struct vfio_pci_device *vdev)
 {
+	unmask_virqfd_disable(vdev);
 	for (unsigned i = 0; i < VFIO_PCI_NUM_IRQS; i++)
 		trig_free(vdev, i);
+	for (unsigned i = 0; i < vdev->pdev->msix_vectors; i++)
+		pci_devmodel_msix_mask(vdev->pdev, i, true);   /* pci_free_irq_vectors */
 	vdev->irq_type = -1;
 	vdev->intx_masked = false;
 	pci_config_msi_enable(vdev->pdev, false, 0);
@@ -135,14 +187,24 @@ static void sink_msi(void *ctx, struct pci_dev *d, unsigned vector)
 {
 	struct vfio_pci_device *vdev = ctx;
 
-	if (vdev->irq_type == VFIO_PCI_MSI_IRQ_INDEX ||
-	    vdev->irq_type == VFIO_PCI_MSIX_IRQ_INDEX)
-		trig_signal(vdev, (unsigned)vdev->irq_type, vector);
+	if (vdev->irq_type == VFIO_PCI_MSI_IRQ_INDEX)
+		trig_signal(vdev, VFIO_PCI_MSI_IRQ_INDEX, vector);
+}
+
+/* An MSI-X message reaches a vector only while its entry is unmasked,
+ * which is while vfio-pci has an eventfd on it (trig_set). */
+static void sink_msix(void *ctx, struct pci_dev *d, unsigned vector)
+{
+	struct vfio_pci_device *vdev = ctx;
+
+	if (vdev->irq_type == VFIO_PCI_MSIX_IRQ_INDEX)
+		trig_signal(vdev, VFIO_PCI_MSIX_IRQ_INDEX, vector);
 }
 
 void vfio_pci_irqs_attach(struct vfio_pci_device *vdev)
 {
-	struct pci_irq_sink sink = { .intx = sink_intx, .msi = sink_msi, .ctx = vdev };
+	struct pci_irq_sink sink = { .intx = sink_intx, .msi = sink_msi, .msix = sink_msix,
+				     .ctx = vdev };
 
 	pci_devmodel_set_sink(vdev->pdev, &sink);
 }
@@ -189,7 +251,7 @@ static void intx_send(struct vfio_pci_device *vdev)
 static void intx_set_masked(struct vfio_pci_device *vdev, bool mask)
 {
 	const struct pci_dev *d = vdev->pdev;
-	bool pending = pci_dev_has_model(d) && d->model_state->intx_level;
+	bool pending = pci_dev_has_irq_state(d) && d->model_state->intx_level;
 
 	if (vdev->irq_type != VFIO_PCI_INTX_IRQ_INDEX)
 		return;
@@ -212,6 +274,37 @@ void vfio_pci_intx_unmask(struct vfio_pci_device *vdev)
 	intx_set_masked(vdev, false);
 }
 
+/* virqfd_wakeup on the unmask eventfd: the count is consumed, then
+ * vfio_pci_intx_unmask_handler (and vfio_send_intx_eventfd when the line
+ * is still up). */
+static void intx_unmask_wakeup(struct sim_file *f, void *ctx)
+{
+	struct vfio_pci_device *vdev = ctx;
+
+	sim_eventfd_take(f);
+	intx_set_masked(vdev, false);
+}
+
+/* vfio_virqfd_enable for the unmask eventfd: -EBADF, -EINVAL (no
+ * eventfd), -EBUSY while one is set; an eventfd already signalled unmasks
+ * at once (without consuming its count). */
+static int unmask_virqfd_enable(struct vfio_pci_device *vdev, struct sim_proc *p, int32_t fd)
+{
+	struct sim_file *f;
+	int ret = check_fd(p, fd);
+
+	if (ret)
+		return ret;
+	if (vdev->intx_unmask_file)
+		return -EBUSY;
+	f = sim_fd_get(p, fd);
+	vdev->intx_unmask_file = sim_file_get(f);
+	sim_eventfd_watch(f, intx_unmask_wakeup, vdev);
+	if (sim_eventfd_count(f))
+		intx_set_masked(vdev, false);
+	return 0;
+}
+
 static int intx_mask(struct vfio_pci_device *vdev, const struct irq_req *r, bool mask)
 {
 	if (vdev->irq_type != VFIO_PCI_INTX_IRQ_INDEX || r->start != 0 || r->count != 1)
@@ -223,8 +316,10 @@ static int intx_mask(struct vfio_pci_device *vdev, const struct irq_req *r, bool
 			intx_set_masked(vdev, mask);
 	} else if (mask) {
 		return -ENOTTY;       /* masking through an eventfd: not in the kernel */
+	} else if (fd_at(r, 0) >= 0) {
+		return unmask_virqfd_enable(vdev, r->p, fd_at(r, 0));
 	} else {
-		return check_fd(r->p, fd_at(r, 0));   /* the unmask eventfd (virqfd) */
+		unmask_virqfd_disable(vdev);
 	}
 	return 0;
 }

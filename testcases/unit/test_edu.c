@@ -371,9 +371,12 @@ START_TEST(test_seam_paths)
 	pci_devmodel_set_intx(e, true);
 	ck_assert(!e->model_state->intx_level);
 	e->intx = true;
-	/* a model with an FLR resets anywhere (edu has none) */
-	flr.resets = PCI_DEVMODEL_RESET_FLR;
+	/* a function whose config space offers an FLR resets anywhere (edu
+	 * has none; here an Advanced Features capability with TP and FLR
+	 * makes pci_af_flr apply) */
+	flr.resets = PCI_DEVMODEL_RESET_AF;
 	e->model = &flr;
+	pci_config_add_cap(e, 0x13, 0x60, 6)[3] = 0x03;
 	open_edu(EDU);
 	ck_assert_uint_eq(e->model_state->resets, 1);        /* at the first open */
 	ck_assert_int_eq(io(DFD, VFIO_DEVICE_GET_INFO, &di, sizeof(di)), 0);
@@ -496,6 +499,44 @@ START_TEST(test_factorial_and_status)
 END_TEST
 
 /* ---- DMA --------------------------------------------------------------------------- */
+
+/* Bus Master Enable clear (PCI_COMMAND): the device's DMA is not issued.
+ * QEMU disables a function's bus-master address space while the bit is
+ * clear (pci_update_mappings' bus_master_enable_region), so edu's engine
+ * reads zeros and its writes go nowhere; the IOMMU sees no request and
+ * records no fault.  vfio_pci_core_enable clears the bit (pci_clear_master)
+ * and the user sets it, as a driver's pci_set_master would. */
+START_TEST(test_dma_needs_bus_master)
+{
+	uint8_t in[512], out[512], zero[512] = { 0 };
+	uint64_t src = BUF, dst = BUF + 0x1000;
+	uint16_t mem_only = 0x2;
+
+	open_edu(EDU);
+	pattern(in, sizeof(in), 5);
+	put_user(src, in, sizeof(in));
+	put_user(dst, zero, sizeof(zero));
+	ck_assert_int_eq(map(CFD, src, IOVA_R, 4096, RD), 0);
+	ck_assert_int_eq(map(CFD, dst, IOVA_W, 4096, WR), 0);
+	dma(IOVA_R, BUFA, sizeof(in), 0);                      /* fills BUFA */
+	ck_assert_int_eq(sim_sys_pwrite_k(W, PID, DFD, &mem_only, 2, CFG + 4), 2);
+	dma(BUFA, IOVA_W, sizeof(in), 2);                      /* not issued */
+	get_user(out, dst, sizeof(out));
+	ck_assert_mem_eq(out, zero, sizeof(out));
+	ck_assert_uint_eq(dev(EDU)->model_state->dma_blocked, 1);
+	ck_assert_uint_eq(iommu_hw_fault_count(W), 0);
+	dma(IOVA_R, BUFA, sizeof(in), 0);                      /* reads zeros */
+	enable_mem();
+	dma(BUFA, IOVA_W, sizeof(in), 2);
+	get_user(out, dst, sizeof(out));
+	ck_assert_mem_eq(out, zero, sizeof(out));
+	dma(IOVA_R, BUFA, sizeof(in), 0);
+	dma(BUFA, IOVA_W, sizeof(in), 2);
+	get_user(out, dst, sizeof(out));
+	ck_assert_mem_eq(out, in, sizeof(out));
+	ck_assert_uint_eq(dev(EDU)->model_state->dma_blocked, 2);
+}
+END_TEST
 
 START_TEST(test_dma_roundtrip)
 {
@@ -1119,7 +1160,7 @@ START_TEST(test_eventfd)
 	ck_assert_int_eq(sim_sys_write(W, PID, (int)sfd, (void *)8, 8), -EFAULT);
 	ck_assert_int_eq(sim_sys_read(W, 99, (int)sfd, NULL, 8), -ESRCH);
 	ck_assert_int_eq(sim_sys_write(W, 99, (int)sfd, NULL, 8), -ESRCH);
-	ck_assert_int_eq(sim_sys_read(NULL, PID, (int)sfd, NULL, 8), -ESRCH);
+	ck_assert_int_eq(sim_sys_read(NULL, PID, (int)sfd, NULL, 8), -EINVAL);  /* no world */
 }
 END_TEST
 
@@ -1163,6 +1204,7 @@ static Suite *edu_suite(void)
 	suite_add_tcase(s, regs);
 	tcase_add_checked_fixture(dmas, edu_setup, teardown);
 	tcase_add_test(dmas, test_dma_roundtrip);
+	tcase_add_test(dmas, test_dma_needs_bus_master);
 	tcase_add_test(dmas, test_dma_refused);
 	tcase_add_test(dmas, test_dma_out_of_bounds);
 	tcase_add_test(dmas, test_dma_requester_id);

@@ -59,6 +59,8 @@ int parse_alloc(struct ldr *l, const struct ynode *map, struct scn_step *st);
 long run_alloc(struct runner *r, struct scn_step *st);
 void describe_alloc(const struct scn_step *st, GString *out);
 extern const char *const keys_alloc[];
+/* The buffer an alloc step binds, or NULL for another step. */
+const char *alloc_step_buffer(const struct scn_step *st);
 
 int parse_fill(struct ldr *l, const struct ynode *map, struct scn_step *st);
 long run_fill(struct runner *r, struct scn_step *st);
@@ -92,5 +94,15 @@ long run_pasid(struct runner *r, struct scn_step *st);
 void describe_pasid(const struct scn_step *st, GString *out);
 extern const char *const keys_pasid[], *const keys_pasid_detach[], *const keys_guest_inv[];
 void runner_nested_cleanup(struct runner *r);
+
+/* steps_device.c */
+int parse_irq(struct ldr *l, const struct ynode *map, struct scn_step *st);
+long run_irq(struct runner *r, struct scn_step *st);
+void describe_irq(const struct scn_step *st, GString *out);
+extern const char *const keys_irq[];
+int parse_eventfd_rw(struct ldr *l, const struct ynode *map, struct scn_step *st);
+long run_eventfd_rw(struct runner *r, struct scn_step *st);
+void describe_eventfd_rw(const struct scn_step *st, GString *out);
+extern const char *const keys_eventfd_read[], *const keys_eventfd_write[];
 
 #endif

@@ -5,7 +5,9 @@
  * A world is loaded from the same YAML as a scenario (its steps are checked
  * but not run).  Processes are spawned in it, and the syscall entry points
  * return what the kernel's would: a value >= 0, or -errno.  A world is
- * single-threaded; two worlds in one program are independent.
+ * single-threaded; two worlds in one program are independent.  Every
+ * function given a NULL world returns -EINVAL (a constructor: NULL, with
+ * *err) and touches nothing.
  *
  * pkg-config: iommusim.   Link: -liommusim.
  */
@@ -22,7 +24,8 @@ extern "C" {
 
 struct sim_world;
 
-/* NULL and *err ("FILE:LINE:COL: error: ...", free() it) on error. */
+/* NULL and *err ("FILE:LINE:COL: error: ...", one line per error in the
+ * file, free() it) on error. */
 struct sim_world *sim_world_new_from_file(const char *path, char **err);
 struct sim_world *sim_world_new_from_string(const char *yaml, char **err);
 void sim_world_free(struct sim_world *w);
@@ -43,6 +46,14 @@ struct sim_world *sim_world_new_from_file_opts(const char *path,
 /* A process, child of init: uid 0 has every capability, others none.
  * Returns its pid (> 0) or -errno. */
 int  sim_proc_spawn(struct sim_world *w, uint32_t uid, uint32_t gid, unsigned flags);
+/* fork(2) of process @pid: a child with its credentials and limits, new
+ * references to its open files, and a copy of its address space (a native
+ * process's child uses the same program memory).  The child's pid or
+ * -errno (-EINVAL no world, -ESRCH no such process). */
+int  sim_proc_fork(struct sim_world *w, int pid);
+/* exit(2) of @pid: every descriptor closed, its address space released.
+ * 0 or -errno (-EINVAL no world, -ESRCH no such process). */
+int  sim_proc_exit(struct sim_world *w, int pid);
 
 long sim_sys_open(struct sim_world *w, int pid, const char *path, int oflags);
 long sim_sys_close(struct sim_world *w, int pid, int fd);
@@ -51,9 +62,13 @@ long sim_sys_pread(struct sim_world *w, int pid, int fd, void *buf, size_t n, ui
 long sim_sys_pwrite(struct sim_world *w, int pid, int fd, const void *buf, size_t n,
 		    uint64_t off);
 
-/* Bind @driver to the function at @bdf ("none" or NULL unbinds), as a write
- * to sysfs would.  0 or -errno (-ENODEV no such function, -EINVAL bad BDF,
- * -EBUSY already bound / group owned by userspace). */
+/* Bind @driver to the function at @bdf ("none" or NULL unbinds), as an
+ * administrator does through sysfs: driver_override set to @driver, then
+ * bind (an error puts the old override back); unbinding clears it.  0 or
+ * -errno (-ENODEV no such function or the driver does not match, -EINVAL
+ * bad BDF or refused by the driver, -EBUSY already bound / group owned by
+ * userspace); 1 when vfio-pci's unbind waits for an open device fd (the
+ * last close completes it). */
 int  sim_pci_bind(struct sim_world *w, const char *bdf, const char *driver);
 
 /* The IOMMU group number of the function at @bdf (the N of /dev/vfio/N and
@@ -98,6 +113,32 @@ struct sim_dma {            /* one device-initiated DMA */
  * 0, or -EFAULT when it faulted (fault_addr, fault_reason set); -ENODEV no
  * such function; -EINVAL bad BDF, NULL @op, or NULL buf with len > 0. */
 int  sim_dev_dma(struct sim_world *w, const char *bdf, struct sim_dma *op);
+
+/* Interrupt indexes of sim_dev_irq (vfio-pci's VFIO_PCI_*_IRQ_INDEX). */
+#define SIM_IRQ_INTX 0
+#define SIM_IRQ_MSI  1
+#define SIM_IRQ_MSIX 2
+/* What the function did (sim_dev_irq's non-negative results). */
+#define SIM_IRQ_SENT      0   /* the line changed, or the message went out */
+#define SIM_IRQ_PENDING   1   /* an MSI-X entry masked: its PBA bit is set, and
+			       * the message goes out when the entry is unmasked */
+#define SIM_IRQ_DISABLED  2   /* MSI / MSI-X not enabled in the capability (or
+			       * the vector beyond those enabled, or MSI-X
+			       * function-masked): nothing sent */
+#define SIM_IRQ_UNCHANGED 3   /* INTx already at that level */
+
+/*
+ * The function at @bdf interrupts, as the device itself would: @index
+ * SIM_IRQ_INTX drives the INTx line to level @vector (1 asserts, 0
+ * deasserts; a level, so it stays until lowered), SIM_IRQ_MSI / _MSIX
+ * send vector @vector.  Whoever owns the function sees it as on real
+ * hardware: vfio-pci signals the eventfd SET_IRQS gave the vector
+ * (INTx automasked until UNMASK; a masked MSI-X entry pending until its
+ * vector gets an eventfd).  SIM_IRQ_* (>= 0), or -EINVAL (NULL world, bad
+ * BDF, unknown index, no INTx pin, a vector beyond the capability's),
+ * -ENODEV (no such function).
+ */
+int  sim_dev_irq(struct sim_world *w, const char *bdf, unsigned index, unsigned vector);
 
 /*
  * eventfd(2) in @pid: a counter file with @initval; @flags EFD_NONBLOCK,

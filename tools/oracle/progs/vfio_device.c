@@ -4,7 +4,9 @@
  * index with argsz variants, GET_IRQ_INFO for every index, SET_IRQS
  * validation and the INTx/MSI/MSI-X/ERR/REQ state machine (with fd -1 as
  * the "eventfd"), config space through the config region as vfio-pci
- * virtualizes it, BAR and region reads, RESET.
+ * virtualizes it, BAR and region reads, RESET; IOEVENTFD, DEVICE_FEATURE,
+ * zero-length reads and writes, the MSI-X table and PBA inside BAR 3, and
+ * the INTx unmask eventfd.
  *
  *     vfio_device_sim --world vfio.yaml -- BDF...     vfio_device_guest -- BDF...
  *
@@ -425,6 +427,236 @@ static void hot_reset_info(int d)
 	}
 }
 
+/*
+ * vfio_pci_ioctl_ioeventfd and vfio_pci_ioeventfd: argsz, flags (exactly
+ * one size bit), fd >= -1, only BARs, inside the BAR, clear of the MSI-X
+ * table (BAR 3, 0x0-0x4f on e1000e), 8 bytes only with iowrite64, EEXIST
+ * for a duplicate, ENODEV to remove what is not there, EBADF / EINVAL for
+ * the eventfd (vfio_virqfd_enable), VFIO_PCI_IOEVENTFD_MAX (1000); then the
+ * write a signal makes, seen in e1000e's IOADDR register (BAR 2 offset 0,
+ * which reads back what was written) when the eventfd is already signalled
+ * at registration, with memory decode off too (an I/O BAR is not tested
+ * for it).
+ */
+static long ioeventfd(int d, uint32_t argsz, uint32_t flags, uint64_t offset, uint64_t data,
+		      int32_t fd)
+{
+	struct vfio_device_ioeventfd e;
+
+	memset(&e, 0, sizeof(e));
+	e.argsz = argsz;
+	e.flags = flags;
+	e.offset = offset;
+	e.data = data;
+	e.fd = fd;
+	return osys_ioctl(d, VFIO_DEVICE_IOEVENTFD, &e);
+}
+
+static void ioeventfds(int d)
+{
+	uint32_t sz = sizeof(struct vfio_device_ioeventfd), F4 = VFIO_DEVICE_IOEVENTFD_32;
+	uint64_t bar1 = 1ull << 40, bar2 = 2ull << 40, bar3 = 3ull << 40, cnt = 0;
+	int efd = osys_eventfd(0, 04000), efd2 = osys_eventfd(0, 04000), sig;
+	uint32_t v = 0;
+	unsigned ok = 0;
+	uint16_t cmd;
+
+	dret(efd < 0 ? efd : 0, "ioeventfd.eventfd");
+	dret(ioeventfd(d, 27, F4, bar1, 1, efd), "ioeventfd.argsz27");
+	dret(ioeventfd(d, sz, 0, bar1, 1, efd), "ioeventfd.size0");
+	dret(ioeventfd(d, sz, 3, bar1, 1, efd), "ioeventfd.size3");
+	dret(ioeventfd(d, sz, F4 | 0x10, bar1, 1, efd), "ioeventfd.flag0x10");
+	dret(ioeventfd(d, sz, F4, bar1, 1, -2), "ioeventfd.fd_minus2");
+	dret(ioeventfd(d, sz, F4, 6ull << 40, 1, efd), "ioeventfd.rom");
+	dret(ioeventfd(d, sz, F4, 7ull << 40, 1, efd), "ioeventfd.config");
+	dret(ioeventfd(d, sz, F4, 4ull << 40, 1, efd), "ioeventfd.bar4");
+	dret(ioeventfd(d, sz, F4, bar1 + 0x1fffe, 1, efd), "ioeventfd.past_end");
+	dret(ioeventfd(d, sz, F4, bar1 + 0x1fffc, 1, efd), "ioeventfd.last");
+	dret(ioeventfd(d, sz, F4, bar1 + 0x1fffc, 1, -1), "ioeventfd.last.remove");
+	dret(ioeventfd(d, sz, F4, bar3 + 0x4c, 1, efd), "ioeventfd.msix_table");
+	dret(ioeventfd(d, sz, F4, bar3 + 0x50, 1, efd), "ioeventfd.after_table");
+	dret(ioeventfd(d, sz, F4, bar3 + 0x50, 1, -1), "ioeventfd.after_table.remove");
+	dret(ioeventfd(d, sz, F4, bar1, 1, -1), "ioeventfd.remove_none");
+	dret(ioeventfd(d, sz, F4, bar1, 1, 999), "ioeventfd.badfd");
+	dret(ioeventfd(d, sz, F4, bar1, 1, d), "ioeventfd.not_eventfd");
+	dret(ioeventfd(d, sz, VFIO_DEVICE_IOEVENTFD_64, bar1, 1, efd), "ioeventfd.size8");
+	dret(ioeventfd(d, sz, VFIO_DEVICE_IOEVENTFD_64, bar1, 1, -1), "ioeventfd.size8.remove");
+	dret(ioeventfd(d, sz, VFIO_DEVICE_IOEVENTFD_8, bar1 + 3, 7, efd), "ioeventfd.size1");
+	dret(ioeventfd(d, sz, VFIO_DEVICE_IOEVENTFD_8, bar1 + 3, 7, efd2), "ioeventfd.dup");
+	dret(ioeventfd(d, sz, VFIO_DEVICE_IOEVENTFD_8, bar1 + 3, 8, efd2), "ioeventfd.other_data");
+	/* the write: an eventfd already signalled when it is registered writes
+	 * at once (vfio_virqfd_enable's vfs_poll) and keeps its count */
+	dret(osys_pwrite(d, &v, 4, bar2), "ioeventfd.ioaddr.clear");
+	dret(osys_pread(d, &v, 4, bar2), "ioeventfd.ioaddr.before");
+	dck(vhex(v), "ioeventfd.ioaddr.before.value");
+	sig = osys_eventfd(1, 04000);
+	dret(ioeventfd(d, sz, F4, bar2, 0x10, sig), "ioeventfd.ioaddr");
+	osys_sleep_ms(20);
+	dret(osys_pread(d, &v, 4, bar2), "ioeventfd.ioaddr.after");
+	dck(vhex(v), "ioeventfd.ioaddr.after.value");
+	dret(osys_read(sig, &cnt, 8), "ioeventfd.ioaddr.count");
+	dck(vdec((long long)cnt), "ioeventfd.ioaddr.count.value");
+	dret(ioeventfd(d, sz, F4, bar2, 0x10, -1), "ioeventfd.ioaddr.remove");
+	osys_close(sig);
+	/* memory decode off: an I/O BAR's ioeventfd still writes */
+	v = 0;
+	dret(osys_pwrite(d, &v, 4, bar2), "ioeventfd.ioaddr.clear2");
+	cfg_read(d, 4, &cmd, 2);
+	cmd = (uint16_t)(cmd & ~2u);
+	osys_pwrite(d, &cmd, 2, CFG_OFF + 4);
+	sig = osys_eventfd(1, 04000);
+	dret(ioeventfd(d, sz, F4, bar2, 0x20, sig), "ioeventfd.ioaddr2");
+	osys_sleep_ms(20);
+	cmd |= 2;
+	osys_pwrite(d, &cmd, 2, CFG_OFF + 4);
+	dret(osys_pread(d, &v, 4, bar2), "ioeventfd.ioaddr2.after");
+	dck(vhex(v), "ioeventfd.ioaddr2.after.value");
+	dret(ioeventfd(d, sz, F4, bar2, 0x20, -1), "ioeventfd.ioaddr2.remove");
+	osys_close(sig);
+	/* VFIO_PCI_IOEVENTFD_MAX: two are set (size1, other_data), the loop adds 998 */
+	for (unsigned i = 0; i < 1000; i++)
+		if (!ioeventfd(d, sz, F4, bar1 + 0x100, i, efd))
+			ok++;
+	dck(vdec(ok), "ioeventfd.fill.ok");
+	dret(ioeventfd(d, sz, F4, bar1 + 0x100, 5000, efd), "ioeventfd.full");
+	osys_close(efd);
+	osys_close(efd2);
+}
+
+/*
+ * vfio_ioctl_device_feature (argsz, unknown flags, GET with SET without
+ * PROBE), the core's migration and DMA-logging features (ENOTTY: plain
+ * vfio-pci has no mig_ops / log_ops), vfio_pci_core_ioctl_feature (VF
+ * token only on an SR-IOV PF, low power entry / entry with wakeup / exit,
+ * vfio_check_feature's SET-only rule, entry twice EINVAL).
+ */
+static long feature(int d, uint32_t argsz, uint32_t flags, const void *data, size_t n)
+{
+	struct { struct vfio_device_feature f; uint8_t d[24]; } x;
+
+	memset(&x, 0, sizeof(x));
+	x.f.argsz = argsz;
+	x.f.flags = flags;
+	if (n)
+		memcpy(x.d, data, n);
+	return osys_ioctl(d, VFIO_DEVICE_FEATURE, &x);
+}
+
+static void features(int d)
+{
+	uint32_t h = sizeof(struct vfio_device_feature);
+	uint32_t G = VFIO_DEVICE_FEATURE_GET, S = VFIO_DEVICE_FEATURE_SET;
+	uint32_t P = VFIO_DEVICE_FEATURE_PROBE;
+	int32_t efd = osys_eventfd(0, 04000), bad = 999, m1 = -1, dev = d;
+	uint64_t cnt = 0;
+
+	dret(feature(d, h - 1, S | 3, NULL, 0), "feature.argsz7");
+	dret(feature(d, h, S | 3 | (1u << 19), NULL, 0), "feature.flag19");
+	dret(feature(d, h, G | S | 3, NULL, 0), "feature.get_set");
+	for (uint32_t f = 0; f <= 12; f++) {
+		dret(feature(d, h + 24, P | G | f, NULL, 0), "feature%u.probe_get", f);
+		dret(feature(d, h + 24, P | S | f, NULL, 0), "feature%u.probe_set", f);
+		dret(feature(d, h + 24, P | G | S | f, NULL, 0), "feature%u.probe_get_set", f);
+	}
+	dret(feature(d, h, P | 3, NULL, 0), "feature.low_power.probe");
+	dret(feature(d, h, 3, NULL, 0), "feature.low_power.no_op");
+	dret(feature(d, h, G | 3, NULL, 0), "feature.low_power.get");
+	dret(feature(d, h, S | 3, NULL, 0), "feature.low_power.entry");
+	osys_sleep_ms(200);                   /* let it runtime-suspend */
+	dret(feature(d, h, S | 3, NULL, 0), "feature.low_power.entry_again");
+	dret(feature(d, h, S | 5, NULL, 0), "feature.low_power.exit");
+	dret(feature(d, h, S | 5, NULL, 0), "feature.low_power.exit_again");
+	dret(feature(d, h + 4, S | 4, &efd, 4), "feature.wakeup.argsz12");
+	dret(feature(d, h + 8, S | 4, &m1, 4), "feature.wakeup.fd_minus1");
+	dret(feature(d, h + 8, S | 4, &bad, 4), "feature.wakeup.badfd");
+	dret(feature(d, h + 8, S | 4, &dev, 4), "feature.wakeup.not_eventfd");
+	/* suspended in low power, the next access resumes the device
+	 * (vfio_pci_core_runtime_resume): the wakeup eventfd is signalled and
+	 * low power left, by a region read (vfio_pci_rw) as by an ioctl */
+	dret(feature(d, h + 8, S | 4, &efd, 4), "feature.wakeup.entry");
+	osys_sleep_ms(200);
+	dret(osys_pread(d, &cnt, 4, CFG_OFF), "feature.wakeup.rw");
+	dret(osys_read(efd, &cnt, 8), "feature.wakeup.rw.signalled");
+	dck(vdec((long long)cnt), "feature.wakeup.rw.signalled.count");
+	dret(feature(d, h + 8, S | 4, &efd, 4), "feature.wakeup.entry2");
+	osys_sleep_ms(200);
+	dret(feature(d, h, S | 3, NULL, 0), "feature.wakeup.entry_again");
+	dret(osys_read(efd, &cnt, 8), "feature.wakeup.ioctl.signalled");
+	dret(feature(d, h, S | 5, NULL, 0), "feature.wakeup.exit");
+	dret(osys_read(efd, &cnt, 8), "feature.wakeup.after_exit");
+	osys_close(efd);
+}
+
+/*
+ * Zero-length reads and writes (vfio_pci_rw: the index and the BAR's end
+ * are checked, then nothing is accessed); the MSI-X table through BAR 3
+ * (vfio_pci_bar_rw leaves [0, 0x50) to the kernel: all ones, writes
+ * dropped, readable with memory decode off) and the PBA at 0x2000 (the
+ * device's, no pending bits; a write is dropped).
+ */
+static void data_path(int d)
+{
+	uint64_t bar0 = 0, bar3 = 3ull << 40;
+	uint8_t buf[0x50];
+	uint32_t v = 0x12345678;
+	uint16_t cmd;
+
+	dret(osys_pread(d, buf, 0, bar0 + 0x10), "rw0.bar0.read");
+	dret(osys_pwrite(d, buf, 0, bar0 + 0x10), "rw0.bar0.write");
+	dret(osys_pread(d, buf, 0, bar0 + 0x20000), "rw0.bar0.end");
+	dret(osys_pread(d, buf, 0, 4ull << 40), "rw0.bar4");
+	dret(osys_pread(d, buf, 0, 6ull << 40), "rw0.rom");
+	dret(osys_pwrite(d, buf, 0, CFG_OFF + 0x40), "rw0.config.write");
+	dret(osys_pread(d, buf, 0, 9ull << 40), "rw0.region9");
+	memset(buf, 0, sizeof(buf));
+	dret(osys_pread(d, buf, sizeof(buf), bar3), "msix.table.read");
+	dck(vhex(buf[0] | buf[0x27] << 8 | (uint32_t)buf[0x4f] << 16), "msix.table.bytes");
+	dret(osys_pwrite(d, &v, 4, bar3 + 0x10), "msix.table.write");
+	v = 0;
+	dret(osys_pread(d, &v, 4, bar3 + 0x10), "msix.table.reread");
+	dck(vhex(v), "msix.table.reread.value");
+	dret(osys_pread(d, &v, 4, bar3 + 0x4e), "msix.table.straddle");
+	v = 0xffffffff;
+	dret(osys_pread(d, &v, 4, bar3 + 0x2000), "msix.pba.read");
+	dck(vhex(v), "msix.pba.value");
+	v = 0x1f;
+	dret(osys_pwrite(d, &v, 4, bar3 + 0x2000), "msix.pba.write");
+	dret(osys_pread(d, &v, 4, bar3 + 0x2000), "msix.pba.reread");
+	dck(vhex(v), "msix.pba.reread.value");
+	cfg_read(d, 4, &cmd, 2);
+	cmd = (uint16_t)(cmd & ~2u);
+	osys_pwrite(d, &cmd, 2, CFG_OFF + 4);
+	dret(osys_pread(d, &v, 4, bar3 + 0x20), "msix.table.decode_off");
+	dret(osys_pread(d, &v, 4, bar3 + 0x2000), "msix.pba.decode_off");
+	dret(osys_pread(d, buf, 0, bar3 + 0x2000), "rw0.bar3.decode_off");
+	cmd |= 2;
+	osys_pwrite(d, &cmd, 2, CFG_OFF + 4);
+}
+
+/* The INTx unmask eventfd (vfio_pci_set_intx_unmask -> vfio_virqfd_enable):
+ * EBADF, EINVAL, EBUSY while one is set, -1 clears it. */
+static void unmask_virqfd(int d)
+{
+	int32_t t = osys_eventfd(0, 04000), u = osys_eventfd(0, 04000), u2 = osys_eventfd(0, 04000);
+	int32_t m1 = -1, bad = 999;
+	uint32_t UNMASK_FD = VFIO_IRQ_SET_ACTION_UNMASK | EFD;
+
+	dret(set_irqs(d, 0, TRIG | EFD, 0, 0, 1, &t, 1), "unmaskfd.intx_on");
+	dret(set_irqs(d, 0, UNMASK_FD, 0, 0, 1, &bad, 1),
+	     "unmaskfd.badfd");
+	dret(set_irqs(d, 0, UNMASK_FD, 0, 0, 1, &u, 1), "unmaskfd.set");
+	dret(set_irqs(d, 0, UNMASK_FD, 0, 0, 1, &u2, 1),
+	     "unmaskfd.set_again");
+	dret(set_irqs(d, 0, UNMASK_FD, 0, 0, 1, &m1, 1),
+	     "unmaskfd.clear");
+	dret(set_irqs(d, 0, UNMASK_FD, 0, 0, 1, &u2, 1),
+	     "unmaskfd.set2");
+	dret(set_irqs(d, 0, TRIG | NONE, 0, 0, 0, NULL, 0), "unmaskfd.intx_off");
+	osys_close(t);
+	osys_close(u);
+	osys_close(u2);
+}
+
 int main(int argc, char **argv)
 {
 	int i = osys_init(argc, argv);
@@ -450,6 +682,10 @@ int main(int argc, char **argv)
 		regions_rw(d);
 		misc(d);
 		hot_reset_info(d);
+		ioeventfds(d);
+		features(d);
+		data_path(d);
+		unmask_virqfd(d);
 		osys_close(d);
 		osys_close(g);
 		osys_close(c);
