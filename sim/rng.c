@@ -3,7 +3,10 @@
  * xoshiro256** (Blackman & Vigna), seeded through splitmix64, written from
  * the published algorithm description.
  */
+#include <string.h>
+
 #include "sim/rng.h"
+#include "sim/trace.h"
 
 static uint64_t splitmix64(uint64_t *x)
 {
@@ -55,4 +58,33 @@ uint64_t sim_rng_below(struct sim_rng *r, uint64_t bound)
 		v = sim_rng_next(r);
 	while (v >= limit);
 	return v % bound;
+}
+
+uint64_t sim_fnv1a64(const void *buf, size_t len)
+{
+	const uint8_t *b = buf;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+void sim_rng_fill(struct sim_world *w, void *buf, size_t len)
+{
+	struct sim_rng *r = sim_world_rng(w);
+	uint8_t *b = buf;
+
+	for (size_t i = 0; i < len; i += 8) {
+		uint64_t v = sim_rng_next(r);
+		uint8_t le[8];
+
+		for (int k = 0; k < 8; k++)
+			le[k] = (uint8_t)(v >> (8 * k));
+		memcpy(b + i, le, len - i < 8 ? len - i : 8);
+	}
+	SIM_TRACE(w, sim_rng_fill, (unsigned long)len,
+		  (unsigned long long)sim_fnv1a64(buf, len));
 }

@@ -7,6 +7,7 @@
  */
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 #include <glib.h>
 
 #include "sim/mem.h"
@@ -70,7 +71,9 @@ static void check_contexts(struct inv *iv, struct iommu_group *ig, uint16_t did)
 		struct pci_dev *d = ig->devices[i];
 		uint16_t rids[2] = { pci_dev_rid(d), pci_dma_requester_id(d) };
 
-		for (int k = 0; k < 2; k++) {
+		/* the requester id is the device's own unless an alias replaces
+		 * it: each RID once */
+		for (int k = 0; k < (rids[1] == rids[0] ? 1 : 2); k++) {
 			struct iommu_context ctx;
 			int r = iommu_hw_get_context(iv->w, PCI_SBDF_DOMAIN(d->sbdf), rids[k], &ctx);
 
@@ -103,9 +106,13 @@ static void check_group(struct inv *iv, struct vfio_group *g)
 		if (ig->devices[i]->driver && !pci_driver_is_managed(iv->w, ig->devices[i]->driver))
 			bad(iv, "§H5: user-owned group %u has %s bound to kernel driver %s",
 			    ig->id, ig->devices[i]->name, ig->devices[i]->driver);
-	if (g->device_fds && (!c || !c->iommu))
+	if (g->device_fds && (!c || !c->driver))
 		bad(iv, "§H6: group %u has %u device fds but no backend", ig->id, g->device_fds);
-	if (!c)
+	if (g->device_fds && !g->noiommu && !iommu_group_viable(ig))
+		bad(iv, "§H6: group %u has %u device fds but is not viable", ig->id, g->device_fds);
+	/* a noiommu group is never DMA-owned and has no IOMMU to block it
+	 * (the kernel taints instead): §H5 and §H7 do not apply */
+	if (!c || g->noiommu)
 		return;
 	vd = domain_of(c->iommu, ig);
 	if (c->iommu && !vd)
@@ -157,7 +164,8 @@ static bool hits_resv(struct vfio_iommu *iommu, uint64_t start, uint64_t last)
 		struct vfio_domain *d = g_ptr_array_index(iommu->domains, i);
 
 		for (guint j = 0; j < d->groups->len; j++) {
-			size_t n = iommu_get_resv_regions(g_ptr_array_index(d->groups, j), resv, 16);
+			size_t n = iommu_get_resv_regions(iommu->vfio->w,
+							  g_ptr_array_index(d->groups, j), resv, 16);
 
 			for (size_t k = 0; k < n && k < 16; k++)
 				if (resv[k].start <= last && start <= resv[k].end)
@@ -234,7 +242,7 @@ static void check_container(struct inv *iv, struct vfio_container *c)
 	for (GList *l = c->groups; l; l = l->next)
 		if (((struct vfio_group *)l->data)->container != c)
 			bad(iv, "§H15: container %u lists a group attached elsewhere", c->id);
-	if (!c->groups && c->iommu)
+	if (!c->groups && c->driver)
 		bad(iv, "§H14: container %u has no group but keeps its backend", c->id);
 	if (c->iommu)
 		check_iommu(iv, c, c->iommu);
@@ -249,6 +257,12 @@ static int check_mm(struct sim_proc *p, void *ctx)
 		return 0;
 	g_hash_table_insert(iv->charged, p->mm, NULL);
 	return 0;
+}
+
+/* qsort over an array of strings: each element is a char * */
+static int cmp_line(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* §H10: type1 is the only charger of locked_vm and pinner of user pages
@@ -275,7 +289,7 @@ static void check_accounting(struct inv *iv)
 		gchar **lines = g_strsplit(msgs->str, "\n", -1);
 		guint n = g_strv_length(lines) - 1;
 
-		qsort(lines, n, sizeof(*lines), (int (*)(const void *, const void *))g_strcmp0);
+		qsort(lines, n, sizeof(*lines), cmp_line);
 		for (guint i = 0; i < n; i++)
 			bad(iv, "§H10: an mm has locked_vm/pinned %s pages, type1 mappings hold "
 			    "the last", lines[i]);
