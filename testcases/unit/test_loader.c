@@ -2,16 +2,20 @@
 /*
  * Scenario loader: the YAML document layer, typed readers, suggestions, and
  * a mutation sweep over the scenario corpus proving that no malformed file
- * crashes, hangs or leaks the loader (run it under the asan preset).
+ * crashes, hangs or leaks the loader (run it under the asan preset); every
+ * independent error of a file reported, without the consequences of one;
+ * near-miss driver names; device paths by member device; fault wording.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <glib.h>
 
+#include <iommusim/iommusim.h>
 #include "sim/rng.h"
 #include "sim/world.h"
 #include "tools/scenario/loader.h"
+#include "tools/scenario/runner.h"
 #include "tools/scenario/scenario.h"
 #include "unit_common.h"
 
@@ -196,6 +200,8 @@ START_TEST(test_steps_and_expect)
 
 	g_string_append(t, "  - {bdf: \"0000:01:00.0\", type: endpoint, parent: \"0000:00:01.0\"}\n"
 			   "steps:\n"
+			   "  - {open: \"/dev/vfio/{0000:01:00.0}\", expect: {errno: ENOENT}}\n"
+			   "  - {driver_override: \"0000:01:00.0\", driver: vfio-pci}\n"
 			   "  - {bind: \"0000:01:00.0\", driver: vfio-pci, name: b}\n"
 			   "  - {open: /dev/vfio/1, flags: [O_RDWR, O_CLOEXEC], as: g}\n"
 			   "  - {open: /dev/vfio/vfio, flags: O_RDONLY, expect: {ret: 4}}\n"
@@ -212,14 +218,14 @@ START_TEST(test_steps_and_expect)
 			   "      node: {/dev/vfio/1: {uid: 5, gid: 6, mode: 0660}, /dev/x: absent}\n");
 	s = load(t->str, &err);
 	ck_assert_msg(s, "%s", err);
-	ck_assert_uint_eq(s->nsteps, 7);
-	ck_assert_str_eq(s->steps[0].kind->name, "bind");
-	ck_assert_str_eq(s->steps[0].label, "b");
-	ck_assert_str_eq(s->steps[1].as, "g");
-	ck_assert_int_eq(s->steps[2].outcome.kind, SCN_OUT_RET);
-	ck_assert_int_eq(s->steps[2].outcome.ret, 4);
-	ck_assert_str_eq(s->steps[6].kind->name, "expect");
-	ck_assert_int_eq(s->steps[6].state->group_count, 2);
+	ck_assert_uint_eq(s->nsteps, 9);
+	ck_assert_str_eq(s->steps[2].kind->name, "bind");
+	ck_assert_str_eq(s->steps[2].label, "b");
+	ck_assert_str_eq(s->steps[3].as, "g");
+	ck_assert_int_eq(s->steps[4].outcome.kind, SCN_OUT_RET);
+	ck_assert_int_eq(s->steps[4].outcome.ret, 4);
+	ck_assert_str_eq(s->steps[8].kind->name, "expect");
+	ck_assert_int_eq(s->steps[8].state->group_count, 2);
 	ck_assert_int_eq(scenario_run(s, &(struct run_options){ .seed = 1 }), 0);
 	scenario_free(s);
 	g_string_free(t, TRUE);
@@ -363,6 +369,210 @@ static int strptrcmp(gconstpointer a, gconstpointer b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Split @err into its lines; each must be "t.yaml:L:C: error: ...". */
+static gchar **error_lines(const char *err, guint *n)
+{
+	gchar **lines = g_strsplit(err, "\n", -1);
+
+	*n = g_strv_length(lines);
+	for (guint i = 0; i < *n; i++)
+		ck_assert_msg(g_regex_match_simple("^t\\.yaml:[0-9]+:[0-9]+: error: ", lines[i], 0, 0),
+			      "unpositioned: %s", lines[i]);
+	return lines;
+}
+
+START_TEST(test_every_error_reported)
+{
+	/* one error in the profile, two topology entries, a process, three
+	 * steps and the top-level expect: each reported, in file order */
+	const char *text =
+		"name: t\n"                                          /* 1 */
+		"profile: {group_mode: strikt}\n"                    /* 2 */
+		"topology:\n"
+		"  - {bdf: \"0000:00:01.0\", type: root-prt}\n"      /* 4 */
+		"  - {bdf: \"0000:00:02.0\", type: endpoint, acs_quirk: maybe}\n"
+		"  - {bdf: \"0000:00:03.0\", type: endpoint}\n"
+		"processes:\n"
+		"  - {name: user, uid: -1}\n"                         /* 8 */
+		"steps:\n"
+		"  - {open: /dev/vfio/vfio, as: c, by: user, flags: O_RDWRR}\n"
+		"  - {ioctl: VFIO_GET_API_VERSION, on: c}\n"          /* no error */
+		"  - {bind: \"0000:00:09.0\", driver: vfio-pci}\n"   /* 12 */
+		"  - {unbind: \"0000:00:03.0\", by: nobody}\n"
+		"expect: {group_count: x}\n";                        /* 14 */
+	static const char *const want[] = {
+		"t.yaml:2:23: error: unknown group_mode 'strikt'; did you mean 'strict'?",
+		"t.yaml:4:33: error: unknown device type 'root-prt'",
+		"t.yaml:5:54: error: acs_quirk must be true or false, not 'maybe'",
+		"t.yaml:8:23: error: uid must be a number, not '-1'",
+		"t.yaml:10:52: error: unknown open flag 'O_RDWRR'",
+		"t.yaml:12:12: error: device 0000:00:09.0 is not in the topology",
+		"t.yaml:13:30: error: unknown key 'by' in this step",
+		"t.yaml:14:23: error: group_count",
+	};
+	char *err;
+	struct scenario *s = load(text, &err);
+	guint n;
+	gchar **lines;
+
+	ck_assert_ptr_null(s);
+	lines = error_lines(err, &n);
+	ck_assert_msg(n == G_N_ELEMENTS(want), "%u errors:\n%s", n, err);
+	for (guint i = 0; i < n; i++)
+		ck_assert_msg(g_str_has_prefix(lines[i], want[i]), "line %u: '%s', want '%s'",
+			      i, lines[i], want[i]);
+	/* the process with an error keeps its name and the step with an error
+	 * its handle: 'by: user' and 'on: c' are not consequences to report */
+	ck_assert_ptr_null(strstr(err, "'user'"));
+	ck_assert_ptr_null(strstr(err, "handle 'c'"));
+	g_strfreev(lines);
+	g_free(err);
+}
+END_TEST
+
+START_TEST(test_error_cap_and_single_error)
+{
+	GString *text = g_string_new(rp);
+	char *err;
+	guint n;
+	gchar **lines;
+
+	g_string_append(text, "steps:\n");
+	for (int i = 0; i < 200; i++)
+		g_string_append(text, "  - {bnid: \"0000:00:01.0\"}\n");
+	ck_assert_ptr_null(load(text->str, &err));
+	lines = error_lines(err, &n);
+	ck_assert_uint_eq(n, LDR_MAX_ERRORS + 1);
+	ck_assert_str_eq(lines[LDR_MAX_ERRORS], "t.yaml:56:6: error: 50 errors: stopping here");
+	g_strfreev(lines);
+	g_free(err);
+	g_string_free(text, TRUE);
+	/* one error stays one line, and a YAML syntax error is one error */
+	expect_error("name: t\ntopology: [\n", "t.yaml:");
+	ck_assert_ptr_null(load("name: t\ntopolgy: []\n", &err));
+	ck_assert_str_eq(err, "t.yaml:2:1: error: unknown key 'topolgy' in the scenario; "
+			 "did you mean 'topology'?");
+	g_free(err);
+}
+END_TEST
+
+START_TEST(test_driver_near_miss)
+{
+	static const struct { const char *driver; const char *meant; } cases[] = {
+		{ "vfio_pci", "vfio-pci" }, { "vfiopci", "vfio-pci" }, { "VFIO-PCI", "vfio-pci" },
+		{ "pci_stub", "pci-stub" }, { "pcieprt", "pcieport" },
+		{ "vfio-pci", NULL }, { "pci-stub", NULL }, { "nvme", NULL }, { "e1000e", NULL },
+		{ "vfio", NULL },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		char *text = g_strdup_printf("name: t\ntopology:\n  - {bdf: \"0000:00:01.0\", "
+					     "type: endpoint}\nsteps:\n  - bind: \"0000:00:01.0\"\n"
+					     "    driver: %s\n", cases[i].driver);
+		char *err;
+		struct scenario *s = load(text, &err);
+
+		ck_assert_msg(s, "%s: %s", cases[i].driver, err);
+		if (cases[i].meant) {
+			char *want = g_strdup_printf("t.yaml:6:13: warning: driver '%s' is not one "
+						     "the simulator registers, so it binds as a "
+						     "kernel DMA driver; did you mean %s?",
+						     cases[i].driver, cases[i].meant);
+			ck_assert_uint_eq(s->warnings->len, 1);
+			ck_assert_str_eq(g_ptr_array_index(s->warnings, 0), want);
+			g_free(want);
+		} else {
+			ck_assert_msg(s->warnings->len == 0, "%s warned", cases[i].driver);
+		}
+		scenario_free(s);
+		g_free(text);
+	}
+}
+END_TEST
+
+/* "/dev/vfio/{BDF}": the group number of that function in the world the
+ * step runs in (the kernel names the node after iommu_group_id(), in
+ * vfio_group_alloc's dev_set_name "%d"). */
+START_TEST(test_device_paths)
+{
+	const char *text =
+		"name: t\ntopology:\n"
+		"  - {bdf: \"0000:00:01.0\", type: root-port, acs: [SV, RR, CR, UF]}\n"
+		"  - {bdf: \"0000:00:02.0\", type: root-port, acs: [SV, RR, CR, UF]}\n"
+		"  - {bdf: \"0000:02:00.0\", type: endpoint, parent: \"0000:00:02.0\", "
+		"driver: vfio-pci}\n"
+		"steps:\n  - open: \"/dev/vfio/{0000:02:00.0}\"\n    as: g\n"
+		"  - chmod: /dev/vfio/{0000:02:00.0}\n    mode: 0660\n";
+	GString *path = g_string_new(NULL);
+	struct sim_world *w;
+	char *err;
+	struct scenario *s = load(text, &err);
+
+	ck_assert_msg(s, "%s", err);
+	w = scenario_build_world(s, 0, &err);
+	ck_assert_ptr_nonnull(w);
+	ck_assert_int_eq(scn_path_resolve(w, "/dev/vfio/{0000:02:00.0}", path), 0);
+	ck_assert_str_eq(path->str, "/dev/vfio/2");
+	ck_assert_int_eq(sim_pci_iommu_group(w, "0000:02:00.0"), 2);
+	ck_assert_int_eq(scn_path_resolve(w, "/x/{0000:00:01.0}/y", path), 0);
+	ck_assert_str_eq(path->str, "/x/0/y");
+	ck_assert_int_eq(scn_path_resolve(w, "/dev/vfio/vfio", path), 0);
+	ck_assert_str_eq(path->str, "/dev/vfio/vfio");
+	ck_assert_int_eq(scn_path_resolve(w, "/dev/vfio/{0000:09:00.0}", path), -ENODEV);
+	ck_assert_int_eq(scn_path_resolve(w, "/dev/vfio/{junk}", path), -ENODEV);
+	ck_assert_int_eq(scenario_run(s, &(struct run_options){ 0 }), 0);
+	sim_world_destroy(w);
+	scenario_free(s);
+	g_string_free(path, TRUE);
+	expect_error("name: t\ntopology:\n  - {bdf: \"0000:00:01.0\", type: endpoint}\n"
+		     "steps:\n  - open: \"/dev/vfio/{0000:00:02.0}\"\n",
+		     "t.yaml:5:11: error: open '/dev/vfio/{0000:00:02.0}': device 0000:00:02.0 "
+		     "is not in the topology");
+	expect_error("name: t\ntopology:\n  - {bdf: \"0000:00:01.0\", type: endpoint}\n"
+		     "steps:\n  - open: \"/dev/vfio/{0000:00:01.0}{0000:00:01.0}\"\n",
+		     "write one {BDF}");
+	expect_error("name: t\ntopology:\n  - {bdf: \"0000:00:01.0\", type: endpoint}\n"
+		     "steps:\n  - open: \"/dev/vfio/0000:00:01.0}\"\n", "write one {BDF}");
+	expect_error("name: t\ntopology:\n  - {bdf: \"0000:00:01.0\", type: endpoint}\n"
+		     "steps:\n  - open: \"/dev/vfio/{}\"\n", "'{}' is not a PCI address");
+	expect_error("name: t\ntopology:\n  - {bdf: \"0000:00:01.0\", type: endpoint}\n"
+		     "expect:\n  node: {\"/dev/vfio/{0000:00:05.0}\": absent}\n",
+		     "t.yaml:5:10: error: node '/dev/vfio/{0000:00:05.0}': device 0000:00:05.0");
+}
+END_TEST
+
+/* What a failure line says about a fault (spec §E.4). */
+START_TEST(test_fault_wording)
+{
+	struct sim_dma op = { .fault_addr = 0x200000, .fault_reason = SIM_FAULT_PERMISSION,
+			      .fault_stage = 2, .fault_phase = SIM_FAULT_PHASE_S1_FETCH,
+			      .fault_stage_addr = 0x1f0000 };
+	struct scn_outcome o = { .kind = SCN_OUT_FAULT, .err = SIM_FAULT_NOT_PRESENT,
+				 .fault_stage = -1, .fault_phase = -1 };
+	GString *out = g_string_new(NULL);
+
+	runner_dma_fault_str(out, &op);
+	ck_assert_str_eq(out->str, "a permission fault at 0x200000 (stage 2, stage-1 "
+			 "descriptor fetch, stage address 0x1f0000)");
+	g_string_truncate(out, 0);
+	runner_fault_expected_str(out, &o);
+	ck_assert_str_eq(out->str, "a not-present fault");
+	o.fault_stage = 1;
+	o.fault_phase = SIM_FAULT_PHASE_FINAL;
+	o.has_stage_addr = true;
+	o.stage_addr = 0x1000;
+	g_string_truncate(out, 0);
+	runner_fault_expected_str(out, &o);
+	ck_assert_str_eq(out->str, "a not-present fault (stage 1, final access, stage "
+			 "address 0x1000)");
+	op.fault_reason = 99;   /* never a crash on a reason without a name */
+	g_string_truncate(out, 0);
+	runner_dma_fault_str(out, &op);
+	ck_assert(g_str_has_prefix(out->str, "a unknown fault"));
+	g_string_free(out, TRUE);
+}
+END_TEST
+
 START_TEST(test_mutation_sweep)
 {
 	const char *src = getenv("IOMMUSIM_SRC");
@@ -390,10 +600,16 @@ START_TEST(test_mutation_sweep)
 				ck_assert_int_le(scenario_run(s, &(struct run_options){ 0 }), 1);
 				scenario_free(s);
 			} else {
+				gchar **lines = g_strsplit(err, "\n", -1);
+
 				rejected++;
-				ck_assert_msg(g_str_has_prefix(err, "m.yaml:") &&
-					      strstr(err, ": error: "), "bad message: %s", err);
-				ck_assert_ptr_null(strchr(err, '\n'));
+				/* one line per error, each positioned, at most the cap */
+				ck_assert_uint_le(g_strv_length(lines), LDR_MAX_ERRORS + 1);
+				for (guint j = 0; lines[j]; j++)
+					ck_assert_msg(g_regex_match_simple(
+						"^m\\.yaml:[0-9]+:[0-9]+: error: .", lines[j], 0, 0),
+						"bad message: %s", lines[j]);
+				g_strfreev(lines);
 				g_free(err);
 			}
 			g_free(m);
@@ -474,6 +690,11 @@ int main(void)
 	tcase_add_test(ld, test_values);
 	tcase_add_test(ld, test_steps_and_expect);
 	tcase_add_test(ld, test_failing_expectations);
+	tcase_add_test(ld, test_every_error_reported);
+	tcase_add_test(ld, test_error_cap_and_single_error);
+	tcase_add_test(ld, test_driver_near_miss);
+	tcase_add_test(ld, test_device_paths);
+	tcase_add_test(ld, test_fault_wording);
 	tcase_add_test(fz, test_mutation_sweep);
 	tcase_add_test(fz, test_fail_nth_sweep);
 	tcase_set_timeout(fz, 300);

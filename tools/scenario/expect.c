@@ -27,6 +27,8 @@ static int known_sbdf(struct ldr *l, const struct ynode *n, uint32_t *sbdf)
 	for (size_t i = 0; i < l->s->ntopology; i++)
 		if (l->s->topology[i].sbdf == *sbdf)
 			return 0;
+	if (l->topology_incomplete)
+		return 0;     /* the topology's own error says enough */
 	return ldr_error(l, n, "device %s is not in the topology", n->str);
 }
 
@@ -195,8 +197,11 @@ static int parse_nodes(struct ldr *l, const struct ynode *map, GArray **out)
 	for (size_t i = 0; i < ynode_map_len(map); i++) {
 		const struct ynode *k = ynode_map_key(map, i), *v = ynode_map_val(map, i);
 		struct scn_node_expect ne = { .pos = { k->line, k->col }, .present = true };
+		const char *path;
 
-		ne.path = g_strdup(k->str);
+		if (ldr_devpath(l, k, &path, "node"))   /* "/dev/vfio/{BDF}" too */
+			return -1;
+		ne.path = g_strdup(path);
 		g_array_append_val(*out, ne);
 		if (v->kind == YN_MAP) {
 			if (parse_node_attrs(l, v, &g_array_index(*out, struct scn_node_expect,
@@ -345,7 +350,17 @@ static void eval_partition(struct runner *r, const struct scn_partition *p)
 
 static void eval_node(struct runner *r, const struct scn_node_expect *ne)
 {
-	struct sim_devnode *n = sim_devnode_lookup(r->w, ne->path);
+	GString *path = g_string_new(NULL);
+	struct sim_devnode *n;
+
+	if (scn_path_resolve(r->w, ne->path, path) &&
+	    !runner_check(r, false, ne->pos.line, "node %s: the device has no IOMMU group",
+			  ne->path)) {
+		g_string_free(path, TRUE);
+		return;
+	}
+	n = sim_devnode_lookup(r->w, path->str);
+	g_string_free(path, TRUE);
 
 	if (!runner_check(r, !!n == ne->present, ne->pos.line, "node %s: expected %s, "
 			  "it is %s", ne->path, ne->present ? "present" : "absent",

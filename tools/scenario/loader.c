@@ -14,9 +14,34 @@
 
 #include "sim/world.h"
 #include "sim/proc.h"
+#include <iommusim/iommusim.h>
 #include "tools/scenario/loader.h"
 
 /* ---- errors and warnings ---------------------------------------------- */
+
+/* A message quotes the file's own text, which may span lines (a block
+ * scalar): one diagnostic is one line, so control characters are shown as
+ * C escapes. */
+static char *one_line(char *msg)
+{
+	GString *out;
+
+	if (!strpbrk(msg, "\n\r\t\v\f"))
+		return msg;
+	out = g_string_sized_new(strlen(msg) + 8);
+	for (const char *c = msg; *c; c++) {
+		switch (*c) {
+		case '\n': g_string_append(out, "\\n"); break;
+		case '\r': g_string_append(out, "\\r"); break;
+		case '\t': g_string_append(out, "\\t"); break;
+		case '\v': g_string_append(out, "\\v"); break;
+		case '\f': g_string_append(out, "\\f"); break;
+		default: g_string_append_c(out, *c);
+		}
+	}
+	g_free(msg);
+	return g_string_free(out, FALSE);
+}
 
 int ldr_error(struct ldr *l, const struct ynode *n, const char *fmt, ...)
 {
@@ -26,12 +51,78 @@ int ldr_error(struct ldr *l, const struct ynode *n, const char *fmt, ...)
 	if (l->err)
 		return -1;
 	va_start(ap, fmt);
-	msg = g_strdup_vprintf(fmt, ap);
+	msg = one_line(g_strdup_vprintf(fmt, ap));
 	va_end(ap);
-	l->err = g_strdup_printf("%s:%u:%u: error: %s", l->file,
-				 n ? n->line : 1, n ? n->col : 1, msg);
+	l->err_line = n ? n->line : 1;
+	l->err_col = n ? n->col : 1;
+	l->err = g_strdup_printf("%s:%u:%u: error: %s", l->file, l->err_line,
+				 l->err_col, msg);
 	g_free(msg);
 	return -1;
+}
+
+/* Errors are kept with their position, to be reported in file order. */
+struct ldr_err {
+	unsigned line, col, seq;
+	char *msg;
+};
+
+static void ldr_err_free(gpointer p)
+{
+	struct ldr_err *e = p;
+
+	g_free(e->msg);
+	g_free(e);
+}
+
+static gint ldr_err_cmp(gconstpointer a, gconstpointer b)
+{
+	const struct ldr_err *x = *(struct ldr_err *const *)a, *y = *(struct ldr_err *const *)b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->col != y->col)
+		return x->col < y->col ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+bool ldr_recover(struct ldr *l)
+{
+	if (l->err) {
+		struct ldr_err *e = g_new0(struct ldr_err, 1);
+
+		if (!l->errors)
+			l->errors = g_ptr_array_new_with_free_func(ldr_err_free);
+		e->line = l->err_line;
+		e->col = l->err_col;
+		e->seq = l->errors->len;
+		e->msg = l->err;
+		g_ptr_array_add(l->errors, e);
+		l->err = NULL;
+	}
+	return l->errors && l->errors->len >= LDR_MAX_ERRORS;
+}
+
+char *ldr_take_errors(struct ldr *l)
+{
+	GString *all;
+	bool full;
+
+	full = ldr_recover(l);
+	if (!l->errors || !l->errors->len)
+		return NULL;
+	all = g_string_new(NULL);
+	g_ptr_array_sort(l->errors, ldr_err_cmp);
+	/* units that recover key by key can pass the cap: report the first */
+	for (guint i = 0; i < MIN(l->errors->len, LDR_MAX_ERRORS); i++)
+		g_string_append_printf(all, "%s%s", i ? "\n" : "",
+				       ((struct ldr_err *)g_ptr_array_index(l->errors, i))->msg);
+	if (full)
+		g_string_append_printf(all, "\n%s:%u:%u: error: %u errors: stopping here",
+				       l->file, l->err_line, l->err_col, l->errors->len);
+	g_ptr_array_free(l->errors, TRUE);
+	l->errors = NULL;
+	return g_string_free(all, FALSE);
 }
 
 void ldr_warn(struct ldr *l, const struct ynode *n, const char *fmt, ...)
@@ -40,7 +131,7 @@ void ldr_warn(struct ldr *l, const struct ynode *n, const char *fmt, ...)
 	char *msg;
 
 	va_start(ap, fmt);
-	msg = g_strdup_vprintf(fmt, ap);
+	msg = one_line(g_strdup_vprintf(fmt, ap));
 	va_end(ap);
 	g_ptr_array_add(l->s->warnings,
 			g_strdup_printf("%s:%u:%u: warning: %s", l->file,
@@ -108,6 +199,10 @@ static void append_suggestion(GString *msg, const char *word,
 int ldr_check_keys(struct ldr *l, const struct ynode *map,
 		   const char *const *allowed, const char *what)
 {
+	bool fresh = !l->err;
+	int ret = 0;
+
+	/* every unknown key is its own error: one does not explain another */
 	for (size_t i = 0; i < ynode_map_len(map); i++) {
 		const struct ynode *k = ynode_map_key(map, i);
 		bool ok = false;
@@ -115,17 +210,20 @@ int ldr_check_keys(struct ldr *l, const struct ynode *map,
 		for (size_t j = 0; allowed[j] && !ok; j++)
 			ok = !strcmp(k->str, allowed[j]);
 		if (!ok) {
-			GString *msg = g_string_new(NULL);
-			int ret;
+			GString *msg;
 
+			if (ret && !fresh)
+				break;      /* an earlier error of this unit stands */
+			if (ret)
+				ldr_recover(l);
+			msg = g_string_new(NULL);
 			g_string_printf(msg, "unknown key '%s' in %s", k->str, what);
 			append_suggestion(msg, k->str, allowed);
 			ret = ldr_error(l, k, "%s", msg->str);
 			g_string_free(msg, TRUE);
-			return ret;
 		}
 	}
-	return 0;
+	return ret;
 }
 
 int ldr_need(struct ldr *l, const struct ynode *n, enum ynode_kind kind,
@@ -237,6 +335,104 @@ int ldr_sbdf(struct ldr *l, const struct ynode *n, uint32_t *out, const char *wh
 	if (n->plain)
 		ldr_warn(l, n, "unquoted BDF %s: YAML 1.1 reads it as a base-60 "
 			 "number; write \"%s\"", s, s);
+	return 0;
+}
+
+/* The drivers the simulator registers (model/pci/driver.c: pci-stub and
+ * pcieport; model/vfio/vfio.c: vfio-pci), as sysfs names them.  Any other
+ * name binds as a kernel driver that does DMA. */
+static const char *const known_drivers[] = { "vfio-pci", "pci-stub", "pcieport", NULL };
+
+void ldr_check_driver(struct ldr *l, const struct ynode *n, const char *driver)
+{
+	const char *near;
+
+	for (size_t i = 0; known_drivers[i]; i++)
+		if (!strcmp(driver, known_drivers[i]))
+			return;
+	if (!strcmp(driver, "none"))
+		return;
+	near = ldr_suggest(driver, known_drivers);
+	if (near)
+		ldr_warn(l, n, "driver '%s' is not one the simulator registers, so it "
+			 "binds as a kernel DMA driver; did you mean %s?", driver, near);
+}
+
+/* The "{BDF}" of @path: its offset and length, 0 when there is none, -1 when
+ * the braces are unbalanced or repeated. */
+static int path_brace(const char *path, size_t *at, size_t *len)
+{
+	const char *open = strchr(path, '{'), *close = strchr(path, '}');
+
+	if (!open && !close)
+		return 0;
+	if (!open || !close || close < open || strchr(open + 1, '{') ||
+	    strchr(close + 1, '}'))
+		return -1;
+	*at = (size_t)(open - path);
+	*len = (size_t)(close - open) + 1;
+	return 1;
+}
+
+int ldr_devpath(struct ldr *l, const struct ynode *n, const char **out, const char *what)
+{
+	size_t at, len;
+	uint32_t sbdf;
+	char *bdf;
+	int has, group;
+	bool found = false;
+
+	if (ldr_str(l, n, out, what))
+		return -1;
+	has = path_brace(*out, &at, &len);
+	if (has < 0)
+		return ldr_error(l, n, "%s '%s': write one {BDF} for a function's group "
+				 "number, as in /dev/vfio/{0000:01:00.0}", what, *out);
+	if (has) {
+		bdf = g_strndup(*out + at + 1, len - 2);
+		if (pci_sbdf_parse(bdf, &sbdf)) {
+			ldr_error(l, n, "%s '%s': '{%s}' is not a PCI address "
+				  "([domain:]bus:device.function, in hex)", what, *out, bdf);
+			g_free(bdf);
+			return -1;
+		}
+		for (size_t i = 0; i < l->s->ntopology && !found; i++)
+			found = l->s->topology[i].sbdf == sbdf;
+		if (!found && !l->topology_incomplete) {
+			ldr_error(l, n, "%s '%s': device %s is not in the topology", what,
+				  *out, bdf);
+			g_free(bdf);
+			return -1;
+		}
+		group = found && l->world ? sim_pci_iommu_group(l->world, bdf) : 0;
+		if (group < 0) {
+			ldr_error(l, n, "%s '%s': device %s has no IOMMU group, so no "
+				  "/dev/vfio node", what, *out, bdf);
+			g_free(bdf);
+			return -1;
+		}
+		g_free(bdf);
+	}
+	*out = ldr_keep(l, *out);
+	return 0;
+}
+
+int scn_path_resolve(struct sim_world *w, const char *path, GString *buf)
+{
+	size_t at, len;
+	char *bdf;
+	int group;
+
+	g_string_assign(buf, path);
+	if (path_brace(path, &at, &len) <= 0)
+		return 0;
+	bdf = g_strndup(path + at + 1, len - 2);
+	group = sim_pci_iommu_group(w, bdf);
+	g_free(bdf);
+	if (group < 0)
+		return group == -EINVAL ? -ENODEV : group;
+	g_string_truncate(buf, at);
+	g_string_append_printf(buf, "%d%s", group, path + at + len);
 	return 0;
 }
 

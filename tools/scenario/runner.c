@@ -12,6 +12,7 @@
 #include <glib.h>
 
 #include "sim/fault.h"
+#include "sim/mem.h"
 #include "sim/mm.h"
 #include "sim/proc.h"
 #include "sim/trace.h"
@@ -20,6 +21,7 @@
 #include "model/iommu/hw.h"
 #include "model/iommu/invariants.h"
 #include "model/vfio/vfio.h"
+#include <iommusim/iommusim.h>
 #include "tools/scenario/loader.h"
 #include "tools/scenario/runner.h"
 #include "tools/scenario/steps_internal.h"
@@ -59,9 +61,9 @@ static void setup_trace(struct sim_world *w, const struct run_options *opt)
 {
 	if (!opt || !opt->trace)
 		return;
-	sim_trace_set_output(w, opt->trace, opt->trace_fmt == RUN_TRACE_JSON ?
-			     SIM_TRACE_JSON : SIM_TRACE_TEXT);
-	sim_trace_enable(w, opt->trace_events ? opt->trace_events : "*");
+	sim_trace_set_output(w, opt->trace, opt->trace_fmt == RUN_TRACE_JSON ? SIM_TRACE_JSON :
+			     opt->trace_fmt == RUN_TRACE_CHROME ? SIM_TRACE_CHROME : SIM_TRACE_TEXT);
+	sim_trace_enable(w, opt->trace_events ? opt->trace_events : SIM_TRACE_DEFAULT_EVENTS);
 }
 
 struct sim_world *scenario_world_build(struct scenario *s, const struct run_options *opt,
@@ -76,6 +78,7 @@ struct sim_world *scenario_world_build(struct scenario *s, const struct run_opti
 		return NULL;
 	}
 	sim_world_set_kernel(w, (enum sim_kernel)s->profile.kernel);
+	sim_mem_set_budget(w, s->profile.memory_budget);
 	setup_trace(w, opt);   /* the boot is traced too */
 	if (opt && opt->fail_nth)
 		sim_fault_fail_nth(w, opt->fail_sites ? opt->fail_sites : "*", opt->fail_nth);
@@ -97,6 +100,8 @@ struct sim_world *scenario_world_build(struct scenario *s, const struct run_opti
 			.fault_queue_len = IOMMU_HW_DEFAULT_FAULTQ,
 			.pasid_bits = s->profile.pasid_bits,
 			.busy_dma = s->profile.busy_dma,
+			.snoop_control = s->profile.snoop_control,
+			.no_irq_remapping = s->profile.no_irq_remapping,
 			.check = s->profile.invariants && !(opt && opt->no_invariants),
 		};
 		stage = "iommu hardware";
@@ -120,6 +125,11 @@ struct sim_world *scenario_world_build(struct scenario *s, const struct run_opti
 	}
 	if (!ret)
 		ret = vfio_set_dma_entry_limit(w, s->profile.dma_entry_limit);
+	if (!ret)
+		ret = vfio_iommu_type1_set_allow_unsafe_interrupts(w,
+								   s->profile.allow_unsafe_interrupts);
+	if (!ret)
+		ret = vfio_set_noiommu(w, s->profile.noiommu);
 	if (!ret) {
 		stage = "drivers";
 		ret = pci_bind_initial_drivers(w, berr);
@@ -137,6 +147,13 @@ struct sim_world *scenario_world_build(struct scenario *s, const struct run_opti
 		sim_world_destroy(w);
 		return NULL;
 	}
+	/* random failures hit the steps, never the boot (fail-nth walks both);
+	 * --fail-random overrides the profile's fault_inject */
+	if (opt && opt->fail_permille && !opt->fail_nth)
+		sim_fault_probability(w, opt->fail_sites ? opt->fail_sites : "*", opt->fail_permille);
+	else if (s->profile.fault_permille && !(opt && opt->fail_nth))
+		sim_fault_probability(w, s->profile.fault_sites ? s->profile.fault_sites : "*",
+				      s->profile.fault_permille);
 	return w;
 }
 
@@ -208,6 +225,48 @@ static void format_result(GString *out, long ret)
 		g_string_append_printf(out, "-%s", name);
 	else
 		g_string_append_printf(out, "-%ld", -ret);
+}
+
+/* SIM_FAULT_* as the `fault:` key spells them */
+static const char *const fault_kinds[] = {
+	"none", "no-context", "not-present", "permission", "address-size", "no-pasid",
+};
+static const char *const fault_phases[] = { "final access", "stage-1 descriptor fetch" };
+
+static const char *fault_kind(int reason)
+{
+	return reason >= 0 && reason < (int)G_N_ELEMENTS(fault_kinds) ? fault_kinds[reason]
+								      : "unknown";
+}
+
+void runner_dma_fault_str(GString *out, const struct sim_dma *op)
+{
+	g_string_append_printf(out, "a %s fault at 0x%llx (stage %u, %s, stage address 0x%llx)",
+			       fault_kind(op->fault_reason), (unsigned long long)op->fault_addr,
+			       op->fault_stage, fault_phases[op->fault_phase & 1],
+			       (unsigned long long)op->fault_stage_addr);
+}
+
+void runner_fault_expected_str(GString *out, const struct scn_outcome *o)
+{
+	const char *sep = " (";
+
+	g_string_append_printf(out, "a %s fault", fault_kind(o->err));
+	if (o->fault_stage >= 0) {
+		g_string_append_printf(out, "%sstage %d", sep, o->fault_stage);
+		sep = ", ";
+	}
+	if (o->fault_phase >= 0) {
+		g_string_append_printf(out, "%s%s", sep, fault_phases[o->fault_phase & 1]);
+		sep = ", ";
+	}
+	if (o->has_stage_addr) {
+		g_string_append_printf(out, "%sstage address 0x%llx", sep,
+				       (unsigned long long)o->stage_addr);
+		sep = ", ";
+	}
+	if (strcmp(sep, " ("))
+		g_string_append(out, ")");
 }
 
 /* Compare a step's result with its expected outcome (default: success). */
@@ -414,6 +473,15 @@ int scenario_run(struct scenario *s, const struct run_options *opt)
 		fprintf(rep, "fault injection: call %lu of '%s' %s\n", opt->fail_nth,
 			opt->fail_sites ? opt->fail_sites : "*",
 			sim_fault_injected(r.w) ? "failed" : "was not reached");
+	if (rep && !opt->fail_nth && (opt->fail_permille || s->profile.fault_permille)) {
+		const char *sites = opt->fail_permille ? opt->fail_sites : s->profile.fault_sites;
+
+		fprintf(rep, "fault injection: %lu of %lu calls to '%s' failed (chance %u in 1000, "
+			"seed %llu)\n", sim_fault_injected(r.w), sim_fault_calls(r.w),
+			sites ? sites : "*",
+			opt->fail_permille ? opt->fail_permille : s->profile.fault_permille,
+			(unsigned long long)opt->seed);
+	}
 	if (rep)
 		fprintf(rep, "%s %s: %u checks, %u failed\n",
 			r.failures ? "FAIL" : "PASS", s->name, r.checks, r.failures);

@@ -37,6 +37,16 @@ struct runner {
 bool runner_check(struct runner *r, bool ok, unsigned line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/*
+ * Faults in failure lines.  A DMA's: "a permission fault at 0x1000 (stage 2,
+ * final access, stage address 0x1000)": the reason, the input address, the
+ * stage, the phase and the address at that stage (spec §E.4).  An outcome's
+ * (`expect: {fault: ...}`): "a not-present fault" with the details it names.
+ */
+struct sim_dma;
+void runner_dma_fault_str(GString *out, const struct sim_dma *op);
+void runner_fault_expected_str(GString *out, const struct scn_outcome *o);
+
 /* pid of a scenario process by name ("init" = 1); -1 when unknown. */
 int runner_pid(struct runner *r, const char *name);
 

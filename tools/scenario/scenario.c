@@ -22,14 +22,17 @@ static const char *const top_keys[] = {
 	"name", "description", "profile", "topology", "processes", "steps",
 	"expect", NULL,
 };
-static const char *const profile_keys[] = { "group_mode", "kernel", "iommu", "vfio", NULL };
+static const char *const profile_keys[] = { "group_mode", "kernel", "iommu", "vfio",
+					    "memory_budget", "fault_inject", NULL };
 static const char *const iommu_keys[] = {
 	"address_width", "default_domain", "iotlb_entries", "naive_iotlb", "naive_map",
 	"format", "psc_entries", "pasid_cache_entries", "atc_entries", "pasid_bits",
-	"paging_stage", "ats", "busy_dma", "bugs", NULL,
+	"paging_stage", "ats", "busy_dma", "snoop_control", "interrupt_remapping", "bugs", NULL,
 };
 static const char *const hw_formats[] = { "vtd", "arm-smmuv3", "riscv", NULL };
-static const char *const vfio_keys[] = { "dma_entry_limit", NULL };
+static const char *const vfio_keys[] = { "dma_entry_limit", "allow_unsafe_interrupts",
+					 "enable_unsafe_noiommu_mode",
+					  NULL };
 static const char *const default_domains[] = { "dma", "identity", NULL };
 static const char *const group_modes[] = { "legacy", "strict", NULL };
 /* enum sim_kernel, in order */
@@ -37,12 +40,14 @@ static const char *const kernels[] = { "mainline", "6.1", "6.2", "6.12", NULL };
 static const char *const topo_keys[] = {
 	"bdf", "type", "parent", "multifunction", "acs", "acs_ctrl",
 	"acs_quirk", "dma_alias", "caps", "driver", "vendor", "device", "bars",
-	"irqs", NULL,
+	"irqs", "iommu", NULL,
 };
 static const char *const bar_keys[] = { "size", "type", "prefetchable", NULL };
 static const char *const bar_types[] = { "mem32", "mem64", "io", NULL };
 static const char *const irq_keys[] = { "intx", "msi", "msix", NULL };
-static const char *const caps_keys[] = { "ats", "pri", "pasid", NULL };
+static const char *const caps_keys[] = { "ats", "pri", "pasid", "resets", NULL };
+/* caps.resets: the function-level reset methods (PCI_RESET_* order) */
+static const char *const reset_names[] = { "flr", "pm", "af-flr", NULL };
 static const char *const proc_keys[] = {
 	"name", "uid", "gid", "caps", "parent", "rlimit_memlock", NULL,
 };
@@ -85,6 +90,16 @@ static int parse_iommu_caches(struct ldr *l, const struct ynode *map)
 	}
 	if ((v = ynode_map_get(map, "busy_dma")) && ldr_bool(l, v, &pr->busy_dma, "busy_dma"))
 		return -1;
+	if ((v = ynode_map_get(map, "snoop_control")) &&
+	    ldr_bool(l, v, &pr->snoop_control, "snoop_control"))
+		return -1;
+	if ((v = ynode_map_get(map, "interrupt_remapping"))) {
+		bool ir;
+
+		if (ldr_bool(l, v, &ir, "interrupt_remapping"))
+			return -1;
+		pr->no_irq_remapping = !ir;
+	}
 	if ((v = ynode_map_get(map, "bugs"))) {
 		if (ldr_need(l, v, YN_SEQ, "bugs (a list of bug names)"))
 			return -1;
@@ -153,6 +168,57 @@ static int parse_vfio_profile(struct ldr *l, const struct ynode *map)
 			return -1;
 		l->s->profile.dma_entry_limit = (unsigned)num;
 	}
+	if ((v = ynode_map_get(map, "allow_unsafe_interrupts")) &&
+	    ldr_bool(l, v, &l->s->profile.allow_unsafe_interrupts, "allow_unsafe_interrupts"))
+		return -1;
+	if ((v = ynode_map_get(map, "enable_unsafe_noiommu_mode")) &&
+	    ldr_bool(l, v, &l->s->profile.noiommu, "enable_unsafe_noiommu_mode"))
+		return -1;
+	return 0;
+}
+
+/* memory_budget: a size (at least 16M, at most 1T) or unlimited. */
+static int parse_memory_budget(struct ldr *l, const struct ynode *v)
+{
+	uint64_t num;
+
+	if (v->kind == YN_SCALAR && v->str && !strcmp(v->str, "unlimited")) {
+		l->s->profile.memory_budget = 0;
+		return 0;
+	}
+	if (ldr_u64(l, v, &num, 1ull << 40, true, "memory_budget"))
+		return -1;
+	if (num < (16ull << 20))
+		return ldr_error(l, v, "memory_budget is at least 16M (the machine's own "
+				 "tables live in it), not %s", v->str);
+	l->s->profile.memory_budget = num;
+	return 0;
+}
+
+/* fault_inject: {probability: P, sites: GLOB}: random fault injection
+ * after the boot, drawn from the run's seed (as --fail-random P). */
+static int parse_fault_inject(struct ldr *l, const struct ynode *map)
+{
+	static const char *const keys[] = { "probability", "sites", NULL };
+	const struct ynode *p, *g;
+	const char *sites;
+	char *end = NULL;
+	double v = 0;
+
+	if (ldr_need(l, map, YN_MAP, "fault_inject") ||
+	    ldr_check_keys(l, map, keys, "fault_inject") ||
+	    !(p = ldr_get(l, map, "probability", "fault_inject")))
+		return -1;
+	if (p->kind == YN_SCALAR && p->str)
+		v = g_ascii_strtod(p->str, &end);
+	if (!end || end == p->str || *end || !(v >= 0.001 && v <= 1.0))
+		return ldr_error(l, p, "probability is a number from 0.001 to 1");
+	if ((g = ynode_map_get(map, "sites"))) {
+		if (ldr_str(l, g, &sites, "sites"))
+			return -1;
+		l->s->profile.fault_sites = ldr_keep(l, sites);
+	}
+	l->s->profile.fault_permille = (unsigned)(v * 1000.0 + 0.5);
 	return 0;
 }
 
@@ -164,24 +230,31 @@ static int parse_profile(struct ldr *l, const struct ynode *map)
 	if (ldr_need(l, map, YN_MAP, "profile") ||
 	    ldr_check_keys(l, map, profile_keys, "profile"))
 		return -1;
+	/* each key is a unit of its own (ldr_recover): all their errors report */
 	v = ynode_map_get(map, "group_mode");
-	if (v) {
-		if (ldr_enum(l, v, group_modes, &mode, "group_mode"))
-			return -1;
+	if (v && !ldr_enum(l, v, group_modes, &mode, "group_mode"))
 		l->s->profile.group_mode = mode;
-	}
+	ldr_recover(l);
 	v = ynode_map_get(map, "kernel");
 	if (v) {
 		int k;
 
-		if (ldr_enum(l, v, kernels, &k, "kernel"))
-			return -1;
-		l->s->profile.kernel = (unsigned)k;
+		/* listed oldest first; the enum's order is not the releases' */
+		if (!ldr_enum(l, v, kernels, &k, "kernel"))
+			l->s->profile.kernel = (unsigned)sim_kernel_from_name(kernels[k]);
 	}
-	if ((v = ynode_map_get(map, "iommu")) && parse_iommu_profile(l, v))
-		return -1;
-	if ((v = ynode_map_get(map, "vfio")) && parse_vfio_profile(l, v))
-		return -1;
+	ldr_recover(l);
+	if ((v = ynode_map_get(map, "iommu")))
+		parse_iommu_profile(l, v);
+	ldr_recover(l);
+	if ((v = ynode_map_get(map, "vfio")))
+		parse_vfio_profile(l, v);
+	ldr_recover(l);
+	if ((v = ynode_map_get(map, "memory_budget")))
+		parse_memory_budget(l, v);
+	ldr_recover(l);
+	if ((v = ynode_map_get(map, "fault_inject")))
+		parse_fault_inject(l, v);
 	return 0;
 }
 
@@ -246,6 +319,18 @@ static int parse_caps(struct ldr *l, const struct ynode *map, struct pci_dev_spe
 			return ldr_error(l, v, "caps.pasid must be a width of 1..20 bits; "
 					 "omit the key for no PASID capability");
 		sp->pasid_width = (uint8_t)width;
+	}
+	if ((v = ynode_map_get(map, "resets"))) {
+		if (ldr_need(l, v, YN_SEQ, "caps.resets (a list of flr, af-flr, pm)"))
+			return -1;
+		sp->has_resets = true;
+		for (size_t i = 0; i < v->nitems; i++) {
+			int idx;
+
+			if (ldr_enum(l, v->items[i], reset_names, &idx, "reset method"))
+				return -1;
+			sp->resets |= 1u << idx;
+		}
 	}
 	return 0;
 }
@@ -334,11 +419,16 @@ static int parse_topo_entry(struct ldr *l, const struct ynode *map,
 
 	memset(sp, 0, sizeof(*sp));
 	sp->acs_quirk = -1;
-	if (ldr_need(l, map, YN_MAP, "a topology entry") ||
-	    ldr_check_keys(l, map, topo_keys, "topology entry"))
+	if (ldr_need(l, map, YN_MAP, "a topology entry"))
 		return -1;
+	/* the address first: an entry with another error still names its
+	 * device, so steps about it do not report it missing too */
 	if (!(v = ldr_get(l, map, "bdf", "a topology entry")) ||
-	    ldr_sbdf(l, v, &sp->sbdf, "bdf"))
+	    ldr_sbdf(l, v, &sp->sbdf, "bdf")) {
+		l->topology_incomplete = true;
+		return -1;
+	}
+	if (ldr_check_keys(l, map, topo_keys, "topology entry"))
 		return -1;
 	if (!(v = ldr_get(l, map, "type", "a topology entry")) || ldr_str(l, v, &str, "type"))
 		return -1;
@@ -386,10 +476,17 @@ static int parse_topo_entry(struct ldr *l, const struct ynode *map,
 			return -1;
 		if (!*str || strchr(str, ' ') || strchr(str, '/'))
 			return ldr_error(l, v, "driver '%s' is not a driver name", str);
+		ldr_check_driver(l, v, str);
 		sp->driver = ldr_keep(l, str);
 	}
 	if ((v = ynode_map_get(map, "bars")) && parse_bars(l, v, sp))
 		return -1;
+	if ((v = ynode_map_get(map, "iommu"))) {      /* false: behind no IOMMU */
+		bool behind;
+		if (ldr_bool(l, v, &behind, "iommu"))
+			return -1;
+		sp->no_iommu = !behind;
+	}
 	if ((v = ynode_map_get(map, "irqs")) && parse_irqs(l, v, sp))
 		return -1;
 	if ((v = ynode_map_get(map, "vendor"))) {
@@ -425,7 +522,7 @@ static int validate_topology(struct ldr *l, const struct ynode *seq)
 
 	w = scenario_world_build(l->s, NULL, &berr, &err);
 	if (w) {
-		sim_world_destroy(w);
+		l->world = w;   /* the steps ask it which devices have groups */
 		return 0;
 	}
 	if (berr.index < seq->nitems) {
@@ -447,15 +544,20 @@ static int validate_topology(struct ldr *l, const struct ynode *seq)
 static int parse_topology(struct ldr *l, const struct ynode *seq)
 {
 	struct scenario *s = l->s;
+	bool failed = false;
 
 	if (ldr_need(l, seq, YN_SEQ, "topology"))
 		return -1;
 	s->ntopology = seq->nitems;
 	s->topology = g_new0(struct pci_dev_spec, seq->nitems ? seq->nitems : 1);
-	for (size_t i = 0; i < seq->nitems; i++)
+	for (size_t i = 0; i < seq->nitems; i++) {
 		if (parse_topo_entry(l, seq->items[i], &s->topology[i]))
+			failed = true;
+		if (ldr_recover(l))
 			return -1;
-	return validate_topology(l, seq);
+	}
+	/* booting needs every entry; with errors, they are what to fix first */
+	return failed ? -1 : validate_topology(l, seq);
 }
 
 /* ---- processes ---------------------------------------------------------- */
@@ -552,9 +654,17 @@ static int parse_processes(struct ldr *l, const struct ynode *seq)
 		return -1;
 	s->procs = g_new0(struct scn_process, seq->nitems ? seq->nitems : 1);
 	for (size_t i = 0; i < seq->nitems; i++) {
+		const struct ynode *name = seq->items[i]->kind == YN_MAP ?
+					   ynode_map_get(seq->items[i], "name") : NULL;
+
 		/* counted first: a half-parsed entry is freed with the rest */
 		s->nprocs++;
-		if (parse_process(l, seq->items[i], &s->procs[i]))
+		if (parse_process(l, seq->items[i], &s->procs[i]) && !s->procs[i].name)
+			/* named anyway, so steps run 'by' it report nothing more
+			 * (and every process has a name, "" when it has none) */
+			s->procs[i].name = g_strdup(name && name->kind == YN_SCALAR &&
+						    !find_proc(s, name->str) ? name->str : "");
+		if (ldr_recover(l))
 			return -1;
 	}
 	return 0;
@@ -566,31 +676,47 @@ static int parse_top(struct ldr *l, const struct ynode *root)
 {
 	const struct ynode *v;
 	const char *str;
+	bool keys_ok;
 
 	if (!root)
 		return ldr_error(l, NULL, "empty scenario: expected a mapping with "
 				 "'name' and 'topology'");
-	if (ldr_need(l, root, YN_MAP, "a scenario") ||
-	    ldr_check_keys(l, root, top_keys, "the scenario"))
+	if (ldr_need(l, root, YN_MAP, "a scenario"))
 		return -1;
-	if (!(v = ldr_get(l, root, "name", "a scenario")) || ldr_str(l, v, &str, "name"))
-		return -1;
-	l->s->name = g_strdup(str);
-	if ((v = ynode_map_get(root, "description"))) {
-		if (ldr_str(l, v, &str, "description"))
-			return -1;
+	/* every section is parsed even after another's error (ldr_recover),
+	 * so a file's independent errors are all reported at once */
+	/* a misspelt key is likely the required one that is missing: say it once */
+	keys_ok = !ldr_check_keys(l, root, top_keys, "the scenario");
+	ldr_recover(l);
+	if ((v = keys_ok ? ldr_get(l, root, "name", "a scenario") : ynode_map_get(root, "name")) &&
+	    !ldr_str(l, v, &str, "name"))
+		l->s->name = g_strdup(str);
+	ldr_recover(l);
+	if ((v = ynode_map_get(root, "description")) && !ldr_str(l, v, &str, "description"))
 		l->s->description = g_strdup(str);
-	}
-	if ((v = ynode_map_get(root, "profile")) && parse_profile(l, v))
+	ldr_recover(l);
+	if ((v = ynode_map_get(root, "profile")))
+		parse_profile(l, v);
+	if (ldr_recover(l))
 		return -1;
-	if (!(v = ldr_get(l, root, "topology", "a scenario")) || parse_topology(l, v))
+	if ((v = keys_ok ? ldr_get(l, root, "topology", "a scenario")
+			 : ynode_map_get(root, "topology")))
+		parse_topology(l, v);
+	if (!v || v->kind != YN_SEQ)
+		l->topology_incomplete = true;   /* no device is "not in it" */
+	if (ldr_recover(l))
 		return -1;
-	if ((v = ynode_map_get(root, "processes")) && parse_processes(l, v))
+	if ((v = ynode_map_get(root, "processes")))
+		parse_processes(l, v);
+	if (ldr_recover(l))
 		return -1;
-	if ((v = ynode_map_get(root, "steps")) && ldr_parse_steps(l, v))
+	if ((v = ynode_map_get(root, "steps")))
+		ldr_parse_steps(l, v);
+	if (ldr_recover(l))
 		return -1;
-	if ((v = ynode_map_get(root, "expect")) && ldr_parse_expect(l, v, &l->s->expect))
-		return -1;
+	if ((v = ynode_map_get(root, "expect")))
+		ldr_parse_expect(l, v, &l->s->expect);
+	ldr_recover(l);
 	return 0;
 }
 
@@ -610,6 +736,7 @@ struct scenario *scenario_load_string(const char *text, size_t len,
 	s->profile.pasid_bits = 20;
 	s->profile.dma_entry_limit = 65535;
 	s->profile.invariants = true;
+	s->profile.memory_budget = SCN_MEMORY_BUDGET_DEFAULT;
 	s->warnings = g_ptr_array_new_with_free_func(g_free);
 	s->strings = g_ptr_array_new_with_free_func(g_free);
 	l.handles = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -622,8 +749,10 @@ struct scenario *scenario_load_string(const char *text, size_t len,
 		ydoc_free(doc);
 	}
 	g_hash_table_destroy(l.handles);
-	if (l.err) {
-		*err = l.err;
+	if (l.world)
+		sim_world_destroy(l.world);
+	*err = ldr_take_errors(&l);
+	if (*err) {
 		scenario_free(s);
 		return NULL;
 	}
@@ -638,7 +767,8 @@ struct scenario *scenario_load_file(const char *path, char **err)
 	gsize len;
 
 	if (!g_file_get_contents(path, &text, &len, &gerr)) {
-		*err = g_strdup_printf("%s:1:1: error: %s", path, gerr->message);
+		/* no line and column: the file was not read */
+		*err = g_strdup_printf("%s: error: %s", path, gerr->message);
 		g_error_free(gerr);
 		return NULL;
 	}

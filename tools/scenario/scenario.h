@@ -32,6 +32,9 @@ struct scn_pos {
 };
 
 /* The kernel profile: options that select behaviour (ARCHITECTURE §3). */
+/* The memory a scenario may make resident unless its profile says (1 GiB). */
+#define SCN_MEMORY_BUDGET_DEFAULT (1ull << 30)
+
 struct scn_profile {
 	enum iommu_group_mode group_mode;
 	unsigned kernel;               /* kernel: enum sim_kernel (mainline) */
@@ -48,9 +51,17 @@ struct scn_profile {
 	unsigned paging_stage;         /* iommu.paging_stage: 1 or 2 (default 2) */
 	bool no_ats;                   /* iommu.ats: false */
 	bool busy_dma;                 /* iommu.busy_dma */
+	bool snoop_control;            /* iommu.snoop_control */
+	bool no_irq_remapping;         /* iommu.interrupt_remapping: false */
+	bool allow_unsafe_interrupts;  /* vfio.allow_unsafe_interrupts */
 	unsigned bugs;                 /* iommu.bugs: IOMMU_BUG_* */
 	unsigned dma_entry_limit;      /* vfio.dma_entry_limit (default 65535) */
+	bool noiommu;                  /* vfio.enable_unsafe_noiommu_mode */
 	bool invariants;               /* check spec §H after every step (default on) */
+	unsigned fault_permille;       /* fault_inject.probability, in 1/1000 (0: off) */
+	const char *fault_sites;       /* fault_inject.sites (NULL: "*") */
+	uint64_t memory_budget;        /* memory_budget: bytes of simulated memory the
+					* run may make resident (default 1 GiB; 0 = unlimited) */
 };
 
 struct scn_process {
@@ -160,7 +171,8 @@ struct scenario {
 	GPtrArray *strings;        /* owned strings referenced from specs */
 };
 
-/* Load and validate; NULL with *err = "FILE:LINE:COL: error: ..." (g_free). */
+/* Load and validate; NULL with *err = "FILE:LINE:COL: error: ...", one line
+ * per independent error, in file order (g_free). */
 struct scenario *scenario_load_file(const char *path, char **err);
 struct scenario *scenario_load_string(const char *text, size_t len,
 				      const char *name, char **err);
@@ -189,12 +201,14 @@ struct run_options {
 	FILE *report;              /* per-step report; NULL = silent */
 	FILE *errors;              /* where a world that cannot boot is reported; NULL = stderr */
 	FILE *trace;               /* trace output; NULL = off */
-	enum { RUN_TRACE_TEXT, RUN_TRACE_JSON } trace_fmt;
-	const char *trace_events;  /* globs; NULL = "*" */
+	enum { RUN_TRACE_TEXT, RUN_TRACE_JSON, RUN_TRACE_CHROME } trace_fmt;
+	const char *trace_events;  /* globs; NULL = SIM_TRACE_DEFAULT_EVENTS */
 	bool print_groups;         /* print the group table before the steps */
 	bool no_invariants;        /* skip the spec §H checks after each step */
 	unsigned long fail_nth;    /* fault injection: fail the Nth call ... */
 	const char *fail_sites;    /* ... to a site matching this glob (NULL = "*") */
+	unsigned fail_permille;    /* or: each such call fails with this chance in 1000,
+				    * drawn from the world's RNG (--fail-random) */
 	bool *fault_fired;         /* out, optional: did the injected fault fire? */
 	FILE *explain;             /* explain step explain_step here; NULL = off */
 	unsigned explain_step;     /* 1-based */

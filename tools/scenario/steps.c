@@ -48,11 +48,14 @@ static int parse_bind_common(struct ldr *l, const struct ynode *map,
 		if (!(v = ldr_get(l, map, "driver", "a bind step")) ||
 		    ldr_str(l, v, &a->driver, "driver"))
 			return -1;
+		ldr_check_driver(l, v, a->driver);
 		a->driver = ldr_keep(l, a->driver);
 	}
 	for (size_t i = 0; i < l->s->ntopology; i++)
 		if (l->s->topology[i].sbdf == a->sbdf)
 			return 0;
+	if (l->topology_incomplete)
+		return 0;     /* the topology's own error says enough */
 	v = ynode_map_get(map, st->kind->name);
 	return ldr_error(l, v, "device %s is not in the topology", v->str);
 }
@@ -62,8 +65,17 @@ static int parse_bind(struct ldr *l, const struct ynode *map, struct scn_step *s
 	return parse_bind_common(l, map, st, true);
 }
 
+/* An unbind that is expected to succeed must complete: a pending one (=> 1)
+ * fails `expect: ok` and needs `expect: pending`. */
 static int parse_unbind(struct ldr *l, const struct ynode *map, struct scn_step *st)
 {
+	if (!st->has_outcome) {
+		st->outcome = (struct scn_outcome){ .kind = SCN_OUT_RET, .ret = 0, .pos = st->pos };
+		st->has_outcome = true;
+	} else if (st->outcome.kind == SCN_OUT_OK) {
+		st->outcome.kind = SCN_OUT_RET;
+		st->outcome.ret = 0;
+	}
 	return parse_bind_common(l, map, st, false);
 }
 
@@ -72,8 +84,93 @@ static long run_bind(struct runner *r, struct scn_step *st)
 	struct bind_args *a = st->args;
 	struct pci_dev *d = pci_dev_find(r->w, a->sbdf);
 
-	return a->driver ? pci_bind_driver(r->w, d, a->driver)
+	/* the sysfs bind file (bind_store: a driver that does not match is
+	 * ENODEV) and unbind (PCI_UNBIND_PENDING while vfio-pci waits) */
+	return a->driver ? pci_bind_store(r->w, d, a->driver)
 			 : pci_unbind_driver(r->w, d);
+}
+
+/* ---- driver_override / new_id: the other sysfs files of binding --------- */
+
+struct override_args {
+	uint32_t sbdf;
+	const char *driver;     /* "" clears */
+};
+
+static int parse_driver_override(struct ldr *l, const struct ynode *map, struct scn_step *st)
+{
+	struct override_args *a = g_new0(struct override_args, 1);
+	const struct ynode *v = ynode_map_get(map, "driver_override");
+
+	st->args = a;
+	if (ldr_sbdf(l, v, &a->sbdf, "driver_override"))
+		return -1;
+	if (!(v = ldr_get(l, map, "driver", "a driver_override step")) ||
+	    ldr_str(l, v, &a->driver, "driver"))
+		return -1;
+	ldr_check_driver(l, v, a->driver);
+	a->driver = ldr_keep(l, a->driver);
+	for (size_t i = 0; i < l->s->ntopology; i++)
+		if (l->s->topology[i].sbdf == a->sbdf)
+			return 0;
+	v = ynode_map_get(map, "driver_override");
+	return ldr_error(l, v, "device %s is not in the topology", v->str);
+}
+
+static long run_driver_override(struct runner *r, struct scn_step *st)
+{
+	struct override_args *a = st->args;
+
+	return pci_driver_override_store(r->w, pci_dev_find(r->w, a->sbdf), a->driver);
+}
+
+static void describe_driver_override(const struct scn_step *st, GString *out)
+{
+	const struct override_args *a = st->args;
+	char b[PCI_SBDF_STRLEN];
+
+	g_string_append_printf(out, "driver_override %s driver=%s", pci_sbdf_format(a->sbdf, b),
+			       *a->driver ? a->driver : "(clear)");
+}
+
+struct new_id_args {
+	const char *driver;
+	uint16_t vendor, device;
+};
+
+static int parse_new_id(struct ldr *l, const struct ynode *map, struct scn_step *st)
+{
+	struct new_id_args *a = g_new0(struct new_id_args, 1);
+	const struct ynode *v = ynode_map_get(map, "new_id");
+	uint64_t num;
+
+	st->args = a;
+	if (ldr_str(l, v, &a->driver, "new_id (the driver)"))
+		return -1;
+	a->driver = ldr_keep(l, a->driver);
+	if (!(v = ldr_get(l, map, "vendor", "a new_id step")) ||
+	    ldr_u64(l, v, &num, 0xffff, false, "vendor"))
+		return -1;
+	a->vendor = (uint16_t)num;
+	if (!(v = ldr_get(l, map, "device", "a new_id step")) ||
+	    ldr_u64(l, v, &num, 0xffff, false, "device"))
+		return -1;
+	a->device = (uint16_t)num;
+	return 0;
+}
+
+static long run_new_id(struct runner *r, struct scn_step *st)
+{
+	struct new_id_args *a = st->args;
+
+	return pci_new_id_store(r->w, a->driver, a->vendor, a->device);
+}
+
+static void describe_new_id(const struct scn_step *st, GString *out)
+{
+	const struct new_id_args *a = st->args;
+
+	g_string_append_printf(out, "new_id %s %04x:%04x", a->driver, a->vendor, a->device);
 }
 
 static void describe_bind(const struct scn_step *st, GString *out)
@@ -178,7 +275,7 @@ static int parse_by(struct ldr *l, const struct ynode *map, const char **by)
 		return -1;
 	if (strcmp(*by, "init")) {
 		for (size_t i = 0; i < l->s->nprocs; i++)
-			if (!strcmp(l->s->procs[i].name, *by))
+			if (l->s->procs[i].name && !strcmp(l->s->procs[i].name, *by))
 				return 0;
 		return ldr_error(l, v, "process '%s' is not defined under 'processes'", *by);
 	}
@@ -192,9 +289,8 @@ static int parse_open(struct ldr *l, const struct ynode *map, struct scn_step *s
 
 	st->args = a;
 	a->oflags = O_RDWR;
-	if (ldr_str(l, v, &a->path, "open"))
+	if (ldr_devpath(l, v, &a->path, "open"))
 		return -1;
-	a->path = ldr_keep(l, a->path);
 	if (parse_by(l, map, &a->by))
 		return -1;
 	a->by = ldr_keep(l, a->by);
@@ -203,12 +299,28 @@ static int parse_open(struct ldr *l, const struct ynode *map, struct scn_step *s
 	return 0;
 }
 
+/* A path's "{BDF}" is that function's group number now (ldr_devpath). */
+static bool run_path(struct runner *r, const struct scn_step *st, const char *path,
+		     GString *out)
+{
+	int ret = scn_path_resolve(r->w, path, out);
+
+	/* a check only where there is something to resolve and it fails */
+	return ret == 0 || runner_check(r, false, st->pos.line, "%s: the device %s", path,
+					ret == -ENODEV ? "does not exist" : "has no IOMMU group");
+}
+
 static long run_open(struct runner *r, struct scn_step *st)
 {
 	struct open_args *a = st->args;
+	GString *path = g_string_new(NULL);
+	long ret = RUN_CHECKED;
 
 	r->last_pid = runner_pid(r, a->by);
-	return sim_sys_open(r->w, r->last_pid, a->path, a->oflags);
+	if (run_path(r, st, a->path, path))
+		ret = sim_sys_open(r->w, r->last_pid, path->str, a->oflags);
+	g_string_free(path, TRUE);
+	return ret;
 }
 
 static void describe_open(const struct scn_step *st, GString *out)
@@ -334,9 +446,8 @@ static int parse_chown(struct ldr *l, const struct ynode *map, struct scn_step *
 	uint64_t num;
 
 	st->args = a;
-	if (ldr_str(l, v, &a->path, "chown"))
+	if (ldr_devpath(l, v, &a->path, "chown"))
 		return -1;
-	a->path = ldr_keep(l, a->path);
 	if (!(v = ldr_get(l, map, "uid", "a chown step")) ||
 	    ldr_u64(l, v, &num, UINT32_MAX - 1, false, "uid"))
 		return -1;
@@ -356,9 +467,8 @@ static int parse_chmod(struct ldr *l, const struct ynode *map, struct scn_step *
 	uint64_t num;
 
 	st->args = a;
-	if (ldr_str(l, v, &a->path, "chmod"))
+	if (ldr_devpath(l, v, &a->path, "chmod"))
 		return -1;
-	a->path = ldr_keep(l, a->path);
 	if (!(v = ldr_get(l, map, "mode", "a chmod step")) ||
 	    ldr_u64(l, v, &num, 07777, false, "mode"))
 		return -1;
@@ -369,15 +479,25 @@ static int parse_chmod(struct ldr *l, const struct ynode *map, struct scn_step *
 static long run_chown(struct runner *r, struct scn_step *st)
 {
 	struct attr_args *a = st->args;
+	GString *path = g_string_new(NULL);
+	long ret = RUN_CHECKED;
 
-	return sim_devnode_chown(r->w, a->path, a->uid, a->gid);
+	if (run_path(r, st, a->path, path))
+		ret = sim_devnode_chown(r->w, path->str, a->uid, a->gid);
+	g_string_free(path, TRUE);
+	return ret;
 }
 
 static long run_chmod(struct runner *r, struct scn_step *st)
 {
 	struct attr_args *a = st->args;
+	GString *path = g_string_new(NULL);
+	long ret = RUN_CHECKED;
 
-	return sim_devnode_chmod(r->w, a->path, a->mode);
+	if (run_path(r, st, a->path, path))
+		ret = sim_devnode_chmod(r->w, path->str, a->mode);
+	g_string_free(path, TRUE);
+	return ret;
 }
 
 static void describe_chown(const struct scn_step *st, GString *out)
@@ -415,6 +535,7 @@ static void describe_expect(const struct scn_step *st, GString *out)
 /* ---- the table ---------------------------------------------------------- */
 
 static const char *const keys_bind[] = { "driver", NULL };
+static const char *const keys_new_id[] = { "vendor", "device", NULL };
 static const char *const keys_none[] = { NULL };
 static const char *const keys_open[] = { "by", "flags", "as", NULL };
 static const char *const keys_eventfd[] = { "by", "flags", "as", NULL };
@@ -424,6 +545,9 @@ static const char *const keys_chmod[] = { "mode", NULL };
 static const struct step_kind step_kinds[] = {
 	{ "bind", keys_bind, parse_bind, run_bind, describe_bind, g_free },
 	{ "unbind", keys_none, parse_unbind, run_bind, describe_bind, g_free },
+	{ "driver_override", keys_bind, parse_driver_override, run_driver_override,
+	  describe_driver_override, g_free },
+	{ "new_id", keys_new_id, parse_new_id, run_new_id, describe_new_id, g_free },
 	{ "open", keys_open, parse_open, run_open, describe_open, g_free },
 	{ "close", keys_none, parse_close, run_close, describe_close, g_free },
 	{ "eventfd", keys_eventfd, parse_eventfd, run_eventfd, describe_eventfd, g_free },
@@ -437,6 +561,11 @@ static const struct step_kind step_kinds[] = {
 	{ "check", keys_fill, parse_fill, run_check, describe_fill, free_fill },
 	{ "dma", keys_dma, parse_dma, run_dma, describe_dma, free_dma },
 	{ "rlimit", keys_rlimit, parse_rlimit, run_rlimit, describe_rlimit, g_free },
+	{ "irq", keys_irq, parse_irq, run_irq, describe_irq, g_free },
+	{ "eventfd_read", keys_eventfd_read, parse_eventfd_rw, run_eventfd_rw,
+	  describe_eventfd_rw, g_free },
+	{ "eventfd_write", keys_eventfd_write, parse_eventfd_rw, run_eventfd_rw,
+	  describe_eventfd_rw, g_free },
 	{ "guest_table", keys_guest_table, parse_guest_table, run_guest_table,
 	  describe_guest_table, g_free },
 	{ "guest_map", keys_guest_map, parse_guest_map, run_guest_map, describe_guest_map, g_free },
@@ -450,7 +579,8 @@ static const struct step_kind step_kinds[] = {
 };
 
 const char *const step_kind_names[] = {
-	"bind", "unbind", "open", "close", "eventfd", "chown", "chmod", "ioctl", "pread", "pwrite",
+	"bind", "unbind", "driver_override", "new_id", "open", "close", "eventfd", "chown",
+	"chmod", "ioctl", "pread", "pwrite",
 	"alloc", "fill", "check", "dma", "rlimit", "guest_table", "guest_map", "guest_unmap",
 	"pasid_attach", "pasid_replace", "pasid_detach", "guest_invalidate", "expect", NULL,
 };
@@ -509,9 +639,15 @@ static int parse_outcome(struct ldr *l, const struct ynode *v, struct scn_outcom
 	o->pos = (struct scn_pos){ v->line, v->col };
 	o->fault_stage = o->fault_phase = -1;
 	if (v->kind == YN_SCALAR) {
+		/* pending: an unbind that waits for vfio-pci's user (=> 1) */
+		if (!strcmp(v->str, "pending")) {
+			o->kind = SCN_OUT_RET;
+			o->ret = PCI_UNBIND_PENDING;
+			return 0;
+		}
 		if (strcmp(v->str, "ok"))
-			return ldr_error(l, v, "expect must be 'ok', {errno: NAME}, {ret: N}, "
-					 "{out: {...}} or {fault: KIND}, not '%s'", v->str);
+			return ldr_error(l, v, "expect must be 'ok', 'pending', {errno: NAME}, "
+					 "{ret: N}, {out: {...}} or {fault: KIND}, not '%s'", v->str);
 		o->kind = SCN_OUT_OK;
 		return 0;
 	}
@@ -573,7 +709,7 @@ static const struct step_kind *find_kind_key(struct ldr *l, const struct ynode *
 			ldr_error(l, key, "unknown step '%s'; did you mean '%s'?", key->str, near);
 		else
 			ldr_error(l, key, "a step needs an action: one of bind, unbind, "
-				  "open, close, eventfd, chown, chmod, ioctl, pread, pwrite, "
+				  "driver_override, new_id, open, close, eventfd, chown, chmod, ioctl, pread, pwrite, "
 				  "alloc, fill, "
 				  "check, dma, rlimit, guest_table, guest_map, guest_unmap, "
 				  "pasid_attach, pasid_replace, pasid_detach, guest_invalidate, "
@@ -633,6 +769,29 @@ static int parse_step(struct ldr *l, const struct ynode *map, struct scn_step *s
 	return 0;
 }
 
+/*
+ * A step with an error still binds the handles it names, so the steps that
+ * use them do not report "not bound" too: `as:` a descriptor, `alloc:` a
+ * buffer, `guest_table:` a guest table.
+ */
+static void bind_failed_handles(struct ldr *l, const struct ynode *map)
+{
+	static const struct { const char *key; int kind; } binders[] = {
+		{ "as", HANDLE_FD }, { "alloc", HANDLE_BUF }, { "guest_table", HANDLE_GPT },
+	};
+
+	if (map->kind != YN_MAP)
+		return;
+	for (size_t i = 0; i < G_N_ELEMENTS(binders); i++) {
+		const struct ynode *v = ynode_map_get(map, binders[i].key);
+
+		if (v && v->kind == YN_SCALAR && !g_hash_table_contains(l->handles, v->str) &&
+		    g_regex_match_simple("^[A-Za-z_][A-Za-z0-9_]*$", v->str, 0, 0))
+			g_hash_table_insert(l->handles, g_strdup(v->str),
+					    GINT_TO_POINTER(binders[i].kind));
+	}
+}
+
 int ldr_parse_steps(struct ldr *l, const struct ynode *seq)
 {
 	struct scenario *s = l->s;
@@ -644,6 +803,9 @@ int ldr_parse_steps(struct ldr *l, const struct ynode *seq)
 		s->nsteps++;
 		s->steps[i].index = (unsigned)i + 1;
 		if (parse_step(l, seq->items[i], &s->steps[i]))
+			bind_failed_handles(l, seq->items[i]);
+		/* each step is a unit: the next one is parsed whatever this one said */
+		if (ldr_recover(l))
 			return -1;
 	}
 	return 0;
