@@ -32,7 +32,7 @@
 
 bool vfio_noiommu_enabled(const struct vfio_state *v)
 {
-	return v->noiommu;
+	return v->params.noiommu;
 }
 
 /* The lowest id at or above the core's groups that no live noiommu group
@@ -84,15 +84,6 @@ void vfio_noiommu_group_free(struct iommu_group *ig)
 	g_free(ig);
 }
 
-int vfio_set_noiommu(struct sim_world *w, bool enable)
-{
-	struct vfio_state *v = vfio_get(w);
-
-	if (!v)
-		return -ENODEV;
-	v->noiommu = enable;
-	return 0;
-}
 
 /* ---- the backend ---------------------------------------------------------- */
 
@@ -119,7 +110,7 @@ static void noiommu_release(void *data)
 static long noiommu_check_extension(struct vfio_state *v, void *data, unsigned long arg)
 {
 	(void)data;
-	return v->noiommu && arg == VFIO_NOIOMMU_IOMMU;
+	return v->params.noiommu && arg == VFIO_NOIOMMU_IOMMU;
 }
 
 static long noiommu_ioctl(void *data, struct sim_proc *p, unsigned int cmd, unsigned long arg)

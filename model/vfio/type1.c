@@ -156,8 +156,8 @@ static struct vfio_iommu *vfio_iommu_type1_open(struct vfio_state *v, unsigned l
 	iommu->nesting = type == VFIO_TYPE1_NESTING_IOMMU;
 	iommu->domains = g_ptr_array_new();
 	iommu->dma_list = g_tree_new_full(iova_cmp, NULL, NULL, NULL);
-	iommu->dma_entry_limit = v->dma_entry_limit;
-	iommu->dma_avail = v->dma_entry_limit;
+	iommu->dma_entry_limit = v->params.dma_entry_limit;
+	iommu->dma_avail = v->params.dma_entry_limit;
 	iommu->pgsize_bitmap = ~(SIM_PAGE_SIZE - 1);   /* PAGE_MASK */
 	iommu->iova_list = g_array_new(FALSE, FALSE, sizeof(struct vfio_iova_range));
 	return iommu;
@@ -334,7 +334,7 @@ static bool vfio_iommu_attach_conflict(struct vfio_iommu *iommu, struct iommu_do
 static int vfio_join_existing(struct vfio_iommu *iommu, struct vfio_domain *nd,
 			      struct iommu_group *ig)
 {
-	if (!iommu->vfio->share_domains)
+	if (!iommu->vfio->params.share_domains)
 		return 0;
 	for (guint i = 0; i < iommu->domains->len; i++) {
 		struct vfio_domain *d = g_ptr_array_index(iommu->domains, i);
@@ -412,7 +412,7 @@ static int vfio_iommu_type1_attach_group(struct vfio_iommu *iommu, struct iommu_
 		goto out_detach;
 	/* a device could forge interrupts with DMA writes to the MSI window:
 	 * without interrupt remapping only the module option allows it */
-	if (!iommu->vfio->allow_unsafe_interrupts &&
+	if (!iommu->vfio->params.allow_unsafe_interrupts &&
 	    !iommu_group_has_isolated_msi(iommu->vfio->w, ig)) {
 		SIM_TRACE(iommu->vfio->w, vfio_type1_unsafe_interrupts, ig->id);
 		ret = -EPERM;
@@ -524,13 +524,3 @@ const struct vfio_iommu_driver_ops vfio_iommu_type1_ops = {
 	.attach_group = type1_attach_group,
 	.detach_group = type1_detach_group,
 };
-
-int vfio_iommu_type1_set_allow_unsafe_interrupts(struct sim_world *w, bool allow)
-{
-	struct vfio_state *v = vfio_get(w);
-
-	if (!v)
-		return -ENODEV;
-	v->allow_unsafe_interrupts = allow;
-	return 0;
-}

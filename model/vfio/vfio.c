@@ -218,7 +218,7 @@ static int vfio_pci_probe(void *ctx, struct pci_dev *d)
 	}
 	/* vfio_group_find_or_alloc: no IOMMU group -> a noiommu one with the
 	 * option on (and the kernel tainted), EINVAL without it */
-	if (!ig && !v->noiommu) {
+	if (!ig && !v->params.noiommu) {
 		ret = -EINVAL;
 		goto out;
 	}
@@ -313,24 +313,11 @@ static void vfio_pci_remove(void *ctx, struct pci_dev *d)
 
 /* ---- module parameters -------------------------------------------------- */
 
-int vfio_set_dma_entry_limit(struct sim_world *w, unsigned limit)
+struct vfio_params *vfio_params(struct sim_world *w)
 {
 	struct vfio_state *v = vfio_get(w);
 
-	if (!v)
-		return -ENODEV;
-	v->dma_entry_limit = limit;
-	return 0;
-}
-
-int vfio_set_domain_sharing(struct sim_world *w, bool share)
-{
-	struct vfio_state *v = vfio_get(w);
-
-	if (!v)
-		return -ENODEV;
-	v->share_domains = share;
-	return 0;
+	return v ? &v->params : NULL;
 }
 
 /* ---- the subsystem ------------------------------------------------------ */
@@ -370,8 +357,8 @@ int vfio_create(struct sim_world *w)
 	v->noiommu_groups = g_hash_table_new(g_direct_hash, g_direct_equal);
 	v->devices = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
 					   device_entry_free);
-	v->dma_entry_limit = VFIO_DEFAULT_DMA_ENTRY_LIMIT;
-	v->share_domains = true;
+	v->params.dma_entry_limit = VFIO_DEFAULT_DMA_ENTRY_LIMIT;
+	v->params.share_domains = true;
 	sim_ids_init(&v->containers);
 	drv.ctx = v;
 	ret = vfio_container_node_add(w, v);

@@ -28,25 +28,30 @@ int vfio_create(struct sim_world *w);
 const char *vfio_group_node_path(const struct iommu_group *g, char *buf, size_t len);
 
 /*
- * Module parameters / profile options.
- *  - dma_entry_limit (type1's module parameter, default 65535): read when a
- *    container's backend is set, as the kernel reads it at open.
- *  - domain sharing (default on): a group joins an existing compatible
- *    domain (same ops and coherency) without replay (spec §C).  Off models
- *    groups behind IOMMU units whose domains are incompatible: every group
- *    gets a new domain and all existing mappings are replayed into it.
- * 0, or -ENODEV before vfio_create.
+ * The module parameters of vfio and vfio_iommu_type1 the model reads
+ * (profile keys vfio.*), changed in place through vfio_params() after
+ * vfio_create (which sets the kernel's defaults):
  */
-int vfio_set_dma_entry_limit(struct sim_world *w, unsigned limit);
-int vfio_set_domain_sharing(struct sim_world *w, bool share);
-/* enable_unsafe_noiommu_mode (vfio's module option, default off): vfio-pci
- * takes devices no IOMMU translates, in groups of their own ("vfio-noiommu",
- * /dev/vfio/noiommu-N) with the vfio-noiommu backend (model/vfio/noiommu.c).
- * Set it before drivers bind.  0, or -ENODEV before vfio_create. */
-int vfio_set_noiommu(struct sim_world *w, bool enable);
-/* type1's allow_unsafe_interrupts (default off): attach a group whose MSIs
- * the IOMMU does not isolate (no interrupt remapping).  0 or -ENODEV. */
-int vfio_iommu_type1_set_allow_unsafe_interrupts(struct sim_world *w, bool allow);
+struct vfio_params {
+	/* type1's dma_entry_limit (65535): read when a container's backend
+	 * is set, as the kernel reads it at open */
+	unsigned dma_entry_limit;
+	/* a group joins an existing compatible domain (same ops and
+	 * coherency) without replay (spec §C), default on.  Off models groups
+	 * behind IOMMU units whose domains are incompatible: every group gets
+	 * a new domain and all existing mappings are replayed into it */
+	bool share_domains;
+	/* type1's allow_unsafe_interrupts (off): attach a group whose MSIs
+	 * the IOMMU does not isolate (no interrupt remapping) */
+	bool allow_unsafe_interrupts;
+	/* vfio's enable_unsafe_noiommu_mode (off): vfio-pci takes devices no
+	 * IOMMU translates, in groups of their own ("vfio-noiommu",
+	 * /dev/vfio/noiommu-N) with the vfio-noiommu backend (noiommu.c);
+	 * set it before drivers bind */
+	bool noiommu;
+};
+/* The world's parameters, or NULL before vfio_create. */
+struct vfio_params *vfio_params(struct sim_world *w);
 
 /*
  * Check spec §H5, 6, 7, 10, 11, 12, 13, 14, 15 against VFIO's bookkeeping

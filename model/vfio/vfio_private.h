@@ -31,6 +31,7 @@
 #include "sim/ids.h"
 #include "sim/mm.h"
 #include "model/pci/pci.h"
+#include "model/vfio/vfio.h"
 
 struct sim_world;
 struct sim_proc;
@@ -92,13 +93,10 @@ struct vfio_state {
 	const struct vfio_iommu_driver_ops *iommu_drivers[VFIO_MAX_IOMMU_DRIVERS];
 	unsigned nr_iommu_drivers;
 	GHashTable *groups;          /* iommu group id -> struct vfio_group */
-	bool noiommu;                /* enable_unsafe_noiommu_mode (noiommu.c) */
 	GHashTable *noiommu_groups;  /* struct pci_dev * -> its fake iommu_group */
 	GHashTable *devices;         /* struct pci_dev * -> struct vfio_pci_device */
 	struct sim_ids containers;   /* id -> struct vfio_container */
-	unsigned dma_entry_limit;    /* module parameter, read at SET_IOMMU */
-	bool share_domains;          /* compatible domains are shared (§C) */
-	bool allow_unsafe_interrupts;   /* type1's module parameter */
+	struct vfio_params params;   /* module parameters (vfio.h) */
 };
 
 struct vfio_group {

@@ -342,7 +342,7 @@ START_TEST(test_map_check_order)
 {
 	int cfd, gfd;
 
-	ck_assert_int_eq(vfio_set_dma_entry_limit(W, 1), 0);
+	vfio_params(W)->dma_entry_limit = 1;
 	usage(DEV_A, VFIO_TYPE1v2_IOMMU, &cfd, &gfd);
 	ck_assert_int_eq(map(cfd, BUF, 0, 0x1000, RW), 0);
 	/* overlap before ENOSPC, ENOSPC before the iova range, before pinning */
@@ -673,7 +673,7 @@ START_TEST(test_replay_new_domain)
 	int cfd, ga, gb, why;
 	char msg[] = "replayed", back[16] = { 0 };
 
-	ck_assert_int_eq(vfio_set_domain_sharing(W, false), 0);
+	vfio_params(W)->share_domains = false;
 	usage(DEV_A, VFIO_TYPE1v2_IOMMU, &cfd, &ga);
 	ck_assert_int_eq(map(cfd, BUF, 0, 0x3000, RW), 0);
 	ck_assert_int_eq(map(cfd, BUF + 0x10000, 0x400000, 0x10000, RD), 0);
@@ -755,7 +755,7 @@ static void sweep(op_fn op, bool backend, bool share)
 		long ret;
 
 		setup();
-		ck_assert_int_eq(vfio_set_domain_sharing(W, share), 0);
+		vfio_params(W)->share_domains = share;
 		usage(DEV_A, backend ? VFIO_TYPE1v2_IOMMU : 0, &cfd, &ga);
 		gb = open_group(DEV_B);
 		if (backend)

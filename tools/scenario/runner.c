@@ -123,13 +123,13 @@ struct sim_world *scenario_world_build(struct scenario *s, const struct run_opti
 		stage = "vfio";
 		ret = vfio_create(w);
 	}
-	if (!ret)
-		ret = vfio_set_dma_entry_limit(w, s->profile.dma_entry_limit);
-	if (!ret)
-		ret = vfio_iommu_type1_set_allow_unsafe_interrupts(w,
-								   s->profile.allow_unsafe_interrupts);
-	if (!ret)
-		ret = vfio_set_noiommu(w, s->profile.noiommu);
+	if (!ret) {
+		struct vfio_params *vp = vfio_params(w);
+
+		vp->dma_entry_limit = s->profile.dma_entry_limit;
+		vp->allow_unsafe_interrupts = s->profile.allow_unsafe_interrupts;
+		vp->noiommu = s->profile.noiommu;
+	}
 	if (!ret) {
 		stage = "drivers";
 		ret = pci_bind_initial_drivers(w, berr);
