@@ -15,32 +15,19 @@ import json
 import pathlib
 import re
 import shlex
-import subprocess
 import sys
 import tempfile
 import unittest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from driver_common import run_case  # noqa: E402
+from driver_common import CliRunner, run_case  # noqa: E402
 
 ARGS = None
 
 
-def run(*argv, **kw):
-    return subprocess.run([ARGS.iommusim, *argv], capture_output=True, text=True,
-                          timeout=60, **kw)
-
-
-TMP = tempfile.TemporaryDirectory(prefix="iommusim-cli-")
-_count = [0]
-
-
-def scenario(text):
-    """Write @text to a fresh .yaml file in a directory removed at exit."""
-    _count[0] += 1
-    path = pathlib.Path(TMP.name) / f"s{_count[0]}.yaml"
-    path.write_text(text)
-    return str(path)
+CLI = CliRunner("iommusim-cli-", "s")
+run = CLI.run
+scenario = CLI.scenario
 
 
 SWITCH = """
@@ -546,6 +533,7 @@ def main():
     p.add_argument("--iommusim", required=True)
     p.add_argument("--root", required=True)
     ARGS, _ = p.parse_known_args()
+    CLI.binary = ARGS.iommusim
     return run_case(Cli)
 
 

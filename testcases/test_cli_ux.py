@@ -25,7 +25,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from driver_common import run_case  # noqa: E402
+from driver_common import CliRunner, run_case  # noqa: E402
 
 ARGS = None
 REPO = pathlib.Path(__file__).resolve().parents[1]
@@ -33,20 +33,9 @@ QUICKSTART = str(REPO / "testcases/scenarios/quickstart.yaml")
 NESTED = str(REPO / "testcases/scenarios/nested/nested-guest-table-on-pasid.yaml")
 
 
-def run(*argv, **kw):
-    return subprocess.run([ARGS.iommusim, *argv], capture_output=True, text=True,
-                          timeout=60, **kw)
-
-
-TMP = tempfile.TemporaryDirectory(prefix="iommusim-cli-ux-")
-_count = [0]
-
-
-def scenario(text):
-    _count[0] += 1
-    path = pathlib.Path(TMP.name) / f"u{_count[0]}.yaml"
-    path.write_text(text)
-    return str(path)
+CLI = CliRunner("iommusim-cli-ux-", "u")
+run = CLI.run
+scenario = CLI.scenario
 
 
 # Spec §A example 5: a switch whose downstream ports lack ACS.  Legacy mode
@@ -381,6 +370,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--iommusim", required=True)
     ARGS, _ = p.parse_known_args()
+    CLI.binary = ARGS.iommusim
     return run_case(CliUx)
 
 
