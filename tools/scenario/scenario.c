@@ -177,7 +177,7 @@ static int parse_vfio_profile(struct ldr *l, const struct ynode *map)
 	return 0;
 }
 
-/* memory_budget: a size (at least 16M, at most 1T) or unlimited. */
+/* memory_budget: a size (at least 1M, at most 1T) or unlimited. */
 static int parse_memory_budget(struct ldr *l, const struct ynode *v)
 {
 	uint64_t num;
@@ -188,8 +188,8 @@ static int parse_memory_budget(struct ldr *l, const struct ynode *v)
 	}
 	if (ldr_u64(l, v, &num, 1ull << 40, true, "memory_budget"))
 		return -1;
-	if (num < (16ull << 20))
-		return ldr_error(l, v, "memory_budget is at least 16M (the machine's own "
+	if (num < (1ull << 20))
+		return ldr_error(l, v, "memory_budget is at least 1M (the machine's own "
 				 "tables live in it), not %s", v->str);
 	l->s->profile.memory_budget = num;
 	return 0;
