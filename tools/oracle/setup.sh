@@ -57,6 +57,11 @@ for k in "${kernels[@]}" "6.12-iommufd -"; do
 	set -- $k
 	[ -f "$dir/kernels/$1/vmlinuz" ] || need=1
 done
+# the built kernel is stale when the fragment it was built from changed
+cmp -s tools/oracle/kconfig/iommufd.config "$dir/kernels/6.12-iommufd/iommufd.config" || {
+	need=1
+	rm -f "$dir/kernels/6.12-iommufd/vmlinuz"
+}
 if [ $need -eq 0 ]; then
 	echo "oracle setup: kernels present in $dir/kernels"
 	exit 0
@@ -149,6 +154,7 @@ if [ ! -f "$kd/vmlinuz" ]; then
 	fi
 	printf 'Package: linux-source-6.12\nVersion: %s\nConfig: tinyconfig + %s\n' \
 		"$srcpkg" "$frag" > "$kd/package"
+	cp "$frag" "$kd/iommufd.config"
 	touch "$kd/builtin"
 fi
 echo "oracle setup: kernels ready in $dir/kernels"
