@@ -207,12 +207,15 @@ int runner_scratch(struct runner *r, int pid, uint64_t *va)
 
 int runner_pid(struct runner *r, const char *name)
 {
+	const struct rhandle *h;
+
 	if (!strcmp(name, "init"))
 		return 1;
 	for (size_t i = 0; i < r->s->nprocs; i++)
 		if (!strcmp(r->s->procs[i].name, name))
 			return r->s->procs[i].pid;
-	return -1;
+	h = g_hash_table_lookup(r->handles, name);   /* a fork step's child */
+	return h && h->kind == HANDLE_PROC ? h->pid : -1;
 }
 
 static void format_result(GString *out, long ret)

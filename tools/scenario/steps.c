@@ -21,6 +21,7 @@
 
 #include "sim/devnode.h"
 #include "sim/eventfd.h"
+#include "sim/proc.h"
 #include "sim/syscall.h"
 #include "tools/scenario/loader.h"
 #include "tools/scenario/runner.h"
@@ -231,12 +232,14 @@ int ldr_handle_bind(struct ldr *l, const struct ynode *n, int kind, const char *
 /* What a handle kind is, and the step key that binds one. */
 static const char *handle_what(int kind)
 {
-	return kind == HANDLE_FD ? "file descriptor" : kind == HANDLE_GPT ? "guest table" : "buffer";
+	return kind == HANDLE_FD ? "file descriptor" : kind == HANDLE_GPT ? "guest table" :
+	       kind == HANDLE_PROC ? "process" : "buffer";
 }
 
 static const char *handle_binder(int kind)
 {
-	return kind == HANDLE_FD ? "as:" : kind == HANDLE_GPT ? "guest_table:" : "alloc:";
+	return kind == HANDLE_FD ? "as:" : kind == HANDLE_GPT ? "guest_table:" :
+	       kind == HANDLE_PROC ? "fork's child:" : "alloc:";
 }
 
 int ldr_handle_ref(struct ldr *l, const struct ynode *n, int kind, const char **out)
@@ -264,6 +267,8 @@ int ldr_step_by(struct ldr *l, const struct ynode *map, const char **by)
 	return 0;
 }
 
+static int process_ref(struct ldr *l, const struct ynode *v, const char *name);
+
 static int parse_by(struct ldr *l, const struct ynode *map, const char **by)
 {
 	const struct ynode *v = ynode_map_get(map, "by");
@@ -273,13 +278,108 @@ static int parse_by(struct ldr *l, const struct ynode *map, const char **by)
 		return 0;
 	if (ldr_str(l, v, by, "by"))
 		return -1;
-	if (strcmp(*by, "init")) {
-		for (size_t i = 0; i < l->s->nprocs; i++)
-			if (l->s->procs[i].name && !strcmp(l->s->procs[i].name, *by))
-				return 0;
-		return ldr_error(l, v, "process '%s' is not defined under 'processes'", *by);
-	}
+	return process_ref(l, v, *by);
+}
+
+/* @name must be init, a process under 'processes' or one an earlier fork
+ * step made. */
+static int process_ref(struct ldr *l, const struct ynode *v, const char *name)
+{
+	if (!strcmp(name, "init") ||
+	    GPOINTER_TO_INT(g_hash_table_lookup(l->handles, name)) == HANDLE_PROC)
+		return 0;
+	for (size_t i = 0; i < l->s->nprocs; i++)
+		if (l->s->procs[i].name && !strcmp(l->s->procs[i].name, name))
+			return 0;
+	return ldr_error(l, v, "process '%s' is not defined under 'processes' "
+			 "nor made by an earlier fork step", name);
+}
+
+/* ---- processes made and ended by steps ---------------------------------- */
+
+struct fork_args {
+	const char *parent, *child;
+};
+
+/* fork: PARENT (a process name or init), child: NAME (a new word) */
+static int parse_fork(struct ldr *l, const struct ynode *map, struct scn_step *st)
+{
+	struct fork_args *a = g_new0(struct fork_args, 1);
+	const struct ynode *v = ynode_map_get(map, "fork");
+	const struct ynode *n;
+
+	st->args = a;
+	if (ldr_str(l, v, &a->parent, "fork (the parent process)") ||
+	    process_ref(l, v, a->parent))
+		return -1;
+	a->parent = ldr_keep(l, a->parent);
+	if (!(n = ldr_get(l, map, "child", "a fork step")))
+		return -1;
+	if (ldr_str(l, n, &a->child, "child"))
+		return -1;
+	if (!strcmp(a->child, "init"))
+		return ldr_error(l, n, "a forked process cannot be called init");
+	for (size_t i = 0; i < l->s->nprocs; i++)
+		if (l->s->procs[i].name && !strcmp(l->s->procs[i].name, a->child))
+			return ldr_error(l, n, "process '%s' is defined under 'processes' already",
+					 a->child);
+	return ldr_handle_bind(l, n, HANDLE_PROC, &a->child);
+}
+
+static long run_fork(struct runner *r, struct scn_step *st)
+{
+	struct fork_args *a = st->args;
+	int parent = runner_pid(r, a->parent);
+	int child;
+	struct rhandle *h;
+
+	r->last_pid = parent;
+	child = sim_proc_fork(r->w, parent);
+	if (child < 0)
+		return child;
+	h = g_new0(struct rhandle, 1);
+	h->kind = HANDLE_PROC;
+	h->pid = child;
+	g_hash_table_replace(r->handles, g_strdup(a->child), h);
+	return child;
+}
+
+static void describe_fork(const struct scn_step *st, GString *out)
+{
+	const struct fork_args *a = st->args;
+
+	g_string_append_printf(out, "fork %s as %s", a->parent, a->child);
+}
+
+/* exit: PROCESS - every descriptor closed, the address space released */
+static int parse_exit(struct ldr *l, const struct ynode *map, struct scn_step *st)
+{
+	struct fork_args *a = g_new0(struct fork_args, 1);
+	const struct ynode *v = ynode_map_get(map, "exit");
+
+	st->args = a;
+	if (ldr_str(l, v, &a->child, "exit (a process)"))
+		return -1;
+	if (!strcmp(a->child, "init"))
+		return ldr_error(l, v, "init does not exit in a scenario");
+	if (process_ref(l, v, a->child))
+		return -1;
+	a->child = ldr_keep(l, a->child);
 	return 0;
+}
+
+static long run_exit(struct runner *r, struct scn_step *st)
+{
+	struct fork_args *a = st->args;
+	int pid = runner_pid(r, a->child);
+
+	r->last_pid = pid;
+	return pid < 0 ? -ESRCH : sim_proc_exit(r->w, pid);
+}
+
+static void describe_exit(const struct scn_step *st, GString *out)
+{
+	g_string_append_printf(out, "exit %s", ((const struct fork_args *)st->args)->child);
 }
 
 static int parse_open(struct ldr *l, const struct ynode *map, struct scn_step *st)
@@ -541,6 +641,7 @@ static const char *const keys_open[] = { "by", "flags", "as", NULL };
 static const char *const keys_eventfd[] = { "by", "flags", "as", NULL };
 static const char *const keys_chown[] = { "uid", "gid", NULL };
 static const char *const keys_chmod[] = { "mode", NULL };
+static const char *const keys_fork[] = { "child", NULL };
 
 static const struct step_kind step_kinds[] = {
 	{ "bind", keys_bind, parse_bind, run_bind, describe_bind, g_free },
@@ -553,6 +654,8 @@ static const struct step_kind step_kinds[] = {
 	{ "eventfd", keys_eventfd, parse_eventfd, run_eventfd, describe_eventfd, g_free },
 	{ "chown", keys_chown, parse_chown, run_chown, describe_chown, g_free },
 	{ "chmod", keys_chmod, parse_chmod, run_chmod, describe_chmod, g_free },
+	{ "fork", keys_fork, parse_fork, run_fork, describe_fork, g_free },
+	{ "exit", keys_none, parse_exit, run_exit, describe_exit, g_free },
 	{ "ioctl", keys_ioctl, parse_ioctl, run_ioctl, describe_ioctl, free_ioctl },
 	{ "pread", keys_rw, parse_rw, run_rw, describe_rw, g_free },
 	{ "pwrite", keys_rw, parse_rw, run_rw, describe_rw, g_free },
@@ -580,8 +683,9 @@ static const struct step_kind step_kinds[] = {
 
 const char *const step_kind_names[] = {
 	"bind", "unbind", "driver_override", "new_id", "open", "close", "eventfd", "chown",
-	"chmod", "ioctl", "pread", "pwrite",
-	"alloc", "fill", "check", "dma", "rlimit", "guest_table", "guest_map", "guest_unmap",
+	"chmod", "fork", "exit", "ioctl", "pread", "pwrite",
+	"alloc", "fill", "check", "dma", "rlimit", "irq", "eventfd_read", "eventfd_write",
+	"guest_table", "guest_map", "guest_unmap",
 	"pasid_attach", "pasid_replace", "pasid_detach", "guest_invalidate", "expect", NULL,
 };
 

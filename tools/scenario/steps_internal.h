@@ -16,6 +16,7 @@
 #define HANDLE_FD  1
 #define HANDLE_BUF 2
 #define HANDLE_GPT 3   /* a guest stage-1 table (steps_nested.c) */
+#define HANDLE_PROC 4  /* a process a fork step made (steps.c) */
 
 /* The handle @n names must be bound earlier to a handle of @kind. */
 int ldr_handle_ref(struct ldr *l, const struct ynode *n, int kind, const char **out);
