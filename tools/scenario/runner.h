@@ -55,7 +55,6 @@ void scn_expect_eval(struct runner *r, const struct scn_expect *e);
 
 /* The step kinds (steps.c). */
 const struct step_kind *step_kind_find(const char *name);
-extern const char *const step_kind_names[];
 
 /* explain.c: print the translations of one step (run_options.explain) */
 void scenario_explain_begin(struct runner *r, const struct scn_step *st, const char *desc);

@@ -681,13 +681,16 @@ static const struct step_kind step_kinds[] = {
 	{ "expect", keys_none, parse_expect_step, run_expect, describe_expect, NULL },
 };
 
-const char *const step_kind_names[] = {
-	"bind", "unbind", "driver_override", "new_id", "open", "close", "eventfd", "chown",
-	"chmod", "fork", "exit", "ioctl", "pread", "pwrite",
-	"alloc", "fill", "check", "dma", "rlimit", "irq", "eventfd_read", "eventfd_write",
-	"guest_table", "guest_map", "guest_unmap",
-	"pasid_attach", "pasid_replace", "pasid_detach", "guest_invalidate", "expect", NULL,
-};
+/* The kinds' names, for "did you mean": read off the table once. */
+static const char *const *step_kind_names(void)
+{
+	static const char *names[G_N_ELEMENTS(step_kinds) + 1];
+
+	if (!names[0])
+		for (size_t i = 0; i < G_N_ELEMENTS(step_kinds); i++)
+			names[i] = step_kinds[i].name;
+	return names;
+}
 
 const struct step_kind *step_kind_find(const char *name)
 {
@@ -807,7 +810,7 @@ static const struct step_kind *find_kind_key(struct ldr *l, const struct ynode *
 		return step_kind_find("expect");
 	if (!kind) {
 		const struct ynode *key = ynode_map_len(map) ? ynode_map_key(map, 0) : map;
-		const char *near = key == map ? NULL : ldr_suggest(key->str, step_kind_names);
+		const char *near = key == map ? NULL : ldr_suggest(key->str, step_kind_names());
 
 		if (near)
 			ldr_error(l, key, "unknown step '%s'; did you mean '%s'?", key->str, near);
