@@ -619,6 +619,13 @@ bool iommu_group_has_isolated_msi(struct sim_world *w, struct iommu_group *g)
 	return g && hc && !hc->no_irq_remapping;
 }
 
+bool iommu_dev_cache_coherent(struct sim_world *w)
+{
+	const struct iommu_hw_config *hc = iommu_hw_config(w);
+
+	return hc && !(hc->kind == IOMMU_HW_SMMUV3 && hc->no_coherent_walk);
+}
+
 unsigned iommu_domain_pte_prot(const struct iommu_domain *d, unsigned prot)
 {
 	if (!d || d->type != IOMMU_DOMAIN_PAGING)

@@ -191,6 +191,11 @@ bool iommu_domain_enforce_cache_coherency(const struct iommu_domain *d);
 /* iommu_group_has_isolated_msi: the IOMMU remaps (isolates) the MSIs of
  * @g's devices; false when the profile says it has no interrupt remapping. */
 bool iommu_group_has_isolated_msi(struct sim_world *w, struct iommu_group *g);
+/* device_iommu_capable(dev, IOMMU_CAP_CACHE_COHERENCY): DMA through the
+ * IOMMU is cache coherent.  intel_iommu_capable says yes; arm_smmu_capable
+ * only for a coherent SMMU (ARM_SMMU_FEAT_COHERENCY, from IDR0.COHACC); the
+ * RISC-V kind is taken as coherent. */
+bool iommu_dev_cache_coherent(struct sim_world *w);
 /* What the domain's page table says of @iova: 0 or -ENOENT.  For a nested
  * domain: the guest's stage 1 read through the parent's stage 2 (every
  * stage-1 table must be readable there, §H24), then stage 2, with the

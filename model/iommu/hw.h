@@ -91,6 +91,10 @@ struct iommu_hw_config {
 	 * MSI writes apart, so type1 refuses to attach without its
 	 * allow_unsafe_interrupts option (iommu_group_has_isolated_msi). */
 	bool no_irq_remapping;
+	/* An SMMUv3 whose table walks do not snoop CPU caches (IDR0.COHACC
+	 * clear): arm_smmu_capable(IOMMU_CAP_CACHE_COHERENCY) is false, and
+	 * VFIO refuses to register its devices. */
+	bool no_coherent_walk;
 	/* Stale-translation checker: every answer a cache gives is compared
 	 * with a fresh walk; a difference is recorded as a violation
 	 * (iommu_hw_take_violations). */

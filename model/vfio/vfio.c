@@ -29,6 +29,7 @@
 #include "sim/trace.h"
 #include "sim/world.h"
 #include "model/pci/pci.h"
+#include "model/iommu/domain.h"
 #include "model/iommu/group.h"
 #include "model/vfio/vfio.h"
 #include "model/vfio/vfio_private.h"
@@ -219,6 +220,13 @@ static int vfio_pci_probe(void *ctx, struct pci_dev *d)
 	/* vfio_group_find_or_alloc: no IOMMU group -> a noiommu one with the
 	 * option on (and the kernel tainted), EINVAL without it */
 	if (!ig && !v->params.noiommu) {
+		ret = -EINVAL;
+		goto out;
+	}
+	/* __vfio_register_dev: VFIO always maps with IOMMU_CACHE and offers no
+	 * way to restore coherency, so a device whose IOMMU cannot make its DMA
+	 * coherent is refused (IOMMU_CAP_CACHE_COHERENCY) */
+	if (ig && !iommu_dev_cache_coherent(v->w)) {
 		ret = -EINVAL;
 		goto out;
 	}

@@ -102,6 +102,7 @@ struct sim_world *scenario_world_build(struct scenario *s, const struct run_opti
 			.busy_dma = s->profile.busy_dma,
 			.snoop_control = s->profile.snoop_control,
 			.no_irq_remapping = s->profile.no_irq_remapping,
+			.no_coherent_walk = s->profile.no_coherent_walk,
 			.check = s->profile.invariants && !(opt && opt->no_invariants),
 		};
 		stage = "iommu hardware";

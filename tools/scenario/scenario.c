@@ -27,7 +27,8 @@ static const char *const profile_keys[] = { "group_mode", "kernel", "iommu", "vf
 static const char *const iommu_keys[] = {
 	"address_width", "default_domain", "iotlb_entries", "naive_iotlb", "naive_map",
 	"format", "psc_entries", "pasid_cache_entries", "atc_entries", "pasid_bits",
-	"paging_stage", "ats", "busy_dma", "snoop_control", "interrupt_remapping", "bugs", NULL,
+	"paging_stage", "ats", "busy_dma", "snoop_control", "interrupt_remapping",
+	"coherent_walk", "bugs", NULL,
 };
 static const char *const hw_formats[] = { "vtd", "arm-smmuv3", "riscv", NULL };
 static const char *const vfio_keys[] = { "dma_entry_limit", "allow_unsafe_interrupts",
@@ -99,6 +100,13 @@ static int parse_iommu_caches(struct ldr *l, const struct ynode *map)
 		if (ldr_bool(l, v, &ir, "interrupt_remapping"))
 			return -1;
 		pr->no_irq_remapping = !ir;
+	}
+	if ((v = ynode_map_get(map, "coherent_walk"))) {
+		bool cw;
+
+		if (ldr_bool(l, v, &cw, "coherent_walk"))
+			return -1;
+		pr->no_coherent_walk = !cw;
 	}
 	if ((v = ynode_map_get(map, "bugs"))) {
 		if (ldr_need(l, v, YN_SEQ, "bugs (a list of bug names)"))

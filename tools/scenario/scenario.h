@@ -53,6 +53,7 @@ struct scn_profile {
 	bool busy_dma;                 /* iommu.busy_dma */
 	bool snoop_control;            /* iommu.snoop_control */
 	bool no_irq_remapping;         /* iommu.interrupt_remapping: false */
+	bool no_coherent_walk;         /* iommu.coherent_walk: false */
 	bool allow_unsafe_interrupts;  /* vfio.allow_unsafe_interrupts */
 	unsigned bugs;                 /* iommu.bugs: IOMMU_BUG_* */
 	unsigned dma_entry_limit;      /* vfio.dma_entry_limit (default 65535) */
