@@ -48,11 +48,17 @@ static struct pci_drv_entry *drv_add(struct pci_root *root, const struct pci_dri
 	return e;
 }
 
-/* pci-stub and pcieport do no DMA on their devices: driver_managed_dma. */
+/*
+ * pci-stub and pcieport do no DMA on their devices: driver_managed_dma.
+ * pci-stub has no id table of its own (stub_driver's id_table is NULL):
+ * it matches a device through driver_override, or through the dynamic ids
+ * its ids= module option or new_id adds, like vfio-pci.
+ */
 void pci_drivers_init(struct pci_root *root)
 {
 	root->drivers = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, drv_entry_free);
-	drv_add(root, &(struct pci_driver){ .name = "pci-stub", .managed_dma = true });
+	drv_add(root, &(struct pci_driver){ .name = "pci-stub", .managed_dma = true,
+					   .override_only = true });
 	drv_add(root, &(struct pci_driver){ .name = "pcieport", .managed_dma = true });
 }
 
