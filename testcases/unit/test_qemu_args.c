@@ -634,6 +634,17 @@ START_TEST(test_refuse_caps_pasid)
 }
 END_TEST
 
+/* a function behind no IOMMU (iommu: false, no-IOMMU mode's devices):
+ * q35's intel-iommu translates its whole root bus */
+START_TEST(test_refuse_no_iommu)
+{
+	refuse_at(HEAD "  - {bdf: \"0000:00:02.0\", type: rc-endpoint, iommu: false"
+		  E1000E "}\n", 3, "false", "QEMU 7.2 cannot put one function outside the "
+		  "intel-iommu on q35 (bypass_iommu is per root bus, and the oracle's machine "
+		  "has one); remove iommu: false");
+}
+END_TEST
+
 START_TEST(test_refuse_bar_missing)
 {
 	const char *plain = HEAD "  - {bdf: \"0000:00:02.0\", type: rc-endpoint" E1000E "}\n";
@@ -941,6 +952,7 @@ static Suite *qemu_args_suite(void)
 	tcase_add_test(ref, test_refuse_acs_quirk);
 	tcase_add_test(ref, test_refuse_dma_alias);
 	tcase_add_test(ref, test_refuse_caps_ats);
+	tcase_add_test(ref, test_refuse_no_iommu);
 	tcase_add_test(ref, test_refuse_caps_pri);
 	tcase_add_test(ref, test_refuse_caps_pasid);
 	tcase_add_test(ref, test_refuse_bar_missing);

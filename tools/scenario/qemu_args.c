@@ -512,6 +512,10 @@ static int check_acs_and_caps(struct qa *q, size_t i)
 	if (sp->pasid_width)
 		return qa_error(q, at2(q, i, "caps", "pasid"), "QEMU cannot express "
 				"caps.pasid: its %s has no PASID capability; remove it", m->qemu);
+	if (sp->no_iommu)
+		return qa_error(q, at(q, i, "iommu"), "QEMU 7.2 cannot put one function "
+				"outside the intel-iommu on q35 (bypass_iommu is per root "
+				"bus, and the oracle's machine has one); remove iommu: false");
 	return 0;
 }
 
