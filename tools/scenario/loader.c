@@ -245,6 +245,14 @@ const struct ynode *ldr_get(struct ldr *l, const struct ynode *map,
 	return v;
 }
 
+int ldr_get_u64(struct ldr *l, const struct ynode *map, const char *key, const char *what,
+		uint64_t *out, uint64_t max, bool sizes)
+{
+	const struct ynode *v = ldr_get(l, map, key, what);
+
+	return v ? ldr_u64(l, v, out, max, sizes, key) : -1;
+}
+
 /* ---- typed scalars ------------------------------------------------------ */
 
 int ldr_str(struct ldr *l, const struct ynode *n, const char **out, const char *what)

@@ -66,6 +66,9 @@ int ldr_bool(struct ldr *l, const struct ynode *n, bool *out, const char *what);
 /* Integers: decimal, 0x hex, 0o/0 octal; with @sizes, K/M/G/T suffixes. */
 int ldr_u64(struct ldr *l, const struct ynode *n, uint64_t *out, uint64_t max,
 	    bool sizes, const char *what);
+/* A required integer key of @map (ldr_get, then ldr_u64 named by @key). */
+int ldr_get_u64(struct ldr *l, const struct ynode *map, const char *key, const char *what,
+		uint64_t *out, uint64_t max, bool sizes);
 /* A BDF; warns when it is an unquoted scalar (YAML 1.1 reads 01:00.1 as a
  * base-60 number). */
 int ldr_sbdf(struct ldr *l, const struct ynode *n, uint32_t *out, const char *what);

@@ -149,12 +149,10 @@ static int parse_new_id(struct ldr *l, const struct ynode *map, struct scn_step 
 	if (ldr_str(l, v, &a->driver, "new_id (the driver)"))
 		return -1;
 	a->driver = ldr_keep(l, a->driver);
-	if (!(v = ldr_get(l, map, "vendor", "a new_id step")) ||
-	    ldr_u64(l, v, &num, 0xffff, false, "vendor"))
+	if (ldr_get_u64(l, map, "vendor", "a new_id step", &num, 0xffff, false))
 		return -1;
 	a->vendor = (uint16_t)num;
-	if (!(v = ldr_get(l, map, "device", "a new_id step")) ||
-	    ldr_u64(l, v, &num, 0xffff, false, "device"))
+	if (ldr_get_u64(l, map, "device", "a new_id step", &num, 0xffff, false))
 		return -1;
 	a->device = (uint16_t)num;
 	return 0;
@@ -548,8 +546,7 @@ static int parse_chown(struct ldr *l, const struct ynode *map, struct scn_step *
 	st->args = a;
 	if (ldr_devpath(l, v, &a->path, "chown"))
 		return -1;
-	if (!(v = ldr_get(l, map, "uid", "a chown step")) ||
-	    ldr_u64(l, v, &num, UINT32_MAX - 1, false, "uid"))
+	if (ldr_get_u64(l, map, "uid", "a chown step", &num, UINT32_MAX - 1, false))
 		return -1;
 	a->uid = a->gid = (uint32_t)num;
 	if ((v = ynode_map_get(map, "gid"))) {
@@ -569,8 +566,7 @@ static int parse_chmod(struct ldr *l, const struct ynode *map, struct scn_step *
 	st->args = a;
 	if (ldr_devpath(l, v, &a->path, "chmod"))
 		return -1;
-	if (!(v = ldr_get(l, map, "mode", "a chmod step")) ||
-	    ldr_u64(l, v, &num, 07777, false, "mode"))
+	if (ldr_get_u64(l, map, "mode", "a chmod step", &num, 07777, false))
 		return -1;
 	a->mode = (uint32_t)num;
 	return 0;

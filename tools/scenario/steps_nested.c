@@ -343,8 +343,7 @@ int parse_guest_map(struct ldr *l, const struct ynode *map, struct scn_step *st)
 		return -1;
 	if (a->unmap)
 		return 0;
-	if (!(v = ldr_get(l, map, "gpa", "a guest_map step")) ||
-	    ldr_u64(l, v, &a->gpa, UINT64_MAX, true, "gpa"))
+	if (ldr_get_u64(l, map, "gpa", "a guest_map step", &a->gpa, UINT64_MAX, true))
 		return -1;
 	if ((v = ynode_map_get(map, "prot"))) {
 		if (ldr_enum(l, v, prots, &idx, "prot"))
@@ -405,8 +404,7 @@ int parse_pasid(struct ldr *l, const struct ynode *map, struct scn_step *st)
 	st->args = a;
 	if (ldr_sbdf(l, v, &a->sbdf, k))
 		return -1;
-	if (!(v = ldr_get(l, map, "pasid", k)) ||
-	    ldr_u64(l, v, &num, (1u << 20) - 1, false, "pasid"))
+	if (ldr_get_u64(l, map, "pasid", k, &num, (1u << 20) - 1, false))
 		return -1;
 	a->pasid = (uint32_t)num;
 	if (!strcmp(k, "pasid_attach") || !strcmp(k, "pasid_replace"))
