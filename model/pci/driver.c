@@ -453,3 +453,61 @@ int sim_pci_bind(struct sim_world *w, const char *bdf, const char *driver)
 	g_free(old);
 	return ret;
 }
+
+/* A sysfs value as the kernel's store functions read it: one trailing
+ * newline dropped. */
+static char *sysfs_value(const char *value)
+{
+	size_t n = strlen(value);
+
+	return g_strndup(value, n && value[n - 1] == '\n' ? n - 1 : n);
+}
+
+/*
+ * The PCI bus's sysfs files an administrator writes to bind drivers:
+ *   /sys/bus/pci/devices/BDF/driver_override   driver_override_store
+ *   /sys/bus/pci/drivers/DRV/bind    BDF        bind_store
+ *   /sys/bus/pci/drivers/DRV/unbind  BDF        unbind_store
+ *   /sys/bus/pci/drivers/DRV/new_id  "VVVV DDDD" new_id_store
+ */
+int sim_sysfs_write(struct sim_world *w, const char *path, const char *value)
+{
+	static const char devs[] = "/sys/bus/pci/devices/", drvs[] = "/sys/bus/pci/drivers/";
+	char *val, **parts = NULL;
+	struct pci_dev *d = NULL;
+	int ret = -ENOENT;
+
+	if (!w || !path || !value)
+		return -EINVAL;
+	val = sysfs_value(value);
+	if (g_str_has_prefix(path, devs)) {
+		parts = g_strsplit(path + sizeof(devs) - 1, "/", -1);
+		if (g_strv_length(parts) == 2 && !strcmp(parts[1], "driver_override") &&
+		    !pci_dev_lookup(w, parts[0], &d))
+			ret = pci_driver_override_store(w, d, val);
+	} else if (g_str_has_prefix(path, drvs)) {
+		parts = g_strsplit(path + sizeof(drvs) - 1, "/", -1);
+		if (g_strv_length(parts) != 2 || !*parts[0]) {
+			ret = -ENOENT;
+		} else if (!strcmp(parts[1], "bind")) {
+			/* bus_find_device_by_name, driver_match_device, attach */
+			ret = pci_dev_lookup(w, val, &d) ? -ENODEV : pci_bind_store(w, d, parts[0]);
+		} else if (!strcmp(parts[1], "unbind")) {
+			/* only a device bound to this driver */
+			if (pci_dev_lookup(w, val, &d) || !d->driver || strcmp(d->driver, parts[0]))
+				ret = -ENODEV;
+			else
+				ret = pci_unbind_driver(w, d) < 0 ? -ENODEV : 0;
+		} else if (!strcmp(parts[1], "new_id")) {
+			unsigned vendor, device;
+			char extra;
+
+			ret = sscanf(val, "%x %x%c", &vendor, &device, &extra) != 2 ||
+			      vendor > 0xffff || device > 0xffff ? -EINVAL :
+			      pci_new_id_store(w, parts[0], (uint16_t)vendor, (uint16_t)device);
+		}
+	}
+	g_strfreev(parts);
+	g_free(val);
+	return ret;
+}

@@ -252,6 +252,8 @@ static void test_null_world(void)
 	CHECK(sim_pci_bind(NULL, "0000:00:01.0", "vfio-pci") == -EINVAL, "bind");
 	CHECK(sim_pci_bind(NULL, "0000:00:01.0", NULL) == -EINVAL, "unbind");
 	CHECK(sim_pci_iommu_group(NULL, "0000:00:01.0") == -EINVAL, "iommu group");
+	CHECK(sim_sysfs_write(NULL, "/sys/bus/pci/drivers/vfio-pci/bind", "0000:00:01.0") ==
+	      -EINVAL, "sysfs write");
 	CHECK(sim_pci_functions(NULL, buf, sizeof(buf)) == -EINVAL, "functions");
 	CHECK(sim_dev_dma(NULL, "0000:00:01.0", &op) == -EINVAL, "dma");
 	CHECK(sim_dev_irq(NULL, "0000:00:01.0", 0, 1) == -EINVAL, "irq");

@@ -62,6 +62,17 @@ long sim_sys_pread(struct sim_world *w, int pid, int fd, void *buf, size_t n, ui
 long sim_sys_pwrite(struct sim_world *w, int pid, int fd, const void *buf, size_t n,
 		    uint64_t off);
 
+/*
+ * A write to one of the PCI bus's sysfs files, as echo VALUE > PATH does:
+ * /sys/bus/pci/devices/BDF/driver_override, /sys/bus/pci/drivers/DRV/bind,
+ * .../unbind (the value a BDF) and .../new_id ("VVVV DDDD", hex).  One
+ * trailing newline in @value is dropped.  0 or the kernel's -errno: -ENOENT
+ * no such file, -ENODEV the driver does not match the device (bind) or does
+ * not drive it (unbind) or no such device, -EBUSY already bound, -EEXIST
+ * the driver already matches that new id, -EINVAL a malformed value.
+ */
+int  sim_sysfs_write(struct sim_world *w, const char *path, const char *value);
+
 /* Bind @driver to the function at @bdf ("none" or NULL unbinds), as an
  * administrator does through sysfs: driver_override set to @driver, then
  * bind (an error puts the old override back); unbinding clears it.  0 or

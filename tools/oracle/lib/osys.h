@@ -38,6 +38,9 @@ long osys_pwrite(int fd, const void *buf, size_t n, uint64_t off);
 /* Bind @driver ("vfio-pci", ...; "none" unbinds) to the function at @bdf
  * ("0000:00:03.0"), unbinding whatever is bound first.  0, or -errno. */
 int  osys_bind(const char *bdf, const char *driver);
+/* Write @value to the sysfs file @path (the PCI bus's driver_override,
+ * bind, unbind, new_id): 0 or -errno, the store function's answer. */
+int  osys_sysfs_write(const char *path, const char *value);
 /* The number of the IOMMU group of @bdf (/dev/vfio/N), or -errno. */
 int  osys_iommu_group(const char *bdf);
 /* Every PCI function of the machine, "0000:00:00.0 0000:00:03.0 ...", in

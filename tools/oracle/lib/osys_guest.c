@@ -100,6 +100,11 @@ static void bound_driver(const char *bdf, char *out, size_t n)
 	}
 }
 
+int osys_sysfs_write(const char *path, const char *value)
+{
+	return sysfs_write(path, value);
+}
+
 int osys_bind(const char *bdf, const char *driver)
 {
 	char path[256], cur[64];

@@ -106,6 +106,11 @@ int osys_bind(const char *bdf, const char *driver)
 	return sim_pci_bind(world, bdf, driver);
 }
 
+int osys_sysfs_write(const char *path, const char *value)
+{
+	return sim_sysfs_write(world, path, value);
+}
+
 int osys_iommu_group(const char *bdf)
 {
 	return sim_pci_iommu_group(world, bdf);

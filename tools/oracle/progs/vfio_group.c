@@ -65,6 +65,50 @@ static void bad_names(int g, const char *a, const char *b)
 	try_name(g, NULL, "vfio.group.get_device_fd.null");
 }
 
+/*
+ * Binding through sysfs (bind_store, driver_override_store, unbind_store,
+ * new_id_store): vfio-pci has no id table, so it binds a device only once
+ * its driver_override names vfio-pci (or a new_id matches it).
+ */
+static void sysfs_binding(const char *bdf)
+{
+	char ovr[128];
+	const char *bind = "/sys/bus/pci/drivers/vfio-pci/bind";
+	const char *unbind = "/sys/bus/pci/drivers/vfio-pci/unbind";
+
+	snprintf(ovr, sizeof(ovr), "/sys/bus/pci/devices/%s/driver_override", bdf);
+	vret(osys_bind(bdf, "none"), "vfio.sysfs.start_unbound");
+	vret(osys_sysfs_write(bind, bdf), "vfio.sysfs.bind.no_override");
+	vret(osys_sysfs_write(bind, "0000:0f:1f.7"), "vfio.sysfs.bind.no_device");
+	vret(osys_sysfs_write(unbind, bdf), "vfio.sysfs.unbind.not_bound");
+	vret(osys_sysfs_write(ovr, "vfio-pci\n"), "vfio.sysfs.override");
+	vret(osys_sysfs_write(bind, bdf), "vfio.sysfs.bind");
+	vret(osys_sysfs_write(bind, bdf), "vfio.sysfs.bind.again");
+	vret(osys_sysfs_write(unbind, bdf), "vfio.sysfs.unbind");
+	vret(osys_sysfs_write(unbind, bdf), "vfio.sysfs.unbind.again");
+	vret(osys_sysfs_write(ovr, "\n"), "vfio.sysfs.override.clear");
+	vret(osys_sysfs_write(bind, bdf), "vfio.sysfs.bind.cleared");
+}
+
+/* new_id: the dynamic id makes vfio-pci probe every unbound device it
+ * matches; the same id again is EEXIST (new_id_store). */
+static void sysfs_new_id(const char *bdf)
+{
+	const char *new_id = "/sys/bus/pci/drivers/vfio-pci/new_id";
+	char path[64];
+	int fd;
+
+	vret(osys_bind(bdf, "none"), "vfio.sysfs.new_id.unbound");
+	vret(osys_sysfs_write(new_id, "8086 10d3"), "vfio.sysfs.new_id");
+	/* probed and bound: its group node is back */
+	fd = osys_open(vc_group_path(bdf, path, sizeof(path)), O_RDWR);
+	vck(fd >= 0 ? "bound" : "not bound", "vfio.sysfs.new_id.probed");
+	if (fd >= 0)
+		osys_close(fd);
+	vret(osys_sysfs_write(new_id, "8086 10d3"), "vfio.sysfs.new_id.again");
+	vret(osys_sysfs_write(new_id, "zz"), "vfio.sysfs.new_id.garbage");
+}
+
 int main(int argc, char **argv)
 {
 	int i = osys_init(argc, argv), ga, ga2, gb, c, c2, fd, da, da2, db;
@@ -78,6 +122,7 @@ int main(int argc, char **argv)
 	}
 	a = argv[i];
 	b = argv[i + 1];
+	sysfs_binding(a);
 	vc_bind("group.a", a);
 	vc_bind("group.b", b);
 	vck(osys_iommu_group(a) != osys_iommu_group(b) ? "different" : "same",
@@ -210,6 +255,7 @@ int main(int argc, char **argv)
 		osys_close(ga);
 	if (gb >= 0)
 		osys_close(gb);
+	sysfs_new_id(a);
 	printf("checks %u\n", ocheck_count());
 	return 0;
 }
