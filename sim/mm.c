@@ -29,6 +29,7 @@ struct sim_mm *sim_mm_new(struct sim_world *w, bool native)
 
 	mm->w = w;
 	mm->refcount = 1;
+	mm->users = 1;
 	mm->native = native;
 	mm->next_va = SIM_MM_BASE;
 	mm->pages = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
@@ -44,6 +45,14 @@ struct sim_mm *sim_mm_get(struct sim_mm *mm)
 static void drop_page(gpointer key, gpointer val, gpointer mm)
 {
 	sim_mem_frame_put(((struct sim_mm *)mm)->w, (uint64_t)GPOINTER_TO_SIZE(val));
+}
+
+void sim_mm_exit(struct sim_mm *mm)
+{
+	if (!mm)
+		return;
+	mm->users--;
+	sim_mm_put(mm);
 }
 
 void sim_mm_put(struct sim_mm *mm)
@@ -220,7 +229,11 @@ static int native_rw(void *local, uint64_t uva, size_t n, bool write)
 
 int sim_copy_from_user(struct sim_proc *p, void *dst, uint64_t uva, size_t n)
 {
-	struct sim_mm *mm = p->mm;
+	return sim_mm_copy_from(p->mm, dst, uva, n);
+}
+
+int sim_mm_copy_from(struct sim_mm *mm, void *dst, uint64_t uva, size_t n)
+{
 	uint8_t *out = dst;
 
 	if (mm->native)
@@ -245,7 +258,11 @@ int sim_copy_from_user(struct sim_proc *p, void *dst, uint64_t uva, size_t n)
 
 int sim_copy_to_user(struct sim_proc *p, uint64_t uva, const void *src, size_t n)
 {
-	struct sim_mm *mm = p->mm;
+	return sim_mm_copy_to(p->mm, uva, src, n);
+}
+
+int sim_mm_copy_to(struct sim_mm *mm, uint64_t uva, const void *src, size_t n)
+{
 	const uint8_t *in = src;
 
 	if (mm->native)
@@ -269,7 +286,7 @@ int sim_copy_to_user(struct sim_proc *p, uint64_t uva, const void *src, size_t n
 
 /* ---- pinning ------------------------------------------------------------------------ */
 
-static int pin_native(struct sim_proc *p, uint64_t uva, bool write, uint64_t *hpa)
+static int pin_native(struct sim_mm *mm, uint64_t uva, bool write, uint64_t *hpa)
 {
 	uint64_t page = uva & SIM_PAGE_MASK;
 	uint8_t byte;
@@ -278,21 +295,25 @@ static int pin_native(struct sim_proc *p, uint64_t uva, bool write, uint64_t *hp
 	 * probe by reading a byte and writing the same byte back */
 	if (native_rw(&byte, uva, 1, false) || (write && native_rw(&byte, uva, 1, true)))
 		return -EFAULT;
-	return sim_mem_frame_native(p->w, (void *)(uintptr_t)page, hpa);
+	return sim_mem_frame_native(mm->w, (void *)(uintptr_t)page, hpa);
 }
 
 int sim_mm_pin_page(struct sim_proc *p, uint64_t uva, bool write, uint64_t *hpa)
 {
-	struct sim_mm *mm = p->mm;
+	return sim_mm_pin(p->mm, uva, write, hpa);
+}
+
+int sim_mm_pin(struct sim_mm *mm, uint64_t uva, bool write, uint64_t *hpa)
+{
 	int ret;
 
 	if (mm->native)
-		ret = pin_native(p, uva, write, hpa);
+		ret = pin_native(mm, uva, write, hpa);
 	else if (!range_ok(mm, uva & SIM_PAGE_MASK, SIM_PAGE_SIZE,
 			   SIM_PROT_READ | (write ? SIM_PROT_WRITE : 0)))
 		ret = -EFAULT;
 	else if (!(ret = page_frame(mm, uva, true, hpa)))
-		sim_mem_frame_get(p->w, *hpa);
+		sim_mem_frame_get(mm->w, *hpa);
 	if (!ret)
 		mm->pinned++;
 	return ret;

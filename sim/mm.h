@@ -37,7 +37,8 @@ struct sim_vma {
 
 struct sim_mm {
 	struct sim_world *w;
-	unsigned refcount;
+	unsigned refcount;         /* mmgrab: the struct lives */
+	unsigned users;            /* processes using it (mm_users): 0 once exited */
 	bool native;
 	uint64_t next_va;
 	struct sim_vma *vmas;   /* sorted by start */
@@ -54,6 +55,14 @@ struct sim_mm *sim_mm_new(struct sim_world *w, bool native);
 struct sim_mm *sim_mm_dup(struct sim_mm *mm);
 struct sim_mm *sim_mm_get(struct sim_mm *mm);
 void sim_mm_put(struct sim_mm *mm);
+/* Its process is gone (exit_mm): no more users, then one reference put.
+ * Holders of other references keep the struct and its pinned pages. */
+void sim_mm_exit(struct sim_mm *mm);
+/* mmget_not_zero: is a process still using @mm? */
+static inline bool sim_mm_alive(const struct sim_mm *mm)
+{
+	return mm->users > 0;
+}
 
 /*
  * Map an anonymous buffer of @len bytes (rounded up to pages) at the next
@@ -74,6 +83,9 @@ uint64_t sim_mm_untouched(const struct sim_mm *mm, uint64_t va, uint64_t len);
 /* 0 or -EFAULT (unmapped, wrong protection, or a bad native pointer). */
 int sim_copy_from_user(struct sim_proc *p, void *dst, uint64_t uva, size_t n);
 int sim_copy_to_user(struct sim_proc *p, uint64_t uva, const void *src, size_t n);
+/* The same on an mm a kernel thread borrowed (kthread_use_mm). */
+int sim_mm_copy_from(struct sim_mm *mm, void *dst, uint64_t uva, size_t n);
+int sim_mm_copy_to(struct sim_mm *mm, uint64_t uva, const void *src, size_t n);
 
 /*
  * Pin the page holding @uva for DMA (@write: the device may write it):
@@ -82,6 +94,8 @@ int sim_copy_to_user(struct sim_proc *p, uint64_t uva, const void *src, size_t n
  * accounts locked memory (type1 does, spec §C).
  */
 int sim_mm_pin_page(struct sim_proc *p, uint64_t uva, bool write, uint64_t *hpa);
+/* The same on any mm (get_user_pages_remote), e.g. a mapping's. */
+int sim_mm_pin(struct sim_mm *mm, uint64_t uva, bool write, uint64_t *hpa);
 void sim_mm_unpin_page(struct sim_mm *mm, uint64_t hpa);
 
 #endif

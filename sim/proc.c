@@ -110,7 +110,7 @@ int sim_proc_create(struct sim_world *w, int ppid, const char *name,
 /* Undo proc_alloc for a process that was never published. */
 static void proc_discard(struct sim_world *w, struct sim_proc *p)
 {
-	sim_mm_put(p->mm);
+	sim_mm_exit(p->mm);
 	sim_ids_remove(&w->pids, (uint32_t)p->pid);
 	g_free(p->name);
 	g_free(p);
