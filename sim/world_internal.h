@@ -10,6 +10,7 @@
 #include "sim/rng.h"
 #include "sim/ids.h"
 #include "sim/trace.h"
+#include "sim/sysfs.h"
 
 struct sim_trace_state {
 	FILE *out;
@@ -48,6 +49,12 @@ struct sim_world {
 		void *data;
 		void (*destroy)(void *data);
 	} subsys[SIM_SUBSYS_NR];
+	struct {                    /* sysfs.c: who owns which files */
+		const char *prefix;
+		sim_sysfs_store_fn fn;
+		void *ctx;
+	} sysfs[SIM_SYSFS_MAX_PREFIXES];
+	unsigned nsysfs;
 };
 
 /* mem.c */

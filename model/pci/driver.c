@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "sim/fault.h"
+#include "sim/sysfs.h"
 #include "sim/trace.h"
 #include "sim/world.h"
 #include "model/pci/pci_internal.h"
@@ -464,50 +465,48 @@ static char *sysfs_value(const char *value)
 }
 
 /*
- * The PCI bus's sysfs files an administrator writes to bind drivers:
- *   /sys/bus/pci/devices/BDF/driver_override   driver_override_store
- *   /sys/bus/pci/drivers/DRV/bind    BDF        bind_store
- *   /sys/bus/pci/drivers/DRV/unbind  BDF        unbind_store
- *   /sys/bus/pci/drivers/DRV/new_id  "VVVV DDDD" new_id_store
+ * The PCI bus's sysfs files an administrator writes to bind drivers
+ * (sim/sysfs.h; @rest follows "/sys/bus/pci/"):
+ *   devices/BDF/driver_override   driver_override_store
+ *   drivers/DRV/bind    BDF       bind_store
+ *   drivers/DRV/unbind  BDF       unbind_store
+ *   drivers/DRV/new_id  "VVVV DDDD" new_id_store
  */
-int sim_sysfs_write(struct sim_world *w, const char *path, const char *value)
+static int pci_sysfs_store(struct sim_world *w, void *ctx, const char *rest, const char *value)
 {
-	static const char devs[] = "/sys/bus/pci/devices/", drvs[] = "/sys/bus/pci/drivers/";
-	char *val, **parts = NULL;
+	char *val = sysfs_value(value), **parts = g_strsplit(rest, "/", -1);
 	struct pci_dev *d = NULL;
 	int ret = -ENOENT;
 
-	if (!w || !path || !value)
-		return -EINVAL;
-	val = sysfs_value(value);
-	if (g_str_has_prefix(path, devs)) {
-		parts = g_strsplit(path + sizeof(devs) - 1, "/", -1);
-		if (g_strv_length(parts) == 2 && !strcmp(parts[1], "driver_override") &&
-		    !pci_dev_lookup(w, parts[0], &d))
+	(void)ctx;
+	if (g_strv_length(parts) == 3 && !strcmp(parts[0], "devices")) {
+		if (!strcmp(parts[2], "driver_override") && !pci_dev_lookup(w, parts[1], &d))
 			ret = pci_driver_override_store(w, d, val);
-	} else if (g_str_has_prefix(path, drvs)) {
-		parts = g_strsplit(path + sizeof(drvs) - 1, "/", -1);
-		if (g_strv_length(parts) != 2 || !*parts[0]) {
-			ret = -ENOENT;
-		} else if (!strcmp(parts[1], "bind")) {
+	} else if (g_strv_length(parts) == 3 && !strcmp(parts[0], "drivers") && *parts[1]) {
+		if (!strcmp(parts[2], "bind")) {
 			/* bus_find_device_by_name, driver_match_device, attach */
-			ret = pci_dev_lookup(w, val, &d) ? -ENODEV : pci_bind_store(w, d, parts[0]);
-		} else if (!strcmp(parts[1], "unbind")) {
+			ret = pci_dev_lookup(w, val, &d) ? -ENODEV : pci_bind_store(w, d, parts[1]);
+		} else if (!strcmp(parts[2], "unbind")) {
 			/* only a device bound to this driver */
-			if (pci_dev_lookup(w, val, &d) || !d->driver || strcmp(d->driver, parts[0]))
+			if (pci_dev_lookup(w, val, &d) || !d->driver || strcmp(d->driver, parts[1]))
 				ret = -ENODEV;
 			else
 				ret = pci_unbind_driver(w, d) < 0 ? -ENODEV : 0;
-		} else if (!strcmp(parts[1], "new_id")) {
+		} else if (!strcmp(parts[2], "new_id")) {
 			unsigned vendor, device;
 			char extra;
 
 			ret = sscanf(val, "%x %x%c", &vendor, &device, &extra) != 2 ||
 			      vendor > 0xffff || device > 0xffff ? -EINVAL :
-			      pci_new_id_store(w, parts[0], (uint16_t)vendor, (uint16_t)device);
+			      pci_new_id_store(w, parts[1], (uint16_t)vendor, (uint16_t)device);
 		}
 	}
 	g_strfreev(parts);
 	g_free(val);
 	return ret;
+}
+
+int pci_sysfs_init(struct sim_world *w)
+{
+	return sim_sysfs_register(w, "/sys/bus/pci/", pci_sysfs_store, NULL);
 }

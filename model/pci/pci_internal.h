@@ -66,6 +66,8 @@ void pci_config_build(struct pci_dev *d);
 
 /* driver.c: the registry every topology starts with (pci-stub, pcieport). */
 void pci_drivers_init(struct pci_root *root);
+/* Own /sys/bus/pci/ (sim/sysfs.h): driver_override, bind, unbind, new_id. */
+int pci_sysfs_init(struct sim_world *w);
 void pci_drivers_fini(struct pci_root *root);
 
 #endif

@@ -672,6 +672,7 @@ int pci_topology_create(struct sim_world *w, const struct pci_dev_spec *specs,
 	if (ret)
 		goto err_root;
 	sim_world_set_subsys(w, SIM_SUBSYS_PCI, root, pci_root_free);
+	pci_sysfs_init(w);
 	add_devices(root);
 	goto out;
 err_root:
