@@ -140,6 +140,7 @@ class Determinism(unittest.TestCase):
 
     def test_corpus_under_random_faults(self):
         files = sorted((ARGS.root / "vfio").glob("*.yaml")) + \
+            sorted((ARGS.root / "mdev").glob("*.yaml")) + \
             sorted((ARGS.root / "nested").glob("*.yaml"))
         # scenarios that must fail to load are run_scenarios.py's business
         files = [f for f in files if "# expect-error:" not in f.read_text(errors="replace")]

@@ -44,8 +44,9 @@ static void vfio_container_put(struct vfio_container *c)
 /*
  * spec §B SET_CONTAINER, after the group-side checks, as the kernel's
  * vfio_container_attach_group: a noiommu group needs CAP_SYS_RAWIO (EPERM);
- * noiommu and real groups never share a container (EPERM); a real group's
- * DMA ownership is claimed (EPERM: a kernel DMA driver is bound; EBUSY: not
+ * noiommu and real groups never share a container (EPERM); an emulated
+ * (mdev) group shares one with real groups; a real group's DMA ownership
+ * is claimed (EPERM: a kernel DMA driver is bound; EBUSY: not
  * on the default domain); then the backend, if one is set, attaches it (its
  * errno, ownership released).
  */
@@ -58,7 +59,7 @@ int vfio_container_attach_group(struct vfio_container *c, struct vfio_group *g,
 		return -EPERM;
 	if (c->groups && c->noiommu != g->noiommu)
 		return -EPERM;
-	if (!g->noiommu) {
+	if (vfio_group_is_iommu(g)) {
 		ret = iommu_group_claim_dma_owner(g->iommu_group, c);
 		if (ret)
 			return ret;
@@ -66,7 +67,7 @@ int vfio_container_attach_group(struct vfio_container *c, struct vfio_group *g,
 	if (c->driver) {
 		ret = c->driver->attach_group(c->driver_data, g);
 		if (ret) {
-			if (!g->noiommu)
+			if (vfio_group_is_iommu(g))
 				iommu_group_release_dma_owner(g->iommu_group, c);
 			return ret;
 		}
@@ -89,7 +90,7 @@ void vfio_container_detach_group(struct vfio_group *g)
 	SIM_TRACE(c->vfio->w, vfio_group_unset_container, g->iommu_group->id, c->id);
 	if (c->driver)
 		c->driver->detach_group(c->driver_data, g);
-	if (!g->noiommu)
+	if (vfio_group_is_iommu(g))
 		iommu_group_release_dma_owner(g->iommu_group, c);
 	g->container = NULL;
 	g->container_users = 0;

@@ -14,10 +14,21 @@
 
 static void describe_iommu(struct vfio_iommu *iommu, GString *out)
 {
-	g_string_append_printf(out, "  type1 v2=%d avail=%u limit=%u invalid=%u pgsizes=0x%llx\n",
+	g_string_append_printf(out, "  type1 v2=%d avail=%u limit=%u invalid=%u pgsizes=0x%llx "
+			       "dirty=%d non_pinned=%u devices=%u\n",
 			       iommu->v2, iommu->dma_avail, iommu->dma_entry_limit,
 			       iommu->vaddr_invalid_count,
-			       (unsigned long long)iommu->pgsize_bitmap);
+			       (unsigned long long)iommu->pgsize_bitmap,
+			       iommu->dirty_page_tracking, iommu->num_non_pinned_groups,
+			       iommu->device_list->len);
+	if (iommu->emulated_groups->len) {
+		g_string_append(out, "  emulated groups=");
+		for (guint i = 0; i < iommu->emulated_groups->len; i++)
+			g_string_append_printf(out, "%s%u", i ? "," : "",
+					       ((struct iommu_group *)g_ptr_array_index(
+						       iommu->emulated_groups, i))->id);
+		g_string_append_c(out, '\n');
+	}
 	for (guint i = 0; i < iommu->domains->len; i++) {
 		struct vfio_domain *d = g_ptr_array_index(iommu->domains, i);
 
@@ -36,11 +47,12 @@ static void describe_iommu(struct vfio_iommu *iommu, GString *out)
 	for (struct vfio_dma *dma = vfio_find_dma_first(iommu, 0, UINT64_MAX); dma;
 	     dma = vfio_dma_next(iommu, dma))
 		g_string_append_printf(out, "  dma iova=0x%llx size=0x%llx vaddr=0x%llx prot=%u "
-				       "invalid=%d lock_cap=%d pages=%llu first=0x%llx\n",
+				       "invalid=%d lock_cap=%d pages=%llu first=0x%llx vpfns=%u\n",
 				       (unsigned long long)dma->iova, (unsigned long long)dma->size,
 				       (unsigned long long)dma->vaddr, dma->prot, dma->vaddr_invalid,
 				       dma->lock_cap, (unsigned long long)dma->npages,
-				       (unsigned long long)(dma->npages ? dma->pages[0] : 0));
+				       (unsigned long long)(dma->npages ? dma->pages[0] : 0),
+				       vfio_dma_nvpfn(dma));
 }
 
 void vfio_describe(struct sim_world *w, GString *out)
@@ -63,7 +75,7 @@ void vfio_describe(struct sim_world *w, GString *out)
 		if (c->iommu)
 			describe_iommu(c->iommu, out);
 	}
-	for (unsigned id = 0; id < iommu_group_count(w); id++) {
+	for (unsigned id = 0; id < vfio_group_id_end(v); id++) {
 		struct vfio_group *g = vfio_group_find(v, id);
 		struct iommu_domain *d;
 

@@ -227,6 +227,11 @@ long vfio_group_ioctl(struct sim_file *f, struct sim_proc *p, unsigned int cmd,
 		name = strndup_user(p, arg, &err);
 		if (!name)
 			return err;
+		if (g->emulated) {
+			ret = group_gone(g) ? -ENODEV : vfio_mdev_get_device_fd(g, p, name);
+			g_free(name);
+			return ret;
+		}
 		{
 			const char *dev = vfio_device_get_from_name(g, name, &err);
 

@@ -27,7 +27,15 @@ struct inv {
 	GString *out;
 	int n;
 	GHashTable *charged;     /* struct sim_mm * -> pages charged by type1 */
+	GHashTable *pinned;      /* struct sim_mm * -> pin references type1 holds */
 };
+
+static void add_count(GHashTable *h, void *key, uint64_t n)
+{
+	gpointer sum = g_hash_table_lookup(h, key);
+
+	g_hash_table_insert(h, key, GSIZE_TO_POINTER(GPOINTER_TO_SIZE(sum) + (gsize)n));
+}
 
 static void G_GNUC_PRINTF(2, 3) bad(struct inv *iv, const char *fmt, ...)
 {
@@ -98,6 +106,19 @@ static void check_group(struct inv *iv, struct vfio_group *g)
 	if (g->container_users != (c ? 1 + g->device_fds : 0))
 		bad(iv, "§H15: group %u container_users %u != %u", ig->id, g->container_users,
 		    c ? 1 + g->device_fds : 0);
+	/* noiommu and emulated groups are never DMA-owned and have no IOMMU
+	 * to block them (the kernel taints for noiommu): §H5 and §H7 are the
+	 * IOMMU's groups' */
+	if (!vfio_group_is_iommu(g)) {
+		if (g->device_fds && (!c || !c->driver))
+			bad(iv, "§H6: group %u has %u device fds but no backend", ig->id,
+			    g->device_fds);
+		if (g->emulated && c && c->iommu &&
+		    !g_ptr_array_find(c->iommu->emulated_groups, ig, NULL))
+			bad(iv, "§H7: emulated group %u is in a container whose backend does "
+			    "not know it", ig->id);
+		return;
+	}
 	if (c && (ig->owner != c || !ig->owner_cnt))
 		bad(iv, "§H5: group %u has container %u but is not owned by it", ig->id, c->id);
 	if (!c && is_our_container(iv->v, ig->owner))
@@ -108,11 +129,9 @@ static void check_group(struct inv *iv, struct vfio_group *g)
 			    ig->id, ig->devices[i]->name, ig->devices[i]->driver);
 	if (g->device_fds && (!c || !c->driver))
 		bad(iv, "§H6: group %u has %u device fds but no backend", ig->id, g->device_fds);
-	if (g->device_fds && !g->noiommu && !iommu_group_viable(ig))
+	if (g->device_fds && !iommu_group_viable(ig))
 		bad(iv, "§H6: group %u has %u device fds but is not viable", ig->id, g->device_fds);
-	/* a noiommu group is never DMA-owned and has no IOMMU to block it
-	 * (the kernel taints instead): §H5 and §H7 do not apply */
-	if (!c || g->noiommu)
+	if (!c)
 		return;
 	vd = domain_of(c->iommu, ig);
 	if (c->iommu && !vd)
@@ -181,7 +200,7 @@ static void check_dma(struct inv *iv, struct vfio_iommu *iommu, struct vfio_dma 
 {
 	uint64_t mask = vfio_pgsize(iommu) - 1, last = dma->iova + dma->size - 1;
 	uint64_t npages = dma->size / SIM_PAGE_SIZE;
-	gpointer sum;
+	unsigned nvpfn = vfio_dma_nvpfn(dma);
 
 	if (prev && prev->iova + prev->size > dma->iova)
 		bad(iv, "§H12: mappings 0x%llx and 0x%llx overlap",
@@ -193,15 +212,22 @@ static void check_dma(struct inv *iv, struct vfio_iommu *iommu, struct vfio_dma 
 		bad(iv, "§H13: mapping 0x%llx+0x%llx (vaddr 0x%llx) not aligned to 0x%llx",
 		    (unsigned long long)dma->iova, (unsigned long long)dma->size,
 		    (unsigned long long)dma->vaddr, (unsigned long long)mask + 1);
-	if (dma->npages != npages) {
+	/* with IOMMU domains every page is pinned for them; without (emulated
+	 * groups only) none is, and vfio_pin_pages pins one by one */
+	if (dma->iommu_mapped != (iommu->domains->len > 0) ||
+	    dma->npages != (dma->iommu_mapped ? npages : 0)) {
 		bad(iv, "§H10: mapping 0x%llx has %llu pages pinned, %llu expected",
 		    (unsigned long long)dma->iova, (unsigned long long)dma->npages,
-		    (unsigned long long)npages);
+		    (unsigned long long)(iommu->domains->len ? npages : 0));
 		return;
 	}
-	sum = g_hash_table_lookup(iv->charged, dma->mm);
-	g_hash_table_insert(iv->charged, dma->mm,
-			    GSIZE_TO_POINTER(GPOINTER_TO_SIZE(sum) + (gsize)npages));
+	if (iommu->dirty_page_tracking != (dma->bitmap != NULL))
+		bad(iv, "§H10: mapping 0x%llx %s a dirty bitmap with tracking %s",
+		    (unsigned long long)dma->iova, dma->bitmap ? "has" : "lacks",
+		    iommu->dirty_page_tracking ? "on" : "off");
+	/* a page is charged once, whoever pinned it */
+	add_count(iv->charged, dma->mm, dma->iommu_mapped ? npages : nvpfn);
+	add_count(iv->pinned, dma->mm, npages * dma->iommu_mapped + nvpfn);
 	/* every page of small mappings; first, middle and last of others */
 	for (guint i = 0; i < iommu->domains->len; i++) {
 		struct vfio_domain *d = g_ptr_array_index(iommu->domains, i);
@@ -221,15 +247,26 @@ static void check_iommu(struct inv *iv, struct vfio_container *c, struct vfio_io
 {
 	struct vfio_dma *dma, *prev = NULL;
 	unsigned live = (unsigned)g_tree_nnodes(iommu->dma_list);
+	uint64_t vpfn_refs = 0, driver_pins = 0;
 
 	if (iommu->dma_avail + live != iommu->dma_entry_limit)
 		bad(iv, "§H11: container %u: dma_avail %u + %u live mappings != limit %u", c->id,
 		    iommu->dma_avail, live, iommu->dma_entry_limit);
-	if (live && !iommu->domains->len)
+	if (live && !iommu->domains->len && !iommu->emulated_groups->len)
 		bad(iv, "§H14: container %u has %u mappings and no IOMMU domain", c->id, live);
 	for (dma = vfio_find_dma_first(iommu, 0, UINT64_MAX); dma;
-	     prev = dma, dma = vfio_dma_next(iommu, dma))
+	     prev = dma, dma = vfio_dma_next(iommu, dma)) {
 		check_dma(iv, iommu, dma, prev);
+		vpfn_refs += vfio_dma_vpfn_refs(dma);
+	}
+	/* every pin type1 counts is one a registered device's driver holds */
+	for (guint i = 0; i < iommu->device_list->len; i++)
+		driver_pins += ((struct mdev_state *)g_ptr_array_index(iommu->device_list, i))
+				       ->pins->len;
+	if (vpfn_refs != driver_pins)
+		bad(iv, "§H10: container %u: type1 holds %llu vfio_pin_pages references, its "
+		    "devices %llu", c->id, (unsigned long long)vpfn_refs,
+		    (unsigned long long)driver_pins);
 }
 
 static void check_container(struct inv *iv, struct vfio_container *c)
@@ -256,6 +293,7 @@ static int check_mm(struct sim_proc *p, void *ctx)
 	if (!p->mm || g_hash_table_lookup_extended(iv->charged, p->mm, NULL, &sum))
 		return 0;
 	g_hash_table_insert(iv->charged, p->mm, NULL);
+	g_hash_table_insert(iv->pinned, p->mm, NULL);
 	return 0;
 }
 
@@ -278,11 +316,13 @@ static void check_accounting(struct inv *iv)
 	while (g_hash_table_iter_next(&it, &mm, &sum)) {
 		const struct sim_mm *m = mm;
 
-		if (m->locked_vm != GPOINTER_TO_SIZE(sum) || m->pinned != GPOINTER_TO_SIZE(sum))
-			g_string_append_printf(msgs, "%llu/%llu/%zu\n",
+		size_t pins = GPOINTER_TO_SIZE(g_hash_table_lookup(iv->pinned, mm));
+
+		if (m->locked_vm != GPOINTER_TO_SIZE(sum) || m->pinned != pins)
+			g_string_append_printf(msgs, "%llu/%llu/%zu/%zu\n",
 					       (unsigned long long)m->locked_vm,
 					       (unsigned long long)m->pinned,
-					       (size_t)GPOINTER_TO_SIZE(sum));
+					       (size_t)GPOINTER_TO_SIZE(sum), pins);
 	}
 	/* hash order is not deterministic: report one sorted summary */
 	if (msgs->len) {
@@ -291,8 +331,8 @@ static void check_accounting(struct inv *iv)
 
 		qsort(lines, n, sizeof(*lines), cmp_line);
 		for (guint i = 0; i < n; i++)
-			bad(iv, "§H10: an mm has locked_vm/pinned %s pages, type1 mappings hold "
-			    "the last", lines[i]);
+			bad(iv, "§H10: an mm has locked_vm/pinned %s pages, type1 mappings "
+			    "charge/pin the last two", lines[i]);
 		g_strfreev(lines);
 	}
 	g_string_free(msgs, TRUE);
@@ -305,13 +345,14 @@ int vfio_check_invariants(struct sim_world *w, GString *violations)
 	if (!iv.v)
 		return 0;
 	iv.charged = g_hash_table_new(g_direct_hash, g_direct_equal);
+	iv.pinned = g_hash_table_new(g_direct_hash, g_direct_equal);
 	for (uint32_t id = 0; id < sim_ids_end(&iv.v->containers); id++) {
 		struct vfio_container *c = sim_ids_find(&iv.v->containers, id);
 
 		if (c)
 			check_container(&iv, c);
 	}
-	for (unsigned id = 0; id < iommu_group_count(w); id++) {
+	for (unsigned id = 0; id < vfio_group_id_end(iv.v); id++) {
 		struct vfio_group *g = vfio_group_find(iv.v, id);
 
 		if (g)
@@ -319,5 +360,6 @@ int vfio_check_invariants(struct sim_world *w, GString *violations)
 	}
 	check_accounting(&iv);
 	g_hash_table_destroy(iv.charged);
+	g_hash_table_destroy(iv.pinned);
 	return iv.n;
 }

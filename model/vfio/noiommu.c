@@ -35,9 +35,7 @@ bool vfio_noiommu_enabled(const struct vfio_state *v)
 	return v->params.noiommu;
 }
 
-/* The lowest id at or above the core's groups that no live noiommu group
- * has. */
-static unsigned noiommu_id_alloc(struct vfio_state *v)
+unsigned vfio_fake_group_id_alloc(struct vfio_state *v)
 {
 	unsigned id = (unsigned)iommu_group_count(v->w);
 	GHashTableIter it;
@@ -50,17 +48,27 @@ static unsigned noiommu_id_alloc(struct vfio_state *v)
 		while (g_hash_table_iter_next(&it, NULL, &val))
 			if (((struct iommu_group *)val)->id == id)
 				used = true;
+		for (guint i = 0; i < v->mdevs->len; i++)
+			if (((struct mdev_state *)g_ptr_array_index(v->mdevs, i))->ig->id == id)
+				used = true;
 		if (used)
 			id++;
 	} while (used);
 	return id;
 }
 
-struct iommu_group *vfio_noiommu_group_alloc(struct vfio_state *v, struct pci_dev *d)
+struct iommu_group *vfio_fake_group_new(unsigned id)
 {
 	struct iommu_group *ig = g_new0(struct iommu_group, 1);
 
-	ig->id = noiommu_id_alloc(v);
+	ig->id = id;
+	return ig;
+}
+
+struct iommu_group *vfio_noiommu_group_alloc(struct vfio_state *v, struct pci_dev *d)
+{
+	struct iommu_group *ig = vfio_fake_group_new(vfio_fake_group_id_alloc(v));
+
 	ig->devices = g_new(struct pci_dev *, 1);
 	ig->devices[0] = d;
 	ig->ndevices = 1;

@@ -160,6 +160,9 @@ static struct vfio_iommu *vfio_iommu_type1_open(struct vfio_state *v, unsigned l
 	iommu->dma_avail = v->params.dma_entry_limit;
 	iommu->pgsize_bitmap = ~(SIM_PAGE_SIZE - 1);   /* PAGE_MASK */
 	iommu->iova_list = g_array_new(FALSE, FALSE, sizeof(struct vfio_iova_range));
+	iommu->emulated_groups = g_ptr_array_new();
+	iommu->pinned_groups = g_ptr_array_new();
+	iommu->device_list = g_ptr_array_new();
 	return iommu;
 }
 
@@ -200,6 +203,9 @@ void vfio_iommu_type1_release(struct vfio_iommu *iommu)
 	g_ptr_array_free(iommu->domains, TRUE);
 	g_tree_destroy(iommu->dma_list);
 	g_array_free(iommu->iova_list, TRUE);
+	g_ptr_array_free(iommu->emulated_groups, TRUE);
+	g_ptr_array_free(iommu->pinned_groups, TRUE);
+	g_ptr_array_free(iommu->device_list, TRUE);
 	g_free(iommu);
 }
 
@@ -209,10 +215,10 @@ void vfio_iommu_type1_release(struct vfio_iommu *iommu)
  * spec §B/§C, vfio_iommu_type1_check_extension: TYPE1, TYPE1v2 and
  * UNMAP_ALL -> 1; the NESTING type 1 until v6.13 removed it (35890f85573c
  * "vfio: Remove VFIO_TYPE1_NESTING_IOMMU": the number is reserved, so 0 and
- * SET_IOMMU's ENODEV); UPDATE_VADDR only with a backend (@iommu set:
- * the kernel answers "iommu && !vfio_iommu_has_emulated(iommu)", and there
- * are no emulated (mdev) groups here), so an empty container says 0 and so
- * does SET_IOMMU's probe (ENODEV for that number); DMA_CC_IOMMU:
+ * SET_IOMMU's ENODEV); UPDATE_VADDR only with a backend and no emulated
+ * (mdev) group, which could not pin or copy while a vaddr is invalid
+ * ("iommu && !vfio_iommu_has_emulated(iommu)"), so an empty container says
+ * 0 and so does SET_IOMMU's probe (ENODEV for that number); DMA_CC_IOMMU:
  * vfio_domains_have_enforce_cache_coherency, 1 when every domain enforces
  * coherency (iommu_domain_enforce_cache_coherency: VT-d snoop control...),
  * 0 without a backend; others 0.
@@ -228,7 +234,7 @@ static long vfio_iommu_type1_check_extension(struct vfio_state *v, struct vfio_i
 	case VFIO_TYPE1_NESTING_IOMMU:
 		return sim_kernel_before(v->w, 6, 13);
 	case VFIO_UPDATE_VADDR:
-		return iommu != NULL;
+		return iommu && !iommu->emulated_groups->len;
 	case VFIO_DMA_CC_IOMMU:
 		if (!iommu)
 			return 0;
@@ -275,9 +281,12 @@ static struct vfio_domain *find_group_domain(struct vfio_iommu *iommu,
 	return NULL;
 }
 
-/* Replay every mapping into the new domain @d (spec §C); on failure every
- * page replayed so far is unmapped again. */
-static int vfio_iommu_replay(struct vfio_iommu *iommu, struct vfio_domain *d)
+/* Replay every mapping into the new domain @d (spec §C): one made while
+ * the container had no IOMMU domain (emulated groups only) is pinned now,
+ * as @p; on failure every page replayed so far is unmapped again and what
+ * this replay pinned is unpinned. */
+static int vfio_iommu_replay(struct vfio_iommu *iommu, struct vfio_domain *d,
+			     struct sim_proc *p)
 {
 	struct vfio_dma *dma, *failed = NULL;
 	unsigned count = 0;
@@ -285,6 +294,12 @@ static int vfio_iommu_replay(struct vfio_iommu *iommu, struct vfio_domain *d)
 
 	for (dma = vfio_find_dma_first(iommu, 0, UINT64_MAX); dma && !ret;
 	     dma = vfio_dma_next(iommu, dma), count++) {
+		bool pinned_now = !dma->iommu_mapped;
+
+		if (pinned_now && (ret = vfio_pin_dma_all(iommu, p, dma))) {
+			failed = dma;
+			break;
+		}
 		for (uint64_t i = 0, run; i < dma->npages && !ret; i += run) {
 			for (run = 1; i + run < dma->npages &&
 			     dma->pages[i + run] == dma->pages[i] + run * SIM_PAGE_SIZE; run++)
@@ -292,17 +307,25 @@ static int vfio_iommu_replay(struct vfio_iommu *iommu, struct vfio_domain *d)
 			ret = vfio_iommu_map_run(iommu, d, dma->iova + i * SIM_PAGE_SIZE,
 						 dma->pages[i], run * SIM_PAGE_SIZE, dma->prot);
 		}
-		if (ret)
+		if (ret) {
+			iommu_unmap(d->domain, dma->iova, dma->size);
+			if (pinned_now)
+				vfio_unmap_unpin(iommu, dma, 0, true);
 			failed = dma;
+		}
 	}
 	SIM_TRACE(iommu->vfio->w, vfio_type1_replay, d->domain->did, count, ret);
-	if (!ret)
+	if (!ret) {
+		for (dma = vfio_find_dma_first(iommu, 0, UINT64_MAX); dma;
+		     dma = vfio_dma_next(iommu, dma))
+			dma->iommu_mapped = true;
 		return 0;
-	for (dma = vfio_find_dma_first(iommu, 0, UINT64_MAX); dma;
+	}
+	for (dma = vfio_find_dma_first(iommu, 0, UINT64_MAX); dma != failed;
 	     dma = vfio_dma_next(iommu, dma)) {
 		iommu_unmap(d->domain, dma->iova, dma->size);
-		if (dma == failed)
-			break;
+		if (!dma->iommu_mapped)
+			vfio_unmap_unpin(iommu, dma, 0, true);
 	}
 	return ret;
 }
@@ -380,7 +403,8 @@ static struct vfio_domain *vfio_domain_new(struct vfio_iommu *iommu, int *err)
  * attach's errno; existing mappings excluded or no IOVA range left ->
  * EINVAL; then join a compatible domain, or replay into the new one.
  */
-static int vfio_iommu_type1_attach_group(struct vfio_iommu *iommu, struct iommu_group *ig)
+static int vfio_iommu_type1_attach_group(struct vfio_iommu *iommu, struct iommu_group *ig,
+					 bool emulated)
 {
 	struct vfio_domain *d;
 	GArray *iovas = NULL;
@@ -388,8 +412,18 @@ static int vfio_iommu_type1_attach_group(struct vfio_iommu *iommu, struct iommu_
 
 	if (iommu->vaddr_invalid_count)
 		return -EBUSY;
-	if (find_group_domain(iommu, ig, NULL))
+	if (find_group_domain(iommu, ig, NULL) || g_ptr_array_find(iommu->emulated_groups, ig, NULL))
 		return -EINVAL;
+	/* an emulated group has no IOMMU: no domain, and it can only dirty
+	 * memory through the pinning and copying interfaces, which report it
+	 * (pinned_page_dirty_scope) */
+	if (emulated) {
+		if (sim_should_fail(iommu->vfio->w, "vfio_iommu_group_alloc"))
+			return -ENOMEM;
+		g_ptr_array_insert(iommu->emulated_groups, 0, ig);
+		SIM_TRACE(iommu->vfio->w, vfio_type1_attach, ig->id, 0u, 0, 0);
+		return 0;
+	}
 	d = vfio_domain_new(iommu, &ret);
 	if (!d)
 		return ret;
@@ -430,7 +464,8 @@ static int vfio_iommu_type1_attach_group(struct vfio_iommu *iommu, struct iommu_
 		vfio_domain_free(d);
 		goto done;
 	}
-	ret = vfio_iommu_replay(iommu, d);
+	ret = vfio_iommu_replay(iommu, d, sim_proc_find(iommu->vfio->w,
+							 sim_current_pid(iommu->vfio->w)));
 	if (ret)
 		goto out_detach;
 	g_ptr_array_insert(iommu->domains, 0, d);   /* list_add: newest first */
@@ -439,6 +474,9 @@ static int vfio_iommu_type1_attach_group(struct vfio_iommu *iommu, struct iommu_
 done:
 	g_array_free(iommu->iova_list, TRUE);
 	iommu->iova_list = iovas;
+	/* it can write any page it can reach: every mapped page counts as
+	 * dirty until it pins (num_non_pinned_groups) */
+	iommu->num_non_pinned_groups++;
 	return 0;
 out_detach:
 	iommu_detach_group(d->domain, ig);
@@ -450,23 +488,62 @@ out_free:
 	return ret;
 }
 
+/* vfio_iommu_unmap_unpin_reaccount: the last IOMMU domain goes while
+ * emulated groups stay: the mappings stay, unpinned and unmapped, charged
+ * only for what vfio_pin_pages holds. */
+static void vfio_iommu_unmap_unpin_reaccount(struct vfio_iommu *iommu)
+{
+	for (struct vfio_dma *dma = vfio_find_dma_first(iommu, 0, UINT64_MAX); dma;
+	     dma = vfio_dma_next(iommu, dma)) {
+		uint64_t unlocked = vfio_unmap_unpin(iommu, dma, dma->size, false);
+
+		dma->mm->locked_vm -= unlocked;
+	}
+}
+
+/* A group that could not report its writes left: the scope may widen to
+ * pinned pages only, and until now every page may have been written. */
+static void vfio_dirty_scope_update(struct vfio_iommu *iommu, bool was_non_pinned)
+{
+	if (!was_non_pinned)
+		return;
+	iommu->num_non_pinned_groups--;
+	if (iommu->dirty_page_tracking)
+		vfio_iommu_populate_bitmap_full(iommu);
+}
+
 /* spec §C detach: an empty domain is freed; losing the last domain removes
- * and unpins every mapping; the IOVA ranges may widen again. */
+ * and unpins every mapping (or, with emulated groups left, only unmaps and
+ * unpins them); the IOVA ranges may widen again. */
 static void vfio_iommu_type1_detach_group(struct vfio_iommu *iommu, struct iommu_group *ig)
 {
 	guint gi, di;
-	struct vfio_domain *d = find_group_domain(iommu, ig, &gi);
+	struct vfio_domain *d;
 	GArray *iovas = NULL;
+	bool non_pinned;
 
+	if (g_ptr_array_find(iommu->emulated_groups, ig, &gi)) {
+		SIM_TRACE(iommu->vfio->w, vfio_type1_detach, ig->id, 0u, 0);
+		g_ptr_array_remove_index(iommu->emulated_groups, gi);
+		if (!iommu->emulated_groups->len && !iommu->domains->len)
+			vfio_iommu_unmap_unpin_all(iommu);
+		return;
+	}
+	d = find_group_domain(iommu, ig, &gi);
 	if (!d)
 		return;
 	SIM_TRACE(iommu->vfio->w, vfio_type1_detach, ig->id, d->domain->did,
 		  d->groups->len == 1);
 	iommu_detach_group(d->domain, ig);
 	g_ptr_array_remove_index(d->groups, gi);
+	non_pinned = !g_ptr_array_remove(iommu->pinned_groups, ig);
 	if (!d->groups->len) {
-		if (iommu->domains->len == 1)
-			vfio_iommu_unmap_unpin_all(iommu);
+		if (iommu->domains->len == 1) {
+			if (!iommu->emulated_groups->len)
+				vfio_iommu_unmap_unpin_all(iommu);
+			else
+				vfio_iommu_unmap_unpin_reaccount(iommu);
+		}
 		g_ptr_array_find(iommu->domains, d, &di);
 		g_ptr_array_remove_index(iommu->domains, di);
 		vfio_domain_free(d);
@@ -477,6 +554,7 @@ static void vfio_iommu_type1_detach_group(struct vfio_iommu *iommu, struct iommu
 		g_array_free(iommu->iova_list, TRUE);
 		iommu->iova_list = iovas;
 	}
+	vfio_dirty_scope_update(iommu, non_pinned);
 }
 
 /* ---- the backend as the container sees it -------------------------------- */
@@ -507,12 +585,44 @@ static long type1_ioctl(void *data, struct sim_proc *p, unsigned int cmd, unsign
 
 static int type1_attach_group(void *data, struct vfio_group *g)
 {
-	return vfio_iommu_type1_attach_group(data, g->iommu_group);
+	return vfio_iommu_type1_attach_group(data, g->iommu_group, g->emulated);
 }
 
 static void type1_detach_group(void *data, struct vfio_group *g)
 {
 	vfio_iommu_type1_detach_group(data, g->iommu_group);
+}
+
+/* vfio_iommu_type1_register_device: a device with dma_unmap (all of
+ * sim_mdev's) is told about unmaps from its first open on. */
+static void type1_register_device(void *data, struct mdev_state *m)
+{
+	struct vfio_iommu *iommu = data;
+
+	g_ptr_array_insert(iommu->device_list, 0, m);   /* list_add */
+}
+
+static void type1_unregister_device(void *data, struct mdev_state *m)
+{
+	struct vfio_iommu *iommu = data;
+
+	g_ptr_array_remove(iommu->device_list, m);
+}
+
+static int type1_pin_pages(void *data, struct iommu_group *ig, uint64_t iova, int npage,
+			   unsigned prot, uint64_t *hpas)
+{
+	return vfio_iommu_type1_pin_pages(data, ig, iova, npage, prot, hpas);
+}
+
+static void type1_unpin_pages(void *data, uint64_t iova, int npage)
+{
+	vfio_iommu_type1_unpin_pages(data, iova, npage);
+}
+
+static int type1_dma_rw(void *data, uint64_t iova, void *buf, size_t len, bool write)
+{
+	return vfio_iommu_type1_dma_rw(data, iova, buf, len, write);
 }
 
 const struct vfio_iommu_driver_ops vfio_iommu_type1_ops = {
@@ -523,4 +633,9 @@ const struct vfio_iommu_driver_ops vfio_iommu_type1_ops = {
 	.ioctl = type1_ioctl,
 	.attach_group = type1_attach_group,
 	.detach_group = type1_detach_group,
+	.register_device = type1_register_device,
+	.unregister_device = type1_unregister_device,
+	.pin_pages = type1_pin_pages,
+	.unpin_pages = type1_unpin_pages,
+	.dma_rw = type1_dma_rw,
 };

@@ -66,9 +66,21 @@ static void group_free(gpointer p)
 {
 	struct vfio_group *g = p;
 
-	if (g->noiommu)
+	if (g->noiommu || g->emulated)   /* a group only VFIO made */
 		vfio_noiommu_group_free(g->iommu_group);
 	g_free(g);
+}
+
+unsigned vfio_group_id_end(struct vfio_state *v)
+{
+	GHashTableIter it;
+	gpointer key;
+	unsigned end = (unsigned)iommu_group_count(v->w);
+
+	g_hash_table_iter_init(&it, v->groups);
+	while (g_hash_table_iter_next(&it, &key, NULL))
+		end = MAX(end, GPOINTER_TO_UINT(key) + 1);
+	return end;
 }
 
 struct vfio_group *vfio_group_find(struct vfio_state *v, unsigned group_id)
@@ -93,7 +105,7 @@ void vfio_group_maybe_free(struct vfio_group *g)
  * probe in this IOMMU group makes a fresh one.  An open group file keeps the
  * old object, gone: every ioctl but UNSET_CONTAINER (EINVAL) is ENODEV.
  */
-static void vfio_group_remove(struct vfio_group *g)
+void vfio_group_remove(struct vfio_group *g)
 {
 	struct vfio_state *v = g->vfio;
 	char path[32];
@@ -167,8 +179,8 @@ static const struct sim_devnode_ops group_node_ops = { .open = group_open };
 
 /* ---- the vfio-pci driver ------------------------------------------------ */
 
-static struct vfio_group *group_get_or_create(struct vfio_state *v, struct iommu_group *ig,
-					      bool noiommu)
+struct vfio_group *vfio_group_get_or_create(struct vfio_state *v, struct iommu_group *ig,
+					    bool noiommu)
 {
 	struct vfio_group *g = vfio_group_find(v, ig->id);
 
@@ -185,7 +197,7 @@ static struct vfio_group *group_get_or_create(struct vfio_state *v, struct iommu
 }
 
 /* The first vfio-pci member makes the node appear. */
-static int group_add_device(struct vfio_state *v, struct vfio_group *g)
+int vfio_group_add_device(struct vfio_state *v, struct vfio_group *g)
 {
 	char path[32];
 	int ret;
@@ -239,7 +251,7 @@ static int vfio_pci_probe(void *ctx, struct pci_dev *d)
 		id = ig->id;
 		noiommu = true;
 	}
-	g = group_get_or_create(v, ig, noiommu);
+	g = vfio_group_get_or_create(v, ig, noiommu);
 	if (!g) {
 		if (noiommu) {
 			vfio_noiommu_group_remove_device(v, d);
@@ -250,7 +262,7 @@ static int vfio_pci_probe(void *ctx, struct pci_dev *d)
 	}
 	ret = vfio_pci_device_add(v, d);
 	if (!ret) {
-		ret = group_add_device(v, g);
+		ret = vfio_group_add_device(v, g);
 		if (ret)
 			vfio_pci_device_remove(v, d);
 	}
@@ -335,6 +347,7 @@ static void vfio_destroy(void *data)
 	struct vfio_state *v = data;
 
 	pci_unregister_driver(v->w, "vfio-pci");
+	vfio_mdev_destroy(v);
 	g_hash_table_destroy(v->groups);
 	g_hash_table_destroy(v->noiommu_groups);
 	g_hash_table_destroy(v->devices);
@@ -375,6 +388,8 @@ int vfio_create(struct sim_world *w)
 	ret = pci_register_driver(w, &drv);
 	if (ret)
 		goto err_node;
+	v->mdevs = g_ptr_array_new();
+	vfio_mdev_init(v);
 	sim_world_set_subsys(w, SIM_SUBSYS_VFIO, v, vfio_destroy);
 	return 0;
 err_node:

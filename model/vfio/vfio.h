@@ -49,6 +49,11 @@ struct vfio_params {
 	 * /dev/vfio/noiommu-N) with the vfio-noiommu backend (noiommu.c);
 	 * set it before drivers bind */
 	bool noiommu;
+	/* the sim_mdev parent's available_instances (0: its module is not
+	 * loaded, no /sys/class/mdev_bus/sim_mdev): mediated devices whose
+	 * groups no IOMMU backs, created by writing a UUID to its type's
+	 * create file (mdev.c) */
+	unsigned mdev_instances;
 };
 /* The world's parameters, or NULL before vfio_create. */
 struct vfio_params *vfio_params(struct sim_world *w);
@@ -69,6 +74,13 @@ int vfio_check_invariants(struct sim_world *w, GString *violations);
 void vfio_describe(struct sim_world *w, GString *out);
 
 /* vfio trace points */
+#define TP_vfio_mdev_create    "uuid=%s group=%u ret=%d"
+#define TP_vfio_mdev_remove    "uuid=%s group=%u pending=%d"
+#define TP_vfio_pin_pages      "dev=%s iova=0x%llx npage=%d prot=%u ret=%d"
+#define TP_vfio_unpin_pages    "dev=%s iova=0x%llx npage=%d"
+#define TP_vfio_dma_rw         "dev=%s iova=0x%llx len=0x%llx write=%d ret=%d"
+#define TP_vfio_dma_unmap_notify "dev=%s iova=0x%llx size=0x%llx unpinned=%u"
+#define TP_vfio_dma_unmap_stuck "iova=0x%llx pinned=%u"
 #define TP_vfio_group_node_add "group=%u path=%s"
 #define TP_vfio_group_node_del "group=%u path=%s"
 #define TP_vfio_group_open     "group=%u ret=%d"

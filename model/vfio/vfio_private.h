@@ -13,6 +13,9 @@
  *   pci_irq.c    device fds: GET_IRQ_INFO, SET_IRQS
  *   pci_config.c the config space a vfio-pci device shows its user, over
  *                the function's own (model/pci/config.c)
+ *   mdev.c       mediated devices: the mdev core's sysfs, the sim_mdev
+ *                parent driver, emulated-IOMMU groups and their device
+ *                fds, vfio_pin_pages / vfio_unpin_pages / vfio_dma_rw
  *   invariants.c vfio_check_invariants (spec §H)
  *
  * Kernel names are kept (vfio_group_set_container, vfio_dma_do_map,
@@ -43,6 +46,7 @@ struct vfio_container;
 struct vfio_group;
 struct vfio_iommu;
 struct vfio_state;
+struct mdev_state;
 
 /* offsetofend(), as the kernel's ioctl handlers size their structs. */
 #define vfio_offsetofend(type, member) \
@@ -83,6 +87,20 @@ struct vfio_iommu_driver_ops {
 	long (*ioctl)(void *data, struct sim_proc *p, unsigned int cmd, unsigned long arg);
 	int (*attach_group)(void *data, struct vfio_group *g);
 	void (*detach_group)(void *data, struct vfio_group *g);
+	/* The kernel-internal side, for devices of emulated-IOMMU groups
+	 * (mdev.c); NULL in a backend without it (vfio_pin_pages: ENOTTY).
+	 * A device registers at its first open and unregisters at its last
+	 * close (vfio_device_container_register); type1 calls the
+	 * registered ones' dma_unmap before it unmaps pages they pinned. */
+	void (*register_device)(void *data, struct mdev_state *m);
+	void (*unregister_device)(void *data, struct mdev_state *m);
+	/* @npage pages from @iova, each READ (and WRITE with @prot's bit):
+	 * *hpas filled; @npage or -errno */
+	int (*pin_pages)(void *data, struct iommu_group *ig, uint64_t iova, int npage,
+			 unsigned prot, uint64_t *hpas);
+	void (*unpin_pages)(void *data, uint64_t iova, int npage);
+	/* copy to or from the user memory behind [iova, iova + len) */
+	int (*dma_rw)(void *data, uint64_t iova, void *buf, size_t len, bool write);
 };
 
 #define VFIO_MAX_IOMMU_DRIVERS 4
@@ -95,6 +113,7 @@ struct vfio_state {
 	GHashTable *groups;          /* iommu group id -> struct vfio_group */
 	GHashTable *noiommu_groups;  /* struct pci_dev * -> its fake iommu_group */
 	GHashTable *devices;         /* struct pci_dev * -> struct vfio_pci_device */
+	GPtrArray *mdevs;            /* struct mdev_state *, in creation order */
 	struct sim_ids containers;   /* id -> struct vfio_container */
 	struct vfio_params params;   /* module parameters (vfio.h) */
 };
@@ -107,6 +126,11 @@ struct vfio_group {
 	struct sim_file *file;       /* the open group file, if any */
 	struct vfio_container *container;
 	bool noiommu;                /* VFIO_NO_IOMMU: a fake group (noiommu.c) */
+	/* VFIO_EMULATED_IOMMU: a mediated device's group of its own, which no
+	 * IOMMU translates and nobody claims DMA ownership of (mdev.c); @mdev
+	 * is its device, NULL once removed */
+	bool emulated;
+	struct mdev_state *mdev;
 	/* its last vfio-pci member was unregistered while the file stayed
 	 * open (the kernel's group->iommu_group == NULL): no longer in
 	 * vfio_state.groups, freed when the file is released */
@@ -114,6 +138,13 @@ struct vfio_group {
 	unsigned container_users;    /* 1 + device fds while a container is set */
 	unsigned device_fds;         /* device files open through this group */
 };
+
+/* group->type == VFIO_IOMMU: a group the IOMMU core formed and VFIO
+ * claims DMA ownership of (not noiommu, not emulated). */
+static inline bool vfio_group_is_iommu(const struct vfio_group *g)
+{
+	return !g->noiommu && !g->emulated;
+}
 
 struct vfio_container {
 	struct vfio_state *vfio;
@@ -177,6 +208,17 @@ struct vfio_pci_device {
 /* ---- vfio.c ---- */
 struct vfio_state *vfio_get(struct sim_world *w);
 struct vfio_group *vfio_group_find(struct vfio_state *v, unsigned group_id);
+/* One past the highest group id VFIO has (fake groups lie above the IOMMU
+ * core's), for walks in id order. */
+unsigned vfio_group_id_end(struct vfio_state *v);
+/* A group object for @ig (found or made, -ENOMEM) and its first member:
+ * the node appears (vfio_group_find_or_alloc, vfio_create_group). */
+struct vfio_group *vfio_group_get_or_create(struct vfio_state *v, struct iommu_group *ig,
+					    bool noiommu);
+int vfio_group_add_device(struct vfio_state *v, struct vfio_group *g);
+/* Its last member left (vfio_device_remove_group): node gone, container
+ * revoked, an open file left holding a gone group. */
+void vfio_group_remove(struct vfio_group *g);
 /* Forget @g when neither a vfio-pci member nor an open file needs it. */
 void vfio_group_maybe_free(struct vfio_group *g);
 /* A device file of @pdev was closed: when it was the last one and an unbind
@@ -198,6 +240,35 @@ void vfio_container_detach_group(struct vfio_group *g);
 /* ---- group.c ---- */
 long vfio_group_ioctl(struct sim_file *f, struct sim_proc *p, unsigned int cmd,
 		      unsigned long arg);
+
+/* ---- mdev.c ---- */
+/* A mediated device of the sim_mdev parent (mdev.c). */
+struct mdev_state {
+	struct vfio_state *vfio;
+	char uuid[37];               /* dev_name: lower case */
+	struct iommu_group *ig;      /* its emulated group (VFIO_EMULATED_IOMMU) */
+	struct vfio_group *group;
+	unsigned open_count;         /* device files */
+	bool removing;               /* remove written while open: waits for the last close */
+	/* the backend it registered with at its first open */
+	const struct vfio_iommu_driver_ops *reg_ops;
+	void *reg_data;
+	GArray *pins;                /* uint64_t iova of every page it holds pinned */
+};
+
+/* Own /sys/class/mdev_bus/ and /sys/bus/mdev/ (vfio_create). */
+int vfio_mdev_init(struct vfio_state *v);
+void vfio_mdev_destroy(struct vfio_state *v);
+/* GET_DEVICE_FD on an emulated group: @name must be the device's UUID. */
+long vfio_mdev_get_device_fd(struct vfio_group *g, struct sim_proc *p, const char *name);
+/* vfio_device_ops.dma_unmap: type1 will unmap [iova, iova + size): the
+ * driver unpins what it pinned there (sim_mdev does, as a driver must). */
+void vfio_mdev_dma_unmap(struct mdev_state *m, uint64_t iova, uint64_t size);
+/* The lowest id above the IOMMU core's groups no fake group (noiommu or
+ * emulated) has: iommu_group_alloc's ida. */
+unsigned vfio_fake_group_id_alloc(struct vfio_state *v);
+/* A fresh group with no PCI member, @id its id (iommu_group_alloc). */
+struct iommu_group *vfio_fake_group_new(unsigned id);
 
 /* ---- noiommu.c ---- */
 /* The vfio-noiommu backend (registered before type1, as the kernel's
@@ -272,14 +343,27 @@ long vfio_info_cap_add(struct vfio_info_cap *caps, size_t size, uint16_t id,
 void vfio_info_cap_shift(struct vfio_info_cap *caps, size_t offset);
 
 /* ---- type1 state for invariants.c ---- */
+/* A page vfio_pin_pages pinned (the kernel's struct vfio_pfn). */
+struct vfio_pfn {
+	uint64_t iova, hpa;
+	unsigned ref_count;          /* pins of this iova not yet unpinned */
+};
+
 struct vfio_dma {
 	uint64_t iova, size, vaddr;
 	unsigned prot;               /* IOMMU_READ | IOMMU_WRITE */
 	bool vaddr_invalid;
 	bool lock_cap;               /* CAP_IPC_LOCK at map time */
 	struct sim_mm *mm;           /* the mapping task's mm (charged) */
-	uint64_t *pages;             /* hpa of each pinned page */
-	uint64_t npages;             /* pages pinned and charged */
+	int pid;                     /* that task (its RLIMIT_MEMLOCK) */
+	/* pinned whole and mapped into the domains: there were domains at
+	 * map time or a replay put it there (dma->iommu_mapped) */
+	bool iommu_mapped;
+	uint64_t *pages;             /* hpa of each page pinned for the domains */
+	uint64_t npages;             /* pages pinned for the domains */
+	GTree *pfn_list;             /* &vpfn->iova -> struct vfio_pfn; NULL = empty */
+	/* dirty bits, one per smallest IOMMU page, while tracking is on */
+	uint64_t *bitmap;
 };
 
 struct vfio_domain {
@@ -300,7 +384,21 @@ struct vfio_iommu {
 	unsigned vaddr_invalid_count;
 	uint64_t pgsize_bitmap;
 	GArray *iova_list;           /* struct vfio_iova_range; empty = any */
+	GPtrArray *emulated_groups;  /* struct iommu_group *, newest first */
+	/* IOMMU-backed groups that declared pinned-page dirty scope by
+	 * pinning (vfio_pin_pages); the others are num_non_pinned_groups */
+	GPtrArray *pinned_groups;
+	unsigned num_non_pinned_groups;
+	GPtrArray *device_list;      /* struct mdev_state * registered (dma_unmap) */
 };
+
+/* Pages a mapping has pinned through vfio_pin_pages. */
+static inline unsigned vfio_dma_nvpfn(const struct vfio_dma *dma)
+{
+	return dma->pfn_list ? (unsigned)g_tree_nnodes(dma->pfn_list) : 0;
+}
+/* The references vfio_pin_pages calls hold on them. */
+uint64_t vfio_dma_vpfn_refs(const struct vfio_dma *dma);
 
 /* Used by type1*.c. */
 struct vfio_dma *vfio_find_dma(struct vfio_iommu *iommu, uint64_t start, uint64_t size);
@@ -316,6 +414,17 @@ long vfio_iommu_type1_unmap_dma(struct vfio_iommu *iommu, struct sim_proc *p,
 				unsigned long arg);
 long vfio_iommu_type1_dirty_pages(struct vfio_iommu *iommu, struct sim_proc *p,
 				  unsigned long arg);
+struct vfio_pfn *vfio_find_vpfn(struct vfio_dma *dma, uint64_t iova);
+uint64_t vfio_unmap_unpin(struct vfio_iommu *iommu, struct vfio_dma *dma, uint64_t mapped,
+			  bool do_accounting);
+int vfio_pin_dma_all(struct vfio_iommu *iommu, struct sim_proc *p, struct vfio_dma *dma);
+int vfio_dma_bitmap_alloc(struct vfio_iommu *iommu, struct vfio_dma *dma, uint64_t size);
+void vfio_iommu_populate_bitmap_full(struct vfio_iommu *iommu);
+int vfio_iommu_type1_pin_pages(struct vfio_iommu *iommu, struct iommu_group *ig,
+			       uint64_t user_iova, int npage, unsigned prot, uint64_t *hpas);
+void vfio_iommu_type1_unpin_pages(struct vfio_iommu *iommu, uint64_t user_iova, int npage);
+int vfio_iommu_type1_dma_rw(struct vfio_iommu *iommu, uint64_t iova, void *buf, size_t count,
+			    bool write);
 long vfio_iommu_type1_get_info(struct vfio_iommu *iommu, struct sim_proc *p,
 			       unsigned long arg);
 uint64_t vfio_pgsize(const struct vfio_iommu *iommu);

@@ -257,6 +257,14 @@ static void test_null_world(void)
 	CHECK(sim_pci_functions(NULL, buf, sizeof(buf)) == -EINVAL, "functions");
 	CHECK(sim_dev_dma(NULL, "0000:00:01.0", &op) == -EINVAL, "dma");
 	CHECK(sim_dev_irq(NULL, "0000:00:01.0", 0, 1) == -EINVAL, "irq");
+	CHECK(sim_mdev_iommu_group(NULL, "6ba7b810-9dad-11d1-80b4-00c04fd430c8") == -EINVAL,
+	      "mdev group");
+	CHECK(sim_mdev_pin(NULL, "6ba7b810-9dad-11d1-80b4-00c04fd430c8", 0, 1, 0) == -EINVAL,
+	      "mdev pin");
+	CHECK(sim_mdev_unpin(NULL, "6ba7b810-9dad-11d1-80b4-00c04fd430c8", 0, 1) == -EINVAL,
+	      "mdev unpin");
+	CHECK(sim_mdev_dma(NULL, "6ba7b810-9dad-11d1-80b4-00c04fd430c8", 0, buf, 1, 0) == -EINVAL,
+	      "mdev dma");
 	CHECK(sim_iommu_fault_drain(NULL, buf, sizeof(buf)) == -EINVAL, "fault drain");
 	CHECK(!strcmp(buf, "untouched"), "no output written: '%s'", buf);
 }

@@ -737,13 +737,13 @@ START_TEST(test_vfio_h10_pinning)
 	/* a page short: the mapping is not charged at all, so the mm is off */
 	dma->npages--;
 	vfio_expect("§H10: mapping 0x10000 has 3 pages pinned, 4 expected\n"
-		    "§H10: an mm has locked_vm/pinned 4/4/0 pages, type1 mappings hold the last\n");
+		    "§H10: an mm has locked_vm/pinned 4/4/0/0 pages, type1 mappings charge/pin the last two\n");
 	dma->npages++;
 	mm->locked_vm++;
-	vfio_expect("§H10: an mm has locked_vm/pinned 5/4/4 pages, type1 mappings hold the last\n");
+	vfio_expect("§H10: an mm has locked_vm/pinned 5/4/4/4 pages, type1 mappings charge/pin the last two\n");
 	mm->locked_vm--;
 	mm->pinned += 2;
-	vfio_expect("§H10: an mm has locked_vm/pinned 4/6/4 pages, type1 mappings hold the last\n");
+	vfio_expect("§H10: an mm has locked_vm/pinned 4/6/4/4 pages, type1 mappings charge/pin the last two\n");
 	mm->pinned -= 2;
 	vfio_expect("");
 }
@@ -765,8 +765,8 @@ START_TEST(test_vfio_h10_back_to_start)
 	mm2 = sim_proc_find(W, pid_of("alice"))->mm;
 	mm1->locked_vm = 2;
 	mm2->locked_vm = 1;
-	vfio_expect("§H10: an mm has locked_vm/pinned 1/0/0 pages, type1 mappings hold the last\n"
-		    "§H10: an mm has locked_vm/pinned 2/0/0 pages, type1 mappings hold the last\n");
+	vfio_expect("§H10: an mm has locked_vm/pinned 1/0/0/0 pages, type1 mappings charge/pin the last two\n"
+		    "§H10: an mm has locked_vm/pinned 2/0/0/0 pages, type1 mappings charge/pin the last two\n");
 	mm1->locked_vm = 0;
 	mm2->locked_vm = 0;
 	vfio_expect("");
@@ -803,10 +803,13 @@ START_TEST(test_vfio_h14_mappings_need_a_domain)
 	c = mapped(&cfd, &gfd);
 	vd = g_ptr_array_steal_index(c->iommu->domains, 0);
 	vfio_expectf("§H14: container %u has 1 mappings and no IOMMU domain\n"
+		     "§H10: mapping 0x10000 has 4 pages pinned, 0 expected\n"
 		     "§H7: group %u is in a container with a backend but in no domain\n"
 		     "§H7: user-owned group %u with no user domain is not on the blocking domain\n"
 		     "§H7: 0000:01:00.0 (rid 0100) of user-owned group %u with no user domain is "
-		     "not blocked in the context table\n", c->id, id, id, id);
+		     "not blocked in the context table\n"
+		     "§H10: an mm has locked_vm/pinned 4/4/0/0 pages, type1 mappings charge/pin "
+		     "the last two\n", c->id, id, id, id);
 	g_ptr_array_add(c->iommu->domains, vd);
 	vfio_expect("");
 	groups = c->groups;

@@ -81,11 +81,27 @@ static const struct abi_field f_dma_map[] = {
 	FIELD(vfio_iommu_type1_dma_map, iova, ABI_SIZE, NULL),
 	FIELD(vfio_iommu_type1_dma_map, size, ABI_SIZE, NULL),
 };
+/* VFIO_IOMMU_UNMAP_DMA's argument with GET_DIRTY_BITMAP's struct
+ * vfio_bitmap after the header (its data[]), flat; without the flag the
+ * kernel reads only the header */
+struct dma_unmap_arg {
+	uint32_t argsz, flags;
+	uint64_t iova, size;
+	uint64_t pgsize, bitmap_size, data;
+};
+_Static_assert(sizeof(struct dma_unmap_arg) ==
+	       sizeof(struct vfio_iommu_type1_dma_unmap) + sizeof(struct vfio_bitmap) &&
+	       offsetof(struct dma_unmap_arg, pgsize) ==
+	       offsetof(struct vfio_iommu_type1_dma_unmap, data),
+	       "the flat layout of UNMAP_DMA + its vfio_bitmap");
 static const struct abi_field f_dma_unmap[] = {
-	FIELD(vfio_iommu_type1_dma_unmap, argsz, ABI_U32, NULL),
-	FIELD(vfio_iommu_type1_dma_unmap, flags, ABI_FLAGS, unmap_flags),
-	FIELD(vfio_iommu_type1_dma_unmap, iova, ABI_SIZE, NULL),
-	FIELD(vfio_iommu_type1_dma_unmap, size, ABI_SIZE, NULL),
+	FIELD(dma_unmap_arg, argsz, ABI_U32, NULL),
+	FIELD(dma_unmap_arg, flags, ABI_FLAGS, unmap_flags),
+	FIELD(dma_unmap_arg, iova, ABI_SIZE, NULL),
+	FIELD(dma_unmap_arg, size, ABI_SIZE, NULL),
+	FIELD(dma_unmap_arg, pgsize, ABI_SIZE, NULL),
+	FIELD(dma_unmap_arg, bitmap_size, ABI_SIZE, NULL),
+	FIELD(dma_unmap_arg, data, ABI_ADDR, NULL),
 };
 static const struct abi_flag dirty_flags[] = {
 	{ "START", VFIO_IOMMU_DIRTY_PAGES_FLAG_START },
@@ -178,7 +194,7 @@ static const struct abi_field f_irq_set[] = {
 static const struct abi_struct s_group_status = STRUCT(vfio_group_status, f_group_status, 0);
 static const struct abi_struct s_iommu_info = STRUCT(vfio_iommu_type1_info, f_iommu_info, 0);
 static const struct abi_struct s_dma_map = STRUCT(vfio_iommu_type1_dma_map, f_dma_map, 0);
-static const struct abi_struct s_dma_unmap = STRUCT(vfio_iommu_type1_dma_unmap, f_dma_unmap, 0);
+static const struct abi_struct s_dma_unmap = STRUCT(dma_unmap_arg, f_dma_unmap, 0);
 static const struct abi_struct s_dirty_pages = STRUCT(dirty_pages_arg, f_dirty_pages, 0);
 static const struct abi_struct s_device_info = STRUCT(vfio_device_info, f_device_info, 0);
 static const struct abi_struct s_region_info = STRUCT(vfio_region_info, f_region_info, 0);

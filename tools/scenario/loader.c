@@ -366,6 +366,15 @@ void ldr_check_driver(struct ldr *l, const struct ynode *n, const char *driver)
 			 "binds as a kernel DMA driver; did you mean %s?", driver, near);
 }
 
+/* 36 characters 8-4-4-4-12 of hex digits (what follows is not looked at). */
+static bool is_uuid(const char *s)
+{
+	for (int i = 0; i < 36; i++)
+		if (i == 8 || i == 13 || i == 18 || i == 23 ? s[i] != '-' : !g_ascii_isxdigit(s[i]))
+			return false;
+	return true;
+}
+
 /* The "{BDF}" of @path: its offset and length, 0 when there is none, -1 when
  * the braces are unbalanced or repeated. */
 static int path_brace(const char *path, size_t *at, size_t *len)
@@ -394,9 +403,12 @@ int ldr_devpath(struct ldr *l, const struct ynode *n, const char **out, const ch
 		return -1;
 	has = path_brace(*out, &at, &len);
 	if (has < 0)
-		return ldr_error(l, n, "%s '%s': write one {BDF} for a function's group "
-				 "number, as in /dev/vfio/{0000:01:00.0}", what, *out);
-	if (has) {
+		return ldr_error(l, n, "%s '%s': write one {BDF} (or {UUID} of a mediated "
+				 "device) for its group number, as in /dev/vfio/{0000:01:00.0}",
+				 what, *out);
+	if (has && len == 38 && is_uuid(*out + at + 1)) {
+		/* a mediated device's group: it exists once a step creates it */
+	} else if (has) {
 		bdf = g_strndup(*out + at + 1, len - 2);
 		if (pci_sbdf_parse(bdf, &sbdf)) {
 			ldr_error(l, n, "%s '%s': '{%s}' is not a PCI address "
@@ -435,7 +447,8 @@ int scn_path_resolve(struct sim_world *w, const char *path, GString *buf)
 	if (path_brace(path, &at, &len) <= 0)
 		return 0;
 	bdf = g_strndup(path + at + 1, len - 2);
-	group = sim_pci_iommu_group(w, bdf);
+	group = len == 38 && is_uuid(bdf) ? sim_mdev_iommu_group(w, bdf)
+					    : sim_pci_iommu_group(w, bdf);
 	g_free(bdf);
 	if (group < 0)
 		return group == -EINVAL ? -ENODEV : group;

@@ -130,6 +130,7 @@ struct sim_world *scenario_world_build(struct scenario *s, const struct run_opti
 		vp->dma_entry_limit = s->profile.dma_entry_limit;
 		vp->allow_unsafe_interrupts = s->profile.allow_unsafe_interrupts;
 		vp->noiommu = s->profile.noiommu;
+		vp->mdev_instances = s->profile.mdev_instances;
 	}
 	if (!ret) {
 		stage = "drivers";

@@ -32,8 +32,7 @@ static const char *const iommu_keys[] = {
 };
 static const char *const hw_formats[] = { "vtd", "arm-smmuv3", "riscv", NULL };
 static const char *const vfio_keys[] = { "dma_entry_limit", "allow_unsafe_interrupts",
-					 "enable_unsafe_noiommu_mode",
-					  NULL };
+					 "enable_unsafe_noiommu_mode", "mdev_instances", NULL };
 static const char *const default_domains[] = { "dma", "identity", NULL };
 static const char *const group_modes[] = { "legacy", "strict", NULL };
 /* enum sim_kernel, in order */
@@ -182,6 +181,11 @@ static int parse_vfio_profile(struct ldr *l, const struct ynode *map)
 	if ((v = ynode_map_get(map, "enable_unsafe_noiommu_mode")) &&
 	    ldr_bool(l, v, &l->s->profile.noiommu, "enable_unsafe_noiommu_mode"))
 		return -1;
+	if ((v = ynode_map_get(map, "mdev_instances"))) {
+		if (ldr_u64(l, v, &num, 64, false, "mdev_instances (0..64)"))
+			return -1;
+		l->s->profile.mdev_instances = (unsigned)num;
+	}
 	return 0;
 }
 

@@ -58,6 +58,7 @@ struct scn_profile {
 	unsigned bugs;                 /* iommu.bugs: IOMMU_BUG_* */
 	unsigned dma_entry_limit;      /* vfio.dma_entry_limit (default 65535) */
 	bool noiommu;                  /* vfio.enable_unsafe_noiommu_mode */
+	unsigned mdev_instances;       /* vfio.mdev_instances: the sim_mdev parent */
 	bool invariants;               /* check spec §H after every step (default on) */
 	unsigned fault_permille;       /* fault_inject.probability, in 1/1000 (0: off) */
 	const char *fault_sites;       /* fault_inject.sites (NULL: "*") */

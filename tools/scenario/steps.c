@@ -91,6 +91,46 @@ static long run_bind(struct runner *r, struct scn_step *st)
 			 : pci_unbind_driver(r->w, d);
 }
 
+/* ---- sysfs_write: any sysfs file, as echo VALUE > PATH -------------------- */
+
+struct sysfs_args {
+	const char *path, *value;
+};
+
+static int parse_sysfs_write(struct ldr *l, const struct ynode *map, struct scn_step *st)
+{
+	struct sysfs_args *a = g_new0(struct sysfs_args, 1);
+	const struct ynode *v = ynode_map_get(map, "sysfs_write");
+
+	st->args = a;
+	if (ldr_str(l, v, &a->path, "sysfs_write"))
+		return -1;
+	if (!g_str_has_prefix(a->path, "/sys/"))
+		return ldr_error(l, v, "sysfs_write '%s': a sysfs path starts with /sys/", a->path);
+	a->path = ldr_keep(l, a->path);
+	if (!(v = ldr_get(l, map, "value", "a sysfs_write step")) ||
+	    ldr_str(l, v, &a->value, "value"))
+		return -1;
+	a->value = ldr_keep(l, a->value);
+	return 0;
+}
+
+static long run_sysfs_write(struct runner *r, struct scn_step *st)
+{
+	const struct sysfs_args *a = st->args;
+
+	return sim_sysfs_write(r->w, a->path, a->value);
+}
+
+static void describe_sysfs_write(const struct scn_step *st, GString *out)
+{
+	const struct sysfs_args *a = st->args;
+	char *value = g_strescape(a->value, NULL);
+
+	g_string_append_printf(out, "sysfs_write %s value=\"%s\"", a->path, value);
+	g_free(value);
+}
+
 /* ---- driver_override / new_id: the other sysfs files of binding --------- */
 
 struct override_args {
@@ -638,6 +678,7 @@ static const char *const keys_eventfd[] = { "by", "flags", "as", NULL };
 static const char *const keys_chown[] = { "uid", "gid", NULL };
 static const char *const keys_chmod[] = { "mode", NULL };
 static const char *const keys_fork[] = { "child", NULL };
+static const char *const keys_sysfs_write[] = { "value", NULL };
 
 static const struct step_kind step_kinds[] = {
 	{ "bind", keys_bind, parse_bind, run_bind, describe_bind, g_free },
@@ -645,6 +686,8 @@ static const struct step_kind step_kinds[] = {
 	{ "driver_override", keys_bind, parse_driver_override, run_driver_override,
 	  describe_driver_override, g_free },
 	{ "new_id", keys_new_id, parse_new_id, run_new_id, describe_new_id, g_free },
+	{ "sysfs_write", keys_sysfs_write, parse_sysfs_write, run_sysfs_write,
+	  describe_sysfs_write, g_free },
 	{ "open", keys_open, parse_open, run_open, describe_open, g_free },
 	{ "close", keys_none, parse_close, run_close, describe_close, g_free },
 	{ "eventfd", keys_eventfd, parse_eventfd, run_eventfd, describe_eventfd, g_free },
@@ -661,6 +704,9 @@ static const struct step_kind step_kinds[] = {
 	{ "dma", keys_dma, parse_dma, run_dma, describe_dma, free_dma },
 	{ "rlimit", keys_rlimit, parse_rlimit, run_rlimit, describe_rlimit, g_free },
 	{ "irq", keys_irq, parse_irq, run_irq, describe_irq, g_free },
+	{ "mdev_pin", keys_mdev_pin, parse_mdev, run_mdev, describe_mdev, free_mdev },
+	{ "mdev_unpin", keys_mdev_unpin, parse_mdev, run_mdev, describe_mdev, free_mdev },
+	{ "mdev_dma", keys_mdev_dma, parse_mdev, run_mdev, describe_mdev, free_mdev },
 	{ "eventfd_read", keys_eventfd_read, parse_eventfd_rw, run_eventfd_rw,
 	  describe_eventfd_rw, g_free },
 	{ "eventfd_write", keys_eventfd_write, parse_eventfd_rw, run_eventfd_rw,

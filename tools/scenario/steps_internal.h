@@ -81,6 +81,14 @@ long run_rlimit(struct runner *r, struct scn_step *st);
 void describe_rlimit(const struct scn_step *st, GString *out);
 extern const char *const keys_rlimit[];
 
+int parse_mdev(struct ldr *l, const struct ynode *map, struct scn_step *st);
+long run_mdev(struct runner *r, struct scn_step *st);
+void describe_mdev(const struct scn_step *st, GString *out);
+void free_mdev(void *args);
+extern const char *const keys_mdev_pin[], *const keys_mdev_unpin[], *const keys_mdev_dma[];
+/* A UUID (mdev names), kept. */
+int ldr_uuid(struct ldr *l, const struct ynode *n, const char **out, const char *what);
+
 /* steps_nested.c */
 int parse_guest_table(struct ldr *l, const struct ynode *map, struct scn_step *st);
 long run_guest_table(struct runner *r, struct scn_step *st);

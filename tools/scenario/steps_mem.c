@@ -730,3 +730,136 @@ void describe_rlimit(const struct scn_step *st, GString *out)
 		g_string_append_printf(out, "rlimit %s memlock=0x%llx", a->proc,
 				       (unsigned long long)a->memlock);
 }
+
+/* ---- mdev_pin / mdev_unpin / mdev_dma: a mediated device's DMA --------------------- */
+
+const char *const keys_mdev_pin[] = { "iova", "npage", "write", NULL };
+const char *const keys_mdev_unpin[] = { "iova", "npage", NULL };
+const char *const keys_mdev_dma[] = { "op", "addr", "len", "via", "pattern", "data", NULL };
+
+struct mdev_args {
+	const char *uuid;
+	struct sval iova;
+	uint64_t npage, len;
+	bool write, pinned;
+	struct bytes_args bytes;   /* mdev_dma: write's source, read's expectation */
+};
+
+/* A UUID as the mdev core writes it (8-4-4-4-12 hex digits). */
+int ldr_uuid(struct ldr *l, const struct ynode *n, const char **out, const char *what)
+{
+	if (ldr_str(l, n, out, what))
+		return -1;
+	for (int i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (!(*out)[i] || (dash ? (*out)[i] != '-' : !g_ascii_isxdigit((*out)[i])))
+			return ldr_error(l, n, "%s '%s' is not a UUID "
+					 "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, hex)", what, *out);
+	}
+	if ((*out)[36])
+		return ldr_error(l, n, "%s '%s' is not a UUID: 36 characters expected", what,
+				 *out);
+	*out = ldr_keep(l, *out);
+	return 0;
+}
+
+int parse_mdev(struct ldr *l, const struct ynode *map, struct scn_step *st)
+{
+	static const char *const ops[] = { "read", "write", NULL };
+	static const char *const vias[] = { "rw", "pinned", NULL };
+	struct mdev_args *a = g_new0(struct mdev_args, 1);
+	const char *kind = st->kind->name;
+	bool dma = !strcmp(kind, "mdev_dma");
+	const struct ynode *v = ynode_map_get(map, kind);
+	int e;
+
+	st->args = a;
+	if (ldr_uuid(l, v, &a->uuid, kind))
+		return -1;
+	if (!dma) {
+		a->npage = 1;
+		if (!(v = ldr_get(l, map, "iova", "an mdev pin step")) ||
+		    ldr_sval(l, v, &a->iova, "iova"))
+			return -1;
+		if ((v = ynode_map_get(map, "npage")) &&
+		    ldr_u64(l, v, &a->npage, 512, false, "npage (1..512, VFIO_PIN_PAGES_MAX_ENTRIES)"))
+			return -1;
+		if (!a->npage)
+			return ldr_error(l, v, "npage 0 pins nothing (vfio_pin_pages: EINVAL)");
+		if ((v = ynode_map_get(map, "write")) && ldr_bool(l, v, &a->write, "write"))
+			return -1;
+		return 0;
+	}
+	if (!(v = ldr_get(l, map, "op", "an mdev_dma step")) || ldr_enum(l, v, ops, &e, "op"))
+		return -1;
+	a->write = e == 1;
+	if ((v = ynode_map_get(map, "via"))) {
+		if (ldr_enum(l, v, vias, &e, "via"))
+			return -1;
+		a->pinned = e == 1;
+	}
+	if (!(v = ldr_get(l, map, "addr", "an mdev_dma step")) || ldr_sval(l, v, &a->iova, "addr") ||
+	    !(v = ldr_get(l, map, "len", "an mdev_dma step")) ||
+	    ldr_u64(l, v, &a->len, 1ull << 30, true, "len"))
+		return -1;
+	if (!a->len)
+		return ldr_error(l, v, "a DMA moves at least one byte");
+	if (parse_bytes(l, map, &a->bytes, a->write))
+		return -1;
+	if (a->bytes.pattern == BYTES_RANDOM && !a->write)
+		return ldr_error(l, ynode_map_get(map, "pattern"), "pattern: random draws new "
+				 "bytes: only a write can use it");
+	return 0;
+}
+
+void free_mdev(void *p)
+{
+	struct mdev_args *a = p;
+
+	if (a)
+		g_free(a->bytes.data);
+	g_free(a);
+}
+
+long run_mdev(struct runner *r, struct scn_step *st)
+{
+	struct mdev_args *a = st->args;
+	const char *kind = st->kind->name;
+	uint8_t *buf, *want;
+	uint64_t iova;
+	long ret;
+
+	if (runner_sval(r, &a->iova, &iova))
+		return RUN_CHECKED;
+	if (!strcmp(kind, "mdev_pin"))
+		return sim_mdev_pin(r->w, a->uuid, iova, (int)a->npage, a->write ? SIM_MDEV_WRITE : 0);
+	if (!strcmp(kind, "mdev_unpin"))
+		return sim_mdev_unpin(r->w, a->uuid, iova, (int)a->npage);
+	buf = a->write ? expected_bytes(r->w, &a->bytes, a->len) : g_malloc0(a->len);
+	ret = sim_mdev_dma(r->w, a->uuid, iova, buf, a->len,
+			   (a->write ? SIM_MDEV_WRITE : 0) | (a->pinned ? SIM_MDEV_PINNED : 0));
+	if (!ret && !a->write && (a->bytes.pattern >= 0 || a->bytes.data)) {
+		want = expected_bytes(r->w, &a->bytes, a->len);
+		runner_check(r, !memcmp(want, buf, a->len), st->pos.line,
+			     "the device read other bytes than expected");
+		g_free(want);
+	}
+	g_free(buf);
+	return ret;
+}
+
+void describe_mdev(const struct scn_step *st, GString *out)
+{
+	const struct mdev_args *a = st->args;
+
+	g_string_append_printf(out, "%s %s", st->kind->name, a->uuid);
+	if (!strcmp(st->kind->name, "mdev_dma"))
+		g_string_append_printf(out, " %s via %s len=0x%llx", a->write ? "write" : "read",
+				       a->pinned ? "pinned" : "rw", (unsigned long long)a->len);
+	else
+		g_string_append_printf(out, " npage=%llu%s", (unsigned long long)a->npage,
+				       !strcmp(st->kind->name, "mdev_pin") && a->write ? " write" : "");
+	if (a->iova.kind == SVAL_NUM)
+		g_string_append_printf(out, " iova=0x%llx", (unsigned long long)a->iova.num);
+}

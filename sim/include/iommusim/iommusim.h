@@ -63,13 +63,18 @@ long sim_sys_pwrite(struct sim_world *w, int pid, int fd, const void *buf, size_
 		    uint64_t off);
 
 /*
- * A write to one of the PCI bus's sysfs files, as echo VALUE > PATH does:
+ * A write to a sysfs file, as echo VALUE > PATH does.  The PCI bus's:
  * /sys/bus/pci/devices/BDF/driver_override, /sys/bus/pci/drivers/DRV/bind,
- * .../unbind (the value a BDF) and .../new_id ("VVVV DDDD", hex).  One
- * trailing newline in @value is dropped.  0 or the kernel's -errno: -ENOENT
+ * .../unbind (the value a BDF) and .../new_id ("VVVV DDDD", hex), where one
+ * trailing newline in @value is dropped; 0 or the kernel's -errno: -ENOENT
  * no such file, -ENODEV the driver does not match the device (bind) or does
  * not drive it (unbind) or no such device, -EBUSY already bound, -EEXIST
  * the driver already matches that new id, -EINVAL a malformed value.
+ * The mediated-device core's (with vfio.mdev_instances set): a UUID to
+ * /sys/class/mdev_bus/sim_mdev/mdev_supported_types/sim_mdev-dma/create
+ * (-EINVAL malformed, -EEXIST in use, -EUSERS no instance left) and a
+ * non-zero number to /sys/bus/mdev/devices/UUID/remove (-EAGAIN while a
+ * removal waits for the device file's last close).
  */
 int  sim_sysfs_write(struct sim_world *w, const char *path, const char *value);
 
@@ -124,6 +129,35 @@ struct sim_dma {            /* one device-initiated DMA */
  * 0, or -EFAULT when it faulted (fault_addr, fault_reason set); -ENODEV no
  * such function; -EINVAL bad BDF, NULL @op, or NULL buf with len > 0. */
 int  sim_dev_dma(struct sim_world *w, const char *bdf, struct sim_dma *op);
+
+/*
+ * A mediated device's DMA, as its parent driver (sim_mdev) performs it:
+ *   sim_mdev_pin    vfio_pin_pages of @npage pages from @iova, for reading
+ *                   and with SIM_MDEV_WRITE writing too: @npage or -errno
+ *                   (-EINVAL device not open / no mapping / 0 pages,
+ *                   -E2BIG more than 512, -EPERM the mapping lacks the
+ *                   access, -EACCES a type1 v1 container, -EBUSY a vaddr
+ *                   invalidated, -ENODEV the mapping's task is gone,
+ *                   -ENOMEM RLIMIT_MEMLOCK, -EFAULT the page is not there)
+ *   sim_mdev_unpin  vfio_unpin_pages of pages it pinned (-EINVAL if not)
+ *   sim_mdev_dma    @len bytes at @iova to (SIM_MDEV_WRITE) or from @buf:
+ *                   with SIM_MDEV_PINNED through the pages it pinned (kmap,
+ *                   -EINVAL for one it did not, -EPERM writing one pinned
+ *                   for reading), else vfio_dma_rw through the mappings
+ *                   (-EINVAL no mapping, -EPERM access, -EFAULT)
+ * While type1 tracks dirty pages, pinned pages and vfio_dma_rw writes are
+ * what its bitmap reports.  -ENODEV no such device, -EINVAL NULL world.
+ */
+/* The IOMMU group of the mediated device @uuid (its /dev/vfio/N), or
+ * -ENODEV (none such), -EINVAL (NULL). */
+int  sim_mdev_iommu_group(struct sim_world *w, const char *uuid);
+#define SIM_MDEV_WRITE  0x1
+#define SIM_MDEV_PINNED 0x2
+int  sim_mdev_pin(struct sim_world *w, const char *uuid, uint64_t iova, int npage,
+		  unsigned flags);
+int  sim_mdev_unpin(struct sim_world *w, const char *uuid, uint64_t iova, int npage);
+int  sim_mdev_dma(struct sim_world *w, const char *uuid, uint64_t iova, void *buf, size_t len,
+		  unsigned flags);
 
 /* Interrupt indexes of sim_dev_irq (vfio-pci's VFIO_PCI_*_IRQ_INDEX). */
 #define SIM_IRQ_INTX 0
