@@ -478,13 +478,47 @@ struct dma_args {
 	struct bytes_args bytes;   /* write: the source; read: what must arrive */
 };
 
-int parse_dma(struct ldr *l, const struct ynode *map, struct scn_step *st)
+/*
+ * What dma and mdev_dma share: `op: read|write`, `addr:`, `len:` (1 byte to
+ * 1 GiB, within the memory budget: the device's side of the transfer is
+ * memory too), and `pattern:`/`data:` (a write's source, a read's
+ * expectation; random only for a write).  @what names the step.
+ */
+static int parse_transfer(struct ldr *l, const struct ynode *map, const char *what,
+			  bool *write, struct sval *addr, uint64_t *len, struct bytes_args *bytes)
 {
 	static const char *const ops[] = { "read", "write", NULL };
+	const struct ynode *v;
+	int op;
+
+	if (!(v = ldr_get(l, map, "op", what)) || ldr_enum(l, v, ops, &op, "dma op"))
+		return -1;
+	*write = op == 1;
+	if (!(v = ldr_get(l, map, "addr", what)) || ldr_sval(l, v, addr, "addr") ||
+	    !(v = ldr_get(l, map, "len", what)) || ldr_u64(l, v, len, 1ull << 30, true, "len"))
+		return -1;
+	if (!*len)
+		return ldr_error(l, v, "a DMA moves at least one byte");
+	if (l->s->profile.memory_budget && *len > l->s->profile.memory_budget) {
+		char b1[32], b2[32];
+
+		return ldr_error(l, v, "this DMA moves %s, more than the memory budget of %s "
+				 "(profile memory_budget)", size_str(*len, b1),
+				 size_str(l->s->profile.memory_budget, b2));
+	}
+	if (parse_bytes(l, map, bytes, *write))
+		return -1;
+	if (bytes->pattern == BYTES_RANDOM && !*write)
+		return ldr_error(l, ynode_map_get(map, "pattern"), "pattern: random draws new "
+				 "bytes: only a fill or a dma write can use it");
+	return 0;
+}
+
+int parse_dma(struct ldr *l, const struct ynode *map, struct scn_step *st)
+{
 	struct dma_args *a = g_new0(struct dma_args, 1);
 	const struct ynode *v = ynode_map_get(map, "dma");
 	uint64_t num;
-	int op;
 
 	st->args = a;
 	if (ldr_sbdf(l, v, &a->sbdf, "dma"))
@@ -492,35 +526,13 @@ int parse_dma(struct ldr *l, const struct ynode *map, struct scn_step *st)
 	for (size_t i = 0; i < l->s->ntopology && a->sbdf != l->s->topology[i].sbdf; i++)
 		if (i + 1 == l->s->ntopology)
 			return ldr_error(l, v, "device %s is not in the topology", v->str);
-	if (!(v = ldr_get(l, map, "op", "a dma step")) || ldr_enum(l, v, ops, &op, "dma op"))
-		return -1;
-	a->write = op == 1;
-	if (!(v = ldr_get(l, map, "addr", "a dma step")) || ldr_sval(l, v, &a->addr, "addr") ||
-	    !(v = ldr_get(l, map, "len", "a dma step")) ||
-	    ldr_u64(l, v, &a->len, 1ull << 30, true, "len"))
-		return -1;
-	if (!a->len)
-		return ldr_error(l, v, "a DMA moves at least one byte");
-	if (l->s->profile.memory_budget && a->len > l->s->profile.memory_budget) {
-		char b1[32], b2[32];
-
-		/* the device's side of the transfer is memory too */
-		return ldr_error(l, v, "this DMA moves %s, more than the memory budget of %s "
-				 "(profile memory_budget)", size_str(a->len, b1),
-				 size_str(l->s->profile.memory_budget, b2));
-	}
 	if ((v = ynode_map_get(map, "pasid"))) {
 		if (ldr_u64(l, v, &num, (1u << 20) - 1, false, "pasid"))
 			return -1;
 		a->pasid_valid = true;
 		a->pasid = (uint32_t)num;
 	}
-	if (parse_bytes(l, map, &a->bytes, a->write))
-		return -1;
-	if (a->bytes.pattern == BYTES_RANDOM && !a->write)
-		return ldr_error(l, ynode_map_get(map, "pattern"), "pattern: random draws new "
-				 "bytes: only a fill or a dma write can use it");
-	return 0;
+	return parse_transfer(l, map, "a dma step", &a->write, &a->addr, &a->len, &a->bytes);
 }
 
 void free_dma(void *p)
@@ -766,7 +778,6 @@ int ldr_uuid(struct ldr *l, const struct ynode *n, const char **out, const char 
 
 int parse_mdev(struct ldr *l, const struct ynode *map, struct scn_step *st)
 {
-	static const char *const ops[] = { "read", "write", NULL };
 	static const char *const vias[] = { "rw", "pinned", NULL };
 	struct mdev_args *a = g_new0(struct mdev_args, 1);
 	const char *kind = st->kind->name;
@@ -791,26 +802,13 @@ int parse_mdev(struct ldr *l, const struct ynode *map, struct scn_step *st)
 			return -1;
 		return 0;
 	}
-	if (!(v = ldr_get(l, map, "op", "an mdev_dma step")) || ldr_enum(l, v, ops, &e, "op"))
-		return -1;
-	a->write = e == 1;
 	if ((v = ynode_map_get(map, "via"))) {
 		if (ldr_enum(l, v, vias, &e, "via"))
 			return -1;
 		a->pinned = e == 1;
 	}
-	if (!(v = ldr_get(l, map, "addr", "an mdev_dma step")) || ldr_sval(l, v, &a->iova, "addr") ||
-	    !(v = ldr_get(l, map, "len", "an mdev_dma step")) ||
-	    ldr_u64(l, v, &a->len, 1ull << 30, true, "len"))
-		return -1;
-	if (!a->len)
-		return ldr_error(l, v, "a DMA moves at least one byte");
-	if (parse_bytes(l, map, &a->bytes, a->write))
-		return -1;
-	if (a->bytes.pattern == BYTES_RANDOM && !a->write)
-		return ldr_error(l, ynode_map_get(map, "pattern"), "pattern: random draws new "
-				 "bytes: only a write can use it");
-	return 0;
+	return parse_transfer(l, map, "an mdev_dma step", &a->write, &a->iova, &a->len,
+			      &a->bytes);
 }
 
 void free_mdev(void *p)
