@@ -1,9 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Sparse host-physical memory.  Frames live in a hash keyed by page frame
- * number; free PFNs are reused lowest first (a min-heap of freed PFNs in
- * front of a bump pointer), so HPAs are reproducible from the order of
- * allocations alone.
+ * Host-physical memory in a dense frame directory.
+ *
+ * Frames are handed out lowest-free from SIM_MEM_BASE (a min-heap of freed
+ * PFNs in front of a bump pointer), so HPAs are reproducible from the order
+ * of allocations alone, and the PFNs in use are dense: a table indexed by
+ * PFN finds a frame in two loads where a hash costs a hash, a probe and a
+ * key compare, and walkers read descriptors through it on every reference.
+ * The directory is a top array of pointers to leaves of LEAF_FRAMES frame
+ * slots, a leaf made when the first frame of its 2 MiB of HPA space is.  The
+ * top array grows to the highest leaf in use below DENSE_LEAVES (HPAs under
+ * 1 TiB: every frame the allocator hands out, and any RAM a DMA touches
+ * there).  Leaves above it, which only a DMA's first touch at a wild address
+ * makes, live in a tree by leaf index, so such an address costs one leaf,
+ * never a top array spanning it.  Leaves stay until the world goes: one per
+ * 2 MiB of HPA space that ever held a frame.
+ *
+ * A frame's storage is made by its first write (or sim_mem_frame_ptr); until
+ * then it reads as zeros.  A 1 GiB first-touch buffer pinned for DMA is
+ * 262144 frames the device may never write, and making and zeroing their
+ * storage up front was most of the cost of allocating them (and 1 GiB of
+ * resident memory).
  *
  * A native program's page is never touched through its pointer: every
  * access goes through process_vm_readv/writev on our own pid, which the
@@ -28,19 +45,42 @@
 #include "sim/trace.h"
 #include "sim/world_internal.h"
 
+#define LEAF_SHIFT 9
+#define LEAF_FRAMES (1u << LEAF_SHIFT)          /* 2 MiB of HPA space per leaf */
+#define LEAF_MASK ((uint64_t)LEAF_FRAMES - 1)
+#define DENSE_LEAVES (1ull << 19)               /* the top array: HPAs below 1 TiB */
+#define TOP_MIN 64                              /* the first top array: 128 MiB */
+
+/* One PFN's slot: 16 bytes, so a leaf is 8 KiB. */
 struct sim_frame {
-	enum sim_frame_kind kind;
-	unsigned refs;
+	uint8_t *data;          /* storage (owned unless a live native frame); NULL: zeros */
+	uint32_t refs;          /* 0: no frame at this PFN */
+	uint8_t kind;           /* enum sim_frame_kind */
 	bool orphan;            /* a native frame whose page is gone: @data owned */
-	uint8_t *data;          /* owned unless a live native frame */
+	bool walked;            /* a walker read a descriptor here (sim_mem_mark_walked) */
+};
+
+/* A write here may change what a walker, or a cache's checker, would read:
+ * the frame holds tables (sim_mem_table_gen). */
+static inline bool frame_sensitive(const struct sim_frame *f)
+{
+	return f->kind == SIM_FRAME_PGTABLE || f->kind == SIM_FRAME_KERNEL || f->walked;
+}
+
+struct sim_leaf {
+	struct sim_frame f[LEAF_FRAMES];
+	uint64_t index;         /* pfn >> LEAF_SHIFT: the far tree's key */
 };
 
 struct sim_mem {
-	GHashTable *frames;     /* pfn -> struct sim_frame */
+	struct sim_leaf **top;  /* leaf index -> leaf or NULL, below top_len */
+	uint64_t top_len;
+	GTree *far;             /* leaf index (at or above DENSE_LEAVES) -> leaf */
 	GHashTable *native;     /* host page pointer -> pfn (as pointers) */
 	GArray *free_pfns;      /* min-heap of freed PFNs below next_pfn */
 	uint64_t next_pfn;
 	uint64_t budget_frames;   /* 0: no limit */
+	uint64_t table_gen;       /* writes that may have changed a table */
 	struct sim_mem_stats st;
 };
 
@@ -61,16 +101,96 @@ static const char *const kind_names[] = {
 	[SIM_FRAME_NATIVE] = "native",
 };
 
-static struct sim_mem *mem_of(struct sim_world *w)
+static gint leaf_index_cmp(gconstpointer a, gconstpointer b, gpointer unused)
 {
-	if (!w->mem) {
-		w->mem = g_new0(struct sim_mem, 1);
-		w->mem->frames = g_hash_table_new(g_int64_hash, g_int64_equal);
-		w->mem->native = g_hash_table_new(g_direct_hash, g_direct_equal);
-		w->mem->free_pfns = g_array_new(FALSE, FALSE, sizeof(uint64_t));
-		w->mem->next_pfn = SIM_MEM_BASE >> SIM_PAGE_SHIFT;
-	}
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	(void)unused;
+	return x < y ? -1 : x > y;
+}
+
+/* Out of line, so that the accessors' fast paths stay small. */
+static G_GNUC_NO_INLINE struct sim_mem *mem_new(struct sim_world *w)
+{
+	w->mem = g_new0(struct sim_mem, 1);
+	w->mem->far = g_tree_new_full(leaf_index_cmp, NULL, NULL, g_free);
+	w->mem->native = g_hash_table_new(g_direct_hash, g_direct_equal);
+	w->mem->free_pfns = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	w->mem->next_pfn = SIM_MEM_BASE >> SIM_PAGE_SHIFT;
 	return w->mem;
+}
+
+static inline struct sim_mem *mem_of(struct sim_world *w)
+{
+	return G_LIKELY(w->mem) ? w->mem : mem_new(w);
+}
+
+/* ---- the directory ------------------------------------------------------------ */
+
+/* The leaf past the top array: in the far tree, or none (below DENSE_LEAVES
+ * the top array simply has not grown that far yet). */
+static G_GNUC_NO_INLINE struct sim_leaf *far_leaf(const struct sim_mem *m, uint64_t index)
+{
+	if (index < DENSE_LEAVES)
+		return NULL;
+	return g_tree_lookup(m->far, &index);
+}
+
+static inline struct sim_leaf *leaf_of(const struct sim_mem *m, uint64_t index)
+{
+	if (G_LIKELY(index < m->top_len))
+		return m->top[index];
+	return far_leaf(m, index);
+}
+
+/* The frame at @pfn, or NULL: what every access and query starts with. */
+static inline struct sim_frame *frame_at(const struct sim_mem *m, uint64_t pfn)
+{
+	struct sim_leaf *l = leaf_of(m, pfn >> LEAF_SHIFT);
+	struct sim_frame *f;
+
+	if (!l)
+		return NULL;
+	f = &l->f[pfn & LEAF_MASK];
+	return f->refs ? f : NULL;
+}
+
+static inline struct sim_frame *frame_of(const struct sim_mem *m, uint64_t hpa)
+{
+	return frame_at(m, hpa >> SIM_PAGE_SHIFT);
+}
+
+/* The leaf for @index, made (and the top array grown to reach it) when
+ * missing. */
+static struct sim_leaf *leaf_get(struct sim_mem *m, uint64_t index)
+{
+	struct sim_leaf *l = leaf_of(m, index);
+
+	if (l)
+		return l;
+	l = g_new0(struct sim_leaf, 1);
+	l->index = index;
+	if (index >= DENSE_LEAVES) {
+		g_tree_insert(m->far, &l->index, l);
+		return l;
+	}
+	if (index >= m->top_len) {
+		/* doubling keeps growth amortised O(1) as the bump pointer climbs */
+		uint64_t len = MAX(m->top_len * 2, (uint64_t)TOP_MIN);
+
+		len = MIN(MAX(len, index + 1), DENSE_LEAVES);
+		m->top = g_renew(struct sim_leaf *, m->top, len);
+		memset(m->top + m->top_len, 0, (len - m->top_len) * sizeof(*m->top));
+		m->top_len = len;
+	}
+	m->top[index] = l;
+	return l;
+}
+
+/* The slot for @pfn, its leaf made when missing. */
+static struct sim_frame *slot_get(struct sim_mem *m, uint64_t pfn)
+{
+	return &leaf_get(m, pfn >> LEAF_SHIFT)->f[pfn & LEAF_MASK];
 }
 
 /* May @n more frames of simulator storage be made?  Else -ENOMEM, counted
@@ -143,64 +263,103 @@ static uint64_t heap_pop(GArray *h)
 
 /* ---- frames --------------------------------------------------------------- */
 
-static struct sim_frame *frame_of(struct sim_mem *m, uint64_t hpa)
-{
-	uint64_t pfn = hpa >> SIM_PAGE_SHIFT;
-
-	return g_hash_table_lookup(m->frames, &pfn);
-}
-
-/* Account and trace the frame @f, now at @pfn. */
-static void frame_insert_at(struct sim_world *w, struct sim_mem *m, uint64_t pfn,
-			    struct sim_frame *f)
-{
-	uint64_t *key = g_new(uint64_t, 1);
-
-	*key = pfn;
-	g_hash_table_insert(m->frames, key, f);
-	m->st.frames[f->kind]++;
-	m->st.frames_total++;
-	m->st.bytes += SIM_PAGE_SIZE;
-	m->st.allocs++;
-	SIM_TRACE(w, sim_frame_alloc, (unsigned long long)(pfn << SIM_PAGE_SHIFT),
-		  kind_names[f->kind]);
-}
-
-static uint64_t frame_insert(struct sim_world *w, struct sim_mem *m,
-			     struct sim_frame *f)
+/* The lowest free PFN, taken: freed ones first, then the bump pointer,
+ * stepping over PFNs a DMA claimed directly (sim_mem_write's first touch). */
+static uint64_t pfn_take(struct sim_mem *m)
 {
 	uint64_t pfn;
 
-	/* skip PFNs a DMA claimed directly (sim_mem_write's first touch) */
 	do
 		pfn = m->free_pfns->len ? heap_pop(m->free_pfns) : m->next_pfn++;
-	while (g_hash_table_contains(m->frames, &pfn));
-	frame_insert_at(w, m, pfn, f);
-	return pfn << SIM_PAGE_SHIFT;
+	while (frame_at(m, pfn));
+	return pfn;
 }
 
-static struct sim_frame *frame_new(enum sim_frame_kind kind)
+/* A frame of @kind with one reference in the free slot @f, accounted. */
+static void frame_fill(struct sim_mem *m, struct sim_frame *f, enum sim_frame_kind kind,
+		       uint8_t *data)
 {
-	struct sim_frame *f = g_new0(struct sim_frame, 1);
-
-	f->kind = kind;
+	f->data = data;
 	f->refs = 1;
-	f->data = g_malloc0(SIM_PAGE_SIZE);
-	return f;
+	f->kind = (uint8_t)kind;
+	f->orphan = false;
+	f->walked = false;
+	m->st.frames[kind]++;
+	m->st.frames_total++;
+	m->st.bytes += SIM_PAGE_SIZE;
+	m->st.allocs++;
+}
+
+/* A new frame of @kind at @pfn, accounted and traced; its HPA. */
+static uint64_t frame_place(struct sim_world *w, struct sim_mem *m, uint64_t pfn,
+			    enum sim_frame_kind kind, uint8_t *data)
+{
+	uint64_t hpa = pfn << SIM_PAGE_SHIFT;
+
+	frame_fill(m, slot_get(m, pfn), kind, data);
+	SIM_TRACE(w, sim_frame_alloc, (unsigned long long)hpa, kind_names[kind]);
+	return hpa;
+}
+
+static bool kind_allocatable(enum sim_frame_kind kind)
+{
+	return kind < SIM_FRAME_NR_KINDS && kind != SIM_FRAME_NATIVE;
 }
 
 int sim_mem_frame_alloc(struct sim_world *w, enum sim_frame_kind kind, uint64_t *hpa)
 {
 	struct sim_mem *m = mem_of(w);
-	struct sim_frame *f;
 
-	if (kind >= SIM_FRAME_NR_KINDS || kind == SIM_FRAME_NATIVE)
+	if (!kind_allocatable(kind))
 		return -EINVAL;
 	if (sim_should_fail(w, "mem_frame_alloc") || budget_take(w, m, 1))
 		return -ENOMEM;
-	f = frame_new(kind);
-	*hpa = frame_insert(w, m, f);
+	*hpa = frame_place(w, m, pfn_take(m), kind, NULL);
 	return 0;
+}
+
+int sim_mem_frames_alloc_n(struct sim_world *w, enum sim_frame_kind kind, uint64_t n,
+			   uint64_t *hpas)
+{
+	struct sim_mem *m = mem_of(w);
+	struct sim_leaf *leaf = NULL;
+	uint64_t i;
+
+	if (!kind_allocatable(kind))
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		uint64_t pfn;
+		struct sim_frame *f;
+
+		/* the questions sim_mem_frame_alloc asks, per frame and in its
+		 * order, so fault sweeps and budget refusals see no difference */
+		if (sim_should_fail(w, "mem_frame_alloc") || budget_take(w, m, 1))
+			goto unwind;
+		/* the lowest free PFN, as pfn_take; from the bump pointer (the
+		 * common case: a run of fresh PFNs) the leaf found for the last
+		 * frame serves the next 511 without a directory lookup */
+		do {
+			if (m->free_pfns->len) {
+				pfn = heap_pop(m->free_pfns);
+				f = slot_get(m, pfn);
+				continue;
+			}
+			pfn = m->next_pfn++;
+			if (!leaf || leaf->index != pfn >> LEAF_SHIFT)
+				leaf = leaf_get(m, pfn >> LEAF_SHIFT);
+			f = &leaf->f[pfn & LEAF_MASK];
+		} while (f->refs);
+		frame_fill(m, f, kind, NULL);
+		hpas[i] = pfn << SIM_PAGE_SHIFT;
+		SIM_TRACE(w, sim_frame_alloc, (unsigned long long)hpas[i], kind_names[kind]);
+	}
+	return 0;
+unwind:
+	/* as the caller of n single allocations would give them back: the
+	 * last first, so the bump pointer comes down again */
+	while (i--)
+		sim_mem_frame_put(w, hpas[i]);
+	return -ENOMEM;
 }
 
 /* The first PFN at or above @from, aligned to @n, of a run of @n PFNs no
@@ -212,7 +371,7 @@ static uint64_t contig_run(struct sim_mem *m, uint64_t from, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t pfn = start + i;
 
-		if (g_hash_table_contains(m->frames, &pfn)) {
+		if (frame_at(m, pfn)) {
 			start = (pfn + n) & ~(uint64_t)(n - 1);
 			i = (unsigned)-1;       /* start over at the next aligned run */
 		}
@@ -226,19 +385,18 @@ int sim_mem_frames_alloc_contig(struct sim_world *w, enum sim_frame_kind kind, u
 	struct sim_mem *m = mem_of(w);
 	uint64_t start;
 
-	if (kind >= SIM_FRAME_NR_KINDS || kind == SIM_FRAME_NATIVE || !n || n > 4096 ||
-	    (n & (n - 1)))
+	if (!kind_allocatable(kind) || !n || n > 4096 || (n & (n - 1)))
 		return -EINVAL;
 	if (sim_should_fail(w, "mem_frame_alloc") || budget_take(w, m, n))
 		return -ENOMEM;
 	start = contig_run(m, m->next_pfn, n);
 	/* the PFNs skipped to align stay free, for single frames */
 	for (uint64_t pfn = m->next_pfn; pfn < start; pfn++)
-		if (!g_hash_table_contains(m->frames, &pfn))
+		if (!frame_at(m, pfn))
 			heap_push(m->free_pfns, pfn);
 	m->next_pfn = start + n;
 	for (unsigned i = 0; i < n; i++)
-		frame_insert_at(w, m, start + i, frame_new(kind));
+		frame_place(w, m, start + i, kind, NULL);
 	*hpa = start << SIM_PAGE_SHIFT;
 	return 0;
 }
@@ -247,7 +405,6 @@ int sim_mem_frame_native(struct sim_world *w, void *page, uint64_t *hpa)
 {
 	struct sim_mem *m = mem_of(w);
 	gpointer found;
-	struct sim_frame *f;
 
 	if (!page || ((uintptr_t)page & (SIM_PAGE_SIZE - 1)))
 		return -EINVAL;
@@ -258,11 +415,7 @@ int sim_mem_frame_native(struct sim_world *w, void *page, uint64_t *hpa)
 	}
 	if (sim_should_fail(w, "mem_frame_alloc"))
 		return -ENOMEM;
-	f = g_new0(struct sim_frame, 1);
-	f->kind = SIM_FRAME_NATIVE;
-	f->refs = 1;
-	f->data = page;
-	*hpa = frame_insert(w, m, f);
+	*hpa = frame_place(w, m, pfn_take(m), SIM_FRAME_NATIVE, page);
 	g_hash_table_insert(m->native, page, GSIZE_TO_POINTER(*hpa >> SIM_PAGE_SHIFT));
 	return 0;
 }
@@ -275,6 +428,8 @@ void sim_mem_frame_get(struct sim_world *w, uint64_t hpa)
 	f->refs++;
 }
 
+/* The frame @f at @pfn lost its last reference: storage released, the slot
+ * empty again. */
 static void frame_release(struct sim_world *w, struct sim_mem *m, uint64_t pfn,
 			  struct sim_frame *f)
 {
@@ -286,27 +441,23 @@ static void frame_release(struct sim_world *w, struct sim_mem *m, uint64_t pfn,
 	m->st.frees++;
 	if (f->orphan)
 		m->st.native_orphans--;
+	if (frame_sensitive(f))
+		m->table_gen++;      /* a table's frame goes: what it said is gone */
 	if (frame_owned(f))
 		g_free(f->data);
 	else
 		g_hash_table_remove(m->native, f->data);
-	g_free(f);
+	memset(f, 0, sizeof(*f));
 }
 
 void sim_mem_frame_put(struct sim_world *w, uint64_t hpa)
 {
 	struct sim_mem *m = mem_of(w);
 	uint64_t pfn = hpa >> SIM_PAGE_SHIFT;
-	gpointer key, val;
-	struct sim_frame *f;
+	struct sim_frame *f = frame_at(m, pfn);
 
-	if (!g_hash_table_lookup_extended(m->frames, &pfn, &key, &val))
+	if (!f || --f->refs)
 		return;
-	f = val;
-	if (--f->refs)
-		return;
-	g_hash_table_remove(m->frames, &pfn);
-	g_free(key);
 	frame_release(w, m, pfn, f);
 	if (pfn == m->next_pfn - 1)
 		m->next_pfn--;
@@ -314,11 +465,19 @@ void sim_mem_frame_put(struct sim_world *w, uint64_t hpa)
 		heap_push(m->free_pfns, pfn);
 }
 
+/* The storage of the owned frame @f, made (zeros) when it has none yet. */
+static uint8_t *frame_storage(struct sim_frame *f)
+{
+	if (!f->data)
+		f->data = g_malloc0(SIM_PAGE_SIZE);
+	return f->data;
+}
+
 void *sim_mem_frame_ptr(struct sim_world *w, uint64_t hpa)
 {
 	struct sim_frame *f = frame_of(mem_of(w), hpa);
 
-	return f && frame_owned(f) ? f->data : NULL;
+	return f && frame_owned(f) ? frame_storage(f) : NULL;
 }
 
 bool sim_mem_frame_orphaned(struct sim_world *w, uint64_t hpa)
@@ -337,7 +496,7 @@ enum sim_frame_kind sim_mem_frame_kind(struct sim_world *w, uint64_t hpa)
 {
 	struct sim_frame *f = frame_of(mem_of(w), hpa);
 
-	return f ? f->kind : SIM_FRAME_NR_KINDS;
+	return f ? (enum sim_frame_kind)f->kind : SIM_FRAME_NR_KINDS;
 }
 
 /* ---- physical access -------------------------------------------------------- */
@@ -368,6 +527,14 @@ static void orphan(struct sim_world *w, struct sim_mem *m, uint64_t pfn, struct 
 	SIM_TRACE(w, sim_frame_orphan, (unsigned long long)(pfn << SIM_PAGE_SHIFT));
 }
 
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
 /* @n bytes at @off of the frame @f at @pfn, in or out. */
 static void frame_copy(struct sim_world *w, struct sim_mem *m, uint64_t pfn,
 		       struct sim_frame *f, size_t off, void *buf, size_t n, bool write)
@@ -377,10 +544,18 @@ static void frame_copy(struct sim_world *w, struct sim_mem *m, uint64_t pfn,
 			return;
 		orphan(w, m, pfn, f);
 	}
-	if (write)
-		memcpy(f->data + off, buf, n);
-	else
-		memcpy(buf, f->data + off, n);
+	if (!write) {
+		if (f->data)
+			memcpy(buf, f->data + off, n);
+		else
+			memset(buf, 0, n);
+		return;
+	}
+	if (frame_sensitive(f))
+		m->table_gen++;
+	/* zeros written over storage not made yet change nothing */
+	if (f->data || !all_zero(buf, n))
+		memcpy(frame_storage(f) + off, buf, n);
 }
 
 int sim_mem_read(struct sim_world *w, uint64_t hpa, void *buf, size_t len)
@@ -412,27 +587,19 @@ int sim_mem_write(struct sim_world *w, uint64_t hpa, const void *buf, size_t len
 	while (len) {
 		size_t off = hpa & (SIM_PAGE_SIZE - 1);
 		size_t n = MIN(len, SIM_PAGE_SIZE - off);
-		struct sim_frame *f = frame_of(m, hpa);
+		uint64_t pfn = hpa >> SIM_PAGE_SHIFT;
+		struct sim_frame *f = frame_at(m, pfn);
 
 		if (!f) {
 			/* RAM first touched by this write: a frame at exactly
-			 * this address, outside the allocator's order */
-			uint64_t pfn = hpa >> SIM_PAGE_SHIFT, *key;
+			 * this address, outside the allocator's order (and, as
+			 * always, untraced) */
 			if (sim_should_fail(w, "mem_frame_alloc") || budget_take(w, m, 1))
 				return -ENOMEM;
-			f = g_new0(struct sim_frame, 1);
-			f->kind = SIM_FRAME_RAM;
-			f->refs = 1;
-			f->data = g_malloc0(SIM_PAGE_SIZE);
-			key = g_new(uint64_t, 1);
-			*key = pfn;
-			g_hash_table_insert(m->frames, key, f);
-			m->st.frames[SIM_FRAME_RAM]++;
-			m->st.frames_total++;
-			m->st.bytes += SIM_PAGE_SIZE;
-			m->st.allocs++;
+			f = slot_get(m, pfn);
+			frame_fill(m, f, SIM_FRAME_RAM, NULL);
 		}
-		frame_copy(w, m, hpa >> SIM_PAGE_SHIFT, f, off, (void *)in, n, true);
+		frame_copy(w, m, pfn, f, off, (void *)in, n, true);
 		in += n;
 		hpa += n;
 		len -= n;
@@ -440,7 +607,9 @@ int sim_mem_write(struct sim_world *w, uint64_t hpa, const void *buf, size_t len
 	return 0;
 }
 
-uint64_t sim_mem_read64(struct sim_world *w, uint64_t hpa)
+/* sim_mem_read64 of anything but a frame of simulator storage in the top
+ * array: no memory yet, a far leaf, a live native frame. */
+static G_GNUC_NO_INLINE uint64_t read64_slow(struct sim_world *w, uint64_t hpa)
 {
 	struct sim_mem *m = mem_of(w);
 	struct sim_frame *f = frame_of(m, hpa);
@@ -452,7 +621,36 @@ uint64_t sim_mem_read64(struct sim_world *w, uint64_t hpa)
 	return v;
 }
 
-void sim_mem_write64(struct sim_world *w, uint64_t hpa, uint64_t val)
+/* Every descriptor a walker fetches comes through here, so the common case
+ * is spelled out: two loads to the slot, one to the storage, no calls (the
+ * rest is a tail call). */
+uint64_t sim_mem_read64(struct sim_world *w, uint64_t hpa)
+{
+	const struct sim_mem *m = w->mem;
+	uint64_t pfn = hpa >> SIM_PAGE_SHIFT;
+	const struct sim_leaf *l;
+	const struct sim_frame *f;
+	uint64_t v;
+
+	if (G_UNLIKELY(!m || pfn >> LEAF_SHIFT >= m->top_len))
+		return read64_slow(w, hpa);
+	l = m->top[pfn >> LEAF_SHIFT];
+	if (!l)
+		return 0;
+	f = &l->f[pfn & LEAF_MASK];
+	if (!f->refs)
+		return 0;
+	if (G_UNLIKELY(!frame_owned(f)))
+		return read64_slow(w, hpa);
+	if (!f->data)
+		return 0;
+	memcpy(&v, f->data + (hpa & (SIM_PAGE_SIZE - 8)), sizeof(v));
+	return v;
+}
+
+/* sim_mem_write64 of anything but a frame in the top array with storage:
+ * storage to make, a DMA's first touch, a far leaf, a native frame. */
+static G_GNUC_NO_INLINE void write64_slow(struct sim_world *w, uint64_t hpa, uint64_t val)
 {
 	struct sim_mem *m = mem_of(w);
 	struct sim_frame *f = frame_of(m, hpa);
@@ -464,29 +662,94 @@ void sim_mem_write64(struct sim_world *w, uint64_t hpa, uint64_t val)
 		sim_mem_write(w, hpa & ~7ull, &val, sizeof(val));
 }
 
+/* A table update: as sim_mem_read64, the common case without a call. */
+void sim_mem_write64(struct sim_world *w, uint64_t hpa, uint64_t val)
+{
+	struct sim_mem *m = w->mem;
+	uint64_t pfn = hpa >> SIM_PAGE_SHIFT;
+	const struct sim_leaf *l;
+	const struct sim_frame *f;
+
+	if (G_LIKELY(m && pfn >> LEAF_SHIFT < m->top_len && (l = m->top[pfn >> LEAF_SHIFT]))) {
+		f = &l->f[pfn & LEAF_MASK];
+		if (f->refs && frame_owned(f) && f->data) {
+			if (frame_sensitive(f))
+				m->table_gen++;
+			memcpy(f->data + (hpa & (SIM_PAGE_SIZE - 8)), &val, sizeof(val));
+			return;
+		}
+	}
+	write64_slow(w, hpa, val);
+}
+
+uint64_t sim_mem_table_gen(struct sim_world *w)
+{
+	return w->mem ? w->mem->table_gen : 0;
+}
+
+const uint64_t *sim_mem_table_gen_ptr(struct sim_world *w)
+{
+	return &mem_of(w)->table_gen;
+}
+
+void sim_mem_table_touched(struct sim_world *w)
+{
+	mem_of(w)->table_gen++;
+}
+
+bool sim_mem_table_frame(struct sim_world *w, uint64_t hpa)
+{
+	const struct sim_frame *f = w->mem ? frame_of(w->mem, hpa) : NULL;
+
+	return f && frame_sensitive(f);
+}
+
+void sim_mem_mark_walked(struct sim_world *w, uint64_t hpa)
+{
+	struct sim_frame *f = w->mem ? frame_of(w->mem, hpa) : NULL;
+
+	if (f)
+		f->walked = true;
+}
+
 void sim_mem_stats(struct sim_world *w, struct sim_mem_stats *out)
 {
 	*out = mem_of(w)->st;
 }
 
-/* World teardown: whatever is left (RAM touched by DMA, leaked frames). */
+/* Storage of every live frame of @l (a native frame's page is the
+ * program's). */
+static void leaf_free_storage(struct sim_leaf *l)
+{
+	for (unsigned i = 0; i < LEAF_FRAMES; i++)
+		if (l->f[i].refs && frame_owned(&l->f[i]))
+			g_free(l->f[i].data);
+}
+
+static gboolean far_free_storage(gpointer key, gpointer val, gpointer unused)
+{
+	(void)key;
+	(void)unused;
+	leaf_free_storage(val);
+	return FALSE;
+}
+
+/* World teardown: whatever is left (RAM touched by DMA, leaked frames), in
+ * PFN order. */
 void sim_mem_destroy(struct sim_world *w)
 {
 	struct sim_mem *m = w->mem;
-	GHashTableIter it;
-	gpointer key, val;
 
 	if (!m)
 		return;
-	g_hash_table_iter_init(&it, m->frames);
-	while (g_hash_table_iter_next(&it, &key, &val)) {
-		struct sim_frame *f = val;
-		if (frame_owned(f))
-			g_free(f->data);
-		g_free(f);
-		g_free(key);
-	}
-	g_hash_table_destroy(m->frames);
+	for (uint64_t i = 0; i < m->top_len; i++)
+		if (m->top[i]) {
+			leaf_free_storage(m->top[i]);
+			g_free(m->top[i]);
+		}
+	g_free(m->top);
+	g_tree_foreach(m->far, far_free_storage, NULL);
+	g_tree_destroy(m->far);           /* and its leaves */
 	g_hash_table_destroy(m->native);
 	g_array_free(m->free_pfns, TRUE);
 	g_free(m);

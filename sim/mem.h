@@ -16,7 +16,10 @@
  * past it fails with -ENOMEM, as on a machine with that much RAM.
  *
  * Frames are allocated lowest-free from SIM_MEM_BASE, so HPAs depend only on
- * the order of allocations.
+ * the order of allocations.  They are found through a directory indexed by
+ * page frame number, in constant time.  A frame's storage is made when it is
+ * first written (or its pointer is asked for): until then it reads as zeros,
+ * so a big buffer pinned for DMA costs no memory a device never writes.
  */
 #ifndef SIM_MEM_H
 #define SIM_MEM_H
@@ -57,6 +60,19 @@ struct sim_mem_stats {
  * -ENOMEM (fault site "mem_frame_alloc").
  */
 int sim_mem_frame_alloc(struct sim_world *w, enum sim_frame_kind kind, uint64_t *hpa);
+
+/*
+ * @n zeroed frames of @kind (not SIM_FRAME_NATIVE) into @hpas: exactly the
+ * frames, in the same order, with the same trace events, statistics, budget
+ * refusals and fault-site questions (one per frame) as @n calls of
+ * sim_mem_frame_alloc, but cheaper (a big first-touch buffer).  All or
+ * nothing: when frame k cannot be had, the k already made are put back the
+ * way their caller would, last first (traced as frees), and the call returns
+ * -ENOMEM with nothing of it allocated.  0, -EINVAL (@kind) or -ENOMEM
+ * (fault site "mem_frame_alloc", the budget); @n 0 allocates nothing.
+ */
+int sim_mem_frames_alloc_n(struct sim_world *w, enum sim_frame_kind kind, uint64_t n,
+			   uint64_t *hpas);
 
 /*
  * @n zeroed frames of @kind at consecutive HPAs, the first aligned to
@@ -103,6 +119,24 @@ int sim_mem_write(struct sim_world *w, uint64_t hpa, const void *buf, size_t len
 /* Aligned 64-bit accesses for table walkers (absent frame reads 0). */
 uint64_t sim_mem_read64(struct sim_world *w, uint64_t hpa);
 void sim_mem_write64(struct sim_world *w, uint64_t hpa, uint64_t val);
+
+/*
+ * The table generation: moves on with every write that may have changed a
+ * table some walker reads, so a memo of what a walk found stays good while
+ * it does not move (the IOMMU model's front cache and its checker).  A
+ * write counts when it lands in a page-table or kernel frame, or in a frame
+ * a walker read a descriptor from (a guest's own stage-1 tables live in
+ * its RAM: sim_mem_mark_walked).  Code that writes tables through
+ * sim_mem_frame_ptr says so with sim_mem_table_touched.
+ */
+uint64_t sim_mem_table_gen(struct sim_world *w);
+/* Where it is kept, for a hot path to read without a call; good for the
+ * world's life. */
+const uint64_t *sim_mem_table_gen_ptr(struct sim_world *w);
+void sim_mem_table_touched(struct sim_world *w);
+void sim_mem_mark_walked(struct sim_world *w, uint64_t hpa);
+/* Would a write at @hpa move the table generation? */
+bool sim_mem_table_frame(struct sim_world *w, uint64_t hpa);
 
 void sim_mem_stats(struct sim_world *w, struct sim_mem_stats *out);
 

@@ -10,6 +10,7 @@
 #include "sim/mem.h"
 #include "sim/mm.h"
 #include "sim/proc.h"
+#include "sim/trace.h"
 #include "sim/world.h"
 #include "unit_common.h"
 
@@ -255,6 +256,550 @@ START_TEST(test_memory_budget)
 }
 END_TEST
 
+/* ---- the frame directory ----------------------------------------------------------- */
+
+#define PFN_HPA(pfn) ((uint64_t)(pfn) << SIM_PAGE_SHIFT)
+
+/* A kind per frame number, so a lookup landing on the wrong slot shows. */
+static enum sim_frame_kind kind_nr(unsigned i)
+{
+	static const enum sim_frame_kind k[] = { SIM_FRAME_PGTABLE, SIM_FRAME_KERNEL,
+						 SIM_FRAME_RAM, SIM_FRAME_USER };
+
+	return k[i % 4];
+}
+
+/* Frames on both sides of several 512-frame leaves: each found with its own
+ * kind and bytes, through every accessor. */
+START_TEST(test_directory_leaf_boundaries)
+{
+	enum { N = 1100 };                 /* PFNs 0x100..0x54b: leaves 0, 1 and 2 */
+	struct sim_world *w = sim_world_create(1);
+	static uint64_t hpa[N];
+	struct sim_mem_stats st;
+
+	for (unsigned i = 0; i < N; i++) {
+		ck_assert_int_eq(sim_mem_frame_alloc(w, kind_nr(i), &hpa[i]), 0);
+		ck_assert_uint_eq(hpa[i], SIM_MEM_BASE + i * SIM_PAGE_SIZE);
+		sim_mem_write64(w, hpa[i] + (i % 512) * 8, 0x1000000ull * i + 1);
+	}
+	for (unsigned i = 0; i < N; i++) {
+		uint64_t *p = sim_mem_frame_ptr(w, hpa[i]);
+		uint64_t got;
+
+		ck_assert_int_eq(sim_mem_frame_kind(w, hpa[i] + 4095), kind_nr(i));
+		ck_assert_uint_eq(sim_mem_read64(w, hpa[i] + (i % 512) * 8), 0x1000000ull * i + 1);
+		ck_assert_uint_eq(sim_mem_read64(w, hpa[i] + ((i + 1) % 512) * 8), 0);
+		ck_assert_ptr_nonnull(p);
+		ck_assert_uint_eq(p[i % 512], 0x1000000ull * i + 1);
+		ck_assert_int_eq(sim_mem_read(w, hpa[i] + (i % 512) * 8, &got, 8), 0);
+		ck_assert_uint_eq(got, 0x1000000ull * i + 1);
+	}
+	/* a read crossing from the last frame of leaf 0 into leaf 1 */
+	ck_assert_uint_eq(hpa[0x1ff - 0x100] + SIM_PAGE_SIZE, PFN_HPA(0x200));
+	sim_mem_write(w, PFN_HPA(0x200) - 4, "abcdefgh", 8);
+	{
+		char got[8];
+
+		ck_assert_int_eq(sim_mem_read(w, PFN_HPA(0x200) - 4, got, 8), 0);
+		ck_assert_int_eq(memcmp(got, "abcdefgh", 8), 0);
+	}
+	ck_assert(!sim_mem_present(w, SIM_MEM_BASE + N * SIM_PAGE_SIZE));
+	ck_assert(!sim_mem_present(w, SIM_MEM_BASE - 1));
+	sim_mem_stats(w, &st);
+	ck_assert_uint_eq(st.frames_total, N);
+	ck_assert_uint_eq(st.frames[SIM_FRAME_USER], N / 4);
+	sim_world_destroy(w);
+}
+END_TEST
+
+/*
+ * A DMA's first touch may claim any HPA: the top of the dense range, the
+ * first PFN past it, the highest PFN there is.  Each is its own frame, with
+ * holes around it; freed and claimed again, the allocator steps over it.
+ */
+START_TEST(test_directory_high_pfns)
+{
+	static const uint64_t far[] = {
+		(1ull << 40) - SIM_PAGE_SIZE,        /* the last frame of the top array */
+		1ull << 40,                          /* the first one past it */
+		(1ull << 40) + 512 * SIM_PAGE_SIZE,  /* the next leaf */
+		1ull << 51,
+		0xfffffffffffff000ull,               /* the highest PFN */
+	};
+	enum { NFAR = sizeof(far) / sizeof(far[0]) };
+	struct sim_world *w = sim_world_create(1);
+	struct sim_mem_stats st;
+	uint64_t a, b;
+	char got[16];
+
+	ck_assert_int_eq(sim_mem_frame_alloc(w, SIM_FRAME_KERNEL, &a), 0);
+	for (unsigned i = 0; i < NFAR; i++) {
+		ck_assert(!sim_mem_present(w, far[i]));
+		sim_mem_write64(w, far[i] + 8, 0xf00 + i);
+	}
+	for (unsigned i = 0; i < NFAR; i++) {
+		ck_assert(sim_mem_present(w, far[i]));
+		ck_assert_int_eq(sim_mem_frame_kind(w, far[i]), SIM_FRAME_RAM);
+		ck_assert_uint_eq(sim_mem_read64(w, far[i] + 8), 0xf00 + i);
+		ck_assert_uint_eq(sim_mem_read64(w, far[i] + 16), 0);
+		ck_assert_ptr_nonnull(sim_mem_frame_ptr(w, far[i]));
+		ck_assert(!sim_mem_present(w, far[i] - SIM_PAGE_SIZE) ||
+			  far[i] - SIM_PAGE_SIZE == far[0]);
+		if (i != NFAR - 1)
+			ck_assert(!sim_mem_present(w, far[i] + SIM_PAGE_SIZE) ||
+				  far[i] + SIM_PAGE_SIZE == far[1]);
+	}
+	ck_assert(!sim_mem_present(w, (1ull << 40) + 2 * SIM_PAGE_SIZE));  /* a far leaf's hole */
+	ck_assert(!sim_mem_present(w, 1ull << 45));                        /* no leaf at all */
+	ck_assert_uint_eq(sim_mem_read64(w, 1ull << 45), 0);
+	ck_assert_int_eq(sim_mem_frame_kind(w, 1ull << 45), SIM_FRAME_NR_KINDS);
+	/* one write across the dense range's end: two frames, both sides kept */
+	ck_assert_int_eq(sim_mem_write(w, (1ull << 40) - 8, "0123456789abcdef", 16), 0);
+	ck_assert_int_eq(sim_mem_read(w, (1ull << 40) - 8, got, 16), 0);
+	ck_assert_int_eq(memcmp(got, "0123456789abcdef", 16), 0);
+	ck_assert_uint_eq(sim_mem_read64(w, far[1] + 8), 0xf01);
+	sim_mem_stats(w, &st);
+	ck_assert_uint_eq(st.frames_total, 1 + NFAR);
+	ck_assert_uint_eq(st.frames[SIM_FRAME_RAM], NFAR);
+	/* the highest frame freed: gone, its slot empty; a new touch claims it
+	 * again, and the allocator, offered that PFN first, steps over it */
+	sim_mem_frame_put(w, far[NFAR - 1]);
+	ck_assert(!sim_mem_present(w, far[NFAR - 1]));
+	ck_assert_uint_eq(sim_mem_read64(w, far[NFAR - 1] + 8), 0);
+	sim_mem_write64(w, far[NFAR - 1] + 8, 5);
+	ck_assert_uint_eq(sim_mem_read64(w, far[NFAR - 1] + 8), 5);
+	ck_assert_int_eq(sim_mem_frame_alloc(w, SIM_FRAME_KERNEL, &b), 0);
+	ck_assert_uint_eq(b, a + SIM_PAGE_SIZE);
+	sim_world_destroy(w);                  /* far leaves and all */
+}
+END_TEST
+
+/* Freed PFNs in several leaves come back lowest first, before the bump
+ * pointer, for single frames and for alloc_n alike. */
+START_TEST(test_free_reuse_lowest_first)
+{
+	static const unsigned freed[] = { 700, 3, 513, 0x1ff - 0x100, 40 };
+	enum { N = 1024, NF = sizeof(freed) / sizeof(freed[0]) };
+	struct sim_world *w = sim_world_create(1);
+	static uint64_t hpa[N];
+	uint64_t got[NF + 2], one;
+
+	for (unsigned i = 0; i < N; i++)
+		ck_assert_int_eq(sim_mem_frame_alloc(w, SIM_FRAME_USER, &hpa[i]), 0);
+	for (unsigned i = 0; i < NF; i++) {
+		sim_mem_frame_put(w, hpa[freed[i]]);
+		ck_assert(!sim_mem_present(w, hpa[freed[i]]));
+	}
+	ck_assert_int_eq(sim_mem_frame_alloc(w, SIM_FRAME_RAM, &one), 0);
+	ck_assert_uint_eq(one, hpa[3]);
+	ck_assert_int_eq(sim_mem_frames_alloc_n(w, SIM_FRAME_KERNEL, NF + 1, got), 0);
+	ck_assert_uint_eq(got[0], hpa[40]);
+	ck_assert_uint_eq(got[1], hpa[0x1ff - 0x100]);
+	ck_assert_uint_eq(got[2], hpa[513]);
+	ck_assert_uint_eq(got[3], hpa[700]);
+	ck_assert_uint_eq(got[4], SIM_MEM_BASE + N * SIM_PAGE_SIZE);     /* then the bump */
+	ck_assert_uint_eq(got[5], SIM_MEM_BASE + (N + 1) * SIM_PAGE_SIZE);
+	ck_assert_int_eq(sim_mem_frame_kind(w, hpa[700]), SIM_FRAME_KERNEL);
+	/* the top frames freed highest first: the bump pointer comes back */
+	sim_mem_frame_put(w, got[5]);
+	sim_mem_frame_put(w, got[4]);
+	ck_assert_int_eq(sim_mem_frame_alloc(w, SIM_FRAME_RAM, &one), 0);
+	ck_assert_uint_eq(one, got[4]);
+	sim_world_destroy(w);
+}
+END_TEST
+
+/* Absent frames where the directory has no leaf, a leaf has an empty slot,
+ * the top array ends, and a freed frame was: absent to every accessor, and
+ * a write there is a DMA's first touch. */
+START_TEST(test_directory_holes)
+{
+	struct sim_world *w = sim_world_create(1);
+	uint64_t a, b, holes[5];
+	uint8_t buf[SIM_PAGE_SIZE];
+
+	ck_assert_int_eq(sim_mem_frame_alloc(w, SIM_FRAME_KERNEL, &a), 0);
+	ck_assert_int_eq(sim_mem_frame_alloc(w, SIM_FRAME_KERNEL, &b), 0);
+	sim_mem_write64(w, PFN_HPA(0x5000), 1);          /* a leaf far above, top grown */
+	sim_mem_frame_put(w, a);                          /* a slot emptied */
+	holes[0] = a;                                     /* freed */
+	holes[1] = b + SIM_PAGE_SIZE;                     /* a slot never used, leaf 0 */
+	holes[2] = PFN_HPA(0x2000);                       /* no leaf, inside the top array */
+	holes[3] = PFN_HPA(0x5001);                       /* beside the far touch */
+	holes[4] = 1ull << 39;                            /* past the top array's end */
+	for (unsigned i = 0; i < 5; i++) {
+		uint64_t h = holes[i];
+
+		ck_assert_msg(!sim_mem_present(w, h), "hole %u present", i);
+		ck_assert_uint_eq(sim_mem_read64(w, h + 8), 0);
+		ck_assert_ptr_null(sim_mem_frame_ptr(w, h));
+		ck_assert_int_eq(sim_mem_frame_kind(w, h), SIM_FRAME_NR_KINDS);
+		ck_assert(!sim_mem_frame_orphaned(w, h));
+		memset(buf, 0xee, sizeof(buf));
+		ck_assert_int_eq(sim_mem_read(w, h, buf, sizeof(buf)), 0);
+		ck_assert_uint_eq(buf[0] | buf[SIM_PAGE_SIZE - 1], 0);
+		sim_mem_frame_put(w, h);                  /* absent: ignored */
+	}
+	ck_assert(sim_mem_present(w, b));
+	ck_assert(sim_mem_present(w, PFN_HPA(0x5000)));
+	/* a write into each hole makes a RAM frame at exactly that address */
+	for (unsigned i = 0; i < 5; i++) {
+		sim_mem_write64(w, holes[i] + 16, 0x77 + i);
+		ck_assert_int_eq(sim_mem_frame_kind(w, holes[i]), SIM_FRAME_RAM);
+		ck_assert_uint_eq(sim_mem_read64(w, holes[i] + 16), 0x77 + i);
+	}
+	sim_world_destroy(w);
+}
+END_TEST
+
+/* A frame's storage is made by its first write: before it, the frame reads
+ * as zeros and zeros written change nothing; its pointer is zeroed storage
+ * the accessors then see. */
+START_TEST(test_storage_on_first_write)
+{
+	struct sim_world *w = sim_world_create(1);
+	uint8_t buf[SIM_PAGE_SIZE], zero[SIM_PAGE_SIZE] = { 0 };
+	uint64_t a, b;
+	uint8_t *p;
+
+	ck_assert_int_eq(sim_mem_frame_alloc(w, SIM_FRAME_USER, &a), 0);
+	ck_assert_int_eq(sim_mem_frame_alloc(w, SIM_FRAME_USER, &b), 0);
+	memset(buf, 0xee, sizeof(buf));
+	ck_assert_int_eq(sim_mem_read(w, a, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(memcmp(buf, zero, sizeof(buf)), 0);
+	sim_mem_write64(w, a + 64, 0);
+	ck_assert_int_eq(sim_mem_write(w, a, zero, 100), 0);
+	ck_assert_uint_eq(sim_mem_read64(w, a + 64), 0);
+	sim_mem_write64(w, a + 64, 0xabcd);
+	ck_assert_uint_eq(sim_mem_read64(w, a + 64), 0xabcd);
+	sim_mem_write64(w, a + 64, 0);                    /* zeros over real storage */
+	ck_assert_uint_eq(sim_mem_read64(w, a + 64), 0);
+	sim_mem_write64(w, a + 64, 0xabcd);
+	ck_assert_int_eq(sim_mem_write(w, a + 60, zero, 12), 0);
+	ck_assert_uint_eq(sim_mem_read64(w, a + 64), 0);
+	p = sim_mem_frame_ptr(w, b);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(memcmp(p, zero, SIM_PAGE_SIZE), 0);
+	ck_assert_ptr_eq(sim_mem_frame_ptr(w, b), p);     /* made once */
+	p[4095] = 0x5a;
+	ck_assert_int_eq(sim_mem_read(w, b + 4095, buf, 1), 0);
+	ck_assert_int_eq(buf[0], 0x5a);
+	ck_assert_uint_eq(sim_mem_resident(w), 2 * SIM_PAGE_SIZE);   /* frames, as before */
+	sim_world_destroy(w);
+}
+END_TEST
+
+/* ---- sim_mem_frames_alloc_n against n single allocations ------------------------- */
+
+/* A world tracing every event into memory. */
+struct tworld {
+	struct sim_world *w;
+	FILE *f;
+	char *buf;
+	size_t len;
+};
+
+static void tworld_open(struct tworld *t)
+{
+	t->w = sim_world_create(7);
+	ck_assert_int_eq(sim_trace_enable(t->w, "*"), 0);
+	t->f = open_memstream(&t->buf, &t->len);
+	ck_assert_ptr_nonnull(t->f);
+	sim_trace_set_output(t->w, t->f, SIM_TRACE_TEXT);
+}
+
+/* The trace so far (g_free it); tracing stops. */
+static char *tworld_trace(struct tworld *t)
+{
+	sim_trace_set_output(t->w, NULL, SIM_TRACE_OFF);
+	fclose(t->f);
+	return t->buf;
+}
+
+/* What sim_mem_frames_alloc_n promises to equal: n single allocations, the
+ * ones got put back last first when one fails. */
+static int alloc_singles(struct sim_world *w, enum sim_frame_kind kind, uint64_t n,
+			 uint64_t *hpas)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		int ret = sim_mem_frame_alloc(w, kind, &hpas[i]);
+
+		if (ret) {
+			while (i--)
+				sim_mem_frame_put(w, hpas[i]);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/*
+ * A history that leaves every case the allocator has: freed PFNs in the
+ * heap across leaves, an alignment gap from a contiguous run, a freed PFN a
+ * DMA then claimed (in the heap, but taken), PFNs above the bump pointer a
+ * DMA claimed (in the run alloc_n takes, in two leaves).
+ */
+static void shape(struct sim_world *w)
+{
+	uint64_t h[40], run;
+
+	for (unsigned i = 0; i < 40; i++)
+		ck_assert_int_eq(sim_mem_frame_alloc(w, SIM_FRAME_KERNEL, &h[i]), 0);
+	sim_mem_frame_put(w, h[5]);
+	sim_mem_frame_put(w, h[16]);
+	sim_mem_frame_put(w, h[1]);
+	sim_mem_frame_put(w, h[32]);
+	ck_assert_int_eq(sim_mem_write(w, h[32] + 3, "d", 1), 0);         /* taken again */
+	ck_assert_int_eq(sim_mem_frames_alloc_contig(w, SIM_FRAME_PGTABLE, 16, &run), 0);
+	ck_assert_uint_eq(run, PFN_HPA(0x130));                          /* gap 0x128..0x12f */
+	ck_assert_int_eq(sim_mem_write(w, PFN_HPA(0x145), "d", 1), 0);
+	ck_assert_int_eq(sim_mem_write(w, PFN_HPA(0x1ff), "d", 1), 0);
+	ck_assert_int_eq(sim_mem_write(w, PFN_HPA(0x200), "d", 1), 0);
+	ck_assert_int_eq(sim_mem_write(w, PFN_HPA(0x3a0), "d", 1), 0);
+}
+
+/* Two shaped worlds; @use_n says which allocates with alloc_n.  Returns
+ * both results; the traces and statistics are compared by the caller. */
+struct pair {
+	struct tworld t[2];           /* [0] alloc_n, [1] singles */
+	uint64_t *hpas[2];
+	int ret[2];
+};
+
+static void pair_open(struct pair *p, uint64_t max)
+{
+	for (unsigned i = 0; i < 2; i++) {
+		tworld_open(&p->t[i]);
+		shape(p->t[i].w);
+		p->hpas[i] = g_new0(uint64_t, max ? max : 1);
+	}
+}
+
+static void pair_alloc(struct pair *p, enum sim_frame_kind kind, uint64_t n)
+{
+	p->ret[0] = sim_mem_frames_alloc_n(p->t[0].w, kind, n, p->hpas[0]);
+	p->ret[1] = alloc_singles(p->t[1].w, kind, n, p->hpas[1]);
+	ck_assert_int_eq(p->ret[0], p->ret[1]);
+	if (!p->ret[0])
+		ck_assert_int_eq(memcmp(p->hpas[0], p->hpas[1], n * sizeof(uint64_t)), 0);
+}
+
+static size_t first_diff(const char *a, const char *b)
+{
+	size_t k = 0;
+
+	while (a[k] && a[k] == b[k])
+		k++;
+	return k;
+}
+
+/* Everything either world can show must be the same: statistics, fault
+ * counters, what the next allocations get, the whole trace.  Closes both. */
+static void pair_close_equal(struct pair *p)
+{
+	struct sim_mem_stats st[2];
+	uint64_t next[2][3];
+	char *tr[2];
+
+	for (unsigned i = 0; i < 2; i++) {
+		struct sim_world *w = p->t[i].w;
+
+		sim_mem_stats(w, &st[i]);
+		ck_assert_int_eq(sim_mem_frames_alloc_contig(w, SIM_FRAME_PGTABLE, 4, &next[i][0]),
+				 0);
+		ck_assert_int_eq(sim_mem_frame_alloc(w, SIM_FRAME_USER, &next[i][1]), 0);
+		ck_assert_int_eq(sim_mem_frame_alloc(w, SIM_FRAME_USER, &next[i][2]), 0);
+		tr[i] = tworld_trace(&p->t[i]);
+	}
+	ck_assert_int_eq(memcmp(&st[0], &st[1], sizeof(st[0])), 0);
+	ck_assert_int_eq(memcmp(next[0], next[1], sizeof(next[0])), 0);
+	ck_assert_uint_eq(sim_fault_site_calls(p->t[0].w, "mem_frame_alloc"),
+			  sim_fault_site_calls(p->t[1].w, "mem_frame_alloc"));
+	ck_assert_uint_eq(sim_fault_calls(p->t[0].w), sim_fault_calls(p->t[1].w));
+	ck_assert_uint_eq(sim_fault_injected(p->t[0].w), sim_fault_injected(p->t[1].w));
+	ck_assert_uint_eq(strlen(tr[0]), strlen(tr[1]));
+	ck_assert_msg(!strcmp(tr[0], tr[1]), "traces differ at byte %zu: ...%.80s",
+		      first_diff(tr[0], tr[1]), tr[0] + first_diff(tr[0], tr[1]));
+	for (unsigned i = 0; i < 2; i++) {
+		free(tr[i]);
+		g_free(p->hpas[i]);
+		sim_world_destroy(p->t[i].w);
+	}
+}
+
+/* 1500 frames over the shaped history (heap, gap, claimed PFNs, four
+ * leaves): the same HPAs in the same order, the same trace (each frame's
+ * sim_frame_alloc event), statistics and what comes next. */
+START_TEST(test_alloc_n_equals_singles)
+{
+	enum { N = 1500 };
+	struct pair p;
+	struct sim_mem_stats st;
+
+	pair_open(&p, N);
+	pair_alloc(&p, SIM_FRAME_USER, N);
+	ck_assert_int_eq(p.ret[0], 0);
+	ck_assert_uint_eq(p.hpas[0][0], PFN_HPA(0x101));                 /* the heap first */
+	ck_assert_uint_eq(p.hpas[0][3], PFN_HPA(0x128));                 /* 0x120 claimed */
+	ck_assert_uint_eq(p.hpas[0][10], PFN_HPA(0x12f));
+	ck_assert_uint_eq(p.hpas[0][11], PFN_HPA(0x140));                /* then the bump */
+	ck_assert_uint_eq(p.hpas[0][16], PFN_HPA(0x146));                /* 0x145 claimed */
+	for (unsigned i = 0; i < N; i++)
+		ck_assert_int_eq(sim_mem_frame_kind(p.t[0].w, p.hpas[0][i]), SIM_FRAME_USER);
+	sim_mem_stats(p.t[0].w, &st);
+	ck_assert_uint_eq(st.frames[SIM_FRAME_USER], N);
+	ck_assert_uint_eq(sim_fault_site_calls(p.t[0].w, "mem_frame_alloc"),
+			  40 + 1 + 1 + 4 + N);                            /* one per frame */
+	pair_close_equal(&p);
+
+	/* and in a fresh world, straight from the bump pointer */
+	{
+		struct sim_world *w = sim_world_create(1);
+		uint64_t h[3];
+
+		ck_assert_int_eq(sim_mem_frames_alloc_n(w, SIM_FRAME_KERNEL, 3, h), 0);
+		ck_assert_uint_eq(h[0], SIM_MEM_BASE);
+		ck_assert_uint_eq(h[2], SIM_MEM_BASE + 2 * SIM_PAGE_SIZE);
+		ck_assert_int_eq(sim_mem_frames_alloc_n(w, SIM_FRAME_KERNEL, 0, NULL), 0);
+		ck_assert_int_eq(sim_mem_frames_alloc_n(w, SIM_FRAME_NATIVE, 1, h), -EINVAL);
+		ck_assert_int_eq(sim_mem_frames_alloc_n(w, SIM_FRAME_NR_KINDS, 1, h), -EINVAL);
+		ck_assert_uint_eq(sim_fault_site_calls(w, "mem_frame_alloc"), 3);
+		sim_world_destroy(w);
+	}
+}
+END_TEST
+
+/* The budget: all or nothing.  A run the budget cannot hold is refused at
+ * the frame past it, as singles would be, and what was made is given back;
+ * a run that fits exactly is made. */
+START_TEST(test_alloc_n_budget)
+{
+	struct pair p;
+	struct sim_mem_stats before, after;
+	uint64_t first, again[5];
+
+	pair_open(&p, 8);
+	for (unsigned i = 0; i < 2; i++)
+		sim_mem_set_budget(p.t[i].w, sim_mem_resident(p.t[i].w) + 5 * SIM_PAGE_SIZE);
+	sim_mem_stats(p.t[0].w, &before);
+	pair_alloc(&p, SIM_FRAME_USER, 8);
+	ck_assert_int_eq(p.ret[0], -ENOMEM);
+	sim_mem_stats(p.t[0].w, &after);
+	ck_assert_uint_eq(after.frames_total, before.frames_total);   /* nothing stays */
+	ck_assert_uint_eq(after.frames[SIM_FRAME_USER], 0);
+	ck_assert_uint_eq(sim_mem_resident(p.t[0].w), before.frames_total * SIM_PAGE_SIZE);
+	ck_assert_uint_eq(after.budget_refusals, 1);
+	ck_assert_uint_eq(after.allocs - before.allocs, 5);          /* made, then given back */
+	ck_assert_uint_eq(after.frees - before.frees, 5);
+	first = p.hpas[0][0];
+	ck_assert_uint_eq(first, PFN_HPA(0x101));
+	/* exactly what fits: the same frames the refused call had */
+	ck_assert_int_eq(sim_mem_frames_alloc_n(p.t[0].w, SIM_FRAME_USER, 5, again), 0);
+	ck_assert_int_eq(alloc_singles(p.t[1].w, SIM_FRAME_USER, 5, p.hpas[1]), 0);
+	ck_assert_int_eq(memcmp(again, p.hpas[1], sizeof(again)), 0);
+	ck_assert_uint_eq(again[0], first);
+	ck_assert_int_eq(sim_mem_frames_alloc_n(p.t[0].w, SIM_FRAME_USER, 1, again), -ENOMEM);
+	ck_assert_int_eq(alloc_singles(p.t[1].w, SIM_FRAME_USER, 1, p.hpas[1]), -ENOMEM);
+	for (unsigned i = 0; i < 2; i++)
+		sim_mem_set_budget(p.t[i].w, 0);
+	pair_close_equal(&p);
+}
+END_TEST
+
+/* An injected failure at frame k, for every k of a run across a leaf
+ * boundary: k questions asked (no more), the same trace (the injection,
+ * the frees), nothing left allocated, and the retry gets the frames an
+ * undisturbed world gets. */
+START_TEST(test_alloc_n_fault_at_k)
+{
+	enum { N = 24 };
+	struct sim_world *clean = sim_world_create(7);
+	uint64_t want[N];
+
+	shape(clean);
+	ck_assert_int_eq(sim_mem_frames_alloc_n(clean, SIM_FRAME_RAM, N, want), 0);
+	sim_world_destroy(clean);
+	for (unsigned k = 1; k <= N; k++) {
+		struct pair p;
+		struct sim_mem_stats before, after;
+		unsigned long calls;
+
+		pair_open(&p, N);
+		sim_mem_stats(p.t[0].w, &before);
+		calls = sim_fault_site_calls(p.t[0].w, "mem_frame_alloc");
+		for (unsigned i = 0; i < 2; i++)
+			sim_fault_fail_nth(p.t[i].w, "mem_frame_alloc", k);
+		pair_alloc(&p, SIM_FRAME_RAM, N);
+		ck_assert_int_eq(p.ret[0], -ENOMEM);
+		ck_assert_uint_eq(sim_fault_site_calls(p.t[0].w, "mem_frame_alloc") - calls, k);
+		sim_mem_stats(p.t[0].w, &after);
+		ck_assert_uint_eq(after.frames_total, before.frames_total);
+		ck_assert_uint_eq(after.frees - before.frees, k - 1);
+		for (unsigned i = 0; i < 2; i++)
+			sim_fault_fail_nth(p.t[i].w, NULL, 0);
+		pair_alloc(&p, SIM_FRAME_RAM, N);
+		ck_assert_int_eq(p.ret[0], 0);
+		ck_assert_int_eq(memcmp(p.hpas[0], want, sizeof(want)), 0);
+		pair_close_equal(&p);
+	}
+}
+END_TEST
+
+/* Probabilistic injection draws from the world's RNG once per question:
+ * alloc_n draws as singles do, so seeded runs agree. */
+START_TEST(test_alloc_n_random_faults)
+{
+	struct pair p;
+	unsigned failed = 0;
+
+	pair_open(&p, 300);
+	for (unsigned i = 0; i < 2; i++)
+		sim_fault_probability(p.t[i].w, "mem_frame_alloc", 4);
+	for (unsigned r = 0; r < 30; r++) {
+		pair_alloc(&p, r % 2 ? SIM_FRAME_USER : SIM_FRAME_PGTABLE, 10 * r);
+		failed += p.ret[0] != 0;
+	}
+	ck_assert_uint_gt(failed, 0);
+	ck_assert_uint_lt(failed, 30);
+	for (unsigned i = 0; i < 2; i++)
+		sim_fault_fail_nth(p.t[i].w, NULL, 0);
+	pair_close_equal(&p);
+}
+END_TEST
+
+/* Teardown with frames live everywhere: dense and far leaves, storage made
+ * and not, a run, a live native frame (the program's page is left alone)
+ * and an orphaned one. */
+START_TEST(test_destroy_with_frames_live)
+{
+	struct sim_world *w = sim_world_create(1);
+	uint8_t *page = mmap(NULL, 2 * SIM_PAGE_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint64_t h[600], run, nat, orph;
+	struct sim_mem_stats st;
+
+	ck_assert_ptr_ne(page, MAP_FAILED);
+	memcpy(page, "mine", 4);
+	ck_assert_int_eq(sim_mem_frames_alloc_n(w, SIM_FRAME_USER, 600, h), 0);
+	for (unsigned i = 0; i < 600; i += 3)
+		sim_mem_write64(w, h[i], i + 1);
+	ck_assert_int_eq(sim_mem_frames_alloc_contig(w, SIM_FRAME_PGTABLE, 64, &run), 0);
+	ck_assert_int_eq(sim_mem_frame_native(w, page, &nat), 0);
+	ck_assert_int_eq(sim_mem_frame_native(w, page + SIM_PAGE_SIZE, &orph), 0);
+	ck_assert_int_eq(munmap(page + SIM_PAGE_SIZE, SIM_PAGE_SIZE), 0);
+	ck_assert_int_eq(sim_mem_write(w, orph, "x", 1), 0);
+	ck_assert(sim_mem_frame_orphaned(w, orph));
+	sim_mem_write64(w, 1ull << 44, 9);
+	sim_mem_write64(w, 0xfffffffffffff000ull, 9);
+	sim_mem_stats(w, &st);
+	ck_assert_uint_eq(st.frames_total, 600 + 64 + 2 + 2);
+	sim_world_destroy(w);
+	ck_assert_int_eq(memcmp(page, "mine", 4), 0);   /* the program's page, untouched */
+	ck_assert_int_eq(munmap(page, SIM_PAGE_SIZE), 0);
+}
+END_TEST
+
 START_TEST(test_mm_map_and_uaccess)
 {
 	struct sim_world *w = sim_world_create(1);
@@ -391,6 +936,16 @@ int main(void)
 	tcase_add_test(tc, test_native_frames);
 	tcase_add_test(tc, test_native_frame_outlives_munmap);
 	tcase_add_test(tc, test_memory_budget);
+	tcase_add_test(tc, test_directory_leaf_boundaries);
+	tcase_add_test(tc, test_directory_high_pfns);
+	tcase_add_test(tc, test_free_reuse_lowest_first);
+	tcase_add_test(tc, test_directory_holes);
+	tcase_add_test(tc, test_storage_on_first_write);
+	tcase_add_test(tc, test_alloc_n_equals_singles);
+	tcase_add_test(tc, test_alloc_n_budget);
+	tcase_add_test(tc, test_alloc_n_fault_at_k);
+	tcase_add_test(tc, test_alloc_n_random_faults);
+	tcase_add_test(tc, test_destroy_with_frames_live);
 	tcase_add_test(tc, test_mm_map_and_uaccess);
 	tcase_add_test(tc, test_mm_pin);
 	tcase_add_test(tc, test_native_uaccess);
