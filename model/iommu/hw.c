@@ -177,6 +177,7 @@ static void hw_destroy(void *data)
 	g_hash_table_destroy(hw->last_inv);
 	g_string_free(hw->violations, TRUE);
 	g_free(hw->fq);
+	g_free(hw->front);
 	g_free(hw);
 }
 
@@ -238,6 +239,9 @@ int iommu_hw_create(struct sim_world *w, const struct iommu_hw_config *cfg)
 	hw->psc = iotlb_new(cfg->psc_entries, cfg->naive_iotlb, PSC_SIZES);
 	hw->atcs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, free_iotlb);
 	hw->pcache = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
+	hw->front = g_new0(struct hw_front, HW_FRONT_SLOTS);
+	hw->front_gen = 1;
+	hw->table_gen = sim_mem_table_gen_ptr(w);
 	g_queue_init(&hw->pc_fifo);
 	hw->pc_gen = g_hash_table_new(g_direct_hash, g_direct_equal);
 	hw->did_locs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, free_garray);
@@ -878,6 +882,8 @@ unsigned iommu_hw_invalidate(struct sim_world *w, const struct iommu_inv_cmd *cm
 
 	for (size_t i = 0; hw && i < n; i++)
 		dropped += inv_one(hw, &cmds[i]);
+	if (hw && n)
+		hw_caches_changed(hw);
 	return dropped;
 }
 

@@ -40,19 +40,38 @@ static void pasid_str(uint32_t p, char *buf, size_t n)
 		snprintf(buf, n, "%u", p);
 }
 
-/* Does @e (a final translation) still hold against a fresh walk?  Both
- * ends of its span are checked, its permission must be within today's. */
+/*
+ * Does @e (a final translation) still hold against a fresh walk?  Every
+ * part of its span must still go where the entry says, with at least the
+ * entry's permission: one fresh walk per leaf the tables have now across
+ * the span (one for an entry whose leaf is unchanged), so a change to any
+ * part of a large entry is seen, its tail or its middle, and so is a
+ * change of permission alone or a smaller range mapped.  @f gets the first
+ * part's walk (the diagnosis names what the tables say at the entry's
+ * start, or at the first part that differs).
+ */
 static bool entry_holds(struct iommu_hw *hw, const struct iommu_context *c,
 			const struct iommu_cache_entry *e, struct fresh *f)
 {
-	struct fresh g;
+	uint64_t end = e->iova + e->size, a = e->iova;
+	struct fresh g, *cur = f;
 
-	if (hw_fresh_xlate(hw, c, e->iova, f) || f->hpa != e->hpa || (e->prot & ~f->prot))
-		return false;
-	if (e->size <= SZ_4K)
-		return true;
-	return !hw_fresh_xlate(hw, c, e->iova + e->size - SZ_4K, &g) &&
-	       g.hpa == e->hpa + e->size - SZ_4K && !(e->prot & ~g.prot);
+	while (a < end) {
+		uint64_t leaf_end;
+
+		if (hw_fresh_xlate(hw, c, a, cur) || cur->hpa != e->hpa + (a - e->iova) ||
+		    (e->prot & ~cur->prot)) {
+			if (cur != f)
+				*f = *cur;
+			return false;
+		}
+		leaf_end = (a & ~(cur->size - 1)) + cur->size;
+		if (leaf_end <= a)           /* the top of the address space */
+			break;
+		a = leaf_end;
+		cur = &g;
+	}
+	return true;
 }
 
 static const char *tables_now(const struct fresh *f, bool ok, char *buf, size_t n)

@@ -49,6 +49,43 @@ struct pc_ent {
 	GList *link;                 /* in pc_fifo */
 };
 
+/*
+ * The front cache: a memo of translations the slow path answered from its
+ * caches alone (an IOTLB hit, the PASID entry from the PASID cache or read
+ * from memory), keyed by the request (segment, requester id, PASID, page).
+ * It is no cache of the modelled hardware: a front hit does exactly what
+ * the slow path's hit would do (the same counters, the same context and
+ * PASID reads counted, the same fields of struct iommu_xlate) without
+ * doing it again.  An entry is good while nothing it depends on moved:
+ * the hardware's caches (front_gen: every fill, eviction, reclaim and
+ * invalidation command moves it on) and the memory the slow path would
+ * read or the checker would walk (sim_mem_table_gen: every write to a
+ * page-table, kernel or walked frame).  Never used while an observer
+ * listens, for a refill (quiet) or an ATS device.
+ */
+#define HW_FRONT_BITS 11u
+#define HW_FRONT_SLOTS (1u << HW_FRONT_BITS)
+struct hw_front {
+	uint64_t gen;                /* front_gen at fill; 0: empty */
+	uint64_t mem_gen;            /* sim_mem_table_gen at fill */
+	uint64_t page;               /* input address >> 12 */
+	uint32_t pasid;              /* the request's PASID, or IOMMU_PASID_NONE */
+	uint16_t seg, rid;
+	uint64_t hpa;                /* output of the page's first byte */
+	uint64_t page_size;
+	unsigned prot;
+	uint8_t ctx_refs, pasid_refs;
+	bool pasid_cache_hit;
+};
+
+static inline unsigned hw_front_slot(uint16_t seg, uint16_t rid, uint32_t pasid, uint64_t page)
+{
+	uint64_t h = (page ^ (uint64_t)pasid << 29 ^ (uint64_t)rid << 13 ^ (uint64_t)seg << 45) *
+		     0x9e3779b97f4a7c15ull;
+
+	return (unsigned)(h >> (64 - HW_FRONT_BITS));
+}
+
 struct iommu_hw {
 	struct sim_world *w;
 	struct iommu_hw_config cfg;
@@ -67,6 +104,9 @@ struct iommu_hw {
 	unsigned devtlb_unwaited;      /* DEVTLB commands since the last WAIT */
 	bool quiet;                    /* refills: no faults, events, checks */
 	struct iommu_hw_stats st;
+	struct hw_front *front;        /* HW_FRONT_SLOTS */
+	uint64_t front_gen;            /* starts at 1 */
+	const uint64_t *table_gen;     /* sim_mem_table_gen_ptr */
 	iommu_walk_observer obs;
 	void *obs_ctx;
 	unsigned ref_no;
@@ -75,6 +115,12 @@ struct iommu_hw {
 };
 
 struct iommu_hw *iommu_hw_get(struct sim_world *w);
+
+/* The hardware's caches changed: every front entry is stale. */
+static inline void hw_caches_changed(struct iommu_hw *hw)
+{
+	hw->front_gen++;
+}
 
 /* Which structure stopped a request before its walk (the kinds' fault
  * codes tell them apart; hw_fault.c). */

@@ -220,6 +220,9 @@ static int read_s1(void *ctx, const struct io_pgtable_ref *ref, uint64_t *pte)
 		}
 	}
 	wc->s1_hpa[ref->level] = thpa;
+	/* a stage-1 table may live in a guest's RAM (nested) or, later, a
+	 * process's: writes there now count as table writes */
+	sim_mem_mark_walked(wc->hw->w, thpa);
 	*pte = sim_mem_read64(wc->hw->w, thpa + (uint64_t)ref->index * sizeof(uint64_t));
 	desc_event(wc, 1, &wc->s1, ref, thpa, *pte);
 	return 0;
@@ -366,6 +369,7 @@ static bool pc_lookup(struct iommu_hw *hw, uint16_t seg, uint16_t rid, uint32_t 
 		/* dropped by a device-wide invalidation: reclaim */
 		g_queue_delete_link(&hw->pc_fifo, pe->link);
 		g_hash_table_remove(hw->pcache, &key);
+		hw_caches_changed(hw);
 		return false;
 	}
 	*out = pe;
@@ -379,6 +383,7 @@ static void pc_insert(struct iommu_hw *hw, uint16_t seg, uint16_t rid, uint32_t 
 
 	if (!hw->cfg.pasid_cache_entries)
 		return;
+	hw_caches_changed(hw);
 	if (g_queue_get_length(&hw->pc_fifo) >= hw->cfg.pasid_cache_entries) {
 		struct pc_ent *old = g_queue_pop_head(&hw->pc_fifo);
 
@@ -462,16 +467,18 @@ static void set_fault(struct iommu_hw *hw, struct iommu_xlate *x, enum iommu_fau
 	x->fault.code = hw_fault_code(hw, &x->fault, c, why);
 }
 
-enum iommu_fault_reason hw_xlate(struct iommu_hw *hw, uint16_t seg, uint16_t rid,
-				 bool pasid_valid, uint32_t pasid, uint64_t addr, bool write,
-				 bool ats, struct iommu_xlate *x)
+static enum iommu_fault_reason xlate(struct iommu_hw *hw, uint16_t seg, uint16_t rid,
+				     bool pasid_valid, uint32_t pasid, uint64_t addr, bool write,
+				     bool ats, struct iommu_xlate *x, struct hw_front *front)
 {
+	uint64_t stale = hw->st.stale_served;
 	struct iommu_context c;
-	struct wctx wc = { .hw = hw, .c = &c, .x = x };
+	struct wctx wc;              /* set up on a miss only: a hit walks nothing */
 	struct iommu_cache_entry e;
 	enum iommu_fault_reason r;
 	enum hw_ctx_fail why;
 	unsigned need = NEED(write), stage;
+	uint32_t ptag;
 	struct wres res;
 
 	memset(x, 0, sizeof(*x));
@@ -495,8 +502,8 @@ enum iommu_fault_reason hw_xlate(struct iommu_hw *hw, uint16_t seg, uint16_t rid
 		x->page_size = SZ_4K;
 		return IOMMU_FAULT_NONE;
 	}
-	wc.ptag = c.type == IOMMU_CTX_TRANSLATE ? IOMMU_PASID_NONE : (pasid_valid ? pasid : 0);
-	if (iotlb_lookup(hw->tlb, c.did, wc.ptag, addr, &e)) {
+	ptag = c.type == IOMMU_CTX_TRANSLATE ? IOMMU_PASID_NONE : (pasid_valid ? pasid : 0);
+	if (iotlb_lookup(hw->tlb, c.did, ptag, addr, &e)) {
 		struct iommu_walk_event ev = { .ev = IOMMU_EV_IOTLB_HIT, .input = addr,
 					       .out = e.hpa, .size = e.size, .prot = e.prot };
 
@@ -505,6 +512,21 @@ enum iommu_fault_reason hw_xlate(struct iommu_hw *hw, uint16_t seg, uint16_t rid
 		hw_emit(hw, &ev);
 		if (hw->cfg.check && !hw->quiet)
 			hw_check_iotlb_hit(hw, &c, &e);
+		/* a hit nothing stale served, its PASID entry not put in the
+		 * PASID cache by this request: the same request answers the same
+		 * until something moves (hw_front) */
+		if (front && !ats && (x->pasid_cache_hit || !hw->cfg.pasid_cache_entries) &&
+		    stale == hw->st.stale_served) {
+			*front = (struct hw_front){
+				.gen = hw->front_gen, .mem_gen = *hw->table_gen,
+				.page = addr >> 12, .pasid = pasid_valid ? pasid : IOMMU_PASID_NONE,
+				.seg = seg, .rid = rid,
+				.hpa = e.hpa + ((addr & ~(uint64_t)(SZ_4K - 1)) - e.iova),
+				.page_size = e.size, .prot = e.prot,
+				.ctx_refs = (uint8_t)x->ctx_refs, .pasid_refs = (uint8_t)x->pasid_refs,
+				.pasid_cache_hit = x->pasid_cache_hit,
+			};
+		}
 		res = (struct wres){ .hpa = e.hpa + (addr - e.iova), .size = e.size,
 				     .gpa = e.aux + (addr - e.iova), .prot = e.prot,
 				     .s1p = (e.kind >> 4) & 3, .s2p = (e.kind >> 6) & 3 };
@@ -515,6 +537,7 @@ enum iommu_fault_reason hw_xlate(struct iommu_hw *hw, uint16_t seg, uint16_t rid
 			hw->st.iotlb_misses++;
 			hw_emit(hw, &ev);
 		}
+		wc = (struct wctx){ .hw = hw, .c = &c, .x = x, .ptag = ptag };
 		if (walk_ctx(&wc, addr, &res)) {
 			if (x->pt_refs)
 				hw->st.walks++;
@@ -524,7 +547,7 @@ enum iommu_fault_reason hw_xlate(struct iommu_hw *hw, uint16_t seg, uint16_t rid
 		}
 		hw->st.walks++;
 		e = (struct iommu_cache_entry){
-			.tag = c.did, .pasid = wc.ptag, .size = res.size,
+			.tag = c.did, .pasid = ptag, .size = res.size,
 			.iova = addr & ~(res.size - 1), .hpa = res.hpa - (addr & (res.size - 1)),
 			.aux = res.gpa - (addr & (res.size - 1)), .prot = res.prot,
 			.kind = (c.type == IOMMU_CTX_NESTED ? IOMMU_TLB_COMBINED :
@@ -533,6 +556,7 @@ enum iommu_fault_reason hw_xlate(struct iommu_hw *hw, uint16_t seg, uint16_t rid
 			.seq = hw->clock,
 		};
 		hw->st.iotlb_evictions += iotlb_insert(hw->tlb, &e);
+		hw_caches_changed(hw);
 	}
 	x->hpa = res.hpa;
 	x->prot = res.prot;
@@ -548,9 +572,75 @@ enum iommu_fault_reason hw_xlate(struct iommu_hw *hw, uint16_t seg, uint16_t rid
 	return IOMMU_FAULT_PERMISSION;
 }
 
+enum iommu_fault_reason hw_xlate(struct iommu_hw *hw, uint16_t seg, uint16_t rid,
+				 bool pasid_valid, uint32_t pasid, uint64_t addr, bool write,
+				 bool ats, struct iommu_xlate *x)
+{
+	return xlate(hw, seg, rid, pasid_valid, pasid, addr, write, ats, x, NULL);
+}
+
+static int translate_slow(struct iommu_hw *hw, uint16_t seg, uint16_t rid,
+			  bool pasid_valid, uint32_t pasid, uint64_t addr, bool write,
+			  struct iommu_xlate *x, struct hw_front *slot);
+
+/* The front entry of a request, when it is good for this access (hw_front). */
+static struct hw_front *front_get(struct iommu_hw *hw, uint16_t seg, uint16_t rid,
+				  bool pasid_valid, uint32_t pasid, uint64_t addr, bool write,
+				  struct hw_front **slot)
+{
+	uint32_t p = pasid_valid ? pasid : IOMMU_PASID_NONE;
+	struct hw_front *f = &hw->front[hw_front_slot(seg, rid, p, addr >> 12)];
+
+	*slot = hw->obs || hw->quiet ? NULL : f;
+	if (!*slot || f->gen != hw->front_gen || f->page != addr >> 12 || f->rid != rid ||
+	    f->seg != seg || f->pasid != p || !(f->prot & NEED(write)) ||
+	    f->mem_gen != *hw->table_gen)
+		return NULL;
+	return f;
+}
+
+/* What the slow path's hit does (xlate, translate_untranslated), again. */
+static void front_replay(struct iommu_hw *hw, const struct hw_front *f, uint16_t seg,
+			 uint16_t rid, bool pasid_valid, uint32_t pasid, uint64_t addr,
+			 bool write, struct iommu_xlate *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->fault = (struct iommu_fault_rec){ .segment = seg, .rid = rid,
+		.pasid_valid = pasid_valid, .pasid = pasid_valid ? pasid : 0, .addr = addr,
+		.write = write };
+	hw->clock++;
+	hw->st.translations++;
+	hw->st.iotlb_hits++;
+	if (f->pasid_cache_hit)
+		hw->st.pasid_cache_hits++;
+	hw->st.ctx_refs += f->ctx_refs;
+	hw->st.pasid_refs += f->pasid_refs;
+	x->ctx_refs = f->ctx_refs;
+	x->pasid_refs = f->pasid_refs;
+	x->pasid_cache_hit = f->pasid_cache_hit;
+	x->iotlb_hit = true;
+	x->hpa = f->hpa + (addr & (SZ_4K - 1));
+	x->prot = f->prot;
+	x->page_size = f->page_size;
+}
+
 static int translate_untranslated(struct iommu_hw *hw, uint16_t seg, uint16_t rid,
 				  bool pasid_valid, uint32_t pasid, uint64_t addr, bool write,
 				  struct iommu_xlate *x)
+{
+	struct hw_front *slot, *f = front_get(hw, seg, rid, pasid_valid, pasid, addr, write,
+					      &slot);
+
+	if (f) {
+		front_replay(hw, f, seg, rid, pasid_valid, pasid, addr, write, x);
+		return 0;
+	}
+	return translate_slow(hw, seg, rid, pasid_valid, pasid, addr, write, x, slot);
+}
+
+static int translate_slow(struct iommu_hw *hw, uint16_t seg, uint16_t rid,
+			  bool pasid_valid, uint32_t pasid, uint64_t addr, bool write,
+			  struct iommu_xlate *x, struct hw_front *slot)
 {
 	struct iommu_walk_event b = { .ev = IOMMU_EV_BEGIN, .segment = seg, .rid = rid,
 				      .pasid_valid = pasid_valid, .pasid = pasid,
@@ -560,7 +650,7 @@ static int translate_untranslated(struct iommu_hw *hw, uint16_t seg, uint16_t ri
 	hw->st.translations++;
 	hw->ref_no = 0;
 	hw_emit(hw, &b);
-	r = hw_xlate(hw, seg, rid, pasid_valid, pasid, addr, write, false, x);
+	r = xlate(hw, seg, rid, pasid_valid, pasid, addr, write, false, x, slot);
 	hw->st.ctx_refs += x->ctx_refs;
 	hw->st.pasid_refs += x->pasid_refs;
 	hw->st.pt_refs += x->pt_refs;
@@ -686,11 +776,38 @@ void hw_refill(struct iommu_hw *hw, enum iommu_cache_id which, const struct iomm
 
 /* ---- the DMA engine ------------------------------------------------------------------------- */
 
+/* The bytes of a DMA's contiguous run so far: one copy for all of them. */
+struct dma_run {
+	uint64_t hpa;
+	uint8_t *buf;
+	size_t len;
+};
+
+static int run_flush(struct sim_world *w, struct dma_run *r, bool write)
+{
+	int ret = 0;
+
+	if (r->len)
+		ret = write ? sim_mem_write(w, r->hpa, r->buf, r->len)
+			    : sim_mem_read(w, r->hpa, r->buf, r->len);
+	r->len = 0;
+	return ret;
+}
+
+/*
+ * Each page is translated, and its bytes move, in order.  Bytes of pages
+ * whose translations continue one another move in one copy, but only
+ * across translations that read nothing (front hits): a translation that
+ * walks might read what an earlier page of the same DMA just wrote (a
+ * device scribbling on a table), so everything before it is copied first,
+ * and a write into a table frame is copied at once.
+ */
 int iommu_hw_dma(struct sim_world *w, uint16_t segment, uint16_t rid,
 		 bool pasid_valid, uint32_t pasid, uint64_t addr, void *buf,
 		 size_t len, bool write, struct iommu_fault_rec *fault)
 {
 	struct iommu_hw *hw = iommu_hw_get(w);
+	struct dma_run run = { 0 };
 	struct iommu_xlate x;
 	struct iotlb *atc;
 	uint8_t *p = buf;
@@ -702,29 +819,46 @@ int iommu_hw_dma(struct sim_world *w, uint16_t segment, uint16_t rid,
 	while (len) {
 		/* one translation per input page */
 		size_t n = SZ_4K - (addr & (SZ_4K - 1));
+		struct hw_front *slot, *f = NULL;
 		uint64_t hpa;
 
 		if (n > len)
 			n = len;
-		if (atc)
-			ret = ats_page(hw, atc, segment, rid, pasid_valid, pasid, addr, write, &x,
-				       &hpa);
-		else
-			ret = translate_untranslated(hw, segment, rid, pasid_valid, pasid, addr,
-						     write, &x);
-		if (ret) {
-			if (fault)
-				*fault = x.fault;
-			return -EFAULT;
-		}
 		if (!atc)
+			f = front_get(hw, segment, rid, pasid_valid, pasid, addr, write, &slot);
+		if (f) {
+			front_replay(hw, f, segment, rid, pasid_valid, pasid, addr, write, &x);
 			hpa = x.hpa;
-		ret = write ? sim_mem_write(w, hpa, p, n) : sim_mem_read(w, hpa, p, n);
-		if (ret)
+		} else {
+			if ((ret = run_flush(w, &run, write)))
+				return ret;
+			if (atc)
+				ret = ats_page(hw, atc, segment, rid, pasid_valid, pasid, addr, write,
+					       &x, &hpa);
+			else
+				ret = translate_slow(hw, segment, rid, pasid_valid, pasid, addr,
+						     write, &x, slot);
+			if (ret) {
+				if (fault)
+					*fault = x.fault;
+				return -EFAULT;
+			}
+			if (!atc)
+				hpa = x.hpa;
+		}
+		if (run.len && run.hpa + run.len != hpa && (ret = run_flush(w, &run, write)))
+			return ret;
+		if (!run.len) {
+			run.hpa = hpa;
+			run.buf = p;
+		}
+		run.len += n;
+		/* a write into a table lands before the next translation */
+		if (write && sim_mem_table_frame(w, hpa) && (ret = run_flush(w, &run, write)))
 			return ret;
 		p += n;
 		addr += n;
 		len -= n;
 	}
-	return 0;
+	return run_flush(w, &run, write);
 }

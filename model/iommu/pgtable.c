@@ -398,6 +398,8 @@ void io_pgtable_destroy(struct io_pgtable *pt)
 		pt->root = 0;
 		return;
 	}
+	if (pt->w)
+		sim_mem_table_touched(pt->w);   /* its frames go back: tables change */
 	if (pt->root && owned_is(pt, pt->root, pt->levels))
 		free_subtree(pt, pt->root, pt->levels);
 	free_unreachable(pt);
@@ -567,6 +569,9 @@ int io_pgtable_map(struct io_pgtable *pt, uint64_t iova, uint64_t hpa,
 	uint64_t last = iova + size - 1;
 	int ret;
 
+	if (pt->w)
+		sim_mem_table_touched(pt->w);   /* descriptors change through frame pointers */
+
 	if (!map_args_ok(pt, iova, hpa, size, prot))
 		return -EINVAL;
 	if (range_busy(pt, pt->root, pt->levels, iova, last))
@@ -627,6 +632,9 @@ int io_pgtable_map_naive(struct io_pgtable *pt, uint64_t iova, uint64_t hpa,
 	struct io_pgtable_walk wk;
 	int ret = 0;
 
+	if (pt->w)
+		sim_mem_table_touched(pt->w);   /* descriptors change through frame pointers */
+
 	if (!map_args_ok(pt, iova, hpa, size, prot))
 		return -EINVAL;
 	for (uint64_t off = 0; off < size; off += pg)
@@ -679,6 +687,9 @@ static bool unmap_edges(const struct io_pgtable *pt, uint64_t *lo, uint64_t *las
 int64_t io_pgtable_unmap(struct io_pgtable *pt, uint64_t iova, uint64_t size)
 {
 	uint64_t gmask = (1ull << g_shift(pt)) - 1, last = iova + size - 1, n;
+
+	if (pt->w)
+		sim_mem_table_touched(pt->w);   /* descriptors change through frame pointers */
 
 	if (!pt->root || !pt->owned || ((iova | size) & gmask) || (size && last < iova))
 		return -EINVAL;

@@ -1434,6 +1434,81 @@ START_TEST(test_check_unmap_without_iotlb_inval)
 END_TEST
 
 /*
+ * §H8, every kind of staleness a cached translation can have, each caught
+ * by the scan and when served (hw_check.c entry_holds compares every part
+ * of an entry's span, its output and its permission):
+ *  - permission only: read-write cached, read-only now (the same page);
+ *  - a part of a large entry: a 2 MiB entry whose middle 4 KiB now goes
+ *    elsewhere;
+ *  - the tail: whose last 4 KiB is gone;
+ *  - size: the tables map a smaller range than the entry covers.
+ * A split that maps every 4 KiB to the same place is no staleness: the
+ * entry still answers what the tables say.
+ */
+START_TEST(test_check_every_staleness_kind)
+{
+	static const struct { const char *what; uint64_t change_at; bool same_out, ro, gone; } t[] = {
+		{ "permission", 0, true, true, false },
+		{ "middle of a large entry", 0x100000, false, false, false },
+		{ "tail of a large entry", 0x1ff000, false, false, true },
+		{ "size", 0x100000, true, false, true },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(t); i++) {
+		struct iommu_xlate x;
+		struct chk c;
+		uint64_t big, iova = 0x40000000ull;
+
+		chk_init(&c, 0, false);
+		ck_assert_int_eq(sim_mem_frames_alloc_contig(c.w, SIM_FRAME_USER, 512, &big), 0);
+		ck_assert_int_eq(io_pgtable_map(&c.pt, iova, big, SZ_2M, RW), 0);
+		ck_assert_int_eq(rid_xl(c.w, iova + 8, &x), 0);
+		ck_assert_uint_eq(x.page_size, SZ_2M);
+		/* rewrite the tables behind the IOTLB's back: no invalidation */
+		ck_assert_int_eq(io_pgtable_unmap(&c.pt, iova, SZ_2M), (int64_t)SZ_2M);
+		if (t[i].change_at == 0) {
+			ck_assert_int_eq(io_pgtable_map(&c.pt, iova, big, SZ_2M,
+							t[i].ro ? IOMMU_READ : RW), 0);
+		} else {
+			ck_assert_int_eq(io_pgtable_map(&c.pt, iova, big, t[i].change_at, RW), 0);
+			if (!t[i].gone)
+				ck_assert_int_eq(io_pgtable_map(&c.pt, iova + t[i].change_at,
+								c.f[0], SZ_4K, RW), 0);
+			if (!t[i].gone && t[i].change_at + SZ_4K < SZ_2M)
+				ck_assert_int_eq(io_pgtable_map(&c.pt, iova + t[i].change_at + SZ_4K,
+								big + t[i].change_at + SZ_4K,
+								SZ_2M - t[i].change_at - SZ_4K, RW),
+						 0);
+		}
+		ck_assert_msg(check(c.w, c.s) == 1, "%s: %s", t[i].what, c.s->str);
+		assert_has(c.s, "§H8 stale IOTLB entry: did 1 pasid none iova 0x40000000 size 0x200000");
+		ck_assert_int_eq(rid_xl(c.w, iova + 8, &x), 0);    /* served */
+		ck_assert_msg(take(c.w, c.s) == 1, "%s served", t[i].what);
+		chk_fini(&c);
+	}
+
+	/* a split into 4 KiB leaves to the same frames answers the same */
+	{
+		struct iommu_xlate x;
+		struct chk c;
+		uint64_t big, iova = 0x40000000ull;
+
+		chk_init(&c, 0, false);
+		ck_assert_int_eq(sim_mem_frames_alloc_contig(c.w, SIM_FRAME_USER, 512, &big), 0);
+		ck_assert_int_eq(io_pgtable_map(&c.pt, iova, big, SZ_2M, RW), 0);
+		ck_assert_int_eq(rid_xl(c.w, iova, &x), 0);
+		ck_assert_int_eq(io_pgtable_unmap(&c.pt, iova, SZ_2M), (int64_t)SZ_2M);
+		for (uint64_t off = 0; off < SZ_2M; off += SZ_4K)
+			ck_assert_int_eq(io_pgtable_map(&c.pt, iova + off, big + off, SZ_4K, RW), 0);
+		ck_assert_int_eq(check(c.w, c.s), 0);
+		ck_assert_int_eq(rid_xl(c.w, iova + 0x123456, &x), 0);
+		ck_assert_int_eq(take(c.w, c.s), 0);
+		chk_fini(&c);
+	}
+}
+END_TEST
+
+/*
  * §H8 / §F: with ATS the device's own TLB must be invalidated too, and the
  * invalidation waited for.  A stale device-TLB entry is worse than a stale
  * IOTLB entry: translated requests never meet the IOMMU.
@@ -1895,6 +1970,7 @@ int main(void)
 	tcase_add_test(tc, test_invalidation_commands);
 	tcase_add_test(tc, test_devtlb_invalidation);
 	tcase_add_test(tc, test_check_unmap_without_iotlb_inval);
+	tcase_add_test(tc, test_check_every_staleness_kind);
 	tcase_add_test(tc, test_check_unmap_without_devtlb_inval);
 	tcase_add_test(tc, test_check_stale_psc);
 	tcase_add_test(tc, test_check_stale_combined_after_s2_change);
