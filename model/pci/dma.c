@@ -5,9 +5,12 @@
  * IOMMU sees (a function behind a PCIe-to-PCI bridge is seen as the bridge's
  * secondary:00.0), and goes to whatever handler the IOMMU registered.  This
  * layer knows nothing of IOMMUs: without a handler the request reaches host
- * memory untranslated.
+ * memory untranslated.  The public entry points: sim_dev_dma names the
+ * function by its BDF on every call; sim_dev_lookup's handle lets a caller
+ * issuing many DMAs parse and look it up once (sim_dev_dma_h).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "sim/mem.h"
@@ -34,20 +37,20 @@ static void trace_dma(struct sim_world *w, struct pci_dev *d, uint16_t rid, bool
 		  pasid_valid ? (int)pasid : -1, (unsigned long long)addr, len, write ? "write" : "read", ret);
 }
 
-int pci_dev_dma(struct sim_world *w, struct pci_dev *d, struct sim_dma *op)
+/* The DMA itself, its arguments checked: nothing here formats or allocates
+ * (trace_dma only when the event is on), so a DMA costs the IOMMU's
+ * translation and the copy. */
+static int dev_dma(struct sim_world *w, struct pci_root *root, struct pci_dev *d,
+		   struct sim_dma *op)
 {
-	struct pci_root *root = pci_root_get(w);
-	uint16_t rid;
+	uint16_t rid = pci_dma_requester_id(d);
 	int ret;
 
-	if (!root || !d || !op || (op->len && !op->buf))
-		return -EINVAL;
 	op->fault_addr = 0;
 	op->fault_reason = SIM_FAULT_NONE;
 	op->fault_stage = 0;
 	op->fault_phase = SIM_FAULT_PHASE_FINAL;
 	op->fault_stage_addr = 0;
-	rid = pci_dma_requester_id(d);
 	if (root->has_dma && !d->no_iommu)   /* no IOMMU: untranslated */
 		ret = root->dma.dma(root->dma.ctx, PCI_SBDF_DOMAIN(d->sbdf), rid, op);
 	else if (op->write)
@@ -58,15 +61,65 @@ int pci_dev_dma(struct sim_world *w, struct pci_dev *d, struct sim_dma *op)
 	return ret;
 }
 
-int sim_dev_dma(struct sim_world *w, const char *bdf, struct sim_dma *op)
+static bool op_ok(const struct sim_dma *op)
 {
-	uint32_t sbdf;
+	return op && (!op->len || op->buf);
+}
+
+int pci_dev_dma(struct sim_world *w, struct pci_dev *d, struct sim_dma *op)
+{
+	struct pci_root *root = pci_root_get(w);
+
+	if (!root || !d || !op_ok(op))
+		return -EINVAL;
+	return dev_dma(w, root, d, op);
+}
+
+/*
+ * The public handle (<iommusim/iommusim.h>) is the function itself: struct
+ * sim_dev is never defined, a handle only converted back here.  Functions
+ * live as long as their world (pci_root_free), so a handle does too.
+ */
+static struct sim_dev *dev_handle(struct pci_dev *d)
+{
+	return (struct sim_dev *)d;
+}
+
+static struct pci_dev *handle_dev(struct sim_dev *dev)
+{
+	return (struct pci_dev *)dev;
+}
+
+struct sim_dev *sim_dev_lookup(struct sim_world *w, const char *bdf)
+{
 	struct pci_dev *d;
 
-	if (!w || !bdf || !op || (op->len && !op->buf) || pci_sbdf_parse(bdf, &sbdf))
+	return pci_dev_lookup(w, bdf, &d) ? NULL : dev_handle(d);
+}
+
+int sim_dev_dma_h(struct sim_world *w, struct sim_dev *dev, struct sim_dma *op)
+{
+	struct pci_root *root = pci_root_get(w);
+	struct pci_dev *d = handle_dev(dev);
+
+	if (!root || !d || !op_ok(op))
 		return -EINVAL;
-	d = pci_dev_find(w, sbdf);
-	if (!d)
-		return -ENODEV;
-	return pci_dev_dma(w, d, op);
+	/* a handle of another world would DMA with its requester id through
+	 * this world's IOMMU: refuse it (the function at its probe index is
+	 * not it) */
+	if (d->probe_index >= root->devs->len || g_ptr_array_index(root->devs, d->probe_index) != d)
+		return -EINVAL;
+	return dev_dma(w, root, d, op);
+}
+
+int sim_dev_dma(struct sim_world *w, const char *bdf, struct sim_dma *op)
+{
+	struct pci_dev *d;
+	int ret;
+
+	/* a bad @op is -EINVAL before the lookup can say -ENODEV */
+	if (!op_ok(op))
+		return -EINVAL;
+	ret = pci_dev_lookup(w, bdf, &d);
+	return ret ? ret : sim_dev_dma_h(w, dev_handle(d), op);
 }

@@ -235,12 +235,16 @@ int pci_for_each_dma_alias(struct pci_dev *d,
 
 	if (ret)
 		return ret;
-	for (unsigned devfn = 0; devfn < 256; devfn++) {
-		if (!pci_dev_has_alias(d, (uint8_t)devfn))
-			continue;
-		ret = fn(d, PCI_RID(d->bus->number, devfn), ctx);
-		if (ret)
-			return ret;
+	/* set bits only, lowest first: the same ascending order as testing
+	 * all 256 devfns, without the 256 tests (most functions have none) */
+	for (unsigned word = 0; word < G_N_ELEMENTS(d->dma_alias); word++) {
+		for (uint64_t bits = d->dma_alias[word]; bits; bits &= bits - 1) {
+			unsigned devfn = word * 64 + (unsigned)__builtin_ctzll(bits);
+
+			ret = fn(d, PCI_RID(d->bus->number, devfn), ctx);
+			if (ret)
+				return ret;
+		}
 	}
 	for (struct pci_bus *bus = d->bus; bus->parent; bus = bus->parent) {
 		struct pci_dev *br = bus->self;
@@ -278,12 +282,21 @@ static int last_bridge_rid(struct pci_dev *visited, uint16_t rid, void *ctx)
 	return 0;
 }
 
-uint16_t pci_dma_requester_id(struct pci_dev *d)
+/*
+ * Every function's requester id, by the alias walk itself so the answer is
+ * the walk's by construction.  It depends only on the buses, the bridges'
+ * types and bridge_alias, none of which changes once the topology is built,
+ * so one walk per function replaces one per DMA.
+ */
+void pci_dma_rids_init(struct pci_root *root)
 {
-	struct rid_walk rw = { .start = d, .rid = pci_dev_rid(d) };
+	for (guint i = 0; i < root->devs->len; i++) {
+		struct pci_dev *d = g_ptr_array_index(root->devs, i);
+		struct rid_walk rw = { .start = d, .rid = pci_dev_rid(d) };
 
-	pci_for_each_dma_alias(d, last_bridge_rid, &rw);
-	return rw.rid;
+		pci_for_each_dma_alias(d, last_bridge_rid, &rw);
+		d->dma_rid = rw.rid;
+	}
 }
 
 int pci_dev_lookup(struct sim_world *w, const char *bdf, struct pci_dev **d)

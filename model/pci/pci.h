@@ -193,10 +193,14 @@ struct pci_dev {
 	bool has_acs;
 	uint16_t acs_cap, acs_ctrl;
 	int acs_quirk;                /* spec's, else the quirk table's (-1 none) */
+	/* dma_alias and bridge_alias are fixed once pci_topology_create has
+	 * returned: dma_rid below is derived from them (and the buses) then,
+	 * so whatever changed them later would have to derive it again */
 	uint64_t dma_alias[4];        /* spec's, plus the quirk table's */
 	bool bridge_alias;            /* PCIE_BRIDGE_ALIAS (quirk table): a
 				       * conventional bridge that tags requests
 				       * from below as (subordinate, 00.0) */
+	uint16_t dma_rid;             /* pci_dma_requester_id's answer */
 	bool ats, pri;
 	uint8_t pasid_width;
 	uint16_t vendor, device;
@@ -283,8 +287,13 @@ int pci_for_each_dma_alias(struct pci_dev *d,
 			   void *ctx);
 
 /* The requester id the IOMMU sees for an untagged DMA from @d: the last RID
- * of the alias walk's bridge part, or @d's own RID when no bridge converts. */
-uint16_t pci_dma_requester_id(struct pci_dev *d);
+ * of the alias walk's bridge part, or @d's own RID when no bridge converts.
+ * The walk runs once per function when the topology is built (the answer
+ * cannot change after that); every DMA reads the stored answer. */
+static inline uint16_t pci_dma_requester_id(const struct pci_dev *d)
+{
+	return d->dma_rid;
+}
 
 /* ---- configuration space (config.c) -------------------------------------- */
 

@@ -59,6 +59,11 @@ static inline struct pci_root *pci_root_get(struct sim_world *w)
  * (pci_quirk).  Needs the buses linked (a condition looks upstream). */
 void pci_dev_apply_quirks(struct sim_world *w, struct pci_dev *d);
 
+/* pci.c: set every function's dma_rid (pci_dma_requester_id) from the
+ * alias walk.  Run once the buses are linked and every quirk has applied:
+ * a bridge's bridge_alias changes the answer for everything below it. */
+void pci_dma_rids_init(struct pci_root *root);
+
 /* config.c: the configuration space of @d, from its model's layout (and
  * the firmware's state) or synthesized from the topology; the function
  * must be on its bus. */

@@ -626,7 +626,7 @@ out:
 /* In probe order: announce each function, build its configuration space
  * (config.c: every function is on its bus by now), then run its quirks
  * (quirks.c), so a trace shows every quirk right after the device it
- * applies to. */
+ * applies to.  Then every requester id, the topology being final. */
 static void add_devices(struct pci_root *root)
 {
 	for (guint i = 0; i < root->devs->len; i++) {
@@ -639,6 +639,8 @@ static void add_devices(struct pci_root *root)
 		if (d->model)
 			SIM_TRACE(root->w, pci_devmodel_attach, d->name, d->model->name);
 	}
+	/* last: a bridge's bridge_alias quirk decides the ids of all below it */
+	pci_dma_rids_init(root);
 }
 
 int pci_topology_create(struct sim_world *w, const struct pci_dev_spec *specs,

@@ -151,6 +151,7 @@ static void test_native_dma(const char *path)
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	uint8_t data[64], back[8];
 	struct sim_dma op = { 0 };
+	struct sim_dev *dev;
 	int pid, container, group;
 
 	CHECK(w && buf != MAP_FAILED, "set-up");
@@ -193,6 +194,27 @@ static void test_native_dma(const char *path)
 	op.len = 8;
 	CHECK(sim_dev_dma(w, "0000:06:0d.0", &op) == 0 && !memcmp(back, "from cpu", 8),
 	      "dma read sees what the program wrote");
+
+	/* the same device through a handle, looked up once for many DMAs */
+	dev = sim_dev_lookup(w, "0000:06:0d.0");
+	CHECK(dev && sim_dev_lookup(w, "06:0d.0") == dev, "one handle per function");
+	CHECK(!sim_dev_lookup(w, "0000:99:00.0") && !sim_dev_lookup(w, "zz"), "no handle");
+	memcpy(data, "by handle", 10);
+	op.addr = 0x100000 + 12288;
+	op.write = true;
+	op.buf = data;
+	op.len = 10;
+	CHECK(sim_dev_dma_h(w, dev, &op) == 0 && !memcmp(buf + 12288, "by handle", 10),
+	      "dma write through a handle: fault %d", op.fault_reason);
+	memset(back, 0, sizeof(back));
+	op.write = false;
+	op.buf = back;
+	op.len = 8;
+	CHECK(sim_dev_dma_h(w, dev, &op) == 0 && !memcmp(back, "by handl", 8),
+	      "dma read through a handle");
+	CHECK(sim_dev_dma_h(NULL, dev, &op) == -EINVAL, "a handle needs its world");
+	CHECK(sim_dev_dma_h(w, dev, NULL) == -EINVAL, "handle, NULL op");
+	CHECK(sim_dev_dma_h(w, NULL, &op) == -EINVAL, "NULL handle");
 	op.addr = 0x300000;
 	CHECK(sim_dev_dma(w, "0000:06:0d.0", &op) == -EFAULT &&
 	      op.fault_reason == SIM_FAULT_NOT_PRESENT && op.fault_addr == 0x300000 &&
@@ -208,6 +230,8 @@ static void test_native_dma(const char *path)
 	      unmap.size == 1 << 20, "unmap returns the size");
 	op.addr = 0x100000 + 8192;
 	CHECK(sim_dev_dma(w, "0000:06:0d.0", &op) == -EFAULT, "no DMA after unmap (§H8)");
+	CHECK(sim_dev_dma_h(w, dev, &op) == -EFAULT && op.fault_reason == SIM_FAULT_NOT_PRESENT,
+	      "none through the handle either");
 	CHECK(sim_dev_dma(w, "0000:99:00.0", &op) == -ENODEV, "no such device");
 	CHECK(sim_dev_dma(w, "0000:06:0d.0", NULL) == -EINVAL, "NULL op");
 	sim_world_free(w);
@@ -256,6 +280,8 @@ static void test_null_world(void)
 	      -EINVAL, "sysfs write");
 	CHECK(sim_pci_functions(NULL, buf, sizeof(buf)) == -EINVAL, "functions");
 	CHECK(sim_dev_dma(NULL, "0000:00:01.0", &op) == -EINVAL, "dma");
+	CHECK(!sim_dev_lookup(NULL, "0000:00:01.0"), "device lookup");
+	CHECK(sim_dev_dma_h(NULL, NULL, &op) == -EINVAL, "dma through a handle");
 	CHECK(sim_dev_irq(NULL, "0000:00:01.0", 0, 1) == -EINVAL, "irq");
 	CHECK(sim_mdev_iommu_group(NULL, "6ba7b810-9dad-11d1-80b4-00c04fd430c8") == -EINVAL,
 	      "mdev group");

@@ -131,6 +131,20 @@ struct sim_dma {            /* one device-initiated DMA */
 int  sim_dev_dma(struct sim_world *w, const char *bdf, struct sim_dma *op);
 
 /*
+ * A handle on the function at @bdf, for a caller that issues many DMAs:
+ * sim_dev_dma_h is sim_dev_dma without parsing and looking up the BDF each
+ * time.  NULL for a NULL world, a bad BDF or no such function.  The handle
+ * stays valid as long as the world (functions are never removed); nothing
+ * frees it.
+ */
+struct sim_dev;
+struct sim_dev *sim_dev_lookup(struct sim_world *w, const char *bdf);
+/* sim_dev_dma through @dev, with its results: 0, -EFAULT with the fault_*
+ * fields set, -EINVAL for a NULL world, a NULL @dev or a handle of another
+ * world, NULL @op, or NULL buf with len > 0. */
+int  sim_dev_dma_h(struct sim_world *w, struct sim_dev *dev, struct sim_dma *op);
+
+/*
  * A mediated device's DMA, as its parent driver (sim_mdev) performs it:
  *   sim_mdev_pin    vfio_pin_pages of @npage pages from @iova, for reading
  *                   and with SIM_MDEV_WRITE writing too: @npage or -errno
