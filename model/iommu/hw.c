@@ -309,9 +309,7 @@ static uint64_t ctx_entry_at(struct iommu_hw *hw, uint16_t segment, uint16_t rid
 
 static void emit_read(struct iommu_hw *hw, enum iommu_walk_ev ev, uint64_t addr, uint64_t val)
 {
-	struct iommu_walk_event e = { .ev = ev, .addr = addr, .value = val };
-
-	hw_emit(hw, &e);
+	HW_EMIT(hw, .ev = ev, .addr = addr, .value = val);
 }
 
 static bool ctx_fail(enum hw_ctx_fail *why, enum hw_ctx_fail what)

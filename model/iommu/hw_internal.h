@@ -116,6 +116,18 @@ struct iommu_hw {
 
 struct iommu_hw *iommu_hw_get(struct sim_world *w);
 
+/* Does anyone listen to walk events?  Build them only then. */
+static inline bool hw_observed(const struct iommu_hw *hw)
+{
+	return hw->obs && !hw->quiet;
+}
+#define HW_EMIT(hw, ...) do { \
+	if (hw_observed(hw)) { \
+		struct iommu_walk_event e_ = { __VA_ARGS__ }; \
+		hw_emit((hw), &e_); \
+	} \
+} while (0)
+
 /* The hardware's caches changed: every front entry is stale. */
 static inline void hw_caches_changed(struct iommu_hw *hw)
 {

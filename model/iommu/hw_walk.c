@@ -70,16 +70,17 @@ static void desc_event(struct wctx *wc, unsigned stage, const struct io_pgtable 
 		       const struct io_pgtable_ref *ref, uint64_t table_hpa, uint64_t value)
 {
 	const struct io_pgtable_fmt *f = pt->fmt;
-	struct iommu_walk_event e = {
+	struct iommu_walk_event e;
+
+	if (wc->fresh || !wc->hw->obs || wc->hw->quiet)
+		return;                  /* nobody listens: build nothing */
+	e = (struct iommu_walk_event){
 		.ev = IOMMU_EV_DESC, .stage = stage, .s1_fetch = wc->s1_fetch,
 		.input = wc->input, .level = ref->level, .index = ref->index,
 		.table_hpa = table_hpa, .table_gpa = stage == 1 &&
 			wc->c->type == IOMMU_CTX_NESTED ? ref->table : 0,
 		.addr = table_hpa + (uint64_t)ref->index * sizeof(uint64_t), .value = value,
 	};
-
-	if (wc->fresh || !wc->hw->obs)
-		return;
 	if (io_pgtable_pte_present(f, value) && io_pgtable_pte_is_leaf(f, value, ref->level)) {
 		e.leaf = true;
 		e.prot = io_pgtable_pte_prot(f, value);
@@ -420,12 +421,10 @@ static enum iommu_fault_reason select_ctx(struct iommu_hw *hw, uint16_t seg, uin
 		return pasid_valid ? IOMMU_FAULT_NO_PASID : IOMMU_FAULT_NO_CONTEXT;
 	}
 	if (pc_lookup(hw, seg, rid, p, &pe)) {
-		struct iommu_walk_event e = { .ev = IOMMU_EV_PASID_CACHE_HIT, .ctx = &pe->ctx };
-
 		hw->st.pasid_cache_hits++;
 		x->pasid_cache_hit = true;
 		*c = pe->ctx;
-		hw_emit(hw, &e);
+		HW_EMIT(hw, .ev = IOMMU_EV_PASID_CACHE_HIT, .ctx = &pe->ctx);
 		if (hw->cfg.check && !hw->quiet)
 			hw_check_pc_hit(hw, pe);
 		return IOMMU_FAULT_NONE;
@@ -433,7 +432,7 @@ static enum iommu_fault_reason select_ctx(struct iommu_hw *hw, uint16_t seg, uin
 	if (hw->cfg.pasid_cache_entries)
 		hw->st.pasid_cache_misses++;
 	ok = hw_pasid_fetch(hw, pdir, bits, p, c, &x->pasid_refs, &da, &dv, &ea, &ev);
-	{
+	if (hw_observed(hw)) {
 		struct iommu_walk_event e = { .ev = IOMMU_EV_PASID_DIR, .addr = da, .value = dv,
 					      .index = p / 64 };
 
@@ -504,12 +503,10 @@ static enum iommu_fault_reason xlate(struct iommu_hw *hw, uint16_t seg, uint16_t
 	}
 	ptag = c.type == IOMMU_CTX_TRANSLATE ? IOMMU_PASID_NONE : (pasid_valid ? pasid : 0);
 	if (iotlb_lookup(hw->tlb, c.did, ptag, addr, &e)) {
-		struct iommu_walk_event ev = { .ev = IOMMU_EV_IOTLB_HIT, .input = addr,
-					       .out = e.hpa, .size = e.size, .prot = e.prot };
-
 		hw->st.iotlb_hits++;
 		x->iotlb_hit = true;
-		hw_emit(hw, &ev);
+		HW_EMIT(hw, .ev = IOMMU_EV_IOTLB_HIT, .input = addr, .out = e.hpa, .size = e.size,
+			.prot = e.prot);
 		if (hw->cfg.check && !hw->quiet)
 			hw_check_iotlb_hit(hw, &c, &e);
 		/* a hit nothing stale served, its PASID entry not put in the
@@ -531,11 +528,9 @@ static enum iommu_fault_reason xlate(struct iommu_hw *hw, uint16_t seg, uint16_t
 				     .gpa = e.aux + (addr - e.iova), .prot = e.prot,
 				     .s1p = (e.kind >> 4) & 3, .s2p = (e.kind >> 6) & 3 };
 	} else {
-		struct iommu_walk_event ev = { .ev = IOMMU_EV_IOTLB_MISS, .input = addr };
-
 		if (iotlb_capacity(hw->tlb)) {
 			hw->st.iotlb_misses++;
-			hw_emit(hw, &ev);
+			HW_EMIT(hw, .ev = IOMMU_EV_IOTLB_MISS, .input = addr);
 		}
 		wc = (struct wctx){ .hw = hw, .c = &c, .x = x, .ptag = ptag };
 		if (walk_ctx(&wc, addr, &res)) {
@@ -642,31 +637,23 @@ static int translate_slow(struct iommu_hw *hw, uint16_t seg, uint16_t rid,
 			  bool pasid_valid, uint32_t pasid, uint64_t addr, bool write,
 			  struct iommu_xlate *x, struct hw_front *slot)
 {
-	struct iommu_walk_event b = { .ev = IOMMU_EV_BEGIN, .segment = seg, .rid = rid,
-				      .pasid_valid = pasid_valid, .pasid = pasid,
-				      .write = write, .input = addr };
 	enum iommu_fault_reason r;
 
 	hw->st.translations++;
 	hw->ref_no = 0;
-	hw_emit(hw, &b);
+	HW_EMIT(hw, .ev = IOMMU_EV_BEGIN, .segment = seg, .rid = rid, .pasid_valid = pasid_valid,
+		.pasid = pasid, .write = write, .input = addr);
 	r = xlate(hw, seg, rid, pasid_valid, pasid, addr, write, false, x, slot);
 	hw->st.ctx_refs += x->ctx_refs;
 	hw->st.pasid_refs += x->pasid_refs;
 	hw->st.pt_refs += x->pt_refs;
 	if (!r) {
-		struct iommu_walk_event d = { .ev = IOMMU_EV_DONE, .out = x->hpa,
-					      .size = x->page_size, .prot = x->prot };
-
-		hw_emit(hw, &d);
+		HW_EMIT(hw, .ev = IOMMU_EV_DONE, .out = x->hpa, .size = x->page_size,
+			.prot = x->prot);
 		return 0;
 	}
 	hw_fault_report(hw, &x->fault);
-	{
-		struct iommu_walk_event f = { .ev = IOMMU_EV_FAULT, .fault = &x->fault };
-
-		hw_emit(hw, &f);
-	}
+	HW_EMIT(hw, .ev = IOMMU_EV_FAULT, .fault = &x->fault);
 	return -EFAULT;
 }
 
