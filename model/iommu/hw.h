@@ -95,6 +95,11 @@ struct iommu_hw_config {
 	 * clear): arm_smmu_capable(IOMMU_CAP_CACHE_COHERENCY) is false, and
 	 * VFIO refuses to register its devices. */
 	bool no_coherent_walk;
+	/* The simulator's front cache (a memo of cache-only answers, no
+	 * cache of the modelled hardware) off: every translation takes the
+	 * slow path.  Nothing observable may change: a baseline for figures
+	 * and a differential check. */
+	bool no_front;
 	/* Stale-translation checker: every answer a cache gives is compared
 	 * with a fresh walk; a difference is recorded as a violation
 	 * (iommu_hw_take_violations). */

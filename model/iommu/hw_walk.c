@@ -586,7 +586,7 @@ static struct hw_front *front_get(struct iommu_hw *hw, uint16_t seg, uint16_t ri
 	uint32_t p = pasid_valid ? pasid : IOMMU_PASID_NONE;
 	struct hw_front *f = &hw->front[hw_front_slot(seg, rid, p, addr >> 12)];
 
-	*slot = hw->obs || hw->quiet ? NULL : f;
+	*slot = hw->obs || hw->quiet || hw->cfg.no_front ? NULL : f;
 	if (!*slot || f->gen != hw->front_gen || f->page != addr >> 12 || f->rid != rid ||
 	    f->seg != seg || f->pasid != p || !(f->prot & NEED(write)) ||
 	    f->mem_gen != *hw->table_gen)

@@ -78,6 +78,9 @@ static const char usage_run[] =
 "  --quiet               no report; only the exit status and errors\n"
 "  --no-groups           do not print the group table before the steps\n"
 "  --no-invariants       do not check the spec §H invariants after each step\n"
+"  --no-front-cache      every translation takes the IOMMU model's slow path\n"
+"                        (the simulator's memo of cache hits off): the output\n"
+"                        must not change (docs/dma-path.md)\n"
 "  --fail-nth N          fault injection: make the Nth call to a failure site\n"
 "                        fail (the world's boot included); sweep N = 1, 2, ...\n"
 "                        to walk every error path\n"
@@ -327,7 +330,8 @@ static int parse_seed(const char *arg, uint64_t *seed)
 }
 
 enum { OPT_SEED = 256, OPT_MODE, OPT_FORMAT, OPT_KERNEL, OPT_TRACE, OPT_TRACE_EVENTS, OPT_TRACE_FILE,
-       OPT_NO_GROUPS, OPT_JSON, OPT_FAIL_NTH, OPT_FAIL_SITES, OPT_NO_INVARIANTS };
+       OPT_NO_GROUPS, OPT_JSON, OPT_FAIL_NTH, OPT_FAIL_SITES, OPT_NO_INVARIANTS,
+       OPT_NO_FRONT_CACHE };
 
 enum { OPT_FAIL_RANDOM = 280 };
 
@@ -359,6 +363,7 @@ static int cmd_run(int argc, char **argv)
 		{ "no-groups", no_argument, NULL, OPT_NO_GROUPS },
 		{ "fail-nth", required_argument, NULL, OPT_FAIL_NTH },
 		{ "no-invariants", no_argument, NULL, OPT_NO_INVARIANTS },
+		{ "no-front-cache", no_argument, NULL, OPT_NO_FRONT_CACHE },
 		{ "fail-sites", required_argument, NULL, OPT_FAIL_SITES },
 		{ "fail-random", required_argument, NULL, OPT_FAIL_RANDOM },
 		{ "help", no_argument, NULL, 'h' },
@@ -404,6 +409,7 @@ static int cmd_run(int argc, char **argv)
 		case 'q': ro.report = NULL; break;
 		case OPT_NO_GROUPS: ro.print_groups = false; break;
 		case OPT_NO_INVARIANTS: ro.no_invariants = true; break;
+		case OPT_NO_FRONT_CACHE: ro.no_front_cache = true; break;
 		case OPT_FAIL_NTH: {
 			uint64_t n;
 			if (parse_seed(optarg, &n) || n == 0)

@@ -104,6 +104,7 @@ struct sim_world *scenario_world_build(struct scenario *s, const struct run_opti
 			.no_irq_remapping = s->profile.no_irq_remapping,
 			.no_coherent_walk = s->profile.no_coherent_walk,
 			.check = s->profile.invariants && !(opt && opt->no_invariants),
+			.no_front = opt && opt->no_front_cache,
 		};
 		stage = "iommu hardware";
 		ret = iommu_hw_create(w, &hw);

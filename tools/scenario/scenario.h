@@ -207,6 +207,7 @@ struct run_options {
 	const char *trace_events;  /* globs; NULL = SIM_TRACE_DEFAULT_EVENTS */
 	bool print_groups;         /* print the group table before the steps */
 	bool no_invariants;        /* skip the spec §H checks after each step */
+	bool no_front_cache;       /* the IOMMU model's front cache off (iommu_hw_config.no_front) */
 	unsigned long fail_nth;    /* fault injection: fail the Nth call ... */
 	const char *fail_sites;    /* ... to a site matching this glob (NULL = "*") */
 	unsigned fail_permille;    /* or: each such call fails with this chance in 1000,
