@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sim/mem.h"
 #include "sim/world.h"
@@ -1028,27 +1029,164 @@ static void bench_nested(unsigned scale)
 	bench_nested_warm(scale);
 }
 
+/* ---- issue 11's goal table: each path beside the reference model's figures -------- */
+
+/*
+ * The paths the RISC-V IOMMU reference model was measured on (riscv-non-isa/
+ * riscv-iommu, C, -O2, Sv48 / Sv48x4, 4-byte reads), on this IOMMU kind and
+ * these formats: a hit, a one-stage 4-level walk with no IOTLB, a cold
+ * nested 4+4 walk (24 descriptor reads).  ns per translation (median of
+ * GOAL_SAMPLES timed loops) and, when valgrind is installed, instructions
+ * per translation: this program again under callgrind, counting only
+ * goal_loop (bench_iommu --count ROW REPS).
+ */
+enum goal_row { GOAL_HIT, GOAL_HIT_SLOW, GOAL_MISS_1, GOAL_MISS_NESTED, GOAL_NROWS };
+static const struct {
+	const char *what, *ref, *goal;
+} goal_rows[GOAL_NROWS] = {
+	[GOAL_HIT] = { "IOTLB hit", "23-27 ns, 530-635 instr", "<= 5 ns, <= 60 instr" },
+	[GOAL_HIT_SLOW] = { "  (the same, front cache off)", "", "" },
+	[GOAL_MISS_1] = { "1-stage miss (4-level walk)", "160-190 ns", "<= 60 ns" },
+	[GOAL_MISS_NESTED] = { "cold nested 4+4 miss (24 refs)", "670-820 ns", "<= 200 ns" },
+};
+#define GOAL_SAMPLES 5
+#define GOAL_REPS 200000u
+#define GOAL_CG_REPS 2000u
+
+static void goal_world(enum goal_row row, struct nest *n)
+{
+	struct iommu_hw_config cfg;
+	struct iommu_xlate x;
+
+	iommu_hw_config_default(&cfg);
+	cfg.kind = IOMMU_HW_RISCV;
+	cfg.no_front = row == GOAL_HIT_SLOW;
+	if (row == GOAL_MISS_1 || row == GOAL_MISS_NESTED)
+		cfg_cold(&cfg);
+	cfg.kind = IOMMU_HW_RISCV;
+	nest_init(n, &cfg, 4, 1);
+	/* warmed outside the loop: a hit's first translation misses */
+	if (iommu_hw_translate(n->w, 0, RID_A, row == GOAL_MISS_NESTED,
+			       row == GOAL_MISS_NESTED ? 1 : 0,
+			       (row == GOAL_MISS_NESTED ? GVA_BASE : GPA_DATA) + 0x10, false, &x))
+		die("warming translation", -EFAULT);
+}
+
+/* The loop callgrind counts (not inlined: --toggle-collect names it). */
+static __attribute__((noinline)) void goal_loop(struct nest *n, enum goal_row row, unsigned reps)
+{
+	bool nested = row == GOAL_MISS_NESTED;
+	uint64_t addr = (nested ? GVA_BASE : GPA_DATA) + 0x10;
+	struct iommu_xlate x;
+
+	for (unsigned i = 0; i < reps; i++)
+		if (iommu_hw_translate(n->w, 0, RID_A, nested, nested ? 1 : 0, addr, false, &x))
+			die("translate", i);
+}
+
+static double goal_ns(enum goal_row row, unsigned reps)
+{
+	double v[GOAL_SAMPLES];
+	struct nest n;
+
+	goal_world(row, &n);
+	for (unsigned s = 0; s < GOAL_SAMPLES; s++) {
+		double t0 = now_ns();
+
+		goal_loop(&n, row, reps);
+		v[s] = (now_ns() - t0) / reps;
+	}
+	nest_fini(&n);
+	return median(v, GOAL_SAMPLES);
+}
+
+static double goal_instr(const char *self, enum goal_row row)
+{
+	char dir[] = "/tmp/bench_iommu.XXXXXX", out[64], cmd[512], line[512];
+	double total = -1;
+	FILE *f;
+
+	if (system("command -v valgrind >/dev/null 2>&1") || !mkdtemp(dir))
+		return -1;
+	snprintf(out, sizeof(out), "%s/cg.out", dir);
+	snprintf(cmd, sizeof(cmd), "valgrind --tool=callgrind --callgrind-out-file=%s "
+		 "--toggle-collect='goal_loop*' --collect-atstart=no '%s' --count %d %u "
+		 ">/dev/null 2>&1", out, self, (int)row, GOAL_CG_REPS);
+	if (!system(cmd) && (f = fopen(out, "r"))) {
+		while (fgets(line, sizeof(line), f))
+			if (!strncmp(line, "summary:", 8) || !strncmp(line, "totals:", 7))
+				total = strtod(strchr(line, ':') + 1, NULL);
+		fclose(f);
+	}
+	unlink(out);
+	rmdir(dir);
+	return total < 0 ? -1 : total / GOAL_CG_REPS;
+}
+
+static const char *goal_self;    /* argv[0], for goal_instr */
+
+static void bench_goals(unsigned scale)
+{
+	printf("issue 11 goals: riscv, Sv48 over Sv48x4, 4-byte reads of one page by 01:00.0 "
+	       "(ns/translation median of %u runs of %u; instructions by callgrind over %u)\n",
+	       GOAL_SAMPLES, GOAL_REPS * scale, GOAL_CG_REPS);
+	printf("  %-34s %-24s %9s %9s   %s\n", "path", "reference model", "ns", "instr", "goal");
+	for (int r = 0; r < GOAL_NROWS; r++) {
+		unsigned reps = GOAL_REPS * scale / (r >= GOAL_MISS_1 ? 10 : 1);
+		double ns = goal_ns((enum goal_row)r, reps), in = goal_instr(goal_self,
+									 (enum goal_row)r);
+		char ibuf[16];
+
+		if (in < 0)
+			snprintf(ibuf, sizeof(ibuf), "-");
+		else
+			snprintf(ibuf, sizeof(ibuf), "%.0f", in);
+		printf("  %-34s %-24s %9.1f %9s   %s\n", goal_rows[r].what, goal_rows[r].ref, ns, ibuf,
+		       goal_rows[r].goal);
+	}
+	printf("\n");
+}
+
+/* --count ROW REPS: one world, warmed, then goal_loop alone (for callgrind). */
+static int goal_count_main(char **argv)
+{
+	enum goal_row row = (enum goal_row)atoi(argv[0]);
+	struct nest n;
+
+	if ((unsigned)row >= GOAL_NROWS)
+		return 2;
+	goal_world(row, &n);
+	goal_loop(&n, row, (unsigned)strtoul(argv[1], NULL, 0));
+	nest_fini(&n);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	void (*run)(unsigned scale);
 } sections[] = {
 	{ "map", bench_map }, { "iotlb", bench_iotlb }, { "walks", bench_walks },
 	{ "nested", bench_nested }, { "pasid", bench_pasid_iotlb }, { "ats", bench_ats },
-	{ "inval", bench_inval }, { "mem", bench_mem },
+	{ "inval", bench_inval }, { "mem", bench_mem }, { "goals", bench_goals },
 };
 
 int main(int argc, char **argv)
 {
-	unsigned scale = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 0) : 1;
-	const char *only = argc > 2 ? argv[2] : NULL;
-	bool ran = false;
+	unsigned scale, ran = 0;
+	const char *only;
+
+	goal_self = argv[0];
+	if (argc == 4 && !strcmp(argv[1], "--count"))
+		return goal_count_main(argv + 2);
+	scale = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 0) : 1;
+	only = argc > 2 ? argv[2] : NULL;
 
 	if (!scale)
 		scale = 1;
 	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
 		if (!only || !strcmp(only, sections[i].name)) {
 			sections[i].run(scale);
-			ran = true;
+			ran = 1;
 		}
 	if (!ran) {
 		fprintf(stderr, "bench_iommu: no section '%s'\n", only);
