@@ -69,8 +69,7 @@ struct hw_front {
 	uint64_t gen;                /* front_gen at fill; 0: empty */
 	uint64_t mem_gen;            /* sim_mem_table_gen at fill */
 	uint64_t page;               /* input address >> 12 */
-	uint32_t pasid;              /* the request's PASID, or IOMMU_PASID_NONE */
-	uint16_t seg, rid;
+	uint64_t who;                /* hw_front_who(segment, RID, PASID) */
 	uint64_t hpa;                /* output of the page's first byte */
 	uint64_t page_size;
 	unsigned prot;
@@ -78,12 +77,17 @@ struct hw_front {
 	bool pasid_cache_hit;
 };
 
-static inline unsigned hw_front_slot(uint16_t seg, uint16_t rid, uint32_t pasid, uint64_t page)
+/* The requester of a front entry in one word: segment, RID, and the PASID
+ * (or IOMMU_PASID_NONE for a request without one). */
+static inline uint64_t hw_front_who(uint16_t seg, uint16_t rid, uint32_t pasid)
 {
-	uint64_t h = (page ^ (uint64_t)pasid << 29 ^ (uint64_t)rid << 13 ^ (uint64_t)seg << 45) *
-		     0x9e3779b97f4a7c15ull;
+	return (uint64_t)seg << 48 | (uint64_t)rid << 32 | pasid;
+}
 
-	return (unsigned)(h >> (64 - HW_FRONT_BITS));
+static inline unsigned hw_front_slot(uint64_t who, uint64_t page)
+{
+	return (unsigned)(((page ^ who * 0x9e3779b97f4a7c15ull) * 0x9e3779b97f4a7c15ull) >>
+			  (64 - HW_FRONT_BITS));
 }
 
 struct iommu_hw {

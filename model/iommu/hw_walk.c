@@ -516,8 +516,8 @@ static enum iommu_fault_reason xlate(struct iommu_hw *hw, uint16_t seg, uint16_t
 		    stale == hw->st.stale_served) {
 			*front = (struct hw_front){
 				.gen = hw->front_gen, .mem_gen = *hw->table_gen,
-				.page = addr >> 12, .pasid = pasid_valid ? pasid : IOMMU_PASID_NONE,
-				.seg = seg, .rid = rid,
+				.page = addr >> 12,
+				.who = hw_front_who(seg, rid, pasid_valid ? pasid : IOMMU_PASID_NONE),
 				.hpa = e.hpa + ((addr & ~(uint64_t)(SZ_4K - 1)) - e.iova),
 				.page_size = e.size, .prot = e.prot,
 				.ctx_refs = (uint8_t)x->ctx_refs, .pasid_refs = (uint8_t)x->pasid_refs,
@@ -583,40 +583,40 @@ static struct hw_front *front_get(struct iommu_hw *hw, uint16_t seg, uint16_t ri
 				  bool pasid_valid, uint32_t pasid, uint64_t addr, bool write,
 				  struct hw_front **slot)
 {
-	uint32_t p = pasid_valid ? pasid : IOMMU_PASID_NONE;
-	struct hw_front *f = &hw->front[hw_front_slot(seg, rid, p, addr >> 12)];
+	uint64_t who = hw_front_who(seg, rid, pasid_valid ? pasid : IOMMU_PASID_NONE);
+	struct hw_front *f = &hw->front[hw_front_slot(who, addr >> 12)];
 
 	*slot = hw->obs || hw->quiet || hw->cfg.no_front ? NULL : f;
-	if (!*slot || f->gen != hw->front_gen || f->page != addr >> 12 || f->rid != rid ||
-	    f->seg != seg || f->pasid != p || !(f->prot & NEED(write)) ||
-	    f->mem_gen != *hw->table_gen)
+	if (!*slot || f->gen != hw->front_gen || f->page != addr >> 12 || f->who != who ||
+	    !(f->prot & NEED(write)) || f->mem_gen != *hw->table_gen)
 		return NULL;
 	return f;
 }
 
-/* What the slow path's hit does (xlate, translate_untranslated), again. */
+/* What the slow path's hit does to the hardware's counters, again. */
+static inline void front_count(struct iommu_hw *hw, const struct hw_front *f)
+{
+	hw->clock++;
+	hw->st.translations++;
+	hw->st.iotlb_hits++;
+	hw->st.pasid_cache_hits += f->pasid_cache_hit;
+	hw->st.ctx_refs += f->ctx_refs;
+	hw->st.pasid_refs += f->pasid_refs;
+}
+
+/* ... and what it tells the caller (xlate, translate_untranslated). */
 static void front_replay(struct iommu_hw *hw, const struct hw_front *f, uint16_t seg,
 			 uint16_t rid, bool pasid_valid, uint32_t pasid, uint64_t addr,
 			 bool write, struct iommu_xlate *x)
 {
-	memset(x, 0, sizeof(*x));
-	x->fault = (struct iommu_fault_rec){ .segment = seg, .rid = rid,
-		.pasid_valid = pasid_valid, .pasid = pasid_valid ? pasid : 0, .addr = addr,
-		.write = write };
-	hw->clock++;
-	hw->st.translations++;
-	hw->st.iotlb_hits++;
-	if (f->pasid_cache_hit)
-		hw->st.pasid_cache_hits++;
-	hw->st.ctx_refs += f->ctx_refs;
-	hw->st.pasid_refs += f->pasid_refs;
-	x->ctx_refs = f->ctx_refs;
-	x->pasid_refs = f->pasid_refs;
-	x->pasid_cache_hit = f->pasid_cache_hit;
-	x->iotlb_hit = true;
-	x->hpa = f->hpa + (addr & (SZ_4K - 1));
-	x->prot = f->prot;
-	x->page_size = f->page_size;
+	*x = (struct iommu_xlate){
+		.hpa = f->hpa + (addr & (SZ_4K - 1)), .prot = f->prot, .page_size = f->page_size,
+		.iotlb_hit = true, .pasid_cache_hit = f->pasid_cache_hit,
+		.ctx_refs = f->ctx_refs, .pasid_refs = f->pasid_refs,
+		.fault = { .segment = seg, .rid = rid, .pasid_valid = pasid_valid,
+			   .pasid = pasid_valid ? pasid : 0, .addr = addr, .write = write },
+	};
+	front_count(hw, f);
 }
 
 static int translate_untranslated(struct iommu_hw *hw, uint16_t seg, uint16_t rid,
@@ -814,8 +814,8 @@ int iommu_hw_dma(struct sim_world *w, uint16_t segment, uint16_t rid,
 		if (!atc)
 			f = front_get(hw, segment, rid, pasid_valid, pasid, addr, write, &slot);
 		if (f) {
-			front_replay(hw, f, segment, rid, pasid_valid, pasid, addr, write, &x);
-			hpa = x.hpa;
+			front_count(hw, f);     /* the DMA needs the address only */
+			hpa = f->hpa + (addr & (SZ_4K - 1));
 		} else {
 			if ((ret = run_flush(w, &run, write)))
 				return ret;
