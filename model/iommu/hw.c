@@ -239,6 +239,10 @@ int iommu_hw_create(struct sim_world *w, const struct iommu_hw_config *cfg)
 	hw->psc = iotlb_new(cfg->psc_entries, cfg->naive_iotlb, PSC_SIZES);
 	hw->atcs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, free_iotlb);
 	hw->pcache = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
+	for (unsigned l = 0; l <= IO_PGTABLE_MAX_LEVELS; l++) {
+		hw->fmt[0][l] = iommu_hw_fmt(cfg->kind, IO_PGTABLE_STAGE1, l);
+		hw->fmt[1][l] = iommu_hw_fmt(cfg->kind, IO_PGTABLE_STAGE2, l);
+	}
 	hw->front = g_new0(struct hw_front, HW_FRONT_SLOTS);
 	hw->front_gen = 1;
 	hw->table_gen = sim_mem_table_gen_ptr(w);
@@ -265,8 +269,15 @@ const struct iommu_hw_config *iommu_hw_config(struct sim_world *w)
 
 static uint64_t root_of(struct iommu_hw *hw, uint16_t segment)
 {
-	return (uint64_t)GPOINTER_TO_SIZE(g_hash_table_lookup(hw->roots,
-							      GUINT_TO_POINTER(segment)));
+	/* nearly every request is on the segment before it: ask the table
+	 * once (the memo is dropped when a root is added) */
+	if (!hw->root_memo_ok || hw->root_memo_seg != segment) {
+		hw->root_memo = (uint64_t)GPOINTER_TO_SIZE(g_hash_table_lookup(hw->roots,
+							GUINT_TO_POINTER(segment)));
+		hw->root_memo_seg = segment;
+		hw->root_memo_ok = true;
+	}
+	return hw->root_memo;
 }
 
 /* The HPA of the context entry of (@segment, @rid), allocating the root and
@@ -281,6 +292,7 @@ static int ctx_entry_alloc(struct iommu_hw *hw, uint16_t segment, uint16_t rid, 
 		if (ret)
 			return ret;
 		g_hash_table_insert(hw->roots, GUINT_TO_POINTER(segment), GSIZE_TO_POINTER(root));
+		hw->root_memo_ok = false;
 	}
 	rent = root + (rid >> 8) * ENT_SIZE;
 	lo = sim_mem_read64(hw->w, rent);

@@ -94,6 +94,11 @@ struct iommu_hw {
 	struct sim_world *w;
 	struct iommu_hw_config cfg;
 	GHashTable *roots;             /* segment -> root table HPA */
+	/* iommu_hw_fmt of this kind by [stage 1, 2][levels] */
+	const struct io_pgtable_fmt *fmt[2][IO_PGTABLE_MAX_LEVELS + 1];
+	uint64_t root_memo;            /* root_of's last answer ... */
+	uint16_t root_memo_seg;        /* ... for this segment */
+	bool root_memo_ok;
 	struct iotlb *tlb, *psc;
 	GHashTable *atcs;              /* dev_key -> struct iotlb * (ATS on) */
 	GHashTable *pcache;            /* loc_key -> struct pc_ent */

@@ -32,6 +32,7 @@ struct wctx {
 	bool fresh;                  /* checker: no caches, nothing counted */
 	uint32_t ptag;               /* the stage-1 cache tag (the PASID) */
 	struct io_pgtable s1, s2;
+	uint64_t s1_last, s2_last;   /* each stage's last input address */
 	uint64_t memo_gpa, memo_hpa; /* the stage-1 table a PSC hit gave */
 	uint64_t s1_hpa[IO_PGTABLE_MAX_LEVELS + 1];   /* stage-1 tables read */
 	uint64_t input;              /* what the current stage resolves */
@@ -66,14 +67,14 @@ static bool use_caches(const struct wctx *wc)
 	return !wc->fresh;
 }
 
-static void desc_event(struct wctx *wc, unsigned stage, const struct io_pgtable *pt,
-		       const struct io_pgtable_ref *ref, uint64_t table_hpa, uint64_t value)
+static G_GNUC_NO_INLINE void desc_event_emit(struct wctx *wc, unsigned stage,
+					     const struct io_pgtable *pt,
+					     const struct io_pgtable_ref *ref, uint64_t table_hpa,
+					     uint64_t value)
 {
 	const struct io_pgtable_fmt *f = pt->fmt;
 	struct iommu_walk_event e;
 
-	if (wc->fresh || !wc->hw->obs || wc->hw->quiet)
-		return;                  /* nobody listens: build nothing */
 	e = (struct iommu_walk_event){
 		.ev = IOMMU_EV_DESC, .stage = stage, .s1_fetch = wc->s1_fetch,
 		.input = wc->input, .level = ref->level, .index = ref->index,
@@ -90,6 +91,14 @@ static void desc_event(struct wctx *wc, unsigned stage, const struct io_pgtable 
 		e.out = io_pgtable_pte_addr(f, value);
 	}
 	hw_emit(wc->hw, &e);
+}
+
+/* A descriptor read, for an observer; nobody listens: build nothing. */
+static inline void desc_event(struct wctx *wc, unsigned stage, const struct io_pgtable *pt,
+			      const struct io_pgtable_ref *ref, uint64_t table_hpa, uint64_t value)
+{
+	if (!wc->fresh && hw_observed(wc->hw))
+		desc_event_emit(wc, stage, pt, ref, table_hpa, value);
 }
 
 /* ---- paging-structure caches ---------------------------------------------------------------- */
@@ -181,7 +190,7 @@ static int s2_walk(struct wctx *wc, uint64_t gpa, bool fetch, struct io_pgtable_
 	bool f_save = wc->s1_fetch;
 	int ret;
 
-	if (gpa > ia_last(&wc->s2))
+	if (gpa > wc->s2_last)
 		return fault(wc, IOMMU_FAULT_ADDR_SIZE, 2, ph, gpa);
 	wc->input = gpa;
 	wc->s1_fetch = fetch;
@@ -234,7 +243,7 @@ static int s1_walk(struct wctx *wc, uint64_t va, struct io_pgtable_walk *wk)
 	struct io_pgtable_walker wr = { .read = read_s1, .ctx = wc };
 	int ret;
 
-	if (va > ia_last(&wc->s1))
+	if (va > wc->s1_last)
 		return fault(wc, IOMMU_FAULT_ADDR_SIZE, 1, IOMMU_PHASE_FINAL, va);
 	wc->input = va;
 	wc->memo_gpa = wc->memo_hpa = 0;
@@ -262,15 +271,17 @@ static void setup_tables(struct wctx *wc)
 	memset(&wc->s2, 0, sizeof(wc->s2));
 	if (c->type == IOMMU_CTX_S1 || c->type == IOMMU_CTX_NESTED) {
 		wc->s1.w = hw->w;
-		wc->s1.fmt = iommu_hw_fmt(hw->cfg.kind, IO_PGTABLE_STAGE1, c->s1_levels);
+		wc->s1.fmt = c->s1_levels <= IO_PGTABLE_MAX_LEVELS ? hw->fmt[0][c->s1_levels] : NULL;
 		wc->s1.levels = c->s1_levels;
 		wc->s1.root = c->s1_root;
+		wc->s1_last = wc->s1.fmt ? ia_last(&wc->s1) : 0;
 	}
 	if (c->type == IOMMU_CTX_TRANSLATE || c->type == IOMMU_CTX_NESTED) {
 		wc->s2.w = hw->w;
-		wc->s2.fmt = iommu_hw_fmt(hw->cfg.kind, IO_PGTABLE_STAGE2, c->s2_levels);
+		wc->s2.fmt = c->s2_levels <= IO_PGTABLE_MAX_LEVELS ? hw->fmt[1][c->s2_levels] : NULL;
 		wc->s2.levels = c->s2_levels;
 		wc->s2.root = c->s2_root;
+		wc->s2_last = wc->s2.fmt ? ia_last(&wc->s2) : 0;
 	}
 }
 
@@ -532,7 +543,22 @@ static enum iommu_fault_reason xlate(struct iommu_hw *hw, uint16_t seg, uint16_t
 			hw->st.iotlb_misses++;
 			HW_EMIT(hw, .ev = IOMMU_EV_IOTLB_MISS, .input = addr);
 		}
-		wc = (struct wctx){ .hw = hw, .c = &c, .x = x, .ptag = ptag };
+		/* the scalars; the tables and walks are set by walk_ctx */
+		wc.hw = hw;
+		wc.c = &c;
+		wc.x = x;
+		wc.fresh = false;
+		wc.ptag = ptag;
+		wc.memo_gpa = wc.memo_hpa = 0;
+		wc.input = 0;
+		wc.s1_fetch = false;
+		wc.reason = IOMMU_FAULT_NONE;
+		wc.fstage = 0;
+		wc.phase = IOMMU_PHASE_FINAL;
+		wc.faddr = 0;
+		memset(wc.s1_hpa, 0, sizeof(wc.s1_hpa));
+		memset(&wc.s1w, 0, sizeof(wc.s1w));
+		memset(&wc.s2w, 0, sizeof(wc.s2w));
 		if (walk_ctx(&wc, addr, &res)) {
 			if (x->pt_refs)
 				hw->st.walks++;
