@@ -450,6 +450,7 @@ static void ats_set(struct iommu_hw *hw, uint16_t seg, uint16_t rid, bool on)
 {
 	gpointer k = GUINT_TO_POINTER(dev_key(seg, rid));
 
+	hw->atc_memo_ok = false;         /* hw_atc_of asks again */
 	if (!on)
 		g_hash_table_remove(hw->atcs, k);
 	else if (!g_hash_table_lookup(hw->atcs, k))

@@ -96,6 +96,9 @@ struct iommu_hw {
 	GHashTable *roots;             /* segment -> root table HPA */
 	/* iommu_hw_fmt of this kind by [stage 1, 2][levels] */
 	const struct io_pgtable_fmt *fmt[2][IO_PGTABLE_MAX_LEVELS + 1];
+	uint32_t atc_memo_key;         /* hw_atc_of's last device (dev_key) ... */
+	struct iotlb *atc_memo;        /* ... and its device TLB (NULL: no ATS) */
+	bool atc_memo_ok;
 	uint64_t root_memo;            /* root_of's last answer ... */
 	uint16_t root_memo_seg;        /* ... for this segment */
 	bool root_memo_ok;
@@ -136,6 +139,21 @@ static inline bool hw_observed(const struct iommu_hw *hw)
 		hw_emit((hw), &e_); \
 	} \
 } while (0)
+
+/* The device TLB of (@seg, @rid), NULL without ATS: a DMA asks on every
+ * call, nearly always for the device before (dropped when one comes or
+ * goes, hw.c). */
+static inline struct iotlb *hw_atc_of(struct iommu_hw *hw, uint16_t seg, uint16_t rid)
+{
+	uint32_t k = dev_key(seg, rid);
+
+	if (!hw->atc_memo_ok || hw->atc_memo_key != k) {
+		hw->atc_memo = g_hash_table_lookup(hw->atcs, GUINT_TO_POINTER(k));
+		hw->atc_memo_key = k;
+		hw->atc_memo_ok = true;
+	}
+	return hw->atc_memo;
+}
 
 /* The hardware's caches changed: every front entry is stale. */
 static inline void hw_caches_changed(struct iommu_hw *hw)

@@ -828,7 +828,7 @@ int iommu_hw_dma(struct sim_world *w, uint16_t segment, uint16_t rid,
 
 	if (!hw || (len && !buf))
 		return -EINVAL;
-	atc = g_hash_table_lookup(hw->atcs, GUINT_TO_POINTER(dev_key(segment, rid)));
+	atc = hw_atc_of(hw, segment, rid);
 	while (len) {
 		/* one translation per input page */
 		size_t n = SZ_4K - (addr & (SZ_4K - 1));
