@@ -170,10 +170,32 @@ static inline bool io_pgtable_pte_is_leaf(const struct io_pgtable_fmt *f, uint64
 {
 	return level == 1 || (pte & f->desc.type_mask) != f->desc.table_type;
 }
-/* A present descriptor at level 1 that the hardware would take as a leaf. */
-bool io_pgtable_pte_last_ok(const struct io_pgtable_fmt *f, uint64_t pte);
-uint64_t io_pgtable_pte_addr(const struct io_pgtable_fmt *f, uint64_t pte);
-unsigned io_pgtable_pte_prot(const struct io_pgtable_fmt *f, uint64_t pte);
+/* A present descriptor at level 1 that the hardware would take as a leaf.
+ * (These three are every walk's, per level: inline.) */
+static inline bool io_pgtable_pte_last_ok(const struct io_pgtable_fmt *f, uint64_t pte)
+{
+	bool table_typed = (pte & f->desc.type_mask) == f->desc.table_type;
+
+	switch (f->desc.last) {
+	case IO_PGTABLE_LAST_TABLE_TYPE:
+		return table_typed;
+	case IO_PGTABLE_LAST_LEAF_TYPE:
+		return !table_typed;
+	default:
+		return true;
+	}
+}
+static inline uint64_t io_pgtable_pte_addr(const struct io_pgtable_fmt *f, uint64_t pte)
+{
+	return ((pte & f->desc.oa_mask) >> f->desc.oa_lsb) << 12;
+}
+static inline unsigned io_pgtable_pte_prot(const struct io_pgtable_fmt *f, uint64_t pte)
+{
+	const struct io_pgtable_desc *d = &f->desc;
+
+	return ((pte & d->r_mask) == d->r_val ? IOMMU_READ : 0) |
+	       ((pte & d->w_mask) == d->w_val ? IOMMU_WRITE : 0);
+}
 /* What a leaf mapped with @prot grants: @prot, or RW for a write-only
  * request on a format that cannot say write-only. */
 unsigned io_pgtable_fmt_prot(const struct io_pgtable_fmt *f, unsigned prot);

@@ -34,33 +34,6 @@ uint64_t io_pgtable_pte_leaf(const struct io_pgtable_fmt *f, uint64_t hpa, unsig
 	       (level == 1 ? d->page_bits : d->block_bits) | d->prot_bits[prot & 3];
 }
 
-bool io_pgtable_pte_last_ok(const struct io_pgtable_fmt *f, uint64_t pte)
-{
-	bool table_typed = (pte & f->desc.type_mask) == f->desc.table_type;
-
-	switch (f->desc.last) {
-	case IO_PGTABLE_LAST_TABLE_TYPE:
-		return table_typed;
-	case IO_PGTABLE_LAST_LEAF_TYPE:
-		return !table_typed;
-	default:
-		return true;
-	}
-}
-
-uint64_t io_pgtable_pte_addr(const struct io_pgtable_fmt *f, uint64_t pte)
-{
-	return ((pte & f->desc.oa_mask) >> f->desc.oa_lsb) << 12;
-}
-
-unsigned io_pgtable_pte_prot(const struct io_pgtable_fmt *f, uint64_t pte)
-{
-	const struct io_pgtable_desc *d = &f->desc;
-
-	return ((pte & d->r_mask) == d->r_val ? IOMMU_READ : 0) |
-	       ((pte & d->w_mask) == d->w_val ? IOMMU_WRITE : 0);
-}
-
 unsigned io_pgtable_fmt_prot(const struct io_pgtable_fmt *f, unsigned prot)
 {
 	/* a level-1 leaf as the map writes it, less the output address */
