@@ -184,7 +184,7 @@ static uint64_t ia_last(const struct io_pgtable *pt)
 /* Stage 2 of @gpa: 0 and the leaf, or -EFAULT with the fault in @wc. */
 static int s2_walk(struct wctx *wc, uint64_t gpa, bool fetch, struct io_pgtable_walk *wk)
 {
-	struct io_pgtable_walker wr = { .read = read_s2, .ctx = wc };
+	struct io_pgtable_walker wr = { .read = read_s2, .ctx = wc, .in_range = true };
 	enum iommu_fault_phase ph = fetch ? IOMMU_PHASE_S1_FETCH : IOMMU_PHASE_FINAL;
 	uint64_t in_save = wc->input;
 	bool f_save = wc->s1_fetch;
@@ -240,7 +240,7 @@ static int read_s1(void *ctx, const struct io_pgtable_ref *ref, uint64_t *pte)
 
 static int s1_walk(struct wctx *wc, uint64_t va, struct io_pgtable_walk *wk)
 {
-	struct io_pgtable_walker wr = { .read = read_s1, .ctx = wc };
+	struct io_pgtable_walker wr = { .read = read_s1, .ctx = wc, .in_range = true };
 	int ret;
 
 	if (va > wc->s1_last)

@@ -743,7 +743,7 @@ int io_pgtable_walk(const struct io_pgtable *pt, uint64_t iova,
 	uint64_t table = wk->start_level ? wk->start_table : pt->root;
 
 	memset(out, 0, sizeof(*out));
-	if (!table || iova > ia_last(pt) || level > pt->levels)
+	if (!table || (!wk->in_range && iova > ia_last(pt)) || level > pt->levels)
 		return -ENOENT;
 	for (; level >= 1; level--) {
 		struct io_pgtable_ref ref = { .level = level, .index = lvl_index(pt, level, iova),

@@ -328,6 +328,7 @@ struct io_pgtable_walker {
 	void *ctx;
 	unsigned start_level;        /* 0: the root */
 	uint64_t start_table;        /* the level-start_level table */
+	bool in_range;               /* the caller checked @iova against the input size */
 };
 /* Walk @iova reading through @wk: 0, -ENOENT, or the reader's error. */
 int io_pgtable_walk(const struct io_pgtable *pt, uint64_t iova,
