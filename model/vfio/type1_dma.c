@@ -117,54 +117,103 @@ void vfio_remove_dma(struct vfio_iommu *iommu, struct vfio_dma *dma)
 	iommu->dma_avail++;
 }
 
-/* Pin one page and charge it (spec §C: bad vaddr -> EFAULT, then
- * RLIMIT_MEMLOCK -> ENOMEM unless CAP_IPC_LOCK was held at map time).  A
- * page vfio_pin_pages already pinned is charged already (its vpfn). */
-static int vfio_pin_one(struct sim_proc *p, struct vfio_dma *dma, uint64_t vaddr,
-			uint64_t limit, uint64_t *hpa)
+/* RLIMIT_MEMLOCK of @p in pages (UINT64_MAX: unlimited). */
+static uint64_t memlock_pages(const struct sim_proc *p)
 {
-	struct sim_mm *mm = dma->mm;
-	int ret = sim_mm_pin_page(p, vaddr, (dma->prot & IOMMU_WRITE) != 0, hpa);
-
-	if (ret)
-		return ret;
-	if (vfio_find_vpfn(dma, dma->iova + (vaddr - dma->vaddr)))
-		return 0;
-	if (!dma->lock_cap && mm->locked_vm + 1 > limit) {
-		sim_mm_unpin_page(mm, *hpa);
-		return -ENOMEM;
-	}
-	mm->locked_vm++;
-	return 0;
+	return p->rlimit_memlock == SIM_RLIM_INFINITY ? UINT64_MAX
+	       : p->rlimit_memlock >> SIM_PAGE_SHIFT;
 }
 
-/* Pin every page of the user buffer and map physically contiguous runs
- * into every domain; all or nothing. */
+/*
+ * How many pages from page @i of @dma (at most @n) may be pinned before one
+ * would fail its charge: a page vfio_pin_pages pinned is charged already
+ * (its vpfn) and costs nothing, and the page whose charge fails is pinned
+ * first and given back (vfio_lock_acct comes after the pin), so it is
+ * counted too.  At least 1.
+ */
+static uint64_t vfio_pin_room(struct vfio_dma *dma, uint64_t i, uint64_t n, uint64_t limit)
+{
+	uint64_t locked = dma->mm->locked_vm, avail, m;
+
+	if (dma->lock_cap || limit == UINT64_MAX)
+		return n;
+	avail = limit > locked ? limit - locked : 0;
+	if (!vfio_dma_nvpfn(dma))
+		return MAX(MIN(n, avail), 1);
+	for (m = 0; m < n; m++) {
+		if (vfio_find_vpfn(dma, dma->iova + (i + m) * SIM_PAGE_SIZE))
+			continue;
+		if (!avail)
+			break;
+		avail--;
+	}
+	return MAX(m, 1);
+}
+
+/*
+ * vfio_pin_pages_remote: pin a physically contiguous run from page @i of
+ * the user buffer of @dma (at most @n pages; see sim_mm_pin_run) as @p, into
+ * dma->pages, and charge each page (spec §C: bad vaddr -> EFAULT, then
+ * RLIMIT_MEMLOCK -> ENOMEM unless CAP_IPC_LOCK was held at map time).  The
+ * run never reaches past the page whose charge fails, so pinning and
+ * charging happen for exactly the pages, in the order, that pinning and
+ * charging page by page did.  Returns the pages pinned and charged (counted
+ * in dma->npages); *err is the error that stopped it, or 0.
+ */
+static uint64_t vfio_pin_pages_remote(struct sim_proc *p, struct vfio_dma *dma, uint64_t i,
+				      uint64_t n, uint64_t limit, int *err)
+{
+	struct sim_mm *mm = dma->mm;
+	uint64_t k, j;
+
+	n = vfio_pin_room(dma, i, n, limit);
+	k = sim_mm_pin_run(p->mm, dma->vaddr + i * SIM_PAGE_SIZE, n,
+			   (dma->prot & IOMMU_WRITE) != 0, i ? dma->pages[i - 1] : 0,
+			   dma->pages + i, err);
+	for (j = i; j < i + k; j++) {
+		if (dma->pfn_list && vfio_find_vpfn(dma, dma->iova + j * SIM_PAGE_SIZE))
+			continue;
+		if (!dma->lock_cap && mm->locked_vm + 1 > limit) {
+			for (uint64_t u = j; u < i + k; u++)
+				sim_mm_unpin_page(mm, dma->pages[u]);
+			*err = -ENOMEM;
+			break;
+		}
+		mm->locked_vm++;
+	}
+	dma->npages += j - i;
+	return j - i;
+}
+
+/*
+ * Pin every page of the user buffer and map physically contiguous runs
+ * into every domain; all or nothing.  A run is mapped as soon as the page
+ * after it is pinned and found not to follow it, before any later page is
+ * pinned: what the page tables and later frames get is what pinning page
+ * by page gave.
+ */
 static int vfio_pin_map_dma(struct vfio_iommu *iommu, struct sim_proc *p,
 			    struct vfio_dma *dma, uint64_t size)
 {
-	uint64_t npages = size / SIM_PAGE_SIZE, run = 0, mapped = 0, cap = 0, i;
-	uint64_t limit = p->rlimit_memlock == SIM_RLIM_INFINITY ? UINT64_MAX
-			 : p->rlimit_memlock >> SIM_PAGE_SHIFT;
+	uint64_t npages = size / SIM_PAGE_SIZE, run = 0, mapped = 0, cap = 0, i = 0;
+	uint64_t limit = memlock_pages(p);
 	int ret = 0;
 
 	if (sim_should_fail(iommu->vfio->w, "vfio_dma_pages_alloc"))
 		return -ENOMEM;
-	for (i = 0; i < npages && !ret; i++) {
+	while (i < npages && !ret) {
 		if (i == cap) {   /* grow as we pin: a bad vaddr fails early */
 			cap = MIN(npages, MAX(cap * 2, 512));
 			dma->pages = g_renew(uint64_t, dma->pages, cap);
 		}
-		ret = vfio_pin_one(p, dma, dma->vaddr + i * SIM_PAGE_SIZE, limit, &dma->pages[i]);
-		if (ret)
-			break;
-		dma->npages++;
-		if (i > run && dma->pages[i] != dma->pages[i - 1] + SIM_PAGE_SIZE) {
+		i += vfio_pin_pages_remote(p, dma, i, cap - i, limit, &ret);
+		/* a run stops at (and includes) the first page that breaks it */
+		if (!ret && i - 1 > run && dma->pages[i - 1] != dma->pages[i - 2] + SIM_PAGE_SIZE) {
 			ret = vfio_iommu_map_run(iommu, NULL, dma->iova + run * SIM_PAGE_SIZE,
-						 dma->pages[run], (i - run) * SIM_PAGE_SIZE,
+						 dma->pages[run], (i - 1 - run) * SIM_PAGE_SIZE,
 						 dma->prot);
-			mapped = ret ? mapped : i * SIM_PAGE_SIZE;
-			run = i;
+			mapped = ret ? mapped : (i - 1) * SIM_PAGE_SIZE;
+			run = i - 1;
 		}
 	}
 	if (!ret && npages) {
@@ -184,20 +233,16 @@ static int vfio_pin_map_dma(struct vfio_iommu *iommu, struct sim_proc *p,
  * RLIMIT_MEMLOCK); all or nothing. */
 int vfio_pin_dma_all(struct vfio_iommu *iommu, struct sim_proc *p, struct vfio_dma *dma)
 {
-	uint64_t npages = dma->size / SIM_PAGE_SIZE;
+	uint64_t npages = dma->size / SIM_PAGE_SIZE, i = 0;
 	uint64_t limit;
 	int ret = 0;
 
 	if (!p)
 		return -ENODEV;          /* "This code path is only user initiated" */
-	limit = p->rlimit_memlock == SIM_RLIM_INFINITY ? UINT64_MAX
-		: p->rlimit_memlock >> SIM_PAGE_SHIFT;
+	limit = memlock_pages(p);
 	dma->pages = g_renew(uint64_t, dma->pages, npages ? npages : 1);
-	for (uint64_t i = 0; i < npages && !ret; i++) {
-		ret = vfio_pin_one(p, dma, dma->vaddr + i * SIM_PAGE_SIZE, limit, &dma->pages[i]);
-		if (!ret)
-			dma->npages++;
-	}
+	while (i < npages && !ret)
+		i += vfio_pin_pages_remote(p, dma, i, npages - i, limit, &ret);
 	if (ret)
 		vfio_unmap_unpin(iommu, dma, 0, true);
 	return ret;

@@ -454,6 +454,58 @@ static void test_dev_irq(void)
 	sim_world_free(w);
 }
 
+/*
+ * A native MAP_DMA is all or nothing at the first page the kernel will not
+ * give: a buffer with a read-only page maps for reading, fails for writing
+ * with EFAULT and leaves nothing mapped; a hole fails it either way.
+ */
+static void test_native_map_efault(const char *path)
+{
+	struct sim_world *w = sim_world_new_from_file(path, NULL);
+	struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map) };
+	struct vfio_iommu_type1_dma_unmap unmap = { .argsz = sizeof(unmap) };
+	size_t len = 256 * 4096;
+	uint8_t *buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t back[4];
+	struct sim_dma op = { .addr = 0x100000, .buf = back, .len = 4 };
+	int pid, container, group;
+
+	CHECK(w && buf != MAP_FAILED, "set-up");
+	if (!w || buf == MAP_FAILED)
+		return;
+	memset(buf, 0x3c, len);
+	mprotect(buf + 200 * 4096, 4096, PROT_READ);
+	pid = sim_proc_spawn(w, 0, 0, SIM_PROC_NATIVE);
+	CHECK(sim_pci_bind(w, "0000:06:0d.0", "vfio-pci") == 0, "bind");
+	CHECK(sim_pci_bind(w, "0000:06:0d.1", "none") == 0, "unbind sibling");
+	container = (int)sim_sys_open(w, pid, "/dev/vfio/vfio", O_RDWR);
+	group = (int)sim_sys_open(w, pid, "/dev/vfio/1", O_RDWR);
+	CHECK(sim_sys_ioctl(w, pid, group, VFIO_GROUP_SET_CONTAINER, &container) == 0 &&
+	      sim_sys_ioctl(w, pid, container, VFIO_SET_IOMMU,
+			    (void *)(uintptr_t)VFIO_TYPE1v2_IOMMU) == 0, "container");
+	map.vaddr = (uintptr_t)buf;
+	map.iova = 0x100000;
+	map.size = len;
+	map.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
+	CHECK(sim_sys_ioctl(w, pid, container, VFIO_IOMMU_MAP_DMA, &map) == -EFAULT,
+	      "a read-only page in a writable map");
+	CHECK(sim_dev_dma(w, "0000:06:0d.0", &op) == -EFAULT, "nothing left mapped");
+	map.flags = VFIO_DMA_MAP_FLAG_READ;
+	CHECK(sim_sys_ioctl(w, pid, container, VFIO_IOMMU_MAP_DMA, &map) == 0, "read-only map");
+	op.addr = 0x100000 + 200 * 4096;
+	CHECK(sim_dev_dma(w, "0000:06:0d.0", &op) == 0 && back[0] == 0x3c, "the device reads it");
+	unmap.iova = 0x100000;
+	unmap.size = len;
+	CHECK(sim_sys_ioctl(w, pid, container, VFIO_IOMMU_UNMAP_DMA, &unmap) == 0, "unmap");
+	munmap(buf + 100 * 4096, 4096);
+	CHECK(sim_sys_ioctl(w, pid, container, VFIO_IOMMU_MAP_DMA, &map) == -EFAULT,
+	      "a hole in the buffer");
+	op.addr = 0x100000;
+	CHECK(sim_dev_dma(w, "0000:06:0d.0", &op) == -EFAULT, "nothing mapped again");
+	sim_world_free(w);
+	munmap(buf, len);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -466,6 +518,7 @@ int main(int argc, char **argv)
 	test_native_dma(argv[1]);
 	test_null_world();
 	test_native_munmap(argv[1]);
+	test_native_map_efault(argv[1]);
 	test_fault_drain(argv[1]);
 	test_dev_irq();
 	printf("api_client: %s\n", failures ? "FAILED" : "all checks passed");

@@ -11,6 +11,7 @@
 #include <linux/vfio.h>
 
 #include "unit_common.h"
+#include "iommusim/iommusim.h"
 #include "vfio_fixture.h"
 #include "sim/fault.h"
 #include "sim/mem.h"
@@ -21,6 +22,7 @@
 #include "model/pci/pci.h"
 #include "model/iommu/domain.h"
 #include "model/iommu/group.h"
+#include "model/iommu/pgtable.h"
 #include "model/vfio/vfio.h"
 
 /* ---- the backend list: CHECK_EXTENSION and SET_IOMMU ---------------------------- */
@@ -794,6 +796,145 @@ START_TEST(test_fault_sweep)
 	setup();
 }
 END_TEST
+
+/* ---- range pinning and huge pages ------------------------------------------ */
+
+/* The leaves of @d's table over [iova, iova + size): how many of each size;
+ * with @hpa, each must translate to @hpa + its offset (iommu_iova_to_phys
+ * agrees): the buffer's frames are one contiguous run. */
+static void leaves(struct iommu_domain *d, uint64_t iova, uint64_t size, uint64_t hpa,
+		   uint64_t *n4k, uint64_t *n2m, uint64_t *n1g)
+{
+	*n4k = *n2m = *n1g = 0;
+	for (uint64_t at = iova; at < iova + size; ) {
+		struct io_pgtable_walk wk;
+		uint64_t phys;
+		unsigned prot;
+
+		ck_assert_int_eq(io_pgtable_lookup(&d->pt, at, &wk), 0);
+		ck_assert_int_eq(iommu_iova_to_phys(d, at + 0x123, &phys, &prot), 0);
+		if (hpa)
+			ck_assert_uint_eq(phys, hpa + (at - iova) + 0x123);
+		if (wk.leaf_size == SZ_1G)
+			(*n1g)++;
+		else if (wk.leaf_size == SZ_2M)
+			(*n2m)++;
+		else
+			(*n4k)++;
+		at = (at & ~(wk.leaf_size - 1)) + wk.leaf_size;
+	}
+}
+
+/* A buffer backed by 2 MiB pages, mapped at a 2 MiB-aligned IOVA, gets 2
+ * MiB leaves (the pages and the IOVA are congruent, as the kernel's
+ * iommu_map picks the largest page size both are aligned to); at an IOVA
+ * 4 KiB off it gets 4 KiB leaves only; a buffer of 4 KiB pages, whose
+ * frames are never 2 MiB-aligned runs here, gets 4 KiB leaves even at an
+ * aligned IOVA. */
+START_TEST(test_hugepage_leaves)
+{
+	struct sim_proc *p = sim_proc_find(W, PID);
+	uint64_t va, hpa, n4k, n2m, n1g;
+	unsigned prot;
+	int cfd, gfd;
+
+	usage(DEV_A, VFIO_TYPE1v2_IOMMU, &cfd, &gfd);
+	ck_assert_int_eq(sim_mm_map_huge(p->mm, 8 * SZ_2M, SIM_PROT_READ | SIM_PROT_WRITE, "h",
+					 SIM_MM_HUGE_2M, &va), 0);
+	ck_assert_int_eq(map(cfd, va, 0x40000000, 4 * SZ_2M, RW), 0);
+	ck_assert_int_eq(iommu_iova_to_phys(gdomain(DEV_A), 0x40000000, &hpa, &prot), 0);
+	ck_assert_uint_eq(hpa & (SZ_2M - 1), 0);
+	leaves(gdomain(DEV_A), 0x40000000, 4 * SZ_2M, hpa, &n4k, &n2m, &n1g);
+	ck_assert_uint_eq(n2m, 4);
+	ck_assert_uint_eq(n4k + n1g, 0);
+	/* the other half of the buffer 4 KiB off a 2 MiB boundary */
+	ck_assert_int_eq(map(cfd, va + 4 * SZ_2M, 0x80001000, 4 * SZ_2M, RW), 0);
+	ck_assert_int_eq(iommu_iova_to_phys(gdomain(DEV_A), 0x80001000, &hpa, &prot), 0);
+	leaves(gdomain(DEV_A), 0x80001000, 4 * SZ_2M, hpa, &n4k, &n2m, &n1g);
+	ck_assert_uint_eq(n4k, 4 * 512);
+	ck_assert_uint_eq(n2m + n1g, 0);
+	/* 4 KiB pages at an aligned IOVA */
+	ck_assert_int_eq(map(cfd, BUF, 0xc0000000, 1 << 20, RW), 0);
+	leaves(gdomain(DEV_A), 0xc0000000, 1 << 20, 0, &n4k, &n2m, &n1g);
+	ck_assert_uint_eq(n4k, 256);
+	/* a device write across the 2 MiB boundary lands in both huge pages */
+	{
+		struct sim_dma op = { .addr = 0x40000000 + SZ_2M - 2, .write = true,
+				      .buf = "abcd", .len = 4 };
+		char back[4];
+
+		ck_assert_int_eq(sim_dev_dma(W, DEV_A, &op), 0);
+		ck_assert_int_eq(sim_copy_from_user(p, back, va + SZ_2M - 2, 4), 0);
+		ck_assert_int_eq(memcmp(back, "abcd", 4), 0);
+	}
+	inv();
+	ck_assert_int_eq(unmap(cfd, 0, 1ull << 32, 0, NULL), 0);
+	inv();
+}
+END_TEST
+
+/* 1 GiB pages give a 1 GiB leaf at a 1 GiB-aligned IOVA. */
+START_TEST(test_hugepage_1g_leaf)
+{
+	struct sim_proc *p = sim_proc_find(W, PID);
+	uint64_t va, hpa, n4k, n2m, n1g;
+	unsigned prot;
+	int cfd, gfd;
+
+	sim_mem_set_budget(W, 0);
+	usage(DEV_A, VFIO_TYPE1v2_IOMMU, &cfd, &gfd);
+	ck_assert_int_eq(sim_mm_map_huge(p->mm, SZ_1G, SIM_PROT_READ | SIM_PROT_WRITE, "g",
+					 SIM_MM_HUGE_1G, &va), 0);
+	ck_assert_int_eq(map(cfd, va, SZ_1G, SZ_1G, RW), 0);
+	ck_assert_int_eq(iommu_iova_to_phys(gdomain(DEV_A), SZ_1G, &hpa, &prot), 0);
+	ck_assert_uint_eq(hpa & (SZ_1G - 1), 0);
+	leaves(gdomain(DEV_A), SZ_1G, SZ_1G, hpa, &n4k, &n2m, &n1g);
+	ck_assert_uint_eq(n1g, 1);
+	ck_assert_uint_eq(n4k + n2m, 0);
+	/* charged, though not limited (init has CAP_IPC_LOCK) */
+	ck_assert_uint_eq(locked(PID), SZ_1G / SIM_PAGE_SIZE);
+	inv();
+	ck_assert_int_eq(unmap(cfd, SZ_1G, SZ_1G, 0, NULL), 0);
+	ck_assert_uint_eq(locked(PID), 0);
+	inv();
+}
+END_TEST
+
+/*
+ * RLIMIT_MEMLOCK with ranges: the map fails at the page whose charge does
+ * not fit, having pinned (and so first touched) exactly the pages pinning
+ * page by page did: the charged ones and that page; the rest of the buffer
+ * is untouched, and nothing stays charged or pinned.  Exactly the limit
+ * succeeds.  A page vfio_pin_pages pinned is charged once.
+ */
+START_TEST(test_rlimit_boundary_pages)
+{
+	int alice = pid_of("alice"), cfd, gfd;
+	struct sim_mm *mm;
+	uint64_t buf;
+
+	as(alice);             /* RLIMIT_MEMLOCK 64 KiB: 16 pages */
+	mm = sim_proc_find(W, alice)->mm;
+	buf = ualloc(alice, 64 * SIM_PAGE_SIZE);
+	usage(DEV_A, VFIO_TYPE1v2_IOMMU, &cfd, &gfd);
+	ck_assert_int_eq(map(cfd, buf, 0, 64 * SIM_PAGE_SIZE, RW), -ENOMEM);
+	ck_assert_uint_eq(locked(alice), 0);
+	ck_assert_uint_eq(mm->pinned, 0);
+	ck_assert_uint_eq(sim_mm_untouched(mm, buf, 17 * SIM_PAGE_SIZE), 0);
+	ck_assert_uint_eq(sim_mm_untouched(mm, buf, 64 * SIM_PAGE_SIZE), 64 - 17);
+	ck_assert_int_eq(map(cfd, buf, 0, 16 * SIM_PAGE_SIZE, RW), 0);
+	ck_assert_uint_eq(locked(alice), 16);
+	ck_assert_uint_eq(mm->pinned, 16);
+	/* one page more, in a map of its own */
+	ck_assert_int_eq(map(cfd, buf + 16 * SIM_PAGE_SIZE, 1 << 20, SIM_PAGE_SIZE, RW), -ENOMEM);
+	ck_assert_uint_eq(locked(alice), 16);
+	ck_assert_int_eq(unmap(cfd, 0, 16 * SIM_PAGE_SIZE, 0, NULL), 0);
+	ck_assert_uint_eq(locked(alice), 0);
+	ck_assert_uint_eq(mm->pinned, 0);
+	inv();
+}
+END_TEST
+
 static Suite *vfio_type1_suite(void)
 {
 	Suite *s = suite_create("vfio_type1");
@@ -821,6 +962,9 @@ static Suite *vfio_type1_suite(void)
 	tcase_add_test(tc, test_replay_new_domain);
 	tcase_add_test(tc, test_replay_on_failed_join);
 	tcase_add_test(tc, test_fault_sweep);
+	tcase_add_test(tc, test_hugepage_leaves);
+	tcase_add_test(tc, test_hugepage_1g_leaf);
+	tcase_add_test(tc, test_rlimit_boundary_pages);
 	suite_add_tcase(s, tc);
 	return s;
 }

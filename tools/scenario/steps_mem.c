@@ -105,28 +105,41 @@ int runner_sval(struct runner *r, const struct sval *v, uint64_t *out)
 
 /* ---- alloc -------------------------------------------------------------------- */
 
-const char *const keys_alloc[] = { "size", "by", "prot", NULL };
+const char *const keys_alloc[] = { "size", "by", "prot", "hugepages", NULL };
 
 struct alloc_args {
 	const char *name, *by;
 	uint64_t size;
 	unsigned prot;
+	unsigned huge_shift;      /* hugepages: 0, SIM_MM_HUGE_2M or SIM_MM_HUGE_1G */
 };
+
+/* hugepages: none | 2M | 1G, as a hugetlbfs mount's page size. */
+static const char *const huge_names[] = { "none", "2M", "1G", NULL };
+static const unsigned huge_shifts[] = { 0, SIM_MM_HUGE_2M, SIM_MM_HUGE_1G };
 
 int parse_alloc(struct ldr *l, const struct ynode *map, struct scn_step *st)
 {
 	static const char *const prots[] = { "read", "write", NULL };
 	struct alloc_args *a = g_new0(struct alloc_args, 1);
-	const struct ynode *v;
+	const struct ynode *v, *size;
 	int idx;
 
 	st->args = a;
 	a->prot = SIM_PROT_READ | SIM_PROT_WRITE;
-	if (!(v = ldr_get(l, map, "size", "an alloc step")) ||
+	if (!(size = v = ldr_get(l, map, "size", "an alloc step")) ||
 	    ldr_u64(l, v, &a->size, 1ull << 40, true, "size"))
 		return -1;
 	if (!a->size)
 		return ldr_error(l, v, "an empty buffer cannot be allocated");
+	if ((v = ynode_map_get(map, "hugepages"))) {
+		if (ldr_enum(l, v, huge_names, &idx, "huge page size"))
+			return -1;
+		a->huge_shift = huge_shifts[idx];
+		if (a->size & ((1ull << a->huge_shift) - 1))
+			return ldr_error(l, size, "size 0x%llx is not a whole number of %s huge "
+					 "pages", (unsigned long long)a->size, huge_names[idx]);
+	}
 	if (ldr_step_by(l, map, &a->by))
 		return -1;
 	if ((v = ynode_map_get(map, "prot"))) {
@@ -153,7 +166,7 @@ long run_alloc(struct runner *r, struct scn_step *st)
 
 	if (!p)
 		return -ESRCH;
-	ret = sim_mm_map(p->mm, a->size, a->prot, a->name, &va);
+	ret = sim_mm_map_huge(p->mm, a->size, a->prot, a->name, a->huge_shift, &va);
 	if (ret)
 		return ret;
 	h = g_new0(struct rhandle, 1);
@@ -178,6 +191,9 @@ void describe_alloc(const struct scn_step *st, GString *out)
 
 	g_string_append_printf(out, "alloc %s size=0x%llx by %s", a->name,
 			       (unsigned long long)a->size, a->by);
+	for (unsigned i = 1; a->huge_shift && huge_names[i]; i++)
+		if (huge_shifts[i] == a->huge_shift)
+			g_string_append_printf(out, " hugepages=%s", huge_names[i]);
 }
 
 /* ---- fill / check ---------------------------------------------------------------- */
