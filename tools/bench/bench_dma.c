@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tools/bench/bench_common.h"
 #include "sim/mem.h"
 #include "sim/world.h"
 #include "model/pci/pci.h"
@@ -77,21 +78,6 @@ static void die(const char *what, long ret)
 {
 	fprintf(stderr, "bench_dma: %s: %ld\n", what, ret);
 	exit(1);
-}
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /*
@@ -229,40 +215,18 @@ static void time_paths(struct bench *b, const struct bench_dev *d, unsigned reps
 		run_loop(b, (enum path)p, d, 1000);
 	for (unsigned s = 0; s < SAMPLES; s++)
 		for (int p = 0; p < NPATHS; p++) {
-			double t0 = now_ns();
+			double t0 = bench_now_ns();
 
 			run_loop(b, (enum path)p, d, reps);
-			v[p][s] = (now_ns() - t0) / reps;
+			v[p][s] = (bench_now_ns() - t0) / reps;
 		}
 	for (int p = 0; p < NPATHS; p++) {
-		qsort(v[p], SAMPLES, sizeof(v[p][0]), cmp_double);
+		qsort(v[p], SAMPLES, sizeof(v[p][0]), bench_cmp_double);
 		ns[p] = v[p][SAMPLES / 2];
 	}
 }
 
 /* ---- instruction counts: this program again, under callgrind ------------------------ */
-
-static bool have_valgrind(void)
-{
-	return system("command -v valgrind >/dev/null 2>&1") == 0;
-}
-
-/* The "summary:" (or "totals:") line of a callgrind output file: the
- * instructions executed while collection was on.  -1 when absent. */
-static double callgrind_total(const char *file)
-{
-	FILE *f = fopen(file, "r");
-	char line[512];
-	double total = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "summary:", 8) || !strncmp(line, "totals:", 7))
-			total = strtod(strchr(line, ':') + 1, NULL);
-	fclose(f);
-	return total;
-}
 
 /* Instructions per operation of one loop, or -1 when callgrind failed. */
 static double count_path(const char *self, const char *dir, enum path p, size_t dev, bool check)
@@ -276,7 +240,7 @@ static double count_path(const char *self, const char *dir, enum path p, size_t 
 		 ">/dev/null 2>&1", out, path_loops[p], self, (int)p, dev, (int)check, CG_REPS);
 	if (system(cmd) != 0)
 		return -1;
-	total = callgrind_total(out);
+	total = bench_callgrind_total(out);
 	unlink(out);
 	return total < 0 ? -1 : total / CG_REPS;
 }
@@ -333,7 +297,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !(scale = (unsigned)strtoul(argv[1], NULL, 0)))
 		scale = 1;
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	counting = n > 0 && have_valgrind() && mkdtemp(dir);
+	counting = n > 0 && bench_have_valgrind() && mkdtemp(dir);
 	if (n > 0)
 		self[n] = 0;
 	printf("device DMA entry: 4-byte read of a mapped page (IOTLB hit), vtd, 4-level "

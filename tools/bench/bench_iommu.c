@@ -35,20 +35,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tools/bench/bench_common.h"
 #include "sim/mem.h"
 #include "sim/world.h"
 #include "model/iommu/hw.h"
 #include "model/iommu/pgtable.h"
 
 #define RW (IOMMU_READ | IOMMU_WRITE)
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
 
 static void die(const char *what, long ret)
 {
@@ -66,7 +59,7 @@ static double map_1g(int naive, uint64_t hpa, unsigned reps, uint64_t *tables)
 
 	if ((ret = io_pgtable_init(&pt, w, &io_pgtable_vtd_ss, 4)))
 		die("init", ret);
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (unsigned i = 0; i < reps; i++) {
 		ret = naive ? io_pgtable_map_naive(&pt, SZ_1G, hpa, SZ_1G, RW)
 			    : io_pgtable_map(&pt, SZ_1G, hpa, SZ_1G, RW);
@@ -76,7 +69,7 @@ static double map_1g(int naive, uint64_t hpa, unsigned reps, uint64_t *tables)
 		if ((ret = (long)io_pgtable_unmap(&pt, SZ_1G, SZ_1G)) != (long)SZ_1G)
 			die("unmap", ret);
 	}
-	t = (now_ns() - t0) / reps;
+	t = (bench_now_ns() - t0) / reps;
 	io_pgtable_destroy(&pt);
 	sim_world_destroy(w);
 	return t;
@@ -120,11 +113,11 @@ static double iotlb_hits(int naive, unsigned pages, unsigned rounds, uint64_t *h
 		die("context", -1);
 	for (unsigned p = 0; p < pages; p++)         /* warm: one miss each */
 		iommu_hw_translate(w, 0, 0x0100, false, 0, (uint64_t)p * SZ_4K, false, &x);
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (unsigned r = 0; r < rounds; r++)
 		for (unsigned p = 0; p < pages; p++)
 			iommu_hw_translate(w, 0, 0x0100, false, 0, (uint64_t)p * SZ_4K + 8, true, &x);
-	t = (now_ns() - t0) / ((double)rounds * pages);
+	t = (bench_now_ns() - t0) / ((double)rounds * pages);
 	iommu_hw_stats(w, &st);
 	*hits = st.iotlb_hits;
 	io_pgtable_destroy(&pt);
@@ -161,13 +154,13 @@ static void cold_walk(unsigned levels, uint64_t leaf, unsigned reps)
 	c.s2_root = pt.root;
 	if (iommu_hw_set_context(w, 0, 0x0100, &c))
 		die("context", -1);
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (unsigned i = 0; i < reps; i++) {
 		iommu_hw_inv_domain(w, 9);
 		if (iommu_hw_translate(w, 0, 0x0100, false, 0, 4 * SZ_1G + 0x10, false, &x))
 			die("translate", -1);
 	}
-	t = (now_ns() - t0) / reps;
+	t = (bench_now_ns() - t0) / reps;
 	printf("  %u levels, %-4s leaf   %u page-table refs  %u context refs  %8.1f ns\n", levels,
 	       leaf == SZ_4K ? "4K" : leaf == SZ_2M ? "2M" : "1G", x.pt_refs, x.ctx_refs, t);
 	io_pgtable_destroy(&pt);
@@ -184,32 +177,18 @@ static void ck(long ret, const char *what)
 		die(what, ret);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The median of @n samples (reordered). */
-static double median(double *v, unsigned n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n & 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-/* What one now_ns() pair costs (median), taken off timings of a few commands. */
+/* What one bench_now_ns() pair costs (median), taken off timings of a few commands. */
 static double timer_overhead(void)
 {
 	enum { SAMPLES = 10001 };
 	static double v[SAMPLES];
 
 	for (unsigned i = 0; i < SAMPLES; i++) {
-		double t0 = now_ns();
+		double t0 = bench_now_ns();
 
-		v[i] = now_ns() - t0;
+		v[i] = bench_now_ns() - t0;
 	}
-	return median(v, SAMPLES);
+	return bench_median(v, SAMPLES);
 }
 
 static struct iommu_hw_stats hw_stats(struct sim_world *w)
@@ -343,7 +322,7 @@ static void walk_run(struct nest *n, bool nested, unsigned pages, unsigned round
 {
 	uint64_t base = nested ? GVA_BASE : GPA_DATA;
 	struct iommu_hw_stats a = hw_stats(n->w), b;
-	double t0 = now_ns();
+	double t0 = bench_now_ns();
 
 	for (unsigned r = 0; r < rounds; r++)
 		for (unsigned p = 0; p < pages; p++)
@@ -351,7 +330,7 @@ static void walk_run(struct nest *n, bool nested, unsigned pages, unsigned round
 					       base + (uint64_t)p * SZ_4K + 0x10, false, &f->x))
 				die("translate", p);
 	f->n = (uint64_t)rounds * pages;
-	f->ns = (now_ns() - t0) / (double)f->n;
+	f->ns = (bench_now_ns() - t0) / (double)f->n;
 	b = hw_stats(n->w);
 	f->pt_refs = b.pt_refs - a.pt_refs;
 	f->psc_hits = b.psc_hits - a.psc_hits;
@@ -496,13 +475,13 @@ static double pasid_hits(bool naive, unsigned npasid, unsigned pages, unsigned r
 					      SVA_VA + (uint64_t)i * SZ_4K, false, &x),
 			   "translate");
 	a = hw_stats(w);
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (unsigned r = 0; r < rounds; r++)
 		for (unsigned i = 0; i < pages; i++)
 			for (unsigned p = 0; p < npasid; p++)
 				iommu_hw_translate(w, 0, RID_A, true, p + 1,
 						   SVA_VA + (uint64_t)i * SZ_4K + 8, true, &x);
-	t = (now_ns() - t0) / ((double)rounds * pages * npasid);
+	t = (bench_now_ns() - t0) / ((double)rounds * pages * npasid);
 	b = hw_stats(w);
 	*hits = b.iotlb_hits - a.iotlb_hits;
 	*lookups = *hits + b.iotlb_misses - a.iotlb_misses;
@@ -546,14 +525,14 @@ static double dma_reads(struct sim_world *w, bool pv, uint32_t pasid, uint64_t b
 			unsigned pages, unsigned rounds)
 {
 	uint64_t buf;
-	double t0 = now_ns();
+	double t0 = bench_now_ns();
 
 	for (unsigned r = 0; r < rounds; r++)
 		for (unsigned p = 0; p < pages; p++)
 			if (iommu_hw_dma(w, 0, RID_A, pv, pasid, base + (uint64_t)p * SZ_4K, &buf,
 					 sizeof(buf), false, NULL))
 				die("dma", p);
-	return (now_ns() - t0) / ((double)rounds * pages);
+	return (bench_now_ns() - t0) / ((double)rounds * pages);
 }
 
 static void bench_ats(unsigned scale)
@@ -781,17 +760,17 @@ static void inv_batch(struct invw *v, enum inv_kind k, unsigned rounds, double o
 		fill_all(v, atc);
 		if (!r && hw_stats(v->w).iotlb_entries != v->n)
 			die("IOTLB entries after a fill", (long)hw_stats(v->w).iotlb_entries);
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		for (unsigned i = 0; i < n; i++)
 			got += iommu_hw_invalidate(v->w, &cmds[i], 1);
-		s[r] = now_ns() - t0 - overhead;
+		s[r] = bench_now_ns() - t0 - overhead;
 		if (atc)
 			iommu_hw_invalidate(v->w, &inv_wait, 1);
 		if (r && got != f->dropped)
 			die("entries dropped differ between rounds", got);
 		f->dropped = got;
 	}
-	t = median(s, rounds);
+	t = bench_median(s, rounds);
 	free(s);
 	f->cmds = n;
 	f->ns_cmd = t / n;
@@ -826,10 +805,10 @@ static double inv_single(struct invw *v, unsigned kind, unsigned samples, double
 	}
 	fill_all(v, atc);
 	for (unsigned i = 0; i < samples; i++) {
-		double t0 = now_ns();
+		double t0 = bench_now_ns();
 		unsigned got = iommu_hw_invalidate(v->w, &c, 1);
 
-		s[i] = now_ns() - t0 - overhead;
+		s[i] = bench_now_ns() - t0 - overhead;
 		if (atc)
 			iommu_hw_invalidate(v->w, &inv_wait, 1);
 		if (i && got != *dropped)
@@ -840,7 +819,7 @@ static double inv_single(struct invw *v, unsigned kind, unsigned samples, double
 		else
 			fill_pasid(v, 0, 0, atc);
 	}
-	t = median(s, samples);
+	t = bench_median(s, samples);
 	free(s);
 	return t;
 }
@@ -939,7 +918,7 @@ static double mem_reads(uint64_t frames, uint64_t reads)
 	uint64_t x = 0x9e3779b97f4a7c15ull, sum = 0;
 	double t0, t;
 
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (uint64_t i = 0; i < reads; i++) {
 		/* xorshift64 and a multiply for the range (no division): a
 		 * few cycles, so the figure is the lookup's */
@@ -949,7 +928,7 @@ static double mem_reads(uint64_t frames, uint64_t reads)
 		sum += sim_mem_read64(w, SIM_MEM_BASE + (((x >> 32) * frames) >> 32) * SZ_4K +
 				      (x & 0xff8));
 	}
-	t = (now_ns() - t0) / (double)reads;
+	t = (bench_now_ns() - t0) / (double)reads;
 	if (!sum)
 		die("every read gave zero", 0);
 	sim_world_destroy(w);
@@ -962,11 +941,11 @@ static double mem_reads(uint64_t frames, uint64_t reads)
 static double mem_alloc_singles(uint64_t *hpas)
 {
 	struct sim_world *w = sim_world_create(1);
-	double t0 = now_ns(), t;
+	double t0 = bench_now_ns(), t;
 
 	for (unsigned i = 0; i < MEM_BULK; i++)
 		ck(sim_mem_frame_alloc(w, SIM_FRAME_USER, &hpas[i]), "frame");
-	t = (now_ns() - t0) / 1e6;
+	t = (bench_now_ns() - t0) / 1e6;
 	sim_world_destroy(w);
 	return t;
 }
@@ -975,10 +954,10 @@ static double mem_alloc_singles(uint64_t *hpas)
 static double mem_alloc_n(uint64_t *hpas)
 {
 	struct sim_world *w = sim_world_create(1);
-	double t0 = now_ns(), t;
+	double t0 = bench_now_ns(), t;
 
 	ck(sim_mem_frames_alloc_n(w, SIM_FRAME_USER, MEM_BULK, hpas), "frames");
-	t = (now_ns() - t0) / 1e6;
+	t = (bench_now_ns() - t0) / 1e6;
 	sim_world_destroy(w);
 	return t;
 }
@@ -1004,10 +983,10 @@ static void bench_mem(unsigned scale)
 	       "(1e6 live frames)\n", ns_small, ns_big);
 	printf("  alloc %u frames (median of %u, fresh world each; the same HPAs)\n", MEM_BULK,
 	       REPS);
-	printf("    %-28s %10.2f ms\n", "one by one", median(singles, REPS));
-	printf("    %-28s %10.2f ms\n", "alloc_n", median(n, REPS));
+	printf("    %-28s %10.2f ms\n", "one by one", bench_median(singles, REPS));
+	printf("    %-28s %10.2f ms\n", "alloc_n", bench_median(n, REPS));
 	printf("    ratio one by one / alloc_n: %.1fx\n\n",
-	       median(singles, REPS) / median(n, REPS));
+	       bench_median(singles, REPS) / bench_median(n, REPS));
 	free(one);
 	free(bulk);
 }
@@ -1091,33 +1070,28 @@ static double goal_ns(enum goal_row row, unsigned reps)
 
 	goal_world(row, &n);
 	for (unsigned s = 0; s < GOAL_SAMPLES; s++) {
-		double t0 = now_ns();
+		double t0 = bench_now_ns();
 
 		goal_loop(&n, row, reps);
-		v[s] = (now_ns() - t0) / reps;
+		v[s] = (bench_now_ns() - t0) / reps;
 	}
 	nest_fini(&n);
-	return median(v, GOAL_SAMPLES);
+	return bench_median(v, GOAL_SAMPLES);
 }
 
 static double goal_instr(const char *self, enum goal_row row)
 {
-	char dir[] = "/tmp/bench_iommu.XXXXXX", out[64], cmd[512], line[512];
+	char dir[] = "/tmp/bench_iommu.XXXXXX", out[64], cmd[512];
 	double total = -1;
-	FILE *f;
 
-	if (system("command -v valgrind >/dev/null 2>&1") || !mkdtemp(dir))
+	if (!bench_have_valgrind() || !mkdtemp(dir))
 		return -1;
 	snprintf(out, sizeof(out), "%s/cg.out", dir);
 	snprintf(cmd, sizeof(cmd), "valgrind --tool=callgrind --callgrind-out-file=%s "
 		 "--toggle-collect='goal_loop*' --collect-atstart=no '%s' --count %d %u "
 		 ">/dev/null 2>&1", out, self, (int)row, GOAL_CG_REPS);
-	if (!system(cmd) && (f = fopen(out, "r"))) {
-		while (fgets(line, sizeof(line), f))
-			if (!strncmp(line, "summary:", 8) || !strncmp(line, "totals:", 7))
-				total = strtod(strchr(line, ':') + 1, NULL);
-		fclose(f);
-	}
+	if (!system(cmd))
+		total = bench_callgrind_total(out);
 	unlink(out);
 	rmdir(dir);
 	return total < 0 ? -1 : total / GOAL_CG_REPS;

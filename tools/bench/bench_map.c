@@ -36,6 +36,7 @@
 #include <linux/vfio.h>
 
 #include "iommusim/iommusim.h"
+#include "tools/bench/bench_common.h"
 #include "sim/mem.h"
 #include "sim/mm.h"
 #include "sim/proc.h"
@@ -93,13 +94,6 @@ static double now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* An ioctl whose argument struct lives in the caller's memory: a native
@@ -263,8 +257,8 @@ static void measure(enum kind k, bool per_page, uint64_t size, unsigned runs)
 		unmap[r] = f.unmap_ms;
 		bench_fini(&b);
 	}
-	qsort(map, runs, sizeof(double), cmp_double);
-	qsort(unmap, runs, sizeof(double), cmp_double);
+	qsort(map, runs, sizeof(double), bench_cmp_double);
+	qsort(unmap, runs, sizeof(double), bench_cmp_double);
 	printf("  %-12s %-16s %9.2f ms %9.2f ms   %8llu %6llu %4llu\n", kind_names[k],
 	       per_page ? "per-page pins" : "MAP_DMA", map[runs / 2], unmap[runs / 2],
 	       (unsigned long long)f.leaves[0], (unsigned long long)f.leaves[1],
