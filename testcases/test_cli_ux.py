@@ -30,6 +30,7 @@ from driver_common import CliRunner, run_case  # noqa: E402
 ARGS = None
 REPO = pathlib.Path(__file__).resolve().parents[1]
 QUICKSTART = str(REPO / "testcases/scenarios/quickstart.yaml")
+WIDE = str(REPO / "testcases/scenarios/nested/wide-pasid-tables.yaml")
 NESTED = str(REPO / "testcases/scenarios/nested/nested-guest-table-on-pasid.yaml")
 
 
@@ -318,8 +319,8 @@ expect:
 
     # ---- explain in each architecture's words -----------------------------
 
-    def explain(self, fmt):
-        res = run("explain", NESTED, "--step", "11", "--format", fmt)
+    def explain(self, fmt, path=None):
+        res = run("explain", path or NESTED, "--step", "11", "--format", fmt)
         self.assertEqual(res.returncode, 0, res.stderr)
         return res.stdout
 
@@ -334,9 +335,15 @@ expect:
 
     def test_explain_smmuv3_names(self):
         out = self.explain("arm-smmuv3")
-        for word in ("] strtab-l1 ", "] ste ", "] cd-l1 ", "] cd ", " ssid 5 ", "TLB miss",
-                     "references: 2 stream-table, 2 CD,", "walk cache hit(s)"):
+        # a two-level stream table (L1 descriptor, STE), the 8-bit
+        # device's linear CD table (the CD alone)
+        for word in ("] strtab-l1 ", "] ste ", "] cd ", " ssid 5 ", "TLB miss",
+                     "references: 2 stream-table, 1 CD,", "walk cache hit(s)"):
             self.assertIn(word, out)
+        # a 20-bit device's two-level CD table: the L1 descriptor too
+        wide = self.explain("arm-smmuv3", WIDE)
+        for word in ("STE cache hit", "] cd-l1 ", "] cd ", "references: 0 stream-table, 2 CD,"):
+            self.assertIn(word, wide)
         for word in ("pasid", "context", "root", "IOTLB"):
             self.assertNotIn(word, out.split("\n", 1)[1])
         # Arm's lookup levels: 0 (the root of a 4-level 4K walk) to 3 (pages)
@@ -347,22 +354,29 @@ expect:
 
     def test_explain_riscv_names(self):
         out = self.explain("riscv")
-        for word in ("] ddt-nonleaf ", "] ddt-dc ", "] pdt-nonleaf ", "] pdt-pc ",
-                     " process_id 5 ", "IOATC miss", "references: 2 DDT, 2 PDT,"):
+        # a three-level DDT (two non-leaf entries, the DC), PD8 (the PC)
+        for word in ("] ddt-nonleaf ", "] ddt-dc ", "] pdt-pc ",
+                     " process_id 5 ", "IOATC miss", "references: 3 DDT, 1 PDT,"):
             self.assertIn(word, out)
+        # PD20: two non-leaf PDT entries before the PC
+        wide = self.explain("riscv", WIDE)
+        for word in ("DDTC hit", "] pdt-nonleaf ", "] pdt-pc ", "references: 0 DDT, 3 PDT,"):
+            self.assertIn(word, wide)
         # Sv48: i = LEVELS-1 = 3 at the root down to 0
         self.assertEqual(re.findall(r"^  \[\s*\d+\] S1 L(\d) ", out, re.M),
                          ["3", "2", "1", "0"])
 
     def test_explain_same_walk_in_every_language(self):
-        # only the words change: the references, values and results do not
-        def skeleton(text):
-            return [re.sub(r"^(  \[\s*\d+\]) \S+ .*?(hpa 0x\w+ = 0x\w+)", r"\1 \2", l)
-                    for l in text.splitlines() if l.startswith("  [")]
-        vtd = skeleton(self.explain("vtd"))
-        self.assertEqual(len(vtd), 28)
-        for fmt in ("arm-smmuv3", "riscv"):
-            self.assertEqual(len(skeleton(self.explain(fmt))), 28, fmt)
+        # the page-table walk is the same on every kind (24 references of
+        # a cold 4+4 nested walk); the device and PASID structures before
+        # it are each kind's own: VT-d 2 + 2, SMMUv3 2 + 1, RISC-V 3 + 1
+        def refs(text, pagetable):
+            return [l for l in text.splitlines() if l.startswith("  [") and
+                    bool(re.match(r"  \[\s*\d+\] S[12] ", l)) == pagetable]
+        for fmt, ctx in (("vtd", 4), ("arm-smmuv3", 3), ("riscv", 4)):
+            out = self.explain(fmt)
+            self.assertEqual(len(refs(out, True)), 24, fmt)
+            self.assertEqual(len(refs(out, False)), ctx, fmt)
 
 
 def main():

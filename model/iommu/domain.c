@@ -45,6 +45,7 @@ const char *iommu_domain_type_name(enum iommu_domain_type t)
 
 static const char *const bug_names[IOMMU_BUG_COUNT] = {
 	"skip-iotlb-flush", "skip-devtlb-flush", "flush-before-write", "skip-nested-flush",
+	"skip-context-flush",
 };
 
 const char *iommu_bug_name(unsigned bit)
@@ -368,6 +369,7 @@ static void ctx_for(const struct iommu_domain *d, struct iommu_context *ctx)
 		ctx->s1_levels = d->s1_levels;
 		ctx->s2_root = d->parent->pt.root;
 		ctx->s2_levels = d->parent->pt.levels;
+		ctx->s2_did = d->parent->did;
 		break;
 	}
 }
@@ -389,12 +391,31 @@ static void loc_del(struct iommu_domain *d, uint16_t seg, uint16_t rid, uint32_t
 	}
 }
 
-/* The commands after (seg, rid, pasid) moved away from @from: its PASID
- * cache entry, @from's IOTLB entries, the device TLB, a wait. */
-static void q_switched(GArray *q, const struct iommu_dom_loc *l, const struct iommu_domain *from)
+/* The context-level commands after (seg, rid, pasid) was programmed: the
+ * device entry's context-cache entry and every PASID-level entry under it
+ * when the device entry changed (SMMUv3's STE, RISC-V's device context;
+ * on VT-d the context entry), then the PASID-level entry itself (the
+ * drivers flush it on every PASID-entry set-up). */
+static void q_ctx(GArray *q, const struct iommu_dom_loc *l, unsigned bugs)
 {
+	if (bugs & IOMMU_BUG_SKIP_CTX_FLUSH)
+		return;
+	if (l->wrote & IOMMU_WROTE_DEVICE) {
+		q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_CTX_CACHE,
+			.segment = l->segment, .rid = l->rid, .pasid = IOMMU_PASID_NONE });
+		q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_PASID_CACHE,
+			.segment = l->segment, .rid = l->rid, .pasid = IOMMU_PASID_NONE });
+	}
 	q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_PASID_CACHE, .segment = l->segment,
 					 .rid = l->rid, .pasid = l->pasid });
+}
+
+/* The commands after (seg, rid, pasid) moved away from @from: its context
+ * and PASID cache entries, @from's IOTLB entries, the device TLB, a wait. */
+static void q_switched(GArray *q, const struct iommu_dom_loc *l, const struct iommu_domain *from,
+		       unsigned bugs)
+{
+	q_ctx(q, l, bugs);
 	if (from && from->did) {
 		/* stage-2-only entries carry no PASID tag, on a PASID as on the
 		 * RID path: only a domain-wide flush reaches them (VT-d flushes
@@ -428,7 +449,7 @@ static int program_rid(struct pci_dev *visited, uint16_t rid, void *arg)
 
 	if (pr->done[rid >> 6] & bit)
 		return 0;
-	pr->ret = iommu_hw_set_context(pr->w, l.segment, rid, &pr->ctx);
+	pr->ret = iommu_hw_program_pasid(pr->w, l.segment, rid, 0, &pr->ctx, &l.wrote);
 	if (pr->ret)
 		return pr->ret;
 	pr->done[rid >> 6] |= bit;
@@ -462,6 +483,7 @@ static int program_group(struct iommu_group *g, const struct iommu_domain *d, GA
 static int switch_domain(struct iommu_group *g, struct iommu_domain *to)
 {
 	struct iommu_domain *from = g->domain;
+	struct dom_state *st = state_of(iommu_group_world(g));
 	GArray *rids, *q;
 	int ret;
 
@@ -482,8 +504,7 @@ static int switch_domain(struct iommu_group *g, struct iommu_domain *to)
 	for (guint i = 0; i < rids->len; i++) {
 		const struct iommu_dom_loc *l = &g_array_index(rids, struct iommu_dom_loc, i);
 
-		q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_PASID_CACHE,
-			.segment = l->segment, .rid = l->rid, .pasid = 0 });
+		q_ctx(q, l, st ? st->prof.bugs : 0);
 		if (from)
 			loc_del(from, l->segment, l->rid, 0);
 		loc_add(to, l);
@@ -708,16 +729,13 @@ static int pasid_program(struct dom_state *st, struct pci_dev *dev, uint32_t pas
 	GArray *q;
 	int ret;
 
-	if (to) {
+	if (to)
 		ctx_for(to, &ctx);
-		ret = iommu_hw_set_pasid(st->w, l.segment, l.rid, pasid, &ctx);
-		if (ret)
-			return ret;
-	} else {
-		iommu_hw_clear_pasid(st->w, l.segment, l.rid, pasid);
-	}
+	ret = iommu_hw_program_pasid(st->w, l.segment, l.rid, pasid, to ? &ctx : NULL, &l.wrote);
+	if (ret)
+		return ret;
 	q = q_new();
-	q_switched(q, &l, from);
+	q_switched(q, &l, from, st->prof.bugs);
 	q_run(st->w, q);
 	if (from)
 		loc_del(from, l.segment, l.rid, pasid);

@@ -60,6 +60,7 @@ struct iommu_dom_loc {
 	uint16_t segment, rid;
 	uint32_t pasid;              /* 0: the RID path */
 	bool ats;                    /* the requester caches in a device TLB */
+	unsigned wrote;              /* IOMMU_WROTE_*: what programming it wrote */
 };
 
 struct iommu_domain {
@@ -88,9 +89,12 @@ struct iommu_domain {
 #define IOMMU_BUG_SKIP_NESTED_FLUSH  (1u << 3)   /* stage-2 unmap: combined
 						  * entries of nested domains
 						  * survive */
-#define IOMMU_BUG_COUNT 4
+#define IOMMU_BUG_SKIP_CTX_FLUSH    (1u << 4)   /* attach: no context- or PASID-
+						  * cache invalidation after the
+						  * device or PASID entry changed */
+#define IOMMU_BUG_COUNT 5
 /* "skip-iotlb-flush", "skip-devtlb-flush", "flush-before-write",
- * "skip-nested-flush" */
+ * "skip-nested-flush", "skip-context-flush" */
 const char *iommu_bug_name(unsigned bit);
 int iommu_bug_parse(const char *name, unsigned *bit);
 

@@ -21,7 +21,12 @@
 #include "sim/trace.h"
 #include "sim/world.h"
 #include "model/pci/pci.h"
+#include "model/iommu/hw_ctx.h"
 #include "model/iommu/hw_internal.h"
+
+static void view_free(gpointer p);
+static void tables_free_all(struct iommu_hw *hw);
+static const struct hw_ctx_ops *ops_of(enum iommu_hw_kind k);
 
 struct iommu_hw *iommu_hw_get(struct sim_world *w)
 {
@@ -103,10 +108,52 @@ const char *iommu_inv_type_name(enum iommu_inv_type t)
 		[IOMMU_INV_IOTLB_ALL] = "iotlb-all", [IOMMU_INV_IOTLB_DOMAIN] = "iotlb-domain",
 		[IOMMU_INV_IOTLB_PASID] = "iotlb-pasid", [IOMMU_INV_IOTLB_RANGE] = "iotlb-range",
 		[IOMMU_INV_PASID_CACHE] = "pasid-cache", [IOMMU_INV_DEVTLB] = "devtlb",
-		[IOMMU_INV_WAIT] = "wait",
+		[IOMMU_INV_WAIT] = "wait", [IOMMU_INV_CTX_CACHE] = "ctx-cache",
 	};
 
 	return (unsigned)t < G_N_ELEMENTS(names) ? names[t] : "unknown";
+}
+
+const char *iommu_inv_cmd_name(enum iommu_hw_kind k, enum iommu_inv_type t)
+{
+	/* the invalidation descriptors (VT-d 6.5.2), the SMMUv3 command
+	 * queue's commands, the RISC-V IOMMU command queue's */
+	static const char *const names[3][IOMMU_INV_CTX_CACHE + 1] = {
+		[IOMMU_HW_VTD] = {
+			[IOMMU_INV_IOTLB_ALL] = "iotlb_inv_dsc (global)",
+			[IOMMU_INV_IOTLB_DOMAIN] = "iotlb_inv_dsc (domain)",
+			[IOMMU_INV_IOTLB_PASID] = "p_iotlb_inv_dsc (PASID)",
+			[IOMMU_INV_IOTLB_RANGE] = "iotlb_inv_dsc (page)",
+			[IOMMU_INV_PASID_CACHE] = "pc_inv_dsc",
+			[IOMMU_INV_DEVTLB] = "dev_tlb_inv_dsc",
+			[IOMMU_INV_WAIT] = "inv_wait_dsc",
+			[IOMMU_INV_CTX_CACHE] = "cc_inv_dsc (device)",
+		},
+		[IOMMU_HW_SMMUV3] = {
+			[IOMMU_INV_IOTLB_ALL] = "CMD_TLBI_NSNH_ALL",
+			[IOMMU_INV_IOTLB_DOMAIN] = "CMD_TLBI_NH_ASID / S12_VMALL",
+			[IOMMU_INV_IOTLB_PASID] = "CMD_TLBI_NH_ASID",
+			[IOMMU_INV_IOTLB_RANGE] = "CMD_TLBI_NH_VA / S2_IPA",
+			[IOMMU_INV_PASID_CACHE] = "CMD_CFGI_CD",
+			[IOMMU_INV_DEVTLB] = "CMD_ATC_INV",
+			[IOMMU_INV_WAIT] = "CMD_SYNC",
+			[IOMMU_INV_CTX_CACHE] = "CMD_CFGI_STE",
+		},
+		[IOMMU_HW_RISCV] = {
+			[IOMMU_INV_IOTLB_ALL] = "IOTINVAL.GVMA (all)",
+			[IOMMU_INV_IOTLB_DOMAIN] = "IOTINVAL.VMA / GVMA (GSCID, PSCID)",
+			[IOMMU_INV_IOTLB_PASID] = "IOTINVAL.VMA (PSCID)",
+			[IOMMU_INV_IOTLB_RANGE] = "IOTINVAL.VMA / GVMA (address)",
+			[IOMMU_INV_PASID_CACHE] = "IODIR.INVAL_PDT",
+			[IOMMU_INV_DEVTLB] = "ATS.INVAL",
+			[IOMMU_INV_WAIT] = "IOFENCE.C",
+			[IOMMU_INV_CTX_CACHE] = "IODIR.INVAL_DDT",
+		},
+	};
+
+	if ((unsigned)k > IOMMU_HW_RISCV || (unsigned)t > IOMMU_INV_CTX_CACHE)
+		return "unknown";
+	return names[k][t];
 }
 
 /* ---- set-up and teardown -------------------------------------------------------------- */
@@ -119,59 +166,28 @@ void iommu_hw_config_default(struct iommu_hw_config *cfg)
 		.atc_entries = IOMMU_HW_DEFAULT_ATC,
 		.fault_queue_len = IOMMU_HW_DEFAULT_FAULTQ,
 		.pasid_bits = IOMMU_HW_MAX_PASID_BITS,
+		.ctx_cache_entries = IOMMU_HW_DEFAULT_CTX_CACHE,
+		.pasid_cache_entries = IOMMU_HW_DEFAULT_PASID_CACHE,
 	};
-}
-
-/* Free a PASID directory of @bits and the tables under it. */
-static void pdir_free(struct sim_world *w, uint64_t pdir, unsigned bits)
-{
-	unsigned n = bits > 6 ? 1u << (bits - 6) : 1;
-
-	for (unsigned i = 0; i < n; i++) {
-		uint64_t de = sim_mem_read64(w, pdir + (uint64_t)i * PDIR_ENT_SIZE);
-
-		if (de & ENT_PRESENT)
-			sim_mem_frame_put(w, de & ENT_ADDR_MASK);
-	}
-	for (unsigned i = (n * PDIR_ENT_SIZE + SIM_PAGE_SIZE - 1) / SIM_PAGE_SIZE; i--;)
-		sim_mem_frame_put(w, pdir + (uint64_t)i * SIM_PAGE_SIZE);
 }
 
 static void hw_destroy(void *data)
 {
 	struct iommu_hw *hw = data;
-	GHashTableIter it;
-	gpointer key, val;
 
 	pci_set_dma_handler(hw->w, NULL);
-	g_hash_table_iter_init(&it, hw->roots);
-	while (g_hash_table_iter_next(&it, &key, &val)) {
-		uint64_t root = (uint64_t)GPOINTER_TO_SIZE(val);
-
-		/* order does not matter here: only frees */
-		for (unsigned bus = 0; bus < 256; bus++) {
-			uint64_t lo = sim_mem_read64(hw->w, root + bus * ENT_SIZE);
-
-			if (!(lo & ENT_PRESENT))
-				continue;
-			for (unsigned df = 0; df < 256; df++) {
-				uint64_t ce = (lo & ENT_ADDR_MASK) + df * ENT_SIZE;
-				uint64_t clo = sim_mem_read64(hw->w, ce);
-
-				if (clo & ENT_PRESENT)
-					pdir_free(hw->w, clo & ENT_ADDR_MASK,
-						  sim_mem_read64(hw->w, ce + 8) & CTX_PASID_BITS);
-			}
-			sim_mem_frame_put(hw->w, lo & ENT_ADDR_MASK);
-		}
-		sim_mem_frame_put(hw->w, root);
-	}
+	hw->ops->destroy(hw);
+	tables_free_all(hw);
+	g_hash_table_destroy(hw->tables);
 	g_hash_table_destroy(hw->roots);
 	iotlb_free(hw->tlb);
 	iotlb_free(hw->psc);
 	g_hash_table_destroy(hw->atcs);
 	g_hash_table_destroy(hw->pcache);
 	g_queue_clear(&hw->pc_fifo);
+	g_hash_table_destroy(hw->ccache);
+	g_queue_clear(&hw->cc_fifo);
+	g_hash_table_destroy(hw->views);
 	g_hash_table_destroy(hw->pc_gen);
 	g_hash_table_destroy(hw->did_locs);
 	g_hash_table_destroy(hw->last_inv);
@@ -227,7 +243,8 @@ int iommu_hw_create(struct sim_world *w, const struct iommu_hw_config *cfg)
 		iommu_hw_config_default(&def);
 		cfg = &def;
 	}
-	if ((unsigned)cfg->kind > IOMMU_HW_RISCV || cfg->pasid_bits > IOMMU_HW_MAX_PASID_BITS)
+	if ((unsigned)cfg->kind > IOMMU_HW_RISCV || cfg->pasid_bits > IOMMU_HW_MAX_PASID_BITS ||
+	    cfg->riscv_ddt_levels > 3)
 		return -EINVAL;
 	if (sim_should_fail(w, "iommu_hw_alloc"))
 		return -ENOMEM;
@@ -239,6 +256,11 @@ int iommu_hw_create(struct sim_world *w, const struct iommu_hw_config *cfg)
 	hw->psc = iotlb_new(cfg->psc_entries, cfg->naive_iotlb, PSC_SIZES);
 	hw->atcs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, free_iotlb);
 	hw->pcache = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
+	hw->ccache = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	g_queue_init(&hw->cc_fifo);
+	hw->views = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, view_free);
+	hw->tables = g_hash_table_new(g_direct_hash, g_direct_equal);
+	hw->ops = ops_of(cfg->kind);
 	for (unsigned l = 0; l <= IO_PGTABLE_MAX_LEVELS; l++) {
 		hw->fmt[0][l] = iommu_hw_fmt(cfg->kind, IO_PGTABLE_STAGE1, l);
 		hw->fmt[1][l] = iommu_hw_fmt(cfg->kind, IO_PGTABLE_STAGE2, l);
@@ -265,9 +287,9 @@ const struct iommu_hw_config *iommu_hw_config(struct sim_world *w)
 	return hw ? &hw->cfg : NULL;
 }
 
-/* ---- root and context tables ----------------------------------------------------------- */
+/* ---- what the kinds' backends share ----------------------------------------------------- */
 
-static uint64_t root_of(struct iommu_hw *hw, uint16_t segment)
+uint64_t hw_seg_root(struct iommu_hw *hw, uint16_t segment)
 {
 	/* nearly every request is on the segment before it: ask the table
 	 * once (the memo is dropped when a root is added) */
@@ -280,169 +302,236 @@ static uint64_t root_of(struct iommu_hw *hw, uint16_t segment)
 	return hw->root_memo;
 }
 
-/* The HPA of the context entry of (@segment, @rid), allocating the root and
- * context tables on first use.  0 or -ENOMEM. */
-static int ctx_entry_alloc(struct iommu_hw *hw, uint16_t segment, uint16_t rid, uint64_t *ent)
+void hw_seg_root_set(struct iommu_hw *hw, uint16_t seg, uint64_t root)
 {
-	uint64_t root = root_of(hw, segment), rent, lo, ctxt;
-	int ret;
-
-	if (!root) {
-		ret = sim_mem_frame_alloc(hw->w, SIM_FRAME_KERNEL, &root);
-		if (ret)
-			return ret;
-		g_hash_table_insert(hw->roots, GUINT_TO_POINTER(segment), GSIZE_TO_POINTER(root));
-		hw->root_memo_ok = false;
-	}
-	rent = root + (rid >> 8) * ENT_SIZE;
-	lo = sim_mem_read64(hw->w, rent);
-	if (!(lo & ENT_PRESENT)) {
-		ret = sim_mem_frame_alloc(hw->w, SIM_FRAME_KERNEL, &ctxt);
-		if (ret)
-			return ret;
-		sim_mem_write64(hw->w, rent + 8, 0);
-		sim_mem_write64(hw->w, rent, ctxt | ENT_PRESENT);
-		lo = ctxt | ENT_PRESENT;
-	}
-	*ent = (lo & ENT_ADDR_MASK) + (rid & 0xff) * ENT_SIZE;
-	return 0;
+	g_hash_table_insert(hw->roots, GUINT_TO_POINTER(seg), GSIZE_TO_POINTER(root));
+	hw->root_memo_ok = false;
 }
 
-/* The context entry's address, or 0 when there is no context table. */
-static uint64_t ctx_entry_at(struct iommu_hw *hw, uint16_t segment, uint16_t rid)
+static gint cmp_uint(gconstpointer a, gconstpointer b)
 {
-	uint64_t root = root_of(hw, segment), lo;
+	guint x = GPOINTER_TO_UINT(a), y = GPOINTER_TO_UINT(b);
 
-	if (!root)
-		return 0;
-	lo = sim_mem_read64(hw->w, root + (rid >> 8) * ENT_SIZE);
-	return lo & ENT_PRESENT ? (lo & ENT_ADDR_MASK) + (rid & 0xff) * ENT_SIZE : 0;
+	return x < y ? -1 : x > y;
 }
 
-static void emit_read(struct iommu_hw *hw, enum iommu_walk_ev ev, uint64_t addr, uint64_t val)
+static gint cmp_ptr(gconstpointer a, gconstpointer b)
 {
-	HW_EMIT(hw, .ev = ev, .addr = addr, .value = val);
+	gsize x = GPOINTER_TO_SIZE(a), y = GPOINTER_TO_SIZE(b);
+
+	return x < y ? -1 : x > y;
 }
 
-static bool ctx_fail(enum hw_ctx_fail *why, enum hw_ctx_fail what)
+void hw_seg_roots_for_each(struct iommu_hw *hw, void (*fn)(struct iommu_hw *hw, uint16_t seg,
+							   uint64_t root))
+{
+	GList *keys = g_list_sort(g_hash_table_get_keys(hw->roots), cmp_uint);
+
+	for (GList *k = keys; k; k = k->next)
+		fn(hw, (uint16_t)GPOINTER_TO_UINT(k->data),
+		   (uint64_t)GPOINTER_TO_SIZE(g_hash_table_lookup(hw->roots, k->data)));
+	g_list_free(keys);
+}
+
+/*
+ * The context tables the backends own, by first HPA -> frames.  Like a
+ * kernel driver, which keeps its tables' addresses in its own structures,
+ * the model frees only what it allocated: a pointer read back from memory
+ * that a device scribbled over (an identity-mapped DMA can reach kernel
+ * frames) names no table of ours and frees nothing.
+ */
+int hw_table_alloc(struct iommu_hw *hw, unsigned n, uint64_t *hpa)
+{
+	int ret = n == 1 ? sim_mem_frame_alloc(hw->w, SIM_FRAME_KERNEL, hpa)
+			 : sim_mem_frames_alloc_contig(hw->w, SIM_FRAME_KERNEL, n, hpa);
+
+	if (!ret)
+		g_hash_table_insert(hw->tables, GSIZE_TO_POINTER(*hpa), GUINT_TO_POINTER(n));
+	return ret;
+}
+
+static void table_put(struct iommu_hw *hw, uint64_t hpa, unsigned n)
+{
+	/* highest first: a contiguous run goes back to the bump pointer */
+	for (unsigned i = n; i--;)
+		sim_mem_frame_put(hw->w, hpa + (uint64_t)i * SIM_PAGE_SIZE);
+}
+
+void hw_table_free(struct iommu_hw *hw, uint64_t hpa, unsigned n)
+{
+	gpointer v;
+
+	if (!g_hash_table_lookup_extended(hw->tables, GSIZE_TO_POINTER(hpa), NULL, &v) ||
+	    GPOINTER_TO_UINT(v) != n)
+		return;              /* not a table of ours (or not its size) */
+	g_hash_table_remove(hw->tables, GSIZE_TO_POINTER(hpa));
+	table_put(hw, hpa, n);
+}
+
+/* Teardown: whatever the backend's walk did not reach (garbage in its
+ * entries) is freed all the same, in address order. */
+static void tables_free_all(struct iommu_hw *hw)
+{
+	GList *keys = g_list_sort(g_hash_table_get_keys(hw->tables), cmp_ptr);
+
+	for (GList *k = keys; k; k = k->next)
+		table_put(hw, (uint64_t)GPOINTER_TO_SIZE(k->data),
+			  GPOINTER_TO_UINT(g_hash_table_lookup(hw->tables, k->data)));
+	g_list_free(keys);
+	g_hash_table_remove_all(hw->tables);
+}
+
+void hw_ctx_emit(struct iommu_hw *hw, enum iommu_walk_ev ev, unsigned level, unsigned index,
+		 uint64_t addr, uint64_t value, const struct iommu_context *c)
+{
+	HW_EMIT(hw, .ev = ev, .level = level, .index = index, .addr = addr, .value = value,
+		.ctx = c);
+}
+
+bool hw_ctx_fail_with(enum hw_ctx_fail *why, enum hw_ctx_fail what)
 {
 	if (why)
 		*why = what;
 	return false;
 }
 
-bool hw_ctx_fetch(struct iommu_hw *hw, uint16_t seg, uint16_t rid, uint64_t *pdir,
-		  unsigned *pasid_bits, bool *ats, unsigned *refs, enum hw_ctx_fail *why)
+bool hw_fmt_ok(const struct iommu_hw *hw, unsigned stage, unsigned levels)
 {
-	uint64_t root = root_of(hw, seg), lo, hi, a;
-
-	if (!root)
-		return ctx_fail(why, HW_CTX_NO_ROOT);
-	a = root + (rid >> 8) * ENT_SIZE;
-	lo = sim_mem_read64(hw->w, a);
-	(*refs)++;
-	emit_read(hw, IOMMU_EV_ROOT, a, lo);
-	if (!(lo & ENT_PRESENT))
-		return ctx_fail(why, HW_CTX_NO_ROOT);
-	a = (lo & ENT_ADDR_MASK) + (rid & 0xff) * ENT_SIZE;
-	lo = sim_mem_read64(hw->w, a);
-	hi = sim_mem_read64(hw->w, a + 8);
-	(*refs)++;
-	emit_read(hw, IOMMU_EV_CONTEXT, a, lo);
-	if (!(lo & ENT_PRESENT))
-		return ctx_fail(why, HW_CTX_NO_CONTEXT);
-	if ((hi & CTX_PASID_BITS) > IOMMU_HW_MAX_PASID_BITS)
-		return ctx_fail(why, HW_CTX_BAD_CONTEXT);
-	*pdir = lo & ENT_ADDR_MASK;
-	*pasid_bits = (unsigned)(hi & CTX_PASID_BITS);
-	*ats = (lo & CTX_ATS) != 0;
-	return true;
+	return (stage == 1 || stage == 2) && levels <= IO_PGTABLE_MAX_LEVELS &&
+	       hw->fmt[stage - 1][levels] != NULL;
 }
 
-static bool pe_decode(struct iommu_hw *hw, uint64_t q0, uint64_t q1, uint64_t q2,
-		      struct iommu_context *c)
+static const struct hw_ctx_ops *ops_of(enum iommu_hw_kind k)
 {
-	uint64_t t = (q0 >> PE_TYPE_SHIFT) & PE_TYPE_MASK;
-
-	if (!(q0 & ENT_PRESENT) || t < 1 || t > IOMMU_CTX_NESTED + 1)
-		return false;
-	memset(c, 0, sizeof(*c));
-	c->type = (enum iommu_ctx_type)(t - 1);
-	c->did = (uint16_t)(q1 & PE_DID_MASK);
-	c->s2_root = q0 & ENT_ADDR_MASK;
-	c->s2_levels = (unsigned)((q1 >> PE_S2L_SHIFT) & PE_LVL_MASK);
-	c->s1_root = q2 & ENT_ADDR_MASK;
-	c->s1_levels = (unsigned)((q1 >> PE_S1L_SHIFT) & PE_LVL_MASK);
-	/* a translating entry whose tables the kind cannot walk is malformed */
-	if ((c->type == IOMMU_CTX_TRANSLATE || c->type == IOMMU_CTX_NESTED) &&
-	    (!c->s2_root || !iommu_hw_fmt(hw->cfg.kind, IO_PGTABLE_STAGE2, c->s2_levels)))
-		return false;
-	if ((c->type == IOMMU_CTX_S1 || c->type == IOMMU_CTX_NESTED) &&
-	    !iommu_hw_fmt(hw->cfg.kind, IO_PGTABLE_STAGE1, c->s1_levels))
-		return false;
-	return true;
+	switch (k) {
+	case IOMMU_HW_SMMUV3: return &hw_ctx_smmuv3_ops;
+	case IOMMU_HW_RISCV: return &hw_ctx_riscv_ops;
+	case IOMMU_HW_VTD: break;
+	}
+	return &hw_ctx_vtd_ops;
 }
 
-bool hw_pasid_fetch(struct iommu_hw *hw, uint64_t pdir, unsigned pasid_bits, uint32_t pasid,
-		    struct iommu_context *c, unsigned *refs, uint64_t *dir_hpa,
-		    uint64_t *dir_val, uint64_t *ent_hpa, uint64_t *ent_val)
-{
-	uint64_t de, pe, q0, q1, q2;
+/* ---- the driver's view of each device ------------------------------------------------------- */
 
-	if (pasid >> pasid_bits)
-		return false;
-	*dir_hpa = de = pdir + (uint64_t)(pasid / PASIDS_PER_TABLE) * PDIR_ENT_SIZE;
-	*dir_val = sim_mem_read64(hw->w, de);
-	(*refs)++;
-	if (!(*dir_val & ENT_PRESENT))
-		return false;
-	*ent_hpa = pe = (*dir_val & ENT_ADDR_MASK) + (uint64_t)(pasid % PASIDS_PER_TABLE) * PE_SIZE;
-	q0 = sim_mem_read64(hw->w, pe);
-	q1 = sim_mem_read64(hw->w, pe + 8);
-	q2 = sim_mem_read64(hw->w, pe + 16);
-	*ent_val = q0;
-	(*refs)++;
-	return pe_decode(hw, q0, q1, q2, c);
+static void view_free(gpointer p)
+{
+	struct hw_dev_view *v = p;
+
+	if (v->tagged)
+		g_hash_table_destroy(v->tagged);
+	g_free(v);
+}
+
+static struct hw_dev_view *view_of(struct iommu_hw *hw, uint16_t seg, uint16_t rid, bool create)
+{
+	gpointer k = GUINT_TO_POINTER(dev_key(seg, rid));
+	struct hw_dev_view *v = g_hash_table_lookup(hw->views, k);
+
+	if (!v && create) {
+		v = g_new0(struct hw_dev_view, 1);
+		v->seg = seg;
+		v->rid = rid;
+		g_hash_table_insert(hw->views, k, v);
+	}
+	return v;
+}
+
+const struct iommu_context *hw_view_ctx(const struct hw_dev_view *v, uint32_t pasid)
+{
+	if (!pasid)
+		return v->has_rid ? &v->rid_ctx : NULL;
+	return v->tagged ? g_hash_table_lookup(v->tagged, GUINT_TO_POINTER(pasid)) : NULL;
+}
+
+const struct iommu_context *hw_view_nested(const struct hw_dev_view *v)
+{
+	GHashTableIter it;
+	gpointer k, val;
+	const struct iommu_context *best = NULL;
+	guint best_p = 0;
+
+	if (!v->tagged)
+		return NULL;
+	/* the lowest such PASID: the answer must not depend on hash order */
+	g_hash_table_iter_init(&it, v->tagged);
+	while (g_hash_table_iter_next(&it, &k, &val)) {
+		const struct iommu_context *c = val;
+
+		if (c->type == IOMMU_CTX_NESTED && (!best || GPOINTER_TO_UINT(k) < best_p)) {
+			best = c;
+			best_p = GPOINTER_TO_UINT(k);
+		}
+	}
+	return best;
+}
+
+/* Put @c (NULL: none) at @pasid of @v. */
+static void view_set(struct hw_dev_view *v, uint32_t pasid, const struct iommu_context *c)
+{
+	if (!pasid) {
+		v->has_rid = c != NULL;
+		if (c)
+			v->rid_ctx = *c;
+		else
+			memset(&v->rid_ctx, 0, sizeof(v->rid_ctx));
+		return;
+	}
+	if (c) {
+		if (!v->tagged)
+			v->tagged = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+		if (!g_hash_table_lookup(v->tagged, GUINT_TO_POINTER(pasid)))
+			v->ntagged++;
+		g_hash_table_insert(v->tagged, GUINT_TO_POINTER(pasid), g_memdup2(c, sizeof(*c)));
+	} else if (v->tagged && g_hash_table_remove(v->tagged, GUINT_TO_POINTER(pasid))) {
+		v->ntagged--;
+	}
+}
+
+/* ---- reading the structures back (the hardware, no caches) ------------------------------ */
+
+/* The device entry of (@seg, @rid) from memory, quietly: 0 or -ENOENT. */
+int hw_dev_read(struct iommu_hw *hw, uint16_t seg, uint16_t rid, struct hw_devctx *dc)
+{
+	bool quiet = hw->quiet, ok;
+	unsigned refs = 0;
+
+	memset(dc, 0, sizeof(*dc));
+	hw->quiet = true;
+	ok = hw->ops->fetch_dev(hw, seg, rid, dc, &refs, NULL);
+	hw->quiet = quiet;
+	return ok ? 0 : -ENOENT;
 }
 
 int hw_pasid_read(struct iommu_hw *hw, uint64_t loc, struct iommu_context *c)
 {
 	uint16_t seg = (uint16_t)(loc >> 48), rid = (uint16_t)(loc >> 32);
-	uint64_t pdir, a, b, x, y;
-	unsigned bits, refs = 0;
-	bool ats, quiet = hw->quiet;
-	bool ok;
+	uint32_t pasid = (uint32_t)loc;
+	struct hw_devctx dc;
+	unsigned refs = 0;
+	bool quiet = hw->quiet, ok;
 
-	hw->quiet = true;   /* no events */
-	ok = hw_ctx_fetch(hw, seg, rid, &pdir, &bits, &ats, &refs, NULL) &&
-	     hw_pasid_fetch(hw, pdir, bits, (uint32_t)loc, c, &refs, &a, &b, &x, &y);
+	if (hw_dev_read(hw, seg, rid, &dc))
+		return -ENOENT;
+	memset(c, 0, sizeof(*c));
+	if (!pasid && dc.rid_direct) {
+		*c = dc.rid;
+		return 0;
+	}
+	if (!pasid)
+		pasid = dc.rid_pasid;
+	else if (!dc.pasid_ok || pasid >> dc.pasid_limit_bits)
+		return -ENOENT;
+	hw->quiet = true;
+	ok = hw->ops->fetch_pasid(hw, &dc, pasid, c, &refs, NULL);
 	hw->quiet = quiet;
 	return ok ? 0 : -ENOENT;
 }
 
+/* ---- devices ---------------------------------------------------------------------------- */
+
 static void trace_dev(struct iommu_hw *hw, uint16_t seg, uint16_t rid, unsigned bits, bool ats)
 {
 	SIM_TRACE(hw->w, iommu_hw_dev, seg, rid >> 8, (rid >> 3) & 0x1f, rid & 7, bits, ats);
-}
-
-/* A zeroed PASID directory for @bits: 0 or -ENOMEM. */
-static int pdir_alloc(struct iommu_hw *hw, unsigned bits, uint64_t *pdir)
-{
-	unsigned n = bits > 6 ? 1u << (bits - 6) : 1;
-	unsigned frames = (n * PDIR_ENT_SIZE + SIM_PAGE_SIZE - 1) / SIM_PAGE_SIZE;
-
-	return frames == 1 ? sim_mem_frame_alloc(hw->w, SIM_FRAME_KERNEL, pdir)
-			   : sim_mem_frames_alloc_contig(hw->w, SIM_FRAME_KERNEL, frames, pdir);
-}
-
-static bool pdir_empty(struct iommu_hw *hw, uint64_t pdir, unsigned bits)
-{
-	unsigned n = bits > 6 ? 1u << (bits - 6) : 1;
-
-	for (unsigned i = 0; i < n; i++)
-		if (sim_mem_read64(hw->w, pdir + (uint64_t)i * PDIR_ENT_SIZE) & ENT_PRESENT)
-			return false;
-	return true;
 }
 
 /* The device's ATS control: a device TLB exists while ATS is enabled. */
@@ -458,43 +547,45 @@ static void ats_set(struct iommu_hw *hw, uint16_t seg, uint16_t rid, bool on)
 							   XLATE_SIZES));
 }
 
-int iommu_hw_set_device(struct sim_world *w, uint16_t segment, uint16_t rid,
-			const struct iommu_dev_ctx *dc)
+int iommu_hw_program_device(struct sim_world *w, uint16_t segment, uint16_t rid,
+			    const struct iommu_dev_ctx *dc, unsigned *wrote)
 {
 	struct iommu_hw *hw = iommu_hw_get(w);
-	uint64_t ent, lo, hi, pdir;
-	unsigned old;
+	struct hw_dev_view *v, old;
+	unsigned wr = 0;
 	int ret;
 
+	if (wrote)
+		*wrote = 0;
 	if (!hw || !dc || dc->pasid_bits > hw->cfg.pasid_bits)
 		return -EINVAL;
-	ret = ctx_entry_alloc(hw, segment, rid, &ent);
-	if (ret)
+	v = view_of(hw, segment, rid, true);
+	/* the table's size is the device's width: no other size while
+	 * anything is programmed in it */
+	if (v->programmed && v->pasid_bits != dc->pasid_bits && (v->has_rid || v->ntagged))
+		return -EBUSY;
+	old = *v;
+	v->programmed = true;
+	v->pasid_bits = dc->pasid_bits;
+	v->ats = dc->ats;
+	ret = hw->ops->write(hw, v, HW_PASID_DEVICE, &wr);
+	if (ret) {
+		v->programmed = old.programmed;
+		v->pasid_bits = old.pasid_bits;
+		v->ats = old.ats;
 		return ret;
-	lo = sim_mem_read64(w, ent);
-	hi = sim_mem_read64(w, ent + 8);
-	old = (unsigned)(hi & CTX_PASID_BITS);
-	if (lo & ENT_PRESENT) {
-		pdir = lo & ENT_ADDR_MASK;
-		if (old != dc->pasid_bits) {
-			if (!pdir_empty(hw, pdir, old))
-				return -EBUSY;
-			/* no entries: replace the directory */
-			sim_mem_write64(w, ent, 0);
-			pdir_free(w, pdir, old);
-			lo = 0;
-		}
 	}
-	if (!(lo & ENT_PRESENT)) {
-		ret = pdir_alloc(hw, dc->pasid_bits, &pdir);
-		if (ret)
-			return ret;
-		sim_mem_write64(w, ent + 8, dc->pasid_bits);
-	}
-	sim_mem_write64(w, ent, pdir | ENT_PRESENT | (dc->ats ? CTX_ATS : 0));
+	if (wrote)
+		*wrote = wr;
 	ats_set(hw, segment, rid, dc->ats);
 	trace_dev(hw, segment, rid, dc->pasid_bits, dc->ats);
 	return 0;
+}
+
+int iommu_hw_set_device(struct sim_world *w, uint16_t segment, uint16_t rid,
+			const struct iommu_dev_ctx *dc)
+{
+	return iommu_hw_program_device(w, segment, rid, dc, NULL);
 }
 
 /* ---- the did oracle (for the checker) ----------------------------------------------------- */
@@ -521,6 +612,11 @@ static void oracle_add(struct iommu_hw *hw, uint16_t did, uint64_t loc)
 	g_array_append_val(a, loc);
 }
 
+static bool oracle_tracks(const struct iommu_context *c)
+{
+	return c && c->type != IOMMU_CTX_PASSTHROUGH && c->type != IOMMU_CTX_BLOCKED;
+}
+
 /* ---- PASID entries ------------------------------------------------------------------------ */
 
 static void trace_pe(struct iommu_hw *hw, uint16_t seg, uint16_t rid, uint32_t pasid,
@@ -539,140 +635,129 @@ static bool ctx_valid(struct iommu_hw *hw, const struct iommu_context *c)
 
 	if ((unsigned)c->type > IOMMU_CTX_NESTED)
 		return false;
-	if (s1 && (!iommu_hw_fmt(hw->cfg.kind, IO_PGTABLE_STAGE1, c->s1_levels) ||
-		   (c->s1_root & ~ENT_ADDR_MASK) || (c->type == IOMMU_CTX_S1 && !c->s1_root)))
+	if (s1 && (!hw_fmt_ok(hw, 1, c->s1_levels) || (c->s1_root & 0xfff) ||
+		   (c->type == IOMMU_CTX_S1 && !c->s1_root)))
 		return false;
-	if (s2 && (!iommu_hw_fmt(hw->cfg.kind, IO_PGTABLE_STAGE2, c->s2_levels) ||
-		   !c->s2_root || (c->s2_root & ~ENT_ADDR_MASK)))
+	if (s2 && (!hw_fmt_ok(hw, 2, c->s2_levels) || !c->s2_root || (c->s2_root & 0xfff)))
 		return false;
 	return true;
 }
 
-/* The PASID entry of (seg, rid, pasid), allocating its PASID table; the
- * context entry is created (width 0) when missing.  0, -EINVAL, -ENOMEM. */
-static int pe_entry_alloc(struct iommu_hw *hw, uint16_t seg, uint16_t rid, uint32_t pasid,
-			  uint64_t *pe)
+/* Only the fields @c's type uses: what the hardware reads back. */
+static void ctx_normalise(const struct iommu_context *c, struct iommu_context *out)
 {
-	uint64_t ent = ctx_entry_at(hw, seg, rid), lo, hi, de, tbl;
+	memset(out, 0, sizeof(*out));
+	out->type = c->type;
+	if (c->type == IOMMU_CTX_PASSTHROUGH || c->type == IOMMU_CTX_BLOCKED)
+		return;
+	out->did = c->did;
+	if (c->type == IOMMU_CTX_S1 || c->type == IOMMU_CTX_NESTED) {
+		out->s1_root = c->s1_root;
+		out->s1_levels = c->s1_levels;
+	}
+	if (c->type == IOMMU_CTX_TRANSLATE || c->type == IOMMU_CTX_NESTED) {
+		out->s2_root = c->s2_root;
+		out->s2_levels = c->s2_levels;
+	}
+	if (c->type == IOMMU_CTX_NESTED)
+		out->s2_did = c->s2_did;
+}
+
+int iommu_hw_program_pasid(struct sim_world *w, uint16_t segment, uint16_t rid, uint32_t pasid,
+			   const struct iommu_context *ctx, unsigned *wrote)
+{
+	struct iommu_hw *hw = iommu_hw_get(w);
+	const struct iommu_context *cur;
+	struct iommu_context nc, oc;
+	struct hw_dev_view *v;
+	bool had;
+	unsigned wr = 0;
+	uint64_t loc = loc_key(segment, rid, pasid);
 	int ret;
 
-	lo = ent ? sim_mem_read64(hw->w, ent) : 0;
-	if (!(lo & ENT_PRESENT)) {
+	if (wrote)
+		*wrote = 0;
+	if (!hw || (ctx && !ctx_valid(hw, ctx)))
+		return -EINVAL;
+	v = view_of(hw, segment, rid, ctx != NULL);
+	if (!v || (!ctx && (!v->programmed || pasid >> v->pasid_bits)))
+		return 0;                    /* nothing there to clear */
+	if (!v->programmed) {
 		struct iommu_dev_ctx dc = { 0 };
 
+		/* a device entry of width 0 first, as for iommu_hw_set_device */
 		if (pasid)
 			return -EINVAL;
-		ret = iommu_hw_set_device(hw->w, seg, rid, &dc);
+		ret = iommu_hw_program_device(w, segment, rid, &dc, &wr);
 		if (ret)
 			return ret;
-		ent = ctx_entry_at(hw, seg, rid);
-		lo = sim_mem_read64(hw->w, ent);
 	}
-	hi = sim_mem_read64(hw->w, ent + 8);
-	if (pasid >> (hi & CTX_PASID_BITS))
+	if (pasid >> v->pasid_bits)
 		return -EINVAL;
-	de = (lo & ENT_ADDR_MASK) + (uint64_t)(pasid / PASIDS_PER_TABLE) * PDIR_ENT_SIZE;
-	if (!(sim_mem_read64(hw->w, de) & ENT_PRESENT)) {
-		ret = sim_mem_frame_alloc(hw->w, SIM_FRAME_KERNEL, &tbl);
-		if (ret)
-			return ret;
-		sim_mem_write64(hw->w, de, tbl | ENT_PRESENT);
+	if (ctx)
+		ctx_normalise(ctx, &nc);
+	ret = hw->ops->admit(hw, v, pasid, ctx ? &nc : NULL);
+	if (ret)
+		return ret;
+	cur = hw_view_ctx(v, pasid);
+	had = cur != NULL;
+	if (had)
+		oc = *cur;
+	view_set(v, pasid, ctx ? &nc : NULL);
+	ret = hw->ops->write(hw, v, pasid, &wr);
+	if (ret) {
+		view_set(v, pasid, had ? &oc : NULL);
+		return ret;
 	}
-	*pe = (sim_mem_read64(hw->w, de) & ENT_ADDR_MASK) +
-	      (uint64_t)(pasid % PASIDS_PER_TABLE) * PE_SIZE;
+	if (had && oracle_tracks(&oc))
+		oracle_drop(hw, oc.did, loc);
+	if (ctx && oracle_tracks(&nc))
+		oracle_add(hw, nc.did, loc);
+	if (wrote)
+		*wrote = wr;
+	trace_pe(hw, segment, rid, pasid, ctx);
 	return 0;
 }
 
 int iommu_hw_set_pasid(struct sim_world *w, uint16_t segment, uint16_t rid, uint32_t pasid,
 		       const struct iommu_context *ctx)
 {
-	struct iommu_hw *hw = iommu_hw_get(w);
-	struct iommu_context old;
-	uint64_t pe, q0, q1;
-	int ret;
-
-	if (!hw || !ctx || !ctx_valid(hw, ctx))
-		return -EINVAL;
-	ret = pe_entry_alloc(hw, segment, rid, pasid, &pe);
-	if (ret)
-		return ret;
-	if (!hw_pasid_read(hw, loc_key(segment, rid, pasid), &old))
-		oracle_drop(hw, old.did, loc_key(segment, rid, pasid));
-	q0 = ENT_PRESENT | ((uint64_t)ctx->type + 1) << PE_TYPE_SHIFT;
-	q1 = ctx->did;
-	if (ctx->type == IOMMU_CTX_TRANSLATE || ctx->type == IOMMU_CTX_NESTED) {
-		q0 |= ctx->s2_root;
-		q1 |= (uint64_t)ctx->s2_levels << PE_S2L_SHIFT;
-	}
-	if (ctx->type == IOMMU_CTX_S1 || ctx->type == IOMMU_CTX_NESTED)
-		q1 |= (uint64_t)ctx->s1_levels << PE_S1L_SHIFT;
-	/* not present while it changes, the present bit last */
-	sim_mem_write64(w, pe, 0);
-	sim_mem_write64(w, pe + 8, q1);
-	sim_mem_write64(w, pe + 16, ctx->type == IOMMU_CTX_S1 || ctx->type == IOMMU_CTX_NESTED
-				    ? ctx->s1_root : 0);
-	sim_mem_write64(w, pe, q0);
-	if (ctx->type != IOMMU_CTX_PASSTHROUGH && ctx->type != IOMMU_CTX_BLOCKED)
-		oracle_add(hw, ctx->did, loc_key(segment, rid, pasid));
-	trace_pe(hw, segment, rid, pasid, ctx);
-	return 0;
+	return ctx ? iommu_hw_program_pasid(w, segment, rid, pasid, ctx, NULL) : -EINVAL;
 }
 
 int iommu_hw_clear_pasid(struct sim_world *w, uint16_t segment, uint16_t rid, uint32_t pasid)
 {
-	struct iommu_hw *hw = iommu_hw_get(w);
-	uint64_t ent, lo, hi, de, dv;
-	struct iommu_context old;
-
-	if (!hw)
-		return -EINVAL;
-	ent = ctx_entry_at(hw, segment, rid);
-	lo = ent ? sim_mem_read64(w, ent) : 0;
-	hi = ent ? sim_mem_read64(w, ent + 8) : 0;
-	if (!(lo & ENT_PRESENT) || (pasid >> (hi & CTX_PASID_BITS)))
-		return 0;
-	if (!hw_pasid_read(hw, loc_key(segment, rid, pasid), &old))
-		oracle_drop(hw, old.did, loc_key(segment, rid, pasid));
-	de = (lo & ENT_ADDR_MASK) + (uint64_t)(pasid / PASIDS_PER_TABLE) * PDIR_ENT_SIZE;
-	dv = sim_mem_read64(w, de);
-	if (dv & ENT_PRESENT) {
-		uint64_t pe = (dv & ENT_ADDR_MASK) + (uint64_t)(pasid % PASIDS_PER_TABLE) * PE_SIZE;
-
-		sim_mem_write64(w, pe, 0);      /* not present first */
-		sim_mem_write64(w, pe + 8, 0);
-		sim_mem_write64(w, pe + 16, 0);
-	}
-	trace_pe(hw, segment, rid, pasid, NULL);
-	return 0;
+	return iommu_hw_get(w) ? iommu_hw_program_pasid(w, segment, rid, pasid, NULL, NULL)
+			       : -EINVAL;
 }
 
 int iommu_hw_clear_device(struct sim_world *w, uint16_t segment, uint16_t rid)
 {
 	struct iommu_hw *hw = iommu_hw_get(w);
-	uint64_t ent, lo, hi;
+	struct hw_dev_view *v;
+	unsigned wr = 0;
 
 	if (!hw)
 		return -EINVAL;
-	ent = ctx_entry_at(hw, segment, rid);
-	lo = ent ? sim_mem_read64(w, ent) : 0;
-	if (!(lo & ENT_PRESENT))
+	v = view_of(hw, segment, rid, false);
+	if (!v)
 		return 0;
-	hi = sim_mem_read64(w, ent + 8);
-	/* forget the domain ids of the present PASID entries */
-	for (uint32_t d = 0; d < (((hi & CTX_PASID_BITS) > 6) ? 1u << ((hi & CTX_PASID_BITS) - 6) : 1);
-	     d++) {
-		if (!(sim_mem_read64(w, (lo & ENT_ADDR_MASK) + d * PDIR_ENT_SIZE) & ENT_PRESENT))
-			continue;
-		for (uint32_t p = d * PASIDS_PER_TABLE; p < (d + 1) * PASIDS_PER_TABLE; p++) {
-			struct iommu_context old;
+	/* forget the domain ids of its entries */
+	if (v->has_rid && oracle_tracks(&v->rid_ctx))
+		oracle_drop(hw, v->rid_ctx.did, loc_key(segment, rid, 0));
+	if (v->tagged) {
+		GHashTableIter it;
+		gpointer k, val;
 
-			if (!hw_pasid_read(hw, loc_key(segment, rid, p), &old))
-				oracle_drop(hw, old.did, loc_key(segment, rid, p));
-		}
+		g_hash_table_iter_init(&it, v->tagged);
+		while (g_hash_table_iter_next(&it, &k, &val))
+			if (oracle_tracks(val))
+				oracle_drop(hw, ((struct iommu_context *)val)->did,
+					    loc_key(segment, rid, GPOINTER_TO_UINT(k)));
 	}
-	sim_mem_write64(w, ent, 0);
-	sim_mem_write64(w, ent + 8, 0);
-	pdir_free(w, lo & ENT_ADDR_MASK, (unsigned)(hi & CTX_PASID_BITS));
+	if (v->programmed)
+		hw->ops->clear_device(hw, v, &wr);
+	g_hash_table_remove(hw->views, GUINT_TO_POINTER(dev_key(segment, rid)));
 	ats_set(hw, segment, rid, false);
 	trace_dev(hw, segment, rid, 0, false);
 	return 0;
@@ -813,6 +898,19 @@ static unsigned pc_inv(struct iommu_hw *hw, uint16_t seg, uint16_t rid, uint32_t
 	return live;
 }
 
+/* Drop the context-cache entry of (@seg, @rid): 1 when there was one. */
+static unsigned cc_inv(struct iommu_hw *hw, uint16_t seg, uint16_t rid)
+{
+	gpointer k = GUINT_TO_POINTER(dev_key(seg, rid));
+	struct cc_ent *ce = g_hash_table_lookup(hw->ccache, k);
+
+	if (!ce)
+		return 0;
+	g_queue_delete_link(&hw->cc_fifo, ce->link);
+	g_hash_table_remove(hw->ccache, k);
+	return 1;
+}
+
 static unsigned inv_one(struct iommu_hw *hw, const struct iommu_inv_cmd *c)
 {
 	struct iotlb *atc;
@@ -851,6 +949,9 @@ static unsigned inv_one(struct iommu_hw *hw, const struct iommu_inv_cmd *c)
 	case IOMMU_INV_PASID_CACHE:
 		n = pc_inv(hw, c->segment, c->rid, c->pasid);
 		break;
+	case IOMMU_INV_CTX_CACHE:
+		n = cc_inv(hw, c->segment, c->rid);
+		break;
 	case IOMMU_INV_DEVTLB:
 		hw->devtlb_unwaited++;
 		atc = g_hash_table_lookup(hw->atcs, GUINT_TO_POINTER(dev_key(c->segment, c->rid)));
@@ -870,7 +971,8 @@ static unsigned inv_one(struct iommu_hw *hw, const struct iommu_inv_cmd *c)
 		hw->st.inv_waits++;
 		break;
 	}
-	if (c->type != IOMMU_INV_WAIT && c->type != IOMMU_INV_PASID_CACHE)
+	if (c->type != IOMMU_INV_WAIT && c->type != IOMMU_INV_PASID_CACHE &&
+	    c->type != IOMMU_INV_CTX_CACHE)
 		hw->st.iotlb_invalidations++;
 	if (sim_trace_enabled(hw->w, "iommu_hw_inv")) {
 		int p = c->pasid == IOMMU_PASID_NONE ? -1 : (int)c->pasid;
@@ -1032,12 +1134,6 @@ void iommu_hw_stats(struct sim_world *w, struct iommu_hw_stats *out)
 	out->iotlb_entries = iotlb_live(hw->tlb);
 }
 
-static gint cmp_u32(gconstpointer a, gconstpointer b)
-{
-	guint x = GPOINTER_TO_UINT(a), y = GPOINTER_TO_UINT(b);
-
-	return x < y ? -1 : x > y;
-}
 
 int iommu_hw_cache_for_each(struct sim_world *w, enum iommu_cache_id which,
 			    int (*fn)(const struct iommu_cache_entry *e, void *ctx), void *ctx)
@@ -1053,7 +1149,7 @@ int iommu_hw_cache_for_each(struct sim_world *w, enum iommu_cache_id which,
 	if (which == IOMMU_CACHE_PSC)
 		return iotlb_for_each(hw->psc, fn, ctx);
 	/* device TLBs in requester-id order (deterministic) */
-	keys = g_list_sort(g_hash_table_get_keys(hw->atcs), cmp_u32);
+	keys = g_list_sort(g_hash_table_get_keys(hw->atcs), cmp_uint);
 	for (l = keys; l && !ret; l = l->next)
 		ret = iotlb_for_each(g_hash_table_lookup(hw->atcs, l->data), fn, ctx);
 	g_list_free(keys);

@@ -5,33 +5,29 @@
  * decide a translation; the kernel side (domain.c) writes them through the
  * calls below and keeps the caches coherent with invalidation commands.
  *
- * Structures (our encoding, one for the three IOMMU kinds, modelled on VT-d
- * scalable mode; docs/dma-path.md draws it):
- *   root table     per PCI segment, 256 16-byte entries, one per bus:
- *                  lo bit 0 present, bits 12..63 context-table HPA
- *   context entry  per requester id, 16 bytes: lo bit 0 present, bit 1
- *                  ATS (device-TLB) enable, bits 12..63 PASID-directory HPA;
- *                  hi bits 0..4 PASID width (the directory holds
- *                  max(1, 2^width / 64) entries)
- *   PASID dir      8-byte entries, one per 64 PASIDs: bit 0 present, bits
- *                  12..63 PASID-table HPA (a 4 KiB table of 64 entries)
- *   PASID entry    64 bytes; we use three quadwords:
- *                  q0 bit 0 present, bits 2..4 type (iommu_ctx_type + 1),
- *                     bits 12..63 stage-2 root HPA
- *                  q1 bits 0..15 domain id, 16..18 stage-2 levels, 20..22
- *                     stage-1 levels
- *                  q2 bits 12..63 stage-1 root (HPA; a GPA when nested)
- * Untagged DMA (no PASID) uses PASID entry 0 (IOMMU_NO_PASID, VT-d's
- * RID_PASID).  Each entry read counts as one memory reference; root and
- * context reads are counted apart (ctx_refs) from PASID-directory and
- * PASID-entry reads (pasid_refs) and from page-table reads (pt_refs).
+ * Device-context structures: each kind its own, with the real layouts
+ * (hw_ctx.h; docs/context-structures.md draws them): VT-d's root table,
+ * scalable-mode context entries, PASID directory and PASID entries;
+ * SMMUv3's stream table, STEs, CD tables and CDs; RISC-V's device
+ * directory table, device contexts, process directory table and process
+ * contexts.  The kernel asks for a context per (segment, requester id,
+ * PASID) below, the kind's driver half writes its tables, and the hardware
+ * reads them back.  PASID 0 here is the RID path: untagged DMA (VT-d's
+ * RID_PASID, SMMUv3's SSID 0 or the STE alone, RISC-V's process 0 or the
+ * device context alone).  Each entry read counts as one memory reference;
+ * device-level reads (root, context / stream table, STE / DDT, DC) are
+ * counted apart (ctx_refs) from PASID-level reads (PASID directory and
+ * entry / CD table and CD / PDT and PC: pasid_refs) and from page-table
+ * reads (pt_refs).
  *
  * The profile picks the IOMMU kind, and so the page-table formats of the
  * two stages: vtd (vtd-fs over vtd-ss), arm-smmuv3 (arm-s1 over arm-s2,
  * 4 KiB granule), riscv (Sv39/48/57 over Sv39x4/48x4/57x4).
  *
- * Caches, each optional with its size from the profile, all one data
- * structure (iotlb.h): the IOTLB (final translations, tagged by domain id
+ * Caches, each optional with its size from the profile: the context cache
+ * (decoded device entries, by segment and requester id) and the PASID
+ * cache (decoded PASID-level entries, by segment, requester id and PASID);
+ * and in one data structure (iotlb.h): the IOTLB (final translations, tagged by domain id
  * and PASID; stage-2-only entries are not PASID-tagged; nested walks leave
  * combined stage-1+2 entries), the paging-structure caches (non-leaf
  * descriptors of either stage), the PASID cache (PASID entries) and, per
@@ -71,10 +67,20 @@ struct iommu_hw_config {
 	unsigned iotlb_entries;      /* 0 disables the IOTLB */
 	bool naive_iotlb;            /* linear-scan caches (oracle, baseline) */
 	unsigned psc_entries;        /* paging-structure cache; 0: none */
-	unsigned pasid_cache_entries;/* 0: none */
+	unsigned ctx_cache_entries;  /* device entries (context cache, SMMUv3's
+				      * configuration cache for STEs, RISC-V's
+				      * DDT cache); 0: none */
+	unsigned pasid_cache_entries;/* PASID entries, CDs, process contexts; 0: none */
 	unsigned atc_entries;        /* each ATS device's TLB; 0: none */
 	unsigned fault_queue_len;    /* records kept; older ones are dropped */
 	unsigned pasid_bits;         /* the IOMMU's PASID width, 0..20 */
+	/* SMMUv3: a linear stream table (one STE per StreamID) instead of the
+	 * two-level one (256 STEs per level-2 table) Linux uses when the
+	 * SMMU has it (IDR0.ST_LEVEL) */
+	bool smmu_linear_strtab;
+	/* RISC-V: the device directory table's levels, 1..3 (0: 3, what
+	 * Linux picks on QEMU's riscv-iommu: ddtp.iommu_mode 3LVL) */
+	unsigned riscv_ddt_levels;
 	/* Devices keep their DMA streams running while the kernel changes
 	 * tables: right after each invalidation command, the translations it
 	 * dropped are asked for again (the hardware may cache any present
@@ -108,8 +114,11 @@ struct iommu_hw_config {
 #define IOMMU_HW_DEFAULT_IOTLB 512
 #define IOMMU_HW_DEFAULT_ATC 64
 #define IOMMU_HW_DEFAULT_FAULTQ 256
+#define IOMMU_HW_DEFAULT_CTX_CACHE 64
+#define IOMMU_HW_DEFAULT_PASID_CACHE 64
 #define IOMMU_HW_MAX_PASID_BITS 20
-/* The defaults: vtd, IOTLB 512, ATC 64, no PSC / PASID cache, 20-bit PASIDs. */
+/* The defaults: vtd, IOTLB 512, ATC 64, context and PASID caches 64 each,
+ * no PSC, 20-bit PASIDs. */
 void iommu_hw_config_default(struct iommu_hw_config *cfg);
 
 /*
@@ -137,6 +146,14 @@ int iommu_hw_set_device(struct sim_world *w, uint16_t segment, uint16_t rid,
 /* Clear the context entry and free its PASID directory and tables. */
 int iommu_hw_clear_device(struct sim_world *w, uint16_t segment, uint16_t rid);
 
+/* What a programming call wrote (iommu_hw_program_*): the kernel then
+ * invalidates the matching cache (IOMMU_INV_CTX_CACHE for a device entry,
+ * IOMMU_INV_PASID_CACHE for a PASID-level one). */
+#define IOMMU_WROTE_DEVICE 1u        /* context entry / STE / device context */
+#define IOMMU_WROTE_PASID  2u        /* PASID entry / CD / process context */
+int iommu_hw_program_device(struct sim_world *w, uint16_t segment, uint16_t rid,
+			    const struct iommu_dev_ctx *dc, unsigned *wrote);
+
 enum iommu_ctx_type {
 	IOMMU_CTX_TRANSLATE = 0,     /* stage 2 only (the RID path's paging) */
 	IOMMU_CTX_PASSTHROUGH = 1,
@@ -154,6 +171,10 @@ struct iommu_context {
 	unsigned s1_levels;
 	uint64_t s2_root;            /* TRANSLATE, NESTED (HPA) */
 	unsigned s2_levels;
+	/* NESTED: the stage-2 parent's domain id, where the kind tags stage 2
+	 * apart (SMMUv3's VMID, RISC-V's GSCID); VT-d has one DID per PASID
+	 * entry and reads it back as 0 */
+	uint16_t s2_did;
 };
 
 /*
@@ -165,6 +186,12 @@ struct iommu_context {
  */
 int iommu_hw_set_pasid(struct sim_world *w, uint16_t segment, uint16_t rid, uint32_t pasid,
 		       const struct iommu_context *ctx);
+/* Set (@ctx) or clear (NULL) and say what was written.  Besides the errors
+ * above, -EBUSY / -EINVAL when the kind's structures cannot hold it with
+ * the device's other entries (hw_ctx.h: SMMUv3 and RISC-V have one stage 2
+ * per device); nothing is written then. */
+int iommu_hw_program_pasid(struct sim_world *w, uint16_t segment, uint16_t rid, uint32_t pasid,
+			   const struct iommu_context *ctx, unsigned *wrote);
 int iommu_hw_clear_pasid(struct sim_world *w, uint16_t segment, uint16_t rid, uint32_t pasid);
 /* Read back what memory holds: 0 or -ENOENT. */
 int iommu_hw_get_pasid(struct sim_world *w, uint16_t segment, uint16_t rid, uint32_t pasid,
@@ -188,8 +215,14 @@ enum iommu_inv_type {
 	IOMMU_INV_PASID_CACHE,       /* (@segment, @rid, @pasid); @pasid NONE: all */
 	IOMMU_INV_DEVTLB,            /* ATC of (@segment, @rid): @pasid tag, range */
 	IOMMU_INV_WAIT,              /* completion of everything before it */
+	IOMMU_INV_CTX_CACHE,         /* the device entry of (@segment, @rid) */
 };
 const char *iommu_inv_type_name(enum iommu_inv_type t);
+/* The kind's own name of a command: VT-d's context-cache / PASID-cache /
+ * IOTLB / device-TLB invalidation descriptors and invalidation wait;
+ * SMMUv3's CFGI_STE, CFGI_CD(_ALL), TLBI_*, ATC_INV, CMD_SYNC; RISC-V's
+ * IODIR.INVAL_DDT / INVAL_PDT, IOTINVAL.VMA / GVMA, ATS.INVAL, IOFENCE.C. */
+const char *iommu_inv_cmd_name(enum iommu_hw_kind k, enum iommu_inv_type t);
 
 struct iommu_inv_cmd {
 	enum iommu_inv_type type;
@@ -302,7 +335,7 @@ struct iommu_xlate {
 	uint64_t hpa;                /* translated address of the input */
 	unsigned prot;               /* IOMMU_READ | IOMMU_WRITE (S1 ∩ S2) */
 	uint64_t page_size;          /* the translation's span */
-	bool iotlb_hit, atc_hit, pasid_cache_hit;
+	bool iotlb_hit, atc_hit, pasid_cache_hit, ctx_cache_hit;
 	unsigned psc_hits;
 	unsigned ctx_refs;           /* root + context entry reads */
 	unsigned pasid_refs;         /* PASID directory + entry reads */
@@ -340,6 +373,7 @@ struct iommu_hw_stats {
 	uint64_t iotlb_hits, iotlb_misses, iotlb_evictions, iotlb_invalidations;
 	uint64_t iotlb_entries;      /* live entries */
 	uint64_t psc_hits, psc_misses, pasid_cache_hits, pasid_cache_misses;
+	uint64_t ctx_cache_hits, ctx_cache_misses;
 	uint64_t atc_hits, atc_misses, ats_requests, translated_requests;
 	uint64_t inv_cmds, inv_waits;
 	uint64_t faults;
@@ -392,6 +426,7 @@ enum iommu_walk_ev {
 	IOMMU_EV_PSC_HIT,            /* a walk starts below a cached table */
 	IOMMU_EV_DESC,               /* a page-table descriptor read */
 	IOMMU_EV_DONE, IOMMU_EV_FAULT,
+	IOMMU_EV_CTX_CACHE_HIT,      /* the device entry from the context cache */
 };
 struct iommu_walk_event {
 	enum iommu_walk_ev ev;

@@ -257,7 +257,66 @@ static bool ctx_equal(const struct iommu_context *a, const struct iommu_context 
 {
 	return a->type == b->type && a->did == b->did && a->s1_root == b->s1_root &&
 	       a->s1_levels == b->s1_levels && a->s2_root == b->s2_root &&
-	       a->s2_levels == b->s2_levels;
+	       a->s2_levels == b->s2_levels && a->s2_did == b->s2_did;
+}
+
+static bool devctx_equal(const struct hw_devctx *a, const struct hw_devctx *b)
+{
+	return a->ats == b->ats && a->pasid_ok == b->pasid_ok &&
+	       a->pasid_limit_bits == b->pasid_limit_bits && a->rid_direct == b->rid_direct &&
+	       (!a->rid_direct || ctx_equal(&a->rid, &b->rid)) &&
+	       (a->rid_direct || a->rid_pasid == b->rid_pasid) && a->s2_valid == b->s2_valid &&
+	       a->s2_root == b->s2_root && a->s2_levels == b->s2_levels &&
+	       a->s2_did == b->s2_did && a->table == b->table && a->table_fmt == b->table_fmt;
+}
+
+/* What a decoded device entry says, in a few words. */
+static void devctx_str(const struct hw_devctx *d, char *buf, size_t n)
+{
+	int k;
+
+	if (d->rid_direct)
+		k = snprintf(buf, n, "untagged %s did %u", iommu_ctx_type_name(d->rid.type),
+			     d->rid.did);
+	else
+		k = snprintf(buf, n, "untagged via entry %u", d->rid_pasid);
+	if (k > 0 && (size_t)k < n)
+		snprintf(buf + k, n - (size_t)k, ", %s%s", d->pasid_ok ? "PASIDs" : "no PASIDs",
+			 d->ats ? ", ATS" : "");
+}
+
+/* A context-cache entry against the device entry memory holds now. */
+static void cc_diagnose(struct iommu_hw *hw, const struct cc_ent *ce, const char *when,
+			GString *out)
+{
+	uint16_t seg = (uint16_t)(ce->key >> 16), rid = (uint16_t)ce->key;
+	struct hw_devctx now;
+	int r = hw_dev_read(hw, seg, rid, &now);
+	char was[64], is[64];
+
+	if (!r && devctx_equal(&now, &ce->dc))
+		return;
+	devctx_str(&ce->dc, was, sizeof(was));
+	if (r)
+		snprintf(is, sizeof(is), "not valid");
+	else
+		devctx_str(&now, is, sizeof(is));
+	g_string_append_printf(out, "§H8 stale context-cache entry%s: %04x:%02x:%02x.%u: the "
+			       "cached %s says %s, memory now %s: missing context-cache "
+			       "invalidation (%s) after the %s changed", when, seg, rid >> 8,
+			       (rid >> 3) & 0x1f, rid & 7, hw->ops->dev_entry, was, is,
+			       iommu_inv_cmd_name(hw->cfg.kind, IOMMU_INV_CTX_CACHE),
+			       hw->ops->dev_entry);
+}
+
+void hw_check_cc_hit(struct iommu_hw *hw, const struct cc_ent *ce)
+{
+	GString *s = g_string_new(NULL);
+
+	cc_diagnose(hw, ce, " served", s);
+	if (s->len)
+		hw_violation(hw, "%s", s->str);
+	g_string_free(s, TRUE);
 }
 
 static void pc_diagnose(struct iommu_hw *hw, const struct pc_ent *pe, const char *when,
@@ -267,14 +326,21 @@ static void pc_diagnose(struct iommu_hw *hw, const struct pc_ent *pe, const char
 	uint16_t seg = (uint16_t)(pe->key >> 48), rid = (uint16_t)(pe->key >> 32);
 	int r = hw_pasid_read(hw, pe->key, &now);
 
+	char held[48];
+
 	if (!r && ctx_equal(&now, &pe->ctx))
 		return;
+	if (r)
+		snprintf(held, sizeof(held), "no entry");
+	else
+		snprintf(held, sizeof(held), "%s did %u", iommu_ctx_type_name(now.type), now.did);
 	g_string_append_printf(out, "§H8 stale PASID-cache entry%s: %04x:%02x:%02x.%u pasid %u "
 			       "caches type %s did %u, memory now holds %s: missing PASID-cache "
-			       "invalidation after the PASID entry changed", when, seg, rid >> 8,
+			       "invalidation (%s) after the %s changed", when, seg, rid >> 8,
 			       (rid >> 3) & 0x1f, rid & 7, (uint32_t)pe->key,
-			       iommu_ctx_type_name(pe->ctx.type), pe->ctx.did,
-			       r ? "no entry" : iommu_ctx_type_name(now.type));
+			       iommu_ctx_type_name(pe->ctx.type), pe->ctx.did, held,
+			       iommu_inv_cmd_name(hw->cfg.kind, IOMMU_INV_PASID_CACHE),
+			       hw->ops->pasid_entry);
 }
 
 void hw_check_pc_hit(struct iommu_hw *hw, const struct pc_ent *pe)
@@ -418,6 +484,15 @@ int iommu_hw_check_caches(struct sim_world *w, GString *out)
 			continue;       /* dropped by a device-wide invalidation */
 
 		pc_diagnose(hw, pe, "", out);
+		if (out->len != len) {
+			g_string_append_c(out, '\n');
+			s.bad++;
+		}
+	}
+	for (GList *q = hw->cc_fifo.head; q; q = q->next) {
+		size_t len = out->len;
+
+		cc_diagnose(hw, q->data, "", out);
 		if (out->len != len) {
 			g_string_append_c(out, '\n');
 			s.bad++;

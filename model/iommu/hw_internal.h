@@ -12,23 +12,8 @@
 #include <glib.h>
 
 #include "model/iommu/hw.h"
+#include "model/iommu/hw_ctx.h"
 #include "model/iommu/iotlb.h"
-
-/* Entry encodings (hw.h). */
-#define ENT_SIZE         16u
-#define ENT_PRESENT      0x1ull
-#define ENT_ADDR_MASK    (~0xfffull)
-#define CTX_ATS          0x2ull
-#define CTX_PASID_BITS   0x1full
-#define PDIR_ENT_SIZE    8u
-#define PASIDS_PER_TABLE 64u
-#define PE_SIZE          64u
-#define PE_TYPE_SHIFT    2
-#define PE_TYPE_MASK     0x7ull
-#define PE_DID_MASK      0xffffull
-#define PE_S2L_SHIFT     16
-#define PE_S1L_SHIFT     20
-#define PE_LVL_MASK      0x7ull
 
 /* Location keys: (segment, rid, pasid) in one integer, ordered. */
 static inline uint64_t loc_key(uint16_t seg, uint16_t rid, uint32_t pasid)
@@ -39,6 +24,14 @@ static inline uint32_t dev_key(uint16_t seg, uint16_t rid)
 {
 	return (uint32_t)seg << 16 | rid;
 }
+
+/* A context-cache entry: a decoded device entry. */
+struct cc_ent {
+	uint32_t key;                /* dev_key */
+	struct hw_devctx dc;
+	uint64_t seq;
+	GList *link;                 /* in cc_fifo */
+};
 
 /* A PASID-cache entry. */
 struct pc_ent {
@@ -74,7 +67,7 @@ struct hw_front {
 	uint64_t page_size;
 	unsigned prot;
 	uint8_t ctx_refs, pasid_refs;
-	bool pasid_cache_hit;
+	bool pasid_cache_hit, ctx_cache_hit;
 };
 
 /* The requester of a front entry in one word: segment, RID, and the PASID
@@ -93,7 +86,12 @@ static inline unsigned hw_front_slot(uint64_t who, uint64_t page)
 struct iommu_hw {
 	struct sim_world *w;
 	struct iommu_hw_config cfg;
-	GHashTable *roots;             /* segment -> root table HPA */
+	const struct hw_ctx_ops *ops;  /* the kind's context structures (hw_ctx.h) */
+	GHashTable *roots;             /* segment -> the kind's structure root */
+	GHashTable *views;             /* dev_key -> struct hw_dev_view (the driver's) */
+	GHashTable *tables;            /* context tables owned: HPA -> frames */
+	GHashTable *ccache;            /* dev_key -> struct cc_ent */
+	GQueue cc_fifo;
 	/* iommu_hw_fmt of this kind by [stage 1, 2][levels] */
 	const struct io_pgtable_fmt *fmt[2][IO_PGTABLE_MAX_LEVELS + 1];
 	uint32_t atc_memo_key;         /* hw_atc_of's last device (dev_key) ... */
@@ -161,32 +159,12 @@ static inline void hw_caches_changed(struct iommu_hw *hw)
 	hw->front_gen++;
 }
 
-/* Which structure stopped a request before its walk (the kinds' fault
- * codes tell them apart; hw_fault.c). */
-enum hw_ctx_fail {
-	HW_CTX_OK,
-	HW_CTX_NO_ROOT,              /* no root table, or its entry not present */
-	HW_CTX_NO_CONTEXT,           /* the context entry not present */
-	HW_CTX_BAD_CONTEXT,          /* present, with a PASID width beyond the maximum */
-	HW_CTX_PASID_WIDTH,          /* the PASID beyond the context's width */
-	HW_CTX_NO_PDIR,              /* the PASID-directory entry not present */
-	HW_CTX_NO_PASID,             /* the PASID entry not present */
-	HW_CTX_BAD_PASID,            /* present, with a type or tables the kind lacks */
-	HW_CTX_BLOCKED,              /* a blocked entry */
-};
 
 /* hw.c */
-/* Read the context entry of (seg, rid): false when none, and @why (may be
- * NULL) says what was missing.  @refs counts. */
-bool hw_ctx_fetch(struct iommu_hw *hw, uint16_t seg, uint16_t rid, uint64_t *pdir,
-		  unsigned *pasid_bits, bool *ats, unsigned *refs, enum hw_ctx_fail *why);
-/* Decode the PASID entry at @pasid under directory @pdir: false when not
- * present.  @refs counts the directory and entry reads; @ent_hpa gets the
- * entry address (for events). */
-bool hw_pasid_fetch(struct iommu_hw *hw, uint64_t pdir, unsigned pasid_bits, uint32_t pasid,
-		    struct iommu_context *c, unsigned *refs, uint64_t *dir_hpa,
-		    uint64_t *dir_val, uint64_t *ent_hpa, uint64_t *ent_val);
-/* The PASID entry of a location straight from memory (checker): 0/-ENOENT. */
+/* The device entry of (seg, rid) straight from memory: 0/-ENOENT. */
+int hw_dev_read(struct iommu_hw *hw, uint16_t seg, uint16_t rid, struct hw_devctx *dc);
+/* What a request at (seg, rid, pasid) selects, straight from memory (PASID
+ * 0: an untagged request): 0/-ENOENT. */
 int hw_pasid_read(struct iommu_hw *hw, uint64_t loc, struct iommu_context *c);
 void hw_fault_report(struct iommu_hw *hw, struct iommu_fault_rec *rec);
 void hw_emit(struct iommu_hw *hw, struct iommu_walk_event *e);
@@ -231,5 +209,6 @@ void hw_check_psc_hit(struct iommu_hw *hw, const struct iommu_context *c, unsign
 void hw_check_atc_hit(struct iommu_hw *hw, uint16_t seg, uint16_t rid,
 		      const struct iommu_cache_entry *e);
 void hw_check_pc_hit(struct iommu_hw *hw, const struct pc_ent *pe);
+void hw_check_cc_hit(struct iommu_hw *hw, const struct cc_ent *ce);
 
 #endif

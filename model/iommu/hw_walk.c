@@ -412,24 +412,84 @@ static void pc_insert(struct iommu_hw *hw, uint16_t seg, uint16_t rid, uint32_t 
 	g_hash_table_insert(hw->pcache, &pe->key, pe);
 }
 
-/* The PASID entry of a request: 0, or the fault reason with @why. */
+/* The context cache: decoded device entries by (segment, requester id). */
+static bool cc_lookup(struct iommu_hw *hw, uint16_t seg, uint16_t rid, struct hw_devctx *dc)
+{
+	struct cc_ent *ce;
+
+	if (!hw->cfg.ctx_cache_entries)
+		return false;
+	ce = g_hash_table_lookup(hw->ccache, GUINT_TO_POINTER(dev_key(seg, rid)));
+	if (!ce) {
+		hw->st.ctx_cache_misses++;
+		return false;
+	}
+	hw->st.ctx_cache_hits++;
+	*dc = ce->dc;
+	HW_EMIT(hw, .ev = IOMMU_EV_CTX_CACHE_HIT, .segment = seg, .rid = rid);
+	if (hw->cfg.check && !hw->quiet)
+		hw_check_cc_hit(hw, ce);
+	return true;
+}
+
+static void cc_insert(struct iommu_hw *hw, uint16_t seg, uint16_t rid, const struct hw_devctx *dc)
+{
+	struct cc_ent *ce;
+
+	if (!hw->cfg.ctx_cache_entries)
+		return;
+	hw_caches_changed(hw);
+	if (g_queue_get_length(&hw->cc_fifo) >= hw->cfg.ctx_cache_entries) {
+		struct cc_ent *old = g_queue_pop_head(&hw->cc_fifo);
+
+		g_hash_table_remove(hw->ccache, GUINT_TO_POINTER(old->key));
+	}
+	ce = g_new0(struct cc_ent, 1);
+	ce->key = dev_key(seg, rid);
+	ce->dc = *dc;
+	ce->seq = hw->clock;
+	g_queue_push_tail(&hw->cc_fifo, ce);
+	ce->link = g_queue_peek_tail_link(&hw->cc_fifo);
+	g_hash_table_insert(hw->ccache, GUINT_TO_POINTER(ce->key), ce);
+}
+
+/* The context a request selects: 0, or the fault reason with @why.  The
+ * device entry (context cache, else memory), then for a PASID, or for an
+ * untagged request the device entry sends to its table, the PASID-level
+ * entry (PASID cache, else memory).  A blocked device or PASID stops the
+ * request here on every kind. */
 static enum iommu_fault_reason select_ctx(struct iommu_hw *hw, uint16_t seg, uint16_t rid,
 					  bool pasid_valid, uint32_t pasid,
 					  struct iommu_context *c, struct iommu_xlate *x,
 					  enum hw_ctx_fail *why)
 {
-	uint32_t p = pasid_valid ? pasid : 0;
-	uint64_t pdir, da, dv, ea, ev;
-	unsigned bits;
-	bool ats, ok;
+	enum iommu_fault_reason none = pasid_valid ? IOMMU_FAULT_NO_PASID
+						   : IOMMU_FAULT_NO_CONTEXT;
+	struct hw_devctx dc;
 	struct pc_ent *pe;
+	uint32_t p;
 
 	*why = HW_CTX_OK;
-	if (!hw_ctx_fetch(hw, seg, rid, &pdir, &bits, &ats, &x->ctx_refs, why))
-		return IOMMU_FAULT_NO_CONTEXT;
-	if (p >> bits) {
+	if (cc_lookup(hw, seg, rid, &dc)) {
+		x->ctx_cache_hit = true;
+	} else {
+		memset(&dc, 0, sizeof(dc));
+		if (!hw->ops->fetch_dev(hw, seg, rid, &dc, &x->ctx_refs, why))
+			return IOMMU_FAULT_NO_CONTEXT;
+		cc_insert(hw, seg, rid, &dc);
+	}
+	if (!pasid_valid && dc.rid_direct) {
+		*c = dc.rid;
+		if (c->type == IOMMU_CTX_BLOCKED) {
+			*why = HW_CTX_BLOCKED;
+			return IOMMU_FAULT_NO_CONTEXT;
+		}
+		return IOMMU_FAULT_NONE;
+	}
+	p = pasid_valid ? pasid : dc.rid_pasid;
+	if (pasid_valid && (!dc.pasid_ok || p >> dc.pasid_limit_bits)) {
 		*why = HW_CTX_PASID_WIDTH;
-		return pasid_valid ? IOMMU_FAULT_NO_PASID : IOMMU_FAULT_NO_CONTEXT;
+		return IOMMU_FAULT_NO_PASID;
 	}
 	if (pc_lookup(hw, seg, rid, p, &pe)) {
 		hw->st.pasid_cache_hits++;
@@ -442,25 +502,16 @@ static enum iommu_fault_reason select_ctx(struct iommu_hw *hw, uint16_t seg, uin
 	}
 	if (hw->cfg.pasid_cache_entries)
 		hw->st.pasid_cache_misses++;
-	ok = hw_pasid_fetch(hw, pdir, bits, p, c, &x->pasid_refs, &da, &dv, &ea, &ev);
-	if (hw_observed(hw)) {
-		struct iommu_walk_event e = { .ev = IOMMU_EV_PASID_DIR, .addr = da, .value = dv,
-					      .index = p / 64 };
-
-		hw_emit(hw, &e);
-		if (dv & ENT_PRESENT) {
-			e = (struct iommu_walk_event){ .ev = IOMMU_EV_PASID_ENTRY, .addr = ea,
-						       .value = ev, .index = p % 64,
-						       .ctx = ok ? c : NULL };
-			hw_emit(hw, &e);
-		}
+	if (!hw->ops->fetch_pasid(hw, &dc, p, c, &x->pasid_refs, why))
+		return none;
+	if (c->type == IOMMU_CTX_BLOCKED) {
+		*why = HW_CTX_BLOCKED;
+		return none;
 	}
-	if (!ok) {
-		*why = !(dv & ENT_PRESENT) ? HW_CTX_NO_PDIR :
-		       !(ev & ENT_PRESENT) ? HW_CTX_NO_PASID : HW_CTX_BAD_PASID;
-		return pasid_valid ? IOMMU_FAULT_NO_PASID : IOMMU_FAULT_NO_CONTEXT;
-	}
-	pc_insert(hw, seg, rid, p, c);
+	/* a tagged PASID 0 beside an untagged stream the device entry
+	 * decides (SMMUv3 S1DSS): not the entry the checker reads at 0 */
+	if (p || !dc.rid_direct)
+		pc_insert(hw, seg, rid, p, c);
 	return IOMMU_FAULT_NONE;
 }
 
@@ -501,11 +552,6 @@ static enum iommu_fault_reason xlate(struct iommu_hw *hw, uint16_t seg, uint16_t
 		set_fault(hw, x, r, 0, IOMMU_PHASE_FINAL, addr, NULL, why);
 		return r;
 	}
-	if (c.type == IOMMU_CTX_BLOCKED) {
-		set_fault(hw, x, IOMMU_FAULT_NOT_PRESENT, 0, IOMMU_PHASE_FINAL, addr, NULL,
-			  HW_CTX_BLOCKED);
-		return IOMMU_FAULT_NOT_PRESENT;
-	}
 	if (c.type == IOMMU_CTX_PASSTHROUGH) {
 		x->hpa = addr;
 		x->prot = IOMMU_READ | IOMMU_WRITE;
@@ -520,10 +566,12 @@ static enum iommu_fault_reason xlate(struct iommu_hw *hw, uint16_t seg, uint16_t
 			.prot = e.prot);
 		if (hw->cfg.check && !hw->quiet)
 			hw_check_iotlb_hit(hw, &c, &e);
-		/* a hit nothing stale served, its PASID entry not put in the
-		 * PASID cache by this request: the same request answers the same
-		 * until something moves (hw_front) */
-		if (front && !ats && (x->pasid_cache_hit || !hw->cfg.pasid_cache_entries) &&
+		/* a hit nothing stale served, its device and PASID entries
+		 * not put in their caches by this request (each hit, or its
+		 * cache is off or was not asked): the same request answers
+		 * the same until something moves (hw_front) */
+		if (front && !ats && (x->ctx_cache_hit || !hw->cfg.ctx_cache_entries) &&
+		    (x->pasid_cache_hit || !hw->cfg.pasid_cache_entries || !x->pasid_refs) &&
 		    stale == hw->st.stale_served) {
 			*front = (struct hw_front){
 				.gen = hw->front_gen, .mem_gen = *hw->table_gen,
@@ -533,6 +581,7 @@ static enum iommu_fault_reason xlate(struct iommu_hw *hw, uint16_t seg, uint16_t
 				.page_size = e.size, .prot = e.prot,
 				.ctx_refs = (uint8_t)x->ctx_refs, .pasid_refs = (uint8_t)x->pasid_refs,
 				.pasid_cache_hit = x->pasid_cache_hit,
+				.ctx_cache_hit = x->ctx_cache_hit,
 			};
 		}
 		res = (struct wres){ .hpa = e.hpa + (addr - e.iova), .size = e.size,
@@ -605,7 +654,8 @@ static int translate_slow(struct iommu_hw *hw, uint16_t seg, uint16_t rid,
 			  struct iommu_xlate *x, struct hw_front *slot);
 
 /* The front entry of a request, when it is good for this access (hw_front). */
-static struct hw_front *front_get(struct iommu_hw *hw, uint16_t seg, uint16_t rid,
+static inline __attribute__((always_inline)) struct hw_front *
+front_get(struct iommu_hw *hw, uint16_t seg, uint16_t rid,
 				  bool pasid_valid, uint32_t pasid, uint64_t addr, bool write,
 				  struct hw_front **slot)
 {
@@ -626,6 +676,7 @@ static inline void front_count(struct iommu_hw *hw, const struct hw_front *f)
 	hw->st.translations++;
 	hw->st.iotlb_hits++;
 	hw->st.pasid_cache_hits += f->pasid_cache_hit;
+	hw->st.ctx_cache_hits += f->ctx_cache_hit;
 	hw->st.ctx_refs += f->ctx_refs;
 	hw->st.pasid_refs += f->pasid_refs;
 }
@@ -635,13 +686,22 @@ static void front_replay(struct iommu_hw *hw, const struct hw_front *f, uint16_t
 			 uint16_t rid, bool pasid_valid, uint32_t pasid, uint64_t addr,
 			 bool write, struct iommu_xlate *x)
 {
-	*x = (struct iommu_xlate){
-		.hpa = f->hpa + (addr & (SZ_4K - 1)), .prot = f->prot, .page_size = f->page_size,
-		.iotlb_hit = true, .pasid_cache_hit = f->pasid_cache_hit,
-		.ctx_refs = f->ctx_refs, .pasid_refs = f->pasid_refs,
-		.fault = { .segment = seg, .rid = rid, .pasid_valid = pasid_valid,
-			   .pasid = pasid_valid ? pasid : 0, .addr = addr, .write = write },
-	};
+	/* field by field: a compound literal is built aside and copied */
+	memset(x, 0, sizeof(*x));
+	x->hpa = f->hpa + (addr & (SZ_4K - 1));
+	x->prot = f->prot;
+	x->page_size = f->page_size;
+	x->iotlb_hit = true;
+	x->pasid_cache_hit = f->pasid_cache_hit;
+	x->ctx_cache_hit = f->ctx_cache_hit;
+	x->ctx_refs = f->ctx_refs;
+	x->pasid_refs = f->pasid_refs;
+	x->fault.segment = seg;
+	x->fault.rid = rid;
+	x->fault.pasid_valid = pasid_valid;
+	x->fault.pasid = pasid_valid ? pasid : 0;
+	x->fault.addr = addr;
+	x->fault.write = write;
 	front_count(hw, f);
 }
 

@@ -126,34 +126,75 @@ START_TEST(test_context_in_memory)
 		  sim_mem_frame_kind(w, ctxt) == SIM_FRAME_KERNEL &&
 		  sim_mem_frame_kind(w, pdir) == SIM_FRAME_KERNEL &&
 		  sim_mem_frame_kind(w, ptbl) == SIM_FRAME_KERNEL);
+	/* VT-d scalable mode (hw_ctx_vtd.c): the root entry's lower half
+	 * points at the context table of devfn 0x00..0x7f */
 	ck_assert_uint_eq(sim_mem_read64(w, root + 3 * 16), ctxt | 1);
 	ck_assert(!sim_mem_read64(w, root + 3 * 16 + 8) && !sim_mem_read64(w, root + 4 * 16));
-	/* context: present, no ATS, the PASID directory; hi: PASID width 0 */
-	ck_assert_uint_eq(sim_mem_read64(w, ctxt + (rid & 0xff) * 16), pdir | 1);
-	ck_assert_uint_eq(sim_mem_read64(w, ctxt + (rid & 0xff) * 16 + 8), 0);
+	/* the 32-byte context entry: P, no DTE, PASIDE clear (width 0),
+	 * PDTS 0, the PASID directory; hi: RID_PASID 0 */
+	ck_assert_uint_eq(sim_mem_read64(w, ctxt + (rid & 0x7f) * 32), pdir | 1);
+	ck_assert_uint_eq(sim_mem_read64(w, ctxt + (rid & 0x7f) * 32 + 8), 0);
 	ck_assert_uint_eq(sim_mem_read64(w, pdir), ptbl | 1);
-	/* PASID entry 0: present, type s2 (0 + 1), the table; did 42, 4 levels */
-	ck_assert_uint_eq(sim_mem_read64(w, ptbl), pt.root | 1 | (1 << 2));
-	ck_assert_uint_eq(sim_mem_read64(w, ptbl + 8), 42 | (4 << 16));
+	/* PASID entry 0: P, AW 2 (4 levels), PGTT 2 (second stage only),
+	 * SSPTPTR; val[1] the DID */
+	ck_assert_uint_eq(sim_mem_read64(w, ptbl), pt.root | 1 | (2 << 2) | (2 << 6));
+	ck_assert_uint_eq(sim_mem_read64(w, ptbl + 8), 42);
 	ck_assert_int_eq(iommu_hw_get_context(w, 0, rid, &c), 0);
 	ck_assert(c.type == IOMMU_CTX_TRANSLATE && c.did == 42 && c.s2_root == pt.root &&
 		  c.s2_levels == 4);
 
 	/* the bytes decide: edit the entry in memory, the hardware follows */
-	sim_mem_write64(w, ptbl, 1 | ((IOMMU_CTX_BLOCKED + 1) << 2));
+	sim_mem_write64(w, ptbl, pt.root | 1 | (1 << 2) | (2 << 6));     /* AW 1: 3 levels */
 	ck_assert_int_eq(iommu_hw_get_context(w, 0, rid, &c), 0);
-	ck_assert_int_eq(c.type, IOMMU_CTX_BLOCKED);
-	sim_mem_write64(w, ptbl, 1 | (7 << 2));   /* reserved type */
+	ck_assert_uint_eq(c.s2_levels, 3);
+	sim_mem_write64(w, ptbl, pt.root | 1 | (2 << 2) | (5 << 6));     /* reserved PGTT */
+	ck_assert_int_eq(iommu_hw_get_context(w, 0, rid, &c), -ENOENT);
+	sim_mem_write64(w, ptbl, pt.root | (2 << 2) | (2 << 6));         /* P clear */
 	ck_assert_int_eq(iommu_hw_get_context(w, 0, rid, &c), -ENOENT);
 
 	set_ctx(RID(3, 5, 0), IOMMU_CTX_PASSTHROUGH, 7);
 	ck_assert_int_eq(iommu_hw_get_context(w, 0, RID(3, 5, 0), &c), 0);
-	ck_assert(c.type == IOMMU_CTX_PASSTHROUGH && c.did == 7);
+	/* a pass-through entry's DID tags nothing: read back as 0 */
+	ck_assert(c.type == IOMMU_CTX_PASSTHROUGH && c.did == 0);
 	ck_assert_int_eq(iommu_hw_clear_context(w, 0, RID(3, 5, 0)), 0);
 	ck_assert_int_eq(iommu_hw_get_context(w, 0, RID(3, 5, 0), &c), -ENOENT);
 	ck_assert(iommu_hw_get_context(w, 0, RID(9, 0, 0), &c) == -ENOENT &&
 		  iommu_hw_get_context(w, 1, rid, &c) == -ENOENT);
 	ck_assert_int_eq(iommu_hw_clear_context(w, 5, rid), 0);
+}
+END_TEST
+
+/*
+ * A device that can reach kernel frames (an identity-mapped DMA) may
+ * scribble over the context structures.  The hardware follows whatever the
+ * bytes say, but the driver half frees only tables it allocated: a PASID
+ * directory pointer bent to a user frame frees nothing of the user's, and
+ * teardown still frees every table (hw_table_free, hw.c).
+ */
+START_TEST(test_scribbled_context_frees_only_its_own)
+{
+	const uint64_t ctxt = SIM_MEM_BASE + 2 * SIM_PAGE_SIZE;
+	uint16_t rid = RID(3, 2, 1);
+	uint64_t user, ce = ctxt + (rid & 0x7f) * 32, lo;
+	struct sim_mem_stats a, b;
+	struct iommu_context c;
+
+	set_ctx(rid, IOMMU_CTX_TRANSLATE, 42);
+	ck_assert_int_eq(sim_mem_frame_alloc(w, SIM_FRAME_USER, &user), 0);
+	sim_mem_stats(w, &a);
+	lo = sim_mem_read64(w, ce);
+	ck_assert_uint_eq(lo & 1, 1);
+	/* the directory pointer now names the user's frame */
+	sim_mem_write64(w, ce, (lo & 0xfff) | user);
+	ck_assert_int_eq(iommu_hw_get_context(w, 0, rid, &c), -ENOENT);
+	ck_assert_int_eq(iommu_hw_clear_device(w, 0, rid), 0);
+	sim_mem_stats(w, &b);
+	ck_assert(sim_mem_frame_kind(w, user) == SIM_FRAME_USER);
+	ck_assert_uint_eq(b.frames[SIM_FRAME_USER], a.frames[SIM_FRAME_USER]);
+	/* the real directory and PASID table were not reached: still held
+	 * (freed at teardown), none of the kernel's frames freed twice */
+	ck_assert_uint_eq(b.frames[SIM_FRAME_KERNEL], a.frames[SIM_FRAME_KERNEL]);
+	sim_mem_frame_put(w, user);
 }
 END_TEST
 
@@ -203,8 +244,9 @@ START_TEST(test_passthrough_blocked_none)
 	ck_assert_int_eq(xl(0x0010, 0x12345678, true, &x), 0);
 	ck_assert(x.hpa == 0x12345678 && x.prot == RW && x.ctx_refs == 2 && x.pt_refs == 0);
 
+	/* blocked: on VT-d the entry is not present (Linux tears it down) */
 	set_ctx(0x0018, IOMMU_CTX_BLOCKED, 0);
-	ck_assert_int_eq(xl_fault(0x0018, 0x1000, false, &x), IOMMU_FAULT_NOT_PRESENT);
+	ck_assert_int_eq(xl_fault(0x0018, 0x1000, false, &x), IOMMU_FAULT_NO_CONTEXT);
 
 	/* same bus without an entry; a bus without a context table; no root */
 	ck_assert_int_eq(xl_fault(0x0020, 0x1000, false, &x), IOMMU_FAULT_NO_CONTEXT);
@@ -846,6 +888,10 @@ START_TEST(test_pci_dma_alias)
 	/* only the device's own RID 06:0d.0: the IOMMU never sees that RID */
 	ck_assert_int_eq(iommu_hw_clear_context(w, 0, 0x0600), 0);
 	set_ctx(0x0668, IOMMU_CTX_TRANSLATE, 1);
+	iommu_hw_invalidate(w, (struct iommu_inv_cmd[]){
+		{ .type = IOMMU_INV_CTX_CACHE, .rid = 0x0600 },
+		{ .type = IOMMU_INV_PASID_CACHE, .rid = 0x0600, .pasid = IOMMU_PASID_NONE },
+	}, 2);
 	iommu_hw_inv_all(w);
 	op.addr = 0x7010;
 	ck_assert_int_eq(sim_dev_dma(w, "0000:06:0d.0", &op), -EFAULT);
@@ -891,6 +937,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_context_in_memory);
 	tcase_add_test(tc, test_context_segments_and_args);
+	tcase_add_test(tc, test_scribbled_context_frees_only_its_own);
 	tcase_add_test(tc, test_passthrough_blocked_none);
 	tcase_add_test(tc, test_translate_and_refs);
 	tcase_add_test(tc, test_addr_width_per_context);

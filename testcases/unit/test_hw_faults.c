@@ -43,6 +43,9 @@ static struct sim_world *kind_world(enum iommu_hw_kind kind, unsigned faultq)
 	iommu_hw_config_default(&cfg);
 	cfg.kind = kind;
 	cfg.fault_queue_len = faultq;
+	/* the tests edit entries in memory behind the kernel's back: no
+	 * context or PASID cache to keep the old ones */
+	cfg.ctx_cache_entries = cfg.pasid_cache_entries = 0;
 	ck_assert_int_eq(iommu_hw_create(nw, &cfg), 0);
 	return nw;
 }
@@ -75,13 +78,16 @@ static void teardown(void)
 	w = NULL;
 }
 
-/* The context entry of @rid on segment 0, from the root table in memory. */
+/* The scalable-mode context entry of @rid on segment 0, from the root
+ * table in memory (hw_ctx_vtd.c: the root entry's lower or upper half, 32
+ * bytes per entry). */
 static uint64_t ctx_entry(uint16_t rid)
 {
-	uint64_t root = SIM_MEM_BASE + SIM_PAGE_SIZE, re = sim_mem_read64(w, root + (rid >> 8) * 16);
+	uint64_t root = SIM_MEM_BASE + SIM_PAGE_SIZE;
+	uint64_t re = sim_mem_read64(w, root + (rid >> 8) * 16 + ((rid & 0x80) ? 8 : 0));
 
 	ck_assert_uint_eq(re & 1, 1);
-	return (re & ~0xfffull) + (rid & 0xff) * 16;
+	return (re & ~0xfffull) + (rid & 0x7f) * 32;
 }
 
 /* PASID entry @pasid of @rid (its table must exist). */
@@ -181,18 +187,24 @@ START_TEST(test_vtd_context_codes)
 	ck_assert_int_eq(iommu_hw_set_pasid(w, 0, PDEV, 5, &c), 0);
 	ck_assert_uint_eq(code(PDEV, 0x1000, false, IOMMU_FAULT_NO_CONTEXT),
 			  IOMMU_VTD_FR_CTX_NOT_PRESENT);
-	/* blocked: what Linux's blocking domain leaves in legacy mode */
+	/* blocked: the entry torn down (intel_pasid_tear_down_entry), what
+	 * Linux's blocking domain leaves; in legacy mode a cleared context */
 	c.type = IOMMU_CTX_BLOCKED;
 	ck_assert_int_eq(iommu_hw_set_context(w, 0, PDEV, &c), 0);
-	ck_assert_uint_eq(code(PDEV, 0x1000, true, IOMMU_FAULT_NOT_PRESENT),
+	ck_assert_uint_eq(code(PDEV, 0x1000, true, IOMMU_FAULT_NO_CONTEXT),
 			  IOMMU_VTD_FR_CTX_NOT_PRESENT);
 
-	/* malformed: a PASID width beyond 20 bits, a reserved entry type */
-	sim_mem_write64(w, ce + 8, 31);
+	/* malformed: reserved context bits, a RID_PASID beyond the
+	 * directory, a reserved PGTT */
+	sim_mem_write64(w, ce, sim_mem_read64(w, ce) | 1 << 5);
+	ck_assert_uint_eq(code(DEV, 0x1000, false, IOMMU_FAULT_NO_CONTEXT),
+			  IOMMU_VTD_FR_CTX_INVALID);
+	sim_mem_write64(w, ce, sim_mem_read64(w, ce) & ~(1ull << 5));
+	sim_mem_write64(w, ce + 8, 1u << 13);
 	ck_assert_uint_eq(code(DEV, 0x1000, false, IOMMU_FAULT_NO_CONTEXT),
 			  IOMMU_VTD_FR_CTX_INVALID);
 	sim_mem_write64(w, ce + 8, 0);
-	sim_mem_write64(w, pe, (q0 & ~0x1cull) | 7 << 2);
+	sim_mem_write64(w, pe, (q0 & ~0x1c0ull) | 7 << 6);
 	iommu_hw_inv_all(w);
 	ck_assert_uint_eq(code(DEV, 0x1000, false, IOMMU_FAULT_NO_CONTEXT),
 			  IOMMU_VTD_FR_CTX_INVALID);
@@ -222,9 +234,13 @@ START_TEST(test_vtd_pasid_codes)
 
 	ck_assert_int_eq(iommu_hw_set_device(w, 0, PDEV, &dc), 0);
 	ck_assert_int_eq(iommu_hw_set_pasid(w, 0, PDEV, 1, &c), 0);
-	/* the PASID: beyond 8 bits, no directory entry, no table entry */
-	ck_assert_uint_eq(pcode(256, 0x1000, false, IOMMU_FAULT_NO_PASID),
+	/* the PASID: beyond the directory (PDTS 0: 2^13 PASIDs, more than
+	 * the device's 8 bits: the hardware knows only the directory's size),
+	 * no directory entry, no table entry */
+	ck_assert_uint_eq(pcode(1u << 13, 0x1000, false, IOMMU_FAULT_NO_PASID),
 			  IOMMU_VTD_FR_SM_PASID_TOO_LARGE);
+	ck_assert_uint_eq(pcode(256, 0x1000, false, IOMMU_FAULT_NO_PASID),
+			  IOMMU_VTD_FR_SM_PDIR_NOT_PRESENT);
 	ck_assert_uint_eq(pcode(130, 0x1000, false, IOMMU_FAULT_NO_PASID),
 			  IOMMU_VTD_FR_SM_PDIR_NOT_PRESENT);
 	ck_assert_uint_eq(pcode(7, 0x1000, true, IOMMU_FAULT_NO_PASID),
@@ -235,7 +251,7 @@ START_TEST(test_vtd_pasid_codes)
 			  IOMMU_VTD_FR_SM_PASID_INVALID);
 	c.type = IOMMU_CTX_BLOCKED;
 	ck_assert_int_eq(iommu_hw_set_pasid(w, 0, PDEV, 4, &c), 0);
-	ck_assert_uint_eq(pcode(4, 0x1000, true, IOMMU_FAULT_NOT_PRESENT),
+	ck_assert_uint_eq(pcode(4, 0x1000, true, IOMMU_FAULT_NO_PASID),
 			  IOMMU_VTD_FR_SM_PASID_NOT_PRESENT);
 
 	/* the second stage through a PASID: scalable mode's codes */

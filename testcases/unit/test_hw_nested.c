@@ -55,6 +55,23 @@
 
 static const enum iommu_hw_kind kinds[] = { IOMMU_HW_VTD, IOMMU_HW_SMMUV3, IOMMU_HW_RISCV };
 
+/*
+ * What a cold lookup of a PASID of a device with 8 PASID bits reads in each
+ * kind's own structures (docs/context-structures.md), context and PASID
+ * caches off:
+ *   VT-d       root entry, context entry | PASID directory, PASID entry
+ *   SMMUv3     stream table L1, STE      | CD (a linear CD table of 256)
+ *   RISC-V     DDT levels 3 and 2, DC    | PC (PD8: one level of 256)
+ * dev: device-level reads (ctx_refs), of them @dir above the device entry
+ * (IOMMU_EV_ROOT events); pasid: PASID-level reads, of them @pdir
+ * directory levels (IOMMU_EV_PASID_DIR).
+ */
+static const struct { unsigned dev, dir, pasid, pdir; } reads[] = {
+	[IOMMU_HW_VTD] = { 2, 1, 2, 1 },
+	[IOMMU_HW_SMMUV3] = { 2, 1, 1, 0 },
+	[IOMMU_HW_RISCV] = { 3, 2, 1, 0 },
+};
+
 /* ---- the virtual machine ----------------------------------------------------------- */
 
 struct nest {
@@ -360,25 +377,29 @@ START_TEST(test_nested_cold_walk_refs)
 						      want);
 					ck_assert_uint_eq(x.s1_refs, g);
 					ck_assert_uint_eq(x.s2_refs, h * (g + 1));
-					ck_assert_uint_eq(x.ctx_refs, 2);
-					ck_assert_uint_eq(x.pasid_refs, 2);
+					ck_assert_uint_eq(x.ctx_refs, reads[kinds[k]].dev);
+					ck_assert_uint_eq(x.pasid_refs, reads[kinds[k]].pasid);
 					ck_assert(!x.iotlb_hit && !x.pasid_cache_hit && !x.psc_hits);
 					ck_assert_uint_eq(x.hpa, n->ram[GUEST_POOL] + 0x123);
 					ck_assert_uint_eq(x.prot, RW);
 					ck_assert_uint_eq(x.page_size, SZ_4K);
 				}
 				/* the events tell the same story, reference by reference */
-				ck_assert(ev.root == 2 && ev.context == 2 && ev.pdir == 2 &&
-					  ev.pentry == 2 && ev.psc_hits == 0);
+				ck_assert(ev.root == 2 * reads[kinds[k]].dir && ev.context == 2 &&
+					  ev.pdir == 2 * reads[kinds[k]].pdir && ev.pentry == 2 &&
+					  ev.psc_hits == 0);
 				ck_assert_uint_eq(ev.s1, 2 * g);
 				ck_assert_uint_eq(ev.s2_fetch, 2 * g * h);
 				ck_assert_uint_eq(ev.s2_final, 2 * h);
 				ck_assert(ev.fetch_before_each_s1);
-				ck_assert_uint_eq(ev.last_ref, 4 + want);
+				ck_assert_uint_eq(ev.last_ref, reads[kinds[k]].dev +
+							       reads[kinds[k]].pasid + want);
 				st = hw_stats(n->w);
 				ck_assert(st.translations == 2 && st.walks == 2 &&
-					  st.pt_refs == 2 * want && st.ctx_refs == 4 &&
-					  st.pasid_refs == 4 && st.iotlb_entries == 0 &&
+					  st.pt_refs == 2 * want &&
+					  st.ctx_refs == 2 * reads[kinds[k]].dev &&
+					  st.pasid_refs == 2 * reads[kinds[k]].pasid &&
+					  st.iotlb_entries == 0 &&
 					  st.psc_hits == 0 && st.pasid_cache_hits == 0);
 				seen_24 += g == 4 && h == 4;
 				seen_35 += g == 5 && h == 5;
@@ -675,21 +696,42 @@ START_TEST(test_single_stage_and_pasid_selection)
 		ck_assert(x.fault.reason == IOMMU_FAULT_PERMISSION && x.fault.stage == 1 &&
 			  x.fault.stage_addr == GVA);
 
-		/* stage 2 only, the RID path (PASID entry 0): h reads */
+		/* stage 2 only, the RID path (VT-d's PASID entry 0): h reads.
+		 * SMMUv3 and RISC-V have one stage 2 per device (the STE's S2
+		 * fields, the DC's iohgatp), under every CD / process context:
+		 * a stage-2-only RID cannot sit beside a PASID with its own
+		 * host stage 1 (-EBUSY, arm_smmu_attach_dev's "SSIDs in use"),
+		 * so that PASID goes first */
 		c = (struct iommu_context){ .type = IOMMU_CTX_TRANSLATE, .did = 3,
 					    .s2_root = n->s2.root, .s2_levels = 4 };
+		if (kinds[k] != IOMMU_HW_VTD) {
+			ck_assert_int_eq(iommu_hw_set_context(n->w, 0, RID_A, &c), -EBUSY);
+			ck_assert_int_eq(iommu_hw_clear_pasid(n->w, 0, RID_A, 1), 0);
+		}
 		ck_assert_int_eq(iommu_hw_set_context(n->w, 0, RID_A, &c), 0);
 		ck_assert_int_eq(iommu_hw_translate(n->w, 0, RID_A, false, 0, DATA(2) + 8, true,
 						    &x), 0);
 		ck_assert(x.hpa == n->ram[GUEST_POOL + 2] + 8 && x.prot == RW);
 		ck_assert(x.pt_refs == 4 && x.s2_refs == 4 && x.s1_refs == 0 && !x.iotlb_hit);
-		/* stage-2-only entries are not PASID-tagged: the same domain through
-		 * a PASID hits the entry the RID path filled */
-		ck_assert_int_eq(iommu_hw_set_pasid(n->w, 0, RID_A, 2, &c), 0);
-		ck_assert_int_eq(xlp(n, RID_A, 2, DATA(2), false, &x), 0);
-		ck_assert(x.iotlb_hit && x.pt_refs == 0);
+		if (kinds[k] == IOMMU_HW_VTD) {
+			/* stage-2-only entries are not PASID-tagged: the same
+			 * domain through a PASID hits the entry the RID path
+			 * filled */
+			ck_assert_int_eq(iommu_hw_set_pasid(n->w, 0, RID_A, 2, &c), 0);
+			ck_assert_int_eq(xlp(n, RID_A, 2, DATA(2), false, &x), 0);
+			ck_assert(x.iotlb_hit && x.pt_refs == 0);
+		} else {
+			/* no stage-2-only CD or process context: a PASID there
+			 * is a guest's stage 1 over the device's stage 2 */
+			struct iommu_context nc = nested_ctx(n, 4);
+
+			ck_assert_int_eq(iommu_hw_set_pasid(n->w, 0, RID_A, 2, &c), -EINVAL);
+			nc.s2_did = 3;
+			ck_assert_int_eq(iommu_hw_set_pasid(n->w, 0, RID_A, 2, &nc), 0);
+		}
 		/* a stage-2-only miss faults in stage 2 at its input, the GPA */
-		ck_assert_int_eq(xlp(n, RID_A, 2, GPA(GUEST_PAGES), false, &x), -EFAULT);
+		ck_assert_int_eq(iommu_hw_translate(n->w, 0, RID_A, false, 0, GPA(GUEST_PAGES),
+						    false, &x), -EFAULT);
 		ck_assert(x.fault.reason == IOMMU_FAULT_NOT_PRESENT && x.fault.stage == 2 &&
 			  x.fault.stage_addr == GPA(GUEST_PAGES) && x.pt_refs == 4);
 
@@ -697,40 +739,50 @@ START_TEST(test_single_stage_and_pasid_selection)
 		ck_assert_int_eq(xlp(n, RID_A, 7, GVA, false, &x), -EFAULT);
 		ck_assert(x.fault.reason == IOMMU_FAULT_NO_PASID && x.fault.stage == 0 &&
 			  x.fault.pasid_valid && x.fault.pasid == 7 && x.fault.rid == RID_A);
-		ck_assert(x.ctx_refs == 2 && x.pasid_refs == 2 && x.pt_refs == 0);
-		/* PASID 130: its directory entry is empty, one read less */
+		ck_assert(x.ctx_refs == reads[kinds[k]].dev &&
+			  x.pasid_refs == reads[kinds[k]].pasid && x.pt_refs == 0);
+		/* PASID 130: VT-d's directory entry is empty, one read less;
+		 * the others read the empty entry itself */
 		ck_assert_int_eq(xlp(n, RID_A, 130, GVA, false, &x), -EFAULT);
 		ck_assert(x.fault.reason == IOMMU_FAULT_NO_PASID && x.pasid_refs == 1);
-		/* PASID 256: beyond the device's 8 bits, no PASID read at all */
+		/* PASID 256: beyond the device's 8 bits.  SMMUv3 (S1CDMax) and
+		 * RISC-V (PD8) size the table to them: no PASID read at all;
+		 * VT-d's smallest directory (PDTS 0) covers 2^13 PASIDs, so it
+		 * reads the empty directory entry */
 		ck_assert_int_eq(xlp(n, RID_A, 256, GVA, false, &x), -EFAULT);
 		ck_assert(x.fault.reason == IOMMU_FAULT_NO_PASID && x.fault.pasid == 256 &&
-			  x.ctx_refs == 2 && x.pasid_refs == 0);
+			  x.ctx_refs == reads[kinds[k]].dev &&
+			  x.pasid_refs == (kinds[k] == IOMMU_HW_VTD ? 1u : 0u));
 		ck_assert_int_eq(iommu_hw_set_pasid(n->w, 0, RID_A, 256, &c), -EINVAL);
 		/* a device may not be wider than the IOMMU (10 bits here) */
 		dc.pasid_bits = 11;
 		ck_assert_int_eq(iommu_hw_set_device(n->w, 0, RID_B, &dc), -EINVAL);
-		/* a blocked PASID: translation fault at stage 0 */
+		/* beyond a stage's input size: an address-size fault of that
+		 * stage, before any descriptor is read (stage 1: VT-d's host
+		 * table at PASID 1, the others' guest table at PASID 2) */
+		ck_assert_int_eq(iommu_hw_translate(n->w, 0, RID_A, false, 0,
+						    1ull << io_pgtable_ias(&n->s2), false, &x),
+				 -EFAULT);
+		ck_assert(x.fault.reason == IOMMU_FAULT_ADDR_SIZE && x.fault.stage == 2 &&
+			  x.fault.stage_addr == 1ull << io_pgtable_ias(&n->s2) && x.pt_refs == 0);
+		ck_assert_int_eq(xlp(n, RID_A, kinds[k] == IOMMU_HW_VTD ? 1 : 2,
+				     1ull << io_pgtable_ias(&s1h), false, &x), -EFAULT);
+		ck_assert(x.fault.reason == IOMMU_FAULT_ADDR_SIZE && x.fault.stage == 1 &&
+			  x.pt_refs == 0);
+		/* a blocked PASID: its entry made not valid on every kind (the
+		 * drivers clear it), a no-PASID fault at stage 0 */
 		c = (struct iommu_context){ .type = IOMMU_CTX_BLOCKED, .did = 4 };
 		ck_assert_int_eq(iommu_hw_set_pasid(n->w, 0, RID_A, 9, &c), 0);
 		ck_assert_int_eq(xlp(n, RID_A, 9, GVA, false, &x), -EFAULT);
-		ck_assert(x.fault.reason == IOMMU_FAULT_NOT_PRESENT && x.fault.stage == 0);
-		/* untagged DMA once PASID entry 0 is gone: no context */
+		ck_assert(x.fault.reason == IOMMU_FAULT_NO_PASID && x.fault.stage == 0);
+		/* untagged DMA once the RID's context is gone: no context */
 		ck_assert_int_eq(iommu_hw_clear_context(n->w, 0, RID_A), 0);
 		ck_assert_int_eq(iommu_hw_translate(n->w, 0, RID_A, false, 0, 0, false, &x),
 				 -EFAULT);
 		ck_assert(x.fault.reason == IOMMU_FAULT_NO_CONTEXT && !x.fault.pasid_valid);
-		/* beyond a stage's input size: an address-size fault of that
-		 * stage, before any descriptor is read */
-		ck_assert_int_eq(xlp(n, RID_A, 2, 1ull << io_pgtable_ias(&n->s2), false, &x),
-				 -EFAULT);
-		ck_assert(x.fault.reason == IOMMU_FAULT_ADDR_SIZE && x.fault.stage == 2 &&
-			  x.fault.stage_addr == 1ull << io_pgtable_ias(&n->s2) && x.pt_refs == 0);
-		ck_assert_int_eq(xlp(n, RID_A, 1, 1ull << io_pgtable_ias(&s1h), false, &x), -EFAULT);
-		ck_assert(x.fault.reason == IOMMU_FAULT_ADDR_SIZE && x.fault.stage == 1 &&
-			  x.pt_refs == 0);
 		/* every fault above was queued, in order: the stage-1 permission
-		 * fault, the stage-2 hole, PASIDs 7, 130 and 256, the blocked
-		 * PASID, the missing context, the two address-size faults */
+		 * fault, the stage-2 hole, PASIDs 7, 130 and 256, the two
+		 * address-size faults, the blocked PASID, the missing context */
 		ck_assert_uint_eq(iommu_hw_fault_count(n->w), 9);
 		ck_assert_int_eq(iommu_hw_fault_at(n->w, 3)->reason, IOMMU_FAULT_NO_PASID);
 		ck_assert_uint_eq(iommu_hw_fault_at(n->w, 3)->pasid, 130);
@@ -877,8 +929,8 @@ START_TEST(test_pasid_cache)
 	iommu_hw_inv_domain(n->w, 10);
 	ck_assert_int_eq(check(n->w, s), 1);
 	assert_has(s, "§H8 stale PASID-cache entry: 0000:03:02.0 pasid 1 caches type s1 did 10, "
-		      "memory now holds s1: missing PASID-cache invalidation after the PASID "
-		      "entry changed");
+		      "memory now holds s1 did 11: missing PASID-cache invalidation (pc_inv_dsc) after "
+		      "the PASID entry changed");
 	/* served: the old domain's table, the old page */
 	ck_assert_int_eq(xlp(n, RID_A, 1, GVA, false, &x), 0);
 	ck_assert(x.pasid_cache_hit && x.hpa == old);
@@ -920,6 +972,85 @@ START_TEST(test_pasid_cache)
 	io_pgtable_destroy(&tc);
 	g_string_free(s, TRUE);
 	nest_free(n);
+}
+END_TEST
+
+/*
+ * §E.6: the context cache keeps each kind's decoded device entry (VT-d's
+ * context entry, SMMUv3's STE, RISC-V's device context), so a translation
+ * that hits reads no context memory; a device-entry edit needs a
+ * context-cache invalidation (cc_inv_dsc, CMD_CFGI_STE, IODIR.INVAL_DDT),
+ * and until it comes the checker names the stale entry, served or not.
+ */
+START_TEST(test_context_cache)
+{
+	for (unsigned k = 0; k < G_N_ELEMENTS(kinds); k++) {
+		struct iommu_hw_config cfg = warm_cfg(0, 8, true);
+		struct iommu_dev_ctx dc = { .pasid_bits = 8 };
+		struct io_pgtable ta = { 0 };
+		struct iommu_hw_stats st;
+		struct iommu_xlate x;
+		struct nest *n;
+		GString *s = g_string_new(NULL);
+		unsigned wrote;
+		uint64_t page;
+
+		cfg.ctx_cache_entries = 4;
+		n = nest_new(kinds[k], 4, 4, &cfg);
+		page = n->ram[20];
+		ck_assert_int_eq(iommu_hw_program_device(n->w, 0, RID_A, &dc, &wrote), 0);
+		ck_assert(wrote & IOMMU_WROTE_DEVICE);
+		/* the kind's own stage-1 format (set_s1 would build it) */
+		ck_assert_int_eq(io_pgtable_init(&ta, n->w,
+						 iommu_hw_fmt(kinds[k], IO_PGTABLE_STAGE1, 4), 4), 0);
+		ck_assert_int_eq(io_pgtable_map(&ta, GVA, page, SZ_4K, RW), 0);
+		set_s1(n->w, &ta, RID_A, 1, 10, page);
+
+		/* cold: the device and PASID entries read; warm: both caches hit */
+		ck_assert_int_eq(xlp(n, RID_A, 1, GVA, false, &x), 0);
+		ck_assert(!x.ctx_cache_hit && x.ctx_refs == reads[kinds[k]].dev &&
+			  !x.pasid_cache_hit && x.pasid_refs == reads[kinds[k]].pasid);
+		ck_assert_int_eq(xlp(n, RID_A, 1, GVA + 8, false, &x), 0);
+		ck_assert_msg(x.ctx_cache_hit && x.ctx_refs == 0 && x.pasid_cache_hit &&
+			      x.pasid_refs == 0 && x.iotlb_hit && x.hpa == page + 8,
+			      "%s: ctx hit %d refs %u, pasid hit %d refs %u, iotlb %d",
+			      iommu_hw_kind_name(kinds[k]), x.ctx_cache_hit, x.ctx_refs,
+			      x.pasid_cache_hit, x.pasid_refs, x.iotlb_hit);
+		st = hw_stats(n->w);
+		ck_assert(st.ctx_cache_hits == 1 && st.ctx_cache_misses == 1);
+
+		/* the kernel turns ATS on: the device entry changes, and with
+		 * no invalidation the cached one is stale */
+		dc.ats = true;
+		ck_assert_int_eq(iommu_hw_program_device(n->w, 0, RID_A, &dc, &wrote), 0);
+		ck_assert_msg(wrote == IOMMU_WROTE_DEVICE, "%s: wrote %u",
+			      iommu_hw_kind_name(kinds[k]), wrote);
+		ck_assert_int_eq(check(n->w, s), 1);
+		assert_has(s, "§H8 stale context-cache entry: 0000:03:02.0: the cached ");
+		assert_has(s, iommu_inv_cmd_name(kinds[k], IOMMU_INV_CTX_CACHE));
+		ck_assert_int_eq(take(n->w, s), 0);
+		ck_assert_int_eq(xlp(n, RID_A, 1, GVA, false, &x), 0);
+		ck_assert(x.ctx_cache_hit);
+		ck_assert_int_eq(take(n->w, s), 1);
+		assert_has(s, "§H8 stale context-cache entry served: 0000:03:02.0");
+
+		/* the invalidation drops exactly that entry; the next request
+		 * reads the device entry again */
+		ck_assert_int_eq(inv1(n->w, (struct iommu_inv_cmd){ .type = IOMMU_INV_CTX_CACHE,
+							      .segment = 0, .rid = RID_A }), 1);
+		ck_assert_int_eq(inv1(n->w, (struct iommu_inv_cmd){ .type = IOMMU_INV_CTX_CACHE,
+							      .segment = 0, .rid = RID_A }), 0);
+		ck_assert_int_eq(check(n->w, s), 0);
+		ck_assert_int_eq(xlp(n, RID_A, 1, GVA, false, &x), 0);
+		ck_assert(!x.ctx_cache_hit && x.ctx_refs == reads[kinds[k]].dev && x.pasid_cache_hit);
+
+		/* programming what is already there writes nothing */
+		ck_assert_int_eq(iommu_hw_program_device(n->w, 0, RID_A, &dc, &wrote), 0);
+		ck_assert_uint_eq(wrote, 0);
+		io_pgtable_destroy(&ta);
+		g_string_free(s, TRUE);
+		nest_free(n);
+	}
 }
 END_TEST
 
@@ -965,8 +1096,10 @@ START_TEST(test_ats_device_tlb)
 	ck_assert(b.walks - a.walks == 1 && b.iotlb_misses - a.iotlb_misses == 1);
 	/* the request is a cold nested 4+4 walk: its memory references count
 	 * like an untranslated request's, though it is not one */
-	ck_assert(b.pt_refs - a.pt_refs == 24 && b.ctx_refs - a.ctx_refs == 2 &&
-		  b.pasid_refs - a.pasid_refs == 2 && b.translations == a.translations);
+	ck_assert(b.pt_refs - a.pt_refs == 24 &&
+		  b.ctx_refs - a.ctx_refs == reads[n->kind].dev &&
+		  b.pasid_refs - a.pasid_refs == reads[n->kind].pasid &&
+		  b.translations == a.translations);
 	ck_assert_int_eq(sim_mem_read(n->w, n->ram[GUEST_POOL] + 0x100, back, sizeof(back)), 0);
 	ck_assert(memcmp(back, buf, sizeof(buf)) == 0);
 	atc = cache_entries(n->w, IOMMU_CACHE_ATC);
@@ -1970,6 +2103,7 @@ int main(void)
 	tcase_add_test(tc, test_single_stage_and_pasid_selection);
 	tcase_add_test(tc, test_paging_structure_cache);
 	tcase_add_test(tc, test_pasid_cache);
+	tcase_add_test(tc, test_context_cache);
 	tcase_add_test(tc, test_ats_device_tlb);
 	tcase_add_test(tc, test_invalidation_commands);
 	tcase_add_test(tc, test_devtlb_invalidation);

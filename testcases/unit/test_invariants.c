@@ -182,8 +182,8 @@ START_TEST(test_user_owned_on_default_domain)
 	iommu_expect(w, "");                  /* claimed: on the blocking domain */
 	blocked = g->domain;
 	g->domain = g->default_domain;
-	iommu_expect(w, "§H2: group 2: RID 01:00.0 selects blocked did 0, not the group's "
-		     "domain (s2 did 3)\n"
+	/* blocked on VT-d: the RID's PASID entry torn down */
+	iommu_expect(w, "§H2: group 2: RID 01:00.0 has no context entry\n"
 		     "§H7: group 2 is user-owned but still on its kernel default domain\n");
 	g->domain = blocked;
 	iommu_expect(w, "");
@@ -241,8 +241,11 @@ START_TEST(test_iotlb_entry_of_a_detached_domain)
 	want = g_strdup_printf("§H2: group 2: RID 01:00.0 has no context entry\n"
 			       "§H8 stale IOTLB entry: did %u pasid none iova 0x1000 size 0x1000 -> "
 			       "0x%llx, but no PASID entry selects that domain any more: missing "
-			       "IOTLB invalidation when it was detached\n", d->did,
-			       (unsigned long long)hpa);
+			       "IOTLB invalidation when it was detached\n"
+			       "§H8 stale PASID-cache entry: 0000:01:00.0 pasid 0 caches type s2 "
+			       "did %u, memory now holds no entry: missing PASID-cache invalidation "
+			       "(pc_inv_dsc) after the PASID entry changed\n", d->did,
+			       (unsigned long long)hpa, d->did);
 	iommu_expect(w, want);
 	g_free(want);
 	ck_assert_int_eq(iommu_hw_set_context(w, 0, PCI_RID(1, 0), &saved), 0);
@@ -325,7 +328,7 @@ START_TEST(test_stale_pasid_cache_entry)
 	ck_assert_int_eq(iommu_hw_set_pasid(w, 0, PCI_RID(9, 0), 1, &s1b), 0);
 	iommu_hw_inv_domain(w, 40);
 	iommu_expect(w, "§H8 stale PASID-cache entry: 0000:09:00.0 pasid 1 caches type s1 did 40, "
-		     "memory now holds s1: missing PASID-cache invalidation after the PASID entry "
+		     "memory now holds s1 did 41: missing PASID-cache invalidation (pc_inv_dsc) after the PASID entry "
 		     "changed\n");
 	ck_assert_uint_eq(iommu_hw_invalidate(w, &pc, 1), 1);
 	iommu_expect(w, "");
@@ -552,11 +555,12 @@ START_TEST(test_vfio_h7_no_user_domain)
 		     "domain\n", ig->id);
 	ig->domain = blocked;
 	vfio_expect("");
-	ck_assert_int_eq(iommu_hw_get_context(W, 0, PCI_RID(1, 0), &saved), 0);
+	/* blocked on VT-d: no entry for the RID (the PASID entry torn down) */
+	ck_assert_int_eq(iommu_hw_get_context(W, 0, PCI_RID(1, 0), &saved), -ENOENT);
 	ck_assert_int_eq(iommu_hw_set_context(W, 0, PCI_RID(1, 0), &pass), 0);
 	vfio_expectf("§H7: 0000:01:00.0 (rid 0100) of user-owned group %u with no user domain "
 		     "is not blocked in the context table\n", ig->id);
-	ck_assert_int_eq(iommu_hw_set_context(W, 0, PCI_RID(1, 0), &saved), 0);
+	ck_assert_int_eq(iommu_hw_clear_context(W, 0, PCI_RID(1, 0)), 0);
 	vfio_expect("");
 }
 END_TEST

@@ -45,23 +45,24 @@ struct arch_names {
 	const char *ctx_refs, *pasid_refs;   /* the tally's words */
 	int level_base;              /* printed level = level_sign * level + base */
 	int level_sign;
+	const char *ctx_cache;       /* decoded device entries */
 };
 
 static const struct arch_names vtd_names = {
 	"root", "context", "pasid-dir", "pasid-entry", "pasid", "pasid-cache", "IOTLB",
-	"paging-structure cache", "device-TLB", "context", "PASID", 0, 1,
+	"paging-structure cache", "device-TLB", "context", "PASID", 0, 1, "context-cache",
 };
 /* Arm SMMUv3: a 2-level stream table split at StreamID bit 8 (the bus), a
  * 2-level CD table; lookup levels 0 (root of a 4-level walk) to 3. */
 static const struct arch_names smmuv3_names = {
 	"strtab-l1", "ste", "cd-l1", "cd", "ssid", "CD cache", "TLB", "walk cache",
-	"ATC", "stream-table", "CD", 4, -1,
+	"ATC", "stream-table", "CD", 4, -1, "STE cache",
 };
 /* RISC-V IOMMU: a 2-level DDT ending in a device context, a 2-level PDT
  * ending in a process context; Sv levels LEVELS-1 down to 0. */
 static const struct arch_names riscv_names = {
 	"ddt-nonleaf", "ddt-dc", "pdt-nonleaf", "pdt-pc", "process_id", "PDTC", "IOATC",
-	"paging-structure cache", "ATC", "DDT", "PDT", -1, 1,
+	"paging-structure cache", "ATC", "DDT", "PDT", -1, 1, "DDTC",
 };
 
 static const struct arch_names *arch_names_of(unsigned kind)
@@ -120,12 +121,12 @@ static void on_event(void *ctx, const struct iommu_walk_event *e)
 	case IOMMU_EV_ROOT:
 		x->ctx++;
 		ref(f, e, a->root);
-		fputc('\n', f);
+		fprintf(f, "  index %u\n", e->index);
 		break;
 	case IOMMU_EV_CONTEXT:
 		x->ctx++;
 		ref(f, e, a->context);
-		fputc('\n', f);
+		fprintf(f, "  index %u\n", e->index);
 		break;
 	case IOMMU_EV_PASID_DIR:
 		x->pasid++;
@@ -139,6 +140,10 @@ static void on_event(void *ctx, const struct iommu_walk_event *e)
 		if (e->ctx)
 			fprintf(f, ": %s did %u", iommu_ctx_type_name(e->ctx->type), e->ctx->did);
 		fputc('\n', f);
+		break;
+	case IOMMU_EV_CTX_CACHE_HIT:
+		fprintf(f, "       %s hit: %02x:%02x.%u\n", a->ctx_cache, e->rid >> 8,
+			(e->rid >> 3) & 0x1f, e->rid & 7);
 		break;
 	case IOMMU_EV_PASID_CACHE_HIT:
 		fprintf(f, "       %s hit: %s did %u\n", a->pasid_cache,

@@ -26,9 +26,9 @@ static const char *const profile_keys[] = { "group_mode", "kernel", "iommu", "vf
 					    "memory_budget", "fault_inject", NULL };
 static const char *const iommu_keys[] = {
 	"address_width", "default_domain", "iotlb_entries", "naive_iotlb", "naive_map",
-	"format", "psc_entries", "pasid_cache_entries", "atc_entries", "pasid_bits",
-	"paging_stage", "ats", "busy_dma", "snoop_control", "interrupt_remapping",
-	"coherent_walk", "bugs", NULL,
+	"format", "psc_entries", "ctx_cache_entries", "pasid_cache_entries", "atc_entries",
+	"pasid_bits", "paging_stage", "ats", "busy_dma", "snoop_control", "interrupt_remapping",
+	"coherent_walk", "bugs", "smmu_stream_table", "riscv_ddt_levels", NULL,
 };
 static const char *const hw_formats[] = { "vtd", "arm-smmuv3", "riscv", NULL };
 static const char *const vfio_keys[] = { "dma_entry_limit", "allow_unsafe_interrupts",
@@ -60,6 +60,7 @@ static int parse_iommu_caches(struct ldr *l, const struct ynode *map)
 {
 	static const struct { const char *key; size_t off; uint64_t max; } sizes[] = {
 		{ "psc_entries", offsetof(struct scn_profile, psc_entries), 1u << 20 },
+		{ "ctx_cache_entries", offsetof(struct scn_profile, ctx_cache_entries), 1u << 20 },
 		{ "pasid_cache_entries", offsetof(struct scn_profile, pasid_cache_entries), 1u << 20 },
 		{ "atc_entries", offsetof(struct scn_profile, atc_entries), 1u << 20 },
 		{ "pasid_bits", offsetof(struct scn_profile, pasid_bits), 20 },
@@ -75,6 +76,22 @@ static int parse_iommu_caches(struct ldr *l, const struct ynode *map)
 		if (ldr_u64(l, v, &num, sizes[i].max, false, sizes[i].key))
 			return -1;
 		*(unsigned *)(void *)((char *)pr + sizes[i].off) = (unsigned)num;
+	}
+	if ((v = ynode_map_get(map, "riscv_ddt_levels"))) {
+		if (ldr_u64(l, v, &num, 3, false, "riscv_ddt_levels"))
+			return -1;
+		if (num < 1)
+			return ldr_error(l, v, "riscv_ddt_levels is 1, 2 or 3, not %s", v->str);
+		pr->riscv_ddt_levels = (unsigned)num;
+	}
+	if ((v = ynode_map_get(map, "smmu_stream_table"))) {
+		if (ldr_need(l, v, YN_SCALAR, "smmu_stream_table (linear or 2-level)"))
+			return -1;
+		if (!strcmp(v->str, "linear"))
+			pr->smmu_linear_strtab = true;
+		else if (strcmp(v->str, "2-level"))
+			return ldr_error(l, v, "smmu_stream_table is linear or 2-level, not '%s'",
+					 v->str);
 	}
 	if ((v = ynode_map_get(map, "paging_stage"))) {
 		if (ldr_u64(l, v, &num, 2, false, "paging_stage"))
@@ -117,7 +134,7 @@ static int parse_iommu_caches(struct ldr *l, const struct ynode *map)
 			if (ldr_need(l, b, YN_SCALAR, "a bug name") ||
 			    iommu_bug_parse(b->str, &bit))
 				return ldr_error(l, b, "unknown bug '%s' (skip-iotlb-flush, "
-						 "skip-devtlb-flush, flush-before-write, "
+						 "skip-devtlb-flush, flush-before-write, skip-context-flush, "
 						 "skip-nested-flush)", b->str ? b->str : "");
 			pr->bugs |= bit;
 		}
@@ -745,6 +762,8 @@ struct scenario *scenario_load_string(const char *text, size_t len,
 	s->profile.address_width = 48;
 	s->profile.iotlb_entries = 512;
 	s->profile.atc_entries = 64;
+	s->profile.ctx_cache_entries = IOMMU_HW_DEFAULT_CTX_CACHE;
+	s->profile.pasid_cache_entries = IOMMU_HW_DEFAULT_PASID_CACHE;
 	s->profile.pasid_bits = 20;
 	s->profile.dma_entry_limit = 65535;
 	s->profile.invariants = true;

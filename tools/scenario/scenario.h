@@ -45,7 +45,10 @@ struct scn_profile {
 	bool naive_map;                /* iommu.naive_map */
 	unsigned hw_kind;              /* iommu.format: enum iommu_hw_kind (vtd) */
 	unsigned psc_entries;          /* iommu.psc_entries (0 = none) */
+	unsigned ctx_cache_entries;    /* iommu.ctx_cache_entries (0 = none) */
 	unsigned pasid_cache_entries;  /* iommu.pasid_cache_entries (0 = none) */
+	bool smmu_linear_strtab;       /* iommu.smmu_stream_table: linear */
+	unsigned riscv_ddt_levels;     /* iommu.riscv_ddt_levels (0: 3) */
 	unsigned atc_entries;          /* iommu.atc_entries (default 64) */
 	unsigned pasid_bits;           /* iommu.pasid_bits (default 20) */
 	unsigned paging_stage;         /* iommu.paging_stage: 1 or 2 (default 2) */
