@@ -176,8 +176,7 @@ static void hw_destroy(void *data)
 	struct iommu_hw *hw = data;
 
 	pci_set_dma_handler(hw->w, NULL);
-	hw->ops->destroy(hw);
-	tables_free_all(hw);
+	tables_free_all(hw);       /* every context table, without walking them */
 	g_hash_table_destroy(hw->tables);
 	g_hash_table_destroy(hw->roots);
 	iotlb_free(hw->tlb);
@@ -322,16 +321,6 @@ static gint cmp_ptr(gconstpointer a, gconstpointer b)
 	return x < y ? -1 : x > y;
 }
 
-void hw_seg_roots_for_each(struct iommu_hw *hw, void (*fn)(struct iommu_hw *hw, uint16_t seg,
-							   uint64_t root))
-{
-	GList *keys = g_list_sort(g_hash_table_get_keys(hw->roots), cmp_uint);
-
-	for (GList *k = keys; k; k = k->next)
-		fn(hw, (uint16_t)GPOINTER_TO_UINT(k->data),
-		   (uint64_t)GPOINTER_TO_SIZE(g_hash_table_lookup(hw->roots, k->data)));
-	g_list_free(keys);
-}
 
 /*
  * The context tables the backends own, by first HPA -> frames.  Like a

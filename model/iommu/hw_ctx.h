@@ -124,8 +124,6 @@ struct hw_ctx_ops {
 		     unsigned *wrote);
 	/* Tear the device's entries down and free its tables. */
 	void (*clear_device)(struct iommu_hw *hw, const struct hw_dev_view *v, unsigned *wrote);
-	/* Free every table of every segment (world teardown). */
-	void (*destroy)(struct iommu_hw *hw);
 	/*
 	 * Hardware half.  Read the device entry of (@seg, @rid) from memory:
 	 * false with *why when the walk stopped.  Each 8..64-byte entry read
@@ -153,9 +151,6 @@ extern const struct hw_ctx_ops hw_ctx_vtd_ops, hw_ctx_smmuv3_ops, hw_ctx_riscv_o
  * when none yet. */
 uint64_t hw_seg_root(struct iommu_hw *hw, uint16_t seg);
 void hw_seg_root_set(struct iommu_hw *hw, uint16_t seg, uint64_t root);
-/* Every segment with a root, ascending (destroy): calls @fn. */
-void hw_seg_roots_for_each(struct iommu_hw *hw, void (*fn)(struct iommu_hw *hw, uint16_t seg,
-							   uint64_t root));
 /* Zeroed kernel frames: one, or @n contiguous (aligned to their size when
  * @n is a power of two), recorded as the backend's.  0 or -ENOMEM.
  * hw_table_free frees only a run hw_table_alloc gave, whole: a table

@@ -538,39 +538,6 @@ static void rv_clear_device(struct iommu_hw *hw, const struct hw_dev_view *v, un
 	/* the DDT levels stay, as Linux keeps them for the IOMMU's life */
 }
 
-/* Free a DDT table at field @f (0: a leaf of device contexts, their PDTs
- * with it) and everything below. */
-static void rv_ddt_free(struct iommu_hw *hw, uint64_t table, unsigned f)
-{
-	unsigned pl;
-
-	for (unsigned i = 0; i < 1u << rv_ddt.bits[f]; i++) {
-		uint64_t e, pdt;
-
-		if (!f) {
-			pdt = rv_dc_pdt(hw, table + (uint64_t)i * RV_DC_SIZE, &pl);
-			if (pdt)
-				rv_pdt_free(hw, pdt, pl - 1);
-			continue;
-		}
-		e = sim_mem_read64(hw->w, table + 8ull * i);
-		if (e & RV_V)
-			rv_ddt_free(hw, rv_dir_table(e), f - 1);
-	}
-	hw_table_free(hw, table, 1);
-}
-
-static void rv_free_seg(struct iommu_hw *hw, uint16_t seg, uint64_t root)
-{
-	(void)seg;
-	rv_ddt_free(hw, root, rv_ddt_levels(hw) - 1);
-}
-
-static void rv_destroy(struct iommu_hw *hw)
-{
-	hw_seg_roots_for_each(hw, rv_free_seg);
-}
-
 /* ---- hardware half ---------------------------------------------------------------------- */
 
 /* The first-stage (iosatp) and G-stage (iohgatp) modes this IOMMU walks:
@@ -747,7 +714,6 @@ const struct hw_ctx_ops hw_ctx_riscv_ops = {
 	.admit = rv_admit,
 	.write = rv_write,
 	.clear_device = rv_clear_device,
-	.destroy = rv_destroy,
 	.fetch_dev = rv_fetch_dev,
 	.fetch_pasid = rv_fetch_pasid,
 };

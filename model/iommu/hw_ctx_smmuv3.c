@@ -700,41 +700,6 @@ static void smmu_clear_device(struct iommu_hw *hw, const struct hw_dev_view *v, 
 	smmu_ste_free_cdtab(hw, old);
 }
 
-/* Free the CD tables the STEs of one stream table (part) point at. */
-static void smmu_free_stes(struct iommu_hw *hw, uint64_t table, unsigned n)
-{
-	uint64_t q[1];
-
-	for (unsigned i = 0; i < n; i++) {
-		q[0] = sim_mem_read64(hw->w, table + (uint64_t)i * STE_SIZE);
-		smmu_ste_free_cdtab(hw, q);
-	}
-}
-
-static void smmu_free_seg(struct iommu_hw *hw, uint16_t seg, uint64_t root)
-{
-	(void)seg;
-	if (hw->cfg.smmu_linear_strtab) {
-		smmu_free_stes(hw, root, 1u << SMMU_SID_BITS);
-		hw_table_free(hw, root, STRTAB_LINEAR_FRAMES);
-		return;
-	}
-	for (unsigned i = 0; i < STRTAB_L1_ENTRIES; i++) {
-		uint64_t l2 = smmu_l1_l2(sim_mem_read64(hw->w, root + 8ull * i));
-
-		if (!l2)
-			continue;
-		smmu_free_stes(hw, l2, STRTAB_NUM_L2_STES);
-		hw_table_free(hw, l2, STRTAB_L2_FRAMES);
-	}
-	hw_table_free(hw, root, 1);
-}
-
-static void smmu_destroy(struct iommu_hw *hw)
-{
-	hw_seg_roots_for_each(hw, smmu_free_seg);
-}
-
 /* ---- hardware half ------------------------------------------------------------------------ */
 
 /* The stage-2 fields of an STE (words 2 and 3) into @dc: false when the
@@ -941,7 +906,6 @@ const struct hw_ctx_ops hw_ctx_smmuv3_ops = {
 	.admit = smmu_admit,
 	.write = smmu_write,
 	.clear_device = smmu_clear_device,
-	.destroy = smmu_destroy,
 	.fetch_dev = smmu_fetch_dev,
 	.fetch_pasid = smmu_fetch_pasid,
 };

@@ -249,30 +249,6 @@ static void vtd_clear_device(struct iommu_hw *hw, const struct hw_dev_view *v, u
 	*wrote |= HW_WROTE_DEVICE;
 }
 
-static void vtd_free_seg(struct iommu_hw *hw, uint16_t seg, uint64_t root)
-{
-	(void)seg;
-	for (unsigned s = 0; s < 512; s++) {
-		uint64_t re = sim_mem_read64(hw->w, root + 8ull * s);
-
-		if (!(re & VTD_P))
-			continue;
-		for (unsigned i = 0; i < 128; i++) {
-			uint64_t lo = sim_mem_read64(hw->w, (re & VTD_ADDR) + i * VTD_CTX_SIZE);
-
-			if (lo & VTD_P)
-				vtd_pdir_free(hw, lo & VTD_ADDR, VTD_CTX_PDTS_OF(lo));
-		}
-		hw_table_free(hw, re & VTD_ADDR, 1);
-	}
-	hw_table_free(hw, root, 1);
-}
-
-static void vtd_destroy(struct iommu_hw *hw)
-{
-	hw_seg_roots_for_each(hw, vtd_free_seg);
-}
-
 /* ---- hardware half ---------------------------------------------------------------------- */
 
 static bool vtd_fetch_dev(struct iommu_hw *hw, uint16_t seg, uint16_t rid, struct hw_devctx *dc,
@@ -372,7 +348,6 @@ const struct hw_ctx_ops hw_ctx_vtd_ops = {
 	.admit = vtd_admit,
 	.write = vtd_write,
 	.clear_device = vtd_clear_device,
-	.destroy = vtd_destroy,
 	.fetch_dev = vtd_fetch_dev,
 	.fetch_pasid = vtd_fetch_pasid,
 };

