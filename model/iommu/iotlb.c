@@ -76,6 +76,7 @@ struct tlb_slot {
 
 struct iotlb {
 	bool naive;
+	bool ready;                /* storage made (the first insert) */
 	unsigned cap;
 	uint64_t sizes;            /* the size bitmap */
 	unsigned nshift;
@@ -102,7 +103,6 @@ struct iotlb {
 struct iotlb *iotlb_new(unsigned capacity, bool naive, uint64_t size_bitmap)
 {
 	struct iotlb *t = g_new0(struct iotlb, 1);
-	uint32_t nb = 1;
 
 	t->naive = naive;
 	t->cap = MIN(capacity, IOTLB_MAX_CAPACITY);
@@ -111,11 +111,23 @@ struct iotlb *iotlb_new(unsigned capacity, bool naive, uint64_t size_bitmap)
 		if (size_bitmap & (1ull << s))
 			t->shifts[t->nshift++] = (uint8_t)s;
 	t->head = t->tail = t->free = -1;
-	if (!t->cap)
-		return t;
-	if (naive) {
+	return t;
+}
+
+/*
+ * The entries' storage, made at the first insert: most caches of a
+ * short-lived world (a scenario's, each ATS device's) never hold one, and
+ * a 512-entry IOTLB's slots are 80 KiB to zero.  Until then every lookup
+ * misses and every invalidation drops nothing, as for an empty cache.
+ */
+static void storage(struct iotlb *t)
+{
+	uint32_t nb = 1;
+
+	t->ready = true;
+	if (t->naive) {
 		t->arr = g_new0(struct iommu_cache_entry, t->cap);
-		return t;
+		return;
 	}
 	t->nslots = 2 * t->cap;
 	t->slots = g_new0(struct tlb_slot, t->nslots);
@@ -131,7 +143,6 @@ struct iotlb *iotlb_new(unsigned capacity, bool naive, uint64_t size_bitmap)
 	/* the keys live inside the values: freeing the value is enough */
 	t->tags = g_hash_table_new_full(g_int_hash, g_int_equal, NULL, g_free);
 	t->pairs = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
-	return t;
 }
 
 void iotlb_free(struct iotlb *t)
@@ -634,7 +645,7 @@ static unsigned naive_inv(struct iotlb *t, enum naive_scope scope, uint32_t tag,
 bool iotlb_lookup(struct iotlb *t, uint32_t tag, uint32_t pasid, uint64_t iova,
 		  struct iommu_cache_entry *out)
 {
-	if (!t->cap)
+	if (!t->ready)
 		return false;
 	return t->naive ? naive_lookup(t, tag, pasid, iova, out)
 			: hash_lookup(t, tag, pasid, iova, out);
@@ -653,6 +664,8 @@ unsigned iotlb_insert(struct iotlb *t, const struct iommu_cache_entry *e)
 	if (!t->cap || !e->size || (e->size & (e->size - 1)) || !(e->size & t->sizes) ||
 	    (e->iova & (e->size - 1)))
 		return 0;
+	if (!t->ready)
+		storage(t);
 	if (!t->naive)
 		return hash_insert(t, e);
 	evicted = naive_insert(t, e);
@@ -662,14 +675,14 @@ unsigned iotlb_insert(struct iotlb *t, const struct iommu_cache_entry *e)
 
 unsigned iotlb_inv_tag(struct iotlb *t, uint32_t tag)
 {
-	if (!t->cap)
+	if (!t->ready)
 		return 0;
 	return t->naive ? naive_inv(t, NAIVE_TAG, tag, 0, 0, 0) : hash_inv_tag(t, tag);
 }
 
 unsigned iotlb_inv_pasid(struct iotlb *t, uint32_t tag, uint32_t pasid)
 {
-	if (!t->cap)
+	if (!t->ready)
 		return 0;
 	return t->naive ? naive_inv(t, NAIVE_PAIR, tag, pasid, 0, 0)
 			: hash_inv_pasid(t, tag, pasid);
@@ -680,7 +693,7 @@ unsigned iotlb_inv_range(struct iotlb *t, uint32_t tag, uint32_t pasid, uint64_t
 {
 	uint64_t last = iova + size - 1;
 
-	if (!t->cap || !size)
+	if (!t->ready || !size)
 		return 0;
 	if (last < iova)
 		last = UINT64_MAX;              /* a range past the top ends there */
@@ -695,7 +708,7 @@ unsigned iotlb_inv_all(struct iotlb *t)
 {
 	unsigned dropped = (unsigned)t->live;
 
-	if (!t->cap)
+	if (!t->ready)
 		return 0;
 	if (!t->naive)
 		return hash_inv_all(t);
@@ -709,7 +722,7 @@ int iotlb_for_each(struct iotlb *t, int (*fn)(const struct iommu_cache_entry *e,
 {
 	int ret;
 
-	if (!t->cap)
+	if (!t->ready)
 		return 0;
 	if (!t->naive)
 		return hash_for_each(t, fn, ctx);
