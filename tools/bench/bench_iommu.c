@@ -24,9 +24,13 @@
  *   host memory: sim_mem_read64 at random over 1e3 and 1e6 live frames
  *     (ns per read); 262144 frames allocated one by one vs alloc_n (ms)
  *
+ *   goals: issue 11's goal table, each row beside the reference model's
+ *     figures and its uncached baselines
+ *   scale: hit and miss cost over 10^3..10^6 mappings and 10..10^4 PASIDs
+ *
  * Usage: bench_iommu [scale [section]]   (scale multiplies the repetition
  * counts; section runs one part alone: map, iotlb, walks, nested, pasid,
- * ats, inval, mem)
+ * ats, inval, mem, goals, scale)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -1137,6 +1141,119 @@ static void bench_goals(unsigned scale)
 	printf("\n");
 }
 
+/* ---- scaling: hit and miss cost against mappings and PASIDs -------------------------------- */
+
+/* A small deterministic generator: the miss pattern of every run. */
+static uint64_t lcg(uint64_t *x)
+{
+	*x = *x * 6364136223846793005ull + 1442695040888963407ull;
+	return *x >> 17;
+}
+
+/*
+ * One device on a stage-2 domain of @n 4 KiB mappings (riscv, Sv48x4),
+ * default caches (IOTLB 512, context and PASID caches on, no PSC).  hit: 64
+ * hot pages again and again; miss: pages drawn at random over all @n, so
+ * nearly every translation walks.  ns per translation.
+ */
+static void scale_mappings(uint64_t n, unsigned reps, double *hit, double *miss)
+{
+	struct iommu_context c = { .type = IOMMU_CTX_TRANSLATE, .did = 1, .s2_levels = 4 };
+	struct sim_world *w = sim_world_create(1);
+	struct iommu_hw_config cfg;
+	struct io_pgtable pt;
+	struct iommu_xlate x;
+	uint64_t seed = 1;
+	double t0;
+
+	iommu_hw_config_default(&cfg);
+	cfg.kind = IOMMU_HW_RISCV;
+	ck(iommu_hw_create(w, &cfg), "hw");
+	ck(io_pgtable_init(&pt, w, iommu_hw_fmt(cfg.kind, IO_PGTABLE_STAGE2, 4), 4), "table");
+	ck(io_pgtable_map_naive(&pt, 0, HPA_DATA, n * SZ_4K, RW), "map");
+	c.s2_root = pt.root;
+	ck(iommu_hw_set_context(w, 0, RID_A, &c), "context");
+	for (unsigned p = 0; p < 64; p++)
+		ck(iommu_hw_translate(w, 0, RID_A, false, 0, (uint64_t)p * SZ_4K, false, &x), "warm");
+	t0 = bench_now_ns();
+	for (unsigned r = 0; r < reps; r++)
+		iommu_hw_translate(w, 0, RID_A, false, 0, (uint64_t)(r & 63) * SZ_4K + 8, false, &x);
+	*hit = (bench_now_ns() - t0) / reps;
+	t0 = bench_now_ns();
+	for (unsigned r = 0; r < reps / 4; r++)
+		iommu_hw_translate(w, 0, RID_A, false, 0, lcg(&seed) % n * SZ_4K + 8, false, &x);
+	*miss = (bench_now_ns() - t0) / (reps / 4);
+	io_pgtable_destroy(&pt);
+	sim_world_destroy(w);
+}
+
+/*
+ * One device with @npasid PASIDs (riscv: a PD17 process directory), each
+ * its own domain id over one shared Sv48 table (64 pages).  hit: one PASID
+ * and page again and again; round robin: PASID after PASID, page after
+ * page, over a 512-entry IOTLB and a 64-entry PASID cache, so above 8
+ * PASIDs every translation reads its process context and walks.
+ */
+static void scale_pasids(unsigned npasid, unsigned reps, double *hit, double *rr)
+{
+	struct iommu_dev_ctx dc = { .pasid_bits = 14 };
+	struct sim_world *w = sim_world_create(1);
+	struct iommu_hw_config cfg;
+	struct io_pgtable pt;
+	struct iommu_xlate x;
+	double t0;
+
+	iommu_hw_config_default(&cfg);
+	cfg.kind = IOMMU_HW_RISCV;
+	ck(iommu_hw_create(w, &cfg), "hw");
+	ck(iommu_hw_set_device(w, 0, RID_A, &dc), "device");
+	ck(io_pgtable_init(&pt, w, iommu_hw_fmt(cfg.kind, IO_PGTABLE_STAGE1, 4), 4), "table");
+	ck(io_pgtable_map_naive(&pt, SVA_VA, HPA_DATA, 64 * SZ_4K, RW), "map");
+	for (unsigned p = 1; p <= npasid; p++) {
+		struct iommu_context c = { .type = IOMMU_CTX_S1, .did = (uint16_t)p,
+					   .s1_root = pt.root, .s1_levels = 4 };
+
+		ck(iommu_hw_set_pasid(w, 0, RID_A, p, &c), "PASID");
+	}
+	ck(iommu_hw_translate(w, 0, RID_A, true, 1, SVA_VA, false, &x), "warm");
+	t0 = bench_now_ns();
+	for (unsigned r = 0; r < reps; r++)
+		iommu_hw_translate(w, 0, RID_A, true, 1, SVA_VA + 8, false, &x);
+	*hit = (bench_now_ns() - t0) / reps;
+	t0 = bench_now_ns();
+	for (unsigned r = 0; r < reps / 4; r++)
+		iommu_hw_translate(w, 0, RID_A, true, 1 + r % npasid,
+				   SVA_VA + (uint64_t)(r / npasid % 64) * SZ_4K + 8, false, &x);
+	*rr = (bench_now_ns() - t0) / (reps / 4);
+	io_pgtable_destroy(&pt);
+	sim_world_destroy(w);
+}
+
+static void bench_scale(unsigned scale)
+{
+	static const uint64_t maps[] = { 1000, 10000, 100000, 1000000 };
+	static const unsigned pasids[] = { 10, 100, 1000, 10000 };
+	unsigned reps = 400000 * scale;
+
+	printf("scaling (riscv): ns per translation against the number of mappings and of "
+	       "PASIDs (flat is the goal)\n");
+	printf("  %-26s %12s %12s\n", "4K mappings, one device", "hit (hot 64)", "miss (random)");
+	for (unsigned i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		double h, m;
+
+		scale_mappings(maps[i], reps, &h, &m);
+		printf("  %-26llu %12.1f %12.1f\n", (unsigned long long)maps[i], h, m);
+	}
+	printf("  %-26s %12s %12s\n", "PASIDs, one device", "hit (one)", "round robin");
+	for (unsigned i = 0; i < sizeof(pasids) / sizeof(pasids[0]); i++) {
+		double h, m;
+
+		scale_pasids(pasids[i], reps, &h, &m);
+		printf("  %-26u %12.1f %12.1f\n", pasids[i], h, m);
+	}
+	printf("\n");
+}
+
 /* --count ROW REPS: one world, warmed, then goal_loop alone (for callgrind). */
 static int goal_count_main(char **argv)
 {
@@ -1158,6 +1275,7 @@ static const struct {
 	{ "map", bench_map }, { "iotlb", bench_iotlb }, { "walks", bench_walks },
 	{ "nested", bench_nested }, { "pasid", bench_pasid_iotlb }, { "ats", bench_ats },
 	{ "inval", bench_inval }, { "mem", bench_mem }, { "goals", bench_goals },
+	{ "scale", bench_scale },
 };
 
 int main(int argc, char **argv)
