@@ -377,6 +377,23 @@ void hw_ctx_emit(struct iommu_hw *hw, enum iommu_walk_ev ev, unsigned level, uns
 		.ctx = c);
 }
 
+bool hw_pasid_leaf(struct iommu_hw *hw, const struct hw_devctx *dc, uint64_t a, unsigned n,
+		   uint64_t valid, unsigned index, hw_pasid_decode_fn decode,
+		   struct iommu_context *c, unsigned *refs, enum hw_ctx_fail *why)
+{
+	uint64_t q[8];
+	bool ok;
+
+	for (unsigned i = 0; i < n && i < 8; i++)
+		q[i] = sim_mem_read64(hw->w, a + 8ull * i);
+	(*refs)++;
+	ok = (q[0] & valid) && decode(hw, dc, q, c);
+	hw_ctx_emit(hw, IOMMU_EV_PASID_ENTRY, 0, index, a, q[0], ok ? c : NULL);
+	if (!(q[0] & valid))
+		return hw_ctx_fail_with(why, HW_CTX_NO_PASID);
+	return ok ? true : hw_ctx_fail_with(why, HW_CTX_BAD_PASID);
+}
+
 bool hw_ctx_fail_with(enum hw_ctx_fail *why, enum hw_ctx_fail what)
 {
 	if (why)

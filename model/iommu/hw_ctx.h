@@ -161,6 +161,17 @@ void hw_table_free(struct iommu_hw *hw, uint64_t hpa, unsigned n);
 /* Emit a context-structure read (events only while someone listens). */
 void hw_ctx_emit(struct iommu_hw *hw, enum iommu_walk_ev ev, unsigned level, unsigned index,
 		 uint64_t addr, uint64_t value, const struct iommu_context *c);
+/* A kind's decoder of a valid PASID-level entry's quadwords: false when
+ * it is malformed. */
+typedef bool (*hw_pasid_decode_fn)(const struct iommu_hw *hw, const struct hw_devctx *dc,
+				   const uint64_t *q, struct iommu_context *c);
+/* The leaf of a PASID-level walk (fetch_pasid's last step on every kind):
+ * the @n quadwords (at most 8) of the entry at @a, one reference; decoded
+ * when q[0] & @valid; IOMMU_EV_PASID_ENTRY at @index.  True with *c, else
+ * false with HW_CTX_NO_PASID (not valid) or HW_CTX_BAD_PASID. */
+bool hw_pasid_leaf(struct iommu_hw *hw, const struct hw_devctx *dc, uint64_t a, unsigned n,
+		   uint64_t valid, unsigned index, hw_pasid_decode_fn decode,
+		   struct iommu_context *c, unsigned *refs, enum hw_ctx_fail *why);
 /* Set *why (may be NULL) and return false. */
 bool hw_ctx_fail_with(enum hw_ctx_fail *why, enum hw_ctx_fail what);
 /* May the kind walk a stage-@stage table of @levels levels? */

@@ -664,7 +664,7 @@ static bool rv_fetch_dev(struct iommu_hw *hw, uint16_t seg, uint16_t rid, struct
 
 /* Decode a valid process context; false when misconfigured (cause 267). */
 static bool rv_pc_decode(const struct iommu_hw *hw, const struct hw_devctx *dc,
-			 const uint64_t q[RV_PC_WORDS], struct iommu_context *c)
+			 const uint64_t *q, struct iommu_context *c)
 {
 	if ((q[0] & RV_PC_TA_RSVD) || (q[1] & RV_ATP_RSVD) || !rv_mode_ok(hw, 1, RV_ATP_MODE(q[1])))
 		return false;
@@ -676,8 +676,7 @@ static bool rv_fetch_pasid(struct iommu_hw *hw, const struct hw_devctx *dc, uint
 			   struct iommu_context *c, unsigned *refs, enum hw_ctx_fail *why)
 {
 	unsigned levels = dc->table_fmt, x;
-	uint64_t t = dc->table, a, e, q[RV_PC_WORDS];
-	bool ok;
+	uint64_t t = dc->table, a, e;
 
 	if (!levels) {                   /* pdtp Bare: first stage Bare, no PDT */
 		rv_ctx(dc, 0, 0, c);
@@ -697,14 +696,7 @@ static bool rv_fetch_pasid(struct iommu_hw *hw, const struct hw_devctx *dc, uint
 	}
 	x = rv_index(&rv_pdt, 0, pasid);
 	a = t + RV_PC_SIZE * (uint64_t)x;
-	q[0] = sim_mem_read64(hw->w, a);
-	q[1] = sim_mem_read64(hw->w, a + 8);
-	(*refs)++;
-	ok = (q[0] & RV_V) && rv_pc_decode(hw, dc, q, c);
-	hw_ctx_emit(hw, IOMMU_EV_PASID_ENTRY, 0, x, a, q[0], ok ? c : NULL);
-	if (!(q[0] & RV_V))
-		return hw_ctx_fail_with(why, HW_CTX_NO_PASID);
-	return ok ? true : hw_ctx_fail_with(why, HW_CTX_BAD_PASID);
+	return hw_pasid_leaf(hw, dc, a, RV_PC_WORDS, RV_V, x, rv_pc_decode, c, refs, why);
 }
 
 const struct hw_ctx_ops hw_ctx_riscv_ops = {

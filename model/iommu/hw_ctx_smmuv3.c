@@ -835,8 +835,8 @@ static bool smmu_fetch_dev(struct iommu_hw *hw, uint16_t seg, uint16_t rid, stru
 /* Decode a valid CD: false when this SMMU cannot use it (AArch32, another
  * granule, an input size that is no full-root walk it has, a reserved
  * output size, an S1 table at 0 or not 4 KiB aligned). */
-static bool smmu_cd_decode(struct iommu_hw *hw, const struct hw_devctx *dc, const uint64_t *q,
-			   struct iommu_context *c)
+static bool smmu_cd_decode(const struct iommu_hw *hw, const struct hw_devctx *dc,
+			   const uint64_t *q, struct iommu_context *c)
 {
 	unsigned t0sz = FGET(CD_0_TCR_T0SZ, q[0]), ias = 64 - t0sz, levels;
 
@@ -875,8 +875,7 @@ static bool smmu_fetch_pasid(struct iommu_hw *hw, const struct hw_devctx *dc, ui
 	/* S1Fmt: linear, 2-level with 4 KiB (64 CDs) or 64 KiB (1024) leaves */
 	unsigned split = dc->table_fmt == S1FMT_4K_L2 ? 6 : CTXDESC_L2_SPLIT;
 	unsigned idx = pasid;
-	uint64_t a = dc->table, d, q[2];
-	bool ok;
+	uint64_t a = dc->table, d;
 
 	if (dc->table_fmt != S1FMT_LINEAR) {
 		a += 8ull * (pasid >> split);
@@ -890,13 +889,7 @@ static bool smmu_fetch_pasid(struct iommu_hw *hw, const struct hw_devctx *dc, ui
 	} else {
 		a += (uint64_t)pasid * CD_SIZE;
 	}
-	smmu_read_entry(hw, a, q, 2);
-	(*refs)++;
-	ok = (q[0] & CD_0_V) && smmu_cd_decode(hw, dc, q, c);
-	hw_ctx_emit(hw, IOMMU_EV_PASID_ENTRY, 0, idx, a, q[0], ok ? c : NULL);
-	if (!(q[0] & CD_0_V))
-		return hw_ctx_fail_with(why, HW_CTX_NO_PASID);
-	return ok ? true : hw_ctx_fail_with(why, HW_CTX_BAD_PASID);
+	return hw_pasid_leaf(hw, dc, a, 2, CD_0_V, idx, smmu_cd_decode, c, refs, why);
 }
 
 const struct hw_ctx_ops hw_ctx_smmuv3_ops = {

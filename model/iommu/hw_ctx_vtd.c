@@ -286,9 +286,12 @@ static bool vtd_fetch_dev(struct iommu_hw *hw, uint16_t seg, uint16_t rid, struc
 }
 
 /* Decode the first three quadwords of a present PASID entry. */
-static bool vtd_pe_decode(struct iommu_hw *hw, const uint64_t q[3], struct iommu_context *c)
+static bool vtd_pe_decode(const struct iommu_hw *hw, const struct hw_devctx *dc,
+			  const uint64_t *q, struct iommu_context *c)
 {
 	unsigned pgtt = VTD_PE_PGTT_OF(q[0]);
+
+	(void)dc;                /* each PASID entry holds both its stages */
 	bool s1 = pgtt == VTD_PGTT_FL || pgtt == VTD_PGTT_NESTED;
 	bool s2 = pgtt == VTD_PGTT_SL || pgtt == VTD_PGTT_NESTED;
 
@@ -321,8 +324,7 @@ static bool vtd_pe_decode(struct iommu_hw *hw, const uint64_t q[3], struct iommu
 static bool vtd_fetch_pasid(struct iommu_hw *hw, const struct hw_devctx *dc, uint32_t pasid,
 			    struct iommu_context *c, unsigned *refs, enum hw_ctx_fail *why)
 {
-	uint64_t a = dc->table + (uint64_t)(pasid >> 6) * VTD_PDE_SIZE, de, q[3];
-	bool ok;
+	uint64_t a = dc->table + (uint64_t)(pasid >> 6) * VTD_PDE_SIZE, de;
 
 	de = sim_mem_read64(hw->w, a);
 	(*refs)++;
@@ -330,15 +332,7 @@ static bool vtd_fetch_pasid(struct iommu_hw *hw, const struct hw_devctx *dc, uin
 	if (!(de & VTD_P))
 		return hw_ctx_fail_with(why, HW_CTX_NO_PDIR);
 	a = (de & VTD_ADDR) + (uint64_t)(pasid & 63) * VTD_PE_SIZE;
-	q[0] = sim_mem_read64(hw->w, a);
-	q[1] = sim_mem_read64(hw->w, a + 8);
-	q[2] = sim_mem_read64(hw->w, a + 16);
-	(*refs)++;
-	ok = (q[0] & VTD_P) && vtd_pe_decode(hw, q, c);
-	hw_ctx_emit(hw, IOMMU_EV_PASID_ENTRY, 0, pasid & 63, a, q[0], ok ? c : NULL);
-	if (!(q[0] & VTD_P))
-		return hw_ctx_fail_with(why, HW_CTX_NO_PASID);
-	return ok ? true : hw_ctx_fail_with(why, HW_CTX_BAD_PASID);
+	return hw_pasid_leaf(hw, dc, a, 3, VTD_P, pasid & 63, vtd_pe_decode, c, refs, why);
 }
 
 const struct hw_ctx_ops hw_ctx_vtd_ops = {
