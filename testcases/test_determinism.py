@@ -157,6 +157,25 @@ class Determinism(unittest.TestCase):
                     self.assertEqual(a.stdout, b.stdout)
                     self.assertEqual(a.stderr, b.stderr)
 
+    def test_boot_world_reuse_changes_nothing(self):
+        """A run with no option of its own takes the world the loader built
+        (tools/scenario/runner.c, boot_reusable); a run that needs its own
+        world builds it again.  Both give the same report, and many files in
+        one process give what one process per file gives."""
+        files = [f for d in ("vfio", "mdev", "nested", "devices", "hostile", "runner")
+                 for f in sorted((ARGS.root / d).glob("*.yaml"))
+                 if "# expect-error:" not in f.read_text(errors="replace")]
+        self.assertTrue(files)
+        one = [run("run", str(f)) for f in files]
+        for f, a in zip(files, one):
+            b = run("run", str(f), "--no-front-cache")     # a fresh world
+            with self.subTest(scenario=f.name):
+                self.assertEqual(a.returncode, b.returncode, a.stderr + b.stderr)
+                self.assertEqual(a.stdout, b.stdout)
+        together = run("run", *map(str, files))
+        self.assertEqual(together.stdout, "".join(r.stdout for r in one))
+        self.assertEqual(together.returncode, max(r.returncode for r in one))
+
     def test_corpus_under_random_faults(self):
         files = sorted((ARGS.root / "vfio").glob("*.yaml")) + \
             sorted((ARGS.root / "mdev").glob("*.yaml")) + \

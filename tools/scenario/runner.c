@@ -66,8 +66,8 @@ static void setup_trace(struct sim_world *w, const struct run_options *opt)
 	sim_trace_enable(w, opt->trace_events ? opt->trace_events : SIM_TRACE_DEFAULT_EVENTS);
 }
 
-struct sim_world *scenario_world_build(struct scenario *s, const struct run_options *opt,
-				       struct pci_build_error *berr, char **err)
+struct sim_world *scenario_world_boot(struct scenario *s, const struct run_options *opt,
+				      struct pci_build_error *berr, char **err)
 {
 	struct sim_world *w = sim_world_create(opt ? opt->seed : 0);
 	const char *stage = "topology";
@@ -149,10 +149,14 @@ struct sim_world *scenario_world_build(struct scenario *s, const struct run_opti
 		sim_world_destroy(w);
 		return NULL;
 	}
-	if (create_processes(s, w, err)) {
-		sim_world_destroy(w);
-		return NULL;
-	}
+	return w;
+}
+
+int scenario_world_finish(struct scenario *s, struct sim_world *w,
+			  const struct run_options *opt, char **err)
+{
+	if (create_processes(s, w, err))
+		return -1;
 	/* random failures hit the steps, never the boot (fail-nth walks both);
 	 * --fail-random overrides the profile's fault_inject */
 	if (opt && opt->fail_permille && !opt->fail_nth)
@@ -160,6 +164,18 @@ struct sim_world *scenario_world_build(struct scenario *s, const struct run_opti
 	else if (s->profile.fault_permille && !(opt && opt->fail_nth))
 		sim_fault_probability(w, s->profile.fault_sites ? s->profile.fault_sites : "*",
 				      s->profile.fault_permille);
+	return 0;
+}
+
+struct sim_world *scenario_world_build(struct scenario *s, const struct run_options *opt,
+				       struct pci_build_error *berr, char **err)
+{
+	struct sim_world *w = scenario_world_boot(s, opt, berr, err);
+
+	if (w && scenario_world_finish(s, w, opt, err)) {
+		sim_world_destroy(w);
+		return NULL;
+	}
 	return w;
 }
 
@@ -438,6 +454,21 @@ void scenario_print_groups(struct sim_world *w, FILE *out, bool json)
 
 /* ---- running ------------------------------------------------------------ */
 
+/*
+ * The loader built this scenario's world to check its topology and answer
+ * the steps' questions (read-only), then added its processes: the world a
+ * run with no option of its own would build again, byte for byte.  It is
+ * taken as it is when the run asks for nothing it lacks: seed 0, no trace
+ * (the boot would be traced), no fault injection, the invariants and the
+ * front cache as the profile has them.  Many files in one process (`run A
+ * B C ...`) then build each world once.
+ */
+static bool boot_reusable(const struct scenario *s, const struct run_options *opt)
+{
+	return s->boot && !opt->seed && !opt->trace && !opt->fail_nth && !opt->fail_permille &&
+	       !opt->no_invariants && !opt->no_front_cache;
+}
+
 int scenario_run(struct scenario *s, const struct run_options *opt)
 {
 	struct runner r = { .s = s, .opt = opt };
@@ -449,7 +480,12 @@ int scenario_run(struct scenario *s, const struct run_options *opt)
 		fprintf(rep, "scenario: %s (%s)\n", s->name, s->file);
 	if (opt->fault_fired)
 		*opt->fault_fired = opt->fail_nth != 0;   /* until shown otherwise */
-	r.w = scenario_world_build(s, opt, &berr, &err);
+	if (boot_reusable(s, opt)) {
+		r.w = s->boot;
+		s->boot = NULL;
+	} else {
+		r.w = scenario_world_build(s, opt, &berr, &err);
+	}
 	if (!r.w) {
 		fprintf(opt->errors ? opt->errors : stderr, "%s\n", err);
 		g_free(err);

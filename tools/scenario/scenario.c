@@ -549,7 +549,7 @@ static int validate_topology(struct ldr *l, const struct ynode *seq)
 	struct sim_world *w;
 	char *err = NULL;
 
-	w = scenario_world_build(l->s, NULL, &berr, &err);
+	w = scenario_world_boot(l->s, NULL, &berr, &err);
 	if (w) {
 		l->world = w;   /* the steps ask it which devices have groups */
 		return 0;
@@ -780,13 +780,24 @@ struct scenario *scenario_load_string(const char *text, size_t len,
 		ydoc_free(doc);
 	}
 	g_hash_table_destroy(l.handles);
-	if (l.world)
-		sim_world_destroy(l.world);
 	*err = ldr_take_errors(&l);
 	if (*err) {
+		sim_world_destroy(l.world);
 		scenario_free(s);
 		return NULL;
 	}
+	/* the boot world, completed, for a run that asks for nothing else;
+	 * a process the run cannot create is its error to report */
+	if (l.world) {
+		char *perr = NULL;
+
+		if (scenario_world_finish(s, l.world, NULL, &perr)) {
+			sim_world_destroy(l.world);
+			l.world = NULL;
+		}
+		g_free(perr);
+	}
+	s->boot = l.world;
 	return s;
 }
 
@@ -808,18 +819,31 @@ struct scenario *scenario_load_file(const char *path, char **err)
 	return s;
 }
 
+/* A profile the loader's world was not built with: that world is gone. */
+static void boot_stale(struct scenario *s)
+{
+	sim_world_destroy(s->boot);
+	s->boot = NULL;
+}
+
 void scenario_set_mode(struct scenario *s, enum iommu_group_mode mode)
 {
+	if (s->profile.group_mode != mode)
+		boot_stale(s);
 	s->profile.group_mode = mode;
 }
 
 void scenario_set_kernel(struct scenario *s, enum sim_kernel k)
 {
+	if (s->profile.kernel != (unsigned)k)
+		boot_stale(s);
 	s->profile.kernel = (unsigned)k;
 }
 
 void scenario_set_format(struct scenario *s, enum iommu_hw_kind kind)
 {
+	if (s->profile.hw_kind != (unsigned)kind)
+		boot_stale(s);
 	s->profile.hw_kind = (unsigned)kind;
 }
 
@@ -827,6 +851,7 @@ void scenario_free(struct scenario *s)
 {
 	if (!s)
 		return;
+	sim_world_destroy(s->boot);
 	for (size_t i = 0; i < s->nsteps; i++)
 		scn_step_clear(&s->steps[i]);
 	g_free(s->steps);

@@ -172,6 +172,8 @@ struct scenario {
 	struct scn_step *steps;
 	size_t nsteps;
 	struct scn_expect *expect; /* top-level, checked after the last step */
+	struct sim_world *boot;    /* the loader's world, for a run that needs no
+				    * other (scenario_run); NULL once taken */
 	GPtrArray *warnings;       /* "FILE:LINE:COL: warning: ..." strings */
 	GPtrArray *strings;        /* owned strings referenced from specs */
 };
@@ -200,6 +202,13 @@ struct run_options;
  * topology or driver-binding error through @berr. */
 struct sim_world *scenario_world_build(struct scenario *s, const struct run_options *opt,
 				       struct pci_build_error *berr, char **err);
+/* Its two halves: the machine up to the drivers' binding, then the
+ * processes and the profile's random fault injection (0 or -1 with *err;
+ * the world is the caller's either way). */
+struct sim_world *scenario_world_boot(struct scenario *s, const struct run_options *opt,
+				      struct pci_build_error *berr, char **err);
+int scenario_world_finish(struct scenario *s, struct sim_world *w,
+			  const struct run_options *opt, char **err);
 
 struct run_options {
 	uint64_t seed;
