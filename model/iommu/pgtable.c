@@ -741,13 +741,21 @@ int io_pgtable_walk(const struct io_pgtable *pt, uint64_t iova,
 	const struct io_pgtable_fmt *f = pt->fmt;
 	unsigned level = wk->start_level ? wk->start_level : pt->levels;
 	uint64_t table = wk->start_level ? wk->start_table : pt->root;
+	/* the geometry once per walk, in locals: the read callback may write
+	 * memory, so fields of *pt would be loaded again at every level */
+	const unsigned top = pt->levels, gs = g_shift(pt), bits = lvl_bits(pt);
+	const unsigned tbits = top_bits(pt);
 
 	memset(out, 0, sizeof(*out));
-	if (!table || (!wk->in_range && iova > ia_last(pt)) || level > pt->levels)
+	if (!table || (!wk->in_range && iova > ia_last(pt)) || level > top)
 		return -ENOENT;
 	for (; level >= 1; level--) {
-		struct io_pgtable_ref ref = { .level = level, .index = lvl_index(pt, level, iova),
-					      .table = table };
+		const unsigned shift = gs + (level - 1) * bits;
+		struct io_pgtable_ref ref = {
+			.level = level, .table = table,
+			.index = (unsigned)(iova >> shift) &
+				 ((1u << (level == top ? tbits : bits)) - 1),
+		};
 		uint64_t pte;
 		int ret;
 
@@ -765,7 +773,7 @@ int io_pgtable_walk(const struct io_pgtable *pt, uint64_t iova,
 			/* a leaf the hardware would not take: a fault */
 			if (level == 1 ? !io_pgtable_pte_last_ok(f, pte) : !leaf_ok(pt, level))
 				return -ENOENT;
-			out->leaf_size = lvl_size(pt, level);
+			out->leaf_size = 1ull << shift;
 			out->out = io_pgtable_pte_addr(f, pte) + (iova & (out->leaf_size - 1));
 			out->prot = io_pgtable_pte_prot(f, pte);
 			return 0;
