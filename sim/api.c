@@ -21,8 +21,9 @@ int sim_proc_spawn(struct sim_world *w, uint32_t uid, uint32_t gid, unsigned fla
 
 	if (!w)
 		return -EINVAL;
-	if (flags & ~SIM_PROC_NATIVE)
-		return -EINVAL;
+	if ((flags & ~(SIM_PROC_NATIVE | SIM_PROC_NATIVE_THP)) ||
+	    ((flags & SIM_PROC_NATIVE_THP) && !(flags & SIM_PROC_NATIVE)))
+		return -EINVAL;            /* THP backs a native program's memory */
 	return sim_proc_create(w, 1, "proc", &cred, flags);
 }
 

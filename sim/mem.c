@@ -58,7 +58,9 @@ struct sim_frame {
 	uint8_t kind;           /* enum sim_frame_kind */
 	bool orphan;            /* a native frame whose page is gone: @data owned */
 	bool walked;            /* a walker read a descriptor here (sim_mem_mark_walked) */
+	bool folio;             /* one of a native huge page's (its leaf counts the pins) */
 };
+G_STATIC_ASSERT(sizeof(struct sim_frame) == 16);
 
 /* A write here may change what a walker, or a cache's checker, would read:
  * the frame holds tables (sim_mem_table_gen). */
@@ -70,13 +72,35 @@ static inline bool frame_sensitive(const struct sim_frame *f)
 struct sim_leaf {
 	struct sim_frame f[LEAF_FRAMES];
 	uint64_t index;         /* pfn >> LEAF_SHIFT: the far tree's key */
+	/* A native huge page (folio; its frames say so): all 512 frames are
+	 * one 2 MiB block of a program's memory, each holding one reference of
+	 * the folio's own; folio_pins counts the others, and the folio goes
+	 * when they do. */
+	uint32_t folio_pins;
+};
+
+/*
+ * The native-page lookup: the frames over one 2 MiB-aligned block of a
+ * program's address space, by page (a THP folio's block is one of these,
+ * its frames one leaf).  Made when a page of the block first gets a frame,
+ * freed when its last frame goes.  Filling it for a batch of pages is a
+ * store per page, where a hash of pages was an insert per page.
+ */
+#define NATIVE_BLOCK_SHIFT (SIM_PAGE_SHIFT + LEAF_SHIFT)
+#define NATIVE_BLOCK_SIZE (1ull << NATIVE_BLOCK_SHIFT)
+
+struct native_block {
+	uint64_t pfn[LEAF_FRAMES];      /* 0: the page has no frame */
+	uint32_t live;                  /* pages that have one */
 };
 
 struct sim_mem {
 	struct sim_leaf **top;  /* leaf index -> leaf or NULL, below top_len */
 	uint64_t top_len;
 	GTree *far;             /* leaf index (at or above DENSE_LEAVES) -> leaf */
-	GHashTable *native;     /* host page pointer -> pfn (as pointers) */
+	GHashTable *native;     /* VA >> NATIVE_BLOCK_SHIFT -> struct native_block */
+	struct native_block *nb;        /* the block last looked up (runs of pages ask */
+	uint64_t nb_key;                /* for the same one 512 times), or NULL */
 	GArray *free_pfns;      /* min-heap of freed PFNs below next_pfn */
 	uint64_t next_pfn;
 	uint64_t budget_frames;   /* 0: no limit */
@@ -114,7 +138,7 @@ static G_GNUC_NO_INLINE struct sim_mem *mem_new(struct sim_world *w)
 {
 	w->mem = g_new0(struct sim_mem, 1);
 	w->mem->far = g_tree_new_full(leaf_index_cmp, NULL, NULL, g_free);
-	w->mem->native = g_hash_table_new(g_direct_hash, g_direct_equal);
+	w->mem->native = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 	w->mem->free_pfns = g_array_new(FALSE, FALSE, sizeof(uint64_t));
 	w->mem->next_pfn = SIM_MEM_BASE >> SIM_PAGE_SHIFT;
 	return w->mem;
@@ -275,19 +299,69 @@ static uint64_t pfn_take(struct sim_mem *m)
 	return pfn;
 }
 
-/* A frame of @kind with one reference in the free slot @f, accounted. */
-static void frame_fill(struct sim_mem *m, struct sim_frame *f, enum sim_frame_kind kind,
-		       uint8_t *data)
+/*
+ * pfn_take for a loop that takes many: the free slot of the lowest free
+ * PFN (*pfn), its leaf made when missing.  *leaf is the leaf of the
+ * caller's last frame, so that from the bump pointer (the common case: a
+ * run of fresh PFNs) one directory lookup serves 512 frames.
+ */
+static G_GNUC_NO_INLINE struct sim_frame *slot_take_slow(struct sim_mem *m,
+							  struct sim_leaf **leaf, uint64_t *pfn)
+{
+	struct sim_frame *f;
+
+	do {
+		*pfn = m->free_pfns->len ? heap_pop(m->free_pfns) : m->next_pfn++;
+		if (!*leaf || (*leaf)->index != *pfn >> LEAF_SHIFT)
+			*leaf = leaf_get(m, *pfn >> LEAF_SHIFT);
+		f = &(*leaf)->f[*pfn & LEAF_MASK];
+	} while (f->refs);
+	return f;
+}
+
+/* Its common case without a call: no freed PFN, the bump pointer's next
+ * in the leaf of the last. */
+static inline struct sim_frame *slot_take(struct sim_mem *m, struct sim_leaf **leaf,
+					  uint64_t *pfn)
+{
+	if (G_LIKELY(!m->free_pfns->len && *leaf && (*leaf)->index == m->next_pfn >> LEAF_SHIFT)) {
+		struct sim_frame *f = &(*leaf)->f[m->next_pfn & LEAF_MASK];
+
+		if (G_LIKELY(!f->refs)) {
+			*pfn = m->next_pfn++;
+			return f;
+		}
+	}
+	return slot_take_slow(m, leaf, pfn);
+}
+
+/* A frame of @kind with one reference in the free slot @f, not yet
+ * accounted (frames_account). */
+static inline void frame_init(struct sim_frame *f, enum sim_frame_kind kind, uint8_t *data)
 {
 	f->data = data;
 	f->refs = 1;
 	f->kind = (uint8_t)kind;
 	f->orphan = false;
 	f->walked = false;
-	m->st.frames[kind]++;
-	m->st.frames_total++;
-	m->st.bytes += SIM_PAGE_SIZE;
-	m->st.allocs++;
+	f->folio = false;
+}
+
+/* @n new frames of @kind in the statistics. */
+static inline void frames_account(struct sim_mem *m, enum sim_frame_kind kind, uint64_t n)
+{
+	m->st.frames[kind] += n;
+	m->st.frames_total += n;
+	m->st.bytes += n * SIM_PAGE_SIZE;
+	m->st.allocs += n;
+}
+
+/* A frame of @kind with one reference in the free slot @f, accounted. */
+static void frame_fill(struct sim_mem *m, struct sim_frame *f, enum sim_frame_kind kind,
+		       uint8_t *data)
+{
+	frame_init(f, kind, data);
+	frames_account(m, kind, 1);
 }
 
 /* A new frame of @kind at @pfn, accounted and traced; its HPA. */
@@ -329,27 +403,12 @@ int sim_mem_frames_alloc_n(struct sim_world *w, enum sim_frame_kind kind, uint64
 		return -EINVAL;
 	for (i = 0; i < n; i++) {
 		uint64_t pfn;
-		struct sim_frame *f;
 
 		/* the questions sim_mem_frame_alloc asks, per frame and in its
 		 * order, so fault sweeps and budget refusals see no difference */
 		if (sim_should_fail(w, "mem_frame_alloc") || budget_take(w, m, 1))
 			goto unwind;
-		/* the lowest free PFN, as pfn_take; from the bump pointer (the
-		 * common case: a run of fresh PFNs) the leaf found for the last
-		 * frame serves the next 511 without a directory lookup */
-		do {
-			if (m->free_pfns->len) {
-				pfn = heap_pop(m->free_pfns);
-				f = slot_get(m, pfn);
-				continue;
-			}
-			pfn = m->next_pfn++;
-			if (!leaf || leaf->index != pfn >> LEAF_SHIFT)
-				leaf = leaf_get(m, pfn >> LEAF_SHIFT);
-			f = &leaf->f[pfn & LEAF_MASK];
-		} while (f->refs);
-		frame_fill(m, f, kind, NULL);
+		frame_fill(m, slot_take(m, &leaf, &pfn), kind, NULL);
 		hpas[i] = pfn << SIM_PAGE_SHIFT;
 		SIM_TRACE(w, sim_frame_alloc, (unsigned long long)hpas[i], kind_names[kind]);
 	}
@@ -379,6 +438,19 @@ static uint64_t contig_run(struct sim_mem *m, uint64_t from, unsigned n)
 	return start;
 }
 
+/* @n PFNs from an aligned run of them above every frame handed out: the
+ * first.  The PFNs skipped to align stay free, for single frames. */
+static uint64_t contig_take(struct sim_mem *m, unsigned n)
+{
+	uint64_t start = contig_run(m, m->next_pfn, n);
+
+	for (uint64_t pfn = m->next_pfn; pfn < start; pfn++)
+		if (!frame_at(m, pfn))
+			heap_push(m->free_pfns, pfn);
+	m->next_pfn = start + n;
+	return start;
+}
+
 int sim_mem_frames_alloc_contig(struct sim_world *w, enum sim_frame_kind kind, unsigned n,
 				uint64_t *hpa)
 {
@@ -389,47 +461,271 @@ int sim_mem_frames_alloc_contig(struct sim_world *w, enum sim_frame_kind kind, u
 		return -EINVAL;
 	if (sim_should_fail(w, "mem_frame_alloc") || budget_take(w, m, n))
 		return -ENOMEM;
-	start = contig_run(m, m->next_pfn, n);
-	/* the PFNs skipped to align stay free, for single frames */
-	for (uint64_t pfn = m->next_pfn; pfn < start; pfn++)
-		if (!frame_at(m, pfn))
-			heap_push(m->free_pfns, pfn);
-	m->next_pfn = start + n;
+	start = contig_take(m, n);
 	for (unsigned i = 0; i < n; i++)
 		frame_place(w, m, start + i, kind, NULL);
 	*hpa = start << SIM_PAGE_SHIFT;
 	return 0;
 }
 
-int sim_mem_frame_native(struct sim_world *w, void *page, uint64_t *hpa)
+/* ---- native frames ----------------------------------------------------------- */
+
+/* The lookup's block @key (a VA >> NATIVE_BLOCK_SHIFT), made when @make;
+ * NULL when it has none. */
+static G_GNUC_NO_INLINE struct native_block *native_block_slow(struct sim_mem *m, uint64_t key,
+								bool make)
+{
+	struct native_block *b = g_hash_table_lookup(m->native, GSIZE_TO_POINTER(key));
+
+	if (!b && make) {
+		b = g_new0(struct native_block, 1);
+		g_hash_table_insert(m->native, GSIZE_TO_POINTER(key), b);
+	}
+	if (b) {
+		m->nb = b;
+		m->nb_key = key;
+	}
+	return b;
+}
+
+/* The same; the block of the last lookup without a call. */
+static inline struct native_block *native_block(struct sim_mem *m, uint64_t key, bool make)
+{
+	if (G_LIKELY(m->nb && m->nb_key == key))
+		return m->nb;
+	return native_block_slow(m, key, make);
+}
+
+/* The PFN of the frame over the native page at @va, 0 when it has none. */
+static uint64_t native_pfn(struct sim_mem *m, uintptr_t va)
+{
+	struct native_block *b = native_block(m, va >> NATIVE_BLOCK_SHIFT, false);
+
+	return b ? b->pfn[(va >> SIM_PAGE_SHIFT) & LEAF_MASK] : 0;
+}
+
+/* The native page @page no longer has its frame (it went, or its page did). */
+static void native_unlink(struct sim_mem *m, const uint8_t *page)
+{
+	uintptr_t va = (uintptr_t)page;
+	uint64_t key = va >> NATIVE_BLOCK_SHIFT;
+	struct native_block *b = native_block(m, key, false);
+	uint64_t *slot = b ? &b->pfn[(va >> SIM_PAGE_SHIFT) & LEAF_MASK] : NULL;
+
+	if (!slot || !*slot)
+		return;
+	*slot = 0;
+	if (--b->live)
+		return;
+	if (m->nb == b)
+		m->nb = NULL;
+	g_hash_table_remove(m->native, GSIZE_TO_POINTER(key));
+}
+
+/* One more reference on the frame @f at @pfn (a folio counts its pins). */
+static inline void frame_ref(struct sim_mem *m, uint64_t pfn, struct sim_frame *f)
+{
+	f->refs++;
+	if (G_UNLIKELY(f->folio))
+		leaf_of(m, pfn >> LEAF_SHIFT)->folio_pins++;
+}
+
+/*
+ * The sim_frame_alloc events of a batch.  When the event is not traced
+ * (the default: it is off unless asked for) a call per frame would only
+ * count it; the batch counts them at once instead (one sim_trace call,
+ * which also stamps the time, and the rest added to the count), so
+ * sim_trace_count sees what n calls would have made it.
+ */
+struct alloc_events {
+	bool on;
+	uint64_t untraced;
+};
+
+static inline void alloc_event(struct sim_world *w, struct alloc_events *ev, uint64_t pfn)
+{
+	if (ev->on)
+		SIM_TRACE(w, sim_frame_alloc, (unsigned long long)(pfn << SIM_PAGE_SHIFT),
+			  kind_names[SIM_FRAME_NATIVE]);
+	else
+		ev->untraced++;
+}
+
+static void alloc_events_flush(struct sim_world *w, struct alloc_events *ev)
+{
+	if (!ev->untraced)
+		return;
+	SIM_TRACE(w, sim_frame_alloc, 0ull, kind_names[SIM_FRAME_NATIVE]);
+	w->trace.count += ev->untraced - 1;
+	ev->untraced = 0;
+}
+
+/*
+ * A native huge page over the 2 MiB block at @va, whose pages have no
+ * frame (@b, their lookup block, is empty): the 512 frames of one leaf,
+ * aligned, taken above every frame handed out as sim_mem_frames_alloc_contig
+ * takes them, each with the folio's own reference.  Its leaf.
+ */
+static struct sim_leaf *folio_make(struct sim_world *w, struct sim_mem *m, uintptr_t va,
+				   struct native_block *b, struct alloc_events *ev)
+{
+	uint64_t start = contig_take(m, LEAF_FRAMES);
+	struct sim_leaf *l = leaf_get(m, start >> LEAF_SHIFT);
+
+	l->folio_pins = 0;
+	frames_account(m, SIM_FRAME_NATIVE, LEAF_FRAMES);
+	for (unsigned i = 0; i < LEAF_FRAMES; i++) {
+		frame_init(&l->f[i], SIM_FRAME_NATIVE,
+			   (uint8_t *)(va + ((uintptr_t)i << SIM_PAGE_SHIFT)));
+		l->f[i].folio = true;
+		b->pfn[i] = start + i;
+		alloc_event(w, ev, start + i);
+	}
+	b->live = LEAF_FRAMES;
+	return l;
+}
+
+/* Do the pages from @base make a range sim_mem_frames_native_* take? */
+static bool native_range_ok(const void *base, uint64_t n, const uint64_t *hpas)
+{
+	uintptr_t va = (uintptr_t)base;
+
+	if (!va || (va & (SIM_PAGE_SIZE - 1)) || (n && !hpas))
+		return false;
+	return !n || n - 1 <= (UINTPTR_MAX - va) >> SIM_PAGE_SHIFT;
+}
+
+/*
+ * The frames of the @n native pages from @base into @hpas (see
+ * sim_mem_frames_native_run): a page's frame gets one reference more, a
+ * page without one gets a new frame, from a folio when its block lies in
+ * [@thp_lo, @thp_hi) and has no frame yet.  The fault site is asked once,
+ * when the first new frame is needed, unless @asked.  With @stop, the call
+ * ends after the first page whose frame does not follow @prev (0: none)
+ * or its predecessor's.  The pages done; *err 0 or -ENOMEM (the page after
+ * them needed a frame).
+ */
+static uint64_t native_frames(struct sim_world *w, uintptr_t base, uint64_t n,
+			      uintptr_t thp_lo, uintptr_t thp_hi, bool stop, uint64_t prev,
+			      bool asked, uint64_t *hpas, int *err)
 {
 	struct sim_mem *m = mem_of(w);
-	gpointer found;
+	struct alloc_events ev = { .on = sim_trace_enabled(w, "sim_frame_alloc") };
+	struct sim_leaf *leaf = NULL;       /* slot_take's */
+	uint64_t i, made = 0;               /* 4 KiB frames, accounted at the end */
 
-	if (!page || ((uintptr_t)page & (SIM_PAGE_SIZE - 1)))
+	*err = 0;
+	for (i = 0; i < n; i++) {
+		uintptr_t va = base + (uintptr_t)(i << SIM_PAGE_SHIFT);
+		uint64_t key = va >> NATIVE_BLOCK_SHIFT, hpa;
+		unsigned idx = (unsigned)(va >> SIM_PAGE_SHIFT) & LEAF_MASK;
+		struct native_block *b = native_block(m, key, false);
+		uint64_t pfn = b ? b->pfn[idx] : 0;
+
+		if (pfn) {
+			frame_ref(m, pfn, &leaf_of(m, pfn >> LEAF_SHIFT)->f[pfn & LEAF_MASK]);
+		} else {
+			uintptr_t block = va & ~(uintptr_t)(NATIVE_BLOCK_SIZE - 1);
+
+			if (!asked) {
+				asked = true;
+				if (sim_should_fail(w, "mem_frame_alloc")) {
+					*err = -ENOMEM;
+					break;
+				}
+			}
+			if (!b)
+				b = native_block(m, key, true);
+			if (!b->live && block >= thp_lo && thp_hi >= NATIVE_BLOCK_SIZE &&
+			    block <= thp_hi - NATIVE_BLOCK_SIZE) {
+				struct sim_leaf *l = folio_make(w, m, block, b, &ev);
+
+				pfn = b->pfn[idx];
+				frame_ref(m, pfn, &l->f[idx]);
+			} else {
+				frame_init(slot_take(m, &leaf, &pfn), SIM_FRAME_NATIVE,
+					   (uint8_t *)va);
+				made++;
+				b->pfn[idx] = pfn;
+				b->live++;
+				alloc_event(w, &ev, pfn);
+			}
+		}
+		hpas[i] = hpa = pfn << SIM_PAGE_SHIFT;
+		if (stop && (i || prev) && hpa != prev + SIM_PAGE_SIZE) {
+			i++;
+			break;
+		}
+		prev = hpa;
+	}
+	frames_account(m, SIM_FRAME_NATIVE, made);
+	alloc_events_flush(w, &ev);
+	return i;
+}
+
+int sim_mem_frame_native(struct sim_world *w, void *page, uint64_t *hpa)
+{
+	int err;
+
+	if (!hpa || !native_range_ok(page, 1, hpa))
 		return -EINVAL;
-	if (g_hash_table_lookup_extended(m->native, page, NULL, &found)) {
-		*hpa = (uint64_t)GPOINTER_TO_SIZE(found) << SIM_PAGE_SHIFT;
-		frame_of(m, *hpa)->refs++;
+	native_frames(w, (uintptr_t)page, 1, 0, 0, false, 0, false, hpa, &err);
+	return err;
+}
+
+int sim_mem_frames_native_n(struct sim_world *w, void *base, uint64_t n, bool thp,
+			    uint64_t *hpas)
+{
+	uintptr_t va = (uintptr_t)base;
+	int err;
+
+	if (!native_range_ok(base, n, hpas))
+		return -EINVAL;
+	/* all or nothing: the one question first, when any page needs a frame */
+	if (sim_mem_native_backed(w, base, n) < n && sim_should_fail(w, "mem_frame_alloc"))
+		return -ENOMEM;
+	native_frames(w, va, n, thp ? va : 0, thp ? va + (uintptr_t)(n << SIM_PAGE_SHIFT) : 0,
+		      false, 0, true, hpas, &err);
+	return err;
+}
+
+uint64_t sim_mem_frames_native_run(struct sim_world *w, void *base, uint64_t n, void *thp_lo,
+				   void *thp_hi, uint64_t prev, uint64_t *hpas, int *err)
+{
+	if (!native_range_ok(base, n, hpas)) {
+		*err = -EINVAL;
 		return 0;
 	}
-	if (sim_should_fail(w, "mem_frame_alloc"))
-		return -ENOMEM;
-	*hpa = frame_place(w, m, pfn_take(m), SIM_FRAME_NATIVE, page);
-	g_hash_table_insert(m->native, page, GSIZE_TO_POINTER(*hpa >> SIM_PAGE_SHIFT));
-	return 0;
+	return native_frames(w, (uintptr_t)base, n, (uintptr_t)thp_lo, (uintptr_t)thp_hi, true,
+			     prev, false, hpas, err);
+}
+
+uint64_t sim_mem_native_backed(struct sim_world *w, void *base, uint64_t n)
+{
+	struct sim_mem *m = mem_of(w);
+	uint64_t i;
+
+	if (!native_range_ok(base, n, &n))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!native_pfn(m, (uintptr_t)base + (uintptr_t)(i << SIM_PAGE_SHIFT)))
+			break;
+	return i;
 }
 
 void sim_mem_frame_get(struct sim_world *w, uint64_t hpa)
 {
-	struct sim_frame *f = frame_of(mem_of(w), hpa);
+	struct sim_mem *m = mem_of(w);
+	uint64_t pfn = hpa >> SIM_PAGE_SHIFT;
+	struct sim_frame *f = frame_at(m, pfn);
 
 	g_return_if_fail(f);
-	f->refs++;
+	frame_ref(m, pfn, f);
 }
 
 /* The frame @f at @pfn lost its last reference: storage released, the slot
- * empty again. */
+ * empty again, the PFN free (back to the bump pointer when it is the
+ * highest handed out). */
 static void frame_release(struct sim_world *w, struct sim_mem *m, uint64_t pfn,
 			  struct sim_frame *f)
 {
@@ -446,8 +742,21 @@ static void frame_release(struct sim_world *w, struct sim_mem *m, uint64_t pfn,
 	if (frame_owned(f))
 		g_free(f->data);
 	else
-		g_hash_table_remove(m->native, f->data);
+		native_unlink(m, f->data);
 	memset(f, 0, sizeof(*f));
+	if (pfn == m->next_pfn - 1)
+		m->next_pfn--;
+	else
+		heap_push(m->free_pfns, pfn);
+}
+
+/* A folio whose last pin went: its frames, highest first (so that a folio
+ * at the top gives the bump pointer all of its PFNs back). */
+static void folio_release(struct sim_world *w, struct sim_mem *m, struct sim_leaf *l)
+{
+	for (unsigned i = LEAF_FRAMES; i--; )
+		if (l->f[i].refs)
+			frame_release(w, m, (l->index << LEAF_SHIFT) + i, &l->f[i]);
 }
 
 void sim_mem_frame_put(struct sim_world *w, uint64_t hpa)
@@ -456,13 +765,21 @@ void sim_mem_frame_put(struct sim_world *w, uint64_t hpa)
 	uint64_t pfn = hpa >> SIM_PAGE_SHIFT;
 	struct sim_frame *f = frame_at(m, pfn);
 
-	if (!f || --f->refs)
+	if (!f)
 		return;
-	frame_release(w, m, pfn, f);
-	if (pfn == m->next_pfn - 1)
-		m->next_pfn--;
-	else
-		heap_push(m->free_pfns, pfn);
+	if (G_UNLIKELY(f->folio)) {
+		struct sim_leaf *l = leaf_of(m, pfn >> LEAF_SHIFT);
+
+		/* the folio's own reference is not a caller's to drop */
+		if (f->refs == 1)
+			return;
+		f->refs--;
+		if (!--l->folio_pins)
+			folio_release(w, m, l);
+		return;
+	}
+	if (!--f->refs)
+		frame_release(w, m, pfn, f);
 }
 
 /* The storage of the owned frame @f, made (zeros) when it has none yet. */
@@ -520,7 +837,7 @@ static void orphan(struct sim_world *w, struct sim_mem *m, uint64_t pfn, struct 
 
 	if (!native_copy(f->data, 0, data, SIM_PAGE_SIZE, false))
 		memset(data, 0, SIM_PAGE_SIZE);
-	g_hash_table_remove(m->native, f->data);
+	native_unlink(m, f->data);
 	f->data = data;
 	f->orphan = true;
 	m->st.native_orphans++;

@@ -9,7 +9,10 @@
  * access goes through process_vm_readv/writev, so a page the program
  * unmapped is never dereferenced: the frame outlives it with storage of
  * its own, as a pinned page outlives munmap on Linux).  A device DMA that
- * lands in a frame changes exactly the bytes the owner sees.
+ * lands in a frame changes exactly the bytes the owner sees.  A native
+ * page's frame is found by its address, through a table per 2 MiB block of
+ * the program's address space; a block of transparent-huge-page memory may
+ * be one folio of 512 frames aligned in PFN space (sim_mem_frames_native_n).
  *
  * A world may have a memory budget: the most simulator storage its frames
  * may hold (every frame but a native program's live page).  An allocation
@@ -91,9 +94,59 @@ int sim_mem_frames_alloc_contig(struct sim_world *w, enum sim_frame_kind kind, u
 /*
  * A frame over a native program's page @page (page-aligned).  The same page
  * always maps to the same frame while that frame lives; every call takes one
- * reference, dropped by sim_mem_frame_put.  0 or -ENOMEM.
+ * reference, dropped by sim_mem_frame_put.  A new frame is the lowest free
+ * one.  0, -EINVAL (@page) or -ENOMEM (fault site "mem_frame_alloc", asked
+ * only when the page has no frame yet).
  */
 int sim_mem_frame_native(struct sim_world *w, void *page, uint64_t *hpa);
+
+/*
+ * Native frames in a batch: for the @n pages from @base (page-aligned),
+ * into @hpas, what @n calls of sim_mem_frame_native give, but one question
+ * to the fault site "mem_frame_alloc" for the whole call (asked when some
+ * page has no frame yet), and no per-page lookup insert.  A page that has
+ * a frame gets one reference more on it; the others get new frames with
+ * one reference each, the lowest free PFNs in page order (so a fresh range
+ * is one contiguous run of frames, as n single calls would give).  All or
+ * nothing: 0, -EINVAL (@base, a range that wraps, @hpas NULL) or -ENOMEM
+ * with no reference taken; @n 0 does nothing.
+ *
+ * With @thp the memory is transparent-huge-page backed: each 2 MiB-aligned
+ * block lying wholly in the range whose pages have no frame yet becomes a
+ * folio, the 512 frames of one run aligned to 2 MiB in PFN space (taken
+ * above every frame handed out, as sim_mem_frames_alloc_contig takes them;
+ * the PFNs skipped to align stay free for single frames), so that a range
+ * pinned at an IOVA congruent to it modulo 2 MiB maps with 2 MiB leaves.
+ * A block partly in the range, or with some frames already, gets 4 KiB
+ * frames.  A folio's frames hold one reference of the folio's own besides
+ * the callers': it lives while any of its pages is referenced, and goes
+ * whole (sim_frame_free of each frame, highest first) with the last
+ * sim_mem_frame_put; a put on a folio frame of no caller's reference is
+ * ignored.  Every frame, 4 KiB or folio, is one sim_frame_alloc event,
+ * in PFN order.
+ */
+int sim_mem_frames_native_n(struct sim_world *w, void *base, uint64_t n, bool thp,
+			    uint64_t *hpas);
+
+/*
+ * The same for a pinning loop that maps physically contiguous runs as it
+ * goes (sim_mm_pin_run on a native mm): it stops after the first page whose
+ * frame is not the one after its predecessor's (for the first page, after
+ * @prev; @prev 0: no predecessor), so no frame is made past a break.  Folios
+ * are made for blocks lying wholly in [@thp_lo, @thp_hi) (NULL, NULL: none),
+ * which may reach past the pages asked for: the caller vouches that the
+ * whole block is the program's memory; the folio holds the pages it did not
+ * ask for until they are asked for or the folio goes.  The fault site is
+ * asked once, when the first page without a frame is reached; when it fails
+ * the pages before it stay referenced.  Returns the pages given frames; *err
+ * is 0, -EINVAL (the range; nothing done) or -ENOMEM (the page after them).
+ */
+uint64_t sim_mem_frames_native_run(struct sim_world *w, void *base, uint64_t n, void *thp_lo,
+				   void *thp_hi, uint64_t prev, uint64_t *hpas, int *err);
+
+/* How many of the @n native pages from @base have a frame, counted from the
+ * first up to the first that has none (0 for a bad range).  Takes nothing. */
+uint64_t sim_mem_native_backed(struct sim_world *w, void *base, uint64_t n);
 
 /* References: a frame is freed (storage released, HPA reusable) at zero.
  * sim_mem_frame_alloc returns a frame with one reference. */

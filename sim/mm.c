@@ -25,7 +25,13 @@
  *     allocations would have given (pin_batch below);
  *   - a native range is validated by process_vm_readv/writev calls that
  *     probe one byte in each of up to 1024 pages, not two calls per page,
- *     and a long one by one read of /proc/self/maps (pin_run_native).
+ *     and a long one by one read of /proc/self/maps (pin_run_native);
+ *   - a native range's frames come in batches (sim_mem_frames_native_run:
+ *     one fault-site question a batch, where single pins ask one a page),
+ *     the same frames in the same order, none made past a run's break.
+ * A THP-backed native process (SIM_PROC_NATIVE_THP) gets a huge page of
+ * 512 aligned frames for each 2 MiB block wholly in one of its anonymous
+ * mappings, made by the first pin of any page of it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -40,10 +46,12 @@
 #include "sim/proc.h"
 #include "sim/world.h"
 #include "sim/world_internal.h"
+#include "iommusim/iommusim.h"
 
 #define MM_LIMIT 0x7ff000000000ull     /* top of the user address space */
 #define CHUNK_BYTES ((uint64_t)SIM_MM_CHUNK_PAGES << SIM_PAGE_SHIFT)
 #define CHUNK_MASK ((uint64_t)SIM_MM_CHUNK_PAGES - 1)
+#define THP_SIZE (1ull << SIM_MM_HUGE_2M)      /* a transparent huge page */
 
 struct sim_mm *sim_mm_new(struct sim_world *w, bool native)
 {
@@ -667,20 +675,98 @@ static uint64_t native_maps_ok(uint64_t uva, uint64_t n, bool write)
 }
 
 /*
- * sim_mm_pin_run on a native process's mm: the program's pages, each a
- * frame of its own (sim_mem_frame_native).  The pages are validated ahead
- * of their frames, a few at first and twice as many each time, so a run
- * that stops early has not probed much past its end; a run that goes on
- * past 63 pages reads the mappings once for the rest (native_maps_ok).
+ * Is @mm the memory of a native process whose memory is THP-backed
+ * (SIM_PROC_NATIVE_THP)?  A forked child has its parent's flags.
+ */
+struct thp_find {
+	const struct sim_mm *mm;
+	bool thp;
+};
+
+static int thp_visit(struct sim_proc *p, void *ctx)
+{
+	struct thp_find *t = ctx;
+
+	if (p->mm != t->mm)
+		return 0;
+	t->thp = (p->flags & SIM_PROC_NATIVE_THP) != 0;
+	return 1;
+}
+
+static bool native_thp(struct sim_mm *mm)
+{
+	struct thp_find t = { .mm = mm };
+
+	sim_proc_for_each(mm->w, thp_visit, &t);
+	return t.thp;
+}
+
+/*
+ * Where a THP-backed program's pages from @uva may be huge pages: the
+ * mapping of /proc/self/maps holding @uva's page, when it is plain
+ * anonymous memory allowing the access (maps_plain), gives the window
+ * [*lo, *hi) of the 2 MiB-aligned blocks lying wholly inside it (the
+ * kernel makes a huge page only where one VMA covers the whole block).
+ * Returns the pages from @uva (at most @n) that mapping vouches for, as
+ * native_maps_ok does; 0 (and no window) when it vouches for none.
+ */
+static uint64_t native_thp_window(uint64_t uva, uint64_t n, bool write, uint64_t *lo,
+				  uint64_t *hi)
+{
+	uint64_t page = uva & SIM_PAGE_MASK, done = 0;
+	gchar *text = NULL, *line, *next;
+
+	*lo = *hi = 0;
+	if (!g_file_get_contents("/proc/self/maps", &text, NULL, NULL))
+		return 0;
+	for (line = text; *line; line = next) {
+		unsigned long long start, end;
+		char perms[5];
+		int path = 0;
+
+		next = strchr(line, '\n');
+		next = next ? (*next = '\0', next + 1) : line + strlen(line);
+		if (sscanf(line, "%llx-%llx %4s %*s %*s %*s %n", &start, &end, perms, &path) < 3 ||
+		    !path)
+			break;
+		if (end <= page)
+			continue;
+		if (start <= page && perms[0] == 'r' && (!write || perms[1] == 'w') &&
+		    maps_plain(line + path)) {
+			done = MIN(n, (end - page) >> SIM_PAGE_SHIFT);
+			*lo = (start + THP_SIZE - 1) & ~(THP_SIZE - 1);
+			*hi = end & ~(THP_SIZE - 1);
+		}
+		break;
+	}
+	g_free(text);
+	return done;
+}
+
+/*
+ * sim_mm_pin_run on a native process's mm: the program's pages, their
+ * frames from sim_mem_frames_native_run, a batch per stretch of validated
+ * pages, stopping where a run breaks (no frame is made past the break).
+ * The pages are validated ahead of their frames, a few at first and twice
+ * as many each time, so a run that stops early has not probed much past
+ * its end; a run that goes on past 63 pages reads the mappings once for
+ * the rest (native_maps_ok).  A THP-backed process's range that needs new
+ * frames reads the mappings first (native_thp_window): its pages there are
+ * vouched for, and the blocks wholly in their mapping are huge pages.
  */
 static uint64_t pin_run_native(struct sim_mm *mm, uint64_t uva, uint64_t n, bool write,
 			       uint64_t prev, uint64_t *hpas, int *err)
 {
-	uint64_t done = 0, good = 0, probe = 1;
+	uint64_t base = uva & SIM_PAGE_MASK, done = 0, good = 0, probe = 1;
+	uint64_t thp_lo = 0, thp_hi = 0;
 	bool maps = false;
 
+	*err = 0;
+	if (n && native_thp(mm) &&
+	    sim_mem_native_backed(mm->w, (void *)(uintptr_t)base, n) < n)
+		good = native_thp_window(uva, n, write, &thp_lo, &thp_hi);
 	while (done < n) {
-		uint64_t va = uva + done * SIM_PAGE_SIZE, hpa;
+		uint64_t va = base + done * SIM_PAGE_SIZE, want, k, pred;
 
 		if (done == good) {
 			uint64_t ok = 0;
@@ -699,14 +785,19 @@ static uint64_t pin_run_native(struct sim_mm *mm, uint64_t uva, uint64_t n, bool
 			}
 			good += ok;
 		}
-		*err = sim_mem_frame_native(mm->w, (void *)(uintptr_t)(va & SIM_PAGE_MASK), &hpa);
-		if (*err)
+		want = good - done;
+		k = sim_mem_frames_native_run(mm->w, (void *)(uintptr_t)va, want,
+					      (void *)(uintptr_t)thp_lo, (void *)(uintptr_t)thp_hi,
+					      prev, hpas + done, err);
+		mm->pinned += k;
+		done += k;
+		if (*err || !k)
 			break;
-		mm->pinned++;
-		hpas[done++] = hpa;
-		if (prev && hpa != prev + SIM_PAGE_SIZE)
+		/* the batch ended at a break (its last page does not follow) */
+		pred = k > 1 ? hpas[done - 2] : prev;
+		if (k < want || (pred && hpas[done - 1] != pred + SIM_PAGE_SIZE))
 			break;
-		prev = hpa;
+		prev = hpas[done - 1];
 	}
 	return done;
 }

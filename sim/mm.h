@@ -123,8 +123,9 @@ void sim_mm_unpin_page(struct sim_mm *mm, uint64_t hpa);
 
 /*
  * Pin the @n pages holding uva, uva + 4 KiB, ..., into @hpas: exactly what
- * @n calls of sim_mm_pin in that order do (the same frames, errors and
- * fault-site questions), at once.  A scenario process's range is checked
+ * @n calls of sim_mm_pin in that order do (the same frames and errors; a
+ * scenario process's the same fault-site questions, a native one's one per
+ * batch of new frames, sim_mem_frames_native_run), at once.  A scenario process's range is checked
  * against its VMAs once and a run of untouched pages gets its frames in one
  * allocation; a native one is validated by process_vm_readv/writev calls
  * of up to 1024 pages each, not two per page, and a long one by a read of

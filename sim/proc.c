@@ -9,6 +9,7 @@
 #include "sim/file.h"
 #include "sim/proc.h"
 #include "sim/world_internal.h"
+#include "iommusim/iommusim.h"
 
 #define SIM_PID_MAX 32767
 
@@ -202,6 +203,23 @@ void sim_procs_destroy_all(struct sim_world *w)
 		if (p)
 			proc_free(w, p);
 	}
+}
+
+int sim_proc_set_thp(struct sim_world *w, int pid, int on)
+{
+	struct sim_proc *p;
+
+	if (!w)
+		return -EINVAL;
+	if (!(p = sim_proc_find(w, pid)))
+		return -ESRCH;
+	if (!(p->flags & SIM_PROC_FLAG_NATIVE))
+		return -EINVAL;
+	if (on)
+		p->flags |= SIM_PROC_NATIVE_THP;
+	else
+		p->flags &= ~(unsigned)SIM_PROC_NATIVE_THP;
+	return 0;
 }
 
 int sim_proc_for_each(struct sim_world *w,

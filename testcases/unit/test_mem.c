@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* sim/mem and sim/mm: frames, physical access, address spaces, uaccess, pins. */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -925,6 +927,419 @@ START_TEST(test_fork_copies_memory)
 }
 END_TEST
 
+/* ---- native frames in batches (sim_mem_frames_native_n / _run) ---------- */
+
+#define PG SIM_PAGE_SIZE
+#define BLOCK (2ull << 20)
+
+/* @len bytes of anonymous memory at a 2 MiB boundary, written (the mapping
+ * is 2 MiB longer, so that whole blocks lie in it): unmap with unmap_blocks. */
+static uint8_t *map_blocks(uint64_t len)
+{
+	uint8_t *m = mmap(NULL, len + BLOCK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
+	uint8_t *a;
+
+	ck_assert_ptr_ne(m, MAP_FAILED);
+	a = (uint8_t *)(((uintptr_t)m + BLOCK - 1) & ~(uintptr_t)(BLOCK - 1));
+	/* give back the slack, so only the aligned range stays mapped */
+	if (a > m)
+		munmap(m, (size_t)(a - m));
+	if (a + len < m + len + BLOCK)
+		munmap(a + len, (size_t)(m + len + BLOCK - (a + len)));
+	memset(a, 0x33, len);
+	return a;
+}
+
+static uint64_t native_frames_live(struct sim_world *w)
+{
+	struct sim_mem_stats st;
+
+	sim_mem_stats(w, &st);
+	return st.frames[SIM_FRAME_NATIVE];
+}
+
+/* Pages that have a frame reuse it (one reference more); the others get
+ * the lowest free frames in page order; one fault-site question. */
+START_TEST(test_native_n_reuse)
+{
+	struct sim_world *w = sim_world_create(1);
+	uint8_t *mem = map_blocks(8 * PG);
+	uint64_t h[8], x2, x5, y, calls;
+
+	ck_assert_int_eq(sim_mem_frame_native(w, mem + 2 * PG, &x2), 0);
+	ck_assert_int_eq(sim_mem_frame_native(w, mem + 5 * PG, &x5), 0);
+	calls = sim_fault_site_calls(w, "mem_frame_alloc");
+	ck_assert_int_eq(sim_mem_frames_native_n(w, mem, 8, false, h), 0);
+	ck_assert_uint_eq(sim_fault_site_calls(w, "mem_frame_alloc"), calls + 1);
+	ck_assert_uint_eq(h[2], x2);
+	ck_assert_uint_eq(h[5], x5);
+	ck_assert_uint_eq(h[0], x5 + PG);          /* lowest free, in page order */
+	ck_assert_uint_eq(h[1], x5 + 2 * PG);
+	ck_assert_uint_eq(h[3], x5 + 3 * PG);
+	ck_assert_uint_eq(h[7], x5 + 6 * PG);
+	ck_assert_uint_eq(native_frames_live(w), 8);
+	/* later single calls find the same frames */
+	for (unsigned i = 0; i < 8; i++) {
+		ck_assert_int_eq(sim_mem_frame_native(w, mem + i * PG, &y), 0);
+		ck_assert_uint_eq(y, h[i]);
+		ck_assert_int_eq(sim_mem_frame_kind(w, y), SIM_FRAME_NATIVE);
+	}
+	/* all backed: no question at all, so an armed fault cannot fail it */
+	ck_assert_uint_eq(sim_mem_native_backed(w, mem, 8), 8);
+	sim_fault_fail_nth(w, "mem_frame_alloc", 1);
+	ck_assert_int_eq(sim_mem_frames_native_n(w, mem, 8, false, h), 0);
+	ck_assert_uint_eq(sim_fault_injected(w), 0);
+	sim_fault_fail_nth(w, "mem_frame_alloc", 0);
+	/* page 0 holds 3 references, page 2 four */
+	for (unsigned r = 0; r < 3; r++) {
+		ck_assert(sim_mem_present(w, h[0]));
+		sim_mem_frame_put(w, h[0]);
+	}
+	ck_assert(!sim_mem_present(w, h[0]));
+	ck_assert_uint_eq(sim_mem_native_backed(w, mem, 8), 0);
+	ck_assert_uint_eq(sim_mem_native_backed(w, mem + PG, 7), 7);
+	for (unsigned r = 0; r < 3; r++)
+		sim_mem_frame_put(w, h[2]);
+	ck_assert(sim_mem_present(w, h[2]));
+	sim_mem_frame_put(w, h[2]);
+	ck_assert(!sim_mem_present(w, h[2]));
+	/* a page whose frame went gets a new one: the lowest free, h[0]'s */
+	ck_assert_int_eq(sim_mem_frames_native_n(w, mem, 1, false, &y), 0);
+	ck_assert_uint_eq(y, x2 < h[0] ? x2 : h[0]);
+	sim_world_destroy(w);
+	munmap(mem, 8 * PG);
+}
+END_TEST
+
+/* One question per call, all or nothing: a failure takes no reference
+ * and makes no frame; a fail-nth past it lets the call through. */
+START_TEST(test_native_n_fault_once)
+{
+	struct sim_world *w = sim_world_create(1);
+	uint8_t *mem = map_blocks(BLOCK);
+	struct sim_mem_stats st;
+	uint64_t *h = g_new(uint64_t, 512), x3;
+
+	ck_assert_int_eq(sim_mem_frame_native(w, mem + 3 * PG, &x3), 0);
+	for (int thp = 0; thp < 2; thp++) {
+		sim_fault_fail_nth(w, "mem_frame_alloc", 1);
+		ck_assert_int_eq(sim_mem_frames_native_n(w, mem, 8, thp, h), -ENOMEM);
+		ck_assert_int_eq(sim_mem_frames_native_n(w, mem, 512, thp, h), 0);
+		sim_mem_stats(w, &st);
+		ck_assert_uint_eq(st.frames_total, 512);     /* x3 and 511 more: no folio */
+		for (unsigned i = 0; i < 512; i++)
+			if (i != 3)
+				sim_mem_frame_put(w, h[i]);
+		sim_mem_frame_put(w, x3);                    /* the batch's reference */
+		sim_mem_stats(w, &st);
+		ck_assert_uint_eq(st.frames_total, 1);
+		ck_assert_uint_eq(sim_mem_native_backed(w, mem + 3 * PG, 1), 1);
+		ck_assert_uint_eq(sim_mem_native_backed(w, mem, 8), 0);
+	}
+	ck_assert_uint_eq(sim_fault_injected(w), 2);
+	/* nothing backed: the failure leaves nothing at all */
+	sim_mem_frame_put(w, x3);
+	sim_fault_fail_nth(w, "mem_frame_alloc", 1);
+	ck_assert_int_eq(sim_mem_frames_native_n(w, mem, 512, true, h), -ENOMEM);
+	sim_mem_stats(w, &st);
+	ck_assert_uint_eq(st.frames_total, 0);
+	ck_assert_uint_eq(sim_mem_native_backed(w, mem, 512), 0);
+	/* one question for a folio of 512 frames */
+	ck_assert_uint_eq(sim_fault_calls(w), 1);
+	ck_assert_int_eq(sim_mem_frames_native_n(w, mem, 512, true, h), 0);
+	ck_assert_uint_eq(sim_fault_calls(w), 2);
+	ck_assert_uint_eq(native_frames_live(w), 512);
+	g_free(h);
+	sim_world_destroy(w);
+	munmap(mem, BLOCK);
+}
+END_TEST
+
+/* Bad input is refused, never followed. */
+START_TEST(test_native_n_bad_input)
+{
+	struct sim_world *w = sim_world_create(1);
+	uint8_t *mem = map_blocks(PG);
+	uint64_t h[2];
+	int err = 0;
+
+	ck_assert_int_eq(sim_mem_frames_native_n(w, NULL, 1, false, h), -EINVAL);
+	ck_assert_int_eq(sim_mem_frames_native_n(w, mem + 1, 1, false, h), -EINVAL);
+	ck_assert_int_eq(sim_mem_frames_native_n(w, mem, 1, false, NULL), -EINVAL);
+	ck_assert_int_eq(sim_mem_frames_native_n(w, (void *)(UINTPTR_MAX & SIM_PAGE_MASK), 2,
+						 false, h), -EINVAL);
+	ck_assert_int_eq(sim_mem_frames_native_n(w, mem, UINT64_MAX, true, h), -EINVAL);
+	ck_assert_int_eq(sim_mem_frames_native_n(w, mem, 0, true, NULL), 0);
+	ck_assert_uint_eq(sim_mem_frames_native_run(w, mem + 5, 1, NULL, NULL, 0, h, &err), 0);
+	ck_assert_int_eq(err, -EINVAL);
+	ck_assert_uint_eq(sim_mem_frames_native_run(w, mem, 0, NULL, NULL, 0, h, &err), 0);
+	ck_assert_int_eq(err, 0);
+	ck_assert_uint_eq(sim_mem_native_backed(w, NULL, 4), 0);
+	ck_assert_uint_eq(sim_mem_native_backed(w, mem + 1, 4), 0);
+	ck_assert_int_eq(sim_mem_frame_native(w, NULL, h), -EINVAL);
+	ck_assert_int_eq(sim_mem_frame_native(w, mem, NULL), -EINVAL);
+	/* a window that wraps or lies below the range makes no folio */
+	ck_assert_uint_eq(sim_mem_frames_native_run(w, mem, 1, (void *)(uintptr_t)BLOCK,
+						    (void *)(uintptr_t)(BLOCK / 2), 0, h, &err), 1);
+	ck_assert_int_eq(err, 0);
+	ck_assert_uint_eq(native_frames_live(w), 1);
+	ck_assert_uint_eq(sim_fault_site_calls(w, "mem_frame_alloc"), 1);
+	sim_world_destroy(w);
+	munmap(mem, PG);
+}
+END_TEST
+
+/* The batch against single calls, over a history with holes: the same
+ * frames, the same trace (one sim_frame_alloc per frame), the same count
+ * of trace points with tracing off; only the fault questions differ. */
+START_TEST(test_native_n_equals_singles)
+{
+	enum { N = 700 };
+	uint8_t *mem = map_blocks(2 * BLOCK);
+	uint64_t *h[2] = { g_new(uint64_t, N), g_new(uint64_t, N) };
+	char *text[2];
+	size_t len[2];
+	unsigned long count[2];
+
+	for (int traced = 0; traced < 2; traced++) {
+		for (int batch = 0; batch < 2; batch++) {
+			struct sim_world *w = sim_world_create(1);
+			FILE *out = open_memstream(&text[batch], &len[batch]);
+			uint64_t k[20];
+
+			if (traced) {
+				sim_trace_set_output(w, out, SIM_TRACE_TEXT);
+				ck_assert_int_eq(sim_trace_enable(w, "sim_frame_*"), 0);
+			}
+			for (unsigned i = 0; i < 20; i++)
+				ck_assert_int_eq(sim_mem_frame_alloc(w, SIM_FRAME_KERNEL, &k[i]), 0);
+			for (unsigned i = 0; i < 20; i += 4)
+				sim_mem_frame_put(w, k[i]);
+			ck_assert_int_eq(sim_mem_frame_native(w, mem + 9 * PG, &k[0]), 0);
+			if (batch) {
+				ck_assert_int_eq(sim_mem_frames_native_n(w, mem, N, false, h[1]), 0);
+				ck_assert_uint_eq(sim_fault_site_calls(w, "mem_frame_alloc"), 22);
+			} else {
+				for (unsigned i = 0; i < N; i++)
+					ck_assert_int_eq(sim_mem_frame_native(w, mem + i * PG,
+									      &h[0][i]), 0);
+			}
+			for (unsigned i = 0; i < N; i++)
+				sim_mem_frame_put(w, h[batch][i]);
+			count[batch] = sim_trace_count(w);
+			sim_world_destroy(w);
+			fclose(out);
+		}
+		ck_assert_str_eq(text[0], text[1]);
+		if (traced)
+			ck_assert_uint_gt(len[0], 0);
+		ck_assert_uint_eq(count[0], count[1]);
+		for (unsigned i = 0; i < N; i++)
+			ck_assert_uint_eq(h[0][i], h[1][i]);
+		/* the holes first */
+		ck_assert_uint_eq(h[1][0], SIM_MEM_BASE + 4 * PG);
+		free(text[0]);
+		free(text[1]);
+	}
+	g_free(h[0]);
+	g_free(h[1]);
+	munmap(mem, 2 * BLOCK);
+}
+END_TEST
+
+static unsigned count_lines(const char *text, const char *word)
+{
+	unsigned n = 0;
+
+	for (const char *p = text; (p = strstr(p, word)); p++)
+		n++;
+	return n;
+}
+
+/* THP: a 2 MiB block wholly in the range is a folio, 512 frames aligned
+ * to 2 MiB; consecutive folios follow each other; the PFNs skipped to
+ * align stay free; a folio lives while any of its pages is referenced. */
+START_TEST(test_native_thp_folio)
+{
+	struct sim_world *w = sim_world_create(1);
+	uint8_t *mem = map_blocks(2 * BLOCK);
+	uint64_t *h = g_new(uint64_t, 1024), k, y;
+	struct sim_mem_stats st;
+	char *text;
+	size_t len;
+	FILE *out = open_memstream(&text, &len);
+
+	sim_trace_set_output(w, out, SIM_TRACE_TEXT);
+	ck_assert_int_eq(sim_trace_enable(w, "sim_frame_alloc"), 0);
+	ck_assert_int_eq(sim_mem_frame_alloc(w, SIM_FRAME_KERNEL, &k), 0);
+	ck_assert_int_eq(sim_mem_frames_native_n(w, mem, 1024, true, h), 0);
+	ck_assert_uint_eq(sim_fault_site_calls(w, "mem_frame_alloc"), 2);
+	ck_assert_uint_eq(h[0], (k + BLOCK) & ~(BLOCK - 1));
+	for (unsigned i = 0; i < 1024; i++)
+		ck_assert_uint_eq(h[i], h[0] + i * PG);
+	ck_assert_uint_eq(native_frames_live(w), 1024);
+	fflush(out);
+	ck_assert_uint_eq(count_lines(text, "sim_frame_alloc"), 1 + 1024);
+	/* below the first folio: free, lowest first */
+	ck_assert_int_eq(sim_mem_frame_alloc(w, SIM_FRAME_KERNEL, &y), 0);
+	ck_assert_uint_eq(y, k + PG);
+	sim_mem_frame_put(w, y);
+	/* single calls find the folio's frames; a page's references are its own */
+	ck_assert_int_eq(sim_mem_frame_native(w, mem + 700 * PG, &y), 0);
+	ck_assert_uint_eq(y, h[700]);
+	sim_mem_frame_put(w, y);
+	sim_mem_frame_put(w, y);
+	ck_assert(sim_mem_present(w, y));          /* the folio holds it */
+	/* a put past the callers' references is not the folio's last */
+	sim_mem_frame_put(w, y);
+	ck_assert(sim_mem_present(w, y));
+	/* the first folio goes with its last page's reference, whole */
+	for (unsigned i = 0; i < 511; i++)
+		sim_mem_frame_put(w, h[i]);
+	ck_assert(sim_mem_present(w, h[0]));
+	sim_mem_frame_put(w, h[511]);
+	for (unsigned i = 0; i < 512; i++)
+		ck_assert(!sim_mem_present(w, h[i]));
+	ck_assert_uint_eq(native_frames_live(w), 512);
+	ck_assert_uint_eq(sim_mem_native_backed(w, mem, 1024), 0);
+	ck_assert_uint_eq(sim_mem_native_backed(w, mem + BLOCK, 512), 512);
+	/* the second (h[700] was dropped already): the bump pointer comes back */
+	for (unsigned i = 512; i < 1024; i++)
+		if (i != 700)
+			sim_mem_frame_put(w, h[i]);
+	sim_mem_stats(w, &st);
+	ck_assert_uint_eq(st.frames_total, 1);
+	ck_assert_uint_eq(sim_mem_native_backed(w, mem + BLOCK, 512), 0);
+	ck_assert_int_eq(sim_mem_frame_alloc(w, SIM_FRAME_KERNEL, &y), 0);
+	ck_assert_uint_eq(y, k + PG);
+	g_free(h);
+	sim_world_destroy(w);
+	fclose(out);
+	free(text);
+	munmap(mem, 2 * BLOCK);
+}
+END_TEST
+
+/* Only whole blocks, and only empty ones, are folios. */
+START_TEST(test_native_thp_partial)
+{
+	struct sim_world *w = sim_world_create(1);
+	uint8_t *mem = map_blocks(4 * BLOCK);
+	uint64_t *h = g_new(uint64_t, 2048), x, base;
+
+	/* half of block 0, block 1, half of block 2 */
+	ck_assert_int_eq(sim_mem_frames_native_n(w, mem + 256 * PG, 1024, true, h), 0);
+	ck_assert_uint_eq(h[256] & (BLOCK - 1), 0);
+	for (unsigned i = 0; i < 512; i++)
+		ck_assert_uint_eq(h[256 + i], h[256] + i * PG);
+	for (unsigned i = 0; i < 256; i++) {
+		ck_assert_uint_lt(h[i], h[256]);
+		ck_assert(h[768 + i] < h[256] || h[768 + i] >= h[256] + BLOCK);
+	}
+	ck_assert_uint_eq(native_frames_live(w), 1024);
+	/* block 3 has one frame already: 4 KiB frames for the rest */
+	ck_assert_int_eq(sim_mem_frame_native(w, mem + (3 * 512 + 9) * PG, &x), 0);
+	ck_assert_int_eq(sim_mem_frames_native_n(w, mem + 3 * BLOCK, 512, true, h), 0);
+	ck_assert_uint_eq(h[9], x);
+	ck_assert_uint_eq(native_frames_live(w), 1024 + 512);
+	base = h[0];
+	ck_assert_uint_ne(base & (BLOCK - 1), 0);
+	g_free(h);
+	sim_world_destroy(w);
+	munmap(mem, 4 * BLOCK);
+}
+END_TEST
+
+/* The run variant: a window reaching past the pages asked for makes the
+ * whole block; the run stops after a break, having made nothing past it;
+ * a fault after reused pages keeps them. */
+START_TEST(test_native_run)
+{
+	struct sim_world *w = sim_world_create(1);
+	uint8_t *mem = map_blocks(2 * BLOCK);
+	uint64_t h[16], k[8], y, before;
+	struct sim_mem_stats st;
+	int err;
+
+	ck_assert_uint_eq(sim_mem_frames_native_run(w, mem + 100 * PG, 10, mem, mem + 2 * BLOCK,
+						    0, h, &err), 10);
+	ck_assert_int_eq(err, 0);
+	ck_assert_uint_eq(h[0] & (BLOCK - 1), 100 * PG);
+	ck_assert_uint_eq(native_frames_live(w), 512);     /* block 0 only */
+	ck_assert_uint_eq(sim_mem_native_backed(w, mem, 600), 512);
+	ck_assert_int_eq(sim_mem_frame_native(w, mem, &y), 0);
+	ck_assert_uint_eq(y, h[0] - 100 * PG);
+	sim_mem_frame_put(w, y);
+	/* a first page not following @prev ends the run at once */
+	ck_assert_uint_eq(sim_mem_frames_native_run(w, mem + 200 * PG, 5, NULL, NULL, PG, h,
+						    &err), 1);
+	/* a fault at the first page without a frame: the pages before it stay */
+	sim_fault_fail_nth(w, "mem_frame_alloc", 1);
+	ck_assert_uint_eq(sim_mem_frames_native_run(w, mem + 505 * PG, 10, NULL, NULL, 0, h,
+						    &err), 7);
+	ck_assert_int_eq(err, -ENOMEM);
+	ck_assert_uint_eq(sim_fault_injected(w), 1);
+	ck_assert_uint_eq(h[6], h[0] + 6 * PG);
+	ck_assert_uint_eq(native_frames_live(w), 512);
+	sim_fault_fail_nth(w, "mem_frame_alloc", 0);
+	for (unsigned i = 0; i < 7; i++)
+		sim_mem_frame_put(w, h[i]);
+	/* holes below the bump pointer: fresh pages stop at the first break */
+	for (unsigned i = 0; i < 8; i++)
+		ck_assert_int_eq(sim_mem_frame_alloc(w, SIM_FRAME_KERNEL, &k[i]), 0);
+	sim_mem_frame_put(w, k[2]);
+	sim_mem_frame_put(w, k[3]);
+	sim_mem_frame_put(w, k[6]);
+	sim_mem_stats(w, &st);
+	before = st.frames_total;
+	ck_assert_uint_eq(sim_mem_frames_native_run(w, mem + BLOCK, 16, NULL, NULL, 0, h, &err),
+			  3);
+	ck_assert_int_eq(err, 0);
+	ck_assert_uint_eq(h[0], k[2]);
+	ck_assert_uint_eq(h[1], k[3]);
+	ck_assert_uint_eq(h[2], k[6]);
+	sim_mem_stats(w, &st);
+	ck_assert_uint_eq(st.frames_total, before + 3);
+	for (unsigned i = 0; i < 3; i++) {
+		sim_mem_frame_put(w, h[i]);
+		ck_assert(!sim_mem_present(w, h[i]));
+	}
+	sim_world_destroy(w);
+	munmap(mem, 2 * BLOCK);
+}
+END_TEST
+
+/* A folio's page that the program unmaps: its frame is orphaned as any
+ * native frame is, and goes with the folio. */
+START_TEST(test_native_thp_orphan)
+{
+	struct sim_world *w = sim_world_create(1);
+	uint8_t *mem = map_blocks(BLOCK);
+	uint64_t *h = g_new(uint64_t, 512);
+	struct sim_mem_stats st;
+	char got[4];
+
+	ck_assert_int_eq(sim_mem_frames_native_n(w, mem, 512, true, h), 0);
+	ck_assert_int_eq(munmap(mem + 7 * PG, PG), 0);
+	ck_assert_int_eq(sim_mem_write(w, h[7] + 4, "dma", 3), 0);
+	ck_assert(sim_mem_frame_orphaned(w, h[7]));
+	ck_assert_int_eq(sim_mem_read(w, h[7] + 4, got, 3), 0);
+	ck_assert_int_eq(memcmp(got, "dma", 3), 0);
+	ck_assert_int_eq(sim_mem_write(w, h[8], "ok", 2), 0);
+	ck_assert_int_eq(memcmp(mem + 8 * PG, "ok", 2), 0);
+	ck_assert_uint_eq(sim_mem_native_backed(w, mem, 512), 7);
+	for (unsigned i = 0; i < 512; i++)
+		sim_mem_frame_put(w, h[i]);
+	sim_mem_stats(w, &st);
+	ck_assert_uint_eq(st.frames_total, 0);
+	ck_assert_uint_eq(st.native_orphans, 0);
+	g_free(h);
+	sim_world_destroy(w);
+	munmap(mem, BLOCK);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("mem");
@@ -950,6 +1365,14 @@ int main(void)
 	tcase_add_test(tc, test_mm_pin);
 	tcase_add_test(tc, test_native_uaccess);
 	tcase_add_test(tc, test_fork_copies_memory);
+	tcase_add_test(tc, test_native_n_reuse);
+	tcase_add_test(tc, test_native_n_fault_once);
+	tcase_add_test(tc, test_native_n_bad_input);
+	tcase_add_test(tc, test_native_n_equals_singles);
+	tcase_add_test(tc, test_native_thp_folio);
+	tcase_add_test(tc, test_native_thp_partial);
+	tcase_add_test(tc, test_native_run);
+	tcase_add_test(tc, test_native_thp_orphan);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

@@ -25,8 +25,13 @@
 #include "sim/mm.h"
 #include "sim/proc.h"
 #include "sim/trace.h"
+#include "sim/syscall.h"
 #include "sim/world.h"
+#include "iommusim/iommusim.h"
+#include "model/iommu/domain.h"
+#include "model/iommu/group.h"
 #include "tools/scenario/scenario.h"
+#include <linux/vfio.h>
 #include "unit_common.h"
 
 #define PG SIM_PAGE_SIZE
@@ -143,8 +148,15 @@ static void twin_compare(struct twin *a, struct twin *b, uint64_t n)
 	ck_assert_uint_eq(sa.allocs, sb.allocs);
 	ck_assert_uint_eq(sa.frees, sb.frees);
 	ck_assert_uint_eq(sa.budget_refusals, sb.budget_refusals);
-	ck_assert_uint_eq(sim_fault_site_calls(a->w, "mem_frame_alloc"),
-			  sim_fault_site_calls(b->w, "mem_frame_alloc"));
+	ck_assert_uint_eq(sim_trace_count(a->w), sim_trace_count(b->w));
+	/* a native range asks the allocator's fault site once per batch of
+	 * frames (sim_mem_frames_native_run), not once per frame */
+	if (a->p->mm->native)
+		ck_assert_uint_le(sim_fault_site_calls(b->w, "mem_frame_alloc"),
+				  sim_fault_site_calls(a->w, "mem_frame_alloc"));
+	else
+		ck_assert_uint_eq(sim_fault_site_calls(a->w, "mem_frame_alloc"),
+				  sim_fault_site_calls(b->w, "mem_frame_alloc"));
 	ck_assert_uint_eq(sim_fault_injected(a->w), sim_fault_injected(b->w));
 	ck_assert_uint_eq(a->p->mm->pinned, b->p->mm->pinned);
 	if (a->p->mm->native)
@@ -649,6 +661,261 @@ START_TEST(test_alloc_hugepages_key)
 }
 END_TEST
 
+/* ---- THP-backed native processes (SIM_PROC_NATIVE_THP) -------------------- */
+
+/* @len bytes of anonymous memory at a 2 MiB boundary, alone in its mapping
+ * (the slack around it given back), written. */
+static uint8_t *map_blocks(uint64_t len)
+{
+	uint8_t *m = mmap(NULL, len + HUGE_2M, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *a;
+
+	ck_assert_ptr_ne(m, MAP_FAILED);
+	a = (uint8_t *)(((uintptr_t)m + HUGE_2M - 1) & ~(uintptr_t)(HUGE_2M - 1));
+	if (a > m)
+		munmap(m, (size_t)(a - m));
+	if (a + len < m + len + HUGE_2M)
+		munmap(a + len, (size_t)(m + len + HUGE_2M - (a + len)));
+	memset(a, 0x44, len);
+	return a;
+}
+
+static struct sim_proc *spawn_thp(struct sim_world *w)
+{
+	struct sim_proc *p = spawn(w, SIM_PROC_FLAG_NATIVE);
+
+	ck_assert_int_eq(sim_proc_set_thp(w, p->pid, 1), 0);
+	return p;
+}
+
+/* Pinning in pieces as type1 does (runs of at most @step pages, each
+ * starting where the last stopped): the frames, @n of them. */
+static void pin_in_steps(struct sim_mm *mm, uint64_t va, uint64_t n, uint64_t step,
+			 uint64_t *hpas)
+{
+	uint64_t i = 0;
+	int err = 0;
+
+	while (i < n) {
+		uint64_t k = sim_mm_pin_run(mm, va + i * PG, MIN(step, n - i), true,
+					    i ? hpas[i - 1] : 0, hpas + i, &err);
+
+		ck_assert_int_eq(err, 0);
+		ck_assert_uint_gt(k, 0);
+		i += k;
+	}
+}
+
+START_TEST(test_native_thp_flag)
+{
+	struct sim_world *w = sim_world_create(1);
+	struct sim_proc *s = spawn(w, 0), *n = spawn(w, SIM_PROC_FLAG_NATIVE), *c;
+
+	ck_assert_int_eq(sim_proc_set_thp(NULL, n->pid, 1), -EINVAL);
+	ck_assert_int_eq(sim_proc_set_thp(w, 999, 1), -ESRCH);
+	ck_assert_int_eq(sim_proc_set_thp(w, -1, 1), -ESRCH);
+	ck_assert_int_eq(sim_proc_set_thp(w, s->pid, 1), -EINVAL);   /* not native */
+	ck_assert_uint_eq(s->flags, 0);
+	ck_assert_int_eq(sim_proc_set_thp(w, n->pid, 1), 0);
+	ck_assert_uint_eq(n->flags, SIM_PROC_NATIVE | SIM_PROC_NATIVE_THP);
+	/* a fork has it too */
+	c = sim_proc_find(w, sim_proc_fork(w, n->pid));
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->flags, n->flags);
+	ck_assert_int_eq(sim_proc_set_thp(w, n->pid, 0), 0);
+	ck_assert_uint_eq(n->flags, SIM_PROC_NATIVE);
+	/* sim_proc_spawn takes it with SIM_PROC_NATIVE, never alone */
+	ck_assert_int_eq(sim_proc_spawn(w, 0, 0, SIM_PROC_NATIVE_THP), -EINVAL);
+	ck_assert_int_eq(sim_proc_spawn(w, 0, 0, 0x4), -EINVAL);
+	c = sim_proc_find(w, sim_proc_spawn(w, 0, 0, SIM_PROC_NATIVE | SIM_PROC_NATIVE_THP));
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->flags, SIM_PROC_NATIVE | SIM_PROC_NATIVE_THP);
+	sim_world_destroy(w);
+}
+END_TEST
+
+/* A THP process's buffer: every 2 MiB block wholly in its mapping is one
+ * huge page, made by the first pin of any page of it, whatever pieces the
+ * pins come in; the frames follow each other block after block, so one
+ * run covers them. */
+START_TEST(test_native_thp_pins)
+{
+	static const uint64_t steps[] = { 1, 300, 512, 1000, 4096 };
+	uint8_t *mem = map_blocks(4 * HUGE_2M);
+	uint64_t *hpas = g_new(uint64_t, 2048), n = 2048 - 3;
+
+	for (size_t s = 0; s < G_N_ELEMENTS(steps); s++) {
+		struct sim_world *w = sim_world_create(1);
+		struct sim_proc *p = spawn_thp(w);
+		struct sim_mem_stats st;
+		uint64_t k;
+
+		ck_assert_int_eq(sim_mem_frame_alloc(w, SIM_FRAME_KERNEL, &k), 0);
+		/* from page 3: block 0 is a huge page all the same */
+		pin_in_steps(p->mm, (uintptr_t)mem + 3 * PG, n, steps[s], hpas);
+		ck_assert_uint_eq(hpas[0], HUGE_2M + 3 * PG);
+		for (uint64_t i = 0; i < n; i++)
+			ck_assert_uint_eq(hpas[i], hpas[0] + i * PG);
+		ck_assert_uint_eq(p->mm->pinned, n);
+		sim_mem_stats(w, &st);
+		ck_assert_uint_eq(st.frames[SIM_FRAME_NATIVE], 2048);
+		/* unpinned: every frame goes, folio by folio */
+		for (uint64_t i = 0; i < n; i++)
+			sim_mm_unpin_page(p->mm, hpas[i]);
+		sim_mem_stats(w, &st);
+		ck_assert_uint_eq(st.frames_total, 1);
+		sim_world_destroy(w);
+	}
+	g_free(hpas);
+	munmap(mem, 4 * HUGE_2M);
+}
+END_TEST
+
+/* Where the mapping does not hold the whole block, 4 KiB frames: the
+ * edges of a buffer not aligned to 2 MiB, a process without the flag, a
+ * read-only mapping pinned for writing (EFAULT, as always). */
+START_TEST(test_native_thp_edges)
+{
+	uint8_t *mem = map_blocks(4 * HUGE_2M), *ro;
+	uint64_t *hpas = g_new(uint64_t, 2048);
+	struct sim_world *w = sim_world_create(1);
+	struct sim_proc *p = spawn_thp(w), *plain = spawn(w, SIM_PROC_FLAG_NATIVE);
+	struct sim_mem_stats st;
+	int err;
+
+	/* the mapping starts 1 MiB into block 0 and ends 1 MiB into block 3 */
+	ck_assert_int_eq(munmap(mem, HUGE_2M / 2), 0);
+	ck_assert_int_eq(munmap(mem + 3 * HUGE_2M + HUGE_2M / 2, HUGE_2M / 2), 0);
+	ck_assert_int_eq(sim_mm_pin_range(p->mm, (uintptr_t)mem + HUGE_2M / 2, 1536, true, hpas),
+			 0);
+	/* blocks 1 and 2 are huge pages, the half blocks are not */
+	ck_assert_uint_eq(hpas[256] & (HUGE_2M - 1), 0);
+	for (unsigned i = 0; i < 1024; i++)
+		ck_assert_uint_eq(hpas[256 + i], hpas[256] + i * PG);
+	for (unsigned i = 0; i < 256; i++) {
+		ck_assert_uint_lt(hpas[i], hpas[256]);
+		ck_assert_uint_ge(hpas[1280 + i], hpas[256] + 2 * HUGE_2M);
+	}
+	sim_mem_stats(w, &st);
+	ck_assert_uint_eq(st.frames[SIM_FRAME_NATIVE], 1536);
+	for (unsigned i = 0; i < 1536; i++)
+		sim_mm_unpin_page(p->mm, hpas[i]);
+	/* without the flag: 4 KiB frames, the lowest free */
+	ck_assert_int_eq(sim_mm_pin_range(plain->mm, (uintptr_t)mem + HUGE_2M, 512, true, hpas),
+			 0);
+	ck_assert_uint_eq(hpas[0], SIM_MEM_BASE);
+	for (unsigned i = 0; i < 512; i++)
+		sim_mm_unpin_page(plain->mm, hpas[i]);
+	/* read-only: a writable pin fails at its first page, a read pin is a
+	 * huge page */
+	ro = mem + HUGE_2M;
+	ck_assert_int_eq(mprotect(ro, HUGE_2M, PROT_READ), 0);
+	ck_assert_uint_eq(sim_mm_pin_run(p->mm, (uintptr_t)ro, 512, true, 0, hpas, &err), 0);
+	ck_assert_int_eq(err, -EFAULT);
+	ck_assert_int_eq(sim_mm_pin_range(p->mm, (uintptr_t)ro + 5 * PG, 4, false, hpas), 0);
+	ck_assert_uint_eq(hpas[0] & (HUGE_2M - 1), 5 * PG);
+	sim_mem_stats(w, &st);
+	ck_assert_uint_eq(st.frames[SIM_FRAME_NATIVE], 512);
+	/* and the pages around the pinned ones are the folio's */
+	ck_assert_int_eq(sim_mm_pin(p->mm, (uintptr_t)ro, false, &hpas[4]), 0);
+	ck_assert_uint_eq(hpas[4], hpas[0] - 5 * PG);
+	/* the fault site is asked once for the whole huge page */
+	sim_fault_fail_nth(w, "mem_frame_alloc", 1);
+	ck_assert_int_eq(sim_mm_pin_range(p->mm, (uintptr_t)mem + 2 * HUGE_2M, 512, true, hpas),
+			 -ENOMEM);
+	ck_assert_int_eq(sim_mm_pin_range(p->mm, (uintptr_t)mem + 2 * HUGE_2M, 512, true, hpas),
+			 0);
+	ck_assert_uint_eq(sim_fault_calls(w), 2);
+	ck_assert_uint_eq(hpas[0] & (HUGE_2M - 1), 0);
+	g_free(hpas);
+	sim_world_destroy(w);
+	munmap(mem + HUGE_2M / 2, 3 * HUGE_2M);
+}
+END_TEST
+
+/* type1 maps a THP process's buffer with 2 MiB leaves (4 MiB at a 2 MiB
+ * aligned IOVA: two), and a plain native one's with 4 KiB leaves; UNMAP
+ * gives every frame back. */
+static const char *const TYPE1_WORLD =
+	"name: thp\n"
+	"topology:\n"
+	"  - {bdf: \"0000:00:01.0\", type: root-port, acs: [SV, RR, CR, UF]}\n"
+	"  - {bdf: \"0000:01:00.0\", type: endpoint, parent: \"0000:00:01.0\", driver: vfio-pci}\n";
+
+static void type1_map_leaves(bool thp, uint64_t *leaves)
+{
+	char *err = NULL, path[32];
+	struct scenario *s = scenario_load_string(TYPE1_WORLD, strlen(TYPE1_WORLD), "<thp>", &err);
+	struct sim_world *w = s ? scenario_build_world(s, 1, &err) : NULL;
+	uint8_t *mem = map_blocks(2 * HUGE_2M);
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map), .flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uintptr_t)mem, .iova = 0x40000000ull, .size = 2 * HUGE_2M,
+	};
+	struct vfio_iommu_type1_dma_unmap unmap = {
+		.argsz = sizeof(unmap), .iova = map.iova, .size = map.size,
+	};
+	struct sim_mem_stats st;
+	struct iommu_domain *d;
+	int pid, cfd, gfd, group;
+
+	ck_assert_msg(w, "%s", err ? err : "no world");
+	scenario_free(s);
+	pid = sim_proc_spawn(w, 0, 0, SIM_PROC_NATIVE);
+	ck_assert_int_gt(pid, 0);
+	if (thp)
+		ck_assert_int_eq(sim_proc_set_thp(w, pid, 1), 0);
+	cfd = (int)sim_sys_open(w, pid, "/dev/vfio/vfio", O_RDWR);
+	group = sim_pci_iommu_group(w, "0000:01:00.0");
+	snprintf(path, sizeof(path), "/dev/vfio/%d", group);
+	gfd = (int)sim_sys_open(w, pid, path, O_RDWR);
+	ck_assert_int_ge(cfd, 0);
+	ck_assert_int_ge(gfd, 0);
+	ck_assert_int_eq(sim_sys_ioctl(w, pid, gfd, VFIO_GROUP_SET_CONTAINER, &cfd), 0);
+	ck_assert_int_eq(sim_sys_ioctl_ul(w, pid, cfd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU), 0);
+	ck_assert_int_eq(sim_sys_ioctl(w, pid, cfd, VFIO_IOMMU_MAP_DMA, &map), 0);
+	d = iommu_group_domain(iommu_group_by_id(w, (unsigned)group));
+	ck_assert_ptr_nonnull(d);
+	memset(leaves, 0, 2 * sizeof(*leaves));
+	for (uint64_t iova = map.iova; iova < map.iova + map.size; ) {
+		struct io_pgtable_walk wk;
+
+		ck_assert_int_eq(io_pgtable_lookup(&d->pt, iova, &wk), 0);
+		leaves[wk.leaf_size == SZ_2M]++;
+		iova = (iova & ~(wk.leaf_size - 1)) + wk.leaf_size;
+	}
+	/* what the IOVA translates to is the program's page */
+	{
+		struct io_pgtable_walk wk;
+		char c = 0;
+
+		mem[HUGE_2M + 3 * PG + 5] = 'T';
+		ck_assert_int_eq(io_pgtable_lookup(&d->pt, map.iova + HUGE_2M + 3 * PG + 5, &wk), 0);
+		ck_assert_int_eq(sim_mem_read(w, wk.out, &c, 1), 0);
+		ck_assert_int_eq(c, 'T');
+	}
+	ck_assert_int_eq(sim_sys_ioctl(w, pid, cfd, VFIO_IOMMU_UNMAP_DMA, &unmap), 0);
+	ck_assert_uint_eq(unmap.size, map.size);
+	sim_mem_stats(w, &st);
+	ck_assert_uint_eq(st.frames[SIM_FRAME_NATIVE], 0);
+	sim_world_destroy(w);
+	munmap(mem, 2 * HUGE_2M);
+}
+
+START_TEST(test_native_thp_type1)
+{
+	uint64_t leaves[2];
+
+	type1_map_leaves(true, leaves);
+	ck_assert_uint_eq(leaves[1], 2);
+	ck_assert_uint_eq(leaves[0], 0);
+	type1_map_leaves(false, leaves);
+	ck_assert_uint_eq(leaves[1], 0);
+	ck_assert_uint_eq(leaves[0], 1024);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("mm_pin");
@@ -668,6 +935,10 @@ int main(void)
 	tcase_add_test(huge, test_huge_gigantic);
 	tcase_add_test(huge, test_huge_fork);
 	tcase_add_test(huge, test_alloc_hugepages_key);
+	tcase_add_test(huge, test_native_thp_flag);
+	tcase_add_test(huge, test_native_thp_pins);
+	tcase_add_test(huge, test_native_thp_edges);
+	tcase_add_test(huge, test_native_thp_type1);
 	tcase_set_timeout(huge, 60);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, huge);

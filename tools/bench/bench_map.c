@@ -12,6 +12,10 @@
  *   native          a native process (SIM_PROC_NATIVE) mapping memory it
  *                   mmap'ed and wrote (so the kernel's own page faults are
  *                   not what is measured)
+ *   native THP      the same with its memory THP-backed for the simulator
+ *                   (sim_proc_set_thp), the buffer 2 MiB-aligned: 2 MiB
+ *                   leaves (the real kernel's backing stays 4 KiB pages,
+ *                   MADV_NOHUGEPAGE, so only the simulator differs)
  *
  * each beside the per-page baseline: the same pages pinned one
  * sim_mm_pin call at a time and mapped run by run into the same domain,
@@ -21,8 +25,8 @@
  * size.  Figures only, never pass or fail.
  *
  * Usage: bench_map [size_mib [runs [case]]]   (default 1024 MiB, 3 runs;
- *        case: 4K, 2M, 1G or native for that buffer alone, its MAP_DMA
- *        only: what a profiler wants to see)
+ *        case: 4K, 2M, 1G, native or native-thp for that buffer alone,
+ *        its MAP_DMA only: what a profiler wants to see)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -60,11 +64,17 @@ static const char *const WORLD_YAML =
 	"processes:\n"
 	"  - {name: qemu, uid: 0, rlimit_memlock: unlimited}\n";
 
-enum kind { K_4K, K_2M, K_1G, K_NATIVE, NKINDS };
+enum kind { K_4K, K_2M, K_1G, K_NATIVE, K_NATIVE_THP, NKINDS };
 
 static const char *const kind_names[NKINDS] = {
 	[K_4K] = "scenario 4K", [K_2M] = "scenario 2M", [K_1G] = "scenario 1G",
-	[K_NATIVE] = "native",
+	[K_NATIVE] = "native", [K_NATIVE_THP] = "native THP",
+};
+
+/* The case argument that picks each. */
+static const char *const case_names[NKINDS] = {
+	[K_4K] = "4K", [K_2M] = "2M", [K_1G] = "1G", [K_NATIVE] = "native",
+	[K_NATIVE_THP] = "native-thp",
 };
 
 struct bench {
@@ -72,7 +82,8 @@ struct bench {
 	int pid, cfd, gfd;
 	uint64_t arg;                /* a user page for ioctl arguments (scenario) */
 	uint64_t va;                 /* the buffer */
-	uint8_t *native;             /* its memory (native) */
+	uint8_t *native;             /* its memory (native): the mapping */
+	uint64_t native_len;
 	uint64_t size;
 	struct iommu_domain *d;
 };
@@ -127,17 +138,24 @@ static void bench_init(struct bench *b, enum kind k, uint64_t size)
 	if (!s || !(b->w = scenario_build_world(s, 1, &err)))
 		die(err ? err : "world", -EINVAL);
 	scenario_free(s);
-	if (k == K_NATIVE) {
+	if (k == K_NATIVE || k == K_NATIVE_THP) {
+		/* room to start the buffer at a 2 MiB boundary (the same for
+		 * both, so that they differ only in the simulator's backing) */
+		uint64_t align = 2ull << 20;
+
 		b->pid = sim_proc_spawn(b->w, 0, 0, SIM_PROC_NATIVE);
 		if (b->pid < 0)
 			die("spawn", b->pid);
-		b->native = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		if (k == K_NATIVE_THP && (ret = sim_proc_set_thp(b->w, b->pid, 1)))
+			die("set_thp", ret);
+		b->native_len = size + align;
+		b->native = mmap(NULL, b->native_len, PROT_READ | PROT_WRITE,
 				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (b->native == MAP_FAILED)
 			die("mmap", -errno);
-		madvise(b->native, size, MADV_NOHUGEPAGE);
-		memset(b->native, 0x5a, size);
-		b->va = (uint64_t)(uintptr_t)b->native;
+		madvise(b->native, b->native_len, MADV_NOHUGEPAGE);
+		b->va = ((uint64_t)(uintptr_t)b->native + align - 1) & ~(align - 1);
+		memset((void *)(uintptr_t)b->va, 0x5a, size);
 	} else {
 		b->pid = 2;                  /* qemu */
 		p = sim_proc_find(b->w, b->pid);
@@ -168,7 +186,7 @@ static void bench_fini(struct bench *b)
 {
 	sim_world_destroy(b->w);
 	if (b->native)
-		munmap(b->native, b->size);
+		munmap(b->native, b->native_len);
 }
 
 /* The leaves over [IOVA, IOVA + size), by size. */
@@ -284,8 +302,7 @@ int main(int argc, char **argv)
 		/* 2M / 1G: the buffer's size in whole huge pages only */
 		if ((k == K_2M && mib % 2) || (k == K_1G && mib % 1024))
 			continue;
-		if (only && strcmp(only, strchr(kind_names[k], ' ') ? strchr(kind_names[k], ' ') + 1
-						  : kind_names[k]))
+		if (only && strcmp(only, case_names[k]))
 			continue;
 		measure(k, false, mib << 20, runs);
 		if (!only)

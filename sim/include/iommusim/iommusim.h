@@ -46,6 +46,23 @@ struct sim_world *sim_world_new_from_file_opts(const char *path,
 /* A process, child of init: uid 0 has every capability, others none.
  * Returns its pid (> 0) or -errno. */
 int  sim_proc_spawn(struct sim_world *w, uint32_t uid, uint32_t gid, unsigned flags);
+/*
+ * A native process whose memory is backed by transparent huge pages, as
+ * with THP "always": each 2 MiB-aligned block lying wholly in one anonymous
+ * mapping of the program (per /proc/self/maps, with the access a pin asks
+ * for) is one huge page of the emulated kernel from the first pin of any
+ * page of it: 512 host-physical frames aligned to 2 MiB, held while any of
+ * them is pinned.  So VFIO_IOMMU_MAP_DMA of such memory at an IOVA
+ * congruent to its address modulo 2 MiB maps with 2 MiB leaves.  What the
+ * real kernel backs the program's memory with does not matter.
+ * sim_proc_spawn takes it with SIM_PROC_NATIVE (-EINVAL alone);
+ * sim_proc_set_thp turns it on or off later.
+ */
+#define SIM_PROC_NATIVE_THP 0x2
+/* Make native process @pid's memory THP-backed (@on non-zero) or not, for
+ * the pages it pins from now on; a fork inherits it.  0 or -errno (-EINVAL
+ * no world or not a native process, -ESRCH no such process). */
+int  sim_proc_set_thp(struct sim_world *w, int pid, int on);
 /* fork(2) of process @pid: a child with its credentials and limits, new
  * references to its open files, and a copy of its address space (a native
  * process's child uses the same program memory).  The child's pid or
