@@ -645,30 +645,47 @@ static bool maps_plain(const char *path)
  * page read, as much again written).  It never says a page is bad: the
  * first page it does not vouch for is probed.  0 when unreadable.
  */
+/* One mapping of /proc/self/maps, the line at *@cur (which moves to the
+ * next): its range, whether it allows @write (and reading), and whether it
+ * is plain anonymous memory (maps_plain).  False at the end or on a line
+ * that does not parse. */
+struct maps_ent {
+	unsigned long long start, end;
+	bool allowed, plain;
+};
+
+static bool maps_next(char **cur, bool write, struct maps_ent *m)
+{
+	char *line = *cur, *next, perms[5];
+	int path = 0;
+
+	if (!*line)
+		return false;
+	next = strchr(line, '\n');
+	*cur = next ? (*next = '\0', next + 1) : line + strlen(line);
+	if (sscanf(line, "%llx-%llx %4s %*s %*s %*s %n", &m->start, &m->end, perms, &path) < 3 ||
+	    !path)
+		return false;
+	m->allowed = perms[0] == 'r' && (!write || perms[1] == 'w');
+	m->plain = maps_plain(line + path);
+	return true;
+}
+
 static uint64_t native_maps_ok(uint64_t uva, uint64_t n, bool write)
 {
 	uint64_t page = uva & SIM_PAGE_MASK, done = 0;
-	gchar *text = NULL, *line, *next;
+	gchar *text = NULL, *cur;
+	struct maps_ent m;
 
 	if (!g_file_get_contents("/proc/self/maps", &text, NULL, NULL))
 		return 0;
-	for (line = text; *line && done < n; line = next) {
-		unsigned long long start, end;
-		char perms[5];
-		int path = 0;
-
-		next = strchr(line, '\n');
-		next = next ? (*next = '\0', next + 1) : line + strlen(line);
-		if (sscanf(line, "%llx-%llx %4s %*s %*s %*s %n", &start, &end, perms, &path) < 3 ||
-		    !path)
-			break;
-		if (end <= page)
+	for (cur = text; done < n && maps_next(&cur, write, &m);) {
+		if (m.end <= page)
 			continue;
-		if (start > page || perms[0] != 'r' || (write && perms[1] != 'w') ||
-		    !maps_plain(line + path))
+		if (m.start > page || !m.allowed || !m.plain)
 			break;
-		done += MIN(n - done, (end - page) >> SIM_PAGE_SHIFT);
-		page = end;
+		done += MIN(n - done, (m.end - page) >> SIM_PAGE_SHIFT);
+		page = m.end;
 	}
 	g_free(text);
 	return done;
@@ -714,28 +731,19 @@ static uint64_t native_thp_window(uint64_t uva, uint64_t n, bool write, uint64_t
 				  uint64_t *hi)
 {
 	uint64_t page = uva & SIM_PAGE_MASK, done = 0;
-	gchar *text = NULL, *line, *next;
+	gchar *text = NULL, *cur;
+	struct maps_ent m;
 
 	*lo = *hi = 0;
 	if (!g_file_get_contents("/proc/self/maps", &text, NULL, NULL))
 		return 0;
-	for (line = text; *line; line = next) {
-		unsigned long long start, end;
-		char perms[5];
-		int path = 0;
-
-		next = strchr(line, '\n');
-		next = next ? (*next = '\0', next + 1) : line + strlen(line);
-		if (sscanf(line, "%llx-%llx %4s %*s %*s %*s %n", &start, &end, perms, &path) < 3 ||
-		    !path)
-			break;
-		if (end <= page)
+	for (cur = text; maps_next(&cur, write, &m);) {
+		if (m.end <= page)
 			continue;
-		if (start <= page && perms[0] == 'r' && (!write || perms[1] == 'w') &&
-		    maps_plain(line + path)) {
-			done = MIN(n, (end - page) >> SIM_PAGE_SHIFT);
-			*lo = (start + THP_SIZE - 1) & ~(THP_SIZE - 1);
-			*hi = end & ~(THP_SIZE - 1);
+		if (m.start <= page && m.allowed && m.plain) {
+			done = MIN(n, (m.end - page) >> SIM_PAGE_SHIFT);
+			*lo = (m.start + THP_SIZE - 1) & ~(THP_SIZE - 1);
+			*hi = m.end & ~(THP_SIZE - 1);
 		}
 		break;
 	}
