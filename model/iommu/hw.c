@@ -307,20 +307,13 @@ void hw_seg_root_set(struct iommu_hw *hw, uint16_t seg, uint64_t root)
 	hw->root_memo_ok = false;
 }
 
-static gint cmp_uint(gconstpointer a, gconstpointer b)
-{
-	guint x = GPOINTER_TO_UINT(a), y = GPOINTER_TO_UINT(b);
-
-	return x < y ? -1 : x > y;
-}
-
+/* Hash keys that are numbers (dev_key, HPAs), ascending. */
 static gint cmp_ptr(gconstpointer a, gconstpointer b)
 {
 	gsize x = GPOINTER_TO_SIZE(a), y = GPOINTER_TO_SIZE(b);
 
 	return x < y ? -1 : x > y;
 }
-
 
 /*
  * The context tables the backends own, by first HPA -> frames.  Like a
@@ -1155,7 +1148,7 @@ int iommu_hw_cache_for_each(struct sim_world *w, enum iommu_cache_id which,
 	if (which == IOMMU_CACHE_PSC)
 		return iotlb_for_each(hw->psc, fn, ctx);
 	/* device TLBs in requester-id order (deterministic) */
-	keys = g_list_sort(g_hash_table_get_keys(hw->atcs), cmp_uint);
+	keys = g_list_sort(g_hash_table_get_keys(hw->atcs), cmp_ptr);
 	for (l = keys; l && !ret; l = l->next)
 		ret = iotlb_for_each(g_hash_table_lookup(hw->atcs, l->data), fn, ctx);
 	g_list_free(keys);
