@@ -1,13 +1,25 @@
 /* SPDX-License-Identifier: MIT */
-/* The VFIO ioctl ABI as data (numbers and layouts from <linux/vfio.h>). */
+/*
+ * The VFIO and iommufd ioctl ABI as data: numbers and layouts from
+ * <linux/vfio.h>, and for what Debian's 6.1 headers lack, iommusim's own
+ * <iommusim/uapi/vfio_cdev.h> (the device cdev) and <iommusim/uapi/iommufd.h>
+ * (/dev/iommu), as Linux 6.12 has them.
+ */
 #include <stddef.h>
 #include <string.h>
 #include <linux/vfio.h>
 
+#include "iommusim/uapi/iommufd.h"
+#include "iommusim/uapi/vfio_cdev.h"
 #include "tools/scenario/abi.h"
 
 #define FIELD(type, member, kind, flags) \
-	{ #member, offsetof(struct type, member), sizeof(((struct type *)0)->member), kind, flags }
+	{ #member, offsetof(struct type, member), sizeof(((struct type *)0)->member), kind, \
+	  flags, NULL }
+/* an ABI_ENUM field: a value from @values by name, or a number */
+#define FIELD_ENUM(type, member, values) \
+	{ #member, offsetof(struct type, member), sizeof(((struct type *)0)->member), ABI_ENUM, \
+	  NULL, values }
 #define STRUCT(type, fieldsv, dataoff) \
 	{ #type, sizeof(struct type), fieldsv, sizeof(fieldsv) / sizeof(fieldsv[0]), dataoff }
 
@@ -191,6 +203,206 @@ static const struct abi_field f_irq_set[] = {
 	FIELD(vfio_irq_set, count, ABI_U32, NULL),
 };
 
+/* ---- the VFIO device cdev (<iommusim/uapi/vfio_cdev.h>, since 6.6) ---- */
+
+/* BIND, ATTACH and DETACH define no flags in 6.12: only a number (0) */
+static const struct abi_flag no_flags[] = {
+	{ NULL, 0 },
+};
+static const struct abi_field f_bind_iommufd[] = {
+	FIELD(vfio_device_bind_iommufd, argsz, ABI_U32, NULL),
+	FIELD(vfio_device_bind_iommufd, flags, ABI_FLAGS, no_flags),
+	FIELD(vfio_device_bind_iommufd, iommufd, ABI_FD, NULL),
+	FIELD(vfio_device_bind_iommufd, out_devid, ABI_U32, NULL),
+};
+static const struct abi_field f_attach_pt[] = {
+	FIELD(vfio_device_attach_iommufd_pt, argsz, ABI_U32, NULL),
+	FIELD(vfio_device_attach_iommufd_pt, flags, ABI_FLAGS, no_flags),
+	FIELD(vfio_device_attach_iommufd_pt, pt_id, ABI_U32, NULL),
+};
+static const struct abi_field f_detach_pt[] = {
+	FIELD(vfio_device_detach_iommufd_pt, argsz, ABI_U32, NULL),
+	FIELD(vfio_device_detach_iommufd_pt, flags, ABI_FLAGS, no_flags),
+};
+
+/* ---- iommufd (<iommusim/uapi/iommufd.h>): `size` plays argsz's part ---- */
+
+static const struct abi_flag ioas_map_flags[] = {     /* MAP and COPY */
+	{ "FIXED_IOVA", IOMMU_IOAS_MAP_FIXED_IOVA },
+	{ "WRITEABLE", IOMMU_IOAS_MAP_WRITEABLE },
+	{ "READABLE", IOMMU_IOAS_MAP_READABLE },
+	{ NULL, 0 },
+};
+static const struct abi_flag hwpt_alloc_flags[] = {
+	{ "NEST_PARENT", IOMMU_HWPT_ALLOC_NEST_PARENT },
+	{ "DIRTY_TRACKING", IOMMU_HWPT_ALLOC_DIRTY_TRACKING },
+	{ "FAULT_ID_VALID", IOMMU_HWPT_FAULT_ID_VALID },
+	{ NULL, 0 },
+};
+static const struct abi_flag hw_caps[] = {            /* GET_HW_INFO's out_capabilities */
+	{ "DIRTY_TRACKING", IOMMU_HW_CAP_DIRTY_TRACKING },
+	{ "PCI_PASID_EXEC", IOMMU_HW_CAP_PCI_PASID_EXEC },
+	{ "PCI_PASID_PRIV", IOMMU_HW_CAP_PCI_PASID_PRIV },
+	{ NULL, 0 },
+};
+static const struct abi_flag set_dirty_flags[] = {
+	{ "ENABLE", IOMMU_HWPT_DIRTY_TRACKING_ENABLE },
+	{ NULL, 0 },
+};
+static const struct abi_flag get_dirty_flags[] = {
+	{ "NO_CLEAR", IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR },
+	{ NULL, 0 },
+};
+
+static const struct abi_const option_ids[] = {
+	{ "IOMMU_OPTION_RLIMIT_MODE", IOMMU_OPTION_RLIMIT_MODE },
+	{ "IOMMU_OPTION_HUGE_PAGES", IOMMU_OPTION_HUGE_PAGES },
+	{ NULL, 0 },
+};
+static const struct abi_const option_ops[] = {
+	{ "IOMMU_OPTION_OP_SET", IOMMU_OPTION_OP_SET },
+	{ "IOMMU_OPTION_OP_GET", IOMMU_OPTION_OP_GET },
+	{ NULL, 0 },
+};
+static const struct abi_const vfio_ioas_ops[] = {
+	{ "IOMMU_VFIO_IOAS_GET", IOMMU_VFIO_IOAS_GET },
+	{ "IOMMU_VFIO_IOAS_SET", IOMMU_VFIO_IOAS_SET },
+	{ "IOMMU_VFIO_IOAS_CLEAR", IOMMU_VFIO_IOAS_CLEAR },
+	{ NULL, 0 },
+};
+static const struct abi_const hwpt_data_types[] = {   /* HWPT_ALLOC's data_type */
+	{ "IOMMU_HWPT_DATA_NONE", IOMMU_HWPT_DATA_NONE },
+	{ "IOMMU_HWPT_DATA_VTD_S1", IOMMU_HWPT_DATA_VTD_S1 },
+	{ NULL, 0 },
+};
+static const struct abi_const hw_info_types[] = {     /* GET_HW_INFO's out_data_type */
+	{ "IOMMU_HW_INFO_TYPE_NONE", IOMMU_HW_INFO_TYPE_NONE },
+	{ "IOMMU_HW_INFO_TYPE_INTEL_VTD", IOMMU_HW_INFO_TYPE_INTEL_VTD },
+	{ NULL, 0 },
+};
+static const struct abi_const inv_data_types[] = {    /* HWPT_INVALIDATE's data_type */
+	{ "IOMMU_HWPT_INVALIDATE_DATA_VTD_S1", IOMMU_HWPT_INVALIDATE_DATA_VTD_S1 },
+	{ NULL, 0 },
+};
+
+static const struct abi_field f_destroy[] = {
+	FIELD(iommu_destroy, size, ABI_U32, NULL),
+	FIELD(iommu_destroy, id, ABI_U32, NULL),
+};
+static const struct abi_field f_ioas_alloc[] = {
+	FIELD(iommu_ioas_alloc, size, ABI_U32, NULL),
+	FIELD(iommu_ioas_alloc, flags, ABI_FLAGS, no_flags),
+	FIELD(iommu_ioas_alloc, out_ioas_id, ABI_U32, NULL),
+};
+static const struct abi_field f_ioas_allow_iovas[] = {
+	FIELD(iommu_ioas_allow_iovas, size, ABI_U32, NULL),
+	FIELD(iommu_ioas_allow_iovas, ioas_id, ABI_U32, NULL),
+	FIELD(iommu_ioas_allow_iovas, num_iovas, ABI_U32, NULL),
+	FIELD(iommu_ioas_allow_iovas, __reserved, ABI_U32, NULL),
+	FIELD(iommu_ioas_allow_iovas, allowed_iovas, ABI_ADDR, NULL),
+};
+static const struct abi_field f_ioas_copy[] = {
+	FIELD(iommu_ioas_copy, size, ABI_U32, NULL),
+	FIELD(iommu_ioas_copy, flags, ABI_FLAGS, ioas_map_flags),
+	FIELD(iommu_ioas_copy, dst_ioas_id, ABI_U32, NULL),
+	FIELD(iommu_ioas_copy, src_ioas_id, ABI_U32, NULL),
+	FIELD(iommu_ioas_copy, length, ABI_SIZE, NULL),
+	FIELD(iommu_ioas_copy, dst_iova, ABI_SIZE, NULL),
+	FIELD(iommu_ioas_copy, src_iova, ABI_SIZE, NULL),
+};
+static const struct abi_field f_ioas_iova_ranges[] = {
+	FIELD(iommu_ioas_iova_ranges, size, ABI_U32, NULL),
+	FIELD(iommu_ioas_iova_ranges, ioas_id, ABI_U32, NULL),
+	FIELD(iommu_ioas_iova_ranges, num_iovas, ABI_U32, NULL),
+	FIELD(iommu_ioas_iova_ranges, __reserved, ABI_U32, NULL),
+	FIELD(iommu_ioas_iova_ranges, allowed_iovas, ABI_ADDR, NULL),
+	FIELD(iommu_ioas_iova_ranges, out_iova_alignment, ABI_SIZE, NULL),
+};
+static const struct abi_field f_ioas_map[] = {
+	FIELD(iommu_ioas_map, size, ABI_U32, NULL),
+	FIELD(iommu_ioas_map, flags, ABI_FLAGS, ioas_map_flags),
+	FIELD(iommu_ioas_map, ioas_id, ABI_U32, NULL),
+	FIELD(iommu_ioas_map, __reserved, ABI_U32, NULL),
+	FIELD(iommu_ioas_map, user_va, ABI_ADDR, NULL),
+	FIELD(iommu_ioas_map, length, ABI_SIZE, NULL),
+	FIELD(iommu_ioas_map, iova, ABI_SIZE, NULL),
+};
+static const struct abi_field f_ioas_unmap[] = {
+	FIELD(iommu_ioas_unmap, size, ABI_U32, NULL),
+	FIELD(iommu_ioas_unmap, ioas_id, ABI_U32, NULL),
+	FIELD(iommu_ioas_unmap, iova, ABI_SIZE, NULL),
+	FIELD(iommu_ioas_unmap, length, ABI_SIZE, NULL),
+};
+static const struct abi_field f_option[] = {
+	FIELD(iommu_option, size, ABI_U32, NULL),
+	FIELD_ENUM(iommu_option, option_id, option_ids),
+	FIELD_ENUM(iommu_option, op, option_ops),           /* __u16 */
+	FIELD(iommu_option, __reserved, ABI_U32, NULL),     /* __u16 */
+	FIELD(iommu_option, object_id, ABI_U32, NULL),
+	FIELD(iommu_option, val64, ABI_U64, NULL),
+};
+static const struct abi_field f_vfio_ioas[] = {
+	FIELD(iommu_vfio_ioas, size, ABI_U32, NULL),
+	FIELD(iommu_vfio_ioas, ioas_id, ABI_U32, NULL),
+	FIELD_ENUM(iommu_vfio_ioas, op, vfio_ioas_ops),     /* __u16 */
+	FIELD(iommu_vfio_ioas, __reserved, ABI_U32, NULL),  /* __u16 */
+};
+static const struct abi_field f_hwpt_alloc[] = {
+	FIELD(iommu_hwpt_alloc, size, ABI_U32, NULL),
+	FIELD(iommu_hwpt_alloc, flags, ABI_FLAGS, hwpt_alloc_flags),
+	FIELD(iommu_hwpt_alloc, dev_id, ABI_U32, NULL),
+	FIELD(iommu_hwpt_alloc, pt_id, ABI_U32, NULL),
+	FIELD(iommu_hwpt_alloc, out_hwpt_id, ABI_U32, NULL),
+	FIELD(iommu_hwpt_alloc, __reserved, ABI_U32, NULL),
+	FIELD_ENUM(iommu_hwpt_alloc, data_type, hwpt_data_types),
+	FIELD(iommu_hwpt_alloc, data_len, ABI_U32, NULL),
+	FIELD(iommu_hwpt_alloc, data_uptr, ABI_ADDR, NULL),
+	FIELD(iommu_hwpt_alloc, fault_id, ABI_U32, NULL),
+	FIELD(iommu_hwpt_alloc, __reserved2, ABI_U32, NULL),
+};
+static const struct abi_field f_hw_info[] = {
+	FIELD(iommu_hw_info, size, ABI_U32, NULL),
+	FIELD(iommu_hw_info, flags, ABI_FLAGS, no_flags),
+	FIELD(iommu_hw_info, dev_id, ABI_U32, NULL),
+	FIELD(iommu_hw_info, data_len, ABI_U32, NULL),
+	FIELD(iommu_hw_info, data_uptr, ABI_ADDR, NULL),
+	FIELD_ENUM(iommu_hw_info, out_data_type, hw_info_types),
+	FIELD(iommu_hw_info, out_max_pasid_log2, ABI_U32, NULL),  /* __u8 */
+	FIELD(iommu_hw_info, __reserved, ABI_U32, NULL),          /* __u8[3] */
+	FIELD(iommu_hw_info, out_capabilities, ABI_FLAGS, hw_caps),
+};
+static const struct abi_field f_set_dirty[] = {
+	FIELD(iommu_hwpt_set_dirty_tracking, size, ABI_U32, NULL),
+	FIELD(iommu_hwpt_set_dirty_tracking, flags, ABI_FLAGS, set_dirty_flags),
+	FIELD(iommu_hwpt_set_dirty_tracking, hwpt_id, ABI_U32, NULL),
+	FIELD(iommu_hwpt_set_dirty_tracking, __reserved, ABI_U32, NULL),
+};
+static const struct abi_field f_get_dirty[] = {
+	FIELD(iommu_hwpt_get_dirty_bitmap, size, ABI_U32, NULL),
+	FIELD(iommu_hwpt_get_dirty_bitmap, hwpt_id, ABI_U32, NULL),
+	FIELD(iommu_hwpt_get_dirty_bitmap, flags, ABI_FLAGS, get_dirty_flags),
+	FIELD(iommu_hwpt_get_dirty_bitmap, __reserved, ABI_U32, NULL),
+	FIELD(iommu_hwpt_get_dirty_bitmap, iova, ABI_SIZE, NULL),
+	FIELD(iommu_hwpt_get_dirty_bitmap, length, ABI_SIZE, NULL),
+	FIELD(iommu_hwpt_get_dirty_bitmap, page_size, ABI_SIZE, NULL),
+	FIELD(iommu_hwpt_get_dirty_bitmap, data, ABI_ADDR, NULL),
+};
+static const struct abi_field f_hwpt_invalidate[] = {
+	FIELD(iommu_hwpt_invalidate, size, ABI_U32, NULL),
+	FIELD(iommu_hwpt_invalidate, hwpt_id, ABI_U32, NULL),
+	FIELD(iommu_hwpt_invalidate, data_uptr, ABI_ADDR, NULL),
+	FIELD_ENUM(iommu_hwpt_invalidate, data_type, inv_data_types),
+	FIELD(iommu_hwpt_invalidate, entry_len, ABI_U32, NULL),
+	FIELD(iommu_hwpt_invalidate, entry_num, ABI_U32, NULL),
+	FIELD(iommu_hwpt_invalidate, __reserved, ABI_U32, NULL),
+};
+static const struct abi_field f_fault_alloc[] = {
+	FIELD(iommu_fault_alloc, size, ABI_U32, NULL),
+	FIELD(iommu_fault_alloc, flags, ABI_FLAGS, no_flags),
+	FIELD(iommu_fault_alloc, out_fault_id, ABI_U32, NULL),
+	FIELD(iommu_fault_alloc, out_fault_fd, ABI_FD, NULL),
+};
+
 static const struct abi_struct s_group_status = STRUCT(vfio_group_status, f_group_status, 0);
 static const struct abi_struct s_iommu_info = STRUCT(vfio_iommu_type1_info, f_iommu_info, 0);
 static const struct abi_struct s_dma_map = STRUCT(vfio_iommu_type1_dma_map, f_dma_map, 0);
@@ -203,6 +415,32 @@ static const struct abi_struct s_ioeventfd = STRUCT(vfio_device_ioeventfd, f_ioe
 static const struct abi_struct s_feature = STRUCT(vfio_device_feature, f_feature, 0);
 static const struct abi_struct s_irq_set = STRUCT(vfio_irq_set, f_irq_set,
 						  offsetof(struct vfio_irq_set, data));
+static const struct abi_struct s_bind_iommufd =
+	STRUCT(vfio_device_bind_iommufd, f_bind_iommufd, 0);
+static const struct abi_struct s_attach_pt =
+	STRUCT(vfio_device_attach_iommufd_pt, f_attach_pt, 0);
+static const struct abi_struct s_detach_pt =
+	STRUCT(vfio_device_detach_iommufd_pt, f_detach_pt, 0);
+static const struct abi_struct s_destroy = STRUCT(iommu_destroy, f_destroy, 0);
+static const struct abi_struct s_ioas_alloc = STRUCT(iommu_ioas_alloc, f_ioas_alloc, 0);
+static const struct abi_struct s_ioas_allow_iovas =
+	STRUCT(iommu_ioas_allow_iovas, f_ioas_allow_iovas, 0);
+static const struct abi_struct s_ioas_copy = STRUCT(iommu_ioas_copy, f_ioas_copy, 0);
+static const struct abi_struct s_ioas_iova_ranges =
+	STRUCT(iommu_ioas_iova_ranges, f_ioas_iova_ranges, 0);
+static const struct abi_struct s_ioas_map = STRUCT(iommu_ioas_map, f_ioas_map, 0);
+static const struct abi_struct s_ioas_unmap = STRUCT(iommu_ioas_unmap, f_ioas_unmap, 0);
+static const struct abi_struct s_option = STRUCT(iommu_option, f_option, 0);
+static const struct abi_struct s_vfio_ioas = STRUCT(iommu_vfio_ioas, f_vfio_ioas, 0);
+static const struct abi_struct s_hwpt_alloc = STRUCT(iommu_hwpt_alloc, f_hwpt_alloc, 0);
+static const struct abi_struct s_hw_info = STRUCT(iommu_hw_info, f_hw_info, 0);
+static const struct abi_struct s_set_dirty =
+	STRUCT(iommu_hwpt_set_dirty_tracking, f_set_dirty, 0);
+static const struct abi_struct s_get_dirty =
+	STRUCT(iommu_hwpt_get_dirty_bitmap, f_get_dirty, 0);
+static const struct abi_struct s_hwpt_invalidate =
+	STRUCT(iommu_hwpt_invalidate, f_hwpt_invalidate, 0);
+static const struct abi_struct s_fault_alloc = STRUCT(iommu_fault_alloc, f_fault_alloc, 0);
 
 static const struct abi_const iommu_types[] = {
 	{ "VFIO_TYPE1_IOMMU", VFIO_TYPE1_IOMMU },
@@ -234,10 +472,39 @@ static const struct abi_ioctl ioctls[] = {
 	{ "VFIO_DEVICE_RESET", VFIO_DEVICE_RESET, ABI_ARG_NONE, NULL, NULL, 0 },
 	{ "VFIO_DEVICE_IOEVENTFD", VFIO_DEVICE_IOEVENTFD, ABI_ARG_STRUCT, &s_ioeventfd, NULL, 0 },
 	{ "VFIO_DEVICE_FEATURE", VFIO_DEVICE_FEATURE, ABI_ARG_STRUCT, &s_feature, NULL, 0 },
+	/* the device cdev */
+	{ "VFIO_DEVICE_BIND_IOMMUFD", VFIO_DEVICE_BIND_IOMMUFD, ABI_ARG_STRUCT,
+	  &s_bind_iommufd, NULL, 0 },
+	{ "VFIO_DEVICE_ATTACH_IOMMUFD_PT", VFIO_DEVICE_ATTACH_IOMMUFD_PT, ABI_ARG_STRUCT,
+	  &s_attach_pt, NULL, 0 },
+	{ "VFIO_DEVICE_DETACH_IOMMUFD_PT", VFIO_DEVICE_DETACH_IOMMUFD_PT, ABI_ARG_STRUCT,
+	  &s_detach_pt, NULL, 0 },
 	{ "VFIO_IOMMU_GET_INFO", VFIO_IOMMU_GET_INFO, ABI_ARG_STRUCT, &s_iommu_info, NULL, 0 },
 	{ "VFIO_IOMMU_MAP_DMA", VFIO_IOMMU_MAP_DMA, ABI_ARG_STRUCT, &s_dma_map, NULL, 0 },
 	{ "VFIO_IOMMU_UNMAP_DMA", VFIO_IOMMU_UNMAP_DMA, ABI_ARG_STRUCT, &s_dma_unmap, NULL, 0 },
 	{ "VFIO_IOMMU_DIRTY_PAGES", VFIO_IOMMU_DIRTY_PAGES, ABI_ARG_STRUCT, &s_dirty_pages, NULL, 0 },
+	/* iommufd (/dev/iommu), in command-number order */
+	{ "IOMMU_DESTROY", IOMMU_DESTROY, ABI_ARG_STRUCT, &s_destroy, NULL, 0 },
+	{ "IOMMU_IOAS_ALLOC", IOMMU_IOAS_ALLOC, ABI_ARG_STRUCT, &s_ioas_alloc, NULL, 0 },
+	{ "IOMMU_IOAS_ALLOW_IOVAS", IOMMU_IOAS_ALLOW_IOVAS, ABI_ARG_STRUCT,
+	  &s_ioas_allow_iovas, NULL, 0 },
+	{ "IOMMU_IOAS_COPY", IOMMU_IOAS_COPY, ABI_ARG_STRUCT, &s_ioas_copy, NULL, 0 },
+	{ "IOMMU_IOAS_IOVA_RANGES", IOMMU_IOAS_IOVA_RANGES, ABI_ARG_STRUCT,
+	  &s_ioas_iova_ranges, NULL, 0 },
+	{ "IOMMU_IOAS_MAP", IOMMU_IOAS_MAP, ABI_ARG_STRUCT, &s_ioas_map, NULL, 0 },
+	{ "IOMMU_IOAS_UNMAP", IOMMU_IOAS_UNMAP, ABI_ARG_STRUCT, &s_ioas_unmap, NULL, 0 },
+	{ "IOMMU_OPTION", IOMMU_OPTION, ABI_ARG_STRUCT, &s_option, NULL, 0 },
+	{ "IOMMU_VFIO_IOAS", IOMMU_VFIO_IOAS, ABI_ARG_STRUCT, &s_vfio_ioas, NULL, 0 },
+	{ "IOMMU_HWPT_ALLOC", IOMMU_HWPT_ALLOC, ABI_ARG_STRUCT, &s_hwpt_alloc, NULL, 0 },
+	{ "IOMMU_GET_HW_INFO", IOMMU_GET_HW_INFO, ABI_ARG_STRUCT, &s_hw_info, NULL, 0 },
+	{ "IOMMU_HWPT_SET_DIRTY_TRACKING", IOMMU_HWPT_SET_DIRTY_TRACKING, ABI_ARG_STRUCT,
+	  &s_set_dirty, NULL, 0 },
+	{ "IOMMU_HWPT_GET_DIRTY_BITMAP", IOMMU_HWPT_GET_DIRTY_BITMAP, ABI_ARG_STRUCT,
+	  &s_get_dirty, NULL, 0 },
+	{ "IOMMU_HWPT_INVALIDATE", IOMMU_HWPT_INVALIDATE, ABI_ARG_STRUCT,
+	  &s_hwpt_invalidate, NULL, 0 },
+	{ "IOMMU_FAULT_QUEUE_ALLOC", IOMMU_FAULT_QUEUE_ALLOC, ABI_ARG_STRUCT,
+	  &s_fault_alloc, NULL, 0 },
 };
 
 const struct abi_ioctl *abi_ioctl_find(const char *name)
@@ -295,4 +562,24 @@ const struct abi_const *abi_const_find(const struct abi_const *values, const cha
 		if (!strcmp(values[i].name, name))
 			return &values[i];
 	return NULL;
+}
+
+const struct abi_const *abi_enum_find(const struct abi_const *values, const char *name)
+{
+	const struct abi_const *c = abi_const_find(values, name), *hit = NULL;
+	size_t nl = strlen(name);
+
+	if (c || !nl)
+		return c;
+	/* "SET" or "OP_SET" for IOMMU_OPTION_OP_SET: an ending after a '_' */
+	for (size_t i = 0; values && values[i].name; i++) {
+		size_t fl = strlen(values[i].name);
+		if (fl > nl && values[i].name[fl - nl - 1] == '_' &&
+		    !strcmp(values[i].name + fl - nl, name)) {
+			if (hit)
+				return NULL;       /* ambiguous */
+			hit = &values[i];
+		}
+	}
+	return hit;
 }

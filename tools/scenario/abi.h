@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The ioctl ABI as data, for the scenario `ioctl` step: each command's
- * number (from the system's <linux/vfio.h>), how its argument is passed, and
- * for struct arguments the fields with their offsets, sizes and flag names.
- * A scenario names commands, fields and flags; this table turns them into
- * the exact bytes a C program would pass.
+ * number (VFIO from the system's <linux/vfio.h>, the VFIO device cdev and
+ * iommufd from iommusim's <iommusim/uapi/vfio_cdev.h> and
+ * <iommusim/uapi/iommufd.h>), how its argument is passed, and for struct
+ * arguments the fields with their offsets, sizes and flag or constant names.
+ * A scenario names commands, fields, flags and constants; this table turns
+ * them into the exact bytes a C program would pass.
  */
 #ifndef TOOLS_SCENARIO_ABI_H
 #define TOOLS_SCENARIO_ABI_H
@@ -12,12 +14,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * How a field's YAML value is read.  The field's width is its own (1, 2, 4
+ * or 8 bytes, or a small byte array such as __u8 __reserved[3], written
+ * little-endian); every kind also takes a number or a $saved value.
+ */
 enum abi_field_kind {
-	ABI_U32,
+	ABI_U32,         /* an unsigned integer of the field's width (u8, u16, u32) */
 	ABI_U64,
-	ABI_FLAGS,       /* u32 bit set, by name */
+	ABI_FLAGS,       /* a bit set, by name: FLAG or [FLAG, ...] from @flags */
 	ABI_ADDR,        /* u64 user address: a buffer handle, "buf+4096", or a number */
 	ABI_SIZE,        /* u64 with K/M/G suffixes */
+	ABI_ENUM,        /* one value by name from @values (abi_enum_find), or a number */
+	ABI_FD,          /* a descriptor: a descriptor handle's name (its fd), or a
+			  * number such as -1 */
 };
 
 struct abi_flag {
@@ -30,11 +40,13 @@ struct abi_field {
 	uint16_t off, size;
 	enum abi_field_kind kind;
 	const struct abi_flag *flags;   /* ABI_FLAGS: NULL-name-terminated */
+	const struct abi_const *values; /* ABI_ENUM: NULL-name-terminated */
 };
 
 struct abi_struct {
 	const char *name;
-	size_t size;                 /* sizeof, the default argsz */
+	size_t size;                 /* sizeof, the default of the first field
+				      * (VFIO's argsz, iommufd's size) */
 	const struct abi_field *fields;
 	size_t nfields;
 	/* trailing data[] (vfio_irq_set): element size picked by flags */
@@ -72,5 +84,9 @@ void abi_field_names(const struct abi_struct *st, const char **out, size_t max);
 /* A flag by short or full name; 0 when unknown. */
 uint32_t abi_flag_find(const struct abi_flag *flags, const char *name);
 const struct abi_const *abi_const_find(const struct abi_const *values, const char *name);
+/* An ABI_ENUM value by its full name ("IOMMU_OPTION_OP_SET") or by an
+ * ending after a '_' that only one value has ("OP_SET", "SET"); NULL when
+ * unknown or ambiguous. */
+const struct abi_const *abi_enum_find(const struct abi_const *values, const char *name);
 
 #endif

@@ -11,8 +11,22 @@
  *     expect: {out: {argsz: 32}}    # or ok / {errno: E} / {ret: N}
  *     save: {mapped: size}          # later values may say $mapped
  *
- * argsz defaults to the struct's size; `ptr: N` passes a raw pointer
- * instead of the argument (for EFAULT cases).
+ * The first field (VFIO's argsz, iommufd's size) defaults to the struct's
+ * size; `ptr: N` passes a raw pointer instead of the argument (for EFAULT
+ * cases).  A field takes a number or a $saved value, and by its kind also:
+ * a flags field a flag name or a list of them, an address field a buffer
+ * ("buf", "buf+4K"), an enum field a constant by name (full or by its
+ * ending: IOMMU_OPTION_OP_GET, OP_GET or GET), a descriptor field a
+ * descriptor handle (its fd) or a number such as -1:
+ *
+ *   - ioctl: VFIO_DEVICE_BIND_IOMMUFD
+ *     on: cdev
+ *     arg: {iommufd: iommu}         # the handle `open: /dev/iommu, as: iommu` bound
+ *     save: {devid: out_devid}
+ *   - ioctl: IOMMU_OPTION
+ *     on: iommu
+ *     arg: {option_id: HUGE_PAGES, op: GET, object_id: $ioas}
+ *     expect: {out: {val64: 1}}
  */
 #include <errno.h>
 #include <string.h>
@@ -28,7 +42,7 @@ const char *const keys_ioctl[] = { "on", "by", "arg", "ptr", "save", "as", NULL 
 
 struct fval {                    /* one struct field to write or to check */
 	const struct abi_field *f;
-	bool is_flags;
+	bool is_flags;               /* flags by name: @flags, else @v */
 	uint32_t flags;
 	struct sval v;
 };
@@ -83,6 +97,14 @@ static const struct abi_field *field_of(struct ldr *l, const struct abi_struct *
 	return NULL;
 }
 
+/* A scalar that is a name (a flag, a constant, a handle), not a number or
+ * a $saved value. */
+static bool is_word(const struct ynode *n)
+{
+	return n->kind == YN_SCALAR && n->str[0] != '$' && !g_ascii_isdigit(n->str[0]) &&
+	       !(n->str[0] == '-' && g_ascii_isdigit(n->str[1]));
+}
+
 static int parse_flags(struct ldr *l, const struct ynode *n, const struct abi_flag *flags,
 		       uint32_t *out)
 {
@@ -97,7 +119,8 @@ static int parse_flags(struct ldr *l, const struct ynode *n, const struct abi_fl
 	}
 	if (n->kind == YN_SCALAR)
 		return (*out = abi_flag_find(flags, n->str)) ? 0 :
-			ldr_error(l, n, "unknown flag '%s'", n->str);
+			ldr_error(l, n, "unknown flag '%s'%s", n->str,
+				  flags[0].name ? "" : " (this struct defines no flags: 0)");
 	if (ldr_need(l, n, YN_SEQ, "flags"))
 		return -1;
 	for (size_t i = 0; i < n->nitems; i++) {
@@ -107,7 +130,9 @@ static int parse_flags(struct ldr *l, const struct ynode *n, const struct abi_fl
 		bit = abi_flag_find(flags, n->items[i]->str);
 		if (!bit) {
 			GString *m = g_string_new(NULL);
-			g_string_printf(m, "unknown flag '%s' (flags here:", n->items[i]->str);
+			g_string_printf(m, "unknown flag '%s' (", n->items[i]->str);
+			g_string_append(m, flags[0].name ? "flags here:" :
+					"this struct defines no flags: 0");
 			for (size_t j = 0; flags[j].name; j++)
 				g_string_append_printf(m, " %s", flags[j].name);
 			g_string_append(m, ")");
@@ -118,6 +143,73 @@ static int parse_flags(struct ldr *l, const struct ynode *n, const struct abi_fl
 		*out |= bit;
 	}
 	return 0;
+}
+
+/* An ABI_ENUM value by name: full, or an ending only one constant has. */
+static int parse_enum(struct ldr *l, const struct ynode *n, const struct abi_field *f,
+		      struct sval *out)
+{
+	const struct abi_const *c = abi_enum_find(f->values, n->str);
+	const char *names[32], *shorts[32], *near;
+	size_t nn = 0, plen = 0;
+	GString *m;
+
+	if (c) {
+		*out = (struct sval){ .kind = SVAL_NUM, .num = c->value, .line = n->line };
+		return 0;
+	}
+	for (size_t i = 0; f->values && f->values[i].name && nn + 1 < G_N_ELEMENTS(names); i++)
+		names[nn++] = f->values[i].name;
+	names[nn] = NULL;
+	/* the names' common prefix up to a '_' ("IOMMU_OPTION_OP_"): a short
+	 * name is matched against what follows it */
+	if (nn > 1) {
+		plen = strlen(names[0]);
+		for (size_t i = 1; i < nn; i++)
+			while (plen && strncmp(names[0], names[i], plen))
+				plen--;
+		while (plen && names[0][plen - 1] != '_')
+			plen--;
+	}
+	for (size_t i = 0; i < nn; i++)
+		shorts[i] = names[i] + plen;
+	shorts[nn] = NULL;
+	if (!(near = ldr_suggest(n->str, names)) && plen &&
+	    (near = ldr_suggest(n->str, shorts)))
+		near -= plen;        /* shorts[i] points into names[i] */
+	m = g_string_new(NULL);
+	g_string_printf(m, "unknown %s '%s'", f->name, n->str);
+	if (near) {
+		g_string_append_printf(m, "; did you mean '%s'?", near);
+	} else {
+		g_string_append(m, " (expected a number or one of:");
+		for (size_t i = 0; i < nn; i++)
+			g_string_append_printf(m, " %s", names[i]);
+		g_string_append(m, ")");
+	}
+	ldr_error(l, n, "%s", m->str);
+	g_string_free(m, TRUE);
+	return -1;
+}
+
+/* One field's value, read as its kind says (abi.h). */
+static int parse_value(struct ldr *l, const struct ynode *k, const struct ynode *v,
+		       struct fval *fv)
+{
+	const struct abi_field *f = fv->f;
+
+	if (f->kind == ABI_FLAGS && (v->kind == YN_SEQ || is_word(v))) {
+		fv->is_flags = true;
+		return parse_flags(l, v, f->flags, &fv->flags);
+	}
+	if (f->kind == ABI_ENUM && is_word(v))
+		return parse_enum(l, v, f, &fv->v);
+	if (f->kind == ABI_FD && is_word(v)) {
+		/* a descriptor handle; its fd is known when the step runs */
+		fv->v = (struct sval){ .kind = SVAL_FD, .line = v->line };
+		return ldr_handle_ref(l, v, HANDLE_FD, &fv->v.name);
+	}
+	return ldr_sval(l, v, &fv->v, k->str);
 }
 
 static int parse_fields(struct ldr *l, const struct abi_struct *st, const struct ynode *map,
@@ -139,15 +231,8 @@ static int parse_fields(struct ldr *l, const struct abi_struct *st, const struct
 					return -1;
 			continue;
 		}
-		if (!(fv->f = field_of(l, st, k)))
+		if (!(fv->f = field_of(l, st, k)) || parse_value(l, k, v, fv))
 			return -1;
-		if (fv->f->kind == ABI_FLAGS && (v->kind == YN_SEQ || !g_ascii_isdigit(v->str[0]))) {
-			fv->is_flags = true;
-			if (parse_flags(l, v, fv->f->flags, &fv->flags))
-				return -1;
-		} else if (ldr_sval(l, v, &fv->v, k->str)) {
-			return -1;
-		}
 		(*nout)++;
 	}
 	return 0;
@@ -217,7 +302,7 @@ int parse_ioctl(struct ldr *l, const struct ynode *map, struct scn_step *st)
 {
 	struct ioctl_args *a = g_new0(struct ioctl_args, 1);
 	const struct ynode *v = ynode_map_get(map, "ioctl"), *e, *out;
-	const char *names[64];
+	const char *names[128];
 
 	st->args = a;
 	if (ldr_need(l, v, YN_SCALAR, "ioctl"))
@@ -248,27 +333,48 @@ int parse_ioctl(struct ldr *l, const struct ynode *map, struct scn_step *st)
 
 /* ---- running ---------------------------------------------------------------- */
 
+/* Fields are __u8, __u16, __u32, __u64 (host order, as a C program writes
+ * them) or small byte arrays such as __u8 __reserved[3] (little-endian). */
 static void put_field(uint8_t *buf, const struct abi_field *f, uint64_t v)
 {
-	if (f->size == 4) {
-		uint32_t x = (uint32_t)v;
-		memcpy(buf + f->off, &x, 4);
-	} else {
-		memcpy(buf + f->off, &v, 8);
+	uint8_t *p = buf + f->off;
+	uint16_t x16 = (uint16_t)v;
+	uint32_t x32 = (uint32_t)v;
+
+	switch (f->size) {
+	case 1: *p = (uint8_t)v; break;
+	case 2: memcpy(p, &x16, 2); break;
+	case 4: memcpy(p, &x32, 4); break;
+	case 8: memcpy(p, &v, 8); break;
+	default:
+		for (unsigned i = 0; i < f->size && i < 8; i++)
+			p[i] = (uint8_t)(v >> (8 * i));
 	}
 }
 
 static uint64_t get_field(const uint8_t *buf, const struct abi_field *f)
 {
-	uint32_t x;
-	uint64_t v;
+	const uint8_t *p = buf + f->off;
+	uint16_t x16;
+	uint32_t x32;
+	uint64_t v = 0;
 
-	if (f->size == 4) {
-		memcpy(&x, buf + f->off, 4);
-		return x;
+	switch (f->size) {
+	case 1: return *p;
+	case 2: memcpy(&x16, p, 2); return x16;
+	case 4: memcpy(&x32, p, 4); return x32;
+	case 8: memcpy(&v, p, 8); return v;
+	default:
+		for (unsigned i = 0; i < f->size && i < 8; i++)
+			v |= (uint64_t)p[i] << (8 * i);
+		return v;
 	}
-	memcpy(&v, buf + f->off, 8);
-	return v;
+}
+
+/* @v as the field holds it: -1 in an __s32 reads back as 0xffffffff. */
+static uint64_t field_width(const struct abi_field *f, uint64_t v)
+{
+	return f->size >= 8 ? v : v & ((1ull << (8 * f->size)) - 1);
 }
 
 /* Lay out the struct argument; returns its length or -1 (a failed check). */
@@ -277,7 +383,7 @@ static long build_struct(struct runner *r, const struct ioctl_args *a, uint8_t *
 {
 	const struct abi_struct *st = a->io->st;
 	size_t len = st->size;
-	bool argsz_given = false;
+	bool argsz_given = false;    /* the first field: VFIO's argsz, iommufd's size */
 	uint32_t flags = 0;
 
 	memset(buf, 0, cap);
@@ -288,7 +394,7 @@ static long build_struct(struct runner *r, const struct ioctl_args *a, uint8_t *
 		if (!fv->is_flags && runner_sval(r, &fv->v, &v))
 			return -1;
 		put_field(buf, fv->f, v);
-		argsz_given |= !strcmp(fv->f->name, "argsz");
+		argsz_given |= fv->f == &st->fields[0];
 		if (!strcmp(fv->f->name, "flags"))
 			flags = (uint32_t)v;
 	}
@@ -304,7 +410,7 @@ static long build_struct(struct runner *r, const struct ioctl_args *a, uint8_t *
 		len = st->data_off + a->ndata * esz;
 	}
 	if (!argsz_given)
-		put_field(buf, &st->fields[0], len);   /* argsz leads every struct */
+		put_field(buf, &st->fields[0], len);   /* argsz or size leads every struct */
 	return (long)len;
 }
 
@@ -319,6 +425,7 @@ static bool check_outputs(struct runner *r, const struct scn_step *st,
 
 		if (!fv->is_flags && runner_sval(r, &fv->v, &want))
 			return false;
+		want = field_width(fv->f, want);
 		ok &= runner_check(r, have == want, st->pos.line, "%s.%s = 0x%llx, expected 0x%llx",
 				   a->io->st->name, fv->f->name, (unsigned long long)have,
 				   (unsigned long long)want);
