@@ -23,6 +23,7 @@ enum sim_subsys {
 	SIM_SUBSYS_PCI,
 	SIM_SUBSYS_IOMMU_HW,        /* the IOMMU hardware model */
 	SIM_SUBSYS_IOMMU,           /* the kernel's IOMMU core */
+	SIM_SUBSYS_IOMMUFD,         /* /dev/iommu and its contexts */
 	SIM_SUBSYS_VFIO,
 	SIM_SUBSYS_NR,
 };

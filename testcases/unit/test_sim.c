@@ -173,7 +173,7 @@ START_TEST(test_world_slots_and_clock)
 {
 	struct sim_world *w = sim_world_create(99);
 	static int ids[SIM_SUBSYS_NR] = { SIM_SUBSYS_PCI, SIM_SUBSYS_IOMMU_HW,
-					  SIM_SUBSYS_IOMMU, SIM_SUBSYS_VFIO };
+					  SIM_SUBSYS_IOMMU, SIM_SUBSYS_IOMMUFD, SIM_SUBSYS_VFIO };
 
 	ck_assert_uint_eq(sim_world_seed(w), 99);
 	ck_assert_uint_eq(sim_now(w), 0);

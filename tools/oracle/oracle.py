@@ -40,8 +40,10 @@ import boot  # noqa: E402
 CLASSES = ("emulator", "model-gap")
 # The kernels the oracle boots (tools/oracle/setup.sh), each with the
 # simulator's `kernel:` profile that must answer as it does.  6.12-iommufd
-# is Linux 6.12 built with iommufd (Debian's binary kernels have none).
+# is Linux 6.12 built with iommufd (Debian's binary kernels have none, so
+# their simulator runs have no /dev/iommu: `iommufd: false`).
 KERNELS = {"6.1": "6.1", "6.12": "6.12", "6.12-iommufd": "6.12"}
+IOMMUFD = {"6.1": "off", "6.12": "off", "6.12-iommufd": "on"}
 
 
 class SetupError(Exception):
@@ -138,7 +140,8 @@ def checks_of(lines):
 
 def run_sim(progs, topo, prog, args, kernel):
     exe = os.path.join(progs, prog + "_sim")
-    p = subprocess.run([exe, "--world", topo, "--kernel", KERNELS[kernel], "--"] + args,
+    p = subprocess.run([exe, "--world", topo, "--kernel", KERNELS[kernel],
+                        "--iommufd", IOMMUFD[kernel], "--"] + args,
                        capture_output=True, text=True, timeout=120)
     lines = p.stdout.split("\n") + ["status %d" % p.returncode]
     if p.returncode and p.stderr:

@@ -20,6 +20,7 @@
 #include "model/iommu/domain.h"
 #include "model/iommu/hw.h"
 #include "model/iommu/invariants.h"
+#include "model/iommufd/iommufd.h"
 #include "model/vfio/vfio.h"
 #include <iommusim/iommusim.h>
 #include "tools/scenario/loader.h"
@@ -123,6 +124,10 @@ struct sim_world *scenario_world_boot(struct scenario *s, const struct run_optio
 		};
 		stage = "iommu domains";
 		ret = iommu_domains_init(w, &prof);
+	}
+	if (!ret) {
+		stage = "iommufd";
+		ret = iommufd_create(w, !s->profile.no_iommufd);
 	}
 	if (!ret) {
 		stage = "vfio";

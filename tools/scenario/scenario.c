@@ -23,7 +23,7 @@ static const char *const top_keys[] = {
 	"expect", NULL,
 };
 static const char *const profile_keys[] = { "group_mode", "kernel", "iommu", "vfio",
-					    "memory_budget", "fault_inject", NULL };
+					    "iommufd", "memory_budget", "fault_inject", NULL };
 static const char *const iommu_keys[] = {
 	"address_width", "default_domain", "iotlb_entries", "naive_iotlb", "naive_map",
 	"format", "psc_entries", "ctx_cache_entries", "pasid_cache_entries", "atc_entries",
@@ -278,6 +278,14 @@ static int parse_profile(struct ldr *l, const struct ynode *map)
 	ldr_recover(l);
 	if ((v = ynode_map_get(map, "vfio")))
 		parse_vfio_profile(l, v);
+	ldr_recover(l);
+	/* iommufd: false is a kernel built without CONFIG_IOMMUFD (Debian's) */
+	if ((v = ynode_map_get(map, "iommufd"))) {
+		bool on;
+
+		if (!ldr_bool(l, v, &on, "iommufd"))
+			l->s->profile.no_iommufd = !on;
+	}
 	ldr_recover(l);
 	if ((v = ynode_map_get(map, "memory_budget")))
 		parse_memory_budget(l, v);
@@ -838,6 +846,13 @@ void scenario_set_kernel(struct scenario *s, enum sim_kernel k)
 	if (s->profile.kernel != (unsigned)k)
 		boot_stale(s);
 	s->profile.kernel = (unsigned)k;
+}
+
+void scenario_set_iommufd(struct scenario *s, bool on)
+{
+	if (s->profile.no_iommufd == on)
+		boot_stale(s);
+	s->profile.no_iommufd = !on;
 }
 
 void scenario_set_format(struct scenario *s, enum iommu_hw_kind kind)

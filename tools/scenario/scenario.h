@@ -38,6 +38,7 @@ struct scn_pos {
 struct scn_profile {
 	enum iommu_group_mode group_mode;
 	unsigned kernel;               /* kernel: enum sim_kernel (mainline) */
+	bool no_iommufd;               /* iommufd: false (CONFIG_IOMMUFD=n) */
 	unsigned address_width;        /* iommu.address_width: 39 or 48 (default 48) */
 	bool default_identity;         /* iommu.default_domain: identity (else dma) */
 	unsigned iotlb_entries;        /* iommu.iotlb_entries (default 512; 0 = none) */
@@ -189,6 +190,8 @@ void scenario_free(struct scenario *s);
 void scenario_set_mode(struct scenario *s, enum iommu_group_mode mode);
 /* Emulate another kernel release (--kernel): the profile's kernel. */
 void scenario_set_kernel(struct scenario *s, enum sim_kernel k);
+/* The profile's `iommufd:` (CONFIG_IOMMUFD). */
+void scenario_set_iommufd(struct scenario *s, bool on);
 /* Run on another IOMMU (iommusim run --format): the profile's iommu.format. */
 void scenario_set_format(struct scenario *s, enum iommu_hw_kind kind);
 

@@ -61,6 +61,8 @@ struct sim_world *sim_world_new_from_file_opts(const char *path,
 	}
 	if (k >= 0)
 		scenario_set_kernel(s, (enum sim_kernel)k);
+	if (opts && opts->iommufd)
+		scenario_set_iommufd(s, opts->iommufd > 0);
 	return world_from(s, err);
 }
 

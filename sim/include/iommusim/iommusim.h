@@ -33,6 +33,7 @@ void sim_world_free(struct sim_world *w);
 /* What a world built from a file may change of the file's profile. */
 struct sim_world_opts {
 	const char *kernel;     /* "mainline", "6.1", "6.2", "6.12"; NULL: the file's */
+	int iommufd;            /* 1: /dev/iommu (CONFIG_IOMMUFD), -1: none, 0: the file's */
 };
 /* As sim_world_new_from_file, with @opts (NULL: none); an unknown kernel
  * name is an error in *err. */

@@ -26,7 +26,7 @@ static void osys_fini(void)
 
 static void usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s --world SCENARIO.yaml [--kernel mainline|6.1|6.2|6.12] [-- ARGS]\n",
+	fprintf(stderr, "usage: %s --world SCENARIO.yaml [--kernel mainline|6.1|6.2|6.12] [--iommufd on|off] [-- ARGS]\n",
 		prog);
 	exit(2);
 }
@@ -46,6 +46,12 @@ int osys_init(int argc, char **argv)
 			file = argv[++i];
 		} else if (!strcmp(argv[i], "--kernel") && i + 1 < argc) {
 			opts.kernel = argv[++i];
+		} else if (!strcmp(argv[i], "--iommufd") && i + 1 < argc) {
+			/* on: a kernel built with CONFIG_IOMMUFD; off: Debian's */
+			i++;
+			opts.iommufd = !strcmp(argv[i], "on") ? 1 : !strcmp(argv[i], "off") ? -1 : 0;
+			if (!opts.iommufd)
+				usage(argv[0]);
 		} else {
 			usage(argv[0]);
 		}
