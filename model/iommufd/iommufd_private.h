@@ -24,6 +24,9 @@ struct sim_world;
 struct sim_proc;
 struct sim_mm;
 
+/* offsetofend(), as the kernel sizes its command structures */
+#define offsetofend(type, member) (offsetof(type, member) + sizeof(((type *)0)->member))
+
 enum iommufd_object_type {
 	IOMMUFD_OBJ_NONE,
 	IOMMUFD_OBJ_ANY,             /* lookups only */

@@ -22,8 +22,6 @@
 #include "model/iommufd/iommufd_private.h"
 #include "iommusim/uapi/iommufd.h"
 
-#define offsetofend(type, member) (offsetof(type, member) + sizeof(((type *)0)->member))
-
 const char *iommufd_object_type_name(enum iommufd_object_type t)
 {
 	static const char *const names[] = {

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <string.h>
 #include <linux/vfio.h>
 
 #include "sim/proc.h"
@@ -17,7 +18,18 @@
 #include "model/iommufd/iommufd_private.h"
 #include "iommusim/uapi/iommufd.h"
 
-#define offsetofend(type, member) (offsetof(type, member) + sizeof(((type *)0)->member))
+/* The start of both VFIO map ioctls: the first @minsz bytes (EFAULT), an
+ * argsz that covers them, and no flag outside @flags (EINVAL). */
+static int copy_argsz_in(struct sim_proc *p, unsigned long arg, void *st, size_t minsz,
+			 uint32_t flags)
+{
+	uint32_t hdr[2];   /* argsz, flags: both structs begin so */
+
+	if (sim_copy_from_user(p, st, arg, minsz))
+		return -EFAULT;
+	memcpy(hdr, st, sizeof(hdr));
+	return hdr[0] < minsz || (hdr[1] & ~flags) ? -EINVAL : 0;
+}
 
 /* iommufd_vfio_ioas */
 int iommufd_vfio_ioas(struct iommufd_ucmd *ucmd)
@@ -87,11 +99,9 @@ static long map_dma(struct iommufd_ctx *ictx, struct sim_proc *p, unsigned long 
 	uint64_t iova;
 	int rc;
 
-	if (sim_copy_from_user(p, &map, arg, minsz))
-		return -EFAULT;
-	if (map.argsz < minsz ||
-	    (map.flags & ~(uint32_t)(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)))
-		return -EINVAL;
+	rc = copy_argsz_in(p, arg, &map, minsz, VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE);
+	if (rc)
+		return rc;
 	if (map.flags & VFIO_DMA_MAP_FLAG_READ)
 		prot |= IOMMU_READ;
 	if (map.flags & VFIO_DMA_MAP_FLAG_WRITE)
@@ -115,10 +125,9 @@ static long unmap_dma(struct iommufd_ctx *ictx, struct sim_proc *p, unsigned lon
 	uint64_t unmapped = 0;
 	int rc;
 
-	if (sim_copy_from_user(p, &unmap, arg, minsz))
-		return -EFAULT;
-	if (unmap.argsz < minsz || (unmap.flags & ~(uint32_t)VFIO_DMA_UNMAP_FLAG_ALL))
-		return -EINVAL;
+	rc = copy_argsz_in(p, arg, &unmap, minsz, VFIO_DMA_UNMAP_FLAG_ALL);
+	if (rc)
+		return rc;
 	ioas = get_compat_ioas(ictx);
 	if (!ioas)
 		return -ENODEV;
