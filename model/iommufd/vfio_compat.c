@@ -62,13 +62,13 @@ int iommufd_vfio_ioas(struct iommufd_ucmd *ucmd)
 	}
 }
 
-/* get_compat_ioas: ENODEV without one */
+/* get_compat_ioas: a reference on the compat IOAS, NULL (ENODEV) without one */
 static struct iommufd_ioas *get_compat_ioas(struct iommufd_ctx *ictx)
 {
 	if (!ictx->vfio_ioas)
 		return NULL;
-	ictx->vfio_ioas->obj.users++;
-	return ictx->vfio_ioas;
+	return (struct iommufd_ioas *)iommufd_get_object(ictx, ictx->vfio_ioas->obj.id,
+							 IOMMUFD_OBJ_IOAS);
 }
 
 /* iommufd_vfio_set_iommu: TYPE1 (v1) cannot have large pages, since v1
