@@ -91,6 +91,7 @@ static void eventfd_fop_release(struct sim_file *f)
 
 static const struct sim_file_ops eventfd_fops = {
 	.name = "[eventfd]",
+	.stream = true,
 	.read = eventfd_fop_read,
 	.write = eventfd_fop_write,
 	.release = eventfd_fop_release,

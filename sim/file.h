@@ -12,6 +12,7 @@
 #ifndef SIM_FILE_H
 #define SIM_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,9 @@ struct sim_file_ops {
 		     uint64_t len, int prot, uint64_t pgoff);
 	/* Last reference dropped: free @f->private_data. */
 	void (*release)(struct sim_file *f);
+	/* A stream with no file position (an anonymous inode, a
+	 * nonseekable_open file): pread/pwrite are ESPIPE. */
+	bool stream;
 };
 
 struct sim_file {

@@ -57,6 +57,7 @@ struct sim_mm {
 	size_t nvmas;
 	uint64_t locked_vm;     /* pages charged as locked (RLIMIT_MEMLOCK) */
 	uint64_t pinned;        /* pin references held on this mm's pages */
+	uint64_t pinned_vm;     /* pages iommufd charged as pinned (mm->pinned_vm) */
 };
 
 /* Created with the process; freed when the last reference goes. */

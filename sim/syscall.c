@@ -143,10 +143,13 @@ static long do_rw(struct sim_proc *p, int fd, void *rbuf, const void *wbuf,
 	return ret;
 }
 
-/* pread/pwrite need a position: a stream file (an eventfd) has none. */
+/* pread/pwrite need a position: a stream file (an eventfd, iommufd's
+ * fault queue) has none. */
 static bool no_position(struct sim_proc *p, int fd)
 {
-	return sim_file_is_eventfd(sim_fd_get(p, fd));
+	struct sim_file *f = sim_fd_get(p, fd);
+
+	return f && f->ops && f->ops->stream;
 }
 
 long sim_sys_pread_k(struct sim_world *w, int pid, int fd, void *buf, size_t n,

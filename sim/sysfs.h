@@ -26,4 +26,16 @@ int sim_sysfs_register(struct sim_world *w, const char *prefix, sim_sysfs_store_
 		       void *ctx);
 void sim_sysfs_unregister(struct sim_world *w, const char *prefix);
 
+/*
+ * The read side (sim_sysfs_read, sim_sysfs_list): files a model publishes
+ * with their contents, and directories.  A file's path implies its
+ * directories; a directory can stand alone (one with no attribute yet).
+ * Paths are absolute and copied.  0 or -ENOMEM (fault site
+ * "sysfs_attr_alloc").  Adding an existing path replaces its value.
+ */
+int sim_sysfs_attr_add(struct sim_world *w, const char *path, const char *value);
+int sim_sysfs_dir_add(struct sim_world *w, const char *path);
+/* Remove @path and everything below it. */
+void sim_sysfs_remove(struct sim_world *w, const char *path);
+
 #endif

@@ -42,6 +42,7 @@ void sim_world_destroy(struct sim_world *w)
 		w->subsys[i].destroy = NULL;
 	}
 	sim_devnodes_destroy(w);
+	sim_sysfs_attrs_destroy(w);
 	sim_mem_destroy(w);
 	sim_ids_destroy(&w->pids);
 	sim_fault_fini(w);

@@ -55,12 +55,17 @@ struct sim_world {
 		void *ctx;
 	} sysfs[SIM_SYSFS_MAX_PREFIXES];
 	unsigned nsysfs;
+	/* sysfs.c: what can be read (path -> value; NULL for a directory),
+	 * strcmp order, made at the first entry */
+	GTree *sysfs_attrs;
 };
 
 /* mem.c */
 void sim_mem_destroy(struct sim_world *w);
 /* proc.c */
 void sim_procs_destroy_all(struct sim_world *w);
+/* sysfs.c */
+void sim_sysfs_attrs_destroy(struct sim_world *w);
 /* devnode.c */
 void sim_devnodes_init(struct sim_world *w);
 void sim_devnodes_destroy(struct sim_world *w);

@@ -19,6 +19,7 @@
 #include "model/iommu/domain.h"
 #include "model/iommu/group.h"
 #include "model/iommu/hw.h"
+#include "iommusim/uapi/iommufd.h"
 
 /* the MSI windows the drivers reserve (spec §C IOVA ranges) */
 #define VTD_MSI_START    0xfee00000ull   /* IOAPIC_RANGE_START */
@@ -45,7 +46,7 @@ const char *iommu_domain_type_name(enum iommu_domain_type t)
 
 static const char *const bug_names[IOMMU_BUG_COUNT] = {
 	"skip-iotlb-flush", "skip-devtlb-flush", "flush-before-write", "skip-nested-flush",
-	"skip-context-flush",
+	"skip-context-flush", "skip-dirty-flush",
 };
 
 const char *iommu_bug_name(unsigned bit)
@@ -340,6 +341,34 @@ void iommu_domain_free(struct iommu_domain *d)
 
 /* ---- context programming ------------------------------------------------- */
 
+static enum iommu_hw_kind kind_of(struct sim_world *w)
+{
+	const struct iommu_hw_config *hc = iommu_hw_config(w);
+
+	return hc ? hc->kind : IOMMU_HW_VTD;
+}
+
+/* The stages the hardware marks dirty for @d (IOMMU_CTX_DIRTY_*): VT-d's
+ * SSADE while tracking is on, for a second-stage domain and for the nested
+ * domains over one (intel_pasid_setup_second_level, _nested); SMMUv3's
+ * CD.HA|HD for every dirty-ops domain (arm_smmu_make_s1_cd with
+ * IO_PGTABLE_QUIRK_ARM_HD: always on). */
+static unsigned dirty_stages(const struct iommu_domain *d)
+{
+	const struct iommu_domain *pd = d->type == IOMMU_DOMAIN_NESTED ? d->parent : d;
+
+	if (!pd || !pd->dirty_ops)
+		return 0;
+	switch (kind_of(d->w)) {
+	case IOMMU_HW_VTD:
+		return pd->dirty_tracking ? IOMMU_CTX_DIRTY_S2 : 0;
+	case IOMMU_HW_SMMUV3:
+		return d->type == IOMMU_DOMAIN_PAGING && d->stage == 1 ? IOMMU_CTX_DIRTY_S1 : 0;
+	default:
+		return 0;
+	}
+}
+
 static void ctx_for(const struct iommu_domain *d, struct iommu_context *ctx)
 {
 	memset(ctx, 0, sizeof(*ctx));
@@ -372,6 +401,7 @@ static void ctx_for(const struct iommu_domain *d, struct iommu_context *ctx)
 		ctx->s2_did = d->parent->did;
 		break;
 	}
+	ctx->dirty = dirty_stages(d);
 }
 
 static void loc_add(struct iommu_domain *d, const struct iommu_dom_loc *l)
@@ -552,6 +582,21 @@ void iommu_detach_group(struct iommu_domain *d, struct iommu_group *g)
 	if (!st || g->domain != d)
 		return;
 	switch_domain(g, g->owner ? st->blocking : g->default_domain);
+}
+
+int iommu_group_replace_domain(struct iommu_group *g, struct iommu_domain *d)
+{
+	struct dom_state *st = state_of(d->w);
+	int ret;
+
+	if (!st)
+		ret = -ENODEV;
+	else if (sim_should_fail(d->w, "iommu_attach"))
+		ret = -ENOMEM;
+	else
+		ret = switch_domain(g, d);
+	SIM_TRACE(d->w, iommu_attach, g->id, d->did, type_names[d->type], ret);
+	return ret;
 }
 
 struct iommu_domain *iommu_domain_by_did(struct sim_world *w, uint16_t did)
@@ -757,6 +802,9 @@ static int pasid_args(struct dom_state *st, struct iommu_domain *d, struct pci_d
 		return -EINVAL;
 	if (d->type != IOMMU_DOMAIN_PAGING && d->type != IOMMU_DOMAIN_NESTED)
 		return -EINVAL;
+	/* intel_iommu_set_dev_pasid: no dirty-tracking domain on a PASID */
+	if (d->dirty_ops && kind_of(d->w) == IOMMU_HW_VTD)
+		return -EINVAL;
 	return 0;
 }
 
@@ -877,6 +925,277 @@ size_t iommu_get_resv_regions(struct sim_world *w, struct iommu_group *g,
 	default:
 		return 0;
 	}
+}
+
+/* ---- dirty tracking ------------------------------------------------------------ */
+
+bool iommu_dirty_tracking_capable(struct sim_world *w)
+{
+	const struct iommu_hw_config *hc = iommu_hw_config(w);
+
+	if (!hc || hc->no_dirty_tracking)
+		return false;
+	switch (hc->kind) {
+	case IOMMU_HW_VTD:
+		/* ssads_supported: sm_supported && ecap_slads && ecap_smpwc */
+		return !sim_kernel_before(w, 6, 7);
+	case IOMMU_HW_SMMUV3:
+		/* arm_smmu_dbm_capable: FEAT_HD and FEAT_COHERENCY */
+		return !sim_kernel_before(w, 6, 11) && !hc->no_coherent_walk;
+	default:
+		return false;
+	}
+}
+
+int iommu_domain_alloc_paging_flags(struct sim_world *w, unsigned flags,
+				    struct iommu_domain **out)
+{
+	struct dom_state *st = state_of(w);
+	bool np = flags & IOMMU_DOMAIN_ALLOC_NEST_PARENT;
+	bool dirty = flags & IOMMU_DOMAIN_ALLOC_DIRTY_TRACKING;
+	struct iommu_domain *d;
+	unsigned stage = 2;
+
+	if (!out)
+		return -EINVAL;
+	*out = NULL;
+	if (!st)
+		return -ENODEV;
+	if (flags & ~(IOMMU_DOMAIN_ALLOC_NEST_PARENT | IOMMU_DOMAIN_ALLOC_DIRTY_TRACKING))
+		return -EOPNOTSUPP;
+	if (dirty && !iommu_dirty_tracking_capable(w))
+		return -EOPNOTSUPP;
+	if (!flags) {
+		d = iommu_domain_alloc(w, IOMMU_DOMAIN_PAGING);
+		if (!d)
+			return -ENOMEM;
+		*out = d;
+		return 0;
+	}
+	/* VT-d: "Always allocate the guest compatible page table unless
+	 * IOMMU_HWPT_ALLOC_NEST_PARENT or IOMMU_HWPT_ALLOC_DIRTY_TRACKING is
+	 * specified": second stage for either.  SMMUv3: dirty tracking is a
+	 * stage-1 domain's (arm_smmu_domain_finalise: -EOPNOTSUPP for stage
+	 * 2), a nest parent a stage-2 one. */
+	if (st->kind == IOMMU_HW_SMMUV3) {
+		if (np && dirty)
+			return -EOPNOTSUPP;
+		stage = dirty ? 1 : 2;
+	}
+	d = iommu_domain_alloc_paging(w, stage, np);
+	if (!d)
+		return -ENOMEM;
+	if (dirty) {
+		d->dirty_ops = true;
+		if (st->kind == IOMMU_HW_SMMUV3)
+			d->pt.quirks |= IO_PGTABLE_QUIRK_ARM_HD;
+	}
+	*out = d;
+	return 0;
+}
+
+/* Program @d's dirty stages into every PASID entry it is installed at:
+ * intel_pasid_setup_dirty_tracking's PASID-cache invalidation, a
+ * domain-selective IOTLB flush (the entries cache the D state), the device
+ * TLB, a wait. */
+static int dirty_reprogram(struct iommu_domain *d)
+{
+	struct dom_state *st = state_of(d->w);
+	struct iommu_context ctx;
+	int ret = 0;
+
+	ctx_for(d, &ctx);
+	for (guint i = 0; i < d->locs->len && !ret; i++) {
+		struct iommu_dom_loc l = g_array_index(d->locs, struct iommu_dom_loc, i);
+		GArray *q;
+
+		ret = iommu_hw_program_pasid(d->w, l.segment, l.rid, l.pasid, &ctx, &l.wrote);
+		if (ret)
+			break;
+		q = q_new();
+		q_ctx(q, &l, st ? st->prof.bugs : 0);
+		q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_IOTLB_DOMAIN, .did = d->did,
+						 .pasid = IOMMU_PASID_NONE });
+		if (l.ats)
+			q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_DEVTLB,
+				.segment = l.segment, .rid = l.rid, .pasid = atc_tag(&l) });
+		q_run(d->w, q);
+	}
+	return ret;
+}
+
+/* The domain and, for a nest parent, every nested domain over it
+ * (parent_domain_set_dirty_tracking). */
+static int dirty_reprogram_all(struct iommu_domain *d)
+{
+	int ret = dirty_reprogram(d);
+
+	for (guint i = 0; !ret && d->children && i < d->children->len; i++)
+		ret = dirty_reprogram(g_ptr_array_index(d->children, i));
+	return ret;
+}
+
+int iommu_domain_set_dirty_tracking(struct iommu_domain *d, bool enable)
+{
+	int ret = 0;
+
+	if (!d || !d->dirty_ops)
+		return -EOPNOTSUPP;
+	if (kind_of(d->w) != IOMMU_HW_VTD) {
+		/* arm_smmu_set_dirty_tracking: "Always enabled and the dirty
+		 * bitmap is cleared prior to set_dirty_tracking()" */
+		d->dirty_tracking = enable;
+	} else if (d->dirty_tracking != enable) {
+		d->dirty_tracking = enable;
+		ret = dirty_reprogram_all(d);
+		if (ret) {
+			d->dirty_tracking = !enable;
+			dirty_reprogram_all(d);
+		}
+	}
+	SIM_TRACE(d->w, iommu_dirty_tracking, d->did, enable, ret);
+	return ret;
+}
+
+struct dirty_gather {
+	void (*record)(void *ctx, uint64_t iova, uint64_t len);
+	void *ctx;
+	uint64_t lo, end;            /* iommu_iotlb_gather: first and past last */
+	bool any;
+};
+
+static void dirty_note(void *arg, uint64_t iova, uint64_t len)
+{
+	struct dirty_gather *g = arg;
+
+	if (g->record)
+		g->record(g->ctx, iova, len);
+	if (!g->any || iova < g->lo)
+		g->lo = iova;
+	if (!g->any || iova + len > g->end)
+		g->end = iova + len;
+	g->any = true;
+}
+
+int iommu_domain_read_and_clear_dirty(struct iommu_domain *d, uint64_t iova, uint64_t size,
+				      unsigned long flags,
+				      void (*record)(void *ctx, uint64_t iova, uint64_t len),
+				      void *ctx)
+{
+	struct dirty_gather g = { .record = record, .ctx = ctx };
+	bool no_clear = flags & IOMMU_DIRTY_NO_CLEAR;
+	struct dom_state *st;
+	int ret = 0, n = 0;
+
+	if (!d || !d->dirty_ops)
+		return -EOPNOTSUPP;
+	st = state_of(d->w);
+	if ((flags & ~(unsigned long)IOMMU_DIRTY_NO_CLEAR) || !size || iova + size - 1 < iova)
+		ret = -EINVAL;
+	else if (kind_of(d->w) == IOMMU_HW_VTD && !d->dirty_tracking && record)
+		ret = -EINVAL;           /* only iommufd's clear-before-enable */
+	else if ((n = io_pgtable_read_and_clear_dirty(&d->pt, iova, size, no_clear, dirty_note,
+						      &g)) < 0)
+		ret = n;
+	/* iommu_iotlb_sync over the gathered range, unless nothing changed */
+	else if (!no_clear && g.any && !(st && (st->prof.bugs & IOMMU_BUG_SKIP_DIRTY_FLUSH)))
+		flush_range(d, g.lo, g.end - g.lo, 0);
+	SIM_TRACE(d->w, iommu_read_dirty, d->did, (unsigned long long)iova,
+		  (unsigned long long)size, no_clear, n, ret);
+	return ret;
+}
+
+/* ---- hardware information -------------------------------------------------------- */
+
+static struct sim_world *dev_world(struct pci_dev *dev)
+{
+	return dev && dev->group ? iommu_group_world(dev->group) : NULL;
+}
+
+int iommu_get_hw_info(struct pci_dev *dev, uint32_t *type, void *data, size_t *len)
+{
+	struct sim_world *w = dev_world(dev);
+	const struct iommu_hw_config *hc = iommu_hw_config(w);
+	struct dom_state *st = w ? state_of(w) : NULL;
+	union {
+		struct iommu_hw_info_vtd vtd;
+		struct iommu_hw_info_arm_smmuv3 smmu;
+	} u;
+	struct iommu_hw_smmu_regs r;
+	size_t full = 0, n;
+
+	if (!hc || !st)
+		return -ENODEV;
+	if (!type || !len || (*len && !data))
+		return -EINVAL;
+	memset(&u, 0, sizeof(u));
+	*type = IOMMU_HW_INFO_TYPE_NONE;
+	switch (hc->kind) {
+	case IOMMU_HW_VTD:
+		if (sim_kernel_before(w, 6, 6))
+			break;           /* intel_iommu_hw_info came with GET_HW_INFO */
+		if (!sim_kernel_before(w, 6, 7))
+			u.vtd.flags = IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17;
+		u.vtd.cap_reg = iommu_hw_vtd_cap(hc, st->prof.address_width);
+		u.vtd.ecap_reg = iommu_hw_vtd_ecap(hc);
+		*type = IOMMU_HW_INFO_TYPE_INTEL_VTD;
+		full = sizeof(u.vtd);
+		break;
+	case IOMMU_HW_SMMUV3:
+		if (sim_kernel_before(w, 6, 14))
+			break;           /* arm_smmu_hw_info came with the vIOMMU series */
+		iommu_hw_smmu_regs(hc, st->prof.address_width, &r);
+		memcpy(u.smmu.idr, r.idr, sizeof(u.smmu.idr));
+		u.smmu.iidr = r.iidr;
+		u.smmu.aidr = r.aidr;
+		*type = IOMMU_HW_INFO_TYPE_ARM_SMMUV3;
+		full = sizeof(u.smmu);
+		break;
+	default:
+		break;                   /* riscv_iommu_ops has no hw_info */
+	}
+	n = *len < full ? *len : full;
+	if (n)
+		memcpy(data, &u, n);
+	*len = full;
+	return 0;
+}
+
+int iommu_get_hw_info_caps(struct pci_dev *dev, uint64_t *capabilities,
+			   uint8_t *max_pasid_log2)
+{
+	struct sim_world *w = dev_world(dev);
+	const struct iommu_hw_config *hc = iommu_hw_config(w);
+	uint32_t iommu_max = 0, dev_max, max;
+
+	if (!hc)
+		return -ENODEV;
+	*capabilities = 0;
+	*max_pasid_log2 = 0;
+	if (iommu_dirty_tracking_capable(w))
+		*capabilities |= IOMMU_HW_CAP_DIRTY_TRACKING;
+	if (sim_kernel_before(w, 6, 12))
+		return 0;
+	/* the driver's iommu_device max_pasids */
+	switch (hc->kind) {
+	case IOMMU_HW_VTD:
+		/* 2UL << ecap_pss, when pasid_supported */
+		iommu_max = hc->pasid_bits ? 2u << (hc->pasid_bits - 1) : 0;
+		break;
+	case IOMMU_HW_SMMUV3:
+		iommu_max = 1u << hc->pasid_bits;    /* 1UL << smmu->ssid_bits */
+		break;
+	default:
+		break;
+	}
+	/* dev_iommu_get_max_pasids: min(pci_max_pasids, the IOMMU's) */
+	dev_max = dev->pasid_width ? 1u << dev->pasid_width : 0;
+	max = dev_max < iommu_max ? dev_max : iommu_max;
+	if (max)
+		*max_pasid_log2 = (uint8_t)(31 - __builtin_clz(max));
+	/* PCI_PASID_CTRL_EXEC / _PRIV: the model's PASID capability has
+	 * neither feature, so pci_enable_pasid enables neither */
+	return 0;
 }
 
 /* ---- set-up and teardown ----------------------------------------------------- */

@@ -79,6 +79,13 @@ struct iommu_domain {
 	uint64_t pgsize_bitmap;
 	unsigned attached;           /* groups attached */
 	bool naive_map;              /* per-page map loop (oracle, baseline) */
+	/* dirty tracking (docs/dirty-tracking.md): the domain has the
+	 * driver's iommu_dirty_ops (allocated with
+	 * IOMMU_DOMAIN_ALLOC_DIRTY_TRACKING), and tracking is on
+	 * (iommu_domain_set_dirty_tracking).  A nested domain tracks through
+	 * its parent. */
+	bool dirty_ops;
+	bool dirty_tracking;
 };
 
 /* Kernel bugs a profile may inject (iommu: {bugs: [...]}), each caught by
@@ -92,9 +99,13 @@ struct iommu_domain {
 #define IOMMU_BUG_SKIP_CTX_FLUSH    (1u << 4)   /* attach: no context- or PASID-
 						  * cache invalidation after the
 						  * device or PASID entry changed */
-#define IOMMU_BUG_COUNT 5
+#define IOMMU_BUG_SKIP_DIRTY_FLUSH  (1u << 5)   /* read_and_clear_dirty: no IOTLB
+						  * flush of what it cleared, so
+						  * the next write through a cached
+						  * translation is not recorded */
+#define IOMMU_BUG_COUNT 6
 /* "skip-iotlb-flush", "skip-devtlb-flush", "flush-before-write",
- * "skip-nested-flush", "skip-context-flush" */
+ * "skip-nested-flush", "skip-context-flush", "skip-dirty-flush" */
 const char *iommu_bug_name(unsigned bit);
 int iommu_bug_parse(const char *name, unsigned *bit);
 
@@ -134,6 +145,108 @@ int iommu_domain_alloc_nested(struct iommu_domain *parent, uint64_t s1_root,
 /* Free a domain nothing is attached to (no group, no PASID, no child). */
 void iommu_domain_free(struct iommu_domain *d);
 
+/* ---- dirty tracking (docs/dirty-tracking.md) ------------------------------ */
+
+/*
+ * device_iommu_capable(dev, IOMMU_CAP_DIRTY_TRACKING), as each driver
+ * answers it for the profile's IOMMU (the same for every device here):
+ *  - VT-d (intel_iommu_capable, since v6.7): ssads_supported, scalable
+ *    mode with ECAP.SLADS and ECAP.SMPWC; the model is always in scalable
+ *    mode with coherent walks, so: `iommu.dirty_tracking`.
+ *  - SMMUv3 (arm_smmu_capable, since v6.11): arm_smmu_dbm_capable,
+ *    ARM_SMMU_FEAT_HD (IDR0.HTTU == 0b10) and ARM_SMMU_FEAT_COHERENCY
+ *    (IDR0.COHACC): `iommu.dirty_tracking` and `iommu.coherent_walk`.
+ *  - RISC-V: false.  drivers/iommu/riscv has no dirty ops and its
+ *    riscv_iommu_capable no IOMMU_CAP_DIRTY_TRACKING; the hardware model
+ *    still has the D bit and DC.tc.GADE / SADE (hw_ctx_riscv.c), reachable
+ *    by programming a context with IOMMU_CTX_DIRTY_* directly.
+ * False before the release that brought each driver's dirty ops.
+ */
+bool iommu_dirty_tracking_capable(struct sim_world *w);
+
+/* domain_alloc_paging_flags flags: the values of the uAPI's
+ * IOMMU_HWPT_ALLOC_NEST_PARENT and IOMMU_HWPT_ALLOC_DIRTY_TRACKING. */
+#define IOMMU_DOMAIN_ALLOC_NEST_PARENT    (1u << 0)
+#define IOMMU_DOMAIN_ALLOC_DIRTY_TRACKING (1u << 1)
+/*
+ * The driver's domain_alloc_paging_flags (domain_alloc_user before 6.13):
+ * a paging domain for @flags.  0 gives what iommu_domain_alloc(PAGING)
+ * gives.  -EOPNOTSUPP for an unknown flag, for DIRTY_TRACKING without the
+ * capability, and where the driver refuses the combination:
+ *  - VT-d (intel_iommu_domain_alloc_paging_flags): NEST_PARENT or
+ *    DIRTY_TRACKING take a second-stage table; both together are fine
+ *    (the nested domains over it get SSADE too).  Tracking starts off.
+ *  - SMMUv3 (arm_smmu_domain_alloc_paging_flags): DIRTY_TRACKING is a
+ *    stage-1 domain whose table has IO_PGTABLE_QUIRK_ARM_HD (writable
+ *    leaves carry DBM and start writable-dirty) and whose CD has HA|HD
+ *    from the first attach: tracking is always on; NEST_PARENT is a
+ *    stage-2 domain; both together are -EOPNOTSUPP (no stage-2 HTTU).
+ *  - RISC-V: NEST_PARENT is a stage-2 domain; DIRTY_TRACKING never.
+ * 0 with *out, -EOPNOTSUPP, -ENOMEM.
+ */
+int iommu_domain_alloc_paging_flags(struct sim_world *w, unsigned flags,
+				    struct iommu_domain **out);
+/*
+ * iommu_dirty_ops.set_dirty_tracking.  VT-d (intel_iommu_set_dirty_tracking
+ * -> intel_pasid_setup_dirty_tracking): sets or clears SSADE in every PASID
+ * entry the domain is installed at, and in those of every nested domain
+ * over it, each followed by the PASID-cache invalidation, a
+ * domain-selective IOTLB flush, the device TLB and a wait; a domain
+ * attached later gets the bit from the start.  SMMUv3
+ * (arm_smmu_set_dirty_tracking): nothing to program, HD is always on.
+ * 0, -EOPNOTSUPP (no dirty ops), or the programming error (the old state
+ * is put back).
+ */
+int iommu_domain_set_dirty_tracking(struct iommu_domain *d, bool enable);
+/* read_and_clear_dirty flags: the kernel's IOMMU_DIRTY_NO_CLEAR. */
+#define IOMMU_DIRTY_NO_CLEAR 1u
+/*
+ * iommu_dirty_ops.read_and_clear_dirty plus the IOTLB sync iommufd does
+ * after it (iopt_read_and_clear_dirty_data): walks the domain's table in
+ * simulated memory over [iova, iova + size), calls @record (may be NULL:
+ * clear only) with each dirty leaf's whole range in address order (a
+ * 2 MiB leaf reports 2 MiB), makes it clean unless IOMMU_DIRTY_NO_CLEAR,
+ * then flushes the IOTLB (and device TLBs, and nested domains over it)
+ * from the first to the last range it cleared.  0, -EOPNOTSUPP (no dirty
+ * ops), -EINVAL (unknown flags, an empty or wrapping range, or on VT-d a
+ * bitmap (@record) while tracking is off: intel_iommu_read_and_clear_dirty).
+ */
+int iommu_domain_read_and_clear_dirty(struct iommu_domain *d, uint64_t iova, uint64_t size,
+				      unsigned long flags,
+				      void (*record)(void *ctx, uint64_t iova, uint64_t len),
+				      void *ctx);
+
+/* ---- hardware information (IOMMU_GET_HW_INFO) ----------------------------- */
+
+/*
+ * The driver's hw_info op for @dev's IOMMU (docs/dirty-tracking.md): on
+ * return *type is an IOMMU_HW_INFO_TYPE_* of <iommusim/uapi/iommufd.h>,
+ * *len the driver's full length, and min(*len on entry, that) bytes of it
+ * are copied to @data (may be NULL when *len is 0):
+ *  - VT-d (intel_iommu_hw_info, since 6.6): INTEL_VTD, struct
+ *    iommu_hw_info_vtd with the CAP and ECAP registers
+ *    (iommu_hw_vtd_cap/_ecap) and, since 6.7, flags
+ *    IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17 (set unconditionally);
+ *  - SMMUv3 (arm_smmu_hw_info, since 6.14): ARM_SMMUV3, struct
+ *    iommu_hw_info_arm_smmuv3 with IDR0..IDR5, IIDR and AIDR
+ *    (iommu_hw_smmu_regs), flags 0; before 6.14 SMMUv3 had no hw_info;
+ *  - RISC-V: none.
+ * Without an op: type NONE and length 0 (what iommufd_get_hw_info answers).
+ * 0, or -ENODEV (@dev behind no IOMMU).
+ */
+int iommu_get_hw_info(struct pci_dev *dev, uint32_t *type, void *data, size_t *len);
+/*
+ * What iommufd_get_hw_info puts beside the driver's data: out_capabilities
+ * (IOMMU_HW_CAP_DIRTY_TRACKING when iommu_dirty_tracking_capable; the PASID
+ * control register's EXEC and PRIV bits, which the model's PASID
+ * capability never advertises) and out_max_pasid_log2 (ilog2 of
+ * dev->iommu->max_pasids: min(the device's 2^width, the IOMMU's
+ * max_pasids: VT-d 2 << ECAP.PSS, SMMUv3 1 << IDR1.SSIDSIZE, RISC-V none),
+ * 0 without a PASID capability; reported since 6.12).  0 or -ENODEV.
+ */
+int iommu_get_hw_info_caps(struct pci_dev *dev, uint64_t *capabilities,
+			   uint8_t *max_pasid_log2);
+
 /*
  * (device, PASID) attachment (spec §D, §E.1).  PASID 0 is the RID path,
  * which belongs to the group (iommu_attach_group): -EINVAL here.
@@ -164,6 +277,11 @@ int iommu_nested_invalidate(struct iommu_domain *d, uint64_t iova, uint64_t size
  * its default or blocking domain: detach first), -ENOMEM (all restored).
  */
 int iommu_attach_group(struct iommu_domain *d, struct iommu_group *g);
+/* iommu_group_replace_domain: move @g from whatever domain it is on to @d
+ * in place, each context entry rewritten once (no blocked moment between),
+ * then the old domain's IOTLB entries invalidated.  0 or -ENOMEM (the old
+ * domain stays). */
+int iommu_group_replace_domain(struct iommu_group *g, struct iommu_domain *d);
 /* Back to the blocking domain (user-owned group) or the default domain. */
 void iommu_detach_group(struct iommu_domain *d, struct iommu_group *g);
 
@@ -240,5 +358,7 @@ size_t iommu_get_resv_regions(struct sim_world *w, struct iommu_group *g,
 #define TP_iommu_attach        "group=%u did=%u type=%s ret=%d"
 #define TP_iommu_map           "did=%u iova=0x%llx hpa=0x%llx size=0x%llx prot=%s ret=%d"
 #define TP_iommu_unmap         "did=%u iova=0x%llx size=0x%llx unmapped=0x%llx"
+#define TP_iommu_dirty_tracking "did=%u enable=%u ret=%d"
+#define TP_iommu_read_dirty    "did=%u iova=0x%llx size=0x%llx no_clear=%u leaves=%d ret=%d"
 
 #endif

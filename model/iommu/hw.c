@@ -639,6 +639,11 @@ static bool ctx_valid(struct iommu_hw *hw, const struct iommu_context *c)
 		return false;
 	if (s2 && (!hw_fmt_ok(hw, 2, c->s2_levels) || !c->s2_root || (c->s2_root & 0xfff)))
 		return false;
+	/* dirty tracking of a stage the context has, on an IOMMU that can */
+	if ((c->dirty & ~(IOMMU_CTX_DIRTY_S1 | IOMMU_CTX_DIRTY_S2)) ||
+	    (c->dirty && hw->cfg.no_dirty_tracking) ||
+	    ((c->dirty & IOMMU_CTX_DIRTY_S1) && !s1) || ((c->dirty & IOMMU_CTX_DIRTY_S2) && !s2))
+		return false;
 	return true;
 }
 
@@ -660,6 +665,7 @@ static void ctx_normalise(const struct iommu_context *c, struct iommu_context *o
 	}
 	if (c->type == IOMMU_CTX_NESTED)
 		out->s2_did = c->s2_did;
+	out->dirty = c->dirty;
 }
 
 int iommu_hw_program_pasid(struct sim_world *w, uint16_t segment, uint16_t rid, uint32_t pasid,

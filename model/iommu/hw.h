@@ -101,6 +101,14 @@ struct iommu_hw_config {
 	 * clear): arm_smmu_capable(IOMMU_CAP_CACHE_COHERENCY) is false, and
 	 * VFIO refuses to register its devices. */
 	bool no_coherent_walk;
+	/* No hardware dirty tracking (docs/dirty-tracking.md): VT-d without
+	 * ECAP.SLADS (second-stage accessed/dirty, the kernel's "SSADS"),
+	 * an SMMUv3 whose IDR0.HTTU is not 0b10 (access flag and dirty
+	 * state), a RISC-V IOMMU without capabilities.AMO_HWAD.  With it
+	 * (the default) the walk records device writes in the tracked
+	 * stage's leaves when the context asks for it: the PASID entry's
+	 * SSADE, the CD's HA and HD, the device context's GADE / SADE. */
+	bool no_dirty_tracking;
 	/* The simulator's front cache (a memo of cache-only answers, no
 	 * cache of the modelled hardware) off: every translation takes the
 	 * slow path.  Nothing observable may change: a baseline for figures
@@ -175,7 +183,16 @@ struct iommu_context {
 	 * apart (SMMUv3's VMID, RISC-V's GSCID); VT-d has one DID per PASID
 	 * entry and reads it back as 0 */
 	uint16_t s2_did;
+	/* The stages whose leaves the hardware marks dirty on a write
+	 * (IOMMU_CTX_DIRTY_S1 | _S2), as each kind encodes it: VT-d's PASID
+	 * entry SSADE (stage 2 of a second-stage or nested entry), SMMUv3's
+	 * CD HA|HD (a stage-1 CD), RISC-V's device-context SADE (first stage)
+	 * and GADE (G-stage).  A kind refuses a stage it cannot encode
+	 * (-EINVAL) and every kind refuses it without the capability. */
+	unsigned dirty;
 };
+#define IOMMU_CTX_DIRTY_S1 1u
+#define IOMMU_CTX_DIRTY_S2 2u
 
 /*
  * Write the PASID entry (@pasid) of (@segment, @rid); the context entry is
@@ -341,6 +358,10 @@ struct iommu_xlate {
 	unsigned pasid_refs;         /* PASID directory + entry reads */
 	unsigned pt_refs;            /* page-table descriptor reads (both stages) */
 	unsigned s1_refs, s2_refs;   /* pt_refs by stage */
+	/* the context tracks writes and the tracked leaf is clean: a write
+	 * through this translation would mark it (an ATS answer to a read
+	 * grants no write then, as for a request with No-Write) */
+	bool write_clean;
 	struct iommu_fault_rec fault;   /* reason NONE when it translated */
 };
 
@@ -365,6 +386,26 @@ int iommu_hw_translate(struct sim_world *w, uint16_t segment, uint16_t rid,
 int iommu_hw_dma(struct sim_world *w, uint16_t segment, uint16_t rid,
 		 bool pasid_valid, uint32_t pasid, uint64_t addr, void *buf,
 		 size_t len, bool write, struct iommu_fault_rec *fault);
+
+/* ---- capability registers ------------------------------------------------------------ */
+
+/*
+ * The identification registers each kind's driver reads at probe and
+ * hands to userspace through IOMMU_GET_HW_INFO, computed from @cfg and
+ * the profile's address width (39 or 48), every field from its definition
+ * (hw_regs.c; docs/dirty-tracking.md has the table).  No MMIO register
+ * file is modelled, so the fields that locate one (VT-d's FRO, IRO, NFR,
+ * SMMUv3's queue and IIDR identity) say "none" as far as their encodings
+ * allow.
+ */
+uint64_t iommu_hw_vtd_cap(const struct iommu_hw_config *cfg, unsigned address_width);
+uint64_t iommu_hw_vtd_ecap(const struct iommu_hw_config *cfg);
+struct iommu_hw_smmu_regs {
+	uint32_t idr[6];             /* SMMU_IDR0..IDR5 */
+	uint32_t iidr, aidr;
+};
+void iommu_hw_smmu_regs(const struct iommu_hw_config *cfg, unsigned address_width,
+			struct iommu_hw_smmu_regs *out);
 
 /* ---- observation --------------------------------------------------------------------- */
 
@@ -407,6 +448,12 @@ enum iommu_cache_id {
 #define IOMMU_TLB_S1        1u
 #define IOMMU_TLB_S2        2u
 #define IOMMU_TLB_COMBINED  3u
+/* IOTLB: filled while the tracked leaf was clean (the context marks writes
+ * dirty): a write that hits it walks again to mark the leaf, as the
+ * hardware updates the D bit it caches.  Without the flag a write hit
+ * records nothing, so a leaf cleaned in memory stays clean until the IOTLB
+ * entry is invalidated (read_and_clear's flush). */
+#define IOMMU_TLB_WCLEAN    (1u << 8)
 int iommu_hw_cache_for_each(struct sim_world *w, enum iommu_cache_id which,
 			    int (*fn)(const struct iommu_cache_entry *e, void *ctx), void *ctx);
 /* The IOTLB alone (compatibility). */

@@ -17,6 +17,13 @@
  * An entry filled after the last invalidation of its domain means the
  * invalidation ran before the table write (a device refilled it in
  * between; see config.busy_dma).
+ *
+ * A cached translation is compared by address and permission only: the
+ * dirty state it caches (IOMMU_TLB_WCLEAN, docs/dirty-tracking.md) may
+ * differ from the leaf's after software cleared it, and that is no stale
+ * translation (a missing flush there shows as a write left unrecorded).
+ * The dirty enables of a context (SSADE, CD.HD, tc.GADE/SADE) are part of
+ * the PASID-cache and context-cache entries compared below.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -257,7 +264,7 @@ static bool ctx_equal(const struct iommu_context *a, const struct iommu_context 
 {
 	return a->type == b->type && a->did == b->did && a->s1_root == b->s1_root &&
 	       a->s1_levels == b->s1_levels && a->s2_root == b->s2_root &&
-	       a->s2_levels == b->s2_levels && a->s2_did == b->s2_did;
+	       a->s2_levels == b->s2_levels && a->s2_did == b->s2_did && a->dirty == b->dirty;
 }
 
 static bool devctx_equal(const struct hw_devctx *a, const struct hw_devctx *b)
@@ -267,7 +274,8 @@ static bool devctx_equal(const struct hw_devctx *a, const struct hw_devctx *b)
 	       (!a->rid_direct || ctx_equal(&a->rid, &b->rid)) &&
 	       (a->rid_direct || a->rid_pasid == b->rid_pasid) && a->s2_valid == b->s2_valid &&
 	       a->s2_root == b->s2_root && a->s2_levels == b->s2_levels &&
-	       a->s2_did == b->s2_did && a->table == b->table && a->table_fmt == b->table_fmt;
+	       a->s2_did == b->s2_did && a->table == b->table && a->table_fmt == b->table_fmt &&
+	       a->dirty == b->dirty;
 }
 
 /* What a decoded device entry says, in a few words. */

@@ -97,6 +97,8 @@ struct hw_devctx {
 	uint16_t s2_did;
 	uint64_t table;              /* the kind's PASID-level table (HPA) */
 	unsigned table_fmt;          /* the kind's own: its levels / format */
+	unsigned dirty;              /* RISC-V: IOMMU_CTX_DIRTY_* of tc.SADE / GADE,
+				      * for every context under this device entry */
 };
 
 struct hw_ctx_ops {

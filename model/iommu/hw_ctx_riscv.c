@@ -72,12 +72,16 @@ enum { RV_TC, RV_IOHGATP, RV_TA, RV_FSC };
 #define RV_TC_PDTV       (1ull << 5)
 #define RV_TC_PRPR       (1ull << 6)
 #define RV_TC_DPE        (1ull << 9)
+/* GADE 7, SADE 8: the IOMMU updates A and D of G-stage / first-stage
+ * leaves (capabilities.AMO_HWAD, the model's dirty tracking); every
+ * process context of the device shares them */
+#define RV_TC_GADE       (1ull << 7)
+#define RV_TC_SADE       (1ull << 8)
 /* reserved bits 63..32 and 23..12 (31..24 are custom: ignored), and the
  * controls of capabilities this IOMMU lacks, reserved then too: T2GPA 3
- * (capabilities.T2GPA), GADE 7 and SADE 8 (AMO_HWAD), SBE 10 (END: only
- * little-endian), SXL 11 (fctl.GXL fixed at 0: no Sv32) */
-#define RV_TC_BAD        (0xffffffff00fff000ull | 1ull << 3 | 1ull << 7 | 1ull << 8 | \
-			  1ull << 10 | 1ull << 11)
+ * (capabilities.T2GPA), SBE 10 (END: only little-endian), SXL 11
+ * (fctl.GXL fixed at 0: no Sv32); GADE and SADE without AMO_HWAD */
+#define RV_TC_BAD        (0xffffffff00fff000ull | 1ull << 3 | 1ull << 10 | 1ull << 11)
 #define RV_PSCID_SHIFT   12                      /* RISCV_IOMMU_DC_TA_PSCID, _PC_TA_PSCID */
 #define RV_PSCID         0x00000000fffff000ull
 /* process context: ta, fsc */
@@ -253,6 +257,34 @@ static int rv_admit_tagged(const struct iommu_context *c, const struct iommu_con
 	return -EINVAL;
 }
 
+/* Does @o (another context of the device) ask the same of the device-wide
+ * GADE / SADE as @c, for the stages both have? */
+static bool rv_same_dirty(const struct iommu_context *c, const struct iommu_context *o)
+{
+	unsigned both = (rv_has_s1(c) && rv_has_s1(o) ? IOMMU_CTX_DIRTY_S1 : 0) |
+			(rv_has_s2(c) && rv_has_s2(o) ? IOMMU_CTX_DIRTY_S2 : 0);
+
+	return !o || ((c->dirty ^ o->dirty) & both) == 0;
+}
+
+/* Every other context of @v agrees with @c on the device's A/D enables. */
+static bool rv_dirty_fits(const struct hw_dev_view *v, uint32_t pasid,
+			  const struct iommu_context *c)
+{
+	GHashTableIter it;
+	gpointer k, val;
+
+	if (pasid && !rv_same_dirty(c, hw_view_ctx(v, 0)))
+		return false;
+	if (!v->tagged)
+		return true;
+	g_hash_table_iter_init(&it, v->tagged);
+	while (g_hash_table_iter_next(&it, &k, &val))
+		if (GPOINTER_TO_UINT(k) != pasid && !rv_same_dirty(c, val))
+			return false;
+	return true;
+}
+
 static int rv_admit(struct iommu_hw *hw, const struct hw_dev_view *v, uint32_t pasid,
 		    const struct iommu_context *c)
 {
@@ -263,6 +295,8 @@ static int rv_admit(struct iommu_hw *hw, const struct hw_dev_view *v, uint32_t p
 		return 0;                /* clearing: always */
 	if (!rv_ctx_fits(c))
 		return -EINVAL;
+	if (!rv_dirty_fits(v, pasid, c))
+		return pasid ? -EINVAL : -EBUSY;
 	rv_tagged_needs(v, pasid, &n);
 	return pasid ? rv_admit_tagged(c, hw_view_ctx(v, 0), &n) : rv_admit_rid(c, &n);
 }
@@ -371,6 +405,23 @@ static bool rv_put(struct iommu_hw *hw, uint64_t a, const uint64_t *q, unsigned 
 	return true;
 }
 
+/* tc.GADE / SADE from what the device's contexts ask (rv_dirty_fits keeps
+ * them in agreement). */
+static uint64_t rv_dc_ade(const struct hw_dev_view *v)
+{
+	const struct iommu_context *rid = hw_view_ctx(v, 0);
+	unsigned d = rid ? rid->dirty : 0;
+	GHashTableIter it;
+	gpointer k, val;
+
+	if (v->tagged) {
+		g_hash_table_iter_init(&it, v->tagged);
+		while (g_hash_table_iter_next(&it, &k, &val))
+			d |= ((const struct iommu_context *)val)->dirty;
+	}
+	return (d & IOMMU_CTX_DIRTY_S1 ? RV_TC_SADE : 0) | (d & IOMMU_CTX_DIRTY_S2 ? RV_TC_GADE : 0);
+}
+
 /* The device context @v asks for, fsc.pdtp's PPN aside (the caller's). */
 static void rv_dc_want(const struct hw_dev_view *v, uint64_t q[RV_DC_WORDS])
 {
@@ -380,7 +431,8 @@ static void rv_dc_want(const struct hw_dev_view *v, uint64_t q[RV_DC_WORDS])
 	memset(q, 0, RV_DC_WORDS * sizeof(q[0]));
 	if (v->ntagged) {
 		s2 = rv_has_s2(rid) ? rid : hw_view_nested(v);
-		q[RV_TC] = RV_V | RV_TC_PDTV | ats | (rv_rid_direct(rid) ? 0 : RV_TC_DPE);
+		q[RV_TC] = RV_V | RV_TC_PDTV | ats | (rv_rid_direct(rid) ? 0 : RV_TC_DPE) |
+			   rv_dc_ade(v);
 		if (s2)
 			q[RV_IOHGATP] = rv_iohgatp(s2);
 		return;                  /* ta.PSCID is ignored with PDTV 1 */
@@ -388,7 +440,7 @@ static void rv_dc_want(const struct hw_dev_view *v, uint64_t q[RV_DC_WORDS])
 	/* riscv_iommu_attach_blocking_domain: "Make device context invalid" */
 	if (!rid || rid->type == IOMMU_CTX_BLOCKED)
 		return;
-	q[RV_TC] = RV_V | ats;
+	q[RV_TC] = RV_V | ats | rv_dc_ade(v);
 	if (rv_has_s2(rid))
 		q[RV_IOHGATP] = rv_iohgatp(rid);
 	if (rv_has_s1(rid)) {            /* riscv_iommu_attach_paging_domain */
@@ -583,6 +635,9 @@ static void rv_ctx(const struct hw_devctx *dc, uint64_t fsc, uint64_t ta,
 		c->type = dc->s2_valid ? IOMMU_CTX_NESTED : IOMMU_CTX_S1;
 	else
 		c->type = dc->s2_valid ? IOMMU_CTX_TRANSLATE : IOMMU_CTX_PASSTHROUGH;
+	/* the device's A/D update enables, for the stages this one walks */
+	c->dirty = dc->dirty & ((m ? IOMMU_CTX_DIRTY_S1 : 0) |
+				(dc->s2_valid ? IOMMU_CTX_DIRTY_S2 : 0));
 }
 
 /* Decode a valid device context; false when misconfigured (cause 259,
@@ -597,6 +652,8 @@ static bool rv_dc_decode(const struct iommu_hw *hw, const uint64_t q[RV_DC_WORDS
 	/* reserved bits; ta beyond PSCID is RCID/MCID, reserved without QOSID */
 	if ((tc & RV_TC_BAD) || (q[RV_TA] & ~RV_PSCID) || (fsc & RV_ATP_RSVD))
 		return false;
+	if ((tc & (RV_TC_GADE | RV_TC_SADE)) && hw->cfg.no_dirty_tracking)
+		return false;            /* no AMO_HWAD: reserved */
 	if (((tc & RV_TC_EN_PRI) && !(tc & RV_TC_EN_ATS)) ||
 	    ((tc & RV_TC_PRPR) && !(tc & RV_TC_EN_PRI)))
 		return false;
@@ -608,6 +665,8 @@ static bool rv_dc_decode(const struct iommu_hw *hw, const uint64_t q[RV_DC_WORDS
 		return false;
 	memset(dc, 0, sizeof(*dc));
 	dc->ats = (tc & RV_TC_EN_ATS) != 0;
+	dc->dirty = (tc & RV_TC_SADE ? IOMMU_CTX_DIRTY_S1 : 0) |
+		    (tc & RV_TC_GADE ? IOMMU_CTX_DIRTY_S2 : 0);
 	if (gm) {
 		dc->s2_valid = true;
 		dc->s2_root = rv_atp_addr(gatp);

@@ -26,7 +26,10 @@
  *                   each a 64 KiB leaf table of 1024 CDs (S1Fmt 64K_L2,
  *                   arm_smmu_alloc_cd_tables)
  *   CD              64 bytes: word 0 T0SZ, TG0, IRGN0, ORGN0, SH0, EPD0,
- *                   EPD1, V (bit 31), IPS, AA64, R, A, ASET, ASID; word 1
+ *                   EPD1, V (bit 31), IPS, AA64, HD (42) and HA (43): hardware
+ *                   dirty-state and access-flag updates, written by
+ *                   arm_smmu_make_s1_cd for a dirty-tracking domain
+ *                   (IO_PGTABLE_QUIRK_ARM_HD), R, A, ASET, ASID; word 1
  *                   TTB0; word 3 MAIR0
  *
  * What the kernel asked for at a device becomes (arm_smmu_attach_dev,
@@ -151,6 +154,8 @@
 #define CD_0_V                   BIT64(31)
 #define CD_0_TCR_IPS             GENMASK64(34, 32)
 #define CD_0_AA64                BIT64(41)
+#define CD_0_TCR_HD              BIT64(42)
+#define CD_0_TCR_HA              BIT64(43)
 #define CD_0_R                   BIT64(45)
 #define CD_0_A                   BIT64(46)
 #define CD_0_ASET                BIT64(47)
@@ -298,6 +303,10 @@ static int smmu_admit(struct iommu_hw *hw, const struct hw_dev_view *v, uint32_t
 	(void)hw;
 	if (!c)
 		return 0;                    /* clearing always fits */
+	/* hardware dirty management the driver programs: a stage-1 CD's HD
+	 * (Linux has no stage-2 HTTU, and a nested CD is the guest's) */
+	if (c->dirty && (c->type != IOMMU_CTX_S1 || (c->dirty & IOMMU_CTX_DIRTY_S2)))
+		return -EINVAL;
 	return pasid ? smmu_admit_pasid(v, pasid, c) : smmu_admit_rid(v, c);
 }
 
@@ -379,6 +388,10 @@ static void smmu_cd_encode(const struct iommu_context *c, uint64_t q[CD_QWORDS])
 	       FPREP(CD_0_ASID, c->did);
 	q[1] = c->s1_root & CD_1_TTB0;
 	q[3] = LPAE_MAIR;
+	/* "To enable dirty flag update, set both Access flag and dirty state
+	 * update" */
+	if (c->dirty & IOMMU_CTX_DIRTY_S1)
+		q[0] |= CD_0_TCR_HA | CD_0_TCR_HD;
 }
 
 /* The VTCR field of @levels levels (arm_64_lpae_alloc_pgtable_s2: for the
@@ -860,6 +873,10 @@ static bool smmu_cd_decode(const struct iommu_hw *hw, const struct hw_devctx *dc
 		return false;
 	if (!dc->s2_valid) {
 		c->type = IOMMU_CTX_S1;
+		/* HD needs HA; both RES0 without IDR0.HTTU = 0b10 (ignored) */
+		if ((q[0] & (CD_0_TCR_HA | CD_0_TCR_HD)) == (CD_0_TCR_HA | CD_0_TCR_HD) &&
+		    !hw->cfg.no_dirty_tracking)
+			c->dirty = IOMMU_CTX_DIRTY_S1;
 		return c->s1_root != 0;
 	}
 	c->type = IOMMU_CTX_NESTED;

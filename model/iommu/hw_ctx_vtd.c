@@ -18,7 +18,9 @@
  *   PASID entry     64 bytes: val[0] bit 0 P, bit 1 FPD, bits 2..4 AW
  *                   (second-stage AGAW: 1, 2, 3 = 3, 4, 5 levels), bits
  *                   6..8 PGTT (1 first stage, 2 second stage, 3 nested, 4
- *                   pass-through), bits 12..63 SSPTPTR; val[1] bits 0..15
+ *                   pass-through), bit 9 SSADE (second-stage accessed/dirty
+ *                   enable: pasid_set_ssade, reserved without ECAP.SLADS),
+ *                   bits 12..63 SSPTPTR; val[1] bits 0..15
  *                   DID; val[2] bits 2..3 FLPM (0 4-level, 1 5-level),
  *                   bits 12..63 FSPTPTR (a GPA when nested)
  *
@@ -48,6 +50,7 @@
 #define VTD_PE_AW_OF(v)  ((unsigned)((v) >> 2) & 7)
 #define VTD_PE_PGTT(x)   ((uint64_t)(x) << 6)
 #define VTD_PE_PGTT_OF(v) ((unsigned)((v) >> 6) & 7)
+#define VTD_PE_SSADE     (1ull << 9)
 #define VTD_PE_FLPM(x)   ((uint64_t)(x) << 2)
 #define VTD_PE_FLPM_OF(v) ((unsigned)((v) >> 2) & 3)
 #define VTD_PGTT_FL      1u              /* PASID_ENTRY_PGTT_FL_ONLY */
@@ -151,6 +154,10 @@ static void vtd_pe_encode(const struct iommu_context *c, uint64_t q[8])
 	case IOMMU_CTX_BLOCKED:
 		break;
 	}
+	/* intel_pasid_setup_second_level / _nested, and
+	 * intel_pasid_setup_dirty_tracking later: SSADE */
+	if (c->dirty & IOMMU_CTX_DIRTY_S2)
+		q[0] |= VTD_PE_SSADE;
 }
 
 /* Free the PASID tables under a directory and the directory. */
@@ -225,12 +232,14 @@ static int vtd_write(struct iommu_hw *hw, const struct hw_dev_view *v, uint32_t 
 	return 0;
 }
 
-/* Everything VT-d lets a PASID entry hold: each PASID its own tables. */
+/* Everything VT-d lets a PASID entry hold: each PASID its own tables;
+ * dirty tracking only of a second stage (SSADE: there is no first-stage
+ * enable, the first-stage A/D bits are the x86 PTEs'). */
 static int vtd_admit(struct iommu_hw *hw, const struct hw_dev_view *v, uint32_t pasid,
 		     const struct iommu_context *c)
 {
-	(void)hw; (void)v; (void)pasid; (void)c;
-	return 0;
+	(void)hw; (void)v; (void)pasid;
+	return c && (c->dirty & IOMMU_CTX_DIRTY_S1) ? -EINVAL : 0;
 }
 
 static void vtd_clear_device(struct iommu_hw *hw, const struct hw_dev_view *v, unsigned *wrote)
@@ -318,6 +327,12 @@ static bool vtd_pe_decode(const struct iommu_hw *hw, const struct hw_devctx *dc,
 	}
 	if (pgtt == VTD_PGTT_PT)
 		c->did = 0;
+	if (q[0] & VTD_PE_SSADE) {
+		if (hw->cfg.no_dirty_tracking)
+			return false;        /* reserved without ECAP.SLADS */
+		if (s2)
+			c->dirty = IOMMU_CTX_DIRTY_S2;
+	}
 	return true;
 }
 

@@ -68,6 +68,7 @@ struct hw_front {
 	unsigned prot;
 	uint8_t ctx_refs, pasid_refs;
 	bool pasid_cache_hit, ctx_cache_hit;
+	bool wclean;                 /* the IOTLB entry is write-clean: no writes */
 };
 
 /* The requester of a front entry in one word: segment, RID, and the PASID

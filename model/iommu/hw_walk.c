@@ -15,6 +15,11 @@
  * fetches are not kept in the IOTLB, only in the PSC.  The IOTLB keeps the
  * final answer: for a nested walk one combined entry, GVA -> HPA, its span
  * the smaller of the two leaves, its permission S1 ∩ S2 (§E.4).
+ *
+ * Dirty tracking (docs/dirty-tracking.md): when the context enables it
+ * for a stage, a write the translation allows marks that stage's leaf
+ * dirty in memory; the IOTLB entry remembers whether the leaf was still
+ * clean (IOMMU_TLB_WCLEAN), and only then does a later write walk again.
  */
 #include <errno.h>
 #include <string.h>
@@ -44,12 +49,18 @@ struct wctx {
 	uint64_t faddr;
 	/* the last walks (fresh translations hand them to the checker) */
 	struct io_pgtable_walk s1w, s2w;
+	/* dirty tracking: the access writes, and per stage (1, 2) the tracked
+	 * leaf of the final walk that is still clean (the descriptor and
+	 * where it lives in host memory) */
+	bool write;
+	struct { bool clean; uint64_t hpa, pte; const struct io_pgtable_fmt *fmt; } mark[3];
 };
 
 /* The result of a walk through both stages. */
 struct wres {
 	uint64_t hpa, size, gpa;
 	unsigned prot, s1p, s2p;
+	bool wclean;                 /* a tracked leaf stays clean: IOMMU_TLB_WCLEAN */
 };
 
 static int fault(struct wctx *wc, enum iommu_fault_reason r, unsigned stage,
@@ -163,6 +174,61 @@ static void psc_fill(struct wctx *wc, unsigned stage, const struct io_pgtable *p
 	}
 }
 
+/* ---- hardware dirty tracking (docs/dirty-tracking.md) ------------------------------------ */
+
+/*
+ * The leaf a final walk of @stage ended at (@wk, its descriptor at HPA
+ * @leaf_hpa): what a walker with or without dirty management makes of it.
+ * Tracked (the context's SSADE / CD.HD / tc.GADE-SADE): an ARM DBM leaf is
+ * writable even while AP[2] says read-only, and a clean trackable leaf is
+ * remembered so the walk can mark it once the whole access is known to be
+ * allowed.  Not tracked: RISC-V refuses a write through a leaf with D
+ * clear (the spec's rule without A/D updates).
+ */
+static void leaf_track(struct wctx *wc, unsigned stage, const struct io_pgtable *pt,
+		       struct io_pgtable_walk *wk, uint64_t leaf_hpa)
+{
+	const struct io_pgtable_fmt *f = pt->fmt;
+	bool track = wc->c->dirty & (stage == 1 ? IOMMU_CTX_DIRTY_S1 : IOMMU_CTX_DIRTY_S2);
+
+	wc->mark[stage].clean = false;
+	if (!f->desc.dirty_mask)
+		return;
+	if (!track) {
+		if (f->desc.write_needs_dirty && !io_pgtable_pte_dirty(f, wk->pte))
+			wk->prot &= ~IOMMU_WRITE;
+		return;
+	}
+	if (!io_pgtable_pte_trackable(f, wk->pte))
+		return;
+	wk->prot |= IOMMU_WRITE;
+	if (io_pgtable_pte_dirty(f, wk->pte))
+		return;
+	wc->mark[stage].clean = true;
+	wc->mark[stage].hpa = leaf_hpa;
+	wc->mark[stage].pte = wk->pte;
+	wc->mark[stage].fmt = f;
+}
+
+/* After a walk that translated with @r->prot: a write the translation
+ * allows marks each clean tracked leaf dirty (one atomic update of the
+ * descriptor, as the D bit or AP[2] is written by the walker); otherwise
+ * the entry is filled as write-clean.  Fresh (checker) walks and refills
+ * (quiet) never write memory. */
+static void dirty_finish(struct wctx *wc, struct wres *r)
+{
+	r->wclean = false;
+	for (unsigned st = 1; st <= 2; st++) {
+		if (!wc->mark[st].clean)
+			continue;
+		if (wc->write && (r->prot & IOMMU_WRITE) && !wc->fresh && !wc->hw->quiet)
+			sim_mem_write64(wc->hw->w, wc->mark[st].hpa,
+					io_pgtable_pte_mkdirty(wc->mark[st].fmt, wc->mark[st].pte));
+		else
+			r->wclean = true;
+	}
+}
+
 /* ---- the stages --------------------------------------------------------------------------- */
 
 static int read_s2(void *ctx, const struct io_pgtable_ref *ref, uint64_t *pte)
@@ -203,6 +269,9 @@ static int s2_walk(struct wctx *wc, uint64_t gpa, bool fetch, struct io_pgtable_
 	psc_fill(wc, 2, &wc->s2, &wr, gpa, wk);
 	wc->input = in_save;
 	wc->s1_fetch = f_save;
+	if (!ret && !fetch)
+		leaf_track(wc, 2, &wc->s2, wk, wk->tables[wk->level] +
+			   (uint64_t)wk->index * sizeof(uint64_t));
 	wc->s2w = *wk;
 	if (ret)
 		return fault(wc, IOMMU_FAULT_NOT_PRESENT, 2, ph, gpa);
@@ -254,6 +323,9 @@ static int s1_walk(struct wctx *wc, uint64_t va, struct io_pgtable_walk *wk)
 		wc->x->pt_refs += wk->refs;
 	}
 	psc_fill(wc, 1, &wc->s1, &wr, va, wk);
+	if (!ret)
+		leaf_track(wc, 1, &wc->s1, wk, wc->s1_hpa[wk->level] +
+			   (uint64_t)wk->index * sizeof(uint64_t));
 	wc->s1w = *wk;
 	if (ret == -EFAULT)
 		return ret;     /* a stage-2 fault on a descriptor fetch */
@@ -294,6 +366,7 @@ static int walk_ctx(struct wctx *wc, uint64_t addr, struct wres *r)
 
 	setup_tables(wc);
 	memset(r, 0, sizeof(*r));
+	wc->mark[1].clean = wc->mark[2].clean = false;
 	switch (c->type) {
 	case IOMMU_CTX_TRANSLATE:
 		ret = s2_walk(wc, addr, false, &w2);
@@ -302,6 +375,7 @@ static int walk_ctx(struct wctx *wc, uint64_t addr, struct wres *r)
 		*r = (struct wres){ .hpa = w2.out, .size = w2.leaf_size, .gpa = addr,
 				    .prot = w2.prot, .s1p = IOMMU_READ | IOMMU_WRITE,
 				    .s2p = w2.prot };
+		dirty_finish(wc, r);
 		return 0;
 	case IOMMU_CTX_S1:
 		ret = s1_walk(wc, addr, &w1);
@@ -310,6 +384,7 @@ static int walk_ctx(struct wctx *wc, uint64_t addr, struct wres *r)
 		*r = (struct wres){ .hpa = w1.out, .size = w1.leaf_size, .gpa = w1.out,
 				    .prot = w1.prot, .s1p = w1.prot,
 				    .s2p = IOMMU_READ | IOMMU_WRITE };
+		dirty_finish(wc, r);
 		return 0;
 	case IOMMU_CTX_NESTED:
 		ret = s1_walk(wc, addr, &w1);
@@ -324,6 +399,7 @@ static int walk_ctx(struct wctx *wc, uint64_t addr, struct wres *r)
 		r->s1p = w1.prot;
 		r->s2p = w2.prot;
 		r->prot = w1.prot & w2.prot;     /* §E.4 */
+		dirty_finish(wc, r);
 		return 0;
 	default:
 		return fault(wc, IOMMU_FAULT_NOT_PRESENT, 0, IOMMU_PHASE_FINAL, addr);
@@ -559,9 +635,13 @@ static enum iommu_fault_reason xlate(struct iommu_hw *hw, uint16_t seg, uint16_t
 		return IOMMU_FAULT_NONE;
 	}
 	ptag = c.type == IOMMU_CTX_TRANSLATE ? IOMMU_PASID_NONE : (pasid_valid ? pasid : 0);
-	if (iotlb_lookup(hw->tlb, c.did, ptag, addr, &e)) {
+	/* a write through a translation cached write-clean walks again, to
+	 * mark the leaf (IOMMU_TLB_WCLEAN) */
+	if (iotlb_lookup(hw->tlb, c.did, ptag, addr, &e) &&
+	    !(write && (e.kind & IOMMU_TLB_WCLEAN))) {
 		hw->st.iotlb_hits++;
 		x->iotlb_hit = true;
+		x->write_clean = (e.kind & IOMMU_TLB_WCLEAN) != 0;
 		HW_EMIT(hw, .ev = IOMMU_EV_IOTLB_HIT, .input = addr, .out = e.hpa, .size = e.size,
 			.prot = e.prot);
 		if (hw->cfg.check && !hw->quiet)
@@ -582,6 +662,7 @@ static enum iommu_fault_reason xlate(struct iommu_hw *hw, uint16_t seg, uint16_t
 				.ctx_refs = (uint8_t)x->ctx_refs, .pasid_refs = (uint8_t)x->pasid_refs,
 				.pasid_cache_hit = x->pasid_cache_hit,
 				.ctx_cache_hit = x->ctx_cache_hit,
+				.wclean = x->write_clean,
 			};
 		}
 		res = (struct wres){ .hpa = e.hpa + (addr - e.iova), .size = e.size,
@@ -605,6 +686,7 @@ static enum iommu_fault_reason xlate(struct iommu_hw *hw, uint16_t seg, uint16_t
 		wc.fstage = 0;
 		wc.phase = IOMMU_PHASE_FINAL;
 		wc.faddr = 0;
+		wc.write = write;
 		memset(wc.s1_hpa, 0, sizeof(wc.s1_hpa));
 		memset(&wc.s1w, 0, sizeof(wc.s1w));
 		memset(&wc.s2w, 0, sizeof(wc.s2w));
@@ -622,11 +704,12 @@ static enum iommu_fault_reason xlate(struct iommu_hw *hw, uint16_t seg, uint16_t
 			.aux = res.gpa - (addr & (res.size - 1)), .prot = res.prot,
 			.kind = (c.type == IOMMU_CTX_NESTED ? IOMMU_TLB_COMBINED :
 				 c.type == IOMMU_CTX_S1 ? IOMMU_TLB_S1 : IOMMU_TLB_S2) |
-				res.s1p << 4 | res.s2p << 6,
+				res.s1p << 4 | res.s2p << 6 | (res.wclean ? IOMMU_TLB_WCLEAN : 0),
 			.seq = hw->clock,
 		};
 		hw->st.iotlb_evictions += iotlb_insert(hw->tlb, &e);
 		hw_caches_changed(hw);
+		x->write_clean = res.wclean;
 	}
 	x->hpa = res.hpa;
 	x->prot = res.prot;
@@ -664,7 +747,7 @@ front_get(struct iommu_hw *hw, uint16_t seg, uint16_t rid,
 
 	*slot = hw->obs || hw->quiet || hw->cfg.no_front ? NULL : f;
 	if (!*slot || f->gen != hw->front_gen || f->page != addr >> 12 || f->who != who ||
-	    !(f->prot & NEED(write)) || f->mem_gen != *hw->table_gen)
+	    !(f->prot & NEED(write)) || (write && f->wclean) || f->mem_gen != *hw->table_gen)
 		return NULL;
 	return f;
 }
@@ -696,6 +779,7 @@ static void front_replay(struct iommu_hw *hw, const struct hw_front *f, uint16_t
 	x->ctx_cache_hit = f->ctx_cache_hit;
 	x->ctx_refs = f->ctx_refs;
 	x->pasid_refs = f->pasid_refs;
+	x->write_clean = f->wclean;
 	x->fault.segment = seg;
 	x->fault.rid = rid;
 	x->fault.pasid_valid = pasid_valid;
@@ -801,9 +885,13 @@ static int ats_page(struct iommu_hw *hw, struct iotlb *atc, uint16_t seg, uint16
 			hw_emit(hw, &f);
 			return -EFAULT;
 		}
+		/* a read of a tracked, clean page is answered without write (as
+		 * to a request with No-Write): the device asks again before it
+		 * writes, and that request marks the page */
 		e = (struct iommu_cache_entry){ .tag = rid, .pasid = ptag, .size = x->page_size,
 			.iova = addr & ~(x->page_size - 1), .aux = seg,
-			.hpa = x->hpa - (addr & (x->page_size - 1)), .prot = x->prot,
+			.hpa = x->hpa - (addr & (x->page_size - 1)),
+			.prot = !write && x->write_clean ? x->prot & ~IOMMU_WRITE : x->prot,
 			.seq = hw->clock };
 		iotlb_insert(atc, &e);
 		x->atc_hit = false;

@@ -210,6 +210,19 @@ static void report_corrupt(struct io_pgtable *pt, uint64_t table, unsigned level
 		  index, (unsigned long long)pte, op);
 }
 
+/* The leaf map writes: the format's encoding of @prot, and with
+ * IO_PGTABLE_QUIRK_ARM_HD the DBM bit in a writable one
+ * (arm_lpae_prot_to_pte: writable-dirty from the start). */
+static inline uint64_t leaf_pte(const struct io_pgtable *pt, uint64_t out, unsigned level,
+				unsigned prot)
+{
+	uint64_t pte = io_pgtable_pte_leaf(pt->fmt, out, level, prot);
+
+	if ((pt->quirks & IO_PGTABLE_QUIRK_ARM_HD) && (prot & IOMMU_WRITE))
+		pte |= pt->fmt->desc.dbm;
+	return pte;
+}
+
 /* ---- table frames ------------------------------------------------------- */
 
 /* A zeroed table for @level: one frame, or a run of frames aligned to its
@@ -473,7 +486,7 @@ static int map_range(struct io_pgtable *pt, uint64_t thpa, unsigned level,
 		}
 		if (k == ENT_NONE && leaf_ok(pt, level) && !(a & (sz - 1)) &&
 		    end - a == sz - 1 && !(out & (sz - 1))) {
-			*e = io_pgtable_pte_leaf(f, out, level, prot);
+			*e = leaf_pte(pt, out, level, prot);
 		} else if (k == ENT_LEAF) {
 			return -EEXIST;    /* cannot happen: range_busy ran */
 		} else {
@@ -621,7 +634,7 @@ static int map_one_page(struct io_pgtable *pt, uint64_t iova, uint64_t hpa, unsi
 	tcur_init(&c, thpa);
 	if (!(e = ent(pt, &c, lvl_index(pt, 1, iova))))
 		return -EFAULT;
-	*e = io_pgtable_pte_leaf(f, hpa, 1, prot);
+	*e = leaf_pte(pt, hpa, 1, prot);
 	return 0;
 }
 
@@ -761,6 +774,7 @@ int io_pgtable_walk(const struct io_pgtable *pt, uint64_t iova,
 
 		ref.addr = table + (uint64_t)ref.index * sizeof(uint64_t);
 		out->level = level;
+		out->index = ref.index;
 		out->tables[level] = table;
 		ret = wk->read(wk->ctx, &ref, &pte);
 		if (ret)
@@ -787,6 +801,82 @@ int io_pgtable_lookup(const struct io_pgtable *pt, uint64_t iova,
 		      struct io_pgtable_walk *out)
 {
 	struct io_pgtable_walker wk = { .read = read_direct, .ctx = (void *)pt };
+	int ret = io_pgtable_walk(pt, iova, &wk, out);
 
-	return io_pgtable_walk(pt, iova, &wk, out);
+	/* the kernel's view of an ARM DBM leaf: mapped writable, whatever
+	 * AP[2] says of its dirty state now */
+	if (!ret && pt->fmt->desc.dbm && (out->pte & pt->fmt->desc.dbm))
+		out->prot |= IOMMU_WRITE;
+	return ret;
+}
+
+/* ---- dirty state --------------------------------------------------------- */
+
+struct dirty_walk {
+	struct io_pgtable *pt;
+	bool no_clear;
+	void (*record)(void *ctx, uint64_t iova, uint64_t len);
+	void *ctx;
+	int leaves;
+};
+
+/* The leaves in [lo, last] below the table @thpa of @level, in address
+ * order: each dirty one reported whole, and cleaned unless no_clear. */
+static void dirty_range(struct dirty_walk *dw, uint64_t thpa, unsigned level, uint64_t lo,
+			uint64_t last)
+{
+	struct io_pgtable *pt = dw->pt;
+	const struct io_pgtable_fmt *f = pt->fmt;
+	uint64_t sz = lvl_size(pt, level);
+	struct tcur c;
+
+	tcur_init(&c, thpa);
+	for (uint64_t a = lo;;) {
+		uint64_t end = entry_end(pt, level, a, last), child;
+		unsigned i = lvl_index(pt, level, a);
+		uint64_t *e = ent(pt, &c, i);
+
+		switch (e ? classify(pt, level, *e, &child) : ENT_NONE) {
+		case ENT_LEAF:
+			if (io_pgtable_pte_dirty(f, *e)) {
+				dw->leaves++;
+				if (dw->record)
+					dw->record(dw->ctx, a & ~(sz - 1), sz);
+				if (!dw->no_clear)
+					*e = io_pgtable_pte_mkclean(f, *e);
+			}
+			break;
+		case ENT_TABLE:
+			dirty_range(dw, child, level - 1, a, end);
+			break;
+		case ENT_CORRUPT:
+			report_corrupt(pt, thpa, level, i, *e, "dirty");
+			break;
+		case ENT_NONE:
+			break;
+		}
+		if (end == last)
+			return;
+		a = end + 1;
+	}
+}
+
+int io_pgtable_read_and_clear_dirty(struct io_pgtable *pt, uint64_t iova, uint64_t size,
+				    bool no_clear,
+				    void (*record)(void *ctx, uint64_t iova, uint64_t len),
+				    void *ctx)
+{
+	struct dirty_walk dw = { .pt = pt, .no_clear = no_clear, .record = record, .ctx = ctx };
+	uint64_t last = iova + size - 1;
+
+	if (!pt || !pt->root || !pt->owned || !pt->fmt->desc.dirty_mask || !size || last < iova)
+		return -EINVAL;
+	if (iova > ia_last(pt))
+		return 0;
+	if (last > ia_last(pt))
+		last = ia_last(pt);
+	if (!no_clear && pt->w)
+		sim_mem_table_touched(pt->w);   /* descriptors change through frame pointers */
+	dirty_range(&dw, pt->root, pt->levels, iova, last);
+	return dw.leaves;
 }

@@ -111,6 +111,23 @@ struct io_pgtable_desc {
 	uint64_t r_mask, r_val, w_mask, w_val;
 	uint64_t oa_mask;
 	unsigned oa_lsb;
+	/*
+	 * Hardware dirty state (docs/dirty-tracking.md), 0 masks for a format
+	 * that records none: a leaf is dirty when (pte & dirty_mask) ==
+	 * dirty_val, and the kernel's read-and-clear makes it clean_val
+	 * (VT-d's second-stage D bit 9 and RISC-V's D bit 7 are set by the
+	 * walker and cleared by software; ARM stage 1 is dirty when DBM is
+	 * set and AP[2] clear, cleaned by setting AP[2]).  @dbm: ARM's DBM
+	 * bit, ORed into every writable leaf of a table with
+	 * IO_PGTABLE_QUIRK_ARM_HD; a walker with hardware dirty management
+	 * takes a DBM leaf as writable even while AP[2] says read-only
+	 * ("writable-clean") and clears AP[2] on the first write.
+	 * @write_needs_dirty: a write through a clean leaf faults unless the
+	 * walker may set the dirty state (RISC-V: a store to a PTE with D
+	 * clear, without DC.tc.GADE / SADE).
+	 */
+	uint64_t dirty_mask, dirty_val, clean_val, dbm;
+	bool write_needs_dirty;
 };
 
 /* One translation granule of a format. */
@@ -185,6 +202,30 @@ static inline bool io_pgtable_pte_last_ok(const struct io_pgtable_fmt *f, uint64
 		return true;
 	}
 }
+/* The leaf's dirty state (io_pgtable_desc): dirty, and the same leaf made
+ * clean or dirty.  A leaf of a format without dirty state is never dirty. */
+static inline bool io_pgtable_pte_dirty(const struct io_pgtable_fmt *f, uint64_t pte)
+{
+	return f->desc.dirty_mask && (pte & f->desc.dirty_mask) == f->desc.dirty_val;
+}
+static inline uint64_t io_pgtable_pte_mkclean(const struct io_pgtable_fmt *f, uint64_t pte)
+{
+	return (pte & ~f->desc.dirty_mask) | f->desc.clean_val;
+}
+static inline uint64_t io_pgtable_pte_mkdirty(const struct io_pgtable_fmt *f, uint64_t pte)
+{
+	return (pte & ~f->desc.dirty_mask) | f->desc.dirty_val;
+}
+/* May the hardware record a write in this leaf: it grants write, or (ARM)
+ * it carries DBM. */
+static inline bool io_pgtable_pte_trackable(const struct io_pgtable_fmt *f, uint64_t pte)
+{
+	const struct io_pgtable_desc *d = &f->desc;
+
+	if (!d->dirty_mask)
+		return false;
+	return d->dbm ? (pte & d->dbm) != 0 : (pte & d->w_mask) == d->w_val;
+}
 static inline uint64_t io_pgtable_pte_addr(const struct io_pgtable_fmt *f, uint64_t pte)
 {
 	return ((pte & f->desc.oa_mask) >> f->desc.oa_lsb) << 12;
@@ -233,7 +274,13 @@ struct io_pgtable {
 	 * to; NULL for a view built from fmt, levels and root */
 	void *owned;
 	uint64_t corrupt;            /* corrupt descriptors met (see pgtable.c) */
+	unsigned quirks;             /* IO_PGTABLE_QUIRK_* */
 };
+/* io-pgtable-arm's IO_PGTABLE_QUIRK_ARM_HD: the table is walked with
+ * hardware dirty management (a dirty-tracking SMMUv3 stage-1 domain), so
+ * arm_lpae_prot_to_pte writes DBM into every writable leaf; set it before
+ * the first map. */
+#define IO_PGTABLE_QUIRK_ARM_HD  (1u << 0)
 
 /* A present descriptor the engine cannot use: a table address it does not
  * own at that level, or a leaf the hardware would not take.  @op is what
@@ -299,6 +346,7 @@ struct io_pgtable_walk {
 	unsigned refs;               /* descriptor reads the walk made */
 	unsigned level;              /* where the walk ended (leaf or fault) */
 	uint64_t pte;                /* the last descriptor read */
+	unsigned index;              /* ... its index in tables[level] */
 	/* tables[l]: the address of the level-l table the walk read (in the
 	 * table's address space), for paging-structure caches and explain */
 	uint64_t tables[IO_PGTABLE_MAX_LEVELS + 1];
@@ -335,6 +383,22 @@ int io_pgtable_walk(const struct io_pgtable *pt, uint64_t iova,
 		    const struct io_pgtable_walker *wk, struct io_pgtable_walk *out);
 /* The input address bits a level-@level entry spans (the leaf size shift). */
 unsigned io_pgtable_level_shift(const struct io_pgtable *pt, unsigned level);
+
+/*
+ * The kernel's read_and_clear_dirty over a table this engine built
+ * (intel_iommu_read_and_clear_dirty, arm_lpae_read_and_clear_dirty): every
+ * present leaf in [iova, iova + size) that is dirty is reported whole to
+ * @record (its own aligned range: a 2 MiB leaf reports 2 MiB, wherever in
+ * it the range starts) and made clean unless @no_clear (the caller flushes
+ * the IOTLB for what was cleared).  @record may be NULL (clear only, as
+ * iommufd does before it turns tracking on).  Returns the number of leaves
+ * reported, or -EINVAL (no table, a format without dirty state, an empty
+ * or wrapping range).
+ */
+int io_pgtable_read_and_clear_dirty(struct io_pgtable *pt, uint64_t iova, uint64_t size,
+				    bool no_clear,
+				    void (*record)(void *ctx, uint64_t iova, uint64_t len),
+				    void *ctx);
 
 /*
  * Naive baseline: map page by page (granule-sized leaves only), no

@@ -48,6 +48,7 @@ unsigned io_pgtable_fmt_prot(const struct io_pgtable_fmt *f, unsigned prot)
 #define VTD_SS_R  BIT(0)
 #define VTD_SS_W  BIT(1)
 #define VTD_PS    BIT(7)
+#define VTD_SS_D  BIT(9)         /* DMA_SL_PTE_DIRTY: set by a walk with PASID-entry SSADE */
 #define VTD_OA    BITS(12, 51)
 
 #define GEOM_4K(lo, hi, sizes) { .granule_shift = 12, .min_levels = (lo), .max_levels = (hi), \
@@ -68,6 +69,8 @@ const struct io_pgtable_fmt io_pgtable_vtd_ss = {
 		.prot_bits = { 0, VTD_SS_R, VTD_SS_W, VTD_SS_R | VTD_SS_W },
 		.r_mask = VTD_SS_R, .r_val = VTD_SS_R, .w_mask = VTD_SS_W, .w_val = VTD_SS_W,
 		.oa_mask = VTD_OA, .oa_lsb = 12,
+		/* dma_sl_pte_test_and_clear_dirty */
+		.dirty_mask = VTD_SS_D, .dirty_val = VTD_SS_D, .clean_val = 0,
 	},
 	.unmap_rule = IO_PGTABLE_UNMAP_WHOLE_LEAF,
 };
@@ -117,6 +120,7 @@ const struct io_pgtable_fmt io_pgtable_vtd_fs = {
 #define ARM_S2_MEMATTR_WB (0xfull << 2)
 #define ARM_S2AP_R    BIT(6)          /* stage 2 S2AP[0] */
 #define ARM_S2AP_W    BIT(7)          /* stage 2 S2AP[1] */
+#define ARM_DBM       BIT(51)         /* ARM_LPAE_PTE_DBM: dirty bit modifier */
 #define ARM_OA        BITS(12, 47)
 
 #define ARM_GEOMS \
@@ -146,6 +150,10 @@ const struct io_pgtable_fmt io_pgtable_arm_s1 = {
 		.prot_bits = { 0, ARM_AP_UNPRIV | ARM_AP_RDONLY, ARM_AP_UNPRIV, ARM_AP_UNPRIV },
 		.r_mask = 0, .r_val = 0, .w_mask = ARM_AP_RDONLY, .w_val = 0,
 		.oa_mask = ARM_OA, .oa_lsb = 12,
+		/* io-pgtable-arm: iopte_hw_dirty is DBM set and AP[2] clear;
+		 * arm_lpae_read_and_clear_dirty sets AP[2] again */
+		.dirty_mask = ARM_DBM | ARM_AP_RDONLY, .dirty_val = ARM_DBM,
+		.clean_val = ARM_DBM | ARM_AP_RDONLY, .dbm = ARM_DBM,
 	},
 	.unmap_rule = IO_PGTABLE_UNMAP_STOP_AT_CUT,
 };
@@ -194,6 +202,10 @@ const struct io_pgtable_fmt io_pgtable_arm_s2 = {
 	.prot_bits = { 0, RV_R, RV_R | RV_W | RV_D, RV_R | RV_W | RV_D }, \
 	.r_mask = RV_R, .r_val = RV_R, .w_mask = RV_W, .w_val = RV_W, \
 	.oa_mask = RV_PPN, .oa_lsb = 10, \
+	/* D: set by the IOMMU with GADE / SADE, else a store to a clean \
+	 * leaf faults (the kernel maps writable leaves with D set) */ \
+	.dirty_mask = RV_D, .dirty_val = RV_D, .clean_val = 0, \
+	.write_needs_dirty = true, \
 }
 
 #define RV_FMT(nm, st, lv, sizes, extra) { \

@@ -18,6 +18,8 @@
 #include "sim/mem.h"
 #include "sim/mm.h"
 #include "sim/proc.h"
+#include "model/iommu/domain.h"
+#include "model/iommu/group.h"
 #include "model/iommu/pgtable.h"
 #include "model/iommufd/iommufd_private.h"
 
@@ -35,6 +37,8 @@ void iopt_init_table(struct io_pagetable *iopt, struct sim_world *w)
 	iopt->areas = g_array_new(FALSE, FALSE, sizeof(struct iopt_area));
 	iopt->reserved = g_array_new(FALSE, FALSE, sizeof(struct iopt_range));
 	iopt->allowed = g_array_new(FALSE, FALSE, sizeof(struct iopt_range));
+	iopt->domains = g_ptr_array_new();
+	iopt->accesses = g_ptr_array_new();
 	/* software tables take the whole IOVA space, unaligned */
 	iopt->iova_alignment = 1;
 }
@@ -43,6 +47,9 @@ static void iopt_put_pages(struct iopt_pages *pages)
 {
 	if (--pages->refs)
 		return;
+	iopt_pages_destroy_pins(pages);
+	if (pages->access_pins)
+		g_array_free(pages->access_pins, TRUE);
 	sim_mm_put(pages->mm);
 	g_free(pages);
 }
@@ -57,7 +64,10 @@ void iopt_destroy_table(struct io_pagetable *iopt)
 	g_array_free(iopt->areas, TRUE);
 	g_array_free(iopt->reserved, TRUE);
 	g_array_free(iopt->allowed, TRUE);
+	g_ptr_array_free(iopt->domains, TRUE);
+	g_ptr_array_free(iopt->accesses, TRUE);
 	iopt->areas = iopt->reserved = iopt->allowed = NULL;
+	iopt->domains = iopt->accesses = NULL;
 }
 
 /* ---- sorted inclusive ranges ---- */
@@ -141,6 +151,8 @@ static int iopt_alloc_pages(struct sim_proc *p, uint64_t uptr, uint64_t length,
 	pages->mm = sim_mm_get(p->mm);
 	pages->pid = p->pid;
 	pages->uid = p->cred.uid;
+	pages->rlimit_memlock = p->rlimit_memlock;
+	iopt_pages_init_pins(pages);
 	pages->account_mode = sim_proc_capable(p, SIM_CAP_IPC_LOCK) ? IOPT_PAGES_ACCOUNT_NONE
 								   : IOPT_PAGES_ACCOUNT_USER;
 	*out = pages;
@@ -268,6 +280,91 @@ static int iopt_check_iova(const struct io_pagetable *iopt, uint64_t iova, uint6
 	return 0;
 }
 
+/* ---- areas in domains (iopt_area_fill_domains, iopt_area_unfill_domains) ---- */
+
+static uint64_t area_first_index(const struct iopt_area *a)
+{
+	return a->start_byte / PAGE_SIZE;
+}
+
+static uint64_t area_last_index(const struct iopt_area *a)
+{
+	return (a->start_byte + (a->last - a->iova)) / PAGE_SIZE;
+}
+
+/*
+ * Map the pinned pages under @a into @d: physically contiguous runs in one
+ * iommu_map each (the largest leaves they allow), or page by page when
+ * large pages are off (batch_iommu_map_small).  On failure what was mapped
+ * of @a in @d is unmapped again.
+ */
+static int area_map_domain(const struct io_pagetable *iopt, const struct iopt_area *a,
+			   struct iommu_domain *d)
+{
+	uint64_t iova = a->iova, off = a->start_byte, done = 0;
+	uint64_t len = a->last - a->iova + 1;
+	int rc = 0;
+
+	while (done < len) {
+		uint64_t hpa = iopt_pages_hpa(a->pages, off / PAGE_SIZE) + off % PAGE_SIZE;
+		uint64_t run = PAGE_SIZE - off % PAGE_SIZE;
+
+		if (run > len - done)
+			run = len - done;
+		while (!iopt->disable_large_pages && done + run < len &&
+		       iopt_pages_hpa(a->pages, (off + run) / PAGE_SIZE) == hpa + run) {
+			uint64_t step = len - done - run < PAGE_SIZE ? len - done - run : PAGE_SIZE;
+
+			run += step;
+		}
+		rc = iommu_map(d, iova, hpa, run, a->prot);
+		if (rc)
+			break;
+		iova += run;
+		off += run;
+		done += run;
+	}
+	if (rc && done)
+		iommu_unmap(d, a->iova, done);
+	return rc;
+}
+
+/* Pin what @a covers and map it into every domain of the table: all or
+ * nothing. */
+static int area_fill_domains(const struct io_pagetable *iopt, const struct iopt_area *a)
+{
+	unsigned k;
+	int rc;
+
+	if (!iopt->domains->len)
+		return 0;
+	rc = iopt_pages_pin(a->pages, area_first_index(a), area_last_index(a));
+	if (rc)
+		return rc;
+	for (k = 0; k < iopt->domains->len; k++) {
+		rc = area_map_domain(iopt, a, g_ptr_array_index(iopt->domains, k));
+		if (rc)
+			break;
+	}
+	if (!rc)
+		return 0;
+	while (k-- > 0)
+		iommu_unmap(g_ptr_array_index(iopt->domains, k), a->iova, a->last - a->iova + 1);
+	iopt_pages_unpin(a->pages, area_first_index(a), area_last_index(a));
+	return rc;
+}
+
+/* Unmap @a from every domain (each unmap flushes the IOTLB before it
+ * returns), then unpin what only it held. */
+static void area_unfill_domains(const struct io_pagetable *iopt, const struct iopt_area *a)
+{
+	if (!iopt->domains->len)
+		return;
+	for (unsigned k = 0; k < iopt->domains->len; k++)
+		iommu_unmap(g_ptr_array_index(iopt->domains, k), a->iova, a->last - a->iova + 1);
+	iopt_pages_unpin(a->pages, area_first_index(a), area_last_index(a));
+}
+
 /* ---- map ---- */
 
 static int insert_areas(struct io_pagetable *iopt, GArray *list, uint64_t iova,
@@ -319,10 +416,24 @@ int iopt_map_pages(struct io_pagetable *iopt, GArray *list, uint64_t length,
 	if (!rc) {
 		unsigned at = area_lower(iopt, *iova);
 
-		/* the references move from the list into the areas */
-		g_array_insert_vals(iopt->areas, at, areas, list->len);
-		for (unsigned i = 0; i < list->len; i++)
-			g_array_index(list, struct iopt_pages_elm, i).pages = NULL;
+		unsigned filled;
+
+		/* iopt_fill_domains_pages: with domains the pages are pinned
+		 * and mapped now */
+		for (filled = 0; filled < list->len; filled++) {
+			rc = area_fill_domains(iopt, &areas[filled]);
+			if (rc)
+				break;
+		}
+		if (rc) {
+			while (filled-- > 0)
+				area_unfill_domains(iopt, &areas[filled]);
+		} else {
+			/* the references move from the list into the areas */
+			g_array_insert_vals(iopt->areas, at, areas, list->len);
+			for (unsigned i = 0; i < list->len; i++)
+				g_array_index(list, struct iopt_pages_elm, i).pages = NULL;
+		}
 	}
 	g_free(areas);
 	return rc;
@@ -409,7 +520,7 @@ static int iopt_unmap_iova_range(struct io_pagetable *iopt, uint64_t start, uint
 {
 	uint64_t bytes = 0;
 	struct iopt_area *a;
-	unsigned i;
+	unsigned i, tries = 0;
 	int rc = -ENOENT;
 
 	/* lowest first, each whole area removed as it is reached: an area
@@ -420,6 +531,18 @@ static int iopt_unmap_iova_range(struct io_pagetable *iopt, uint64_t start, uint
 
 		if (first < start || alast > last)
 			goto out;
+		if (a->num_accesses) {
+			/* the accesses are told to unpin, and the area looked
+			 * up again; one that never lets go is EDEADLOCK */
+			a->prevent_access = true;
+			if (++tries > 100) {
+				rc = -EDEADLOCK;
+				goto out;
+			}
+			iommufd_access_notify_unmap(iopt, first, alast - first + 1);
+			continue;
+		}
+		area_unfill_domains(iopt, a);
 		g_array_remove_index(iopt->areas, i);
 		iopt_put_pages(pages);
 		bytes += alast - first + 1;
@@ -531,6 +654,19 @@ static int iopt_calculate_iova_alignment(struct io_pagetable *iopt)
 
 	if (iopt->disable_large_pages && align < PAGE_SIZE)
 		align = PAGE_SIZE;
+	for (unsigned k = 0; k < iopt->domains->len; k++) {
+		const struct iommu_domain *d = g_ptr_array_index(iopt->domains, k);
+		uint64_t min = 1ull << __builtin_ctzll(d->pgsize_bitmap);
+
+		if (min > align)
+			align = min;
+	}
+	for (unsigned k = 0; k < iopt->accesses->len; k++) {
+		const struct iommufd_access *ac = g_ptr_array_index(iopt->accesses, k);
+
+		if (ac->iova_alignment > align)
+			align = ac->iova_alignment;
+	}
 	if (align > iopt->iova_alignment) {
 		int rc = iopt_check_iova_alignment(iopt, align);
 
@@ -547,6 +683,9 @@ int iopt_disable_large_pages(struct io_pagetable *iopt)
 
 	if (iopt->disable_large_pages)
 		return 0;
+	/* not once domains have mappings: they may hold large leaves */
+	if (iopt->domains->len && iopt->areas->len)
+		return -EINVAL;
 	iopt->disable_large_pages = true;
 	rc = iopt_calculate_iova_alignment(iopt);
 	if (rc)
@@ -566,9 +705,18 @@ static int iopt_area_split(struct io_pagetable *iopt, unsigned i, uint64_t iova)
 {
 	struct iopt_area *a = &g_array_index(iopt->areas, struct iopt_area, i), hi;
 
-	if (iova == a->last)
+	if (iova == a->iova || iova == a->last)
 		return 0;
-	if ((iova + 1) & (iopt->iova_alignment - 1))
+	if (a->prevent_access)
+		return -EBUSY;
+	/* accesses are not tracked finely enough to split */
+	if (a->num_accesses)
+		return -EINVAL;
+	if (((iova + 1) & (iopt->iova_alignment - 1)) ||
+	    ((a->start_byte + (iova + 1 - a->iova)) & (iopt->iova_alignment - 1)))
+		return -EINVAL;
+	/* not when the domains may hold a large leaf across the cut */
+	if (iopt->domains->len && !iopt->disable_large_pages)
 		return -EINVAL;
 	if (sim_should_fail(iopt->w, "iopt_area_alloc"))
 		return -ENOMEM;
@@ -594,4 +742,146 @@ int iopt_cut_iova(struct io_pagetable *iopt, const uint64_t *iovas, unsigned n)
 			return rc;
 	}
 	return 0;
+}
+
+/* ---- domains ---- */
+
+int iopt_table_add_domain(struct io_pagetable *iopt, struct iommu_domain *d)
+{
+	uint64_t align = 1ull << __builtin_ctzll(d->pgsize_bitmap);
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < iopt->domains->len; i++)
+		if (g_ptr_array_index(iopt->domains, i) == d)
+			return -EEXIST;
+	/* the pages are PAGE_SIZE units: a domain must take PAGE_SIZE */
+	if (align < iopt->iova_alignment)
+		align = iopt->iova_alignment;
+	if (align > PAGE_SIZE)
+		return -EINVAL;
+	if (align != iopt->iova_alignment) {
+		rc = iopt_check_iova_alignment(iopt, align);
+		if (rc)
+			return rc;
+	}
+	/* no area may lie outside the aperture */
+	if (d->aperture_start) {
+		rc = iopt_reserve_iova(iopt, 0, d->aperture_start - 1, d);
+		if (rc)
+			goto out_reserved;
+	}
+	if (d->aperture_end != UINT64_MAX) {
+		rc = iopt_reserve_iova(iopt, d->aperture_end + 1, UINT64_MAX, d);
+		if (rc)
+			goto out_reserved;
+	}
+	if (sim_should_fail(iopt->w, "iopt_domains_reserve")) {
+		rc = -ENOMEM;
+		goto out_reserved;
+	}
+	/* iopt_fill_domain: the first domain pins, the others reuse the pins */
+	for (i = 0; i < iopt->areas->len; i++) {
+		struct iopt_area *a = &g_array_index(iopt->areas, struct iopt_area, i);
+
+		if (!iopt->domains->len) {
+			rc = iopt_pages_pin(a->pages, area_first_index(a), area_last_index(a));
+			if (rc)
+				goto out_unfill;
+		}
+		rc = area_map_domain(iopt, a, d);
+		if (rc) {
+			if (!iopt->domains->len)
+				iopt_pages_unpin(a->pages, area_first_index(a), area_last_index(a));
+			goto out_unfill;
+		}
+	}
+	iopt->iova_alignment = align;
+	g_ptr_array_add(iopt->domains, d);
+	return 0;
+
+out_unfill:
+	while (i-- > 0) {
+		struct iopt_area *a = &g_array_index(iopt->areas, struct iopt_area, i);
+
+		iommu_unmap(d, a->iova, a->last - a->iova + 1);
+		if (!iopt->domains->len)
+			iopt_pages_unpin(a->pages, area_first_index(a), area_last_index(a));
+	}
+out_reserved:
+	iopt_remove_reserved_iova(iopt, d);
+	return rc;
+}
+
+void iopt_table_remove_domain(struct io_pagetable *iopt, struct iommu_domain *d)
+{
+	unsigned i, last;
+
+	for (i = 0; i < iopt->domains->len; i++)
+		if (g_ptr_array_index(iopt->domains, i) == d)
+			break;
+	if (i == iopt->domains->len)
+		return;
+	/* keep the array dense: the last domain moves into the hole */
+	last = iopt->domains->len - 1;
+	iopt->domains->pdata[i] = iopt->domains->pdata[last];
+	g_ptr_array_set_size(iopt->domains, last);
+	/* iopt_unfill_domain: the last domain out unpins */
+	for (unsigned k = 0; k < iopt->areas->len; k++) {
+		struct iopt_area *a = &g_array_index(iopt->areas, struct iopt_area, k);
+
+		iommu_unmap(d, a->iova, a->last - a->iova + 1);
+		if (!iopt->domains->len)
+			iopt_pages_unpin(a->pages, area_first_index(a), area_last_index(a));
+	}
+	iopt_remove_reserved_iova(iopt, d);
+	iopt_calculate_iova_alignment(iopt);
+}
+
+int iopt_table_enforce_dev_resv_regions(struct io_pagetable *iopt, struct iommu_group *g,
+					const void *owner)
+{
+	struct iommu_resv_region r[8];
+	size_t n;
+	int rc;
+
+	if (sim_should_fail(iopt->w, "iopt_enforce_resv"))
+		return -EINVAL;
+	n = iommu_get_resv_regions(iommu_group_world(g), g, r, G_N_ELEMENTS(r));
+	for (size_t i = 0; i < n && i < G_N_ELEMENTS(r); i++) {
+		rc = iopt_reserve_iova(iopt, r[i].start, r[i].end, owner);
+		if (rc) {
+			iopt_remove_reserved_iova(iopt, owner);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* ---- accesses ---- */
+
+struct iopt_area *iopt_area_at(struct io_pagetable *iopt, uint64_t iova)
+{
+	struct iopt_area *a = area_first(iopt, iova, iova, NULL);
+
+	return a && a->iova <= iova ? a : NULL;
+}
+
+int iopt_add_access(struct io_pagetable *iopt, struct iommufd_access *access)
+{
+	int rc;
+
+	if (sim_should_fail(iopt->w, "iopt_access_list_alloc"))
+		return -ENOMEM;
+	g_ptr_array_add(iopt->accesses, access);
+	rc = iopt_calculate_iova_alignment(iopt);
+	if (rc)
+		g_ptr_array_remove(iopt->accesses, access);
+	return rc;
+}
+
+void iopt_remove_access(struct io_pagetable *iopt, struct iommufd_access *access)
+{
+	g_ptr_array_remove(iopt->accesses, access);
+	iopt_calculate_iova_alignment(iopt);
 }

@@ -23,6 +23,7 @@ static void iommufd_ioas_destroy(struct iommufd_object *obj)
 	if (ioas->obj.ictx->vfio_ioas == ioas)
 		ioas->obj.ictx->vfio_ioas = NULL;
 	iopt_destroy_table(&ioas->iopt);
+	g_ptr_array_free(ioas->hwpt_list, TRUE);
 	g_free(ioas);
 }
 
@@ -38,6 +39,7 @@ struct iommufd_ioas *iommufd_ioas_alloc(struct iommufd_ctx *ictx)
 		return NULL;
 	}
 	iopt_init_table(&ioas->iopt, ictx->w);
+	ioas->hwpt_list = g_ptr_array_new();
 	return ioas;
 }
 

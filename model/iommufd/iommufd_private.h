@@ -46,12 +46,24 @@ enum iopt_account_mode {
 	IOPT_PAGES_ACCOUNT_MM,       /* the mm's locked_vm (RLIMIT_MODE 1, VFIO's way) */
 };
 
+/* A user's locked_vm as iommufd charges it (struct user_struct). */
+struct iommufd_user {
+	uint32_t uid;
+	uint64_t locked_vm;          /* pages */
+};
+
 struct iommufd_state {
 	struct sim_world *w;
 	uint64_t next_ctx;           /* contexts numbered in open order, for traces */
+	GArray *users;               /* struct iommufd_user, in first-charge order */
+	GPtrArray *ctxs;             /* open contexts, in open order */
+	bool vfio_container;         /* /dev/vfio/vfio is ours */
 };
 
 struct iommufd_object;
+struct iommufd_group;
+struct io_pagetable;
+struct iopt_area;
 struct iommufd_ctx {
 	struct iommufd_state *st;
 	struct sim_world *w;
@@ -59,6 +71,9 @@ struct iommufd_ctx {
 	struct sim_ids objects;      /* id -> struct iommufd_object *, from 1 */
 	enum iopt_account_mode account_mode;
 	struct iommufd_ioas *vfio_ioas;   /* the VFIO compatibility IOAS */
+	struct sim_file *file;       /* /dev/iommu's file: iommufd_ctx_get holds it */
+	GPtrArray *groups;           /* struct iommufd_group *, by first bind */
+	bool no_iommu_mode;          /* a VFIO no-IOMMU group was set on it */
 };
 
 /*
@@ -76,6 +91,33 @@ struct iommufd_object {
 	bool finalized;
 	void (*destroy)(struct iommufd_object *obj);
 };
+
+/* ---- access.c ---- */
+/* One range of pages an access pinned (iopt_pages_access): pins of the
+ * same index range of the same pages are counted, not repeated. */
+struct iopt_access_pin {
+	struct iopt_pages *pages;
+	uint64_t first, last;        /* page indexes */
+	unsigned users;
+};
+struct iommufd_access {
+	struct iommufd_object obj;
+	const struct iommufd_access_ops *ops;
+	void *data;
+	struct iommufd_ioas *ioas;   /* attached, a reference */
+	struct iommufd_ioas *ioas_unpin;   /* where its pins are */
+	uint64_t iova_alignment;     /* PAGE_SIZE when it pins pages */
+};
+/* iommufd_access_notify_unmap: every access of @iopt is told to unpin
+ * inside [iova, iova + length). */
+void iommufd_access_notify_unmap(struct io_pagetable *iopt, uint64_t iova, uint64_t length);
+/* iopt_add_access / iopt_remove_access: the alignment recalculated
+ * (EADDRINUSE when an area is off the new one). */
+int iopt_add_access(struct io_pagetable *iopt, struct iommufd_access *access);
+void iopt_remove_access(struct io_pagetable *iopt, struct iommufd_access *access);
+/* The area of @iopt holding @iova, or NULL, and the first area index at
+ * or after it (iopt_area_contig iteration). */
+struct iopt_area *iopt_area_at(struct io_pagetable *iopt, uint64_t iova);
 
 /* ---- main.c ---- */
 /* _iommufd_object_alloc: the lowest free id; NULL on -ENOMEM
@@ -116,8 +158,30 @@ struct iopt_pages {
 	struct sim_mm *mm;           /* source_mm, a reference (mmgrab) */
 	int pid;                     /* source_task (its RLIMIT_MEMLOCK) */
 	uint32_t uid;                /* source_user */
+	uint64_t rlimit_memlock;     /* the task's limit when it mapped (bytes) */
 	enum iopt_account_mode account_mode;
+	/* pages.c: the pins, per index */
+	GTree *pins;
+	uint64_t npinned;            /* indexes pinned */
+	uint64_t last_npinned;       /* what the account was charged for */
+	GArray *access_pins;         /* struct iopt_access_pin (access.c) */
 };
+
+/* ---- pages.c ---- */
+void iopt_pages_init_pins(struct iopt_pages *pages);
+void iopt_pages_destroy_pins(struct iopt_pages *pages);
+/* One more user on each index of [first, last], pinning those that had
+ * none and charging the account: all or nothing.  0, -EFAULT (a page not
+ * mapped with the access needed, or the source mm gone), -ENOMEM (the
+ * account's limit, RLIMIT_MEMLOCK). */
+int iopt_pages_pin(struct iopt_pages *pages, uint64_t first, uint64_t last);
+/* One user less on each index; those left without one are unpinned and
+ * the account credited. */
+void iopt_pages_unpin(struct iopt_pages *pages, uint64_t first, uint64_t last);
+/* The frame of pinned index @index, 0 when it is not pinned. */
+uint64_t iopt_pages_hpa(struct iopt_pages *pages, uint64_t index);
+/* Its users (0: not pinned). */
+unsigned iopt_pages_users(struct iopt_pages *pages, uint64_t index);
 
 /* One mapping: [iova, last] over pages [start_byte, start_byte + len). */
 struct iopt_area {
@@ -125,6 +189,8 @@ struct iopt_area {
 	struct iopt_pages *pages;
 	uint64_t start_byte;         /* offset of iova's byte into the pages' range */
 	unsigned prot;               /* IOMMU_READ | IOMMU_WRITE */
+	unsigned num_accesses;       /* access pins inside it (access.c) */
+	bool prevent_access;         /* being unmapped: no new access pins */
 };
 
 struct iopt_range {              /* reserved and allowed ranges, inclusive */
@@ -139,6 +205,11 @@ struct io_pagetable {
 	GArray *allowed;             /* struct iopt_range, sorted; empty = all */
 	uint64_t iova_alignment;     /* 1 without domains */
 	bool disable_large_pages;    /* OPTION HUGE_PAGES 0 */
+	/* the domains every area is filled into (iopt->domains, kept dense
+	 * as the kernel keeps its xarray: a removal moves the last into the
+	 * hole) */
+	GPtrArray *domains;          /* struct iommu_domain * */
+	GPtrArray *accesses;         /* struct iommufd_access *, attached here */
 };
 
 void iopt_init_table(struct io_pagetable *iopt, struct sim_world *w);
@@ -189,6 +260,22 @@ void iopt_usable_ranges(const struct io_pagetable *iopt, GArray *out);
 int iopt_disable_large_pages(struct io_pagetable *iopt);
 void iopt_enable_large_pages(struct io_pagetable *iopt);
 
+/* iopt_table_add_domain: the domain's smallest page becomes the
+ * alignment (EINVAL above PAGE_SIZE; EADDRINUSE when an area is off it),
+ * the IOVA outside its aperture is reserved (EADDRINUSE over an area or an
+ * allowed range), and every area is filled into it (pinned when it is the
+ * first domain: EFAULT, ENOMEM).  All or nothing. */
+struct iommu_domain;
+struct iommu_group;
+int iopt_table_add_domain(struct io_pagetable *iopt, struct iommu_domain *d);
+void iopt_table_remove_domain(struct io_pagetable *iopt, struct iommu_domain *d);
+/* iopt_table_enforce_dev_resv_regions: the reserved regions of @g's
+ * devices (iommu_get_resv_regions) become reserved ranges owned by @owner:
+ * 0, -EADDRINUSE (over an area or an allowed range; none is kept), -EINVAL
+ * (fault site "iopt_enforce_resv", as the kernel's iommufd_should_fail). */
+int iopt_table_enforce_dev_resv_regions(struct io_pagetable *iopt, struct iommu_group *g,
+					const void *owner);
+
 /* iopt_cut_iova: split the areas holding each of @iovas so that the IOVA
  * ends an area (VFIO TYPE1's partial unmap); -EINVAL off the alignment. */
 int iopt_cut_iova(struct io_pagetable *iopt, const uint64_t *iovas, unsigned n);
@@ -202,6 +289,7 @@ long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, struct sim_proc *p, unsigned i
 struct iommufd_ioas {
 	struct iommufd_object obj;
 	struct io_pagetable iopt;
+	GPtrArray *hwpt_list;        /* its paging HWPTs, in creation order */
 };
 struct iommufd_ioas *iommufd_ioas_alloc(struct iommufd_ctx *ictx);
 int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd);
@@ -211,5 +299,68 @@ int iommufd_ioas_map(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_copy(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_option(struct iommufd_ucmd *ucmd);
+
+
+/* ---- hw_pagetable.c ---- */
+struct iommu_domain;
+struct pci_dev;
+/*
+ * A hardware page table (struct iommufd_hw_pagetable with its paging and
+ * nested forms): an iommu_domain of the simulated IOMMU.  A paging one
+ * belongs to an IOAS (holding it) whose areas fill its domain; "auto" ones
+ * are made by attaching a device to an IOAS and die with their last device.
+ */
+struct iommufd_hw_pagetable {
+	struct iommufd_object obj;
+	struct iommu_domain *domain;
+	struct iommufd_ioas *ioas;   /* paging: a reference */
+	bool auto_domain;
+	bool nest_parent;
+	bool enforce_cache_coherency;
+	bool in_ioas;                /* on ioas->hwpt_list, its domain in the iopt */
+};
+/* iommufd_hwpt_paging_alloc: flags as HWPT_ALLOC's; @immediate_attach
+ * attaches @idev before the domain joins the IOAS (the auto path). */
+struct iommufd_device;
+int iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
+			      struct iommufd_device *idev, uint32_t flags, bool immediate_attach,
+			      struct iommufd_hw_pagetable **out);
+/* Drop a holder's reference; an auto HWPT nothing else holds is destroyed
+ * (iommufd_hw_pagetable_put). */
+void iommufd_hw_pagetable_put(struct iommufd_hw_pagetable *hwpt);
+int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd);
+int iommufd_hwpt_set_dirty_tracking(struct iommufd_ucmd *ucmd);
+int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd);
+int iommufd_hwpt_invalidate(struct iommufd_ucmd *ucmd);
+
+/* ---- fault.c ---- */
+int iommufd_fault_alloc(struct iommufd_ucmd *ucmd);
+/* The queue's fd is open (it holds the object). */
+bool iommufd_fault_file_open(const struct iommufd_object *obj);
+
+/* ---- device.c ---- */
+/* One iommu_group as a context sees it (struct iommufd_group): which HWPT
+ * its devices are attached to; the first device attached attaches the
+ * group. */
+struct iommufd_group {
+	struct iommufd_ctx *ictx;
+	struct iommu_group *group;
+	struct iommufd_hw_pagetable *hwpt;
+	GPtrArray *devices;          /* attached iommufd_devices, in attach order */
+	unsigned refs;               /* bound devices */
+};
+struct iommufd_device {
+	struct iommufd_object obj;
+	struct iommufd_group *igroup;
+	struct pci_dev *dev;
+	bool enforce_cache_coherency;
+};
+int iommufd_hw_pagetable_attach(struct iommufd_hw_pagetable *hwpt, struct iommufd_device *idev);
+struct iommufd_hw_pagetable *iommufd_hw_pagetable_detach(struct iommufd_device *idev);
+struct iommufd_device *iommufd_get_device(struct iommufd_ucmd *ucmd, uint32_t id);
+int iommufd_get_hw_info(struct iommufd_ucmd *ucmd);
+/* main.c: remove an object from the table and destroy it (a kernel-side
+ * holder letting go of its last reference, iommufd_object_destroy_user) */
+void iommufd_object_destroy_user(struct iommufd_object *obj);
 
 #endif

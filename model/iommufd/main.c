@@ -82,7 +82,7 @@ void iommufd_put_object(struct iommufd_object *obj)
 	obj->users--;
 }
 
-static void object_destroy(struct iommufd_object *obj)
+void iommufd_object_destroy_user(struct iommufd_object *obj)
 {
 	struct iommufd_ctx *ictx = obj->ictx;
 
@@ -104,6 +104,51 @@ unsigned iommufd_ctx_objects(const struct iommufd_ctx *ictx)
 	return n;
 }
 
+void iommufd_ctx_get(struct iommufd_ctx *ictx)
+{
+	sim_file_get(ictx->file);
+}
+
+void iommufd_ctx_put(struct iommufd_ctx *ictx)
+{
+	sim_file_put(ictx->file);
+}
+
+void iommufd_mm_account(struct sim_world *w, const struct sim_mm *mm, uint64_t *charged,
+			uint64_t *pinned)
+{
+	struct iommufd_state *st = sim_world_subsys(w, SIM_SUBSYS_IOMMUFD);
+	GHashTable *seen;
+
+	*charged = *pinned = 0;
+	if (!st)
+		return;
+	/* each iopt_pages once, however many areas share it */
+	seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+	for (unsigned c = 0; c < st->ctxs->len; c++) {
+		struct iommufd_ctx *ictx = g_ptr_array_index(st->ctxs, c);
+
+		for (uint32_t id = 1; id < sim_ids_end(&ictx->objects); id++) {
+			struct iommufd_object *obj = sim_ids_find(&ictx->objects, id);
+			GArray *areas;
+
+			if (!obj || obj->type != IOMMUFD_OBJ_IOAS)
+				continue;
+			areas = ((struct iommufd_ioas *)obj)->iopt.areas;
+			for (unsigned i = 0; areas && i < areas->len; i++) {
+				struct iopt_pages *pg = g_array_index(areas, struct iopt_area, i).pages;
+
+				if (pg->mm != mm || !g_hash_table_add(seen, pg))
+					continue;
+				*pinned += pg->npinned;
+				if (pg->account_mode == IOPT_PAGES_ACCOUNT_MM)
+					*charged += pg->last_npinned;
+			}
+		}
+	}
+	g_hash_table_destroy(seen);
+}
+
 int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t len)
 {
 	size_t n = len < ucmd->user_size ? len : ucmd->user_size;
@@ -122,7 +167,7 @@ static int iommufd_destroy(struct iommufd_ucmd *ucmd)
 		return -ENOENT;
 	if (obj->users != 1)
 		return -EBUSY;
-	object_destroy(obj);
+	iommufd_object_destroy_user(obj);
 	return 0;
 }
 
@@ -203,6 +248,16 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 	IOCTL_OP(IOMMU_IOAS_UNMAP, iommufd_ioas_unmap, struct iommu_ioas_unmap, length),
 	IOCTL_OP(IOMMU_OPTION, iommufd_option, struct iommu_option, val64),
 	IOCTL_OP(IOMMU_VFIO_IOAS, iommufd_vfio_ioas, struct iommu_vfio_ioas, __reserved),
+	IOCTL_OP(IOMMU_HWPT_ALLOC, iommufd_hwpt_alloc, struct iommu_hwpt_alloc, __reserved),
+	IOCTL_OP(IOMMU_GET_HW_INFO, iommufd_get_hw_info, struct iommu_hw_info, __reserved),
+	IOCTL_OP(IOMMU_HWPT_SET_DIRTY_TRACKING, iommufd_hwpt_set_dirty_tracking,
+		 struct iommu_hwpt_set_dirty_tracking, __reserved),
+	IOCTL_OP(IOMMU_HWPT_GET_DIRTY_BITMAP, iommufd_hwpt_get_dirty_bitmap,
+		 struct iommu_hwpt_get_dirty_bitmap, data),
+	IOCTL_OP(IOMMU_HWPT_INVALIDATE, iommufd_hwpt_invalidate, struct iommu_hwpt_invalidate,
+		 __reserved),
+	IOCTL_OP(IOMMU_FAULT_QUEUE_ALLOC, iommufd_fault_alloc, struct iommu_fault_alloc,
+		 out_fault_fd),
 };
 
 /* The table's end: v6.2 stops at VFIO_IOAS; later kernels reach
@@ -277,12 +332,14 @@ static void iommufd_fops_release(struct sim_file *f)
 			struct iommufd_object *obj = sim_ids_find(&ictx->objects, id);
 
 			if (obj && obj->users == 1) {
-				object_destroy(obj);
+				iommufd_object_destroy_user(obj);
 				progress = true;
 			}
 		}
 	}
 	sim_ids_destroy(&ictx->objects);
+	g_ptr_array_free(ictx->groups, TRUE);
+	g_ptr_array_remove(ictx->st->ctxs, ictx);
 	g_free(ictx);
 }
 
@@ -329,12 +386,16 @@ static int iommufd_fops_open(struct sim_devnode *node, struct sim_proc *p, int o
 	ictx->serial = ++st->next_ctx;
 	ictx->account_mode = IOPT_PAGES_ACCOUNT_USER;
 	sim_ids_init(&ictx->objects);
+	ictx->groups = g_ptr_array_new();
 	*out = sim_file_new(st->w, &iommufd_fops, ictx, oflags, node->path);
 	if (!*out) {
 		sim_ids_destroy(&ictx->objects);
+		g_ptr_array_free(ictx->groups, TRUE);
 		g_free(ictx);
 		return -ENOMEM;
 	}
+	ictx->file = *out;
+	g_ptr_array_add(st->ctxs, ictx);
 	SIM_TRACE(st->w, iommufd_open, (unsigned long long)ictx->serial);
 	return 0;
 }
@@ -343,20 +404,52 @@ static const struct sim_devnode_ops iommufd_node_ops = { .open = iommufd_fops_op
 
 static void iommufd_state_destroy(void *data)
 {
-	g_free(data);
+	struct iommufd_state *st = data;
+
+	g_array_free(st->users, TRUE);
+	g_ptr_array_free(st->ctxs, TRUE);
+	g_free(st);
 }
 
-int iommufd_create(struct sim_world *w, bool enabled)
+bool iommufd_vfio_container(struct sim_world *w)
+{
+	struct iommufd_state *st = sim_world_subsys(w, SIM_SUBSYS_IOMMUFD);
+
+	return st && st->vfio_container;
+}
+
+/* /dev/vfio/vfio opened from iommufd's misc device "vfio" */
+static int iommufd_vfio_fops_open(struct sim_devnode *node, struct sim_proc *p, int oflags,
+				  struct sim_file **out)
+{
+	int ret = iommufd_fops_open(node, p, oflags, out);
+
+	/* VFIO's accounting: the mm's locked_vm */
+	if (!ret)
+		((struct iommufd_ctx *)(*out)->private_data)->account_mode = IOPT_PAGES_ACCOUNT_MM;
+	return ret;
+}
+
+static const struct sim_devnode_ops iommufd_vfio_node_ops = { .open = iommufd_vfio_fops_open };
+
+int iommufd_create(struct sim_world *w, bool enabled, bool vfio_container)
 {
 	struct iommufd_state *st;
 	int ret;
 
 	/* iommufd was merged in v6.2 */
 	if (!enabled || sim_kernel_before(w, 6, 2))
-		return 0;
+		return vfio_container ? -EINVAL : 0;
 	st = g_new0(struct iommufd_state, 1);
 	st->w = w;
+	st->users = g_array_new(FALSE, FALSE, sizeof(struct iommufd_user));
+	st->ctxs = g_ptr_array_new();
 	sim_world_set_subsys(w, SIM_SUBSYS_IOMMUFD, st, iommufd_state_destroy);
 	ret = sim_devnode_add(w, IOMMUFD_PATH, 0, 0, 0660, &iommufd_node_ops, st);
+	if (!ret && vfio_container) {
+		/* vfio_misc_dev: "vfio/vfio", S_IRUGO | S_IWUGO */
+		st->vfio_container = true;
+		ret = sim_devnode_add(w, "/dev/vfio/vfio", 0, 0, 0666, &iommufd_vfio_node_ops, st);
+	}
 	return ret;
 }

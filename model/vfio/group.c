@@ -17,6 +17,7 @@
 #include "sim/trace.h"
 #include "sim/world.h"
 #include "model/iommu/group.h"
+#include "model/iommufd/iommufd.h"
 #include "model/vfio/vfio.h"
 #include "model/vfio/vfio_private.h"
 
@@ -43,11 +44,36 @@ static long group_get_status(struct vfio_group *g, struct sim_proc *p, unsigned 
 	if (group_gone(g))
 		return -ENODEV;
 	st.flags = 0;
-	if (g->container)
+	/* with an iommufd, DMA ownership is claimed at GET_DEVICE_FD: the
+	 * group may say VIABLE and GET_DEVICE_FD still fail */
+	if (vfio_group_has_iommu(g))
 		st.flags = VFIO_GROUP_FLAGS_CONTAINER_SET | VFIO_GROUP_FLAGS_VIABLE;
 	else if (g->iommu_group->owner_cnt == 0)
 		st.flags = VFIO_GROUP_FLAGS_VIABLE;
 	return sim_copy_to_user(p, arg, &st, minsz) ? -EFAULT : 0;
+}
+
+/*
+ * SET_CONTAINER with an iommufd (v6.2, vfio_group_ioctl_set_container's
+ * iommufd_ctx_from_file branch): the context's compat IOAS is made when
+ * it has none (iommufd_vfio_compat_ioas_create) and the group holds the
+ * context.  DMA ownership waits for GET_DEVICE_FD.  A noiommu group puts
+ * the context in no-IOMMU mode instead (iommufd_vfio_compat_set_no_iommu:
+ * EINVAL when it has a compat IOAS already).
+ */
+static int group_set_iommufd(struct vfio_group *g, struct iommufd_ctx *ictx)
+{
+	int ret;
+
+	iommufd_ctx_get(ictx);
+	ret = g->noiommu ? iommufd_vfio_compat_set_no_iommu(ictx)
+			 : iommufd_vfio_compat_ioas_create(ictx);
+	if (ret) {
+		iommufd_ctx_put(ictx);
+		return ret;
+	}
+	g->iommufd = ictx;
+	return 0;
 }
 
 /*
@@ -61,6 +87,7 @@ static long group_get_status(struct vfio_group *g, struct sim_proc *p, unsigned 
 static long group_set_container(struct vfio_group *g, struct sim_proc *p, unsigned long arg)
 {
 	struct vfio_container *c;
+	struct iommufd_ctx *ictx;
 	struct sim_file *f;
 	int32_t fd;
 	int ret;
@@ -70,27 +97,38 @@ static long group_set_container(struct vfio_group *g, struct sim_proc *p, unsign
 	f = sim_fd_get(p, fd);
 	if (!f)
 		return -EBADF;
-	if (g->container)
+	if (vfio_group_has_iommu(g))
 		ret = -EINVAL;
 	else if (group_gone(g))
 		ret = -ENODEV;
-	else if (!(c = vfio_container_from_file(f)))
-		ret = sim_kernel_before(p->w, 6, 2) ? -EINVAL : -EBADFD;
-	else
+	else if ((c = vfio_container_from_file(f)))
 		ret = vfio_container_attach_group(c, g, p);
+	else if ((ictx = iommufd_ctx_from_file(f)))
+		ret = group_set_iommufd(g, ictx);
+	else
+		ret = sim_kernel_before(p->w, 6, 2) ? -EINVAL : -EBADFD;
 	SIM_TRACE(p->w, vfio_group_set_container, g->iommu_group->id,
 		  g->container ? g->container->id : 0u, ret);
 	return ret;
 }
 
-/* spec §B UNSET_CONTAINER: none set -> EINVAL; device fds open -> EBUSY. */
+/* spec §B UNSET_CONTAINER: none set -> EINVAL; a container with device
+ * fds open -> EBUSY.  An iommufd is let go whatever is open
+ * (vfio_group_ioctl_unset_container): bound devices hold the context
+ * themselves. */
 static long group_unset_container(struct vfio_group *g)
 {
-	if (!g->container)
+	if (!vfio_group_has_iommu(g))
 		return -EINVAL;
-	if (g->container_users != 1)
-		return -EBUSY;
-	vfio_container_detach_group(g);
+	if (g->container) {
+		if (g->container_users != 1)
+			return -EBUSY;
+		vfio_container_detach_group(g);
+	}
+	if (g->iommufd) {
+		iommufd_ctx_put(g->iommufd);
+		g->iommufd = NULL;
+	}
 	return 0;
 }
 

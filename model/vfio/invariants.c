@@ -19,6 +19,7 @@
 #include "model/iommu/group.h"
 #include "model/iommu/hw.h"
 #include "model/vfio/vfio.h"
+#include "model/iommufd/iommufd.h"
 #include "model/vfio/vfio_private.h"
 
 struct inv {
@@ -103,16 +104,22 @@ static void check_group(struct inv *iv, struct vfio_group *g)
 	struct vfio_container *c = g->container;
 	struct vfio_domain *vd;
 
-	if (g->container_users != (c ? 1 + g->device_fds : 0))
+	/* device fds opened through an iommufd count in no container */
+	unsigned cfds = g->device_fds - g->iommufd_fds;
+
+	if (g->container_users != (c ? 1 + cfds : 0))
 		bad(iv, "§H15: group %u container_users %u != %u", ig->id, g->container_users,
-		    c ? 1 + g->device_fds : 0);
+		    c ? 1 + cfds : 0);
+	/* §H16: the cdev path and the group node exclude each other */
+	if (g->cdev_device_open_cnt && g->opened)
+		bad(iv, "§H16: group %u is open with %u member(s) bound through the cdev",
+		    ig->id, g->cdev_device_open_cnt);
 	/* noiommu and emulated groups are never DMA-owned and have no IOMMU
 	 * to block them (the kernel taints for noiommu): §H5 and §H7 are the
 	 * IOMMU's groups' */
 	if (!vfio_group_is_iommu(g)) {
-		if (g->device_fds && (!c || !c->driver))
-			bad(iv, "§H6: group %u has %u device fds but no backend", ig->id,
-			    g->device_fds);
+		if (cfds && (!c || !c->driver))
+			bad(iv, "§H6: group %u has %u device fds but no backend", ig->id, cfds);
 		if (g->emulated && c && c->iommu &&
 		    !g_ptr_array_find(c->iommu->emulated_groups, ig, NULL))
 			bad(iv, "§H7: emulated group %u is in a container whose backend does "
@@ -127,8 +134,8 @@ static void check_group(struct inv *iv, struct vfio_group *g)
 		if (ig->devices[i]->driver && !pci_driver_is_managed(iv->w, ig->devices[i]->driver))
 			bad(iv, "§H5: user-owned group %u has %s bound to kernel driver %s",
 			    ig->id, ig->devices[i]->name, ig->devices[i]->driver);
-	if (g->device_fds && (!c || !c->driver))
-		bad(iv, "§H6: group %u has %u device fds but no backend", ig->id, g->device_fds);
+	if (cfds && (!c || !c->driver))
+		bad(iv, "§H6: group %u has %u device fds but no backend", ig->id, cfds);
 	if (g->device_fds && !iommu_group_viable(ig))
 		bad(iv, "§H6: group %u has %u device fds but is not viable", ig->id, g->device_fds);
 	if (!c)
@@ -143,6 +150,27 @@ static void check_group(struct inv *iv, struct vfio_group *g)
 	if (vd && iommu_group_domain(ig) != vd->domain)
 		bad(iv, "§H7: group %u is not attached to its type1 domain", ig->id);
 	check_contexts(iv, ig, vd ? vd->domain->did : 0);
+}
+
+/*
+ * §H6 for the iommufd side and §H16: a device with files opened through
+ * an iommufd (either path) is bound to it; one bound through its cdev has
+ * its group node closed and one open at most.
+ */
+static void check_vfio_device(struct inv *iv, struct vfio_pci_device *vdev)
+{
+	struct vfio_group *g = vfio_group_of_device(iv->v, vdev->pdev);
+
+	if (vdev->cdev_opened && vdev->open_count > 1)
+		bad(iv, "§H16: %s is open %u times on the cdev path", vdev->pdev->name,
+		    vdev->open_count);
+	if (vdev->cdev_opened && g && g->opened)
+		bad(iv, "§H16: %s is bound through its cdev but group %u is open",
+		    vdev->pdev->name, g->iommu_group->id);
+	if (vdev->cdev_opened && !vdev->idev)
+		bad(iv, "§H6: %s is bound through its cdev but not to iommufd", vdev->pdev->name);
+	if (vdev->iommufd_attached && !vdev->idev)
+		bad(iv, "§H6: %s is attached but not bound to iommufd", vdev->pdev->name);
 }
 
 /* What the page tables say of one page of @dma. */
@@ -303,8 +331,8 @@ static int cmp_line(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* §H10: type1 is the only charger of locked_vm and pinner of user pages
- * so far (iommufd will be another). */
+/* §H10: type1 and iommufd are the only chargers of an mm's locked_vm and
+ * pinners of user pages. */
 static void check_accounting(struct inv *iv)
 {
 	GHashTableIter it;
@@ -317,8 +345,12 @@ static void check_accounting(struct inv *iv)
 		const struct sim_mm *m = mm;
 
 		size_t pins = GPOINTER_TO_SIZE(g_hash_table_lookup(iv->pinned, mm));
+		uint64_t fd_charged, fd_pinned;
 
-		if (m->locked_vm != GPOINTER_TO_SIZE(sum) || m->pinned != pins)
+		/* iommufd's pins and (RLIMIT_MODE 1) charges come on top */
+		iommufd_mm_account(iv->w, m, &fd_charged, &fd_pinned);
+		if (m->locked_vm != GPOINTER_TO_SIZE(sum) + fd_charged ||
+		    m->pinned != pins + fd_pinned)
 			g_string_append_printf(msgs, "%llu/%llu/%zu/%zu\n",
 					       (unsigned long long)m->locked_vm,
 					       (unsigned long long)m->pinned,
@@ -357,6 +389,13 @@ int vfio_check_invariants(struct sim_world *w, GString *violations)
 
 		if (g)
 			check_group(&iv, g);
+	}
+	/* vfio-pci devices in index order (the ida holds only them) */
+	for (uint32_t i = 0; i < sim_ids_end(&iv.v->device_ida); i++) {
+		struct vfio_pci_device *vdev = sim_ids_find(&iv.v->device_ida, i);
+
+		if (vdev)
+			check_vfio_device(&iv, vdev);
 	}
 	check_accounting(&iv);
 	g_hash_table_destroy(iv.charged);

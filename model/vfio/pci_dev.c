@@ -45,6 +45,7 @@
 #include "sim/trace.h"
 #include "sim/world.h"
 #include "model/iommu/group.h"
+#include "model/iommufd/iommufd.h"
 #include "model/pci/devmodel.h"
 #include "model/vfio/vfio.h"
 #include "model/vfio/vfio_private.h"
@@ -84,11 +85,6 @@ struct vfio_pci_ioeventfd {
 	uint64_t writes;             /* done, for tests */
 };
 
-struct vfio_device_file {
-	struct vfio_pci_device *vdev;
-	struct vfio_group *group;
-};
-
 /* ---- the device object ---------------------------------------------------- */
 
 int vfio_pci_device_add(struct vfio_state *v, struct pci_dev *pdev)
@@ -106,6 +102,13 @@ int vfio_pci_device_add(struct vfio_state *v, struct pci_dev *pdev)
 		vdev->bar_pages[i] = g_hash_table_new_full(g_direct_hash, g_direct_equal,
 							   NULL, g_free);
 	vfio_config_init(vdev);
+	vdev->index = -1;
+	if (vfio_device_cdev_add(vdev)) {
+		for (unsigned i = 0; i < PCI_NUM_BARS; i++)
+			g_hash_table_destroy(vdev->bar_pages[i]);
+		g_free(vdev);
+		return -ENOMEM;
+	}
 	g_hash_table_insert(v->devices, pdev, vdev);
 	vfio_pci_irqs_attach(vdev);
 	return 0;
@@ -125,6 +128,7 @@ void vfio_pci_device_put(struct vfio_pci_device *vdev)
 	pm_runtime_exit(vdev);
 	for (unsigned i = 0; i < PCI_NUM_BARS; i++)
 		g_hash_table_destroy(vdev->bar_pages[i]);
+	vfio_device_index_free(vdev);     /* vfio_device_release: ida_free */
 	g_free(vdev);
 }
 
@@ -135,6 +139,7 @@ void vfio_pci_device_remove(struct vfio_state *v, struct pci_dev *pdev)
 	if (!vdev)
 		return;
 	vdev->removed = true;
+	vfio_device_cdev_del(vdev);
 	vfio_pci_irqs_detach(vdev);
 	g_hash_table_remove(v->devices, pdev);   /* drops the bound reference */
 }
@@ -311,6 +316,9 @@ static long device_rw(struct sim_file *f, void *buf, size_t n, uint64_t off, boo
 	struct vfio_pci_device *vdev = df->vdev;
 	uint64_t index = off >> VFIO_PCI_OFFSET_SHIFT, pos = off & VFIO_PCI_OFFSET_MASK;
 
+	/* vfio_device_fops_read / _write: a cdev file not bound yet */
+	if (!df->access_granted)
+		return -EINVAL;
 	if (vdev->removed)
 		return -ENODEV;
 	if (!n)
@@ -1000,9 +1008,15 @@ static long device_ioctl(struct sim_file *f, struct sim_proc *p, unsigned int cm
 {
 	struct vfio_device_file *df = f->private_data;
 	struct vfio_pci_device *vdev = df->vdev;
+	long ret;
 
 	if (vdev->removed)
 		return -ENODEV;
+	/* vfio_device_fops_unl_ioctl: BIND_IOMMUFD first, then nothing
+	 * until bound, then the cdev-only ioctls (cdev.c) */
+	ret = vfio_df_cdev_ioctl(df, p, cmd, arg);
+	if (ret != 1)
+		return ret;
 	pm_runtime_resume(vdev);
 	switch (cmd) {
 	case VFIO_DEVICE_GET_INFO:
@@ -1098,29 +1112,87 @@ static void core_disable(struct vfio_pci_device *vdev)
 	clear_master(d);
 }
 
+/*
+ * vfio_df_open (vfio_main.c): the group path may open a device many times,
+ * the cdev path once (EINVAL).  The first open binds the device to the
+ * file's iommufd (vfio_df_iommufd_bind: iommufd_device_bind with VFIO's
+ * allow_unsafe_interrupts) and enables it (vfio_pci_core_enable).
+ */
+int vfio_df_open(struct vfio_device_file *df)
+{
+	struct vfio_pci_device *vdev = df->vdev;
+	struct vfio_state *v = vdev->vfio;
+	int ret;
+
+	if (vdev->open_count && !df->group)
+		return -EINVAL;
+	/* a no-IOMMU device binds to nothing (vfio_df_iommufd_bind) */
+	if (!vdev->open_count && df->iommufd && !(df->group && df->group->noiommu)) {
+		ret = iommufd_device_bind(df->iommufd, vdev->pdev,
+					  v->params.allow_unsafe_interrupts, &vdev->idev,
+					  &vdev->devid);
+		if (ret) {
+			vdev->idev = NULL;
+			return ret;
+		}
+	}
+	if (!vdev->open_count++)
+		core_enable(vdev);
+	return 0;
+}
+
+/* vfio_df_close: the last user disables the device (vfio_pci_core_disable,
+ * or only its interrupts once it was removed), then unbinds it from
+ * iommufd (vfio_df_device_last_close). */
+void vfio_df_close(struct vfio_device_file *df)
+{
+	struct vfio_pci_device *vdev = df->vdev;
+
+	if (--vdev->open_count)
+		return;
+	if (!vdev->removed)
+		core_disable(vdev);
+	else
+		vfio_pci_irqs_disable(vdev);
+	if (vdev->idev)
+		vfio_iommufd_physical_unbind(vdev);
+}
+
+/* vfio_device_fops_release: a group file's device closes
+ * (vfio_df_group_close), a cdev's unbinds (vfio_df_unbind_iommufd); then
+ * the registration reference goes. */
 static void device_release(struct sim_file *f)
 {
 	struct vfio_device_file *df = f->private_data;
 	struct vfio_group *g = df->group;
-	struct sim_file *gfile = g->file;
-	struct vfio_state *v = df->vdev->vfio;
-	struct pci_dev *pdev = df->vdev->pdev;
+	struct vfio_pci_device *vdev = df->vdev;
+	struct vfio_state *v = vdev->vfio;
+	struct pci_dev *pdev = vdev->pdev;
 
-	SIM_TRACE(f->w, vfio_device_release, df->vdev->pdev->name, g->iommu_group->id);
-	if (!--df->vdev->open_count && !df->vdev->removed)
-		core_disable(df->vdev);
-	else if (!df->vdev->open_count)
-		vfio_pci_irqs_disable(df->vdev);
-	vfio_pci_device_put(df->vdev);
-	g->device_fds--;
-	if (g->container)
-		g->container_users--;
-	g_free(df);
-	sim_file_put(gfile);     /* the group file this fd held */
+	if (g) {
+		struct sim_file *gfile = g->file;
+
+		SIM_TRACE(f->w, vfio_device_release, pdev->name, g->iommu_group->id);
+		vfio_df_close(df);
+		g->device_fds--;
+		if (df->uses_container && g->container)
+			g->container_users--;
+		if (!df->uses_container)
+			g->iommufd_fds--;
+		vdev->files--;
+		vfio_pci_device_put(vdev);
+		g_free(df);
+		sim_file_put(gfile);     /* the group file this fd held */
+	} else {
+		vfio_df_unbind_iommufd(df);
+		vdev->files--;
+		vfio_pci_device_put(vdev);
+		g_free(df);
+	}
 	vfio_device_last_close(v, pdev);   /* a pending unbind may finish */
 }
 
-static const struct sim_file_ops device_fops = {
+const struct sim_file_ops vfio_device_fops = {
 	.name = "vfio-device",
 	.ioctl = device_ioctl,
 	.read = device_read,
@@ -1150,9 +1222,11 @@ long vfio_group_get_device_fd(struct vfio_group *g, struct sim_proc *p, const ch
 	struct sim_file *f;
 	long ret;
 
+	/* vfio_df_group_open: no container nor iommufd, or a container
+	 * without a backend (vfio_group_use_container) -> EINVAL */
 	if (!vdev)
 		ret = -ENODEV;
-	else if (!g->container || !g->container->driver)
+	else if (!vfio_group_has_iommu(g) || (g->container && !g->container->driver))
 		ret = -EINVAL;
 	else if (sim_should_fail(p->w, "vfio_device_open"))
 		ret = -ENOMEM;
@@ -1161,20 +1235,38 @@ long vfio_group_get_device_fd(struct vfio_group *g, struct sim_proc *p, const ch
 	if (ret)
 		goto out;
 	df = g_new0(struct vfio_device_file, 1);
-	f = sim_file_new(p->w, &device_fops, df, O_RDWR | O_CLOEXEC, name);
+	df->vdev = vdev;
+	df->group = g;
+	df->iommufd = g->container ? NULL : g->iommufd;
+	ret = vfio_df_open(df);
+	/* the first open on an iommufd attaches the compat IOAS */
+	if (!ret && df->iommufd && vdev->open_count == 1 && !g->noiommu) {
+		ret = vfio_iommufd_compat_attach_ioas(vdev, df->iommufd);
+		if (ret)
+			vfio_df_close(df);
+	}
+	if (ret) {
+		g_free(df);
+		goto out;
+	}
+	df->access_granted = true;
+	f = sim_file_new(p->w, &vfio_device_fops, df, O_RDWR | O_CLOEXEC, name);
 	if (!f) {
+		vfio_df_close(df);
 		g_free(df);
 		ret = -ENOMEM;
 		goto out;
 	}
-	df->vdev = vdev;
-	df->group = g;
 	vdev->refs++;
-	if (!vdev->open_count++)
-		core_enable(vdev);
+	vdev->files++;
 	sim_file_get(g->file);
 	g->device_fds++;
-	g->container_users++;
+	if (g->container) {
+		df->uses_container = true;
+		g->container_users++;
+	} else {
+		g->iommufd_fds++;
+	}
 	ret = sim_fd_install(p, f, true);
 	sim_file_put(f);                    /* on failure this releases it */
 out:

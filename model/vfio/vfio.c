@@ -31,6 +31,7 @@
 #include "model/pci/pci.h"
 #include "model/iommu/domain.h"
 #include "model/iommu/group.h"
+#include "model/iommufd/iommufd.h"
 #include "model/vfio/vfio.h"
 #include "model/vfio/vfio_private.h"
 
@@ -60,6 +61,13 @@ static struct iommu_group *vfio_iommu_group_of(struct vfio_state *v, struct pci_
 	struct iommu_group *ig = iommu_group_of(d);
 
 	return ig ? ig : vfio_noiommu_group_of(v, d);
+}
+
+struct vfio_group *vfio_group_of_device(struct vfio_state *v, struct pci_dev *d)
+{
+	struct iommu_group *ig = vfio_iommu_group_of(v, d);
+
+	return ig ? vfio_group_find(v, ig->id) : NULL;
 }
 
 static void group_free(gpointer p)
@@ -134,6 +142,10 @@ static void group_release(struct sim_file *f)
 	/* device fds hold the group file: none is open here */
 	if (g->container)
 		vfio_container_detach_group(g);
+	if (g->iommufd) {
+		iommufd_ctx_put(g->iommufd);
+		g->iommufd = NULL;
+	}
 	g->opened = false;
 	g->file = NULL;
 	vfio_group_maybe_free(g);
@@ -157,6 +169,8 @@ static int group_open(struct sim_devnode *node, struct sim_proc *p, int oflags,
 		ret = -ENODEV;          /* no vfio driver in the group */
 	else if (g->noiommu && !sim_proc_capable(p, SIM_CAP_SYS_RAWIO))
 		ret = -EPERM;           /* vfio_group_fops_open: noiommu */
+	else if (g->cdev_device_open_cnt)
+		ret = -EBUSY;           /* a member is bound through its cdev */
 	else if (g->opened)
 		ret = -EBUSY;           /* spec §B: single opener */
 	else if (sim_should_fail(v->w, "vfio_group_open"))
@@ -290,7 +304,11 @@ static bool vfio_pci_remove_begin(void *ctx, struct pci_dev *d)
 	struct vfio_state *v = ctx;
 	struct vfio_pci_device *vdev = g_hash_table_lookup(v->devices, d);
 
-	if (!vdev || !vdev->open_count)
+	if (!vdev)
+		return false;
+	/* vfio_device_del comes first: the cdev node goes at once */
+	vfio_device_cdev_del(vdev);
+	if (!vdev->files)
 		return false;
 	vfio_pci_core_request(vdev, 0);
 	return true;
@@ -300,7 +318,7 @@ void vfio_device_last_close(struct vfio_state *v, struct pci_dev *pdev)
 {
 	struct vfio_pci_device *vdev = g_hash_table_lookup(v->devices, pdev);
 
-	if (vdev && !vdev->open_count && pci_unbind_pending(v->w, pdev))
+	if (vdev && !vdev->files && pci_unbind_pending(v->w, pdev))
 		pci_unbind_complete(v->w, pdev);
 }
 
@@ -352,6 +370,7 @@ static void vfio_destroy(void *data)
 	g_hash_table_destroy(v->noiommu_groups);
 	g_hash_table_destroy(v->devices);
 	sim_ids_destroy(&v->containers);
+	sim_ids_destroy(&v->device_ida);
 	g_free(v);
 }
 
@@ -381,8 +400,10 @@ int vfio_create(struct sim_world *w)
 	v->params.dma_entry_limit = VFIO_DEFAULT_DMA_ENTRY_LIMIT;
 	v->params.share_domains = true;
 	sim_ids_init(&v->containers);
+	sim_ids_init(&v->device_ida);
 	drv.ctx = v;
-	ret = vfio_container_node_add(w, v);
+	/* CONFIG_IOMMUFD_VFIO_CONTAINER: /dev/vfio/vfio is iommufd's */
+	ret = iommufd_vfio_container(w) ? 0 : vfio_container_node_add(w, v);
 	if (ret)
 		goto err_free;
 	ret = pci_register_driver(w, &drv);
@@ -393,12 +414,14 @@ int vfio_create(struct sim_world *w)
 	sim_world_set_subsys(w, SIM_SUBSYS_VFIO, v, vfio_destroy);
 	return 0;
 err_node:
-	sim_devnode_remove(w, VFIO_CONTAINER_PATH);
+	if (!iommufd_vfio_container(w))
+		sim_devnode_remove(w, VFIO_CONTAINER_PATH);
 err_free:
 	g_hash_table_destroy(v->groups);
 	g_hash_table_destroy(v->noiommu_groups);
 	g_hash_table_destroy(v->devices);
 	sim_ids_destroy(&v->containers);
+	sim_ids_destroy(&v->device_ida);
 	g_free(v);
 	return ret;
 }

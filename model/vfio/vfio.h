@@ -73,7 +73,20 @@ int vfio_check_invariants(struct sim_world *w, GString *violations);
  */
 void vfio_describe(struct sim_world *w, GString *out);
 
+/* The major of the vfio-dev char region (vfio_cdev_init's
+ * alloc_chrdev_region): dynamic in the kernel, this number is the
+ * simulator's.  The minor is the device's index. */
+#define VFIO_DEVICE_CDEV_MAJOR 237u
+
 /* vfio trace points */
+/* vfio_init_device + __vfio_register_dev: vfio-dev/vfioN, and its node
+ * with the device cdev */
+#define TP_vfio_device_add     "dev=%s index=%d cdev=%d"
+#define TP_vfio_cdev_open      "path=%s ret=%d"
+#define TP_vfio_cdev_bind      "dev=%s devid=%u ret=%d"
+#define TP_vfio_cdev_unbind    "dev=%s devid=%u"
+#define TP_vfio_cdev_attach    "dev=%s pt_id=%u out=%u replace=%d ret=%d"
+#define TP_vfio_cdev_detach    "dev=%s attached=%d"
 #define TP_vfio_mdev_create    "uuid=%s group=%u ret=%d"
 #define TP_vfio_mdev_remove    "uuid=%s group=%u pending=%d"
 #define TP_vfio_pin_pages      "dev=%s iova=0x%llx npage=%d prot=%u ret=%d"

@@ -13,6 +13,10 @@
  *   pci_irq.c    device fds: GET_IRQ_INFO, SET_IRQS
  *   pci_config.c the config space a vfio-pci device shows its user, over
  *                the function's own (model/pci/config.c)
+ *   cdev.c       the VFIO device cdev (/dev/vfio/devices/vfioN, its sysfs
+ *                vfio-dev/vfioN), BIND_IOMMUFD, ATTACH/DETACH_IOMMUFD_PT,
+ *                and a device file's iommufd side (drivers/vfio/
+ *                device_cdev.c, iommufd.c)
  *   mdev.c       mediated devices: the mdev core's sysfs, the sim_mdev
  *                parent driver, emulated-IOMMU groups and their device
  *                fds, vfio_pin_pages / vfio_unpin_pages / vfio_dma_rw
@@ -47,6 +51,8 @@ struct vfio_group;
 struct vfio_iommu;
 struct vfio_state;
 struct mdev_state;
+struct iommufd_ctx;
+struct iommufd_device;
 
 /* offsetofend(), as the kernel's ioctl handlers size their structs. */
 #define vfio_offsetofend(type, member) \
@@ -115,6 +121,9 @@ struct vfio_state {
 	GHashTable *devices;         /* struct pci_dev * -> struct vfio_pci_device */
 	GPtrArray *mdevs;            /* struct mdev_state *, in creation order */
 	struct sim_ids containers;   /* id -> struct vfio_container */
+	/* vfio_device_ida: the N of every vfio device's vfio-dev/vfioN (and
+	 * of /dev/vfio/devices/vfioN), lowest free from 0 */
+	struct sim_ids device_ida;
 	struct vfio_params params;   /* module parameters (vfio.h) */
 };
 
@@ -137,7 +146,20 @@ struct vfio_group {
 	bool gone;
 	unsigned container_users;    /* 1 + device fds while a container is set */
 	unsigned device_fds;         /* device files open through this group */
+	unsigned iommufd_fds;        /* those of them opened through an iommufd */
+	/* SET_CONTAINER given an iommufd (group->iommufd): its context, a
+	 * reference, until UNSET_CONTAINER or the file's release */
+	struct iommufd_ctx *iommufd;
+	/* cdev files of members bound to an iommufd (vfio_device_block_group):
+	 * while non-zero the group node cannot be opened (EBUSY) */
+	unsigned cdev_device_open_cnt;
 };
+
+/* vfio_group_has_iommu: a container or an iommufd is set. */
+static inline bool vfio_group_has_iommu(const struct vfio_group *g)
+{
+	return g->container || g->iommufd;
+}
 
 /* group->type == VFIO_IOMMU: a group the IOMMU core formed and VFIO
  * claims DMA ownership of (not noiommu, not emulated). */
@@ -199,6 +221,33 @@ struct vfio_pci_device {
 	bool reset_works;            /* vdev->reset_works, set at the first open */
 	unsigned resets;             /* VFIO_DEVICE_RESET calls that reset */
 	unsigned hot_resets;         /* bus resets this function went through */
+	/* the vfio_device side (cdev.c): its vfio_device_ida index (vfioN),
+	 * whether /dev/vfio/devices/vfioN is there, the files open on it of
+	 * either path (registration references: an unbind waits for them) */
+	int index;
+	bool cdev_node;
+	unsigned files;
+	/* bound to an iommufd (either path): the device object and its id;
+	 * attached to an IOAS or HWPT; bound through a cdev (cdev_opened) */
+	struct iommufd_device *idev;
+	uint32_t devid;
+	bool iommufd_attached;
+	bool cdev_opened;
+};
+
+/*
+ * One open device file (struct vfio_device_file): a group's
+ * (VFIO_GROUP_GET_DEVICE_FD, @group set, access granted at once) or a
+ * cdev's (@group NULL, access granted by BIND_IOMMUFD).
+ */
+struct vfio_device_file {
+	struct vfio_pci_device *vdev;
+	struct vfio_group *group;    /* NULL: a cdev file */
+	bool access_granted;
+	bool uses_container;         /* counted in the group's container_users */
+	/* the context: a cdev's bound one (a reference) or the group's
+	 * iommufd at GET_DEVICE_FD (none) */
+	struct iommufd_ctx *iommufd;
 };
 
 /* Power states (pci_power_t). */
@@ -224,6 +273,33 @@ void vfio_group_maybe_free(struct vfio_group *g);
 /* A device file of @pdev was closed: when it was the last one and an unbind
  * waits for it, the unbind completes (vfio_unregister_group_dev's wait). */
 void vfio_device_last_close(struct vfio_state *v, struct pci_dev *pdev);
+
+/* The vfio_group a vfio-pci device is filed under, NULL when none. */
+struct vfio_group *vfio_group_of_device(struct vfio_state *v, struct pci_dev *d);
+
+/* ---- cdev.c ---- */
+/* The kernel has the device cdev: iommufd (SIM_SUBSYS_IOMMUFD) and v6.6
+ * (CONFIG_VFIO_DEVICE_CDEV). */
+bool vfio_cdev_supported(struct sim_world *w);
+/* vfio_init_device / __vfio_register_dev: the index, sysfs vfio-dev/vfioN
+ * (with its `dev` attribute) and the node, for a vfio-pci device; undone
+ * by vfio_device_cdev_del (the node and sysfs, at unregister) and
+ * vfio_device_index_free (the index, at the last put). */
+int vfio_device_cdev_add(struct vfio_pci_device *vdev);
+void vfio_device_cdev_del(struct vfio_pci_device *vdev);
+void vfio_device_index_free(struct vfio_pci_device *vdev);
+/* vfio_device_fops_unl_ioctl's cdev part: BIND_IOMMUFD (any fd), then
+ * ATTACH/DETACH_IOMMUFD_PT (bound cdev fds).  Returns 1 when @cmd is not
+ * one of them (the caller goes on), else the answer. */
+long vfio_df_cdev_ioctl(struct vfio_device_file *df, struct sim_proc *p, unsigned int cmd,
+			unsigned long arg);
+/* vfio_df_unbind_iommufd: a cdev file's release. */
+void vfio_df_unbind_iommufd(struct vfio_device_file *df);
+/* vfio_iommufd_compat_attach_ioas: a group-path first open on an
+ * iommufd attaches the device to the context's compat IOAS. */
+int vfio_iommufd_compat_attach_ioas(struct vfio_pci_device *vdev, struct iommufd_ctx *ictx);
+/* vfio_iommufd_physical_unbind: detached (if attached) and unbound. */
+void vfio_iommufd_physical_unbind(struct vfio_pci_device *vdev);
 
 /* ---- container.c ---- */
 /* Creates /dev/vfio/vfio and registers type1 (the kernel's module init). */
@@ -293,6 +369,14 @@ void vfio_pci_device_put(struct vfio_pci_device *vdev);
 /* GET_DEVICE_FD: a new device file for @name in @g; fd or -errno. */
 long vfio_group_get_device_fd(struct vfio_group *g, struct sim_proc *p,
 			      const char *name);
+/* A device file's ops (pci_dev.c), for cdev.c's open. */
+extern const struct sim_file_ops vfio_device_fops;
+/* vfio_df_open / vfio_df_close: one more or one fewer user of the device;
+ * the first binds it to @df->iommufd when there is one (iommufd_device_bind)
+ * and enables it, the last disables and unbinds it.  The cdev path opens
+ * once only (-EINVAL). */
+int vfio_df_open(struct vfio_device_file *df);
+void vfio_df_close(struct vfio_device_file *df);
 
 /* pci_try_reset_function: a reset when one works (the config space saved
  * and restored around it); 0, or -EINVAL when the function has none. */

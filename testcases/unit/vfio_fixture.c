@@ -18,6 +18,7 @@
 #include "model/iommu/domain.h"
 #include "model/iommu/group.h"
 #include "model/vfio/vfio.h"
+#include "model/iommufd/iommufd.h"
 #include "tools/scenario/scenario.h"
 
 /* The devices: see vfio_fixture.h.  01:00.0 is an Intel NIC without a
@@ -115,7 +116,7 @@ void setup(void)
 void inv(void)
 {
 	GString *s = g_string_new(NULL);
-	int n = vfio_check_invariants(W, s);
+	int n = vfio_check_invariants(W, s) + iommufd_check_invariants(W, s);
 
 	ck_assert_msg(n == 0, "invariants: %s", s->str);
 	g_string_free(s, TRUE);

@@ -65,6 +65,9 @@ static const char usage_run[] =
 "                        or riscv (the same scenario on another IOMMU)\n"
 "  --kernel V            override the profile's kernel: mainline, 6.1, 6.2\n"
 "                        or 6.12 (docs/kernel-versions.md)\n"
+"  --vfio-container B    override the profile's vfio_container: legacy (VFIO's\n"
+"                        type1 container) or iommufd (/dev/vfio/vfio served by\n"
+"                        iommufd; docs/iommufd.md)\n"
 "  --trace text|json|chrome\n"
 "                        trace events: ftrace-style text, JSON lines, or one\n"
 "                        Chrome trace-event document for ui.perfetto.dev (steps\n"
@@ -329,7 +332,7 @@ static int parse_seed(const char *arg, uint64_t *seed)
 	return (errno || !*arg || *end || arg[0] == '-') ? -1 : 0;
 }
 
-enum { OPT_SEED = 256, OPT_MODE, OPT_FORMAT, OPT_KERNEL, OPT_TRACE, OPT_TRACE_EVENTS, OPT_TRACE_FILE,
+enum { OPT_SEED = 256, OPT_MODE, OPT_FORMAT, OPT_KERNEL, OPT_VFIO_CONTAINER, OPT_TRACE, OPT_TRACE_EVENTS, OPT_TRACE_FILE,
        OPT_NO_GROUPS, OPT_JSON, OPT_FAIL_NTH, OPT_FAIL_SITES, OPT_NO_INVARIANTS,
        OPT_NO_FRONT_CACHE };
 
@@ -356,6 +359,7 @@ static int cmd_run(int argc, char **argv)
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
+		{ "vfio-container", required_argument, NULL, OPT_VFIO_CONTAINER },
 		{ "trace", required_argument, NULL, OPT_TRACE },
 		{ "trace-events", required_argument, NULL, OPT_TRACE_EVENTS },
 		{ "trace-file", required_argument, NULL, OPT_TRACE_FILE },
@@ -372,7 +376,7 @@ static int cmd_run(int argc, char **argv)
 	struct run_options ro = { .report = stdout, .print_groups = true };
 	const char *trace_file = NULL;
 	bool tracing = false;
-	int mode = -1, format = -1, kernel = -1, c, status = EXIT_PASS;
+	int mode = -1, format = -1, kernel = -1, container = -1, c, status = EXIT_PASS;
 
 	while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
 		switch (c) {
@@ -392,6 +396,13 @@ static int cmd_run(int argc, char **argv)
 		case OPT_KERNEL:
 			if ((kernel = sim_kernel_from_name(optarg)) < 0)
 				return usage_error("run", "--kernel is mainline, 6.1, 6.2 or 6.12, "
+						   "not '%s'", optarg);
+			break;
+		case OPT_VFIO_CONTAINER:
+			if (!strcmp(optarg, "legacy") || !strcmp(optarg, "iommufd"))
+				container = !strcmp(optarg, "iommufd");
+			else
+				return usage_error("run", "--vfio-container is legacy or iommufd, "
 						   "not '%s'", optarg);
 			break;
 		case OPT_TRACE:
@@ -459,6 +470,8 @@ static int cmd_run(int argc, char **argv)
 			scenario_set_format(s, (enum iommu_hw_kind)format);
 		if (kernel >= 0)
 			scenario_set_kernel(s, (enum sim_kernel)kernel);
+		if (container >= 0)
+			scenario_set_vfio_container(s, container);
 		ret = scenario_run(s, &ro);
 		if (ret > status)
 			status = ret;

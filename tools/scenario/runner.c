@@ -107,6 +107,7 @@ struct sim_world *scenario_world_boot(struct scenario *s, const struct run_optio
 			.snoop_control = s->profile.snoop_control,
 			.no_irq_remapping = s->profile.no_irq_remapping,
 			.no_coherent_walk = s->profile.no_coherent_walk,
+			.no_dirty_tracking = s->profile.no_dirty_tracking,
 			.check = s->profile.invariants && !(opt && opt->no_invariants),
 			.no_front = opt && opt->no_front_cache,
 		};
@@ -127,7 +128,7 @@ struct sim_world *scenario_world_boot(struct scenario *s, const struct run_optio
 	}
 	if (!ret) {
 		stage = "iommufd";
-		ret = iommufd_create(w, !s->profile.no_iommufd);
+		ret = iommufd_create(w, !s->profile.no_iommufd, s->profile.vfio_container_iommufd);
 	}
 	if (!ret) {
 		stage = "vfio";
@@ -362,6 +363,7 @@ static void check_invariants(struct runner *r, unsigned line)
 	v = g_string_new(NULL);
 	iommu_check_invariants(r->w, v);
 	vfio_check_invariants(r->w, v);
+	iommufd_check_invariants(r->w, v);
 	lines = g_strsplit(v->str, "\n", -1);
 	for (char **l = lines; *l; l++) {
 		if (!**l)

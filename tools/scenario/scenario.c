@@ -23,12 +23,13 @@ static const char *const top_keys[] = {
 	"expect", NULL,
 };
 static const char *const profile_keys[] = { "group_mode", "kernel", "iommu", "vfio",
-					    "iommufd", "memory_budget", "fault_inject", NULL };
+					    "iommufd", "vfio_container", "memory_budget",
+					    "fault_inject", NULL };
 static const char *const iommu_keys[] = {
 	"address_width", "default_domain", "iotlb_entries", "naive_iotlb", "naive_map",
 	"format", "psc_entries", "ctx_cache_entries", "pasid_cache_entries", "atc_entries",
 	"pasid_bits", "paging_stage", "ats", "busy_dma", "snoop_control", "interrupt_remapping",
-	"coherent_walk", "bugs", "smmu_stream_table", "riscv_ddt_levels", NULL,
+	"coherent_walk", "dirty_tracking", "bugs", "smmu_stream_table", "riscv_ddt_levels", NULL,
 };
 static const char *const hw_formats[] = { "vtd", "arm-smmuv3", "riscv", NULL };
 static const char *const vfio_keys[] = { "dma_entry_limit", "allow_unsafe_interrupts",
@@ -124,6 +125,13 @@ static int parse_iommu_caches(struct ldr *l, const struct ynode *map)
 			return -1;
 		pr->no_coherent_walk = !cw;
 	}
+	if ((v = ynode_map_get(map, "dirty_tracking"))) {
+		bool dt;
+
+		if (ldr_bool(l, v, &dt, "dirty_tracking"))
+			return -1;
+		pr->no_dirty_tracking = !dt;
+	}
 	if ((v = ynode_map_get(map, "bugs"))) {
 		if (ldr_need(l, v, YN_SEQ, "bugs (a list of bug names)"))
 			return -1;
@@ -135,7 +143,7 @@ static int parse_iommu_caches(struct ldr *l, const struct ynode *map)
 			    iommu_bug_parse(b->str, &bit))
 				return ldr_error(l, b, "unknown bug '%s' (skip-iotlb-flush, "
 						 "skip-devtlb-flush, flush-before-write, skip-context-flush, "
-						 "skip-nested-flush)", b->str ? b->str : "");
+						 "skip-nested-flush, skip-dirty-flush)", b->str ? b->str : "");
 			pr->bugs |= bit;
 		}
 	}
@@ -285,6 +293,16 @@ static int parse_profile(struct ldr *l, const struct ynode *map)
 
 		if (!ldr_bool(l, v, &on, "iommufd"))
 			l->s->profile.no_iommufd = !on;
+	}
+	ldr_recover(l);
+	/* vfio_container: iommufd is CONFIG_IOMMUFD_VFIO_CONTAINER (and no
+	 * VFIO_CONTAINER): /dev/vfio/vfio is iommufd's */
+	if ((v = ynode_map_get(map, "vfio_container"))) {
+		static const char *const backends[] = { "legacy", "iommufd", NULL };
+		int which;
+
+		if (!ldr_enum(l, v, backends, &which, "vfio_container"))
+			l->s->profile.vfio_container_iommufd = which == 1;
 	}
 	ldr_recover(l);
 	if ((v = ynode_map_get(map, "memory_budget")))
@@ -853,6 +871,13 @@ void scenario_set_iommufd(struct scenario *s, bool on)
 	if (s->profile.no_iommufd == on)
 		boot_stale(s);
 	s->profile.no_iommufd = !on;
+}
+
+void scenario_set_vfio_container(struct scenario *s, bool iommufd)
+{
+	if (s->profile.vfio_container_iommufd != iommufd)
+		boot_stale(s);
+	s->profile.vfio_container_iommufd = iommufd;
 }
 
 void scenario_set_format(struct scenario *s, enum iommu_hw_kind kind)

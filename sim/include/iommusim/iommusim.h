@@ -96,6 +96,19 @@ long sim_sys_pwrite(struct sim_world *w, int pid, int fd, const void *buf, size_
  */
 int  sim_sysfs_write(struct sim_world *w, const char *path, const char *value);
 
+/*
+ * Reading sysfs, as cat and ls do, for the files models publish: VFIO's
+ * /sys/bus/pci/devices/BDF/vfio-dev/vfioN/ (every vfio-pci device, since
+ * 6.1) and its `dev` attribute ("MAJOR:MINOR\n", only where the kernel
+ * has the device cdev: iommufd and 6.6 or later).  sim_sysfs_read: a
+ * file's contents, NUL-terminated in @buf; the length, -ENOENT no such
+ * file, -EISDIR a directory.  sim_sysfs_list: a directory's entries,
+ * sorted, separated by one space; the length, -ENOENT, -ENOTDIR a file.
+ * Both -ENOSPC when @n is too small, -EINVAL for a NULL argument.
+ */
+long sim_sysfs_read(struct sim_world *w, const char *path, char *buf, size_t n);
+long sim_sysfs_list(struct sim_world *w, const char *path, char *buf, size_t n);
+
 /* Bind @driver to the function at @bdf ("none" or NULL unbinds), as an
  * administrator does through sysfs: driver_override set to @driver, then
  * bind (an error puts the old override back); unbinding clears it.  0 or

@@ -87,7 +87,7 @@ unsigned ocheck_count(void);
 /* The VFIO device cdev of @bdf ("/dev/vfio/devices/vfio0") into @path: 0,
  * or -errno (-ENODEV when the function has none: not bound to a VFIO
  * driver, or a kernel without CONFIG_VFIO_DEVICE_CDEV; -ENOSPC when @n is
- * too small).  The simulator has no device cdevs yet: -ENODEV. */
+ * too small). */
 int  osys_vfio_cdev(const char *bdf, char *path, size_t n);
 
 /* ---- IOMMU fault records (osys_guest.c, osys_sim.c) ---- */

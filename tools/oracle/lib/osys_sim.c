@@ -171,11 +171,22 @@ void osys_sleep_ms(unsigned ms)
 
 int osys_vfio_cdev(const char *bdf, char *path, size_t n)
 {
-	/* the model has no VFIO device cdevs (no iommufd) yet */
-	(void)bdf;
-	if (n)
-		path[0] = 0;
-	return -ENODEV;
+	char dir[128], names[128], attr[300], dev[32];
+	long ret;
+
+	/* as the guest does: the vfio-dev class device below the function,
+	 * and its node only where it has a device number (`dev`) */
+	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
+	ret = sim_sysfs_list(world, dir, names, sizeof(names));
+	if (ret <= 0 || strncmp(names, "vfio", 4))
+		return -ENODEV;
+	names[strcspn(names, " ")] = 0;
+	snprintf(attr, sizeof(attr), "%s/%s/dev", dir, names);
+	if (sim_sysfs_read(world, attr, dev, sizeof(dev)) < 0)
+		return -ENODEV;
+	if ((size_t)snprintf(path, n, "/dev/vfio/devices/%s", names) >= n)
+		return -ENOSPC;
+	return 0;
 }
 
 long osys_dma_faults(char *buf, size_t n)

@@ -255,7 +255,8 @@ struct iommu_hwpt_alloc {
 /* ---- hardware information (since 6.6) ---- */
 
 enum iommu_hw_info_vtd_flags {
-	/* since 6.7: the IOMMU needs its stage-1 IOTLB flushed on PTE changes */
+	/* since 6.7, always set by intel_iommu_hw_info: read-only mappings
+	 * are refused on a nest parent (erratum 772415, SPR17) */
 	IOMMU_HW_INFO_VTD_ERRATA_772415_SPR17	= 1 << 0,
 };
 
@@ -267,9 +268,23 @@ struct iommu_hw_info_vtd {
 	__aligned_u64 ecap_reg;
 };
 
+/*
+ * What GET_HW_INFO returns for an Arm SMMUv3 (since 6.14): its raw
+ * identification registers SMMU_IDR0..IDR5, SMMU_IIDR and SMMU_AIDR, for a
+ * VMM to build a virtual SMMU from (forwarding only the bits it supports).
+ */
+struct iommu_hw_info_arm_smmuv3 {
+	__u32 flags;		/* none defined in 6.14: 0 */
+	__u32 __reserved;
+	__u32 idr[6];
+	__u32 iidr;
+	__u32 aidr;
+};
+
 enum iommu_hw_info_type {
 	IOMMU_HW_INFO_TYPE_NONE		= 0,
 	IOMMU_HW_INFO_TYPE_INTEL_VTD	= 1,
+	IOMMU_HW_INFO_TYPE_ARM_SMMUV3	= 2,	/* since 6.14 */
 };
 
 /* out_capabilities bits: DIRTY_TRACKING since 6.7, the PASID bits as out_max_pasid_log2. */
@@ -509,6 +524,12 @@ IOMMUFD_UAPI_AT(iommu_hwpt_alloc, __reserved2, 44);
 IOMMUFD_UAPI_ASSERT(sizeof(struct iommu_hw_info_vtd) == 24);
 IOMMUFD_UAPI_AT(iommu_hw_info_vtd, cap_reg, 8);
 IOMMUFD_UAPI_AT(iommu_hw_info_vtd, ecap_reg, 16);
+
+IOMMUFD_UAPI_ASSERT(sizeof(struct iommu_hw_info_arm_smmuv3) == 40);
+IOMMUFD_UAPI_AT(iommu_hw_info_arm_smmuv3, __reserved, 4);
+IOMMUFD_UAPI_AT(iommu_hw_info_arm_smmuv3, idr, 8);
+IOMMUFD_UAPI_AT(iommu_hw_info_arm_smmuv3, iidr, 32);
+IOMMUFD_UAPI_AT(iommu_hw_info_arm_smmuv3, aidr, 36);
 
 IOMMUFD_UAPI_ASSERT(sizeof(struct iommu_hw_info) == 40);
 IOMMUFD_UAPI_AT(iommu_hw_info, flags, 4);

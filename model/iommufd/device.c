@@ -1,0 +1,428 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Devices (drivers/iommu/iommufd/device.c): what a VFIO device bound to a
+ * context is to iommufd.  Binding claims DMA ownership of the device for
+ * the context (iommu_device_claim_dma_owner: a group with a kernel DMA
+ * driver, or owned by another context or by a VFIO container, is EPERM;
+ * several devices of one group may bind to the same context) and leaves it
+ * blocked.  Attaching to an IOAS reuses the first automatic HWPT of the
+ * IOAS the device can take, else makes one; attaching to a HWPT uses it.
+ * The first device of a group attached attaches the group (every RID and
+ * alias of it in the hardware); the others follow.  Replace moves a group
+ * from one HWPT to another in place; detach returns it to blocked when its
+ * last device leaves; an automatic HWPT dies with its last device.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "sim/fault.h"
+#include "sim/mm.h"
+#include "sim/proc.h"
+#include "sim/trace.h"
+#include "sim/world.h"
+#include "model/iommu/domain.h"
+#include "model/iommu/group.h"
+#include "model/iommu/hw.h"
+#include "model/pci/pci.h"
+#include "model/iommufd/iommufd_private.h"
+#include "iommusim/uapi/iommufd.h"
+
+/* ---- groups (iommufd_get_group / iommufd_put_group) ---- */
+
+static struct iommufd_group *get_group(struct iommufd_ctx *ictx, struct iommu_group *g)
+{
+	struct iommufd_group *ig;
+
+	for (unsigned i = 0; i < ictx->groups->len; i++) {
+		ig = g_ptr_array_index(ictx->groups, i);
+		if (ig->group == g) {
+			ig->refs++;
+			return ig;
+		}
+	}
+	if (sim_should_fail(ictx->w, "iommufd_group_alloc"))
+		return NULL;
+	ig = g_new0(struct iommufd_group, 1);
+	ig->ictx = ictx;
+	ig->group = g;
+	ig->devices = g_ptr_array_new();
+	ig->refs = 1;
+	g_ptr_array_add(ictx->groups, ig);
+	return ig;
+}
+
+static void put_group(struct iommufd_group *ig)
+{
+	if (--ig->refs)
+		return;
+	g_ptr_array_remove(ig->ictx->groups, ig);
+	g_ptr_array_free(ig->devices, TRUE);
+	g_free(ig);
+}
+
+/* ---- bind / unbind ---- */
+
+static void iommufd_device_destroy(struct iommufd_object *obj)
+{
+	struct iommufd_device *idev = (struct iommufd_device *)obj;
+	struct iommufd_ctx *ictx = obj->ictx;
+
+	iommu_group_release_dma_owner(idev->igroup->group, ictx);
+	put_group(idev->igroup);
+	g_free(idev);
+	iommufd_ctx_put(ictx);
+}
+
+int iommufd_device_bind(struct iommufd_ctx *ictx, struct pci_dev *dev, bool allow_unsafe_irq,
+			struct iommufd_device **out, uint32_t *id)
+{
+	struct iommu_group *g = iommu_group_of(dev);
+	struct iommufd_device *idev;
+	struct iommufd_group *ig;
+	int rc;
+
+	/* iommufd always maps with IOMMU_CACHE: coherent DMA is required */
+	if (!iommu_dev_cache_coherent(ictx->w))
+		return -EINVAL;
+	if (!g)
+		return -ENODEV;
+	ig = get_group(ictx, g);
+	if (!ig)
+		return -ENOMEM;
+	if (!iommu_group_has_isolated_msi(ictx->w, g) && !allow_unsafe_irq) {
+		rc = -EPERM;
+		goto out_group_put;
+	}
+	rc = iommu_group_claim_dma_owner(g, ictx);
+	if (rc)
+		goto out_group_put;
+	if (sim_should_fail(ictx->w, "iommufd_device_alloc")) {
+		rc = -ENOMEM;
+		goto out_release_owner;
+	}
+	idev = g_new0(struct iommufd_device, 1);
+	rc = iommufd_object_alloc(ictx, &idev->obj, IOMMUFD_OBJ_DEVICE, iommufd_device_destroy);
+	if (rc) {
+		g_free(idev);
+		goto out_release_owner;
+	}
+	iommufd_ctx_get(ictx);
+	idev->dev = dev;
+	idev->igroup = ig;
+	idev->enforce_cache_coherency = iommu_hw_config(ictx->w)->snoop_control;
+	/* the calling driver is a user until iommufd_device_unbind */
+	idev->obj.users++;
+	iommufd_object_finalize(&idev->obj);
+	*out = idev;
+	*id = idev->obj.id;
+	return 0;
+
+out_release_owner:
+	iommu_group_release_dma_owner(g, ictx);
+out_group_put:
+	put_group(ig);
+	return rc;
+}
+
+void iommufd_device_unbind(struct iommufd_device *idev)
+{
+	idev->obj.users--;
+	iommufd_object_destroy_user(&idev->obj);
+}
+
+uint32_t iommufd_device_id(const struct iommufd_device *idev)
+{
+	return idev->obj.id;
+}
+
+struct iommufd_device *iommufd_get_device(struct iommufd_ucmd *ucmd, uint32_t id)
+{
+	return (struct iommufd_device *)iommufd_get_object(ucmd->ictx, id, IOMMUFD_OBJ_DEVICE);
+}
+
+/* ---- attach / detach ---- */
+
+static bool hwpt_is_paging(const struct iommufd_hw_pagetable *hwpt)
+{
+	return hwpt->obj.type == IOMMUFD_OBJ_HWPT_PAGING;
+}
+
+int iommufd_hw_pagetable_attach(struct iommufd_hw_pagetable *hwpt, struct iommufd_device *idev)
+{
+	struct iommufd_group *ig = idev->igroup;
+	int rc;
+
+	if (ig->hwpt && ig->hwpt != hwpt)
+		return -EINVAL;
+	if (hwpt_is_paging(hwpt)) {
+		rc = iopt_table_enforce_dev_resv_regions(&hwpt->ioas->iopt, ig->group, idev);
+		if (rc)
+			return rc;
+	}
+	if (!ig->devices->len) {
+		rc = iommu_attach_group(hwpt->domain, ig->group);
+		if (rc) {
+			if (hwpt_is_paging(hwpt))
+				iopt_remove_reserved_iova(&hwpt->ioas->iopt, idev);
+			return rc;
+		}
+		ig->hwpt = hwpt;
+	}
+	hwpt->obj.users++;
+	g_ptr_array_add(ig->devices, idev);
+	return 0;
+}
+
+struct iommufd_hw_pagetable *iommufd_hw_pagetable_detach(struct iommufd_device *idev)
+{
+	struct iommufd_group *ig = idev->igroup;
+	struct iommufd_hw_pagetable *hwpt = ig->hwpt;
+
+	g_ptr_array_remove(ig->devices, idev);
+	if (!ig->devices->len) {
+		iommu_detach_group(hwpt->domain, ig->group);
+		ig->hwpt = NULL;
+	}
+	if (hwpt_is_paging(hwpt))
+		iopt_remove_reserved_iova(&hwpt->ioas->iopt, idev);
+	return hwpt;
+}
+
+static bool device_attached(const struct iommufd_device *idev)
+{
+	for (unsigned i = 0; i < idev->igroup->devices->len; i++)
+		if (g_ptr_array_index(idev->igroup->devices, i) == idev)
+			return true;
+	return false;
+}
+
+/* iommufd_device_do_attach: 0 (nothing to destroy) or an error */
+static int do_attach(struct iommufd_device *idev, struct iommufd_hw_pagetable *hwpt,
+		     struct iommufd_hw_pagetable **destroy)
+{
+	*destroy = NULL;
+	return iommufd_hw_pagetable_attach(hwpt, idev);
+}
+
+/*
+ * iommufd_group_do_replace_reserved_iova: the reserved regions of every
+ * attached device of the group go into the new IOAS first (EADDRINUSE
+ * leaves nothing behind).
+ */
+static int replace_reserved(struct iommufd_group *ig, struct iommufd_hw_pagetable *hwpt)
+{
+	for (unsigned i = 0; i < ig->devices->len; i++) {
+		int rc = iopt_table_enforce_dev_resv_regions(&hwpt->ioas->iopt, ig->group,
+							     g_ptr_array_index(ig->devices, i));
+
+		if (rc) {
+			while (i-- > 0)
+				iopt_remove_reserved_iova(&hwpt->ioas->iopt,
+							  g_ptr_array_index(ig->devices, i));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* iommufd_device_do_replace: the group moves in place; the old HWPT is
+ * handed back for the caller to put (the devices' references move). */
+static int do_replace(struct iommufd_device *idev, struct iommufd_hw_pagetable *hwpt,
+		      struct iommufd_hw_pagetable **destroy)
+{
+	struct iommufd_group *ig = idev->igroup;
+	struct iommufd_hw_pagetable *old = ig->hwpt;
+	bool new_ioas;
+	unsigned n;
+	int rc;
+
+	*destroy = NULL;
+	if (!old)
+		return -EINVAL;
+	if (hwpt == old)
+		return 0;
+	new_ioas = hwpt_is_paging(hwpt) && (!hwpt_is_paging(old) || old->ioas != hwpt->ioas);
+	if (new_ioas) {
+		rc = replace_reserved(ig, hwpt);
+		if (rc)
+			return rc;
+	}
+	rc = iommu_group_replace_domain(ig->group, hwpt->domain);
+	if (rc) {
+		if (new_ioas)
+			for (unsigned i = 0; i < ig->devices->len; i++)
+				iopt_remove_reserved_iova(&hwpt->ioas->iopt,
+							  g_ptr_array_index(ig->devices, i));
+		return rc;
+	}
+	if (hwpt_is_paging(old) && (!hwpt_is_paging(hwpt) || old->ioas != hwpt->ioas))
+		for (unsigned i = 0; i < ig->devices->len; i++)
+			iopt_remove_reserved_iova(&old->ioas->iopt,
+						  g_ptr_array_index(ig->devices, i));
+	ig->hwpt = hwpt;
+	/* the device list's references move to the new HWPT; one is kept on
+	 * the old for the caller to put */
+	n = ig->devices->len;
+	hwpt->obj.users += n;
+	old->obj.users -= n - 1;
+	*destroy = old;
+	return 0;
+}
+
+typedef int (*attach_fn)(struct iommufd_device *, struct iommufd_hw_pagetable *,
+			 struct iommufd_hw_pagetable **);
+
+/* iommufd_device_auto_get_domain: an automatic HWPT of the IOAS that
+ * takes the device (EINVAL means incompatible: try the next), else a new
+ * one, attached before its domain joins the IOAS. */
+static int auto_get_domain(struct iommufd_device *idev, struct iommufd_ioas *ioas,
+			   uint32_t *pt_id, attach_fn fn, struct iommufd_hw_pagetable **destroy)
+{
+	bool immediate = fn == do_attach;
+	struct iommufd_hw_pagetable *hwpt;
+	int rc;
+
+	for (unsigned i = 0; i < ioas->hwpt_list->len; i++) {
+		hwpt = g_ptr_array_index(ioas->hwpt_list, i);
+		if (!hwpt->auto_domain || !hwpt->obj.finalized)
+			continue;
+		hwpt->obj.users++;    /* iommufd_lock_obj */
+		rc = fn(idev, hwpt, destroy);
+		hwpt->obj.users--;
+		if (rc == -EINVAL)
+			continue;
+		if (!rc)
+			*pt_id = hwpt->obj.id;
+		return rc;
+	}
+	rc = iommufd_hwpt_paging_alloc(idev->obj.ictx, ioas, idev, 0, immediate, &hwpt);
+	if (rc)
+		return rc;
+	if (!immediate) {
+		rc = fn(idev, hwpt, destroy);
+		if (rc) {
+			iommufd_object_abort(&hwpt->obj);
+			return rc;
+		}
+	} else {
+		*destroy = NULL;
+	}
+	hwpt->auto_domain = true;
+	*pt_id = hwpt->obj.id;
+	iommufd_object_finalize(&hwpt->obj);
+	return 0;
+}
+
+/* iommufd_device_change_pt */
+static int change_pt(struct iommufd_device *idev, uint32_t *pt_id, attach_fn fn)
+{
+	struct iommufd_ctx *ictx = idev->obj.ictx;
+	struct iommufd_hw_pagetable *destroy = NULL;
+	struct iommufd_object *pt_obj;
+	int rc;
+
+	pt_obj = iommufd_get_object(ictx, *pt_id, IOMMUFD_OBJ_ANY);
+	if (!pt_obj)
+		return -ENOENT;
+	switch (pt_obj->type) {
+	case IOMMUFD_OBJ_HWPT_NESTED:
+	case IOMMUFD_OBJ_HWPT_PAGING:
+		rc = fn(idev, (struct iommufd_hw_pagetable *)pt_obj, &destroy);
+		break;
+	case IOMMUFD_OBJ_IOAS:
+		rc = auto_get_domain(idev, (struct iommufd_ioas *)pt_obj, pt_id, fn, &destroy);
+		break;
+	default:
+		rc = -EINVAL;
+		break;
+	}
+	iommufd_put_object(pt_obj);
+	if (!rc && destroy)
+		iommufd_hw_pagetable_put(destroy);
+	return rc;
+}
+
+int iommufd_device_attach(struct iommufd_device *idev, uint32_t *pt_id)
+{
+	return change_pt(idev, pt_id, do_attach);
+}
+
+int iommufd_device_replace(struct iommufd_device *idev, uint32_t *pt_id)
+{
+	return change_pt(idev, pt_id, do_replace);
+}
+
+void iommufd_device_detach(struct iommufd_device *idev)
+{
+	if (!device_attached(idev))
+		return;
+	iommufd_hw_pagetable_put(iommufd_hw_pagetable_detach(idev));
+}
+
+bool iommufd_device_is_attached(const struct iommufd_device *idev)
+{
+	return device_attached(idev);
+}
+
+/* ---- IOMMU_GET_HW_INFO (since 6.6) ---- */
+
+/*
+ * iommufd_get_hw_info: flags and every reserved byte EOPNOTSUPP, then the
+ * device; the driver's data (iommu_get_hw_info) up to data_len bytes, the
+ * rest of the user's buffer zeroed, data_len set to the driver's length;
+ * out_capabilities (since 6.7) and out_max_pasid_log2.
+ */
+int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_hw_info *cmd = ucmd->cmd;
+	struct iommufd_device *idev;
+	uint8_t data[256];
+	size_t len = sizeof(data), copy;
+	uint32_t type;
+	uint64_t caps;
+	uint8_t pasid_log2;
+	int rc;
+
+	if (cmd->flags || cmd->__reserved[0] || cmd->__reserved[1] || cmd->__reserved[2])
+		return -EOPNOTSUPP;
+	/* before the PASID report the byte was reserved too */
+	if (sim_kernel_before(ucmd->ictx->w, 6, 12) && cmd->out_max_pasid_log2)
+		return -EOPNOTSUPP;
+	idev = iommufd_get_device(ucmd, cmd->dev_id);
+	if (!idev)
+		return -ENOENT;
+	rc = iommu_get_hw_info(idev->dev, &type, data, &len);
+	if (rc)
+		goto out;
+	copy = cmd->data_len < len ? cmd->data_len : len;
+	if (copy && sim_copy_to_user(ucmd->p, cmd->data_uptr, data, copy)) {
+		rc = -EFAULT;
+		goto out;
+	}
+	/* clear_user of the tail the driver has no data for */
+	if (copy < cmd->data_len) {
+		static const uint8_t zero[64];
+
+		for (uint64_t off = copy; off < cmd->data_len;) {
+			size_t n = cmd->data_len - off < sizeof(zero) ? cmd->data_len - off
+								    : sizeof(zero);
+
+			if (sim_copy_to_user(ucmd->p, cmd->data_uptr + off, zero, n)) {
+				rc = -EFAULT;
+				goto out;
+			}
+			off += n;
+		}
+	}
+	cmd->data_len = (uint32_t)len;
+	cmd->out_data_type = type;
+	rc = iommu_get_hw_info_caps(idev->dev, &caps, &pasid_log2);
+	if (rc)
+		goto out;
+	cmd->out_capabilities = caps;
+	cmd->out_max_pasid_log2 = sim_kernel_before(ucmd->ictx->w, 6, 12) ? 0 : pasid_log2;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+out:
+	iommufd_put_object(&idev->obj);
+	return rc;
+}

@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * iommufd's invariants (spec §H10, §H17, §H18), checked after every step
+ * against the objects' own bookkeeping and against the hardware:
+ *   §H17  every object's users is 1 (the table's) plus the references
+ *         coming in — HWPTs on an IOAS, accesses attached to it, devices
+ *         attached to a HWPT, the driver holding a device or an access, an
+ *         open fault fd; every reference points at a live object of the
+ *         same context;
+ *   §H18  a bound device's group is owned by its context; a group's HWPT
+ *         is the domain the hardware has the group on; an attached group
+ *         has devices;
+ *   §H10  every page index is pinned exactly as often as the areas filled
+ *         into domains and the access pins covering it say (one pin per
+ *         index, however many users), the pins match what the domains
+ *         translate, and the charges (user locked_vm, mm pinned_vm) equal
+ *         the pins counted.
+ */
+#include <string.h>
+#include <glib.h>
+
+#include "sim/mem.h"
+#include "sim/mm.h"
+#include "sim/proc.h"
+#include "sim/world.h"
+#include "model/iommu/domain.h"
+#include "model/iommu/group.h"
+#include "model/iommufd/iommufd_private.h"
+
+struct iv {
+	struct sim_world *w;
+	GString *out;
+	int n;
+	GHashTable *pages;           /* iopt_pages * -> GArray of covering intervals */
+	GPtrArray *pages_order;      /* the same, in first-seen order */
+};
+
+static void G_GNUC_PRINTF(2, 3) bad(struct iv *iv, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	g_string_append_vprintf(iv->out, fmt, ap);
+	va_end(ap);
+	g_string_append_c(iv->out, '\n');
+	iv->n++;
+}
+
+struct cover {
+	uint64_t first, last;        /* page indexes */
+};
+
+static void add_cover(struct iv *iv, struct iopt_pages *pg, uint64_t first, uint64_t last)
+{
+	GArray *c = g_hash_table_lookup(iv->pages, pg);
+
+	if (!c) {
+		c = g_array_new(FALSE, FALSE, sizeof(struct cover));
+		g_hash_table_insert(iv->pages, pg, c);
+		g_ptr_array_add(iv->pages_order, pg);
+	}
+	g_array_append_val(c, ((struct cover){ first, last }));
+}
+
+/* How many users index @i should have. */
+static unsigned expected_users(GArray *c, uint64_t i)
+{
+	unsigned n = 0;
+
+	for (unsigned k = 0; k < c->len; k++) {
+		const struct cover *x = &g_array_index(c, struct cover, k);
+
+		n += x->first <= i && i <= x->last;
+	}
+	return n;
+}
+
+/* every pinned index of @pg against the covers; npinned against the count */
+static gboolean check_chunk(gpointer key, gpointer value, gpointer data);
+
+struct chunk_walk {
+	struct iv *iv;
+	struct iopt_pages *pg;
+	GArray *covers;
+	uint64_t pinned;
+	bool reported;
+};
+
+static void check_pages(struct iv *iv, struct iopt_pages *pg, GArray *covers)
+{
+	struct chunk_walk cw = { iv, pg, covers, 0, false };
+
+	g_tree_foreach(pg->pins, check_chunk, &cw);
+	if (cw.pinned != pg->npinned)
+		bad(iv, "§H10: user range 0x%llx has %llu pages pinned, npinned %llu",
+		    (unsigned long long)pg->uptr, (unsigned long long)cw.pinned,
+		    (unsigned long long)pg->npinned);
+	if (pg->last_npinned != pg->npinned)
+		bad(iv, "§H10: user range 0x%llx charged for %llu pages, %llu pinned",
+		    (unsigned long long)pg->uptr, (unsigned long long)pg->last_npinned,
+		    (unsigned long long)pg->npinned);
+	/* an index that should be pinned and is not */
+	for (unsigned k = 0; k < covers->len; k++) {
+		const struct cover *x = &g_array_index(covers, struct cover, k);
+
+		if (!iopt_pages_hpa(pg, x->first) || !iopt_pages_hpa(pg, x->last)) {
+			bad(iv, "§H10: user range 0x%llx: index %llu..%llu is used but not pinned",
+			    (unsigned long long)pg->uptr, (unsigned long long)x->first,
+			    (unsigned long long)x->last);
+			break;
+		}
+	}
+}
+
+/* struct iopt_pin_chunk's layout is pages.c's; walk it through the API */
+static gboolean check_chunk(gpointer key, gpointer value, gpointer data)
+{
+	struct chunk_walk *cw = data;
+	uint64_t base = *(uint64_t *)key << 9;
+
+	(void)value;
+	for (uint64_t i = base; i < base + 512; i++) {
+		unsigned got = iopt_pages_users(cw->pg, i), want;
+
+		if (!got)
+			continue;
+		cw->pinned++;
+		want = expected_users(cw->covers, i);
+		if (got != want && !cw->reported) {
+			bad(cw->iv, "§H10: user range 0x%llx index %llu has %u users, %u expected",
+			    (unsigned long long)cw->pg->uptr, (unsigned long long)i, got, want);
+			cw->reported = true;
+		}
+	}
+	return FALSE;
+}
+
+static uint64_t area_index(const struct iopt_area *a, uint64_t iova)
+{
+	return (a->start_byte + (iova - a->iova)) / SIM_PAGE_SIZE;
+}
+
+/* a filled area's first and last page translate to the pinned frames */
+static void check_area_in_domain(struct iv *iv, const struct iopt_area *a,
+				 struct iommu_domain *d)
+{
+	uint64_t probe[2] = { a->iova, a->last & ~(SIM_PAGE_SIZE - 1) };
+
+	for (int k = 0; k < 2; k++) {
+		uint64_t iova = probe[k] < a->iova ? a->iova : probe[k], hpa, want;
+		unsigned prot;
+
+		want = iopt_pages_hpa(a->pages, area_index(a, iova)) +
+		       (a->start_byte + (iova - a->iova)) % SIM_PAGE_SIZE;
+		if (iommu_iova_to_phys(d, iova, &hpa, &prot) || hpa != want) {
+			bad(iv, "§H10: IOVA 0x%llx of an area is not mapped to its pinned page "
+			    "in domain %u", (unsigned long long)iova, d->did);
+			return;
+		}
+	}
+}
+
+static void check_ioas(struct iv *iv, struct iommufd_ioas *ioas)
+{
+	struct io_pagetable *iopt = &ioas->iopt;
+	uint64_t prev_last = 0;
+
+	for (unsigned i = 0; i < iopt->areas->len; i++) {
+		struct iopt_area *a = &g_array_index(iopt->areas, struct iopt_area, i);
+
+		if (i && a->iova <= prev_last)
+			bad(iv, "§H17: IOAS %u: areas overlap at 0x%llx", ioas->obj.id,
+			    (unsigned long long)a->iova);
+		prev_last = a->last;
+		if (iopt->domains->len)
+			add_cover(iv, a->pages, area_index(a, a->iova), area_index(a, a->last));
+		for (unsigned k = 0; k < iopt->domains->len; k++)
+			check_area_in_domain(iv, a, g_ptr_array_index(iopt->domains, k));
+		/* the access pins of the pages (counted once per pages) */
+	}
+}
+
+/* users expected per object, from the references the others hold */
+static void count_refs(struct iommufd_ctx *ictx, unsigned *want)
+{
+	for (uint32_t id = 1; id < sim_ids_end(&ictx->objects); id++) {
+		struct iommufd_object *obj = sim_ids_find(&ictx->objects, id);
+
+		if (!obj)
+			continue;
+		switch (obj->type) {
+		case IOMMUFD_OBJ_HWPT_PAGING: {
+			struct iommufd_hw_pagetable *h = (struct iommufd_hw_pagetable *)obj;
+
+			want[h->ioas->obj.id]++;
+			break;
+		}
+		case IOMMUFD_OBJ_DEVICE:
+			want[id]++;          /* its driver */
+			break;
+		case IOMMUFD_OBJ_ACCESS: {
+			struct iommufd_access *ac = (struct iommufd_access *)obj;
+
+			want[id]++;          /* its driver */
+			if (ac->ioas)
+				want[ac->ioas->obj.id]++;
+			break;
+		}
+		case IOMMUFD_OBJ_FAULT:
+			want[id] += iommufd_fault_file_open(obj);
+			break;
+		default:
+			break;
+		}
+	}
+	for (unsigned i = 0; i < ictx->groups->len; i++) {
+		struct iommufd_group *ig = g_ptr_array_index(ictx->groups, i);
+
+		if (ig->hwpt)
+			want[ig->hwpt->obj.id] += ig->devices->len;
+	}
+}
+
+static void check_ctx(struct iv *iv, struct iommufd_ctx *ictx)
+{
+	uint32_t end = sim_ids_end(&ictx->objects);
+	unsigned *want = g_new0(unsigned, end + 1);
+
+	count_refs(ictx, want);
+	for (uint32_t id = 1; id < end; id++) {
+		struct iommufd_object *obj = sim_ids_find(&ictx->objects, id);
+
+		if (!obj)
+			continue;
+		if (obj->id != id || obj->ictx != ictx)
+			bad(iv, "§H17: context %llu: object %u is filed under id %u",
+			    (unsigned long long)ictx->serial, obj->id, id);
+		if (obj->finalized && obj->users != 1 + want[id])
+			bad(iv, "§H17: context %llu: %s %u has users %u, 1 + %u references expected",
+			    (unsigned long long)ictx->serial, iommufd_object_type_name(obj->type), id,
+			    obj->users, want[id]);
+		if (obj->type == IOMMUFD_OBJ_IOAS)
+			check_ioas(iv, (struct iommufd_ioas *)obj);
+		if (obj->type == IOMMUFD_OBJ_DEVICE) {
+			struct iommufd_device *idev = (struct iommufd_device *)obj;
+
+			if (idev->igroup->group->owner != ictx)
+				bad(iv, "§H18: device %u is bound but its group %u is not owned by "
+				    "its context", id, idev->igroup->group->id);
+		}
+	}
+	for (unsigned i = 0; i < ictx->groups->len; i++) {
+		struct iommufd_group *ig = g_ptr_array_index(ictx->groups, i);
+
+		if (ig->hwpt && !ig->devices->len)
+			bad(iv, "§H18: group %u is attached with no device", ig->group->id);
+		if (ig->hwpt && iommu_group_domain(ig->group) != ig->hwpt->domain)
+			bad(iv, "§H18: group %u is attached to HWPT %u but the hardware has it on "
+			    "another domain", ig->group->id, ig->hwpt->obj.id);
+		if (!ig->hwpt && ig->devices->len)
+			bad(iv, "§H18: group %u lists attached devices but no HWPT", ig->group->id);
+	}
+	g_free(want);
+}
+
+struct mm_check {
+	struct iv *iv;
+	GHashTable *pinned;          /* sim_mm * -> pages pinned */
+	GHashTable *seen;
+};
+
+static int check_mm(struct sim_proc *p, void *ctx)
+{
+	struct mm_check *mc = ctx;
+	uint64_t want;
+
+	if (!p->mm || !g_hash_table_add(mc->seen, p->mm))
+		return 0;
+	want = (uint64_t)GPOINTER_TO_SIZE(g_hash_table_lookup(mc->pinned, p->mm));
+	if (p->mm->pinned_vm != want)
+		bad(mc->iv, "§H10: pid %d's mm has pinned_vm %llu, iommufd pins %llu", p->pid,
+		    (unsigned long long)p->mm->pinned_vm, (unsigned long long)want);
+	return 0;
+}
+
+int iommufd_check_invariants(struct sim_world *w, GString *out)
+{
+	struct iommufd_state *st = sim_world_subsys(w, SIM_SUBSYS_IOMMUFD);
+	struct iv iv = { .w = w, .out = out };
+	struct mm_check mc = { .iv = &iv };
+	GArray *charged;
+
+	if (!st)
+		return 0;
+	iv.pages = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+					 (GDestroyNotify)g_array_unref);
+	iv.pages_order = g_ptr_array_new();
+	for (unsigned c = 0; c < st->ctxs->len; c++)
+		check_ctx(&iv, g_ptr_array_index(st->ctxs, c));
+	/* the pages no domain fills but an access pins */
+	for (unsigned c = 0; c < st->ctxs->len; c++) {
+		struct iommufd_ctx *ictx = g_ptr_array_index(st->ctxs, c);
+
+		for (uint32_t id = 1; id < sim_ids_end(&ictx->objects); id++) {
+			struct iommufd_object *obj = sim_ids_find(&ictx->objects, id);
+			GArray *areas;
+
+			if (!obj || obj->type != IOMMUFD_OBJ_IOAS)
+				continue;
+			areas = ((struct iommufd_ioas *)obj)->iopt.areas;
+			for (unsigned i = 0; i < areas->len; i++) {
+				struct iopt_pages *pg = g_array_index(areas, struct iopt_area, i).pages;
+
+				if (!g_hash_table_contains(iv.pages, pg)) {
+					g_hash_table_insert(iv.pages, pg,
+							    g_array_new(FALSE, FALSE,
+									sizeof(struct cover)));
+					g_ptr_array_add(iv.pages_order, pg);
+				}
+			}
+		}
+	}
+	charged = g_array_new(FALSE, TRUE, sizeof(struct iommufd_user));
+	mc.pinned = g_hash_table_new(g_direct_hash, g_direct_equal);
+	mc.seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+	for (unsigned i = 0; i < iv.pages_order->len; i++) {
+		struct iopt_pages *pg = g_ptr_array_index(iv.pages_order, i);
+		unsigned k;
+
+		for (k = 0; pg->access_pins && k < pg->access_pins->len; k++) {
+			const struct iopt_access_pin *ap =
+				&g_array_index(pg->access_pins, struct iopt_access_pin, k);
+
+			for (unsigned u = 0; u < ap->users; u++)
+				add_cover(&iv, pg, ap->first, ap->last);
+		}
+		check_pages(&iv, pg, g_hash_table_lookup(iv.pages, pg));
+		g_hash_table_insert(mc.pinned, pg->mm,
+				    GSIZE_TO_POINTER(GPOINTER_TO_SIZE(g_hash_table_lookup(mc.pinned,
+											   pg->mm)) +
+						     pg->npinned));
+		if (pg->account_mode != IOPT_PAGES_ACCOUNT_USER)
+			continue;
+		for (k = 0; k < charged->len; k++)
+			if (g_array_index(charged, struct iommufd_user, k).uid == pg->uid)
+				break;
+		if (k == charged->len)
+			g_array_append_val(charged, ((struct iommufd_user){ .uid = pg->uid }));
+		g_array_index(charged, struct iommufd_user, k).locked_vm += pg->last_npinned;
+	}
+	/* every user's locked_vm is what its pages are charged for */
+	for (unsigned u = 0; u < st->users->len; u++) {
+		const struct iommufd_user *have = &g_array_index(st->users, struct iommufd_user, u);
+		uint64_t want = 0;
+
+		for (unsigned k = 0; k < charged->len; k++)
+			if (g_array_index(charged, struct iommufd_user, k).uid == have->uid)
+				want = g_array_index(charged, struct iommufd_user, k).locked_vm;
+		if (have->locked_vm != want)
+			bad(&iv, "§H10: uid %u has locked_vm %llu, its pinned pages %llu", have->uid,
+			    (unsigned long long)have->locked_vm, (unsigned long long)want);
+	}
+	sim_proc_for_each(w, check_mm, &mc);
+	g_hash_table_destroy(mc.pinned);
+	g_hash_table_destroy(mc.seen);
+	g_array_free(charged, TRUE);
+	g_hash_table_destroy(iv.pages);
+	g_ptr_array_free(iv.pages_order, TRUE);
+	return iv.n;
+}
