@@ -804,6 +804,14 @@ bool sim_mem_frame_orphaned(struct sim_world *w, uint64_t hpa)
 	return f && f->orphan;
 }
 
+unsigned sim_mem_frame_refs(struct sim_world *w, uint64_t hpa, bool *folio)
+{
+	struct sim_frame *f = frame_of(mem_of(w), hpa);
+
+	*folio = f && f->folio;
+	return f ? f->refs : 0;
+}
+
 bool sim_mem_present(struct sim_world *w, uint64_t hpa)
 {
 	return frame_of(mem_of(w), hpa) != NULL;

@@ -14,8 +14,8 @@ A run's output depends only on the scenario, the seed and the options
 So: the same file and seed give byte-identical output; two different seeds
 give different output exactly when the run draws from the RNG; and a run
 that draws nothing is the same under every seed.  Under random fault
-injection every scenario of the VFIO and nested corpus must also stay well
-behaved: exit 0 or 1 (never a crash, never "bad input"), no error message,
+injection every scenario of the VFIO, mdev, nested and iommufd corpus must
+also stay well behaved: exit 0 or 1 (never a crash, never "bad input"), no error message,
 and the same seed failing the same calls.
 """
 import argparse
@@ -143,7 +143,7 @@ class Determinism(unittest.TestCase):
         hits (docs/dma-path.md): every scenario that translates gives the
         same report and the same full trace with it and without it
         (--no-front-cache), on every IOMMU kind, and with random faults."""
-        files = [f for d in ("vfio", "mdev", "nested", "devices", "hostile")
+        files = [f for d in ("vfio", "mdev", "nested", "devices", "hostile", "iommufd")
                  for f in sorted((ARGS.root / d).glob("*.yaml"))
                  if "# expect-error:" not in f.read_text(errors="replace")]
         self.assertTrue(files)
@@ -179,7 +179,8 @@ class Determinism(unittest.TestCase):
     def test_corpus_under_random_faults(self):
         files = sorted((ARGS.root / "vfio").glob("*.yaml")) + \
             sorted((ARGS.root / "mdev").glob("*.yaml")) + \
-            sorted((ARGS.root / "nested").glob("*.yaml"))
+            sorted((ARGS.root / "nested").glob("*.yaml")) + \
+            sorted((ARGS.root / "iommufd").glob("*.yaml"))
         # scenarios that must fail to load are run_scenarios.py's business
         files = [f for f in files if "# expect-error:" not in f.read_text(errors="replace")]
         self.assertTrue(files)

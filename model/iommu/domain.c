@@ -305,6 +305,10 @@ void iommu_domain_free(struct iommu_domain *d)
 
 	if (!d)
 		return;
+	if (d->ops) {
+		d->ops->free(d);
+		return;
+	}
 	st = state_of(d->w);
 	/* a nest parent going away takes its nested domains with it: each is
 	 * blocked on every PASID it was on, and a group on one goes back to
@@ -704,7 +708,9 @@ int iommu_map(struct iommu_domain *d, uint64_t iova, uint64_t hpa, uint64_t size
 {
 	int ret;
 
-	if (d->type != IOMMU_DOMAIN_PAGING || !size || iova + size - 1 < iova ||
+	if (d->ops)
+		ret = d->ops->map(d, iova, hpa, size, prot);
+	else if (d->type != IOMMU_DOMAIN_PAGING || !size || iova + size - 1 < iova ||
 	    iova < d->aperture_start || iova + size - 1 > d->aperture_end)
 		ret = -EINVAL;
 	else if (d->naive_map)
@@ -722,6 +728,12 @@ uint64_t iommu_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size)
 	unsigned bugs = st ? st->prof.bugs : 0;
 	int64_t ret;
 
+	if (d->ops) {
+		ret = (int64_t)d->ops->unmap(d, iova, size);
+		SIM_TRACE(d->w, iommu_unmap, d->did, (unsigned long long)iova,
+			  (unsigned long long)size, (unsigned long long)ret);
+		return (uint64_t)ret;
+	}
 	if (d->type != IOMMU_DOMAIN_PAGING || !size)
 		return 0;
 	/* the caches forget the range before unmap returns (spec §C, §E.6,
@@ -898,6 +910,8 @@ int iommu_iova_to_phys(struct iommu_domain *d, uint64_t iova, uint64_t *hpa,
 {
 	struct io_pgtable_walk wk;
 
+	if (d->ops)
+		return d->ops->iova_to_phys(d, iova, hpa, prot);
 	if (d->type == IOMMU_DOMAIN_NESTED)
 		return nested_to_phys(d, iova, hpa, prot);
 	if (d->type != IOMMU_DOMAIN_PAGING || io_pgtable_lookup(&d->pt, iova, &wk))
@@ -964,6 +978,9 @@ int iommu_domain_alloc_paging_flags(struct sim_world *w, unsigned flags,
 	if (flags & ~(IOMMU_DOMAIN_ALLOC_NEST_PARENT | IOMMU_DOMAIN_ALLOC_DIRTY_TRACKING))
 		return -EOPNOTSUPP;
 	if (dirty && !iommu_dirty_tracking_capable(w))
+		return -EOPNOTSUPP;
+	/* nested_supported / ARM_SMMU_FEAT_NESTING */
+	if (np && iommu_hw_config(w)->no_nesting)
 		return -EOPNOTSUPP;
 	if (!flags) {
 		d = iommu_domain_alloc(w, IOMMU_DOMAIN_PAGING);

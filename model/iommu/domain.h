@@ -86,6 +86,25 @@ struct iommu_domain {
 	 * its parent. */
 	bool dirty_ops;
 	bool dirty_tracking;
+	/* Another driver's domain (the selftest's mock IOMMU,
+	 * model/iommufd/selftest.c): NULL for the simulated IOMMU's own. */
+	const struct iommu_domain_ops *ops;
+};
+
+/*
+ * A domain of a driver other than the simulated IOMMU's, as the kernel's
+ * domain->ops: iommu_map, iommu_unmap, iommu_iova_to_phys and
+ * iommu_domain_free call these first (each does its own checks; the trace
+ * points of map and unmap still fire).  Such a domain is never programmed
+ * into the hardware, has no DID, and only its driver's devices attach to it.
+ */
+struct iommu_domain_ops {
+	int (*map)(struct iommu_domain *d, uint64_t iova, uint64_t hpa, uint64_t size,
+		   unsigned prot);
+	uint64_t (*unmap)(struct iommu_domain *d, uint64_t iova, uint64_t size);
+	int (*iova_to_phys)(struct iommu_domain *d, uint64_t iova, uint64_t *hpa,
+			    unsigned *prot);
+	void (*free)(struct iommu_domain *d);
 };
 
 /* Kernel bugs a profile may inject (iommu: {bugs: [...]}), each caught by

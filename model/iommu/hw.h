@@ -109,6 +109,12 @@ struct iommu_hw_config {
 	 * stage's leaves when the context asks for it: the PASID entry's
 	 * SSADE, the CD's HA and HD, the device context's GADE / SADE. */
 	bool no_dirty_tracking;
+	/* No nested translation for user space: VT-d without ECAP.NEST (QEMU
+	 * 7.2's intel-iommu), so the kernel refuses NEST_PARENT domains
+	 * (intel_iommu_domain_alloc_user: nested_supported) and, on SMMUv3
+	 * from 6.13, without ARM_SMMU_FEAT_NESTING.  The walker itself still
+	 * does two stages (the model's own nested domains). */
+	bool no_nesting;
 	/* The simulator's front cache (a memo of cache-only answers, no
 	 * cache of the modelled hardware) off: every translation takes the
 	 * slow path.  Nothing observable may change: a baseline for figures

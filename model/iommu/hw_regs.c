@@ -98,8 +98,11 @@ uint64_t iommu_hw_vtd_ecap(const struct iommu_hw_config *cfg)
 	/* the model's walker snoops (C, SMPWC), takes the invalidation
 	 * queue (QI), pass-through, nested and both stages, in scalable mode
 	 * with a RID_PASID field */
-	uint64_t ecap = VTD_ECAP_C | VTD_ECAP_QI | VTD_ECAP_PT | VTD_ECAP_NEST | VTD_ECAP_SMTS |
+	uint64_t ecap = VTD_ECAP_C | VTD_ECAP_QI | VTD_ECAP_PT | VTD_ECAP_SMTS |
 			VTD_ECAP_SLTS | VTD_ECAP_FLTS | VTD_ECAP_SMPWC | VTD_ECAP_RPS;
+
+	if (!cfg->no_nesting)
+		ecap |= VTD_ECAP_NEST;
 
 	if (cfg->atc_entries)
 		ecap |= VTD_ECAP_DT;

@@ -24,15 +24,19 @@
 
 /* ---- the access's life ---- */
 
+static int change_ioas(struct iommufd_access *access, struct iommufd_ioas *ioas);
+
+/* iommufd_access_destroy_object: off its IOAS (the driver told to unpin
+ * everything), then the context let go */
 static void access_destroy(struct iommufd_object *obj)
 {
 	struct iommufd_access *access = (struct iommufd_access *)obj;
+	struct iommufd_ctx *ictx = obj->ictx;
 
-	if (access->ioas) {
-		iopt_remove_access(&access->ioas->iopt, access);
-		access->ioas->obj.users--;
-	}
+	if (access->ioas)
+		change_ioas(access, NULL);
 	g_free(access);
+	iommufd_ctx_put(ictx);
 }
 
 int iommufd_access_create(struct iommufd_ctx *ictx, const struct iommufd_access_ops *ops,
@@ -52,8 +56,10 @@ int iommufd_access_create(struct iommufd_ctx *ictx, const struct iommufd_access_
 	access->ops = ops;
 	access->data = data;
 	access->iova_alignment = ops->needs_pin_pages ? PAGE_SIZE : 1;
-	/* the driver is a user until iommufd_access_destroy */
+	/* the driver is a user until iommufd_access_destroy; the access holds
+	 * the context */
 	access->obj.users++;
+	iommufd_ctx_get(ictx);
 	iommufd_object_finalize(&access->obj);
 	*out = access;
 	*id = access->obj.id;
@@ -66,21 +72,30 @@ void iommufd_access_destroy(struct iommufd_access *access)
 	iommufd_object_destroy_user(&access->obj);
 }
 
-/* iommufd_access_change_ioas: onto @ioas (NULL: detach) */
+/* iommufd_access_change_ioas: onto @ioas (NULL: detach).  No new pins
+ * while it moves; the driver is told to unpin everything from the old IOAS
+ * (unmap of 0..ULONG_MAX) before the access leaves it. */
 static int change_ioas(struct iommufd_access *access, struct iommufd_ioas *ioas)
 {
 	struct iommufd_ioas *cur = access->ioas;
 	int rc;
 
+	if (cur != access->ioas_unpin)
+		return -EBUSY;
 	if (cur == ioas)
 		return 0;
+	access->ioas = NULL;
 	if (ioas) {
 		rc = iopt_add_access(&ioas->iopt, access);
-		if (rc)
+		if (rc) {
+			access->ioas = cur;
 			return rc;
+		}
 		ioas->obj.users++;
 	}
 	if (cur) {
+		if (access->ops->unmap)
+			access->ops->unmap(access->data, 0, UINT64_MAX);
 		iopt_remove_access(&cur->iopt, access);
 		cur->obj.users--;
 	}

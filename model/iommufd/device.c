@@ -62,38 +62,77 @@ static void put_group(struct iommufd_group *ig)
 
 /* ---- bind / unbind ---- */
 
+/*
+ * DMA ownership (iommu_device_claim_dma_owner).  A selftest mock device's
+ * group has no hardware: claiming it only records the owner (its blocking
+ * domain is "no domain", group->domain NULL).
+ */
+static int claim_owner(struct iommufd_group *ig, struct iommufd_ctx *ictx)
+{
+	struct iommu_group *g = ig->group;
+
+	if (!ig->mock)
+		return iommu_group_claim_dma_owner(g, ictx);
+	if (g->owner ? g->owner != ictx : g->owner_cnt != 0)
+		return -EPERM;
+	g->owner = ictx;
+	g->owner_cnt++;
+	return 0;
+}
+
+static void release_owner(struct iommufd_group *ig, struct iommufd_ctx *ictx)
+{
+	struct iommu_group *g = ig->group;
+
+	if (!ig->mock) {
+		iommu_group_release_dma_owner(g, ictx);
+		return;
+	}
+	if (g->owner == ictx && g->owner_cnt && !--g->owner_cnt)
+		g->owner = NULL;
+}
+
 static void iommufd_device_destroy(struct iommufd_object *obj)
 {
 	struct iommufd_device *idev = (struct iommufd_device *)obj;
 	struct iommufd_ctx *ictx = obj->ictx;
+	bool mock = idev->mock;
 
-	iommu_group_release_dma_owner(idev->igroup->group, ictx);
+	release_owner(idev->igroup, ictx);
 	put_group(idev->igroup);
 	g_free(idev);
-	iommufd_ctx_put(ictx);
+	/* a mock device takes no context reference (its selftest object in
+	 * the context holds it) */
+	if (!mock)
+		iommufd_ctx_put(ictx);
 }
 
-int iommufd_device_bind(struct iommufd_ctx *ictx, struct pci_dev *dev, bool allow_unsafe_irq,
-			struct iommufd_device **out, uint32_t *id)
+/* iommufd_device_bind, for a PCI function (@dev) or a mock device */
+static int device_bind(struct iommufd_ctx *ictx, struct pci_dev *dev, struct iommu_group *g,
+		       struct iommufd_mock_dev *mock, bool allow_unsafe_irq,
+		       struct iommufd_device **out, uint32_t *id)
 {
-	struct iommu_group *g = iommu_group_of(dev);
 	struct iommufd_device *idev;
 	struct iommufd_group *ig;
 	int rc;
 
-	/* iommufd always maps with IOMMU_CACHE: coherent DMA is required */
-	if (!iommu_dev_cache_coherent(ictx->w))
+	/* iommufd always maps with IOMMU_CACHE: coherent DMA is required (the
+	 * mock IOMMU says it is: mock_domain_capable) */
+	if (!mock && !iommu_dev_cache_coherent(ictx->w))
 		return -EINVAL;
 	if (!g)
 		return -ENODEV;
 	ig = get_group(ictx, g);
 	if (!ig)
 		return -ENOMEM;
-	if (!iommu_group_has_isolated_msi(ictx->w, g) && !allow_unsafe_irq) {
+	ig->mock = mock != NULL;
+	/* a mock device's MSIs are not asked about
+	 * (iommufd_selftest_is_mock_dev) */
+	if (!mock && !iommu_group_has_isolated_msi(ictx->w, g) && !allow_unsafe_irq) {
 		rc = -EPERM;
 		goto out_group_put;
 	}
-	rc = iommu_group_claim_dma_owner(g, ictx);
+	rc = claim_owner(ig, ictx);
 	if (rc)
 		goto out_group_put;
 	if (sim_should_fail(ictx->w, "iommufd_device_alloc")) {
@@ -106,10 +145,13 @@ int iommufd_device_bind(struct iommufd_ctx *ictx, struct pci_dev *dev, bool allo
 		g_free(idev);
 		goto out_release_owner;
 	}
-	iommufd_ctx_get(ictx);
+	if (!mock)
+		iommufd_ctx_get(ictx);
 	idev->dev = dev;
+	idev->mock = mock;
 	idev->igroup = ig;
-	idev->enforce_cache_coherency = iommu_hw_config(ictx->w)->snoop_control;
+	/* IOMMU_CAP_ENFORCE_CACHE_COHERENCY: the mock IOMMU does not claim it */
+	idev->enforce_cache_coherency = !mock && iommu_hw_config(ictx->w)->snoop_control;
 	/* the calling driver is a user until iommufd_device_unbind */
 	idev->obj.users++;
 	iommufd_object_finalize(&idev->obj);
@@ -118,10 +160,22 @@ int iommufd_device_bind(struct iommufd_ctx *ictx, struct pci_dev *dev, bool allo
 	return 0;
 
 out_release_owner:
-	iommu_group_release_dma_owner(g, ictx);
+	release_owner(ig, ictx);
 out_group_put:
 	put_group(ig);
 	return rc;
+}
+
+int iommufd_device_bind(struct iommufd_ctx *ictx, struct pci_dev *dev, bool allow_unsafe_irq,
+			struct iommufd_device **out, uint32_t *id)
+{
+	return device_bind(ictx, dev, iommu_group_of(dev), NULL, allow_unsafe_irq, out, id);
+}
+
+int iommufd_device_bind_mock(struct iommufd_ctx *ictx, struct iommufd_mock_dev *mock,
+			     struct iommu_group *g, struct iommufd_device **out, uint32_t *id)
+{
+	return device_bind(ictx, NULL, g, mock, false, out, id);
 }
 
 void iommufd_device_unbind(struct iommufd_device *idev)
@@ -147,6 +201,39 @@ static bool hwpt_is_paging(const struct iommufd_hw_pagetable *hwpt)
 	return hwpt->obj.type == IOMMUFD_OBJ_HWPT_PAGING;
 }
 
+/*
+ * The group's side of an attach, on the IOMMU core or, for a mock device,
+ * on the mock IOMMU (selftest.c), which reports no reserved regions and
+ * has no hardware to program: its group only records the domain.  A
+ * domain goes only to its own driver's devices (__iommu_attach_group,
+ * iommu_group_replace_domain: dev_iommu_ops(dev) != domain->owner is
+ * EINVAL), so a mock device never reaches the simulated IOMMU.
+ */
+static int group_resv_regions(struct iommufd_group *ig, struct io_pagetable *iopt,
+			      const void *owner)
+{
+	return ig->mock ? 0 : iopt_table_enforce_dev_resv_regions(iopt, ig->group, owner);
+}
+
+static int group_set_domain(struct iommufd_group *ig, struct iommu_domain *d, bool replace)
+{
+	if (ig->mock != iommufd_mock_domain(d))
+		return -EINVAL;
+	if (ig->mock) {
+		ig->group->domain = d;
+		return 0;
+	}
+	return replace ? iommu_group_replace_domain(ig->group, d) : iommu_attach_group(d, ig->group);
+}
+
+static void group_unset_domain(struct iommufd_group *ig, struct iommu_domain *d)
+{
+	if (ig->mock)
+		ig->group->domain = NULL;    /* mock_blocking_domain */
+	else
+		iommu_detach_group(d, ig->group);
+}
+
 int iommufd_hw_pagetable_attach(struct iommufd_hw_pagetable *hwpt, struct iommufd_device *idev)
 {
 	struct iommufd_group *ig = idev->igroup;
@@ -155,12 +242,12 @@ int iommufd_hw_pagetable_attach(struct iommufd_hw_pagetable *hwpt, struct iommuf
 	if (ig->hwpt && ig->hwpt != hwpt)
 		return -EINVAL;
 	if (hwpt_is_paging(hwpt)) {
-		rc = iopt_table_enforce_dev_resv_regions(&hwpt->ioas->iopt, ig->group, idev);
+		rc = group_resv_regions(ig, &hwpt->ioas->iopt, idev);
 		if (rc)
 			return rc;
 	}
 	if (!ig->devices->len) {
-		rc = iommu_attach_group(hwpt->domain, ig->group);
+		rc = group_set_domain(ig, hwpt->domain, false);
 		if (rc) {
 			if (hwpt_is_paging(hwpt))
 				iopt_remove_reserved_iova(&hwpt->ioas->iopt, idev);
@@ -180,7 +267,7 @@ struct iommufd_hw_pagetable *iommufd_hw_pagetable_detach(struct iommufd_device *
 
 	g_ptr_array_remove(ig->devices, idev);
 	if (!ig->devices->len) {
-		iommu_detach_group(hwpt->domain, ig->group);
+		group_unset_domain(ig, hwpt->domain);
 		ig->hwpt = NULL;
 	}
 	if (hwpt_is_paging(hwpt))
@@ -212,8 +299,8 @@ static int do_attach(struct iommufd_device *idev, struct iommufd_hw_pagetable *h
 static int replace_reserved(struct iommufd_group *ig, struct iommufd_hw_pagetable *hwpt)
 {
 	for (unsigned i = 0; i < ig->devices->len; i++) {
-		int rc = iopt_table_enforce_dev_resv_regions(&hwpt->ioas->iopt, ig->group,
-							     g_ptr_array_index(ig->devices, i));
+		int rc = group_resv_regions(ig, &hwpt->ioas->iopt,
+					    g_ptr_array_index(ig->devices, i));
 
 		if (rc) {
 			while (i-- > 0)
@@ -247,7 +334,7 @@ static int do_replace(struct iommufd_device *idev, struct iommufd_hw_pagetable *
 		if (rc)
 			return rc;
 	}
-	rc = iommu_group_replace_domain(ig->group, hwpt->domain);
+	rc = group_set_domain(ig, hwpt->domain, true);
 	if (rc) {
 		if (new_ioas)
 			for (unsigned i = 0; i < ig->devices->len; i++)
@@ -391,7 +478,13 @@ int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
 	idev = iommufd_get_device(ucmd, cmd->dev_id);
 	if (!idev)
 		return -ENOENT;
-	rc = iommu_get_hw_info(idev->dev, &type, data, &len);
+	/* ops->hw_info: a mock device's is the mock IOMMU's */
+	if (idev->mock) {
+		iommufd_mock_hw_info(idev->mock, &type, data, &len, &caps, &pasid_log2);
+		rc = 0;
+	} else {
+		rc = iommu_get_hw_info(idev->dev, &type, data, &len);
+	}
 	if (rc)
 		goto out;
 	copy = cmd->data_len < len ? cmd->data_len : len;
@@ -416,7 +509,7 @@ int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
 	}
 	cmd->data_len = (uint32_t)len;
 	cmd->out_data_type = type;
-	rc = iommu_get_hw_info_caps(idev->dev, &caps, &pasid_log2);
+	rc = idev->mock ? 0 : iommu_get_hw_info_caps(idev->dev, &caps, &pasid_log2);
 	if (rc)
 		goto out;
 	cmd->out_capabilities = caps;

@@ -38,6 +38,9 @@ static void hwpt_paging_destroy(struct iommufd_object *obj)
 	}
 	if (hwpt->domain)
 		iommu_domain_free(hwpt->domain);
+	/* __iommufd_hwpt_destroy: the fault queue it delivered to */
+	if (hwpt->fault)
+		hwpt->fault->users--;
 	hwpt->ioas->obj.users--;
 	g_free(hwpt);
 }
@@ -84,7 +87,11 @@ int iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx, struct iommufd_ioas *ioa
 		valid |= IOMMU_HWPT_FAULT_ID_VALID;
 	if (flags & ~valid)
 		return -EOPNOTSUPP;
-	if ((flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) && !iommu_dirty_tracking_capable(ictx->w))
+	/* device_iommu_capable(IOMMU_CAP_DIRTY_TRACKING); the mock IOMMU's
+	 * dirty tracking is not modelled: its devices say no, as with
+	 * MOCK_FLAGS_DEVICE_NO_DIRTY */
+	if ((flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) &&
+	    (idev->mock || !iommu_dirty_tracking_capable(ictx->w)))
 		return -EOPNOTSUPP;
 	if ((flags & IOMMU_HWPT_FAULT_ID_VALID) && (flags & IOMMU_HWPT_ALLOC_NEST_PARENT))
 		return -EOPNOTSUPP;
@@ -99,7 +106,13 @@ int iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx, struct iommufd_ioas *ioa
 	ioas->obj.users++;
 	hwpt->ioas = ioas;
 	hwpt->nest_parent = flags & IOMMU_HWPT_ALLOC_NEST_PARENT;
-	rc = driver_domain_alloc(ictx->w, flags & ~IOMMU_HWPT_FAULT_ID_VALID, &hwpt->domain);
+	/* the device's driver allocates: the mock IOMMU's for a mock device */
+	if (idev->mock)
+		rc = iommufd_mock_domain_alloc(idev->mock, flags & ~IOMMU_HWPT_FAULT_ID_VALID,
+					       &hwpt->domain);
+	else
+		rc = driver_domain_alloc(ictx->w, flags & ~IOMMU_HWPT_FAULT_ID_VALID,
+					 &hwpt->domain);
 	if (rc)
 		goto out_abort;
 	/* the coherency mode is decided before anything is mapped */
@@ -189,6 +202,21 @@ int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
 	} else {
 		rc = -EINVAL;
 		goto out_put_pt;
+	}
+	/* a fault queue for the HWPT's I/O page faults (paging HWPTs take one
+	 * from 6.13): iommufd_get_fault, held by the HWPT */
+	if (cmd->flags & IOMMU_HWPT_FAULT_ID_VALID) {
+		struct iommufd_object *fault = iommufd_get_object(ucmd->ictx, cmd->fault_id,
+								  IOMMUFD_OBJ_FAULT);
+
+		if (!fault) {
+			rc = -ENOENT;
+			iommufd_object_abort(&hwpt->obj);
+			goto out_put_pt;
+		}
+		hwpt->fault = fault;
+		fault->users++;
+		iommufd_put_object(fault);
 	}
 	cmd->out_hwpt_id = hwpt->obj.id;
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));

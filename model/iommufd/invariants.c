@@ -193,6 +193,8 @@ static void count_refs(struct iommufd_ctx *ictx, unsigned *want)
 			struct iommufd_hw_pagetable *h = (struct iommufd_hw_pagetable *)obj;
 
 			want[h->ioas->obj.id]++;
+			if (h->fault)
+				want[h->fault->id]++;
 			break;
 		}
 		case IOMMUFD_OBJ_DEVICE:
@@ -263,6 +265,16 @@ static void check_ctx(struct iv *iv, struct iommufd_ctx *ictx)
 	g_free(want);
 }
 
+static void note_pages(struct iopt_pages *pg, void *ctx)
+{
+	struct iv *iv = ctx;
+
+	if (!g_hash_table_contains(iv->pages, pg)) {
+		g_hash_table_insert(iv->pages, pg, g_array_new(FALSE, FALSE, sizeof(struct cover)));
+		g_ptr_array_add(iv->pages_order, pg);
+	}
+}
+
 struct mm_check {
 	struct iv *iv;
 	GHashTable *pinned;          /* sim_mm * -> pages pinned */
@@ -298,28 +310,7 @@ int iommufd_check_invariants(struct sim_world *w, GString *out)
 	for (unsigned c = 0; c < st->ctxs->len; c++)
 		check_ctx(&iv, g_ptr_array_index(st->ctxs, c));
 	/* the pages no domain fills but an access pins */
-	for (unsigned c = 0; c < st->ctxs->len; c++) {
-		struct iommufd_ctx *ictx = g_ptr_array_index(st->ctxs, c);
-
-		for (uint32_t id = 1; id < sim_ids_end(&ictx->objects); id++) {
-			struct iommufd_object *obj = sim_ids_find(&ictx->objects, id);
-			GArray *areas;
-
-			if (!obj || obj->type != IOMMUFD_OBJ_IOAS)
-				continue;
-			areas = ((struct iommufd_ioas *)obj)->iopt.areas;
-			for (unsigned i = 0; i < areas->len; i++) {
-				struct iopt_pages *pg = g_array_index(areas, struct iopt_area, i).pages;
-
-				if (!g_hash_table_contains(iv.pages, pg)) {
-					g_hash_table_insert(iv.pages, pg,
-							    g_array_new(FALSE, FALSE,
-									sizeof(struct cover)));
-					g_ptr_array_add(iv.pages_order, pg);
-				}
-			}
-		}
-	}
+	iommufd_for_each_pages(st, note_pages, &iv);
 	charged = g_array_new(FALSE, TRUE, sizeof(struct iommufd_user));
 	mc.pinned = g_hash_table_new(g_direct_hash, g_direct_equal);
 	mc.seen = g_hash_table_new(g_direct_hash, g_direct_equal);
@@ -367,4 +358,84 @@ int iommufd_check_invariants(struct sim_world *w, GString *out)
 	g_hash_table_destroy(iv.pages);
 	g_ptr_array_free(iv.pages_order, TRUE);
 	return iv.n;
+}
+
+/* ---- a description of the state (spec §H19: a failing call changes none of it) ---- */
+
+static void describe_iopt(GString *out, const struct io_pagetable *iopt)
+{
+	g_string_append_printf(out, "    align 0x%llx domains %u accesses %u large %s\n",
+			       (unsigned long long)iopt->iova_alignment, iopt->domains->len,
+			       iopt->accesses->len, iopt->disable_large_pages ? "off" : "on");
+	for (unsigned i = 0; i < iopt->areas->len; i++) {
+		const struct iopt_area *a = &g_array_index(iopt->areas, struct iopt_area, i);
+
+		g_string_append_printf(out, "    area 0x%llx-0x%llx uptr 0x%llx+0x%llx prot %u "
+				       "pinned %llu accesses %u\n", (unsigned long long)a->iova,
+				       (unsigned long long)a->last, (unsigned long long)a->pages->uptr,
+				       (unsigned long long)a->start_byte, a->prot,
+				       (unsigned long long)a->pages->npinned, a->num_accesses);
+	}
+	for (unsigned i = 0; i < iopt->reserved->len; i++) {
+		const struct iopt_range *r = &g_array_index(iopt->reserved, struct iopt_range, i);
+
+		g_string_append_printf(out, "    reserved 0x%llx-0x%llx\n",
+				       (unsigned long long)r->start, (unsigned long long)r->last);
+	}
+	for (unsigned i = 0; i < iopt->allowed->len; i++) {
+		const struct iopt_range *r = &g_array_index(iopt->allowed, struct iopt_range, i);
+
+		g_string_append_printf(out, "    allowed 0x%llx-0x%llx\n",
+				       (unsigned long long)r->start, (unsigned long long)r->last);
+	}
+}
+
+void iommufd_describe(struct sim_world *w, GString *out)
+{
+	struct iommufd_state *st = sim_world_subsys(w, SIM_SUBSYS_IOMMUFD);
+
+	if (!st)
+		return;
+	for (unsigned c = 0; c < st->ctxs->len; c++) {
+		struct iommufd_ctx *ictx = g_ptr_array_index(st->ctxs, c);
+
+		g_string_append_printf(out, "context %llu account %s%s\n",
+				       (unsigned long long)ictx->serial,
+				       ictx->account_mode == IOPT_PAGES_ACCOUNT_MM ? "mm" : "user",
+				       ictx->no_iommu_mode ? " no-iommu" : "");
+		for (uint32_t id = 1; id < sim_ids_end(&ictx->objects); id++) {
+			struct iommufd_object *obj = sim_ids_find(&ictx->objects, id);
+
+			if (!obj)
+				continue;
+			g_string_append_printf(out, "  %u %s users %u%s%s\n", id,
+					       iommufd_object_type_name(obj->type), obj->users,
+					       obj->finalized ? "" : " (not finalized)",
+					       ictx->vfio_ioas && &ictx->vfio_ioas->obj == obj ?
+					       " (compat)" : "");
+			if (obj->type == IOMMUFD_OBJ_IOAS)
+				describe_iopt(out, &((struct iommufd_ioas *)obj)->iopt);
+			if (obj->type == IOMMUFD_OBJ_HWPT_PAGING) {
+				struct iommufd_hw_pagetable *h = (struct iommufd_hw_pagetable *)obj;
+
+				g_string_append_printf(out, "    ioas %u did %u%s%s\n", h->ioas->obj.id,
+						       h->domain ? h->domain->did : 0,
+						       h->auto_domain ? " auto" : "",
+						       h->nest_parent ? " nest-parent" : "");
+			}
+		}
+		for (unsigned i = 0; i < ictx->groups->len; i++) {
+			struct iommufd_group *ig = g_ptr_array_index(ictx->groups, i);
+
+			g_string_append_printf(out, "  group %u hwpt %u devices %u bound %u\n",
+					       ig->group->id, ig->hwpt ? ig->hwpt->obj.id : 0,
+					       ig->devices->len, ig->refs);
+		}
+	}
+	for (unsigned u = 0; u < st->users->len; u++) {
+		const struct iommufd_user *x = &g_array_index(st->users, struct iommufd_user, u);
+
+		g_string_append_printf(out, "uid %u locked_vm %llu\n", x->uid,
+				       (unsigned long long)x->locked_vm);
+	}
 }

@@ -306,17 +306,20 @@ static int area_map_domain(const struct io_pagetable *iopt, const struct iopt_ar
 	int rc = 0;
 
 	while (done < len) {
-		uint64_t hpa = iopt_pages_hpa(a->pages, off / PAGE_SIZE) + off % PAGE_SIZE;
-		uint64_t run = PAGE_SIZE - off % PAGE_SIZE;
+		uint64_t first = off / PAGE_SIZE, hpa, run;
+		uint64_t pages_left = (off % PAGE_SIZE + (len - done) + PAGE_SIZE - 1) / PAGE_SIZE;
+		/* a physically contiguous run, or one page without large pages */
+		uint64_t n = iopt_pages_contig(a->pages, first,
+					       iopt->disable_large_pages ? 1 : pages_left, &hpa);
 
+		if (!n) {
+			rc = -EFAULT;   /* not pinned: cannot happen while filled */
+			break;
+		}
+		hpa += off % PAGE_SIZE;
+		run = n * PAGE_SIZE - off % PAGE_SIZE;
 		if (run > len - done)
 			run = len - done;
-		while (!iopt->disable_large_pages && done + run < len &&
-		       iopt_pages_hpa(a->pages, (off + run) / PAGE_SIZE) == hpa + run) {
-			uint64_t step = len - done - run < PAGE_SIZE ? len - done - run : PAGE_SIZE;
-
-			run += step;
-		}
 		rc = iommu_map(d, iova, hpa, run, a->prot);
 		if (rc)
 			break;

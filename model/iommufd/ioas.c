@@ -211,6 +211,9 @@ int iommufd_ioas_copy(struct iommufd_ucmd *ucmd)
 	GArray *list;
 	int rc;
 
+	/* CONFIG_IOMMUFD_TEST: the selftest's syzkaller bit (1 << 16) is taken
+	 * out here, before the flags are checked (selftest.c) */
+	iommufd_test_syz_conv_iova_id(ucmd, cmd->src_ioas_id, &cmd->src_iova, &cmd->flags);
 	if (cmd->flags & ~MAP_FLAGS)
 		return -EOPNOTSUPP;
 	if (cmd->length >= UINT64_MAX || cmd->src_iova >= UINT64_MAX ||

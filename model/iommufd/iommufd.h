@@ -25,6 +25,10 @@ struct iommufd_ctx;
  * VFIO (RLIMIT_MODE 1), and VFIO registers no container of its own.
  * 0, -EINVAL (@vfio_container without iommufd), -ENOMEM. */
 int iommufd_create(struct sim_world *w, bool enabled, bool vfio_container);
+/* CONFIG_IOMMUFD_TEST (the profile's `iommufd_test`, selftest.c): the test
+ * uAPI IOMMU_TEST_CMD and the mock IOMMU behind it, as 6.12 has them; on
+ * 6.2, whose test uAPI differed, and without /dev/iommu, nothing.  0. */
+int iommufd_test_enable(struct sim_world *w);
 /* iommufd serves /dev/vfio/vfio (vfio_create then adds no legacy one). */
 bool iommufd_vfio_container(struct sim_world *w);
 
@@ -45,6 +49,10 @@ void iommufd_mm_account(struct sim_world *w, const struct sim_mm *mm, uint64_t *
  * one line per violation appended to @out; how many. */
 #include <glib.h>
 int iommufd_check_invariants(struct sim_world *w, GString *out);
+/* A deterministic description of every context (objects, IOAS areas with
+ * their pins, reserved and allowed ranges, HWPTs, groups) and the users'
+ * charges: equal before and after a call that failed (spec §H19). */
+void iommufd_describe(struct sim_world *w, GString *out);
 
 /* iommufd_ctx_get / iommufd_ctx_put: a reference on the context's file, so
  * the context outlives the fd its user closes (a bound device holds one). */

@@ -36,6 +36,7 @@ enum iommufd_object_type {
 	IOMMUFD_OBJ_IOAS,
 	IOMMUFD_OBJ_ACCESS,
 	IOMMUFD_OBJ_FAULT,
+	IOMMUFD_OBJ_SELFTEST,        /* the test uAPI's mock device (selftest.c) */
 };
 const char *iommufd_object_type_name(enum iommufd_object_type t);
 
@@ -58,6 +59,10 @@ struct iommufd_state {
 	GArray *users;               /* struct iommufd_user, in first-charge order */
 	GPtrArray *ctxs;             /* open contexts, in open order */
 	bool vfio_container;         /* /dev/vfio/vfio is ours */
+	/* CONFIG_IOMMUFD_TEST (selftest.c, profile `iommufd_test`) */
+	bool test;                   /* IOMMU_TEST_CMD is in the table */
+	unsigned test_mock_devs;     /* mock devices made: iommufd_mock1, 2 ... */
+	uint32_t test_memory_limit;  /* SET_TEMP_MEMORY_LIMIT's value */
 };
 
 struct iommufd_object;
@@ -180,6 +185,10 @@ int iopt_pages_pin(struct iopt_pages *pages, uint64_t first, uint64_t last);
 void iopt_pages_unpin(struct iopt_pages *pages, uint64_t first, uint64_t last);
 /* The frame of pinned index @index, 0 when it is not pinned. */
 uint64_t iopt_pages_hpa(struct iopt_pages *pages, uint64_t index);
+/* How many pinned indexes from @index on (at most @max) have frames that
+ * follow each other; *hpa the first's (0 when @index is not pinned). */
+uint64_t iopt_pages_contig(struct iopt_pages *pages, uint64_t index, uint64_t max,
+			   uint64_t *hpa);
 /* Its users (0: not pinned). */
 unsigned iopt_pages_users(struct iopt_pages *pages, uint64_t index);
 
@@ -318,6 +327,7 @@ struct iommufd_hw_pagetable {
 	bool nest_parent;
 	bool enforce_cache_coherency;
 	bool in_ioas;                /* on ioas->hwpt_list, its domain in the iopt */
+	struct iommufd_object *fault;   /* its fault queue (FAULT_ID_VALID), a reference */
 };
 /* iommufd_hwpt_paging_alloc: flags as HWPT_ALLOC's; @immediate_attach
  * attaches @idev before the domain joins the IOAS (the auto path). */
@@ -348,19 +358,53 @@ struct iommufd_group {
 	struct iommufd_hw_pagetable *hwpt;
 	GPtrArray *devices;          /* attached iommufd_devices, in attach order */
 	unsigned refs;               /* bound devices */
+	bool mock;                   /* a selftest mock device's group (selftest.c) */
 };
+struct iommufd_mock_dev;
 struct iommufd_device {
 	struct iommufd_object obj;
 	struct iommufd_group *igroup;
-	struct pci_dev *dev;
+	struct pci_dev *dev;         /* NULL for a mock device */
+	struct iommufd_mock_dev *mock;   /* the selftest's mock device, or NULL */
 	bool enforce_cache_coherency;
 };
 int iommufd_hw_pagetable_attach(struct iommufd_hw_pagetable *hwpt, struct iommufd_device *idev);
 struct iommufd_hw_pagetable *iommufd_hw_pagetable_detach(struct iommufd_device *idev);
 struct iommufd_device *iommufd_get_device(struct iommufd_ucmd *ucmd, uint32_t id);
 int iommufd_get_hw_info(struct iommufd_ucmd *ucmd);
+/* main.c: @fn on every iopt_pages an area of any IOAS of any context
+ * uses, each once, in context, id and IOVA order */
+void iommufd_for_each_pages(struct iommufd_state *st,
+			    void (*fn)(struct iopt_pages *pages, void *ctx), void *ctx);
 /* main.c: remove an object from the table and destroy it (a kernel-side
  * holder letting go of its last reference, iommufd_object_destroy_user) */
 void iommufd_object_destroy_user(struct iommufd_object *obj);
+/* iommufd_device_bind for the selftest's mock device on the mock bus: its
+ * own group @g (owned by selftest.c), no MSI or coherency question (the
+ * mock IOMMU is coherent), no context reference (the selftest object in
+ * the context holds the device).  The mock IOMMU has no hardware: the
+ * group's domain is only recorded (group->domain), it reports no reserved
+ * regions, and its domains and the simulated IOMMU's never meet (EINVAL). */
+int iommufd_device_bind_mock(struct iommufd_ctx *ictx, struct iommufd_mock_dev *mock,
+			     struct iommu_group *g, struct iommufd_device **out, uint32_t *id);
+
+/* ---- selftest.c (CONFIG_IOMMUFD_TEST) ---- */
+/* IOMMU_TEST_CMD (iommufd_test) */
+int iommufd_test(struct iommufd_ucmd *ucmd);
+/* The table reaches IOMMU_TEST_CMD: the profile's iommufd_test. */
+bool iommufd_test_enabled(const struct sim_world *w);
+/* iommufd_test_syz_conv_iova_id: with the test uAPI, MOCK_FLAGS_ACCESS_SYZ
+ * in *flags is taken out and *iova read as (nth area, offset) of IOAS
+ * @ioas_id (IOAS_COPY's source); nothing otherwise. */
+void iommufd_test_syz_conv_iova_id(struct iommufd_ucmd *ucmd, uint32_t ioas_id,
+				   unsigned long long *iova /* __u64 */, uint32_t *flags);
+/* The mock IOMMU's driver half (mock_ops): a paging domain for
+ * HWPT_ALLOC's @flags (0, -EOPNOTSUPP, -ENOMEM), whether a domain is one of
+ * its own, and GET_HW_INFO's data (struct iommu_test_hw_info). */
+int iommufd_mock_domain_alloc(struct iommufd_mock_dev *mock, uint32_t flags,
+			      struct iommu_domain **out);
+bool iommufd_mock_domain(const struct iommu_domain *d);
+void iommufd_mock_hw_info(const struct iommufd_mock_dev *mdev, uint32_t *type, void *data,
+			  size_t *len, uint64_t *caps, uint8_t *max_pasid_log2);
 
 #endif

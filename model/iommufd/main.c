@@ -21,6 +21,7 @@
 #include "sim/world.h"
 #include "model/iommufd/iommufd_private.h"
 #include "iommusim/uapi/iommufd.h"
+#include "iommusim/uapi/iommufd_test.h"
 
 const char *iommufd_object_type_name(enum iommufd_object_type t)
 {
@@ -29,6 +30,7 @@ const char *iommufd_object_type_name(enum iommufd_object_type t)
 		[IOMMUFD_OBJ_DEVICE] = "device", [IOMMUFD_OBJ_HWPT_PAGING] = "hwpt_paging",
 		[IOMMUFD_OBJ_HWPT_NESTED] = "hwpt_nested", [IOMMUFD_OBJ_IOAS] = "ioas",
 		[IOMMUFD_OBJ_ACCESS] = "access", [IOMMUFD_OBJ_FAULT] = "fault",
+		[IOMMUFD_OBJ_SELFTEST] = "selftest",
 	};
 	return (unsigned)t < G_N_ELEMENTS(names) ? names[t] : "?";
 }
@@ -114,17 +116,11 @@ void iommufd_ctx_put(struct iommufd_ctx *ictx)
 	sim_file_put(ictx->file);
 }
 
-void iommufd_mm_account(struct sim_world *w, const struct sim_mm *mm, uint64_t *charged,
-			uint64_t *pinned)
+void iommufd_for_each_pages(struct iommufd_state *st,
+			    void (*fn)(struct iopt_pages *pages, void *ctx), void *ctx)
 {
-	struct iommufd_state *st = sim_world_subsys(w, SIM_SUBSYS_IOMMUFD);
-	GHashTable *seen;
+	GHashTable *seen = g_hash_table_new(g_direct_hash, g_direct_equal);
 
-	*charged = *pinned = 0;
-	if (!st)
-		return;
-	/* each iopt_pages once, however many areas share it */
-	seen = g_hash_table_new(g_direct_hash, g_direct_equal);
 	for (unsigned c = 0; c < st->ctxs->len; c++) {
 		struct iommufd_ctx *ictx = g_ptr_array_index(st->ctxs, c);
 
@@ -138,15 +134,40 @@ void iommufd_mm_account(struct sim_world *w, const struct sim_mm *mm, uint64_t *
 			for (unsigned i = 0; areas && i < areas->len; i++) {
 				struct iopt_pages *pg = g_array_index(areas, struct iopt_area, i).pages;
 
-				if (pg->mm != mm || !g_hash_table_add(seen, pg))
-					continue;
-				*pinned += pg->npinned;
-				if (pg->account_mode == IOPT_PAGES_ACCOUNT_MM)
-					*charged += pg->last_npinned;
+				if (g_hash_table_add(seen, pg))
+					fn(pg, ctx);
 			}
 		}
 	}
 	g_hash_table_destroy(seen);
+}
+
+struct mm_account {
+	const struct sim_mm *mm;
+	uint64_t charged, pinned;
+};
+
+static void account_pages(struct iopt_pages *pg, void *ctx)
+{
+	struct mm_account *a = ctx;
+
+	if (pg->mm != a->mm)
+		return;
+	a->pinned += pg->npinned;
+	if (pg->account_mode == IOPT_PAGES_ACCOUNT_MM)
+		a->charged += pg->last_npinned;
+}
+
+void iommufd_mm_account(struct sim_world *w, const struct sim_mm *mm, uint64_t *charged,
+			uint64_t *pinned)
+{
+	struct iommufd_state *st = sim_world_subsys(w, SIM_SUBSYS_IOMMUFD);
+	struct mm_account a = { .mm = mm };
+
+	if (st)
+		iommufd_for_each_pages(st, account_pages, &a);
+	*charged = a.charged;
+	*pinned = a.pinned;
 }
 
 int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd, size_t len)
@@ -258,6 +279,9 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 		 __reserved),
 	IOCTL_OP(IOMMU_FAULT_QUEUE_ALLOC, iommufd_fault_alloc, struct iommu_fault_alloc,
 		 out_fault_fd),
+	/* CONFIG_IOMMUFD_TEST (selftest.c): reached only when table_last_nr
+	 * says so */
+	IOCTL_OP(IOMMU_TEST_CMD, iommufd_test, struct iommu_test_cmd, last),
 };
 
 /* The table's end: v6.2 stops at VFIO_IOAS; later kernels reach
@@ -265,6 +289,10 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
  * and answer ENOTTY like a gap. */
 static unsigned table_last_nr(const struct sim_world *w)
 {
+	/* with CONFIG_IOMMUFD_TEST (profile iommufd_test) the table's last
+	 * row is IOMMU_TEST_CMD, 0xa0; the rows between are gaps (ENOTTY) */
+	if (iommufd_test_enabled(w))
+		return _IOC_NR(IOMMU_TEST_CMD);
 	if (!sim_kernel_before(w, 6, 2) && sim_kernel_before(w, 6, 3))
 		return IOMMUFD_CMD_VFIO_IOAS;
 	return IOMMUFD_CMD_FAULT_QUEUE_ALLOC;

@@ -142,23 +142,52 @@ static int do_update_pinned(struct iopt_pages *pages, uint64_t npages, bool inc)
 /* ---- pin / unpin ---- */
 
 /* Drop one user of each index in [first, last]; an index left without one
- * is unpinned.  The count is not charged back here (iopt_pages_unpin). */
+ * is unpinned.  The count is not charged back here (iopt_pages_unpin).
+ * One chunk at a time. */
 static void put_users(struct iopt_pages *pages, uint64_t first, uint64_t last)
 {
-	for (uint64_t i = first; i <= last; i++) {
-		struct iopt_pin_chunk *c = chunk_of(pages, i, false);
-		unsigned k = i & (CHUNK_PAGES - 1);
+	uint64_t i = first;
 
-		if (!c || !c->users[k])
-			continue;
-		if (--c->users[k] == 0) {
-			sim_mm_unpin_page(pages->mm, c->hpa[k]);
-			c->hpa[k] = 0;
-			pages->npinned--;
+	for (;;) {
+		struct iopt_pin_chunk *c = chunk_of(pages, i, false);
+		uint64_t end = (i | (CHUNK_PAGES - 1)) < last ? (i | (CHUNK_PAGES - 1)) : last;
+
+		for (uint64_t j = i; c && j <= end; j++) {
+			unsigned k = j & (CHUNK_PAGES - 1);
+
+			if (c->users[k] && --c->users[k] == 0) {
+				sim_mm_unpin_page(pages->mm, c->hpa[k]);
+				c->hpa[k] = 0;
+				pages->npinned--;
+			}
 		}
-		if (i == UINT64_MAX)
+		if (end == last)
 			break;
+		i = end + 1;
 	}
+}
+
+uint64_t iopt_pages_contig(struct iopt_pages *pages, uint64_t index, uint64_t max,
+			   uint64_t *hpa)
+{
+	uint64_t n = 0, want = 0;
+
+	*hpa = 0;
+	while (n < max) {
+		struct iopt_pin_chunk *c = chunk_of(pages, index + n, false);
+		unsigned k = (index + n) & (CHUNK_PAGES - 1);
+
+		if (!c)
+			break;
+		for (; k < CHUNK_PAGES && n < max; k++, n++) {
+			if (!c->users[k] || (n && c->hpa[k] != want))
+				return n;
+			if (!n)
+				*hpa = c->hpa[k];
+			want = c->hpa[k] + SIM_PAGE_SIZE;
+		}
+	}
+	return n;
 }
 
 static void update_unpinned(struct iopt_pages *pages)
@@ -199,14 +228,17 @@ int iopt_pages_pin(struct iopt_pages *pages, uint64_t first, uint64_t last)
 		unsigned k = i & (CHUNK_PAGES - 1);
 		uint64_t n = 0, end;
 
+		end = (i | (CHUNK_PAGES - 1)) < last ? (i | (CHUNK_PAGES - 1)) : last;
 		if (c->users[k]) {
-			c->users[k]++;
-			if (i++ == last)
+			/* a run of indexes pinned already: one more user each */
+			while (i + n <= end && c->users[k + n])
+				c->users[k + n++]++;
+			if (i + n - 1 == last)
 				break;
+			i += n;
 			continue;
 		}
 		/* a run of unpinned indexes inside this chunk */
-		end = (i | (CHUNK_PAGES - 1)) < last ? (i | (CHUNK_PAGES - 1)) : last;
 		while (i + n <= end && !c->users[k + n])
 			n++;
 		if (n > cap) {

@@ -189,12 +189,14 @@ static uint64_t compat_pagesizes(const struct iommufd_ioas *ioas)
 	return bitmap > ioas->iopt.iova_alignment ? bitmap : ioas->iopt.iova_alignment;
 }
 
-/* iommufd_fill_cap_dma_avail: iommufd has no limit, and says VFIO's */
+/* iommufd_fill_cap_dma_avail: iommufd's limit is the memory cgroup's, not
+ * a count; it says U32_MAX (s390's QEMU reads the value and needs more
+ * than VFIO's 65535) */
 static long cap_dma_avail(struct sim_proc *p, uint64_t at, uint64_t avail)
 {
 	struct vfio_iommu_type1_info_dma_avail cap = {
 		.header = { .id = VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL, .version = 1 },
-		.avail = UINT16_MAX,
+		.avail = UINT32_MAX,
 	};
 
 	if (avail >= sizeof(cap) && sim_copy_to_user(p, at, &cap, sizeof(cap)))

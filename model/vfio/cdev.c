@@ -21,9 +21,12 @@
  * (vfio_iommufd_physical_attach_ioas); DETACH_IOMMUFD_PT returns it to
  * blocked.  Closing the file detaches, unbinds and unblocks the group.
  *
- * Mediated devices use iommufd access objects in the kernel
- * (vfio_iommufd_emulated_*), which the core does not have yet: they get
- * an index but no node here.  noiommu devices get no node either.
+ * Mediated devices (mdev.c) take their index from the same ida when they
+ * are created and get a node the same way (their class device below
+ * /sys/bus/mdev/devices/UUID/vfio-dev/vfioN); they bind through the
+ * emulated ops (vfio_iommufd_emulated_*): an iommufd access object, whose
+ * id is the device id, attached to an IOAS (replaced when attached,
+ * detached), destroyed at unbind.  noiommu devices get no node.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -53,15 +56,20 @@ bool vfio_cdev_supported(struct sim_world *w)
 	return sim_world_subsys(w, SIM_SUBSYS_IOMMUFD) && !sim_kernel_before(w, 6, 6);
 }
 
-static void cdev_path(const struct vfio_pci_device *vdev, char *buf, size_t len)
+static void cdev_path(int index, char *buf, size_t len)
 {
-	g_snprintf(buf, len, "/dev/vfio/devices/vfio%d", vdev->index);
+	g_snprintf(buf, len, "/dev/vfio/devices/vfio%d", index);
 }
 
 static void sysfs_dir(const struct vfio_pci_device *vdev, char *buf, size_t len)
 {
 	g_snprintf(buf, len, "/sys/bus/pci/devices/%s/vfio-dev/vfio%d", vdev->pdev->name,
 		   vdev->index);
+}
+
+static void mdev_sysfs_dir(const struct mdev_state *m, char *buf, size_t len)
+{
+	g_snprintf(buf, len, "/sys/bus/mdev/devices/%s/vfio-dev/vfio%d", m->uuid, m->index);
 }
 
 /* ---- the node ------------------------------------------------------------ */
@@ -102,55 +110,137 @@ out:
 
 static const struct sim_devnode_ops cdev_node_ops = { .open = cdev_open };
 
+/* The same for a mediated device's node (its priv is the mdev). */
+static int mdev_cdev_open(struct sim_devnode *node, struct sim_proc *p, int oflags,
+			  struct sim_file **out)
+{
+	struct vfio_state *v = vfio_get(p->w);
+	struct mdev_state *m = v ? vfio_mdev_of(v, node->priv) : NULL;
+	struct vfio_device_file *df;
+	int ret = 0;
+
+	if (!m || m->removing)
+		ret = -ENODEV;
+	else if (sim_should_fail(p->w, "vfio_device_file_alloc"))
+		ret = -ENOMEM;
+	if (ret)
+		goto out;
+	df = g_new0(struct vfio_device_file, 1);
+	df->mdev = m;
+	*out = sim_file_new(p->w, &vfio_mdev_fops, df, oflags, node->path);
+	if (!*out) {
+		g_free(df);
+		ret = -ENOMEM;
+		goto out;
+	}
+	m->files++;
+out:
+	SIM_TRACE(p->w, vfio_cdev_open, node->path, ret);
+	return ret;
+}
+
+static const struct sim_devnode_ops mdev_cdev_node_ops = { .open = mdev_cdev_open };
+
+/*
+ * vfio_init_device's index and vfio_device_add: the class device @dir
+ * (its `dev` attribute) and, with the cdev, the node.  *index set; the
+ * index freed again on failure.
+ */
+static int device_add(struct vfio_state *v, void *dev, int *index, bool *cdev_node,
+		      bool want_node, const struct sim_devnode_ops *ops, void *priv,
+		      void (*dir_of)(const void *dev, char *buf, size_t len))
+{
+	char path[128], attr[160], node[48], devt[32];
+	int64_t id;
+	int ret;
+
+	id = sim_ids_alloc(v->w, &v->device_ida, dev, 0, VFIO_DEVICE_INDEX_MAX);
+	if (id < 0)
+		return (int)id;
+	*index = (int)id;
+	dir_of(dev, path, sizeof(path));
+	ret = sim_sysfs_dir_add(v->w, path);
+	if (!ret && want_node && vfio_cdev_supported(v->w)) {
+		g_snprintf(attr, sizeof(attr), "%s/dev", path);
+		g_snprintf(devt, sizeof(devt), "%u:%d\n", VFIO_DEVICE_CDEV_MAJOR, *index);
+		ret = sim_sysfs_attr_add(v->w, attr, devt);
+		cdev_path(*index, node, sizeof(node));
+		if (!ret)
+			ret = sim_devnode_add(v->w, node, 0, 0, 0600, ops, priv);
+		*cdev_node = !ret;
+	}
+	if (ret) {
+		sim_sysfs_remove(v->w, path);
+		sim_ids_remove(&v->device_ida, (uint32_t)*index);
+		*index = -1;
+	}
+	return ret;
+}
+
+static void pci_dir_of(const void *dev, char *buf, size_t len)
+{
+	sysfs_dir(dev, buf, len);
+}
+
+static void mdev_dir_of(const void *dev, char *buf, size_t len)
+{
+	mdev_sysfs_dir(dev, buf, len);
+}
+
 int vfio_device_cdev_add(struct vfio_pci_device *vdev)
 {
 	struct vfio_state *v = vdev->vfio;
 	struct vfio_group *g = vfio_group_of_device(v, vdev->pdev);
-	char path[96], attr[128], dev[32];
-	int64_t index;
-	int ret;
+	int ret = device_add(v, vdev, &vdev->index, &vdev->cdev_node, !(g && g->noiommu),
+			     &cdev_node_ops, vdev->pdev, pci_dir_of);
 
-	index = sim_ids_alloc(v->w, &v->device_ida, vdev, 0, VFIO_DEVICE_INDEX_MAX);
-	if (index < 0)
-		return (int)index;
-	vdev->index = (int)index;
-	sysfs_dir(vdev, path, sizeof(path));
-	ret = sim_sysfs_dir_add(v->w, path);
-	if (!ret && vfio_cdev_supported(v->w) && !(g && g->noiommu)) {
-		g_snprintf(attr, sizeof(attr), "%s/dev", path);
-		g_snprintf(dev, sizeof(dev), "%u:%d\n", VFIO_DEVICE_CDEV_MAJOR, vdev->index);
-		ret = sim_sysfs_attr_add(v->w, attr, dev);
-		cdev_path(vdev, path, sizeof(path));
-		if (!ret)
-			ret = sim_devnode_add(v->w, path, 0, 0, 0600, &cdev_node_ops, vdev->pdev);
-		vdev->cdev_node = !ret;
-	}
-	if (ret) {
-		sysfs_dir(vdev, path, sizeof(path));
-		sim_sysfs_remove(v->w, path);
-		vfio_device_index_free(vdev);
-		return ret;
-	}
-	SIM_TRACE(v->w, vfio_device_add, vdev->pdev->name, vdev->index, vdev->cdev_node);
-	return 0;
+	if (!ret)
+		SIM_TRACE(v->w, vfio_device_add, vdev->pdev->name, vdev->index, vdev->cdev_node);
+	return ret;
+}
+
+int vfio_mdev_cdev_add(struct mdev_state *m)
+{
+	int ret = device_add(m->vfio, m, &m->index, &m->cdev_node, true, &mdev_cdev_node_ops, m,
+			     mdev_dir_of);
+
+	if (!ret)
+		SIM_TRACE(m->vfio->w, vfio_device_add, m->uuid, m->index, m->cdev_node);
+	return ret;
 }
 
 /* vfio_device_del: the node and the class device go (the index stays
  * taken until the device's last reference). */
+static void device_del(struct vfio_state *v, int index, bool *cdev_node, const char *dir)
+{
+	char path[48];
+
+	if (*cdev_node) {
+		cdev_path(index, path, sizeof(path));
+		sim_devnode_remove(v->w, path);
+		*cdev_node = false;
+	}
+	sim_sysfs_remove(v->w, dir);
+}
+
 void vfio_device_cdev_del(struct vfio_pci_device *vdev)
 {
-	struct vfio_state *v = vdev->vfio;
-	char path[96];
+	char dir[128];
 
 	if (vdev->index < 0)
 		return;
-	if (vdev->cdev_node) {
-		cdev_path(vdev, path, sizeof(path));
-		sim_devnode_remove(v->w, path);
-		vdev->cdev_node = false;
-	}
-	sysfs_dir(vdev, path, sizeof(path));
-	sim_sysfs_remove(v->w, path);
+	sysfs_dir(vdev, dir, sizeof(dir));
+	device_del(vdev->vfio, vdev->index, &vdev->cdev_node, dir);
+}
+
+void vfio_mdev_cdev_del(struct mdev_state *m)
+{
+	char dir[128];
+
+	if (m->index < 0)
+		return;
+	mdev_sysfs_dir(m, dir, sizeof(dir));
+	device_del(m->vfio, m->index, &m->cdev_node, dir);
 }
 
 void vfio_device_index_free(struct vfio_pci_device *vdev)
@@ -159,6 +249,14 @@ void vfio_device_index_free(struct vfio_pci_device *vdev)
 		return;
 	sim_ids_remove(&vdev->vfio->device_ida, (uint32_t)vdev->index);
 	vdev->index = -1;
+}
+
+void vfio_mdev_index_free(struct mdev_state *m)
+{
+	if (m->index < 0)
+		return;
+	sim_ids_remove(&m->vfio->device_ida, (uint32_t)m->index);
+	m->index = -1;
 }
 
 /* ---- the iommufd side of a device (vfio/iommufd.c) ------------------------ */
@@ -210,12 +308,156 @@ int vfio_iommufd_compat_attach_ioas(struct vfio_pci_device *vdev, struct iommufd
 	return physical_attach_ioas(vdev, &ioas_id);
 }
 
+/* ---- the emulated ops (vfio/iommufd.c, vfio_iommufd_emulated_*) --------------- */
+
+/* vfio_emulated_unmap: iommufd will unmap [iova, iova + length) of the
+ * IOAS; the driver's dma_unmap unpins what it holds there. */
+static void vfio_emulated_unmap(void *data, uint64_t iova, uint64_t length)
+{
+	vfio_mdev_dma_unmap(data, iova, length);
+}
+
+static const struct iommufd_access_ops vfio_user_ops = {
+	.needs_pin_pages = true,
+	.unmap = vfio_emulated_unmap,
+};
+
+int vfio_iommufd_emulated_bind(struct mdev_state *m, struct iommufd_ctx *ictx)
+{
+	int ret = iommufd_access_create(ictx, &vfio_user_ops, m, &m->access, &m->devid);
+
+	if (ret) {
+		m->access = NULL;
+		m->devid = 0;
+		return ret;
+	}
+	/* the kernel's access holds its context (iommufd_access_create:
+	 * iommufd_ctx_get); the model's does not, so the binding does */
+	iommufd_ctx_get(ictx);
+	m->ictx = ictx;
+	return 0;
+}
+
+void vfio_iommufd_emulated_unbind(struct mdev_state *m)
+{
+	struct iommufd_ctx *ictx = m->ictx;
+
+	if (!m->access)
+		return;
+	iommufd_access_destroy(m->access);
+	m->access = NULL;
+	m->iommufd_attached = false;
+	m->devid = m->ioas_id = 0;
+	m->ictx = NULL;
+	iommufd_ctx_put(ictx);
+}
+
+/*
+ * The kernel's access detach (__iommufd_access_detach, also on a replace
+ * to another IOAS) calls the unmap op over everything, (0, ULONG_MAX),
+ * so that the driver lets go of pages in the IOAS it leaves; the model's
+ * iommufd_access_detach / _replace do not, and it is done here before
+ * them.  (A replace that then fails has unpinned already: the kernel's
+ * would not have.)
+ */
+static void emulated_leave_ioas(struct mdev_state *m)
+{
+	if (m->pins->len)
+		vfio_mdev_dma_unmap(m, 0, UINT64_MAX);
+}
+
+int vfio_iommufd_emulated_attach_ioas(struct mdev_state *m, uint32_t *pt_id)
+{
+	int rc;
+
+	if (!m->access)
+		return -EINVAL;
+	if (m->iommufd_attached) {
+		if (*pt_id != m->ioas_id)
+			emulated_leave_ioas(m);
+		rc = iommufd_access_replace(m->access, *pt_id);
+	} else {
+		rc = iommufd_access_attach(m->access, *pt_id);
+	}
+	if (rc)
+		return rc;
+	m->iommufd_attached = true;
+	m->ioas_id = *pt_id;
+	return 0;
+}
+
+void vfio_iommufd_emulated_detach_ioas(struct mdev_state *m)
+{
+	if (!m->access || !m->iommufd_attached)
+		return;
+	emulated_leave_ioas(m);
+	iommufd_access_detach(m->access);
+	m->iommufd_attached = false;
+	m->ioas_id = 0;
+}
+
+int vfio_iommufd_emulated_compat_attach(struct mdev_state *m, struct iommufd_ctx *ictx)
+{
+	uint32_t ioas_id;
+	int ret = iommufd_vfio_compat_ioas_get_id(ictx, &ioas_id);
+
+	return ret ? ret : vfio_iommufd_emulated_attach_ioas(m, &ioas_id);
+}
+
+/* ---- what a device file's ioctls need of either kind of device -------------- */
+
+static struct sim_world *df_world(const struct vfio_device_file *df)
+{
+	return df->mdev ? df->mdev->vfio->w : df->vdev->vfio->w;
+}
+
+static struct vfio_group *df_group_of(const struct vfio_device_file *df)
+{
+	return df->mdev ? df->mdev->group : vfio_group_of_device(df->vdev->vfio, df->vdev->pdev);
+}
+
+static const char *df_name(const struct vfio_device_file *df)
+{
+	return df->mdev ? df->mdev->uuid : df->vdev->pdev->name;
+}
+
+static uint32_t df_devid(const struct vfio_device_file *df)
+{
+	return df->mdev ? df->mdev->devid : df->vdev->devid;
+}
+
+static bool df_attached(const struct vfio_device_file *df)
+{
+	return df->mdev ? df->mdev->iommufd_attached : df->vdev->iommufd_attached;
+}
+
+static void df_set_cdev_opened(struct vfio_device_file *df, bool on)
+{
+	if (df->mdev)
+		df->mdev->cdev_opened = on;
+	else
+		df->vdev->cdev_opened = on;
+}
+
+/* device->ops->attach_ioas / detach_ioas */
+static int df_attach_ioas(struct vfio_device_file *df, uint32_t *pt_id)
+{
+	return df->mdev ? vfio_iommufd_emulated_attach_ioas(df->mdev, pt_id)
+			: physical_attach_ioas(df->vdev, pt_id);
+}
+
+static void df_detach_ioas(struct vfio_device_file *df)
+{
+	if (df->mdev)
+		vfio_iommufd_emulated_detach_ioas(df->mdev);
+	else
+		physical_detach_ioas(df->vdev);
+}
+
 /* ---- blocking the group (group.c) ------------------------------------------ */
 
-static int vfio_device_block_group(struct vfio_pci_device *vdev)
+static int vfio_device_block_group(struct vfio_group *g)
 {
-	struct vfio_group *g = vfio_group_of_device(vdev->vfio, vdev->pdev);
-
 	if (!g)
 		return 0;
 	if (g->opened)
@@ -224,10 +466,8 @@ static int vfio_device_block_group(struct vfio_pci_device *vdev)
 	return 0;
 }
 
-static void vfio_device_unblock_group(struct vfio_pci_device *vdev)
+static void vfio_device_unblock_group(struct vfio_group *g)
 {
-	struct vfio_group *g = vfio_group_of_device(vdev->vfio, vdev->pdev);
-
 	if (g && g->cdev_device_open_cnt)
 		g->cdev_device_open_cnt--;
 }
@@ -240,15 +480,17 @@ static void vfio_device_unblock_group(struct vfio_pci_device *vdev)
  * the group node open (EBUSY); this file already bound (EINVAL); the fd
  * (EBADF) and whether it is an iommufd (EBADFD); vfio_df_open (EINVAL
  * when another cdev file has the device, then iommufd_device_bind's
- * errnos); the device id back (EFAULT).
+ * errnos, or for a mediated device iommufd_access_create's); the device
+ * id back (EFAULT): a DEVICE object's, or the ACCESS object's.
  */
 static long bind_iommufd(struct vfio_device_file *df, struct sim_proc *p, unsigned long arg)
 {
-	struct vfio_pci_device *vdev = df->vdev;
+	struct vfio_group *g = df_group_of(df);
 	size_t minsz = vfio_offsetofend(struct vfio_device_bind_iommufd, out_devid);
 	struct vfio_device_bind_iommufd bind;
 	struct iommufd_ctx *ictx;
 	struct sim_file *f;
+	uint32_t devid;
 	long ret;
 
 	if ((ret = vfio_copy_argsz_in(p, arg, &bind, minsz)))
@@ -257,7 +499,7 @@ static long bind_iommufd(struct vfio_device_file *df, struct sim_proc *p, unsign
 		ret = -EINVAL;
 		goto out;
 	}
-	ret = vfio_device_block_group(vdev);
+	ret = vfio_device_block_group(g);
 	if (ret)
 		goto out;
 	if (df->access_granted) {
@@ -279,39 +521,39 @@ static long bind_iommufd(struct vfio_device_file *df, struct sim_proc *p, unsign
 	ret = vfio_df_open(df);
 	if (ret)
 		goto put_ctx;
+	devid = df_devid(df);
 	if (sim_copy_to_user(p, arg + offsetof(struct vfio_device_bind_iommufd, out_devid),
-			     &vdev->devid, sizeof(vdev->devid))) {
+			     &devid, sizeof(devid))) {
 		ret = -EFAULT;
 		vfio_df_close(df);
 		goto put_ctx;
 	}
-	vdev->cdev_opened = true;
+	df_set_cdev_opened(df, true);
 	df->access_granted = true;
 	goto out;
 put_ctx:
 	df->iommufd = NULL;
 	iommufd_ctx_put(ictx);
 unblock:
-	vfio_device_unblock_group(vdev);
+	vfio_device_unblock_group(g);
 out:
-	SIM_TRACE(p->w, vfio_cdev_bind, vdev->pdev->name, ret ? 0u : vdev->devid, (int)ret);
+	SIM_TRACE(p->w, vfio_cdev_bind, df_name(df), ret ? 0u : df_devid(df), (int)ret);
 	return ret;
 }
 
 void vfio_df_unbind_iommufd(struct vfio_device_file *df)
 {
-	struct vfio_pci_device *vdev = df->vdev;
 	struct iommufd_ctx *ictx = df->iommufd;
 
 	if (!df->access_granted)
 		return;
-	SIM_TRACE(vdev->vfio->w, vfio_cdev_unbind, vdev->pdev->name, vdev->devid);
+	SIM_TRACE(df_world(df), vfio_cdev_unbind, df_name(df), df_devid(df));
 	vfio_df_close(df);
 	df->iommufd = NULL;
 	df->access_granted = false;
 	iommufd_ctx_put(ictx);
-	vdev->cdev_opened = false;
-	vfio_device_unblock_group(vdev);
+	df_set_cdev_opened(df, false);
+	vfio_device_unblock_group(df_group_of(df));
 }
 
 /*
@@ -321,10 +563,9 @@ void vfio_df_unbind_iommufd(struct vfio_device_file *df)
  */
 static long attach_pt(struct vfio_device_file *df, struct sim_proc *p, unsigned long arg)
 {
-	struct vfio_pci_device *vdev = df->vdev;
 	size_t minsz = vfio_offsetofend(struct vfio_device_attach_iommufd_pt, pt_id);
 	struct vfio_device_attach_iommufd_pt attach;
-	bool replace = vdev->iommufd_attached;
+	bool replace = df_attached(df);
 	uint32_t in = 0;
 	long ret;
 
@@ -335,17 +576,17 @@ static long attach_pt(struct vfio_device_file *df, struct sim_proc *p, unsigned 
 		ret = -EINVAL;
 		goto out;
 	}
-	ret = physical_attach_ioas(vdev, &attach.pt_id);
+	ret = df_attach_ioas(df, &attach.pt_id);
 	if (ret)
 		goto out;
 	if (sim_copy_to_user(p, arg + offsetof(struct vfio_device_attach_iommufd_pt, pt_id),
 			     &attach.pt_id, sizeof(attach.pt_id))) {
-		physical_detach_ioas(vdev);
+		df_detach_ioas(df);
 		ret = -EFAULT;
 	}
 out:
-	SIM_TRACE(p->w, vfio_cdev_attach, vdev->pdev->name, in, ret ? 0u : attach.pt_id,
-		  replace, (int)ret);
+	SIM_TRACE(p->w, vfio_cdev_attach, df_name(df), in, ret ? 0u : attach.pt_id, replace,
+		  (int)ret);
 	return ret;
 }
 
@@ -361,8 +602,8 @@ static long detach_pt(struct vfio_device_file *df, struct sim_proc *p, unsigned 
 		return ret;
 	if (detach.flags)
 		return -EINVAL;
-	SIM_TRACE(p->w, vfio_cdev_detach, df->vdev->pdev->name, df->vdev->iommufd_attached);
-	physical_detach_ioas(df->vdev);
+	SIM_TRACE(p->w, vfio_cdev_detach, df_name(df), df_attached(df));
+	df_detach_ioas(df);
 	return 0;
 }
 

@@ -173,6 +173,47 @@ static void check_vfio_device(struct inv *iv, struct vfio_pci_device *vdev)
 		bad(iv, "§H6: %s is attached but not bound to iommufd", vdev->pdev->name);
 }
 
+/*
+ * §H6, §H10, §H16 for a mediated device: bound to iommufd (an access) or
+ * registered with a container's backend, never both, and only while open;
+ * bound through its cdev or attached only with an access; a cdev-bound
+ * one open once with its group node closed; the pages its driver holds
+ * pinned held by a backend (a registered container, or an attached
+ * access: type1's side of them is check_iommu's), and on iommufd in whole
+ * vfio_pin_pages calls, the only ranges iommufd_access_unpin_pages can
+ * give back.
+ */
+static void check_mdev(struct inv *iv, struct mdev_state *m)
+{
+	if (m->cdev_opened && m->open_count > 1)
+		bad(iv, "§H16: mdev %s is open %u times on the cdev path", m->uuid, m->open_count);
+	if (m->cdev_opened && m->group->opened)
+		bad(iv, "§H16: mdev %s is bound through its cdev but group %u is open", m->uuid,
+		    m->ig->id);
+	if ((m->cdev_opened || m->iommufd_attached) && !m->access)
+		bad(iv, "§H6: mdev %s is %s but holds no iommufd access", m->uuid,
+		    m->cdev_opened ? "bound through its cdev" : "attached");
+	if (m->access && m->reg_ops)
+		bad(iv, "§H6: mdev %s is bound to iommufd and registered with a container", m->uuid);
+	if ((m->access || m->reg_ops) && !m->open_count)
+		bad(iv, "§H6: mdev %s keeps a backend but is not open", m->uuid);
+	if (m->pins->len && !m->reg_ops && !(m->access && m->iommufd_attached))
+		bad(iv, "§H10: mdev %s holds %u pinned pages with no container backend or "
+		    "attached access", m->uuid, m->pins->len);
+	for (guint i = 0; m->access && i < m->pins->len; i++) {
+		const struct mdev_pin *pin = &g_array_index(m->pins, struct mdev_pin, i);
+		unsigned n = 0;
+
+		for (guint k = 0; k < m->pins->len; k++)
+			n += g_array_index(m->pins, struct mdev_pin, k).call == pin->call;
+		if (n != (unsigned)pin->call_npage) {
+			bad(iv, "§H10: mdev %s holds %u of the %d pages of its iommufd pin at 0x%llx",
+			    m->uuid, n, pin->call_npage, (unsigned long long)pin->call_iova);
+			break;
+		}
+	}
+}
+
 /* What the page tables say of one page of @dma. */
 static void check_page(struct inv *iv, struct vfio_domain *d, struct vfio_dma *dma,
 		       uint64_t i)
@@ -390,12 +431,15 @@ int vfio_check_invariants(struct sim_world *w, GString *violations)
 		if (g)
 			check_group(&iv, g);
 	}
-	/* vfio-pci devices in index order (the ida holds only them) */
+	/* vfio devices in index order: vfio-pci's and mediated ones */
 	for (uint32_t i = 0; i < sim_ids_end(&iv.v->device_ida); i++) {
-		struct vfio_pci_device *vdev = sim_ids_find(&iv.v->device_ida, i);
+		void *dev = sim_ids_find(&iv.v->device_ida, i);
+		struct mdev_state *m = vfio_mdev_of(iv.v, dev);
 
-		if (vdev)
-			check_vfio_device(&iv, vdev);
+		if (m)
+			check_mdev(&iv, m);
+		else if (dev)
+			check_vfio_device(&iv, dev);
 	}
 	check_accounting(&iv);
 	g_hash_table_destroy(iv.charged);

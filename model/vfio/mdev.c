@@ -29,10 +29,20 @@
  *    open registers it with the container's backend, which from then on
  *    calls its dma_unmap before unmapping pages it pinned; its last close
  *    unpins everything it holds (close_device) and unregisters.
+ *  - On iommufd (a group set on an iommufd, or the cdev
+ *    /dev/vfio/devices/vfioN: an mdev takes its vfio_device_ida index at
+ *    creation like any vfio device) the first open binds instead
+ *    (vfio_iommufd_emulated_bind, cdev.c): an iommufd access object, whose
+ *    id is the device id; the group path attaches it to the compat IOAS,
+ *    the cdev path by ATTACH_IOMMUFD_PT.  iommufd calls the driver's
+ *    dma_unmap through the access's unmap op before it unmaps what the
+ *    driver pinned (IOMMU_IOAS_UNMAP, or UNMAP_DMA on the compat IOAS).
  *  - Its DMA (sim_mdev_pin / _unpin / _dma, steps mdev_pin, mdev_unpin,
  *    mdev_dma): vfio_pin_pages, then reads and writes of the pinned pages
- *    as the driver's own accesses, or vfio_dma_rw through the mappings.
- *    type1 marks what they touch dirty (docs/devices.md "mediated").
+ *    as the driver's own accesses, or vfio_dma_rw through the mappings;
+ *    on a container through its backend (type1), on iommufd through the
+ *    access (iommufd_access_pin_pages / _unpin_pages / _rw).  type1
+ *    marks what they touch dirty (docs/devices.md "mediated").
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -50,6 +60,7 @@
 #include "sim/world.h"
 #include "model/iommu/group.h"
 #include "model/iommu/pgtable.h"
+#include "model/iommufd/iommufd.h"
 #include "model/vfio/vfio.h"
 #include "model/vfio/vfio_private.h"
 #include "iommusim/iommusim.h"
@@ -58,11 +69,6 @@
 #define MDEV_TYPE   "sim_mdev-dma"
 #define UUID_STRING_LEN 36
 #define VFIO_PIN_PAGES_MAX_ENTRIES 512   /* PAGE_SIZE / sizeof(unsigned long) */
-
-struct mdev_pin {
-	uint64_t iova, hpa;
-	bool write;                  /* pinned with IOMMU_WRITE */
-};
 
 static struct mdev_state *mdev_find(struct vfio_state *v, const char *uuid)
 {
@@ -100,6 +106,8 @@ static void mdev_remove_finish(struct mdev_state *m)
 	struct vfio_group *g = m->group;
 
 	SIM_TRACE(v->w, vfio_mdev_remove, m->uuid, m->ig->id, 0);
+	vfio_mdev_cdev_del(m);
+	vfio_mdev_index_free(m);           /* vfio_device_release: ida_free */
 	g_ptr_array_remove(v->mdevs, m);   /* the id is free again */
 	g->mdev = NULL;
 	g->nr_vfio_devices = 0;
@@ -112,10 +120,12 @@ static int mdev_remove(struct mdev_state *m)
 {
 	if (m->removing)
 		return -EAGAIN;          /* !mdev->active: a removal is under way */
-	if (m->open_count) {
-		/* vfio_unregister_group_dev waits for the last close; the
-		 * device is already off the group's list */
+	if (m->files) {
+		/* vfio_unregister_group_dev waits for the last file (of
+		 * either path) to close; the device is already off the
+		 * group's list and its cdev node gone (vfio_device_del) */
 		m->removing = true;
+		vfio_mdev_cdev_del(m);
 		SIM_TRACE(m->vfio->w, vfio_mdev_remove, m->uuid, m->ig->id, 1);
 		return 0;
 	}
@@ -125,26 +135,50 @@ static int mdev_remove(struct mdev_state *m)
 
 /* ---- the device's DMA ---------------------------------------------------------------- */
 
-/* vfio_unpin_pages for one page the driver holds, dropping its record. */
-static void mdev_unpin_at(struct mdev_state *m, guint i)
+/*
+ * vfio_unpin_pages for the page of record @i, dropping the records it
+ * covers: on a container that page alone; on iommufd the whole
+ * vfio_pin_pages call it came from, as iommufd_access_unpin_pages gives
+ * back only a range pinned as one.  How many records went.
+ */
+static unsigned mdev_unpin_at(struct mdev_state *m, guint i)
 {
 	struct mdev_pin *pin = &g_array_index(m->pins, struct mdev_pin, i);
+	uint64_t call = pin->call;
+	unsigned n = 0;
 
-	if (m->reg_ops && m->reg_ops->unpin_pages)
-		m->reg_ops->unpin_pages(m->reg_data, pin->iova, 1);
-	g_array_remove_index(m->pins, i);
+	if (m->reg_ops) {
+		if (m->reg_ops->unpin_pages)
+			m->reg_ops->unpin_pages(m->reg_data, pin->iova, 1);
+		g_array_remove_index(m->pins, i);
+		return 1;
+	}
+	if (m->access)
+		iommufd_access_unpin_pages(m->access, pin->call_iova,
+					   (uint64_t)pin->call_npage * SIM_PAGE_SIZE);
+	for (guint k = m->pins->len; k-- > 0;)
+		if (g_array_index(m->pins, struct mdev_pin, k).call == call) {
+			g_array_remove_index(m->pins, k);
+			n++;
+		}
+	return n;
 }
 
 void vfio_mdev_dma_unmap(struct mdev_state *m, uint64_t iova, uint64_t size)
 {
 	unsigned unpinned = 0;
+	bool again = true;
 
-	for (guint i = m->pins->len; i-- > 0;) {
-		uint64_t at = g_array_index(m->pins, struct mdev_pin, i).iova;
+	while (again) {
+		again = false;
+		for (guint i = m->pins->len; i-- > 0;) {
+			uint64_t at = g_array_index(m->pins, struct mdev_pin, i).iova;
 
-		if (at >= iova && at - iova < size) {
-			mdev_unpin_at(m, i);
-			unpinned++;
+			if (at >= iova && at - iova < size) {
+				unpinned += mdev_unpin_at(m, i);
+				again = true;    /* records moved: look again */
+				break;
+			}
 		}
 	}
 	SIM_TRACE(m->vfio->w, vfio_dma_unmap_notify, m->uuid, (unsigned long long)iova,
@@ -152,11 +186,6 @@ void vfio_mdev_dma_unmap(struct mdev_state *m, uint64_t iova, uint64_t size)
 }
 
 /* ---- the device file ----------------------------------------------------------------- */
-
-struct mdev_file {
-	struct mdev_state *m;
-	struct vfio_group *group;
-};
 
 /* VFIO_DEVICE_GET_INFO: argsz below minsz -> EINVAL; no regions, no
  * interrupts. */
@@ -174,84 +203,170 @@ static long mdev_get_info(struct sim_proc *p, unsigned long arg)
 	return sim_copy_to_user(p, arg, &info, minsz) ? -EFAULT : 0;
 }
 
+/* vfio_device_fops_unl_ioctl: the cdev ioctls first (BIND_IOMMUFD, then
+ * EINVAL until bound, then ATTACH/DETACH on a cdev file), then the
+ * driver's own. */
 static long mdev_ioctl(struct sim_file *f, struct sim_proc *p, unsigned int cmd,
 		       unsigned long arg)
 {
-	(void)f;
+	long ret = vfio_df_cdev_ioctl(f->private_data, p, cmd, arg);
+
+	if (ret != 1)
+		return ret;
 	return cmd == VFIO_DEVICE_GET_INFO ? mdev_get_info(p, arg) : -ENOTTY;
 }
 
+/* close_device: a driver lets go of all it pinned. */
+static void mdev_close_device(struct mdev_state *m)
+{
+	while (m->pins->len)
+		mdev_unpin_at(m, m->pins->len - 1);
+}
+
+int vfio_mdev_df_open(struct vfio_device_file *df)
+{
+	struct mdev_state *m = df->mdev;
+	struct vfio_container *c = df->group ? df->group->container : NULL;
+	int ret;
+
+	if (m->open_count && !df->group)
+		return -EINVAL;          /* the cdev path opens once */
+	if (!m->open_count) {
+		/* vfio_df_device_first_open: bind, or use the container */
+		if (df->iommufd) {
+			ret = vfio_iommufd_emulated_bind(m, df->iommufd);
+			if (ret)
+				return ret;
+		} else if (c && c->driver->register_device) {
+			/* vfio_device_container_register */
+			c->driver->register_device(c->driver_data, m);
+			m->reg_ops = c->driver;
+			m->reg_data = c->driver_data;
+		}
+	}
+	m->open_count++;
+	return 0;
+}
+
+void vfio_mdev_df_close(struct vfio_device_file *df)
+{
+	struct mdev_state *m = df->mdev;
+
+	if (--m->open_count)
+		return;
+	/* vfio_df_device_last_close: close_device, then unbind or
+	 * unregister */
+	mdev_close_device(m);
+	if (m->access)
+		vfio_iommufd_emulated_unbind(m);
+	if (m->reg_ops && m->reg_ops->unregister_device)
+		m->reg_ops->unregister_device(m->reg_data, m);
+	m->reg_ops = NULL;
+	m->reg_data = NULL;
+}
+
+/* vfio_device_fops_release: a group file's device closes, a cdev's
+ * unbinds; then the registration reference goes (a removal waiting for
+ * it finishes). */
 static void mdev_release(struct sim_file *f)
 {
-	struct mdev_file *df = f->private_data;
-	struct mdev_state *m = df->m;
+	struct vfio_device_file *df = f->private_data;
+	struct mdev_state *m = df->mdev;
 	struct vfio_group *g = df->group;
-	struct sim_file *gfile = g->file;
 
-	SIM_TRACE(f->w, vfio_device_release, m->uuid, g->iommu_group->id);
-	if (!--m->open_count) {
-		/* close_device: a driver lets go of all it pinned */
-		while (m->pins->len)
-			mdev_unpin_at(m, m->pins->len - 1);
-		if (m->reg_ops && m->reg_ops->unregister_device)
-			m->reg_ops->unregister_device(m->reg_data, m);
-		m->reg_ops = NULL;
-		m->reg_data = NULL;
+	if (g) {
+		struct sim_file *gfile = g->file;
+
+		SIM_TRACE(f->w, vfio_device_release, m->uuid, g->iommu_group->id);
+		vfio_df_close(df);
+		g->device_fds--;
+		if (df->uses_container && g->container)
+			g->container_users--;
+		if (!df->uses_container)
+			g->iommufd_fds--;
+		sim_file_put(gfile);     /* the group file this fd held */
+	} else {
+		vfio_df_unbind_iommufd(df);
 	}
-	g->device_fds--;
-	if (g->container)
-		g->container_users--;
 	g_free(df);
-	sim_file_put(gfile);
-	if (!m->open_count && m->removing)
+	if (!--m->files && m->removing)
 		mdev_remove_finish(m);
 }
 
-static const struct sim_file_ops mdev_fops = {
+const struct sim_file_ops vfio_mdev_fops = {
 	.name = "vfio-device",
 	.ioctl = mdev_ioctl,
 	.release = mdev_release,
 };
 
+/*
+ * GET_DEVICE_FD of a mediated device, in the kernel's order: not the
+ * device's UUID or being removed -> ENODEV; no container nor iommufd, or
+ * a container without a backend -> EINVAL (vfio_df_group_open); then
+ * vfio_df_open, which on an iommufd binds (the access object) and, the
+ * first open, the attach to the compat IOAS (vfio_iommufd_compat_attach_ioas:
+ * ENODEV without one, the access's attach errors; the open undone).
+ */
 long vfio_mdev_get_device_fd(struct vfio_group *g, struct sim_proc *p, const char *name)
 {
 	struct mdev_state *m = g->mdev;
 	struct vfio_container *c = g->container;
-	struct mdev_file *df;
+	struct vfio_device_file *df;
 	struct sim_file *f;
 	long ret = 0;
 
 	if (!m || m->removing || strcmp(m->uuid, name))
 		ret = -ENODEV;
-	else if (!c || !c->driver)
+	else if (!vfio_group_has_iommu(g) || (c && !c->driver))
 		ret = -EINVAL;
 	else if (sim_should_fail(p->w, "vfio_device_open"))
 		ret = -ENOMEM;
 	if (ret)
 		goto out;
-	df = g_new0(struct mdev_file, 1);
-	f = sim_file_new(p->w, &mdev_fops, df, O_RDWR | O_CLOEXEC, name);
+	df = g_new0(struct vfio_device_file, 1);
+	df->mdev = m;
+	df->group = g;
+	df->iommufd = c ? NULL : g->iommufd;
+	ret = vfio_df_open(df);
+	if (!ret && df->iommufd && m->open_count == 1) {
+		ret = vfio_iommufd_emulated_compat_attach(m, df->iommufd);
+		if (ret)
+			vfio_df_close(df);
+	}
+	if (ret) {
+		g_free(df);
+		goto out;
+	}
+	df->access_granted = true;
+	f = sim_file_new(p->w, &vfio_mdev_fops, df, O_RDWR | O_CLOEXEC, name);
 	if (!f) {
+		vfio_df_close(df);
 		g_free(df);
 		ret = -ENOMEM;
 		goto out;
 	}
-	df->m = m;
-	df->group = g;
-	if (!m->open_count++ && c->driver->register_device) {
-		/* vfio_device_container_register */
-		c->driver->register_device(c->driver_data, m);
-		m->reg_ops = c->driver;
-		m->reg_data = c->driver_data;
-	}
+	m->files++;
 	sim_file_get(g->file);
 	g->device_fds++;
-	g->container_users++;
+	if (c) {
+		df->uses_container = true;
+		g->container_users++;
+	} else {
+		g->iommufd_fds++;
+	}
 	ret = sim_fd_install(p, f, true);
-	sim_file_put(f);
+	sim_file_put(f);                    /* on failure this releases it */
 out:
 	SIM_TRACE(p->w, vfio_device_open, name, g->iommu_group->id, ret);
 	return ret;
+}
+
+struct mdev_state *vfio_mdev_of(struct vfio_state *v, const void *p)
+{
+	for (guint i = 0; p && i < v->mdevs->len; i++)
+		if (g_ptr_array_index(v->mdevs, i) == p)
+			return g_ptr_array_index(v->mdevs, i);
+	return NULL;
 }
 
 /* ---- sysfs ----------------------------------------------------------------------------- */
@@ -274,6 +389,7 @@ static int mdev_create(struct vfio_state *v, const char *uuid)
 	m->vfio = v;
 	g_strlcpy(m->uuid, uuid, sizeof(m->uuid));
 	m->pins = g_array_new(FALSE, FALSE, sizeof(struct mdev_pin));
+	m->index = -1;
 	m->ig = vfio_fake_group_new(vfio_fake_group_id_alloc(v));
 	id = m->ig->id;
 	g_ptr_array_add(v->mdevs, m);
@@ -284,8 +400,14 @@ static int mdev_create(struct vfio_state *v, const char *uuid)
 		g->mdev = m;
 		m->group = g;
 		ret = vfio_group_add_device(v, g);
-		if (ret)
+		if (ret) {
 			vfio_group_maybe_free(g);    /* frees the iommu group too */
+		} else if ((ret = vfio_mdev_cdev_add(m))) {
+			/* vfio_init_device / vfio_device_add failed */
+			g->mdev = NULL;
+			g->nr_vfio_devices = 0;
+			vfio_group_remove(g);
+		}
 	} else {
 		vfio_noiommu_group_free(m->ig);
 	}
@@ -385,8 +507,10 @@ static int mdev_open_backend(struct sim_world *w, const char *uuid, struct mdev_
 	v = vfio_get(w);
 	if (!v || !(*out = mdev_find(v, uuid)))
 		return -ENODEV;
-	if (!(*out)->open_count || !(*out)->reg_ops)
-		return -EINVAL;          /* WARN_ON(!vfio_assert_device_open) */
+	/* WARN_ON(!vfio_assert_device_open), and neither a container
+	 * (vfio_device_has_container) nor an access: EINVAL */
+	if (!(*out)->open_count || (!(*out)->reg_ops && !(*out)->access))
+		return -EINVAL;
 	return 0;
 }
 
@@ -402,6 +526,27 @@ int sim_mdev_iommu_group(struct sim_world *w, const char *uuid)
 	return m && !m->removing ? (int)m->ig->id : -ENODEV;
 }
 
+/*
+ * vfio_pin_pages on iommufd: iommufd_access_pin_pages of npage * PAGE_SIZE
+ * bytes from the page holding @iova (VFIO ignores the offset), writable
+ * with IOMMU_WRITE (IOMMUFD_ACCESS_RW_WRITE); @npage or iommufd's errno.
+ * No VFIO_PIN_PAGES_MAX_ENTRIES limit here: only the container path has
+ * one.  A negative count has no pages array to fill: EINVAL (the kernel's
+ * npage * PAGE_SIZE would wrap).
+ */
+static int mdev_pin_iommufd(struct mdev_state *m, uint64_t iova, int npage, unsigned prot,
+			    uint64_t *hpas)
+{
+	uint64_t start = iova & SIM_PAGE_MASK;
+	int ret;
+
+	if (npage < 0)
+		return -EINVAL;
+	ret = iommufd_access_pin_pages(m->access, start, (uint64_t)npage * SIM_PAGE_SIZE, hpas,
+				       prot & IOMMU_WRITE ? IOMMUFD_ACCESS_RW_WRITE : 0);
+	return ret ? ret : npage;
+}
+
 /* vfio_pin_pages as sim_mdev calls it; the pages become the driver's. */
 int sim_mdev_pin(struct sim_world *w, const char *uuid, uint64_t iova, int npage,
 		 unsigned flags)
@@ -414,21 +559,26 @@ int sim_mdev_pin(struct sim_world *w, const char *uuid, uint64_t iova, int npage
 	if (!ret && (flags & ~SIM_MDEV_WRITE))
 		ret = -EINVAL;
 	if (!ret && !npage)
-		ret = -EINVAL;
-	else if (!ret && npage > VFIO_PIN_PAGES_MAX_ENTRIES)
-		ret = -E2BIG;
-	else if (!ret && !m->reg_ops->pin_pages)
+		ret = -EINVAL;           /* vfio_pin_pages: !npage */
+	else if (!ret && !m->access && npage > VFIO_PIN_PAGES_MAX_ENTRIES)
+		ret = -E2BIG;            /* vfio_device_container_pin_pages only */
+	else if (!ret && !m->access && !m->reg_ops->pin_pages)
 		ret = -ENOTTY;
 	if (!ret && npage > 0) {
+		uint64_t call = ++m->pin_calls, start = m->access ? iova & SIM_PAGE_MASK : iova;
+
 		hpas = g_new0(uint64_t, npage);
-		ret = m->reg_ops->pin_pages(m->reg_data, m->ig, iova, npage, prot, hpas);
+		ret = m->access ? mdev_pin_iommufd(m, iova, npage, prot, hpas)
+				: m->reg_ops->pin_pages(m->reg_data, m->ig, iova, npage, prot, hpas);
 		for (int i = 0; i < ret; i++) {
-			struct mdev_pin pin = { iova + (uint64_t)i * SIM_PAGE_SIZE, hpas[i],
-						(prot & IOMMU_WRITE) != 0 };
+			struct mdev_pin pin = { start + (uint64_t)i * SIM_PAGE_SIZE, hpas[i],
+						(prot & IOMMU_WRITE) != 0, call, start, npage };
 
 			g_array_append_val(m->pins, pin);
 		}
 		g_free(hpas);
+	} else if (!ret && m->access) {
+		ret = mdev_pin_iommufd(m, iova, npage, prot, NULL);
 	}
 	if (m)
 		SIM_TRACE(w, vfio_pin_pages, m->uuid, (unsigned long long)iova, npage, prot, ret);
@@ -444,21 +594,51 @@ static gint mdev_pin_index(struct mdev_state *m, uint64_t iova)
 	return -1;
 }
 
+/* On iommufd: the record of the newest vfio_pin_pages call of exactly
+ * @npage pages from @iova's page; -1 for none. */
+static gint mdev_pin_call_index(struct mdev_state *m, uint64_t iova, int npage)
+{
+	uint64_t start = iova & SIM_PAGE_MASK;
+	gint best = -1;
+
+	for (guint i = 0; i < m->pins->len; i++) {
+		const struct mdev_pin *pin = &g_array_index(m->pins, struct mdev_pin, i);
+
+		if (pin->call_iova == start && pin->call_npage == npage &&
+		    (best < 0 || pin->call > g_array_index(m->pins, struct mdev_pin, best).call))
+			best = (gint)i;
+	}
+	return best;
+}
+
 /* vfio_unpin_pages of pages the driver pinned; -EINVAL (nothing done)
  * when it holds no pin of one of them: a driver bug the kernel only WARNs
- * about, refused here. */
+ * about, refused here.  On iommufd the range must be one vfio_pin_pages
+ * call's, exactly (iommufd_access_unpin_pages -> iopt_area_remove_access
+ * finds an access's pins by their exact range and WARNs otherwise); the
+ * container's 512-page limit is not iommufd's. */
 int sim_mdev_unpin(struct sim_world *w, const char *uuid, uint64_t iova, int npage)
 {
 	struct mdev_state *m = NULL;
 	int ret = mdev_open_backend(w, uuid, &m);
 
-	if (!ret && (npage <= 0 || npage > VFIO_PIN_PAGES_MAX_ENTRIES))
+	if (!ret && (npage <= 0 || (!m->access && npage > VFIO_PIN_PAGES_MAX_ENTRIES)))
 		ret = -EINVAL;
+	if (!ret && m->access) {
+		gint i = mdev_pin_call_index(m, iova, npage);
+
+		if (i < 0)
+			ret = -EINVAL;
+		else
+			mdev_unpin_at(m, (guint)i);
+		goto out;
+	}
 	for (int i = 0; !ret && i < npage; i++)
 		if (mdev_pin_index(m, iova + (uint64_t)i * SIM_PAGE_SIZE) < 0)
 			ret = -EINVAL;
 	for (int i = 0; !ret && i < npage; i++)
 		mdev_unpin_at(m, (guint)mdev_pin_index(m, iova + (uint64_t)i * SIM_PAGE_SIZE));
+out:
 	if (m && !ret)
 		SIM_TRACE(w, vfio_unpin_pages, m->uuid, (unsigned long long)iova, npage);
 	return ret;
@@ -507,6 +687,12 @@ int sim_mdev_dma(struct sim_world *w, const char *uuid, uint64_t iova, void *buf
 		ret = -EINVAL;           /* vfio_dma_rw: !data || len <= 0 */
 	else if (!ret && (flags & SIM_MDEV_PINNED))
 		ret = mdev_pinned_rw(m, iova, buf, len, write);
+	else if (!ret && m->access)
+		/* vfio_dma_rw on iommufd: the driver runs with no user mm
+		 * here (IOMMUFD_ACCESS_RW_KTHREAD), WRITE for a write */
+		ret = iommufd_access_rw(m->access, iova, buf, len,
+					IOMMUFD_ACCESS_RW_KTHREAD |
+						(write ? IOMMUFD_ACCESS_RW_WRITE : 0));
 	else if (!ret && !m->reg_ops->dma_rw)
 		ret = -ENOTTY;
 	else if (!ret)

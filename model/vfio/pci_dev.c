@@ -1121,9 +1121,12 @@ static void core_disable(struct vfio_pci_device *vdev)
 int vfio_df_open(struct vfio_device_file *df)
 {
 	struct vfio_pci_device *vdev = df->vdev;
-	struct vfio_state *v = vdev->vfio;
+	struct vfio_state *v;
 	int ret;
 
+	if (df->mdev)
+		return vfio_mdev_df_open(df);     /* the emulated device's */
+	v = vdev->vfio;
 	if (vdev->open_count && !df->group)
 		return -EINVAL;
 	/* a no-IOMMU device binds to nothing (vfio_df_iommufd_bind) */
@@ -1148,6 +1151,10 @@ void vfio_df_close(struct vfio_device_file *df)
 {
 	struct vfio_pci_device *vdev = df->vdev;
 
+	if (df->mdev) {
+		vfio_mdev_df_close(df);
+		return;
+	}
 	if (--vdev->open_count)
 		return;
 	if (!vdev->removed)

@@ -14,12 +14,14 @@
  *   pci_config.c the config space a vfio-pci device shows its user, over
  *                the function's own (model/pci/config.c)
  *   cdev.c       the VFIO device cdev (/dev/vfio/devices/vfioN, its sysfs
- *                vfio-dev/vfioN), BIND_IOMMUFD, ATTACH/DETACH_IOMMUFD_PT,
- *                and a device file's iommufd side (drivers/vfio/
- *                device_cdev.c, iommufd.c)
+ *                vfio-dev/vfioN) of vfio-pci and mediated devices,
+ *                BIND_IOMMUFD, ATTACH/DETACH_IOMMUFD_PT, and a device
+ *                file's iommufd side: the physical and the emulated ops
+ *                (drivers/vfio/device_cdev.c, iommufd.c)
  *   mdev.c       mediated devices: the mdev core's sysfs, the sim_mdev
  *                parent driver, emulated-IOMMU groups and their device
  *                fds, vfio_pin_pages / vfio_unpin_pages / vfio_dma_rw
+ *                over a container's backend or an iommufd access
  *   invariants.c vfio_check_invariants (spec §H)
  *
  * Kernel names are kept (vfio_group_set_container, vfio_dma_do_map,
@@ -238,7 +240,8 @@ struct vfio_pci_device {
 /*
  * One open device file (struct vfio_device_file): a group's
  * (VFIO_GROUP_GET_DEVICE_FD, @group set, access granted at once) or a
- * cdev's (@group NULL, access granted by BIND_IOMMUFD).
+ * cdev's (@group NULL, access granted by BIND_IOMMUFD); of a vfio-pci
+ * device (@vdev) or a mediated one (@mdev).
  */
 struct vfio_device_file {
 	struct vfio_pci_device *vdev;
@@ -248,6 +251,8 @@ struct vfio_device_file {
 	/* the context: a cdev's bound one (a reference) or the group's
 	 * iommufd at GET_DEVICE_FD (none) */
 	struct iommufd_ctx *iommufd;
+	/* a mediated device's file (mdev.c), either path: @vdev is NULL */
+	struct mdev_state *mdev;
 };
 
 /* Power states (pci_power_t). */
@@ -300,6 +305,27 @@ void vfio_df_unbind_iommufd(struct vfio_device_file *df);
 int vfio_iommufd_compat_attach_ioas(struct vfio_pci_device *vdev, struct iommufd_ctx *ictx);
 /* vfio_iommufd_physical_unbind: detached (if attached) and unbound. */
 void vfio_iommufd_physical_unbind(struct vfio_pci_device *vdev);
+/*
+ * The emulated ops (vfio_iommufd_emulated_*), a mediated device's side of
+ * iommufd: bind creates an access object (iommufd_access_create with
+ * needs_pin_pages and an unmap op calling the driver's dma_unmap) whose
+ * id is the device id; attach attaches it to an IOAS or, attached,
+ * replaces; detach; unbind destroys it.  -errno from iommufd.
+ */
+int vfio_iommufd_emulated_bind(struct mdev_state *m, struct iommufd_ctx *ictx);
+void vfio_iommufd_emulated_unbind(struct mdev_state *m);
+int vfio_iommufd_emulated_attach_ioas(struct mdev_state *m, uint32_t *pt_id);
+void vfio_iommufd_emulated_detach_ioas(struct mdev_state *m);
+/* vfio_iommufd_compat_attach_ioas for a mediated device. */
+int vfio_iommufd_emulated_compat_attach(struct mdev_state *m, struct iommufd_ctx *ictx);
+/* An mdev's vfio_device side: its vfio_device_ida index, the class device
+ * /sys/bus/mdev/devices/UUID/vfio-dev/vfioN and, with the cdev, the node
+ * /dev/vfio/devices/vfioN (vfio_init_device, vfio_device_add); the node
+ * and class device go at removal (vfio_device_cdev_del's twin), the index
+ * at the last file's close (vfio_device_release). */
+int vfio_mdev_cdev_add(struct mdev_state *m);
+void vfio_mdev_cdev_del(struct mdev_state *m);
+void vfio_mdev_index_free(struct mdev_state *m);
 
 /* ---- container.c ---- */
 /* Creates /dev/vfio/vfio and registers type1 (the kernel's module init). */
@@ -329,7 +355,34 @@ struct mdev_state {
 	/* the backend it registered with at its first open */
 	const struct vfio_iommu_driver_ops *reg_ops;
 	void *reg_data;
-	GArray *pins;                /* uint64_t iova of every page it holds pinned */
+	GArray *pins;                /* struct mdev_pin: every page it holds pinned */
+	uint64_t pin_calls;          /* vfio_pin_pages calls made, numbering them */
+	/* the vfio_device side (cdev.c): its vfio_device_ida index (vfioN),
+	 * whether /dev/vfio/devices/vfioN is there, the files open on it of
+	 * either path (registration references: a removal waits for them) */
+	int index;
+	bool cdev_node;
+	unsigned files;
+	/* bound to an iommufd (vfio_iommufd_emulated_bind, either path): the
+	 * access object, whose id is the device id, and its context (a
+	 * reference: iommufd_access_create's own, which the model's access
+	 * does not take); attached to IOAS @ioas_id; bound through a cdev */
+	struct iommufd_access *access;
+	struct iommufd_ctx *ictx;
+	uint32_t devid, ioas_id;
+	bool iommufd_attached;
+	bool cdev_opened;
+};
+
+/* One page a mediated device's driver holds pinned: on iommufd it was
+ * pinned as part of vfio_pin_pages call @call of @call_npage pages from
+ * @call_iova, and only that whole range can be unpinned
+ * (iommufd_access_unpin_pages finds pins by their exact range). */
+struct mdev_pin {
+	uint64_t iova, hpa;
+	bool write;                  /* pinned with IOMMU_WRITE */
+	uint64_t call, call_iova;
+	int call_npage;
 };
 
 /* Own /sys/class/mdev_bus/ and /sys/bus/mdev/ (vfio_create). */
@@ -337,9 +390,19 @@ int vfio_mdev_init(struct vfio_state *v);
 void vfio_mdev_destroy(struct vfio_state *v);
 /* GET_DEVICE_FD on an emulated group: @name must be the device's UUID. */
 long vfio_mdev_get_device_fd(struct vfio_group *g, struct sim_proc *p, const char *name);
-/* vfio_device_ops.dma_unmap: type1 will unmap [iova, iova + size): the
- * driver unpins what it pinned there (sim_mdev does, as a driver must). */
+/* vfio_device_ops.dma_unmap: type1 or iommufd will unmap [iova, iova +
+ * size): the driver unpins what it pinned there (sim_mdev does, as a
+ * driver must; on iommufd each pin call it touches, whole). */
 void vfio_mdev_dma_unmap(struct mdev_state *m, uint64_t iova, uint64_t size);
+/* A mediated device's file ops (either path) and its vfio_df_open /
+ * vfio_df_close: the first open binds to @df->iommufd (emulated bind) or
+ * registers with the container's backend, the last unpins all, then
+ * unbinds or unregisters; the cdev path opens once only (-EINVAL). */
+extern const struct sim_file_ops vfio_mdev_fops;
+int vfio_mdev_df_open(struct vfio_device_file *df);
+void vfio_mdev_df_close(struct vfio_device_file *df);
+/* The mdev @p is, when vfio_device_ida's entry @p is one (else NULL). */
+struct mdev_state *vfio_mdev_of(struct vfio_state *v, const void *p);
 /* The lowest id above the IOMMU core's groups no fake group (noiommu or
  * emulated) has: iommu_group_alloc's ida. */
 unsigned vfio_fake_group_id_alloc(struct vfio_state *v);

@@ -15,6 +15,8 @@
 #include <linux/vfio.h>
 
 #include <iommusim/iommusim.h>
+#include <iommusim/uapi/iommufd.h>
+#include <iommusim/uapi/vfio_cdev.h>
 
 static int failures;
 
@@ -506,6 +508,92 @@ static void test_native_map_efault(const char *path)
 	munmap(buf, len);
 }
 
+/*
+ * The iommufd flow of the kernel's documentation (Documentation/
+ * userspace-api/iommufd.rst, vfio.rst "cdev"), by a native process through
+ * the public header only: the device's cdev found in sysfs, /dev/iommu, an
+ * IOAS, BIND_IOMMUFD, ATTACH_IOMMUFD_PT (an automatic HWPT), IOAS_MAP of
+ * this program's buffer, a device DMA that lands in it, IOAS_UNMAP, the
+ * same DMA faulting, and everything taken down: no object is left (the
+ * HWPT went with the detach, the IOAS with its DESTROY) and the device
+ * unbinds from vfio-pci.
+ */
+static void test_native_iommufd(const char *path)
+{
+	struct sim_world *w = sim_world_new_from_file(path, NULL);
+	uint8_t *buf = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct iommu_ioas_alloc ia = { .size = sizeof(ia) };
+	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
+	struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at) };
+	struct vfio_device_detach_iommufd_pt dt = { .argsz = sizeof(dt) };
+	struct iommu_ioas_map map = { .size = sizeof(map) };
+	struct iommu_ioas_unmap unmap = { .size = sizeof(unmap) };
+	struct iommu_destroy ds = { .size = sizeof(ds) };
+	char list[64], node[96];
+	uint8_t data[32];
+	struct sim_dma op = { 0 };
+	int pid, ifd, dfd;
+
+	CHECK(w && buf != MAP_FAILED, "set-up");
+	if (!w || buf == MAP_FAILED)
+		return;
+	pid = sim_proc_spawn(w, 0, 0, SIM_PROC_NATIVE);
+	CHECK(sim_pci_bind(w, "0000:06:0d.0", "vfio-pci") == 0, "bind");
+	CHECK(sim_pci_bind(w, "0000:06:0d.1", "none") == 0, "unbind sibling");
+	/* /sys/bus/pci/devices/BDF/vfio-dev/vfioN names the cdev */
+	CHECK(sim_sysfs_list(w, "/sys/bus/pci/devices/0000:06:0d.0/vfio-dev", list,
+			     sizeof(list)) > 0 && !strncmp(list, "vfio", 4), "vfio-dev: %s", list);
+	list[strcspn(list, " \n")] = 0;
+	snprintf(node, sizeof(node), "/dev/vfio/devices/%s", list);
+	ifd = (int)sim_sys_open(w, pid, "/dev/iommu", O_RDWR);
+	dfd = (int)sim_sys_open(w, pid, node, O_RDWR);
+	CHECK(ifd >= 3 && dfd > ifd, "fds %d %d (%s)", ifd, dfd, node);
+	CHECK(sim_sys_ioctl(w, pid, ifd, IOMMU_IOAS_ALLOC, &ia) == 0 && ia.out_ioas_id == 1,
+	      "IOAS %u", ia.out_ioas_id);
+	bind.iommufd = ifd;
+	CHECK(sim_sys_ioctl(w, pid, dfd, VFIO_DEVICE_BIND_IOMMUFD, &bind) == 0 &&
+	      bind.out_devid == 2, "bind: devid %u", bind.out_devid);
+	at.pt_id = ia.out_ioas_id;
+	CHECK(sim_sys_ioctl(w, pid, dfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at) == 0 && at.pt_id == 3,
+	      "attach: the automatic HWPT %u", at.pt_id);
+	map.ioas_id = ia.out_ioas_id;
+	map.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE;
+	map.user_va = (uintptr_t)buf;
+	map.length = 1 << 20;
+	map.iova = 0x100000;
+	CHECK(sim_sys_ioctl(w, pid, ifd, IOMMU_IOAS_MAP, &map) == 0, "IOAS_MAP");
+	memset(data, 0x3c, sizeof(data));
+	op.addr = 0x100000 + 0x2000;
+	op.write = true;
+	op.buf = data;
+	op.len = sizeof(data);
+	CHECK(sim_dev_dma(w, "0000:06:0d.0", &op) == 0, "dma: fault %d", op.fault_reason);
+	CHECK(buf[0x2000] == 0x3c && buf[0x2000 + 31] == 0x3c && buf[0x2000 + 32] == 0,
+	      "the device's bytes are in this program's buffer");
+	unmap.ioas_id = ia.out_ioas_id;
+	unmap.iova = 0x100000;
+	unmap.length = 1 << 20;
+	CHECK(sim_sys_ioctl(w, pid, ifd, IOMMU_IOAS_UNMAP, &unmap) == 0 &&
+	      unmap.length == 1 << 20, "IOAS_UNMAP");
+	CHECK(sim_dev_dma(w, "0000:06:0d.0", &op) == -EFAULT, "unmapped: the DMA faults");
+	CHECK(sim_sys_ioctl(w, pid, dfd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &dt) == 0, "detach");
+	ds.id = at.pt_id;
+	CHECK(sim_sys_ioctl(w, pid, ifd, IOMMU_DESTROY, &ds) == -ENOENT,
+	      "the automatic HWPT went with its last device");
+	ds.id = bind.out_devid;
+	CHECK(sim_sys_ioctl(w, pid, ifd, IOMMU_DESTROY, &ds) == -EBUSY, "the device is VFIO's");
+	CHECK(sim_sys_close(w, pid, dfd) == 0, "close the cdev: unbinds");
+	CHECK(sim_sys_ioctl(w, pid, ifd, IOMMU_DESTROY, &ds) == -ENOENT, "device object gone");
+	ds.id = ia.out_ioas_id;
+	CHECK(sim_sys_ioctl(w, pid, ifd, IOMMU_DESTROY, &ds) == 0, "destroy the IOAS");
+	CHECK(sim_sys_ioctl(w, pid, ifd, IOMMU_DESTROY, &ds) == -ENOENT, "nothing left");
+	CHECK(sim_sys_close(w, pid, ifd) == 0, "close /dev/iommu");
+	CHECK(sim_pci_bind(w, "0000:06:0d.0", "none") == 0, "vfio-pci lets go");
+	munmap(buf, 1 << 20);
+	sim_world_free(w);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -516,6 +604,7 @@ int main(int argc, char **argv)
 	test_flow(argv[1]);
 	test_two_worlds(argv[1]);
 	test_native_dma(argv[1]);
+	test_native_iommufd(argv[1]);
 	test_null_world();
 	test_native_munmap(argv[1]);
 	test_native_map_efault(argv[1]);

@@ -11,6 +11,7 @@
 #include <glib.h>
 
 #include "iommusim/uapi/iommufd.h"
+#include "iommusim/uapi/iommufd_test.h"
 #include "iommusim/uapi/vfio_cdev.h"
 #include "tools/scenario/abi.h"
 #include "tools/scenario/scenario.h"
@@ -21,7 +22,7 @@ static const char *const new_ioctls[] = {
 	"IOMMU_IOAS_ALLOW_IOVAS", "IOMMU_IOAS_MAP", "IOMMU_IOAS_COPY", "IOMMU_IOAS_UNMAP",
 	"IOMMU_OPTION", "IOMMU_VFIO_IOAS", "IOMMU_HWPT_ALLOC", "IOMMU_GET_HW_INFO",
 	"IOMMU_HWPT_SET_DIRTY_TRACKING", "IOMMU_HWPT_GET_DIRTY_BITMAP",
-	"IOMMU_HWPT_INVALIDATE", "IOMMU_FAULT_QUEUE_ALLOC",
+	"IOMMU_HWPT_INVALIDATE", "IOMMU_FAULT_QUEUE_ALLOC", "IOMMU_TEST_CMD",
 	"VFIO_DEVICE_BIND_IOMMUFD", "VFIO_DEVICE_ATTACH_IOMMUFD_PT",
 	"VFIO_DEVICE_DETACH_IOMMUFD_PT",
 };
@@ -192,6 +193,54 @@ START_TEST(test_flag_and_constant_names)
 }
 END_TEST
 
+/* IOMMU_TEST_CMD (<iommusim/uapi/iommufd_test.h>): one struct, the union's
+ * arms as arm.field at the kernel's offsets, the ops by name, the fd that
+ * CREATE_ACCESS hands back in a field */
+START_TEST(test_test_cmd)
+{
+	const struct abi_ioctl *io = abi_ioctl_find("IOMMU_TEST_CMD");
+	const struct abi_const *ops = field("IOMMU_TEST_CMD", "op")->values;
+
+	ck_assert_uint_eq(io->cmd, 0x3ba0);
+	ck_assert_uint_eq(io->st->size, 72);
+	ck_assert_uint_eq(field("IOMMU_TEST_CMD", "last")->off, 64);
+	ASSERT_FIELD("IOMMU_TEST_CMD", iommu_test_cmd, op, ABI_ENUM);
+	ASSERT_FIELD("IOMMU_TEST_CMD", iommu_test_cmd, id, ABI_FD);
+	ASSERT_FIELD("IOMMU_TEST_CMD", iommu_test_cmd, add_reserved.length, ABI_SIZE);
+	ASSERT_FIELD("IOMMU_TEST_CMD", iommu_test_cmd, mock_domain.out_hwpt_id, ABI_U32);
+	ASSERT_FIELD("IOMMU_TEST_CMD", iommu_test_cmd, mock_domain_flags.dev_flags, ABI_FLAGS);
+	ASSERT_FIELD("IOMMU_TEST_CMD", iommu_test_cmd, check_map.uptr, ABI_ADDR);
+	ASSERT_FIELD("IOMMU_TEST_CMD", iommu_test_cmd, check_refs.refs, ABI_U32);
+	ASSERT_FIELD("IOMMU_TEST_CMD", iommu_test_cmd, create_access.out_access_fd, ABI_FD);
+	ASSERT_FIELD("IOMMU_TEST_CMD", iommu_test_cmd, access_pages.out_access_pages_id, ABI_U32);
+	ASSERT_FIELD("IOMMU_TEST_CMD", iommu_test_cmd, access_rw.flags, ABI_FLAGS);
+	ASSERT_FIELD("IOMMU_TEST_CMD", iommu_test_cmd, dirty.out_nr_dirty, ABI_U64);
+	ASSERT_FIELD("IOMMU_TEST_CMD", iommu_test_cmd, trigger_iopf.addr, ABI_SIZE);
+	ck_assert_uint_eq(field("IOMMU_TEST_CMD", "access_rw.flags")->off, 40);
+	ck_assert_uint_eq(field("IOMMU_TEST_CMD", "mock_domain_flags.dev_flags")->off, 28);
+	ck_assert_str_eq(abi_fd_field(io), "create_access.out_access_fd");
+	ck_assert_ptr_null(abi_fd_field(abi_ioctl_find("IOMMU_FAULT_QUEUE_ALLOC")));
+
+	ck_assert_uint_eq(abi_enum_find(ops, "ADD_RESERVED")->value, IOMMU_TEST_OP_ADD_RESERVED);
+	ck_assert_uint_eq(abi_enum_find(ops, "MD_CHECK_MAP")->value, IOMMU_TEST_OP_MD_CHECK_MAP);
+	ck_assert_uint_eq(abi_enum_find(ops, "OP_ACCESS_PAGES")->value,
+			  IOMMU_TEST_OP_ACCESS_PAGES);
+	ck_assert_ptr_null(abi_enum_find(ops, "ACCESS_PAGES"));   /* DESTROY_ACCESS_PAGES too */
+	ck_assert_uint_eq(abi_enum_find(ops, "PASID_CHECK_HWPT")->value, 21);
+	ck_assert_uint_eq(abi_flag_find(field("IOMMU_TEST_CMD", "mock_domain_flags.dev_flags")
+					->flags, "HUGE_IOVA"), MOCK_FLAGS_DEVICE_HUGE_IOVA);
+	ck_assert_uint_eq(abi_flag_find(field("IOMMU_TEST_CMD", "create_access.flags")->flags,
+					"MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES"),
+			  MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES);
+	ck_assert_uint_eq(abi_flag_find(field("IOMMU_TEST_CMD", "access_pages.flags")->flags,
+					"SYZ"), 1u << 16);
+	ck_assert_uint_eq(abi_flag_find(field("IOMMU_TEST_CMD", "access_rw.flags")->flags,
+					"SLOW_PATH"), MOCK_ACCESS_RW_SLOW_PATH);
+	ck_assert_uint_eq(abi_enum_find(field("IOMMU_GET_HW_INFO", "out_data_type")->values,
+					"SELFTEST")->value, IOMMU_HW_INFO_TYPE_SELFTEST);
+}
+END_TEST
+
 /* ---- the loader reads the new kinds ---- */
 
 #define HEAD "name: t\ntopology:\n  - {bdf: \"0000:00:01.0\", type: root-port}\n" \
@@ -231,6 +280,20 @@ START_TEST(test_loader_kinds)
 	expect_ok("  - {ioctl: IOMMU_GET_HW_INFO, on: c, arg: {data_uptr: buf, data_len: 24},"
 		  " expect: {out: {out_data_type: INTEL_VTD, out_capabilities: [DIRTY_TRACKING]}}}\n");
 
+	/* the test uAPI: an object id or an access's handle; `as:` its new fd */
+	expect_ok("  - {ioctl: IOMMU_TEST_CMD, on: c, arg: {op: CREATE_ACCESS, id: 1,"
+		  " create_access.flags: NEEDS_PIN_PAGES}, as: acc}\n"
+		  "  - {ioctl: IOMMU_TEST_CMD, on: c, arg: {op: OP_ACCESS_PAGES, id: acc,"
+		  " access_pages.iova: 4K, access_pages.length: 4K, access_pages.uptr: buf},"
+		  " expect: {out: {access_pages.out_access_pages_id: 0}}}\n"
+		  "  - {close: acc}\n");
+	expect_error("  - {ioctl: IOMMU_TEST_CMD, on: c, arg: {op: ACCESS_PAGES}}\n",
+		     "unknown op 'ACCESS_PAGES'");
+	expect_error("  - {ioctl: IOMMU_TEST_CMD, on: c, arg: {check_map.uptrr: buf}}\n",
+		     "has no field 'check_map.uptrr'; did you mean 'check_map.uptr'?");
+	expect_error("  - {ioctl: IOMMU_IOAS_ALLOC, on: c, arg: {}, as: x}\n",
+		     "IOMMU_IOAS_ALLOC returns no descriptor to name with 'as'");
+
 	expect_error("  - {ioctl: IOMMU_IOAS_MAPP, on: c}\n",
 		     "did you mean 'IOMMU_IOAS_MAP'?");
 	expect_error("  - {ioctl: IOMMU_OPTION, on: c, arg: {op: GTE}}\n",
@@ -260,6 +323,7 @@ static Suite *abi_iommufd_suite(void)
 	tcase_add_test(table, test_command_numbers);
 	tcase_add_test(table, test_layouts);
 	tcase_add_test(table, test_flag_and_constant_names);
+	tcase_add_test(table, test_test_cmd);
 	tcase_add_test(ldr, test_loader_kinds);
 	suite_add_tcase(s, table);
 	suite_add_tcase(s, ldr);

@@ -39,6 +39,10 @@
 #include "model/pci/pci.h"
 #include "model/vfio/vfio.h"
 #include "model/vfio/vfio_private.h"
+#include "sim/sysfs.h"
+#include "iommusim/iommusim.h"
+#include "iommusim/uapi/iommufd.h"
+#include "iommusim/uapi/vfio_cdev.h"
 #include "tools/scenario/scenario.h"
 #include "unit_common.h"
 #include "vfio_fixture.h"
@@ -796,6 +800,91 @@ END_TEST
 /* §H14 (vfio_iommu_type1_detach_group: the last domain gone, every mapping
  * is unmapped and unpinned; the last group gone, the container drops its
  * backend, __vfio_group_unset_container). */
+/*
+ * A mediated device bound to iommufd through its cdev (check_mdev): an
+ * iommufd pin split (the driver holds part of one vfio_pin_pages call,
+ * which iommufd_access_unpin_pages could never give back), pins with no
+ * attached access, both an access and a container backend, a backend
+ * while not open, the group node open or the device opened twice while
+ * cdev-bound, a cdev binding with no access.
+ */
+#define INV_UUID "6ba7b810-9dad-11d1-80b4-00c04fd430c8"
+START_TEST(test_vfio_mdev_on_iommufd)
+{
+	static const char *const world =
+		"name: mdev-inv\n"
+		"profile:\n  vfio: {mdev_instances: 1}\n"
+		"topology:\n  - {bdf: \"0000:00:01.0\", type: root-port}\n";
+	struct vfio_device_bind_iommufd b = { .argsz = sizeof(b) };
+	struct vfio_device_attach_iommufd_pt a = { .argsz = sizeof(a), .pt_id = 2 };
+	struct iommu_ioas_alloc al = { .size = sizeof(al) };
+	struct iommu_ioas_map m = {
+		.size = sizeof(m), .ioas_id = 2, .length = 0x4000, .iova = 0x10000,
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+			 IOMMU_IOAS_MAP_WRITEABLE,
+	};
+	struct mdev_state *md;
+	struct mdev_pin saved;
+	struct iommufd_access *access;
+	int ictx, cdev;
+
+	teardown();
+	boot_from(world, "<mdev-inv>");
+	as(PID);
+	ck_assert_int_eq(sim_sysfs_write(W, "/sys/class/mdev_bus/sim_mdev/mdev_supported_types/"
+					 "sim_mdev-dma/create", INV_UUID), 0);
+	ictx = open_path("/dev/iommu");
+	cdev = open_path("/dev/vfio/devices/vfio0");
+	b.iommufd = ictx;
+	ck_assert_int_eq(io(cdev, VFIO_DEVICE_BIND_IOMMUFD, &b, sizeof(b)), 0);
+	ck_assert_int_eq(io(ictx, IOMMU_IOAS_ALLOC, &al, sizeof(al)), 0);
+	m.user_va = BUF;
+	ck_assert_int_eq(io(ictx, IOMMU_IOAS_MAP, &m, sizeof(m)), 0);
+	ck_assert_int_eq(io(cdev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &a, sizeof(a)), 0);
+	ck_assert_int_eq(sim_mdev_pin(W, INV_UUID, 0x10000, 2, 0), 2);
+	vfio_expect("");
+	md = g_ptr_array_index(vfio_get(W)->mdevs, 0);
+
+	saved = g_array_index(md->pins, struct mdev_pin, 1);
+	g_array_remove_index(md->pins, 1);
+	vfio_expect("§H10: mdev " INV_UUID " holds 1 of the 2 pages of its iommufd pin at 0x10000\n");
+	g_array_append_val(md->pins, saved);
+	vfio_expect("");
+
+	md->iommufd_attached = false;
+	vfio_expect("§H10: mdev " INV_UUID " holds 2 pinned pages with no container backend or "
+		    "attached access\n");
+	md->iommufd_attached = true;
+
+	md->reg_ops = &vfio_iommu_type1_ops;
+	vfio_expect("§H6: mdev " INV_UUID " is bound to iommufd and registered with a container\n");
+	md->reg_ops = NULL;
+
+	md->open_count = 0;
+	vfio_expect("§H6: mdev " INV_UUID " keeps a backend but is not open\n");
+	md->open_count = 2;
+	vfio_expect("§H16: mdev " INV_UUID " is open 2 times on the cdev path\n");
+	md->open_count = 1;
+
+	md->group->opened = true;
+	vfio_expectf("§H16: group %u is open with 1 member(s) bound through the cdev\n"
+		     "§H16: mdev " INV_UUID " is bound through its cdev but group %u is open\n",
+		     md->ig->id, md->ig->id);
+	md->group->opened = false;
+
+	access = md->access;
+	md->access = NULL;
+	vfio_expect("§H6: mdev " INV_UUID " is bound through its cdev but holds no iommufd access\n"
+		    "§H10: mdev " INV_UUID " holds 2 pinned pages with no container backend or "
+		    "attached access\n");
+	md->access = access;
+	vfio_expect("");
+	ck_assert_int_eq(sim_sys_close(W, PID, cdev), 0);
+	ck_assert_int_eq(sim_sys_close(W, PID, ictx), 0);
+	vfio_expect("");
+}
+END_TEST
+
 START_TEST(test_vfio_h14_mappings_need_a_domain)
 {
 	struct vfio_container *c;
@@ -859,6 +948,7 @@ int main(void)
 	tcase_add_test(tv, test_vfio_h10_back_to_start);
 	tcase_add_test(tv, test_vfio_h11_dma_avail);
 	tcase_add_test(tv, test_vfio_h14_mappings_need_a_domain);
+	tcase_add_test(tv, test_vfio_mdev_on_iommufd);
 	suite_add_tcase(s, tv);
 	return unit_run(s);
 }

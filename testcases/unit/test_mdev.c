@@ -14,10 +14,14 @@
 #include "unit_common.h"
 #include "vfio_fixture.h"
 #include "sim/devnode.h"
+#include "sim/fault.h"
 #include "sim/mm.h"
 #include "sim/proc.h"
+#include "sim/sysfs.h"
 #include "sim/world.h"
 #include "iommusim/iommusim.h"
+#include "iommusim/uapi/iommufd.h"
+#include "iommusim/uapi/vfio_cdev.h"
 
 #define UUID "6ba7b810-9dad-11d1-80b4-00c04fd430c8"
 #define CREATE "/sys/class/mdev_bus/sim_mdev/mdev_supported_types/sim_mdev-dma/create"
@@ -264,6 +268,317 @@ START_TEST(test_device_file)
 }
 END_TEST
 
+/* ---- on iommufd ------------------------------------------------------------------------ */
+
+/* The mdev's cdev: the endpoint bound at boot is vfio0, the mdev vfio1. */
+#define MDEV_CDEV "/dev/vfio/devices/vfio1"
+
+static int ictx, mcdev;
+
+static long bind_fd(int cdev, int fd, uint32_t *devid)
+{
+	struct vfio_device_bind_iommufd b = { .argsz = sizeof(b), .iommufd = fd };
+	long ret = io(cdev, VFIO_DEVICE_BIND_IOMMUFD, &b, sizeof(b));
+
+	if (devid)
+		*devid = ret ? 0 : b.out_devid;
+	return ret;
+}
+
+static long attach_pt(int cdev, uint32_t *pt_id)
+{
+	struct vfio_device_attach_iommufd_pt a = { .argsz = sizeof(a), .pt_id = *pt_id };
+	long ret = io(cdev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &a, sizeof(a));
+
+	*pt_id = a.pt_id;
+	return ret;
+}
+
+static long detach_pt(int cdev)
+{
+	struct vfio_device_detach_iommufd_pt d = { .argsz = sizeof(d) };
+
+	return io(cdev, VFIO_DEVICE_DETACH_IOMMUFD_PT, &d, sizeof(d));
+}
+
+static uint32_t ioas_alloc(void)
+{
+	struct iommu_ioas_alloc a = { .size = sizeof(a) };
+
+	ck_assert_int_eq(io(ictx, IOMMU_IOAS_ALLOC, &a, sizeof(a)), 0);
+	return a.out_ioas_id;
+}
+
+static long ioas_map(uint32_t ioas, uint64_t uva, uint64_t iova, uint64_t len, bool write)
+{
+	struct iommu_ioas_map m = {
+		.size = sizeof(m), .ioas_id = ioas, .user_va = uva, .length = len, .iova = iova,
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+			 (write ? IOMMU_IOAS_MAP_WRITEABLE : 0),
+	};
+
+	return io(ictx, IOMMU_IOAS_MAP, &m, sizeof(m));
+}
+
+static long ioas_unmap(uint32_t ioas, uint64_t iova, uint64_t len)
+{
+	struct iommu_ioas_unmap u = { .size = sizeof(u), .ioas_id = ioas, .iova = iova,
+				      .length = len };
+
+	return io(ictx, IOMMU_IOAS_UNMAP, &u, sizeof(u));
+}
+
+static long destroy(uint32_t id)
+{
+	struct iommu_destroy d = { .size = sizeof(d), .id = id };
+
+	return io(ictx, IOMMU_DESTROY, &d, sizeof(d));
+}
+
+/* vmm creates the mdev and opens /dev/iommu and the mdev's cdev; with
+ * @bind, BIND_IOMMUFD (the access: *devid); with @ioas, an IOAS with
+ * 16 KiB of BUF at IOVA, attached. */
+static void fd_setup(bool bind, uint32_t *devid, uint32_t *ioas)
+{
+	boot_from(MDEV_WORLD, "<mdev>");
+	as(pid_of("vmm"));
+	ck_assert_int_eq(sim_sysfs_write(W, CREATE, UUID "\n"), 0);
+	ictx = open_path("/dev/iommu");
+	mcdev = open_path(MDEV_CDEV);
+	if (bind)
+		ck_assert_int_eq(bind_fd(mcdev, ictx, devid), 0);
+	if (ioas) {
+		*ioas = ioas_alloc();
+		ck_assert_int_eq(ioas_map(*ioas, BUF, IOVA, 0x4000, true), 0);
+		ck_assert_int_eq(attach_pt(mcdev, &(uint32_t){ *ioas }), 0);
+	}
+	inv();
+}
+
+/*
+ * vfio_iommufd_emulated_bind: iommufd_access_create's id is out_devid; the
+ * driver holds the access (IOMMU_DESTROY EBUSY); the class device and node
+ * share vfio_device_ida with vfio-pci's (vfio1 after the endpoint's vfio0);
+ * vfio_iommufd_emulated_unbind (the cdev's close) destroys it.
+ */
+START_TEST(test_fd_bind_devid)
+{
+	char buf[32];
+	uint32_t devid;
+
+	fd_setup(false, NULL, NULL);
+	ck_assert_int_eq(sim_sysfs_read(W, "/sys/bus/mdev/devices/" UUID "/vfio-dev/vfio1/dev",
+					buf, sizeof(buf)), (int)strlen("237:1\n"));
+	ck_assert_str_eq(buf, "237:1\n");
+	ck_assert_int_eq(bind_fd(mcdev, ictx, &devid), 0);
+	ck_assert_uint_eq(devid, 1);       /* the context's first object */
+	ck_assert_int_eq(destroy(devid), -EBUSY);
+	ck_assert_int_eq(bind_fd(mcdev, ictx, NULL), -EINVAL);   /* bound already */
+	inv();
+	ck_assert_int_eq(sim_sys_close(W, PID, mcdev), 0);
+	ck_assert_int_eq(destroy(devid), -ENOENT);
+	inv();
+}
+END_TEST
+
+/*
+ * vfio_pin_pages on iommufd, in its order: !npage EINVAL (vfio_pin_pages'
+ * own), then iommufd_access_pin_pages: not attached ENOENT, a hole ENOENT,
+ * a write pin of a read-only area EPERM, over RLIMIT_MEMLOCK ENOMEM (the
+ * whole call undone); no VFIO_PIN_PAGES_MAX_ENTRIES (E2BIG is the
+ * container's): 513 pages reach iommufd.  A negative count is sim_mdev's
+ * own EINVAL.  vfio_dma_rw: len 0 EINVAL, not attached or a hole ENOENT,
+ * a write to a read-only area EPERM.
+ */
+START_TEST(test_fd_pin_errors)
+{
+	uint8_t in[4] = "abc";
+	uint32_t ioas;
+
+	fd_setup(true, &(uint32_t){ 0 }, NULL);
+	ck_assert_int_eq(sim_mdev_pin(W, UUID, IOVA, 1, 0), -ENOENT);
+	ck_assert_int_eq(sim_mdev_dma(W, UUID, IOVA, in, 4, 0), -ENOENT);
+	ioas = ioas_alloc();
+	ck_assert_int_eq(ioas_map(ioas, BUF, IOVA, 0x4000, true), 0);
+	ck_assert_int_eq(ioas_map(ioas, BUF + 0x8000, 0x200000, 0x1000, false), 0);
+	ck_assert_int_eq(attach_pt(mcdev, &ioas), 0);
+	ck_assert_int_eq(sim_mdev_pin(W, UUID, IOVA, 0, 0), -EINVAL);
+	ck_assert_int_eq(sim_mdev_pin(W, UUID, IOVA, -1, 0), -EINVAL);
+	ck_assert_int_eq(sim_mdev_pin(W, UUID, 0x200000, 513, 0), -ENOENT);  /* not E2BIG */
+	ck_assert_int_eq(sim_mdev_pin(W, UUID, IOVA + 0x4000, 1, 0), -ENOENT);
+	ck_assert_int_eq(sim_mdev_pin(W, UUID, 0x200000, 1, SIM_MDEV_WRITE), -EPERM);
+	ck_assert_int_eq(sim_mdev_pin(W, UUID, IOVA, 3, 0), -ENOMEM);       /* 8K limit */
+	inv();
+	ck_assert_int_eq(sim_mdev_pin(W, UUID, IOVA, 2, 0), 2);
+	inv();
+	ck_assert_int_eq(sim_mdev_dma(W, UUID, IOVA, in, 0, 0), -EINVAL);
+	ck_assert_int_eq(sim_mdev_dma(W, UUID, 0x300000, in, 4, 0), -ENOENT);
+	ck_assert_int_eq(sim_mdev_dma(W, UUID, 0x200000, in, 4, SIM_MDEV_WRITE), -EPERM);
+	ck_assert_int_eq(sim_mdev_dma(W, UUID, 0x200000, in, 4, 0), 0);
+	inv();
+}
+END_TEST
+
+/*
+ * vfio_unpin_pages on iommufd: iommufd_access_unpin_pages of exactly a
+ * range pinned as one (iopt_area_remove_access's exact match); part of a
+ * call, two calls at once, or npage 0 are refused (EINVAL, nothing done);
+ * no 512-page limit (a 513-page pin and its unpin); the same range pinned
+ * twice is two pins, given back one at a time.
+ */
+START_TEST(test_fd_unpin_exact)
+{
+	uint32_t ioas;
+	uint64_t big;
+
+	boot_from(MDEV_WORLD, "<mdev>");
+	as(pid_of("vmm"));
+	sim_proc_find(W, PID)->rlimit_memlock = 1ull << 30;
+	ck_assert_int_eq(sim_sysfs_write(W, CREATE, UUID), 0);
+	ictx = open_path("/dev/iommu");
+	mcdev = open_path(MDEV_CDEV);
+	ck_assert_int_eq(bind_fd(mcdev, ictx, NULL), 0);
+	ioas = ioas_alloc();
+	big = ualloc(PID, 0x202000);
+	ck_assert_int_eq(ioas_map(ioas, big, 0x400000, 0x202000, true), 0);
+	ck_assert_int_eq(attach_pt(mcdev, &ioas), 0);
+	ck_assert_int_eq(sim_mdev_pin(W, UUID, 0x400000, 4, SIM_MDEV_WRITE), 4);
+	ck_assert_int_eq(sim_mdev_pin(W, UUID, 0x404000, 1, 0), 1);
+	ck_assert_int_eq(sim_mdev_unpin(W, UUID, 0x400000, 2), -EINVAL);
+	ck_assert_int_eq(sim_mdev_unpin(W, UUID, 0x400000, 5), -EINVAL);
+	ck_assert_int_eq(sim_mdev_unpin(W, UUID, 0x400000, 0), -EINVAL);
+	inv();
+	ck_assert_int_eq(sim_mdev_unpin(W, UUID, 0x400000, 4), 0);
+	ck_assert_int_eq(sim_mdev_unpin(W, UUID, 0x400000, 4), -EINVAL);
+	ck_assert_int_eq(sim_mdev_pin(W, UUID, 0x404000, 1, 0), 1);    /* a second pin */
+	ck_assert_int_eq(sim_mdev_unpin(W, UUID, 0x404000, 1), 0);
+	ck_assert_int_eq(sim_mdev_unpin(W, UUID, 0x404000, 1), 0);
+	ck_assert_int_eq(sim_mdev_unpin(W, UUID, 0x404000, 1), -EINVAL);
+	ck_assert_int_eq(sim_mdev_pin(W, UUID, 0x400000, 513, 0), 513);
+	inv();
+	ck_assert_int_eq(sim_mdev_unpin(W, UUID, 0x400000, 513), 0);
+	inv();
+	/* nothing pinned: the IOAS unmaps without telling anyone */
+	ck_assert_int_eq(ioas_unmap(ioas, 0x400000, 0x202000), 0);
+	inv();
+}
+END_TEST
+
+/*
+ * vfio_iommufd_emulated_attach_ioas / _detach_ioas: attach to a missing
+ * id ENOENT; to an IOAS with an area off PAGE_SIZE EADDRINUSE (an access
+ * that pins needs PAGE_SIZE alignment: iopt_add_access); attached, a replace
+ * onto another IOAS, after which the driver holds nothing of the old one
+ * (the access's detach tells it: unmap over everything); a replace onto
+ * the same IOAS changes nothing; DETACH, also when not attached, is 0.
+ */
+START_TEST(test_fd_attach_replace)
+{
+	uint32_t a, b, odd, id;
+
+	fd_setup(true, &(uint32_t){ 0 }, &a);
+	id = 99;
+	ck_assert_int_eq(attach_pt(mcdev, &id), -ENOENT);
+	odd = ioas_alloc();
+	ck_assert_int_eq(ioas_map(odd, BUF + 0x10, 0x1010, 0x100, true), 0);
+	ck_assert_int_eq(sim_mdev_pin(W, UUID, IOVA, 1, 0), 1);
+	ck_assert_int_eq(attach_pt(mcdev, &(uint32_t){ a }), 0);   /* the same: kept */
+	ck_assert_int_eq(sim_mdev_dma(W, UUID, IOVA, &id, 4, SIM_MDEV_PINNED), 0);
+	b = ioas_alloc();
+	ck_assert_int_eq(ioas_map(b, BUF + 0x8000, IOVA, 0x1000, true), 0);
+	id = b;
+	ck_assert_int_eq(attach_pt(mcdev, &id), 0);
+	ck_assert_uint_eq(id, b);
+	ck_assert_int_eq(sim_mdev_dma(W, UUID, IOVA, &id, 4, SIM_MDEV_PINNED), -EINVAL);
+	ck_assert_int_eq(destroy(a), 0);     /* the access left it */
+	inv();
+	ck_assert_int_eq(sim_mdev_pin(W, UUID, IOVA, 1, 0), 1);
+	ck_assert_int_eq(sim_mdev_pin(W, UUID, IOVA + 0x1000, 1, 0), -ENOENT);
+	ck_assert_int_eq(detach_pt(mcdev), 0);
+	ck_assert_int_eq(detach_pt(mcdev), 0);
+	ck_assert_int_eq(sim_mdev_pin(W, UUID, IOVA, 1, 0), -ENOENT);
+	inv();
+	/* detached: the IOAS with an area off PAGE_SIZE refuses the access */
+	id = odd;
+	ck_assert_int_eq(attach_pt(mcdev, &id), -EADDRINUSE);
+	inv();
+}
+END_TEST
+
+/*
+ * The binding holds its context: closing /dev/iommu leaves the access,
+ * its IOAS and the driver's pins (iommufd_access_create's iommufd_ctx_get,
+ * the cdev's own reference); closing the cdev then unpins (close_device),
+ * unbinds and lets the context go.
+ */
+START_TEST(test_fd_ctx_outlives_fd)
+{
+	uint32_t ioas;
+
+	fd_setup(true, &(uint32_t){ 0 }, &ioas);
+	ck_assert_int_eq(sim_mdev_pin(W, UUID, IOVA, 2, SIM_MDEV_WRITE), 2);
+	ck_assert_int_eq(sim_sys_close(W, PID, ictx), 0);
+	inv();
+	ck_assert_int_eq(sim_mdev_dma(W, UUID, IOVA + 0x1000, "hi!", 4,
+				      SIM_MDEV_WRITE | SIM_MDEV_PINNED), 0);
+	ck_assert_int_eq(sim_mdev_dma(W, UUID, IOVA + 0x2000, "rw!", 4, SIM_MDEV_WRITE), 0);
+	ck_assert_int_eq(sim_sys_close(W, PID, mcdev), 0);
+	inv();
+	ck_assert_int_eq(sim_mdev_pin(W, UUID, IOVA, 1, 0), -EINVAL);   /* not open */
+}
+END_TEST
+
+/*
+ * The group path's failures (vfio_df_group_open): no compat IOAS makes
+ * vfio_iommufd_compat_attach_ioas ENODEV and the open is undone (the
+ * access destroyed: its id is free); iommufd_access_create failing is its
+ * ENOMEM with nothing left; a removal waits for the device fd and the
+ * group on iommufd keeps its context.
+ */
+START_TEST(test_fd_group_path_errors)
+{
+	struct iommu_vfio_ioas clear = { .size = sizeof(clear), .op = IOMMU_VFIO_IOAS_CLEAR };
+	struct iommu_vfio_ioas set = { .size = sizeof(set), .op = IOMMU_VFIO_IOAS_SET,
+				       .ioas_id = 1 };
+	char path[32];
+	int gfd;
+
+	boot_from(MDEV_WORLD, "<mdev>");
+	as(pid_of("vmm"));
+	ck_assert_int_eq(sim_sysfs_write(W, CREATE, UUID), 0);
+	ictx = open_path("/dev/iommu");
+	g_snprintf(path, sizeof(path), "/dev/vfio/%d", sim_mdev_iommu_group(W, UUID));
+	gfd = open_path(path);
+	ck_assert_int_eq(device_fd(gfd, UUID), -EINVAL);     /* no container nor iommufd */
+	ck_assert_int_eq(set_container(gfd, ictx), 0);
+	ck_assert_int_eq(io(ictx, IOMMU_VFIO_IOAS, &clear, sizeof(clear)), 0);
+	ck_assert_int_eq(device_fd(gfd, UUID), -ENODEV);
+	ck_assert_int_eq(destroy(2), -ENOENT);
+	inv();
+	ck_assert_int_eq(io(ictx, IOMMU_VFIO_IOAS, &set, sizeof(set)), 0);
+	sim_fault_fail_nth(W, "iommufd_access_alloc", 1);
+	ck_assert_int_eq(device_fd(gfd, UUID), -ENOMEM);
+	sim_fault_fail_nth(W, "*", 0);
+	inv();
+	dfd = (int)device_fd(gfd, UUID);
+	ck_assert_int_ge(dfd, 0);
+	ck_assert_int_eq(destroy(2), -EBUSY);
+	ck_assert_int_eq(ioas_map(1, BUF, IOVA, 0x2000, true), 0);
+	ck_assert_int_eq(sim_mdev_pin(W, UUID, IOVA, 1, SIM_MDEV_WRITE), 1);
+	ck_assert_int_eq(sim_sysfs_write(W, "/sys/bus/mdev/devices/" UUID "/remove", "1"), 0);
+	ck_assert_int_eq(sim_sysfs_read(W, "/sys/bus/mdev/devices/" UUID "/vfio-dev/vfio1/dev",
+					path, sizeof(path)), -ENOENT);
+	ck_assert_int_eq(ioc(gfd, VFIO_GROUP_UNSET_CONTAINER, 0), 0);
+	ck_assert_int_eq(sim_sys_close(W, PID, ictx), 0);
+	inv();
+	/* the driver still pins through the access: the device file holds it */
+	ck_assert_int_eq(sim_mdev_pin(W, UUID, IOVA + 0x1000, 1, 0), 1);
+	ck_assert_int_eq(sim_sys_close(W, PID, dfd), 0);
+	ck_assert_int_eq(sim_mdev_iommu_group(W, UUID), -ENODEV);
+	inv();
+}
+END_TEST
+
 static Suite *mdev_suite(void)
 {
 	Suite *s = suite_create("mdev");
@@ -277,6 +592,15 @@ static Suite *mdev_suite(void)
 	tcase_add_test(tc, test_replay_and_reaccount);
 	tcase_add_test(tc, test_unmap_notifies);
 	tcase_add_test(tc, test_device_file);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("iommufd");
+	tcase_add_checked_fixture(tc, NULL, mdev_teardown);
+	tcase_add_test(tc, test_fd_bind_devid);
+	tcase_add_test(tc, test_fd_pin_errors);
+	tcase_add_test(tc, test_fd_unpin_exact);
+	tcase_add_test(tc, test_fd_attach_replace);
+	tcase_add_test(tc, test_fd_ctx_outlives_fd);
+	tcase_add_test(tc, test_fd_group_path_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -10,6 +10,7 @@
 #include <linux/vfio.h>
 
 #include "iommusim/uapi/iommufd.h"
+#include "iommusim/uapi/iommufd_test.h"
 #include "iommusim/uapi/vfio_cdev.h"
 #include "tools/scenario/abi.h"
 
@@ -278,6 +279,7 @@ static const struct abi_const hwpt_data_types[] = {   /* HWPT_ALLOC's data_type 
 static const struct abi_const hw_info_types[] = {     /* GET_HW_INFO's out_data_type */
 	{ "IOMMU_HW_INFO_TYPE_NONE", IOMMU_HW_INFO_TYPE_NONE },
 	{ "IOMMU_HW_INFO_TYPE_INTEL_VTD", IOMMU_HW_INFO_TYPE_INTEL_VTD },
+	{ "IOMMU_HW_INFO_TYPE_SELFTEST", IOMMU_HW_INFO_TYPE_SELFTEST },   /* the mock's */
 	{ NULL, 0 },
 };
 static const struct abi_const inv_data_types[] = {    /* HWPT_INVALIDATE's data_type */
@@ -403,6 +405,112 @@ static const struct abi_field f_fault_alloc[] = {
 	FIELD(iommu_fault_alloc, out_fault_fd, ABI_FD, NULL),
 };
 
+/* ---- the test uAPI (<iommusim/uapi/iommufd_test.h>, CONFIG_IOMMUFD_TEST):
+ * one struct whose union arms are fields named arm.field ---- */
+
+static const struct abi_const test_ops[] = {
+	{ "IOMMU_TEST_OP_ADD_RESERVED", IOMMU_TEST_OP_ADD_RESERVED },
+	{ "IOMMU_TEST_OP_MOCK_DOMAIN", IOMMU_TEST_OP_MOCK_DOMAIN },
+	{ "IOMMU_TEST_OP_MD_CHECK_MAP", IOMMU_TEST_OP_MD_CHECK_MAP },
+	{ "IOMMU_TEST_OP_MD_CHECK_REFS", IOMMU_TEST_OP_MD_CHECK_REFS },
+	{ "IOMMU_TEST_OP_CREATE_ACCESS", IOMMU_TEST_OP_CREATE_ACCESS },
+	{ "IOMMU_TEST_OP_DESTROY_ACCESS_PAGES", IOMMU_TEST_OP_DESTROY_ACCESS_PAGES },
+	{ "IOMMU_TEST_OP_ACCESS_PAGES", IOMMU_TEST_OP_ACCESS_PAGES },
+	{ "IOMMU_TEST_OP_ACCESS_RW", IOMMU_TEST_OP_ACCESS_RW },
+	{ "IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT", IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT },
+	{ "IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE", IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE },
+	{ "IOMMU_TEST_OP_ACCESS_REPLACE_IOAS", IOMMU_TEST_OP_ACCESS_REPLACE_IOAS },
+	{ "IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS", IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS },
+	{ "IOMMU_TEST_OP_DIRTY", IOMMU_TEST_OP_DIRTY },
+	{ "IOMMU_TEST_OP_MD_CHECK_IOTLB", IOMMU_TEST_OP_MD_CHECK_IOTLB },
+	{ "IOMMU_TEST_OP_TRIGGER_IOPF", IOMMU_TEST_OP_TRIGGER_IOPF },
+	{ "IOMMU_TEST_OP_DEV_CHECK_CACHE", IOMMU_TEST_OP_DEV_CHECK_CACHE },
+	{ "IOMMU_TEST_OP_TRIGGER_VEVENT", IOMMU_TEST_OP_TRIGGER_VEVENT },
+	{ "IOMMU_TEST_OP_PASID_ATTACH", IOMMU_TEST_OP_PASID_ATTACH },
+	{ "IOMMU_TEST_OP_PASID_REPLACE", IOMMU_TEST_OP_PASID_REPLACE },
+	{ "IOMMU_TEST_OP_PASID_DETACH", IOMMU_TEST_OP_PASID_DETACH },
+	{ "IOMMU_TEST_OP_PASID_CHECK_HWPT", IOMMU_TEST_OP_PASID_CHECK_HWPT },
+	{ NULL, 0 },
+};
+static const struct abi_flag mock_dev_flags[] = {
+	{ "NO_DIRTY", MOCK_FLAGS_DEVICE_NO_DIRTY },
+	{ "HUGE_IOVA", MOCK_FLAGS_DEVICE_HUGE_IOVA },
+	{ "PASID", MOCK_FLAGS_DEVICE_PASID },
+	{ NULL, 0 },
+};
+static const struct abi_flag create_access_flags[] = {
+	{ "NEEDS_PIN_PAGES", MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES },
+	{ NULL, 0 },
+};
+static const struct abi_flag access_pages_flags[] = {
+	{ "WRITE", MOCK_FLAGS_ACCESS_WRITE },
+	{ "SYZ", MOCK_FLAGS_ACCESS_SYZ },
+	{ NULL, 0 },
+};
+static const struct abi_flag access_rw_flags[] = {
+	{ "WRITE", MOCK_ACCESS_RW_WRITE },
+	{ "SLOW_PATH", MOCK_ACCESS_RW_SLOW_PATH },
+	{ "SYZ", MOCK_FLAGS_ACCESS_SYZ },
+	{ NULL, 0 },
+};
+#define TFIELD(member, kind, flags) FIELD(iommu_test_cmd, member, kind, flags)
+static const struct abi_field f_test_cmd[] = {
+	TFIELD(size, ABI_U32, NULL),
+	FIELD_ENUM(iommu_test_cmd, op, test_ops),
+	/* an object id ($saved, a number), or for the access ops the access's
+	 * descriptor: a handle name */
+	TFIELD(id, ABI_FD, NULL),
+	TFIELD(__reserved, ABI_U32, NULL),
+	TFIELD(add_reserved.start, ABI_SIZE, NULL),
+	TFIELD(add_reserved.length, ABI_SIZE, NULL),
+	TFIELD(mock_domain.out_stdev_id, ABI_U32, NULL),
+	TFIELD(mock_domain.out_hwpt_id, ABI_U32, NULL),
+	TFIELD(mock_domain.out_idev_id, ABI_U32, NULL),
+	TFIELD(mock_domain_flags.out_stdev_id, ABI_U32, NULL),
+	TFIELD(mock_domain_flags.out_hwpt_id, ABI_U32, NULL),
+	TFIELD(mock_domain_flags.out_idev_id, ABI_U32, NULL),
+	TFIELD(mock_domain_flags.dev_flags, ABI_FLAGS, mock_dev_flags),
+	TFIELD(mock_domain_replace.pt_id, ABI_U32, NULL),
+	TFIELD(check_map.iova, ABI_SIZE, NULL),
+	TFIELD(check_map.length, ABI_SIZE, NULL),
+	TFIELD(check_map.uptr, ABI_ADDR, NULL),
+	TFIELD(check_refs.length, ABI_SIZE, NULL),
+	TFIELD(check_refs.uptr, ABI_ADDR, NULL),
+	TFIELD(check_refs.refs, ABI_U32, NULL),
+	TFIELD(create_access.out_access_fd, ABI_FD, NULL),
+	TFIELD(create_access.flags, ABI_FLAGS, create_access_flags),
+	TFIELD(destroy_access_pages.access_pages_id, ABI_U32, NULL),
+	TFIELD(access_pages.flags, ABI_FLAGS, access_pages_flags),
+	TFIELD(access_pages.out_access_pages_id, ABI_U32, NULL),
+	TFIELD(access_pages.iova, ABI_SIZE, NULL),
+	TFIELD(access_pages.length, ABI_SIZE, NULL),
+	TFIELD(access_pages.uptr, ABI_ADDR, NULL),
+	TFIELD(access_rw.iova, ABI_SIZE, NULL),
+	TFIELD(access_rw.length, ABI_SIZE, NULL),
+	TFIELD(access_rw.uptr, ABI_ADDR, NULL),
+	TFIELD(access_rw.flags, ABI_FLAGS, access_rw_flags),
+	TFIELD(memory_limit.limit, ABI_U32, NULL),
+	TFIELD(access_replace_ioas.ioas_id, ABI_U32, NULL),
+	TFIELD(dirty.flags, ABI_U32, NULL),
+	TFIELD(dirty.iova, ABI_SIZE, NULL),
+	TFIELD(dirty.length, ABI_SIZE, NULL),
+	TFIELD(dirty.page_size, ABI_SIZE, NULL),
+	TFIELD(dirty.uptr, ABI_ADDR, NULL),
+	TFIELD(dirty.out_nr_dirty, ABI_U64, NULL),
+	TFIELD(check_iotlb.id, ABI_U32, NULL),
+	TFIELD(check_iotlb.iotlb, ABI_U32, NULL),
+	TFIELD(trigger_iopf.dev_id, ABI_U32, NULL),
+	TFIELD(trigger_iopf.pasid, ABI_U32, NULL),
+	TFIELD(trigger_iopf.grpid, ABI_U32, NULL),
+	TFIELD(trigger_iopf.perm, ABI_U32, NULL),
+	TFIELD(trigger_iopf.addr, ABI_SIZE, NULL),
+	TFIELD(check_dev_cache.id, ABI_U32, NULL),
+	TFIELD(check_dev_cache.cache, ABI_U32, NULL),
+	TFIELD(trigger_vevent.dev_id, ABI_U32, NULL),
+	TFIELD(last, ABI_U32, NULL),
+};
+#undef TFIELD
+
 static const struct abi_struct s_group_status = STRUCT(vfio_group_status, f_group_status, 0);
 static const struct abi_struct s_iommu_info = STRUCT(vfio_iommu_type1_info, f_iommu_info, 0);
 static const struct abi_struct s_dma_map = STRUCT(vfio_iommu_type1_dma_map, f_dma_map, 0);
@@ -441,6 +549,7 @@ static const struct abi_struct s_get_dirty =
 static const struct abi_struct s_hwpt_invalidate =
 	STRUCT(iommu_hwpt_invalidate, f_hwpt_invalidate, 0);
 static const struct abi_struct s_fault_alloc = STRUCT(iommu_fault_alloc, f_fault_alloc, 0);
+static const struct abi_struct s_test_cmd = STRUCT(iommu_test_cmd, f_test_cmd, 0);
 
 static const struct abi_const iommu_types[] = {
 	{ "VFIO_TYPE1_IOMMU", VFIO_TYPE1_IOMMU },
@@ -505,7 +614,14 @@ static const struct abi_ioctl ioctls[] = {
 	  &s_hwpt_invalidate, NULL, 0 },
 	{ "IOMMU_FAULT_QUEUE_ALLOC", IOMMU_FAULT_QUEUE_ALLOC, ABI_ARG_STRUCT,
 	  &s_fault_alloc, NULL, 0 },
+	/* CONFIG_IOMMUFD_TEST: the profile's iommufd_test */
+	{ "IOMMU_TEST_CMD", IOMMU_TEST_CMD, ABI_ARG_STRUCT, &s_test_cmd, NULL, 0 },
 };
+
+const char *abi_fd_field(const struct abi_ioctl *io)
+{
+	return io && io->cmd == IOMMU_TEST_CMD ? "create_access.out_access_fd" : NULL;
+}
 
 const struct abi_ioctl *abi_ioctl_find(const char *name)
 {

@@ -76,6 +76,10 @@ struct abi_ioctl {
 };
 
 const struct abi_ioctl *abi_ioctl_find(const char *name);
+/* The output field a command's new descriptor comes back in, or NULL
+ * (IOMMU_TEST_CMD's CREATE_ACCESS: create_access.out_access_fd): `as:`
+ * binds it, and it is then the step's result. */
+const char *abi_fd_field(const struct abi_ioctl *io);
 /* The command names into @out (NULL-terminated), for suggestions. */
 void abi_ioctl_names(const char **out, size_t max);
 const struct abi_field *abi_field_find(const struct abi_struct *st, const char *name);

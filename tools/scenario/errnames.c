@@ -15,7 +15,7 @@ static const struct { int num; const char *name; } errnames[] = {
 	E(ERANGE), E(EDEADLK), E(ENAMETOOLONG), E(ENOSYS), E(ENOTEMPTY),
 	E(ENODATA), E(ETIME), E(EOVERFLOW), E(EBADFD), E(EMSGSIZE),
 	E(EOPNOTSUPP), E(EADDRINUSE), E(ETIMEDOUT), E(ECANCELED),
-	E(EHWPOISON), E(EUSERS),
+	E(EHWPOISON), E(EUSERS), E(EBADE),
 };
 #undef E
 

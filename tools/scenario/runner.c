@@ -108,6 +108,7 @@ struct sim_world *scenario_world_boot(struct scenario *s, const struct run_optio
 			.no_irq_remapping = s->profile.no_irq_remapping,
 			.no_coherent_walk = s->profile.no_coherent_walk,
 			.no_dirty_tracking = s->profile.no_dirty_tracking,
+			.no_nesting = s->profile.no_nesting,
 			.check = s->profile.invariants && !(opt && opt->no_invariants),
 			.no_front = opt && opt->no_front_cache,
 		};
@@ -129,6 +130,10 @@ struct sim_world *scenario_world_boot(struct scenario *s, const struct run_optio
 	if (!ret) {
 		stage = "iommufd";
 		ret = iommufd_create(w, !s->profile.no_iommufd, s->profile.vfio_container_iommufd);
+	}
+	if (!ret && s->profile.iommufd_test) {
+		stage = "iommufd test";
+		ret = iommufd_test_enable(w);
 	}
 	if (!ret) {
 		stage = "vfio";

@@ -23,13 +23,13 @@ static const char *const top_keys[] = {
 	"expect", NULL,
 };
 static const char *const profile_keys[] = { "group_mode", "kernel", "iommu", "vfio",
-					    "iommufd", "vfio_container", "memory_budget",
+					    "iommufd", "iommufd_test", "vfio_container", "memory_budget",
 					    "fault_inject", NULL };
 static const char *const iommu_keys[] = {
 	"address_width", "default_domain", "iotlb_entries", "naive_iotlb", "naive_map",
 	"format", "psc_entries", "ctx_cache_entries", "pasid_cache_entries", "atc_entries",
 	"pasid_bits", "paging_stage", "ats", "busy_dma", "snoop_control", "interrupt_remapping",
-	"coherent_walk", "dirty_tracking", "bugs", "smmu_stream_table", "riscv_ddt_levels", NULL,
+	"coherent_walk", "dirty_tracking", "nesting", "bugs", "smmu_stream_table", "riscv_ddt_levels", NULL,
 };
 static const char *const hw_formats[] = { "vtd", "arm-smmuv3", "riscv", NULL };
 static const char *const vfio_keys[] = { "dma_entry_limit", "allow_unsafe_interrupts",
@@ -131,6 +131,13 @@ static int parse_iommu_caches(struct ldr *l, const struct ynode *map)
 		if (ldr_bool(l, v, &dt, "dirty_tracking"))
 			return -1;
 		pr->no_dirty_tracking = !dt;
+	}
+	if ((v = ynode_map_get(map, "nesting"))) {
+		bool nest;
+
+		if (ldr_bool(l, v, &nest, "nesting"))
+			return -1;
+		pr->no_nesting = !nest;
 	}
 	if ((v = ynode_map_get(map, "bugs"))) {
 		if (ldr_need(l, v, YN_SEQ, "bugs (a list of bug names)"))
@@ -295,14 +302,25 @@ static int parse_profile(struct ldr *l, const struct ynode *map)
 			l->s->profile.no_iommufd = !on;
 	}
 	ldr_recover(l);
+	/* iommufd_test: a kernel built with CONFIG_IOMMUFD_TEST (IOMMU_TEST_CMD) */
+	if ((v = ynode_map_get(map, "iommufd_test")))
+		ldr_bool(l, v, &l->s->profile.iommufd_test, "iommufd_test");
+	ldr_recover(l);
 	/* vfio_container: iommufd is CONFIG_IOMMUFD_VFIO_CONTAINER (and no
 	 * VFIO_CONTAINER): /dev/vfio/vfio is iommufd's */
 	if ((v = ynode_map_get(map, "vfio_container"))) {
 		static const char *const backends[] = { "legacy", "iommufd", NULL };
 		int which;
 
-		if (!ldr_enum(l, v, backends, &which, "vfio_container"))
+		if (!ldr_enum(l, v, backends, &which, "vfio_container")) {
 			l->s->profile.vfio_container_iommufd = which == 1;
+			if (which == 1 && (l->s->profile.no_iommufd ||
+					   l->s->profile.kernel == SIM_KERNEL_6_1)) {
+				ldr_error(l, v, "vfio_container: iommufd needs iommufd (kernel 6.2 "
+					  "or later, iommufd: true)");
+				l->s->profile.vfio_container_iommufd = false;
+			}
+		}
 	}
 	ldr_recover(l);
 	if ((v = ynode_map_get(map, "memory_budget")))
@@ -871,6 +889,13 @@ void scenario_set_iommufd(struct scenario *s, bool on)
 	if (s->profile.no_iommufd == on)
 		boot_stale(s);
 	s->profile.no_iommufd = !on;
+}
+
+void scenario_set_iommufd_test(struct scenario *s, bool on)
+{
+	if (s->profile.iommufd_test != on)
+		boot_stale(s);
+	s->profile.iommufd_test = on;
 }
 
 void scenario_set_vfio_container(struct scenario *s, bool iommufd)

@@ -40,6 +40,7 @@ struct scn_profile {
 	unsigned kernel;               /* kernel: enum sim_kernel (mainline) */
 	bool no_iommufd;               /* iommufd: false (CONFIG_IOMMUFD=n) */
 	bool vfio_container_iommufd;   /* vfio_container: iommufd */
+	bool iommufd_test;             /* iommufd_test: true (CONFIG_IOMMUFD_TEST) */
 	unsigned address_width;        /* iommu.address_width: 39 or 48 (default 48) */
 	bool default_identity;         /* iommu.default_domain: identity (else dma) */
 	unsigned iotlb_entries;        /* iommu.iotlb_entries (default 512; 0 = none) */
@@ -60,6 +61,7 @@ struct scn_profile {
 	bool no_irq_remapping;         /* iommu.interrupt_remapping: false */
 	bool no_coherent_walk;         /* iommu.coherent_walk: false */
 	bool no_dirty_tracking;        /* iommu.dirty_tracking: false */
+	bool no_nesting;               /* iommu.nesting: false */
 	bool allow_unsafe_interrupts;  /* vfio.allow_unsafe_interrupts */
 	unsigned bugs;                 /* iommu.bugs: IOMMU_BUG_* */
 	unsigned dma_entry_limit;      /* vfio.dma_entry_limit (default 65535) */
@@ -196,6 +198,8 @@ void scenario_set_kernel(struct scenario *s, enum sim_kernel k);
 void scenario_set_iommufd(struct scenario *s, bool on);
 /* vfio_container: iommufd (true) or legacy. */
 void scenario_set_vfio_container(struct scenario *s, bool iommufd);
+/* The profile's `iommufd_test:` (CONFIG_IOMMUFD_TEST). */
+void scenario_set_iommufd_test(struct scenario *s, bool on);
 /* Run on another IOMMU (iommusim run --format): the profile's iommu.format. */
 void scenario_set_format(struct scenario *s, enum iommu_hw_kind kind);
 

@@ -84,7 +84,7 @@ static const struct abi_field *field_of(struct ldr *l, const struct abi_struct *
 					const struct ynode *k)
 {
 	const struct abi_field *f = abi_field_find(st, k->str);
-	const char *names[32];
+	const char *names[64];
 
 	if (f)
 		return f;
@@ -319,7 +319,7 @@ int parse_ioctl(struct ldr *l, const struct ynode *map, struct scn_step *st)
 			return -1;
 		a->has_ptr = true;
 	}
-	if (ynode_map_get(map, "as") && !a->io->returns_fd)
+	if (ynode_map_get(map, "as") && !a->io->returns_fd && !abi_fd_field(a->io))
 		return ldr_error(l, ynode_map_get(map, "as"), "%s returns no descriptor to "
 				 "name with 'as'", a->io->name);
 	if (parse_arg(l, map, a) || parse_save(l, map, a))
@@ -498,6 +498,9 @@ long run_ioctl(struct runner *r, struct scn_step *st)
 	if (ret >= 0) {
 		check_outputs(r, st, a, buf);
 		save_outputs(r, a, buf, ret);
+		/* a descriptor in an output field: what `as:` binds */
+		if (st->as && abi_fd_field(a->io) && !a->has_ptr)
+			ret = (long)get_field(buf, abi_field_find(a->io->st, abi_fd_field(a->io)));
 	}
 	return ret;
 }

@@ -63,6 +63,8 @@ struct sim_world *sim_world_new_from_file_opts(const char *path,
 		scenario_set_kernel(s, (enum sim_kernel)k);
 	if (opts && opts->iommufd)
 		scenario_set_iommufd(s, opts->iommufd > 0);
+	if (opts && opts->iommufd_test)
+		scenario_set_iommufd_test(s, opts->iommufd_test > 0);
 	return world_from(s, err);
 }
 

@@ -34,6 +34,7 @@ void sim_world_free(struct sim_world *w);
 struct sim_world_opts {
 	const char *kernel;     /* "mainline", "6.1", "6.2", "6.12"; NULL: the file's */
 	int iommufd;            /* 1: /dev/iommu (CONFIG_IOMMUFD), -1: none, 0: the file's */
+	int iommufd_test;       /* 1: IOMMU_TEST_CMD (CONFIG_IOMMUFD_TEST), -1: none, 0: the file's */
 };
 /* As sim_world_new_from_file, with @opts (NULL: none); an unknown kernel
  * name is an error in *err. */
@@ -191,7 +192,11 @@ int  sim_dev_dma_h(struct sim_world *w, struct sim_dev *dev, struct sim_dma *op)
  *                   for reading), else vfio_dma_rw through the mappings
  *                   (-EINVAL no mapping, -EPERM access, -EFAULT)
  * While type1 tracks dirty pages, pinned pages and vfio_dma_rw writes are
- * what its bitmap reports.  -ENODEV no such device, -EINVAL NULL world.
+ * what its bitmap reports.  A device bound to iommufd goes through its
+ * access object instead, with iommufd's errnos (-ENOENT not attached or a
+ * hole, -EPERM the area's access, no 512-page limit; an unpin must be
+ * exactly one earlier pin's range: docs/iommufd.md, "Emulated devices
+ * (mdev) on iommufd").  -ENODEV no such device, -EINVAL NULL world.
  */
 /* The IOMMU group of the mediated device @uuid (its /dev/vfio/N), or
  * -ENODEV (none such), -EINVAL (NULL). */

@@ -52,6 +52,9 @@ int osys_init(int argc, char **argv)
 			opts.iommufd = !strcmp(argv[i], "on") ? 1 : !strcmp(argv[i], "off") ? -1 : 0;
 			if (!opts.iommufd)
 				usage(argv[0]);
+			/* the oracle's iommufd kernel has CONFIG_IOMMUFD_TEST too
+			 * (kconfig/iommufd.config): its test uAPI comes with it */
+			opts.iommufd_test = opts.iommufd;
 		} else {
 			usage(argv[0]);
 		}
