@@ -324,7 +324,7 @@ static int do_replace(struct iommufd_device *idev, struct iommufd_hw_pagetable *
 	int rc;
 
 	*destroy = NULL;
-	if (!old)
+	if (!old || !device_attached(idev))
 		return -EINVAL;
 	if (hwpt == old)
 		return 0;

@@ -408,6 +408,9 @@ int iommufd_hwpt_invalidate(struct iommufd_ucmd *ucmd)
 	else if (cmd->entry_num && (!cmd->data_uptr || !cmd->entry_len))
 		rc = -EINVAL;
 	else if (cmd->entry_len > SIM_PAGE_SIZE)
+		/* 6.12 refuses an entry longer than a page before the lookup
+		 * (the oracle's iommufd.invalidate.entry_len_big on a paging
+		 * HWPT is EINVAL, not ENOENT) */
 		rc = -EINVAL;
 	else if (sim_kernel_before(ucmd->ictx->w, 6, 13)) {
 		obj = iommufd_get_object(ucmd->ictx, cmd->hwpt_id, IOMMUFD_OBJ_HWPT_NESTED);

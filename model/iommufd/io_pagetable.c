@@ -524,6 +524,7 @@ static int iopt_unmap_iova_range(struct io_pagetable *iopt, uint64_t start, uint
 	uint64_t bytes = 0;
 	struct iopt_area *a;
 	unsigned i, tries = 0;
+	uint64_t busy = UINT64_MAX;   /* the area the notices are for */
 	int rc = -ENOENT;
 
 	/* lowest first, each whole area removed as it is reached: an area
@@ -536,13 +537,18 @@ static int iopt_unmap_iova_range(struct io_pagetable *iopt, uint64_t start, uint
 			goto out;
 		if (a->num_accesses) {
 			/* the accesses are told to unpin, and the area looked
-			 * up again; one that never lets go is EDEADLOCK */
+			 * up again; an area whose pins stay after a hundred
+			 * and one notices is EDEADLOCK (the count is per area) */
+			if (first != busy) {
+				busy = first;
+				tries = 0;
+			}
 			a->prevent_access = true;
+			iommufd_access_notify_unmap(iopt, first, alast - first + 1);
 			if (++tries > 100) {
 				rc = -EDEADLOCK;
 				goto out;
 			}
-			iommufd_access_notify_unmap(iopt, first, alast - first + 1);
 			continue;
 		}
 		area_unfill_domains(iopt, a);

@@ -284,9 +284,9 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 	IOCTL_OP(IOMMU_TEST_CMD, iommufd_test, struct iommu_test_cmd, last),
 };
 
-/* The table's end: v6.2 stops at VFIO_IOAS; later kernels reach
- * FAULT_QUEUE_ALLOC (0x8e), whose rows past VFIO_IOAS are not modelled yet
- * and answer ENOTTY like a gap. */
+/* The table's end: v6.2 stops at VFIO_IOAS (the later rows answer ENOTTY
+ * there, through the VFIO compat dispatch); later kernels reach
+ * FAULT_QUEUE_ALLOC (0x8e), and IOMMU_TEST_CMD (0xa0) with the test uAPI. */
 static unsigned table_last_nr(const struct sim_world *w)
 {
 	/* with CONFIG_IOMMUFD_TEST (profile iommufd_test) the table's last

@@ -352,6 +352,11 @@ int iommufd_vfio_compat_ioas_create(struct iommufd_ctx *ictx)
 		iommufd_object_abort(&ioas->obj);
 		return 0;
 	}
+	/* VFIO will not have one context do both IOMMU and no-IOMMU work */
+	if (ictx->no_iommu_mode) {
+		iommufd_object_abort(&ioas->obj);
+		return -EINVAL;
+	}
 	ictx->vfio_ioas = ioas;
 	iommufd_object_finalize(&ioas->obj);
 	return 0;

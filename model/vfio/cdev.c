@@ -331,41 +331,24 @@ int vfio_iommufd_emulated_bind(struct mdev_state *m, struct iommufd_ctx *ictx)
 		m->devid = 0;
 		return ret;
 	}
-	/* the kernel's access holds its context (iommufd_access_create:
-	 * iommufd_ctx_get); the model's does not, so the binding does */
-	iommufd_ctx_get(ictx);
-	m->ictx = ictx;
+	/* the access holds its context (iommufd_access_create) */
 	return 0;
 }
 
 void vfio_iommufd_emulated_unbind(struct mdev_state *m)
 {
-	struct iommufd_ctx *ictx = m->ictx;
-
 	if (!m->access)
 		return;
 	iommufd_access_destroy(m->access);
 	m->access = NULL;
 	m->iommufd_attached = false;
 	m->devid = m->ioas_id = 0;
-	m->ictx = NULL;
-	iommufd_ctx_put(ictx);
 }
 
-/*
- * The kernel's access detach (__iommufd_access_detach, also on a replace
- * to another IOAS) calls the unmap op over everything, (0, ULONG_MAX),
- * so that the driver lets go of pages in the IOAS it leaves; the model's
- * iommufd_access_detach / _replace do not, and it is done here before
- * them.  (A replace that then fails has unpinned already: the kernel's
- * would not have.)
- */
-static void emulated_leave_ioas(struct mdev_state *m)
-{
-	if (m->pins->len)
-		vfio_mdev_dma_unmap(m, 0, UINT64_MAX);
-}
-
+/* vfio_iommufd_emulated_attach_ioas: attach, or replace when attached.
+ * Leaving an IOAS (replace, detach) calls the driver's unmap over
+ * everything (iommufd_access_change_ioas), once the new IOAS has taken
+ * the access: a replace that fails keeps the pins. */
 int vfio_iommufd_emulated_attach_ioas(struct mdev_state *m, uint32_t *pt_id)
 {
 	int rc;
@@ -373,8 +356,6 @@ int vfio_iommufd_emulated_attach_ioas(struct mdev_state *m, uint32_t *pt_id)
 	if (!m->access)
 		return -EINVAL;
 	if (m->iommufd_attached) {
-		if (*pt_id != m->ioas_id)
-			emulated_leave_ioas(m);
 		rc = iommufd_access_replace(m->access, *pt_id);
 	} else {
 		rc = iommufd_access_attach(m->access, *pt_id);
@@ -390,7 +371,6 @@ void vfio_iommufd_emulated_detach_ioas(struct mdev_state *m)
 {
 	if (!m->access || !m->iommufd_attached)
 		return;
-	emulated_leave_ioas(m);
 	iommufd_access_detach(m->access);
 	m->iommufd_attached = false;
 	m->ioas_id = 0;

@@ -90,6 +90,7 @@ struct vfio_pci_ioeventfd {
 int vfio_pci_device_add(struct vfio_state *v, struct pci_dev *pdev)
 {
 	struct vfio_pci_device *vdev;
+	int ret;
 
 	if (sim_should_fail(v->w, "vfio_pci_device_alloc"))
 		return -ENOMEM;
@@ -103,11 +104,12 @@ int vfio_pci_device_add(struct vfio_state *v, struct pci_dev *pdev)
 							   NULL, g_free);
 	vfio_config_init(vdev);
 	vdev->index = -1;
-	if (vfio_device_cdev_add(vdev)) {
+	ret = vfio_device_cdev_add(vdev);
+	if (ret) {
 		for (unsigned i = 0; i < PCI_NUM_BARS; i++)
 			g_hash_table_destroy(vdev->bar_pages[i]);
 		g_free(vdev);
-		return -ENOMEM;
+		return ret;
 	}
 	g_hash_table_insert(v->devices, pdev, vdev);
 	vfio_pci_irqs_attach(vdev);
@@ -1129,8 +1131,15 @@ int vfio_df_open(struct vfio_device_file *df)
 	v = vdev->vfio;
 	if (vdev->open_count && !df->group)
 		return -EINVAL;
-	/* a no-IOMMU device binds to nothing (vfio_df_iommufd_bind) */
-	if (!vdev->open_count && df->iommufd && !(df->group && df->group->noiommu)) {
+	/* a no-IOMMU device binds to nothing (vfio_df_iommufd_bind), and not
+	 * at all once the context has a compat IOAS: the user expected
+	 * translation */
+	if (!vdev->open_count && df->iommufd && df->group && df->group->noiommu) {
+		uint32_t ioas_id;
+
+		if (!iommufd_vfio_compat_ioas_get_id(df->iommufd, &ioas_id))
+			return -EPERM;
+	} else if (!vdev->open_count && df->iommufd) {
 		ret = iommufd_device_bind(df->iommufd, vdev->pdev,
 					  v->params.allow_unsafe_interrupts, &vdev->idev,
 					  &vdev->devid);

@@ -364,11 +364,9 @@ struct mdev_state {
 	bool cdev_node;
 	unsigned files;
 	/* bound to an iommufd (vfio_iommufd_emulated_bind, either path): the
-	 * access object, whose id is the device id, and its context (a
-	 * reference: iommufd_access_create's own, which the model's access
-	 * does not take); attached to IOAS @ioas_id; bound through a cdev */
+	 * access object, whose id is the device id (it holds its context);
+	 * attached to IOAS @ioas_id; bound through a cdev */
 	struct iommufd_access *access;
-	struct iommufd_ctx *ictx;
 	uint32_t devid, ioas_id;
 	bool iommufd_attached;
 	bool cdev_opened;
