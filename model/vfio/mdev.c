@@ -277,13 +277,7 @@ static void mdev_release(struct sim_file *f)
 	if (g) {
 		struct sim_file *gfile = g->file;
 
-		SIM_TRACE(f->w, vfio_device_release, m->uuid, g->iommu_group->id);
-		vfio_df_close(df);
-		g->device_fds--;
-		if (df->uses_container && g->container)
-			g->container_users--;
-		if (!df->uses_container)
-			g->iommufd_fds--;
+		vfio_df_group_close(f->w, df, m->uuid);
 		sim_file_put(gfile);     /* the group file this fd held */
 	} else {
 		vfio_df_unbind_iommufd(df);

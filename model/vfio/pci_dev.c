@@ -1174,6 +1174,19 @@ void vfio_df_close(struct vfio_device_file *df)
 		vfio_iommufd_physical_unbind(vdev);
 }
 
+void vfio_df_group_close(struct sim_world *w, struct vfio_device_file *df, const char *name)
+{
+	struct vfio_group *g = df->group;
+
+	SIM_TRACE(w, vfio_device_release, name, g->iommu_group->id);
+	vfio_df_close(df);
+	g->device_fds--;
+	if (df->uses_container && g->container)
+		g->container_users--;
+	if (!df->uses_container)
+		g->iommufd_fds--;
+}
+
 /* vfio_device_fops_release: a group file's device closes
  * (vfio_df_group_close), a cdev's unbinds (vfio_df_unbind_iommufd); then
  * the registration reference goes. */
@@ -1188,13 +1201,7 @@ static void device_release(struct sim_file *f)
 	if (g) {
 		struct sim_file *gfile = g->file;
 
-		SIM_TRACE(f->w, vfio_device_release, pdev->name, g->iommu_group->id);
-		vfio_df_close(df);
-		g->device_fds--;
-		if (df->uses_container && g->container)
-			g->container_users--;
-		if (!df->uses_container)
-			g->iommufd_fds--;
+		vfio_df_group_close(f->w, df, pdev->name);
 		vdev->files--;
 		vfio_pci_device_put(vdev);
 		g_free(df);

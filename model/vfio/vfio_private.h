@@ -438,6 +438,10 @@ extern const struct sim_file_ops vfio_device_fops;
  * once only (-EINVAL). */
 int vfio_df_open(struct vfio_device_file *df);
 void vfio_df_close(struct vfio_device_file *df);
+/* vfio_df_group_close: a group path's device file goes (the device closed,
+ * the group's counts of device fds and container or iommufd users down);
+ * the caller then drops the group file the fd held. */
+void vfio_df_group_close(struct sim_world *w, struct vfio_device_file *df, const char *name);
 
 /* pci_try_reset_function: a reset when one works (the config space saved
  * and restored around it); 0, or -EINVAL when the function has none. */
