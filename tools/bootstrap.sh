@@ -7,17 +7,26 @@
 #   tools/bootstrap.sh --oracle   also the real-kernel oracle: QEMU, busybox
 #                                 and Debian's kernels in build/oracle
 #                                 (tools/oracle/setup.sh, docs/oracle.md)
+#   tools/bootstrap.sh --fuzz     also the fuzz presets' compilers: clang
+#                                 with libFuzzer and AFL++ (docs/fuzzing.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 oracle=0
+fuzz=0
 for arg in "$@"; do
 	case "$arg" in
 	--oracle) oracle=1 ;;
-	*) echo "usage: tools/bootstrap.sh [--oracle]" >&2; exit 2 ;;
+	--fuzz) fuzz=1 ;;
+	*) echo "usage: tools/bootstrap.sh [--oracle] [--fuzz]" >&2; exit 2 ;;
 	esac
 done
 
 packages=(build-essential cmake pkg-config libglib2.0-dev libyaml-dev check lcov)
+# the fuzz and fuzz-afl presets: clang 14 with its libFuzzer and sanitizer
+# runtimes (libclang-rt-14-dev), and AFL++ (afl-clang-fast, libAFLDriver)
+if [ $fuzz -eq 1 ]; then
+	packages+=(clang libclang-rt-14-dev afl++)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -7,6 +7,8 @@
  *   iommusim check FILE...    validate scenarios without running them
  *   iommusim groups FILE      print the IOMMU groups of a topology
  *   iommusim qemu-args FILE   the topology as QEMU arguments (the oracle's)
+ *   iommusim fuzz [OPTIONS]   random operation sequences, §H invariants after
+ *                             every step, failures shrunk to scenario files
  *   iommusim help [COMMAND]   usage; iommusim --version
  *
  * FILE '-' reads the scenario from standard input ("<stdin>" in errors).  A
@@ -24,6 +26,7 @@
 #include "sim/trace.h"
 #include "sim/world.h"
 #include "iommusim_version.h"
+#include "tools/scenario/fuzz.h"
 #include "tools/scenario/groups_render.h"
 #include "tools/scenario/loader.h"
 #include "tools/scenario/qemu_args.h"
@@ -45,6 +48,7 @@ static const char usage_main[] =
 "  groups FILE     print the IOMMU groups of a scenario's topology\n"
 "  explain FILE    print every translation of one step, reference by reference\n"
 "  qemu-args FILE  print the QEMU 7.2 arguments that build a scenario's topology\n"
+"  fuzz            random operation sequences; failures shrunk to scenario files\n"
 "  help [COMMAND]  this help, or a command's\n"
 "\n"
 "FILE '-' reads a scenario from standard input.\n"
@@ -132,6 +136,29 @@ static const char usage_explain[] =
 "  --seed N     the run's seed (default 0)\n"
 "  --format K   override the profile's iommu.format (vtd, arm-smmuv3, riscv)\n"
 "  -h, --help   this help\n";
+
+static const char usage_fuzz[] =
+"usage: iommusim fuzz [--seed N] [--runs N] [--steps N] [--profile KEY=VALUE]...\n"
+"                     [--out DIR] [--stop]\n"
+"\n"
+"Generate random operation sequences (a VFIO and an iommufd user over two\n"
+"devices, every IOMMU format, both container backends) as scenario files, run\n"
+"each with the spec §H invariants after every step, and shrink every kind of\n"
+"violation to a scenario file in DIR that shows it (docs/fuzzing.md).  The same\n"
+"seed gives the same runs.  Exit 0: nothing found; 1: something was.\n"
+"\n"
+"options:\n"
+"  --seed N             the runs' seed (default 0)\n"
+"  --runs N             how many runs (default 1000)\n"
+"  --steps N            generated steps per run at most (default 24, at most 40)\n"
+"  --profile KEY=VALUE  a profile line for every run, e.g.\n"
+"                       iommu.bugs=[skip-iotlb-flush] (KEY may be one level\n"
+"                       deep: iommu.KEY, vfio.KEY)\n"
+"  --out DIR            where shrunk failures go (default .)\n"
+"  --stop               stop at the first failure\n"
+"  --timing             say runs/s in the summary (not deterministic)\n"
+"  --show N             print run N's scenario file instead of running\n"
+"  -h, --help           this help\n";
 
 static const char usage_qemu_args[] =
 "usage: iommusim qemu-args [OPTIONS] FILE\n"
@@ -672,6 +699,116 @@ static int cmd_qemu_args(int argc, char **argv)
 	return EXIT_PASS;
 }
 
+/* --profile KEY=VALUE: "KEY: VALUE" under the profile, or for a dotted
+ * key "PARENT.KEY" an entry of the PARENT map; every parent's entries are
+ * gathered into one map (@parents: name -> GString of "k: v, ..."). */
+static int add_profile(GPtrArray *order, GHashTable *parents, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	const char *dot;
+	char *parent;
+	GString *entries;
+
+	if (!eq || eq == arg || !eq[1])
+		return -1;
+	dot = memchr(arg, '.', (size_t)(eq - arg));
+	parent = dot ? g_strndup(arg, (size_t)(dot - arg)) : g_strdup("");
+	entries = g_hash_table_lookup(parents, parent);
+	if (!entries) {
+		entries = g_string_new(NULL);
+		g_hash_table_insert(parents, parent, entries);
+		g_ptr_array_add(order, parent);
+	} else {
+		g_free(parent);
+	}
+	if (dot)
+		g_string_append_printf(entries, "%s%.*s: %s", entries->len ? ", " : "",
+				       (int)(eq - dot - 1), dot + 1, eq + 1);
+	else
+		g_string_append_printf(entries, "%s%.*s: %s\n", entries->len ? "  " : "",
+				       (int)(eq - arg), arg, eq + 1);
+	return 0;
+}
+
+static int cmd_fuzz(int argc, char **argv)
+{
+	enum { F_SEED = 300, F_RUNS, F_STEPS, F_PROFILE, F_OUT, F_STOP, F_TIMING, F_SHOW };
+	static const struct option opts[] = {
+		{ "seed", required_argument, NULL, F_SEED },
+		{ "runs", required_argument, NULL, F_RUNS },
+		{ "steps", required_argument, NULL, F_STEPS },
+		{ "profile", required_argument, NULL, F_PROFILE },
+		{ "out", required_argument, NULL, F_OUT },
+		{ "stop", no_argument, NULL, F_STOP },
+		{ "timing", no_argument, NULL, F_TIMING },
+		{ "show", required_argument, NULL, F_SHOW },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct fuzz_options fo = { .runs = 1000, .log = stdout, .progress_every = 1000,
+				   .show = -1 };
+	GPtrArray *order = g_ptr_array_new();
+	GHashTable *parents = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	GString *prof = g_string_new(NULL);
+	uint64_t n;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case F_SEED:
+			if (parse_seed(optarg, &fo.seed))
+				return usage_error("fuzz", "--seed needs a number, not '%s'", optarg);
+			break;
+		case F_RUNS:
+			if (parse_seed(optarg, &fo.runs) || !fo.runs)
+				return usage_error("fuzz", "--runs needs a number >= 1, not '%s'", optarg);
+			break;
+		case F_STEPS:
+			if (parse_seed(optarg, &n) || n < 4 || n > 40)
+				return usage_error("fuzz", "--steps is 4 to 40, not '%s'", optarg);
+			fo.max_steps = (unsigned)n;
+			break;
+		case F_PROFILE:
+			if (add_profile(order, parents, optarg))
+				return usage_error("fuzz", "--profile needs KEY=VALUE, not '%s'", optarg);
+			break;
+		case F_OUT: fo.out_dir = optarg; break;
+		case F_STOP: fo.stop_at_first = true; break;
+		case F_TIMING: fo.timing = true; break;
+		case F_SHOW:
+			if (parse_seed(optarg, &n))
+				return usage_error("fuzz", "--show needs a run number, not '%s'", optarg);
+			fo.show = (int64_t)n;
+			fo.runs = n + 1;
+			break;
+		case 'h': fputs(usage_fuzz, stdout); g_string_free(prof, TRUE); return EXIT_PASS;
+		default: g_string_free(prof, TRUE); return option_error("fuzz", opts, c, argv);
+		}
+	}
+	if (optind < argc)
+		return usage_error("fuzz", "fuzz takes no FILE, not '%s'", argv[optind]);
+	/* the iommu map is the generator's (it adds the format), the rest lines */
+	for (unsigned i = 0; i < order->len; i++) {
+		const char *parent = g_ptr_array_index(order, i);
+		GString *e = g_hash_table_lookup(parents, parent);
+
+		if (!strcmp(parent, "iommu"))
+			fo.iommu_keys = e->str;
+		else if (!*parent)
+			g_string_append_printf(prof, "  %s", e->str);
+		else
+			g_string_append_printf(prof, "  %s: {%s}\n", parent, e->str);
+	}
+	fo.extra_profile = prof->str;
+	ret = scenario_fuzz(&fo);
+	for (unsigned i = 0; i < order->len; i++)
+		g_string_free(g_hash_table_lookup(parents, g_ptr_array_index(order, i)), TRUE);
+	g_hash_table_destroy(parents);
+	g_ptr_array_free(order, TRUE);
+	g_string_free(prof, TRUE);
+	return ret;
+}
+
 static const struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -682,10 +819,11 @@ static const struct command {
 	{ "groups", cmd_groups, usage_groups },
 	{ "explain", cmd_explain, usage_explain },
 	{ "qemu-args", cmd_qemu_args, usage_qemu_args },
+	{ "fuzz", cmd_fuzz, usage_fuzz },
 };
 
 static const char *const command_names[] = {
-	"run", "check", "groups", "explain", "qemu-args", "help", NULL,
+	"run", "check", "groups", "explain", "qemu-args", "fuzz", "help", NULL,
 };
 
 static const struct command *find_command(const char *name)
