@@ -79,31 +79,38 @@ static void mdev_sysfs_dir(const struct mdev_state *m, char *buf, size_t len)
  * node exists only while the device is registered, so the registration
  * reference (vfio_device_try_get_registration) is the file's count.
  */
+/* A device file for the cdev at @node: @df's device set by the caller,
+ * the file made with @fops; ENOMEM (fault site "vfio_device_file_alloc")
+ * frees @df. */
+static int cdev_file_new(struct sim_devnode *node, struct sim_proc *p, int oflags,
+			 const struct sim_file_ops *fops, struct vfio_device_file *df,
+			 struct sim_file **out)
+{
+	if (sim_should_fail(p->w, "vfio_device_file_alloc") ||
+	    !(*out = sim_file_new(p->w, fops, df, oflags, node->path))) {
+		g_free(df);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static int cdev_open(struct sim_devnode *node, struct sim_proc *p, int oflags,
 		     struct sim_file **out)
 {
 	struct vfio_state *v = vfio_get(p->w);
 	struct vfio_pci_device *vdev = v ? g_hash_table_lookup(v->devices, node->priv) : NULL;
 	struct vfio_device_file *df;
-	int ret = 0;
+	int ret = -ENODEV;
 
-	if (!vdev || vdev->removed)
-		ret = -ENODEV;
-	else if (sim_should_fail(p->w, "vfio_device_file_alloc"))
-		ret = -ENOMEM;
-	if (ret)
-		goto out;
-	df = g_new0(struct vfio_device_file, 1);
-	df->vdev = vdev;
-	*out = sim_file_new(p->w, &vfio_device_fops, df, oflags, node->path);
-	if (!*out) {
-		g_free(df);
-		ret = -ENOMEM;
-		goto out;
+	if (vdev && !vdev->removed) {
+		df = g_new0(struct vfio_device_file, 1);
+		df->vdev = vdev;
+		ret = cdev_file_new(node, p, oflags, &vfio_device_fops, df, out);
+		if (!ret) {
+			vdev->refs++;
+			vdev->files++;
+		}
 	}
-	vdev->refs++;
-	vdev->files++;
-out:
 	SIM_TRACE(p->w, vfio_cdev_open, node->path, ret);
 	return ret;
 }
@@ -117,24 +124,15 @@ static int mdev_cdev_open(struct sim_devnode *node, struct sim_proc *p, int ofla
 	struct vfio_state *v = vfio_get(p->w);
 	struct mdev_state *m = v ? vfio_mdev_of(v, node->priv) : NULL;
 	struct vfio_device_file *df;
-	int ret = 0;
+	int ret = -ENODEV;
 
-	if (!m || m->removing)
-		ret = -ENODEV;
-	else if (sim_should_fail(p->w, "vfio_device_file_alloc"))
-		ret = -ENOMEM;
-	if (ret)
-		goto out;
-	df = g_new0(struct vfio_device_file, 1);
-	df->mdev = m;
-	*out = sim_file_new(p->w, &vfio_mdev_fops, df, oflags, node->path);
-	if (!*out) {
-		g_free(df);
-		ret = -ENOMEM;
-		goto out;
+	if (m && !m->removing) {
+		df = g_new0(struct vfio_device_file, 1);
+		df->mdev = m;
+		ret = cdev_file_new(node, p, oflags, &vfio_mdev_fops, df, out);
+		if (!ret)
+			m->files++;
 	}
-	m->files++;
-out:
 	SIM_TRACE(p->w, vfio_cdev_open, node->path, ret);
 	return ret;
 }
@@ -592,7 +590,8 @@ long vfio_df_cdev_ioctl(struct vfio_device_file *df, struct sim_proc *p, unsigne
 {
 	bool cdev = vfio_cdev_supported(p->w);
 
-	/* without CONFIG_VFIO_DEVICE_CDEV the stub is ENOTTY */
+	/* a kernel built without CONFIG_VFIO_DEVICE_CDEV (before 6.6 here)
+	 * has vfio_df_ioctl_bind_iommufd answer ENOTTY */
 	if (cmd == VFIO_DEVICE_BIND_IOMMUFD)
 		return cdev ? bind_iommufd(df, p, arg) : -ENOTTY;
 	if (!df->access_granted)
