@@ -46,7 +46,7 @@ const char *iommu_domain_type_name(enum iommu_domain_type t)
 
 static const char *const bug_names[IOMMU_BUG_COUNT] = {
 	"skip-iotlb-flush", "skip-devtlb-flush", "flush-before-write", "skip-nested-flush",
-	"skip-context-flush", "skip-dirty-flush",
+	"skip-context-flush", "skip-dirty-flush", "leak-pin-on-error", "pasid-free-while-bound",
 };
 
 const char *iommu_bug_name(unsigned bit)
@@ -70,6 +70,13 @@ int iommu_bug_parse(const char *name, unsigned *bit)
 static struct dom_state *state_of(struct sim_world *w)
 {
 	return iommu_core_domains(w);
+}
+
+unsigned iommu_bugs(struct sim_world *w)
+{
+	struct dom_state *st = w ? state_of(w) : NULL;
+
+	return st ? st->prof.bugs : 0;
 }
 
 /* ---- allocation --------------------------------------------------------- */
@@ -481,8 +488,20 @@ static int program_rid(struct pci_dev *visited, uint16_t rid, void *arg)
 	uint64_t bit = 1ull << (rid & 63);
 	struct iommu_dom_loc l = { .segment = PCI_SBDF_DOMAIN(visited->sbdf), .rid = rid };
 
-	if (pr->done[rid >> 6] & bit)
+	if (pr->done[rid >> 6] & bit) {
+		/* written already as another function's alias (a quirk that makes
+		 * function 0 DMA as function 1): if it is this function's own id
+		 * and it has ATS, its device TLB must be flushed all the same */
+		if (pr->ats_ok && rid == (visited->sbdf & 0xffff) && visited->ats)
+			for (guint i = 0; i < pr->rids->len; i++) {
+				struct iommu_dom_loc *o = &g_array_index(pr->rids,
+									 struct iommu_dom_loc, i);
+
+				if (o->segment == l.segment && o->rid == rid)
+					o->ats = true;
+			}
 		return 0;
+	}
 	pr->ret = iommu_hw_program_pasid(pr->w, l.segment, rid, 0, &pr->ctx, &l.wrote);
 	if (pr->ret)
 		return pr->ret;
@@ -863,8 +882,16 @@ int iommu_detach_device_pasid(struct iommu_domain *d, struct pci_dev *dev, uint3
 
 	if (!ret && g_hash_table_lookup(st->pasids, pasid_key(dev, pasid)) != d)
 		ret = -EINVAL;
-	if (!ret)
+	if (!ret && (st->prof.bugs & IOMMU_BUG_PASID_FREE_WHILE_BOUND)) {
+		/* the injected bug: the PASID leaves the group's pasid_array
+		 * (free for reuse, and the caller frees the domain), but
+		 * __iommu_remove_group_pasid never tore the device's PASID
+		 * entry down: it still selects @d, flushed or not */
+		loc_del(d, PCI_SBDF_DOMAIN(dev->sbdf), (uint16_t)(dev->sbdf & 0xffff), pasid);
+		g_hash_table_remove(st->pasids, pasid_key(dev, pasid));
+	} else if (!ret) {
 		ret = pasid_program(st, dev, pasid, d, NULL);
+	}
 	trace_pasid(d->w, dev, pasid, d, "detach", ret);
 	return ret;
 }

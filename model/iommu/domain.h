@@ -108,7 +108,8 @@ struct iommu_domain_ops {
 };
 
 /* Kernel bugs a profile may inject (iommu: {bugs: [...]}), each caught by
- * the stale-translation checker (spec §E.6, §H8). */
+ * the stale-translation checker (spec §E.6, §H8) or, the last two, by the
+ * accounting (§H10) and PASID-entry (§H26) invariants. */
 #define IOMMU_BUG_SKIP_IOTLB_FLUSH   (1u << 0)   /* unmap: no IOTLB flush */
 #define IOMMU_BUG_SKIP_DEVTLB_FLUSH  (1u << 1)   /* unmap: no ATC invalidation */
 #define IOMMU_BUG_FLUSH_BEFORE_WRITE (1u << 2)   /* unmap: flush, then write */
@@ -122,11 +123,22 @@ struct iommu_domain_ops {
 						  * flush of what it cleared, so
 						  * the next write through a cached
 						  * translation is not recorded */
-#define IOMMU_BUG_COUNT 6
+#define IOMMU_BUG_LEAK_PIN_ON_ERROR (1u << 6)   /* type1 MAP_DMA failing part
+						  * way: the vfio_dma goes, the
+						  * pages pinned (and charged)
+						  * for it stay pinned */
+#define IOMMU_BUG_PASID_FREE_WHILE_BOUND (1u << 7) /* detach from a PASID: the
+						     * kernel forgets the PASID,
+						     * the hardware's PASID entry
+						     * still selects the domain */
+#define IOMMU_BUG_COUNT 8
 /* "skip-iotlb-flush", "skip-devtlb-flush", "flush-before-write",
- * "skip-nested-flush", "skip-context-flush", "skip-dirty-flush" */
+ * "skip-nested-flush", "skip-context-flush", "skip-dirty-flush",
+ * "leak-pin-on-error", "pasid-free-while-bound" */
 const char *iommu_bug_name(unsigned bit);
 int iommu_bug_parse(const char *name, unsigned *bit);
+/* The IOMMU_BUG_* the world's profile injects (0 without domains). */
+unsigned iommu_bugs(struct sim_world *w);
 
 /* Profile options of the IOMMU the kernel drives. */
 struct iommu_profile {

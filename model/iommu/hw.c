@@ -780,6 +780,50 @@ int iommu_hw_get_pasid(struct sim_world *w, uint16_t segment, uint16_t rid, uint
 	return 0;
 }
 
+static gint loc_cmp(gconstpointer a, gconstpointer b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int iommu_hw_for_each_pasid(struct sim_world *w,
+			    int (*fn)(uint16_t segment, uint16_t rid, uint32_t pasid, void *arg),
+			    void *arg)
+{
+	struct iommu_hw *hw = iommu_hw_get(w);
+	GArray *locs;
+	GHashTableIter it, pit;
+	gpointer k, val;
+	int ret = 0;
+
+	if (!hw)
+		return 0;
+	locs = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	g_hash_table_iter_init(&it, hw->views);
+	while (g_hash_table_iter_next(&it, &k, &val)) {
+		const struct hw_dev_view *v = val;
+
+		if (!v->tagged)
+			continue;
+		g_hash_table_iter_init(&pit, v->tagged);
+		while (g_hash_table_iter_next(&pit, &k, NULL)) {
+			uint64_t loc = loc_key(v->seg, v->rid, GPOINTER_TO_UINT(k));
+
+			g_array_append_val(locs, loc);
+		}
+	}
+	/* hash order is not deterministic */
+	g_array_sort(locs, loc_cmp);
+	for (guint i = 0; !ret && i < locs->len; i++) {
+		uint64_t loc = g_array_index(locs, uint64_t, i);
+
+		ret = fn((uint16_t)(loc >> 48), (uint16_t)(loc >> 32), (uint32_t)loc, arg);
+	}
+	g_array_free(locs, TRUE);
+	return ret;
+}
+
 int iommu_hw_set_context(struct sim_world *w, uint16_t segment, uint16_t rid,
 			 const struct iommu_context *ctx)
 {

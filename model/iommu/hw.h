@@ -219,6 +219,13 @@ int iommu_hw_clear_pasid(struct sim_world *w, uint16_t segment, uint16_t rid, ui
 /* Read back what memory holds: 0 or -ENOENT. */
 int iommu_hw_get_pasid(struct sim_world *w, uint16_t segment, uint16_t rid, uint32_t pasid,
 		       struct iommu_context *ctx);
+/* Call @fn for each PASID entry past PASID 0 that was programmed and not
+ * cleared since, in ascending (segment, rid, pasid) order; stops at the
+ * first non-zero return, which it returns (the §H26 checker reads each
+ * back with iommu_hw_get_pasid). */
+int iommu_hw_for_each_pasid(struct sim_world *w,
+			    int (*fn)(uint16_t segment, uint16_t rid, uint32_t pasid, void *arg),
+			    void *arg);
 /* The RID path: PASID entry 0. */
 int iommu_hw_set_context(struct sim_world *w, uint16_t segment, uint16_t rid,
 			 const struct iommu_context *ctx);

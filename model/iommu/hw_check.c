@@ -18,10 +18,12 @@
  * invalidation ran before the table write (a device refilled it in
  * between; see config.busy_dma).
  *
- * A cached translation is compared by address and permission only: the
- * dirty state it caches (IOMMU_TLB_WCLEAN, docs/dirty-tracking.md) may
- * differ from the leaf's after software cleared it, and that is no stale
- * translation (a missing flush there shows as a write left unrecorded).
+ * A cached translation is compared by address and permission, and by the
+ * dirty state it caches (IOMMU_TLB_WCLEAN, docs/dirty-tracking.md) one way:
+ * an entry filled write-clean over a leaf written since is fine (its next
+ * write walks again), but an entry that lets writes through unmarked over
+ * a leaf software has cleaned is stale dirty state - the IOTLB flush after
+ * read_and_clear_dirty is missing, and the next write goes unrecorded.
  * The dirty enables of a context (SSADE, CD.HD, tc.GADE/SADE) are part of
  * the PASID-cache and context-cache entries compared below.
  */
@@ -405,8 +407,19 @@ static int scan_iotlb(const struct iommu_cache_entry *e, void *arg)
 		s->bad++;
 		return 0;
 	}
-	if (entry_holds(s->hw, &c, e, &f))
+	if (entry_holds(s->hw, &c, e, &f)) {
+		if (!(e->prot & IOMMU_WRITE) || (e->kind & IOMMU_TLB_WCLEAN) || !f.wclean)
+			return 0;
+		pasid_str(e->pasid, p, sizeof(p));
+		g_string_append_printf(s->out, "§H9 stale dirty state: IOTLB entry did %u pasid %s "
+				       "iova 0x%llx size 0x%llx caches its leaf dirty, but the "
+				       "leaf is clean now: missing IOTLB flush after the dirty "
+				       "bits were read and cleared (a write through it goes "
+				       "unrecorded)\n", e->tag, p, (unsigned long long)e->iova,
+				       (unsigned long long)e->size);
+		s->bad++;
 		return 0;
+	}
 	/* a guest's stage-1 edit waits for the guest's own invalidation: only
 	 * a stale answer actually served counts (hw_check_iotlb_hit); a stale
 	 * stage 2 under it is the kernel's and counts now */

@@ -194,6 +194,7 @@ struct fresh {
 	bool s1_ok, s2_ok;
 	bool s1_fetch_fault;         /* failed reading a stage-1 table through
 				      * stage 2: stage 2 changed under it */
+	bool wclean;                 /* a tracked leaf on the way is clean */
 };
 int hw_fresh_xlate(struct iommu_hw *hw, const struct iommu_context *c, uint64_t addr,
 		   struct fresh *out);

@@ -433,7 +433,7 @@ int hw_fresh_xlate(struct iommu_hw *hw, const struct iommu_context *c, uint64_t 
 		return -ENOENT;
 	*out = (struct fresh){ .hpa = r.hpa, .size = r.size, .gpa = r.gpa, .prot = r.prot,
 			       .s1_prot = r.s1p, .s2_prot = r.s2p, .s1 = wc.s1w, .s2 = wc.s2w,
-			       .s1_ok = out->s1_ok, .s2_ok = out->s2_ok };
+			       .s1_ok = out->s1_ok, .s2_ok = out->s2_ok, .wclean = r.wclean };
 	return 0;
 }
 

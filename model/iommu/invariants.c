@@ -124,6 +124,60 @@ static int check_partition(struct sim_world *w, GString *out)
 	return bad;
 }
 
+/*
+ * §H26: every PASID entry past PASID 0 the hardware holds (read back from
+ * memory) is the entry of the domain the kernel has attached at that
+ * (device, PASID).  One left behind where the kernel has none - the PASID
+ * released while the domain was still bound to it - keeps selecting that
+ * domain, or, once the domain is freed, its freed domain id and tables.
+ */
+struct pasid_check {
+	struct sim_world *w;
+	GString *out;
+	int bad;
+};
+
+static int check_pasid(uint16_t seg, uint16_t rid, uint32_t pasid, void *arg)
+{
+	struct pasid_check *pc = arg;
+	struct pci_dev *dev = pci_dev_find(pc->w, (uint32_t)seg << 16 | rid);
+	struct iommu_domain *d;
+	struct iommu_context have, want;
+
+	/* a RID no device of a group has is the hardware's alone (tests
+	 * program those directly): the kernel attaches PASIDs of devices */
+	if (!dev || !dev->group)
+		return 0;
+	if (iommu_hw_get_pasid(pc->w, seg, rid, pasid, &have) || have.type == IOMMU_CTX_BLOCKED)
+		return 0;              /* nothing there: no translation either */
+	d = iommu_device_pasid_domain(dev, pasid);
+	if (!d) {
+		g_string_append_printf(pc->out, "§H26: %s pasid %u: the PASID entry selects %s "
+				       "did %u%s, but the kernel has no domain attached there\n",
+				       dev->name, pasid, iommu_ctx_type_name(have.type), have.did,
+				       have.did && !iommu_domain_by_did(pc->w, have.did) ?
+				       " (a freed domain)" : "");
+		pc->bad++;
+		return 0;
+	}
+	want_ctx(d, &want);
+	if (d->type == IOMMU_DOMAIN_NESTED) {
+		want.type = IOMMU_CTX_NESTED;
+		want.did = d->did;
+		want.s1_root = d->s1_root;
+		want.s2_root = d->parent ? d->parent->pt.root : 0;
+	}
+	if (have.type != want.type || have.did != want.did || have.s1_root != want.s1_root ||
+	    have.s2_root != want.s2_root) {
+		g_string_append_printf(pc->out, "§H26: %s pasid %u: the PASID entry selects %s "
+				       "did %u, not the domain attached there (%s did %u)\n", dev->name,
+				       pasid, iommu_ctx_type_name(have.type), have.did,
+				       iommu_ctx_type_name(want.type), want.did);
+		pc->bad++;
+	}
+	return 0;
+}
+
 int iommu_check_invariants(struct sim_world *w, GString *out)
 {
 	size_t n = iommu_group_count(w);
@@ -134,6 +188,10 @@ int iommu_check_invariants(struct sim_world *w, GString *out)
 	bad += check_partition(w, out);
 	/* §H8, §H9: stale answers the caches gave, then every cache entry */
 	if (sim_world_subsys(w, SIM_SUBSYS_IOMMU_HW)) {
+		struct pasid_check pc = { .w = w, .out = out };
+
+		iommu_hw_for_each_pasid(w, check_pasid, &pc);
+		bad += pc.bad;
 		bad += iommu_hw_take_violations(w, out);
 		bad += iommu_hw_check_caches(w, out);
 	}

@@ -9,7 +9,9 @@
  *   §H8, §H9  every cached translation (IOTLB, paging-structure cache,
  *        PASID cache, device TLBs) matches what the tables in memory say
  *        now, and every stale answer a cache gave is reported
- *        (model/iommu/hw_check.c): each names the missing invalidation.
+ *        (model/iommu/hw_check.c): each names the missing invalidation;
+ *   §H26 every PASID entry past PASID 0 of a device (read back from memory)
+ *        is the one of the domain the kernel attached at that PASID.
  * Each RID is checked once, however many functions alias to it.
  * testcases/unit/test_invariants.c provokes each line this file prints and
  * the cache scan's main ones; test_hw_nested.c and the golden reports of

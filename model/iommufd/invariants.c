@@ -435,6 +435,8 @@ void iommufd_describe(struct sim_world *w, GString *out)
 	for (unsigned u = 0; u < st->users->len; u++) {
 		const struct iommufd_user *x = &g_array_index(st->users, struct iommufd_user, u);
 
+		if (!x->locked_vm)
+			continue;   /* a record with nothing charged is no state */
 		g_string_append_printf(out, "uid %u locked_vm %llu\n", x->uid,
 				       (unsigned long long)x->locked_vm);
 	}

@@ -221,10 +221,20 @@ static int vfio_pin_map_dma(struct vfio_iommu *iommu, struct sim_proc *p,
 					 dma->pages[run], (npages - run) * SIM_PAGE_SIZE, dma->prot);
 		mapped = ret ? mapped : size;
 	}
-	if (ret)
+	if (ret && (iommu_bugs(iommu->vfio->w) & IOMMU_BUG_LEAK_PIN_ON_ERROR)) {
+		/* the injected bug: the error path takes what it mapped out
+		 * of the domains and drops the vfio_dma, but never unpins nor
+		 * uncharges the pages pinned for it (vfio_remove_dma's
+		 * vfio_unmap_unpin, or vfio_pin_pages_remote's unpin_out) */
+		for (guint d = 0; mapped && d < iommu->domains->len; d++)
+			iommu_unmap(((struct vfio_domain *)g_ptr_array_index(iommu->domains, d))
+					    ->domain, dma->iova, mapped);
+		dma->npages = 0;
+	} else if (ret) {
 		vfio_unmap_unpin(iommu, dma, mapped, true);
-	else
+	} else {
 		dma->iommu_mapped = true;
+	}
 	return ret;
 }
 

@@ -29,6 +29,7 @@
 #include "model/iommu/domain.h"
 #include "model/iommu/group.h"
 #include "model/iommu/hw.h"
+#include "model/iommu/invariants.h"
 
 #include "pci_fixture.h"
 
@@ -1048,6 +1049,78 @@ START_TEST(test_unmap_order_stage1_pasids)
 }
 END_TEST
 
+/* iommu_check_invariants' whole output must be @want ("" for none). */
+static void inv_expect(const char *want)
+{
+	GString *out = g_string_new(NULL);
+	int n = iommu_check_invariants(w, out), lines = 0;
+
+	for (const char *c = want; *c; c++)
+		lines += *c == '\n';
+	ck_assert_str_eq(out->str, want);
+	ck_assert_int_eq(n, lines);
+	g_string_free(out, TRUE);
+}
+
+/*
+ * The injected bug pasid-free-while-bound (loop 1): iommu_detach_device_pasid
+ * erases the PASID from the kernel's table - free for reuse, the domain
+ * holds it nowhere and may be freed - but never tears the device's PASID
+ * entry down (__iommu_remove_group_pasid).  §H26 reports the entry right
+ * after the detach, and once the domain is freed, that it names a freed
+ * one; a tagged DMA still translates.  Loop 0: the same steps, cleared.
+ */
+START_TEST(test_bug_pasid_free_while_bound)
+{
+	struct boot_opts o = { .bugs = _i ? IOMMU_BUG_PASID_FREE_WHILE_BOUND : 0 };
+	struct iommu_domain *d;
+	struct iommu_context got;
+	uint64_t hpa, v;
+	uint16_t did;
+	char *want;
+
+	reboot(&o);
+	/* B: no ATS, so no device TLB outlives the domain */
+	d = iommu_domain_alloc_paging(w, 1, false);
+	ck_assert_ptr_nonnull(d);
+	did = d->did;
+	hpa = user_frame();
+	sim_mem_write64(w, hpa, MAGIC);
+	ck_assert_int_eq(iommu_map(d, 0x10000, hpa, SZ_4K, IOMMU_READ), 0);
+	ck_assert_int_eq(iommu_attach_device_pasid(d, dev_b, 5), 0);
+	inv_expect("");
+	ck_assert_int_eq(iommu_detach_device_pasid(d, dev_b, 5), 0);
+	/* the kernel's side is the same either way */
+	ck_assert_ptr_null(iommu_device_pasid_domain(dev_b, 5));
+	ck_assert_uint_eq(d->locs->len, 0);
+	if (!_i) {
+		expect_pasid(dev_b, 5, NULL);
+		inv_expect("");
+		ck_assert_int_eq(dma_read(dev_b, 5, 0x10000, &v), -EFAULT);
+		iommu_domain_free(d);
+		inv_expect("");
+		return;
+	}
+	ck_assert_int_eq(iommu_hw_get_pasid(w, 0, rid(dev_b), 5, &got), 0);
+	ck_assert_int_eq(got.type, IOMMU_CTX_S1);
+	ck_assert_uint_eq(got.did, did);
+	want = g_strdup_printf("§H26: 0000:02:00.0 pasid 5: the PASID entry selects s1 did %u, "
+			       "but the kernel has no domain attached there\n", did);
+	inv_expect(want);
+	g_free(want);
+	ck_assert_int_eq(dma_read(dev_b, 5, 0x10000, &v), 0);
+	ck_assert_uint_eq(v, MAGIC);
+	iommu_domain_free(d);
+	want = g_strdup_printf("§H26: 0000:02:00.0 pasid 5: the PASID entry selects s1 did %u "
+			       "(a freed domain), but the kernel has no domain attached there\n", did);
+	inv_expect(want);
+	g_free(want);
+	/* the entry cleared behind the kernel's back: quiet again */
+	ck_assert_int_eq(iommu_hw_clear_pasid(w, 0, rid(dev_b), 5), 0);
+	inv_expect("");
+}
+END_TEST
+
 /* Boot a kernel with @bugs, build the nested set-up, unmap the data page
  * and check the invalidations it sent: those the bug leaves out are absent. */
 static void bug_unmap(unsigned bugs, struct nest *ns, bool iotlb, bool nested, bool devtlb)
@@ -1329,6 +1402,7 @@ int main(void)
 	tcase_add_test(pasid, test_pasid_errors);
 	tcase_add_test(pasid, test_pasid_replace);
 	tcase_add_test(pasid, test_pasid_detach_stage2);
+	tcase_add_loop_test(pasid, test_bug_pasid_free_while_bound, 0, 2);
 	suite_add_tcase(s, pasid);
 
 	tcase_add_checked_fixture(flush, setup, teardown);

@@ -12,7 +12,8 @@
  *   device outside its computed group (also with no group at all); §H4
  *   P2P-reachable functions split in strict mode; §H7 a user-owned group
  *   on its default domain; §H8 a stale IOTLB entry, and one whose domain
- *   no context selects any more.
+ *   no context selects any more; §H26 a PASID entry where the kernel
+ *   attached nothing, and one selecting another domain than the kernel's.
  * "vfio" (model/vfio/invariants.c), on the shared VFIO fixture
  *   (vfio_fixture.c): §H5 owner, §H6 device fds, §H7 blocking, §H10
  *   pinning and accounting, §H11 dma_avail, §H12 page tables, overlap and
@@ -339,6 +340,64 @@ START_TEST(test_stale_pasid_cache_entry)
 	ck_assert_int_eq(iommu_hw_clear_pasid(w, 0, PCI_RID(9, 0), 1), 0);
 	io_pgtable_destroy(&ta);
 	io_pgtable_destroy(&tb);
+	sim_world_destroy(w);
+}
+END_TEST
+
+/*
+ * §H26 (iommu_attach_device_pasid / __iommu_remove_group_pasid: a device's
+ * PASID entries are the kernel's to write): an entry written at a PASID the
+ * kernel attached nothing to, then one replacing the entry of the domain
+ * the kernel attached.  (test_domain.c: the same left behind by the
+ * pasid-free-while-bound bug, and naming a freed domain.)
+ */
+START_TEST(test_pasid_entry_behind_the_kernels_back)
+{
+	static const char text[] =
+		"name: inv-pasid\n"
+		"topology:\n"
+		"  - {bdf: \"0000:00:01.0\", type: root-port, acs: [SV, RR, CR, UF]}\n"
+		"  - {bdf: \"0000:01:00.0\", type: endpoint, parent: \"0000:00:01.0\", "
+		"caps: {pasid: 8}}\n";
+	char *err = NULL, *want;
+	struct scenario *s = scenario_load_string(text, strlen(text), "inv-pasid", &err);
+	struct sim_world *w;
+	struct pci_dev *dev;
+	struct iommu_domain *d, *e;
+	struct iommu_context ctx = { .type = IOMMU_CTX_S1 }, saved;
+
+	ck_assert_msg(s, "%s", err);
+	w = scenario_build_world(s, 1, &err);
+	ck_assert_msg(w, "%s", err);
+	scenario_free(s);
+	dev = pci_dev_find(w, PCI_RID(1, 0));
+	d = iommu_domain_alloc_paging(w, 1, false);
+	e = iommu_domain_alloc_paging(w, 1, false);
+	ck_assert(dev && d && e);
+	ck_assert_int_eq(iommu_attach_device_pasid(d, dev, 1), 0);
+	iommu_expect(w, "");
+	ctx.did = e->did;
+	ctx.s1_root = e->pt.root;
+	ctx.s1_levels = e->pt.levels;
+	ck_assert_int_eq(iommu_hw_set_pasid(w, 0, PCI_RID(1, 0), 2, &ctx), 0);
+	want = g_strdup_printf("§H26: 0000:01:00.0 pasid 2: the PASID entry selects s1 did %u, "
+			       "but the kernel has no domain attached there\n", e->did);
+	iommu_expect(w, want);
+	g_free(want);
+	ck_assert_int_eq(iommu_hw_clear_pasid(w, 0, PCI_RID(1, 0), 2), 0);
+	iommu_expect(w, "");
+	ck_assert_int_eq(iommu_hw_get_pasid(w, 0, PCI_RID(1, 0), 1, &saved), 0);
+	ck_assert_int_eq(iommu_hw_set_pasid(w, 0, PCI_RID(1, 0), 1, &ctx), 0);
+	want = g_strdup_printf("§H26: 0000:01:00.0 pasid 1: the PASID entry selects s1 did %u, "
+			       "not the domain attached there (s1 did %u)\n", e->did, d->did);
+	iommu_expect(w, want);
+	g_free(want);
+	ck_assert_int_eq(iommu_hw_set_pasid(w, 0, PCI_RID(1, 0), 1, &saved), 0);
+	iommu_expect(w, "");
+	ck_assert_int_eq(iommu_detach_device_pasid(d, dev, 1), 0);
+	iommu_expect(w, "");
+	iommu_domain_free(d);
+	iommu_domain_free(e);
 	sim_world_destroy(w);
 }
 END_TEST
@@ -929,6 +988,7 @@ int main(void)
 	tcase_add_test(tc, test_iotlb_entry_of_a_detached_domain);
 	tcase_add_test(tc, test_stale_paging_structure_cache);
 	tcase_add_test(tc, test_stale_pasid_cache_entry);
+	tcase_add_test(tc, test_pasid_entry_behind_the_kernels_back);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(tv, setup, teardown);

@@ -370,6 +370,61 @@ START_TEST(test_map_readonly_page)
 }
 END_TEST
 
+/*
+ * vfio_pin_map_dma's error path (spec §C, §H10): a MAP_DMA that fails part
+ * way - EFAULT where the range runs off the end of the buffer (loops 0, 1),
+ * ENOMEM at RLIMIT_MEMLOCK (2, 3) - unpins and uncharges what it had pinned
+ * and removes the vfio_dma.  With the injected bug leak-pin-on-error (odd
+ * loops) the pages stay pinned and charged while no mapping is left, and
+ * the accounting invariant names the mm at once.
+ */
+START_TEST(test_map_error_unpins)
+{
+	bool bug = _i & 1, rlimit = _i & 2;
+	uint64_t leaked = bug ? (rlimit ? 16 : 128) : 0;
+	struct vfio_iommu_type1_dma_map m = {
+		.argsz = sizeof(m), .flags = RW, .iova = 0x100000,
+		.size = rlimit ? 0x20000 : 0x100000,
+	};
+	GString *s = g_string_new(NULL);
+	char *want;
+	int cfd, gfd;
+
+	if (bug) {
+		teardown();
+		boot_from("name: leak\n"
+			  "profile:\n"
+			  "  iommu: {bugs: [leak-pin-on-error]}\n"
+			  "topology:\n"
+			  "  - {bdf: \"0000:00:01.0\", type: root-port, acs: [SV, RR, CR, UF]}\n"
+			  "  - {bdf: \"0000:01:00.0\", type: endpoint, parent: \"0000:00:01.0\",\n"
+			  "     driver: vfio-pci}\n"
+			  "processes:\n"
+			  "  - {name: alice, uid: 0, caps: [], rlimit_memlock: 64K}\n", "<leak>");
+		as(1);
+	}
+	ck_assert_uint_eq(iommu_bugs(W), bug ? IOMMU_BUG_LEAK_PIN_ON_ERROR : 0);
+	if (rlimit)
+		as(pid_of("alice"));   /* 16 pages of RLIMIT_MEMLOCK */
+	/* twice the limit, or half the range past the buffer's end */
+	m.vaddr = rlimit ? BUF : BUF + 0x80000;
+	usage(DEV_A, VFIO_TYPE1v2_IOMMU, &cfd, &gfd);
+	ck_assert_int_eq(sim_copy_to_user(sim_proc_find(W, PID), ARG, &m, sizeof(m)), 0);
+	ck_assert_int_eq(sim_sys_ioctl_ul(W, PID, cfd, VFIO_IOMMU_MAP_DMA, ARG),
+			 rlimit ? -ENOMEM : -EFAULT);
+	ck_assert_int_eq(vfio_check_invariants(W, s), bug);
+	want = bug ? g_strdup_printf("§H10: an mm has locked_vm/pinned %llu/%llu/0/0 pages, "
+				     "type1 mappings charge/pin the last two\n",
+				     (unsigned long long)leaked, (unsigned long long)leaked)
+		   : g_strdup("");
+	ck_assert_str_eq(s->str, want);
+	ck_assert_uint_eq(locked(PID), leaked);
+	ck_assert_uint_eq(sim_proc_find(W, PID)->mm->pinned, leaked);
+	g_free(want);
+	g_string_free(s, TRUE);
+}
+END_TEST
+
 /* ---- accounting (spec §C) ---------------------------------------------------------- */
 
 START_TEST(test_accounting_rlimit)
@@ -945,6 +1000,7 @@ static Suite *vfio_type1_suite(void)
 	tcase_add_test(tc, test_map_checks);
 	tcase_add_test(tc, test_map_check_order);
 	tcase_add_test(tc, test_map_readonly_page);
+	tcase_add_loop_test(tc, test_map_error_unpins, 0, 4);
 	tcase_add_test(tc, test_accounting_rlimit);
 	tcase_add_test(tc, test_accounting_cap_ipc_lock);
 	tcase_add_test(tc, test_dma_entry_limit);

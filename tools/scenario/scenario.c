@@ -150,7 +150,8 @@ static int parse_iommu_caches(struct ldr *l, const struct ynode *map)
 			    iommu_bug_parse(b->str, &bit))
 				return ldr_error(l, b, "unknown bug '%s' (skip-iotlb-flush, "
 						 "skip-devtlb-flush, flush-before-write, skip-context-flush, "
-						 "skip-nested-flush, skip-dirty-flush)", b->str ? b->str : "");
+						 "skip-nested-flush, skip-dirty-flush, leak-pin-on-error, "
+						 "pasid-free-while-bound)", b->str ? b->str : "");
 			pr->bugs |= bit;
 		}
 	}
