@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <glib.h>
 
 #include "sim/trace.h"
@@ -91,6 +92,8 @@ static const char usage_run[] =
 "  --fail-nth N          fault injection: make the Nth call to a failure site\n"
 "                        fail (the world's boot included); sweep N = 1, 2, ...\n"
 "                        to walk every error path\n"
+"  --fail-nth-step N     the same, counting the calls from the first step on\n"
+"                        (what `iommusim fuzz` reports)\n"
 "  --fail-sites GLOB     which sites count for --fail-nth or --fail-random\n"
 "                        (default '*')\n"
 "  --fail-random P       fault injection: each call to a failure site fails with\n"
@@ -138,26 +141,43 @@ static const char usage_explain[] =
 "  -h, --help   this help\n";
 
 static const char usage_fuzz[] =
-"usage: iommusim fuzz [--seed N] [--runs N] [--steps N] [--profile KEY=VALUE]...\n"
-"                     [--out DIR] [--stop]\n"
+"usage: iommusim fuzz [--seed N] [--runs N | --time S] [--steps N] [--ops LIST]\n"
+"                     [--profile FILE | --profile KEY=VALUE]... [--variant KEY=VALUE]...\n"
+"                     [--jobs N] [--out DIR] [--stop] [--timing] [--no-differential]\n"
+"       iommusim fuzz --show N [--seed N] ...    print run N's scenario file\n"
+"       iommusim fuzz --decode FILE               a fuzz_ops input as a scenario file\n"
+"       iommusim fuzz --emit-seeds DIR [--runs N] fuzz_ops seed inputs\n"
 "\n"
-"Generate random operation sequences (a VFIO and an iommufd user over two\n"
-"devices, every IOMMU format, both container backends) as scenario files, run\n"
-"each with the spec §H invariants after every step, and shrink every kind of\n"
-"violation to a scenario file in DIR that shows it (docs/fuzzing.md).  The same\n"
-"seed gives the same runs.  Exit 0: nothing found; 1: something was.\n"
+"Generate random machines (topologies of ports, switches, bridges, multifunction\n"
+"and quirked devices; every IOMMU format; both container backends) and random\n"
+"operation sequences over them as scenario files; run each with the spec §H\n"
+"invariants after every step, §H19 after every failing call and §H18 once all\n"
+"is closed, plus the replay, differential and fail-nth oracles; shrink every kind\n"
+"of violation to a scenario file in DIR that shows it (docs/fuzzing.md).  The\n"
+"same seed gives the same runs, with any --jobs.  Exit 0: nothing found; 1:\n"
+"something was.\n"
 "\n"
 "options:\n"
 "  --seed N             the runs' seed (default 0)\n"
-"  --runs N             how many runs (default 1000)\n"
+"  --runs N             how many runs (default 1000; with --time: no limit)\n"
+"  --time S             stop after S seconds\n"
 "  --steps N            generated steps per run at most (default 24, at most 40)\n"
+"  --ops LIST           generate only these step kinds, e.g. ioctl,dma\n"
 "  --profile KEY=VALUE  a profile line for every run, e.g.\n"
 "                       iommu.bugs=[skip-iotlb-flush] (KEY may be one level\n"
 "                       deep: iommu.KEY, vfio.KEY)\n"
+"  --profile FILE       the profile lines of a YAML file (top-level keys as under\n"
+"                       a scenario's profile:, no iommu: map - say iommu.KEY=V)\n"
+"  --variant KEY=VALUE  the differential compares every run with a machine that\n"
+"                       has this too (e.g. kernel=6.1): which DMAs change fate\n"
+"  --jobs N             worker processes (default 1)\n"
 "  --out DIR            where shrunk failures go (default .)\n"
 "  --stop               stop at the first failure\n"
-"  --timing             say runs/s in the summary (not deterministic)\n"
+"  --timing             say seconds, runs/s and ops/s in the summary\n"
+"  --no-differential    only the invariants (no replay, differential, fail-nth)\n"
 "  --show N             print run N's scenario file instead of running\n"
+"  --decode FILE        print the scenario file a fuzz_ops input decodes to\n"
+"  --emit-seeds DIR     write --runs N (default 64) fuzz_ops seed inputs to DIR\n"
 "  -h, --help           this help\n";
 
 static const char usage_qemu_args[] =
@@ -363,7 +383,7 @@ enum { OPT_SEED = 256, OPT_MODE, OPT_FORMAT, OPT_KERNEL, OPT_VFIO_CONTAINER, OPT
        OPT_NO_GROUPS, OPT_JSON, OPT_FAIL_NTH, OPT_FAIL_SITES, OPT_NO_INVARIANTS,
        OPT_NO_FRONT_CACHE };
 
-enum { OPT_FAIL_RANDOM = 280 };
+enum { OPT_FAIL_RANDOM = 280, OPT_FAIL_NTH_STEP };
 
 /* A probability 0.001 .. 1 as parts per thousand (sim_fault_probability). */
 static int parse_probability(const char *arg, unsigned *permille)
@@ -393,6 +413,7 @@ static int cmd_run(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "no-groups", no_argument, NULL, OPT_NO_GROUPS },
 		{ "fail-nth", required_argument, NULL, OPT_FAIL_NTH },
+		{ "fail-nth-step", required_argument, NULL, OPT_FAIL_NTH_STEP },
 		{ "no-invariants", no_argument, NULL, OPT_NO_INVARIANTS },
 		{ "no-front-cache", no_argument, NULL, OPT_NO_FRONT_CACHE },
 		{ "fail-sites", required_argument, NULL, OPT_FAIL_SITES },
@@ -448,11 +469,15 @@ static int cmd_run(int argc, char **argv)
 		case OPT_NO_GROUPS: ro.print_groups = false; break;
 		case OPT_NO_INVARIANTS: ro.no_invariants = true; break;
 		case OPT_NO_FRONT_CACHE: ro.no_front_cache = true; break;
-		case OPT_FAIL_NTH: {
+		case OPT_FAIL_NTH:
+		case OPT_FAIL_NTH_STEP: {
 			uint64_t n;
 			if (parse_seed(optarg, &n) || n == 0)
-				return usage_error("run", "--fail-nth needs a number >= 1, not '%s'", optarg);
+				return usage_error("run", "--%s needs a number >= 1, not '%s'",
+						   c == OPT_FAIL_NTH ? "fail-nth" : "fail-nth-step",
+						   optarg);
 			ro.fail_nth = n;
+			ro.fail_after_boot = c == OPT_FAIL_NTH_STEP;
 			break;
 		}
 		case OPT_FAIL_SITES: ro.fail_sites = optarg; break;
@@ -730,82 +755,265 @@ static int add_profile(GPtrArray *order, GHashTable *parents, const char *arg)
 	return 0;
 }
 
-static int cmd_fuzz(int argc, char **argv)
+/* --profile FILE: its lines, each indented under profile:, or NULL with
+ * a message (not a map; an iommu: map, which is the generator's). */
+static char *profile_file(const char *path)
 {
-	enum { F_SEED = 300, F_RUNS, F_STEPS, F_PROFILE, F_OUT, F_STOP, F_TIMING, F_SHOW };
-	static const struct option opts[] = {
-		{ "seed", required_argument, NULL, F_SEED },
-		{ "runs", required_argument, NULL, F_RUNS },
-		{ "steps", required_argument, NULL, F_STEPS },
-		{ "profile", required_argument, NULL, F_PROFILE },
-		{ "out", required_argument, NULL, F_OUT },
-		{ "stop", no_argument, NULL, F_STOP },
-		{ "timing", no_argument, NULL, F_TIMING },
-		{ "show", required_argument, NULL, F_SHOW },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	struct fuzz_options fo = { .runs = 1000, .log = stdout, .progress_every = 1000,
-				   .show = -1 };
-	GPtrArray *order = g_ptr_array_new();
-	GHashTable *parents = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	GString *prof = g_string_new(NULL);
-	uint64_t n;
-	int c, ret;
+	char *text = NULL, **lines, *err = NULL;
+	GString *out;
+	gsize len;
 
-	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case F_SEED:
-			if (parse_seed(optarg, &fo.seed))
-				return usage_error("fuzz", "--seed needs a number, not '%s'", optarg);
-			break;
-		case F_RUNS:
-			if (parse_seed(optarg, &fo.runs) || !fo.runs)
-				return usage_error("fuzz", "--runs needs a number >= 1, not '%s'", optarg);
-			break;
-		case F_STEPS:
-			if (parse_seed(optarg, &n) || n < 4 || n > 40)
-				return usage_error("fuzz", "--steps is 4 to 40, not '%s'", optarg);
-			fo.max_steps = (unsigned)n;
-			break;
-		case F_PROFILE:
-			if (add_profile(order, parents, optarg))
-				return usage_error("fuzz", "--profile needs KEY=VALUE, not '%s'", optarg);
-			break;
-		case F_OUT: fo.out_dir = optarg; break;
-		case F_STOP: fo.stop_at_first = true; break;
-		case F_TIMING: fo.timing = true; break;
-		case F_SHOW:
-			if (parse_seed(optarg, &n))
-				return usage_error("fuzz", "--show needs a run number, not '%s'", optarg);
-			fo.show = (int64_t)n;
-			fo.runs = n + 1;
-			break;
-		case 'h': fputs(usage_fuzz, stdout); g_string_free(prof, TRUE); return EXIT_PASS;
-		default: g_string_free(prof, TRUE); return option_error("fuzz", opts, c, argv);
-		}
+	if (!g_file_get_contents(path, &text, &len, NULL)) {
+		fprintf(stderr, "iommusim fuzz: cannot read profile file %s\n", path);
+		return NULL;
 	}
-	if (optind < argc)
-		return usage_error("fuzz", "fuzz takes no FILE, not '%s'", argv[optind]);
-	/* the iommu map is the generator's (it adds the format), the rest lines */
+	{
+		/* it must load as a profile: try it under a scenario's profile: */
+		GString *probe = g_string_new("name: probe\nprofile:\n");
+		struct scenario *s;
+
+		/* line N of the file is line N + 2 of the probe, two columns in */
+		lines = g_strsplit(text, "\n", -1);
+		for (char **l = lines; *l; l++)
+			g_string_append_printf(probe, "  %s\n", *l);
+		g_string_append(probe, "topology:\n  - {bdf: \"0000:00:01.0\", type: root-port}\n");
+		s = scenario_load_string(probe->str, probe->len, path, &err);
+		if (!s) {
+			unsigned line, col;
+			size_t n = strlen(path);
+			int at = 0;
+
+			if (!strncmp(err, path, n) &&
+			    sscanf(err + n, ":%u:%u:%n", &line, &col, &at) == 2 && at && line > 2 &&
+			    col > 2)
+				fprintf(stderr, "%s:%u:%u:%s\n", path, line - 2, col - 2, err + n + at);
+			else
+				fprintf(stderr, "%s\n", err);
+			g_free(err);
+			g_string_free(probe, TRUE);
+			g_strfreev(lines);
+			g_free(text);
+			return NULL;
+		}
+		scenario_free(s);
+		g_string_free(probe, TRUE);
+	}
+	out = g_string_new(NULL);
+	for (char **l = lines; *l; l++) {
+		if (!**l || **l == '#')
+			continue;
+		if (g_str_has_prefix(*l, "iommu:")) {
+			fprintf(stderr, "iommusim fuzz: %s: the iommu map is the generator's (it "
+				"picks the format); give its entries as --profile iommu.KEY=VALUE\n",
+				path);
+			g_string_free(out, TRUE);
+			g_strfreev(lines);
+			g_free(text);
+			return NULL;
+		}
+		g_string_append_printf(out, "  %s\n", *l);
+	}
+	g_strfreev(lines);
+	g_free(text);
+	return g_string_free(out, FALSE);
+}
+
+/* The profile lines and the iommu entries of the gathered --profile (or
+ * --variant) KEY=VALUEs, into @lines and *@iommu. */
+static void gathered_profile(GPtrArray *order, GHashTable *parents, GString *lines,
+			     const char **iommu)
+{
 	for (unsigned i = 0; i < order->len; i++) {
 		const char *parent = g_ptr_array_index(order, i);
 		GString *e = g_hash_table_lookup(parents, parent);
 
 		if (!strcmp(parent, "iommu"))
-			fo.iommu_keys = e->str;
+			*iommu = e->str;
 		else if (!*parent)
-			g_string_append_printf(prof, "  %s", e->str);
+			g_string_append_printf(lines, "  %s", e->str);
 		else
-			g_string_append_printf(prof, "  %s: {%s}\n", parent, e->str);
+			g_string_append_printf(lines, "  %s: {%s}\n", parent, e->str);
 	}
-	fo.extra_profile = prof->str;
-	ret = scenario_fuzz(&fo);
+}
+
+static void free_gathered(GPtrArray *order, GHashTable *parents)
+{
 	for (unsigned i = 0; i < order->len; i++)
 		g_string_free(g_hash_table_lookup(parents, g_ptr_array_index(order, i)), TRUE);
 	g_hash_table_destroy(parents);
 	g_ptr_array_free(order, TRUE);
+}
+
+static int fuzz_decode(const char *path)
+{
+	gchar *data = NULL;
+	gsize len;
+	char *text;
+
+	if (!g_file_get_contents(path, &data, &len, NULL)) {
+		fprintf(stderr, "iommusim fuzz: cannot read %s\n", path);
+		return EXIT_USAGE;
+	}
+	text = scenario_fuzz_decode((const uint8_t *)data, len);
+	fputs(text, stdout);
+	g_free(text);
+	g_free(data);
+	return EXIT_PASS;
+}
+
+static int cmd_fuzz(int argc, char **argv)
+{
+	enum { F_SEED = 300, F_RUNS, F_STEPS, F_PROFILE, F_OUT, F_STOP, F_TIMING, F_SHOW, F_TIME,
+	       F_JOBS, F_OPS, F_VARIANT, F_DECODE, F_EMIT, F_NODIFF };
+	static const struct option opts[] = {
+		{ "seed", required_argument, NULL, F_SEED },
+		{ "runs", required_argument, NULL, F_RUNS },
+		{ "time", required_argument, NULL, F_TIME },
+		{ "steps", required_argument, NULL, F_STEPS },
+		{ "ops", required_argument, NULL, F_OPS },
+		{ "profile", required_argument, NULL, F_PROFILE },
+		{ "variant", required_argument, NULL, F_VARIANT },
+		{ "jobs", required_argument, NULL, F_JOBS },
+		{ "out", required_argument, NULL, F_OUT },
+		{ "stop", no_argument, NULL, F_STOP },
+		{ "timing", no_argument, NULL, F_TIMING },
+		{ "no-differential", no_argument, NULL, F_NODIFF },
+		{ "show", required_argument, NULL, F_SHOW },
+		{ "decode", required_argument, NULL, F_DECODE },
+		{ "emit-seeds", required_argument, NULL, F_EMIT },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct fuzz_options fo = { .runs = 1000, .log = stdout, .progress_every = 1000,
+				   .show = -1 };
+	GPtrArray *order = g_ptr_array_new(), *vorder = g_ptr_array_new();
+	GHashTable *parents = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	GHashTable *vparents = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	GString *prof = g_string_new(NULL), *vprof = g_string_new(NULL);
+	const char *decode = NULL, *emit = NULL;
+	bool runs_given = false;
+	char *file_lines;
+	uint64_t n;
+	int c, ret = EXIT_USAGE;
+
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case F_SEED:
+			if (parse_seed(optarg, &fo.seed)) {
+				ret = usage_error("fuzz", "--seed needs a number, not '%s'", optarg);
+				goto out;
+			}
+			break;
+		case F_RUNS:
+			if (parse_seed(optarg, &fo.runs) || !fo.runs) {
+				ret = usage_error("fuzz", "--runs needs a number >= 1, not '%s'", optarg);
+				goto out;
+			}
+			runs_given = true;
+			break;
+		case F_TIME: {
+			char *end;
+
+			fo.seconds = g_ascii_strtod(optarg, &end);
+			if (*end || !(fo.seconds > 0)) {
+				ret = usage_error("fuzz", "--time needs seconds > 0, not '%s'", optarg);
+				goto out;
+			}
+			break;
+		}
+		case F_STEPS:
+			if (parse_seed(optarg, &n) || n < 4 || n > 40) {
+				ret = usage_error("fuzz", "--steps is 4 to 40, not '%s'", optarg);
+				goto out;
+			}
+			fo.max_steps = (unsigned)n;
+			break;
+		case F_OPS: {
+			char *bad = scenario_fuzz_bad_op(optarg);
+
+			if (bad) {
+				ret = usage_error("fuzz", "--ops: '%s' is not a step kind the fuzzer "
+						  "writes", bad);
+				g_free(bad);
+				goto out;
+			}
+			fo.ops = optarg;
+			break;
+		}
+		case F_PROFILE:
+			if (!strchr(optarg, '=') && g_file_test(optarg, G_FILE_TEST_IS_REGULAR)) {
+				if (!(file_lines = profile_file(optarg)))
+					goto out;
+				g_string_append(prof, file_lines);
+				g_free(file_lines);
+			} else if (add_profile(order, parents, optarg)) {
+				ret = usage_error("fuzz", "--profile needs KEY=VALUE or a FILE, not '%s'",
+						  optarg);
+				goto out;
+			}
+			break;
+		case F_VARIANT:
+			if (add_profile(vorder, vparents, optarg)) {
+				ret = usage_error("fuzz", "--variant needs KEY=VALUE, not '%s'", optarg);
+				goto out;
+			}
+			break;
+		case F_JOBS:
+			if (parse_seed(optarg, &n) || n < 1 || n > 64) {
+				ret = usage_error("fuzz", "--jobs is 1 to 64, not '%s'", optarg);
+				goto out;
+			}
+			fo.jobs = (unsigned)n;
+			break;
+		case F_OUT: fo.out_dir = optarg; break;
+		case F_STOP: fo.stop_at_first = true; break;
+		case F_TIMING: fo.timing = true; break;
+		case F_NODIFF: fo.no_differential = true; break;
+		case F_SHOW:
+			if (parse_seed(optarg, &n)) {
+				ret = usage_error("fuzz", "--show needs a run number, not '%s'", optarg);
+				goto out;
+			}
+			fo.show = (int64_t)n;
+			break;
+		case F_DECODE: decode = optarg; break;
+		case F_EMIT: emit = optarg; break;
+		case 'h': fputs(usage_fuzz, stdout); ret = EXIT_PASS; goto out;
+		default: ret = option_error("fuzz", opts, c, argv); goto out;
+		}
+	}
+	if (optind < argc) {
+		ret = usage_error("fuzz", "fuzz takes no FILE, not '%s'", argv[optind]);
+		goto out;
+	}
+	if (decode) {
+		ret = fuzz_decode(decode);
+		goto out;
+	}
+	if (emit) {
+		int e = scenario_fuzz_write_seeds(fo.seed, runs_given ? (unsigned)fo.runs : 64, emit);
+
+		if (e)
+			fprintf(stderr, "iommusim fuzz: cannot write seeds to %s: %s\n", emit,
+				g_strerror(-e));
+		ret = e ? EXIT_USAGE : EXIT_PASS;
+		goto out;
+	}
+	if (fo.seconds > 0 && !runs_given)
+		fo.runs = UINT64_MAX;
+	/* on a terminal one progress line, rewritten in place */
+	fo.progress_tty = isatty(fileno(stdout)) && fo.show < 0;
+	/* the iommu map is the generator's (it adds the format), the rest lines */
+	gathered_profile(order, parents, prof, &fo.iommu_keys);
+	gathered_profile(vorder, vparents, vprof, &fo.variant_iommu);
+	fo.extra_profile = prof->str;
+	fo.variant_profile = vprof->len ? vprof->str : NULL;
+	ret = scenario_fuzz(&fo);
+out:
+	free_gathered(order, parents);
+	free_gathered(vorder, vparents);
 	g_string_free(prof, TRUE);
+	g_string_free(vprof, TRUE);
 	return ret;
 }
 

@@ -81,7 +81,7 @@ struct sim_world *scenario_world_boot(struct scenario *s, const struct run_optio
 	sim_world_set_kernel(w, (enum sim_kernel)s->profile.kernel);
 	sim_mem_set_budget(w, s->profile.memory_budget);
 	setup_trace(w, opt);   /* the boot is traced too */
-	if (opt && opt->fail_nth)
+	if (opt && opt->fail_nth && !opt->fail_after_boot)
 		sim_fault_fail_nth(w, opt->fail_sites ? opt->fail_sites : "*", opt->fail_nth);
 	memset(berr, 0, sizeof(*berr));
 	berr->index = SIZE_MAX;
@@ -168,9 +168,12 @@ int scenario_world_finish(struct scenario *s, struct sim_world *w,
 {
 	if (create_processes(s, w, err))
 		return -1;
-	/* random failures hit the steps, never the boot (fail-nth walks both);
+	/* random failures hit the steps, never the boot (fail-nth walks both,
+	 * or with fail_after_boot only the steps);
 	 * --fail-random overrides the profile's fault_inject */
-	if (opt && opt->fail_permille && !opt->fail_nth)
+	if (opt && opt->fail_nth && opt->fail_after_boot)
+		sim_fault_fail_nth(w, opt->fail_sites ? opt->fail_sites : "*", opt->fail_nth);
+	else if (opt && opt->fail_permille && !opt->fail_nth)
 		sim_fault_probability(w, opt->fail_sites ? opt->fail_sites : "*", opt->fail_permille);
 	else if (s->profile.fault_permille && !(opt && opt->fail_nth))
 		sim_fault_probability(w, s->profile.fault_sites ? s->profile.fault_sites : "*",
@@ -392,10 +395,150 @@ static void check_invariants(struct runner *r, unsigned line)
 	r->invariant_runs++;
 }
 
+/*
+ * The kernel state a failing call must leave as it was (spec §H19): VFIO's
+ * and iommufd's objects, mappings, pins and charges as text, and the
+ * kernel's own memory (page-table and kernel-data frames).
+ */
+static void describe_state(struct runner *r, GString *out)
+{
+	struct sim_mem_stats ms;
+
+	vfio_describe(r->w, out);
+	iommufd_describe(r->w, out);
+	sim_mem_stats(r->w, &ms);
+	g_string_append_printf(out, "frames pgtable=%llu kernel=%llu\n",
+			       (unsigned long long)ms.frames[SIM_FRAME_PGTABLE],
+			       (unsigned long long)ms.frames[SIM_FRAME_KERNEL]);
+}
+
+/* The first line where @a and @b differ, as "'A' became 'B'". */
+static void first_difference(const char *a, const char *b, GString *out)
+{
+	size_t la, lb;
+
+	while (*a || *b) {
+		la = strcspn(a, "\n");
+		lb = strcspn(b, "\n");
+		if (la != lb || memcmp(a, b, la)) {
+			g_string_append_printf(out, "'%.*s' became '%.*s'", (int)la, a, (int)lb, b);
+			return;
+		}
+		a += la + (a[la] ? 1 : 0);
+		b += lb + (b[lb] ? 1 : 0);
+	}
+}
+
+/* Steps that report a result of their own (dma, fill, check, expect)
+ * cannot fail with an errno; the rest are calls §H19 covers. */
+static bool step_is_call(const struct scn_step *st)
+{
+	return st->kind->run != run_dma && st->kind->run != run_fill &&
+	       st->kind->run != run_check && strcmp(st->kind->name, "expect");
+}
+
+static int count_fds(struct sim_proc *p, void *ctx)
+{
+	*(int *)ctx += sim_fd_count(p);
+	return 0;
+}
+
+static int mm_charges(struct sim_proc *p, void *ctx)
+{
+	GString *out = ctx;
+
+	if (p->mm && (p->mm->locked_vm || p->mm->pinned_vm))
+		g_string_append_printf(out, "process %d's mm still has locked_vm %llu and "
+				       "pinned_vm %llu pages", p->pid,
+				       (unsigned long long)p->mm->locked_vm,
+				       (unsigned long long)p->mm->pinned_vm);
+	return out->len != 0;
+}
+
+/*
+ * What must be gone once no process holds a descriptor (§H10, §H18): every
+ * VFIO container and iommufd context, every group's user state (opened,
+ * container, users, device fds), every charge (an uid's locked_vm, an mm's
+ * locked_vm and pinned_vm), and every group back on its default domain.
+ * The first thing left, or an empty string.
+ */
+static void closed_leftovers(struct runner *r, GString *out)
+{
+	GString *d = g_string_new(NULL);
+	char **lines;
+
+	vfio_describe(r->w, d);
+	iommufd_describe(r->w, d);
+	lines = g_strsplit(d->str, "\n", -1);
+	for (char **l = lines; *l && !out->len; l++) {
+		unsigned id, users, fds;
+		int opened, container;
+
+		if (g_str_has_prefix(*l, "container ") || g_str_has_prefix(*l, "context ") ||
+		    g_str_has_prefix(*l, "uid "))
+			g_string_append_printf(out, "'%s' is left", *l);
+		else if (sscanf(*l, "group %u devices=%*u opened=%d container=%d users=%u "
+				"device_fds=%u", &id, &opened, &container, &users, &fds) == 5 &&
+			 (opened || container != -1 || users || fds))
+			g_string_append_printf(out, "'%s' is left", *l);
+	}
+	g_strfreev(lines);
+	g_string_free(d, TRUE);
+	if (!out->len)
+		sim_proc_for_each(r->w, mm_charges, out);
+	for (size_t id = 0; !out->len && id < iommu_group_count(r->w); id++) {
+		struct iommu_group *g = iommu_group_by_id(r->w, (unsigned)id);
+
+		if (g->default_domain && g->domain != g->default_domain)
+			g_string_append_printf(out, "group %u is not on its default domain", g->id);
+	}
+}
+
+/* §H10 and §H18 at the end of a run whose processes closed everything. */
+static void check_closed(struct runner *r)
+{
+	GString *left;
+	int fds = 0;
+
+	if (!r->state_checks)
+		return;
+	sim_proc_for_each(r->w, count_fds, &fds);
+	if (fds)
+		return;
+	left = g_string_new(NULL);
+	closed_leftovers(r, left);
+	if (left->len)
+		runner_check(r, false, r->s->nsteps ? r->s->steps[r->s->nsteps - 1].pos.line : 0,
+			     "invariant §H18 every descriptor is closed, but %s", left->str);
+	g_string_free(left, TRUE);
+}
+
+/*
+ * The kernel's failing calls that change state anyway (docs/kernel-semantics.md
+ * §H19): IOMMU_IOAS_UNMAP removes the whole areas it meets before it finds
+ * the one the range cuts and answers ENOENT (iopt_unmap_iova_range is not
+ * atomic), and so does VFIO_IOMMU_UNMAP_DMA on an iommufd-served container
+ * (iommufd_vfio_unmap_dma calls it; type1 never answers ENOENT there).
+ */
+static const struct { const char *desc; int err; } partial_failures[] = {
+	{ "ioctl IOMMU_IOAS_UNMAP ", ENOENT },
+	{ "ioctl VFIO_IOMMU_UNMAP_DMA ", ENOENT },
+};
+
+static bool partial_failure(const char *desc, long ret)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(partial_failures); i++)
+		if (g_str_has_prefix(desc, partial_failures[i].desc) &&
+		    ret == -partial_failures[i].err)
+			return true;
+	return false;
+}
+
 static void run_step(struct runner *r, struct scn_step *st)
 {
 	unsigned failures_before = r->failures;
 	GString *desc = g_string_new(NULL);
+	GString *before = NULL;
 	long ret;
 
 	g_string_truncate(r->step_failures, 0);
@@ -405,12 +548,34 @@ static void run_step(struct runner *r, struct scn_step *st)
 	r->last_pid = 0;
 	if (r->opt->explain && st->index == r->opt->explain_step)
 		scenario_explain_begin(r, st, desc->str);
+	if (r->state_checks && step_is_call(st)) {
+		before = g_string_new(NULL);
+		describe_state(r, before);
+	}
 	ret = st->kind->run(r, st);
 	scenario_explain_end(r);
 	if (ret != RUN_CHECKED) {
 		check_outcome(r, st, ret);
 		bind_handle(r, st, ret);
 	}
+	if (before && ret < 0 && ret != RUN_CHECKED && !partial_failure(desc->str, ret)) {
+		GString *after = g_string_new(NULL);
+
+		describe_state(r, after);
+		if (strcmp(before->str, after->str)) {
+			GString *d = g_string_new(NULL), *res = g_string_new(NULL);
+
+			format_result(res, ret);
+			first_difference(before->str, after->str, d);
+			runner_check(r, false, st->pos.line, "invariant §H19 a failing %s (%s) "
+				     "changed the state: %s", st->kind->name, res->str, d->str);
+			g_string_free(res, TRUE);
+			g_string_free(d, TRUE);
+		}
+		g_string_free(after, TRUE);
+	}
+	if (before)
+		g_string_free(before, TRUE);
 	check_invariants(r, st->pos.line);
 	if (r->opt->report) {
 		FILE *f = r->opt->report;
@@ -514,8 +679,17 @@ int scenario_run(struct scenario *s, const struct run_options *opt)
 		if (s->nsteps)
 			fprintf(rep, "steps:\n");
 	}
+	r.state_checks = s->profile.invariants && !opt->no_invariants;
 	for (size_t i = 0; i < s->nsteps; i++)
 		run_step(&r, &s->steps[i]);
+	g_string_truncate(r.step_failures, 0);
+	{
+		unsigned before = r.failures;
+
+		check_closed(&r);
+		if (rep && r.failures != before)
+			fprintf(rep, "  [end] everything closed: FAIL\n%s", r.step_failures->str);
+	}
 	if (s->expect) {
 		unsigned before = r.failures;
 		g_string_truncate(r.step_failures, 0);

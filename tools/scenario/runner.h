@@ -31,6 +31,7 @@ struct runner {
 	GHashTable *reported;      /* invariant violations already printed */
 	void *nested;              /* guest tables, PASID attachments (steps_nested.c) */
 	void *explain;             /* explain.c, during the step explained */
+	bool state_checks;         /* §H19 after failing calls, §H18 once all is closed */
 };
 
 /* Record one evaluated check; on failure add an indented report line. */
@@ -55,6 +56,8 @@ void scn_expect_eval(struct runner *r, const struct scn_expect *e);
 
 /* The step kinds (steps.c). */
 const struct step_kind *step_kind_find(const char *name);
+/* The kinds in table order: the @i-th, or NULL past the last. */
+const struct step_kind *step_kind_at(size_t i);
 
 /* explain.c: print the translations of one step (run_options.explain) */
 void scenario_explain_begin(struct runner *r, const struct scn_step *st, const char *desc);

@@ -137,6 +137,7 @@ struct scn_expect {
 /* ---- steps -------------------------------------------------------------- */
 
 struct ldr;
+struct fuzz_gen;
 
 struct step_kind {
 	const char *name;
@@ -150,6 +151,11 @@ struct step_kind {
 	/* one line describing the step for the report */
 	void (*describe)(const struct scn_step *st, GString *out);
 	void (*free_args)(void *args);
+	/* the fuzzer's generator of a random step of this kind
+	 * (tools/scenario/fuzz_gen.c) and its weight in a case's mix; NULL:
+	 * the fuzzer does not write this kind */
+	void (*gen)(struct fuzz_gen *g, GString *out);
+	unsigned weight;
 };
 #define RUN_CHECKED (-100000L)
 
@@ -233,6 +239,7 @@ struct run_options {
 	bool no_front_cache;       /* the IOMMU model's front cache off (iommu_hw_config.no_front) */
 	unsigned long fail_nth;    /* fault injection: fail the Nth call ... */
 	const char *fail_sites;    /* ... to a site matching this glob (NULL = "*") */
+	bool fail_after_boot;      /* ... counting from the first step, not the boot */
 	unsigned fail_permille;    /* or: each such call fails with this chance in 1000,
 				    * drawn from the world's RNG (--fail-random) */
 	bool *fault_fired;         /* out, optional: did the injected fault fire? */

@@ -25,6 +25,7 @@
 #include "sim/syscall.h"
 #include "tools/scenario/loader.h"
 #include "tools/scenario/runner.h"
+#include "tools/scenario/fuzz_gen.h"
 #include "tools/scenario/steps_internal.h"
 
 static int parse_by(struct ldr *l, const struct ynode *map, const char **by);
@@ -681,46 +682,47 @@ static const char *const keys_fork[] = { "child", NULL };
 static const char *const keys_sysfs_write[] = { "value", NULL };
 
 static const struct step_kind step_kinds[] = {
-	{ "bind", keys_bind, parse_bind, run_bind, describe_bind, g_free },
-	{ "unbind", keys_none, parse_unbind, run_bind, describe_bind, g_free },
+	{ "bind", keys_bind, parse_bind, run_bind, describe_bind, g_free, gen_bind, 2 },
+	{ "unbind", keys_none, parse_unbind, run_bind, describe_bind, g_free, gen_unbind, 2 },
 	{ "driver_override", keys_bind, parse_driver_override, run_driver_override,
-	  describe_driver_override, g_free },
-	{ "new_id", keys_new_id, parse_new_id, run_new_id, describe_new_id, g_free },
+	  describe_driver_override, g_free, gen_driver_override, 1 },
+	{ "new_id", keys_new_id, parse_new_id, run_new_id, describe_new_id, g_free, NULL, 0 },
 	{ "sysfs_write", keys_sysfs_write, parse_sysfs_write, run_sysfs_write,
-	  describe_sysfs_write, g_free },
-	{ "open", keys_open, parse_open, run_open, describe_open, g_free },
-	{ "close", keys_none, parse_close, run_close, describe_close, g_free },
-	{ "eventfd", keys_eventfd, parse_eventfd, run_eventfd, describe_eventfd, g_free },
-	{ "chown", keys_chown, parse_chown, run_chown, describe_chown, g_free },
-	{ "chmod", keys_chmod, parse_chmod, run_chmod, describe_chmod, g_free },
-	{ "fork", keys_fork, parse_fork, run_fork, describe_fork, g_free },
-	{ "exit", keys_none, parse_exit, run_exit, describe_exit, g_free },
-	{ "ioctl", keys_ioctl, parse_ioctl, run_ioctl, describe_ioctl, free_ioctl },
-	{ "pread", keys_rw, parse_rw, run_rw, describe_rw, g_free },
-	{ "pwrite", keys_rw, parse_rw, run_rw, describe_rw, g_free },
-	{ "alloc", keys_alloc, parse_alloc, run_alloc, describe_alloc, g_free },
-	{ "fill", keys_fill, parse_fill, run_fill, describe_fill, free_fill },
-	{ "check", keys_fill, parse_fill, run_check, describe_fill, free_fill },
-	{ "dma", keys_dma, parse_dma, run_dma, describe_dma, free_dma },
-	{ "rlimit", keys_rlimit, parse_rlimit, run_rlimit, describe_rlimit, g_free },
-	{ "irq", keys_irq, parse_irq, run_irq, describe_irq, g_free },
-	{ "mdev_pin", keys_mdev_pin, parse_mdev, run_mdev, describe_mdev, free_mdev },
-	{ "mdev_unpin", keys_mdev_unpin, parse_mdev, run_mdev, describe_mdev, free_mdev },
-	{ "mdev_dma", keys_mdev_dma, parse_mdev, run_mdev, describe_mdev, free_mdev },
+	  describe_sysfs_write, g_free, NULL, 0 },
+	{ "open", keys_open, parse_open, run_open, describe_open, g_free, gen_open, 6 },
+	{ "close", keys_none, parse_close, run_close, describe_close, g_free, gen_close, 3 },
+	{ "eventfd", keys_eventfd, parse_eventfd, run_eventfd, describe_eventfd, g_free, NULL, 0 },
+	{ "chown", keys_chown, parse_chown, run_chown, describe_chown, g_free, NULL, 0 },
+	{ "chmod", keys_chmod, parse_chmod, run_chmod, describe_chmod, g_free, NULL, 0 },
+	{ "fork", keys_fork, parse_fork, run_fork, describe_fork, g_free, gen_fork, 1 },
+	{ "exit", keys_none, parse_exit, run_exit, describe_exit, g_free, gen_exit, 1 },
+	{ "ioctl", keys_ioctl, parse_ioctl, run_ioctl, describe_ioctl, free_ioctl, gen_ioctl, 40 },
+	{ "pread", keys_rw, parse_rw, run_rw, describe_rw, g_free, gen_rw, 2 },
+	{ "pwrite", keys_rw, parse_rw, run_rw, describe_rw, g_free, NULL, 0 },
+	{ "alloc", keys_alloc, parse_alloc, run_alloc, describe_alloc, g_free, NULL, 0 },
+	{ "fill", keys_fill, parse_fill, run_fill, describe_fill, free_fill, gen_fill, 3 },
+	{ "check", keys_fill, parse_fill, run_check, describe_fill, free_fill, NULL, 0 },
+	{ "dma", keys_dma, parse_dma, run_dma, describe_dma, free_dma, gen_dma, 16 },
+	{ "rlimit", keys_rlimit, parse_rlimit, run_rlimit, describe_rlimit, g_free, gen_rlimit, 1 },
+	{ "irq", keys_irq, parse_irq, run_irq, describe_irq, g_free, NULL, 0 },
+	{ "mdev_pin", keys_mdev_pin, parse_mdev, run_mdev, describe_mdev, free_mdev, NULL, 0 },
+	{ "mdev_unpin", keys_mdev_unpin, parse_mdev, run_mdev, describe_mdev, free_mdev, NULL, 0 },
+	{ "mdev_dma", keys_mdev_dma, parse_mdev, run_mdev, describe_mdev, free_mdev, NULL, 0 },
 	{ "eventfd_read", keys_eventfd_read, parse_eventfd_rw, run_eventfd_rw,
-	  describe_eventfd_rw, g_free },
+	  describe_eventfd_rw, g_free, NULL, 0 },
 	{ "eventfd_write", keys_eventfd_write, parse_eventfd_rw, run_eventfd_rw,
-	  describe_eventfd_rw, g_free },
+	  describe_eventfd_rw, g_free, NULL, 0 },
 	{ "guest_table", keys_guest_table, parse_guest_table, run_guest_table,
-	  describe_guest_table, g_free },
-	{ "guest_map", keys_guest_map, parse_guest_map, run_guest_map, describe_guest_map, g_free },
+	  describe_guest_table, g_free, gen_guest_table, 1 },
+	{ "guest_map", keys_guest_map, parse_guest_map, run_guest_map, describe_guest_map, g_free,
+	  NULL, 0 },
 	{ "guest_unmap", keys_guest_unmap, parse_guest_map, run_guest_map, describe_guest_map,
-	  g_free },
-	{ "pasid_attach", keys_pasid, parse_pasid, run_pasid, describe_pasid, g_free },
-	{ "pasid_replace", keys_pasid, parse_pasid, run_pasid, describe_pasid, g_free },
-	{ "pasid_detach", keys_pasid_detach, parse_pasid, run_pasid, describe_pasid, g_free },
-	{ "guest_invalidate", keys_guest_inv, parse_pasid, run_pasid, describe_pasid, g_free },
-	{ "expect", keys_none, parse_expect_step, run_expect, describe_expect, NULL },
+	  g_free, NULL, 0 },
+	{ "pasid_attach", keys_pasid, parse_pasid, run_pasid, describe_pasid, g_free, NULL, 0 },
+	{ "pasid_replace", keys_pasid, parse_pasid, run_pasid, describe_pasid, g_free, NULL, 0 },
+	{ "pasid_detach", keys_pasid_detach, parse_pasid, run_pasid, describe_pasid, g_free, NULL, 0 },
+	{ "guest_invalidate", keys_guest_inv, parse_pasid, run_pasid, describe_pasid, g_free, NULL, 0 },
+	{ "expect", keys_none, parse_expect_step, run_expect, describe_expect, NULL, NULL, 0 },
 };
 
 /* The kinds' names, for "did you mean": read off the table once. */
@@ -732,6 +734,11 @@ static const char *const *step_kind_names(void)
 		for (size_t i = 0; i < G_N_ELEMENTS(step_kinds); i++)
 			names[i] = step_kinds[i].name;
 	return names;
+}
+
+const struct step_kind *step_kind_at(size_t i)
+{
+	return i < G_N_ELEMENTS(step_kinds) ? &step_kinds[i] : NULL;
 }
 
 const struct step_kind *step_kind_find(const char *name)

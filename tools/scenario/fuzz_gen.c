@@ -1,0 +1,1227 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The fuzzer's generators (docs/fuzzing.md "The grammar").  A case is a
+ * scenario file: a random machine (an IOMMU format, a container backend, a
+ * topology of root ports, switches with and without ACS, PCIe-to-PCI
+ * bridges, multifunction and quirked devices, ATS/PRI/PASID capabilities,
+ * drivers) and random steps, each written in the scenario language by the
+ * `gen` function its step kind has in steps.c's table.  Every choice comes
+ * from a struct fz, so the same generators serve `iommusim fuzz` (a seeded
+ * RNG) and the coverage-guided fuzz_ops target (bytes it mutates).
+ *
+ * The steps lean towards meaning: DMAs and unmaps aim at ranges mapped
+ * before three times in four, ioctls go to a handle of their own kind
+ * seven times in eight; the rest are the wrong handle, garbage flags,
+ * boundary sizes, argsz games and bad pointers, which the kernel must
+ * refuse without changing anything (the runner checks §H19 after each).
+ */
+#include <stdarg.h>
+#include <string.h>
+#include <glib.h>
+
+#include "model/iommu/group.h"
+#include "model/pci/pci.h"
+#include "tools/scenario/abi.h"
+#include "tools/scenario/fuzz_gen.h"
+#include "tools/scenario/scenario.h"
+#include "tools/scenario/steps_internal.h"
+
+/* ---- choices ------------------------------------------------------------ */
+
+static unsigned width_of(uint32_t n)
+{
+	return n <= 0x100 ? 1 : n <= 0x10000 ? 2 : 4;
+}
+
+uint32_t fz_below(struct fz *z, uint32_t n)
+{
+	unsigned w = width_of(n);
+	uint32_t v = 0;
+
+	if (n <= 1)
+		return 0;
+	if (z->rand) {
+		v = (uint32_t)g_rand_int_range(z->rand, 0, (gint32)(n > INT32_MAX ? INT32_MAX : n));
+		if (z->rec)
+			for (unsigned i = 0; i < w; i++) {
+				uint8_t b = (uint8_t)(v >> (8 * i));
+
+				g_byte_array_append(z->rec, &b, 1);
+			}
+		return v;
+	}
+	for (unsigned i = 0; i < w; i++)
+		if (z->pos < z->size)
+			v |= (uint32_t)z->data[z->pos++] << (8 * i);
+	return v % n;
+}
+
+bool fz_chance(struct fz *z, uint32_t num, uint32_t den)
+{
+	return fz_below(z, den) < num;
+}
+
+uint64_t fz_pick(struct fz *z, const uint64_t *v, unsigned n)
+{
+	return v[fz_below(z, n)];
+}
+
+#define PICK(z, arr) fz_pick(z, arr, G_N_ELEMENTS(arr))
+
+/* ---- the machine -------------------------------------------------------- */
+
+static const char *const FORMATS[] = { "vtd", "arm-smmuv3", "riscv" };
+
+/* (vendor, device) pairs of the quirk table (model/pci/quirks.c): an Intel
+ * NIC whose functions are isolated by quirk, Marvell and Ricoh controllers
+ * that DMA as another function. */
+static const struct { uint16_t vendor, device; } QUIRKED[] = {
+	{ 0x8086, 0x10c6 }, { 0x1b4b, 0x9130 }, { 0x1180, 0xe832 },
+};
+
+struct topo {
+	GString *out;
+	unsigned bus;            /* the next free bus number */
+	unsigned endpoints;
+};
+
+static void endpoint(struct fuzz_gen *g, struct topo *t, const char *type, unsigned bus,
+		     unsigned dev, unsigned fn, const char *parent, bool multifunction,
+		     int quirk)
+{
+	struct fz *z = g->z;
+	unsigned r = fz_below(z, 10);
+
+	g_string_append_printf(t->out, "  - {bdf: \"0000:%02x:%02x.%u\", type: %s", bus, dev, fn,
+			       type);
+	if (parent)
+		g_string_append_printf(t->out, ", parent: \"%s\"", parent);
+	if (multifunction)
+		g_string_append(t->out, ", multifunction: true");
+	if (multifunction && fz_chance(z, 1, 2))
+		g_string_append(t->out, ", acs: [SV, RR, CR, UF]");
+	if (quirk >= 0)
+		g_string_append_printf(t->out, ", vendor: 0x%04x, device: 0x%04x",
+				       QUIRKED[quirk].vendor, QUIRKED[quirk].device);
+	/* conventional PCI has no extended capabilities */
+	if (strcmp(type, "pci-device") && fz_chance(z, 1, 3)) {
+		bool pri = fz_chance(z, 1, 2);
+		unsigned pasid = fz_chance(z, 1, 2) ? (fz_chance(z, 1, 2) ? 8 : 20) : 0;
+
+		g_string_append_printf(t->out, ", caps: {ats: true%s", pri ? ", pri: true" : "");
+		if (pasid)
+			g_string_append_printf(t->out, ", pasid: %u", pasid);
+		g_string_append(t->out, "}");
+	}
+	g_string_append_printf(t->out, ", driver: %s}\n",
+			       r < 8 ? "vfio-pci" : r < 9 ? "pci-stub" : "none");
+	t->endpoints++;
+}
+
+static void port(struct topo *t, const char *type, unsigned bus, unsigned dev,
+		 const char *parent, bool acs, char *name, size_t len)
+{
+	g_snprintf(name, len, "0000:%02x:%02x.0", bus, dev);
+	g_string_append_printf(t->out, "  - {bdf: \"%s\", type: %s", name, type);
+	if (parent)
+		g_string_append_printf(t->out, ", parent: \"%s\"", parent);
+	if (acs)
+		g_string_append(t->out, ", acs: [SV, RR, CR, UF]");
+	g_string_append(t->out, "}\n");
+}
+
+/* One branch off the root bus: @slot is its device number there. */
+static void branch(struct fuzz_gen *g, struct topo *t, unsigned slot)
+{
+	struct fz *z = g->z;
+	char rp[16], usp[16], dsp[16], br[16];
+	unsigned kind = fz_below(z, 6), b;
+
+	if (kind == 5) {          /* a root-complex integrated endpoint */
+		endpoint(g, t, "rc-endpoint", 0, 0x10 + slot, 0, NULL, false, -1);
+		return;
+	}
+	port(t, "root-port", 0, slot, NULL, kind != 4 && fz_chance(z, 3, 4), rp, sizeof(rp));
+	b = t->bus++;
+	switch (kind) {
+	case 0:               /* one endpoint */
+	case 4:               /* ... maybe quirked, behind a port without ACS */
+		endpoint(g, t, "endpoint", b, 0, 0, rp, false,
+			 kind == 4 ? (int)fz_below(z, G_N_ELEMENTS(QUIRKED)) : -1);
+		break;
+	case 1: {             /* a multifunction endpoint */
+		int q = fz_chance(z, 1, 3) ? (int)fz_below(z, G_N_ELEMENTS(QUIRKED)) : -1;
+
+		endpoint(g, t, "endpoint", b, 0, 0, rp, true, q);
+		endpoint(g, t, "endpoint", b, 0, 1, rp, true, q);
+		break;
+	}
+	case 2: {             /* a switch: two downstream ports, ACS on each or not */
+		unsigned sec = t->bus++;
+
+		port(t, "upstream-port", b, 0, rp, false, usp, sizeof(usp));
+		for (unsigned i = 0; i < 2; i++) {
+			port(t, "downstream-port", sec, i, usp, fz_chance(z, 1, 2), dsp,
+			     sizeof(dsp));
+			endpoint(g, t, "endpoint", t->bus++, 0, 0, dsp, false, -1);
+		}
+		break;
+	}
+	default: {            /* a PCIe-to-PCI bridge: two conventional devices */
+		unsigned sec = t->bus++;
+
+		port(t, "pcie-to-pci-bridge", b, 0, rp, false, br, sizeof(br));
+		endpoint(g, t, "pci-device", sec, 1, 0, br, false, -1);
+		endpoint(g, t, "pci-device", sec, 2, 0, br, false, -1);
+		break;
+	}
+	}
+}
+
+/* Learn the groups and drivers of @topology by booting it once (cached:
+ * the grammar has few distinct machines). */
+struct machine_info {
+	struct fz_dev dev[FZ_MAX_DEVS];
+	unsigned ndev;
+};
+
+static GHashTable *machines;     /* topology text -> struct machine_info */
+
+static const struct machine_info *machine_info(const char *profile, const char *topology)
+{
+	char *text = g_strconcat("name: probe\n", profile, topology, NULL);
+	struct machine_info *mi;
+	struct scenario *s;
+	char *err = NULL;
+
+	if (!machines)
+		machines = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	mi = g_hash_table_lookup(machines, topology);
+	if (mi) {
+		g_free(text);
+		return mi;
+	}
+	mi = g_new0(struct machine_info, 1);
+	s = scenario_load_string(text, strlen(text), "<fuzz machine>", &err);
+	if (s && s->boot) {
+		struct pci_dev *d;
+
+		for (size_t i = 0; (d = pci_dev_at(s->boot, i)) && mi->ndev < FZ_MAX_DEVS; i++) {
+			struct fz_dev *fd;
+
+			if (pci_type_is_bridge(d->type))
+				continue;
+			fd = &mi->dev[mi->ndev++];
+			g_strlcpy(fd->bdf, d->name, sizeof(fd->bdf));
+			fd->group = d->group ? (int)d->group->id : -1;
+			fd->vfio = d->driver && !strcmp(d->driver, "vfio-pci");
+			fd->ats = d->ats;
+			fd->pri = d->pri;
+			fd->pasid_bits = d->pasid_width;
+		}
+	}
+	g_free(err);
+	if (s)
+		scenario_free(s);
+	g_free(text);
+	g_hash_table_insert(machines, g_strdup(topology), mi);
+	return mi;
+}
+
+char *fuzz_profile_text(const char *format, bool legacy, bool naive, const char *knobs,
+			const char *iommu_keys, const char *extra_profile)
+{
+	return g_strdup_printf("profile:\n  iommu: {format: %s%s%s%s%s}\n  vfio_container: %s\n%s",
+			       format, naive ? ", naive_iotlb: true, naive_map: true" : "",
+			       knobs ? knobs : "", iommu_keys ? ", " : "", iommu_keys ? iommu_keys : "",
+			       legacy ? "legacy" : "iommufd", extra_profile ? extra_profile : "");
+}
+
+/* The machine's knobs: a device that keeps issuing DMA while the kernel
+ * works (busy_dma, what a flush before the table write needs to be seen),
+ * a small IOTLB; each only when the user's iommu entries do not set it. */
+static void draw_knobs(struct fuzz_gen *g, const char *iommu_keys)
+{
+	g->knobs[0] = 0;
+	if (fz_chance(g->z, 1, 4) && !(iommu_keys && strstr(iommu_keys, "busy_dma")))
+		g_strlcat(g->knobs, ", busy_dma: true", sizeof(g->knobs));
+	if (fz_chance(g->z, 1, 8) && !(iommu_keys && strstr(iommu_keys, "iotlb_entries")))
+		g_strlcat(g->knobs, ", iotlb_entries: 4", sizeof(g->knobs));
+}
+
+void fuzz_gen_machine(struct fuzz_gen *g, GString *profile, GString *topology,
+		      const char *iommu_keys, const char *extra_profile)
+{
+	struct fz *z = g->z;
+	struct topo t = { .out = topology, .bus = 1 };
+	unsigned branches = 1 + fz_below(z, 3);
+	const struct machine_info *mi;
+
+	char *p;
+
+	g->format = FORMATS[fz_below(z, G_N_ELEMENTS(FORMATS))];
+	g->legacy = fz_chance(z, 1, 2);
+	draw_knobs(g, iommu_keys);
+	p = fuzz_profile_text(g->format, g->legacy, false, g->knobs, iommu_keys, extra_profile);
+	g_string_append(profile, p);
+	g_free(p);
+	g_string_append(topology, "topology:\n");
+	for (unsigned i = 0; i < branches; i++)
+		branch(g, &t, i + 1);
+	mi = machine_info(profile->str, topology->str);
+	memcpy(g->dev, mi->dev, sizeof(g->dev));
+	g->ndev = mi->ndev;
+	g->ngroup = g->ncdev = 0;
+	for (unsigned i = 0; i < g->ndev; i++) {
+		struct fz_dev *d = &g->dev[i];
+		unsigned k;
+
+		d->gidx = -1;
+		if (!d->vfio || d->group < 0)
+			continue;
+		g->ncdev++;
+		for (k = 0; k < g->ngroup && g->group[k] != d->group; k++)
+			;
+		if (k == g->ngroup && g->ngroup < FZ_MAX_GROUPS)
+			g->group[g->ngroup++] = d->group;
+		if (k < g->ngroup)
+			d->gidx = (int)k;
+	}
+}
+
+void fuzz_gen_prefix(const struct fuzz_gen *g, GString *out)
+{
+	g_string_append(out, "steps:\n"
+			"  - open: /dev/vfio/vfio\n    as: container\n"
+			"  - open: /dev/iommu\n    as: ictx\n");
+	for (unsigned i = 0; i < g->ngroup; i++)
+		g_string_append_printf(out, "  - open: /dev/vfio/%d\n    as: g%u\n", g->group[i], i);
+	g_string_append(out, "  - alloc: buf\n    size: 1M\n"
+			"  - alloc: gmem\n    size: 1M\n"
+			"  - alloc: gbuf\n    size: 64K\n");
+}
+
+/* ---- helpers for the steps ---------------------------------------------- */
+
+static const uint64_t IOVAS[] = { 0, 0x10000, 0x100000, 0x140000, 0x200000, 0xfee00000,
+				  0x8000000 };
+static const uint64_t SIZES[] = { 0x1000, 0x10000, 0x40000, 0x100000 };
+static const uint64_t OFFS[] = { 0, 0x10000, 0x80000 };
+/* numbers at the edges: zero, unaligned, the top of 32 and 64 bits */
+static const uint64_t EDGES[] = { 0, 1, 0xfff, 0x1001, 0xffffffff, 0x100000000ull,
+				  0x8000000000000000ull, 0xfffffffffffff000ull, UINT64_MAX };
+
+static bool bit(uint32_t set, unsigned i)
+{
+	return set & (1u << i);
+}
+
+/* A random member of @set (bit i: name i), or -1 for none. */
+static int pick_bit(struct fz *z, uint32_t set)
+{
+	unsigned n = (unsigned)__builtin_popcount(set), k;
+
+	if (!n)
+		return -1;
+	k = fz_below(z, n);
+	for (unsigned i = 0; i < 32; i++)
+		if (bit(set, i) && !k--)
+			return (int)i;
+	return -1;
+}
+
+/* A `by:` line now and then once a child was forked (it shares the fds). */
+static void maybe_by(struct fuzz_gen *g, GString *out)
+{
+	if (g->nproc && fz_chance(g->z, 1, 6))
+		g_string_append_printf(out, "    by: p%u\n", 1 + fz_below(g->z, g->nproc));
+}
+
+/* A random open descriptor handle name of any kind. */
+static void any_fd(struct fuzz_gen *g, char *name, size_t len)
+{
+	struct fz *z = g->z;
+	int i;
+
+	switch (fz_below(z, 6)) {
+	case 0:
+		if ((i = pick_bit(z, g->dfd)) >= 0) {
+			g_snprintf(name, len, "d%d", i);
+			return;
+		}
+		break;
+	case 1:
+		if ((i = pick_bit(z, g->cfd)) >= 0) {
+			g_snprintf(name, len, "c%d", i);
+			return;
+		}
+		break;
+	case 2:
+		if ((i = pick_bit(z, g->xfd)) >= 0) {
+			g_snprintf(name, len, "x%d", i);
+			return;
+		}
+		break;
+	case 3:
+		if (g->ngroup) {
+			g_snprintf(name, len, "g%u", fz_below(z, g->ngroup));
+			return;
+		}
+		break;
+	case 4:
+		g_strlcpy(name, "ictx", len);
+		return;
+	default:
+		break;
+	}
+	g_strlcpy(name, "container", len);
+}
+
+/* A container-kind handle: mostly `container`, sometimes another open. */
+static void container_fd(struct fuzz_gen *g, char *name, size_t len)
+{
+	int i = fz_chance(g->z, 1, 4) ? pick_bit(g->z, g->xfd & g->xcontainer) : -1;
+
+	if (i >= 0)
+		g_snprintf(name, len, "x%d", i);
+	else
+		g_strlcpy(name, "container", len);
+}
+
+static void iommufd_fd(struct fuzz_gen *g, char *name, size_t len)
+{
+	int i = fz_chance(g->z, 1, 4) ? pick_bit(g->z, g->xfd & ~g->xcontainer) : -1;
+
+	if (i >= 0)
+		g_snprintf(name, len, "x%d", i);
+	else
+		g_strlcpy(name, "ictx", len);
+}
+
+/* A device handle: a device fd or a cdev; false when none is bound. */
+static bool device_fd(struct fuzz_gen *g, char *name, size_t len)
+{
+	bool cdev = fz_chance(g->z, 1, 2);
+	int i = pick_bit(g->z, cdev ? g->cfd : g->dfd);
+
+	if (i < 0) {
+		cdev = !cdev;
+		i = pick_bit(g->z, cdev ? g->cfd : g->dfd);
+	}
+	if (i < 0)
+		return false;
+	g_snprintf(name, len, "%c%d", cdev ? 'c' : 'd', i);
+	return true;
+}
+
+/* The handle an ioctl of @name goes to: its own kind seven times in eight. */
+static void ioctl_target(struct fuzz_gen *g, const char *name, char *h, size_t len)
+{
+	if (fz_chance(g->z, 1, 8)) {
+		any_fd(g, h, len);
+	} else if (g_str_has_prefix(name, "VFIO_GROUP_") && g->ngroup) {
+		g_snprintf(h, len, "g%u", fz_below(g->z, g->ngroup));
+	} else if (g_str_has_prefix(name, "VFIO_DEVICE_") && device_fd(g, h, len)) {
+		return;
+	} else if (g_str_has_prefix(name, "IOMMU_")) {
+		iommufd_fd(g, h, len);
+	} else {
+		container_fd(g, h, len);
+	}
+}
+
+/* An IOVA and size: three times in four a range mapped before. */
+static void range(struct fuzz_gen *g, uint64_t *iova, uint64_t *size)
+{
+	struct fz *z = g->z;
+
+	if (g->nmaps && fz_chance(z, 3, 4)) {
+		unsigned m = fz_below(z, g->nmaps);
+
+		*iova = g->iova[m];
+		*size = g->size[m];
+	} else {
+		*iova = PICK(z, IOVAS);
+		*size = PICK(z, SIZES);
+	}
+}
+
+static void remember(struct fuzz_gen *g, uint64_t iova, uint64_t size)
+{
+	if (g->nmaps < FZ_MAX_MAPS) {
+		g->iova[g->nmaps] = iova;
+		g->size[g->nmaps++] = size;
+	}
+}
+
+/* An iommufd object id into @buf: one a recipe saved, or a small one (ids
+ * are lowest-free from 1), or an edge. */
+static void obj_id(struct fuzz_gen *g, char *buf, size_t len)
+{
+	struct fz *z = g->z;
+
+	if (g->nvars && fz_chance(z, 1, 2))
+		g_snprintf(buf, len, "$%s", g->vars[fz_below(z, g->nvars)]);
+	else if (fz_chance(z, 1, 16))
+		g_strlcpy(buf, fz_chance(z, 1, 2) ? "0" : "0xffffffff", len);
+	else
+		g_snprintf(buf, len, "%u", 1 + fz_below(z, 6));
+}
+
+static bool recipe_cdev(struct fuzz_gen *g, bool dirty);
+
+/* ---- ioctls with meaning -------------------------------------------------- */
+
+static void emit_ioctl(struct fuzz_gen *g, GString *out, const char *name, const char *on)
+{
+	g_string_append_printf(out, "  - ioctl: %s\n    on: %s\n", name, on);
+	maybe_by(g, out);
+}
+
+/* The calls a VFIO or iommufd user makes, with arguments that mostly make
+ * sense; false when the call needs a handle no step has bound yet. */
+static bool meaningful_ioctl(struct fuzz_gen *g, GString *out)
+{
+	struct fz *z = g->z;
+	char h[16], c[16], id1[16], id2[16];
+	uint64_t iova, size, off = PICK(z, OFFS), to;
+	unsigned gi = g->ngroup ? fz_below(z, g->ngroup) : 0;
+	const char *s1, *s2;
+	unsigned v;
+
+	switch (fz_below(z, 20)) {
+	case 0:
+		if (!g->ngroup)
+			return false;
+		container_fd(g, c, sizeof(c));
+		g_snprintf(h, sizeof(h), "g%u", gi);
+		emit_ioctl(g, out, "VFIO_GROUP_SET_CONTAINER", h);
+		g_string_append_printf(out, "    arg: %s\n", c);
+		return true;
+	case 1:
+		if (!g->ngroup)
+			return false;
+		g_snprintf(h, sizeof(h), "g%u", gi);
+		emit_ioctl(g, out, "VFIO_GROUP_UNSET_CONTAINER", h);
+		return true;
+	case 2:
+		container_fd(g, c, sizeof(c));
+		emit_ioctl(g, out, "VFIO_SET_IOMMU", c);
+		s1 = fz_chance(z, 3, 4) ? "VFIO_TYPE1v2_IOMMU" :
+		     fz_chance(z, 1, 2) ? "VFIO_TYPE1_IOMMU" : "99";
+		g_string_append_printf(out, "    arg: %s\n", s1);
+		return true;
+	case 3:
+	case 4:
+		range(g, &iova, &size);
+		if (fz_chance(z, 1, 2)) {
+			iova = PICK(z, IOVAS);
+			remember(g, iova, size);
+		}
+		container_fd(g, c, sizeof(c));
+		emit_ioctl(g, out, "VFIO_IOMMU_MAP_DMA", c);
+		s1 = fz_chance(z, 3, 4) ? "READ, WRITE" : "READ";
+		g_string_append_printf(out, "    arg: {vaddr: buf+0x%llx, iova: 0x%llx, size: 0x%llx, "
+				       "flags: [%s]}\n", (unsigned long long)off,
+				       (unsigned long long)iova, (unsigned long long)size, s1);
+		return true;
+	case 5:
+		range(g, &iova, &size);
+		container_fd(g, c, sizeof(c));
+		emit_ioctl(g, out, "VFIO_IOMMU_UNMAP_DMA", c);
+		if (fz_chance(z, 1, 10))
+			g_string_append(out, "    arg: {iova: 0, size: 0, flags: [ALL]}\n");
+		else
+			g_string_append_printf(out, "    arg: {iova: 0x%llx, size: 0x%llx}\n",
+					       (unsigned long long)iova, (unsigned long long)size);
+		return true;
+	case 6: {
+		/* a device of that group (or, rarely, of another) */
+		unsigned k;
+
+		if (!g->ngroup || !g->ndev)
+			return false;
+		k = fz_below(z, g->ndev);
+		for (unsigned i = 0; i < g->ndev && fz_chance(z, 7, 8); i++)
+			if (g->dev[(k + i) % g->ndev].gidx == (int)gi) {
+				k = (k + i) % g->ndev;
+				break;
+			}
+		g_snprintf(h, sizeof(h), "g%u", gi);
+		emit_ioctl(g, out, "VFIO_GROUP_GET_DEVICE_FD", h);
+		g_string_append_printf(out, "    arg: \"%s\"\n    as: d%u\n", g->dev[k].bdf, k);
+		g_snprintf(g->binds, sizeof(g->binds), "d%u", k);
+		g->dfd |= 1u << k;
+		return true;
+	}
+	case 7:
+		iommufd_fd(g, h, sizeof(h));
+		emit_ioctl(g, out, "IOMMU_IOAS_ALLOC", h);
+		g_string_append(out, "    arg: {}\n");
+		return true;
+	case 8:
+	case 9:
+		range(g, &iova, &size);
+		if (fz_chance(z, 1, 2)) {
+			iova = PICK(z, IOVAS);
+			remember(g, iova, size);
+		}
+		iommufd_fd(g, h, sizeof(h));
+		emit_ioctl(g, out, "IOMMU_IOAS_MAP", h);
+		obj_id(g, id1, sizeof(id1));
+		s1 = fz_chance(z, 7, 8) ? "FIXED_IOVA, " : "";
+		s2 = fz_chance(z, 3, 4) ? ", WRITEABLE" : "";
+		g_string_append_printf(out, "    arg: {ioas_id: %s, flags: [%sREADABLE%s], "
+				       "user_va: buf+0x%llx, length: 0x%llx, iova: 0x%llx}\n",
+				       id1, s1, s2, (unsigned long long)off, (unsigned long long)size,
+				       (unsigned long long)iova);
+		return true;
+	case 10:
+		range(g, &iova, &size);
+		iommufd_fd(g, h, sizeof(h));
+		emit_ioctl(g, out, "IOMMU_IOAS_UNMAP", h);
+		obj_id(g, id1, sizeof(id1));
+		g_string_append_printf(out, "    arg: {ioas_id: %s, iova: 0x%llx, length: 0x%llx}\n",
+				       id1, (unsigned long long)iova, (unsigned long long)size);
+		return true;
+	case 11:
+		range(g, &iova, &size);
+		iommufd_fd(g, h, sizeof(h));
+		emit_ioctl(g, out, "IOMMU_IOAS_COPY", h);
+		obj_id(g, id1, sizeof(id1));
+		obj_id(g, id2, sizeof(id2));
+		to = PICK(z, IOVAS);
+		g_string_append_printf(out, "    arg: {dst_ioas_id: %s, src_ioas_id: %s, "
+				       "length: 0x%llx, src_iova: 0x%llx, dst_iova: 0x%llx, "
+				       "flags: [FIXED_IOVA, READABLE]}\n", id1, id2,
+				       (unsigned long long)size, (unsigned long long)iova,
+				       (unsigned long long)to);
+		return true;
+	case 12:
+		iommufd_fd(g, h, sizeof(h));
+		emit_ioctl(g, out, "IOMMU_DESTROY", h);
+		obj_id(g, id1, sizeof(id1));
+		g_string_append_printf(out, "    arg: {id: %s}\n", id1);
+		return true;
+	case 13:
+		iommufd_fd(g, h, sizeof(h));
+		emit_ioctl(g, out, "IOMMU_VFIO_IOAS", h);
+		s1 = fz_chance(z, 2, 3) ? "SET" : fz_chance(z, 1, 2) ? "GET" : "CLEAR";
+		obj_id(g, id1, sizeof(id1));
+		g_string_append_printf(out, "    arg: {op: %s, ioas_id: %s}\n", s1, id1);
+		return true;
+	case 14:
+		if (!g->cfd)
+			return false;
+		g_snprintf(h, sizeof(h), "c%d", pick_bit(z, g->cfd));
+		iommufd_fd(g, c, sizeof(c));
+		emit_ioctl(g, out, "VFIO_DEVICE_BIND_IOMMUFD", h);
+		g_string_append_printf(out, "    arg: {iommufd: %s}\n", c);
+		return true;
+	case 15:
+		if (!g->cfd)
+			return false;
+		g_snprintf(h, sizeof(h), "c%d", pick_bit(z, g->cfd));
+		if (fz_chance(z, 3, 4)) {
+			emit_ioctl(g, out, "VFIO_DEVICE_ATTACH_IOMMUFD_PT", h);
+			obj_id(g, id1, sizeof(id1));
+			g_string_append_printf(out, "    arg: {pt_id: %s}\n", id1);
+		} else {
+			emit_ioctl(g, out, "VFIO_DEVICE_DETACH_IOMMUFD_PT", h);
+			g_string_append(out, "    arg: {}\n");
+		}
+		return true;
+	case 16:
+		iommufd_fd(g, h, sizeof(h));
+		emit_ioctl(g, out, "IOMMU_HWPT_ALLOC", h);
+		obj_id(g, id1, sizeof(id1));
+		obj_id(g, id2, sizeof(id2));
+		s1 = fz_chance(z, 1, 4) ? (fz_chance(z, 1, 2) ? ", flags: [NEST_PARENT]" :
+					   ", flags: [DIRTY_TRACKING]") : "";
+		g_string_append_printf(out, "    arg: {dev_id: %s, pt_id: %s%s}\n", id1, id2, s1);
+		return true;
+	case 17:
+		if (!device_fd(g, h, sizeof(h)))
+			return false;
+		emit_ioctl(g, out, fz_chance(z, 1, 2) ? "VFIO_DEVICE_RESET" : "VFIO_DEVICE_GET_INFO",
+			   h);
+		return true;
+	case 18:
+		iommufd_fd(g, h, sizeof(h));
+		emit_ioctl(g, out, "IOMMU_OPTION", h);
+		s1 = fz_chance(z, 1, 2) ? "HUGE_PAGES" : "RLIMIT_MODE";
+		s2 = fz_chance(z, 1, 2) ? "SET" : "GET";
+		if (fz_chance(z, 1, 2))
+			g_strlcpy(id1, "0", sizeof(id1));
+		else
+			obj_id(g, id1, sizeof(id1));
+		v = fz_below(z, 3);
+		g_string_append_printf(out, "    arg: {option_id: %s, op: %s, object_id: %s, "
+				       "val64: %u}\n", s1, s2, id1, v);
+		return true;
+	default:
+		container_fd(g, c, sizeof(c));
+		emit_ioctl(g, out, "VFIO_IOMMU_GET_INFO", c);
+		return true;
+	}
+}
+
+/* ---- any ioctl, from the ABI table ----------------------------------------- */
+
+static void field_value(struct fuzz_gen *g, const struct abi_field *f, GString *out)
+{
+	struct fz *z = g->z;
+	char h[16];
+
+	switch (f->kind) {
+	case ABI_FLAGS: {
+		unsigned n = 0;
+
+		while (f->flags && f->flags[n].name)
+			n++;
+		if (!n || fz_chance(z, 1, 6)) {
+			g_string_append_printf(out, "0x%x", 1u << fz_below(z, 32));
+			return;
+		}
+		g_string_append_c(out, '[');
+		for (unsigned i = 0, first = 1; i < n; i++)
+			if (fz_chance(z, 1, 3)) {
+				g_string_append_printf(out, "%s%s", first ? "" : ", ",
+						       f->flags[i].name);
+				first = 0;
+			}
+		g_string_append_c(out, ']');
+		return;
+	}
+	case ABI_ENUM: {
+		unsigned n = 0;
+
+		while (f->values && f->values[n].name)
+			n++;
+		if (n && fz_chance(z, 7, 8))
+			g_string_append(out, f->values[fz_below(z, n)].name);
+		else
+			g_string_append_printf(out, "%u", fz_below(z, 64));
+		return;
+	}
+	case ABI_ADDR:
+		switch (fz_below(z, 6)) {
+		case 0:
+			g_string_append(out, "0");
+			return;
+		case 1:
+			g_string_append(out, "0xdead0000");
+			return;
+		case 2:
+			g_string_append(out, "buf+0xff000");
+			return;
+		default:
+			g_string_append_printf(out, "buf+0x%llx", (unsigned long long)PICK(z, OFFS));
+			return;
+		}
+	case ABI_FD:
+		if (fz_chance(z, 1, 8)) {
+			g_string_append(out, fz_chance(z, 1, 2) ? "-1" : "999");
+			return;
+		}
+		any_fd(g, h, sizeof(h));
+		g_string_append(out, h);
+		return;
+	case ABI_SIZE:
+	case ABI_U64:
+		if (fz_chance(z, 1, 3))
+			g_string_append_printf(out, "0x%llx", (unsigned long long)PICK(z, EDGES));
+		else
+			g_string_append_printf(out, "0x%llx", (unsigned long long)(fz_chance(z, 1, 2) ?
+					       PICK(z, IOVAS) : PICK(z, SIZES)));
+		return;
+	default:   /* ABI_U32 of the field's width: an id, a count, an edge */
+		if (f->size > 8)
+			g_string_append(out, "0");
+		else if (fz_chance(z, 1, 8))
+			g_string_append_printf(out, "0x%llx", (unsigned long long)
+					       (f->size >= 8 ? UINT64_MAX : (1ull << (8 * f->size)) - 1));
+		else
+			g_string_append_printf(out, "%u", fz_below(z, 8));
+		return;
+	}
+}
+
+/* Any command of the ABI table, its fields drawn by their kinds, with the
+ * first field (argsz / size) shortened or lengthened now and then and a
+ * bad pointer instead of the argument now and then. */
+static void abi_ioctl(struct fuzz_gen *g, GString *out)
+{
+	struct fz *z = g->z;
+	const char *names[64];
+	const struct abi_ioctl *io;
+	unsigned n = 0;
+	char h[16];
+
+	abi_ioctl_names(names, G_N_ELEMENTS(names));
+	while (names[n])
+		n++;
+	io = abi_ioctl_find(names[fz_below(z, n)]);
+	ioctl_target(g, io->name, h, sizeof(h));
+	emit_ioctl(g, out, io->name, h);
+	switch (io->arg) {
+	case ABI_ARG_VALUE:
+		if (io->values && io->values[0].name && fz_chance(z, 3, 4)) {
+			unsigned k = 0;
+
+			while (io->values[k].name)
+				k++;
+			g_string_append_printf(out, "    arg: %s\n", io->values[fz_below(z, k)].name);
+		} else {
+			g_string_append_printf(out, "    arg: %u\n", fz_below(z, 16));
+		}
+		return;
+	case ABI_ARG_FD_PTR:
+		any_fd(g, h, sizeof(h));
+		g_string_append_printf(out, "    arg: %s\n", h);
+		return;
+	case ABI_ARG_STRING:
+		g_string_append_printf(out, "    arg: \"%s\"\n", g->ndev && fz_chance(z, 3, 4) ?
+				       g->dev[fz_below(z, g->ndev)].bdf : "0000:7f:1f.7");
+		return;
+	case ABI_ARG_STRUCT:
+		if (fz_chance(z, 1, 16)) {
+			g_string_append_printf(out, "    ptr: %s\n", fz_chance(z, 1, 2) ? "0" :
+					       "0xdead0000");
+			return;
+		}
+		g_string_append(out, "    arg: {");
+		for (size_t i = 0, first = 1; i < io->st->nfields; i++) {
+			const struct abi_field *f = &io->st->fields[i];
+
+			if (i == 0) {    /* argsz or size: the struct's own, mostly */
+				if (!fz_chance(z, 1, 6))
+					continue;
+				g_string_append_printf(out, "%s: %llu", f->name, (unsigned long long)
+						       (fz_chance(z, 1, 2) ? io->st->size - 4 :
+							fz_chance(z, 1, 2) ? io->st->size + 8 :
+							fz_below(z, 2) * 4096));
+				first = 0;
+				continue;
+			}
+			if (!fz_chance(z, 2, 3))
+				continue;
+			g_string_append_printf(out, "%s%s: ", first ? "" : ", ", f->name);
+			field_value(g, f, out);
+			first = 0;
+		}
+		g_string_append(out, "}\n");
+		return;
+	default:
+		return;
+	}
+}
+
+void gen_ioctl(struct fuzz_gen *g, GString *out)
+{
+	if (fz_chance(g->z, 1, 16) && recipe_cdev(g, fz_chance(g->z, 1, 2))) {
+		fuzz_gen_step(g, out);
+		return;
+	}
+	if (fz_chance(g->z, 3, 4) && meaningful_ioctl(g, out))
+		return;
+	abi_ioctl(g, out);
+}
+
+/* ---- recipes: step sequences chance would not find ---------------------------- */
+
+/* Queue one step of a recipe (fuzz_gen_step hands them out in order, each
+ * a step of its own that shrinking may remove). */
+static void queue(struct fuzz_gen *g, const char *binds, bool proc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void queue(struct fuzz_gen *g, const char *binds, bool proc, const char *fmt, ...)
+{
+	struct fz_queued *q = g_new0(struct fz_queued, 1);
+	va_list ap;
+
+	va_start(ap, fmt);
+	q->text = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_strlcpy(q->binds, binds ? binds : "", sizeof(q->binds));
+	q->proc = proc;
+	if (!g->queue)
+		g->queue = g_ptr_array_new();
+	g_ptr_array_add(g->queue, q);
+}
+
+/* A new saved-id name ("dev1", "ioas2" ...) that later ids may use. */
+static const char *new_var(struct fuzz_gen *g, const char *what, char *buf, size_t len)
+{
+	g_snprintf(buf, len, "%s%u", what, ++g->recipes);
+	if (g->nvars < G_N_ELEMENTS(g->vars))
+		g_strlcpy(g->vars[g->nvars++], buf, sizeof(g->vars[0]));
+	return buf;
+}
+
+/*
+ * A device on the cdev path: open, bind to the context, an IOAS (and with
+ * @dirty a dirty-tracking HWPT over it), attach, map, DMA; with @dirty
+ * also tracking enabled, the bitmap read (and cleared) between two writes,
+ * which a read_and_clear without its IOTLB flush gets wrong.
+ */
+static bool recipe_cdev(struct fuzz_gen *g, bool dirty)
+{
+	struct fz *z = g->z;
+	char binds[8], dev[8], ioas[8], hwpt[8];
+	unsigned k, d = 0;
+	uint64_t iova = PICK(z, IOVAS) & 0xfffff, size = PICK(z, SIZES);
+
+	if (!g->ncdev)
+		return false;
+	k = fz_below(z, g->ncdev);
+	/* the k-th vfio-pci device is the cdev vfio<k> */
+	for (unsigned i = 0, n = 0; i < g->ndev; i++)
+		if (g->dev[i].vfio && g->dev[i].group >= 0 && n++ == k)
+			d = i;
+	g_snprintf(binds, sizeof(binds), "c%u", k);
+	g->cfd |= 1u << k;
+	/* a device binds on its cdev only while its group node is closed */
+	if (g->dev[d].gidx >= 0)
+		queue(g, NULL, false, "  - close: g%d\n", g->dev[d].gidx);
+	queue(g, binds, false, "  - open: /dev/vfio/devices/vfio%u\n    as: c%u\n", k, k);
+	new_var(g, "dev", dev, sizeof(dev));
+	queue(g, NULL, false, "  - ioctl: VFIO_DEVICE_BIND_IOMMUFD\n    on: c%u\n"
+	      "    arg: {iommufd: ictx}\n    save: {%s: out_devid}\n", k, dev);
+	new_var(g, "ioas", ioas, sizeof(ioas));
+	queue(g, NULL, false, "  - ioctl: IOMMU_IOAS_ALLOC\n    on: ictx\n    arg: {}\n"
+	      "    save: {%s: out_ioas_id}\n", ioas);
+	if (dirty) {
+		new_var(g, "hwpt", hwpt, sizeof(hwpt));
+		queue(g, NULL, false, "  - ioctl: IOMMU_HWPT_ALLOC\n    on: ictx\n"
+		      "    arg: {dev_id: $%s, pt_id: $%s, flags: [DIRTY_TRACKING]}\n"
+		      "    save: {%s: out_hwpt_id}\n", dev, ioas, hwpt);
+	} else {
+		g_strlcpy(hwpt, ioas, sizeof(hwpt));
+	}
+	queue(g, NULL, false, "  - ioctl: VFIO_DEVICE_ATTACH_IOMMUFD_PT\n    on: c%u\n"
+	      "    arg: {pt_id: $%s}\n", k, hwpt);
+	remember(g, iova, size);
+	queue(g, NULL, false, "  - ioctl: IOMMU_IOAS_MAP\n    on: ictx\n"
+	      "    arg: {ioas_id: $%s, flags: [FIXED_IOVA, READABLE, WRITEABLE], user_va: buf, "
+	      "length: 0x%llx, iova: 0x%llx}\n", ioas, (unsigned long long)size,
+	      (unsigned long long)iova);
+	if (dirty)
+		queue(g, NULL, false, "  - ioctl: IOMMU_HWPT_SET_DIRTY_TRACKING\n    on: ictx\n"
+		      "    arg: {hwpt_id: $%s, flags: [ENABLE]}\n", hwpt);
+	queue(g, NULL, false, "  - dma: \"%s\"\n    op: write\n    addr: 0x%llx\n    len: 0x8\n"
+	      "    pattern: 0x5a\n", g->dev[d].bdf, (unsigned long long)iova);
+	if (dirty) {
+		queue(g, NULL, false, "  - ioctl: IOMMU_HWPT_GET_DIRTY_BITMAP\n    on: ictx\n"
+		      "    arg: {hwpt_id: $%s, iova: 0x%llx, length: 0x%llx, page_size: 0x1000, "
+		      "data: buf+0xff000}\n", hwpt, (unsigned long long)iova,
+		      (unsigned long long)size);
+		queue(g, NULL, false, "  - dma: \"%s\"\n    op: write\n    addr: 0x%llx\n"
+		      "    len: 0x8\n    pattern: 0x5b\n", g->dev[d].bdf, (unsigned long long)iova);
+	}
+	return true;
+}
+
+/*
+ * A guest's stage-1 table on a PASID, nested over a type1 container's
+ * stage 2 (steps_nested.c): guest RAM (gmem) mapped GPA = IOVA, a buffer
+ * (gbuf) mapped apart, a GVA mapping to it, a PASID DMA that caches GVA -> HPA, the
+ * buffer's GPAs unmapped, the DMA again.  What a stage-2 unmap that leaves
+ * nested entries behind is caught by.
+ */
+static bool recipe_nested(struct fuzz_gen *g)
+{
+	struct fz *z = g->z;
+	char gpt[8];
+	const struct fz_dev *d = NULL;
+	unsigned pasid = 1 + fz_below(z, 30), n = 0, pick;
+
+	for (unsigned i = 0; i < g->ndev; i++)
+		n += g->dev[i].pasid_bits && g->dev[i].gidx >= 0;
+	if (!n)
+		return false;
+	pick = fz_below(z, n);
+	for (unsigned i = 0; i < g->ndev && !d; i++)
+		if (g->dev[i].pasid_bits && g->dev[i].gidx >= 0 && !pick--)
+			d = &g->dev[i];
+	pasid &= (1u << d->pasid_bits) - 1;
+	pasid = pasid ? pasid : 1;
+	g_snprintf(gpt, sizeof(gpt), "gpt%u", ++g->recipes);
+	queue(g, NULL, false, "  - ioctl: VFIO_GROUP_SET_CONTAINER\n    on: g%d\n"
+	      "    arg: container\n", d->gidx);
+	queue(g, NULL, false, "  - ioctl: VFIO_SET_IOMMU\n    on: container\n"
+	      "    arg: VFIO_TYPE1v2_IOMMU\n");
+	queue(g, NULL, false, "  - ioctl: VFIO_IOMMU_MAP_DMA\n    on: container\n"
+	      "    arg: {vaddr: gmem, iova: 0, size: 1M, flags: [READ, WRITE]}\n");
+	queue(g, NULL, false, "  - ioctl: VFIO_IOMMU_MAP_DMA\n    on: container\n"
+	      "    arg: {vaddr: gbuf, iova: 1M, size: 64K, flags: [READ, WRITE]}\n");
+	/* each table its own 64 KiB of gmem's top half for its pages */
+	queue(g, NULL, false, "  - guest_table: %s\n    buffer: gmem\n    gpa: 0\n"
+	      "    pool: {offset: 0x%x, size: 64K}\n", gpt, 0xf0000 - 0x10000 * (g->recipes % 8));
+	queue(g, NULL, false, "  - guest_map: %s\n    va: 0x7000000\n    gpa: 1M\n"
+	      "    size: 64K\n", gpt);
+	queue(g, NULL, false, "  - pasid_attach: \"%s\"\n    pasid: %u\n    table: %s\n",
+	      d->bdf, pasid, gpt);
+	queue(g, NULL, false, "  - dma: \"%s\"\n    op: write\n    pasid: %u\n"
+	      "    addr: 0x7000000\n    len: 0x1000\n    pattern: 0x99\n", d->bdf, pasid);
+	queue(g, NULL, false, "  - ioctl: VFIO_IOMMU_UNMAP_DMA\n    on: container\n"
+	      "    arg: {iova: 1M, size: 64K}\n");
+	queue(g, NULL, false, "  - dma: \"%s\"\n    op: read\n    pasid: %u\n"
+	      "    addr: 0x7000000\n    len: 0x4\n", d->bdf, pasid);
+	queue(g, NULL, false, "  - pasid_detach: \"%s\"\n    pasid: %u\n", d->bdf, pasid);
+	return true;
+}
+
+void gen_guest_table(struct fuzz_gen *g, GString *out)
+{
+	if (recipe_nested(g))
+		fuzz_gen_step(g, out);
+	else
+		gen_fill(g, out);
+}
+
+bool fuzz_gen_recipe(struct fuzz_gen *g, const char *name)
+{
+	if (!strcmp(name, "nested"))
+		return recipe_nested(g);
+	return recipe_cdev(g, !strcmp(name, "cdev-dirty"));
+}
+
+/* ---- the other step kinds ---------------------------------------------------- */
+
+void gen_open(struct fuzz_gen *g, GString *out)
+{
+	struct fz *z = g->z;
+	unsigned r = fz_below(z, 8);
+
+	if (r < 3 && g->ncdev) {     /* a device cdev (6.6+ with iommufd) */
+		unsigned k = fz_below(z, g->ncdev);
+
+		g_string_append_printf(out, "  - open: /dev/vfio/devices/vfio%u\n    as: c%u\n", k, k);
+		g_snprintf(g->binds, sizeof(g->binds), "c%u", k);
+		g->cfd |= 1u << k;
+	} else if (r < 7) {          /* the shared nodes again */
+		unsigned k = fz_below(z, FZ_MAX_X);
+		bool container = fz_chance(z, 1, 2);
+
+		g_string_append_printf(out, "  - open: %s\n    as: x%u\n",
+				       container ? "/dev/vfio/vfio" : "/dev/iommu", k);
+		g_snprintf(g->binds, sizeof(g->binds), "x%u", k);
+		g->xfd |= 1u << k;
+		g->xcontainer = container ? g->xcontainer | 1u << k : g->xcontainer & ~(1u << k);
+	} else {                     /* a group node again (EBUSY while open) or none */
+		g_string_append_printf(out, "  - open: /dev/vfio/%d\n    as: x%u\n",
+				       g->ngroup && fz_chance(z, 3, 4) ?
+				       g->group[fz_below(z, g->ngroup)] : 99, 3u);
+		g_strlcpy(g->binds, "x3", sizeof(g->binds));
+		g->xfd |= 1u << 3;
+		g->xcontainer &= ~(1u << 3);
+	}
+	maybe_by(g, out);
+}
+
+void gen_close(struct fuzz_gen *g, GString *out)
+{
+	char h[16];
+
+	any_fd(g, h, sizeof(h));
+	g_string_append_printf(out, "  - close: %s\n", h);
+}
+
+void gen_dma(struct fuzz_gen *g, GString *out)
+{
+	struct fz *z = g->z;
+	const struct fz_dev *d;
+	uint64_t iova, size, off;
+	bool write;
+
+	if (!g->ndev) {
+		gen_fill(g, out);
+		return;
+	}
+	d = &g->dev[fz_below(z, g->ndev)];
+	range(g, &iova, &size);
+	off = (uint64_t)fz_below(z, (uint32_t)(size >> 12)) << 12;
+	write = fz_chance(z, 1, 2);
+	g_string_append_printf(out, "  - dma: \"%s\"\n    op: %s\n    addr: 0x%llx\n"
+			       "    len: 0x%llx\n", d->bdf, write ? "write" : "read",
+			       (unsigned long long)(iova + off),
+			       (unsigned long long)(fz_chance(z, 1, 2) ? 8 : 0x2000));
+	if (d->pasid_bits && fz_chance(z, 1, 4))
+		g_string_append_printf(out, "    pasid: %u\n", 1 + fz_below(z, 4));
+	if (write)
+		g_string_append(out, "    pattern: 0x5a\n");
+}
+
+void gen_fill(struct fuzz_gen *g, GString *out)
+{
+	struct fz *z = g->z;
+
+	uint64_t off = PICK(z, OFFS);
+	unsigned pattern = 1 + fz_below(z, 254);
+
+	g_string_append_printf(out, "  - fill: buf\n    offset: 0x%llx\n    len: 0x1000\n"
+			       "    pattern: 0x%02x\n", (unsigned long long)off, pattern);
+}
+
+void gen_fork(struct fuzz_gen *g, GString *out)
+{
+	if (g->nproc >= FZ_MAX_PROCS) {
+		gen_fill(g, out);
+		return;
+	}
+	g->nproc++;
+	g_string_append_printf(out, "  - fork: init\n    child: p%u\n", g->nproc);
+	g_snprintf(g->binds, sizeof(g->binds), "p%u", g->nproc);
+	g->binds_proc = true;
+}
+
+void gen_exit(struct fuzz_gen *g, GString *out)
+{
+	if (!g->nproc) {
+		gen_fill(g, out);
+		return;
+	}
+	g_string_append_printf(out, "  - exit: p%u\n", 1 + fz_below(g->z, g->nproc));
+}
+
+void gen_rlimit(struct fuzz_gen *g, GString *out)
+{
+	static const uint64_t LIMITS[] = { 0, 0x4000, 0x40000, 0x100000 };
+	struct fz *z = g->z;
+
+	if (fz_chance(z, 1, 3))
+		g_string_append(out, "  - rlimit: init\n    memlock: unlimited\n");
+	else
+		g_string_append_printf(out, "  - rlimit: init\n    memlock: 0x%llx\n",
+				       (unsigned long long)PICK(z, LIMITS));
+}
+
+static const char *driver_name(struct fz *z)
+{
+	unsigned r = fz_below(z, 8);
+
+	return r < 6 ? "vfio-pci" : r < 7 ? "pci-stub" : "e1000e";
+}
+
+void gen_bind(struct fuzz_gen *g, GString *out)
+{
+	const char *bdf;
+
+	if (!g->ndev) {
+		gen_fill(g, out);
+		return;
+	}
+	bdf = g->dev[fz_below(g->z, g->ndev)].bdf;
+
+	g_string_append_printf(out, "  - bind: \"%s\"\n    driver: %s\n", bdf, driver_name(g->z));
+}
+
+void gen_unbind(struct fuzz_gen *g, GString *out)
+{
+	if (!g->ndev) {
+		gen_fill(g, out);
+		return;
+	}
+	g_string_append_printf(out, "  - unbind: \"%s\"\n", g->dev[fz_below(g->z, g->ndev)].bdf);
+}
+
+void gen_driver_override(struct fuzz_gen *g, GString *out)
+{
+	const char *bdf;
+
+	if (!g->ndev) {
+		gen_fill(g, out);
+		return;
+	}
+	bdf = g->dev[fz_below(g->z, g->ndev)].bdf;
+
+	g_string_append_printf(out, "  - driver_override: \"%s\"\n    driver: %s\n", bdf,
+			       fz_chance(g->z, 1, 4) ? "\"\"" : driver_name(g->z));
+}
+
+void gen_rw(struct fuzz_gen *g, GString *out)
+{
+	static const uint64_t CFG[] = { 0, 2, 4, 6, 0x10, 0x3c, 0x40, 0x100, 0xffc };
+	struct fz *z = g->z;
+	bool write = fz_chance(z, 1, 3);
+	const char *region;
+	uint64_t off;
+	unsigned len;
+	char h[16];
+
+	if (!device_fd(g, h, sizeof(h))) {
+		gen_fill(g, out);
+		return;
+	}
+	region = fz_chance(z, 3, 4) ? "config" : "bar0";
+	off = PICK(z, CFG);
+	len = 1u << fz_below(z, 3);
+	g_string_append_printf(out, "  - %s: %s\n    region: %s\n    offset: 0x%llx\n"
+			       "    len: %u\n", write ? "pwrite" : "pread", h, region,
+			       (unsigned long long)off, len);
+	if (write)
+		g_string_append_printf(out, "    value: 0x%x\n", fz_below(z, 0x10000));
+}
+
+/* ---- one step ---------------------------------------------------------------- */
+
+bool fuzz_gen_pending(const struct fuzz_gen *g)
+{
+	return g->queue && g->queue->len;
+}
+
+void fuzz_gen_done(struct fuzz_gen *g)
+{
+	for (unsigned i = 0; g->queue && i < g->queue->len; i++) {
+		struct fz_queued *q = g_ptr_array_index(g->queue, i);
+
+		g_free(q->text);
+		g_free(q);
+	}
+	if (g->queue)
+		g_ptr_array_free(g->queue, TRUE);
+	g->queue = NULL;
+}
+
+bool fuzz_gen_kind_wanted(const char *ops, const char *kind)
+{
+	size_t n = strlen(kind);
+
+	for (const char *p = ops; p && *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] ? 1 : 0))
+		if (strcspn(p, ",") == n && !strncmp(p, kind, n))
+			return true;
+	return !ops;
+}
+
+void fuzz_gen_step(struct fuzz_gen *g, GString *out)
+{
+	const struct step_kind *k;
+	unsigned total = 0, pick;
+
+	g->binds[0] = 0;
+	g->binds_proc = false;
+	if (g->queue && g->queue->len) {       /* a recipe's next step */
+		struct fz_queued *q = g_ptr_array_index(g->queue, 0);
+
+		g_ptr_array_remove_index(g->queue, 0);
+		g_string_append(out, q->text);
+		g_strlcpy(g->binds, q->binds, sizeof(g->binds));
+		g->binds_proc = q->proc;
+		g_free(q->text);
+		g_free(q);
+		return;
+	}
+	for (size_t i = 0; (k = step_kind_at(i)); i++)
+		total += k->gen && fuzz_gen_kind_wanted(g->ops, k->name) ? k->weight : 0;
+	pick = fz_below(g->z, total);
+	for (size_t i = 0; (k = step_kind_at(i)); i++) {
+		if (!k->gen || !fuzz_gen_kind_wanted(g->ops, k->name))
+			continue;
+		if (pick < k->weight) {
+			k->gen(g, out);
+			return;
+		}
+		pick -= k->weight;
+	}
+}
