@@ -476,8 +476,8 @@ static void q_switched(GArray *q, const struct iommu_dom_loc *l, const struct io
 struct program {
 	struct sim_world *w;
 	struct iommu_context ctx;
-	uint64_t done[65536 / 64];   /* RIDs already written: aliases repeat */
-	GArray *rids;                /* struct iommu_dom_loc written */
+	GArray *rids;                /* struct iommu_dom_loc written (aliases repeat:
+				      * each id once, a group has a few) */
 	bool ats_ok;
 	int ret;
 };
@@ -485,27 +485,23 @@ struct program {
 static int program_rid(struct pci_dev *visited, uint16_t rid, void *arg)
 {
 	struct program *pr = arg;
-	uint64_t bit = 1ull << (rid & 63);
 	struct iommu_dom_loc l = { .segment = PCI_SBDF_DOMAIN(visited->sbdf), .rid = rid };
 
-	if (pr->done[rid >> 6] & bit) {
+	for (guint i = 0; i < pr->rids->len; i++) {
+		struct iommu_dom_loc *o = &g_array_index(pr->rids, struct iommu_dom_loc, i);
+
+		if (o->segment != l.segment || o->rid != rid)
+			continue;
 		/* written already as another function's alias (a quirk that makes
 		 * function 0 DMA as function 1): if it is this function's own id
 		 * and it has ATS, its device TLB must be flushed all the same */
 		if (pr->ats_ok && rid == (visited->sbdf & 0xffff) && visited->ats)
-			for (guint i = 0; i < pr->rids->len; i++) {
-				struct iommu_dom_loc *o = &g_array_index(pr->rids,
-									 struct iommu_dom_loc, i);
-
-				if (o->segment == l.segment && o->rid == rid)
-					o->ats = true;
-			}
+			o->ats = true;
 		return 0;
 	}
 	pr->ret = iommu_hw_program_pasid(pr->w, l.segment, rid, 0, &pr->ctx, &l.wrote);
 	if (pr->ret)
 		return pr->ret;
-	pr->done[rid >> 6] |= bit;
 	/* only the function's own requester id translates through ATS */
 	l.ats = pr->ats_ok && rid == (visited->sbdf & 0xffff) && visited->ats;
 	g_array_append_val(pr->rids, l);

@@ -264,7 +264,7 @@ int iommu_hw_create(struct sim_world *w, const struct iommu_hw_config *cfg)
 		hw->fmt[0][l] = iommu_hw_fmt(cfg->kind, IO_PGTABLE_STAGE1, l);
 		hw->fmt[1][l] = iommu_hw_fmt(cfg->kind, IO_PGTABLE_STAGE2, l);
 	}
-	hw->front = g_new0(struct hw_front, HW_FRONT_SLOTS);
+	hw->front = NULL;      /* on the first translation (front_get) */
 	hw->front_gen = 1;
 	hw->table_gen = sim_mem_table_gen_ptr(w);
 	g_queue_init(&hw->pc_fifo);

@@ -743,8 +743,13 @@ front_get(struct iommu_hw *hw, uint16_t seg, uint16_t rid,
 				  struct hw_front **slot)
 {
 	uint64_t who = hw_front_who(seg, rid, pasid_valid ? pasid : IOMMU_PASID_NONE);
-	struct hw_front *f = &hw->front[hw_front_slot(who, addr >> 12)];
+	struct hw_front *f;
 
+	/* made on the first translation: a world that never translates (most
+	 * fuzz runs' worlds do a few) pays nothing for it */
+	if (__builtin_expect(!hw->front, 0))
+		hw->front = g_new0(struct hw_front, HW_FRONT_SLOTS);
+	f = &hw->front[hw_front_slot(who, addr >> 12)];
 	*slot = hw->obs || hw->quiet || hw->cfg.no_front ? NULL : f;
 	if (!*slot || f->gen != hw->front_gen || f->page != addr >> 12 || f->who != who ||
 	    !(f->prot & NEED(write)) || (write && f->wclean) || f->mem_gen != *hw->table_gen)
@@ -980,7 +985,7 @@ int iommu_hw_dma(struct sim_world *w, uint16_t segment, uint16_t rid,
 	while (len) {
 		/* one translation per input page */
 		size_t n = SZ_4K - (addr & (SZ_4K - 1));
-		struct hw_front *slot, *f = NULL;
+		struct hw_front *slot = NULL, *f = NULL;
 		uint64_t hpa;
 
 		if (n > len)

@@ -79,10 +79,20 @@ static const struct { uint16_t vendor, device; } QUIRKED[] = {
 	{ 0x8086, 0x10c6 }, { 0x1b4b, 0x9130 }, { 0x1180, 0xe832 },
 };
 
+/* What the generator chose for a function that the machine's shape (the
+ * part that decides the groups) leaves out. */
+struct fn_choice {
+	char bdf[16];
+	bool vfio, ats, pri;
+	unsigned pasid_bits;
+};
+
 struct topo {
 	GString *out;
+	GString *shape;          /* the same entries without caps and drivers */
 	unsigned bus;            /* the next free bus number */
-	unsigned endpoints;
+	struct fn_choice fn[FZ_MAX_DEVS];
+	unsigned nfn;
 };
 
 static void endpoint(struct fuzz_gen *g, struct topo *t, const char *type, unsigned bus,
@@ -91,43 +101,58 @@ static void endpoint(struct fuzz_gen *g, struct topo *t, const char *type, unsig
 {
 	struct fz *z = g->z;
 	unsigned r = fz_below(z, 10);
+	struct fn_choice *c = t->nfn < FZ_MAX_DEVS ? &t->fn[t->nfn++] : NULL;
+	GString *e = g_string_new(NULL);
 
-	g_string_append_printf(t->out, "  - {bdf: \"0000:%02x:%02x.%u\", type: %s", bus, dev, fn,
-			       type);
+	g_string_append_printf(e, "  - {bdf: \"0000:%02x:%02x.%u\", type: %s", bus, dev, fn, type);
 	if (parent)
-		g_string_append_printf(t->out, ", parent: \"%s\"", parent);
+		g_string_append_printf(e, ", parent: \"%s\"", parent);
 	if (multifunction)
-		g_string_append(t->out, ", multifunction: true");
+		g_string_append(e, ", multifunction: true");
 	if (multifunction && fz_chance(z, 1, 2))
-		g_string_append(t->out, ", acs: [SV, RR, CR, UF]");
+		g_string_append(e, ", acs: [SV, RR, CR, UF]");
 	if (quirk >= 0)
-		g_string_append_printf(t->out, ", vendor: 0x%04x, device: 0x%04x",
+		g_string_append_printf(e, ", vendor: 0x%04x, device: 0x%04x",
 				       QUIRKED[quirk].vendor, QUIRKED[quirk].device);
+	g_string_append_printf(t->shape, "%s}\n", e->str);
+	if (c)
+		g_snprintf(c->bdf, sizeof(c->bdf), "0000:%02x:%02x.%u", bus, dev, fn);
 	/* conventional PCI has no extended capabilities */
 	if (strcmp(type, "pci-device") && fz_chance(z, 1, 3)) {
 		bool pri = fz_chance(z, 1, 2);
 		unsigned pasid = fz_chance(z, 1, 2) ? (fz_chance(z, 1, 2) ? 8 : 20) : 0;
 
-		g_string_append_printf(t->out, ", caps: {ats: true%s", pri ? ", pri: true" : "");
+		g_string_append_printf(e, ", caps: {ats: true%s", pri ? ", pri: true" : "");
 		if (pasid)
-			g_string_append_printf(t->out, ", pasid: %u", pasid);
-		g_string_append(t->out, "}");
+			g_string_append_printf(e, ", pasid: %u", pasid);
+		g_string_append(e, "}");
+		if (c) {
+			c->ats = true;
+			c->pri = pri;
+			c->pasid_bits = pasid;
+		}
 	}
-	g_string_append_printf(t->out, ", driver: %s}\n",
+	g_string_append_printf(t->out, "%s, driver: %s}\n", e->str,
 			       r < 8 ? "vfio-pci" : r < 9 ? "pci-stub" : "none");
-	t->endpoints++;
+	if (c)
+		c->vfio = r < 8;
+	g_string_free(e, TRUE);
 }
 
 static void port(struct topo *t, const char *type, unsigned bus, unsigned dev,
 		 const char *parent, bool acs, char *name, size_t len)
 {
+	GString *e = g_string_new(NULL);
+
 	g_snprintf(name, len, "0000:%02x:%02x.0", bus, dev);
-	g_string_append_printf(t->out, "  - {bdf: \"%s\", type: %s", name, type);
+	g_string_append_printf(e, "  - {bdf: \"%s\", type: %s", name, type);
 	if (parent)
-		g_string_append_printf(t->out, ", parent: \"%s\"", parent);
+		g_string_append_printf(e, ", parent: \"%s\"", parent);
 	if (acs)
-		g_string_append(t->out, ", acs: [SV, RR, CR, UF]");
-	g_string_append(t->out, "}\n");
+		g_string_append(e, ", acs: [SV, RR, CR, UF]");
+	g_string_append_printf(t->out, "%s}\n", e->str);
+	g_string_append_printf(t->shape, "%s}\n", e->str);
+	g_string_free(e, TRUE);
 }
 
 /* One branch off the root bus: @slot is its device number there. */
@@ -178,53 +203,49 @@ static void branch(struct fuzz_gen *g, struct topo *t, unsigned slot)
 	}
 }
 
-/* Learn the groups and drivers of @topology by booting it once (cached:
- * the grammar has few distinct machines). */
+/* The groups and the probe order of a machine's shape (its topology
+ * without capabilities and drivers, which decide no group), learnt by
+ * booting it once: cached, as the grammar has few distinct shapes. */
 struct machine_info {
-	struct fz_dev dev[FZ_MAX_DEVS];
+	struct { char bdf[16]; int group; } dev[FZ_MAX_DEVS];   /* in probe order */
 	unsigned ndev;
 };
 
-static GHashTable *machines;     /* topology text -> struct machine_info */
+static GHashTable *machines;     /* profile lines + shape -> struct machine_info */
 
-static const struct machine_info *machine_info(const char *profile, const char *topology)
+static const struct machine_info *machine_info(const char *extra_profile, const char *shape)
 {
-	char *text = g_strconcat("name: probe\n", profile, topology, NULL);
+	char *key = g_strconcat(extra_profile ? extra_profile : "", shape, NULL);
 	struct machine_info *mi;
 	struct scenario *s;
-	char *err = NULL;
+	char *text, *err = NULL;
 
 	if (!machines)
 		machines = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	mi = g_hash_table_lookup(machines, topology);
+	mi = g_hash_table_lookup(machines, key);
 	if (mi) {
-		g_free(text);
+		g_free(key);
 		return mi;
 	}
 	mi = g_new0(struct machine_info, 1);
+	text = g_strconcat("name: probe\nprofile:\n", extra_profile ? extra_profile : "",
+			   "  vfio_container: legacy\n", shape, NULL);
 	s = scenario_load_string(text, strlen(text), "<fuzz machine>", &err);
 	if (s && s->boot) {
 		struct pci_dev *d;
 
 		for (size_t i = 0; (d = pci_dev_at(s->boot, i)) && mi->ndev < FZ_MAX_DEVS; i++) {
-			struct fz_dev *fd;
-
 			if (pci_type_is_bridge(d->type))
 				continue;
-			fd = &mi->dev[mi->ndev++];
-			g_strlcpy(fd->bdf, d->name, sizeof(fd->bdf));
-			fd->group = d->group ? (int)d->group->id : -1;
-			fd->vfio = d->driver && !strcmp(d->driver, "vfio-pci");
-			fd->ats = d->ats;
-			fd->pri = d->pri;
-			fd->pasid_bits = d->pasid_width;
+			g_strlcpy(mi->dev[mi->ndev].bdf, d->name, sizeof(mi->dev[0].bdf));
+			mi->dev[mi->ndev++].group = d->group ? (int)d->group->id : -1;
 		}
 	}
 	g_free(err);
 	if (s)
 		scenario_free(s);
 	g_free(text);
-	g_hash_table_insert(machines, g_strdup(topology), mi);
+	g_hash_table_insert(machines, key, mi);
 	return mi;
 }
 
@@ -253,7 +274,7 @@ void fuzz_gen_machine(struct fuzz_gen *g, GString *profile, GString *topology,
 		      const char *iommu_keys, const char *extra_profile)
 {
 	struct fz *z = g->z;
-	struct topo t = { .out = topology, .bus = 1 };
+	struct topo t = { .out = topology, .shape = g_string_new("topology:\n"), .bus = 1 };
 	unsigned branches = 1 + fz_below(z, 3);
 	const struct machine_info *mi;
 
@@ -268,14 +289,24 @@ void fuzz_gen_machine(struct fuzz_gen *g, GString *profile, GString *topology,
 	g_string_append(topology, "topology:\n");
 	for (unsigned i = 0; i < branches; i++)
 		branch(g, &t, i + 1);
-	mi = machine_info(profile->str, topology->str);
-	memcpy(g->dev, mi->dev, sizeof(g->dev));
+	mi = machine_info(extra_profile, t.shape->str);
+	g_string_free(t.shape, TRUE);
+	memset(g->dev, 0, sizeof(g->dev));
 	g->ndev = mi->ndev;
 	g->ngroup = g->ncdev = 0;
 	for (unsigned i = 0; i < g->ndev; i++) {
 		struct fz_dev *d = &g->dev[i];
 		unsigned k;
 
+		g_strlcpy(d->bdf, mi->dev[i].bdf, sizeof(d->bdf));
+		d->group = mi->dev[i].group;
+		for (k = 0; k < t.nfn; k++)
+			if (!strcmp(t.fn[k].bdf, d->bdf)) {
+				d->vfio = t.fn[k].vfio;
+				d->ats = t.fn[k].ats;
+				d->pri = t.fn[k].pri;
+				d->pasid_bits = t.fn[k].pasid_bits;
+			}
 		d->gidx = -1;
 		if (!d->vfio || d->group < 0)
 			continue;

@@ -642,7 +642,8 @@ void scenario_print_groups(struct sim_world *w, FILE *out, bool json)
  */
 static bool boot_reusable(const struct scenario *s, const struct run_options *opt)
 {
-	return s->boot && !opt->seed && !opt->trace && !opt->fail_nth && !opt->fail_permille &&
+	return s->boot && !opt->seed && !opt->trace && (!opt->fail_nth || opt->fail_after_boot) &&
+	       !opt->fail_permille &&
 	       !opt->no_invariants && !opt->no_front_cache;
 }
 
@@ -660,6 +661,10 @@ int scenario_run(struct scenario *s, const struct run_options *opt)
 	if (boot_reusable(s, opt)) {
 		r.w = s->boot;
 		s->boot = NULL;
+		/* the loader finished this world without the run's injection */
+		if (opt->fail_nth)
+			sim_fault_fail_nth(r.w, opt->fail_sites ? opt->fail_sites : "*",
+					   opt->fail_nth);
 	} else {
 		r.w = scenario_world_build(s, opt, &berr, &err);
 	}
