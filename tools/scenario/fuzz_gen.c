@@ -1059,6 +1059,26 @@ void gen_close(struct fuzz_gen *g, GString *out)
 	g_string_append_printf(out, "  - close: %s\n", h);
 }
 
+/* A dup of any handle, as xN (it counts as another open of that kind:
+ * a device fd dup'd stays a device fd, but the x handles are for the
+ * shared nodes, so a dup of a device or group handle goes on as d/g-less x
+ * and only any_fd picks it again). */
+void gen_dup(struct fuzz_gen *g, GString *out)
+{
+	char h[16];
+	unsigned k;
+
+	any_fd(g, h, sizeof(h));
+	k = fz_below(g->z, FZ_MAX_X);
+	g_string_append_printf(out, "  - dup: %s\n    as: x%u\n", h, k);
+	g_snprintf(g->binds, sizeof(g->binds), "x%u", k);
+	g->xfd |= 1u << k;
+	if (!strcmp(h, "container") || (h[0] == 'x' && bit(g->xcontainer, (unsigned)(h[1] - '0'))))
+		g->xcontainer |= 1u << k;
+	else
+		g->xcontainer &= ~(1u << k);
+}
+
 void gen_dma(struct fuzz_gen *g, GString *out)
 {
 	struct fz *z = g->z;

@@ -115,6 +115,7 @@ void fuzz_gen_step(struct fuzz_gen *g, GString *out);
 /* The generators of the step kinds (steps.c's table). */
 void gen_open(struct fuzz_gen *g, GString *out);
 void gen_close(struct fuzz_gen *g, GString *out);
+void gen_dup(struct fuzz_gen *g, GString *out);
 void gen_ioctl(struct fuzz_gen *g, GString *out);
 void gen_dma(struct fuzz_gen *g, GString *out);
 void gen_fill(struct fuzz_gen *g, GString *out);

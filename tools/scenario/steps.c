@@ -473,6 +473,7 @@ static void describe_open(const struct scn_step *st, GString *out)
 
 struct close_args {
 	const char *handle;
+	const char *by;              /* dup: the process, when not the handle's */
 };
 
 static int parse_close(struct ldr *l, const struct ynode *map, struct scn_step *st)
@@ -506,6 +507,52 @@ static long run_close(struct runner *r, struct scn_step *st)
 static void describe_close(const struct scn_step *st, GString *out)
 {
 	g_string_append_printf(out, "close %s", ((const struct close_args *)st->args)->handle);
+}
+
+/* ---- dup: another descriptor of the same open file ----------------------- */
+
+/*
+ *   - dup: container           # dup(2) in the process that holds the handle
+ *     as: container2           # (or `by:` another that shares the fd)
+ */
+static int parse_dup(struct ldr *l, const struct ynode *map, struct scn_step *st)
+{
+	struct close_args *a = g_new0(struct close_args, 1);
+	const struct ynode *v = ynode_map_get(map, "dup");
+	const char *by = NULL;
+
+	st->args = a;
+	if (ldr_handle_ref(l, v, HANDLE_FD, &a->handle))
+		return -1;
+	if (ynode_map_get(map, "by")) {
+		if (parse_by(l, map, &by))
+			return -1;
+		a->by = ldr_keep(l, by);
+	}
+	return 0;
+}
+
+static long run_dup(struct runner *r, struct scn_step *st)
+{
+	struct close_args *a = st->args;
+	struct rhandle *h = g_hash_table_lookup(r->handles, a->handle);
+
+	if (!h) {
+		runner_check(r, false, st->pos.line, "handle '%s' is not open "
+			     "(the step that binds it failed or it was closed)", a->handle);
+		return RUN_CHECKED;
+	}
+	r->last_pid = a->by ? runner_pid(r, a->by) : h->pid;
+	return sim_sys_dup(r->w, r->last_pid, h->fd);
+}
+
+static void describe_dup(const struct scn_step *st, GString *out)
+{
+	const struct close_args *a = st->args;
+
+	g_string_append_printf(out, "dup %s", a->handle);
+	if (a->by)
+		g_string_append_printf(out, " by %s", a->by);
 }
 
 /* ---- eventfd: a counter file, for interrupt triggers --------------------- */
@@ -676,6 +723,7 @@ static const char *const keys_new_id[] = { "vendor", "device", NULL };
 static const char *const keys_none[] = { NULL };
 static const char *const keys_open[] = { "by", "flags", "as", NULL };
 static const char *const keys_eventfd[] = { "by", "flags", "as", NULL };
+static const char *const keys_dup[] = { "by", "as", NULL };
 static const char *const keys_chown[] = { "uid", "gid", NULL };
 static const char *const keys_chmod[] = { "mode", NULL };
 static const char *const keys_fork[] = { "child", NULL };
@@ -691,6 +739,7 @@ static const struct step_kind step_kinds[] = {
 	  describe_sysfs_write, g_free, NULL, 0 },
 	{ "open", keys_open, parse_open, run_open, describe_open, g_free, gen_open, 6 },
 	{ "close", keys_none, parse_close, run_close, describe_close, g_free, gen_close, 3 },
+	{ "dup", keys_dup, parse_dup, run_dup, describe_dup, g_free, gen_dup, 2 },
 	{ "eventfd", keys_eventfd, parse_eventfd, run_eventfd, describe_eventfd, g_free, NULL, 0 },
 	{ "chown", keys_chown, parse_chown, run_chown, describe_chown, g_free, NULL, 0 },
 	{ "chmod", keys_chmod, parse_chmod, run_chmod, describe_chmod, g_free, NULL, 0 },
