@@ -17,8 +17,9 @@
  *   fail-nth      one call of the run fails (ENOMEM at its failure site),
  *                 and every invariant must hold all the same.
  *
- * A run that breaks one is shrunk (delta debugging over its steps; the
- * closes at the end follow the handles the kept steps bind) and written to
+ * A run that breaks one is shrunk (delta debugging over its steps, the
+ * closes at the end following the handles the kept steps bind; then each
+ * topology entry the violation does not need) and written to
  * the output directory as a scenario file that expects what each step did,
  * so that it passes except for the violation: the bug report.  Each kind of
  * violation is written once.  Deterministic: the same seed gives the same
@@ -61,6 +62,7 @@ struct fuzz_case {
 	char knobs[64];
 	struct fz_dev dev[FZ_MAX_DEVS];
 	unsigned ndev, ngroup, nprefix;
+	uint64_t topo_drop;          /* topology entries shrinking took away (bit i: entry i) */
 	uint32_t prefix_order[4 + FZ_MAX_GROUPS];
 	GPtrArray *steps;        /* struct fstep * */
 };
@@ -197,6 +199,32 @@ struct variant {
 	bool legacy, naive, user;    /* user: --variant's entries added */
 };
 
+/* The topology block without the entries shrinking dropped. */
+static void append_topology(GString *s, const struct fuzz_case *c)
+{
+	const char *p = c->topology;
+	unsigned entry = 0;
+
+	while (*p) {
+		size_t n = strcspn(p, "\n") + (p[strcspn(p, "\n")] ? 1 : 0);
+		bool is_entry = g_str_has_prefix(p, "  - ");
+
+		if (!is_entry || entry >= 64 || !(c->topo_drop & (1ull << entry)))
+			g_string_append_len(s, p, (gssize)n);
+		entry += is_entry;
+		p += n;
+	}
+}
+
+static unsigned topology_entries(const struct fuzz_case *c)
+{
+	unsigned n = 0;
+
+	for (const char *p = strstr(c->topology, "\n  - "); p; p = strstr(p + 1, "\n  - "))
+		n++;
+	return n;
+}
+
 static char *case_text(const struct fuzz_case *c, const struct variant *v, const char *name,
 		       const char *header, const gboolean *keep, char **extra)
 {
@@ -217,7 +245,9 @@ static char *case_text(const struct fuzz_case *c, const struct variant *v, const
 	g_free(iommu);
 	g_free(extra_profile);
 
-	g_string_append_printf(s, "name: %s\n%s%s%s", name, profile, c->topology, c->prefix);
+	g_string_append_printf(s, "name: %s\n%s", name, profile);
+	append_topology(s, c);
+	g_string_append(s, c->prefix);
 	g_free(profile);
 	/* what is open at the end: the prefix's handles, then each kept
 	 * step's binding opens and its close or exit closes again */
@@ -581,6 +611,44 @@ static char *signature(const char *v)
 	return g_strndup(v, n);
 }
 
+/* Did every step of the prefix succeed in @report? */
+static bool prefix_clean(const struct fuzz_case *c, const char *report)
+{
+	GPtrArray *res = report ? parse_report(report) : NULL;
+	bool ok = res != NULL;
+
+	for (unsigned i = 0; res && i < c->nprefix && i < res->len; i++)
+		ok &= ((const struct result *)g_ptr_array_index(res, i))->answer[0] != '-';
+	if (res)
+		results_free(res);
+	return ok;
+}
+
+/* Then the topology: each function, port or bridge the violation does not
+ * need goes (a parent whose children stay cannot: the loader refuses it,
+ * and a refused candidate loses the violation like any other). */
+static void shrink_topology(struct fuzz_case *c, enum oracle k, unsigned long fail_nth,
+			    const char *sig, uint64_t seed, const gboolean *keep)
+{
+	unsigned n = topology_entries(c), refused = 0;
+
+	for (unsigned i = n; i-- > 0 && i < 64;) {
+		char *v, *s2 = NULL, *rep = NULL;
+
+		c->topo_drop |= 1ull << i;
+		v = evaluate(c, keep, k, fail_nth, seed, &refused, NULL, &rep);
+		if (v)
+			s2 = signature(v);
+		/* the prefix must still open everything it opens: a group that
+		 * went with a function would leave a failing open behind */
+		if (!s2 || strcmp(s2, sig) || !prefix_clean(c, rep))
+			c->topo_drop &= ~(1ull << i);
+		free(rep);
+		g_free(s2);
+		g_free(v);
+	}
+}
+
 /* ddmin over the middle steps: the smallest subset (by removing chunks,
  * then single steps) whose run still shows @sig. */
 static unsigned shrink(const struct fuzz_case *c, enum oracle k, unsigned long fail_nth,
@@ -663,18 +731,21 @@ struct finding {
 	char *violation;
 };
 
-static void write_report(const struct fuzz_options *o, const struct fuzz_case *c,
+static void write_report(const struct fuzz_options *o, struct fuzz_case *c,
 			 const struct finding *f)
 {
 	gboolean keep[MAX_STEPS];
 	char *sig = signature(f->violation), *rep = NULL, *v, *header, *text, *path, *name;
 	unsigned refused = 0, live = shrink(c, f->kind, f->fail_nth, sig, o->seed, keep);
+	unsigned entries = topology_entries(c), kept_entries;
 	struct diff_point dp = { -1, NULL };
 	struct variant va = { c->format, c->legacy, false, false };
 	char **extra;
 	GString *how = g_string_new(NULL);
 	FILE *out;
 
+	shrink_topology(c, f->kind, f->fail_nth, sig, o->seed, keep);
+	kept_entries = entries - (unsigned)__builtin_popcountll(c->topo_drop);
 	v = evaluate(c, keep, f->kind, f->fail_nth, o->seed, &refused, &dp, &rep);
 	extra = expectations(c, keep, rep ? rep : "", f->kind >= OR_DIFF_FORMAT ? &dp : NULL);
 	name = g_strdup_printf("fuzz-%llu-%llu", (unsigned long long)o->seed,
@@ -700,8 +771,10 @@ static void write_report(const struct fuzz_options *o, const struct fuzz_case *c
 	}
 	header = g_strdup_printf(
 		"# Found by `iommusim fuzz --seed %llu` (run %llu) and shrunk from %u to %u\n"
-		"# generated steps.  Oracle: %s; the violation was:\n#   %s\n%s",
+		"# generated steps, the topology from %u entries to %u.\n"
+		"# Oracle: %s.\n# The violation:\n#   %s\n%s",
 		(unsigned long long)o->seed, (unsigned long long)f->run, c->steps->len, live,
+		entries, kept_entries,
 		f->kind == OR_RUN ? (f->fail_nth ? "the spec §H invariants with one call failing" :
 				     "the spec §H invariants after every step") :
 		f->kind == OR_REPLAY ? "replay (the same file, the same report)" :
