@@ -59,7 +59,7 @@ struct fuzz_case {
 	bool legacy;
 	const char *iommu_keys, *extra_profile;
 	const char *variant_iommu, *variant_profile;
-	char knobs[64];
+	char knobs[64], knob_lines[64];
 	struct fz_dev dev[FZ_MAX_DEVS];
 	unsigned ndev, ngroup, nprefix;
 	uint64_t topo_drop;          /* topology entries shrinking took away (bit i: entry i) */
@@ -114,6 +114,7 @@ static void gen_case(struct fz *z, const struct fuzz_options *o, struct fuzz_cas
 	c->variant_iommu = o->variant_iommu;
 	c->variant_profile = o->variant_profile;
 	g_strlcpy(c->knobs, g.knobs, sizeof(c->knobs));
+	g_strlcpy(c->knob_lines, g.knob_lines, sizeof(c->knob_lines));
 	c->extra_profile = o->extra_profile;
 	memcpy(c->dev, g.dev, sizeof(c->dev));
 	c->ndev = g.ndev;
@@ -239,8 +240,8 @@ static char *case_text(const struct fuzz_case *c, const struct variant *v, const
 			      g_strconcat(c->extra_profile ? c->extra_profile : "",
 					  c->variant_profile, NULL) :
 			      g_strdup(c->extra_profile);
-	char *profile = fuzz_profile_text(v->format, v->legacy, v->naive, c->knobs, iommu,
-					  extra_profile);
+	char *profile = fuzz_profile_text(v->format, v->legacy, v->naive, c->knobs, c->knob_lines,
+					  iommu, extra_profile);
 
 	g_free(iommu);
 	g_free(extra_profile);

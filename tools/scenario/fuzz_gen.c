@@ -250,20 +250,26 @@ static const struct machine_info *machine_info(const char *extra_profile, const 
 }
 
 char *fuzz_profile_text(const char *format, bool legacy, bool naive, const char *knobs,
-			const char *iommu_keys, const char *extra_profile)
+			const char *knob_lines, const char *iommu_keys, const char *extra_profile)
 {
-	return g_strdup_printf("profile:\n  iommu: {format: %s%s%s%s%s}\n  vfio_container: %s\n%s",
+	return g_strdup_printf("profile:\n  iommu: {format: %s%s%s%s%s}\n  vfio_container: %s\n%s%s",
 			       format, naive ? ", naive_iotlb: true, naive_map: true" : "",
 			       knobs ? knobs : "", iommu_keys ? ", " : "", iommu_keys ? iommu_keys : "",
-			       legacy ? "legacy" : "iommufd", extra_profile ? extra_profile : "");
+			       legacy ? "legacy" : "iommufd", extra_profile ? extra_profile : "",
+			       knob_lines ? knob_lines : "");
 }
 
 /* The machine's knobs: a device that keeps issuing DMA while the kernel
- * works (busy_dma, what a flush before the table write needs to be seen),
- * a small IOTLB; each only when the user's iommu entries do not set it. */
-static void draw_knobs(struct fuzz_gen *g, const char *iommu_keys)
+ * works (busy_dma, what a flush done before the table write needs to be seen),
+ * a small IOTLB, a mediated device (an iommufd access object when it binds);
+ * each only when the user's profile does not set it. */
+static void draw_knobs(struct fuzz_gen *g, const char *iommu_keys, const char *extra_profile)
 {
 	g->knobs[0] = 0;
+	g->knob_lines[0] = 0;
+	g->mdev = fz_chance(g->z, 1, 6) && !(extra_profile && strstr(extra_profile, "vfio:"));
+	if (g->mdev)
+		g_strlcpy(g->knob_lines, "  vfio: {mdev_instances: 1}\n", sizeof(g->knob_lines));
 	if (fz_chance(g->z, 1, 4) && !(iommu_keys && strstr(iommu_keys, "busy_dma")))
 		g_strlcat(g->knobs, ", busy_dma: true", sizeof(g->knobs));
 	if (fz_chance(g->z, 1, 8) && !(iommu_keys && strstr(iommu_keys, "iotlb_entries")))
@@ -282,8 +288,9 @@ void fuzz_gen_machine(struct fuzz_gen *g, GString *profile, GString *topology,
 
 	g->format = FORMATS[fz_below(z, G_N_ELEMENTS(FORMATS))];
 	g->legacy = fz_chance(z, 1, 2);
-	draw_knobs(g, iommu_keys);
-	p = fuzz_profile_text(g->format, g->legacy, false, g->knobs, iommu_keys, extra_profile);
+	draw_knobs(g, iommu_keys, extra_profile);
+	p = fuzz_profile_text(g->format, g->legacy, false, g->knobs, g->knob_lines, iommu_keys,
+			      extra_profile);
 	g_string_append(profile, p);
 	g_free(p);
 	g_string_append(topology, "topology:\n");
@@ -1001,6 +1008,76 @@ static bool recipe_nested(struct fuzz_gen *g)
 	      "    addr: 0x7000000\n    len: 0x4\n", d->bdf, pasid);
 	queue(g, NULL, false, "  - pasid_detach: \"%s\"\n    pasid: %u\n", d->bdf, pasid);
 	return true;
+}
+
+#define MDEV_UUID "5a1c0de5-0000-4000-8000-0000000000a1"
+
+/*
+ * A mediated device on iommufd (model/vfio/mdev.c): created through sysfs,
+ * its cdev (the next after the vfio-pci devices') bound to the context (an
+ * access object), attached to a new IOAS with the buffer mapped; then its
+ * driver's pins, unpins and DMAs through the access.
+ */
+static void recipe_mdev(struct fuzz_gen *g)
+{
+	char binds[8], dev[8], ioas[8];
+	uint64_t iova = PICK(g->z, IOVAS) & 0xfffff, size = PICK(g->z, SIZES);
+
+	g->mdev_ready = true;
+	queue(g, NULL, false, "  - sysfs_write: /sys/class/mdev_bus/sim_mdev/mdev_supported_types/"
+	      "sim_mdev-dma/create\n    value: \"" MDEV_UUID "\"\n");
+	g_snprintf(binds, sizeof(binds), "m0");
+	queue(g, binds, false, "  - open: /dev/vfio/devices/vfio%u\n    as: m0\n", g->ncdev);
+	new_var(g, "dev", dev, sizeof(dev));
+	queue(g, NULL, false, "  - ioctl: VFIO_DEVICE_BIND_IOMMUFD\n    on: m0\n"
+	      "    arg: {iommufd: ictx}\n    save: {%s: out_devid}\n", dev);
+	new_var(g, "ioas", ioas, sizeof(ioas));
+	queue(g, NULL, false, "  - ioctl: IOMMU_IOAS_ALLOC\n    on: ictx\n    arg: {}\n"
+	      "    save: {%s: out_ioas_id}\n", ioas);
+	queue(g, NULL, false, "  - ioctl: VFIO_DEVICE_ATTACH_IOMMUFD_PT\n    on: m0\n"
+	      "    arg: {pt_id: $%s}\n", ioas);
+	remember(g, iova, size);
+	queue(g, NULL, false, "  - ioctl: IOMMU_IOAS_MAP\n    on: ictx\n"
+	      "    arg: {ioas_id: $%s, flags: [FIXED_IOVA, READABLE, WRITEABLE], user_va: buf, "
+	      "length: 0x%llx, iova: 0x%llx}\n", ioas, (unsigned long long)size,
+	      (unsigned long long)iova);
+}
+
+/* The mdev's driver: a pin, an unpin or a DMA (through its pins or the
+ * IOAS), at a range mapped before three times in four. */
+void gen_mdev(struct fuzz_gen *g, GString *out)
+{
+	struct fz *z = g->z;
+	uint64_t iova, size;
+	unsigned what, npage;
+	bool write;
+
+	if (!g->mdev) {
+		gen_fill(g, out);
+		return;
+	}
+	if (!g->mdev_ready) {
+		recipe_mdev(g);
+		fuzz_gen_step(g, out);
+		return;
+	}
+	range(g, &iova, &size);
+	what = fz_below(z, 3);
+	npage = 1 + fz_below(z, 4);
+	write = fz_chance(z, 1, 2);
+	if (what == 0)
+		g_string_append_printf(out, "  - mdev_pin: \"" MDEV_UUID "\"\n    iova: 0x%llx\n"
+				       "    npage: %u\n    write: %s\n", (unsigned long long)iova,
+				       npage, write ? "true" : "false");
+	else if (what == 1)
+		g_string_append_printf(out, "  - mdev_unpin: \"" MDEV_UUID "\"\n    iova: 0x%llx\n"
+				       "    npage: %u\n", (unsigned long long)iova, npage);
+	else
+		g_string_append_printf(out, "  - mdev_dma: \"" MDEV_UUID "\"\n%s    op: %s\n"
+				       "    addr: 0x%llx\n    len: 8\n%s",
+				       fz_chance(z, 1, 2) ? "    via: pinned\n" : "",
+				       write ? "write" : "read", (unsigned long long)iova,
+				       write ? "    pattern: 0x3c\n" : "");
 }
 
 void gen_guest_table(struct fuzz_gen *g, GString *out)

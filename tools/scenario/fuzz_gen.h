@@ -79,6 +79,9 @@ struct fuzz_gen {
 	unsigned recipes;        /* recipes written: their buffers' and tables' names */
 	GPtrArray *queue;        /* a recipe's further steps (struct fz_queued *) */
 	char knobs[64];          /* iommu profile entries drawn for the machine */
+	char knob_lines[64];     /* profile lines drawn for it (a mediated device) */
+	bool mdev;               /* vfio.mdev_instances: 1, its UUID MDEV_UUID */
+	bool mdev_ready;         /* the mdev recipe is queued */
 	/* what the step being generated binds: a descriptor handle or a process */
 	char binds[8];
 	bool binds_proc;
@@ -96,7 +99,7 @@ void fuzz_gen_machine(struct fuzz_gen *g, GString *profile, GString *topology,
 /* A case's profile block: the IOMMU @format, the container backend, the
  * naive caches or not, the user's iommu entries and profile lines. */
 char *fuzz_profile_text(const char *format, bool legacy, bool naive, const char *knobs,
-			const char *iommu_keys, const char *extra_profile);
+			const char *knob_lines, const char *iommu_keys, const char *extra_profile);
 /* Free what the generation of a case left (the queue). */
 void fuzz_gen_done(struct fuzz_gen *g);
 /* Queue the steps of a recipe ("cdev", "cdev-dirty", "nested": what each
@@ -127,5 +130,6 @@ void gen_unbind(struct fuzz_gen *g, GString *out);
 void gen_driver_override(struct fuzz_gen *g, GString *out);
 void gen_rw(struct fuzz_gen *g, GString *out);
 void gen_guest_table(struct fuzz_gen *g, GString *out);
+void gen_mdev(struct fuzz_gen *g, GString *out);
 
 #endif

@@ -754,7 +754,7 @@ static const struct step_kind step_kinds[] = {
 	{ "dma", keys_dma, parse_dma, run_dma, describe_dma, free_dma, gen_dma, 16 },
 	{ "rlimit", keys_rlimit, parse_rlimit, run_rlimit, describe_rlimit, g_free, gen_rlimit, 1 },
 	{ "irq", keys_irq, parse_irq, run_irq, describe_irq, g_free, NULL, 0 },
-	{ "mdev_pin", keys_mdev_pin, parse_mdev, run_mdev, describe_mdev, free_mdev, NULL, 0 },
+	{ "mdev_pin", keys_mdev_pin, parse_mdev, run_mdev, describe_mdev, free_mdev, gen_mdev, 2 },
 	{ "mdev_unpin", keys_mdev_unpin, parse_mdev, run_mdev, describe_mdev, free_mdev, NULL, 0 },
 	{ "mdev_dma", keys_mdev_dma, parse_mdev, run_mdev, describe_mdev, free_mdev, NULL, 0 },
 	{ "eventfd_read", keys_eventfd_read, parse_eventfd_rw, run_eventfd_rw,
