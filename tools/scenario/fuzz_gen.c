@@ -492,6 +492,18 @@ static void remember(struct fuzz_gen *g, uint64_t iova, uint64_t size)
 	}
 }
 
+/* The range a map takes: half the time one mapped before (what an overlap
+ * or a double map is made of), else a new IOVA with a drawn size,
+ * remembered for the DMAs and unmaps after it. */
+static void map_range(struct fuzz_gen *g, uint64_t *iova, uint64_t *size)
+{
+	range(g, iova, size);
+	if (fz_chance(g->z, 1, 2)) {
+		*iova = PICK(g->z, IOVAS);
+		remember(g, *iova, *size);
+	}
+}
+
 /* An iommufd object id into @buf: one a recipe saved, or a small one (ids
  * are lowest-free from 1), or an edge. */
 static void obj_id(struct fuzz_gen *g, char *buf, size_t len)
@@ -551,11 +563,7 @@ static bool meaningful_ioctl(struct fuzz_gen *g, GString *out)
 		return true;
 	case 3:
 	case 4:
-		range(g, &iova, &size);
-		if (fz_chance(z, 1, 2)) {
-			iova = PICK(z, IOVAS);
-			remember(g, iova, size);
-		}
+		map_range(g, &iova, &size);
 		container_fd(g, c, sizeof(c));
 		emit_ioctl(g, out, "VFIO_IOMMU_MAP_DMA", c);
 		s1 = fz_chance(z, 3, 4) ? "READ, WRITE" : "READ";
@@ -599,11 +607,7 @@ static bool meaningful_ioctl(struct fuzz_gen *g, GString *out)
 		return true;
 	case 8:
 	case 9:
-		range(g, &iova, &size);
-		if (fz_chance(z, 1, 2)) {
-			iova = PICK(z, IOVAS);
-			remember(g, iova, size);
-		}
+		map_range(g, &iova, &size);
 		iommufd_fd(g, h, sizeof(h));
 		emit_ioctl(g, out, "IOMMU_IOAS_MAP", h);
 		obj_id(g, id1, sizeof(id1));
