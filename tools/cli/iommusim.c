@@ -160,6 +160,8 @@ static const char usage_fuzz[] =
 "options:\n"
 "  --seed N             the runs' seed (default 0)\n"
 "  --runs N             how many runs (default 1000; with --time: no limit)\n"
+"  --first-run N        start at run N (a long run's finding again: --first-run R\n"
+"                       --runs 1)\n"
 "  --time S             stop after S seconds\n"
 "  --steps N            generated steps per run at most (default 24, at most 40)\n"
 "  --ops LIST           generate only these step kinds, e.g. ioctl,dma\n"
@@ -864,10 +866,11 @@ static int fuzz_decode(const char *path)
 static int cmd_fuzz(int argc, char **argv)
 {
 	enum { F_SEED = 300, F_RUNS, F_STEPS, F_PROFILE, F_OUT, F_STOP, F_TIMING, F_SHOW, F_TIME,
-	       F_JOBS, F_OPS, F_VARIANT, F_DECODE, F_EMIT, F_NODIFF };
+	       F_JOBS, F_OPS, F_VARIANT, F_DECODE, F_EMIT, F_NODIFF, F_FIRST };
 	static const struct option opts[] = {
 		{ "seed", required_argument, NULL, F_SEED },
 		{ "runs", required_argument, NULL, F_RUNS },
+		{ "first-run", required_argument, NULL, F_FIRST },
 		{ "time", required_argument, NULL, F_TIME },
 		{ "steps", required_argument, NULL, F_STEPS },
 		{ "ops", required_argument, NULL, F_OPS },
@@ -910,6 +913,13 @@ static int cmd_fuzz(int argc, char **argv)
 				goto out;
 			}
 			runs_given = true;
+			break;
+		case F_FIRST:
+			if (parse_seed(optarg, &fo.first_run)) {
+				ret = usage_error("fuzz", "--first-run needs a run number, not '%s'",
+						  optarg);
+				goto out;
+			}
 			break;
 		case F_TIME: {
 			char *end;

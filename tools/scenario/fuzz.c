@@ -363,8 +363,10 @@ static GPtrArray *parse_report(const char *rep)
 			r->desc = g_strndup(p, (size_t)(arrow - p));
 			r->answer = g_strndup(arrow + 4, strcspn(arrow + 4, ":"));
 		} else {
+			/* a DMA's fate, or a step that checked itself (a handle
+			 * not open, an argument that could not be staged) */
 			r->desc = g_strndup(p, colon ? (size_t)(colon - p) : strlen(p));
-			r->answer = g_strdup("landed");
+			r->answer = g_strdup(r->dma ? "landed" : "checked");
 			/* a DMA's fault is in its failure lines */
 			for (char **f = l + 1; r->dma && *f && !strncmp(*f, "      ", 6); f++) {
 				const char *got = strstr(*f, "expected the DMA to land, got a");
@@ -494,7 +496,7 @@ static char *compare_runs(const struct fuzz_case *c, const gboolean *keep, enum 
 				break;
 			/* a device fd opened or closed on the group path */
 			if (st && st->binds[0] == 'd' && strstr(st->text, "GET_DEVICE_FD") &&
-			    x->answer[0] != '-') {
+			    g_ascii_isdigit(x->answer[0])) {
 				int g = c->dev[atoi(st->binds + 1)].gidx;
 
 				if (g >= 0)
@@ -967,7 +969,8 @@ static bool time_up(const struct fuzz_state *fs)
 
 static void run_serial(struct fuzz_state *fs)
 {
-	for (uint64_t run = 0; run < fs->o->runs && !fs->stop && !time_up(fs); run++) {
+	for (uint64_t run = fs->o->first_run; run - fs->o->first_run < fs->o->runs && !fs->stop &&
+	     !time_up(fs); run++) {
 		struct run_result rr;
 
 		do_run(fs->o, run, &rr);
@@ -981,7 +984,8 @@ static void worker(const struct fuzz_options *o, unsigned j, int fd, struct fuzz
 {
 	FILE *out = fdopen(fd, "w");
 
-	for (uint64_t run = j; run < o->runs && !time_up(fs); run += o->jobs) {
+	for (uint64_t run = o->first_run + j; run - o->first_run < o->runs && !time_up(fs);
+	     run += o->jobs) {
 		struct run_result rr;
 
 		do_run(o, run, &rr);
@@ -1008,7 +1012,7 @@ static void run_parallel(struct fuzz_state *fs)
 	pid_t *pids = g_new0(pid_t, jobs);
 	FILE **in = g_new0(FILE *, jobs);
 	GHashTable *pending = g_hash_table_new(g_int64_hash, g_int64_equal);
-	uint64_t next = 0;
+	uint64_t next = o->first_run;
 	unsigned live = 0;
 
 	if (o->log)

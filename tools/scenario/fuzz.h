@@ -14,6 +14,7 @@
 
 struct fuzz_options {
 	uint64_t seed;
+	uint64_t first_run;          /* runs first_run .. first_run + runs - 1 */
 	uint64_t runs;
 	double seconds;              /* > 0: stop after this long (--time) */
 	unsigned max_steps;          /* generated steps per run at most (0: 24; <= 40) */
