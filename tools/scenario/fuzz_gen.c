@@ -1140,10 +1140,10 @@ void gen_close(struct fuzz_gen *g, GString *out)
 	g_string_append_printf(out, "  - close: %s\n", h);
 }
 
-/* A dup of any handle, as xN (it counts as another open of that kind:
- * a device fd dup'd stays a device fd, but the x handles are for the
- * shared nodes, so a dup of a device or group handle goes on as d/g-less x
- * and only any_fd picks it again). */
+/* A dup of any handle, bound as xN.  The x handles stand for opens of the
+ * shared nodes: a dup of the container (or of an x that is one) is used as
+ * a container from then on, a dup of anything else where an iommufd goes
+ * (a group's or a device's dup there is the wrong kind: a case too). */
 void gen_dup(struct fuzz_gen *g, GString *out)
 {
 	char h[16];
