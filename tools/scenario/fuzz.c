@@ -6,7 +6,8 @@
  * the §H invariants after every step, §H19 after every failing call and
  * §H18 once everything is closed.  On top the fuzzer runs its own oracles:
  *
- *   replay        the same file twice gives the same report, byte for byte;
+ *   replay        the same file twice gives the same report and the same
+ *                 trace (every event), byte for byte;
  *   differential  the same file on another IOMMU format, with the naive
  *                 caches, or on the other container backend: as long as
  *                 every call answered the same, every DMA has the same fate
@@ -19,7 +20,8 @@
  *
  * A run that breaks one is shrunk (delta debugging over its steps, the
  * closes at the end following the handles the kept steps bind; then each
- * topology entry the violation does not need) and written to
+ * topology entry the violation does not need; then sizes made smaller)
+ * and written to
  * the output directory as a scenario file that expects what each step did,
  * so that it passes except for the violation: the bug report.  Each kind of
  * violation is written once.  Deterministic: the same seed gives the same
@@ -301,16 +303,17 @@ static char *case_text(const struct fuzz_case *c, const struct variant *v, const
 
 /* ---- running and the oracles ---------------------------------------------- */
 
-/* The run's report, or NULL for a file the loader refused. */
-static char *run_report(const char *text, uint64_t seed, unsigned long fail_nth)
+/* The run's report (with @traced, followed by the run's whole trace), or
+ * NULL for a file the loader refused. */
+static char *run_report(const char *text, unsigned long fail_nth, bool traced)
 {
-	char *err = NULL, *buf = NULL;
-	size_t len = 0;
+	char *err = NULL, *buf = NULL, *tbuf = NULL;
+	size_t len = 0, tlen = 0;
 	struct scenario *s = scenario_load_string(text, strlen(text), "<fuzz>", &err);
 	/* seed 0, as `iommusim run FILE` runs it (and the loader's boot is
 	 * then taken as it is); the fuzz seed picks the cases, not this */
 	struct run_options ro = { .fail_nth = fail_nth, .fail_after_boot = true };
-	FILE *mem;
+	FILE *mem, *tmem = NULL;
 
 	if (!s) {
 		g_free(err);
@@ -319,7 +322,17 @@ static char *run_report(const char *text, uint64_t seed, unsigned long fail_nth)
 	mem = open_memstream(&buf, &len);
 	ro.report = mem;
 	ro.errors = mem;
+	if (traced) {
+		tmem = open_memstream(&tbuf, &tlen);
+		ro.trace = tmem;
+		ro.trace_fmt = RUN_TRACE_TEXT;
+	}
 	scenario_run(s, &ro);
+	if (tmem) {
+		fclose(tmem);
+		fprintf(mem, "--- trace ---\n%s", tbuf ? tbuf : "");
+		free(tbuf);
+	}
 	fclose(mem);
 	scenario_free(s);
 	return buf;
@@ -552,8 +565,8 @@ static char *compare_replay(const char *a, const char *b)
 	}
 	if (!a[n] && !b[n])
 		return NULL;
-	return g_strdup_printf("determinism: two runs of the same file differ at report line %zu",
-			       line);
+	return g_strdup_printf("determinism: two runs of the same file differ at line %zu of "
+			       "their reports and traces", line);
 }
 
 /*
@@ -562,12 +575,12 @@ static char *compare_replay(const char *a, const char *b)
  * shrinking).
  */
 static char *evaluate(const struct fuzz_case *c, const gboolean *keep, enum oracle k,
-		      unsigned long fail_nth, uint64_t seed, unsigned *refused,
+		      unsigned long fail_nth, unsigned *refused,
 		      struct diff_point *dp, char **report_out)
 {
 	struct variant va = { c->format, c->legacy, false, false };
 	char *text = case_text(c, &va, "fuzz", NULL, keep, NULL);
-	char *rep = run_report(text, seed, fail_nth), *v = NULL;
+	char *rep = run_report(text, fail_nth, k == OR_REPLAY), *v = NULL;
 
 	g_free(text);
 	if (!rep) {
@@ -578,7 +591,7 @@ static char *evaluate(const struct fuzz_case *c, const gboolean *keep, enum orac
 		v = first_invariant(rep);
 	} else if (k == OR_REPLAY) {
 		char *t2 = case_text(c, &va, "fuzz", NULL, keep, NULL);
-		char *rep2 = run_report(t2, seed, fail_nth);
+		char *rep2 = run_report(t2, fail_nth, true);
 
 		v = rep2 ? compare_replay(rep, rep2) : NULL;
 		free(rep2);
@@ -586,7 +599,7 @@ static char *evaluate(const struct fuzz_case *c, const gboolean *keep, enum orac
 	} else {
 		struct variant vb = other_variant(c, k);
 		char *t2 = case_text(c, &vb, "fuzz", NULL, keep, NULL);
-		char *rep2 = run_report(t2, seed, 0);
+		char *rep2 = run_report(t2, 0, false);
 
 		/* an invariant broken on either side is the plain oracle's (but a
 		 * user's variant may break them: what it does to DMA is asked) */
@@ -631,7 +644,7 @@ static bool prefix_clean(const struct fuzz_case *c, const char *report)
  * need goes (a parent whose children stay cannot: the loader refuses it,
  * and a refused candidate loses the violation like any other). */
 static void shrink_topology(struct fuzz_case *c, enum oracle k, unsigned long fail_nth,
-			    const char *sig, uint64_t seed, const gboolean *keep)
+			    const char *sig, const gboolean *keep)
 {
 	unsigned n = topology_entries(c), refused = 0;
 
@@ -639,7 +652,7 @@ static void shrink_topology(struct fuzz_case *c, enum oracle k, unsigned long fa
 		char *v, *s2 = NULL, *rep = NULL;
 
 		c->topo_drop |= 1ull << i;
-		v = evaluate(c, keep, k, fail_nth, seed, &refused, NULL, &rep);
+		v = evaluate(c, keep, k, fail_nth, &refused, NULL, &rep);
 		if (v)
 			s2 = signature(v);
 		/* the prefix must still open everything it opens: a group that
@@ -652,10 +665,58 @@ static void shrink_topology(struct fuzz_case *c, enum oracle k, unsigned long fa
 	}
 }
 
+/*
+ * Last, the argument values: each size, length and DMA length of a kept
+ * step tried smaller (a page, then for a DMA eight bytes), kept when the
+ * violation stays.  Addresses stay: they tie maps, unmaps and DMAs
+ * together.
+ */
+static void shrink_values(struct fuzz_case *c, enum oracle k, unsigned long fail_nth,
+			  const char *sig, const gboolean *keep)
+{
+	static const char *const keys[] = { "size: 0x", "length: 0x", "len: 0x" };
+	static const uint64_t smaller[] = { 0x1000, 0x8 };
+	unsigned refused = 0;
+
+	for (unsigned i = 0; i < c->steps->len; i++) {
+		struct fstep *st = g_ptr_array_index(c->steps, i);
+
+		if (!keep[i])
+			continue;
+		for (unsigned kk = 0; kk < G_N_ELEMENTS(keys); kk++)
+			for (unsigned t = 0; t < G_N_ELEMENTS(smaller); t++) {
+				const char *at = strstr(st->text, keys[kk]);
+				char *end, *old, *v, *s2 = NULL;
+				uint64_t val;
+
+				if (!at || (t == 1 && strcmp(keys[kk], "len: 0x")))
+					continue;
+				val = g_ascii_strtoull(at + strlen(keys[kk]), &end, 16);
+				if (val <= smaller[t])
+					continue;
+				old = st->text;
+				st->text = g_strdup_printf("%.*s0x%llx%s",
+							   (int)(at - old + strlen(keys[kk]) - 2), old,
+							   (unsigned long long)smaller[t], end);
+				v = evaluate(c, keep, k, fail_nth, &refused, NULL, NULL);
+				if (v)
+					s2 = signature(v);
+				if (s2 && !strcmp(s2, sig)) {
+					g_free(old);
+				} else {
+					g_free(st->text);
+					st->text = old;
+				}
+				g_free(s2);
+				g_free(v);
+			}
+	}
+}
+
 /* ddmin over the middle steps: the smallest subset (by removing chunks,
  * then single steps) whose run still shows @sig. */
 static unsigned shrink(const struct fuzz_case *c, enum oracle k, unsigned long fail_nth,
-		       const char *sig, uint64_t seed, gboolean *keep)
+		       const char *sig, gboolean *keep)
 {
 	unsigned n = c->steps->len, live = n, refused = 0;
 
@@ -677,7 +738,7 @@ static unsigned shrink(const struct fuzz_case *c, enum oracle k, unsigned long f
 				}
 			if (!removed)
 				continue;
-			v = evaluate(c, keep, k, fail_nth, seed, &refused, NULL, NULL);
+			v = evaluate(c, keep, k, fail_nth, &refused, NULL, NULL);
 			if (v)
 				s2 = signature(v);
 			if (s2 && !strcmp(s2, sig)) {
@@ -739,7 +800,7 @@ static void write_report(const struct fuzz_options *o, struct fuzz_case *c,
 {
 	gboolean keep[MAX_STEPS];
 	char *sig = signature(f->violation), *rep = NULL, *v, *header, *text, *path, *name;
-	unsigned refused = 0, live = shrink(c, f->kind, f->fail_nth, sig, o->seed, keep);
+	unsigned refused = 0, live = shrink(c, f->kind, f->fail_nth, sig, keep);
 	unsigned entries = topology_entries(c), kept_entries;
 	struct diff_point dp = { -1, NULL };
 	struct variant va = { c->format, c->legacy, false, false };
@@ -747,9 +808,10 @@ static void write_report(const struct fuzz_options *o, struct fuzz_case *c,
 	GString *how = g_string_new(NULL);
 	FILE *out;
 
-	shrink_topology(c, f->kind, f->fail_nth, sig, o->seed, keep);
+	shrink_topology(c, f->kind, f->fail_nth, sig, keep);
+	shrink_values(c, f->kind, f->fail_nth, sig, keep);
 	kept_entries = entries - (unsigned)__builtin_popcountll(c->topo_drop);
-	v = evaluate(c, keep, f->kind, f->fail_nth, o->seed, &refused, &dp, &rep);
+	v = evaluate(c, keep, f->kind, f->fail_nth, &refused, &dp, &rep);
 	extra = expectations(c, keep, rep ? rep : "", f->kind >= OR_DIFF_FORMAT ? &dp : NULL);
 	name = g_strdup_printf("fuzz-%llu-%llu", (unsigned long long)o->seed,
 			       (unsigned long long)f->run);
@@ -847,7 +909,7 @@ static char *check_case(const struct fuzz_options *o, const struct fuzz_case *c,
 			unsigned *refused)
 {
 	enum oracle extra = o->no_differential ? OR_RUN : extra_oracle(o, run);
-	char *v = evaluate(c, NULL, OR_RUN, 0, o->seed, refused, NULL, NULL);
+	char *v = evaluate(c, NULL, OR_RUN, 0, refused, NULL, NULL);
 
 	*kind = OR_RUN;
 	*fail_nth = 0;
@@ -855,11 +917,11 @@ static char *check_case(const struct fuzz_options *o, const struct fuzz_case *c,
 		return v;
 	if (extra != OR_RUN) {
 		*kind = extra;
-		v = evaluate(c, NULL, extra, 0, o->seed, refused, NULL, NULL);
+		v = evaluate(c, NULL, extra, 0, refused, NULL, NULL);
 	} else if (run % 8 == 0 && !o->no_differential) {
 		/* one call fails: mostly an early one */
 		*fail_nth = 1 + (fz_chance(z, 1, 2) ? fz_below(z, 16) : fz_below(z, 400));
-		v = evaluate(c, NULL, OR_RUN, *fail_nth, o->seed, refused, NULL, NULL);
+		v = evaluate(c, NULL, OR_RUN, *fail_nth, refused, NULL, NULL);
 	}
 	return v;
 }

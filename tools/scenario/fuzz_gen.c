@@ -192,12 +192,19 @@ static void branch(struct fuzz_gen *g, struct topo *t, unsigned slot)
 		}
 		break;
 	}
-	default: {            /* a PCIe-to-PCI bridge: two conventional devices */
+	default: {            /* a PCIe-to-PCI bridge: two conventional devices,
+			       * the second behind a PCI-to-PCI bridge half the time */
 		unsigned sec = t->bus++;
+		char pb[16];
 
 		port(t, "pcie-to-pci-bridge", b, 0, rp, false, br, sizeof(br));
 		endpoint(g, t, "pci-device", sec, 1, 0, br, false, -1);
-		endpoint(g, t, "pci-device", sec, 2, 0, br, false, -1);
+		if (fz_chance(z, 1, 2)) {
+			port(t, "pci-bridge", sec, 3, br, false, pb, sizeof(pb));
+			endpoint(g, t, "pci-device", t->bus++, 0, 0, pb, false, -1);
+		} else {
+			endpoint(g, t, "pci-device", sec, 2, 0, br, false, -1);
+		}
 		break;
 	}
 	}
