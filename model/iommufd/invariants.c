@@ -441,3 +441,22 @@ void iommufd_describe(struct sim_world *w, GString *out)
 				       (unsigned long long)x->locked_vm);
 	}
 }
+
+void iommufd_leftovers(struct sim_world *w, GString *out)
+{
+	struct iommufd_state *st = sim_world_subsys(w, SIM_SUBSYS_IOMMUFD);
+
+	if (!st)
+		return;
+	for (unsigned c = 0; c < st->ctxs->len; c++)
+		g_string_append_printf(out, "iommufd context %llu is left\n",
+				       (unsigned long long)((struct iommufd_ctx *)
+							    g_ptr_array_index(st->ctxs, c))->serial);
+	for (unsigned u = 0; u < st->users->len; u++) {
+		const struct iommufd_user *x = &g_array_index(st->users, struct iommufd_user, u);
+
+		if (x->locked_vm)
+			g_string_append_printf(out, "uid %u still has locked_vm %llu pages\n", x->uid,
+					       (unsigned long long)x->locked_vm);
+	}
+}

@@ -53,6 +53,9 @@ int iommufd_check_invariants(struct sim_world *w, GString *out);
  * their pins, reserved and allowed ranges, HWPTs, groups) and the users'
  * charges: equal before and after a call that failed (spec §H19). */
 void iommufd_describe(struct sim_world *w, GString *out);
+/* What must be gone once no process holds a descriptor (spec §H18): each
+ * context, each uid's charge, one line each. */
+void iommufd_leftovers(struct sim_world *w, GString *out);
 
 /* iommufd_ctx_get / iommufd_ctx_put: a reference on the context's file, so
  * the context outlives the fd its user closes (a bound device holds one). */

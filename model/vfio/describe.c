@@ -93,3 +93,27 @@ void vfio_describe(struct sim_world *w, GString *out)
 				       d ? d->did : 0);
 	}
 }
+
+void vfio_leftovers(struct sim_world *w, GString *out)
+{
+	struct vfio_state *v = vfio_get(w);
+
+	if (!v)
+		return;
+	for (uint32_t id = 0; id < sim_ids_end(&v->containers); id++) {
+		struct vfio_container *c = sim_ids_find(&v->containers, id);
+
+		if (c)
+			g_string_append_printf(out, "VFIO container %u is left (kref %u)\n", c->id,
+					       c->kref);
+	}
+	for (unsigned id = 0; id < vfio_group_id_end(v); id++) {
+		struct vfio_group *g = vfio_group_find(v, id);
+
+		if (g && (g->opened || g->container || g->container_users || g->device_fds))
+			g_string_append_printf(out, "VFIO group %u is left opened=%d container=%d "
+					       "users=%u device_fds=%u\n", id, g->opened,
+					       g->container ? (int)g->container->id : -1,
+					       g->container_users, g->device_fds);
+	}
+}

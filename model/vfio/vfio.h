@@ -72,6 +72,10 @@ int vfio_check_invariants(struct sim_world *w, GString *violations);
  * nothing (spec §H19) and for debugging.
  */
 void vfio_describe(struct sim_world *w, GString *out);
+/* What must be gone once no process holds a descriptor (spec §H18): each
+ * container, and each group still opened, in a container, with users or
+ * device fds, one line each. */
+void vfio_leftovers(struct sim_world *w, GString *out);
 
 /* The major of the vfio-dev char region (vfio_cdev_init's
  * alloc_chrdev_region): dynamic in the kernel, this number is the

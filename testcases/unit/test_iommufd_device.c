@@ -38,6 +38,23 @@ static int dma(const char *bdf, uint64_t addr, void *buf, size_t len, bool write
 	return pci_dev_dma(W, ifd_pdev(bdf), &op);
 }
 
+/* §H18 at the end of a run: iommufd_leftovers names a context while its
+ * file is open, nothing once it is closed. */
+START_TEST(test_leftovers)
+{
+	GString *s = g_string_new(NULL);
+	int fd = open_path("/dev/iommu");
+
+	iommufd_leftovers(W, s);
+	ck_assert_str_eq(s->str, "iommufd context 1 is left\n");
+	ck_assert_int_eq(sim_sys_close(W, PID, fd), 0);
+	g_string_truncate(s, 0);
+	iommufd_leftovers(W, s);
+	ck_assert_str_eq(s->str, "");
+	g_string_free(s, TRUE);
+}
+END_TEST
+
 /* The issue's flow: IOAS, bind, attach (automatic HWPT), map, DMA lands,
  * unmap, DMA faults, detach, unbind, destroy: nothing is left pinned. */
 START_TEST(test_bind_attach_dma)
@@ -1043,6 +1060,7 @@ static Suite *iommufd_device_suite(void)
 	tcase_add_test(tc, test_regress_pins_carried_over);
 	tcase_add_test(tc, test_regress_domain_added_twice);
 	tcase_add_test(tc, test_regress_no_uninitialised_bytes);
+	tcase_add_test(tc, test_leftovers);
 	suite_add_tcase(s, tc);
 	return s;
 }

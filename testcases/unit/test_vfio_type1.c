@@ -425,6 +425,31 @@ START_TEST(test_map_error_unpins)
 }
 END_TEST
 
+/*
+ * What must be gone once every descriptor is closed (§H18, the runner's
+ * end-of-run check): vfio_leftovers names the container while a group
+ * holds it (the container's own file closed), then nothing.
+ */
+START_TEST(test_leftovers)
+{
+	GString *s = g_string_new(NULL);
+	int cfd, gfd;
+
+	vfio_leftovers(W, s);
+	ck_assert_str_eq(s->str, "");
+	usage(DEV_A, VFIO_TYPE1v2_IOMMU, &cfd, &gfd);
+	ck_assert_int_eq(sim_sys_close(W, PID, cfd), 0);
+	vfio_leftovers(W, s);
+	ck_assert_str_eq(s->str, "VFIO container 0 is left (kref 1)\n"
+			 "VFIO group 3 is left opened=1 container=0 users=1 device_fds=0\n");
+	g_string_truncate(s, 0);
+	ck_assert_int_eq(sim_sys_close(W, PID, gfd), 0);
+	vfio_leftovers(W, s);
+	ck_assert_str_eq(s->str, "");
+	g_string_free(s, TRUE);
+}
+END_TEST
+
 /* ---- accounting (spec §C) ---------------------------------------------------------- */
 
 START_TEST(test_accounting_rlimit)
@@ -1021,6 +1046,7 @@ static Suite *vfio_type1_suite(void)
 	tcase_add_test(tc, test_hugepage_leaves);
 	tcase_add_test(tc, test_hugepage_1g_leaf);
 	tcase_add_test(tc, test_rlimit_boundary_pages);
+	tcase_add_test(tc, test_leftovers);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -464,28 +464,13 @@ static int mm_charges(struct sim_proc *p, void *ctx)
  */
 static void closed_leftovers(struct runner *r, GString *out)
 {
-	GString *d = g_string_new(NULL);
-	char **lines;
-
-	vfio_describe(r->w, d);
-	iommufd_describe(r->w, d);
-	lines = g_strsplit(d->str, "\n", -1);
-	for (char **l = lines; *l && !out->len; l++) {
-		unsigned id, users, fds;
-		int opened, container;
-
-		if (g_str_has_prefix(*l, "container ") || g_str_has_prefix(*l, "context ") ||
-		    g_str_has_prefix(*l, "uid "))
-			g_string_append_printf(out, "'%s' is left", *l);
-		else if (sscanf(*l, "group %u devices=%*u opened=%d container=%d users=%u "
-				"device_fds=%u", &id, &opened, &container, &users, &fds) == 5 &&
-			 (opened || container != -1 || users || fds))
-			g_string_append_printf(out, "'%s' is left", *l);
+	vfio_leftovers(r->w, out);
+	iommufd_leftovers(r->w, out);
+	if (out->len) {              /* the first one says enough */
+		g_string_truncate(out, strcspn(out->str, "\n"));
+		return;
 	}
-	g_strfreev(lines);
-	g_string_free(d, TRUE);
-	if (!out->len)
-		sim_proc_for_each(r->w, mm_charges, out);
+	sim_proc_for_each(r->w, mm_charges, out);
 	for (size_t id = 0; !out->len && id < iommu_group_count(r->w); id++) {
 		struct iommu_group *g = iommu_group_by_id(r->w, (unsigned)id);
 
