@@ -582,6 +582,8 @@ static bool meaningful_ioctl(struct fuzz_gen *g, GString *out)
 		range(g, &iova, &size);
 		container_fd(g, c, sizeof(c));
 		emit_ioctl(g, out, "VFIO_IOMMU_UNMAP_DMA", c);
+		g->unmapped_iova = iova;
+		g->unmapped_size = size;
 		if (fz_chance(z, 1, 10))
 			g_string_append(out, "    arg: {iova: 0, size: 0, flags: [ALL]}\n");
 		else
@@ -629,6 +631,8 @@ static bool meaningful_ioctl(struct fuzz_gen *g, GString *out)
 		range(g, &iova, &size);
 		iommufd_fd(g, h, sizeof(h));
 		emit_ioctl(g, out, "IOMMU_IOAS_UNMAP", h);
+		g->unmapped_iova = iova;
+		g->unmapped_size = size;
 		obj_id(g, id1, sizeof(id1));
 		g_string_append_printf(out, "    arg: {ioas_id: %s, iova: 0x%llx, length: 0x%llx}\n",
 				       id1, (unsigned long long)iova, (unsigned long long)size);
@@ -1116,15 +1120,17 @@ void gen_open(struct fuzz_gen *g, GString *out)
 	if (r < 3 && g->ncdev) {     /* a device cdev (6.6+ with iommufd) */
 		unsigned k = fz_below(z, g->ncdev);
 
-		g_string_append_printf(out, "  - open: /dev/vfio/devices/vfio%u\n    as: c%u\n", k, k);
+		g_string_append_printf(out, "  - open: /dev/vfio/devices/vfio%u\n    as: c%u\n%s", k, k,
+				       fz_chance(z, 1, 4) ? "    flags: [O_RDWR, O_CLOEXEC]\n" : "");
 		g_snprintf(g->binds, sizeof(g->binds), "c%u", k);
 		g->cfd |= 1u << k;
 	} else if (r < 7) {          /* the shared nodes again */
 		unsigned k = fz_below(z, FZ_MAX_X);
 		bool container = fz_chance(z, 1, 2);
 
-		g_string_append_printf(out, "  - open: %s\n    as: x%u\n",
-				       container ? "/dev/vfio/vfio" : "/dev/iommu", k);
+		g_string_append_printf(out, "  - open: %s\n    as: x%u\n%s",
+				       container ? "/dev/vfio/vfio" : "/dev/iommu", k,
+				       fz_chance(z, 1, 4) ? "    flags: [O_RDWR, O_CLOEXEC]\n" : "");
 		g_snprintf(g->binds, sizeof(g->binds), "x%u", k);
 		g->xfd |= 1u << k;
 		g->xcontainer = container ? g->xcontainer | 1u << k : g->xcontainer & ~(1u << k);
@@ -1180,7 +1186,15 @@ void gen_dma(struct fuzz_gen *g, GString *out)
 	}
 	d = &g->dev[fz_below(z, g->ndev)];
 	range(g, &iova, &size);
-	off = (uint64_t)fz_below(z, (uint32_t)(size >> 12)) << 12;
+	/* a third of the time where the last unmap was: the access that must
+	 * fault now, and lands through whatever cache kept the translation */
+	if (g->unmapped_size && fz_chance(z, 1, 3)) {
+		iova = g->unmapped_iova;
+		size = g->unmapped_size;
+	}
+	/* half the time the range's first page, which DMAs before and after
+	 * an unmap then share (a cached translation is per page) */
+	off = fz_chance(z, 1, 2) ? 0 : (uint64_t)fz_below(z, (uint32_t)(size >> 12)) << 12;
 	write = fz_chance(z, 1, 2);
 	g_string_append_printf(out, "  - dma: \"%s\"\n    op: %s\n    addr: 0x%llx\n"
 			       "    len: 0x%llx\n", d->bdf, write ? "write" : "read",
@@ -1222,6 +1236,18 @@ void gen_exit(struct fuzz_gen *g, GString *out)
 		return;
 	}
 	g_string_append_printf(out, "  - exit: p%u\n", 1 + fz_below(g->z, g->nproc));
+}
+
+/* An exec of init or of a child: the descriptors opened O_CLOEXEC close
+ * (gen_open asks for it one time in four). */
+void gen_exec(struct fuzz_gen *g, GString *out)
+{
+	unsigned who = fz_below(g->z, g->nproc + 1);
+
+	if (who)
+		g_string_append_printf(out, "  - exec: p%u\n", who);
+	else
+		g_string_append(out, "  - exec: init\n");
 }
 
 void gen_rlimit(struct fuzz_gen *g, GString *out)

@@ -74,6 +74,7 @@ struct fuzz_gen {
 	unsigned nproc;          /* p1..p{nproc} forked */
 	uint64_t iova[FZ_MAX_MAPS], size[FZ_MAX_MAPS];
 	unsigned nmaps;
+	uint64_t unmapped_iova, unmapped_size;   /* the last unmap's range */
 	unsigned nvars;          /* $v1..$v{nvars}: ids saved by recipes' steps */
 	char vars[16][8];
 	unsigned recipes;        /* recipes written: their buffers' and tables' names */
@@ -124,6 +125,7 @@ void gen_dma(struct fuzz_gen *g, GString *out);
 void gen_fill(struct fuzz_gen *g, GString *out);
 void gen_fork(struct fuzz_gen *g, GString *out);
 void gen_exit(struct fuzz_gen *g, GString *out);
+void gen_exec(struct fuzz_gen *g, GString *out);
 void gen_rlimit(struct fuzz_gen *g, GString *out);
 void gen_bind(struct fuzz_gen *g, GString *out);
 void gen_unbind(struct fuzz_gen *g, GString *out);

@@ -407,6 +407,38 @@ static int parse_exit(struct ldr *l, const struct ynode *map, struct scn_step *s
 	return 0;
 }
 
+/*
+ *   - exec: PROC       # execve(2): the descriptors opened O_CLOEXEC close
+ *
+ * The process keeps its address space: iommusim's processes have one mm
+ * for their life (what a pin holds on to stays as it is).
+ */
+static int parse_exec(struct ldr *l, const struct ynode *map, struct scn_step *st)
+{
+	struct fork_args *a = g_new0(struct fork_args, 1);
+	const struct ynode *v = ynode_map_get(map, "exec");
+
+	st->args = a;
+	if (ldr_str(l, v, &a->child, "exec (a process)") || process_ref(l, v, a->child))
+		return -1;
+	a->child = ldr_keep(l, a->child);
+	return 0;
+}
+
+static long run_exec(struct runner *r, struct scn_step *st)
+{
+	struct fork_args *a = st->args;
+	int pid = runner_pid(r, a->child);
+
+	r->last_pid = pid;
+	return pid < 0 ? -ESRCH : sim_proc_exec(r->w, pid);
+}
+
+static void describe_exec(const struct scn_step *st, GString *out)
+{
+	g_string_append_printf(out, "exec %s", ((const struct fork_args *)st->args)->child);
+}
+
 static long run_exit(struct runner *r, struct scn_step *st)
 {
 	struct fork_args *a = st->args;
@@ -745,6 +777,7 @@ static const struct step_kind step_kinds[] = {
 	{ "chmod", keys_chmod, parse_chmod, run_chmod, describe_chmod, g_free, NULL, 0 },
 	{ "fork", keys_fork, parse_fork, run_fork, describe_fork, g_free, gen_fork, 1 },
 	{ "exit", keys_none, parse_exit, run_exit, describe_exit, g_free, gen_exit, 1 },
+	{ "exec", keys_none, parse_exec, run_exec, describe_exec, g_free, gen_exec, 1 },
 	{ "ioctl", keys_ioctl, parse_ioctl, run_ioctl, describe_ioctl, free_ioctl, gen_ioctl, 40 },
 	{ "pread", keys_rw, parse_rw, run_rw, describe_rw, g_free, gen_rw, 2 },
 	{ "pwrite", keys_rw, parse_rw, run_rw, describe_rw, g_free, NULL, 0 },
