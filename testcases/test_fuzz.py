@@ -91,8 +91,9 @@ class Fuzz(unittest.TestCase):
         """Runs of the long runs that found something once, again: seed 100
         run 236291 was a false differential (a GET_DEVICE_FD on a closed
         group handle counted as an open device fd, so the backends'
-        attach-at-open divergence was taken for a bug)."""
-        for seed, run in (("100", "236291"),):
+        attach-at-open divergence was taken for a bug); seed 2026 run 1243
+        the same after an exec, which closes the close-on-exec device fds."""
+        for seed, run in (("100", "236291"), ("2026", "1243")):
             res = fuzz("--seed", seed, "--first-run", run, "--runs", "1")
             self.assertEqual(res.returncode, 0, res.stdout + res.stderr)
             self.assertIn("1 runs", res.stdout)

@@ -519,7 +519,10 @@ static char *compare_runs(const struct fuzz_case *c, const gboolean *keep, enum 
 
 				if (d < (int)c->ndev && c->dev[d].gidx >= 0 && open_fds[c->dev[d].gidx])
 					open_fds[c->dev[d].gidx]--;
-			} else if (st && g_str_has_prefix(st->text, "  - exit:")) {
+			} else if (st && (g_str_has_prefix(st->text, "  - exit:") ||
+					  g_str_has_prefix(st->text, "  - exec:"))) {
+				/* a process's descriptors went (an exec closes the
+				 * device fds: they are close-on-exec) */
 				memset(open_fds, 0, sizeof(open_fds));
 			}
 			continue;
