@@ -785,12 +785,12 @@ static char *profile_file(const char *path)
 			size_t n = strlen(path);
 			int at = 0;
 
-			if (!strncmp(err, path, n) &&
+			if (err && !strncmp(err, path, n) &&
 			    sscanf(err + n, ":%u:%u:%n", &line, &col, &at) == 2 && at && line > 2 &&
 			    col > 2)
 				fprintf(stderr, "%s:%u:%u:%s\n", path, line - 2, col - 2, err + n + at);
 			else
-				fprintf(stderr, "%s\n", err);
+				fprintf(stderr, "%s\n", err ? err : "cannot load it");
 			g_free(err);
 			g_string_free(probe, TRUE);
 			g_strfreev(lines);
@@ -798,6 +798,7 @@ static char *profile_file(const char *path)
 			return NULL;
 		}
 		scenario_free(s);
+		g_free(err);
 		g_string_free(probe, TRUE);
 	}
 	out = g_string_new(NULL);
@@ -1001,7 +1002,13 @@ static int cmd_fuzz(int argc, char **argv)
 		goto out;
 	}
 	if (emit) {
-		int e = scenario_fuzz_write_seeds(fo.seed, runs_given ? (unsigned)fo.runs : 64, emit);
+		int e;
+
+		if (runs_given && fo.runs > 1000000) {
+			ret = usage_error("fuzz", "%s", "--emit-seeds writes at most 1000000 seeds");
+			goto out;
+		}
+		e = scenario_fuzz_write_seeds(fo.seed, runs_given ? (unsigned)fo.runs : 64, emit);
 
 		if (e)
 			fprintf(stderr, "iommusim fuzz: cannot write seeds to %s: %s\n", emit,
@@ -1018,6 +1025,19 @@ static int cmd_fuzz(int argc, char **argv)
 	gathered_profile(vorder, vparents, vprof, &fo.variant_iommu);
 	fo.extra_profile = prof->str;
 	fo.variant_profile = vprof->len ? vprof->str : NULL;
+	/* what the generator draws for each run (and varies itself) */
+	{
+		const char *mine[] = { fo.iommu_keys, fo.variant_iommu };
+		const char *lines[] = { prof->str, vprof->str };
+
+		for (unsigned i = 0; i < 2; i++)
+			if ((mine[i] && (strstr(mine[i], "format:") || strstr(mine[i], "naive_"))) ||
+			    strstr(lines[i], "  vfio_container:")) {
+				ret = usage_error("fuzz", "%s", "the IOMMU format, the naive caches and "
+						  "vfio_container are the fuzzer's to draw and vary");
+				goto out;
+			}
+	}
 	ret = scenario_fuzz(&fo);
 out:
 	free_gathered(order, parents);

@@ -99,7 +99,8 @@ static void add_step(struct fuzz_case *c, struct fz *z, char *text, const char *
 static void gen_case(struct fz *z, const struct fuzz_options *o, struct fuzz_case *c)
 {
 	unsigned max_steps = o->max_steps && o->max_steps <= MAX_STEPS ? o->max_steps : 24;
-	struct fuzz_gen g = { .z = z, .ops = o->ops };
+	struct fuzz_gen g = { .z = z, .ops = o->ops, .variant_iommu = o->variant_iommu,
+			      .variant_profile = o->variant_profile };
 	GString *profile = g_string_new(NULL), *topo = g_string_new(NULL);
 	GString *prefix = g_string_new(NULL);
 	unsigned n;
@@ -190,13 +191,6 @@ static gint closer_cmp(gconstpointer a, gconstpointer b)
 	return x->order != y->order ? (x->order < y->order ? -1 : 1) : strcmp(x->line, y->line);
 }
 
-/*
- * The scenario text of @c with the middle steps @keep (NULL: all), each
- * followed by @extra[i] when given (its expectation), on the machine
- * variant @v; then a close of every handle bound (the shared nodes and
- * those the kept steps bind) and an exit of every child forked, in the
- * random order drawn for them.
- */
 struct variant {
 	const char *format;
 	bool legacy, naive, user;    /* user: --variant's entries added */
@@ -228,6 +222,13 @@ static unsigned topology_entries(const struct fuzz_case *c)
 	return n;
 }
 
+/*
+ * The scenario text of @c with the middle steps @keep (NULL: all), each
+ * followed by @extra[i] when given (its expectation), on the machine
+ * variant @v; then a close of every handle bound (the shared nodes and
+ * those the kept steps bind) and an exit of every child forked, in the
+ * random order drawn for them.
+ */
 static char *case_text(const struct fuzz_case *c, const struct variant *v, const char *name,
 		       const char *header, const gboolean *keep, char **extra)
 {
@@ -320,10 +321,13 @@ static char *run_report(const char *text, unsigned long fail_nth, bool traced)
 		return NULL;
 	}
 	mem = open_memstream(&buf, &len);
+	if (!mem) {
+		scenario_free(s);
+		return NULL;
+	}
 	ro.report = mem;
 	ro.errors = mem;
-	if (traced) {
-		tmem = open_memstream(&tbuf, &tlen);
+	if (traced && (tmem = open_memstream(&tbuf, &tlen))) {
 		ro.trace = tmem;
 		ro.trace_fmt = RUN_TRACE_TEXT;
 	}
@@ -604,6 +608,8 @@ static char *evaluate(const struct fuzz_case *c, const gboolean *keep, enum orac
 		char *t2 = case_text(c, &vb, "fuzz", NULL, keep, NULL);
 		char *rep2 = run_report(t2, 0, false);
 
+		if (!rep2)
+			(*refused)++;    /* the variant's file: a profile key twice */
 		/* an invariant broken on either side is the plain oracle's (but a
 		 * user's variant may break them: what it does to DMA is asked) */
 		if (rep2 && !strstr(rep, "invariant §") &&
@@ -895,7 +901,7 @@ static void case_of_run(const struct fuzz_options *o, uint64_t run, struct fuzz_
  * differentials, and one run in eight each a replay and a failing call. */
 static enum oracle extra_oracle(const struct fuzz_options *o, uint64_t run)
 {
-	if ((o->variant_iommu || o->variant_profile) && run % 8)
+	if ((o->variant_iommu || o->variant_profile) && run % 8 && run % 8 != 4)
 		return OR_DIFF_USER;
 	switch (run % 8) {
 	case 1: case 5: return OR_DIFF_FORMAT;
@@ -965,6 +971,7 @@ struct fuzz_state {
 	uint64_t runs, ops;
 	struct timespec t0;
 	bool stop;
+	bool broken;                 /* --jobs: a worker could not be started */
 };
 
 static double elapsed(const struct fuzz_state *fs)
@@ -1049,6 +1056,9 @@ static void worker(const struct fuzz_options *o, unsigned j, int fd, struct fuzz
 {
 	FILE *out = fdopen(fd, "w");
 
+	if (!out)
+		_exit(1);
+
 	for (uint64_t run = o->first_run + j; run - o->first_run < o->runs && !time_up(fs);
 	     run += o->jobs) {
 		struct run_result rr;
@@ -1101,7 +1111,20 @@ static void run_parallel(struct fuzz_state *fs)
 			break;
 		}
 		in[j] = fdopen(p[0], "r");
+		if (!in[j]) {
+			close(p[0]);
+			break;
+		}
+		/* unbuffered: a line stdio read ahead would wait for no poll */
+		setvbuf(in[j], NULL, _IONBF, 0);
 		live++;
+	}
+	if (live < jobs) {
+		/* the runs of a worker that did not start would never come */
+		if (o->log)
+			fprintf(o->log, "fuzz: started %u of %u workers: %s\n", live, jobs,
+				strerror(errno));
+		fs->stop = fs->broken = true;
 	}
 	while (live && !fs->stop) {
 		struct pollfd pf[64];
@@ -1230,7 +1253,7 @@ int scenario_fuzz(const struct fuzz_options *o)
 				"bug)\n", fs.refused);
 	}
 	g_hash_table_destroy(fs.seen);
-	return fs.failures || fs.refused ? 1 : 0;
+	return fs.failures || fs.refused || fs.broken ? 1 : 0;
 }
 
 /* ---- fuzz_ops: cases from bytes ------------------------------------------------ */

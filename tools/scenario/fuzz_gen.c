@@ -274,12 +274,15 @@ static void draw_knobs(struct fuzz_gen *g, const char *iommu_keys, const char *e
 {
 	g->knobs[0] = 0;
 	g->knob_lines[0] = 0;
-	g->mdev = fz_chance(g->z, 1, 6) && !(extra_profile && strstr(extra_profile, "vfio:"));
+	g->mdev = fz_chance(g->z, 1, 6) && !(extra_profile && strstr(extra_profile, "vfio:")) &&
+		  !(g->variant_profile && strstr(g->variant_profile, "vfio:"));
 	if (g->mdev)
 		g_strlcpy(g->knob_lines, "  vfio: {mdev_instances: 1}\n", sizeof(g->knob_lines));
-	if (fz_chance(g->z, 1, 4) && !(iommu_keys && strstr(iommu_keys, "busy_dma")))
+	if (fz_chance(g->z, 1, 4) && !(iommu_keys && strstr(iommu_keys, "busy_dma")) &&
+	    !(g->variant_iommu && strstr(g->variant_iommu, "busy_dma")))
 		g_strlcat(g->knobs, ", busy_dma: true", sizeof(g->knobs));
-	if (fz_chance(g->z, 1, 8) && !(iommu_keys && strstr(iommu_keys, "iotlb_entries")))
+	if (fz_chance(g->z, 1, 8) && !(iommu_keys && strstr(iommu_keys, "iotlb_entries")) &&
+	    !(g->variant_iommu && strstr(g->variant_iommu, "iotlb_entries")))
 		g_strlcat(g->knobs, ", iotlb_entries: 4", sizeof(g->knobs));
 }
 
@@ -373,6 +376,18 @@ static int pick_bit(struct fz *z, uint32_t set)
 		if (bit(set, i) && !k--)
 			return (int)i;
 	return -1;
+}
+
+/* The x name to bind: @k, or when xK is bound already the next free one of
+ * the eight, so that no descriptor is left open under a name rebound (the
+ * runner forgets the first, the closes at the end miss it, and the §H18
+ * check at the end, which wants every descriptor closed, is skipped). */
+static unsigned free_x(const struct fuzz_gen *g, unsigned k)
+{
+	for (unsigned i = 0; i < 8; i++)
+		if (!bit(g->xfd, (k + i) % 8))
+			return (k + i) % 8;
+	return k;
 }
 
 /* A `by:` line now and then once a child was forked (it shares the fds). */
@@ -499,9 +514,9 @@ static void remember(struct fuzz_gen *g, uint64_t iova, uint64_t size)
 	}
 }
 
-/* The range a map takes: half the time one mapped before (what an overlap
- * or a double map is made of), else a new IOVA with a drawn size,
- * remembered for the DMAs and unmaps after it. */
+/* The range a map takes: range()'s (mostly one mapped before: what an
+ * overlap or a double map is made of), or half the time a new IOVA with
+ * that size, remembered for the DMAs and unmaps after it. */
 static void map_range(struct fuzz_gen *g, uint64_t *iova, uint64_t *size)
 {
 	range(g, iova, size);
@@ -604,9 +619,18 @@ static bool meaningful_ioctl(struct fuzz_gen *g, GString *out)
 			}
 		g_snprintf(h, sizeof(h), "g%u", gi);
 		emit_ioctl(g, out, "VFIO_GROUP_GET_DEVICE_FD", h);
-		g_string_append_printf(out, "    arg: \"%s\"\n    as: d%u\n", g->dev[k].bdf, k);
-		g_snprintf(g->binds, sizeof(g->binds), "d%u", k);
-		g->dfd |= 1u << k;
+		/* a second device fd of the same device goes under a free x name */
+		if (bit(g->dfd, k)) {
+			unsigned x = free_x(g, 0);
+
+			g_snprintf(g->binds, sizeof(g->binds), "x%u", x);
+			g->xfd |= 1u << x;
+			g->xcontainer &= ~(1u << x);
+		} else {
+			g_snprintf(g->binds, sizeof(g->binds), "d%u", k);
+			g->dfd |= 1u << k;
+		}
+		g_string_append_printf(out, "    arg: \"%s\"\n    as: %s\n", g->dev[k].bdf, g->binds);
 		return true;
 	}
 	case 7:
@@ -1120,12 +1144,22 @@ void gen_open(struct fuzz_gen *g, GString *out)
 	if (r < 3 && g->ncdev) {     /* a device cdev (6.6+ with iommufd) */
 		unsigned k = fz_below(z, g->ncdev);
 
-		g_string_append_printf(out, "  - open: /dev/vfio/devices/vfio%u\n    as: c%u\n%s", k, k,
+		/* a second open of the same cdev goes under a free x name */
+		if (bit(g->cfd, k))
+			g_snprintf(g->binds, sizeof(g->binds), "x%u", free_x(g, 0));
+		else
+			g_snprintf(g->binds, sizeof(g->binds), "c%u", k);
+		g_string_append_printf(out, "  - open: /dev/vfio/devices/vfio%u\n    as: %s\n%s", k,
+				       g->binds,
 				       fz_chance(z, 1, 4) ? "    flags: [O_RDWR, O_CLOEXEC]\n" : "");
-		g_snprintf(g->binds, sizeof(g->binds), "c%u", k);
-		g->cfd |= 1u << k;
+		if (g->binds[0] == 'x') {
+			g->xfd |= 1u << (g->binds[1] - '0');
+			g->xcontainer &= ~(1u << (g->binds[1] - '0'));
+		} else {
+			g->cfd |= 1u << k;
+		}
 	} else if (r < 7) {          /* the shared nodes again */
-		unsigned k = fz_below(z, FZ_MAX_X);
+		unsigned k = free_x(g, fz_below(z, FZ_MAX_X));
 		bool container = fz_chance(z, 1, 2);
 
 		g_string_append_printf(out, "  - open: %s\n    as: x%u\n%s",
@@ -1135,12 +1169,14 @@ void gen_open(struct fuzz_gen *g, GString *out)
 		g->xfd |= 1u << k;
 		g->xcontainer = container ? g->xcontainer | 1u << k : g->xcontainer & ~(1u << k);
 	} else {                     /* a group node again (EBUSY while open) or none */
+		unsigned k = free_x(g, 3);
+
 		g_string_append_printf(out, "  - open: /dev/vfio/%d\n    as: x%u\n",
 				       g->ngroup && fz_chance(z, 3, 4) ?
-				       g->group[fz_below(z, g->ngroup)] : 99, 3u);
-		g_strlcpy(g->binds, "x3", sizeof(g->binds));
-		g->xfd |= 1u << 3;
-		g->xcontainer &= ~(1u << 3);
+				       g->group[fz_below(z, g->ngroup)] : 99, k);
+		g_snprintf(g->binds, sizeof(g->binds), "x%u", k);
+		g->xfd |= 1u << k;
+		g->xcontainer &= ~(1u << k);
 	}
 	maybe_by(g, out);
 }
@@ -1163,7 +1199,7 @@ void gen_dup(struct fuzz_gen *g, GString *out)
 	unsigned k;
 
 	any_fd(g, h, sizeof(h));
-	k = fz_below(g->z, FZ_MAX_X);
+	k = free_x(g, fz_below(g->z, FZ_MAX_X));
 	g_string_append_printf(out, "  - dup: %s\n    as: x%u\n", h, k);
 	g_snprintf(g->binds, sizeof(g->binds), "x%u", k);
 	g->xfd |= 1u << k;

@@ -39,7 +39,8 @@ uint64_t fz_pick(struct fz *z, const uint64_t *v, unsigned n);
 #define FZ_MAX_DEVS   8
 #define FZ_MAX_GROUPS 8
 #define FZ_MAX_MAPS   64
-#define FZ_MAX_X      4      /* x0..x3: extra opens of the shared nodes */
+#define FZ_MAX_X      4      /* x0..x3 drawn (x4..x7 once those are bound):
+				* extra opens and dups */
 #define FZ_MAX_PROCS  3      /* p1..p3: forked children */
 
 struct fz_dev {
@@ -59,6 +60,7 @@ struct fz_dev {
 struct fuzz_gen {
 	struct fz *z;
 	const char *ops;         /* the step kinds to write, "ioctl,dma" (NULL: all) */
+	const char *variant_iommu, *variant_profile;   /* --variant's (no knob twice) */
 	const char *format;      /* the IOMMU */
 	bool legacy;             /* the type1 container, else iommufd serves /dev/vfio/vfio */
 	struct fz_dev dev[FZ_MAX_DEVS];

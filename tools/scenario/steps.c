@@ -429,9 +429,26 @@ static long run_exec(struct runner *r, struct scn_step *st)
 {
 	struct fork_args *a = st->args;
 	int pid = runner_pid(r, a->child);
+	struct sim_proc *p;
+	GHashTableIter it;
+	gpointer k, v;
+	long ret;
 
 	r->last_pid = pid;
-	return pid < 0 ? -ESRCH : sim_proc_exec(r->w, pid);
+	if (pid < 0)
+		return -ESRCH;
+	ret = sim_proc_exec(r->w, pid);
+	/* the handles of the descriptors that closed are not open any more (a
+	 * later open may take the same number) */
+	p = sim_proc_find(r->w, pid);
+	g_hash_table_iter_init(&it, r->handles);
+	while (p && g_hash_table_iter_next(&it, &k, &v)) {
+		const struct rhandle *h = v;
+
+		if (h->kind == HANDLE_FD && h->pid == pid && !sim_fd_get(p, h->fd))
+			g_hash_table_iter_remove(&it);
+	}
+	return ret;
 }
 
 static void describe_exec(const struct scn_step *st, GString *out)
