@@ -337,6 +337,12 @@ static void test_native_munmap(const char *path)
 	map.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
 	CHECK(sim_sys_ioctl(w, pid, container, VFIO_IOMMU_MAP_DMA, &map) == 0, "map");
 	CHECK(munmap(buf, 3 * 4096) == 0, "munmap");
+	/* keep the range ours, inaccessible: an allocator of this process
+	 * (ASan's, on the DMA path) could take the freed addresses otherwise,
+	 * and the simulator's reads of "the page the program gave up" would
+	 * then land in that allocation instead of finding it gone */
+	CHECK(mmap(buf, 3 * 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == buf,
+	      "placeholder");
 
 	/* the device writes the page the program gave up, and reads it back */
 	memset(data, 0xa5, sizeof(data));
