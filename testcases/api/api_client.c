@@ -342,7 +342,7 @@ static void test_native_munmap(const char *path)
 	 * and the simulator's reads of "the page the program gave up" would
 	 * then land in that allocation instead of finding it gone */
 	CHECK(mmap(buf, 3 * 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == buf,
-	      "placeholder");
+	      "the freed range kept reserved");
 
 	/* the device writes the page the program gave up, and reads it back */
 	memset(data, 0xa5, sizeof(data));
