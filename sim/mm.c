@@ -62,7 +62,17 @@ struct sim_mm *sim_mm_new(struct sim_world *w, bool native)
 	mm->users = 1;
 	mm->native = native;
 	mm->next_va = SIM_MM_BASE;
+	mm->dumpable = SIM_DUMP_USER;
 	return mm;
+}
+
+bool sim_mm_get_user(struct sim_mm *mm)
+{
+	if (!mm || !mm->users)
+		return false;
+	mm->users++;
+	mm->refcount++;
+	return true;
 }
 
 struct sim_mm *sim_mm_get(struct sim_mm *mm)
@@ -276,6 +286,7 @@ struct sim_mm *sim_mm_dup(struct sim_mm *old)
 	struct sim_mm *mm = sim_mm_new(old->w, old->native);
 
 	mm->next_va = old->next_va;
+	mm->dumpable = old->dumpable;
 	mm->vmas = g_new0(struct sim_vma, old->nvmas ? old->nvmas : 1);
 	for (size_t i = 0; i < old->nvmas; i++) {
 		struct sim_vma *v = &mm->vmas[i];

@@ -58,7 +58,14 @@ struct sim_mm {
 	uint64_t locked_vm;     /* pages charged as locked (RLIMIT_MEMLOCK) */
 	uint64_t pinned;        /* pin references held on this mm's pages */
 	uint64_t pinned_vm;     /* pages iommufd charged as pinned (mm->pinned_vm) */
+	unsigned dumpable;      /* get_dumpable(mm): SIM_DUMP_*; fork copies it */
 };
+
+/* mm->flags' dump mode (SUID_DUMP_* of <linux/sched/coredump.h>): only a
+ * SIM_DUMP_USER mm may be ptrace-attached without CAP_SYS_PTRACE. */
+#define SIM_DUMP_DISABLE 0
+#define SIM_DUMP_USER    1
+#define SIM_DUMP_ROOT    2
 
 /* Created with the process; freed when the last reference goes. */
 struct sim_mm *sim_mm_new(struct sim_world *w, bool native);
@@ -67,9 +74,13 @@ struct sim_mm *sim_mm_new(struct sim_world *w, bool native);
 struct sim_mm *sim_mm_dup(struct sim_mm *mm);
 struct sim_mm *sim_mm_get(struct sim_mm *mm);
 void sim_mm_put(struct sim_mm *mm);
-/* Its process is gone (exit_mm): no more users, then one reference put.
- * Holders of other references keep the struct and its pinned pages. */
+/* Its process is gone (exit_mm), or an mmget is dropped (mmput): one user
+ * fewer, then one reference put.  Holders of other references keep the
+ * struct and its pinned pages. */
 void sim_mm_exit(struct sim_mm *mm);
+/* mmget_not_zero: a new user (and reference) of an mm still in use, paired
+ * with sim_mm_exit; false, taking nothing, once every user has gone. */
+bool sim_mm_get_user(struct sim_mm *mm);
 /* mmget_not_zero: is a process still using @mm? */
 static inline bool sim_mm_alive(const struct sim_mm *mm)
 {

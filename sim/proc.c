@@ -236,6 +236,39 @@ int sim_proc_for_each(struct sim_world *w,
 	return 0;
 }
 
+int sim_ptrace_may_access(const struct sim_proc *caller, const struct sim_proc *task)
+{
+	bool ok;
+
+	if (!caller || !task)
+		return -EPERM;
+	if (caller == task)
+		return 0;
+	ok = (caller->cred.uid == task->cred.uid && caller->cred.gid == task->cred.gid) ||
+	     sim_proc_capable(caller, SIM_CAP_SYS_PTRACE);
+	if (!ok)
+		return -EPERM;
+	if (task->mm && task->mm->dumpable != SIM_DUMP_USER &&
+	    !sim_proc_capable(caller, SIM_CAP_SYS_PTRACE))
+		return -EPERM;
+	return 0;
+}
+
+int sim_mm_access(const struct sim_proc *caller, struct sim_proc *task, struct sim_mm **out)
+{
+	struct sim_mm *mm = task && !task->exited ? task->mm : NULL;
+
+	*out = NULL;
+	if (!mm || !sim_mm_get_user(mm))
+		return 0;
+	if ((!caller || mm != caller->mm) && sim_ptrace_may_access(caller, task)) {
+		sim_mm_exit(mm);
+		return -EACCES;
+	}
+	*out = mm;
+	return 0;
+}
+
 /* ---- fd table ----------------------------------------------------------- */
 
 int sim_fd_install(struct sim_proc *p, struct sim_file *file, bool cloexec)

@@ -103,6 +103,30 @@ int sim_proc_for_each(struct sim_world *w,
 
 bool sim_proc_capable(const struct sim_proc *p, enum sim_cap cap);
 
+/*
+ * ptrace_may_access(@task, PTRACE_MODE_ATTACH_REALCREDS) asked by @caller
+ * (__ptrace_may_access, kernel/ptrace.c), in its order:
+ *  1. the same process may always look at itself;
+ *  2. the caller's real uid and gid must equal the task's (a process here
+ *     has one uid and one gid, its real, effective and saved ids alike),
+ *     else CAP_SYS_PTRACE is needed;
+ *  3. past that, a task whose mm is not SIM_DUMP_USER (made non-dumpable)
+ *     still needs CAP_SYS_PTRACE.
+ * No LSM is modelled (security_ptrace_access_check allows; Yama's
+ * ptrace_scope is not consulted).  0 or -EPERM.
+ */
+int sim_ptrace_may_access(const struct sim_proc *caller, const struct sim_proc *task);
+
+/*
+ * mm_access(@task, PTRACE_MODE_ATTACH_REALCREDS) from @caller
+ * (kernel/fork.c): the task's mm with a new user (mmget; put it with
+ * sim_mm_exit), or NULL in *out when the task has no mm left (it exited:
+ * the caller decides the errno; the 2017 and 2018 proposals answer ESRCH).
+ * -EACCES when the mm is not the caller's own and ptrace access is
+ * refused.  0 or -EACCES.
+ */
+int sim_mm_access(const struct sim_proc *caller, struct sim_proc *task, struct sim_mm **out);
+
 /* ---- fd table ---------------------------------------------------------- */
 
 /*

@@ -35,6 +35,7 @@ struct dom_state {
 	struct iommu_domain *blocking;    /* one shared blocking domain */
 	struct iommu_domain *identity;    /* one shared identity domain */
 	GHashTable *pasids;               /* sbdf << 32 | pasid -> domain */
+	struct sim_ids global_pasids;     /* iommu_global_pasid_ida: pasid -> owner */
 };
 
 static const char *const type_names[] = { "blocked", "identity", "paging", "nested" };
@@ -783,6 +784,38 @@ unsigned iommu_device_pasid_bits(struct pci_dev *dev)
 	return bits < hc->pasid_bits ? bits : hc->pasid_bits;
 }
 
+int iommu_alloc_global_pasid(struct pci_dev *dev, void *owner, uint32_t *pasid)
+{
+	struct dom_state *st = dev && dev->group ? state_of(iommu_group_world(dev->group)) : NULL;
+	unsigned bits = iommu_device_pasid_bits(dev);
+	int64_t id;
+
+	*pasid = IOMMU_PASID_INVALID;
+	if (!st || !owner || !bits)
+		return -ENOSPC;   /* max_pasids 0: the device has no PASID */
+	id = sim_ids_alloc(st->w, &st->global_pasids, owner, IOMMU_FIRST_GLOBAL_PASID,
+			   (uint32_t)((1ull << bits) - 1));
+	if (id < 0)
+		return (int)id;
+	*pasid = (uint32_t)id;
+	return 0;
+}
+
+void iommu_free_global_pasid(struct sim_world *w, uint32_t pasid)
+{
+	struct dom_state *st = state_of(w);
+
+	if (st && pasid != IOMMU_PASID_INVALID)
+		sim_ids_remove(&st->global_pasids, pasid);
+}
+
+void *iommu_global_pasid_owner(struct sim_world *w, uint32_t pasid)
+{
+	struct dom_state *st = state_of(w);
+
+	return st && pasid != IOMMU_PASID_INVALID ? sim_ids_find(&st->global_pasids, pasid) : NULL;
+}
+
 struct iommu_domain *iommu_device_pasid_domain(struct pci_dev *dev, uint32_t pasid)
 {
 	struct dom_state *st = dev && dev->group ? state_of(iommu_group_world(dev->group)) : NULL;
@@ -1254,6 +1287,7 @@ static void state_destroy(void *data)
 	iommu_domain_free(st->blocking);
 	iommu_domain_free(st->identity);
 	sim_ids_destroy(&st->dids);
+	sim_ids_destroy(&st->global_pasids);
 	g_hash_table_destroy(st->pasids);
 	g_free(st);
 }
@@ -1311,9 +1345,11 @@ int iommu_domains_init(struct sim_world *w, const struct iommu_profile *prof)
 	st->kind = hc ? hc->kind : IOMMU_HW_VTD;
 	st->pasids = g_hash_table_new(g_direct_hash, g_direct_equal);
 	sim_ids_init(&st->dids);
+	sim_ids_init(&st->global_pasids);
 	ret = iommu_core_set_domains(w, st, state_destroy);
 	if (ret) {
 		sim_ids_destroy(&st->dids);
+		sim_ids_destroy(&st->global_pasids);
 		g_free(st);
 		return ret;
 	}

@@ -296,6 +296,27 @@ struct iommu_domain *iommu_device_pasid_domain(struct pci_dev *dev, uint32_t pas
 unsigned iommu_device_pasid_bits(struct pci_dev *dev);
 
 /*
+ * The global PASID space (iommu_alloc_global_pasid, drivers/iommu/iommu.c),
+ * shared by every device and every user (SVA's one PASID per mm, the
+ * proposals' binds): the lowest free PASID in [IOMMU_FIRST_GLOBAL_PASID,
+ * max_pasids - 1], max_pasids being 1 << iommu_device_pasid_bits(@dev),
+ * bound to @owner (non-NULL; whoever holds it, for the invariants).  PASID
+ * 0 is IOMMU_NO_PASID, the RID path's, and never handed out.  0 with
+ * *pasid; -ENOSPC when the device has no PASID width (max_pasids 0: the
+ * kernel's IOMMU_PASID_INVALID, which SVA turns into ENOSPC) or the range
+ * is full; -ENOMEM (fault site "ids_alloc").  *pasid is
+ * IOMMU_PASID_INVALID on failure.
+ */
+#define IOMMU_NO_PASID           0u
+#define IOMMU_FIRST_GLOBAL_PASID 1u
+#define IOMMU_PASID_INVALID      UINT32_MAX
+int iommu_alloc_global_pasid(struct pci_dev *dev, void *owner, uint32_t *pasid);
+/* iommu_free_global_pasid: back to the space (IOMMU_PASID_INVALID: nothing). */
+void iommu_free_global_pasid(struct sim_world *w, uint32_t pasid);
+/* The owner @pasid was handed to, or NULL while it is free. */
+void *iommu_global_pasid_owner(struct sim_world *w, uint32_t pasid);
+
+/*
  * The guest's invalidation of a nested domain after it edited its stage-1
  * table (HWPT_INVALIDATE, §E.6): IOTLB for every PASID the domain is on,
  * then the device TLBs, then a wait.  size 0: everything.  0 or -EINVAL.

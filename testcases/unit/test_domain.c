@@ -625,6 +625,53 @@ START_TEST(test_pasid_bits)
 }
 END_TEST
 
+/* iommu_alloc_global_pasid (drivers/iommu/iommu.c): one space for every
+ * device, lowest free from IOMMU_FIRST_GLOBAL_PASID, bounded by the asking
+ * device's max_pasids; ida_alloc_range's ENOSPC, and IOMMU_PASID_INVALID
+ * for a device without PASID (max_pasids 0). */
+START_TEST(test_global_pasid_alloc)
+{
+	int owner_a, owner_b;
+	uint32_t p, q;
+
+	ck_assert_int_eq(iommu_alloc_global_pasid(dev_a, &owner_a, &p), 0);
+	ck_assert_uint_eq(p, 1);                       /* never IOMMU_NO_PASID */
+	ck_assert_int_eq(iommu_alloc_global_pasid(dev_b, &owner_b, &q), 0);
+	ck_assert_uint_eq(q, 2);                       /* global: B goes on from A's */
+	ck_assert_ptr_eq(iommu_global_pasid_owner(w, 1), &owner_a);
+	ck_assert_ptr_eq(iommu_global_pasid_owner(w, 2), &owner_b);
+	ck_assert_ptr_null(iommu_global_pasid_owner(w, 0));
+	ck_assert_ptr_null(iommu_global_pasid_owner(w, IOMMU_PASID_INVALID));
+	/* no PASID capability: max_pasids is 0 */
+	ck_assert_int_eq(iommu_alloc_global_pasid(dev_c, &owner_a, &p), -ENOSPC);
+	ck_assert_uint_eq(p, IOMMU_PASID_INVALID);
+	ck_assert_int_eq(iommu_alloc_global_pasid(NULL, &owner_a, &p), -ENOSPC);
+	/* lowest free: 1 again once freed */
+	iommu_free_global_pasid(w, 1);
+	ck_assert_ptr_null(iommu_global_pasid_owner(w, 1));
+	ck_assert_int_eq(iommu_alloc_global_pasid(dev_b, &owner_b, &p), 0);
+	ck_assert_uint_eq(p, 1);
+	iommu_free_global_pasid(w, IOMMU_PASID_INVALID);   /* nothing */
+	/* A's 8 bits: [1, 255]; 1 and 2 are taken, 253 more fit, then ENOSPC,
+	 * while B (the IOMMU's 10 bits) still finds 256 */
+	for (uint32_t want = 3; want <= 255; want++) {
+		ck_assert_int_eq(iommu_alloc_global_pasid(dev_a, &owner_a, &p), 0);
+		ck_assert_uint_eq(p, want);
+	}
+	ck_assert_int_eq(iommu_alloc_global_pasid(dev_a, &owner_a, &p), -ENOSPC);
+	ck_assert_uint_eq(p, IOMMU_PASID_INVALID);
+	ck_assert_int_eq(iommu_alloc_global_pasid(dev_b, &owner_b, &p), 0);
+	ck_assert_uint_eq(p, 256);
+	/* fault injection at the id allocator leaves the space as it was */
+	sim_fault_fail_nth(w, "ids_alloc", 1);
+	ck_assert_int_eq(iommu_alloc_global_pasid(dev_b, &owner_b, &p), -ENOMEM);
+	ck_assert_ptr_null(iommu_global_pasid_owner(w, 257));
+	sim_fault_fail_nth(w, "ids_alloc", 0);
+	ck_assert_int_eq(iommu_alloc_global_pasid(dev_b, &owner_b, &p), 0);
+	ck_assert_uint_eq(p, 257);
+}
+END_TEST
+
 START_TEST(test_pasid_attach)
 {
 	struct iommu_domain *d = iommu_domain_alloc_paging(w, 1, false);
@@ -1398,6 +1445,7 @@ int main(void)
 
 	tcase_add_checked_fixture(pasid, setup, teardown);
 	tcase_add_test(pasid, test_pasid_bits);
+	tcase_add_test(pasid, test_global_pasid_alloc);
 	tcase_add_test(pasid, test_pasid_attach);
 	tcase_add_test(pasid, test_pasid_errors);
 	tcase_add_test(pasid, test_pasid_replace);

@@ -15,6 +15,7 @@
 #include "sim/devnode.h"
 #include "sim/fault.h"
 #include "sim/file.h"
+#include "sim/mm.h"
 #include "sim/proc.h"
 #include "sim/syscall.h"
 #include "sim/trace.h"
@@ -192,6 +193,83 @@ START_TEST(test_fork_copies)
 	ck_assert_str_eq(release_log->str, "2;");
 	sim_world_destroy(w);
 	ck_assert_str_eq(release_log->str, "2;1;");
+}
+END_TEST
+
+/* __ptrace_may_access(PTRACE_MODE_ATTACH_REALCREDS), kernel/ptrace.c, in its
+ * order: self, then matching real ids or CAP_SYS_PTRACE, then dumpability
+ * (which CAP_SYS_PTRACE overrides too). */
+START_TEST(test_ptrace_may_access)
+{
+	struct sim_world *w = sim_world_create(1);
+	struct sim_proc *alice = sim_proc_find(w, spawn_as(w, "alice", 1000, 1000, 0));
+	struct sim_proc *alice2 = sim_proc_find(w, spawn_as(w, "alice2", 1000, 1000, 0));
+	struct sim_proc *bob = sim_proc_find(w, spawn_as(w, "bob", 1001, 1000, 0));
+	struct sim_proc *grp = sim_proc_find(w, spawn_as(w, "grp", 1000, 1001, 0));
+	struct sim_proc *tracer = sim_proc_find(w, spawn_as(w, "tracer", 1001, 1001,
+							    SIM_CAP_BIT(SIM_CAP_SYS_PTRACE)));
+	struct sim_proc *init = sim_proc_find(w, 1);
+
+	ck_assert_int_eq(sim_ptrace_may_access(alice, alice), 0);
+	ck_assert_int_eq(sim_ptrace_may_access(alice, alice2), 0);     /* same ids */
+	ck_assert_int_eq(sim_ptrace_may_access(bob, alice), -EPERM);   /* uid differs */
+	ck_assert_int_eq(sim_ptrace_may_access(grp, alice), -EPERM);   /* gid differs */
+	ck_assert_int_eq(sim_ptrace_may_access(tracer, alice), 0);     /* CAP_SYS_PTRACE */
+	ck_assert_int_eq(sim_ptrace_may_access(init, alice), 0);       /* root has it */
+	ck_assert_int_eq(sim_ptrace_may_access(alice, init), -EPERM);
+	ck_assert_int_eq(sim_ptrace_may_access(NULL, alice), -EPERM);
+	/* prctl(PR_SET_DUMPABLE, 0): the ids match, the mm still refuses */
+	alice2->mm->dumpable = SIM_DUMP_DISABLE;
+	ck_assert_int_eq(sim_ptrace_may_access(alice, alice2), -EPERM);
+	ck_assert_int_eq(sim_ptrace_may_access(alice2, alice2), 0);    /* itself: fine */
+	ck_assert_int_eq(sim_ptrace_may_access(tracer, alice2), 0);
+	alice2->mm->dumpable = SIM_DUMP_ROOT;                           /* suid_dumpable=2 */
+	ck_assert_int_eq(sim_ptrace_may_access(alice, alice2), -EPERM);
+	/* fork copies mm->flags, so the child of a non-dumpable mm is one too */
+	{
+		struct sim_proc *c = sim_proc_find(w, sim_proc_fork(w, alice2->pid));
+		ck_assert_uint_eq(c->mm->dumpable, SIM_DUMP_ROOT);
+		ck_assert_int_eq(sim_ptrace_may_access(alice, c), -EPERM);
+	}
+	sim_world_destroy(w);
+}
+END_TEST
+
+/* mm_access (kernel/fork.c): the task's mm with an mm_users reference, NULL
+ * once it has none, EACCES when ptrace refuses and the mm is not ours. */
+START_TEST(test_mm_access)
+{
+	struct sim_world *w = sim_world_create(1);
+	struct sim_proc *alice = sim_proc_find(w, spawn_as(w, "alice", 1000, 1000, 0));
+	int bob_pid = spawn_as(w, "bob", 1001, 1001, 0);
+	struct sim_proc *bob = sim_proc_find(w, bob_pid);
+	struct sim_mm *mm = (struct sim_mm *)1, *bob_mm = bob->mm;
+
+	ck_assert_int_eq(sim_mm_access(alice, alice, &mm), 0);
+	ck_assert_ptr_eq(mm, alice->mm);
+	ck_assert_uint_eq(mm->users, 2);
+	sim_mm_exit(mm);
+	ck_assert_uint_eq(alice->mm->users, 1);
+	ck_assert_int_eq(sim_mm_access(alice, bob, &mm), -EACCES);
+	ck_assert_ptr_null(mm);
+	ck_assert_uint_eq(bob_mm->users, 1);                 /* the mmget undone */
+	ck_assert_uint_eq(bob_mm->refcount, 1);
+	ck_assert_int_eq(sim_mm_access(sim_proc_find(w, 1), bob, &mm), 0);
+	ck_assert_ptr_eq(mm, bob_mm);
+	/* bob exits while we hold a user: the mm stays in use, ours to put */
+	ck_assert_int_eq(sim_proc_exit(w, bob_pid), 0);
+	ck_assert_uint_eq(mm->users, 1);
+	ck_assert(sim_mm_alive(mm));
+	sim_mm_get(mm);                                      /* keep the struct to look */
+	sim_mm_exit(mm);
+	ck_assert(!sim_mm_alive(mm));
+	ck_assert(!sim_mm_get_user(mm));                     /* mmget_not_zero fails */
+	ck_assert_uint_eq(mm->refcount, 1);
+	sim_mm_put(mm);
+	ck_assert_int_eq(sim_mm_access(alice, NULL, &mm), 0);   /* no task, no mm */
+	ck_assert_ptr_null(mm);
+	ck_assert(!sim_mm_get_user(NULL));
+	sim_world_destroy(w);
 }
 END_TEST
 
@@ -632,6 +710,8 @@ int main(void)
 	tcase_add_test(tc, test_for_each_skips_holes);
 	tcase_add_test(tc, test_fork_copies);
 	tcase_add_test(tc, test_fork_of_fdless_and_faults);
+	tcase_add_test(tc, test_ptrace_may_access);
+	tcase_add_test(tc, test_mm_access);
 	tcase_add_test(tc, test_exit_closes_in_order);
 	tcase_add_test(tc, test_fd_table_faults);
 	tcase_add_test(tc, test_file_refs_and_serials);
