@@ -108,13 +108,87 @@ int sim_proc_create(struct sim_world *w, int ppid, const char *name,
 	return p->pid;
 }
 
-/* Undo proc_alloc for a process that was never published. */
+static void task_free(struct sim_proc *p)
+{
+	g_free(p->refs);
+	g_free(p->name);
+	g_free(p);
+}
+
+/* Undo proc_alloc for a process that was never published; or the end of
+ * one that exited: a task still referenced stays as a zombie. */
 static void proc_discard(struct sim_world *w, struct sim_proc *p)
 {
 	sim_mm_exit(p->mm);
+	p->mm = NULL;
 	sim_ids_remove(&w->pids, (uint32_t)p->pid);
-	g_free(p->name);
-	g_free(p);
+	if (p->usage) {
+		p->exited = true;
+		if (!w->zombies)
+			w->zombies = g_ptr_array_new();
+		g_ptr_array_add(w->zombies, p);
+		return;
+	}
+	task_free(p);
+}
+
+struct sim_proc *sim_task_get(struct sim_proc *p, const char *holder)
+{
+	unsigned i;
+
+	if (!p)
+		return NULL;
+	for (i = 0; i < p->nrefs && strcmp(p->refs[i].holder, holder); i++)
+		;
+	if (i == p->nrefs) {
+		p->refs = g_renew(struct sim_task_ref, p->refs, p->nrefs + 1);
+		p->refs[p->nrefs++] = (struct sim_task_ref){ .holder = holder };
+	}
+	p->refs[i].n++;
+	p->usage++;
+	return p;
+}
+
+void sim_task_put(struct sim_proc *p, const char *holder)
+{
+	unsigned i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->nrefs && (p->refs[i].n == 0 || strcmp(p->refs[i].holder, holder)); i++)
+		;
+	g_assert(i < p->nrefs);   /* a put without its get is a model bug */
+	p->refs[i].n--;
+	if (--p->usage || !p->exited)
+		return;
+	if (p->w->zombies)
+		g_ptr_array_remove(p->w->zombies, p);
+	task_free(p);
+}
+
+static void task_leaks(GString *out, const struct sim_proc *p)
+{
+	for (unsigned i = 0; i < p->nrefs; i++)
+		if (p->refs[i].n)
+			g_string_append_printf(out, "%stask '%s' (pid %d): %u reference%s taken by "
+					       "%s never put", out->len ? "\n" : "", p->name,
+					       p->pid, p->refs[i].n, p->refs[i].n == 1 ? "" : "s",
+					       p->refs[i].holder);
+}
+
+char *sim_task_leaks(struct sim_world *w)
+{
+	GString *out = g_string_new(NULL);
+	uint32_t end = sim_ids_end(&w->pids);
+
+	for (uint32_t pid = 1; pid < end; pid++) {
+		struct sim_proc *p = sim_ids_find(&w->pids, pid);
+		if (p)
+			task_leaks(out, p);
+	}
+	for (unsigned i = 0; w->zombies && i < w->zombies->len; i++)
+		task_leaks(out, g_ptr_array_index(w->zombies, i));
+	return g_string_free(out, out->len == 0);
 }
 
 int sim_proc_fork(struct sim_world *w, int pid)
@@ -179,6 +253,8 @@ static void proc_free(struct sim_world *w, struct sim_proc *p)
 	w->current_pid = saved == p->pid ? 0 : saved;
 	SIM_TRACE(w, sim_proc_exit, p->pid);
 	g_free(p->fds);
+	p->fds = NULL;
+	p->nfds = 0;
 	proc_discard(w, p);
 }
 
@@ -203,6 +279,11 @@ void sim_procs_destroy_all(struct sim_world *w)
 		if (p)
 			proc_free(w, p);
 	}
+	for (unsigned i = 0; w->zombies && i < w->zombies->len; i++)
+		task_free(g_ptr_array_index(w->zombies, i));
+	if (w->zombies)
+		g_ptr_array_free(w->zombies, TRUE);
+	w->zombies = NULL;
 }
 
 int sim_proc_set_thp(struct sim_world *w, int pid, int on)

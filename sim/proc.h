@@ -59,6 +59,12 @@ struct sim_fd_entry {
 	bool cloexec;
 };
 
+/* Who holds references on a task (sim_task_get), for the leak report. */
+struct sim_task_ref {
+	const char *holder;         /* a static string: the call that took it */
+	unsigned n;
+};
+
 struct sim_proc {
 	struct sim_world *w;
 	int pid;
@@ -71,6 +77,9 @@ struct sim_proc {
 	struct sim_fd_entry *fds;   /* fds[0..nfds-1] */
 	int nfds;                   /* allocated length of fds */
 	bool exited;
+	unsigned usage;             /* get_task_struct references beyond its life */
+	struct sim_task_ref *refs;  /* their holders, in first-taken order */
+	unsigned nrefs;
 };
 
 /*
@@ -126,6 +135,23 @@ int sim_ptrace_may_access(const struct sim_proc *caller, const struct sim_proc *
  * refused.  0 or -EACCES.
  */
 int sim_mm_access(const struct sim_proc *caller, struct sim_proc *task, struct sim_mm **out);
+
+/*
+ * get_task_struct / put_task_struct: a reference on the task itself, apart
+ * from its life.  A task that exits while referenced loses its mm, its
+ * descriptors and its pid (which the next process may get), and stays as
+ * a zombie struct, no longer found by pid, until the last put.  @holder (a
+ * static string) names the call that took the reference, for the leak
+ * report; a put names the same holder.
+ */
+struct sim_proc *sim_task_get(struct sim_proc *p, const char *holder);
+void sim_task_put(struct sim_proc *p, const char *holder);
+/*
+ * Task references still held, live tasks and zombies alike, one line each:
+ * "task 'NAME' (pid N): K reference(s) taken by HOLDER never put" (g_free
+ * it), or NULL when there are none.
+ */
+char *sim_task_leaks(struct sim_world *w);
 
 /* ---- fd table ---------------------------------------------------------- */
 

@@ -42,6 +42,7 @@ struct sim_world {
 	struct sim_trace_state trace;
 	struct sim_fault_state fault;
 	struct sim_ids pids;        /* pid -> struct sim_proc */
+	GPtrArray *zombies;         /* exited tasks still referenced (proc.c) */
 	GTree *devnodes;            /* path -> struct sim_devnode, strcmp order */
 	unsigned long files_live;
 	uint64_t file_serial;

@@ -273,6 +273,53 @@ START_TEST(test_mm_access)
 }
 END_TEST
 
+/* get_task_struct / put_task_struct: a task outlives its exit while
+ * referenced, its pid goes back to the allocator, and the leak report names
+ * the holder of every reference never put (the 2017 RFC's BIND_TASK error
+ * path, seed 003). */
+START_TEST(test_task_refs_and_leaks)
+{
+	struct sim_world *w = sim_world_create(1);
+	int pid = spawn_as(w, "victim", 1000, 1000, 0), again;
+	struct sim_proc *p = sim_proc_find(w, pid);
+	char *leaks;
+
+	ck_assert_ptr_null(sim_task_leaks(w));
+	ck_assert_ptr_eq(sim_task_get(p, "VFIO_DEVICE_BIND_TASK"), p);
+	sim_task_get(p, "VFIO_DEVICE_BIND_TASK");
+	sim_task_get(p, "iommu_bind_task");
+	ck_assert_uint_eq(p->usage, 3);
+	sim_task_put(p, "iommu_bind_task");
+	leaks = sim_task_leaks(w);
+	ck_assert_str_eq(leaks, "task 'victim' (pid 2): 2 references taken by "
+			 "VFIO_DEVICE_BIND_TASK never put");
+	g_free(leaks);
+	/* it exits: no longer found, its mm gone, its pid free for the next */
+	ck_assert_int_eq(sim_proc_exit(w, pid), 0);
+	ck_assert_ptr_null(sim_proc_find(w, pid));
+	ck_assert(p->exited);
+	ck_assert_ptr_null(p->mm);
+	again = spawn_as(w, "newcomer", 1000, 1000, 0);
+	ck_assert_int_eq(again, pid);
+	sim_task_put(p, "VFIO_DEVICE_BIND_TASK");
+	leaks = sim_task_leaks(w);
+	ck_assert_str_eq(leaks, "task 'victim' (pid 2): 1 reference taken by "
+			 "VFIO_DEVICE_BIND_TASK never put");
+	g_free(leaks);
+	ck_assert_ptr_null(sim_task_get(NULL, "x"));
+	sim_task_put(NULL, "x");
+	sim_task_put(p, "VFIO_DEVICE_BIND_TASK");     /* the last: the zombie goes */
+	ck_assert_ptr_null(sim_task_leaks(w));
+	/* a zombie still referenced at world teardown is freed with it */
+	sim_task_get(sim_proc_find(w, again), "leaked");
+	ck_assert_int_eq(sim_proc_exit(w, again), 0);
+	leaks = sim_task_leaks(w);
+	ck_assert_str_eq(leaks, "task 'newcomer' (pid 2): 1 reference taken by leaked never put");
+	g_free(leaks);
+	sim_world_destroy(w);
+}
+END_TEST
+
 START_TEST(test_fork_of_fdless_and_faults)
 {
 	struct sim_world *w = sim_world_create(1);
@@ -712,6 +759,7 @@ int main(void)
 	tcase_add_test(tc, test_fork_of_fdless_and_faults);
 	tcase_add_test(tc, test_ptrace_may_access);
 	tcase_add_test(tc, test_mm_access);
+	tcase_add_test(tc, test_task_refs_and_leaks);
 	tcase_add_test(tc, test_exit_closes_in_order);
 	tcase_add_test(tc, test_fd_table_faults);
 	tcase_add_test(tc, test_file_refs_and_serials);

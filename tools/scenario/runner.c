@@ -459,7 +459,8 @@ static int mm_charges(struct sim_proc *p, void *ctx)
  * What must be gone once no process holds a descriptor (§H10, §H18): every
  * VFIO container and iommufd context, every group's user state (opened,
  * container, users, device fds), every charge (an uid's locked_vm, an mm's
- * locked_vm and pinned_vm), and every group back on its default domain.
+ * locked_vm and pinned_vm), every task reference (get_task_struct), and
+ * every group back on its default domain.
  * The first thing left, or an empty string.
  */
 static void closed_leftovers(struct runner *r, GString *out)
@@ -471,6 +472,12 @@ static void closed_leftovers(struct runner *r, GString *out)
 		return;
 	}
 	sim_proc_for_each(r->w, mm_charges, out);
+	if (!out->len) {
+		char *leaks = sim_task_leaks(r->w);   /* the 2017 RFC's leak (§D) */
+		if (leaks)
+			g_string_append_len(out, leaks, (gssize)strcspn(leaks, "\n"));
+		g_free(leaks);
+	}
 	for (size_t id = 0; !out->len && id < iommu_group_count(r->w); id++) {
 		struct iommu_group *g = iommu_group_by_id(r->w, (unsigned)id);
 
