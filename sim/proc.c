@@ -166,28 +166,26 @@ void sim_task_put(struct sim_proc *p, const char *holder)
 	task_free(p);
 }
 
-static void task_leaks(GString *out, const struct sim_proc *p)
+static int task_leaks(struct sim_proc *p, void *ctx)
 {
+	GString *out = ctx;
+
 	for (unsigned i = 0; i < p->nrefs; i++)
 		if (p->refs[i].n)
 			g_string_append_printf(out, "%stask '%s' (pid %d): %u reference%s taken by "
 					       "%s never put", out->len ? "\n" : "", p->name,
 					       p->pid, p->refs[i].n, p->refs[i].n == 1 ? "" : "s",
 					       p->refs[i].holder);
+	return 0;
 }
 
 char *sim_task_leaks(struct sim_world *w)
 {
 	GString *out = g_string_new(NULL);
-	uint32_t end = sim_ids_end(&w->pids);
 
-	for (uint32_t pid = 1; pid < end; pid++) {
-		struct sim_proc *p = sim_ids_find(&w->pids, pid);
-		if (p)
-			task_leaks(out, p);
-	}
+	sim_proc_for_each(w, task_leaks, out);
 	for (unsigned i = 0; w->zombies && i < w->zombies->len; i++)
-		task_leaks(out, g_ptr_array_index(w->zombies, i));
+		task_leaks(g_ptr_array_index(w->zombies, i), out);
 	return g_string_free(out, out->len == 0);
 }
 
