@@ -355,8 +355,18 @@ static const char *faults(void)
 	static char buf[1024];
 	long ret;
 
+	/*
+	 * The IOMMU's fault interrupt runs after the DMA's doorbell returns;
+	 * its kmsg line may take a moment.  Look after 30 ms, then keep looking
+	 * for half a second before saying none (the simulator reports at once:
+	 * its sleep is a no-op, so only a guest pays for the wait).
+	 */
 	osys_sleep_ms(30);
 	ret = osys_dma_faults(buf, sizeof(buf));
+	for (int i = 0; !ret && i < 20; i++) {
+		osys_sleep_ms(25);
+		ret = osys_dma_faults(buf, sizeof(buf));
+	}
 	if (ret < 0)
 		return oret(ret);
 	if (!ret)
