@@ -808,7 +808,8 @@ unsigned sim_mem_frame_refs(struct sim_world *w, uint64_t hpa, bool *folio)
 {
 	struct sim_frame *f = frame_of(mem_of(w), hpa);
 
-	*folio = f && f->folio;
+	if (folio)
+		*folio = f && f->folio;
 	return f ? f->refs : 0;
 }
 

@@ -154,8 +154,8 @@ void sim_mem_frame_get(struct sim_world *w, uint64_t hpa);
 void sim_mem_frame_put(struct sim_world *w, uint64_t hpa);
 /* The references on the frame holding @hpa (0: no frame), as
  * page_ref_count reads a page's (the selftest's MD_CHECK_REFS counts pins
- * with it); *folio says it is a native huge page's, whose references are
- * the folio's (a compound page). */
+ * with it); *folio (unless NULL) says it is a native huge page's, whose
+ * references are the folio's (a compound page). */
 unsigned sim_mem_frame_refs(struct sim_world *w, uint64_t hpa, bool *folio);
 
 /* The storage of the frame holding @hpa, or NULL when none is allocated

@@ -40,6 +40,7 @@
 #include <unistd.h>
 #include <glib.h>
 
+#include "sim/cpu_pgtable.h"
 #include "sim/fault.h"
 #include "sim/mem.h"
 #include "sim/mm.h"
@@ -48,7 +49,6 @@
 #include "sim/world_internal.h"
 #include "iommusim/iommusim.h"
 
-#define MM_LIMIT 0x7ff000000000ull     /* top of the user address space */
 #define CHUNK_BYTES ((uint64_t)SIM_MM_CHUNK_PAGES << SIM_PAGE_SHIFT)
 #define CHUNK_MASK ((uint64_t)SIM_MM_CHUNK_PAGES - 1)
 #define THP_SIZE (1ull << SIM_MM_HUGE_2M)      /* a transparent huge page */
@@ -88,8 +88,8 @@ static uint64_t vma_nchunks(const struct sim_vma *v)
 	return (v->len + CHUNK_BYTES - 1) / CHUNK_BYTES;
 }
 
-/* The HPA of the page at @va (inside @v), 0 when it has no frame. */
-static uint64_t vma_hpa(const struct sim_vma *v, uint64_t va)
+/* The slot of the page at @va (inside @v): HPA | SIM_SLOT_*, 0 when none. */
+static uint64_t vma_slotval(const struct sim_vma *v, uint64_t va)
 {
 	uint64_t idx = (va - v->start) >> SIM_PAGE_SHIFT;
 	const uint64_t *chunk = v->chunks ? v->chunks[idx >> SIM_MM_CHUNK_SHIFT] : NULL;
@@ -97,7 +97,13 @@ static uint64_t vma_hpa(const struct sim_vma *v, uint64_t va)
 	return chunk ? chunk[idx & CHUNK_MASK] : 0;
 }
 
-/* Where the HPA of the page at @va (inside @v) is kept, made if missing. */
+/* The HPA of the page at @va (inside @v), 0 when it has no frame. */
+static uint64_t vma_hpa(const struct sim_vma *v, uint64_t va)
+{
+	return vma_slotval(v, va) & SIM_PAGE_MASK;
+}
+
+/* Where the slot of the page at @va (inside @v) is kept, made if missing. */
 static uint64_t *vma_slot(struct sim_vma *v, uint64_t va)
 {
 	uint64_t idx = (va - v->start) >> SIM_PAGE_SHIFT, c = idx >> SIM_MM_CHUNK_SHIFT;
@@ -109,28 +115,210 @@ static uint64_t *vma_slot(struct sim_vma *v, uint64_t va)
 	return &v->chunks[c][idx & CHUNK_MASK];
 }
 
-/* Give back the mm's reference on every frame of @v, lowest address first
- * (pins hold their own: a pinned frame lives on). */
-static void vma_drop_pages(struct sim_world *w, struct sim_vma *v)
+/* May the page in @slot of @v be written through its PTE now? */
+static bool slot_writable(const struct sim_vma *v, uint64_t slot)
+{
+	return slot && (v->prot & SIM_PROT_WRITE) && !(slot & SIM_SLOT_COW);
+}
+
+/* The size of @v's pages. */
+static uint64_t vma_step(const struct sim_vma *v)
+{
+	return v->huge_shift ? 1ull << v->huge_shift : SIM_PAGE_SIZE;
+}
+
+/*
+ * Write the CPU's PTE of the page at @va (its huge page's leaf in a
+ * huge-page VMA) from its slot, when the mm has a page table.  A table
+ * the allocator cannot extend leaves the page unmapped in it: the CPU and
+ * a walker fault on it, and the next fault tries again.
+ */
+static void pte_sync(struct sim_mm *mm, const struct sim_vma *v, uint64_t va)
+{
+	uint64_t step = vma_step(v), first = v->start + ((va - v->start) & ~(step - 1));
+	uint64_t slot = vma_slotval(v, first);
+
+	if (!mm->pgd)
+		return;
+	if (!slot || !(v->prot & SIM_PROT_READ))
+		sim_cpt_clear(mm->pgd, first, v->huge_shift ? v->huge_shift : SIM_PAGE_SHIFT);
+	else
+		sim_cpt_set(mm->pgd, first, slot & SIM_PAGE_MASK,
+			    v->huge_shift ? v->huge_shift : SIM_PAGE_SHIFT, slot_writable(v, slot));
+}
+
+/* Every PTE of [start, end) inside @v, from its slots. */
+static void pte_sync_range(struct sim_mm *mm, const struct sim_vma *v, uint64_t start,
+			   uint64_t end)
+{
+	if (!mm->pgd || !v->chunks)
+		return;
+	for (uint64_t va = start; va < end; va += vma_step(v))
+		if (vma_slotval(v, va))
+			pte_sync(mm, v, va);
+}
+
+/* Tell the notifiers that translations of [start, end) go or change. */
+static void mm_invalidate(struct sim_mm *mm, uint64_t start, uint64_t end)
+{
+	for (struct sim_mmu_notifier *mn = mm->notifiers; mn; mn = mn->next)
+		if (mn->ops->invalidate)
+			mn->ops->invalidate(mn, mm, start, end);
+}
+
+/* Give back the mm's reference on every frame of [start, end) of @v,
+ * lowest address first, clearing the slots and PTEs (pins hold their own:
+ * a pinned frame lives on). */
+static void vma_drop_range(struct sim_mm *mm, struct sim_vma *v, uint64_t start, uint64_t end)
 {
 	if (!v->chunks)
 		return;
-	for (uint64_t c = 0; c < vma_nchunks(v); c++) {
-		if (!v->chunks[c])
+	for (uint64_t va = start; va < end; va += SIM_PAGE_SIZE) {
+		uint64_t idx = (va - v->start) >> SIM_PAGE_SHIFT;
+		uint64_t *chunk = v->chunks[idx >> SIM_MM_CHUNK_SHIFT], slot;
+
+		if (!chunk) {   /* on to the next chunk */
+			va = v->start + (((idx >> SIM_MM_CHUNK_SHIFT) + 1) << (SIM_MM_CHUNK_SHIFT +
+								     SIM_PAGE_SHIFT)) - SIM_PAGE_SIZE;
 			continue;
-		for (unsigned i = 0; i < SIM_MM_CHUNK_PAGES; i++)
-			if (v->chunks[c][i])
-				sim_mem_frame_put(w, v->chunks[c][i]);
-		g_free(v->chunks[c]);
+		}
+		slot = chunk[idx & CHUNK_MASK];
+		if (!slot)
+			continue;
+		chunk[idx & CHUNK_MASK] = 0;
+		if (mm->pgd && !((va - v->start) & (vma_step(v) - 1)))
+			sim_cpt_clear(mm->pgd, va, v->huge_shift ? v->huge_shift : SIM_PAGE_SHIFT);
+		sim_mem_frame_put(mm->w, slot & SIM_PAGE_MASK);
 	}
+}
+
+static void vma_free_chunks(struct sim_vma *v)
+{
+	for (uint64_t c = 0; v->chunks && c < vma_nchunks(v); c++)
+		g_free(v->chunks[c]);
 	g_free(v->chunks);
 	v->chunks = NULL;
 }
 
-static void vma_free(struct sim_world *w, struct sim_vma *v)
+static void mobj_put(struct sim_mobj *o);
+
+static void vma_free(struct sim_mm *mm, struct sim_vma *v)
 {
-	vma_drop_pages(w, v);
+	vma_drop_range(mm, v, v->start, v->start + v->len);
+	vma_free_chunks(v);
+	mobj_put(v->obj);
 	g_free(v->name);
+}
+
+/* ---- memory objects: files and shared anonymous memory ---------------------------- */
+
+#define FILE_MAX (1ull << 40)
+
+static struct sim_mobj *mobj_new(struct sim_world *w, const char *name, uint64_t size, bool file)
+{
+	struct sim_mobj *o = g_new0(struct sim_mobj, 1);
+
+	o->w = w;
+	o->refcount = 1;
+	o->name = g_strdup(name);
+	o->file = file;
+	o->size = size;
+	o->pages = g_new0(uint64_t, size >> SIM_PAGE_SHIFT);
+	return o;
+}
+
+static void mobj_put(struct sim_mobj *o)
+{
+	if (!o || --o->refcount)
+		return;
+	for (uint64_t i = 0; i < o->size >> SIM_PAGE_SHIFT; i++)
+		if (o->pages[i])
+			sim_mem_frame_put(o->w, o->pages[i]);
+	g_free(o->pages);
+	g_free(o->name);
+	g_free(o);
+}
+
+/* The object's page @idx, read in (a zeroed frame) when missing: 0 with
+ * *hpa, -EIO past its end (SIGBUS), -ENOMEM. */
+static int mobj_page(struct sim_mobj *o, uint64_t idx, uint64_t *hpa)
+{
+	int ret;
+
+	if (idx >= o->size >> SIM_PAGE_SHIFT)
+		return -EIO;
+	if (!o->pages[idx] && (ret = sim_mem_frame_alloc(o->w, SIM_FRAME_USER, &o->pages[idx])))
+		return ret;
+	*hpa = o->pages[idx];
+	return 0;
+}
+
+static int name_cmp(gconstpointer a, gconstpointer b, gpointer unused)
+{
+	(void)unused;
+	return strcmp(a, b);
+}
+
+/* By name, strcmp order: the world's end frees them in that order. */
+static GTree *files_table(struct sim_world *w, bool make)
+{
+	if (!w->mm_files && make)
+		w->mm_files = g_tree_new_full(name_cmp, NULL, NULL, (GDestroyNotify)mobj_put);
+	return w->mm_files;
+}
+
+int sim_mm_file_create(struct sim_world *w, const char *name, uint64_t size)
+{
+	struct sim_mobj *o;
+
+	if (!name || !*name || !size || size >= FILE_MAX)
+		return -EINVAL;
+	if (sim_mm_file_find(w, name))
+		return -EEXIST;
+	o = mobj_new(w, name, (size + SIM_PAGE_SIZE - 1) & SIM_PAGE_MASK, true);
+	g_tree_insert(files_table(w, true), o->name, o);
+	return 0;
+}
+
+struct sim_mobj *sim_mm_file_find(struct sim_world *w, const char *name)
+{
+	GTree *t = files_table(w, false);
+
+	return t && name ? g_tree_lookup(t, name) : NULL;
+}
+
+int sim_mm_file_rw(struct sim_mobj *f, uint64_t off, void *buf, uint64_t len, bool write)
+{
+	uint8_t *b = buf;
+
+	if (off > f->size || len > f->size - off)
+		return -EINVAL;
+	while (len) {
+		uint64_t idx = off >> SIM_PAGE_SHIFT, in = off & ~SIM_PAGE_MASK;
+		uint64_t n = MIN(len, SIM_PAGE_SIZE - in), hpa;
+		int ret;
+
+		if (write) {
+			if ((ret = mobj_page(f, idx, &hpa)))
+				return ret;
+			sim_mem_write(f->w, hpa + in, b, n);
+		} else if (f->pages[idx]) {
+			sim_mem_read(f->w, f->pages[idx] + in, b, n);
+		} else {
+			memset(b, 0, n);
+		}
+		b += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+void sim_mm_files_destroy(struct sim_world *w)
+{
+	if (w->mm_files)
+		g_tree_destroy(w->mm_files);
+	w->mm_files = NULL;
 }
 
 /* ---- huge pages ------------------------------------------------------------- */
@@ -207,40 +395,223 @@ static int huge_frames(struct sim_world *w, unsigned shift, uint64_t *base)
 	return giga_frames(w, base);
 }
 
+
+/* ---- faults ------------------------------------------------------------------ */
+
 /*
- * First touch of the page at @va in @v: its frame, or in a huge-page VMA
- * every frame of the huge page holding it.  0 with the page's HPA in *hpa,
- * or -ENOMEM (nothing made).
+ * First touch of the page at @va in @v, anonymous memory: its frame, or in
+ * a huge-page VMA every frame of the huge page holding it, mapped with the
+ * VMA's protection (do_anonymous_page maps a new page writable whenever the
+ * VMA is).  0 with the page's HPA in *hpa, or -ENOMEM (nothing made).
  */
-static int vma_fault(struct sim_mm *mm, struct sim_vma *v, uint64_t va, uint64_t *hpa)
+static int anon_fault(struct sim_mm *mm, struct sim_vma *v, uint64_t va, uint64_t *hpa)
 {
 	uint64_t size, first, base;
 	int ret;
 
 	if (!v->huge_shift) {
 		ret = sim_mem_frame_alloc(mm->w, SIM_FRAME_USER, hpa);
-		if (!ret)
-			*vma_slot(v, va) = *hpa;
-		return ret;
+		if (ret)
+			return ret;
+		*vma_slot(v, va) = *hpa;
+	} else {
+		size = 1ull << v->huge_shift;
+		first = v->start + ((va - v->start) & ~(size - 1));
+		ret = huge_frames(mm->w, v->huge_shift, &base);
+		if (ret)
+			return ret;
+		for (uint64_t off = 0; off < size; off += SIM_PAGE_SIZE)
+			*vma_slot(v, first + off) = base + off;
+		*hpa = base + ((va - first) & SIM_PAGE_MASK);
 	}
-	size = 1ull << v->huge_shift;
-	first = v->start + ((va - v->start) & ~(size - 1));
-	ret = huge_frames(mm->w, v->huge_shift, &base);
+	mm->faults++;
+	pte_sync(mm, v, va);
+	return 0;
+}
+
+/* A new frame of the mm's own holding a copy of the page at @from. */
+static int copy_page(struct sim_world *w, uint64_t from, uint64_t *to)
+{
+	uint8_t page[SIM_PAGE_SIZE];
+	int ret = sim_mem_frame_alloc(w, SIM_FRAME_USER, to);
+
 	if (ret)
 		return ret;
-	for (uint64_t off = 0; off < size; off += SIM_PAGE_SIZE)
-		*vma_slot(v, first + off) = base + off;
-	*hpa = base + ((va - first) & SIM_PAGE_MASK);
+	sim_mem_read(w, from, page, sizeof(page));
+	sim_mem_write(w, *to, page, sizeof(page));
+	return 0;
+}
+
+/*
+ * A write to the copy-on-write page at @va (do_wp_page): an anonymous page
+ * no one else holds any more is taken over as it is (wp_page_reuse); any
+ * other gets a copy (wp_page_copy), the notifiers told before the PTE
+ * moves to it, the old page's reference given back after.
+ */
+static int wp_fault(struct sim_mm *mm, struct sim_vma *v, uint64_t va, uint64_t *hpa)
+{
+	uint64_t *slot = vma_slot(v, va), old = *slot & SIM_PAGE_MASK, page;
+	int ret;
+
+	if (!(*slot & SIM_SLOT_FILE) && sim_mem_frame_refs(mm->w, old, NULL) == 1) {
+		*slot = old;
+		pte_sync(mm, v, va);
+		*hpa = old;
+		return 0;
+	}
+	if ((ret = copy_page(mm->w, old, &page)))
+		return ret;
+	mm_invalidate(mm, va & SIM_PAGE_MASK, (va & SIM_PAGE_MASK) + SIM_PAGE_SIZE);
+	*slot = page;
+	pte_sync(mm, v, va);
+	sim_mem_frame_put(mm->w, old);
+	mm->faults++;
+	*hpa = page;
+	return 0;
+}
+
+/* handle_mm_fault on @v, the access already allowed by its protection. */
+static int vma_fault(struct sim_mm *mm, struct sim_vma *v, uint64_t va, bool write, uint64_t *hpa)
+{
+	uint64_t slot = vma_slotval(v, va), page, idx;
+	int ret;
+
+	if (slot) {
+		*hpa = slot & SIM_PAGE_MASK;
+		return write && (slot & SIM_SLOT_COW) ? wp_fault(mm, v, va, hpa) : 0;
+	}
+	if (!v->obj)
+		return anon_fault(mm, v, va, hpa);
+	idx = v->pgoff + ((va - v->start) >> SIM_PAGE_SHIFT);
+	if ((ret = mobj_page(v->obj, idx, &page)))
+		return ret;
+	if ((v->flags & SIM_MAP_SHARED) || !write) {   /* the page cache's page itself */
+		sim_mem_frame_get(mm->w, page);
+		slot = page | SIM_SLOT_FILE | ((v->flags & SIM_MAP_SHARED) ? 0 : SIM_SLOT_COW);
+	} else {                                       /* a private copy at once */
+		if ((ret = copy_page(mm->w, page, &slot)))
+			return ret;
+	}
+	*vma_slot(v, va) = slot;
+	mm->faults++;
+	pte_sync(mm, v, va);
+	*hpa = slot & SIM_PAGE_MASK;
+	return 0;
+}
+
+/* The VMA holding @va, to change its pages. */
+static struct sim_vma *vma_at(struct sim_mm *mm, uint64_t va)
+{
+	return (struct sim_vma *)sim_mm_find_vma(mm, va);
+}
+
+int sim_mm_fault(struct sim_mm *mm, uint64_t va, bool write, uint64_t *hpa)
+{
+	struct sim_vma *v = mm->native ? NULL : vma_at(mm, va);
+	uint64_t got;
+
+	if (!v || !(v->prot & (write ? SIM_PROT_WRITE : SIM_PROT_READ)))
+		return -EFAULT;
+	return vma_fault(mm, v, va, write, hpa ? hpa : &got);
+}
+
+int sim_mm_touch(struct sim_mm *mm, uint64_t va, uint64_t len, bool write)
+{
+	uint64_t page = va & SIM_PAGE_MASK, end = va + len;
+
+	if (end < va)
+		return -EFAULT;
+	for (; page < end; page += SIM_PAGE_SIZE) {
+		int ret = sim_mm_fault(mm, page, write, NULL);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+bool sim_mm_lookup(const struct sim_mm *mm, uint64_t va, uint64_t *hpa, bool *writable)
+{
+	const struct sim_vma *v = sim_mm_find_vma(mm, va);
+	uint64_t slot = v && (v->prot & SIM_PROT_READ) ? vma_slotval(v, va) : 0;
+
+	if (hpa)
+		*hpa = slot & SIM_PAGE_MASK;
+	if (writable)
+		*writable = v && slot_writable(v, slot);
+	return slot != 0;
+}
+
+/* ---- notifiers and the page table ------------------------------------------------ */
+
+void sim_mmu_notifier_register(struct sim_mm *mm, struct sim_mmu_notifier *mn)
+{
+	struct sim_mmu_notifier **pos = &mm->notifiers;
+
+	while (*pos)
+		pos = &(*pos)->next;
+	mn->next = NULL;
+	*pos = mn;
+}
+
+void sim_mmu_notifier_unregister(struct sim_mm *mm, struct sim_mmu_notifier *mn)
+{
+	for (struct sim_mmu_notifier **pos = &mm->notifiers; *pos; pos = &(*pos)->next)
+		if (*pos == mn) {
+			*pos = mn->next;
+			mn->next = NULL;
+			return;
+		}
+}
+
+int sim_mm_pgd(struct sim_mm *mm, uint64_t *root)
+{
+	if (mm->native || !mm->users)
+		return -EINVAL;
+	if (!mm->pgd) {
+		mm->pgd = sim_cpt_new(mm->w, sim_world_mmu(mm->w));
+		if (!mm->pgd)
+			return -ENOMEM;
+		for (size_t i = 0; i < mm->nvmas; i++)
+			pte_sync_range(mm, &mm->vmas[i], mm->vmas[i].start,
+				       mm->vmas[i].start + mm->vmas[i].len);
+	}
+	*root = sim_cpt_root(mm->pgd);
 	return 0;
 }
 
 /* ---- the mm ------------------------------------------------------------------- */
 
+/* exit_mmap: the notifiers' release (after which they are gone), then every
+ * VMA and the page table. */
+static void mm_teardown(struct sim_mm *mm)
+{
+	struct sim_mmu_notifier *mn = mm->notifiers;
+
+	mm->notifiers = NULL;
+	while (mn) {
+		struct sim_mmu_notifier *next = mn->next;
+
+		mn->next = NULL;
+		if (mn->ops->release)
+			mn->ops->release(mn, mm);
+		mn = next;
+	}
+	for (size_t i = 0; i < mm->nvmas; i++)
+		vma_free(mm, &mm->vmas[i]);
+	g_free(mm->vmas);
+	mm->vmas = NULL;
+	mm->nvmas = 0;
+	sim_cpt_free(mm->pgd);
+	mm->pgd = NULL;
+}
+
 void sim_mm_exit(struct sim_mm *mm)
 {
 	if (!mm)
 		return;
-	mm->users--;
+	if (!--mm->users)
+		mm_teardown(mm);
 	sim_mm_put(mm);
 }
 
@@ -248,17 +619,15 @@ void sim_mm_put(struct sim_mm *mm)
 {
 	if (!mm || --mm->refcount)
 		return;
-	for (size_t i = 0; i < mm->nvmas; i++)
-		vma_free(mm->w, &mm->vmas[i]);
-	g_free(mm->vmas);
+	mm_teardown(mm);
 	g_free(mm);
 }
 
-/* The child's copy of every touched page of @old into @v (the same VMA in
- * the child), in address order; a huge page is copied into a huge page. */
-static int vma_copy_pages(struct sim_mm *mm, struct sim_vma *v, const struct sim_vma *old)
+/* The child's copy of every page of the huge-page VMA @old into @v (the
+ * same VMA in the child), in address order, into huge pages. */
+static int vma_copy_huge(struct sim_mm *mm, struct sim_vma *v, const struct sim_vma *old)
 {
-	uint64_t step = v->huge_shift ? 1ull << v->huge_shift : SIM_PAGE_SIZE;
+	uint64_t step = vma_step(v);
 	uint8_t *page = g_malloc(SIM_PAGE_SIZE);
 	int ret = 0;
 
@@ -267,9 +636,8 @@ static int vma_copy_pages(struct sim_mm *mm, struct sim_vma *v, const struct sim
 
 		if (!vma_hpa(old, old->start + off))
 			continue;
-		ret = vma_fault(mm, v, v->start + off, &hpa);
-		/* through reads and writes: a page never written stays without
-		 * storage in both */
+		ret = anon_fault(mm, v, v->start + off, &hpa);
+		mm->faults--;     /* fork's copy, not a fault */
 		for (uint64_t o = 0; !ret && o < step; o += SIM_PAGE_SIZE) {
 			uint64_t from = vma_hpa(old, old->start + off + o);
 
@@ -281,10 +649,67 @@ static int vma_copy_pages(struct sim_mm *mm, struct sim_vma *v, const struct sim
 	return ret;
 }
 
+/* Is the page in @slot anonymous memory this mm alone maps but something
+ * else holds (page_maybe_dma_pinned)?  fork copies those at once. */
+static bool slot_maybe_pinned(struct sim_world *w, uint64_t slot)
+{
+	return !(slot & (SIM_SLOT_FILE | SIM_SLOT_COW)) &&
+	       sim_mem_frame_refs(w, slot & SIM_PAGE_MASK, NULL) > 1;
+}
+
+/* Pass one of fork over private VMA @old: copy what must be copied now
+ * into the child's @v (huge pages, maybe-pinned pages). */
+static int dup_copy(struct sim_mm *mm, struct sim_vma *v, const struct sim_vma *old)
+{
+	if (old->huge_shift)
+		return vma_copy_huge(mm, v, old);
+	for (uint64_t va = old->start; old->chunks && va < old->start + old->len;
+	     va += SIM_PAGE_SIZE) {
+		uint64_t slot = vma_slotval(old, va), page;
+		int ret;
+
+		if (!slot || !slot_maybe_pinned(mm->w, slot))
+			continue;
+		if ((ret = copy_page(mm->w, slot & SIM_PAGE_MASK, &page)))
+			return ret;
+		*vma_slot(v, va) = page;
+		pte_sync(mm, v, va);
+	}
+	return 0;
+}
+
+/* Pass two (nothing fails): share the rest copy-on-write, write-protecting
+ * the parent's pages, its notifiers told first. */
+static void dup_share(struct sim_mm *old_mm, struct sim_vma *old, struct sim_mm *mm,
+		      struct sim_vma *v)
+{
+	bool told = false;
+
+	for (uint64_t va = old->start; old->chunks && va < old->start + old->len;
+	     va += SIM_PAGE_SIZE) {
+		uint64_t *slot, s = vma_slotval(old, va);
+
+		if (!s || (s & SIM_SLOT_FILE) || vma_slotval(v, va))
+			continue;     /* a file page refaults in the child */
+		if (!told && slot_writable(old, s)) {
+			mm_invalidate(old_mm, old->start, old->start + old->len);
+			told = true;
+		}
+		slot = vma_slot(old, va);
+		*slot |= SIM_SLOT_COW;
+		pte_sync(old_mm, old, va);
+		sim_mem_frame_get(mm->w, s & SIM_PAGE_MASK);
+		*vma_slot(v, va) = *slot;
+	}
+}
+
 struct sim_mm *sim_mm_dup(struct sim_mm *old)
 {
-	struct sim_mm *mm = sim_mm_new(old->w, old->native);
+	struct sim_mm *mm;
 
+	if (sim_should_fail(old->w, "mm_dup"))
+		return NULL;
+	mm = sim_mm_new(old->w, old->native);
 	mm->next_va = old->next_va;
 	mm->dumpable = old->dumpable;
 	mm->vmas = g_new0(struct sim_vma, old->nvmas ? old->nvmas : 1);
@@ -294,16 +719,82 @@ struct sim_mm *sim_mm_dup(struct sim_mm *old)
 		*v = old->vmas[i];
 		v->name = g_strdup(old->vmas[i].name);
 		v->chunks = NULL;
+		if (v->obj)
+			v->obj->refcount++;
 		mm->nvmas = i + 1;
-		if (vma_copy_pages(mm, v, &old->vmas[i])) {
+		if (!(v->flags & SIM_MAP_SHARED) && dup_copy(mm, v, &old->vmas[i])) {
 			sim_mm_put(mm);
 			return NULL;
 		}
 	}
+	for (size_t i = 0; i < old->nvmas; i++)
+		if (!(old->vmas[i].flags & SIM_MAP_SHARED) && !old->vmas[i].huge_shift)
+			dup_share(old, &old->vmas[i], mm, &mm->vmas[i]);
 	return mm;
 }
 
 /* ---- VMAs --------------------------------------------------------------------- */
+
+#define MAX_MAP_COUNT 65530     /* sysctl vm.max_map_count's default */
+
+/* The index of the first VMA ending above @va. */
+static size_t vma_index(const struct sim_mm *mm, uint64_t va)
+{
+	size_t lo = 0, hi = mm->nvmas;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (mm->vmas[mid].start + mm->vmas[mid].len <= va)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool range_free(const struct sim_mm *mm, uint64_t start, uint64_t len)
+{
+	size_t i = vma_index(mm, start);
+
+	return i == mm->nvmas || mm->vmas[i].start >= start + len;
+}
+
+/* The next deterministic address for @len bytes aligned to @align: from
+ * next_va up, past any VMA in the way; 0 when none is left. */
+static uint64_t free_area(const struct sim_mm *mm, uint64_t len, uint64_t align)
+{
+	uint64_t start = (mm->next_va + align - 1) & ~(align - 1);
+
+	for (;;) {
+		size_t i;
+
+		if (start > SIM_MM_TASK_SIZE || len > SIM_MM_TASK_SIZE - start)
+			return 0;
+		i = vma_index(mm, start);
+		if (i == mm->nvmas || mm->vmas[i].start >= start + len)
+			return start;
+		start = mm->vmas[i].start + mm->vmas[i].len + SIM_MM_GAP;
+		start = (start + align - 1) & ~(align - 1);
+	}
+}
+
+/* A zeroed VMA at index @i, starting at @start. */
+static struct sim_vma *vma_insert_at(struct sim_mm *mm, size_t i, uint64_t start)
+{
+	mm->vmas = g_renew(struct sim_vma, mm->vmas, mm->nvmas + 1);
+	memmove(&mm->vmas[i + 1], &mm->vmas[i], (mm->nvmas - i) * sizeof(*mm->vmas));
+	mm->nvmas++;
+	memset(&mm->vmas[i], 0, sizeof(mm->vmas[i]));
+	mm->vmas[i].start = start;
+	return &mm->vmas[i];
+}
+
+/* A zeroed VMA at @start (in a free range), in order. */
+static struct sim_vma *vma_insert(struct sim_mm *mm, uint64_t start)
+{
+	return vma_insert_at(mm, vma_index(mm, start), start);
+}
 
 int sim_mm_map_huge(struct sim_mm *mm, uint64_t len, unsigned prot, const char *name,
 		    unsigned huge_shift, uint64_t *va)
@@ -317,15 +808,13 @@ int sim_mm_map_huge(struct sim_mm *mm, uint64_t len, unsigned prot, const char *
 	if (huge_shift && ((huge_shift != SIM_MM_HUGE_2M && huge_shift != SIM_MM_HUGE_1G) ||
 			   (len & (align - 1))))
 		return -EINVAL;
-	start = (mm->next_va + align - 1) & ~(align - 1);
-	if (start > MM_LIMIT || size > MM_LIMIT - start || sim_should_fail(mm->w, "mm_vma_alloc"))
+	start = free_area(mm, size, align);
+	if (!start || mm->nvmas >= MAX_MAP_COUNT || sim_should_fail(mm->w, "mm_vma_alloc"))
 		return -ENOMEM;
-	mm->vmas = g_renew(struct sim_vma, mm->vmas, mm->nvmas + 1);
-	v = &mm->vmas[mm->nvmas++];      /* next_va only grows: stays sorted */
-	memset(v, 0, sizeof(*v));
-	v->start = start;
+	v = vma_insert(mm, start);
 	v->len = size;
 	v->prot = prot;
+	v->flags = SIM_MAP_PRIVATE | SIM_MAP_ANONYMOUS;
 	v->huge_shift = huge_shift;
 	v->name = g_strdup(name ? name : "anon");
 	*va = v->start;
@@ -341,39 +830,9 @@ int sim_mm_map(struct sim_mm *mm, uint64_t len, unsigned prot, const char *name,
 
 const struct sim_vma *sim_mm_find_vma(const struct sim_mm *mm, uint64_t va)
 {
-	size_t lo = 0, hi = mm->nvmas;
+	size_t i = vma_index(mm, va);
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		const struct sim_vma *v = &mm->vmas[mid];
-		if (va < v->start)
-			hi = mid;
-		else if (va - v->start >= v->len)
-			lo = mid + 1;
-		else
-			return v;
-	}
-	return NULL;
-}
-
-/* The VMA holding @va, to change its pages. */
-static struct sim_vma *vma_at(struct sim_mm *mm, uint64_t va)
-{
-	return (struct sim_vma *)sim_mm_find_vma(mm, va);
-}
-
-int sim_mm_unmap(struct sim_mm *mm, uint64_t va)
-{
-	struct sim_vma *v = vma_at(mm, va);
-	size_t i;
-
-	if (!v || v->start != va)
-		return -EINVAL;
-	vma_free(mm->w, v);
-	i = (size_t)(v - mm->vmas);
-	memmove(&mm->vmas[i], &mm->vmas[i + 1], (mm->nvmas - i - 1) * sizeof(*mm->vmas));
-	mm->nvmas--;
-	return 0;
+	return i < mm->nvmas && mm->vmas[i].start <= va ? &mm->vmas[i] : NULL;
 }
 
 uint64_t sim_mm_untouched(const struct sim_mm *mm, uint64_t va, uint64_t len)
@@ -386,7 +845,7 @@ uint64_t sim_mm_untouched(const struct sim_mm *mm, uint64_t va, uint64_t len)
 	last = (va + len - 1) & SIM_PAGE_MASK;
 	while (page <= last) {
 		const struct sim_vma *v = sim_mm_find_vma(mm, page);
-		uint64_t step, first;
+		uint64_t step, first, slot;
 
 		if (!v) {           /* outside every VMA: a page each */
 			n++;
@@ -395,15 +854,235 @@ uint64_t sim_mm_untouched(const struct sim_mm *mm, uint64_t va, uint64_t len)
 			page += SIM_PAGE_SIZE;
 			continue;
 		}
-		step = v->huge_shift ? 1ull << v->huge_shift : SIM_PAGE_SIZE;
+		step = vma_step(v);
 		first = v->start + ((page - v->start) & ~(step - 1));
-		if (!vma_hpa(v, first))
+		slot = vma_slotval(v, first);
+		/* no page yet, or one a write would copy (wp_fault: all but
+		 * an anonymous page no one else holds) */
+		if (!slot)
 			n += step >> SIM_PAGE_SHIFT;
+		else if ((slot & SIM_SLOT_COW) &&
+			 ((slot & SIM_SLOT_FILE) ||
+			  sim_mem_frame_refs(mm->w, slot & SIM_PAGE_MASK, NULL) > 1))
+			n++;
 		if (last - first < step)
 			break;
 		page = first + step;
 	}
 	return n;
+}
+
+/* May @v be cut at @at (a hugetlb VMA only at its huge-page boundary)? */
+static bool vma_may_split(const struct sim_vma *v, uint64_t at)
+{
+	return at <= v->start || at >= v->start + v->len || !(at & (vma_step(v) - 1));
+}
+
+/* Cut the VMA at index @i in two at @at (inside it): its pages from @at
+ * move to the new one, at index i + 1. */
+static void vma_split(struct sim_mm *mm, size_t i, uint64_t at)
+{
+	struct sim_vma *v, *t;
+
+	vma_insert_at(mm, i + 1, at);
+	v = &mm->vmas[i];
+	t = &mm->vmas[i + 1];
+	*t = *v;
+	t->start = at;
+	t->len = v->start + v->len - at;
+	t->name = g_strdup(v->name);
+	t->pgoff = v->pgoff + ((at - v->start) >> SIM_PAGE_SHIFT);
+	t->chunks = NULL;
+	if (t->obj)
+		t->obj->refcount++;
+	for (uint64_t va = at; v->chunks && va < at + t->len; va += SIM_PAGE_SIZE) {
+		uint64_t s = vma_slotval(v, va);
+
+		if (s)
+			*vma_slot(t, va) = s;
+	}
+	v->len = at - v->start;
+	if (v->chunks) {   /* the head keeps only its own chunks */
+		uint64_t **old = v->chunks, n = (t->start + t->len - v->start + CHUNK_BYTES - 1) /
+						CHUNK_BYTES;
+
+		v->chunks = g_new0(uint64_t *, vma_nchunks(v));
+		for (uint64_t c = 0; c < n; c++) {
+			if (c < vma_nchunks(v) && old[c]) {
+				v->chunks[c] = old[c];
+				/* slots past the cut now belong to the tail */
+				for (unsigned k = 0; k < SIM_MM_CHUNK_PAGES; k++)
+					if (v->start + (((c << SIM_MM_CHUNK_SHIFT) + k) << SIM_PAGE_SHIFT) >= at)
+						v->chunks[c][k] = 0;
+			} else {
+				g_free(old[c]);
+			}
+		}
+		g_free(old);
+	}
+}
+
+/* Split VMAs so that @at is a boundary; false if one may not be cut there. */
+static bool split_at(struct sim_mm *mm, uint64_t at, bool doit)
+{
+	size_t i = vma_index(mm, at);
+	struct sim_vma *v = i < mm->nvmas ? &mm->vmas[i] : NULL;
+
+	if (!v || v->start >= at)
+		return true;
+	if (!vma_may_split(v, at))
+		return false;
+	if (doit)
+		vma_split(mm, i, at);
+	return true;
+}
+
+/* Remove [start, end) (boundaries already split): notifiers first. */
+static void unmap_range(struct sim_mm *mm, uint64_t start, uint64_t end)
+{
+	size_t i = vma_index(mm, start), j = i;
+
+	while (j < mm->nvmas && mm->vmas[j].start < end)
+		j++;
+	if (j == i)
+		return;
+	mm_invalidate(mm, start, end);
+	for (size_t k = i; k < j; k++)
+		vma_free(mm, &mm->vmas[k]);
+	memmove(&mm->vmas[i], &mm->vmas[j], (mm->nvmas - j) * sizeof(*mm->vmas));
+	mm->nvmas -= j - i;
+}
+
+int sim_mm_munmap(struct sim_mm *mm, uint64_t addr, uint64_t len)
+{
+	uint64_t end;
+
+	if ((addr & ~SIM_PAGE_MASK) || addr > SIM_MM_TASK_SIZE || len > SIM_MM_TASK_SIZE - addr)
+		return -EINVAL;
+	end = addr + ((len + SIM_PAGE_SIZE - 1) & SIM_PAGE_MASK);
+	if (end == addr)
+		return -EINVAL;
+	if (!split_at(mm, addr, false) || !split_at(mm, end, false))
+		return -EINVAL;
+	split_at(mm, addr, true);
+	split_at(mm, end, true);
+	unmap_range(mm, addr, end);
+	return 0;
+}
+
+int sim_mm_unmap(struct sim_mm *mm, uint64_t va)
+{
+	const struct sim_vma *v = sim_mm_find_vma(mm, va);
+
+	if (!v || v->start != va)
+		return -EINVAL;
+	unmap_range(mm, v->start, v->start + v->len);
+	return 0;
+}
+
+int sim_mm_mmap(struct sim_mm *mm, uint64_t addr, uint64_t len, unsigned prot, unsigned flags,
+		struct sim_mobj *file, uint64_t off, const char *name, uint64_t *va)
+{
+	uint64_t size = (len + SIM_PAGE_SIZE - 1) & SIM_PAGE_MASK, pgoff = off >> SIM_PAGE_SHIFT;
+	unsigned type = flags & 0x0f;     /* MAP_TYPE */
+	struct sim_vma *v;
+	uint64_t start;
+
+	if (mm->native || (off & ~SIM_PAGE_MASK))
+		return -EINVAL;
+	if (!(flags & SIM_MAP_ANONYMOUS) && !file)
+		return -EBADF;
+	if (flags & SIM_MAP_ANONYMOUS)
+		file = NULL, pgoff = 0;
+	if (!len)
+		return -EINVAL;
+	if (!size)
+		return -ENOMEM;
+	if (pgoff + (size >> SIM_PAGE_SHIFT) < pgoff)
+		return -EOVERFLOW;
+	if (mm->nvmas >= MAX_MAP_COUNT || size > SIM_MM_TASK_SIZE)
+		return -ENOMEM;
+	if (flags & SIM_MAP_FIXED) {
+		if (addr > SIM_MM_TASK_SIZE - size)
+			return -ENOMEM;
+		if (addr & ~SIM_PAGE_MASK)
+			return -EINVAL;
+		start = addr;
+	} else if (addr && !(addr & ~SIM_PAGE_MASK) && addr <= SIM_MM_TASK_SIZE - size &&
+		   range_free(mm, addr, size)) {
+		start = addr;
+	} else if (!(start = free_area(mm, size, SIM_PAGE_SIZE))) {
+		return -ENOMEM;
+	}
+	/* file_mmap_ok: the last byte within MAX_LFS_FILESIZE */
+	if (file && (size > INT64_MAX || pgoff > (INT64_MAX - size) >> SIM_PAGE_SHIFT))
+		return -EOVERFLOW;
+	if (type != SIM_MAP_SHARED && type != SIM_MAP_PRIVATE)
+		return -EINVAL;
+	if ((flags & SIM_MAP_FIXED) && (!split_at(mm, start, false) ||
+					!split_at(mm, start + size, false)))
+		return -EINVAL;
+	if (sim_should_fail(mm->w, "mm_vma_alloc"))
+		return -ENOMEM;
+	if (flags & SIM_MAP_FIXED) {       /* what was there goes */
+		split_at(mm, start, true);
+		split_at(mm, start + size, true);
+		unmap_range(mm, start, start + size);
+	} else {
+		mm->next_va = start + size + SIM_MM_GAP;
+	}
+	v = vma_insert(mm, start);
+	v->len = size;
+	v->prot = prot & (SIM_PROT_READ | SIM_PROT_WRITE);
+	v->flags = type | (file ? 0 : SIM_MAP_ANONYMOUS);
+	v->name = g_strdup(name ? name : file ? file->name : "anon");
+	v->pgoff = pgoff;
+	if (file) {
+		v->obj = file;
+		file->refcount++;
+	} else if (type == SIM_MAP_SHARED) {   /* shmem_zero_setup */
+		v->obj = mobj_new(mm->w, "dev/zero", size, false);
+	}
+	*va = start;
+	return 0;
+}
+
+int sim_mm_mprotect(struct sim_mm *mm, uint64_t addr, uint64_t len, unsigned prot)
+{
+	uint64_t end, at;
+	size_t i;
+
+	if (addr & ~SIM_PAGE_MASK)
+		return -EINVAL;
+	if (!len)
+		return 0;
+	end = addr + ((len + SIM_PAGE_SIZE - 1) & SIM_PAGE_MASK);
+	if (end <= addr)
+		return -ENOMEM;
+	if (prot & ~0xfu)     /* PROT_READ | WRITE | EXEC | SEM: arch_validate_prot */
+		return -EINVAL;
+	prot &= SIM_PROT_READ | SIM_PROT_WRITE;
+	for (at = addr; at < end;) {
+		struct sim_vma *v;
+		unsigned lost;
+
+		i = vma_index(mm, at);
+		if (i == mm->nvmas || mm->vmas[i].start > at)
+			return -ENOMEM;     /* a hole: what came before keeps its change */
+		if (!split_at(mm, at, false) || !split_at(mm, end, false))
+			return -EINVAL;
+		split_at(mm, at, true);
+		split_at(mm, end, true);
+		i = vma_index(mm, at);
+		v = &mm->vmas[i];
+		lost = v->prot & ~prot;
+		if (lost && v->chunks)
+			mm_invalidate(mm, v->start, v->start + v->len);
+		v->prot = prot;
+		pte_sync_range(mm, v, v->start, v->start + v->len);
+		at = v->start + v->len;
+	}
+	return 0;
 }
 
 /* Is [va, va+n) inside VMAs that allow @prot? */
@@ -444,7 +1123,7 @@ int sim_copy_from_user(struct sim_proc *p, void *dst, uint64_t uva, size_t n)
 
 int sim_mm_copy_from(struct sim_mm *mm, void *dst, uint64_t uva, size_t n)
 {
-	const struct sim_vma *v = NULL;
+	struct sim_vma *v = NULL;
 	uint8_t *out = dst;
 
 	if (mm->native)
@@ -456,8 +1135,17 @@ int sim_mm_copy_from(struct sim_mm *mm, void *dst, uint64_t uva, size_t n)
 		uint64_t hpa;
 
 		if (!v || uva - v->start >= v->len)
-			v = sim_mm_find_vma(mm, uva);
+			v = vma_at(mm, uva);
 		hpa = vma_hpa(v, uva);
+		/* a file's page is read in; an anonymous page never touched
+		 * reads as zeros without being made (Linux would map its zero
+		 * page; nothing here walks that) */
+		if (!hpa && v->obj) {
+			int ret = vma_fault(mm, v, uva, false, &hpa);
+
+			if (ret)
+				return ret == -ENOMEM ? ret : -EFAULT;
+		}
 		if (hpa)
 			sim_mem_read(mm->w, hpa + off, out, chunk);
 		else
@@ -490,11 +1178,11 @@ int sim_mm_copy_to(struct sim_mm *mm, uint64_t uva, const void *src, size_t n)
 		if (!v || uva - v->start >= v->len)
 			v = vma_at(mm, uva);
 		hpa = vma_hpa(v, uva);
-		if (!hpa) {
-			int ret = vma_fault(mm, v, uva, &hpa);
+		if (!hpa || (vma_slotval(v, uva) & SIM_SLOT_COW)) {
+			int ret = vma_fault(mm, v, uva, true, &hpa);
 
 			if (ret)
-				return ret;
+				return ret == -ENOMEM ? ret : -EFAULT;
 		}
 		sim_mem_write(mm->w, hpa + off, in, chunk);
 		in += chunk;
@@ -553,8 +1241,11 @@ static uint64_t pin_batch(struct sim_mm *mm, struct sim_vma *v, uint64_t va, uin
 	*err = sim_mem_frames_alloc_n(mm->w, SIM_FRAME_USER, m, hpas);
 	if (*err)
 		return 0;
-	for (uint64_t i = 0; i < m; i++)
+	for (uint64_t i = 0; i < m; i++) {
 		*vma_slot(v, va + i * SIM_PAGE_SIZE) = hpas[i];
+		pte_sync(mm, v, va + i * SIM_PAGE_SIZE);
+	}
+	mm->faults += m;
 	return m;
 }
 
@@ -577,23 +1268,30 @@ static uint64_t pin_run_user(struct sim_mm *mm, uint64_t uva, uint64_t n, bool w
 		}
 		left = MIN(n - done, (v->start + v->len - page) >> SIM_PAGE_SHIFT);
 		for (; left; left--, page += SIM_PAGE_SIZE) {
-			uint64_t hpa = vma_hpa(v, page);
+			uint64_t slot = vma_slotval(v, page), hpa = slot & SIM_PAGE_MASK;
 
 			if (batched) {
 				batched--;
 				fresh = hpa;
-			} else if (hpa) {
+			} else if (hpa && !((slot & SIM_SLOT_COW) &&
+					    (write || !(slot & SIM_SLOT_FILE)))) {
 				fresh = 0;
 			} else {
-				if (fresh && !v->huge_shift &&
+				/* untouched: made; copy-on-write: a write pin breaks it,
+				 * and a pin of an anonymous page shared since fork
+				 * unshares it (gup_must_unshare), so the pinned page is
+				 * this mm's alone */
+				bool anon = !v->huge_shift && !v->obj;
+
+				if (!hpa && fresh && anon &&
 				    (batched = pin_batch(mm, v, page, left, fresh, hpas + done, err)))
 					batched--;
 				else if (!*err)
-					*err = vma_fault(mm, v, page, &hpa);
+					*err = vma_fault(mm, v, page, write || hpa, &hpa);
 				if (*err)
 					return done;
+				fresh = anon && !slot ? vma_hpa(v, page) : 0;
 				hpa = vma_hpa(v, page);
-				fresh = v->huge_shift ? 0 : hpa;
 			}
 			sim_mem_frame_get(mm->w, hpa);
 			mm->pinned++;

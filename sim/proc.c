@@ -227,8 +227,15 @@ int sim_proc_exec(struct sim_world *w, int pid)
 {
 	struct sim_proc *p = sim_proc_find(w, pid);
 
+	struct sim_mm *old;
+
 	if (!p)
 		return -ESRCH;
+	/* exec_mmap: a fresh address space; the old one loses this user
+	 * (torn down, its notifiers released, if it was the last) */
+	old = p->mm;
+	p->mm = sim_mm_new(w, old->native);
+	sim_mm_exit(old);
 	for (int fd = 0; fd < p->nfds; fd++)
 		if (p->fds[fd].file && p->fds[fd].cloexec)
 			sim_fd_close(p, fd);

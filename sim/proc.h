@@ -100,7 +100,8 @@ struct sim_proc *sim_proc_find(struct sim_world *w, int pid);
  */
 int sim_proc_fork(struct sim_world *w, int pid);
 
-/* exec: close every O_CLOEXEC descriptor. */
+/* exec: a new, empty address space (the old one loses a user), then every
+ * O_CLOEXEC descriptor closed. */
 int sim_proc_exec(struct sim_world *w, int pid);
 
 /* Exit: close every descriptor, free the pid.  Returns 0 or -ESRCH. */

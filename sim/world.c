@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include "sim/proc.h"
+#include "sim/mm.h"
 #include "sim/world_internal.h"
 
 struct sim_world *sim_world_create(uint64_t seed)
@@ -43,6 +44,7 @@ void sim_world_destroy(struct sim_world *w)
 	}
 	sim_devnodes_destroy(w);
 	sim_sysfs_attrs_destroy(w);
+	sim_mm_files_destroy(w);    /* mappings that held them went with their mms */
 	sim_mem_destroy(w);
 	sim_ids_destroy(&w->pids);
 	sim_fault_fini(w);

@@ -45,6 +45,8 @@ struct sim_world {
 	GPtrArray *zombies;         /* exited tasks still referenced (proc.c) */
 	GTree *devnodes;            /* path -> struct sim_devnode, strcmp order */
 	unsigned long files_live;
+	unsigned mmu;               /* enum sim_mmu_fmt of the CPUs (cpu_pgtable.c) */
+	GTree *mm_files;            /* name -> struct sim_mobj: simulated files (mm.c) */
 	uint64_t file_serial;
 	struct {
 		void *data;

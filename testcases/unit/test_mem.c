@@ -921,8 +921,23 @@ START_TEST(test_fork_copies_memory)
 	sim_copy_to_user(p, a, "Q", 1);
 	ck_assert_int_eq(sim_copy_from_user(c, &v, a, 1), 0);
 	ck_assert_int_eq(v, 'P');                /* the child has its own copy */
-	sim_fault_fail_nth(w, "mem_frame_alloc", 1);
+	/* dup_mm's own allocation failing: no child */
+	sim_fault_fail_nth(w, "mm_dup", 1);
 	ck_assert_int_eq(sim_proc_fork(w, p->pid), -ENOMEM);
+	/* a page that may be pinned is copied at fork: its frame failing
+	 * fails the fork, and leaves the parent's page writable in place */
+	{
+		uint64_t hpa, now;
+		bool wr;
+
+		ck_assert_int_eq(sim_mm_pin(p->mm, a, true, &hpa), 0);
+		sim_fault_fail_nth(w, "mem_frame_alloc", 1);
+		ck_assert_int_eq(sim_proc_fork(w, p->pid), -ENOMEM);
+		ck_assert(sim_mm_lookup(p->mm, a, &now, &wr));
+		ck_assert_uint_eq(now, hpa);
+		ck_assert(wr);
+		sim_mm_unpin_page(p->mm, hpa);
+	}
 	sim_world_destroy(w);
 }
 END_TEST

@@ -220,14 +220,29 @@ bool runner_check(struct runner *r, bool ok, unsigned line, const char *fmt, ...
 }
 
 /* 64 KiB of the process's memory for ioctl arguments, mapped on first use. */
+/* A process's ioctl scratch buffer, in the address space it had then (an
+ * exec gives it a new one, where a new buffer is made). */
+struct scratch {
+	struct sim_mm *mm;         /* a reference: never a freed mm's address */
+	uint64_t va;
+};
+
+static void scratch_free(gpointer p)
+{
+	struct scratch *sc = p;
+
+	sim_mm_put(sc->mm);
+	g_free(sc);
+}
+
 int runner_scratch(struct runner *r, int pid, uint64_t *va)
 {
-	uint64_t *found = g_hash_table_lookup(r->scratch, GINT_TO_POINTER(pid));
+	struct scratch *found = g_hash_table_lookup(r->scratch, GINT_TO_POINTER(pid));
 	struct sim_proc *p = sim_proc_find(r->w, pid);
 	int ret;
 
-	if (found) {
-		*va = *found;
+	if (found && p && found->mm == p->mm) {
+		*va = found->va;
 		return 0;
 	}
 	if (!p)
@@ -235,9 +250,10 @@ int runner_scratch(struct runner *r, int pid, uint64_t *va)
 	ret = sim_mm_map(p->mm, 64 * 1024, SIM_PROT_READ | SIM_PROT_WRITE, "ioctl-args", va);
 	if (ret)
 		return ret;
-	found = g_new(uint64_t, 1);
-	*found = *va;
-	g_hash_table_insert(r->scratch, GINT_TO_POINTER(pid), found);
+	found = g_new(struct scratch, 1);
+	found->mm = sim_mm_get(p->mm);
+	found->va = *va;
+	g_hash_table_replace(r->scratch, GINT_TO_POINTER(pid), found);
 	return 0;
 }
 
@@ -668,7 +684,7 @@ int scenario_run(struct scenario *s, const struct run_options *opt)
 	r.handles = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	r.vars = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	r.reported = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	r.scratch = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	r.scratch = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, scratch_free);
 	r.step_failures = g_string_new(NULL);
 	if (rep) {
 		if (opt->print_groups)

@@ -26,7 +26,7 @@ struct runner {
 	GString *step_failures;    /* failure lines of the current step */
 	int last_pid;              /* the process a step acted as (handles) */
 	GHashTable *vars;          /* saved results: name -> uint64_t */
-	GHashTable *scratch;       /* pid -> ioctl scratch VA */
+	GHashTable *scratch;       /* pid -> ioctl scratch buffer (runner.c) */
 	unsigned invariant_runs;   /* invariant sweeps done */
 	GHashTable *reported;      /* invariant violations already printed */
 	void *nested;              /* guest tables, PASID attachments (steps_nested.c) */
