@@ -542,6 +542,20 @@ bool sim_mm_lookup(const struct sim_mm *mm, uint64_t va, uint64_t *hpa, bool *wr
 	return slot != 0;
 }
 
+uint64_t sim_mm_rss(const struct sim_mm *mm)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < mm->nvmas; i++) {
+		const struct sim_vma *v = &mm->vmas[i];
+
+		for (uint64_t c = 0; v->chunks && c < vma_nchunks(v); c++)
+			for (unsigned k = 0; v->chunks[c] && k < SIM_MM_CHUNK_PAGES; k++)
+				n += v->chunks[c][k] != 0;
+	}
+	return n;
+}
+
 /* ---- notifiers and the page table ------------------------------------------------ */
 
 void sim_mmu_notifier_register(struct sim_mm *mm, struct sim_mmu_notifier *mn)

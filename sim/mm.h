@@ -193,14 +193,19 @@ const struct sim_vma *sim_mm_find_vma(const struct sim_mm *mm, uint64_t va);
 /*
  * mmap (do_mmap): @len bytes at @addr (0: the next deterministic address;
  * a hint that is taken when the range is free; with SIM_MAP_FIXED exactly
- * there, unmapping what was), of @file's pages from byte @off (@file NULL:
- * SIM_MAP_ANONYMOUS).  @flags holds exactly one of SIM_MAP_SHARED,
- * SIM_MAP_PRIVATE.  Errors in the kernel's order: -EINVAL (native mm, len
- * 0, neither or both of SHARED/PRIVATE, an unknown flag or protection,
- * @off not page-aligned, anonymous with a file or a file without one), -ENOMEM
- * (the length overflows a page, no room), -EOVERFLOW (@off's page plus the
- * length wraps), -EINVAL (a fixed address not page-aligned), -ENOMEM (past
- * SIM_MM_TASK_SIZE, fault site "mm_vma_alloc").  0 with *va.
+ * there, unmapping what was), of @file's pages from byte @off (@file NULL
+ * and ignored with SIM_MAP_ANONYMOUS), with @prot's read and write bits
+ * (others are ignored, as do_mmap ignores what it does not know).  Errors
+ * in the kernel's order (sys_mmap, ksys_mmap_pgoff, do_mmap,
+ * get_unmapped_area, file_mmap_ok): -EINVAL (a native mm, @off not
+ * page-aligned), -EBADF (a file mapping without a file), -EINVAL (length 0),
+ * -ENOMEM (the length rounds up past the end of the address space),
+ * -EOVERFLOW (the page offset wraps), -ENOMEM (vm.max_map_count VMAs, a
+ * length over SIM_MM_TASK_SIZE, a fixed range past it), -EINVAL (a fixed
+ * address not page-aligned), -ENOMEM (no room), -EOVERFLOW (a file range
+ * past MAX_LFS_FILESIZE), -EINVAL (not exactly one of SIM_MAP_SHARED and
+ * SIM_MAP_PRIVATE; MAP_FIXED cutting a huge-page VMA off its boundary),
+ * -ENOMEM (fault site "mm_vma_alloc").  0 with *va.
  */
 int sim_mm_mmap(struct sim_mm *mm, uint64_t addr, uint64_t len, unsigned prot, unsigned flags,
 		struct sim_mobj *file, uint64_t off, const char *name, uint64_t *va);
@@ -237,6 +242,10 @@ int sim_mm_touch(struct sim_mm *mm, uint64_t va, uint64_t len, bool write);
 /* The frame behind the page at @va and whether it may be written without a
  * fault now (the PTE's view): false when no page is present. */
 bool sim_mm_lookup(const struct sim_mm *mm, uint64_t va, uint64_t *hpa, bool *writable);
+
+/* The pages the mm maps (its resident set: the frames behind its slots,
+ * every page of a present huge page). */
+uint64_t sim_mm_rss(const struct sim_mm *mm);
 
 /* Notifiers: registered at the head of the list's tail (called in
  * registration order), unregistered by pointer (a no-op when absent). */

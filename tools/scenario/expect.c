@@ -12,12 +12,15 @@
 #include <glib.h>
 
 #include "sim/devnode.h"
+#include "tools/scenario/steps_internal.h"
+#include "sim/proc.h"
+#include "sim/mm.h"
 #include "tools/scenario/loader.h"
 #include "tools/scenario/runner.h"
 
 static const char *const expect_keys[] = {
 	"groups", "group_count", "viable", "same_group", "different_group",
-	"driver", "requester_id", "node", NULL,
+	"driver", "requester_id", "node", "rss", NULL,
 };
 
 static int known_sbdf(struct ldr *l, const struct ynode *n, uint32_t *sbdf)
@@ -189,6 +192,32 @@ static int parse_node_attrs(struct ldr *l, const struct ynode *v,
 	return 0;
 }
 
+/* rss: {PROC: PAGES}, a process under 'processes', init, or a fork's child. */
+static int parse_rss(struct ldr *l, const struct ynode *map, GArray **out)
+{
+	*out = g_array_new(FALSE, FALSE, sizeof(struct scn_proc_count));
+	if (ldr_need(l, map, YN_MAP, "rss"))
+		return -1;
+	for (size_t i = 0; i < ynode_map_len(map); i++) {
+		const struct ynode *k = ynode_map_key(map, i);
+		struct scn_proc_count c = { .pos = { k->line, k->col } };
+		bool known = !strcmp(k->str, "init") ||
+			     g_hash_table_lookup(l->handles, k->str) ==
+			     GINT_TO_POINTER(HANDLE_PROC);
+
+		for (size_t j = 0; !known && j < l->s->nprocs; j++)
+			known = !strcmp(l->s->procs[j].name, k->str);
+		if (!known)
+			return ldr_error(l, k, "process '%s' is neither init, one under "
+					 "'processes' nor a child an earlier fork made", k->str);
+		if (ldr_u64(l, ynode_map_val(map, i), &c.n, UINT64_MAX, false, "rss"))
+			return -1;
+		c.proc = g_strdup(k->str);
+		g_array_append_val(*out, c);
+	}
+	return 0;
+}
+
 static int parse_nodes(struct ldr *l, const struct ynode *map, GArray **out)
 {
 	*out = g_array_new(FALSE, FALSE, sizeof(struct scn_node_expect));
@@ -254,6 +283,8 @@ int ldr_parse_expect(struct ldr *l, const struct ynode *map, struct scn_expect *
 		return -1;
 	if ((v = ynode_map_get(map, "node")) && parse_nodes(l, v, &e->nodes))
 		return -1;
+	if ((v = ynode_map_get(map, "rss")) && parse_rss(l, v, &e->rss))
+		return -1;
 	return 0;
 }
 
@@ -279,8 +310,11 @@ void scn_expect_free(struct scn_expect *e)
 	if (e->nodes)
 		for (guint i = 0; i < e->nodes->len; i++)
 			g_free(g_array_index(e->nodes, struct scn_node_expect, i).path);
+	if (e->rss)
+		for (guint i = 0; i < e->rss->len; i++)
+			g_free(g_array_index(e->rss, struct scn_proc_count, i).proc);
 	GArray *arrays[] = { e->viable, e->same_group, e->different_group,
-			     e->driver, e->requester_id, e->nodes };
+			     e->driver, e->requester_id, e->nodes, e->rss };
 	for (size_t i = 0; i < G_N_ELEMENTS(arrays); i++)
 		if (arrays[i])
 			g_array_free(arrays[i], TRUE);
@@ -429,6 +463,15 @@ static void eval_points(struct runner *r, const struct scn_expect *e)
 	}
 	for (guint i = 0; e->nodes && i < e->nodes->len; i++)
 		eval_node(r, &g_array_index(e->nodes, struct scn_node_expect, i));
+	for (guint i = 0; e->rss && i < e->rss->len; i++) {
+		const struct scn_proc_count *c = &g_array_index(e->rss, struct scn_proc_count, i);
+		struct sim_proc *p = sim_proc_find(r->w, runner_pid(r, c->proc));
+		uint64_t have = p ? sim_mm_rss(p->mm) : 0;
+
+		runner_check(r, p && have == c->n, c->pos.line, "%s maps %llu page(s), expected "
+			     "%llu%s", c->proc, (unsigned long long)have, (unsigned long long)c->n,
+			     p ? "" : " (it is not running)");
+	}
 }
 
 void scn_expect_eval(struct runner *r, const struct scn_expect *e)

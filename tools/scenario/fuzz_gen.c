@@ -1134,6 +1134,55 @@ bool fuzz_gen_recipe(struct fuzz_gen *g, const char *name)
 	return recipe_cdev(g, !strcmp(name, "cdev-dirty"));
 }
 
+/* ---- the address space ------------------------------------------------------------ */
+
+/*
+ * What the process does to its memory under the mappings: buf's pages are
+ * what type1 and iommufd pin, so an mmap over them (MAP_FIXED), an munmap
+ * or an mprotect leaves the IOMMU mapping the pinned frames while the
+ * process sees new memory or none, and the invariants must still hold.
+ * A few new mappings too: private or shared, of buf's size, at the next
+ * address (`m` rebound each time).
+ */
+static const uint64_t VM_OFFS[] = { 0, 0x1000, 0x10000, 0x80000, 0xff000 };
+static const uint64_t VM_LENS[] = { 0x1000, 0x3000, 0x10000 };
+
+void gen_mmap(struct fuzz_gen *g, GString *out)
+{
+	struct fz *z = g->z;
+
+	if (fz_chance(z, 1, 2))
+		g_string_append_printf(out, "  - mmap: m\n    size: 0x%llx\n    addr: buf+0x%llx\n"
+				       "    fixed: true\n%s",
+				       (unsigned long long)PICK(z, VM_LENS),
+				       (unsigned long long)PICK(z, VM_OFFS),
+				       fz_chance(z, 1, 3) ? "    share: shared\n" : "");
+	else
+		g_string_append_printf(out, "  - mmap: m\n    size: 1M\n%s",
+				       fz_chance(z, 1, 2) ? "    share: shared\n" : "");
+}
+
+void gen_vm(struct fuzz_gen *g, GString *out)
+{
+	struct fz *z = g->z;
+	unsigned what = fz_below(z, 3);
+	uint64_t off = PICK(z, VM_OFFS), len = PICK(z, VM_LENS);
+
+	if (what == 0)
+		g_string_append_printf(out, "  - munmap: buf+0x%llx\n    len: 0x%llx\n",
+				       (unsigned long long)off, (unsigned long long)len);
+	else if (what == 1)
+		g_string_append_printf(out, "  - mprotect: buf+0x%llx\n    len: 0x%llx\n"
+				       "    prot: %s\n", (unsigned long long)off,
+				       (unsigned long long)len,
+				       fz_chance(z, 1, 2) ? "[read]" : fz_chance(z, 1, 2) ? "[]" :
+				       "[read, write]");
+	else
+		g_string_append_printf(out, "  - touch: buf+0x%llx\n    len: 0x%llx\n    op: %s\n",
+				       (unsigned long long)off, (unsigned long long)len,
+				       fz_chance(z, 1, 2) ? "write" : "read");
+}
+
 /* ---- the other step kinds ---------------------------------------------------- */
 
 void gen_open(struct fuzz_gen *g, GString *out)

@@ -135,5 +135,8 @@ void gen_driver_override(struct fuzz_gen *g, GString *out);
 void gen_rw(struct fuzz_gen *g, GString *out);
 void gen_guest_table(struct fuzz_gen *g, GString *out);
 void gen_mdev(struct fuzz_gen *g, GString *out);
+void gen_mmap(struct fuzz_gen *g, GString *out);
+/* munmap, mprotect or touch of part of buf */
+void gen_vm(struct fuzz_gen *g, GString *out);
 
 #endif

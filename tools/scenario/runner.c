@@ -49,6 +49,8 @@ static int create_processes(struct scenario *s, struct sim_world *w, char **err)
 		}
 		p->pid = pid;
 		sim_proc_find(w, pid)->rlimit_memlock = p->rlimit_memlock;
+		if (!p->dumpable)
+			sim_proc_find(w, pid)->mm->dumpable = SIM_DUMP_DISABLE;
 	}
 	return 0;
 }

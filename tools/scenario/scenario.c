@@ -50,7 +50,7 @@ static const char *const caps_keys[] = { "ats", "pri", "pasid", "resets", NULL }
 /* caps.resets: the function-level reset methods (PCI_RESET_* order) */
 static const char *const reset_names[] = { "flr", "pm", "af-flr", NULL };
 static const char *const proc_keys[] = {
-	"name", "uid", "gid", "caps", "parent", "rlimit_memlock", NULL,
+	"name", "uid", "gid", "caps", "parent", "rlimit_memlock", "dumpable", NULL,
 };
 static const char *const acs_names[] = { "SV", "TB", "RR", "CR", "UF", "EC", "DT", NULL };
 
@@ -709,6 +709,11 @@ static int parse_process(struct ldr *l, const struct ynode *map, struct scn_proc
 		else if (ldr_u64(l, v, &p->rlimit_memlock, UINT64_MAX, true, "rlimit_memlock"))
 			return -1;
 	}
+	/* prctl(PR_SET_DUMPABLE): false (0) keeps ptrace-style access, a
+	 * foreign SVA bind included, to CAP_SYS_PTRACE */
+	p->dumpable = true;
+	if ((v = ynode_map_get(map, "dumpable")) && ldr_bool(l, v, &p->dumpable, "dumpable"))
+		return -1;
 	if ((v = ynode_map_get(map, "parent"))) {
 		const char *parent;
 		if (ldr_str(l, v, &parent, "parent"))

@@ -81,6 +81,7 @@ struct scn_process {
 	uint32_t uid, gid;
 	uint64_t caps;
 	uint64_t rlimit_memlock;
+	bool dumpable;             /* false: its mm is SIM_DUMP_DISABLE */
 	int pid;                   /* at run time */
 };
 
@@ -113,6 +114,13 @@ struct scn_node_expect {
 	struct scn_pos pos;
 };
 
+/* rss: {PROC: PAGES}: the pages a process's address space maps. */
+struct scn_proc_count {
+	char *proc;
+	uint64_t n;
+	struct scn_pos pos;
+};
+
 /* A partition: groups[i] is an array of SBDFs (sorted). */
 struct scn_partition {
 	GArray **groups;           /* GArray of uint32_t */
@@ -132,6 +140,7 @@ struct scn_expect {
 	GArray *driver;                   /* struct scn_dev_str (str NULL = unbound) */
 	GArray *requester_id;             /* struct scn_dev_rid */
 	GArray *nodes;                    /* struct scn_node_expect */
+	GArray *rss;                      /* struct scn_proc_count */
 };
 
 /* ---- steps -------------------------------------------------------------- */

@@ -27,6 +27,7 @@
 #include "tools/scenario/runner.h"
 #include "tools/scenario/fuzz_gen.h"
 #include "tools/scenario/steps_internal.h"
+#include "tools/scenario/steps_vm.h"
 
 static int parse_by(struct ldr *l, const struct ynode *map, const char **by);
 
@@ -803,6 +804,11 @@ static const struct step_kind step_kinds[] = {
 	{ "check", keys_fill, parse_fill, run_check, describe_fill, free_fill, NULL, 0 },
 	{ "dma", keys_dma, parse_dma, run_dma, describe_dma, free_dma, gen_dma, 16 },
 	{ "rlimit", keys_rlimit, parse_rlimit, run_rlimit, describe_rlimit, g_free, gen_rlimit, 1 },
+	{ "create_file", keys_file, parse_file, run_file, describe_file, g_free, NULL, 0 },
+	{ "mmap", keys_mmap, parse_mmap, run_mmap, describe_mmap, g_free, gen_mmap, 1 },
+	{ "munmap", keys_munmap, parse_vm, run_vm, describe_vm, g_free, gen_vm, 1 },
+	{ "mprotect", keys_mprotect, parse_vm, run_vm, describe_vm, g_free, gen_vm, 1 },
+	{ "touch", keys_touch, parse_vm, run_vm, describe_vm, g_free, gen_vm, 1 },
 	{ "irq", keys_irq, parse_irq, run_irq, describe_irq, g_free, NULL, 0 },
 	{ "mdev_pin", keys_mdev_pin, parse_mdev, run_mdev, describe_mdev, free_mdev, gen_mdev, 2 },
 	{ "mdev_unpin", keys_mdev_unpin, parse_mdev, run_mdev, describe_mdev, free_mdev, NULL, 0 },

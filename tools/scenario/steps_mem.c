@@ -198,10 +198,12 @@ void describe_alloc(const struct scn_step *st, GString *out)
 
 /* ---- fill / check ---------------------------------------------------------------- */
 
-const char *const keys_fill[] = { "offset", "len", "pattern", "data", NULL };
+const char *const keys_fill[] = { "offset", "len", "pattern", "data", "by", NULL };
 
 struct bytes_args {
 	const char *buf;
+	const char *by;           /* fill / check: the process reading or writing it
+				   * (a forked child, say); NULL: the buffer's own */
 	uint64_t offset, len;
 	bool has_len;
 	int pattern;              /* -1: data, BYTES_RANDOM: the world's RNG */
@@ -310,6 +312,8 @@ int parse_fill(struct ldr *l, const struct ynode *map, struct scn_step *st)
 	st->args = a;
 	if (ldr_handle_ref(l, ynode_map_get(map, st->kind->name), HANDLE_BUF, &a->buf))
 		return -1;
+	if (ynode_map_get(map, "by") && ldr_step_by(l, map, &a->by))
+		return -1;
 	if ((v = ynode_map_get(map, "offset")) &&
 	    ldr_u64(l, v, &a->offset, 1ull << 40, true, "offset"))
 		return -1;
@@ -411,7 +415,7 @@ long run_fill(struct runner *r, struct scn_step *st)
 
 	if (resolve_range(r, st, a, &h, &len))
 		return RUN_CHECKED;
-	p = sim_proc_find(r->w, h->pid);
+	p = sim_proc_find(r->w, a->by ? runner_pid(r, a->by) : h->pid);
 	if (!p)
 		return -ESRCH;
 	if ((ret = fill_fits(r, st, p, h->va + a->offset, len)))
@@ -432,11 +436,15 @@ long run_check(struct runner *r, struct scn_step *st)
 {
 	struct bytes_args *a = st->args;
 	struct rhandle *h;
+	struct sim_proc *p;
 	uint64_t len, i, chunk;
 	uint8_t *want, *have;
 
 	if (resolve_range(r, st, a, &h, &len))
 		return RUN_CHECKED;
+	p = sim_proc_find(r->w, a->by ? runner_pid(r, a->by) : h->pid);
+	if (!p)
+		return -ESRCH;
 	/* chunk by chunk: a check of a huge buffer holds 2 MiB, not twice it */
 	chunk = MIN(len, BYTES_CHUNK);
 	want = g_malloc(chunk ? chunk : 1);
@@ -444,8 +452,7 @@ long run_check(struct runner *r, struct scn_step *st)
 	for (uint64_t done = 0;; done += chunk) {
 		uint64_t n = MIN(len - done, chunk), j;
 
-		if (sim_copy_from_user(sim_proc_find(r->w, h->pid), have,
-				       h->va + a->offset + done, n)) {
+		if (sim_copy_from_user(p, have, h->va + a->offset + done, n)) {
 			runner_check(r, false, st->pos.line, "buffer '%s' is not readable", a->buf);
 			break;
 		}
@@ -478,6 +485,8 @@ void describe_fill(const struct scn_step *st, GString *out)
 		g_string_append_printf(out, " pattern=0x%02x", a->pattern);
 	else
 		g_string_append_printf(out, " data=\"%s\"", a->data);
+	if (a->by)
+		g_string_append_printf(out, " by %s", a->by);
 }
 
 /* ---- dma ------------------------------------------------------------------------------ */
