@@ -166,7 +166,7 @@ struct sim_cpu_pgtable *sim_cpt_new(struct sim_world *w, enum sim_mmu_fmt fmt)
 	struct sim_cpu_pgtable *pt;
 	uint64_t root;
 
-	if (fmt >= SIM_MMU_NR || sim_mem_frame_alloc(w, SIM_FRAME_PGTABLE, &root))
+	if (fmt >= SIM_MMU_NR || sim_mem_frame_alloc(w, SIM_FRAME_CPU_PGTABLE, &root))
 		return NULL;
 	pt = g_new0(struct sim_cpu_pgtable, 1);
 	pt->w = w;
@@ -239,7 +239,7 @@ int sim_cpt_set(struct sim_cpu_pgtable *pt, uint64_t va, uint64_t hpa, unsigned 
 			continue;
 		}
 		/* no table yet, or a large leaf in the way: a new table */
-		if (sim_mem_frame_alloc(pt->w, SIM_FRAME_PGTABLE, &next)) {
+		if (sim_mem_frame_alloc(pt->w, SIM_FRAME_CPU_PGTABLE, &next)) {
 			while (nmade)   /* nothing changed: the new tables go */
 				sim_mem_frame_put(pt->w, made[--nmade]);
 			return -ENOMEM;

@@ -48,8 +48,9 @@ void sim_world_set_mmu(struct sim_world *w, enum sim_mmu_fmt fmt);
 
 struct sim_cpu_pgtable;
 
-/* A page table with an empty root (one SIM_FRAME_PGTABLE frame); NULL on
- * -ENOMEM. */
+/* A page table with an empty root; its tables are SIM_FRAME_CPU_PGTABLE
+ * frames (a write to one moves the table generation, as a write to an
+ * IOMMU table does).  NULL on -ENOMEM. */
 struct sim_cpu_pgtable *sim_cpt_new(struct sim_world *w, enum sim_mmu_fmt fmt);
 /* Every table frame given back, deepest first (NULL: nothing). */
 void sim_cpt_free(struct sim_cpu_pgtable *pt);

@@ -66,7 +66,8 @@ G_STATIC_ASSERT(sizeof(struct sim_frame) == 16);
  * the frame holds tables (sim_mem_table_gen). */
 static inline bool frame_sensitive(const struct sim_frame *f)
 {
-	return f->kind == SIM_FRAME_PGTABLE || f->kind == SIM_FRAME_KERNEL || f->walked;
+	return f->kind == SIM_FRAME_PGTABLE || f->kind == SIM_FRAME_KERNEL ||
+	       f->kind == SIM_FRAME_CPU_PGTABLE || f->walked;
 }
 
 struct sim_leaf {
@@ -122,7 +123,7 @@ static inline uint64_t resident_frames(const struct sim_mem *m)
 static const char *const kind_names[] = {
 	[SIM_FRAME_PGTABLE] = "pgtable", [SIM_FRAME_KERNEL] = "kernel",
 	[SIM_FRAME_RAM] = "ram", [SIM_FRAME_USER] = "user",
-	[SIM_FRAME_NATIVE] = "native",
+	[SIM_FRAME_NATIVE] = "native", [SIM_FRAME_CPU_PGTABLE] = "cpu-pgtable",
 };
 
 static gint leaf_index_cmp(gconstpointer a, gconstpointer b, gpointer unused)

@@ -45,6 +45,7 @@ enum sim_frame_kind {
 	SIM_FRAME_RAM,        /* memory first touched by a DMA */
 	SIM_FRAME_USER,       /* a scenario process's page */
 	SIM_FRAME_NATIVE,     /* a native program's real page (not owned) */
+	SIM_FRAME_CPU_PGTABLE,/* a process's CPU page table (sim/cpu_pgtable.h) */
 	SIM_FRAME_NR_KINDS,
 };
 
@@ -182,7 +183,7 @@ void sim_mem_write64(struct sim_world *w, uint64_t hpa, uint64_t val);
  * The table generation: moves on with every write that may have changed a
  * table some walker reads, so a memo of what a walk found stays good while
  * it does not move (the IOMMU model's front cache and its checker).  A
- * write counts when it lands in a page-table or kernel frame, or in a frame
+ * write counts when it lands in a page-table, CPU page-table or kernel frame, or in a frame
  * a walker read a descriptor from (a guest's own stage-1 tables live in
  * its RAM: sim_mem_mark_walked).  Code that writes tables through
  * sim_mem_frame_ptr says so with sim_mem_table_touched.

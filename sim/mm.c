@@ -634,6 +634,8 @@ void sim_mm_put(struct sim_mm *mm)
 	if (!mm || --mm->refcount)
 		return;
 	mm_teardown(mm);
+	if (mm->iommu_mm_drop)
+		mm->iommu_mm_drop(mm);
 	g_free(mm);
 }
 

@@ -131,6 +131,10 @@ struct sim_mm {
 	struct sim_cpu_pgtable *pgd;        /* the CPU page table, once asked for */
 	struct sim_mmu_notifier *notifiers;
 	uint64_t faults;        /* pages made or copied by faults (min+maj flt) */
+	/* mm->iommu_mm: the IOMMU core's per-mm data (its SVA PASID), and
+	 * what frees it when the struct goes (mm_pasid_drop in __mmdrop) */
+	void *iommu_mm;
+	void (*iommu_mm_drop)(struct sim_mm *mm);
 };
 
 /* mm->flags' dump mode (SUID_DUMP_* of <linux/sched/coredump.h>): only a

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <glib.h>
 
+#include "sim/cpu_pgtable.h"
 #include "sim/fault.h"
 #include "sim/ids.h"
 #include "sim/mem.h"
@@ -38,7 +39,7 @@ struct dom_state {
 	struct sim_ids global_pasids;     /* iommu_global_pasid_ida: pasid -> owner */
 };
 
-static const char *const type_names[] = { "blocked", "identity", "paging", "nested" };
+static const char *const type_names[] = { "blocked", "identity", "paging", "nested", "sva" };
 
 const char *iommu_domain_type_name(enum iommu_domain_type t)
 {
@@ -48,6 +49,7 @@ const char *iommu_domain_type_name(enum iommu_domain_type t)
 static const char *const bug_names[IOMMU_BUG_COUNT] = {
 	"skip-iotlb-flush", "skip-devtlb-flush", "flush-before-write", "skip-nested-flush",
 	"skip-context-flush", "skip-dirty-flush", "leak-pin-on-error", "pasid-free-while-bound",
+	"skip-mm-invalidate",
 };
 
 const char *iommu_bug_name(unsigned bit)
@@ -105,7 +107,7 @@ static struct iommu_domain *domain_new(struct dom_state *st, enum iommu_domain_t
 	d->pgsize_bitmap = io_pgtable_vtd_ss.pgsize_bitmap;
 	d->naive_map = st->prof.naive_map;
 	d->locs = g_array_new(FALSE, FALSE, sizeof(struct iommu_dom_loc));
-	if (type == IOMMU_DOMAIN_PAGING || type == IOMMU_DOMAIN_NESTED) {
+	if (type == IOMMU_DOMAIN_PAGING || type == IOMMU_DOMAIN_NESTED || type == IOMMU_DOMAIN_SVA) {
 		did = sim_ids_alloc(st->w, &st->dids, d, 1, 65535);
 		if (did < 0) {
 			g_array_free(d->locs, TRUE);
@@ -339,6 +341,8 @@ void iommu_domain_free(struct iommu_domain *d)
 	SIM_TRACE(d->w, iommu_domain_free, d->did, type_names[d->type]);
 	if (d->type == IOMMU_DOMAIN_PAGING)
 		io_pgtable_destroy(&d->pt);
+	if (d->type == IOMMU_DOMAIN_SVA)
+		sim_mmu_notifier_unregister(d->mm, &d->mn);   /* a no-op once released */
 	if (d->did) {
 		GArray *q = q_new();
 
@@ -348,6 +352,8 @@ void iommu_domain_free(struct iommu_domain *d)
 	}
 	if (d->parent && d->parent->children)
 		g_ptr_array_remove(d->parent->children, d);
+	if (d->type == IOMMU_DOMAIN_SVA)
+		sim_mm_put(d->mm);       /* mmdrop: the last may free the PASID */
 	domain_release(st, d);
 }
 
@@ -402,6 +408,12 @@ static void ctx_for(const struct iommu_domain *d, struct iommu_context *ctx)
 			ctx->s2_root = d->pt.root;
 			ctx->s2_levels = d->pt.levels;
 		}
+		break;
+	case IOMMU_DOMAIN_SVA:
+		ctx->type = IOMMU_CTX_S1;
+		ctx->did = d->did;
+		ctx->s1_root = d->pt.root;
+		ctx->s1_levels = d->pt.levels;
 		break;
 	case IOMMU_DOMAIN_NESTED:
 		ctx->type = IOMMU_CTX_NESTED;
@@ -766,6 +778,112 @@ uint64_t iommu_unmap(struct iommu_domain *d, uint64_t iova, uint64_t size)
 	return (uint64_t)ret;
 }
 
+/* ---- SVA domains ------------------------------------------------------------------ */
+
+static struct iommu_domain *mn_domain(struct sim_mmu_notifier *mn)
+{
+	return (struct iommu_domain *)((char *)mn - offsetof(struct iommu_domain, mn));
+}
+
+/*
+ * arch_invalidate_secondary_tlbs (intel_arch_invalidate_secondary_tlbs,
+ * arm_smmu_mm_arch_invalidate_secondary_tlbs): the mm changed
+ * [start, end) - a page unmapped, write-protected, copied - while the old
+ * page still lives: the IOTLB entries of every PASID the domain is on, the
+ * device TLBs of its ATS requesters, a wait.  The injected bug skips it.
+ */
+static void sva_invalidate(struct sim_mmu_notifier *mn, struct sim_mm *mm, uint64_t start,
+			   uint64_t end)
+{
+	struct iommu_domain *d = mn_domain(mn);
+
+	(void)mm;
+	if (!(iommu_bugs(d->w) & IOMMU_BUG_SKIP_MM_INVALIDATE) && end > start && d->locs->len)
+		flush_range(d, start, end - start, 0);
+}
+
+/*
+ * The mm's last user exits (intel_mm_release, arm_smmu_mm_release): DMA may
+ * still be running, so every PASID the domain is on keeps an entry that
+ * translates nothing (VT-d tears the PASID entry down with fault processing
+ * disabled; SMMUv3 keeps the CD valid with translation off), flushed; the
+ * bonds and the PASID stay until the driver unbinds.
+ */
+static void sva_release(struct sim_mmu_notifier *mn, struct sim_mm *mm)
+{
+	struct iommu_domain *d = mn_domain(mn);
+	struct dom_state *st = state_of(d->w);
+	struct iommu_context blocked = { .type = IOMMU_CTX_BLOCKED };
+
+	(void)mm;
+	d->mm_released = true;
+	for (guint i = 0; st && i < d->locs->len; i++) {
+		struct iommu_dom_loc *l = &g_array_index(d->locs, struct iommu_dom_loc, i);
+		GArray *q;
+
+		if (iommu_hw_program_pasid(d->w, l->segment, l->rid, l->pasid, &blocked, &l->wrote))
+			continue;
+		q = q_new();
+		q_switched(q, l, d, st->prof.bugs);
+		q_run(d->w, q);
+	}
+}
+
+static const struct sim_mmu_notifier_ops sva_mn_ops = {
+	.invalidate = sva_invalidate,
+	.release = sva_release,
+};
+
+/* The levels of the IOMMU's stage-1 format that walk the world's CPU page
+ * tables, 0 when its MMU is not one the kind reads. */
+static unsigned sva_levels(enum iommu_hw_kind kind, enum sim_mmu_fmt mmu)
+{
+	switch (kind) {
+	case IOMMU_HW_VTD:
+		return mmu == SIM_MMU_X86_64_4L ? 4 : mmu == SIM_MMU_X86_64_5L ? 5 : 0;
+	case IOMMU_HW_SMMUV3:
+		return mmu == SIM_MMU_ARM64_4K ? 4 : 0;
+	default:
+		return 0;
+	}
+}
+
+int iommu_domain_alloc_sva(struct pci_dev *dev, struct sim_mm *mm, struct iommu_domain **out)
+{
+	struct dom_state *st = dev && dev->group ? state_of(iommu_group_world(dev->group)) : NULL;
+	const struct io_pgtable_fmt *fmt;
+	struct iommu_domain *d;
+	unsigned levels;
+	uint64_t root;
+	int ret;
+
+	if (!st)
+		return -ENODEV;
+	if (st->kind == IOMMU_HW_RISCV)
+		return -EOPNOTSUPP;     /* drivers/iommu/riscv: no domain_alloc_sva */
+	levels = sva_levels(st->kind, sim_world_mmu(st->w));
+	fmt = levels ? iommu_hw_fmt(st->kind, IO_PGTABLE_STAGE1, levels) : NULL;
+	if (!fmt || !mm || mm->native || !sim_mm_alive(mm))
+		return -EINVAL;
+	if (sim_should_fail(st->w, "iommu_domain_alloc"))
+		return -ENOMEM;
+	if ((ret = sim_mm_pgd(mm, &root)))
+		return ret;
+	d = domain_new(st, IOMMU_DOMAIN_SVA);
+	if (!d)
+		return -ENOMEM;
+	d->stage = 1;
+	d->pt = (struct io_pgtable){ .w = st->w, .fmt = fmt, .levels = levels, .root = root };
+	d->pgsize_bitmap = fmt->pgsize_bitmap & (SZ_4K | SZ_2M | SZ_1G);
+	d->aperture_end = sim_mmu_va_limit(sim_world_mmu(st->w)) - 1;
+	d->mm = sim_mm_get(mm);
+	d->mn.ops = &sva_mn_ops;
+	sim_mmu_notifier_register(mm, &d->mn);
+	SIM_TRACE(st->w, iommu_domain_alloc, d->did, type_names[d->type]);
+	*out = d;
+	return 0;
+}
+
 /* ---- (device, PASID) ------------------------------------------------------------ */
 
 static gpointer pasid_key(const struct pci_dev *dev, uint32_t pasid)
@@ -782,6 +900,13 @@ unsigned iommu_device_pasid_bits(struct pci_dev *dev)
 	if (!hc)
 		return 0;
 	return bits < hc->pasid_bits ? bits : hc->pasid_bits;
+}
+
+bool iommu_device_ats(struct pci_dev *dev)
+{
+	struct dom_state *st = dev && dev->group ? state_of(iommu_group_world(dev->group)) : NULL;
+
+	return st && dev->ats && !st->prof.no_ats;
 }
 
 int iommu_alloc_global_pasid(struct pci_dev *dev, void *owner, uint32_t *pasid)
@@ -860,7 +985,8 @@ static int pasid_args(struct dom_state *st, struct iommu_domain *d, struct pci_d
 		return -ENODEV;
 	if (!pasid || pasid >> iommu_device_pasid_bits(dev))
 		return -EINVAL;
-	if (d->type != IOMMU_DOMAIN_PAGING && d->type != IOMMU_DOMAIN_NESTED)
+	if (d->type != IOMMU_DOMAIN_PAGING && d->type != IOMMU_DOMAIN_NESTED &&
+	    d->type != IOMMU_DOMAIN_SVA)
 		return -EINVAL;
 	/* intel_iommu_set_dev_pasid: no dirty-tracking domain on a PASID */
 	if (d->dirty_ops && kind_of(d->w) == IOMMU_HW_VTD)
@@ -970,7 +1096,8 @@ int iommu_iova_to_phys(struct iommu_domain *d, uint64_t iova, uint64_t *hpa,
 		return d->ops->iova_to_phys(d, iova, hpa, prot);
 	if (d->type == IOMMU_DOMAIN_NESTED)
 		return nested_to_phys(d, iova, hpa, prot);
-	if (d->type != IOMMU_DOMAIN_PAGING || io_pgtable_lookup(&d->pt, iova, &wk))
+	if ((d->type != IOMMU_DOMAIN_PAGING && d->type != IOMMU_DOMAIN_SVA) ||
+	    (d->type == IOMMU_DOMAIN_SVA && d->mm_released) || io_pgtable_lookup(&d->pt, iova, &wk))
 		return -ENOENT;
 	*hpa = wk.out;
 	*prot = wk.prot;

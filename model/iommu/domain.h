@@ -40,6 +40,7 @@
 
 #include <glib.h>
 
+#include "sim/mm.h"
 #include "model/iommu/pgtable.h"
 
 struct pci_dev;
@@ -52,6 +53,7 @@ enum iommu_domain_type {
 	IOMMU_DOMAIN_IDENTITY,
 	IOMMU_DOMAIN_PAGING,
 	IOMMU_DOMAIN_NESTED,
+	IOMMU_DOMAIN_SVA,       /* a process's page table as stage 1 (sva.h) */
 };
 const char *iommu_domain_type_name(enum iommu_domain_type t);
 
@@ -86,6 +88,15 @@ struct iommu_domain {
 	 * its parent. */
 	bool dirty_ops;
 	bool dirty_tracking;
+	/* SVA (model/iommu/sva.c): the process address space whose CPU page
+	 * table is the stage-1 table (@pt a view of it: the table is the
+	 * mm's, never this domain's), held by mmgrab; the bonds using the
+	 * domain; the mmu notifier that flushes on every change, and whether
+	 * its release (the mm's exit) has blocked the domain's PASIDs. */
+	struct sim_mm *mm;
+	unsigned sva_users;
+	struct sim_mmu_notifier mn;
+	bool mm_released;
 	/* Another driver's domain (the selftest's mock IOMMU,
 	 * model/iommufd/selftest.c): NULL for the simulated IOMMU's own. */
 	const struct iommu_domain_ops *ops;
@@ -131,10 +142,15 @@ struct iommu_domain_ops {
 						     * kernel forgets the PASID,
 						     * the hardware's PASID entry
 						     * still selects the domain */
-#define IOMMU_BUG_COUNT 8
+#define IOMMU_BUG_SKIP_MM_INVALIDATE (1u << 8) /* SVA: the mmu notifier's
+						 * invalidate flushes neither
+						 * the IOTLB nor the device
+						 * TLBs, so a page the mm lost
+						 * stays reachable by DMA */
+#define IOMMU_BUG_COUNT 9
 /* "skip-iotlb-flush", "skip-devtlb-flush", "flush-before-write",
  * "skip-nested-flush", "skip-context-flush", "skip-dirty-flush",
- * "leak-pin-on-error", "pasid-free-while-bound" */
+ * "leak-pin-on-error", "pasid-free-while-bound", "skip-mm-invalidate" */
 const char *iommu_bug_name(unsigned bit);
 int iommu_bug_parse(const char *name, unsigned *bit);
 /* The IOMMU_BUG_* the world's profile injects (0 without domains). */
@@ -173,6 +189,20 @@ struct iommu_domain *iommu_domain_alloc_paging(struct sim_world *w, unsigned sta
  * aligned), -ENOMEM. */
 int iommu_domain_alloc_nested(struct iommu_domain *parent, uint64_t s1_root,
 			      unsigned s1_levels, struct iommu_domain **out);
+/*
+ * An SVA domain for @mm on @dev's IOMMU (iommu_sva_domain_alloc and the
+ * driver's domain_alloc_sva: intel_svm_domain_alloc, arm_smmu_sva_domain_alloc):
+ * its stage-1 table is the mm's CPU page table (made now if the mm has
+ * none, sim_mm_pgd), in the first-stage format of the IOMMU kind, which the
+ * world's MMU must be (VT-d: x86-64 4 or 5 levels; SMMUv3: arm64 4K); an
+ * mmu notifier registered on the mm flushes the domain's IOTLB and device
+ * TLB entries of every range the mm changes, and its release blocks every
+ * PASID the domain is on.  The domain holds an mm reference (mmgrab).  0
+ * with *out, -EOPNOTSUPP (a kind without SVA, RISC-V), -EINVAL (the CPU
+ * format is not one the IOMMU walks, or the mm has no page table of its
+ * own: native, exited), -ENOMEM.
+ */
+int iommu_domain_alloc_sva(struct pci_dev *dev, struct sim_mm *mm, struct iommu_domain **out);
 /* Free a domain nothing is attached to (no group, no PASID, no child). */
 void iommu_domain_free(struct iommu_domain *d);
 
@@ -294,6 +324,8 @@ struct iommu_domain *iommu_device_pasid_domain(struct pci_dev *dev, uint32_t pas
 /* The device's PASID width as programmed (min of its capability and the
  * IOMMU's). */
 unsigned iommu_device_pasid_bits(struct pci_dev *dev);
+/* Does the device use ATS (its capability, unless the profile's no_ats)? */
+bool iommu_device_ats(struct pci_dev *dev);
 
 /*
  * The global PASID space (iommu_alloc_global_pasid, drivers/iommu/iommu.c),

@@ -10,6 +10,7 @@
 #include "model/iommu/group.h"
 #include "model/iommu/hw.h"
 #include "model/iommu/invariants.h"
+#include "model/iommu/sva.h"
 
 #define STRICT_PAIR_LIMIT 256   /* §H4 is quadratic: small topologies only */
 
@@ -161,6 +162,11 @@ static int check_pasid(uint16_t seg, uint16_t rid, uint32_t pasid, void *arg)
 		return 0;
 	}
 	want_ctx(d, &want);
+	if (d->type == IOMMU_DOMAIN_SVA) {
+		want.type = IOMMU_CTX_S1;
+		want.did = d->did;
+		want.s1_root = d->pt.root;
+	}
 	if (d->type == IOMMU_DOMAIN_NESTED) {
 		want.type = IOMMU_CTX_NESTED;
 		want.did = d->did;
@@ -192,6 +198,7 @@ int iommu_check_invariants(struct sim_world *w, GString *out)
 
 		iommu_hw_for_each_pasid(w, check_pasid, &pc);
 		bad += pc.bad;
+		bad += iommu_sva_check_invariants(w, out);
 		bad += iommu_hw_take_violations(w, out);
 		bad += iommu_hw_check_caches(w, out);
 	}

@@ -132,10 +132,18 @@ static void endpoint(struct fuzz_gen *g, struct topo *t, const char *type, unsig
 			c->pasid_bits = pasid;
 		}
 	}
-	g_string_append_printf(t->out, "%s, driver: %s}\n", e->str,
-			       r < 8 ? "vfio-pci" : r < 9 ? "pci-stub" : "none");
-	if (c)
-		c->vfio = r < 8;
+	/* mostly vfio-pci; now and then a kernel DMA driver (an accelerator's,
+	 * which may bind SVA), pci-stub, or none */
+	{
+		/* a PASID-capable function is an accelerator's three times in ten */
+		unsigned v = c && c->pasid_bits ? 6 : 7, k = c && c->pasid_bits ? 9 : 8;
+
+		g_string_append_printf(t->out, "%s, driver: %s}\n", e->str,
+				       r < v ? "vfio-pci" : r < k ? "idxd" :
+				       r < 9 || k == 9 ? "pci-stub" : "none");
+		if (c)
+			c->vfio = r < v;
+	}
 	g_string_free(e, TRUE);
 }
 
@@ -1181,6 +1189,54 @@ void gen_vm(struct fuzz_gen *g, GString *out)
 		g_string_append_printf(out, "  - touch: buf+0x%llx\n    len: 0x%llx\n    op: %s\n",
 				       (unsigned long long)off, (unsigned long long)len,
 				       fz_chance(z, 1, 2) ? "write" : "read");
+}
+
+/*
+ * Shared virtual addressing (mainline): a kernel driver binds init's or a
+ * child's address space to a device with a PASID capability, or unbinds
+ * it, or the device DMAs with the first PASID to buf's virtual addresses
+ * (whichever mm holds PASID 1 then).  Errors are results like any other:
+ * a device without ATS on VT-d, a multi-device group, a second mm on a
+ * one-PASID device.
+ */
+void gen_sva(struct fuzz_gen *g, GString *out)
+{
+	struct fz *z = g->z;
+	unsigned n = 0, pick, who, what = fz_below(z, 4);
+	const struct fz_dev *d = NULL;
+	char proc[8] = "init";
+
+	bool kernel = false;     /* a device a kernel driver has, when there is one */
+
+	for (unsigned i = 0; i < g->ndev; i++)
+		kernel |= g->dev[i].pasid_bits && !g->dev[i].vfio;
+	kernel &= fz_chance(z, 7, 8);
+	for (unsigned i = 0; i < g->ndev; i++)
+		n += g->dev[i].pasid_bits && (!kernel || !g->dev[i].vfio);
+	if (!n) {
+		gen_fill(g, out);
+		return;
+	}
+	pick = fz_below(z, n);
+	for (unsigned i = 0; i < g->ndev && !d; i++)
+		if (g->dev[i].pasid_bits && (!kernel || !g->dev[i].vfio) && !pick--)
+			d = &g->dev[i];
+	who = fz_below(z, g->nproc + 1);
+	if (who)
+		g_snprintf(proc, sizeof(proc), "p%u", who);
+	if (what < 2)
+		g_string_append_printf(out, "  - sva_bind: \"%s\"\n    process: %s\n", d->bdf, proc);
+	else if (what == 2)
+		g_string_append_printf(out, "  - sva_unbind: \"%s\"\n    process: %s\n", d->bdf, proc);
+	else {
+		bool write = fz_chance(z, 1, 2);
+
+		/* a write sends a pattern; a read checks one half the time */
+		g_string_append_printf(out, "  - dma: \"%s\"\n    op: %s\n    pasid: 1\n"
+				       "    addr: buf+0x%llx\n    len: 0x100\n%s", d->bdf,
+				       write ? "write" : "read", (unsigned long long)PICK(z, VM_OFFS),
+				       write || fz_chance(z, 1, 2) ? "    pattern: 0x4d\n" : "");
+	}
 }
 
 /* ---- the other step kinds ---------------------------------------------------- */

@@ -138,5 +138,7 @@ void gen_mdev(struct fuzz_gen *g, GString *out);
 void gen_mmap(struct fuzz_gen *g, GString *out);
 /* munmap, mprotect or touch of part of buf */
 void gen_vm(struct fuzz_gen *g, GString *out);
+/* sva_bind / sva_unbind / a PASID DMA to buf (mainline SVA) */
+void gen_sva(struct fuzz_gen *g, GString *out);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "sim/fault.h"
 #include "sim/mem.h"
+#include "sim/cpu_pgtable.h"
 #include "sim/mm.h"
 #include "sim/proc.h"
 #include "sim/trace.h"
@@ -26,6 +27,7 @@
 #include "tools/scenario/loader.h"
 #include "tools/scenario/runner.h"
 #include "tools/scenario/steps_internal.h"
+#include "tools/scenario/steps_sva.h"
 
 /* ---- building the world ------------------------------------------------- */
 
@@ -116,6 +118,10 @@ struct sim_world *scenario_world_boot(struct scenario *s, const struct run_optio
 		};
 		stage = "iommu hardware";
 		ret = iommu_hw_create(w, &hw);
+		/* the CPUs walk what the IOMMU walks for SVA, unless told */
+		sim_world_set_mmu(w, s->profile.cpu_mmu ? s->profile.cpu_mmu - 1 :
+				  hw.kind == IOMMU_HW_SMMUV3 ? SIM_MMU_ARM64_4K :
+				  hw.kind == IOMMU_HW_RISCV ? SIM_MMU_RISCV_SV48 : SIM_MMU_X86_64_4L);
 	}
 	if (!ret) {
 		struct iommu_profile prof = {
@@ -731,6 +737,7 @@ int scenario_run(struct scenario *s, const struct run_options *opt)
 	if (rep)
 		fprintf(rep, "%s %s: %u checks, %u failed\n",
 			r.failures ? "FAIL" : "PASS", s->name, r.checks, r.failures);
+	runner_sva_cleanup(&r);
 	runner_nested_cleanup(&r);
 	g_hash_table_destroy(r.handles);
 	g_hash_table_destroy(r.vars);

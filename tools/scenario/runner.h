@@ -30,6 +30,7 @@ struct runner {
 	unsigned invariant_runs;   /* invariant sweeps done */
 	GHashTable *reported;      /* invariant violations already printed */
 	void *nested;              /* guest tables, PASID attachments (steps_nested.c) */
+	void *sva;                 /* SVA bonds the steps made (steps_sva.c) */
 	void *explain;             /* explain.c, during the step explained */
 	bool state_checks;         /* §H19 after failing calls, §H18 once all is closed */
 };

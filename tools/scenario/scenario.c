@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "model/iommu/domain.h"
+#include "sim/cpu_pgtable.h"
 #include "sim/proc.h"
 #include "tools/scenario/loader.h"
 
@@ -24,7 +25,7 @@ static const char *const top_keys[] = {
 };
 static const char *const profile_keys[] = { "group_mode", "kernel", "iommu", "vfio",
 					    "iommufd", "iommufd_test", "vfio_container", "memory_budget",
-					    "fault_inject", NULL };
+					    "fault_inject", "cpu_mmu", NULL };
 static const char *const iommu_keys[] = {
 	"address_width", "default_domain", "iotlb_entries", "naive_iotlb", "naive_map",
 	"format", "psc_entries", "ctx_cache_entries", "pasid_cache_entries", "atc_entries",
@@ -287,6 +288,17 @@ static int parse_profile(struct ldr *l, const struct ynode *map)
 		/* listed oldest first; the enum's order is not the releases' */
 		if (!ldr_enum(l, v, kernels, &k, "kernel"))
 			l->s->profile.kernel = (unsigned)sim_kernel_from_name(kernels[k]);
+	}
+	ldr_recover(l);
+	/* the CPUs' page-table format (default: the one the IOMMU kind walks
+	 * for SVA: x86-64 4-level, arm64 4K, Sv48) */
+	if ((v = ynode_map_get(map, "cpu_mmu"))) {
+		static const char *const mmus[] = { "x86-64-4level", "x86-64-5level", "arm64-4k",
+						    "sv39", "sv48", "sv57", NULL };
+		int k;
+
+		if (!ldr_enum(l, v, mmus, &k, "cpu_mmu"))
+			l->s->profile.cpu_mmu = 1 + (unsigned)sim_mmu_from_name(mmus[k]);
 	}
 	ldr_recover(l);
 	if ((v = ynode_map_get(map, "iommu")))

@@ -38,6 +38,7 @@ struct scn_pos {
 struct scn_profile {
 	enum iommu_group_mode group_mode;
 	unsigned kernel;               /* kernel: enum sim_kernel (mainline) */
+	unsigned cpu_mmu;              /* cpu_mmu: 1 + enum sim_mmu_fmt; 0: the IOMMU kind's */
 	bool no_iommufd;               /* iommufd: false (CONFIG_IOMMUFD=n) */
 	bool vfio_container_iommufd;   /* vfio_container: iommufd */
 	bool iommufd_test;             /* iommufd_test: true (CONFIG_IOMMUFD_TEST) */

@@ -28,6 +28,7 @@
 #include "tools/scenario/fuzz_gen.h"
 #include "tools/scenario/steps_internal.h"
 #include "tools/scenario/steps_vm.h"
+#include "tools/scenario/steps_sva.h"
 
 static int parse_by(struct ldr *l, const struct ynode *map, const char **by);
 
@@ -308,6 +309,14 @@ int ldr_step_by(struct ldr *l, const struct ynode *map, const char **by)
 }
 
 static int process_ref(struct ldr *l, const struct ynode *v, const char *name);
+
+int ldr_process(struct ldr *l, const struct ynode *v, const char **name, const char *what)
+{
+	if (ldr_str(l, v, name, what) || process_ref(l, v, *name))
+		return -1;
+	*name = ldr_keep(l, *name);
+	return 0;
+}
 
 static int parse_by(struct ldr *l, const struct ynode *map, const char **by)
 {
@@ -823,6 +832,8 @@ static const struct step_kind step_kinds[] = {
 	  NULL, 0 },
 	{ "guest_unmap", keys_guest_unmap, parse_guest_map, run_guest_map, describe_guest_map,
 	  g_free, NULL, 0 },
+	{ "sva_bind", keys_sva_bind, parse_sva, run_sva_bind, describe_sva, g_free, gen_sva, 2 },
+	{ "sva_unbind", keys_sva_unbind, parse_sva, run_sva_unbind, describe_sva, g_free, gen_sva, 1 },
 	{ "pasid_attach", keys_pasid, parse_pasid, run_pasid, describe_pasid, g_free, NULL, 0 },
 	{ "pasid_replace", keys_pasid, parse_pasid, run_pasid, describe_pasid, g_free, NULL, 0 },
 	{ "pasid_detach", keys_pasid_detach, parse_pasid, run_pasid, describe_pasid, g_free, NULL, 0 },

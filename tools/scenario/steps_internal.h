@@ -24,6 +24,9 @@ int ldr_handle_ref(struct ldr *l, const struct ynode *n, int kind, const char **
 int ldr_handle_bind(struct ldr *l, const struct ynode *n, int kind, const char **out);
 /* The process a step acts as: `by:` (checked), default init. */
 int ldr_step_by(struct ldr *l, const struct ynode *map, const char **by);
+/* A process named at @v: init, one under 'processes' or an earlier fork's
+ * child (checked), kept. */
+int ldr_process(struct ldr *l, const struct ynode *v, const char **name, const char *what);
 
 /*
  * A value written into an ioctl argument or used as an address:

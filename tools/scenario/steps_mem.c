@@ -500,6 +500,7 @@ struct dma_args {
 	uint64_t len;
 	bool pasid_valid;
 	uint32_t pasid;
+	struct sval pasid_sv;      /* pasid: $saved (kind SVAL_VAR), resolved at run */
 	struct bytes_args bytes;   /* write: the source; read: what must arrive */
 };
 
@@ -552,8 +553,14 @@ int parse_dma(struct ldr *l, const struct ynode *map, struct scn_step *st)
 		if (i + 1 == l->s->ntopology)
 			return ldr_error(l, v, "device %s is not in the topology", v->str);
 	if ((v = ynode_map_get(map, "pasid"))) {
-		if (ldr_u64(l, v, &num, (1u << 20) - 1, false, "pasid"))
+		/* a number, or the $saved result of an sva_bind */
+		num = 0;
+		if (v->kind == YN_SCALAR && v->str[0] == '$') {
+			if (ldr_sval(l, v, &a->pasid_sv, "pasid"))
+				return -1;
+		} else if (ldr_u64(l, v, &num, (1u << 20) - 1, false, "pasid")) {
 			return -1;
+		}
 		a->pasid_valid = true;
 		a->pasid = (uint32_t)num;
 	}
@@ -601,9 +608,27 @@ static void check_h1(struct runner *r, const struct scn_step *st, const struct d
 		return;
 	if (d->type == IOMMU_DOMAIN_IDENTITY)
 		return;
-	if (!runner_check(r, d->type == IOMMU_DOMAIN_PAGING || d->type == IOMMU_DOMAIN_NESTED,
+	if (!runner_check(r, d->type == IOMMU_DOMAIN_PAGING || d->type == IOMMU_DOMAIN_NESTED ||
+			  d->type == IOMMU_DOMAIN_SVA,
 			  st->pos.line, "invariant §H1: a DMA from %s got through a blocked domain",
 			  dev->name))
+		return;
+	/* SVA: nothing is pinned; the page must be the one the process maps
+	 * at that address now, with that access, and the process alive */
+	for (page = addr & SIM_PAGE_MASK; d->type == IOMMU_DOMAIN_SVA && page <= end &&
+	     page >= (addr & SIM_PAGE_MASK); page += SIM_PAGE_SIZE) {
+		uint64_t mine = 0;
+		bool wr = false;
+		bool ok = sim_mm_alive(d->mm) && !iommu_iova_to_phys(d, page, &hpa, &prot) &&
+			  sim_mm_lookup(d->mm, page, &mine, &wr) && mine == (hpa & SIM_PAGE_MASK) &&
+			  (wr || !a->write);
+
+		if (!runner_check(r, ok, st->pos.line, "invariant §H1: SVA DMA page 0x%llx of %s "
+				  "is not the process's page at that address with that access",
+				  (unsigned long long)page, dev->name))
+			return;
+	}
+	if (d->type == IOMMU_DOMAIN_SVA)
 		return;
 	inv = d->type == IOMMU_DOMAIN_NESTED ? "§H24" : "§H1";
 	for (page = addr & SIM_PAGE_MASK; page <= end && page >= (addr & SIM_PAGE_MASK);
@@ -677,6 +702,13 @@ long run_dma(struct runner *r, struct scn_step *st)
 
 	if (runner_sval(r, &a->addr, &op.addr))
 		return RUN_CHECKED;
+	if (a->pasid_sv.kind == SVAL_VAR) {
+		uint64_t v;
+
+		if (runner_sval(r, &a->pasid_sv, &v))
+			return RUN_CHECKED;
+		a->pasid = (uint32_t)v;
+	}
 	buf = a->write ? expected_bytes(r->w, &a->bytes, a->len) : g_malloc0(a->len);
 	op.pasid = a->pasid;
 	op.pasid_valid = a->pasid_valid;
@@ -707,7 +739,9 @@ void describe_dma(const struct scn_step *st, GString *out)
 			       a->write ? "write" : "read", (unsigned long long)a->len);
 	if (a->addr.kind == SVAL_NUM)
 		g_string_append_printf(out, " addr=0x%llx", (unsigned long long)a->addr.num);
-	if (a->pasid_valid)
+	if (a->pasid_valid && a->pasid_sv.kind == SVAL_VAR)
+		g_string_append_printf(out, " pasid=$%s", a->pasid_sv.name);
+	else if (a->pasid_valid)
 		g_string_append_printf(out, " pasid=%u", a->pasid);
 }
 

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared virtual addressing steps (mainline, model/iommu/sva.h): a kernel
+ * driver of the device - an accelerator such as idxd or a uacce device -
+ * binds a process's address space, and the device DMAs to its virtual
+ * addresses with the PASID the bind returns.
+ *
+ *   - sva_bind: "0000:01:00.0"   # the driver enables SVA and binds app's mm:
+ *     process: app               #   the result is the mm's PASID
+ *     save: pasid                #   ($pasid for a dma step's pasid:)
+ *   - dma: "0000:01:00.0"
+ *     op: write
+ *     pasid: $pasid
+ *     addr: buf+0x10             # a virtual address of app's
+ *     len: 8
+ *     pattern: 0x5a
+ *   - sva_unbind: "0000:01:00.0" # one reference of the (device, process) bond
+ *     process: app               #   (ENOENT when there is none)
+ *
+ * The device must be bound to a kernel driver that does DMA (`driver: idxd`,
+ * say; ENODEV otherwise: no driver to make the call).  A bond is named by
+ * its device and process; binding the pair again takes
+ * another reference on the same bond (the kernel's handle), each unbind puts
+ * one, and the bond outlives the process (the driver unbinds when it is
+ * done with it; the PASID stays reserved until then).  Bonds left at the end
+ * of the run are unbound then, in the order they were made.
+ */
+#include <errno.h>
+#include <string.h>
+#include <glib.h>
+
+#include "sim/proc.h"
+#include "model/pci/pci.h"
+#include "model/iommu/domain.h"
+#include "model/iommu/sva.h"
+#include "tools/scenario/steps_internal.h"
+#include "tools/scenario/steps_sva.h"
+
+struct bond {
+	uint32_t sbdf;
+	char *proc;
+	struct iommu_sva *h;
+	unsigned refs;            /* binds not yet unbound */
+};
+
+static GPtrArray *bonds(struct runner *r)
+{
+	if (!r->sva)
+		r->sva = g_ptr_array_new();
+	return r->sva;
+}
+
+static struct bond *bond_find(struct runner *r, uint32_t sbdf, const char *proc)
+{
+	GPtrArray *b = bonds(r);
+
+	for (guint i = 0; i < b->len; i++) {
+		struct bond *x = g_ptr_array_index(b, i);
+
+		if (x->sbdf == sbdf && !strcmp(x->proc, proc))
+			return x;
+	}
+	return NULL;
+}
+
+static void bond_drop(struct runner *r, struct bond *x)
+{
+	g_ptr_array_remove(bonds(r), x);
+	g_free(x->proc);
+	g_free(x);
+}
+
+void runner_sva_cleanup(struct runner *r)
+{
+	GPtrArray *b = r->sva;
+
+	while (b && b->len) {     /* the oldest is last */
+		struct bond *x = g_ptr_array_index(b, b->len - 1);
+
+		while (x->refs--)
+			iommu_sva_unbind_device(x->h);
+		bond_drop(r, x);
+	}
+	if (b)
+		g_ptr_array_free(b, TRUE);
+	r->sva = NULL;
+}
+
+const char *const keys_sva_bind[] = { "process", "save", NULL };
+const char *const keys_sva_unbind[] = { "process", NULL };
+
+struct sva_args {
+	uint32_t sbdf;
+	const char *proc, *save;
+};
+
+int parse_sva(struct ldr *l, const struct ynode *map, struct scn_step *st)
+{
+	struct sva_args *a = g_new0(struct sva_args, 1);
+	const struct ynode *v;
+
+	st->args = a;
+	if (ldr_sbdf(l, ynode_map_get(map, st->kind->name), &a->sbdf, "device"))
+		return -1;
+	if (!(v = ldr_get(l, map, "process", "an SVA step")) ||
+	    ldr_process(l, v, &a->proc, "process"))
+		return -1;
+	if ((v = ynode_map_get(map, "save"))) {
+		if (ldr_str(l, v, &a->save, "save"))
+			return -1;
+		a->save = ldr_keep(l, a->save);
+	}
+	return 0;
+}
+
+long run_sva_bind(struct runner *r, struct scn_step *st)
+{
+	struct sva_args *a = st->args;
+	struct pci_dev *dev = pci_dev_find(r->w, a->sbdf);
+	struct sim_proc *p = sim_proc_find(r->w, runner_pid(r, a->proc));
+	struct iommu_sva *h;
+	struct bond *x;
+	int err;
+
+	if (!dev)
+		return -ENODEV;
+	/* the binding is its kernel driver's: a device with none that does
+	 * DMA (unbound, vfio-pci's, pci-stub's) has no one to bind */
+	if (!dev->driver || !strcmp(dev->driver, "vfio-pci") ||
+	    pci_driver_is_managed(r->w, dev->driver))
+		return -ENODEV;
+	if (!p)
+		return -ESRCH;
+	/* the driver: iommu_dev_enable_feature(SVA), then the bind with the
+	 * process's mm (which it holds a user of while binding) */
+	if ((err = iommu_sva_enable(dev)))
+		return err;
+	if (!(h = iommu_sva_bind_device(dev, p->mm, &err)))
+		return err;
+	x = bond_find(r, a->sbdf, a->proc);
+	if (x && x->h != h) {
+		/* the process's bond of another address space (an exec): a new
+		 * name-less entry keeps the old one's references */
+		x = NULL;
+	}
+	if (!x) {
+		x = g_new0(struct bond, 1);
+		x->sbdf = a->sbdf;
+		x->proc = g_strdup(a->proc);
+		x->h = h;
+		g_ptr_array_insert(bonds(r), 0, x);     /* found first from now on */
+	}
+	x->refs++;
+	if (a->save) {
+		uint64_t *v = g_new(uint64_t, 1);
+
+		*v = iommu_sva_get_pasid(h);
+		g_hash_table_replace(r->vars, g_strdup(a->save), v);
+	}
+	return (long)iommu_sva_get_pasid(h);
+}
+
+long run_sva_unbind(struct runner *r, struct scn_step *st)
+{
+	struct sva_args *a = st->args;
+	struct bond *x = bond_find(r, a->sbdf, a->proc);
+
+	(void)st;
+	if (!x)
+		return -ENOENT;       /* the driver holds no such bond */
+	iommu_sva_unbind_device(x->h);
+	if (!--x->refs)
+		bond_drop(r, x);
+	return 0;
+}
+
+void describe_sva(const struct scn_step *st, GString *out)
+{
+	const struct sva_args *a = st->args;
+	char b[PCI_SBDF_STRLEN];
+
+	g_string_append_printf(out, "%s %s process %s", st->kind->name,
+			       pci_sbdf_format(a->sbdf, b), a->proc);
+}
