@@ -37,6 +37,7 @@ struct dom_state {
 	struct iommu_domain *identity;    /* one shared identity domain */
 	GHashTable *pasids;               /* sbdf << 32 | pasid -> domain */
 	struct sim_ids global_pasids;     /* iommu_global_pasid_ida: pasid -> owner */
+	GPtrArray *sva_domains;           /* live SVA domains, oldest first */
 };
 
 static const char *const type_names[] = { "blocked", "identity", "paging", "nested", "sva" };
@@ -352,8 +353,11 @@ void iommu_domain_free(struct iommu_domain *d)
 	}
 	if (d->parent && d->parent->children)
 		g_ptr_array_remove(d->parent->children, d);
-	if (d->type == IOMMU_DOMAIN_SVA)
+	if (d->type == IOMMU_DOMAIN_SVA) {
+		if (st)
+			g_ptr_array_remove(st->sva_domains, d);
 		sim_mm_put(d->mm);       /* mmdrop: the last may free the PASID */
+	}
 	domain_release(st, d);
 }
 
@@ -879,6 +883,7 @@ int iommu_domain_alloc_sva(struct pci_dev *dev, struct sim_mm *mm, struct iommu_
 	d->mm = sim_mm_get(mm);
 	d->mn.ops = &sva_mn_ops;
 	sim_mmu_notifier_register(mm, &d->mn);
+	g_ptr_array_add(st->sva_domains, d);
 	SIM_TRACE(st->w, iommu_domain_alloc, d->did, type_names[d->type]);
 	*out = d;
 	return 0;
@@ -1405,6 +1410,18 @@ static void state_destroy(void *data)
 	struct dom_state *st = data;
 	size_t n = iommu_group_count(st->w);
 
+	/* SVA domains a driver never unbound: their mm references go (and
+	 * with the last, the mm and its PASID); the hardware goes anyway */
+	while (st->sva_domains->len) {
+		struct iommu_domain *d = g_ptr_array_steal_index(st->sva_domains, 0);
+		struct sim_mm *mm = d->mm;
+
+		sim_mmu_notifier_unregister(mm, &d->mn);
+		domain_release(st, d);
+		sim_mm_put(mm);
+	}
+	g_ptr_array_free(st->sva_domains, TRUE);
+
 	for (size_t id = 0; id < n; id++) {
 		struct iommu_group *g = iommu_group_by_id(st->w, (unsigned)id);
 		if (g->default_domain != st->identity)
@@ -1471,6 +1488,7 @@ int iommu_domains_init(struct sim_world *w, const struct iommu_profile *prof)
 	st->prof = *prof;
 	st->kind = hc ? hc->kind : IOMMU_HW_VTD;
 	st->pasids = g_hash_table_new(g_direct_hash, g_direct_equal);
+	st->sva_domains = g_ptr_array_new();
 	sim_ids_init(&st->dids);
 	sim_ids_init(&st->global_pasids);
 	ret = iommu_core_set_domains(w, st, state_destroy);

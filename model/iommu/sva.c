@@ -94,7 +94,7 @@ static int alloc_mm_data(struct sim_mm *mm, struct pci_dev *dev, struct iommu_mm
 	im->w = mm->w;
 	im->pasid = pasid;
 	im->domains = g_ptr_array_new();
-	im->bonds = g_ptr_array_new();
+	im->bonds = g_ptr_array_new_with_free_func(g_free);   /* bonds go with the mm */
 	mm->iommu_mm = im;
 	mm->iommu_mm_drop = mm_pasid_drop;
 	*out = im;
@@ -194,13 +194,12 @@ void iommu_sva_unbind_device(struct iommu_sva *h)
 	SIM_TRACE(w, iommu_sva_unbind, h->dev->name, pasid, h->users - 1);
 	if (--h->users)
 		return;
-	g_ptr_array_remove(im->bonds, h);
 	iommu_detach_device_pasid(d, h->dev, pasid);
+	g_ptr_array_remove(im->bonds, h);     /* frees it */
 	if (!--d->sva_users) {
 		g_ptr_array_remove(im->domains, d);
 		iommu_domain_free(d);       /* its mmdrop may free the mm and the PASID */
 	}
-	g_free(h);
 }
 
 uint32_t iommu_sva_get_pasid(const struct iommu_sva *h)
