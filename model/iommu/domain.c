@@ -20,6 +20,7 @@
 #include "model/iommu/domain.h"
 #include "model/iommu/group.h"
 #include "model/iommu/hw.h"
+#include "model/iommu/io_pgfault.h"
 #include "iommusim/uapi/iommufd.h"
 
 /* the MSI windows the drivers reserve (spec §C IOVA ranges) */
@@ -38,6 +39,7 @@ struct dom_state {
 	GHashTable *pasids;               /* sbdf << 32 | pasid -> domain */
 	struct sim_ids global_pasids;     /* iommu_global_pasid_ida: pasid -> owner */
 	GPtrArray *sva_domains;           /* live SVA domains, oldest first */
+	void *iopf;                       /* io_pgfault.c's */
 };
 
 static const char *const type_names[] = { "blocked", "identity", "paging", "nested", "sva" };
@@ -882,6 +884,7 @@ int iommu_domain_alloc_sva(struct pci_dev *dev, struct sim_mm *mm, struct iommu_
 	d->aperture_end = sim_mmu_va_limit(sim_world_mmu(st->w)) - 1;
 	d->mm = sim_mm_get(mm);
 	d->mn.ops = &sva_mn_ops;
+	d->iopf_handler = iommu_sva_iopf_handler;
 	sim_mmu_notifier_register(mm, &d->mn);
 	g_ptr_array_add(st->sva_domains, d);
 	SIM_TRACE(st->w, iommu_domain_alloc, d->did, type_names[d->type]);
@@ -905,6 +908,13 @@ unsigned iommu_device_pasid_bits(struct pci_dev *dev)
 	if (!hc)
 		return 0;
 	return bits < hc->pasid_bits ? bits : hc->pasid_bits;
+}
+
+void **iommu_iopf_slot(struct sim_world *w)
+{
+	struct dom_state *st = state_of(w);
+
+	return st ? &st->iopf : NULL;
 }
 
 bool iommu_device_ats(struct pci_dev *dev)
@@ -1421,6 +1431,7 @@ static void state_destroy(void *data)
 		sim_mm_put(mm);
 	}
 	g_ptr_array_free(st->sva_domains, TRUE);
+	iommu_iopf_fini(st->w);
 
 	for (size_t id = 0; id < n; id++) {
 		struct iommu_group *g = iommu_group_by_id(st->w, (unsigned)id);
@@ -1506,6 +1517,7 @@ int iommu_domains_init(struct sim_world *w, const struct iommu_profile *prof)
 		ret = setup_devices(st);
 		if (ret)
 			return ret;
+		iommu_iopf_init(w);
 	}
 	return attach_defaults(st);
 }

@@ -44,6 +44,7 @@
 #include "model/iommu/pgtable.h"
 
 struct pci_dev;
+struct iopf_group;
 
 struct sim_world;
 struct iommu_group;
@@ -97,6 +98,10 @@ struct iommu_domain {
 	unsigned sva_users;
 	struct sim_mmu_notifier mn;
 	bool mm_released;
+	/* I/O page faults (io_pgfault.h): what answers a page request group
+	 * for a (device, PASID) this domain is on; NULL: the core answers
+	 * Invalid Request itself */
+	int (*iopf_handler)(struct iommu_domain *d, const struct iopf_group *g);
 	/* Another driver's domain (the selftest's mock IOMMU,
 	 * model/iommufd/selftest.c): NULL for the simulated IOMMU's own. */
 	const struct iommu_domain_ops *ops;
@@ -414,6 +419,9 @@ int iommu_iova_to_phys(struct iommu_domain *d, uint64_t iova, uint64_t *hpa,
  * Without domains (iommu_domains_init not run) both do nothing. */
 int iommu_group_block(struct iommu_group *g);
 void iommu_group_unblock(struct iommu_group *g);
+
+/* The I/O page fault layer's state (io_pgfault.c), kept with the domains'. */
+void **iommu_iopf_slot(struct sim_world *w);
 
 /* The domain layer's state hangs off the group core (core.c). */
 void *iommu_core_domains(struct sim_world *w);

@@ -97,6 +97,9 @@ const char *iommu_fault_reason_name(enum iommu_fault_reason r)
 		[IOMMU_FAULT_NOT_PRESENT] = "not-present",
 		[IOMMU_FAULT_PERMISSION] = "permission", [IOMMU_FAULT_ADDR_SIZE] = "addr-size",
 		[IOMMU_FAULT_NO_PASID] = "no-pasid",
+		[IOMMU_FAULT_PRI_INVALID] = "page-request-invalid",
+		[IOMMU_FAULT_PRI_FAILURE] = "page-request-failure",
+		[IOMMU_FAULT_PRI_PENDING] = "page-request-pending",
 	};
 
 	return (unsigned)r < G_N_ELEMENTS(names) ? names[r] : "unknown";
@@ -182,6 +185,7 @@ static void hw_destroy(void *data)
 	iotlb_free(hw->tlb);
 	iotlb_free(hw->psc);
 	g_hash_table_destroy(hw->atcs);
+	hw_pri_free(hw);
 	g_hash_table_destroy(hw->pcache);
 	g_queue_clear(&hw->pc_fifo);
 	g_hash_table_destroy(hw->ccache);
@@ -1167,6 +1171,15 @@ int iommu_hw_take_violations(struct sim_world *w, GString *out)
 		g_string_append(out, hw->violations->str);
 	g_string_truncate(hw->violations, 0);
 	hw->nviolations = 0;
+	/* page responses no group was waiting for (§H22) */
+	{
+		GString *pri = g_string_new(NULL);
+
+		n += hw_pri_take_violations(hw, pri);
+		if (out)
+			g_string_append(out, pri->str);
+		g_string_free(pri, TRUE);
+	}
 	return n;
 }
 

@@ -73,6 +73,7 @@ struct iommu_hw_config {
 	unsigned pasid_cache_entries;/* PASID entries, CDs, process contexts; 0: none */
 	unsigned atc_entries;        /* each ATS device's TLB; 0: none */
 	unsigned fault_queue_len;    /* records kept; older ones are dropped */
+	unsigned prq_entries;        /* page request queue entries (0: IOMMU_HW_DEFAULT_PRQ) */
 	unsigned pasid_bits;         /* the IOMMU's PASID width, 0..20 */
 	/* SMMUv3: a linear stream table (one STE per StreamID) instead of the
 	 * two-level one (256 STEs per level-2 table) Linux uses when the
@@ -128,6 +129,7 @@ struct iommu_hw_config {
 #define IOMMU_HW_DEFAULT_IOTLB 512
 #define IOMMU_HW_DEFAULT_ATC 64
 #define IOMMU_HW_DEFAULT_FAULTQ 256
+#define IOMMU_HW_DEFAULT_PRQ 32
 #define IOMMU_HW_DEFAULT_CTX_CACHE 64
 #define IOMMU_HW_DEFAULT_PASID_CACHE 64
 #define IOMMU_HW_MAX_PASID_BITS 20
@@ -285,6 +287,11 @@ enum iommu_fault_reason {
 	IOMMU_FAULT_PERMISSION = 3,  /* mapped without the access asked for */
 	IOMMU_FAULT_ADDR_SIZE = 4,   /* beyond the stage's input size */
 	IOMMU_FAULT_NO_PASID = 5,    /* a PASID with no entry, or beyond the width */
+	/* a page request's answer ended the DMA (hw_pri.c): Invalid Request,
+	 * Response Failure (PRI now disabled), or none yet (the function waits) */
+	IOMMU_FAULT_PRI_INVALID = 6,
+	IOMMU_FAULT_PRI_FAILURE = 7,
+	IOMMU_FAULT_PRI_PENDING = 8,
 };
 const char *iommu_fault_reason_name(enum iommu_fault_reason r);
 
@@ -399,6 +406,63 @@ int iommu_hw_translate(struct sim_world *w, uint16_t segment, uint16_t rid,
 int iommu_hw_dma(struct sim_world *w, uint16_t segment, uint16_t rid,
 		 bool pasid_valid, uint32_t pasid, uint64_t addr, void *buf,
 		 size_t len, bool write, struct iommu_fault_rec *fault);
+
+/* ---- page requests (PRI, hw_pri.c) ----------------------------------------------------- */
+
+/* PCIe Page Request Group Response codes. */
+#define IOMMU_PAGE_RESP_SUCCESS 0x0
+#define IOMMU_PAGE_RESP_INVALID 0x1
+#define IOMMU_PAGE_RESP_FAILURE 0xf
+
+/* One page request message (or a stop marker: @stop, @last, no access). */
+struct iommu_page_req {
+	uint16_t segment, rid;
+	bool pasid_valid;
+	uint32_t pasid;
+	uint64_t addr;               /* the page */
+	bool read, write;
+	uint16_t prgi;               /* page request group index, 0..511 */
+	bool last, stop;
+};
+
+/* The kernel's page request interrupt handler: drains the queue with
+ * iommu_hw_prq_pop. */
+typedef void (*iommu_prq_handler)(struct sim_world *w, void *ctx);
+void iommu_hw_set_prq_handler(struct sim_world *w, iommu_prq_handler fn, void *ctx);
+
+/* pci_enable_pri: the function may send page requests, at most @alloc
+ * groups outstanding (its Outstanding Page Request Allocation); enabling
+ * clears Response Failure.  0 or -EINVAL.  disable: it sends no more. */
+int iommu_hw_pri_enable(struct sim_world *w, uint16_t seg, uint16_t rid, unsigned alloc);
+void iommu_hw_pri_disable(struct sim_world *w, uint16_t seg, uint16_t rid);
+struct iommu_pri_state {
+	bool enabled, failed;        /* failed: Response Failure came, PRI is off */
+	unsigned alloc, outstanding;
+};
+int iommu_hw_pri_state(struct sim_world *w, uint16_t seg, uint16_t rid,
+		       struct iommu_pri_state *out);
+
+/*
+ * The function sends @r: -EINVAL (a PRGI beyond 9 bits), -EPERM (PRI not
+ * enabled, or disabled by a Response Failure), -EBUSY (a last request for
+ * a group still waiting, or past the allocation), -ENOSPC (the queue was
+ * full: dropped, the overflow bit set, and a last request answered Success
+ * by the IOMMU), 0 (queued; the handler runs).
+ */
+int iommu_hw_page_request(struct sim_world *w, const struct iommu_page_req *r);
+/* The oldest entry: 0, or -ENOENT when the queue is empty. */
+int iommu_hw_prq_pop(struct sim_world *w, struct iommu_page_req *out);
+/* Did a request find the queue full since the bit was last cleared? */
+bool iommu_hw_prq_overflow(struct sim_world *w, bool clear);
+/* The kernel's Page Group Response: -EINVAL for a code that is not one of
+ * the three; one for no group waiting is ignored by the function (and
+ * reported by iommu_hw_take_violations: §H22).  0. */
+int iommu_hw_page_response(struct sim_world *w, uint16_t seg, uint16_t rid, bool pasid_valid,
+			   uint32_t pasid, uint16_t prgi, uint8_t code);
+struct iommu_pri_stats {
+	uint64_t requests, responses, auto_responses, overflows, unexpected, queued;
+};
+void iommu_hw_pri_stats(struct sim_world *w, struct iommu_pri_stats *out);
 
 /* ---- capability registers ------------------------------------------------------------ */
 
@@ -526,6 +590,8 @@ int iommu_hw_check_caches(struct sim_world *w, struct _GString *out);
 int iommu_hw_take_violations(struct sim_world *w, struct _GString *out);
 
 /* iommu hardware trace points (pasid=-1: the request carried no PASID) */
+#define TP_iommu_hw_page_request "seg=%u rid=%02x:%02x.%u pasid=%d addr=0x%llx access=%s%s prgi=%u last=%d stop=%d"
+#define TP_iommu_hw_page_response "seg=%u rid=%02x:%02x.%u pasid=%d prgi=%u code=%u"
 #define TP_iommu_hw_fault  "seg=%u rid=%02x:%02x.%u pasid=%d addr=0x%llx access=%s reason=%s stage=%u phase=%s stage_addr=0x%llx"
 #define TP_iommu_hw_dev    "seg=%u rid=%02x:%02x.%u pasid_bits=%u ats=%u"
 #define TP_iommu_hw_ctx    "seg=%u rid=%02x:%02x.%u pasid=%u type=%s did=%u s1=0x%llx/%u s2=0x%llx/%u"

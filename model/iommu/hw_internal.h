@@ -123,7 +123,18 @@ struct iommu_hw {
 	unsigned ref_no;
 	GString *violations;
 	int nviolations;
+	struct hw_pri *pri;            /* page requests (hw_pri.c), made when first used */
 };
+
+/* hw_pri.c */
+void hw_pri_free(struct iommu_hw *hw);
+/* A DMA page's translation request came back with no access: 1 when the
+ * function has no PRI (the DMA ends as it would), 0 when a page request
+ * was answered Success (ask again), -EFAULT with *why otherwise. */
+int hw_pri_fault(struct iommu_hw *hw, uint16_t seg, uint16_t rid, bool pasid_valid,
+		 uint32_t pasid, uint64_t addr, bool write, enum iommu_fault_reason *why);
+/* §H22 lines since the last call, appended to @out; their number. */
+int hw_pri_take_violations(struct iommu_hw *hw, GString *out);
 
 struct iommu_hw *iommu_hw_get(struct sim_world *w);
 

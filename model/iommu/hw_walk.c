@@ -998,10 +998,29 @@ int iommu_hw_dma(struct sim_world *w, uint16_t segment, uint16_t rid,
 		} else {
 			if ((ret = run_flush(w, &run, write)))
 				return ret;
-			if (atc)
+			if (atc) {
 				ret = ats_page(hw, atc, segment, rid, pasid_valid, pasid, addr, write,
 					       &x, &hpa);
-			else
+				/* no access: with PRI the function asks for the page,
+				 * and on Success asks for its translation again (twice
+				 * at most: a page that keeps failing ends the DMA) */
+				for (int tries = 0; ret && tries < 2 && x.fault.ats &&
+				     (x.fault.reason == IOMMU_FAULT_NOT_PRESENT ||
+				      x.fault.reason == IOMMU_FAULT_PERMISSION); tries++) {
+					enum iommu_fault_reason why;
+					int pr = hw_pri_fault(hw, segment, rid, pasid_valid, pasid,
+							      addr, write, &why);
+
+					if (pr > 0)
+						break;
+					if (pr < 0) {
+						x.fault.reason = why;
+						break;
+					}
+					ret = ats_page(hw, atc, segment, rid, pasid_valid, pasid, addr,
+						       write, &x, &hpa);
+				}
+			} else
 				ret = translate_slow(hw, segment, rid, pasid_valid, pasid, addr,
 						     write, &x, slot);
 			if (ret) {

@@ -14,6 +14,10 @@
 #include "model/iommu/hw.h"
 #include "model/iommu/sva.h"
 
+/* The Outstanding Page Request Capacity the model's PRI capability
+ * advertises. */
+#define SVA_PRI_CAPACITY 32
+
 /* mm->iommu_mm (struct iommu_mm_data): the PASID, the mm's SVA domains
  * (one per IOMMU: here at most one), and its bonds, in bind order. */
 struct iommu_mm_data {
@@ -59,13 +63,24 @@ int iommu_sva_enable(struct pci_dev *dev)
 	switch (hc->kind) {
 	case IOMMU_HW_VTD:
 		/* !info->pasid_enabled || !info->ats_enabled */
-		return iommu_device_pasid_bits(dev) && iommu_device_ats(dev) ? 0 : -EINVAL;
+		if (!iommu_device_pasid_bits(dev) || !iommu_device_ats(dev))
+			return -EINVAL;
+		break;
 	case IOMMU_HW_SMMUV3:
 		/* arm_smmu_master_sva_supported: master->ssid_bits */
-		return iommu_device_pasid_bits(dev) ? 0 : -EINVAL;
+		if (!iommu_device_pasid_bits(dev))
+			return -EINVAL;
+		break;
 	default:
 		return -ENODEV;
 	}
+	/* I/O page faults for a function with PRI (the IOPF feature the
+	 * drivers enable with SVA: pci_enable_pri, which grants the smaller
+	 * of what they ask and the function's capacity) */
+	if (dev->pri && iommu_device_ats(dev))
+		return iommu_hw_pri_enable(w, PCI_SBDF_DOMAIN(dev->sbdf),
+					   (uint16_t)(dev->sbdf & 0xffff), SVA_PRI_CAPACITY);
+	return 0;
 }
 
 /* iommu_alloc_mm_data: the mm's PASID, made at its first bind. */

@@ -293,6 +293,7 @@ static void format_result(GString *out, long ret)
 /* SIM_FAULT_* as the `fault:` key spells them */
 static const char *const fault_kinds[] = {
 	"none", "no-context", "not-present", "permission", "address-size", "no-pasid",
+	"page-request-invalid", "page-request-failure", "page-request-pending",
 };
 static const char *const fault_phases[] = { "final access", "stage-1 descriptor fetch" };
 

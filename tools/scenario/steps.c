@@ -904,7 +904,9 @@ static int parse_outcome(struct ldr *l, const struct ynode *v, struct scn_outcom
 	static const char *const keys[] = { "errno", "ret", "out", "fault", "stage", "phase",
 					    "stage_addr", NULL };
 	static const char *const faults[] = { "none", "no-context", "not-present",
-					      "permission", "address-size", "no-pasid", NULL };
+					      "permission", "address-size", "no-pasid",
+					      "page-request-invalid", "page-request-failure",
+					      "page-request-pending", NULL };
 	const struct ynode *e, *r;
 	uint64_t num;
 

@@ -136,6 +136,11 @@ long sim_pci_functions(struct sim_world *w, char *buf, size_t n);
 #define SIM_FAULT_PERMISSION  3   /* mapped, but not for this direction */
 #define SIM_FAULT_ADDR_SIZE   4   /* beyond the context's address width */
 #define SIM_FAULT_NO_PASID    5   /* a PASID with no entry, or beyond the width */
+/* an ATS + PRI function's page request was answered Invalid Request, or
+ * Response Failure (it disabled PRI), or not yet (it waits) */
+#define SIM_FAULT_PRI_INVALID 6
+#define SIM_FAULT_PRI_FAILURE 7
+#define SIM_FAULT_PRI_PENDING 8
 
 /* Which access of a nested translation faulted (struct sim_dma.fault_phase). */
 #define SIM_FAULT_PHASE_FINAL    0   /* the access itself */
