@@ -150,11 +150,13 @@ void iommu_iopf_init(struct sim_world *w)
 	void **slot = iommu_iopf_slot(w);
 	struct iopf_state *s;
 
-	if (!slot || *slot || !iommu_hw_config(w))
+	if (!slot || !iommu_hw_config(w))
 		return;
-	s = g_new0(struct iopf_state, 1);
-	s->partial = g_array_new(FALSE, FALSE, sizeof(struct iommu_page_req));
-	*slot = s;
+	if (!(s = *slot)) {
+		s = g_new0(struct iopf_state, 1);
+		s->partial = g_array_new(FALSE, FALSE, sizeof(struct iommu_page_req));
+		*slot = s;
+	}
 	iommu_hw_set_prq_handler(w, prq_handler, s);
 }
 

@@ -42,7 +42,8 @@ struct iopf_group {
 #define IOPF_DEFERRED (-1)
 
 /* Register the page request handler with the hardware (iommu_domains_init
- * does it); the state is freed with the domains'. */
+ * does it; again, with the state kept, after something replaced it); the
+ * state is freed with the domains'. */
 void iommu_iopf_init(struct sim_world *w);
 void iommu_iopf_fini(struct sim_world *w);
 
