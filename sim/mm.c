@@ -600,16 +600,15 @@ int sim_mm_pgd(struct sim_mm *mm, uint64_t *root)
  * VMA and the page table. */
 static void mm_teardown(struct sim_mm *mm)
 {
-	struct sim_mmu_notifier *mn = mm->notifiers;
+	struct sim_mmu_notifier *mn;
 
-	mm->notifiers = NULL;
-	while (mn) {
-		struct sim_mmu_notifier *next = mn->next;
-
+	/* one at a time off the head: a release may unregister others (a
+	 * bond's release frees a domain whose notifier is further on) */
+	while ((mn = mm->notifiers)) {
+		mm->notifiers = mn->next;
 		mn->next = NULL;
 		if (mn->ops->release)
 			mn->ops->release(mn, mm);
-		mn = next;
 	}
 	for (size_t i = 0; i < mm->nvmas; i++)
 		vma_free(mm, &mm->vmas[i]);

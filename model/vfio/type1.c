@@ -29,6 +29,7 @@
 #include "model/iommu/group.h"
 #include "model/vfio/vfio.h"
 #include "model/vfio/vfio_private.h"
+#include "iommusim/uapi/vfio_sva.h"
 
 static gint iova_cmp(gconstpointer a, gconstpointer b, gpointer unused)
 {
@@ -192,6 +193,7 @@ static void vfio_domain_free(struct vfio_domain *d)
 
 void vfio_iommu_type1_release(struct vfio_iommu *iommu)
 {
+	vfio_iommu_type1_sva_free_all(iommu);
 	vfio_iommu_unmap_unpin_all(iommu);
 	for (guint i = 0; i < iommu->domains->len; i++) {
 		struct vfio_domain *d = g_ptr_array_index(iommu->domains, i);
@@ -262,6 +264,9 @@ static long vfio_iommu_type1_ioctl(struct vfio_iommu *iommu, struct sim_proc *p,
 		return vfio_iommu_type1_unmap_dma(iommu, p, arg);
 	case VFIO_IOMMU_DIRTY_PAGES:
 		return vfio_iommu_type1_dirty_pages(iommu, p, arg);
+	case VFIO_IOMMU_BIND:
+	case VFIO_IOMMU_UNBIND:
+		return vfio_iommu_type1_sva_ioctl(iommu, p, cmd, arg);
 	default:
 		return -ENOTTY;
 	}
@@ -409,6 +414,7 @@ static int vfio_iommu_type1_attach_group(struct vfio_iommu *iommu, struct iommu_
 	struct vfio_domain *d;
 	GArray *iovas = NULL;
 	int ret, joined = 0;
+	guint gi;
 
 	if (iommu->vaddr_invalid_count)
 		return -EBUSY;
@@ -459,6 +465,18 @@ static int vfio_iommu_type1_attach_group(struct vfio_iommu *iommu, struct iommu_
 		goto out_free;
 	}
 	if (joined) {
+		/* the 2018 proposal's bonds replayed onto the group; failing,
+		 * the group leaves the domain it joined */
+		if ((ret = vfio_iommu_type1_sva_replay(iommu, ig))) {
+			struct vfio_domain *jd = find_group_domain(iommu, ig, &gi);
+
+			iommu_detach_group(jd->domain, ig);
+			g_ptr_array_remove_index(jd->groups, gi);
+			vfio_domain_free(d);
+			if (iovas)
+				g_array_free(iovas, TRUE);
+			return ret;
+		}
 		SIM_TRACE(iommu->vfio->w, vfio_type1_attach, ig->id,
 			  iommu_group_domain(ig)->did, 0, 0);
 		vfio_domain_free(d);
@@ -468,6 +486,12 @@ static int vfio_iommu_type1_attach_group(struct vfio_iommu *iommu, struct iommu_
 							 sim_current_pid(iommu->vfio->w)));
 	if (ret)
 		goto out_detach;
+	if ((ret = vfio_iommu_type1_sva_replay(iommu, ig))) {
+		for (struct vfio_dma *dma = vfio_find_dma_first(iommu, 0, UINT64_MAX); dma;
+		     dma = vfio_dma_next(iommu, dma))
+			iommu_unmap(d->domain, dma->iova, dma->size);
+		goto out_detach;
+	}
 	g_ptr_array_insert(iommu->domains, 0, d);   /* list_add: newest first */
 	vfio_update_pgsize_bitmap(iommu);
 	SIM_TRACE(iommu->vfio->w, vfio_type1_attach, ig->id, d->domain->did, 1, 0);
@@ -534,6 +558,7 @@ static void vfio_iommu_type1_detach_group(struct vfio_iommu *iommu, struct iommu
 		return;
 	SIM_TRACE(iommu->vfio->w, vfio_type1_detach, ig->id, d->domain->did,
 		  d->groups->len == 1);
+	vfio_iommu_type1_sva_detach(iommu, ig);    /* vfio_iommu_sva_shutdown */
 	iommu_detach_group(d->domain, ig);
 	g_ptr_array_remove_index(d->groups, gi);
 	non_pinned = !g_ptr_array_remove(iommu->pinned_groups, ig);
@@ -543,6 +568,7 @@ static void vfio_iommu_type1_detach_group(struct vfio_iommu *iommu, struct iommu
 				vfio_iommu_unmap_unpin_all(iommu);
 			else
 				vfio_iommu_unmap_unpin_reaccount(iommu);
+			vfio_iommu_type1_sva_free_all(iommu);
 		}
 		g_ptr_array_find(iommu->domains, d, &di);
 		g_ptr_array_remove_index(iommu->domains, di);

@@ -54,6 +54,15 @@ struct vfio_params {
 	 * groups no IOMMU backs, created by writing a UUID to its type's
 	 * create file (mdev.c) */
 	unsigned mdev_instances;
+	/* the SVA uAPI proposal VFIO offers (docs/sva.md): none (mainline:
+	 * SVA is for kernel drivers), seed 003's VFIO_DEVICE_BIND_TASK on the
+	 * device fd (2017), or seed 000's VFIO_IOMMU_BIND with BIND_PROCESS on
+	 * a type1 container (2018) */
+	enum vfio_sva_abi { VFIO_SVA_NONE, VFIO_SVA_BIND_TASK_2017,
+			    VFIO_SVA_BIND_PROCESS_2018 } sva_abi;
+	/* the 2017 RFC as posted: BIND_TASK's mm_access failure returns
+	 * without put_task_struct (the reference leak its review found) */
+	bool rfc_task_leak;
 };
 /* The world's parameters, or NULL before vfio_create. */
 struct vfio_params *vfio_params(struct sim_world *w);
@@ -119,6 +128,9 @@ void vfio_leftovers(struct sim_world *w, GString *out);
 #define TP_vfio_device_open    "dev=%s group=%u ret=%ld"
 #define TP_vfio_device_release "dev=%s group=%u"
 #define TP_vfio_type1_attach   "group=%u did=%u new_domain=%d ret=%d"
+#define TP_vfio_sva_bind       "pid=%d pasid=%u ret=%d"
+#define TP_vfio_sva_unbind     "pid=%d ret=%d"
+#define TP_vfio_sva_mm_exit    "pasid=%u"
 #define TP_vfio_type1_unsafe_interrupts "group=%u"
 #define TP_vfio_type1_detach   "group=%u did=%u domain_freed=%d"
 #define TP_vfio_type1_replay   "did=%u mappings=%u ret=%d"

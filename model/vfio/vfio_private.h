@@ -539,7 +539,18 @@ struct vfio_iommu {
 	GPtrArray *pinned_groups;
 	unsigned num_non_pinned_groups;
 	GPtrArray *device_list;      /* struct mdev_state * registered (dma_unmap) */
+	GPtrArray *mm_list;          /* the 2018 proposal's bound mms (type1_sva.c) */
 };
+
+/* type1_sva.c: seed 000's VFIO_IOMMU_BIND / UNBIND (vfio.sva_abi:
+ * bind-process-2018; ENOTTY otherwise), the replay of its bonds onto a
+ * group just attached (0 or the bind's error, nothing left bound), their
+ * removal at a group's detach, and the list's end with the last domain. */
+long vfio_iommu_type1_sva_ioctl(struct vfio_iommu *iommu, struct sim_proc *p, unsigned int cmd,
+				unsigned long arg);
+int vfio_iommu_type1_sva_replay(struct vfio_iommu *iommu, struct iommu_group *ig);
+void vfio_iommu_type1_sva_detach(struct vfio_iommu *iommu, struct iommu_group *ig);
+void vfio_iommu_type1_sva_free_all(struct vfio_iommu *iommu);
 
 /* Pages a mapping has pinned through vfio_pin_pages. */
 static inline unsigned vfio_dma_nvpfn(const struct vfio_dma *dma)

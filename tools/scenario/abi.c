@@ -12,6 +12,7 @@
 #include "iommusim/uapi/iommufd.h"
 #include "iommusim/uapi/iommufd_test.h"
 #include "iommusim/uapi/vfio_cdev.h"
+#include "iommusim/uapi/vfio_sva.h"
 #include "tools/scenario/abi.h"
 
 #define FIELD(type, member, kind, flags) \
@@ -565,6 +566,46 @@ static const struct abi_const iommu_types[] = {
 	{ NULL, 0 },
 };
 
+/* The SVA proposals (vfio.sva_abi, <iommusim/uapi/vfio_sva.h>).  2018's
+ * VFIO_IOMMU_BIND: the header, then BIND_PROCESS's data, flat. */
+struct bind_process_arg {
+	uint32_t argsz, mode;
+	uint32_t flags, pasid;
+	int32_t pid;
+};
+_Static_assert(sizeof(struct bind_process_arg) == sizeof(struct vfio_iommu_type1_bind) +
+	       sizeof(struct vfio_iommu_type1_bind_process), "BIND + BIND_PROCESS, flat");
+static const struct abi_flag bind_modes[] = {
+	{ "PROCESS", VFIO_IOMMU_BIND_PROCESS },
+	{ NULL, 0 },
+};
+static const struct abi_flag bind_process_flags[] = {
+	{ "PID", VFIO_IOMMU_BIND_PID },
+	{ NULL, 0 },
+};
+static const struct abi_field f_bind_process[] = {
+	FIELD(bind_process_arg, argsz, ABI_U32, NULL),
+	FIELD(bind_process_arg, mode, ABI_FLAGS, bind_modes),
+	FIELD(bind_process_arg, flags, ABI_FLAGS, bind_process_flags),
+	FIELD(bind_process_arg, pasid, ABI_U32, NULL),
+	FIELD(bind_process_arg, pid, ABI_U32, NULL),
+};
+static const struct abi_struct s_bind_process = STRUCT(bind_process_arg, f_bind_process, 0);
+/* 2017's VFIO_DEVICE_BIND_TASK */
+static const struct abi_flag svm_flags[] = {
+	{ "PASID_RELEASE_FLUSHED", VFIO_SVM_PASID_RELEASE_FLUSHED },
+	{ "PASID_RELEASE_CLEAN", VFIO_SVM_PASID_RELEASE_CLEAN },
+	{ "PID", VFIO_SVM_PID },
+	{ NULL, 0 },
+};
+static const struct abi_field f_device_svm[] = {
+	FIELD(vfio_device_svm, argsz, ABI_U32, NULL),
+	FIELD(vfio_device_svm, flags, ABI_FLAGS, svm_flags),
+	FIELD(vfio_device_svm, pasid, ABI_U32, NULL),
+	FIELD(vfio_device_svm, pid, ABI_U32, NULL),
+};
+static const struct abi_struct s_device_svm = STRUCT(vfio_device_svm, f_device_svm, 0);
+
 static const struct abi_ioctl ioctls[] = {
 	{ "VFIO_GET_API_VERSION", VFIO_GET_API_VERSION, ABI_ARG_NONE, NULL, NULL, 0 },
 	{ "VFIO_CHECK_EXTENSION", VFIO_CHECK_EXTENSION, ABI_ARG_VALUE, NULL, iommu_types, 0 },
@@ -592,6 +633,12 @@ static const struct abi_ioctl ioctls[] = {
 	{ "VFIO_IOMMU_MAP_DMA", VFIO_IOMMU_MAP_DMA, ABI_ARG_STRUCT, &s_dma_map, NULL, 0 },
 	{ "VFIO_IOMMU_UNMAP_DMA", VFIO_IOMMU_UNMAP_DMA, ABI_ARG_STRUCT, &s_dma_unmap, NULL, 0 },
 	{ "VFIO_IOMMU_DIRTY_PAGES", VFIO_IOMMU_DIRTY_PAGES, ABI_ARG_STRUCT, &s_dirty_pages, NULL, 0 },
+	/* the SVA proposals: vfio.sva_abi bind-process-2018, bind-task-2017 */
+	{ "VFIO_IOMMU_BIND", VFIO_IOMMU_BIND, ABI_ARG_STRUCT, &s_bind_process, NULL, 0 },
+	{ "VFIO_IOMMU_UNBIND", VFIO_IOMMU_UNBIND, ABI_ARG_STRUCT, &s_bind_process, NULL, 0 },
+	{ "VFIO_DEVICE_BIND_TASK", VFIO_DEVICE_BIND_TASK, ABI_ARG_STRUCT, &s_device_svm, NULL, 0 },
+	{ "VFIO_DEVICE_UNBIND_TASK", VFIO_DEVICE_UNBIND_TASK, ABI_ARG_STRUCT, &s_device_svm,
+	  NULL, 0 },
 	/* iommufd (/dev/iommu), in command-number order */
 	{ "IOMMU_DESTROY", IOMMU_DESTROY, ABI_ARG_STRUCT, &s_destroy, NULL, 0 },
 	{ "IOMMU_IOAS_ALLOC", IOMMU_IOAS_ALLOC, ABI_ARG_STRUCT, &s_ioas_alloc, NULL, 0 },

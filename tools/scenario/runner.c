@@ -154,6 +154,8 @@ struct sim_world *scenario_world_boot(struct scenario *s, const struct run_optio
 		vp->allow_unsafe_interrupts = s->profile.allow_unsafe_interrupts;
 		vp->noiommu = s->profile.noiommu;
 		vp->mdev_instances = s->profile.mdev_instances;
+		vp->sva_abi = s->profile.sva_abi;
+		vp->rfc_task_leak = s->profile.rfc_task_leak;
 	}
 	if (!ret) {
 		stage = "drivers";

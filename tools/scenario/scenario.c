@@ -34,7 +34,10 @@ static const char *const iommu_keys[] = {
 };
 static const char *const hw_formats[] = { "vtd", "arm-smmuv3", "riscv", NULL };
 static const char *const vfio_keys[] = { "dma_entry_limit", "allow_unsafe_interrupts",
-					 "enable_unsafe_noiommu_mode", "mdev_instances", NULL };
+					 "enable_unsafe_noiommu_mode", "mdev_instances", "sva_abi",
+					 "rfc_task_leak", NULL };
+/* vfio.sva_abi, in enum vfio_sva_abi's order */
+static const char *const sva_abis[] = { "none", "bind-task-2017", "bind-process-2018", NULL };
 static const char *const default_domains[] = { "dma", "identity", NULL };
 static const char *const group_modes[] = { "legacy", "strict", NULL };
 /* enum sim_kernel, in order */
@@ -220,6 +223,16 @@ static int parse_vfio_profile(struct ldr *l, const struct ynode *map)
 			return -1;
 		l->s->profile.mdev_instances = (unsigned)num;
 	}
+	if ((v = ynode_map_get(map, "sva_abi"))) {
+		int k;
+
+		if (ldr_enum(l, v, sva_abis, &k, "sva_abi"))
+			return -1;
+		l->s->profile.sva_abi = (unsigned)k;
+	}
+	if ((v = ynode_map_get(map, "rfc_task_leak")) &&
+	    ldr_bool(l, v, &l->s->profile.rfc_task_leak, "rfc_task_leak"))
+		return -1;
 	return 0;
 }
 

@@ -68,6 +68,8 @@ struct scn_profile {
 	unsigned dma_entry_limit;      /* vfio.dma_entry_limit (default 65535) */
 	bool noiommu;                  /* vfio.enable_unsafe_noiommu_mode */
 	unsigned mdev_instances;       /* vfio.mdev_instances: the sim_mdev parent */
+	unsigned sva_abi;              /* vfio.sva_abi: enum vfio_sva_abi */
+	bool rfc_task_leak;            /* vfio.rfc_task_leak */
 	bool invariants;               /* check spec §H after every step (default on) */
 	unsigned fault_permille;       /* fault_inject.probability, in 1/1000 (0: off) */
 	const char *fault_sites;       /* fault_inject.sites (NULL: "*") */
