@@ -286,6 +286,14 @@ static void draw_knobs(struct fuzz_gen *g, const char *iommu_keys, const char *e
 		  !(g->variant_profile && strstr(g->variant_profile, "vfio:"));
 	if (g->mdev)
 		g_strlcpy(g->knob_lines, "  vfio: {mdev_instances: 1}\n", sizeof(g->knob_lines));
+	/* the 2018 proposal's container bind, now and then (no mediated
+	 * device then: one vfio: line) */
+	g->sva2018 = !g->mdev && fz_chance(g->z, 1, 6) &&
+		     !(extra_profile && strstr(extra_profile, "vfio:")) &&
+		     !(g->variant_profile && strstr(g->variant_profile, "vfio:"));
+	if (g->sva2018)
+		g_strlcpy(g->knob_lines, "  vfio: {sva_abi: bind-process-2018}\n",
+			  sizeof(g->knob_lines));
 	if (fz_chance(g->z, 1, 4) && !(iommu_keys && strstr(iommu_keys, "busy_dma")) &&
 	    !(g->variant_iommu && strstr(g->variant_iommu, "busy_dma")))
 		g_strlcat(g->knobs, ", busy_dma: true", sizeof(g->knobs));
@@ -1224,6 +1232,23 @@ void gen_sva(struct fuzz_gen *g, GString *out)
 	who = fz_below(z, g->nproc + 1);
 	if (who)
 		g_snprintf(proc, sizeof(proc), "p%u", who);
+	if (g->sva2018 && fz_chance(z, 1, 2)) {
+		/* the container's bind of the caller or of a pid (1: init,
+		 * 2..: the children, 9: none) */
+		static const uint64_t pids[] = { 1, 2, 3, 9 };
+		bool pid = fz_chance(z, 1, 2);
+
+		g_string_append_printf(out, "  - ioctl: VFIO_IOMMU_%s\n    on: container\n"
+				       "    arg: {mode: PROCESS%s",
+				       fz_chance(z, 2, 3) ? "BIND" : "UNBIND",
+				       pid ? ", flags: PID, pid: " : "");
+		if (pid)
+			g_string_append_printf(out, "%llu", (unsigned long long)PICK(z, pids));
+		g_string_append(out, "}\n");
+		if (who)
+			g_string_append_printf(out, "    by: %s\n", proc);
+		return;
+	}
 	if (what < 2)
 		g_string_append_printf(out, "  - sva_bind: \"%s\"\n    process: %s\n", d->bdf, proc);
 	else if (what == 2)

@@ -85,6 +85,7 @@ struct fuzz_gen {
 	char knob_lines[64];     /* profile lines drawn for it (a mediated device) */
 	bool mdev;               /* vfio.mdev_instances: 1, its UUID MDEV_UUID */
 	bool mdev_ready;         /* the mdev recipe is queued */
+	bool sva2018;            /* vfio.sva_abi: bind-process-2018 */
 	/* what the step being generated binds: a descriptor handle or a process */
 	char binds[8];
 	bool binds_proc;
