@@ -96,6 +96,7 @@ struct iommu_domain {
 	 * its release (the mm's exit) has blocked the domain's PASIDs. */
 	struct sim_mm *mm;
 	unsigned sva_users;
+	bool sva_device_pasid;       /* the 2017 proposal's: a PASID of the device's own */
 	struct sim_mmu_notifier mn;
 	bool mm_released;
 	/* I/O page faults (io_pgfault.h): what answers a page request group

@@ -240,14 +240,15 @@ static int check_one(uint16_t seg, uint16_t rid, uint32_t pasid, void *arg)
 
 	if (!d || d->type != IOMMU_DOMAIN_SVA)
 		return 0;
-	mine = iommu_mm_pasid(d->mm);
+	mine = d->sva_device_pasid ? pasid : iommu_mm_pasid(d->mm);
 	if (!pasid || pasid != mine || (uint64_t)pasid >= 1ull << iommu_device_pasid_bits(dev) ||
-	    iommu_global_pasid_owner(c->w, pasid) != d->mm->iommu_mm) {
+	    (!d->sva_device_pasid && iommu_global_pasid_owner(c->w, pasid) != d->mm->iommu_mm)) {
 		g_string_append_printf(c->out, "§H20: %s pasid %u: an SVA domain whose mm's PASID "
 				       "is %d%s%s\n", dev->name, pasid, mine == IOMMU_PASID_INVALID ?
 				       -1 : (int)mine,
 				       (uint64_t)pasid >= 1ull << iommu_device_pasid_bits(dev) ?
 				       ", beyond the device's PASID width" : "",
+				       !d->sva_device_pasid &&
 				       iommu_global_pasid_owner(c->w, pasid) != d->mm->iommu_mm ?
 				       ", and the global PASID space gives it to someone else" : "");
 		c->bad++;

@@ -49,6 +49,7 @@
 #include "model/pci/devmodel.h"
 #include "model/vfio/vfio.h"
 #include "model/vfio/vfio_private.h"
+#include "iommusim/uapi/vfio_sva.h"
 
 #define VFIO_PCI_OFFSET_SHIFT 40
 #define VFIO_PCI_OFFSET_MASK ((1ull << VFIO_PCI_OFFSET_SHIFT) - 1)
@@ -1046,6 +1047,9 @@ static long device_ioctl(struct sim_file *f, struct sim_proc *p, unsigned int cm
 	case VFIO_DEVICE_GET_IRQ_INFO:
 	case VFIO_DEVICE_SET_IRQS:
 		return vfio_pci_irqs_ioctl(vdev, p, cmd, arg);
+	case VFIO_DEVICE_BIND_TASK:
+	case VFIO_DEVICE_UNBIND_TASK:
+		return vfio_device_svm_ioctl(vdev, p, cmd, arg);
 	default:
 		return -ENOTTY;
 	}
@@ -1166,6 +1170,7 @@ void vfio_df_close(struct vfio_device_file *df)
 	}
 	if (--vdev->open_count)
 		return;
+	vfio_device_svm_release(vdev);     /* the 2017 proposal's bonds */
 	if (!vdev->removed)
 		core_disable(vdev);
 	else

@@ -131,6 +131,8 @@ void vfio_leftovers(struct sim_world *w, GString *out);
 #define TP_vfio_sva_bind       "pid=%d pasid=%u ret=%d"
 #define TP_vfio_sva_unbind     "pid=%d ret=%d"
 #define TP_vfio_sva_mm_exit    "pasid=%u"
+#define TP_vfio_svm_bind       "dev=%s pid=%d pasid=%u ret=%d"
+#define TP_vfio_svm_unbind     "dev=%s pasid=%u ret=%d"
 #define TP_vfio_type1_unsafe_interrupts "group=%u"
 #define TP_vfio_type1_detach   "group=%u did=%u domain_freed=%d"
 #define TP_vfio_type1_replay   "did=%u mappings=%u ret=%d"

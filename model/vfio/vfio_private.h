@@ -190,6 +190,7 @@ struct vfio_pci_device {
 	unsigned refs;               /* 1 while bound + open device files */
 	bool removed;                /* unbound from vfio-pci */
 	unsigned open_count;
+	GPtrArray *svm_bonds;        /* the 2017 proposal's tasks bound (device_svm.c) */
 	/* config space (pci_config.c): the emulated copy, which capability
 	 * each byte belongs to (vfio's pci_config_map; 0xff none) */
 	uint8_t vconfig[PCI_CFG_SPACE_EXP_SIZE];
@@ -541,6 +542,13 @@ struct vfio_iommu {
 	GPtrArray *device_list;      /* struct mdev_state * registered (dma_unmap) */
 	GPtrArray *mm_list;          /* the 2018 proposal's bound mms (type1_sva.c) */
 };
+
+/* device_svm.c: seed 003's VFIO_DEVICE_BIND_TASK / UNBIND_TASK on the device
+ * fd (vfio.sva_abi: bind-task-2017; ENOTTY otherwise), and the unbind of
+ * every bond at the device's last close. */
+long vfio_device_svm_ioctl(struct vfio_pci_device *vdev, struct sim_proc *p, unsigned int cmd,
+			   unsigned long arg);
+void vfio_device_svm_release(struct vfio_pci_device *vdev);
 
 /* type1_sva.c: seed 000's VFIO_IOMMU_BIND / UNBIND (vfio.sva_abi:
  * bind-process-2018; ENOTTY otherwise), the replay of its bonds onto a

@@ -291,9 +291,13 @@ static void draw_knobs(struct fuzz_gen *g, const char *iommu_keys, const char *e
 	g->sva2018 = !g->mdev && fz_chance(g->z, 1, 6) &&
 		     !(extra_profile && strstr(extra_profile, "vfio:")) &&
 		     !(g->variant_profile && strstr(g->variant_profile, "vfio:"));
-	if (g->sva2018)
-		g_strlcpy(g->knob_lines, "  vfio: {sva_abi: bind-process-2018}\n",
-			  sizeof(g->knob_lines));
+	/* half of those the 2017 RFC's device bind instead (its leak only
+	 * when the user's profile asks: vfio.rfc_task_leak) */
+	g->sva2017 = g->sva2018 && fz_chance(g->z, 1, 2);
+	g->sva2018 &= !g->sva2017;
+	if (g->sva2018 || g->sva2017)
+		g_strlcpy(g->knob_lines, g->sva2017 ? "  vfio: {sva_abi: bind-task-2017}\n" :
+			  "  vfio: {sva_abi: bind-process-2018}\n", sizeof(g->knob_lines));
 	if (fz_chance(g->z, 1, 4) && !(iommu_keys && strstr(iommu_keys, "busy_dma")) &&
 	    !(g->variant_iommu && strstr(g->variant_iommu, "busy_dma")))
 		g_strlcat(g->knobs, ", busy_dma: true", sizeof(g->knobs));
@@ -1232,6 +1236,29 @@ void gen_sva(struct fuzz_gen *g, GString *out)
 	who = fz_below(z, g->nproc + 1);
 	if (who)
 		g_snprintf(proc, sizeof(proc), "p%u", who);
+	if (g->sva2017 && g->dfd && fz_chance(z, 1, 2)) {
+		/* a device fd's task bind (the caller, or a pid) or an unbind by
+		 * PASID */
+		static const uint64_t pids[] = { 1, 2, 3, 9 };
+		unsigned k = 0, nd = 0, left;
+
+		for (unsigned i = 0; i < 32; i++)
+			nd += (g->dfd >> i) & 1;
+		left = fz_below(z, nd);
+		for (unsigned i = 0; i < 32; i++)
+			if (((g->dfd >> i) & 1) && !left--) {
+				k = i;
+				break;
+			}
+		if (fz_chance(z, 2, 3))
+			g_string_append_printf(out, "  - ioctl: VFIO_DEVICE_BIND_TASK\n    on: d%u\n"
+					       "    arg: {flags: PID, pid: %llu}\n", k,
+					       (unsigned long long)PICK(z, pids));
+		else
+			g_string_append_printf(out, "  - ioctl: VFIO_DEVICE_UNBIND_TASK\n    on: d%u\n"
+					       "    arg: {pasid: %u}\n", k, 1 + fz_below(z, 3));
+		return;
+	}
 	if (g->sva2018 && fz_chance(z, 1, 2)) {
 		/* the container's bind of the caller or of a pid (1: init,
 		 * 2..: the children, 9: none) */

@@ -86,6 +86,7 @@ struct fuzz_gen {
 	bool mdev;               /* vfio.mdev_instances: 1, its UUID MDEV_UUID */
 	bool mdev_ready;         /* the mdev recipe is queued */
 	bool sva2018;            /* vfio.sva_abi: bind-process-2018 */
+	bool sva2017;            /* vfio.sva_abi: bind-task-2017 */
 	/* what the step being generated binds: a descriptor handle or a process */
 	char binds[8];
 	bool binds_proc;
