@@ -551,6 +551,10 @@ enum iommu_walk_ev {
 	IOMMU_EV_DESC,               /* a page-table descriptor read */
 	IOMMU_EV_DONE, IOMMU_EV_FAULT,
 	IOMMU_EV_CTX_CACHE_HIT,      /* the device entry from the context cache */
+	/* PRI (hw_pri.c): the function's page request for @input (index: the
+	 * PRGI, write), and the answer it got (value: the response code; ref
+	 * 0 when none came yet) */
+	IOMMU_EV_PAGE_REQUEST, IOMMU_EV_PAGE_RESPONSE,
 };
 struct iommu_walk_event {
 	enum iommu_walk_ev ev;

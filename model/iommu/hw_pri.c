@@ -317,7 +317,13 @@ int hw_pri_fault(struct iommu_hw *hw, uint16_t seg, uint16_t rid, bool pasid_val
 		*why = IOMMU_FAULT_PRI_PENDING;   /* it must wait for an answer first */
 		return -EFAULT;
 	}
+	HW_EMIT(hw, .ev = IOMMU_EV_PAGE_REQUEST, .segment = seg, .rid = rid,
+		.pasid_valid = pasid_valid, .pasid = pasid, .write = write, .input = r.addr,
+		.index = r.prgi);
 	g = &d->grp[r.prgi];
+	HW_EMIT(hw, .ev = IOMMU_EV_PAGE_RESPONSE, .segment = seg, .rid = rid,
+		.pasid_valid = pasid_valid, .pasid = pasid, .index = r.prgi,
+		.ref = g->answered, .value = g->code);
 	if (!g->answered) {
 		*why = IOMMU_FAULT_PRI_PENDING;
 		return -EFAULT;

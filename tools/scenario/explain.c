@@ -211,6 +211,21 @@ static void on_event(void *ctx, const struct iommu_walk_event *e)
 			prot_str(e->prot));
 		tally(x);
 		break;
+	case IOMMU_EV_PAGE_REQUEST:
+		fprintf(f, "       page request: prgi %u, page 0x%llx, %s, last\n", e->index,
+			(unsigned long long)e->input, e->write ? "write" : "read");
+		break;
+	case IOMMU_EV_PAGE_RESPONSE:
+		if (!e->ref)
+			fprintf(f, "       page response: none yet (the function waits)\n");
+		else
+			fprintf(f, "       page response: %s%s\n",
+				e->value == IOMMU_PAGE_RESP_SUCCESS ? "Success" :
+				e->value == IOMMU_PAGE_RESP_INVALID ? "Invalid Request" :
+				"Response Failure",
+				e->value == IOMMU_PAGE_RESP_SUCCESS ? ": translation requested again" :
+				"");
+		break;
 	case IOMMU_EV_FAULT:
 		fprintf(f, "       => %s fault, stage %u, %s, at 0x%llx%s\n",
 			iommu_fault_reason_name(e->fault->reason), e->fault->stage,
