@@ -160,7 +160,6 @@ long run_alloc(struct runner *r, struct scn_step *st)
 	struct alloc_args *a = st->args;
 	int pid = runner_pid(r, a->by);
 	struct sim_proc *p = sim_proc_find(r->w, pid);
-	struct rhandle *h;
 	uint64_t va;
 	int ret;
 
@@ -169,13 +168,19 @@ long run_alloc(struct runner *r, struct scn_step *st)
 	ret = sim_mm_map_huge(p->mm, a->size, a->prot, a->name, a->huge_shift, &va);
 	if (ret)
 		return ret;
-	h = g_new0(struct rhandle, 1);
+	runner_bind_buffer(r, a->name, pid, va, a->size);
+	return 0;
+}
+
+void runner_bind_buffer(struct runner *r, const char *name, int pid, uint64_t va, uint64_t len)
+{
+	struct rhandle *h = g_new0(struct rhandle, 1);
+
 	h->kind = HANDLE_BUF;
 	h->pid = pid;
 	h->va = va;
-	h->len = a->size;
-	g_hash_table_replace(r->handles, g_strdup(a->name), h);
-	return 0;
+	h->len = len;
+	g_hash_table_replace(r->handles, g_strdup(name), h);
 }
 
 const char *alloc_step_buffer(const struct scn_step *st)

@@ -255,7 +255,6 @@ long run_mmap(struct runner *r, struct scn_step *st)
 	struct sim_proc *p = sim_proc_find(r->w, pid);
 	struct sim_mobj *f = a->file ? sim_mm_file_find(r->w, a->file) : NULL;
 	uint64_t addr = 0, va;
-	struct rhandle *h;
 	int ret;
 
 	if (!p)
@@ -267,12 +266,7 @@ long run_mmap(struct runner *r, struct scn_step *st)
 	ret = sim_mm_mmap(p->mm, addr, a->size, a->prot, a->flags, f, a->offset, a->name, &va);
 	if (ret)
 		return ret;
-	h = g_new0(struct rhandle, 1);
-	h->kind = HANDLE_BUF;
-	h->pid = pid;
-	h->va = va;
-	h->len = a->size;
-	g_hash_table_replace(r->handles, g_strdup(a->name), h);
+	runner_bind_buffer(r, a->name, pid, va, a->size);
 	return 0;
 }
 
