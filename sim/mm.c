@@ -478,7 +478,12 @@ static int vma_fault(struct sim_mm *mm, struct sim_vma *v, uint64_t va, bool wri
 
 	if (slot) {
 		*hpa = slot & SIM_PAGE_MASK;
-		return write && (slot & SIM_SLOT_COW) ? wp_fault(mm, v, va, hpa) : 0;
+		if (write && (slot & SIM_SLOT_COW))
+			return wp_fault(mm, v, va, hpa);
+		/* a PTE an earlier table allocation could not write: again */
+		if (mm->pgd && !sim_cpt_walk(mm->pgd, va, NULL, NULL))
+			pte_sync(mm, v, va);
+		return 0;
 	}
 	if (!v->obj)
 		return anon_fault(mm, v, va, hpa);
@@ -652,7 +657,8 @@ static int vma_copy_huge(struct sim_mm *mm, struct sim_vma *v, const struct sim_
 		if (!vma_hpa(old, old->start + off))
 			continue;
 		ret = anon_fault(mm, v, v->start + off, &hpa);
-		mm->faults--;     /* fork's copy, not a fault */
+		if (!ret)
+			mm->faults--;     /* fork's copy, not a fault */
 		for (uint64_t o = 0; !ret && o < step; o += SIM_PAGE_SIZE) {
 			uint64_t from = vma_hpa(old, old->start + off + o);
 
@@ -1008,13 +1014,15 @@ int sim_mm_mmap(struct sim_mm *mm, uint64_t addr, uint64_t len, unsigned prot, u
 	if (!(flags & SIM_MAP_ANONYMOUS) && !file)
 		return -EBADF;
 	if (flags & SIM_MAP_ANONYMOUS)
-		file = NULL, pgoff = 0;
+		file = NULL;
 	if (!len)
 		return -EINVAL;
 	if (!size)
 		return -ENOMEM;
 	if (pgoff + (size >> SIM_PAGE_SHIFT) < pgoff)
 		return -EOVERFLOW;
+	if (!file)
+		pgoff = 0;
 	if (mm->nvmas >= MAX_MAP_COUNT || size > SIM_MM_TASK_SIZE)
 		return -ENOMEM;
 	if (flags & SIM_MAP_FIXED) {
@@ -1240,12 +1248,14 @@ static uint64_t batch_room(struct sim_world *w)
  * PFNs after it for as long as they are free.  Those frames come in one
  * call into @hpas; each is the frame after its predecessor, so pinning them
  * needs no map in between, and the order of allocations is what pinning
- * page by page gives.  The count made (0: none, allocate singly).
+ * page by page gives.  The count made (0: none, allocate singly).  Never
+ * with a CPU page table: page by page, a fault may take a table frame
+ * between two pages' frames.
  */
 static uint64_t pin_batch(struct sim_mm *mm, struct sim_vma *v, uint64_t va, uint64_t max,
 			  uint64_t fresh, uint64_t *hpas, int *err)
 {
-	uint64_t m = 0, room = batch_room(mm->w);
+	uint64_t m = 0, room = mm->pgd ? 0 : batch_room(mm->w);
 
 	max = MIN(max, room);
 	while (m < max && !vma_hpa(v, va + m * SIM_PAGE_SIZE) &&
@@ -1303,6 +1313,8 @@ static uint64_t pin_run_user(struct sim_mm *mm, uint64_t uva, uint64_t n, bool w
 					batched--;
 				else if (!*err)
 					*err = vma_fault(mm, v, page, write || hpa, &hpa);
+				if (*err == -EIO)
+					*err = -EFAULT;   /* SIGBUS: GUP's EFAULT */
 				if (*err)
 					return done;
 				fresh = anon && !slot ? vma_hpa(v, page) : 0;

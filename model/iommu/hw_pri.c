@@ -120,7 +120,7 @@ int iommu_hw_pri_enable(struct sim_world *w, uint16_t seg, uint16_t rid, unsigne
 	if (!hw || !alloc)
 		return -EINVAL;
 	d = pri_dev(pri_of(hw), seg, rid, true);
-	if (d->enabled)
+	if (d->enabled && !d->failed)
 		return 0;
 	memset(d, 0, sizeof(*d));    /* pci_enable_pri: Response Failure cleared too */
 	d->enabled = true;
@@ -312,14 +312,14 @@ int hw_pri_fault(struct iommu_hw *hw, uint16_t seg, uint16_t rid, bool pasid_val
 		d->next_prgi = (d->next_prgi + 1) % PRGI_COUNT;
 	r.prgi = d->next_prgi;
 	d->next_prgi = (d->next_prgi + 1) % PRGI_COUNT;
+	HW_EMIT(hw, .ev = IOMMU_EV_PAGE_REQUEST, .segment = seg, .rid = rid,
+		.pasid_valid = pasid_valid, .pasid = pasid, .write = write, .input = r.addr,
+		.index = r.prgi);
 	ret = iommu_hw_page_request(hw->w, &r);
 	if (ret == -EBUSY || tries == PRGI_COUNT) {
 		*why = IOMMU_FAULT_PRI_PENDING;   /* it must wait for an answer first */
 		return -EFAULT;
 	}
-	HW_EMIT(hw, .ev = IOMMU_EV_PAGE_REQUEST, .segment = seg, .rid = rid,
-		.pasid_valid = pasid_valid, .pasid = pasid, .write = write, .input = r.addr,
-		.index = r.prgi);
 	g = &d->grp[r.prgi];
 	HW_EMIT(hw, .ev = IOMMU_EV_PAGE_RESPONSE, .segment = seg, .rid = rid,
 		.pasid_valid = pasid_valid, .pasid = pasid, .index = r.prgi,

@@ -106,11 +106,14 @@ START_TEST(test_function_rules)
 		ck_assert(s.failed && !s.enabled);
 	}
 	ck_assert_int_eq(iommu_hw_page_request(w, &r), -EPERM);
-	ck_assert_int_eq(iommu_hw_pri_enable(w, 0, rid, 2), 0);  /* still enabled: no change */
-	iommu_hw_pri_disable(w, 0, rid);
+	/* enabling again clears Response Failure (group 4 is forgotten) */
 	ck_assert_int_eq(iommu_hw_pri_enable(w, 0, rid, 2), 0);
 	ck_assert_uint_eq(outstanding(), 0);
 	ck_assert_int_eq(iommu_hw_page_request(w, &r), 0);
+	ck_assert_int_eq(iommu_hw_pri_enable(w, 0, rid, 4), 0);   /* enabled: no change */
+	ck_assert_uint_eq(outstanding(), 1);
+	iommu_hw_pri_disable(w, 0, rid);
+	ck_assert_int_eq(iommu_hw_page_request(w, &r), -EPERM);
 }
 END_TEST
 

@@ -355,9 +355,15 @@ START_TEST(test_files_and_shared_memory)
 	ck_assert_int_eq(memcmp(buf, "SHAR", 4), 0);       /* written through to the file */
 	ck_assert_int_eq(sim_copy_from_user(p, buf, pr, 4), 0);
 	ck_assert_int_eq(memcmp(buf, "priv", 4), 0);
-	/* past the end of the file: SIGBUS for a fault, EFAULT for uaccess */
+	/* past the end of the file: SIGBUS for a fault, EFAULT for uaccess
+	 * and for a pin (GUP) */
 	ck_assert_int_eq(sim_mm_fault(p->mm, sh + 2 * PG, false, NULL), -EIO);
 	ck_assert_int_eq(sim_copy_from_user(p, buf, sh + 2 * PG, 1), -EFAULT);
+	{
+		uint64_t hpa;
+
+		ck_assert_int_eq(sim_mm_pin(p->mm, sh + 2 * PG, false, &hpa), -EFAULT);
+	}
 	/* shared anonymous memory: one object, seen by the forked child */
 	ck_assert_int_eq(sim_mm_mmap(p->mm, 0, PG, RW, SIM_MAP_SHARED | SIM_MAP_ANONYMOUS, NULL,
 				     0, "shm", &an), 0);
@@ -484,6 +490,14 @@ START_TEST(test_cpu_pgtable_formats)
 	ck_assert_int_eq(sim_mm_mmap(p->mm, 0, PG, RW, PRIV_ANON, NULL, 0, "x", &va), 0);
 	sim_fault_fail_nth(w, "mem_frame_alloc", 1);
 	ck_assert_int_eq(sim_mm_fault(p->mm, va, true, NULL), -ENOMEM);
+	/* the page made, its PTE's new table refused: the next fault writes it */
+	ck_assert_int_eq(sim_mm_mmap(p->mm, 1ull << 40, PG, RW, PRIV_ANON, NULL, 0, "far", &va),
+			 0);
+	sim_fault_fail_nth(w, "mem_frame_alloc", 2);
+	ck_assert_int_eq(sim_mm_fault(p->mm, va, true, NULL), 0);
+	ck_assert(!sim_cpt_walk(p->mm->pgd, va, NULL, NULL));
+	ck_assert_int_eq(sim_mm_fault(p->mm, va, false, NULL), 0);
+	ck_assert(sim_cpt_walk(p->mm->pgd, va, NULL, NULL) == (va < sim_mmu_va_limit(views[_i].mmu)));
 	sim_world_destroy(w);
 }
 END_TEST

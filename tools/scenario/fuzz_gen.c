@@ -135,12 +135,15 @@ static void endpoint(struct fuzz_gen *g, struct topo *t, const char *type, unsig
 	/* mostly vfio-pci; now and then a kernel DMA driver (an accelerator's,
 	 * which may bind SVA), pci-stub, or none */
 	{
-		/* a PASID-capable function is an accelerator's three times in ten */
-		unsigned v = c && c->pasid_bits ? 6 : 7, k = c && c->pasid_bits ? 9 : 8;
+		/* a PASID-capable function is an accelerator's (a kernel driver
+		 * that may bind SVA) three times in ten; any other keeps its
+		 * vfio-pci 8, pci-stub 1, none 1 in ten */
+		bool pasid = c && c->pasid_bits;
+		unsigned v = pasid ? 6 : 8;
 
 		g_string_append_printf(t->out, "%s, driver: %s}\n", e->str,
-				       r < v ? "vfio-pci" : r < k ? "idxd" :
-				       r < 9 || k == 9 ? "pci-stub" : "none");
+				       r < v ? "vfio-pci" : pasid && r < 9 ? "idxd" :
+				       r < 9 || pasid ? "pci-stub" : "none");
 		if (c)
 			c->vfio = r < v;
 	}

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <glib.h>
 
+#include "sim/mm.h"
 #include "sim/proc.h"
 #include "model/pci/pci.h"
 #include "model/iommu/domain.h"
@@ -135,7 +136,11 @@ long run_sva_bind(struct runner *r, struct scn_step *st)
 	 * process's mm (which it holds a user of while binding) */
 	if ((err = iommu_sva_enable(dev)))
 		return err;
-	if (!(h = iommu_sva_bind_device(dev, p->mm, &err)))
+	if (!sim_mm_get_user(p->mm))
+		return -ESRCH;
+	h = iommu_sva_bind_device(dev, p->mm, &err);
+	sim_mm_exit(p->mm);
+	if (!h)
 		return err;
 	x = bond_find(r, a->sbdf, a->proc);
 	if (x && x->h != h) {
