@@ -102,7 +102,8 @@ struct iommu_domain {
 	/* I/O page faults (io_pgfault.h): what answers a page request group
 	 * for a (device, PASID) this domain is on; NULL: the core answers
 	 * Invalid Request itself */
-	int (*iopf_handler)(struct iommu_domain *d, const struct iopf_group *g);
+	int (*iopf_handler)(struct iommu_domain *d, struct iopf_group *g);
+	void *iopf_data;             /* the handler's (an iommufd HWPT) */
 	/* Another driver's domain (the selftest's mock IOMMU,
 	 * model/iommufd/selftest.c): NULL for the simulated IOMMU's own. */
 	const struct iommu_domain_ops *ops;

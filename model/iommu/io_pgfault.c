@@ -60,7 +60,7 @@ static uint8_t sva_handle_mm(struct sim_mm *mm, const struct iommu_page_req *r)
 	return status;
 }
 
-int iommu_sva_iopf_handler(struct iommu_domain *d, const struct iopf_group *g)
+int iommu_sva_iopf_handler(struct iommu_domain *d, struct iopf_group *g)
 {
 	uint8_t status = IOMMU_PAGE_RESP_SUCCESS;
 
@@ -171,6 +171,24 @@ void iommu_iopf_fini(struct sim_world *w)
 	g_array_free(s->partial, TRUE);
 	g_free(s);
 	*slot = NULL;
+}
+
+/* The Outstanding Page Request Capacity of the model's PRI capability. */
+#define PRI_CAPACITY 32
+
+int iommu_iopf_enable(struct pci_dev *dev)
+{
+	struct sim_world *w = dev && dev->group ? iommu_group_world(dev->group) : NULL;
+	const struct iommu_hw_config *hc = iommu_hw_config(w);
+
+	if (!hc)
+		return -ENODEV;
+	if (!dev->pri || !iommu_device_ats(dev))
+		return hc->kind == IOMMU_HW_SMMUV3 ? -EINVAL : -ENODEV;
+	if (hc->kind == IOMMU_HW_RISCV)
+		return -ENODEV;
+	return iommu_hw_pri_enable(w, PCI_SBDF_DOMAIN(dev->sbdf), (uint16_t)(dev->sbdf & 0xffff),
+				   PRI_CAPACITY);
 }
 
 void iommu_iopf_stats(struct sim_world *w, struct iopf_stats *out)

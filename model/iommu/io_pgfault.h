@@ -55,7 +55,16 @@ void iopf_group_free(struct iopf_group *g);
 /* The SVA domain's handler (iommu_sva_iopf_handler): every page of the
  * group through iommu_sva_handle_mm, the first that fails answering the
  * group Invalid Request. */
-int iommu_sva_iopf_handler(struct iommu_domain *d, const struct iopf_group *g);
+int iommu_sva_iopf_handler(struct iommu_domain *d, struct iopf_group *g);
+
+/*
+ * iommu_dev_enable_feature(dev, IOMMU_DEV_FEAT_IOPF), which iommufd asks
+ * before attaching a device to a HWPT with a fault queue: VT-d
+ * (intel_iommu_enable_iopf) needs ATS enabled and a PRI capability
+ * (-ENODEV), SMMUv3 a PRI-capable master (-EINVAL), RISC-V has none
+ * (-ENODEV); then PRI is enabled (pci_enable_pri).  0 or the error.
+ */
+int iommu_iopf_enable(struct pci_dev *dev);
 
 struct iopf_stats {
 	uint64_t groups, auto_invalid, handled, deferred, stop_markers, partial_discarded;

@@ -12,11 +12,8 @@
 #include "model/iommu/domain.h"
 #include "model/iommu/group.h"
 #include "model/iommu/hw.h"
+#include "model/iommu/io_pgfault.h"
 #include "model/iommu/sva.h"
-
-/* The Outstanding Page Request Capacity the model's PRI capability
- * advertises. */
-#define SVA_PRI_CAPACITY 32
 
 /* mm->iommu_mm (struct iommu_mm_data): the PASID, the mm's SVA domains
  * (one per IOMMU: here at most one), and its bonds, in bind order. */
@@ -78,8 +75,7 @@ int iommu_sva_enable(struct pci_dev *dev)
 	 * drivers enable with SVA: pci_enable_pri, which grants the smaller
 	 * of what they ask and the function's capacity) */
 	if (dev->pri && iommu_device_ats(dev))
-		return iommu_hw_pri_enable(w, PCI_SBDF_DOMAIN(dev->sbdf),
-					   (uint16_t)(dev->sbdf & 0xffff), SVA_PRI_CAPACITY);
+		return iommu_iopf_enable(dev);
 	return 0;
 }
 

@@ -24,6 +24,7 @@
 #include "model/iommu/group.h"
 #include "model/iommu/hw.h"
 #include "model/pci/pci.h"
+#include "model/iommu/io_pgfault.h"
 #include "model/iommufd/iommufd_private.h"
 #include "iommusim/uapi/iommufd.h"
 
@@ -234,6 +235,13 @@ static void group_unset_domain(struct iommufd_group *ig, struct iommu_domain *d)
 		iommu_detach_group(d, ig->group);
 }
 
+/* iommufd_fault_iopf_enable: a device attached to a HWPT with a fault
+ * queue takes I/O page faults (a mock device always can) */
+static int iopf_enable(struct iommufd_hw_pagetable *hwpt, struct iommufd_device *idev)
+{
+	return hwpt->fault && idev->dev ? iommu_iopf_enable(idev->dev) : 0;
+}
+
 int iommufd_hw_pagetable_attach(struct iommufd_hw_pagetable *hwpt, struct iommufd_device *idev)
 {
 	struct iommufd_group *ig = idev->igroup;
@@ -241,6 +249,8 @@ int iommufd_hw_pagetable_attach(struct iommufd_hw_pagetable *hwpt, struct iommuf
 
 	if (ig->hwpt && ig->hwpt != hwpt)
 		return -EINVAL;
+	if ((rc = iopf_enable(hwpt, idev)))
+		return rc;
 	if (hwpt_is_paging(hwpt)) {
 		rc = group_resv_regions(ig, &hwpt->ioas->iopt, idev);
 		if (rc)
@@ -272,7 +282,53 @@ struct iommufd_hw_pagetable *iommufd_hw_pagetable_detach(struct iommufd_device *
 	}
 	if (hwpt_is_paging(hwpt))
 		iopt_remove_reserved_iova(&hwpt->ioas->iopt, idev);
+	/* its faults the queue still holds are answered INVALID */
+	if (hwpt->fault)
+		iommufd_fault_auto_response(hwpt->fault, idev);
 	return hwpt;
+}
+
+bool iommufd_device_on_fault(const struct iommufd_device *idev, const struct iommufd_object *fault)
+{
+	const struct iommufd_group *ig = idev->igroup;
+
+	if (!ig || !ig->hwpt || ig->hwpt->fault != fault)
+		return false;
+	for (unsigned i = 0; i < ig->devices->len; i++)
+		if (g_ptr_array_index(ig->devices, i) == idev)
+			return true;
+	return false;
+}
+
+/* A HWPT's domain's I/O page fault handler (iommufd_fault_iopf_handler):
+ * the group goes to the HWPT's fault queue, answered when the VMM writes
+ * its response.  The device is the one attached through the group. */
+static int hwpt_iopf_handler(struct iommu_domain *d, struct iopf_group *g)
+{
+	struct iommufd_hw_pagetable *hwpt = d->iopf_data;
+	struct iommufd_ctx *ictx = hwpt->obj.ictx;
+
+	for (unsigned i = 0; g->dev && i < ictx->groups->len; i++) {
+		struct iommufd_group *ig = g_ptr_array_index(ictx->groups, i);
+
+		for (unsigned j = 0; ig->hwpt == hwpt && j < ig->devices->len; j++) {
+			struct iommufd_device *idev = g_ptr_array_index(ig->devices, j);
+
+			if (idev->dev == g->dev) {
+				iommufd_fault_deliver(hwpt->fault, idev, g);
+				return IOPF_DEFERRED;
+			}
+		}
+	}
+	return IOMMU_PAGE_RESP_INVALID;
+}
+
+void iommufd_hwpt_take_faults(struct iommufd_hw_pagetable *hwpt)
+{
+	if (hwpt->domain && !hwpt->domain->ops) {
+		hwpt->domain->iopf_handler = hwpt_iopf_handler;
+		hwpt->domain->iopf_data = hwpt;
+	}
 }
 
 static bool device_attached(const struct iommufd_device *idev)
@@ -328,6 +384,8 @@ static int do_replace(struct iommufd_device *idev, struct iommufd_hw_pagetable *
 		return -EINVAL;
 	if (hwpt == old)
 		return 0;
+	if ((rc = iopf_enable(hwpt, idev)))
+		return rc;
 	new_ioas = hwpt_is_paging(hwpt) && (!hwpt_is_paging(old) || old->ioas != hwpt->ioas);
 	if (new_ioas) {
 		rc = replace_reserved(ig, hwpt);
@@ -347,6 +405,9 @@ static int do_replace(struct iommufd_device *idev, struct iommufd_hw_pagetable *
 			iopt_remove_reserved_iova(&old->ioas->iopt,
 						  g_ptr_array_index(ig->devices, i));
 	ig->hwpt = hwpt;
+	/* the old HWPT's queue answers what it holds of the group's devices */
+	for (unsigned i = 0; old->fault && i < ig->devices->len; i++)
+		iommufd_fault_auto_response(old->fault, g_ptr_array_index(ig->devices, i));
 	/* the device list's references move to the new HWPT; one is kept on
 	 * the old for the caller to put */
 	n = ig->devices->len;

@@ -217,6 +217,7 @@ int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
 		hwpt->fault = fault;
 		fault->users++;
 		iommufd_put_object(fault);
+		iommufd_hwpt_take_faults(hwpt);
 	}
 	cmd->out_hwpt_id = hwpt->obj.id;
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));

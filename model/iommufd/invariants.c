@@ -243,6 +243,8 @@ static void check_ctx(struct iv *iv, struct iommufd_ctx *ictx)
 			    obj->users, want[id]);
 		if (obj->type == IOMMUFD_OBJ_IOAS)
 			check_ioas(iv, (struct iommufd_ioas *)obj);
+		if (obj->type == IOMMUFD_OBJ_FAULT)      /* §H23 */
+			iv->n += iommufd_fault_check(obj, iv->out);
 		if (obj->type == IOMMUFD_OBJ_DEVICE) {
 			struct iommufd_device *idev = (struct iommufd_device *)obj;
 

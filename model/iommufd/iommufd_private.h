@@ -347,6 +347,20 @@ int iommufd_hwpt_invalidate(struct iommufd_ucmd *ucmd);
 int iommufd_fault_alloc(struct iommufd_ucmd *ucmd);
 /* The queue's fd is open (it holds the object). */
 bool iommufd_fault_file_open(const struct iommufd_object *obj);
+/* fault.c: a HWPT's page request group for the queue (the HWPT's domain's
+ * handler, IOPF_DEFERRED); a device's groups answered INVALID at its
+ * detach or move (iommufd_auto_response_faults); §H23 over one queue. */
+struct iopf_group;
+struct iommufd_device;
+void iommufd_fault_deliver(struct iommufd_object *obj, struct iommufd_device *idev,
+			   struct iopf_group *g);
+void iommufd_fault_auto_response(struct iommufd_object *obj, struct iommufd_device *idev);
+int iommufd_fault_check(const struct iommufd_object *obj, GString *out);
+/* device.c: the HWPT's domain hands its I/O page faults to its queue */
+void iommufd_hwpt_take_faults(struct iommufd_hw_pagetable *hwpt);
+/* device.c: is @idev attached to a HWPT that delivers to the queue @fault? */
+bool iommufd_device_on_fault(const struct iommufd_device *idev,
+			     const struct iommufd_object *fault);
 
 /* ---- device.c ---- */
 /* One iommu_group as a context sees it (struct iommufd_group): which HWPT

@@ -28,6 +28,7 @@
 #include "model/pci/pci.h"
 #include "model/iommu/domain.h"
 #include "model/iommu/group.h"
+#include "model/iommu/hw.h"
 #include "model/iommufd/iommufd_private.h"
 #include "iommusim/uapi/iommufd.h"
 
@@ -1037,6 +1038,63 @@ START_TEST(test_hwpt_fault_id)
 }
 END_TEST
 
+/* A HWPT with a fault queue takes its device's page faults: attaching
+ * enables IOPF (ENODEV without PRI on VT-d), a page request on the RID
+ * goes to the queue (answered later), the detach answers it INVALID; §H23
+ * names a group left for a device no longer attached. */
+START_TEST(test_hwpt_fault_routing)
+{
+	int fd = open_path("/dev/iommu");
+	struct iommufd_device *a;
+	struct pci_dev *pd = ifd_pdev(DEV_A);
+	struct iommu_fault_alloc f = { .size = sizeof(f) };
+	struct iommu_hwpt_alloc h = { .size = sizeof(h), .flags = IOMMU_HWPT_FAULT_ID_VALID };
+	uint32_t ioas = ifd_ioas_alloc(fd), id, pt;
+	struct iommu_page_req r = { .rid = (uint16_t)pd->sbdf, .addr = 0x5000, .read = true,
+				    .prgi = 3, .last = true };
+	struct iommu_pri_state ps;
+	GString *out = g_string_new(NULL);
+
+	ck_assert_int_eq(iommufd_device_bind(ifd_ctx(fd), pd, false, &a, &id), 0);
+	ck_assert_int_eq(io(fd, IOMMU_FAULT_QUEUE_ALLOC, &f, sizeof(f)), 0);
+	h.dev_id = id;
+	h.pt_id = ioas;
+	h.fault_id = f.out_fault_id;
+	ck_assert_int_eq(io(fd, IOMMU_HWPT_ALLOC, &h, sizeof(h)), 0);
+	pt = h.out_hwpt_id;
+	ck_assert_int_eq(iommufd_device_attach(a, &pt), -ENODEV);   /* no PRI */
+	pd->pri = pd->ats = true;
+	ck_assert_int_eq(iommufd_device_attach(a, &pt), 0);
+	ck_assert_int_eq(iommu_hw_pri_state(W, 0, r.rid, &ps), 0);
+	ck_assert(ps.enabled);
+	ck_assert_int_eq(iommu_hw_page_request(W, &r), 0);
+	ck_assert_int_eq(iommu_hw_pri_state(W, 0, r.rid, &ps), 0);
+	ck_assert_uint_eq(ps.outstanding, 1);                        /* the VMM's now */
+	ck_assert_int_eq(iommufd_check_invariants(W, out), 0);
+	/* behind the kernel's back: the group's device looks detached */
+	{
+		struct iommufd_hw_pagetable *keep = a->igroup->hwpt;
+
+		a->igroup->hwpt = NULL;
+		ck_assert_int_ge(iommufd_check_invariants(W, out), 1);
+		ck_assert_msg(strstr(out->str, "§H23: fault queue 3: an unread group is left for "
+				     "device 2, no longer attached to a HWPT of the queue"), "%s",
+			      out->str);
+		a->igroup->hwpt = keep;
+	}
+	iommufd_device_detach(a);
+	ck_assert_int_eq(iommu_hw_pri_state(W, 0, r.rid, &ps), 0);
+	ck_assert_uint_eq(ps.outstanding, 0);                        /* answered INVALID */
+	pd->pri = pd->ats = false;
+	ck_assert_int_eq(sim_sys_close(W, PID, (int)f.out_fault_fd), 0);
+	ck_assert_int_eq(ifd_destroy(fd, pt), 0);
+	ck_assert_int_eq(ifd_destroy(fd, f.out_fault_id), 0);
+	iommufd_device_unbind(a);
+	ck_assert_int_eq(sim_sys_close(W, PID, fd), 0);
+	g_string_free(out, TRUE);
+}
+END_TEST
+
 static Suite *iommufd_device_suite(void)
 {
 	Suite *s = suite_create("iommufd_device");
@@ -1056,6 +1114,7 @@ static Suite *iommufd_device_suite(void)
 	tcase_add_test(tc, test_fail_nth_sweeps);
 	tcase_add_test(tc, test_fault_queue_fd);
 	tcase_add_test(tc, test_hwpt_fault_id);
+	tcase_add_test(tc, test_hwpt_fault_routing);
 	tcase_add_test(tc, test_regress_destroy_while_used);
 	tcase_add_test(tc, test_regress_pins_carried_over);
 	tcase_add_test(tc, test_regress_domain_added_twice);

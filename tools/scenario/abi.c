@@ -667,6 +667,8 @@ static const struct abi_ioctl ioctls[] = {
 
 const char *abi_fd_field(const struct abi_ioctl *io)
 {
+	if (io && io->cmd == IOMMU_FAULT_QUEUE_ALLOC)
+		return "out_fault_fd";
 	return io && io->cmd == IOMMU_TEST_CMD ? "create_access.out_access_fd" : NULL;
 }
 

@@ -77,7 +77,8 @@ struct abi_ioctl {
 
 const struct abi_ioctl *abi_ioctl_find(const char *name);
 /* The output field a command's new descriptor comes back in, or NULL
- * (IOMMU_TEST_CMD's CREATE_ACCESS: create_access.out_access_fd): `as:`
+ * (IOMMU_TEST_CMD's CREATE_ACCESS: create_access.out_access_fd,
+ * IOMMU_FAULT_QUEUE_ALLOC's out_fault_fd): `as:`
  * binds it, and it is then the step's result. */
 const char *abi_fd_field(const struct abi_ioctl *io);
 /* The command names into @out (NULL-terminated), for suggestions. */

@@ -968,8 +968,9 @@ static const char *new_var(struct fuzz_gen *g, const char *what, char *buf, size
 static bool recipe_cdev(struct fuzz_gen *g, bool dirty)
 {
 	struct fz *z = g->z;
-	char binds[8], dev[8], ioas[8], hwpt[8];
+	char binds[8], dev[8], ioas[8], hwpt[8], fq[8];
 	unsigned k, d = 0;
+	bool faults;
 	uint64_t iova = PICK(z, IOVAS) & 0xfffff, size = PICK(z, SIZES);
 
 	if (!g->ncdev)
@@ -991,16 +992,35 @@ static bool recipe_cdev(struct fuzz_gen *g, bool dirty)
 	new_var(g, "ioas", ioas, sizeof(ioas));
 	queue(g, NULL, false, "  - ioctl: IOMMU_IOAS_ALLOC\n    on: ictx\n    arg: {}\n"
 	      "    save: {%s: out_ioas_id}\n", ioas);
+	/* a third of the plain ones with a fault queue, on a function with PRI:
+	 * its HWPT takes the device's page faults (below) */
+	faults = !dirty && g->dev[d].pri && fz_chance(z, 1, 3);
 	if (dirty) {
 		new_var(g, "hwpt", hwpt, sizeof(hwpt));
 		queue(g, NULL, false, "  - ioctl: IOMMU_HWPT_ALLOC\n    on: ictx\n"
 		      "    arg: {dev_id: $%s, pt_id: $%s, flags: [DIRTY_TRACKING]}\n"
 		      "    save: {%s: out_hwpt_id}\n", dev, ioas, hwpt);
+	} else if (faults) {
+		new_var(g, "fq", fq, sizeof(fq));
+		queue(g, NULL, false, "  - ioctl: IOMMU_FAULT_QUEUE_ALLOC\n    on: ictx\n    arg: {}\n"
+		      "    save: {%s: out_fault_id}\n    as: f%u\n", fq, k);
+		new_var(g, "hwpt", hwpt, sizeof(hwpt));
+		queue(g, NULL, false, "  - ioctl: IOMMU_HWPT_ALLOC\n    on: ictx\n"
+		      "    arg: {dev_id: $%s, pt_id: $%s, flags: [FAULT_ID_VALID], fault_id: $%s}\n"
+		      "    save: {%s: out_hwpt_id}\n", dev, ioas, fq, hwpt);
 	} else {
 		g_strlcpy(hwpt, ioas, sizeof(hwpt));
 	}
 	queue(g, NULL, false, "  - ioctl: VFIO_DEVICE_ATTACH_IOMMUFD_PT\n    on: c%u\n"
 	      "    arg: {pt_id: $%s}\n", k, hwpt);
+	if (faults) {
+		/* a fault before the mapping: queued for the VMM, read, answered
+		 * once the range is mapped (or not at all: the detach or the
+		 * queue's end answers it) */
+		queue(g, NULL, false, "  - dma: \"%s\"\n    op: write\n    addr: 0x%llx\n"
+		      "    len: 0x8\n    pattern: 0x5a\n", g->dev[d].bdf, (unsigned long long)iova);
+		queue(g, NULL, false, "  - fault_read: f%u\n    save: cookie%u\n", k, k);
+	}
 	remember(g, iova, size);
 	queue(g, NULL, false, "  - ioctl: IOMMU_IOAS_MAP\n    on: ictx\n"
 	      "    arg: {ioas_id: $%s, flags: [FIXED_IOVA, READABLE, WRITEABLE], user_va: buf, "
@@ -1009,6 +1029,9 @@ static bool recipe_cdev(struct fuzz_gen *g, bool dirty)
 	if (dirty)
 		queue(g, NULL, false, "  - ioctl: IOMMU_HWPT_SET_DIRTY_TRACKING\n    on: ictx\n"
 		      "    arg: {hwpt_id: $%s, flags: [ENABLE]}\n", hwpt);
+	if (faults && fz_chance(z, 3, 4))
+		queue(g, NULL, false, "  - fault_respond: f%u\n    cookie: $cookie%u\n    code: %s\n",
+		      k, k, fz_chance(z, 3, 4) ? "success" : "invalid");
 	queue(g, NULL, false, "  - dma: \"%s\"\n    op: write\n    addr: 0x%llx\n    len: 0x8\n"
 	      "    pattern: 0x5a\n", g->dev[d].bdf, (unsigned long long)iova);
 	if (dirty) {
@@ -1019,6 +1042,8 @@ static bool recipe_cdev(struct fuzz_gen *g, bool dirty)
 		queue(g, NULL, false, "  - dma: \"%s\"\n    op: write\n    addr: 0x%llx\n"
 		      "    len: 0x8\n    pattern: 0x5b\n", g->dev[d].bdf, (unsigned long long)iova);
 	}
+	if (faults)     /* the queue's fd: every case ends with nothing open */
+		queue(g, NULL, false, "  - close: f%u\n", k);
 	return true;
 }
 

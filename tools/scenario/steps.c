@@ -834,6 +834,11 @@ static const struct step_kind step_kinds[] = {
 	  g_free, NULL, 0 },
 	{ "sva_bind", keys_sva_bind, parse_sva, run_sva_bind, describe_sva, g_free, gen_sva, 2 },
 	{ "sva_unbind", keys_sva_unbind, parse_sva, run_sva_unbind, describe_sva, g_free, gen_sva, 1 },
+	/* written by the fuzzer's cdev recipe (a fault queue's steps), not drawn alone */
+	{ "fault_read", keys_fault_read, parse_fault_fd, run_fault_fd, describe_fault_fd, g_free,
+	  NULL, 0 },
+	{ "fault_respond", keys_fault_respond, parse_fault_fd, run_fault_fd, describe_fault_fd,
+	  g_free, NULL, 0 },
 	{ "pasid_attach", keys_pasid, parse_pasid, run_pasid, describe_pasid, g_free, NULL, 0 },
 	{ "pasid_replace", keys_pasid, parse_pasid, run_pasid, describe_pasid, g_free, NULL, 0 },
 	{ "pasid_detach", keys_pasid_detach, parse_pasid, run_pasid, describe_pasid, g_free, NULL, 0 },

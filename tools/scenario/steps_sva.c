@@ -31,6 +31,8 @@
 
 #include "sim/mm.h"
 #include "sim/proc.h"
+#include "sim/syscall.h"
+#include "iommusim/iommusim.h"
 #include "model/pci/pci.h"
 #include "model/iommu/domain.h"
 #include "model/iommu/sva.h"
@@ -186,4 +188,118 @@ void describe_sva(const struct scn_step *st, GString *out)
 
 	g_string_append_printf(out, "%s %s process %s", st->kind->name,
 			       pci_sbdf_format(a->sbdf, b), a->proc);
+}
+
+/* ---- fault_read / fault_respond: an iommufd fault queue's fd ------------------------
+ *
+ *   - fault_read: faults          # read(2) of the queue's fd: whole groups,
+ *     save: cookie                #   one 40-byte record a page; the result is
+ *     len: 2560                   #   the bytes read (len: 64 records by default;
+ *                                 #   not a multiple of 40 is ESPIPE); `save:` the
+ *                                 #   first record's cookie
+ *   - fault_respond: faults       # write(2) of one response
+ *     cookie: $cookie
+ *     code: success               # or invalid (or a number, to see EINVAL)
+ */
+
+const char *const keys_fault_read[] = { "len", "save", "by", NULL };
+const char *const keys_fault_respond[] = { "cookie", "code", "by", NULL };
+
+struct fault_args {
+	const char *fd, *save, *by;
+	uint64_t len;
+	struct sval cookie;
+	uint32_t code;
+};
+
+int parse_fault_fd(struct ldr *l, const struct ynode *map, struct scn_step *st)
+{
+	static const char *const codes[] = { "success", "invalid", NULL };
+	struct fault_args *a = g_new0(struct fault_args, 1);
+	const struct ynode *v;
+	int idx;
+
+	st->args = a;
+	a->len = 64 * 40;             /* 64 records of struct iommu_hwpt_pgfault */
+	if (ldr_handle_ref(l, ynode_map_get(map, st->kind->name), HANDLE_FD, &a->fd))
+		return -1;
+	if (ynode_map_get(map, "by") && ldr_step_by(l, map, &a->by))
+		return -1;
+	if (!strcmp(st->kind->name, "fault_read")) {
+		if (ynode_map_get(map, "len") &&
+		    ldr_get_u64(l, map, "len", "len", &a->len, 1u << 20, true))
+			return -1;
+		if ((v = ynode_map_get(map, "save"))) {
+			if (ldr_str(l, v, &a->save, "save"))
+				return -1;
+			a->save = ldr_keep(l, a->save);
+		}
+		return 0;
+	}
+	if (!(v = ldr_get(l, map, "cookie", "a fault_respond step")) ||
+	    ldr_sval(l, v, &a->cookie, "cookie"))
+		return -1;
+	if (!(v = ldr_get(l, map, "code", "a fault_respond step")))
+		return -1;
+	if (v->kind == YN_SCALAR && g_ascii_isdigit(v->str[0])) {
+		uint64_t num;
+
+		if (ldr_u64(l, v, &num, UINT32_MAX, false, "code"))
+			return -1;
+		a->code = (uint32_t)num;
+	} else if (ldr_enum(l, v, codes, &idx, "response code")) {
+		return -1;
+	} else {
+		a->code = (uint32_t)idx;   /* IOMMUFD_PAGE_RESP_SUCCESS 0, INVALID 1 */
+	}
+	return 0;
+}
+
+long run_fault_fd(struct runner *r, struct scn_step *st)
+{
+	struct fault_args *a = st->args;
+	struct rhandle *h = g_hash_table_lookup(r->handles, a->fd);
+	int pid;
+	long ret;
+
+	if (!h) {
+		runner_check(r, false, st->pos.line, "handle '%s' is not open", a->fd);
+		return RUN_CHECKED;
+	}
+	pid = a->by ? runner_pid(r, a->by) : h->pid;
+	r->last_pid = pid;
+	if (!strcmp(st->kind->name, "fault_read")) {
+		uint8_t *buf = g_malloc0(a->len ? a->len : 1);
+
+		ret = sim_sys_read_k(r->w, pid, h->fd, buf, a->len);
+		/* struct iommu_hwpt_pgfault's cookie: its last u32 of 40 bytes */
+		if (ret >= 40 && a->save) {
+			uint64_t *v = g_new(uint64_t, 1);
+			uint32_t c;
+
+			memcpy(&c, buf + 36, sizeof(c));
+			*v = c;
+			g_hash_table_replace(r->vars, g_strdup(a->save), v);
+		}
+		g_free(buf);
+		return ret;
+	} else {
+		uint64_t cookie;
+		uint32_t resp[2];
+
+		if (runner_sval(r, &a->cookie, &cookie))
+			return RUN_CHECKED;
+		resp[0] = (uint32_t)cookie;
+		resp[1] = a->code;
+		return sim_sys_write_k(r->w, pid, h->fd, resp, sizeof(resp));
+	}
+}
+
+void describe_fault_fd(const struct scn_step *st, GString *out)
+{
+	const struct fault_args *a = st->args;
+
+	g_string_append_printf(out, "%s %s", st->kind->name, a->fd);
+	if (!strcmp(st->kind->name, "fault_respond"))
+		g_string_append_printf(out, " code=%u", a->code);
 }

@@ -11,6 +11,11 @@ long run_sva_bind(struct runner *r, struct scn_step *st);
 long run_sva_unbind(struct runner *r, struct scn_step *st);
 void describe_sva(const struct scn_step *st, GString *out);
 extern const char *const keys_sva_bind[], *const keys_sva_unbind[];
+/* fault_read / fault_respond: an iommufd fault queue's fd */
+int parse_fault_fd(struct ldr *l, const struct ynode *map, struct scn_step *st);
+long run_fault_fd(struct runner *r, struct scn_step *st);
+void describe_fault_fd(const struct scn_step *st, GString *out);
+extern const char *const keys_fault_read[], *const keys_fault_respond[];
 /* Unbind every bond the steps left, in the order they were made. */
 void runner_sva_cleanup(struct runner *r);
 
