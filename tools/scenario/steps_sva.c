@@ -89,6 +89,28 @@ void runner_sva_cleanup(struct runner *r)
 	r->sva = NULL;
 }
 
+/* `save: NAME`: a word the step saves its value under, kept (or NULL). */
+static int parse_save_name(struct ldr *l, const struct ynode *map, const char **save)
+{
+	const struct ynode *v = ynode_map_get(map, "save");
+
+	*save = NULL;
+	if (!v)
+		return 0;
+	if (ldr_str(l, v, save, "save"))
+		return -1;
+	*save = ldr_keep(l, *save);
+	return 0;
+}
+
+static void save_value(struct runner *r, const char *name, uint64_t value)
+{
+	uint64_t *v = g_new(uint64_t, 1);
+
+	*v = value;
+	g_hash_table_replace(r->vars, g_strdup(name), v);
+}
+
 const char *const keys_sva_bind[] = { "process", "save", NULL };
 const char *const keys_sva_unbind[] = { "process", NULL };
 
@@ -108,12 +130,7 @@ int parse_sva(struct ldr *l, const struct ynode *map, struct scn_step *st)
 	if (!(v = ldr_get(l, map, "process", "an SVA step")) ||
 	    ldr_process(l, v, &a->proc, "process"))
 		return -1;
-	if ((v = ynode_map_get(map, "save"))) {
-		if (ldr_str(l, v, &a->save, "save"))
-			return -1;
-		a->save = ldr_keep(l, a->save);
-	}
-	return 0;
+	return parse_save_name(l, map, &a->save);
 }
 
 long run_sva_bind(struct runner *r, struct scn_step *st)
@@ -158,12 +175,8 @@ long run_sva_bind(struct runner *r, struct scn_step *st)
 		g_ptr_array_insert(bonds(r), 0, x);     /* found first from now on */
 	}
 	x->refs++;
-	if (a->save) {
-		uint64_t *v = g_new(uint64_t, 1);
-
-		*v = iommu_sva_get_pasid(h);
-		g_hash_table_replace(r->vars, g_strdup(a->save), v);
-	}
+	if (a->save)
+		save_value(r, a->save, iommu_sva_get_pasid(h));
 	return (long)iommu_sva_get_pasid(h);
 }
 
@@ -229,12 +242,7 @@ int parse_fault_fd(struct ldr *l, const struct ynode *map, struct scn_step *st)
 		if (ynode_map_get(map, "len") &&
 		    ldr_get_u64(l, map, "len", "len", &a->len, 1u << 20, true))
 			return -1;
-		if ((v = ynode_map_get(map, "save"))) {
-			if (ldr_str(l, v, &a->save, "save"))
-				return -1;
-			a->save = ldr_keep(l, a->save);
-		}
-		return 0;
+		return parse_save_name(l, map, &a->save);
 	}
 	if (!(v = ldr_get(l, map, "cookie", "a fault_respond step")) ||
 	    ldr_sval(l, v, &a->cookie, "cookie"))
@@ -274,12 +282,10 @@ long run_fault_fd(struct runner *r, struct scn_step *st)
 		ret = sim_sys_read_k(r->w, pid, h->fd, buf, a->len);
 		/* struct iommu_hwpt_pgfault's cookie: its last u32 of 40 bytes */
 		if (ret >= 40 && a->save) {
-			uint64_t *v = g_new(uint64_t, 1);
 			uint32_t c;
 
 			memcpy(&c, buf + 36, sizeof(c));
-			*v = c;
-			g_hash_table_replace(r->vars, g_strdup(a->save), v);
+			save_value(r, a->save, c);
 		}
 		g_free(buf);
 		return ret;
