@@ -969,7 +969,7 @@ static int pasid_program(struct dom_state *st, struct pci_dev *dev, uint32_t pas
 {
 	struct iommu_dom_loc l = { .segment = PCI_SBDF_DOMAIN(dev->sbdf),
 				   .rid = (uint16_t)(dev->sbdf & 0xffff), .pasid = pasid,
-				   .ats = dev->ats && !st->prof.no_ats };
+				   .ats = iommu_device_ats(dev) };
 	struct iommu_context ctx;
 	GArray *q;
 	int ret;

@@ -60,7 +60,8 @@ struct hw_pri {
 	void *ctx;
 	bool in_handler;
 	uint64_t requests, responses, auto_responses, overflows, unexpected;
-	GString *unexpected_log;     /* §H22 lines, taken by the checker */
+	GString *unexpected_log;     /* §H22 lines, taken by the checker ... */
+	int unreported;              /* ... and how many */
 };
 
 static struct hw_pri *pri_of(struct iommu_hw *hw)
@@ -263,6 +264,7 @@ int iommu_hw_page_response(struct sim_world *w, uint16_t seg, uint16_t rid, bool
 	if (!g || !g->waiting || g->pasid_valid != pasid_valid ||
 	    (pasid_valid && g->pasid != pasid)) {
 		p->unexpected++;
+		p->unreported++;
 		g_string_append_printf(p->unexpected_log, "§H22: a page response (code %u) to "
 				       "%02x:%02x.%u prgi %u pasid %d, which has no such group "
 				       "waiting\n", code, rid >> 8, (rid >> 3) & 0x1f, rid & 7,
@@ -276,15 +278,13 @@ int iommu_hw_page_response(struct sim_world *w, uint16_t seg, uint16_t rid, bool
 int hw_pri_take_violations(struct iommu_hw *hw, GString *out)
 {
 	struct hw_pri *p = hw->pri;
-	int n;
+	int n = p ? p->unreported : 0;
 
-	if (!p || !p->unexpected_log->len)
+	if (!n)
 		return 0;
-	n = 0;
-	for (const char *c = p->unexpected_log->str; *c; c++)
-		n += *c == '\n';
 	g_string_append(out, p->unexpected_log->str);
 	g_string_truncate(p->unexpected_log, 0);
+	p->unreported = 0;
 	return n;
 }
 

@@ -126,7 +126,7 @@ static int check_partition(struct sim_world *w, GString *out)
 }
 
 /*
- * §H26: every PASID entry past PASID 0 the hardware holds (read back from
+ * §H26 (and through sva.c §H20, §H21, §H25): every PASID entry past PASID 0 the hardware holds (read back from
  * memory) is the entry of the domain the kernel has attached at that
  * (device, PASID).  One left behind where the kernel has none - the PASID
  * released while the domain was still bound to it - keeps selecting that
@@ -149,6 +149,7 @@ static int check_pasid(uint16_t seg, uint16_t rid, uint32_t pasid, void *arg)
 	 * program those directly): the kernel attaches PASIDs of devices */
 	if (!dev || !dev->group)
 		return 0;
+	pc->bad += iommu_sva_check_pasid(dev, pasid, pc->out);   /* §H20, §H21, §H25 */
 	if (iommu_hw_get_pasid(pc->w, seg, rid, pasid, &have) || have.type == IOMMU_CTX_BLOCKED)
 		return 0;              /* nothing there: no translation either */
 	d = iommu_device_pasid_domain(dev, pasid);
@@ -198,7 +199,6 @@ int iommu_check_invariants(struct sim_world *w, GString *out)
 
 		iommu_hw_for_each_pasid(w, check_pasid, &pc);
 		bad += pc.bad;
-		bad += iommu_sva_check_invariants(w, out);
 		bad += iommu_hw_take_violations(w, out);
 		bad += iommu_hw_check_caches(w, out);
 	}

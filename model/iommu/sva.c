@@ -220,56 +220,43 @@ uint32_t iommu_sva_get_pasid(const struct iommu_sva *h)
 
 /* ---- invariants ---------------------------------------------------------------------- */
 
-struct sva_check {
-	struct sim_world *w;
-	GString *out;
-	int bad;
-};
-
-static int check_one(uint16_t seg, uint16_t rid, uint32_t pasid, void *arg)
+int iommu_sva_check_pasid(struct pci_dev *dev, uint32_t pasid, GString *out)
 {
-	struct sva_check *c = arg;
-	struct pci_dev *dev = pci_dev_find(c->w, (uint32_t)seg << 16 | rid);
-	struct iommu_domain *d = dev ? iommu_device_pasid_domain(dev, pasid) : NULL;
+	struct iommu_domain *d = iommu_device_pasid_domain(dev, pasid);
+	struct sim_world *w = dev_world(dev);
 	struct iommu_context have;
+	bool wide, stolen;
 	uint32_t mine;
+	int bad = 0;
 
 	if (!d || d->type != IOMMU_DOMAIN_SVA)
 		return 0;
+	/* the 2017 proposal's PASIDs are the device's, not the mm's */
 	mine = d->sva_device_pasid ? pasid : iommu_mm_pasid(d->mm);
-	if (!pasid || pasid != mine || (uint64_t)pasid >= 1ull << iommu_device_pasid_bits(dev) ||
-	    (!d->sva_device_pasid && iommu_global_pasid_owner(c->w, pasid) != d->mm->iommu_mm)) {
-		g_string_append_printf(c->out, "§H20: %s pasid %u: an SVA domain whose mm's PASID "
-				       "is %d%s%s\n", dev->name, pasid, mine == IOMMU_PASID_INVALID ?
-				       -1 : (int)mine,
-				       (uint64_t)pasid >= 1ull << iommu_device_pasid_bits(dev) ?
-				       ", beyond the device's PASID width" : "",
-				       !d->sva_device_pasid &&
-				       iommu_global_pasid_owner(c->w, pasid) != d->mm->iommu_mm ?
-				       ", and the global PASID space gives it to someone else" : "");
-		c->bad++;
+	wide = (uint64_t)pasid >= 1ull << iommu_device_pasid_bits(dev);
+	stolen = !d->sva_device_pasid && iommu_global_pasid_owner(w, pasid) != d->mm->iommu_mm;
+	if (!pasid || pasid != mine || wide || stolen) {
+		g_string_append_printf(out, "§H20: %s pasid %u: an SVA domain whose mm's PASID "
+				       "is %d%s%s\n", dev->name, pasid,
+				       mine == IOMMU_PASID_INVALID ? -1 : (int)mine,
+				       wide ? ", beyond the device's PASID width" : "",
+				       stolen ? ", and the global PASID space gives it to someone "
+						"else" : "");
+		bad++;
 	}
-	if (!sim_mm_alive(d->mm) && !iommu_hw_get_pasid(c->w, seg, rid, pasid, &have) &&
-	    have.type != IOMMU_CTX_BLOCKED) {
-		g_string_append_printf(c->out, "§H21: %s pasid %u: the mm has exited, yet the "
-				       "PASID entry still translates (%s did %u)\n", dev->name,
-				       pasid, iommu_ctx_type_name(have.type), have.did);
-		c->bad++;
+	if (!sim_mm_alive(d->mm) &&
+	    !iommu_hw_get_pasid(w, PCI_SBDF_DOMAIN(dev->sbdf), (uint16_t)(dev->sbdf & 0xffff),
+				pasid, &have) && have.type != IOMMU_CTX_BLOCKED) {
+		g_string_append_printf(out, "§H21: %s pasid %u: the mm has exited, yet the PASID "
+				       "entry still translates (%s did %u)\n", dev->name, pasid,
+				       iommu_ctx_type_name(have.type), have.did);
+		bad++;
 	}
 	if (dev->group && dev->group->ndevices != 1) {
-		g_string_append_printf(c->out, "§H25: %s pasid %u: an SVA bond on group %u, which "
-				       "has %zu devices\n", dev->name, pasid, dev->group->id,
+		g_string_append_printf(out, "§H25: %s pasid %u: an SVA bond on group %u, which has "
+				       "%zu devices\n", dev->name, pasid, dev->group->id,
 				       dev->group->ndevices);
-		c->bad++;
+		bad++;
 	}
-	return 0;
-}
-
-int iommu_sva_check_invariants(struct sim_world *w, GString *out)
-{
-	struct sva_check c = { .w = w, .out = out };
-
-	if (sim_world_subsys(w, SIM_SUBSYS_IOMMU_HW))
-		iommu_hw_for_each_pasid(w, check_one, &c);
-	return c.bad;
+	return bad;
 }

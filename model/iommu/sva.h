@@ -66,14 +66,15 @@ uint32_t iommu_sva_get_pasid(const struct iommu_sva *h);
 uint32_t iommu_mm_pasid(const struct sim_mm *mm);
 
 /*
- * §H20, §H21, §H25 over every PASID entry the hardware holds that the
- * kernel gave an SVA domain: the PASID is not 0, is the mm's and fits the
- * device, and the global space gives it to that mm (H20); once the mm has
- * exited the entry translates nothing, and the PASID is still the mm's
- * (H21); the device's group has one device (H25).  Lines appended to
- * @out; returns the violations.
+ * §H20, §H21, §H25 for the PASID entry (@dev, @pasid) the hardware holds,
+ * when the kernel gave it an SVA domain (model/iommu/invariants.c calls it
+ * in its walk of every PASID entry): the PASID is not 0, is the mm's and
+ * fits the device, and the global space gives it to that mm (H20); once
+ * the mm has exited the entry translates nothing (H21); the device's group
+ * has one device (H25).  Lines appended to @out; returns the violations.
  */
-int iommu_sva_check_invariants(struct sim_world *w, GString *out);
+struct pci_dev;
+int iommu_sva_check_pasid(struct pci_dev *dev, uint32_t pasid, GString *out);
 
 #define TP_iommu_sva_bind   "dev=%s pasid=%u users=%u ret=%d"
 #define TP_iommu_sva_unbind "dev=%s pasid=%u users=%u"

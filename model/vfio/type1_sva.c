@@ -112,7 +112,7 @@ static void vfio_mm_free(struct vfio_mm *vm)
 
 /* vfio_iommu_bind_group: SVA on the group's devices (once), then the
  * group's bind; its PASID must be the one @vm has (WARN_ON: EFAULT). */
-static int bind_group(struct vfio_iommu *iommu, struct iommu_group *ig, struct vfio_mm *vm)
+static int bind_group(struct iommu_group *ig, struct vfio_mm *vm)
 {
 	struct iommu_sva *h;
 	struct vfio_bond *b;
@@ -136,7 +136,6 @@ static int bind_group(struct vfio_iommu *iommu, struct iommu_group *ig, struct v
 	b->group = ig;
 	b->h = h;
 	g_ptr_array_add(vm->bonds, b);
-	(void)iommu;
 	return 0;
 }
 
@@ -228,7 +227,7 @@ static long bind_process(struct vfio_iommu *iommu, struct sim_proc *p, unsigned 
 		struct vfio_domain *d = g_ptr_array_index(iommu->domains, i);
 
 		for (guint j = 0; j < d->groups->len && !ret; j++)
-			ret = bind_group(iommu, g_ptr_array_index(d->groups, j), vm);
+			ret = bind_group(g_ptr_array_index(d->groups, j), vm);
 	}
 	if (ret) {                              /* undo every bind that succeeded */
 		vfio_mm_free(vm);
@@ -294,7 +293,7 @@ int vfio_iommu_type1_sva_replay(struct vfio_iommu *iommu, struct iommu_group *ig
 		/* vfio_mm_get: skip an mm that exited */
 		if (!vm->mm || !sim_mm_get_user(vm->mm))
 			continue;
-		ret = bind_group(iommu, ig, vm);
+		ret = bind_group(ig, vm);
 		sim_mm_exit(vm->mm);
 	}
 	if (ret)                                /* what this replay bound goes */

@@ -44,6 +44,9 @@ int ldr_sval(struct ldr *l, const struct ynode *n, struct sval *out, const char 
 /* Resolve at run time: 0, or a failed check (and -1) naming what is wrong. */
 int runner_sval(struct runner *r, const struct sval *v, uint64_t *out);
 
+/* prot: [read, write] as a list ([] is PROT_NONE), @dflt without the key. */
+int ldr_prot(struct ldr *l, const struct ynode *map, unsigned *prot, unsigned dflt);
+
 /* Bind buffer handle @name to [va, va + len) of process @pid (alloc, mmap). */
 void runner_bind_buffer(struct runner *r, const char *name, int pid, uint64_t va, uint64_t len);
 

@@ -118,15 +118,33 @@ struct alloc_args {
 static const char *const huge_names[] = { "none", "2M", "1G", NULL };
 static const unsigned huge_shifts[] = { 0, SIM_MM_HUGE_2M, SIM_MM_HUGE_1G };
 
-int parse_alloc(struct ldr *l, const struct ynode *map, struct scn_step *st)
+int ldr_prot(struct ldr *l, const struct ynode *map, unsigned *prot, unsigned dflt)
 {
 	static const char *const prots[] = { "read", "write", NULL };
+	const struct ynode *v = ynode_map_get(map, "prot");
+	int idx;
+
+	*prot = dflt;
+	if (!v)
+		return 0;
+	if (ldr_need(l, v, YN_SEQ, "prot"))
+		return -1;
+	*prot = 0;
+	for (size_t i = 0; i < v->nitems; i++) {
+		if (ldr_enum(l, v->items[i], prots, &idx, "protection"))
+			return -1;
+		*prot |= idx ? SIM_PROT_WRITE : SIM_PROT_READ;
+	}
+	return 0;
+}
+
+int parse_alloc(struct ldr *l, const struct ynode *map, struct scn_step *st)
+{
 	struct alloc_args *a = g_new0(struct alloc_args, 1);
 	const struct ynode *v, *size;
 	int idx;
 
 	st->args = a;
-	a->prot = SIM_PROT_READ | SIM_PROT_WRITE;
 	if (!(size = v = ldr_get(l, map, "size", "an alloc step")) ||
 	    ldr_u64(l, v, &a->size, 1ull << 40, true, "size"))
 		return -1;
@@ -140,18 +158,9 @@ int parse_alloc(struct ldr *l, const struct ynode *map, struct scn_step *st)
 			return ldr_error(l, size, "size 0x%llx is not a whole number of %s huge "
 					 "pages", (unsigned long long)a->size, huge_names[idx]);
 	}
-	if (ldr_step_by(l, map, &a->by))
+	if (ldr_step_by(l, map, &a->by) ||
+	    ldr_prot(l, map, &a->prot, SIM_PROT_READ | SIM_PROT_WRITE))
 		return -1;
-	if ((v = ynode_map_get(map, "prot"))) {
-		if (ldr_need(l, v, YN_SEQ, "prot"))
-			return -1;
-		a->prot = 0;
-		for (size_t i = 0; i < v->nitems; i++) {
-			if (ldr_enum(l, v->items[i], prots, &idx, "protection"))
-				return -1;
-			a->prot |= idx ? SIM_PROT_WRITE : SIM_PROT_READ;
-		}
-	}
 	return ldr_handle_bind(l, ynode_map_get(map, "alloc"), HANDLE_BUF, &a->name);
 }
 

@@ -38,27 +38,6 @@
 
 /* ---- shared parsing ------------------------------------------------------------ */
 
-/* prot: a list of read / write ([] is PROT_NONE). */
-static int parse_prot(struct ldr *l, const struct ynode *map, unsigned *prot, unsigned dflt)
-{
-	static const char *const prots[] = { "read", "write", NULL };
-	const struct ynode *v = ynode_map_get(map, "prot");
-	int idx;
-
-	*prot = dflt;
-	if (!v)
-		return 0;
-	if (ldr_need(l, v, YN_SEQ, "prot"))
-		return -1;
-	*prot = 0;
-	for (size_t i = 0; i < v->nitems; i++) {
-		if (ldr_enum(l, v->items[i], prots, &idx, "protection"))
-			return -1;
-		*prot |= idx ? SIM_PROT_WRITE : SIM_PROT_READ;
-	}
-	return 0;
-}
-
 static void describe_prot(GString *out, unsigned prot)
 {
 	g_string_append_printf(out, " prot=%s%s%s", prot & SIM_PROT_READ ? "r" : "",
@@ -219,7 +198,7 @@ int parse_mmap(struct ldr *l, const struct ynode *map, struct scn_step *st)
 	st->args = a;
 	if (ldr_get_u64(l, map, "size", "an mmap step", &a->size, UINT64_MAX, true) ||
 	    ldr_step_by(l, map, &a->by) ||
-	    parse_prot(l, map, &a->prot, SIM_PROT_READ | SIM_PROT_WRITE))
+	    ldr_prot(l, map, &a->prot, SIM_PROT_READ | SIM_PROT_WRITE))
 		return -1;
 	if ((v = ynode_map_get(map, "share")) && ldr_enum(l, v, shares, &idx, "sharing"))
 		return -1;
@@ -312,7 +291,7 @@ int parse_vm(struct ldr *l, const struct ynode *map, struct scn_step *st)
 	if (!strcmp(kind, "mprotect")) {
 		if (!ynode_map_get(map, "prot"))
 			return ldr_error(l, map, "an mprotect step needs 'prot'");
-		return parse_prot(l, map, &a->prot, 0);
+		return ldr_prot(l, map, &a->prot, 0);
 	}
 	if (!strcmp(kind, "touch") && (v = ynode_map_get(map, "op")) &&
 	    ldr_enum(l, v, ops, &idx, "access"))
