@@ -309,6 +309,37 @@ int iommu_nested_invalidate(struct iommu_domain *d, uint64_t iova, uint64_t size
 	return 0;
 }
 
+void iommu_nested_flush(struct iommu_domain *d, struct pci_dev *dev, uint32_t pasid,
+			uint64_t iova, uint64_t size, unsigned what)
+{
+	GArray *q = q_new();
+
+	if (size && iova + size - 1 < iova)
+		size = 0;
+	if (!dev) {
+		if (what & IOMMU_NESTED_FLUSH_IOTLB)
+			q_iotlb_range(q, d, iova, size);
+		if (what & IOMMU_NESTED_FLUSH_DEVTLB)
+			q_devtlb(q, d, iova, size);
+		q_run(d->w, q);
+		return;
+	}
+	if (what & IOMMU_NESTED_FLUSH_IOTLB)
+		q_add(q, (struct iommu_inv_cmd){ .type = size ? IOMMU_INV_IOTLB_RANGE :
+						 IOMMU_INV_IOTLB_PASID, .did = d->did,
+						 .pasid = pasid, .iova = iova, .size = size });
+	for (guint i = 0; (what & IOMMU_NESTED_FLUSH_DEVTLB) && i < d->locs->len; i++) {
+		const struct iommu_dom_loc *l = &g_array_index(d->locs, struct iommu_dom_loc, i);
+
+		if (l->ats && l->pasid == pasid && l->rid == (uint16_t)(dev->sbdf & 0xffff) &&
+		    l->segment == PCI_SBDF_DOMAIN(dev->sbdf))
+			q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_DEVTLB,
+				.segment = l->segment, .rid = l->rid, .pasid = atc_tag(l),
+				.iova = iova, .size = size });
+	}
+	q_run(d->w, q);
+}
+
 static int pasid_program(struct dom_state *st, struct pci_dev *dev, uint32_t pasid,
 			 struct iommu_domain *from, struct iommu_domain *to);
 
@@ -751,6 +782,8 @@ int iommu_map(struct iommu_domain *d, uint64_t iova, uint64_t hpa, uint64_t size
 		ret = io_pgtable_map_naive(&d->pt, iova, hpa, size, kernel_pte_prot(d, prot));
 	else
 		ret = io_pgtable_map(&d->pt, iova, hpa, size, kernel_pte_prot(d, prot));
+	if (!ret && iova + size > d->max_addr)
+		d->max_addr = iova + size;
 	SIM_TRACE(d->w, iommu_map, d->did, (unsigned long long)iova,
 		  (unsigned long long)hpa, (unsigned long long)size, prot_name(prot), ret);
 	return ret;
@@ -910,6 +943,24 @@ unsigned iommu_device_pasid_bits(struct pci_dev *dev)
 	return bits < hc->pasid_bits ? bits : hc->pasid_bits;
 }
 
+unsigned iommu_pasid_gpasid_binds(struct sim_world *w, uint32_t pasid)
+{
+	struct dom_state *st = state_of(w);
+	GHashTableIter it;
+	gpointer k, v;
+	unsigned n = 0;
+
+	if (!st)
+		return 0;
+	/* a count: the table's order does not matter */
+	g_hash_table_iter_init(&it, st->pasids);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		if ((uint32_t)(GPOINTER_TO_SIZE(k) & 0xffffffffu) == pasid &&
+		    ((struct iommu_domain *)v)->gpasid_users)
+			n++;
+	return n;
+}
+
 void **iommu_iopf_slot(struct sim_world *w)
 {
 	struct dom_state *st = state_of(w);
@@ -935,6 +986,26 @@ int iommu_alloc_global_pasid(struct pci_dev *dev, void *owner, uint32_t *pasid)
 		return -ENOSPC;   /* max_pasids 0: the device has no PASID */
 	id = sim_ids_alloc(st->w, &st->global_pasids, owner, IOMMU_FIRST_GLOBAL_PASID,
 			   (uint32_t)((1ull << bits) - 1));
+	if (id < 0)
+		return (int)id;
+	*pasid = (uint32_t)id;
+	return 0;
+}
+
+int iommu_alloc_global_pasid_range(struct sim_world *w, uint32_t min, uint32_t max,
+				   void *owner, uint32_t *pasid)
+{
+	struct dom_state *st = state_of(w);
+	int64_t id;
+
+	*pasid = IOMMU_PASID_INVALID;
+	if (min < IOMMU_FIRST_GLOBAL_PASID)
+		min = IOMMU_FIRST_GLOBAL_PASID;
+	if (max > IOMMU_PCI_PASID_MAX)
+		max = IOMMU_PCI_PASID_MAX;
+	if (!st || !owner || min > max)
+		return -ENOSPC;
+	id = sim_ids_alloc(st->w, &st->global_pasids, owner, min, max);
 	if (id < 0)
 		return (int)id;
 	*pasid = (uint32_t)id;

@@ -76,9 +76,16 @@ struct iommu_domain {
 	struct iommu_domain *parent; /* nested: the stage-2 domain */
 	uint64_t s1_root;            /* nested: the guest's table (GPA) */
 	unsigned s1_levels;
+	/* nested: installed by the 2020 proposal's guest PASID bind
+	 * (gpasid.h), one domain per (device, host PASID): 1 while it is
+	 * (the v5.8 driver's sdev; no aux domains, so one bind a pair) */
+	unsigned gpasid_users;
 	GPtrArray *children;         /* nest parent: its nested domains */
 	GArray *locs;                /* struct iommu_dom_loc, in attach order */
 	uint64_t aperture_start, aperture_end;   /* inclusive */
+	/* paging: the end of the highest range ever mapped (VT-d's
+	 * dmar_domain->max_addr; never lowered by an unmap) */
+	uint64_t max_addr;
 	uint64_t pgsize_bitmap;
 	unsigned attached;           /* groups attached */
 	bool naive_map;              /* per-page map loop (oracle, baseline) */
@@ -350,6 +357,13 @@ bool iommu_device_ats(struct pci_dev *dev);
 #define IOMMU_FIRST_GLOBAL_PASID 1u
 #define IOMMU_PASID_INVALID      UINT32_MAX
 int iommu_alloc_global_pasid(struct pci_dev *dev, void *owner, uint32_t *pasid);
+/* The same space, the lowest free PASID in [@min, @max] (clamped to
+ * [IOMMU_FIRST_GLOBAL_PASID, IOMMU_PCI_PASID_MAX]: PCIe's 20 bits): what
+ * the 2020 series' ioasid_alloc(set, min, max) took from it.  0, -ENOSPC,
+ * -ENOMEM. */
+#define IOMMU_PCI_PASID_MAX ((1u << 20) - 1)
+int iommu_alloc_global_pasid_range(struct sim_world *w, uint32_t min, uint32_t max,
+				   void *owner, uint32_t *pasid);
 /* iommu_free_global_pasid: back to the space (IOMMU_PASID_INVALID: nothing). */
 void iommu_free_global_pasid(struct sim_world *w, uint32_t pasid);
 /* The owner @pasid was handed to, or NULL while it is free. */
@@ -361,6 +375,18 @@ void *iommu_global_pasid_owner(struct sim_world *w, uint32_t pasid);
  * then the device TLBs, then a wait.  size 0: everything.  0 or -EINVAL.
  */
 int iommu_nested_invalidate(struct iommu_domain *d, uint64_t iova, uint64_t size);
+
+/*
+ * A guest's invalidation of one PASID's entries in nested domain @d: for
+ * @dev's @pasid (@dev NULL: every PASID and device @d is on) in [iova,
+ * iova + size) (size 0: all of it), the IOTLB (IOMMU_NESTED_FLUSH_IOTLB)
+ * and the device TLB of an ATS device (IOMMU_NESTED_FLUSH_DEVTLB), then a
+ * wait.
+ */
+#define IOMMU_NESTED_FLUSH_IOTLB  (1u << 0)
+#define IOMMU_NESTED_FLUSH_DEVTLB (1u << 1)
+void iommu_nested_flush(struct iommu_domain *d, struct pci_dev *dev, uint32_t pasid,
+			uint64_t iova, uint64_t size, unsigned what);
 
 /*
  * Attach @d to every device of @g (all RIDs and aliases); the group's
@@ -421,6 +447,10 @@ int iommu_iova_to_phys(struct iommu_domain *d, uint64_t iova, uint64_t *hpa,
  * Without domains (iommu_domains_init not run) both do nothing. */
 int iommu_group_block(struct iommu_group *g);
 void iommu_group_unblock(struct iommu_group *g);
+
+/* How many devices have a 2020 guest PASID bind on @pasid (gpasid.c): the
+ * driver's "an svm exists for this PASID". */
+unsigned iommu_pasid_gpasid_binds(struct sim_world *w, uint32_t pasid);
 
 /* The I/O page fault layer's state (io_pgfault.c), kept with the domains'. */
 void **iommu_iopf_slot(struct sim_world *w);

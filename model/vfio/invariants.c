@@ -338,6 +338,90 @@ static void check_iommu(struct inv *iv, struct vfio_container *c, struct vfio_io
 		    (unsigned long long)driver_pins);
 }
 
+/*
+ * The 2020 guest page-table bind (type1_nesting.c): §H25, a nesting
+ * container holds at most one group; §H27, a guest table is reachable only
+ * from the devices it was attached to.  The bind names no device, so a
+ * table whose PASID entries (as the hardware has them) select it on the
+ * devices of more than one group was attached to none of them in
+ * particular: the hole.
+ */
+static int cmp_uint(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* "2, 3": @n group ids in ascending order */
+static void group_list(GString *out, GArray *ids)
+{
+	g_array_sort(ids, cmp_uint);
+	g_string_truncate(out, 0);
+	for (guint i = 0; i < ids->len; i++)
+		g_string_append_printf(out, "%s%u", i ? ", " : "", g_array_index(ids, unsigned, i));
+}
+
+static void check_nesting(struct inv *iv, struct vfio_container *c, struct vfio_iommu *iommu)
+{
+	GArray *ids;
+	GString *names;
+
+	if (iv->v->params.nesting_abi != VFIO_NESTING_GUEST_PGTBL_2020 || !iommu->nesting)
+		return;
+	ids = g_array_new(FALSE, FALSE, sizeof(unsigned));
+	names = g_string_new(NULL);
+	for (guint i = 0; i < iommu->domains->len; i++) {
+		struct vfio_domain *d = g_ptr_array_index(iommu->domains, i);
+
+		for (guint j = 0; j < d->groups->len; j++)
+			g_array_append_val(ids, ((struct iommu_group *)
+						 g_ptr_array_index(d->groups, j))->id);
+	}
+	if (ids->len > 1) {
+		group_list(names, ids);
+		bad(iv, "§H25: nesting container %u holds %u groups (%s): a guest page-table "
+		    "bind on it goes to all of them", c->id, ids->len, names->str);
+	}
+	for (unsigned b = 0; b < vfio_iommu_type1_nesting_binds(iommu); b++) {
+		uint64_t hpasid, gpgd;
+		GPtrArray *groups;
+
+		vfio_iommu_type1_nesting_bind_info(iommu, b, &hpasid, &gpgd, &groups);
+		g_array_set_size(ids, 0);
+		for (guint i = 0; i < iommu->domains->len; i++) {
+			struct vfio_domain *d = g_ptr_array_index(iommu->domains, i);
+
+			for (guint j = 0; j < d->groups->len; j++) {
+				struct iommu_group *ig = g_ptr_array_index(d->groups, j);
+				bool hit = false;
+
+				/* what the hardware's PASID entries select */
+				for (size_t k = 0; k < ig->ndevices && !hit; k++) {
+					struct pci_dev *pd = ig->devices[k];
+					struct iommu_context have;
+
+					hit = !iommu_hw_get_pasid(iv->w, PCI_SBDF_DOMAIN(pd->sbdf),
+								  (uint16_t)(pd->sbdf & 0xffff),
+								  (uint32_t)hpasid, &have) &&
+					      have.type == IOMMU_CTX_NESTED && have.s1_root == gpgd;
+				}
+				if (hit)
+					g_array_append_val(ids, ig->id);
+			}
+		}
+		if (ids->len > 1) {
+			group_list(names, ids);
+			bad(iv, "§H27: container %u: guest table 0x%llx on PASID %llu is reachable "
+			    "from the devices of groups %s, yet its VFIO_IOMMU_BIND named no "
+			    "device (type1 applies it to the whole container)", c->id,
+			    (unsigned long long)gpgd, (unsigned long long)hpasid, names->str);
+		}
+	}
+	g_array_free(ids, TRUE);
+	g_string_free(names, TRUE);
+}
+
 static void check_container(struct inv *iv, struct vfio_container *c)
 {
 	unsigned ngroups = g_list_length(c->groups);
@@ -350,8 +434,10 @@ static void check_container(struct inv *iv, struct vfio_container *c)
 			bad(iv, "§H15: container %u lists a group attached elsewhere", c->id);
 	if (!c->groups && c->driver)
 		bad(iv, "§H14: container %u has no group but keeps its backend", c->id);
-	if (c->iommu)
+	if (c->iommu) {
 		check_iommu(iv, c, c->iommu);
+		check_nesting(iv, c, c->iommu);
+	}
 }
 
 static int check_mm(struct sim_proc *p, void *ctx)

@@ -26,10 +26,12 @@
 #include "sim/trace.h"
 #include "sim/world.h"
 #include "model/iommu/domain.h"
+#include "model/iommu/gpasid.h"
 #include "model/iommu/group.h"
 #include "model/vfio/vfio.h"
 #include "model/vfio/vfio_private.h"
 #include "iommusim/uapi/vfio_sva.h"
+#include "iommusim/uapi/vfio_nesting.h"
 
 static gint iova_cmp(gconstpointer a, gconstpointer b, gpointer unused)
 {
@@ -194,6 +196,7 @@ static void vfio_domain_free(struct vfio_domain *d)
 void vfio_iommu_type1_release(struct vfio_iommu *iommu)
 {
 	vfio_iommu_type1_sva_free_all(iommu);
+	vfio_iommu_type1_nesting_free_all(iommu, true);
 	vfio_iommu_unmap_unpin_all(iommu);
 	for (guint i = 0; i < iommu->domains->len; i++) {
 		struct vfio_domain *d = g_ptr_array_index(iommu->domains, i);
@@ -234,7 +237,11 @@ static long vfio_iommu_type1_check_extension(struct vfio_state *v, struct vfio_i
 	case VFIO_UNMAP_ALL:
 		return 1;
 	case VFIO_TYPE1_NESTING_IOMMU:
-		return sim_kernel_before(v->w, 6, 13);
+		/* the 2020 proposal's kernel (v5.7) has the type */
+		return v->params.nesting_abi == VFIO_NESTING_GUEST_PGTBL_2020 ||
+		       sim_kernel_before(v->w, 6, 13);
+	/* the 2020 series' VFIO_NESTING_IOMMU_UAPI (iommu_get_uapi_version():
+	 * 1) is 9, VFIO_UNMAP_ALL's number since v5.12: 1 either way */
 	case VFIO_UPDATE_VADDR:
 		return iommu && !iommu->emulated_groups->len;
 	case VFIO_DMA_CC_IOMMU:
@@ -264,8 +271,14 @@ static long vfio_iommu_type1_ioctl(struct vfio_iommu *iommu, struct sim_proc *p,
 		return vfio_iommu_type1_unmap_dma(iommu, p, arg);
 	case VFIO_IOMMU_DIRTY_PAGES:
 		return vfio_iommu_type1_dirty_pages(iommu, p, arg);
-	case VFIO_IOMMU_BIND:
-	case VFIO_IOMMU_UNBIND:
+	case VFIO_IOMMU_BIND:              /* VFIO_BASE + 22: the 2018 BIND, */
+	case VFIO_IOMMU_UNBIND:            /* ... + 23: its UNBIND, 2020's BIND */
+	case VFIO_IOMMU_CACHE_INVALIDATE:  /* ... + 24: 2020's */
+		/* VFIO_BASE + 22 is 2020's PASID_REQUEST: the profile picks */
+		if (iommu->vfio->params.nesting_abi == VFIO_NESTING_GUEST_PGTBL_2020)
+			return vfio_iommu_type1_nesting_ioctl(iommu, p, cmd, arg);
+		if (cmd == VFIO_IOMMU_CACHE_INVALIDATE)
+			return -ENOTTY;
 		return vfio_iommu_type1_sva_ioctl(iommu, p, cmd, arg);
 	default:
 		return -ENOTTY;
@@ -392,7 +405,22 @@ static struct vfio_domain *vfio_domain_new(struct vfio_iommu *iommu, int *err)
 		return NULL;
 	}
 	d = g_new0(struct vfio_domain, 1);
-	d->domain = iommu_domain_alloc(iommu->vfio->w, IOMMU_DOMAIN_PAGING);
+	if (iommu->nesting) {
+		/* the NESTING type asks the new domain to nest (2020:
+		 * iommu_domain_set_attr(DOMAIN_ATTR_NESTING); later kernels:
+		 * iommu_enable_nesting), whose error fails the attach */
+		int ret = iommu_domain_alloc_nesting(iommu->vfio->w,
+						     iommu->vfio->params.nesting_abi ==
+						     VFIO_NESTING_GUEST_PGTBL_2020, &d->domain);
+
+		if (ret) {
+			g_free(d);
+			*err = ret == -ENOMEM ? -EIO : ret;
+			return NULL;
+		}
+	} else {
+		d->domain = iommu_domain_alloc(iommu->vfio->w, IOMMU_DOMAIN_PAGING);
+	}
 	if (!d->domain) {
 		g_free(d);
 		*err = -EIO;           /* spec §C: domain allocation fails -> EIO */
@@ -430,16 +458,12 @@ static int vfio_iommu_type1_attach_group(struct vfio_iommu *iommu, struct iommu_
 		SIM_TRACE(iommu->vfio->w, vfio_type1_attach, ig->id, 0u, 0, 0);
 		return 0;
 	}
+	/* the 2020 resolution: a nesting container takes one group */
+	if ((ret = vfio_iommu_type1_nesting_attach_check(iommu)))
+		return ret;
 	d = vfio_domain_new(iommu, &ret);
 	if (!d)
 		return ret;
-	/* the NESTING type asks the new domain for nesting
-	 * (iommu_enable_nesting); the simulator's paging domains, like
-	 * intel-iommu's in 6.1 and 6.12, have no such attribute: EINVAL */
-	if (iommu->nesting) {
-		ret = -EINVAL;
-		goto out_free;
-	}
 	ret = iommu_attach_group(d->domain, ig);
 	if (ret)
 		goto out_free;
@@ -467,9 +491,11 @@ static int vfio_iommu_type1_attach_group(struct vfio_iommu *iommu, struct iommu_
 	if (joined) {
 		/* the 2018 proposal's bonds replayed onto the group; failing,
 		 * the group leaves the domain it joined */
-		if ((ret = vfio_iommu_type1_sva_replay(iommu, ig))) {
-			struct vfio_domain *jd = find_group_domain(iommu, ig, &gi);
+		struct vfio_domain *jd = find_group_domain(iommu, ig, &gi);
 
+		if ((ret = vfio_iommu_type1_sva_replay(iommu, ig)) ||
+		    (ret = vfio_iommu_type1_nesting_replay(iommu, jd, ig))) {
+			vfio_iommu_type1_sva_detach(iommu, ig);
 			iommu_detach_group(jd->domain, ig);
 			g_ptr_array_remove_index(jd->groups, gi);
 			vfio_domain_free(d);
@@ -486,7 +512,9 @@ static int vfio_iommu_type1_attach_group(struct vfio_iommu *iommu, struct iommu_
 							 sim_current_pid(iommu->vfio->w)));
 	if (ret)
 		goto out_detach;
-	if ((ret = vfio_iommu_type1_sva_replay(iommu, ig))) {
+	if ((ret = vfio_iommu_type1_sva_replay(iommu, ig)) ||
+	    (ret = vfio_iommu_type1_nesting_replay(iommu, d, ig))) {
+		vfio_iommu_type1_sva_detach(iommu, ig);
 		for (struct vfio_dma *dma = vfio_find_dma_first(iommu, 0, UINT64_MAX); dma;
 		     dma = vfio_dma_next(iommu, dma))
 			iommu_unmap(d->domain, dma->iova, dma->size);
@@ -559,6 +587,7 @@ static void vfio_iommu_type1_detach_group(struct vfio_iommu *iommu, struct iommu
 	SIM_TRACE(iommu->vfio->w, vfio_type1_detach, ig->id, d->domain->did,
 		  d->groups->len == 1);
 	vfio_iommu_type1_sva_detach(iommu, ig);    /* vfio_iommu_sva_shutdown */
+	vfio_iommu_type1_nesting_detach(iommu, d, ig);
 	iommu_detach_group(d->domain, ig);
 	g_ptr_array_remove_index(d->groups, gi);
 	non_pinned = !g_ptr_array_remove(iommu->pinned_groups, ig);
@@ -569,6 +598,7 @@ static void vfio_iommu_type1_detach_group(struct vfio_iommu *iommu, struct iommu
 			else
 				vfio_iommu_unmap_unpin_reaccount(iommu);
 			vfio_iommu_type1_sva_free_all(iommu);
+			vfio_iommu_type1_nesting_free_all(iommu, false);
 		}
 		g_ptr_array_find(iommu->domains, d, &di);
 		g_ptr_array_remove_index(iommu->domains, di);
@@ -589,8 +619,9 @@ static int type1_open(struct vfio_state *v, struct sim_proc *p, unsigned long ty
 {
 	int err = 0;
 
-	(void)p;
 	*data = vfio_iommu_type1_open(v, type, &err);
+	if (*data)
+		vfio_vmm_attach(*data, p);    /* the 2020 series' vfio_mm_get_from_task */
 	return *data ? 0 : err;
 }
 

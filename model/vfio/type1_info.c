@@ -21,7 +21,9 @@
 #include "sim/world.h"
 #include "model/iommu/domain.h"
 #include "model/iommu/group.h"
+#include "model/iommu/hw.h"
 #include "model/vfio/vfio_private.h"
+#include "iommusim/uapi/vfio_nesting.h"
 
 /* The kernel's DIRTY_BITMAP_SIZE_MAX: INT_MAX pages, one bit each. */
 #define DIRTY_BITMAP_SIZE_MAX (((uint64_t)0x7fffffff + 63) / 64 * 8)
@@ -159,6 +161,27 @@ bool vfio_iommu_iova_dma_valid(struct vfio_iommu *iommu, uint64_t start, uint64_
 
 /* ---- GET_INFO -------------------------------------------------------------- */
 
+/* The 2020 series' VFIO_IOMMU_TYPE1_INFO_CAP_NESTING on a nesting
+ * container (vfio_iommu_info_add_nesting_cap): PASID requests, and the
+ * stage-1 formats its domains take (VT-d's PASID-entry format; 0 with no
+ * domain, or on an IOMMU of another kind).  Added after DMA_AVAIL. */
+static int nesting_cap(struct vfio_iommu *iommu, struct vfio_info_cap *caps)
+{
+	struct vfio_iommu_type1_info_cap_nesting cap = { 0 };
+	const struct iommu_hw_config *hc = iommu_hw_config(iommu->vfio->w);
+	long off;
+
+	if (iommu->vfio->params.nesting_abi != VFIO_NESTING_GUEST_PGTBL_2020 || !iommu->nesting)
+		return 0;
+	off = vfio_info_cap_add(caps, sizeof(cap), VFIO_IOMMU_TYPE1_INFO_CAP_NESTING, 1);
+	cap.header = *(struct vfio_info_cap_header *)(caps->buf->data + off);
+	cap.nesting_capabilities = VFIO_IOMMU_PASID_REQS;
+	if (iommu->domains->len && hc && hc->kind == IOMMU_HW_VTD)
+		cap.stage1_formats = 1u << IOMMU_PASID_FORMAT_INTEL_VTD;
+	memcpy(caps->buf->data + off, &cap, sizeof(cap));
+	return 0;
+}
+
 static int build_caps(struct vfio_iommu *iommu, struct vfio_info_cap *caps)
 {
 	struct vfio_iommu_type1_info_cap_migration mig = { 0 };
@@ -179,6 +202,8 @@ static int build_caps(struct vfio_iommu *iommu, struct vfio_info_cap *caps)
 	avail.header = *(struct vfio_info_cap_header *)(caps->buf->data + off);
 	avail.avail = iommu->dma_avail;
 	memcpy(caps->buf->data + off, &avail, sizeof(avail));
+	if (nesting_cap(iommu, caps))
+		return 0;
 	if (!nr)
 		return 0;             /* no list: no IOVA_RANGE capability */
 	off = vfio_info_cap_add(caps, sizeof(struct vfio_iommu_type1_info_cap_iova_range) +

@@ -398,6 +398,7 @@ int vfio_create(struct sim_world *w)
 	v->devices = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
 					   device_entry_free);
 	v->params.dma_entry_limit = VFIO_DEFAULT_DMA_ENTRY_LIMIT;
+	v->params.pasid_quota = VFIO_DEFAULT_PASID_QUOTA;
 	v->params.share_domains = true;
 	sim_ids_init(&v->containers);
 	sim_ids_init(&v->device_ida);

@@ -32,6 +32,9 @@ const char *vfio_group_node_path(const struct iommu_group *g, char *buf, size_t 
  * (profile keys vfio.*), changed in place through vfio_params() after
  * vfio_create (which sets the kernel's defaults):
  */
+/* The 2020 series' per-VM PASID quota (VFIO_DEFAULT_PASID_QUOTA). */
+#define VFIO_DEFAULT_PASID_QUOTA 1000u
+
 struct vfio_params {
 	/* type1's dma_entry_limit (65535): read when a container's backend
 	 * is set, as the kernel reads it at open */
@@ -63,6 +66,21 @@ struct vfio_params {
 	/* the 2017 RFC as posted: BIND_TASK's mm_access failure returns
 	 * without put_task_struct (the reference leak its review found) */
 	bool rfc_task_leak;
+	/* the guest page-table bind proposal VFIO offers (docs/nesting.md):
+	 * none (mainline: nesting is iommufd's), or seed 002's
+	 * VFIO_IOMMU_PASID_REQUEST / BIND_GUEST_PGTBL / CACHE_INVALIDATE on a
+	 * VFIO_TYPE1_NESTING_IOMMU container (2020) */
+	enum vfio_nesting_abi { VFIO_NESTING_NONE, VFIO_NESTING_GUEST_PGTBL_2020 } nesting_abi;
+	/* where a 2020 bind goes: every device of the container, replayed
+	 * onto groups attached later (as posted), or a container of one
+	 * group (the resolution) */
+	enum vfio_nesting_scope { VFIO_NESTING_SCOPE_CONTAINER,
+				  VFIO_NESTING_SCOPE_SINGLETON } nesting_bind_scope;
+	/* PASIDs one VM may hold (the series' VFIO_DEFAULT_PASID_QUOTA, 1000) */
+	unsigned pasid_quota;
+	/* the v1 series as posted: every failed PASID allocation, and a
+	 * request on a container without a domain, answers EFAULT */
+	bool rfc_pasid_efault;
 };
 /* The world's parameters, or NULL before vfio_create. */
 struct vfio_params *vfio_params(struct sim_world *w);
@@ -133,6 +151,9 @@ void vfio_leftovers(struct sim_world *w, GString *out);
 #define TP_vfio_sva_mm_exit    "pasid=%u"
 #define TP_vfio_svm_bind       "dev=%s pid=%d pasid=%u ret=%d"
 #define TP_vfio_svm_unbind     "dev=%s pasid=%u ret=%d"
+#define TP_vfio_gpasid_bind    "op=%u hpasid=%llu gpgd=0x%llx ret=%d"
+#define TP_vfio_pasid_alloc    "min=%u max=%u pasid=%d ret=%d"
+#define TP_vfio_pasid_free     "pasid=%u ret=%d"
 #define TP_vfio_type1_unsafe_interrupts "group=%u"
 #define TP_vfio_type1_detach   "group=%u did=%u domain_freed=%d"
 #define TP_vfio_type1_replay   "did=%u mappings=%u ret=%d"

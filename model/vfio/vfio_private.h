@@ -127,6 +127,10 @@ struct vfio_state {
 	 * of /dev/vfio/devices/vfioN), lowest free from 0 */
 	struct sim_ids device_ida;
 	struct vfio_params params;   /* module parameters (vfio.h) */
+	/* the 2020 proposal's per-VM PASID sets (type1_nesting.c), and the
+	 * last id given to one */
+	GPtrArray *vmms;
+	unsigned vmm_seq;
 };
 
 struct vfio_group {
@@ -541,6 +545,10 @@ struct vfio_iommu {
 	unsigned num_non_pinned_groups;
 	GPtrArray *device_list;      /* struct mdev_state * registered (dma_unmap) */
 	GPtrArray *mm_list;          /* the 2018 proposal's bound mms (type1_sva.c) */
+	/* the 2020 proposal's (type1_nesting.c): the VM's PASIDs, the
+	 * guest binds the container holds */
+	struct vfio_vmm *vmm;
+	GPtrArray *gbinds;
 };
 
 /* device_svm.c: seed 003's VFIO_DEVICE_BIND_TASK / UNBIND_TASK on the device
@@ -559,6 +567,31 @@ long vfio_iommu_type1_sva_ioctl(struct vfio_iommu *iommu, struct sim_proc *p, un
 int vfio_iommu_type1_sva_replay(struct vfio_iommu *iommu, struct iommu_group *ig);
 void vfio_iommu_type1_sva_detach(struct vfio_iommu *iommu, struct iommu_group *ig);
 void vfio_iommu_type1_sva_free_all(struct vfio_iommu *iommu);
+
+/* type1_nesting.c: seed 002's VFIO_IOMMU_PASID_REQUEST, VFIO_IOMMU_BIND
+ * (BIND/UNBIND_GUEST_PGTBL) and VFIO_IOMMU_CACHE_INVALIDATE (vfio.nesting_abi:
+ * guest-pgtbl-2020; ENOTTY otherwise); the opener's PASID set taken at open
+ * (vfio_vmm_attach); the singleton scope's check before an attach (0 or
+ * -EINVAL); the container's binds replayed onto a group just attached to
+ * @d (0 or the bind's error, nothing left bound), removed at its detach,
+ * and all of them at the last domain's (@release: the container's end, the
+ * PASID set's reference too). */
+long vfio_iommu_type1_nesting_ioctl(struct vfio_iommu *iommu, struct sim_proc *p,
+				    unsigned int cmd, unsigned long arg);
+void vfio_vmm_attach(struct vfio_iommu *iommu, struct sim_proc *p);
+int vfio_iommu_type1_nesting_attach_check(struct vfio_iommu *iommu);
+int vfio_iommu_type1_nesting_replay(struct vfio_iommu *iommu, struct vfio_domain *d,
+				    struct iommu_group *ig);
+void vfio_iommu_type1_nesting_detach(struct vfio_iommu *iommu, struct vfio_domain *d,
+				     struct iommu_group *ig);
+void vfio_iommu_type1_nesting_free_all(struct vfio_iommu *iommu, bool release);
+/* For the invariants and describe: the binds the container holds, bind
+ * @i's host PASID, guest root and groups; the VM's PASID set's id (0:
+ * none) and how many PASIDs it holds. */
+unsigned vfio_iommu_type1_nesting_binds(const struct vfio_iommu *iommu);
+void vfio_iommu_type1_nesting_bind_info(const struct vfio_iommu *iommu, unsigned i,
+					uint64_t *hpasid, uint64_t *gpgd, GPtrArray **groups);
+unsigned vfio_iommu_type1_vmm_id(const struct vfio_iommu *iommu, unsigned *npasids);
 
 /* Pages a mapping has pinned through vfio_pin_pages. */
 static inline unsigned vfio_dma_nvpfn(const struct vfio_dma *dma)

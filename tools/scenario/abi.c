@@ -5,6 +5,7 @@
  * <iommusim/uapi/vfio_cdev.h> (the device cdev) and <iommusim/uapi/iommufd.h>
  * (/dev/iommu), as Linux 6.12 has them.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 #include <linux/vfio.h>
@@ -13,6 +14,7 @@
 #include "iommusim/uapi/iommufd_test.h"
 #include "iommusim/uapi/vfio_cdev.h"
 #include "iommusim/uapi/vfio_sva.h"
+#include "iommusim/uapi/vfio_nesting.h"
 #include "tools/scenario/abi.h"
 
 #define FIELD(type, member, kind, flags) \
@@ -606,63 +608,174 @@ static const struct abi_field f_device_svm[] = {
 };
 static const struct abi_struct s_device_svm = STRUCT(vfio_device_svm, f_device_svm, 0);
 
+/* The 2020 guest page-table bind (vfio.nesting_abi, <iommusim/uapi/
+ * vfio_nesting.h>): PASID_REQUEST; BIND's header and its bind data, flat;
+ * CACHE_INVALIDATE. */
+static const struct abi_flag pasid_req_flags[] = {
+	{ "ALLOC", VFIO_IOMMU_PASID_ALLOC },
+	{ "FREE", VFIO_IOMMU_PASID_FREE },
+	{ NULL, 0 },
+};
+static const struct abi_field f_pasid_request[] = {
+	FIELD(vfio_iommu_type1_pasid_request, argsz, ABI_U32, NULL),
+	FIELD(vfio_iommu_type1_pasid_request, flags, ABI_FLAGS, pasid_req_flags),
+	FIELD(vfio_iommu_type1_pasid_request, alloc_pasid.min, ABI_U32, NULL),
+	FIELD(vfio_iommu_type1_pasid_request, alloc_pasid.max, ABI_U32, NULL),
+	FIELD(vfio_iommu_type1_pasid_request, alloc_pasid.result, ABI_U32, NULL),
+	FIELD(vfio_iommu_type1_pasid_request, free_pasid, ABI_U32, NULL),
+};
+static const struct abi_struct s_pasid_request =
+	STRUCT(vfio_iommu_type1_pasid_request, f_pasid_request, 0);
+struct bind_gpgtbl_arg {
+	uint32_t argsz, flags;
+	struct iommu_gpasid_bind_data data;
+};
+_Static_assert(sizeof(struct bind_gpgtbl_arg) == sizeof(struct vfio_iommu_type1_bind_2020) +
+	       sizeof(struct iommu_gpasid_bind_data), "BIND + bind data, flat");
+static const struct abi_flag gpgtbl_bind_flags[] = {
+	{ "BIND_GUEST_PGTBL", VFIO_IOMMU_BIND_GUEST_PGTBL },
+	{ "UNBIND_GUEST_PGTBL", VFIO_IOMMU_UNBIND_GUEST_PGTBL },
+	{ NULL, 0 },
+};
+static const struct abi_const pasid_formats[] = {
+	{ "INTEL_VTD", IOMMU_PASID_FORMAT_INTEL_VTD },
+	{ NULL, 0 },
+};
+static const struct abi_flag gpasid_flags[] = {
+	{ "GPASID_VAL", IOMMU_SVA_GPASID_VAL },
+	{ NULL, 0 },
+};
+static const struct abi_flag gpasid_vtd_flags[] = {
+	{ "SRE", IOMMU_SVA_VTD_GPASID_SRE },
+	{ "EAFE", IOMMU_SVA_VTD_GPASID_EAFE },
+	{ "PCD", IOMMU_SVA_VTD_GPASID_PCD },
+	{ "PWT", IOMMU_SVA_VTD_GPASID_PWT },
+	{ "EMTE", IOMMU_SVA_VTD_GPASID_EMTE },
+	{ "CD", IOMMU_SVA_VTD_GPASID_CD },
+	{ NULL, 0 },
+};
+static const struct abi_field f_bind_gpgtbl[] = {
+	FIELD(bind_gpgtbl_arg, argsz, ABI_U32, NULL),
+	FIELD(bind_gpgtbl_arg, flags, ABI_FLAGS, gpgtbl_bind_flags),
+	FIELD(bind_gpgtbl_arg, data.version, ABI_U32, NULL),
+	FIELD_ENUM(bind_gpgtbl_arg, data.format, pasid_formats),
+	FIELD(bind_gpgtbl_arg, data.flags, ABI_FLAGS, gpasid_flags),
+	FIELD(bind_gpgtbl_arg, data.gpgd, ABI_U64, NULL),
+	FIELD(bind_gpgtbl_arg, data.hpasid, ABI_U64, NULL),
+	FIELD(bind_gpgtbl_arg, data.gpasid, ABI_U64, NULL),
+	FIELD(bind_gpgtbl_arg, data.addr_width, ABI_U32, NULL),
+	FIELD(bind_gpgtbl_arg, data.vendor.vtd.flags, ABI_FLAGS, gpasid_vtd_flags),
+	FIELD(bind_gpgtbl_arg, data.vendor.vtd.pat, ABI_U32, NULL),
+	FIELD(bind_gpgtbl_arg, data.vendor.vtd.emt, ABI_U32, NULL),
+};
+static const struct abi_struct s_bind_gpgtbl = STRUCT(bind_gpgtbl_arg, f_bind_gpgtbl, 0);
+static const struct abi_flag inv_cache_types[] = {
+	{ "IOTLB", IOMMU_CACHE_INV_TYPE_IOTLB },
+	{ "DEV_IOTLB", IOMMU_CACHE_INV_TYPE_DEV_IOTLB },
+	{ "PASID", IOMMU_CACHE_INV_TYPE_PASID },
+	{ NULL, 0 },
+};
+static const struct abi_const inv_granus[] = {
+	{ "DOMAIN", IOMMU_INV_GRANU_DOMAIN },
+	{ "PASID", IOMMU_INV_GRANU_PASID },
+	{ "ADDR", IOMMU_INV_GRANU_ADDR },
+	{ NULL, 0 },
+};
+static const struct abi_flag inv_addr_flags[] = {
+	{ "PASID", IOMMU_INV_ADDR_FLAGS_PASID },
+	{ "ARCHID", IOMMU_INV_ADDR_FLAGS_ARCHID },
+	{ "LEAF", IOMMU_INV_ADDR_FLAGS_LEAF },
+	{ NULL, 0 },
+};
+static const struct abi_flag inv_pasid_flags[] = {
+	{ "PASID", IOMMU_INV_PASID_FLAGS_PASID },
+	{ "ARCHID", IOMMU_INV_PASID_FLAGS_ARCHID },
+	{ NULL, 0 },
+};
+#define CIFIELD(member, kind, flags) FIELD(vfio_iommu_type1_cache_invalidate, member, kind, flags)
+static const struct abi_field f_cache_inv[] = {
+	CIFIELD(argsz, ABI_U32, NULL),
+	CIFIELD(flags, ABI_FLAGS, no_flags),
+	CIFIELD(cache_info.version, ABI_U32, NULL),
+	CIFIELD(cache_info.cache, ABI_FLAGS, inv_cache_types),
+	FIELD_ENUM(vfio_iommu_type1_cache_invalidate, cache_info.granularity, inv_granus),
+	CIFIELD(cache_info.addr_info.flags, ABI_FLAGS, inv_addr_flags),
+	CIFIELD(cache_info.addr_info.archid, ABI_U32, NULL),
+	CIFIELD(cache_info.addr_info.pasid, ABI_U64, NULL),
+	CIFIELD(cache_info.addr_info.addr, ABI_U64, NULL),
+	CIFIELD(cache_info.addr_info.granule_size, ABI_SIZE, NULL),
+	CIFIELD(cache_info.addr_info.nb_granules, ABI_U64, NULL),
+	CIFIELD(cache_info.pasid_info.flags, ABI_FLAGS, inv_pasid_flags),
+	CIFIELD(cache_info.pasid_info.pasid, ABI_U64, NULL),
+};
+static const struct abi_struct s_cache_inv =
+	STRUCT(vfio_iommu_type1_cache_invalidate, f_cache_inv, 0);
+
 static const struct abi_ioctl ioctls[] = {
-	{ "VFIO_GET_API_VERSION", VFIO_GET_API_VERSION, ABI_ARG_NONE, NULL, NULL, 0 },
-	{ "VFIO_CHECK_EXTENSION", VFIO_CHECK_EXTENSION, ABI_ARG_VALUE, NULL, iommu_types, 0 },
-	{ "VFIO_SET_IOMMU", VFIO_SET_IOMMU, ABI_ARG_VALUE, NULL, iommu_types, 0 },
-	{ "VFIO_GROUP_GET_STATUS", VFIO_GROUP_GET_STATUS, ABI_ARG_STRUCT, &s_group_status, NULL, 0 },
-	{ "VFIO_GROUP_SET_CONTAINER", VFIO_GROUP_SET_CONTAINER, ABI_ARG_FD_PTR, NULL, NULL, 0 },
-	{ "VFIO_GROUP_UNSET_CONTAINER", VFIO_GROUP_UNSET_CONTAINER, ABI_ARG_NONE, NULL, NULL, 0 },
-	{ "VFIO_GROUP_GET_DEVICE_FD", VFIO_GROUP_GET_DEVICE_FD, ABI_ARG_STRING, NULL, NULL, 1 },
-	{ "VFIO_DEVICE_GET_INFO", VFIO_DEVICE_GET_INFO, ABI_ARG_STRUCT, &s_device_info, NULL, 0 },
+	{ "VFIO_GET_API_VERSION", VFIO_GET_API_VERSION, ABI_ARG_NONE, NULL, NULL, 0, 0 },
+	{ "VFIO_CHECK_EXTENSION", VFIO_CHECK_EXTENSION, ABI_ARG_VALUE, NULL, iommu_types, 0, 0 },
+	{ "VFIO_SET_IOMMU", VFIO_SET_IOMMU, ABI_ARG_VALUE, NULL, iommu_types, 0, 0 },
+	{ "VFIO_GROUP_GET_STATUS", VFIO_GROUP_GET_STATUS, ABI_ARG_STRUCT, &s_group_status, NULL, 0, 0 },
+	{ "VFIO_GROUP_SET_CONTAINER", VFIO_GROUP_SET_CONTAINER, ABI_ARG_FD_PTR, NULL, NULL, 0, 0 },
+	{ "VFIO_GROUP_UNSET_CONTAINER", VFIO_GROUP_UNSET_CONTAINER, ABI_ARG_NONE, NULL, NULL, 0, 0 },
+	{ "VFIO_GROUP_GET_DEVICE_FD", VFIO_GROUP_GET_DEVICE_FD, ABI_ARG_STRING, NULL, NULL, 1, 0 },
+	{ "VFIO_DEVICE_GET_INFO", VFIO_DEVICE_GET_INFO, ABI_ARG_STRUCT, &s_device_info, NULL, 0, 0 },
 	{ "VFIO_DEVICE_GET_REGION_INFO", VFIO_DEVICE_GET_REGION_INFO, ABI_ARG_STRUCT,
-	  &s_region_info, NULL, 0 },
-	{ "VFIO_DEVICE_GET_IRQ_INFO", VFIO_DEVICE_GET_IRQ_INFO, ABI_ARG_STRUCT, &s_irq_info, NULL, 0 },
-	{ "VFIO_DEVICE_SET_IRQS", VFIO_DEVICE_SET_IRQS, ABI_ARG_STRUCT, &s_irq_set, NULL, 0 },
-	{ "VFIO_DEVICE_RESET", VFIO_DEVICE_RESET, ABI_ARG_NONE, NULL, NULL, 0 },
-	{ "VFIO_DEVICE_IOEVENTFD", VFIO_DEVICE_IOEVENTFD, ABI_ARG_STRUCT, &s_ioeventfd, NULL, 0 },
-	{ "VFIO_DEVICE_FEATURE", VFIO_DEVICE_FEATURE, ABI_ARG_STRUCT, &s_feature, NULL, 0 },
+	  &s_region_info, NULL, 0, 0 },
+	{ "VFIO_DEVICE_GET_IRQ_INFO", VFIO_DEVICE_GET_IRQ_INFO, ABI_ARG_STRUCT, &s_irq_info, NULL, 0, 0 },
+	{ "VFIO_DEVICE_SET_IRQS", VFIO_DEVICE_SET_IRQS, ABI_ARG_STRUCT, &s_irq_set, NULL, 0, 0 },
+	{ "VFIO_DEVICE_RESET", VFIO_DEVICE_RESET, ABI_ARG_NONE, NULL, NULL, 0, 0 },
+	{ "VFIO_DEVICE_IOEVENTFD", VFIO_DEVICE_IOEVENTFD, ABI_ARG_STRUCT, &s_ioeventfd, NULL, 0, 0 },
+	{ "VFIO_DEVICE_FEATURE", VFIO_DEVICE_FEATURE, ABI_ARG_STRUCT, &s_feature, NULL, 0, 0 },
 	/* the device cdev */
 	{ "VFIO_DEVICE_BIND_IOMMUFD", VFIO_DEVICE_BIND_IOMMUFD, ABI_ARG_STRUCT,
-	  &s_bind_iommufd, NULL, 0 },
+	  &s_bind_iommufd, NULL, 0, 0 },
 	{ "VFIO_DEVICE_ATTACH_IOMMUFD_PT", VFIO_DEVICE_ATTACH_IOMMUFD_PT, ABI_ARG_STRUCT,
-	  &s_attach_pt, NULL, 0 },
+	  &s_attach_pt, NULL, 0, 0 },
 	{ "VFIO_DEVICE_DETACH_IOMMUFD_PT", VFIO_DEVICE_DETACH_IOMMUFD_PT, ABI_ARG_STRUCT,
-	  &s_detach_pt, NULL, 0 },
-	{ "VFIO_IOMMU_GET_INFO", VFIO_IOMMU_GET_INFO, ABI_ARG_STRUCT, &s_iommu_info, NULL, 0 },
-	{ "VFIO_IOMMU_MAP_DMA", VFIO_IOMMU_MAP_DMA, ABI_ARG_STRUCT, &s_dma_map, NULL, 0 },
-	{ "VFIO_IOMMU_UNMAP_DMA", VFIO_IOMMU_UNMAP_DMA, ABI_ARG_STRUCT, &s_dma_unmap, NULL, 0 },
-	{ "VFIO_IOMMU_DIRTY_PAGES", VFIO_IOMMU_DIRTY_PAGES, ABI_ARG_STRUCT, &s_dirty_pages, NULL, 0 },
+	  &s_detach_pt, NULL, 0, 0 },
+	{ "VFIO_IOMMU_GET_INFO", VFIO_IOMMU_GET_INFO, ABI_ARG_STRUCT, &s_iommu_info, NULL, 0, 0 },
+	{ "VFIO_IOMMU_MAP_DMA", VFIO_IOMMU_MAP_DMA, ABI_ARG_STRUCT, &s_dma_map, NULL, 0, 0 },
+	{ "VFIO_IOMMU_UNMAP_DMA", VFIO_IOMMU_UNMAP_DMA, ABI_ARG_STRUCT, &s_dma_unmap, NULL, 0, 0 },
+	{ "VFIO_IOMMU_DIRTY_PAGES", VFIO_IOMMU_DIRTY_PAGES, ABI_ARG_STRUCT, &s_dirty_pages, NULL, 0, 0 },
 	/* the SVA proposals: vfio.sva_abi bind-process-2018, bind-task-2017 */
-	{ "VFIO_IOMMU_BIND", VFIO_IOMMU_BIND, ABI_ARG_STRUCT, &s_bind_process, NULL, 0 },
-	{ "VFIO_IOMMU_UNBIND", VFIO_IOMMU_UNBIND, ABI_ARG_STRUCT, &s_bind_process, NULL, 0 },
-	{ "VFIO_DEVICE_BIND_TASK", VFIO_DEVICE_BIND_TASK, ABI_ARG_STRUCT, &s_device_svm, NULL, 0 },
+	{ "VFIO_IOMMU_BIND", VFIO_IOMMU_BIND, ABI_ARG_STRUCT, &s_bind_process, NULL, 0, 0 },
+	{ "VFIO_IOMMU_UNBIND", VFIO_IOMMU_UNBIND, ABI_ARG_STRUCT, &s_bind_process, NULL, 0, 0 },
+	{ "VFIO_DEVICE_BIND_TASK", VFIO_DEVICE_BIND_TASK, ABI_ARG_STRUCT, &s_device_svm, NULL, 0, 0 },
 	{ "VFIO_DEVICE_UNBIND_TASK", VFIO_DEVICE_UNBIND_TASK, ABI_ARG_STRUCT, &s_device_svm,
-	  NULL, 0 },
+	  NULL, 0, 0 },
+	/* the guest page-table bind: vfio.nesting_abi guest-pgtbl-2020, whose
+	 * VFIO_IOMMU_BIND is its own (VFIO_BASE + 23) */
+	{ "VFIO_IOMMU_PASID_REQUEST", VFIO_IOMMU_PASID_REQUEST, ABI_ARG_STRUCT, &s_pasid_request,
+	  NULL, 0, ABI_PROFILE_NESTING_2020 },
+	{ "VFIO_IOMMU_BIND", VFIO_IOMMU_BIND_2020, ABI_ARG_STRUCT, &s_bind_gpgtbl, NULL, 0,
+	  ABI_PROFILE_NESTING_2020 },
+	{ "VFIO_IOMMU_CACHE_INVALIDATE", VFIO_IOMMU_CACHE_INVALIDATE, ABI_ARG_STRUCT, &s_cache_inv,
+	  NULL, 0, ABI_PROFILE_NESTING_2020 },
 	/* iommufd (/dev/iommu), in command-number order */
-	{ "IOMMU_DESTROY", IOMMU_DESTROY, ABI_ARG_STRUCT, &s_destroy, NULL, 0 },
-	{ "IOMMU_IOAS_ALLOC", IOMMU_IOAS_ALLOC, ABI_ARG_STRUCT, &s_ioas_alloc, NULL, 0 },
+	{ "IOMMU_DESTROY", IOMMU_DESTROY, ABI_ARG_STRUCT, &s_destroy, NULL, 0, 0 },
+	{ "IOMMU_IOAS_ALLOC", IOMMU_IOAS_ALLOC, ABI_ARG_STRUCT, &s_ioas_alloc, NULL, 0, 0 },
 	{ "IOMMU_IOAS_ALLOW_IOVAS", IOMMU_IOAS_ALLOW_IOVAS, ABI_ARG_STRUCT,
-	  &s_ioas_allow_iovas, NULL, 0 },
-	{ "IOMMU_IOAS_COPY", IOMMU_IOAS_COPY, ABI_ARG_STRUCT, &s_ioas_copy, NULL, 0 },
+	  &s_ioas_allow_iovas, NULL, 0, 0 },
+	{ "IOMMU_IOAS_COPY", IOMMU_IOAS_COPY, ABI_ARG_STRUCT, &s_ioas_copy, NULL, 0, 0 },
 	{ "IOMMU_IOAS_IOVA_RANGES", IOMMU_IOAS_IOVA_RANGES, ABI_ARG_STRUCT,
-	  &s_ioas_iova_ranges, NULL, 0 },
-	{ "IOMMU_IOAS_MAP", IOMMU_IOAS_MAP, ABI_ARG_STRUCT, &s_ioas_map, NULL, 0 },
-	{ "IOMMU_IOAS_UNMAP", IOMMU_IOAS_UNMAP, ABI_ARG_STRUCT, &s_ioas_unmap, NULL, 0 },
-	{ "IOMMU_OPTION", IOMMU_OPTION, ABI_ARG_STRUCT, &s_option, NULL, 0 },
-	{ "IOMMU_VFIO_IOAS", IOMMU_VFIO_IOAS, ABI_ARG_STRUCT, &s_vfio_ioas, NULL, 0 },
-	{ "IOMMU_HWPT_ALLOC", IOMMU_HWPT_ALLOC, ABI_ARG_STRUCT, &s_hwpt_alloc, NULL, 0 },
-	{ "IOMMU_GET_HW_INFO", IOMMU_GET_HW_INFO, ABI_ARG_STRUCT, &s_hw_info, NULL, 0 },
+	  &s_ioas_iova_ranges, NULL, 0, 0 },
+	{ "IOMMU_IOAS_MAP", IOMMU_IOAS_MAP, ABI_ARG_STRUCT, &s_ioas_map, NULL, 0, 0 },
+	{ "IOMMU_IOAS_UNMAP", IOMMU_IOAS_UNMAP, ABI_ARG_STRUCT, &s_ioas_unmap, NULL, 0, 0 },
+	{ "IOMMU_OPTION", IOMMU_OPTION, ABI_ARG_STRUCT, &s_option, NULL, 0, 0 },
+	{ "IOMMU_VFIO_IOAS", IOMMU_VFIO_IOAS, ABI_ARG_STRUCT, &s_vfio_ioas, NULL, 0, 0 },
+	{ "IOMMU_HWPT_ALLOC", IOMMU_HWPT_ALLOC, ABI_ARG_STRUCT, &s_hwpt_alloc, NULL, 0, 0 },
+	{ "IOMMU_GET_HW_INFO", IOMMU_GET_HW_INFO, ABI_ARG_STRUCT, &s_hw_info, NULL, 0, 0 },
 	{ "IOMMU_HWPT_SET_DIRTY_TRACKING", IOMMU_HWPT_SET_DIRTY_TRACKING, ABI_ARG_STRUCT,
-	  &s_set_dirty, NULL, 0 },
+	  &s_set_dirty, NULL, 0, 0 },
 	{ "IOMMU_HWPT_GET_DIRTY_BITMAP", IOMMU_HWPT_GET_DIRTY_BITMAP, ABI_ARG_STRUCT,
-	  &s_get_dirty, NULL, 0 },
+	  &s_get_dirty, NULL, 0, 0 },
 	{ "IOMMU_HWPT_INVALIDATE", IOMMU_HWPT_INVALIDATE, ABI_ARG_STRUCT,
-	  &s_hwpt_invalidate, NULL, 0 },
+	  &s_hwpt_invalidate, NULL, 0, 0 },
 	{ "IOMMU_FAULT_QUEUE_ALLOC", IOMMU_FAULT_QUEUE_ALLOC, ABI_ARG_STRUCT,
-	  &s_fault_alloc, NULL, 0 },
+	  &s_fault_alloc, NULL, 0, 0 },
 	/* CONFIG_IOMMUFD_TEST: the profile's iommufd_test */
-	{ "IOMMU_TEST_CMD", IOMMU_TEST_CMD, ABI_ARG_STRUCT, &s_test_cmd, NULL, 0 },
+	{ "IOMMU_TEST_CMD", IOMMU_TEST_CMD, ABI_ARG_STRUCT, &s_test_cmd, NULL, 0, 0 },
 };
 
 const char *abi_fd_field(const struct abi_ioctl *io)
@@ -674,18 +787,36 @@ const char *abi_fd_field(const struct abi_ioctl *io)
 
 const struct abi_ioctl *abi_ioctl_find(const char *name)
 {
-	for (size_t i = 0; i < sizeof(ioctls) / sizeof(ioctls[0]); i++)
-		if (!strcmp(ioctls[i].name, name))
+	return abi_ioctl_find_in(name, 0);
+}
+
+const struct abi_ioctl *abi_ioctl_find_in(const char *name, unsigned profile)
+{
+	const struct abi_ioctl *any = NULL;
+
+	for (size_t i = 0; i < sizeof(ioctls) / sizeof(ioctls[0]); i++) {
+		if (strcmp(ioctls[i].name, name))
+			continue;
+		if (ioctls[i].profile == profile)
 			return &ioctls[i];
-	return NULL;
+		if (!any && (!ioctls[i].profile || !profile))
+			any = &ioctls[i];
+	}
+	return any;
 }
 
 void abi_ioctl_names(const char **out, size_t max)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < sizeof(ioctls) / sizeof(ioctls[0]) && n + 1 < max; i++)
-		out[n++] = ioctls[i].name;
+	for (size_t i = 0; i < sizeof(ioctls) / sizeof(ioctls[0]) && n + 1 < max; i++) {
+		bool dup = false;
+
+		for (size_t j = 0; j < n && !dup; j++)
+			dup = !strcmp(out[j], ioctls[i].name);
+		if (!dup)
+			out[n++] = ioctls[i].name;
+	}
 	out[n] = NULL;
 }
 

@@ -73,9 +73,16 @@ struct abi_ioctl {
 	const struct abi_struct *st;     /* ABI_ARG_STRUCT */
 	const struct abi_const *values;  /* ABI_ARG_VALUE: named constants */
 	int returns_fd;                  /* the result is a new descriptor */
+	/* a proposal's command whose name or number another uses too: the
+	 * profile that has it (ABI_PROFILE_*), 0 for every other */
+	unsigned profile;
 };
+#define ABI_PROFILE_NESTING_2020 1u   /* vfio.nesting_abi: guest-pgtbl-2020 */
 
 const struct abi_ioctl *abi_ioctl_find(const char *name);
+/* The command @name as a world of @profile (ABI_PROFILE_*, 0: none) has
+ * it: its own entry first, else the one every profile has. */
+const struct abi_ioctl *abi_ioctl_find_in(const char *name, unsigned profile);
 /* The output field a command's new descriptor comes back in, or NULL
  * (IOMMU_TEST_CMD's CREATE_ACCESS: create_access.out_access_fd,
  * IOMMU_FAULT_QUEUE_ALLOC's out_fault_fd): `as:`

@@ -853,7 +853,7 @@ static void field_value(struct fuzz_gen *g, const struct abi_field *f, GString *
 static void abi_ioctl(struct fuzz_gen *g, GString *out)
 {
 	struct fz *z = g->z;
-	const char *names[64];
+	const char *names[128];
 	const struct abi_ioctl *io;
 	unsigned n = 0;
 	char h[16];

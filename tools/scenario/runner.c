@@ -156,6 +156,10 @@ struct sim_world *scenario_world_boot(struct scenario *s, const struct run_optio
 		vp->mdev_instances = s->profile.mdev_instances;
 		vp->sva_abi = s->profile.sva_abi;
 		vp->rfc_task_leak = s->profile.rfc_task_leak;
+		vp->nesting_abi = s->profile.nesting_abi;
+		vp->nesting_bind_scope = s->profile.nesting_bind_scope;
+		vp->pasid_quota = s->profile.pasid_quota;
+		vp->rfc_pasid_efault = s->profile.rfc_pasid_efault;
 	}
 	if (!ret) {
 		stage = "drivers";

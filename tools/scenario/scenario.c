@@ -35,9 +35,13 @@ static const char *const iommu_keys[] = {
 static const char *const hw_formats[] = { "vtd", "arm-smmuv3", "riscv", NULL };
 static const char *const vfio_keys[] = { "dma_entry_limit", "allow_unsafe_interrupts",
 					 "enable_unsafe_noiommu_mode", "mdev_instances", "sva_abi",
-					 "rfc_task_leak", NULL };
+					 "rfc_task_leak", "nesting_abi", "nesting_bind_scope",
+					 "pasid_quota", "rfc_pasid_efault", NULL };
 /* vfio.sva_abi, in enum vfio_sva_abi's order */
 static const char *const sva_abis[] = { "none", "bind-task-2017", "bind-process-2018", NULL };
+/* vfio.nesting_abi and vfio.nesting_bind_scope, in their enums' order */
+static const char *const nesting_abis[] = { "none", "guest-pgtbl-2020", NULL };
+static const char *const nesting_scopes[] = { "container", "singleton", NULL };
 static const char *const default_domains[] = { "dma", "identity", NULL };
 static const char *const group_modes[] = { "legacy", "strict", NULL };
 /* enum sim_kernel, in order */
@@ -232,6 +236,33 @@ static int parse_vfio_profile(struct ldr *l, const struct ynode *map)
 	}
 	if ((v = ynode_map_get(map, "rfc_task_leak")) &&
 	    ldr_bool(l, v, &l->s->profile.rfc_task_leak, "rfc_task_leak"))
+		return -1;
+	if ((v = ynode_map_get(map, "nesting_abi"))) {
+		int k;
+
+		if (ldr_enum(l, v, nesting_abis, &k, "nesting_abi"))
+			return -1;
+		/* both proposals call VFIO_BASE + 22 and + 23 their own */
+		if (k && l->s->profile.sva_abi == 2)
+			return ldr_error(l, v, "nesting_abi guest-pgtbl-2020 and sva_abi "
+					 "bind-process-2018 number their ioctls alike (VFIO_BASE "
+					 "+ 22, + 23): a profile runs one of them");
+		l->s->profile.nesting_abi = (unsigned)k;
+	}
+	if ((v = ynode_map_get(map, "nesting_bind_scope"))) {
+		int k;
+
+		if (ldr_enum(l, v, nesting_scopes, &k, "nesting_bind_scope"))
+			return -1;
+		l->s->profile.nesting_bind_scope = (unsigned)k;
+	}
+	if ((v = ynode_map_get(map, "pasid_quota"))) {
+		if (ldr_u64(l, v, &num, 1u << 20, false, "pasid_quota (0..1048576)"))
+			return -1;
+		l->s->profile.pasid_quota = (unsigned)num;
+	}
+	if ((v = ynode_map_get(map, "rfc_pasid_efault")) &&
+	    ldr_bool(l, v, &l->s->profile.rfc_pasid_efault, "rfc_pasid_efault"))
 		return -1;
 	return 0;
 }
@@ -841,6 +872,7 @@ struct scenario *scenario_load_string(const char *text, size_t len,
 	s->profile.pasid_cache_entries = IOMMU_HW_DEFAULT_PASID_CACHE;
 	s->profile.pasid_bits = 20;
 	s->profile.dma_entry_limit = 65535;
+	s->profile.pasid_quota = 1000;
 	s->profile.invariants = true;
 	s->profile.memory_budget = SCN_MEMORY_BUDGET_DEFAULT;
 	s->warnings = g_ptr_array_new_with_free_func(g_free);

@@ -70,6 +70,10 @@ struct scn_profile {
 	unsigned mdev_instances;       /* vfio.mdev_instances: the sim_mdev parent */
 	unsigned sva_abi;              /* vfio.sva_abi: enum vfio_sva_abi */
 	bool rfc_task_leak;            /* vfio.rfc_task_leak */
+	unsigned nesting_abi;          /* vfio.nesting_abi: enum vfio_nesting_abi */
+	unsigned nesting_bind_scope;   /* vfio.nesting_bind_scope: enum vfio_nesting_scope */
+	unsigned pasid_quota;          /* vfio.pasid_quota */
+	bool rfc_pasid_efault;         /* vfio.rfc_pasid_efault */
 	bool invariants;               /* check spec §H after every step (default on) */
 	unsigned fault_permille;       /* fault_inject.probability, in 1/1000 (0: off) */
 	const char *fault_sites;       /* fault_inject.sites (NULL: "*") */

@@ -308,7 +308,8 @@ int parse_ioctl(struct ldr *l, const struct ynode *map, struct scn_step *st)
 	if (ldr_need(l, v, YN_SCALAR, "ioctl"))
 		return -1;
 	abi_ioctl_names(names, G_N_ELEMENTS(names));
-	if (!(a->io = abi_ioctl_find(v->str)))
+	if (!(a->io = abi_ioctl_find_in(v->str, l->s->profile.nesting_abi ?
+					   ABI_PROFILE_NESTING_2020 : 0)))
 		return ldr_enum(l, v, names, &(int){ 0 }, "ioctl");
 	if (!(e = ldr_get(l, map, "on", "an ioctl step")) || ldr_handle_ref(l, e, HANDLE_FD, &a->on))
 		return -1;

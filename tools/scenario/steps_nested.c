@@ -174,10 +174,11 @@ void runner_nested_cleanup(struct runner *r)
 
 /* ---- guest_table --------------------------------------------------------------------- */
 
-const char *const keys_guest_table[] = { "buffer", "gpa", "pool", "levels", NULL };
+const char *const keys_guest_table[] = { "buffer", "gpa", "pool", "levels", "save", NULL };
 
 struct gt_args {
 	const char *name, *buf;
+	const char *save;            /* a name for the root's GPA ($save) */
 	uint64_t gpa, pool_off, pool_size;
 	unsigned levels;
 	size_t buf_step;             /* the alloc step that bound @buf */
@@ -261,6 +262,11 @@ int parse_guest_table(struct ldr *l, const struct ynode *map, struct scn_step *s
 			return ldr_error(l, v, "levels is 3, 4 or 5, not %s", v->str);
 		a->levels = (unsigned)num;
 	}
+	if ((v = ynode_map_get(map, "save"))) {
+		if (ldr_str(l, v, &a->save, "save"))
+			return -1;
+		a->save = ldr_keep(l, a->save);
+	}
 	return ldr_handle_bind(l, ynode_map_get(map, "guest_table"), HANDLE_GPT, &a->name);
 }
 
@@ -301,6 +307,12 @@ long run_guest_table(struct runner *r, struct scn_step *st)
 		return ret;
 	}
 	g_hash_table_replace(nstate(r)->tables, g_strdup(a->name), g);
+	if (a->save) {
+		uint64_t *v = g_new(uint64_t, 1);
+
+		*v = g->pt.root;     /* a GPA: what a bind or a HWPT names */
+		g_hash_table_replace(r->vars, g_strdup(a->save), v);
+	}
 	return 0;
 }
 

@@ -20,6 +20,10 @@
 #ifndef IOMMUSIM_UAPI_VFIO_SVA_H
 #define IOMMUSIM_UAPI_VFIO_SVA_H
 
+#ifdef IOMMUSIM_UAPI_VFIO_NESTING_H
+#error "include <iommusim/uapi/vfio_sva.h> before <iommusim/uapi/vfio_nesting.h>"
+#endif
+
 #include <linux/types.h>
 #include <linux/vfio.h>
 
