@@ -36,6 +36,14 @@ static void want_ctx(const struct iommu_domain *d, struct iommu_context *c)
 		else
 			c->s2_root = d->pt.root;
 	}
+	/* a nested domain: the guest's root (a GPA) over its parent's table,
+	 * on the RID path (iommufd's RID attach) as on a PASID */
+	if (d->type == IOMMU_DOMAIN_NESTED) {
+		c->type = IOMMU_CTX_NESTED;
+		c->did = d->did;
+		c->s1_root = d->s1_root;
+		c->s2_root = d->parent ? d->parent->pt.root : 0;
+	}
 }
 
 static int check_rid(struct pci_dev *visited, uint16_t rid, void *arg)
@@ -167,12 +175,6 @@ static int check_pasid(uint16_t seg, uint16_t rid, uint32_t pasid, void *arg)
 		want.type = IOMMU_CTX_S1;
 		want.did = d->did;
 		want.s1_root = d->pt.root;
-	}
-	if (d->type == IOMMU_DOMAIN_NESTED) {
-		want.type = IOMMU_CTX_NESTED;
-		want.did = d->did;
-		want.s1_root = d->s1_root;
-		want.s2_root = d->parent ? d->parent->pt.root : 0;
 	}
 	if (have.type != want.type || have.did != want.did || have.s1_root != want.s1_root ||
 	    have.s2_root != want.s2_root) {

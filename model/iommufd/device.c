@@ -47,6 +47,7 @@ static struct iommufd_group *get_group(struct iommufd_ctx *ictx, struct iommu_gr
 	ig->ictx = ictx;
 	ig->group = g;
 	ig->devices = g_ptr_array_new();
+	ig->pasid_attach = g_ptr_array_new();
 	ig->refs = 1;
 	g_ptr_array_add(ictx->groups, ig);
 	return ig;
@@ -58,6 +59,7 @@ static void put_group(struct iommufd_group *ig)
 		return;
 	g_ptr_array_remove(ig->ictx->groups, ig);
 	g_ptr_array_free(ig->devices, TRUE);
+	g_ptr_array_free(ig->pasid_attach, TRUE);
 	g_free(ig);
 }
 
@@ -242,6 +244,13 @@ static int iopf_enable(struct iommufd_hw_pagetable *hwpt, struct iommufd_device 
 	return hwpt->fault && idev->dev ? iommu_iopf_enable(idev->dev) : 0;
 }
 
+/* iommufd_hwpt_pasid_compat for the RID: a HWPT not allocated with
+ * ALLOC_PASID cannot take it while any PASID of the group is attached */
+static int rid_pasid_compat(const struct iommufd_group *ig, const struct iommufd_hw_pagetable *hwpt)
+{
+	return !hwpt->pasid_compat && ig->pasid_attach->len ? -EINVAL : 0;
+}
+
 int iommufd_hw_pagetable_attach(struct iommufd_hw_pagetable *hwpt, struct iommufd_device *idev)
 {
 	struct iommufd_group *ig = idev->igroup;
@@ -249,7 +258,12 @@ int iommufd_hw_pagetable_attach(struct iommufd_hw_pagetable *hwpt, struct iommuf
 
 	if (ig->hwpt && ig->hwpt != hwpt)
 		return -EINVAL;
+	if (!ig->devices->len && (rc = rid_pasid_compat(ig, hwpt)))
+		return rc;
 	if ((rc = iopf_enable(hwpt, idev)))
+		return rc;
+	/* the driver's attach of a nested table: its data's last checks */
+	if (!ig->devices->len && (rc = iommufd_hwpt_nested_attach_check(hwpt)))
 		return rc;
 	if (hwpt_is_paging(hwpt)) {
 		rc = group_resv_regions(ig, &hwpt->ioas->iopt, idev);
@@ -319,6 +333,19 @@ static int hwpt_iopf_handler(struct iommu_domain *d, struct iopf_group *g)
 				return IOPF_DEFERRED;
 			}
 		}
+		/* a (device, PASID) attachment's: the handle found by PASID */
+		for (unsigned j = 0; j < ig->pasid_attach->len; j++) {
+			struct iommufd_pasid_attach *pa = g_ptr_array_index(ig->pasid_attach, j);
+
+			for (unsigned k = 0; pa->hwpt == hwpt && k < pa->devices->len; k++) {
+				struct iommufd_device *idev = g_ptr_array_index(pa->devices, k);
+
+				if (idev->dev == g->dev) {
+					iommufd_fault_deliver(hwpt->fault, idev, g);
+					return IOPF_DEFERRED;
+				}
+			}
+		}
 	}
 	return IOMMU_PAGE_RESP_INVALID;
 }
@@ -384,7 +411,11 @@ static int do_replace(struct iommufd_device *idev, struct iommufd_hw_pagetable *
 		return -EINVAL;
 	if (hwpt == old)
 		return 0;
+	if ((rc = rid_pasid_compat(ig, hwpt)))
+		return rc;
 	if ((rc = iopf_enable(hwpt, idev)))
+		return rc;
+	if ((rc = iommufd_hwpt_nested_attach_check(hwpt)))
 		return rc;
 	new_ioas = hwpt_is_paging(hwpt) && (!hwpt_is_paging(old) || old->ioas != hwpt->ioas);
 	if (new_ioas) {
@@ -510,6 +541,232 @@ void iommufd_device_detach(struct iommufd_device *idev)
 bool iommufd_device_is_attached(const struct iommufd_device *idev)
 {
 	return device_attached(idev);
+}
+
+/* ---- (device, PASID) attachments (6.15) ---- */
+
+static struct iommufd_pasid_attach *pasid_slot(const struct iommufd_group *ig, uint32_t pasid,
+					       guint *at)
+{
+	guint i;
+
+	for (i = 0; i < ig->pasid_attach->len; i++) {
+		struct iommufd_pasid_attach *pa = g_ptr_array_index(ig->pasid_attach, i);
+
+		if (pa->pasid == pasid) {
+			if (at)
+				*at = i;
+			return pa;
+		}
+		if (pa->pasid > pasid)
+			break;
+	}
+	if (at)
+		*at = i;
+	return NULL;
+}
+
+struct iommufd_hw_pagetable *iommufd_device_hwpt_at(const struct iommufd_device *idev,
+						    uint32_t pasid)
+{
+	const struct iommufd_group *ig = idev->igroup;
+	const struct iommufd_pasid_attach *pa;
+
+	if (pasid == IOMMU_NO_PASID)
+		return device_attached(idev) ? ig->hwpt : NULL;
+	pa = pasid_slot(ig, pasid, NULL);
+	if (!pa)
+		return NULL;
+	for (unsigned i = 0; i < pa->devices->len; i++)
+		if (g_ptr_array_index(pa->devices, i) == idev)
+			return pa->hwpt;
+	return NULL;
+}
+
+/* __iommu_set_group_pasid: every device of the group that has PASIDs (the
+ * others are skipped, iommu_attach_device_pasid); all or nothing */
+static int group_set_pasid(struct iommufd_group *ig, struct iommu_domain *d, uint32_t pasid,
+			   struct iommu_domain *old)
+{
+	struct iommu_group *g = ig->group;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < g->ndevices && !rc; i++) {
+		struct pci_dev *dev = g->devices[i];
+
+		if (!iommu_device_pasid_bits(dev))
+			continue;
+		rc = old ? iommu_replace_device_pasid(d, dev, pasid) :
+			   iommu_attach_device_pasid(d, dev, pasid);
+	}
+	if (!rc)
+		return 0;
+	for (i--; i-- > 0;) {
+		struct pci_dev *dev = g->devices[i];
+
+		if (!iommu_device_pasid_bits(dev))
+			continue;
+		if (old)
+			iommu_replace_device_pasid(old, dev, pasid);
+		else
+			iommu_detach_device_pasid(d, dev, pasid);
+	}
+	return rc;
+}
+
+static void group_unset_pasid(struct iommufd_group *ig, struct iommu_domain *d, uint32_t pasid)
+{
+	for (size_t i = 0; i < ig->group->ndevices; i++)
+		if (iommu_device_pasid_domain(ig->group->devices[i], pasid) == d)
+			iommu_detach_device_pasid(d, ig->group->devices[i], pasid);
+}
+
+/* iommufd_hwpt_pasid_compat at a PASID */
+static int pasid_compat(const struct iommufd_group *ig, const struct iommufd_hw_pagetable *hwpt)
+{
+	if (!hwpt->pasid_compat)
+		return -EINVAL;
+	return ig->hwpt && !ig->hwpt->pasid_compat ? -EINVAL : 0;
+}
+
+/* iommufd_hw_pagetable_attach with a PASID */
+static int hwpt_attach_pasid(struct iommufd_hw_pagetable *hwpt, struct iommufd_device *idev,
+			     uint32_t pasid)
+{
+	struct iommufd_group *ig = idev->igroup;
+	struct iommufd_pasid_attach *pa;
+	guint at;
+	int rc;
+
+	pa = pasid_slot(ig, pasid, &at);
+	if (pa && iommufd_device_hwpt_at(idev, pasid))
+		return -EBUSY;
+	if (pa && pa->hwpt != hwpt)
+		return -EINVAL;
+	if (!pa) {
+		if ((rc = pasid_compat(ig, hwpt)) || (rc = iopf_enable(hwpt, idev)) ||
+		    (rc = iommufd_hwpt_nested_attach_check(hwpt)))
+			return rc;
+		if (sim_should_fail(idev->obj.ictx->w, "iommufd_pasid_attach"))
+			return -ENOMEM;
+		if ((rc = group_set_pasid(ig, hwpt->domain, pasid, NULL)))
+			return rc;
+		pa = g_new0(struct iommufd_pasid_attach, 1);
+		pa->pasid = pasid;
+		pa->hwpt = hwpt;
+		pa->devices = g_ptr_array_new();
+		g_ptr_array_insert(ig->pasid_attach, (gint)at, pa);
+	}
+	hwpt->obj.users++;
+	g_ptr_array_add(pa->devices, idev);
+	return 0;
+}
+
+/* the device leaves (device, @pasid); the last one's leaving detaches the
+ * group's PASID.  The HWPT it was on, its reference still held. */
+static struct iommufd_hw_pagetable *hwpt_detach_pasid(struct iommufd_device *idev, uint32_t pasid)
+{
+	struct iommufd_group *ig = idev->igroup;
+	struct iommufd_pasid_attach *pa;
+	struct iommufd_hw_pagetable *hwpt;
+	guint at;
+
+	pa = pasid_slot(ig, pasid, &at);
+	hwpt = pa->hwpt;
+	g_ptr_array_remove(pa->devices, idev);
+	if (!pa->devices->len) {
+		group_unset_pasid(ig, hwpt->domain, pasid);
+		g_ptr_array_remove_index(ig->pasid_attach, at);
+		g_ptr_array_free(pa->devices, TRUE);
+		g_free(pa);
+	}
+	if (hwpt->fault)
+		iommufd_fault_auto_response(hwpt->fault, idev);
+	return hwpt;
+}
+
+/* iommufd_device_do_replace with a PASID */
+static int hwpt_replace_pasid(struct iommufd_hw_pagetable *hwpt, struct iommufd_device *idev,
+			      uint32_t pasid, struct iommufd_hw_pagetable **destroy)
+{
+	struct iommufd_group *ig = idev->igroup;
+	struct iommufd_pasid_attach *pa = pasid_slot(ig, pasid, NULL);
+	struct iommufd_hw_pagetable *old;
+	unsigned n;
+	int rc;
+
+	*destroy = NULL;
+	if (!pa || !iommufd_device_hwpt_at(idev, pasid))
+		return -EINVAL;
+	old = pa->hwpt;
+	if (old == hwpt)
+		return 0;
+	if ((rc = pasid_compat(ig, hwpt)) || (rc = iopf_enable(hwpt, idev)) ||
+	    (rc = iommufd_hwpt_nested_attach_check(hwpt)))
+		return rc;
+	if ((rc = group_set_pasid(ig, hwpt->domain, pasid, old->domain)))
+		return rc;
+	pa->hwpt = hwpt;
+	for (unsigned i = 0; old->fault && i < pa->devices->len; i++)
+		iommufd_fault_auto_response(old->fault, g_ptr_array_index(pa->devices, i));
+	n = pa->devices->len;
+	hwpt->obj.users += n;
+	old->obj.users -= n - 1;
+	*destroy = old;
+	return 0;
+}
+
+static int change_pt_pasid(struct iommufd_device *idev, uint32_t pasid, uint32_t *pt_id,
+			   bool replace)
+{
+	struct iommufd_ctx *ictx = idev->obj.ictx;
+	struct iommufd_hw_pagetable *destroy = NULL;
+	struct iommufd_object *pt_obj;
+	int rc;
+
+	if (pasid == IOMMU_NO_PASID)
+		return -EINVAL;
+	pt_obj = iommufd_get_object(ictx, *pt_id, IOMMUFD_OBJ_ANY);
+	if (!pt_obj)
+		return -ENOENT;
+	switch (pt_obj->type) {
+	case IOMMUFD_OBJ_HWPT_NESTED:
+	case IOMMUFD_OBJ_HWPT_PAGING:
+		rc = replace ? hwpt_replace_pasid((struct iommufd_hw_pagetable *)pt_obj, idev,
+						  pasid, &destroy) :
+			       hwpt_attach_pasid((struct iommufd_hw_pagetable *)pt_obj, idev, pasid);
+		break;
+	case IOMMUFD_OBJ_IOAS:
+		/* an automatic HWPT is allocated without ALLOC_PASID: none
+		 * can go on a PASID (iommufd_hwpt_pasid_compat) */
+		rc = -EINVAL;
+		break;
+	default:
+		rc = -EINVAL;
+		break;
+	}
+	iommufd_put_object(pt_obj);
+	if (!rc && destroy)
+		iommufd_hw_pagetable_put(destroy);
+	return rc;
+}
+
+int iommufd_device_attach_pasid(struct iommufd_device *idev, uint32_t pasid, uint32_t *pt_id)
+{
+	return change_pt_pasid(idev, pasid, pt_id, false);
+}
+
+int iommufd_device_replace_pasid(struct iommufd_device *idev, uint32_t pasid, uint32_t *pt_id)
+{
+	return change_pt_pasid(idev, pasid, pt_id, true);
+}
+
+void iommufd_device_detach_pasid(struct iommufd_device *idev, uint32_t pasid)
+{
+	if (pasid == IOMMU_NO_PASID || !iommufd_device_hwpt_at(idev, pasid))
+		return;
+	iommufd_hw_pagetable_put(hwpt_detach_pasid(idev, pasid));
 }
 
 /* ---- IOMMU_GET_HW_INFO (since 6.6) ---- */

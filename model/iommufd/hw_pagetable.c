@@ -67,6 +67,11 @@ static int driver_domain_alloc(struct sim_world *w, uint32_t flags, struct iommu
 			return -EOPNOTSUPP;
 		break;
 	}
+	/* ALLOC_PASID: VT-d takes it with anything; SMMUv3's NEST_PARENT
+	 * case takes nothing more (arm_smmu_domain_alloc_paging_flags) */
+	if ((flags & IOMMU_HWPT_ALLOC_PASID) && (flags & IOMMU_HWPT_ALLOC_NEST_PARENT) &&
+	    iommu_hw_config(w)->kind == IOMMU_HW_SMMUV3)
+		return -EOPNOTSUPP;
 	if (flags & IOMMU_HWPT_ALLOC_NEST_PARENT)
 		f |= IOMMU_DOMAIN_ALLOC_NEST_PARENT;
 	if (flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING)
@@ -82,9 +87,12 @@ int iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx, struct iommufd_ioas *ioa
 	struct iommufd_hw_pagetable *hwpt;
 	int rc;
 
-	/* FAULT_ID_VALID takes a fault queue on paging tables from 6.13 */
+	/* FAULT_ID_VALID takes a fault queue on paging tables from 6.13;
+	 * ALLOC_PASID came with PASID attach (6.15) */
 	if (!sim_kernel_before(ictx->w, 6, 13))
 		valid |= IOMMU_HWPT_FAULT_ID_VALID;
+	if (!sim_kernel_before(ictx->w, 6, 15))
+		valid |= IOMMU_HWPT_ALLOC_PASID;
 	if (flags & ~valid)
 		return -EOPNOTSUPP;
 	/* device_iommu_capable(IOMMU_CAP_DIRTY_TRACKING); the mock IOMMU's
@@ -106,12 +114,13 @@ int iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx, struct iommufd_ioas *ioa
 	ioas->obj.users++;
 	hwpt->ioas = ioas;
 	hwpt->nest_parent = flags & IOMMU_HWPT_ALLOC_NEST_PARENT;
+	hwpt->pasid_compat = flags & IOMMU_HWPT_ALLOC_PASID;
 	/* the device's driver allocates: the mock IOMMU's for a mock device */
 	if (idev->mock)
 		rc = iommufd_mock_domain_alloc(idev->mock, flags & ~IOMMU_HWPT_FAULT_ID_VALID,
 					       &hwpt->domain);
 	else
-		rc = driver_domain_alloc(ictx->w, flags & ~IOMMU_HWPT_FAULT_ID_VALID,
+		rc = driver_domain_alloc(ictx->w, flags & ~(IOMMU_HWPT_FAULT_ID_VALID),
 					 &hwpt->domain);
 	if (rc)
 		goto out_abort;
@@ -150,6 +159,115 @@ void iommufd_hw_pagetable_put(struct iommufd_hw_pagetable *hwpt)
 	hwpt->obj.users--;
 }
 
+/* ---- nested HWPTs (VT-d since 6.7) ---- */
+
+static void hwpt_nested_destroy(struct iommufd_object *obj)
+{
+	struct iommufd_hw_pagetable *hwpt = (struct iommufd_hw_pagetable *)obj;
+
+	if (hwpt->domain)
+		iommu_domain_free(hwpt->domain);
+	if (hwpt->fault)
+		hwpt->fault->users--;
+	hwpt->parent->obj.users--;
+	g_free(hwpt);
+}
+
+/*
+ * intel_iommu_domain_alloc_nested: nested translation and flags (only
+ * ALLOC_PASID) EOPNOTSUPP, then the data type (EOPNOTSUPP), the parent (a
+ * second-stage NEST_PARENT: EINVAL), the data copied at exactly its size
+ * (iommu_copy_struct_from_user: EINVAL, EFAULT).  Neither the flags'
+ * unknown bits, __reserved, addr_width nor pgtbl_addr's alignment is
+ * looked at here: addr_width, SRE and EAFE are the attach's
+ * (iommufd_hwpt_nested_attach_check), the low bits of the address are
+ * dropped when the PASID entry takes it.  SMMUv3 nests through a vIOMMU
+ * only and the RISC-V driver not at all: no domain_alloc_nested op.
+ */
+static int driver_nested_alloc(struct iommufd_ucmd *ucmd, struct iommufd_hw_pagetable *parent,
+			       uint32_t flags, struct iommufd_hw_pagetable *hwpt)
+{
+	struct iommu_hwpt_alloc *cmd = ucmd->cmd;
+	struct sim_world *w = ucmd->ictx->w;
+	const struct iommu_hw_config *hc = iommu_hw_config(w);
+	struct iommu_hwpt_vtd_s1 vtd;
+
+	if (hc->kind != IOMMU_HW_VTD)
+		return -EOPNOTSUPP;
+	if (hc->no_nesting || (flags & ~IOMMU_HWPT_ALLOC_PASID))
+		return -EOPNOTSUPP;
+	if (cmd->data_type != IOMMU_HWPT_DATA_VTD_S1)
+		return -EOPNOTSUPP;
+	if (parent->domain->type != IOMMU_DOMAIN_PAGING || !parent->domain->nest_parent)
+		return -EINVAL;
+	if (cmd->data_len != sizeof(vtd))
+		return -EINVAL;
+	if (sim_copy_from_user(ucmd->p, &vtd, cmd->data_uptr, sizeof(vtd)))
+		return -EFAULT;
+	hwpt->vtd = vtd;
+	/* FLPTR takes the address's page; the depth follows the width the
+	 * attach will check (57: five levels, anything else four) */
+	return iommu_domain_alloc_nested(parent->domain, vtd.pgtbl_addr & ~(SIM_PAGE_SIZE - 1),
+					 vtd.addr_width == 57 ? 5 : 4, &hwpt->domain);
+}
+
+/* iommufd_hwpt_nested_alloc: flags (FAULT_ID_VALID; ALLOC_PASID from 6.15)
+ * and a driver that takes data EOPNOTSUPP; an automatic, not NEST_PARENT
+ * parent EINVAL; the HWPT holds its parent. */
+static int hwpt_nested_alloc(struct iommufd_ucmd *ucmd, struct iommufd_hw_pagetable *parent,
+			     struct iommufd_device *idev, struct iommufd_hw_pagetable **out)
+{
+	struct iommu_hwpt_alloc *cmd = ucmd->cmd;
+	uint32_t valid = IOMMU_HWPT_FAULT_ID_VALID;
+	struct iommufd_hw_pagetable *hwpt;
+	int rc;
+
+	if (!sim_kernel_before(ucmd->ictx->w, 6, 15))
+		valid |= IOMMU_HWPT_ALLOC_PASID;
+	/* the mock IOMMU's nested domains (IOMMU_HWPT_DATA_SELFTEST) are not
+	 * modelled: its driver has no domain_alloc_nested here */
+	if ((cmd->flags & ~valid) || !cmd->data_len || idev->mock)
+		return -EOPNOTSUPP;
+	if (parent->auto_domain || !parent->nest_parent || iommufd_mock_domain(parent->domain))
+		return -EINVAL;
+	if (sim_should_fail(ucmd->ictx->w, "iommufd_hwpt_alloc"))
+		return -ENOMEM;
+	hwpt = g_new0(struct iommufd_hw_pagetable, 1);
+	rc = iommufd_object_alloc(ucmd->ictx, &hwpt->obj, IOMMUFD_OBJ_HWPT_NESTED,
+				  hwpt_nested_destroy);
+	if (rc) {
+		g_free(hwpt);
+		return rc;
+	}
+	hwpt->parent = parent;
+	parent->obj.users++;
+	hwpt->pasid_compat = cmd->flags & IOMMU_HWPT_ALLOC_PASID;
+	rc = driver_nested_alloc(ucmd, parent, cmd->flags & ~IOMMU_HWPT_FAULT_ID_VALID, hwpt);
+	if (rc) {
+		iommufd_object_abort(&hwpt->obj);
+		return rc;
+	}
+	*out = hwpt;
+	return 0;
+}
+
+/* intel_pasid_setup_nested's checks of the data, each attach (RID or
+ * PASID): addr_width 48, or 57 with first-stage 5-level paging
+ * (CAP.FL5LP); SRE needs ECAP.SRS, EAFE ECAP.EAFS, which the model's VT-d
+ * does not have; WPE goes with SRE. */
+int iommufd_hwpt_nested_attach_check(const struct iommufd_hw_pagetable *hwpt)
+{
+	if (hwpt->obj.type != IOMMUFD_OBJ_HWPT_NESTED)
+		return 0;
+	/* cap_fl5lp_support: the first-stage format has five levels */
+	if (hwpt->vtd.addr_width != 48 &&
+	    (hwpt->vtd.addr_width != 57 || !iommu_hw_fmt(IOMMU_HW_VTD, IO_PGTABLE_STAGE1, 5)))
+		return -EINVAL;
+	if (hwpt->vtd.flags & (IOMMU_VTD_S1_SRE | IOMMU_VTD_S1_EAFE))
+		return -EINVAL;
+	return 0;
+}
+
 /* iommufd_hwpt_alloc (IOMMU_HWPT_ALLOC) */
 int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
 {
@@ -184,21 +302,9 @@ int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
 		if (rc)
 			goto out_put_pt;
 	} else if (pt_obj->type == IOMMUFD_OBJ_HWPT_PAGING) {
-		struct iommufd_hw_pagetable *parent = (struct iommufd_hw_pagetable *)pt_obj;
-
-		/* iommufd_hwpt_nested_alloc: nested HWPTs are the next
-		 * layer (the nesting issue); the checks before the driver's
-		 * data are the kernel's */
-		if ((cmd->flags & ~IOMMU_HWPT_FAULT_ID_VALID) || !cmd->data_len) {
-			rc = -EOPNOTSUPP;
+		rc = hwpt_nested_alloc(ucmd, (struct iommufd_hw_pagetable *)pt_obj, idev, &hwpt);
+		if (rc)
 			goto out_put_pt;
-		}
-		if (parent->auto_domain || !parent->nest_parent) {
-			rc = -EINVAL;
-			goto out_put_pt;
-		}
-		rc = -EOPNOTSUPP;
-		goto out_put_pt;
 	} else {
 		rc = -EINVAL;
 		goto out_put_pt;
@@ -391,40 +497,95 @@ out:
 /* ---- invalidation of nested tables (since 6.8) ---- */
 
 /*
- * iommufd_hwpt_invalidate: the request array is checked, then the HWPT
- * must be a nested one (6.12: iommufd_get_hwpt_nested, ENOENT for any
- * other id; later kernels look up any object and answer EINVAL for a
- * paging HWPT).  entry_num goes back as the entries done, 0 on failure.
- * Nested HWPTs come with the nesting layer: until then none exists and
- * every valid request ends at the lookup.
+ * intel_nested_cache_invalidate_user: the array's type (EINVAL, also for
+ * an empty array: that is how user space probes a type), then each entry
+ * in order, copied at exactly its size (EINVAL, EFAULT); unknown flags or
+ * __reserved EOPNOTSUPP; an address not 4 KiB aligned, or "everything"
+ * (npages all-ones) from an address other than 0, EINVAL; else the range's
+ * IOTLB entries of every (device, PASID) the domain is on, and the device
+ * TLBs of the ATS ones (cache_tag_flush_range).  *done is the entries
+ * handled before the one that failed.
+ */
+static int vtd_invalidate(struct iommufd_ucmd *ucmd, struct iommufd_hw_pagetable *hwpt,
+			  uint32_t *done)
+{
+	struct iommu_hwpt_invalidate *cmd = ucmd->cmd;
+	int rc = 0;
+
+	*done = 0;
+	if (cmd->data_type != IOMMU_HWPT_INVALIDATE_DATA_VTD_S1)
+		return -EINVAL;
+	for (uint32_t i = 0; i < cmd->entry_num; i++) {
+		struct iommu_hwpt_vtd_s1_invalidate inv;
+		uint64_t size;
+
+		if (cmd->entry_len != sizeof(inv)) {
+			rc = -EINVAL;
+			break;
+		}
+		if (sim_copy_from_user(ucmd->p, &inv, cmd->data_uptr + (uint64_t)i * cmd->entry_len,
+				       sizeof(inv))) {
+			rc = -EFAULT;
+			break;
+		}
+		if ((inv.flags & ~IOMMU_VTD_INV_FLAGS_LEAF) || inv.__reserved) {
+			rc = -EOPNOTSUPP;
+			break;
+		}
+		if ((inv.addr & (SIM_PAGE_SIZE - 1)) || (inv.npages == UINT64_MAX && inv.addr)) {
+			rc = -EINVAL;
+			break;
+		}
+		/* everything, no pages (the driver's end wraps: a full flush),
+		 * or a range running off the end: the whole domain */
+		size = inv.npages && inv.npages < (UINT64_MAX >> 12) ? inv.npages << 12 : 0;
+		if (size && inv.addr + size - 1 < inv.addr)
+			size = 0;
+		iommu_nested_flush(hwpt->domain, NULL, 0, size ? inv.addr : 0, size,
+				   IOMMU_NESTED_FLUSH_IOTLB | IOMMU_NESTED_FLUSH_DEVTLB);
+		(*done)++;
+	}
+	return rc;
+}
+
+/*
+ * iommufd_hwpt_invalidate: __reserved EOPNOTSUPP, entries without a
+ * pointer or a length EINVAL; then the object: from 6.13 any object is
+ * looked up (ENOENT) and only a nested HWPT (or a vIOMMU) takes requests
+ * (EINVAL otherwise); 6.12 looks up a nested HWPT alone (ENOENT for any
+ * other id), after refusing an entry longer than a page (EINVAL).
+ * entry_num goes back as the entries done, on failure too.
  */
 int iommufd_hwpt_invalidate(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_hwpt_invalidate *cmd = ucmd->cmd;
-	struct iommufd_object *obj;
+	struct iommufd_object *obj = NULL;
+	uint32_t done = 0;
 	int rc;
 
 	if (cmd->__reserved)
 		rc = -EOPNOTSUPP;
 	else if (cmd->entry_num && (!cmd->data_uptr || !cmd->entry_len))
 		rc = -EINVAL;
-	else if (cmd->entry_len > SIM_PAGE_SIZE)
-		/* 6.12 refuses an entry longer than a page before the lookup
-		 * (the oracle's iommufd.invalidate.entry_len_big on a paging
-		 * HWPT is EINVAL, not ENOENT) */
+	else if (sim_kernel_before(ucmd->ictx->w, 6, 13) && cmd->entry_len > SIM_PAGE_SIZE)
+		/* the oracle's iommufd.invalidate.entry_len_big on a paging
+		 * HWPT is EINVAL, not ENOENT */
 		rc = -EINVAL;
 	else if (sim_kernel_before(ucmd->ictx->w, 6, 13)) {
 		obj = iommufd_get_object(ucmd->ictx, cmd->hwpt_id, IOMMUFD_OBJ_HWPT_NESTED);
-		rc = -ENOENT;
-		if (obj)
-			iommufd_put_object(obj);
+		rc = obj ? vtd_invalidate(ucmd, (struct iommufd_hw_pagetable *)obj, &done) : -ENOENT;
 	} else {
 		obj = iommufd_get_object(ucmd->ictx, cmd->hwpt_id, IOMMUFD_OBJ_ANY);
-		rc = obj ? -EINVAL : -ENOENT;
-		if (obj)
-			iommufd_put_object(obj);
+		if (!obj)
+			rc = -ENOENT;
+		else if (obj->type == IOMMUFD_OBJ_HWPT_NESTED)
+			rc = vtd_invalidate(ucmd, (struct iommufd_hw_pagetable *)obj, &done);
+		else
+			rc = -EINVAL;
 	}
-	cmd->entry_num = 0;
+	if (obj)
+		iommufd_put_object(obj);
+	cmd->entry_num = done;
 	if (iommufd_ucmd_respond(ucmd, sizeof(*cmd)))
 		return -EFAULT;
 	return rc;

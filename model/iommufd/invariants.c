@@ -25,6 +25,7 @@
 #include "sim/world.h"
 #include "model/iommu/domain.h"
 #include "model/iommu/group.h"
+#include "model/pci/pci.h"
 #include "model/iommufd/iommufd_private.h"
 
 struct iv {
@@ -197,6 +198,14 @@ static void count_refs(struct iommufd_ctx *ictx, unsigned *want)
 				want[h->fault->id]++;
 			break;
 		}
+		case IOMMUFD_OBJ_HWPT_NESTED: {
+			struct iommufd_hw_pagetable *h = (struct iommufd_hw_pagetable *)obj;
+
+			want[h->parent->obj.id]++;
+			if (h->fault)
+				want[h->fault->id]++;
+			break;
+		}
 		case IOMMUFD_OBJ_DEVICE:
 			want[id]++;          /* its driver */
 			break;
@@ -220,6 +229,67 @@ static void count_refs(struct iommufd_ctx *ictx, unsigned *want)
 
 		if (ig->hwpt)
 			want[ig->hwpt->obj.id] += ig->devices->len;
+		for (unsigned j = 0; j < ig->pasid_attach->len; j++) {
+			const struct iommufd_pasid_attach *pa = g_ptr_array_index(ig->pasid_attach, j);
+
+			want[pa->hwpt->obj.id] += pa->devices->len;
+		}
+	}
+}
+
+static int rid_is(struct pci_dev *visited, uint16_t rid, void *ctx)
+{
+	const struct iommu_dom_loc *l = ctx;
+
+	return PCI_SBDF_DOMAIN(visited->sbdf) == l->segment && rid == l->rid;
+}
+
+/* Is (@l->segment, @l->rid) one of @g's requester ids (a member's own or an
+ * alias the walk gives)? */
+static bool group_has_rid(struct iommu_group *g, const struct iommu_dom_loc *l)
+{
+	for (size_t k = 0; k < g->ndevices; k++)
+		if (pci_for_each_dma_alias(g->devices[k], rid_is, (void *)l))
+			return true;
+	return false;
+}
+
+/*
+ * §H27: a nested HWPT's table is reachable only from the devices attached
+ * to it.  Every (device, PASID) the hardware has the HWPT's domain on
+ * (the domain's locations) must be one of a group this context attached
+ * to the HWPT there: the group's RID attachment, or its attachment at that
+ * PASID.  Also §H18's PASID half: an attachment's devices are programmed.
+ */
+static void check_nested_reach(struct iv *iv, struct iommufd_ctx *ictx,
+			       struct iommufd_hw_pagetable *h)
+{
+	const GArray *locs = h->domain ? h->domain->locs : NULL;
+
+	for (guint i = 0; locs && i < locs->len; i++) {
+		const struct iommu_dom_loc *l = &g_array_index(locs, struct iommu_dom_loc, i);
+		bool ok = false;
+
+		for (unsigned g = 0; g < ictx->groups->len && !ok; g++) {
+			struct iommufd_group *ig = g_ptr_array_index(ictx->groups, g);
+
+			if (!group_has_rid(ig->group, l))
+				continue;
+			if (!l->pasid)
+				ok = ig->hwpt == h;
+			for (unsigned j = 0; l->pasid && j < ig->pasid_attach->len && !ok; j++) {
+				const struct iommufd_pasid_attach *pa =
+					g_ptr_array_index(ig->pasid_attach, j);
+
+				ok = pa->pasid == l->pasid && pa->hwpt == h;
+			}
+		}
+		if (!ok)
+			bad(iv, "§H27: context %llu: hwpt_nested %u (guest table 0x%llx) is reachable "
+			    "from rid %04x:%02x:%02x.%u pasid %u, which no attach put there",
+			    (unsigned long long)ictx->serial, h->obj.id,
+			    (unsigned long long)h->domain->s1_root, l->segment, l->rid >> 8,
+			    (l->rid >> 3) & 0x1f, l->rid & 7, l->pasid);
 	}
 }
 
@@ -245,6 +315,8 @@ static void check_ctx(struct iv *iv, struct iommufd_ctx *ictx)
 			check_ioas(iv, (struct iommufd_ioas *)obj);
 		if (obj->type == IOMMUFD_OBJ_FAULT)      /* §H23 */
 			iv->n += iommufd_fault_check(obj, iv->out);
+		if (obj->type == IOMMUFD_OBJ_HWPT_NESTED && obj->finalized)
+			check_nested_reach(iv, ictx, (struct iommufd_hw_pagetable *)obj);
 		if (obj->type == IOMMUFD_OBJ_DEVICE) {
 			struct iommufd_device *idev = (struct iommufd_device *)obj;
 

@@ -79,6 +79,15 @@ void iommufd_ctx_put(struct iommufd_ctx *ictx);
  * reserved regions), -EFAULT/-ENOMEM (pinning).
  * iommufd_device_replace: the same for an attached device, in place.
  * iommufd_device_detach: back to blocked (nothing when not attached).
+ *
+ * The _pasid forms (6.15, iommufd_device_attach/replace/detach with a
+ * PASID): the HWPT *pt_id at (device, @pasid), the group's other devices
+ * following.  The HWPT must have been allocated with
+ * IOMMU_HWPT_ALLOC_PASID and the RID's too (EINVAL; an IOAS's automatic
+ * HWPT never is); the device there already -EBUSY; another device of the
+ * group there with another HWPT -EINVAL; replace without an attach
+ * -EINVAL.  Devices without a PASID capability are skipped
+ * (iommu_attach_device_pasid), so on those it does nothing.
  */
 struct pci_dev;
 struct iommufd_device;
@@ -89,6 +98,9 @@ int iommufd_device_attach(struct iommufd_device *idev, uint32_t *pt_id);
 int iommufd_device_replace(struct iommufd_device *idev, uint32_t *pt_id);
 void iommufd_device_detach(struct iommufd_device *idev);
 bool iommufd_device_is_attached(const struct iommufd_device *idev);
+int iommufd_device_attach_pasid(struct iommufd_device *idev, uint32_t pasid, uint32_t *pt_id);
+int iommufd_device_replace_pasid(struct iommufd_device *idev, uint32_t pasid, uint32_t *pt_id);
+void iommufd_device_detach_pasid(struct iommufd_device *idev, uint32_t pasid);
 uint32_t iommufd_device_id(const struct iommufd_device *idev);
 
 /*

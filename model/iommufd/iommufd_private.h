@@ -19,6 +19,7 @@
 
 #include "sim/ids.h"
 #include "model/iommufd/iommufd.h"
+#include "iommusim/uapi/iommufd.h"
 
 struct sim_world;
 struct sim_proc;
@@ -328,7 +329,17 @@ struct iommufd_hw_pagetable {
 	bool enforce_cache_coherency;
 	bool in_ioas;                /* on ioas->hwpt_list, its domain in the iopt */
 	struct iommufd_object *fault;   /* its fault queue (FAULT_ID_VALID), a reference */
+	/* IOMMU_HWPT_ALLOC_PASID (6.15): it may go on a (device, PASID) */
+	bool pasid_compat;
+	/* nested (IOMMUFD_OBJ_HWPT_NESTED): the NEST_PARENT paging HWPT it
+	 * sits on, a reference; VT-d's stage-1 data as the driver keeps it
+	 * (its addr_width and flags are checked at each attach) */
+	struct iommufd_hw_pagetable *parent;
+	struct iommu_hwpt_vtd_s1 vtd;
 };
+/* The driver's checks of a nested HWPT at attach (intel_pasid_setup_nested):
+ * 0 or -EINVAL; 0 for a paging HWPT. */
+int iommufd_hwpt_nested_attach_check(const struct iommufd_hw_pagetable *hwpt);
 /* iommufd_hwpt_paging_alloc: flags as HWPT_ALLOC's; @immediate_attach
  * attaches @idev before the domain joins the IOAS (the auto path). */
 struct iommufd_device;
@@ -371,9 +382,22 @@ struct iommufd_group {
 	struct iommu_group *group;
 	struct iommufd_hw_pagetable *hwpt;
 	GPtrArray *devices;          /* attached iommufd_devices, in attach order */
+	/* (device, PASID) attachments (6.15), struct iommufd_pasid_attach *
+	 * in PASID order: the group's igroup->pasid_attach xarray */
+	GPtrArray *pasid_attach;
 	unsigned refs;               /* bound devices */
 	bool mock;                   /* a selftest mock device's group (selftest.c) */
 };
+/* The HWPT at one PASID of a group and its devices attached there. */
+struct iommufd_pasid_attach {
+	uint32_t pasid;
+	struct iommufd_hw_pagetable *hwpt;
+	GPtrArray *devices;
+};
+/* The HWPT @idev is attached to at @pasid (IOMMU_NO_PASID: the RID), or
+ * NULL. */
+struct iommufd_hw_pagetable *iommufd_device_hwpt_at(const struct iommufd_device *idev,
+						    uint32_t pasid);
 struct iommufd_mock_dev;
 struct iommufd_device {
 	struct iommufd_object obj;

@@ -383,7 +383,10 @@ int iommufd_mock_domain_alloc(struct iommufd_mock_dev *mdev, uint32_t flags,
 	struct sim_world *w = mdev->w;
 	struct mock_domain *m;
 
-	if (flags & ~(IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_DIRTY_TRACKING))
+	/* mock_domain_alloc_paging_flags: ALLOC_PASID too (6.15, which the
+	 * core lets through only from then) */
+	if (flags & ~(IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_DIRTY_TRACKING |
+		      IOMMU_HWPT_ALLOC_PASID))
 		return -EOPNOTSUPP;
 	if ((flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) && (mdev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
 		return -EOPNOTSUPP;

@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <glib.h>
 
 #include "sim/devnode.h"
@@ -259,8 +260,58 @@ void vfio_mdev_index_free(struct mdev_state *m)
 
 /* ---- the iommufd side of a device (vfio/iommufd.c) ------------------------ */
 
+static int pasid_index(const struct vfio_pci_device *vdev, uint32_t pasid)
+{
+	for (guint i = 0; vdev->pasids && i < vdev->pasids->len; i++)
+		if (g_array_index(vdev->pasids, uint32_t, i) == pasid)
+			return (int)i;
+	return -1;
+}
+
+/* vfio_iommufd_physical_pasid_attach_ioas: replace when the PASID is
+ * attached, else attach it (ida_alloc_range(pasid, pasid): a PASID beyond
+ * the ida's int range is ENOSPC) */
+static int physical_pasid_attach_ioas(struct vfio_pci_device *vdev, uint32_t pasid,
+				      uint32_t *pt_id)
+{
+	int rc;
+
+	if (!vdev->idev)
+		return -EINVAL;
+	if (pasid_index(vdev, pasid) >= 0)
+		return iommufd_device_replace_pasid(vdev->idev, pasid, pt_id);
+	if (pasid > INT32_MAX)
+		return -ENOSPC;
+	if (sim_should_fail(vdev->vfio->w, "ids_alloc"))
+		return -ENOMEM;
+	rc = iommufd_device_attach_pasid(vdev->idev, pasid, pt_id);
+	if (rc)
+		return rc;
+	if (!vdev->pasids)
+		vdev->pasids = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	g_array_append_val(vdev->pasids, pasid);
+	return 0;
+}
+
+/* vfio_iommufd_physical_pasid_detach_ioas: an unknown PASID is ignored */
+static void physical_pasid_detach_ioas(struct vfio_pci_device *vdev, uint32_t pasid)
+{
+	int at = pasid_index(vdev, pasid);
+
+	if (!vdev->idev || at < 0)
+		return;
+	iommufd_device_detach_pasid(vdev->idev, pasid);
+	g_array_remove_index(vdev->pasids, (guint)at);
+}
+
 void vfio_iommufd_physical_unbind(struct vfio_pci_device *vdev)
 {
+	/* every PASID, then the RID */
+	while (vdev->pasids && vdev->pasids->len)
+		physical_pasid_detach_ioas(vdev, g_array_index(vdev->pasids, uint32_t, 0));
+	if (vdev->pasids)
+		g_array_free(vdev->pasids, TRUE);
+	vdev->pasids = NULL;
 	if (vdev->iommufd_attached) {
 		iommufd_device_detach(vdev->idev);
 		vdev->iommufd_attached = false;
@@ -536,25 +587,49 @@ void vfio_df_unbind_iommufd(struct vfio_device_file *df)
 
 /*
  * vfio_df_ioctl_attach_pt: the struct (EFAULT), argsz and flags (EINVAL;
- * 6.12 has no PASID flag), then the core's attach or replace; pt_id comes
- * back (the automatic HWPT's id for an IOAS), EFAULT detaching again.
+ * 6.12 has no PASID flag, 6.15 VFIO_DEVICE_ATTACH_PASID); with the PASID
+ * flag a driver without pasid_attach_ioas (a mediated device's) is
+ * EOPNOTSUPP, and argsz must take the pasid (EINVAL, EFAULT); then the
+ * core's attach or replace; pt_id comes back (the automatic HWPT's id for
+ * an IOAS), EFAULT detaching again - the RID, even after a PASID attach,
+ * as the kernel's does.
  */
 static long attach_pt(struct vfio_device_file *df, struct sim_proc *p, unsigned long arg)
 {
 	size_t minsz = vfio_offsetofend(struct vfio_device_attach_iommufd_pt, pt_id);
+	size_t xend = vfio_offsetofend(struct vfio_device_attach_iommufd_pt, pasid);
 	struct vfio_device_attach_iommufd_pt attach;
+	uint32_t valid = sim_kernel_before(p->w, 6, 15) ? 0 : VFIO_DEVICE_ATTACH_PASID;
 	bool replace = df_attached(df);
 	uint32_t in = 0;
 	long ret;
 
+	memset(&attach, 0, sizeof(attach));
 	if ((ret = vfio_copy_argsz_in(p, arg, &attach, minsz)))
 		goto out;
 	in = attach.pt_id;
-	if (attach.flags) {
+	if (attach.flags & ~valid) {
 		ret = -EINVAL;
 		goto out;
 	}
-	ret = df_attach_ioas(df, &attach.pt_id);
+	if (attach.flags & VFIO_DEVICE_ATTACH_PASID) {
+		if (df->mdev) {
+			ret = -EOPNOTSUPP;
+			goto out;
+		}
+		if (attach.argsz < xend) {
+			ret = -EINVAL;
+			goto out;
+		}
+		if (sim_copy_from_user(p, &attach.pasid, arg + minsz, sizeof(attach.pasid))) {
+			ret = -EFAULT;
+			goto out;
+		}
+		replace = pasid_index(df->vdev, attach.pasid) >= 0;
+		ret = physical_pasid_attach_ioas(df->vdev, attach.pasid, &attach.pt_id);
+	} else {
+		ret = df_attach_ioas(df, &attach.pt_id);
+	}
 	if (ret)
 		goto out;
 	if (sim_copy_to_user(p, arg + offsetof(struct vfio_device_attach_iommufd_pt, pt_id),
@@ -569,17 +644,32 @@ out:
 }
 
 /* vfio_df_ioctl_detach_pt: the struct (EFAULT), argsz and flags (EINVAL);
- * then 0, also when not attached. */
+ * with VFIO_DEVICE_DETACH_PASID (6.15) a mediated device EOPNOTSUPP, an
+ * argsz without the pasid EINVAL; then 0, also when not attached. */
 static long detach_pt(struct vfio_device_file *df, struct sim_proc *p, unsigned long arg)
 {
 	size_t minsz = vfio_offsetofend(struct vfio_device_detach_iommufd_pt, flags);
+	size_t xend = vfio_offsetofend(struct vfio_device_detach_iommufd_pt, pasid);
+	uint32_t valid = sim_kernel_before(p->w, 6, 15) ? 0 : VFIO_DEVICE_DETACH_PASID;
 	struct vfio_device_detach_iommufd_pt detach;
 	long ret;
 
+	memset(&detach, 0, sizeof(detach));
 	if ((ret = vfio_copy_argsz_in(p, arg, &detach, minsz)))
 		return ret;
-	if (detach.flags)
+	if (detach.flags & ~valid)
 		return -EINVAL;
+	if (detach.flags & VFIO_DEVICE_DETACH_PASID) {
+		if (df->mdev)
+			return -EOPNOTSUPP;
+		if (detach.argsz < xend)
+			return -EINVAL;
+		if (sim_copy_from_user(p, &detach.pasid, arg + minsz, sizeof(detach.pasid)))
+			return -EFAULT;
+		SIM_TRACE(p->w, vfio_cdev_detach, df_name(df), pasid_index(df->vdev, detach.pasid) >= 0);
+		physical_pasid_detach_ioas(df->vdev, detach.pasid);
+		return 0;
+	}
 	SIM_TRACE(p->w, vfio_cdev_detach, df_name(df), df_attached(df));
 	df_detach_ioas(df);
 	return 0;

@@ -240,6 +240,9 @@ struct vfio_pci_device {
 	uint32_t devid;
 	bool iommufd_attached;
 	bool cdev_opened;
+	/* the PASIDs attached through the cdev (6.15, vdev->pasids),
+	 * uint32_t in attach order */
+	GArray *pasids;
 };
 
 /*

@@ -106,7 +106,9 @@ START_TEST(test_layouts)
 	ck_assert_uint_eq(abi_ioctl_find("IOMMU_HWPT_ALLOC")->st->size, 48);
 	ck_assert_uint_eq(abi_ioctl_find("IOMMU_GET_HW_INFO")->st->size, 40);
 	ck_assert_uint_eq(abi_ioctl_find("VFIO_DEVICE_BIND_IOMMUFD")->st->size, 16);
-	ck_assert_uint_eq(abi_ioctl_find("VFIO_DEVICE_DETACH_IOMMUFD_PT")->st->size, 8);
+	/* 6.15's layouts, with the pasid */
+	ck_assert_uint_eq(abi_ioctl_find("VFIO_DEVICE_ATTACH_IOMMUFD_PT")->st->size, 16);
+	ck_assert_uint_eq(abi_ioctl_find("VFIO_DEVICE_DETACH_IOMMUFD_PT")->st->size, 12);
 
 	ASSERT_FIELD("IOMMU_IOAS_MAP", iommu_ioas_map, size, ABI_U32);
 	ASSERT_FIELD("IOMMU_IOAS_MAP", iommu_ioas_map, flags, ABI_FLAGS);

@@ -219,14 +219,24 @@ static const struct abi_field f_bind_iommufd[] = {
 	FIELD(vfio_device_bind_iommufd, iommufd, ABI_FD, NULL),
 	FIELD(vfio_device_bind_iommufd, out_devid, ABI_U32, NULL),
 };
+static const struct abi_flag attach_pt_flags[] = {
+	{ "PASID", VFIO_DEVICE_ATTACH_PASID },
+	{ NULL, 0 },
+};
+static const struct abi_flag detach_pt_flags[] = {
+	{ "PASID", VFIO_DEVICE_DETACH_PASID },
+	{ NULL, 0 },
+};
 static const struct abi_field f_attach_pt[] = {
 	FIELD(vfio_device_attach_iommufd_pt, argsz, ABI_U32, NULL),
-	FIELD(vfio_device_attach_iommufd_pt, flags, ABI_FLAGS, no_flags),
+	FIELD(vfio_device_attach_iommufd_pt, flags, ABI_FLAGS, attach_pt_flags),
 	FIELD(vfio_device_attach_iommufd_pt, pt_id, ABI_U32, NULL),
+	FIELD(vfio_device_attach_iommufd_pt, pasid, ABI_U32, NULL),
 };
 static const struct abi_field f_detach_pt[] = {
 	FIELD(vfio_device_detach_iommufd_pt, argsz, ABI_U32, NULL),
-	FIELD(vfio_device_detach_iommufd_pt, flags, ABI_FLAGS, no_flags),
+	FIELD(vfio_device_detach_iommufd_pt, flags, ABI_FLAGS, detach_pt_flags),
+	FIELD(vfio_device_detach_iommufd_pt, pasid, ABI_U32, NULL),
 };
 
 /* ---- iommufd (<iommusim/uapi/iommufd.h>): `size` plays argsz's part ---- */
@@ -241,6 +251,7 @@ static const struct abi_flag hwpt_alloc_flags[] = {
 	{ "NEST_PARENT", IOMMU_HWPT_ALLOC_NEST_PARENT },
 	{ "DIRTY_TRACKING", IOMMU_HWPT_ALLOC_DIRTY_TRACKING },
 	{ "FAULT_ID_VALID", IOMMU_HWPT_FAULT_ID_VALID },
+	{ "PASID", IOMMU_HWPT_ALLOC_PASID },
 	{ NULL, 0 },
 };
 static const struct abi_flag hw_caps[] = {            /* GET_HW_INFO's out_capabilities */
@@ -777,6 +788,52 @@ static const struct abi_ioctl ioctls[] = {
 	/* CONFIG_IOMMUFD_TEST: the profile's iommufd_test */
 	{ "IOMMU_TEST_CMD", IOMMU_TEST_CMD, ABI_ARG_STRUCT, &s_test_cmd, NULL, 0, 0 },
 };
+
+/* ---- structures an ioctl points at (the `put` step) ---- */
+
+static const struct abi_flag vtd_s1_flags[] = {
+	{ "SRE", IOMMU_VTD_S1_SRE },
+	{ "EAFE", IOMMU_VTD_S1_EAFE },
+	{ "WPE", IOMMU_VTD_S1_WPE },
+	{ NULL, 0 },
+};
+static const struct abi_field f_vtd_s1[] = {
+	FIELD(iommu_hwpt_vtd_s1, flags, ABI_FLAGS, vtd_s1_flags),
+	FIELD(iommu_hwpt_vtd_s1, pgtbl_addr, ABI_U64, NULL),
+	FIELD(iommu_hwpt_vtd_s1, addr_width, ABI_U32, NULL),
+	FIELD(iommu_hwpt_vtd_s1, __reserved, ABI_U32, NULL),
+};
+static const struct abi_flag vtd_inv_flags[] = {
+	{ "LEAF", IOMMU_VTD_INV_FLAGS_LEAF },
+	{ NULL, 0 },
+};
+static const struct abi_field f_vtd_s1_inv[] = {
+	FIELD(iommu_hwpt_vtd_s1_invalidate, addr, ABI_U64, NULL),
+	FIELD(iommu_hwpt_vtd_s1_invalidate, npages, ABI_U64, NULL),
+	FIELD(iommu_hwpt_vtd_s1_invalidate, flags, ABI_FLAGS, vtd_inv_flags),
+	FIELD(iommu_hwpt_vtd_s1_invalidate, __reserved, ABI_U32, NULL),
+};
+static const struct abi_struct data_structs[] = {
+	STRUCT(iommu_hwpt_vtd_s1, f_vtd_s1, 0),
+	STRUCT(iommu_hwpt_vtd_s1_invalidate, f_vtd_s1_inv, 0),
+};
+
+const struct abi_struct *abi_data_find(const char *name)
+{
+	for (size_t i = 0; name && i < sizeof(data_structs) / sizeof(data_structs[0]); i++)
+		if (!strcmp(data_structs[i].name, name))
+			return &data_structs[i];
+	return NULL;
+}
+
+void abi_data_names(const char **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(data_structs) / sizeof(data_structs[0]) && n + 1 < max; i++)
+		out[n++] = data_structs[i].name;
+	out[n] = NULL;
+}
 
 const char *abi_fd_field(const struct abi_ioctl *io)
 {

@@ -80,6 +80,10 @@ struct abi_ioctl {
 #define ABI_PROFILE_NESTING_2020 1u   /* vfio.nesting_abi: guest-pgtbl-2020 */
 
 const struct abi_ioctl *abi_ioctl_find(const char *name);
+/* A structure an ioctl's pointer field points at (iommu_hwpt_vtd_s1,
+ * iommu_hwpt_vtd_s1_invalidate), for the `put` step; NULL if unknown. */
+const struct abi_struct *abi_data_find(const char *name);
+void abi_data_names(const char **out, size_t max);
 /* The command @name as a world of @profile (ABI_PROFILE_*, 0: none) has
  * it: its own entry first, else the one every profile has. */
 const struct abi_ioctl *abi_ioctl_find_in(const char *name, unsigned profile);

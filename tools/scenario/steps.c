@@ -810,6 +810,7 @@ static const struct step_kind step_kinds[] = {
 	{ "pwrite", keys_rw, parse_rw, run_rw, describe_rw, g_free, NULL, 0 },
 	{ "alloc", keys_alloc, parse_alloc, run_alloc, describe_alloc, g_free, NULL, 0 },
 	{ "fill", keys_fill, parse_fill, run_fill, describe_fill, free_fill, gen_fill, 3 },
+	{ "put", keys_put, parse_put, run_put, describe_put, free_put, NULL, 0 },
 	{ "check", keys_fill, parse_fill, run_check, describe_fill, free_fill, NULL, 0 },
 	{ "dma", keys_dma, parse_dma, run_dma, describe_dma, free_dma, gen_dma, 16 },
 	{ "rlimit", keys_rlimit, parse_rlimit, run_rlimit, describe_rlimit, g_free, gen_rlimit, 1 },

@@ -60,6 +60,12 @@ void describe_ioctl(const struct scn_step *st, GString *out);
 void free_ioctl(void *args);
 extern const char *const keys_ioctl[];
 
+int parse_put(struct ldr *l, const struct ynode *map, struct scn_step *st);
+long run_put(struct runner *r, struct scn_step *st);
+void describe_put(const struct scn_step *st, GString *out);
+void free_put(void *args);
+extern const char *const keys_put[];
+
 int parse_rw(struct ldr *l, const struct ynode *map, struct scn_step *st);
 long run_rw(struct runner *r, struct scn_step *st);
 void describe_rw(const struct scn_step *st, GString *out);

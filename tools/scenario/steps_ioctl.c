@@ -515,6 +515,94 @@ void describe_ioctl(const struct scn_step *st, GString *out)
 		g_string_append_printf(out, " as %s", st->as);
 }
 
+/* ---- put: a structure an ioctl points at, written into a buffer -----------
+ *
+ *   - put: inv                       # a buffer handle
+ *     struct: iommu_hwpt_vtd_s1_invalidate
+ *     offset: 24                     # default 0
+ *     fields: {addr: 0x40000000, npages: 1, flags: LEAF}
+ *
+ * The structure's bytes (every field not given is 0) are written at the
+ * offset, in the buffer's process; fields take what an ioctl's do.
+ */
+const char *const keys_put[] = { "struct", "offset", "fields", NULL };
+
+struct put_args {
+	const char *buf;
+	const struct abi_struct *st;
+	uint64_t offset;
+	struct fval *set;
+	size_t nset;
+};
+
+void free_put(void *p)
+{
+	struct put_args *a = p;
+
+	if (a)
+		g_free(a->set);
+	g_free(a);
+}
+
+int parse_put(struct ldr *l, const struct ynode *map, struct scn_step *st)
+{
+	struct put_args *a = g_new0(struct put_args, 1);
+	const struct ynode *v;
+	const char *names[16];
+
+	st->args = a;
+	if (ldr_handle_ref(l, ynode_map_get(map, "put"), HANDLE_BUF, &a->buf))
+		return -1;
+	if (!(v = ldr_get(l, map, "struct", "a put step")) || ldr_need(l, v, YN_SCALAR, "struct"))
+		return -1;
+	if (!(a->st = abi_data_find(v->str))) {
+		abi_data_names(names, G_N_ELEMENTS(names));
+		return ldr_enum(l, v, names, &(int){ 0 }, "struct");
+	}
+	if ((v = ynode_map_get(map, "offset")) &&
+	    ldr_u64(l, v, &a->offset, 1ull << 40, false, "offset"))
+		return -1;
+	if ((v = ynode_map_get(map, "fields")) &&
+	    parse_fields(l, a->st, v, &a->set, &a->nset, NULL))
+		return -1;
+	return 0;
+}
+
+long run_put(struct runner *r, struct scn_step *st)
+{
+	struct put_args *a = st->args;
+	struct rhandle *h = g_hash_table_lookup(r->handles, a->buf);
+	uint8_t buf[256];
+	struct sim_proc *p;
+
+	if (!h || a->offset + a->st->size > h->len) {
+		runner_check(r, false, st->pos.line, "%s does not hold %zu bytes at 0x%llx", a->buf,
+			     a->st->size, (unsigned long long)a->offset);
+		return RUN_CHECKED;
+	}
+	memset(buf, 0, sizeof(buf));
+	for (size_t i = 0; i < a->nset; i++) {
+		const struct fval *fv = &a->set[i];
+		uint64_t v = fv->flags;
+
+		if (!fv->is_flags && runner_sval(r, &fv->v, &v))
+			return RUN_CHECKED;
+		put_field(buf, fv->f, v);
+	}
+	p = sim_proc_find(r->w, h->pid);
+	if (!p)
+		return -ESRCH;
+	return sim_copy_to_user(p, h->va + a->offset, buf, a->st->size);
+}
+
+void describe_put(const struct scn_step *st, GString *out)
+{
+	const struct put_args *a = st->args;
+
+	g_string_append_printf(out, "put %s+0x%llx %s", a->buf, (unsigned long long)a->offset,
+			       a->st->name);
+}
+
 /* ---- pread / pwrite of a device region ------------------------------------
  *
  *   - pread: device           # a vfio-pci device fd

@@ -201,11 +201,13 @@ struct iommu_vfio_ioas {
 
 /* ---- hardware page tables (since 6.6) ---- */
 
-/* HWPT_ALLOC flags: NEST_PARENT and DIRTY_TRACKING since 6.7, FAULT_ID_VALID since 6.11. */
+/* HWPT_ALLOC flags: NEST_PARENT and DIRTY_TRACKING since 6.7, FAULT_ID_VALID
+ * since 6.11, ALLOC_PASID (the HWPT may go on a device's PASID) since 6.15. */
 enum iommufd_hwpt_alloc_flags {
 	IOMMU_HWPT_ALLOC_NEST_PARENT	= 1 << 0,
 	IOMMU_HWPT_ALLOC_DIRTY_TRACKING	= 1 << 1,
 	IOMMU_HWPT_FAULT_ID_VALID	= 1 << 2,
+	IOMMU_HWPT_ALLOC_PASID		= 1 << 3,
 };
 
 /* Flags of a VT-d stage-1 (guest) page table (since 6.7). */

@@ -46,24 +46,30 @@ struct vfio_device_bind_iommufd {
  * VFIO_DEVICE_ATTACH_IOMMUFD_PT: attach the bound device to pt_id, an IOAS
  * (the kernel then finds or makes a paging HWPT for it, and pt_id returns
  * that HWPT's id) or a HWPT.  Attaching an attached device replaces its
- * page table.
+ * page table.  With VFIO_DEVICE_ATTACH_PASID (6.15) the attachment is the
+ * device's PASID @pasid instead of its RID.
  */
 #ifndef VFIO_DEVICE_ATTACH_IOMMUFD_PT
 #define IOMMUSIM_UAPI_VFIO_CDEV_ATTACH
 struct vfio_device_attach_iommufd_pt {
 	__u32 argsz;
-	__u32 flags;		/* none defined in 6.12: 0 */
+	__u32 flags;		/* none in 6.12; VFIO_DEVICE_ATTACH_PASID in 6.15 */
+#define VFIO_DEVICE_ATTACH_PASID (1 << 0)
 	__u32 pt_id;
+	__u32 pasid;		/* 6.15 */
 };
 #define VFIO_DEVICE_ATTACH_IOMMUFD_PT	_IO(VFIO_TYPE, VFIO_BASE + 19)
 #endif
 
-/* VFIO_DEVICE_DETACH_IOMMUFD_PT: back to blocked DMA (a no-op when not attached). */
+/* VFIO_DEVICE_DETACH_IOMMUFD_PT: back to blocked DMA (a no-op when not
+ * attached); with VFIO_DEVICE_DETACH_PASID (6.15), the PASID @pasid. */
 #ifndef VFIO_DEVICE_DETACH_IOMMUFD_PT
 #define IOMMUSIM_UAPI_VFIO_CDEV_DETACH
 struct vfio_device_detach_iommufd_pt {
 	__u32 argsz;
-	__u32 flags;		/* none defined in 6.12: 0 */
+	__u32 flags;		/* none in 6.12; VFIO_DEVICE_DETACH_PASID in 6.15 */
+#define VFIO_DEVICE_DETACH_PASID (1 << 0)
+	__u32 pasid;		/* 6.15 */
 };
 #define VFIO_DEVICE_DETACH_IOMMUFD_PT	_IO(VFIO_TYPE, VFIO_BASE + 20)
 #endif
@@ -105,14 +111,16 @@ VFIO_CDEV_UAPI_AT(vfio_device_bind_iommufd, out_devid, 12);
 #endif
 #ifdef IOMMUSIM_UAPI_VFIO_CDEV_ATTACH
 VFIO_CDEV_UAPI_ASSERT(VFIO_DEVICE_ATTACH_IOMMUFD_PT == 0x3b77);
-VFIO_CDEV_UAPI_ASSERT(sizeof(struct vfio_device_attach_iommufd_pt) == 12);
+VFIO_CDEV_UAPI_ASSERT(sizeof(struct vfio_device_attach_iommufd_pt) == 16);
 VFIO_CDEV_UAPI_AT(vfio_device_attach_iommufd_pt, flags, 4);
 VFIO_CDEV_UAPI_AT(vfio_device_attach_iommufd_pt, pt_id, 8);
+VFIO_CDEV_UAPI_AT(vfio_device_attach_iommufd_pt, pasid, 12);
 #endif
 #ifdef IOMMUSIM_UAPI_VFIO_CDEV_DETACH
 VFIO_CDEV_UAPI_ASSERT(VFIO_DEVICE_DETACH_IOMMUFD_PT == 0x3b78);
-VFIO_CDEV_UAPI_ASSERT(sizeof(struct vfio_device_detach_iommufd_pt) == 8);
+VFIO_CDEV_UAPI_ASSERT(sizeof(struct vfio_device_detach_iommufd_pt) == 12);
 VFIO_CDEV_UAPI_AT(vfio_device_detach_iommufd_pt, flags, 4);
+VFIO_CDEV_UAPI_AT(vfio_device_detach_iommufd_pt, pasid, 8);
 #endif
 
 #undef VFIO_CDEV_UAPI_AT
