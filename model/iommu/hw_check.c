@@ -471,9 +471,11 @@ static int scan_atc(const struct iommu_cache_entry *e, void *arg)
 	struct iommu_context c;
 
 	s->seg = (uint16_t)e->aux;   /* device-TLB entries carry their segment */
-	/* translations through a guest's stage 1: checked when served only */
-	if (e->pasid != IOMMU_PASID_NONE &&
-	    !hw_pasid_read(s->hw, loc_key(s->seg, (uint16_t)e->tag, e->pasid), &c) &&
+	/* translations through a guest's stage 1 (a PASID's, or the RID's
+	 * when iommufd attached the RID to a nested HWPT): checked when
+	 * served only */
+	if (!hw_pasid_read(s->hw, loc_key(s->seg, (uint16_t)e->tag,
+					  e->pasid == IOMMU_PASID_NONE ? 0 : e->pasid), &c) &&
 	    c.type == IOMMU_CTX_NESTED)
 		return 0;
 

@@ -61,7 +61,7 @@ struct fuzz_case {
 	bool legacy;
 	const char *iommu_keys, *extra_profile;
 	const char *variant_iommu, *variant_profile;
-	char knobs[64], knob_lines[64];
+	char knobs[64], knob_lines[128];
 	struct fz_dev dev[FZ_MAX_DEVS];
 	unsigned ndev, ngroup, nprefix;
 	uint64_t topo_drop;          /* topology entries shrinking took away (bit i: entry i) */
@@ -131,9 +131,12 @@ static void gen_case(struct fz *z, const struct fuzz_options *o, struct fuzz_cas
 	 * there (shrinking may take any of it away again): a third the group
 	 * path (the first group in the container, a type1 backend, a device
 	 * fd, so that an iommufd-served container attaches the group too), a
-	 * sixth each a device on the cdev path, the same with dirty tracking,
-	 * and a guest's stage-1 table nested over a container */
-	switch (fz_below(z, 6)) {
+	 * sixth each a device on the cdev path (with dirty tracking, or on VT-d
+	 * a nested HWPT, now and then), and a guest's stage-1 table nested over
+	 * a container (the 2020 proposal's bind where the world has it) */
+	/* (a world of the 2020 proposal starts with its guest bind half the
+	 * time) */
+	switch (g.nesting2020 && fz_chance(z, 1, 2) ? 4 : fz_below(z, 6)) {
 	case 0:
 	case 1:
 		if (g.ngroup) {
@@ -159,7 +162,9 @@ static void gen_case(struct fz *z, const struct fuzz_options *o, struct fuzz_cas
 		break;
 	case 2:
 	case 3:
-		fuzz_gen_recipe(&g, fz_chance(z, 1, 2) ? "cdev-dirty" : "cdev");
+		/* VT-d nests HWPTs over HWPTs: a nested one now and then */
+		fuzz_gen_recipe(&g, !strcmp(g.format, "vtd") && fz_chance(z, 1, 3) ? "cdev-nested" :
+				fz_chance(z, 1, 2) ? "cdev-dirty" : "cdev");
 		break;
 	case 4:
 		fuzz_gen_recipe(&g, "nested");

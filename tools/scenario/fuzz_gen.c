@@ -118,9 +118,12 @@ static void endpoint(struct fuzz_gen *g, struct topo *t, const char *type, unsig
 	if (c)
 		g_snprintf(c->bdf, sizeof(c->bdf), "0000:%02x:%02x.%u", bus, dev, fn);
 	/* conventional PCI has no extended capabilities */
-	if (strcmp(type, "pci-device") && fz_chance(z, 1, 3)) {
+	/* (a world of the 2020 proposal: mostly full 20-bit PASIDs, which
+	 * VT-d's guest bind wants) */
+	if (strcmp(type, "pci-device") && fz_chance(z, g->nesting2020 ? 2 : 1, 3)) {
 		bool pri = fz_chance(z, 1, 2);
-		unsigned pasid = fz_chance(z, 1, 2) ? (fz_chance(z, 1, 2) ? 8 : 20) : 0;
+		unsigned pasid = fz_chance(z, g->nesting2020 ? 3 : 1, g->nesting2020 ? 4 : 2) ?
+				 (fz_chance(z, 1, g->nesting2020 ? 4 : 2) ? 8 : 20) : 0;
 
 		g_string_append_printf(e, ", caps: {ats: true%s", pri ? ", pri: true" : "");
 		if (pasid)
@@ -301,6 +304,16 @@ static void draw_knobs(struct fuzz_gen *g, const char *iommu_keys, const char *e
 	if (g->sva2018 || g->sva2017)
 		g_strlcpy(g->knob_lines, g->sva2017 ? "  vfio: {sva_abi: bind-task-2017}\n" :
 			  "  vfio: {sva_abi: bind-process-2018}\n", sizeof(g->knob_lines));
+	/* the 2020 guest page-table bind, now and then, in the resolution's
+	 * singleton scope: the posted container scope is the hole itself
+	 * (§H25 and §H27 report it), which a case may still ask for with
+	 * its own vfio: line */
+	g->nesting2020 = !g->mdev && !g->sva2018 && !g->sva2017 && fz_chance(g->z, 1, 8) &&
+			 !(extra_profile && strstr(extra_profile, "vfio:")) &&
+			 !(g->variant_profile && strstr(g->variant_profile, "vfio:"));
+	if (g->nesting2020)
+		g_strlcpy(g->knob_lines, "  vfio: {nesting_abi: guest-pgtbl-2020, "
+			  "nesting_bind_scope: singleton}\n", sizeof(g->knob_lines));
 	if (fz_chance(g->z, 1, 4) && !(iommu_keys && strstr(iommu_keys, "busy_dma")) &&
 	    !(g->variant_iommu && strstr(g->variant_iommu, "busy_dma")))
 		g_strlcat(g->knobs, ", busy_dma: true", sizeof(g->knobs));
@@ -584,7 +597,7 @@ static bool meaningful_ioctl(struct fuzz_gen *g, GString *out)
 	const char *s1, *s2;
 	unsigned v;
 
-	switch (fz_below(z, 20)) {
+	switch (fz_below(z, 22)) {
 	case 0:
 		if (!g->ngroup)
 			return false;
@@ -602,7 +615,8 @@ static bool meaningful_ioctl(struct fuzz_gen *g, GString *out)
 	case 2:
 		container_fd(g, c, sizeof(c));
 		emit_ioctl(g, out, "VFIO_SET_IOMMU", c);
-		s1 = fz_chance(z, 3, 4) ? "VFIO_TYPE1v2_IOMMU" :
+		s1 = fz_chance(z, 3, 4) ? (g->nesting2020 && fz_chance(z, 1, 2) ?
+					   "VFIO_TYPE1_NESTING_IOMMU" : "VFIO_TYPE1v2_IOMMU") :
 		     fz_chance(z, 1, 2) ? "VFIO_TYPE1_IOMMU" : "99";
 		g_string_append_printf(out, "    arg: %s\n", s1);
 		return true;
@@ -759,6 +773,54 @@ static bool meaningful_ioctl(struct fuzz_gen *g, GString *out)
 		g_string_append_printf(out, "    arg: {option_id: %s, op: %s, object_id: %s, "
 				       "val64: %u}\n", s1, s2, id1, v);
 		return true;
+	case 19:
+		if (g->nesting2020) {
+			/* the 2020 proposal's PASID requests and invalidations */
+			container_fd(g, c, sizeof(c));
+			v = fz_below(z, 3);
+			emit_ioctl(g, out, v == 2 ? "VFIO_IOMMU_CACHE_INVALIDATE" :
+				   "VFIO_IOMMU_PASID_REQUEST", c);
+			if (v == 0)
+				g_string_append_printf(out, "    arg: {flags: ALLOC, alloc_pasid.min: %u, "
+						       "alloc_pasid.max: %u}\n", fz_below(z, 4),
+						       fz_below(z, 8));
+			else if (v == 1)
+				g_string_append_printf(out, "    arg: {flags: FREE, free_pasid: %u}\n",
+						       fz_below(z, 8));
+			else
+				g_string_append_printf(out, "    arg: {cache_info.version: 1, "
+						       "cache_info.cache: [IOTLB, DEV_IOTLB], "
+						       "cache_info.granularity: %u, "
+						       "cache_info.pasid_info.flags: [PASID], "
+						       "cache_info.pasid_info.pasid: %u}\n", fz_below(z, 4),
+						       fz_below(z, 8));
+			return true;
+		}
+		/* a nested HWPT's invalidation, at whatever id */
+		iommufd_fd(g, h, sizeof(h));
+		emit_ioctl(g, out, "IOMMU_HWPT_INVALIDATE", h);
+		obj_id(g, id1, sizeof(id1));
+		g_string_append_printf(out, "    arg: {hwpt_id: %s, data_uptr: buf+0xfd000, "
+				       "data_type: IOMMU_HWPT_INVALIDATE_DATA_VTD_S1, entry_len: %u, "
+				       "entry_num: %u}\n", id1, fz_chance(z, 3, 4) ? 24 : 16,
+				       fz_below(z, 3));
+		return true;
+	case 20:
+		/* a (device, PASID) attach or detach through the cdev */
+		if (!g->cfd)
+			return false;
+		g_snprintf(h, sizeof(h), "c%d", pick_bit(z, g->cfd));
+		obj_id(g, id1, sizeof(id1));
+		v = 1 + fz_below(z, 8);
+		if (fz_chance(z, 2, 3)) {
+			emit_ioctl(g, out, "VFIO_DEVICE_ATTACH_IOMMUFD_PT", h);
+			g_string_append_printf(out, "    arg: {flags: PASID, pt_id: %s, pasid: %u}\n",
+					       id1, v);
+		} else {
+			emit_ioctl(g, out, "VFIO_DEVICE_DETACH_IOMMUFD_PT", h);
+			g_string_append_printf(out, "    arg: {flags: PASID, pasid: %u}\n", v);
+		}
+		return true;
 	default:
 		container_fd(g, c, sizeof(c));
 		emit_ioctl(g, out, "VFIO_IOMMU_GET_INFO", c);
@@ -861,7 +923,7 @@ static void abi_ioctl(struct fuzz_gen *g, GString *out)
 	abi_ioctl_names(names, G_N_ELEMENTS(names));
 	while (names[n])
 		n++;
-	io = abi_ioctl_find(names[fz_below(z, n)]);
+	io = abi_ioctl_find_in(names[fz_below(z, n)], g->nesting2020 ? ABI_PROFILE_NESTING_2020 : 0);
 	ioctl_target(g, io->name, h, sizeof(h));
 	emit_ioctl(g, out, io->name, h);
 	switch (io->arg) {
@@ -1097,6 +1159,176 @@ static bool recipe_nested(struct fuzz_gen *g)
 	return true;
 }
 
+/*
+ * The 2020 proposal's guest bind (vfio.nesting_abi: guest-pgtbl-2020): a
+ * nesting container with one group, guest RAM mapped GPA = IOVA, a guest
+ * table with a GVA mapping to gbuf, a host PASID, the bind, a PASID DMA;
+ * then the guest's invalidation, an unbind or the PASID's free, and the DMA
+ * again.
+ */
+static bool recipe_nested2020(struct fuzz_gen *g)
+{
+	struct fz *z = g->z;
+	char gpt[8], root[8], pv[8];
+	const struct fz_dev *d = NULL;
+	unsigned n = 0, pick, then = fz_below(z, 4);
+
+	for (unsigned i = 0; i < g->ndev; i++)
+		n += g->dev[i].pasid_bits && g->dev[i].gidx >= 0;
+	if (!n)
+		return false;
+	pick = fz_below(z, n);
+	for (unsigned i = 0; i < g->ndev && !d; i++)
+		if (g->dev[i].pasid_bits && g->dev[i].gidx >= 0 && !pick--)
+			d = &g->dev[i];
+	g_snprintf(gpt, sizeof(gpt), "gpt%u", ++g->recipes);
+	new_var(g, "root", root, sizeof(root));
+	new_var(g, "p", pv, sizeof(pv));
+	queue(g, NULL, false, "  - ioctl: VFIO_GROUP_SET_CONTAINER\n    on: g%d\n"
+	      "    arg: container\n", d->gidx);
+	queue(g, NULL, false, "  - ioctl: VFIO_SET_IOMMU\n    on: container\n"
+	      "    arg: VFIO_TYPE1_NESTING_IOMMU\n");
+	queue(g, NULL, false, "  - ioctl: VFIO_IOMMU_MAP_DMA\n    on: container\n"
+	      "    arg: {vaddr: gmem, iova: 0, size: 1M, flags: [READ, WRITE]}\n");
+	queue(g, NULL, false, "  - ioctl: VFIO_IOMMU_MAP_DMA\n    on: container\n"
+	      "    arg: {vaddr: gbuf, iova: 1M, size: 64K, flags: [READ, WRITE]}\n");
+	queue(g, NULL, false, "  - guest_table: %s\n    buffer: gmem\n    gpa: 0\n"
+	      "    pool: {offset: 0x%x, size: 64K}\n    save: %s\n", gpt,
+	      0xf0000 - 0x10000 * (g->recipes % 8), root);
+	queue(g, NULL, false, "  - guest_map: %s\n    va: 0x7000000\n    gpa: 1M\n"
+	      "    size: 64K\n", gpt);
+	queue(g, NULL, false, "  - ioctl: VFIO_IOMMU_PASID_REQUEST\n    on: container\n"
+	      "    arg: {flags: ALLOC, alloc_pasid.min: 1, alloc_pasid.max: %u}\n"
+	      "    save: {%s: alloc_pasid.result}\n", fz_chance(z, 3, 4) ? 255 : 0xfffff, pv);
+	queue(g, NULL, false, "  - ioctl: VFIO_IOMMU_BIND\n    on: container\n"
+	      "    arg: {flags: BIND_GUEST_PGTBL, data.version: 1, data.format: INTEL_VTD, "
+	      "data.gpgd: $%s, data.hpasid: $%s, data.addr_width: %u}\n", root, pv,
+	      fz_chance(z, 7, 8) ? 48 : 57);
+	queue(g, NULL, false, "  - dma: \"%s\"\n    op: write\n    pasid: $%s\n"
+	      "    addr: 0x7000000\n    len: 0x1000\n    pattern: 0x99\n", d->bdf, pv);
+	if (then == 0) {
+		/* the guest drops its mapping and says so, or forgets to */
+		queue(g, NULL, false, "  - guest_unmap: %s\n    va: 0x7000000\n    size: 4K\n", gpt);
+		queue(g, NULL, false, "  - ioctl: VFIO_IOMMU_CACHE_INVALIDATE\n    on: container\n"
+		      "    arg: {cache_info.version: 1, cache_info.cache: [IOTLB], "
+		      "cache_info.granularity: %s, cache_info.addr_info.flags: [PASID], "
+		      "cache_info.addr_info.pasid: $%s, cache_info.addr_info.addr: 0x7000000, "
+		      "cache_info.addr_info.granule_size: 4K, cache_info.addr_info.nb_granules: 1}\n",
+		      fz_chance(z, 3, 4) ? "ADDR" : "PASID", pv);
+	} else if (then == 1) {
+		queue(g, NULL, false, "  - ioctl: VFIO_IOMMU_BIND\n    on: container\n"
+		      "    arg: {flags: UNBIND_GUEST_PGTBL, data.version: 1, data.format: INTEL_VTD, "
+		      "data.hpasid: $%s}\n", pv);
+	} else if (then == 2) {
+		queue(g, NULL, false, "  - ioctl: VFIO_IOMMU_PASID_REQUEST\n    on: container\n"
+		      "    arg: {flags: FREE, free_pasid: $%s}\n", pv);
+	} else {
+		/* the VMM takes guest RAM back under the bound table */
+		queue(g, NULL, false, "  - ioctl: VFIO_IOMMU_UNMAP_DMA\n    on: container\n"
+		      "    arg: {iova: 1M, size: 64K}\n");
+	}
+	queue(g, NULL, false, "  - dma: \"%s\"\n    op: read\n    pasid: $%s\n"
+	      "    addr: 0x7000000\n    len: 0x4\n", d->bdf, pv);
+	return true;
+}
+
+/*
+ * A nested HWPT on the cdev path (VT-d's IOMMU_HWPT_DATA_VTD_S1): guest RAM
+ * (gmem) an IOAS maps GPA = IOVA, with gbuf at 1M; a NEST_PARENT HWPT; a
+ * guest table (GVA 0x7000000 -> gbuf) described by an iommu_hwpt_vtd_s1
+ * the put step writes at buf+0xfe000; the nested HWPT (now and then with
+ * ALLOC_PASID, and a PASID attach); a DMA; the guest's unmap, its
+ * HWPT_INVALIDATE (or none), the DMA again; a replace to stage 2 or a
+ * detach.
+ */
+static bool recipe_cdev_nested(struct fuzz_gen *g)
+{
+	struct fz *z = g->z;
+	char binds[8], dev[8], ioas[8], s2[8], s1[8], root[8], gpt[8], pasidarg[32] = "";
+	unsigned k, d = 0, pasid = 0;
+	bool at_pasid;
+
+	if (!g->ncdev)
+		return false;
+	k = fz_below(z, g->ncdev);
+	for (unsigned i = 0, n = 0; i < g->ndev; i++)
+		if (g->dev[i].vfio && g->dev[i].group >= 0 && n++ == k)
+			d = i;
+	at_pasid = g->dev[d].pasid_bits && fz_chance(z, 1, 3);
+	if (at_pasid) {
+		pasid = 1 + fz_below(z, (1u << g->dev[d].pasid_bits) - 1 < 30 ?
+					(1u << g->dev[d].pasid_bits) - 1 : 30);
+		g_snprintf(pasidarg, sizeof(pasidarg), ", flags: PASID, pasid: %u", pasid);
+	}
+	g_snprintf(binds, sizeof(binds), "c%u", k);
+	g->cfd |= 1u << k;
+	if (g->dev[d].gidx >= 0)
+		queue(g, NULL, false, "  - close: g%d\n", g->dev[d].gidx);
+	queue(g, binds, false, "  - open: /dev/vfio/devices/vfio%u\n    as: c%u\n", k, k);
+	new_var(g, "dev", dev, sizeof(dev));
+	queue(g, NULL, false, "  - ioctl: VFIO_DEVICE_BIND_IOMMUFD\n    on: c%u\n"
+	      "    arg: {iommufd: ictx}\n    save: {%s: out_devid}\n", k, dev);
+	new_var(g, "ioas", ioas, sizeof(ioas));
+	queue(g, NULL, false, "  - ioctl: IOMMU_IOAS_ALLOC\n    on: ictx\n    arg: {}\n"
+	      "    save: {%s: out_ioas_id}\n", ioas);
+	queue(g, NULL, false, "  - ioctl: IOMMU_IOAS_MAP\n    on: ictx\n"
+	      "    arg: {ioas_id: $%s, flags: [FIXED_IOVA, READABLE, WRITEABLE], user_va: gmem, "
+	      "length: 1M, iova: 0}\n", ioas);
+	queue(g, NULL, false, "  - ioctl: IOMMU_IOAS_MAP\n    on: ictx\n"
+	      "    arg: {ioas_id: $%s, flags: [FIXED_IOVA, READABLE, WRITEABLE], user_va: gbuf, "
+	      "length: 64K, iova: 1M}\n", ioas);
+	new_var(g, "hwpt", s2, sizeof(s2));
+	queue(g, NULL, false, "  - ioctl: IOMMU_HWPT_ALLOC\n    on: ictx\n"
+	      "    arg: {dev_id: $%s, pt_id: $%s, flags: [NEST_PARENT%s]}\n"
+	      "    save: {%s: out_hwpt_id}\n", dev, ioas, at_pasid ? ", PASID" : "", s2);
+	g_snprintf(gpt, sizeof(gpt), "gpt%u", ++g->recipes);
+	new_var(g, "root", root, sizeof(root));
+	queue(g, NULL, false, "  - guest_table: %s\n    buffer: gmem\n    gpa: 0\n"
+	      "    pool: {offset: 0x%x, size: 64K}\n    save: %s\n", gpt,
+	      0xf0000 - 0x10000 * (g->recipes % 8), root);
+	queue(g, NULL, false, "  - guest_map: %s\n    va: 0x7000000\n    gpa: 1M\n"
+	      "    size: 64K\n", gpt);
+	queue(g, NULL, false, "  - put: buf\n    struct: iommu_hwpt_vtd_s1\n    offset: 0xfe000\n"
+	      "    fields: {pgtbl_addr: $%s, addr_width: %u}\n", root,
+	      fz_chance(z, 7, 8) ? 48 : fz_chance(z, 1, 2) ? 57 : 39);
+	new_var(g, "hwpt", s1, sizeof(s1));
+	queue(g, NULL, false, "  - ioctl: IOMMU_HWPT_ALLOC\n    on: ictx\n"
+	      "    arg: {dev_id: $%s, pt_id: $%s%s, data_type: IOMMU_HWPT_DATA_VTD_S1, "
+	      "data_len: 24, data_uptr: buf+0xfe000}\n    save: {%s: out_hwpt_id}\n", dev, s2,
+	      at_pasid ? ", flags: [PASID]" : "", s1);
+	if (at_pasid)   /* the RID on stage 2 (its HWPT takes PASIDs too) */
+		queue(g, NULL, false, "  - ioctl: VFIO_DEVICE_ATTACH_IOMMUFD_PT\n    on: c%u\n"
+		      "    arg: {pt_id: $%s}\n", k, s2);
+	queue(g, NULL, false, "  - ioctl: VFIO_DEVICE_ATTACH_IOMMUFD_PT\n    on: c%u\n"
+	      "    arg: {pt_id: $%s%s}\n", k, s1, pasidarg);
+	g_snprintf(pasidarg, sizeof(pasidarg), at_pasid ? "    pasid: %u\n" : "", pasid);
+	queue(g, NULL, false, "  - dma: \"%s\"\n    op: write\n%s    addr: 0x7000000\n"
+	      "    len: 0x1000\n    pattern: 0x99\n", g->dev[d].bdf, pasidarg);
+	/* the guest unmaps and invalidates, as it must: a guest that does not
+	 * leaves stale entries that are its own bug, not the kernel's
+	 * (iommufd-nesting/invalidate-missing-is-stale.yaml) */
+	queue(g, NULL, false, "  - guest_unmap: %s\n    va: 0x7000000\n    size: 4K\n", gpt);
+	{
+		queue(g, NULL, false, "  - put: buf\n    struct: iommu_hwpt_vtd_s1_invalidate\n"
+		      "    offset: 0xfd000\n    fields: {%s}\n", fz_chance(z, 3, 4) ?
+		      "addr: 0x7000000, npages: 1" : "addr: 0, npages: 0xffffffffffffffff");
+		queue(g, NULL, false, "  - ioctl: IOMMU_HWPT_INVALIDATE\n    on: ictx\n"
+		      "    arg: {hwpt_id: $%s, data_uptr: buf+0xfd000, data_type: "
+		      "IOMMU_HWPT_INVALIDATE_DATA_VTD_S1, entry_len: 24, entry_num: 1}\n", s1);
+	}
+	queue(g, NULL, false, "  - dma: \"%s\"\n    op: read\n%s    addr: 0x7000000\n"
+	      "    len: 0x4\n", g->dev[d].bdf, pasidarg);
+	if (fz_chance(z, 1, 2)) {
+		char det[40] = "";
+
+		if (at_pasid)
+			g_snprintf(det, sizeof(det), "flags: PASID, pasid: %u", pasid);
+		queue(g, NULL, false, "  - ioctl: VFIO_DEVICE_DETACH_IOMMUFD_PT\n    on: c%u\n"
+		      "    arg: {%s}\n", k, det);
+	}
+	return true;
+}
+
 #define MDEV_UUID "5a1c0de5-0000-4000-8000-0000000000a1"
 
 /*
@@ -1178,7 +1410,9 @@ void gen_guest_table(struct fuzz_gen *g, GString *out)
 bool fuzz_gen_recipe(struct fuzz_gen *g, const char *name)
 {
 	if (!strcmp(name, "nested"))
-		return recipe_nested(g);
+		return g->nesting2020 ? recipe_nested2020(g) : recipe_nested(g);
+	if (!strcmp(name, "cdev-nested"))
+		return recipe_cdev_nested(g);
 	return recipe_cdev(g, !strcmp(name, "cdev-dirty"));
 }
 

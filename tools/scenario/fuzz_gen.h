@@ -82,11 +82,12 @@ struct fuzz_gen {
 	unsigned recipes;        /* recipes written: their buffers' and tables' names */
 	GPtrArray *queue;        /* a recipe's further steps (struct fz_queued *) */
 	char knobs[64];          /* iommu profile entries drawn for the machine */
-	char knob_lines[64];     /* profile lines drawn for it (a mediated device) */
+	char knob_lines[128];    /* profile lines drawn for it (a mediated device, a proposal) */
 	bool mdev;               /* vfio.mdev_instances: 1, its UUID MDEV_UUID */
 	bool mdev_ready;         /* the mdev recipe is queued */
 	bool sva2018;            /* vfio.sva_abi: bind-process-2018 */
 	bool sva2017;            /* vfio.sva_abi: bind-task-2017 */
+	bool nesting2020;        /* vfio.nesting_abi: guest-pgtbl-2020, singleton scope */
 	/* what the step being generated binds: a descriptor handle or a process */
 	char binds[8];
 	bool binds_proc;
@@ -107,9 +108,9 @@ char *fuzz_profile_text(const char *format, bool legacy, bool naive, const char 
 			const char *knob_lines, const char *iommu_keys, const char *extra_profile);
 /* Free what the generation of a case left (the queue). */
 void fuzz_gen_done(struct fuzz_gen *g);
-/* Queue the steps of a recipe ("cdev", "cdev-dirty", "nested": what each
- * does is at its function in fuzz_gen.c); false when the machine has no
- * device for it. */
+/* Queue the steps of a recipe ("cdev", "cdev-dirty", "cdev-nested",
+ * "nested": what each does is at its function in fuzz_gen.c); false when
+ * the machine has no device for it. */
 bool fuzz_gen_recipe(struct fuzz_gen *g, const char *name);
 /* Does a recipe have steps still to hand out? */
 bool fuzz_gen_pending(const struct fuzz_gen *g);
