@@ -278,13 +278,17 @@ static int physical_pasid_attach_ioas(struct vfio_pci_device *vdev, uint32_t pas
 
 	if (!vdev->idev)
 		return -EINVAL;
+	/* PASID 0 is IOMMU_NO_PASID: iommufd takes it as the RID (nothing on
+	 * the way refuses it) */
 	if (pasid_index(vdev, pasid) >= 0)
-		return iommufd_device_replace_pasid(vdev->idev, pasid, pt_id);
+		return pasid ? iommufd_device_replace_pasid(vdev->idev, pasid, pt_id) :
+			       iommufd_device_replace(vdev->idev, pt_id);
 	if (pasid > INT32_MAX)
 		return -ENOSPC;
 	if (sim_should_fail(vdev->vfio->w, "ids_alloc"))
 		return -ENOMEM;
-	rc = iommufd_device_attach_pasid(vdev->idev, pasid, pt_id);
+	rc = pasid ? iommufd_device_attach_pasid(vdev->idev, pasid, pt_id) :
+		     iommufd_device_attach(vdev->idev, pt_id);
 	if (rc)
 		return rc;
 	if (!vdev->pasids)
@@ -300,7 +304,10 @@ static void physical_pasid_detach_ioas(struct vfio_pci_device *vdev, uint32_t pa
 
 	if (!vdev->idev || at < 0)
 		return;
-	iommufd_device_detach_pasid(vdev->idev, pasid);
+	if (pasid)
+		iommufd_device_detach_pasid(vdev->idev, pasid);
+	else
+		iommufd_device_detach(vdev->idev);
 	g_array_remove_index(vdev->pasids, (guint)at);
 }
 

@@ -206,6 +206,19 @@ static void gbind_free(struct vfio_gbind *b)
 	g_free(b);
 }
 
+static struct vfio_gbind *find_gbind(struct vfio_iommu *iommu, uint64_t hpasid)
+{
+	for (guint i = 0; iommu->gbinds && i < iommu->gbinds->len; i++) {
+		struct vfio_gbind *b = g_ptr_array_index(iommu->gbinds, i);
+
+		if (b->data.hpasid == hpasid)
+			return b;
+	}
+	return NULL;
+}
+
+static void forget_gbind(struct vfio_iommu *iommu, uint64_t hpasid);
+
 /* vfio_iommu_type1_bind_gpasid */
 static long do_bind(struct vfio_iommu *iommu, const struct iommu_gpasid_bind_data *data)
 {
@@ -227,6 +240,10 @@ static long do_bind(struct vfio_iommu *iommu, const struct iommu_gpasid_bind_dat
 			for (guint j = 0; j < d->groups->len; j++)
 				unbind_group(d, g_ptr_array_index(d->groups, j), data->hpasid);
 		}
+		/* which takes an earlier bind of the same PASID with it: the
+		 * container no longer holds that one either */
+		while (find_gbind(iommu, data->hpasid))
+			forget_gbind(iommu, data->hpasid);
 		gbind_free(b);
 		return ret;
 	}
@@ -238,14 +255,11 @@ static long do_bind(struct vfio_iommu *iommu, const struct iommu_gpasid_bind_dat
 
 static void forget_gbind(struct vfio_iommu *iommu, uint64_t hpasid)
 {
-	for (guint i = 0; iommu->gbinds && i < iommu->gbinds->len; i++) {
-		struct vfio_gbind *b = g_ptr_array_index(iommu->gbinds, i);
+	struct vfio_gbind *b = find_gbind(iommu, hpasid);
 
-		if (b->data.hpasid == hpasid) {
-			g_ptr_array_remove_index(iommu->gbinds, i);
-			gbind_free(b);
-			return;
-		}
+	if (b) {
+		g_ptr_array_remove(iommu->gbinds, b);
+		gbind_free(b);
 	}
 }
 
@@ -309,15 +323,9 @@ static void vmm_unbind_pasid(struct vfio_vmm *vmm, uint32_t pasid)
 	for (guint i = 0; i < vmm->iommus->len; i++) {
 		struct vfio_iommu *iommu = g_ptr_array_index(vmm->iommus, i);
 
-		while (iommu->gbinds) {
-			struct vfio_gbind *b = NULL;
+		struct vfio_gbind *b;
 
-			for (guint j = 0; j < iommu->gbinds->len && !b; j++)
-				if (((struct vfio_gbind *)g_ptr_array_index(iommu->gbinds, j))
-					    ->data.hpasid == pasid)
-					b = g_ptr_array_index(iommu->gbinds, j);
-			if (!b)
-				break;
+		while ((b = find_gbind(iommu, pasid))) {
 			for (guint j = 0; j < b->groups->len; j++) {
 				struct iommu_group *ig = g_ptr_array_index(b->groups, j);
 				struct vfio_domain *d = group_domain(iommu, ig);
