@@ -2,12 +2,14 @@
 """Fail-nth sweeps of the address-space, SVA and proposal scenarios
 (standard library only).
 
-For every scenario under testcases/scenarios/{mm,sva,sva2017,sva2018},
+For every scenario under testcases/scenarios/{mm,sva,sva2017,sva2018,
+nesting2020,iommufd-nesting},
 `iommusim run --fail-nth-step N` for N = 1, 2, ... until the injected call
 is not reached: each run must end normally (exit 0 or 1: an expectation a
 failing call breaks is fine) and report no invariant - in particular
 §H19, errors change nothing - whatever call fails.  That is every error
-path of the mm, SVA, page-request and proposal code a scenario reaches.
+path of the mm, SVA, page-request, nesting and proposal code a scenario
+reaches.
 """
 import argparse
 import pathlib
@@ -16,7 +18,7 @@ import sys
 import unittest
 
 ARGS = None
-AREAS = ("mm", "sva", "sva2017", "sva2018")
+AREAS = ("mm", "sva", "sva2017", "sva2018", "nesting2020", "iommufd-nesting")
 LIMIT = 1000          # calls per scenario at most (each sweep stops earlier)
 
 
