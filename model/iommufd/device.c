@@ -366,12 +366,18 @@ static bool device_attached(const struct iommufd_device *idev)
 	return false;
 }
 
+static int hwpt_attach_pasid(struct iommufd_hw_pagetable *hwpt, struct iommufd_device *idev,
+			     uint32_t pasid);
+static int hwpt_replace_pasid(struct iommufd_hw_pagetable *hwpt, struct iommufd_device *idev,
+			      uint32_t pasid, struct iommufd_hw_pagetable **destroy);
+
 /* iommufd_device_do_attach: 0 (nothing to destroy) or an error */
-static int do_attach(struct iommufd_device *idev, struct iommufd_hw_pagetable *hwpt,
-		     struct iommufd_hw_pagetable **destroy)
+static int do_attach(struct iommufd_device *idev, uint32_t pasid,
+		     struct iommufd_hw_pagetable *hwpt, struct iommufd_hw_pagetable **destroy)
 {
 	*destroy = NULL;
-	return iommufd_hw_pagetable_attach(hwpt, idev);
+	return pasid == IOMMU_NO_PASID ? iommufd_hw_pagetable_attach(hwpt, idev) :
+					 hwpt_attach_pasid(hwpt, idev, pasid);
 }
 
 /*
@@ -397,8 +403,8 @@ static int replace_reserved(struct iommufd_group *ig, struct iommufd_hw_pagetabl
 
 /* iommufd_device_do_replace: the group moves in place; the old HWPT is
  * handed back for the caller to put (the devices' references move). */
-static int do_replace(struct iommufd_device *idev, struct iommufd_hw_pagetable *hwpt,
-		      struct iommufd_hw_pagetable **destroy)
+static int do_replace(struct iommufd_device *idev, uint32_t pasid,
+		      struct iommufd_hw_pagetable *hwpt, struct iommufd_hw_pagetable **destroy)
 {
 	struct iommufd_group *ig = idev->igroup;
 	struct iommufd_hw_pagetable *old = ig->hwpt;
@@ -406,6 +412,8 @@ static int do_replace(struct iommufd_device *idev, struct iommufd_hw_pagetable *
 	unsigned n;
 	int rc;
 
+	if (pasid != IOMMU_NO_PASID)
+		return hwpt_replace_pasid(hwpt, idev, pasid, destroy);
 	*destroy = NULL;
 	if (!old || !device_attached(idev))
 		return -EINVAL;
@@ -448,8 +456,8 @@ static int do_replace(struct iommufd_device *idev, struct iommufd_hw_pagetable *
 	return 0;
 }
 
-typedef int (*attach_fn)(struct iommufd_device *, struct iommufd_hw_pagetable *,
-			 struct iommufd_hw_pagetable **);
+typedef int (*attach_fn)(struct iommufd_device *, uint32_t pasid,
+			 struct iommufd_hw_pagetable *, struct iommufd_hw_pagetable **);
 
 /* iommufd_device_auto_get_domain: an automatic HWPT of the IOAS that
  * takes the device (EINVAL means incompatible: try the next), else a new
@@ -466,7 +474,7 @@ static int auto_get_domain(struct iommufd_device *idev, struct iommufd_ioas *ioa
 		if (!hwpt->auto_domain || !hwpt->obj.finalized)
 			continue;
 		hwpt->obj.users++;    /* iommufd_lock_obj */
-		rc = fn(idev, hwpt, destroy);
+		rc = fn(idev, IOMMU_NO_PASID, hwpt, destroy);
 		hwpt->obj.users--;
 		if (rc == -EINVAL)
 			continue;
@@ -478,7 +486,7 @@ static int auto_get_domain(struct iommufd_device *idev, struct iommufd_ioas *ioa
 	if (rc)
 		return rc;
 	if (!immediate) {
-		rc = fn(idev, hwpt, destroy);
+		rc = fn(idev, IOMMU_NO_PASID, hwpt, destroy);
 		if (rc) {
 			iommufd_object_abort(&hwpt->obj);
 			return rc;
@@ -492,8 +500,11 @@ static int auto_get_domain(struct iommufd_device *idev, struct iommufd_ioas *ioa
 	return 0;
 }
 
-/* iommufd_device_change_pt */
-static int change_pt(struct iommufd_device *idev, uint32_t *pt_id, attach_fn fn)
+/* iommufd_device_change_pt: at the RID, or (6.15) at a PASID, where an IOAS
+ * is EINVAL (its automatic HWPT is allocated without ALLOC_PASID, so none
+ * can go on a PASID: iommufd_hwpt_pasid_compat) */
+static int change_pt(struct iommufd_device *idev, uint32_t pasid, uint32_t *pt_id,
+		     attach_fn fn)
 {
 	struct iommufd_ctx *ictx = idev->obj.ictx;
 	struct iommufd_hw_pagetable *destroy = NULL;
@@ -506,10 +517,11 @@ static int change_pt(struct iommufd_device *idev, uint32_t *pt_id, attach_fn fn)
 	switch (pt_obj->type) {
 	case IOMMUFD_OBJ_HWPT_NESTED:
 	case IOMMUFD_OBJ_HWPT_PAGING:
-		rc = fn(idev, (struct iommufd_hw_pagetable *)pt_obj, &destroy);
+		rc = fn(idev, pasid, (struct iommufd_hw_pagetable *)pt_obj, &destroy);
 		break;
 	case IOMMUFD_OBJ_IOAS:
-		rc = auto_get_domain(idev, (struct iommufd_ioas *)pt_obj, pt_id, fn, &destroy);
+		rc = pasid != IOMMU_NO_PASID ? -EINVAL :
+		     auto_get_domain(idev, (struct iommufd_ioas *)pt_obj, pt_id, fn, &destroy);
 		break;
 	default:
 		rc = -EINVAL;
@@ -523,12 +535,12 @@ static int change_pt(struct iommufd_device *idev, uint32_t *pt_id, attach_fn fn)
 
 int iommufd_device_attach(struct iommufd_device *idev, uint32_t *pt_id)
 {
-	return change_pt(idev, pt_id, do_attach);
+	return change_pt(idev, IOMMU_NO_PASID, pt_id, do_attach);
 }
 
 int iommufd_device_replace(struct iommufd_device *idev, uint32_t *pt_id)
 {
-	return change_pt(idev, pt_id, do_replace);
+	return change_pt(idev, IOMMU_NO_PASID, pt_id, do_replace);
 }
 
 void iommufd_device_detach(struct iommufd_device *idev)
@@ -717,49 +729,28 @@ static int hwpt_replace_pasid(struct iommufd_hw_pagetable *hwpt, struct iommufd_
 	return 0;
 }
 
-static int change_pt_pasid(struct iommufd_device *idev, uint32_t pasid, uint32_t *pt_id,
-			   bool replace)
+/* the PASID forms' common checks: PASID 0 is the RID's; the selftest's
+ * mock IOMMU at a PASID is not modelled (its set_dev_pasid): EOPNOTSUPP,
+ * what a driver without the op answers */
+static int pasid_usable(const struct iommufd_device *idev, uint32_t pasid)
 {
-	struct iommufd_ctx *ictx = idev->obj.ictx;
-	struct iommufd_hw_pagetable *destroy = NULL;
-	struct iommufd_object *pt_obj;
-	int rc;
-
 	if (pasid == IOMMU_NO_PASID)
 		return -EINVAL;
-	pt_obj = iommufd_get_object(ictx, *pt_id, IOMMUFD_OBJ_ANY);
-	if (!pt_obj)
-		return -ENOENT;
-	switch (pt_obj->type) {
-	case IOMMUFD_OBJ_HWPT_NESTED:
-	case IOMMUFD_OBJ_HWPT_PAGING:
-		rc = replace ? hwpt_replace_pasid((struct iommufd_hw_pagetable *)pt_obj, idev,
-						  pasid, &destroy) :
-			       hwpt_attach_pasid((struct iommufd_hw_pagetable *)pt_obj, idev, pasid);
-		break;
-	case IOMMUFD_OBJ_IOAS:
-		/* an automatic HWPT is allocated without ALLOC_PASID: none
-		 * can go on a PASID (iommufd_hwpt_pasid_compat) */
-		rc = -EINVAL;
-		break;
-	default:
-		rc = -EINVAL;
-		break;
-	}
-	iommufd_put_object(pt_obj);
-	if (!rc && destroy)
-		iommufd_hw_pagetable_put(destroy);
-	return rc;
+	return idev->igroup->mock ? -EOPNOTSUPP : 0;
 }
 
 int iommufd_device_attach_pasid(struct iommufd_device *idev, uint32_t pasid, uint32_t *pt_id)
 {
-	return change_pt_pasid(idev, pasid, pt_id, false);
+	int rc = pasid_usable(idev, pasid);
+
+	return rc ? rc : change_pt(idev, pasid, pt_id, do_attach);
 }
 
 int iommufd_device_replace_pasid(struct iommufd_device *idev, uint32_t pasid, uint32_t *pt_id)
 {
-	return change_pt_pasid(idev, pasid, pt_id, true);
+	int rc = pasid_usable(idev, pasid);
+
+	return rc ? rc : change_pt(idev, pasid, pt_id, do_replace);
 }
 
 void iommufd_device_detach_pasid(struct iommufd_device *idev, uint32_t pasid)

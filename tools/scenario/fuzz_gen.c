@@ -1021,6 +1021,33 @@ static const char *new_var(struct fuzz_gen *g, const char *what, char *buf, size
 	return buf;
 }
 
+/* The cdev recipes' start: a vfio-pci device drawn (*k its cdev vfio<k>,
+ * *d its index), its group node closed (a device binds on its cdev only
+ * while that is), its cdev opened as c<k>, bound to the context ($dev) and
+ * an IOAS allocated ($ioas). */
+static void cdev_open_bind(struct fuzz_gen *g, unsigned *k, unsigned *d, char dev[8],
+			   char ioas[8])
+{
+	char binds[8];
+
+	*k = fz_below(g->z, g->ncdev);
+	*d = 0;
+	for (unsigned i = 0, n = 0; i < g->ndev; i++)
+		if (g->dev[i].vfio && g->dev[i].group >= 0 && n++ == *k)
+			*d = i;
+	g_snprintf(binds, sizeof(binds), "c%u", *k);
+	g->cfd |= 1u << *k;
+	if (g->dev[*d].gidx >= 0)
+		queue(g, NULL, false, "  - close: g%d\n", g->dev[*d].gidx);
+	queue(g, binds, false, "  - open: /dev/vfio/devices/vfio%u\n    as: c%u\n", *k, *k);
+	new_var(g, "dev", dev, 8);
+	queue(g, NULL, false, "  - ioctl: VFIO_DEVICE_BIND_IOMMUFD\n    on: c%u\n"
+	      "    arg: {iommufd: ictx}\n    save: {%s: out_devid}\n", *k, dev);
+	new_var(g, "ioas", ioas, 8);
+	queue(g, NULL, false, "  - ioctl: IOMMU_IOAS_ALLOC\n    on: ictx\n    arg: {}\n"
+	      "    save: {%s: out_ioas_id}\n", ioas);
+}
+
 /*
  * A device on the cdev path: open, bind to the context, an IOAS (and with
  * @dirty a dirty-tracking HWPT over it), attach, map, DMA; with @dirty
@@ -1030,30 +1057,14 @@ static const char *new_var(struct fuzz_gen *g, const char *what, char *buf, size
 static bool recipe_cdev(struct fuzz_gen *g, bool dirty)
 {
 	struct fz *z = g->z;
-	char binds[8], dev[8], ioas[8], hwpt[8], fq[8];
+	char dev[8], ioas[8], hwpt[8], fq[8];
 	unsigned k, d = 0;
 	bool faults;
 	uint64_t iova = PICK(z, IOVAS) & 0xfffff, size = PICK(z, SIZES);
 
 	if (!g->ncdev)
 		return false;
-	k = fz_below(z, g->ncdev);
-	/* the k-th vfio-pci device is the cdev vfio<k> */
-	for (unsigned i = 0, n = 0; i < g->ndev; i++)
-		if (g->dev[i].vfio && g->dev[i].group >= 0 && n++ == k)
-			d = i;
-	g_snprintf(binds, sizeof(binds), "c%u", k);
-	g->cfd |= 1u << k;
-	/* a device binds on its cdev only while its group node is closed */
-	if (g->dev[d].gidx >= 0)
-		queue(g, NULL, false, "  - close: g%d\n", g->dev[d].gidx);
-	queue(g, binds, false, "  - open: /dev/vfio/devices/vfio%u\n    as: c%u\n", k, k);
-	new_var(g, "dev", dev, sizeof(dev));
-	queue(g, NULL, false, "  - ioctl: VFIO_DEVICE_BIND_IOMMUFD\n    on: c%u\n"
-	      "    arg: {iommufd: ictx}\n    save: {%s: out_devid}\n", k, dev);
-	new_var(g, "ioas", ioas, sizeof(ioas));
-	queue(g, NULL, false, "  - ioctl: IOMMU_IOAS_ALLOC\n    on: ictx\n    arg: {}\n"
-	      "    save: {%s: out_ioas_id}\n", ioas);
+	cdev_open_bind(g, &k, &d, dev, ioas);
 	/* a third of the plain ones with a fault queue, on a function with PRI:
 	 * its HWPT takes the device's page faults (below) */
 	faults = !dirty && g->dev[d].pri && fz_chance(z, 1, 3);
@@ -1244,33 +1255,19 @@ static bool recipe_nested2020(struct fuzz_gen *g)
 static bool recipe_cdev_nested(struct fuzz_gen *g)
 {
 	struct fz *z = g->z;
-	char binds[8], dev[8], ioas[8], s2[8], s1[8], root[8], gpt[8], pasidarg[32] = "";
+	char dev[8], ioas[8], s2[8], s1[8], root[8], gpt[8], pasidarg[32] = "";
 	unsigned k, d = 0, pasid = 0;
 	bool at_pasid;
 
 	if (!g->ncdev)
 		return false;
-	k = fz_below(z, g->ncdev);
-	for (unsigned i = 0, n = 0; i < g->ndev; i++)
-		if (g->dev[i].vfio && g->dev[i].group >= 0 && n++ == k)
-			d = i;
+	cdev_open_bind(g, &k, &d, dev, ioas);
 	at_pasid = g->dev[d].pasid_bits && fz_chance(z, 1, 3);
 	if (at_pasid) {
 		pasid = 1 + fz_below(z, (1u << g->dev[d].pasid_bits) - 1 < 30 ?
 					(1u << g->dev[d].pasid_bits) - 1 : 30);
 		g_snprintf(pasidarg, sizeof(pasidarg), ", flags: PASID, pasid: %u", pasid);
 	}
-	g_snprintf(binds, sizeof(binds), "c%u", k);
-	g->cfd |= 1u << k;
-	if (g->dev[d].gidx >= 0)
-		queue(g, NULL, false, "  - close: g%d\n", g->dev[d].gidx);
-	queue(g, binds, false, "  - open: /dev/vfio/devices/vfio%u\n    as: c%u\n", k, k);
-	new_var(g, "dev", dev, sizeof(dev));
-	queue(g, NULL, false, "  - ioctl: VFIO_DEVICE_BIND_IOMMUFD\n    on: c%u\n"
-	      "    arg: {iommufd: ictx}\n    save: {%s: out_devid}\n", k, dev);
-	new_var(g, "ioas", ioas, sizeof(ioas));
-	queue(g, NULL, false, "  - ioctl: IOMMU_IOAS_ALLOC\n    on: ictx\n    arg: {}\n"
-	      "    save: {%s: out_ioas_id}\n", ioas);
 	queue(g, NULL, false, "  - ioctl: IOMMU_IOAS_MAP\n    on: ictx\n"
 	      "    arg: {ioas_id: $%s, flags: [FIXED_IOVA, READABLE, WRITEABLE], user_va: gmem, "
 	      "length: 1M, iova: 0}\n", ioas);
