@@ -492,10 +492,21 @@ void iommufd_describe(struct sim_world *w, GString *out)
 			if (obj->type == IOMMUFD_OBJ_HWPT_PAGING) {
 				struct iommufd_hw_pagetable *h = (struct iommufd_hw_pagetable *)obj;
 
-				g_string_append_printf(out, "    ioas %u did %u%s%s\n", h->ioas->obj.id,
+				g_string_append_printf(out, "    ioas %u did %u%s%s%s\n", h->ioas->obj.id,
 						       h->domain ? h->domain->did : 0,
 						       h->auto_domain ? " auto" : "",
-						       h->nest_parent ? " nest-parent" : "");
+						       h->nest_parent ? " nest-parent" : "",
+						       h->pasid_compat ? " pasid" : "");
+			}
+			if (obj->type == IOMMUFD_OBJ_HWPT_NESTED) {
+				struct iommufd_hw_pagetable *h = (struct iommufd_hw_pagetable *)obj;
+
+				g_string_append_printf(out, "    parent %u did %u s1 0x%llx%s%s\n",
+						       h->parent->obj.id, h->domain ? h->domain->did : 0,
+						       (unsigned long long)(h->domain ?
+									    h->domain->s1_root : 0),
+						       h->pasid_compat ? " pasid" : "",
+						       h->fault ? " fault" : "");
 			}
 		}
 		for (unsigned i = 0; i < ictx->groups->len; i++) {
@@ -504,6 +515,13 @@ void iommufd_describe(struct sim_world *w, GString *out)
 			g_string_append_printf(out, "  group %u hwpt %u devices %u bound %u\n",
 					       ig->group->id, ig->hwpt ? ig->hwpt->obj.id : 0,
 					       ig->devices->len, ig->refs);
+			for (unsigned j = 0; j < ig->pasid_attach->len; j++) {
+				const struct iommufd_pasid_attach *pa =
+					g_ptr_array_index(ig->pasid_attach, j);
+
+				g_string_append_printf(out, "    pasid %u hwpt %u devices %u\n",
+						       pa->pasid, pa->hwpt->obj.id, pa->devices->len);
+			}
 		}
 	}
 	for (unsigned u = 0; u < st->users->len; u++) {

@@ -38,6 +38,22 @@ static void describe_iommu(struct vfio_iommu *iommu, GString *out)
 					       ((struct iommu_group *)g_ptr_array_index(d->groups, j))->id);
 		g_string_append_c(out, '\n');
 	}
+	/* the 2020 proposal's: the VM's PASID set and the container's binds */
+	{
+		unsigned npasids, vmm = vfio_iommu_type1_vmm_id(iommu, &npasids);
+
+		if (vmm)
+			g_string_append_printf(out, "  vmm %u pasids=%u\n", vmm, npasids);
+		for (unsigned i = 0; i < vfio_iommu_type1_nesting_binds(iommu); i++) {
+			uint64_t hpasid, gpgd;
+			GPtrArray *groups;
+
+			vfio_iommu_type1_nesting_bind_info(iommu, i, &hpasid, &gpgd, &groups);
+			g_string_append_printf(out, "  gbind pasid=%llu gpgd=0x%llx groups=%u\n",
+					       (unsigned long long)hpasid, (unsigned long long)gpgd,
+					       groups->len);
+		}
+	}
 	for (guint i = 0; i < iommu->iova_list->len; i++) {
 		struct vfio_iova_range *r = &g_array_index(iommu->iova_list,
 							   struct vfio_iova_range, i);
