@@ -314,6 +314,11 @@ static void draw_knobs(struct fuzz_gen *g, const char *iommu_keys, const char *e
 	if (g->nesting2020)
 		g_strlcpy(g->knob_lines, "  vfio: {nesting_abi: guest-pgtbl-2020, "
 			  "nesting_bind_scope: singleton}\n", sizeof(g->knob_lines));
+	/* a user's own 2020 profile (--profile vfio.nesting_abi=...): its
+	 * steps and recipe, no knob line */
+	if ((extra_profile && strstr(extra_profile, "guest-pgtbl-2020")) ||
+	    (g->variant_profile && strstr(g->variant_profile, "guest-pgtbl-2020")))
+		g->nesting2020 = true;
 	if (fz_chance(g->z, 1, 4) && !(iommu_keys && strstr(iommu_keys, "busy_dma")) &&
 	    !(g->variant_iommu && strstr(g->variant_iommu, "busy_dma")))
 		g_strlcat(g->knobs, ", busy_dma: true", sizeof(g->knobs));
