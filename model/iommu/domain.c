@@ -234,16 +234,25 @@ static uint32_t atc_tag(const struct iommu_dom_loc *l)
  * per distinct PASID for stage 1 and nested. */
 static void q_iotlb_range(GArray *q, const struct iommu_domain *d, uint64_t iova, uint64_t size)
 {
+	/* the PASIDs seen: a scan of the few locations most domains have, a
+	 * set past that (a nested HWPT on many PASIDs) */
+	GHashTable *seen_set = d->locs->len > 16 ? g_hash_table_new(g_direct_hash, g_direct_equal)
+						 : NULL;
+
 	if (d->type == IOMMU_DOMAIN_PAGING && d->stage == 2) {
 		q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_IOTLB_RANGE, .did = d->did,
 			.pasid = IOMMU_PASID_NONE, .iova = iova, .size = size });
+		if (seen_set)
+			g_hash_table_destroy(seen_set);
 		return;
 	}
 	for (guint i = 0; i < d->locs->len; i++) {
 		const struct iommu_dom_loc *l = &g_array_index(d->locs, struct iommu_dom_loc, i);
 		bool seen = false;
 
-		for (guint j = 0; j < i && !seen; j++)
+		if (seen_set)
+			seen = !g_hash_table_add(seen_set, GUINT_TO_POINTER(l->pasid + 1));
+		for (guint j = 0; !seen_set && j < i && !seen; j++)
 			seen = g_array_index(d->locs, struct iommu_dom_loc, j).pasid == l->pasid;
 		if (seen)
 			continue;
@@ -254,6 +263,8 @@ static void q_iotlb_range(GArray *q, const struct iommu_domain *d, uint64_t iova
 			q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_IOTLB_PASID,
 				.did = d->did, .pasid = l->pasid });
 	}
+	if (seen_set)
+		g_hash_table_destroy(seen_set);
 }
 
 /* The device TLBs of @d's ATS requesters (size 0: each tag whole). */

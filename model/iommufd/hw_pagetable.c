@@ -541,6 +541,8 @@ static int vtd_invalidate(struct iommufd_ucmd *ucmd, struct iommufd_hw_pagetable
 		size = inv.npages && inv.npages < (UINT64_MAX >> 12) ? inv.npages << 12 : 0;
 		if (size && inv.addr + size - 1 < inv.addr)
 			size = 0;
+		/* each entry its own batch and wait: cache_tag_flush_range
+		 * flushes its qi_batch before it returns */
 		iommu_nested_flush(hwpt->domain, NULL, 0, size ? inv.addr : 0, size,
 				   IOMMU_NESTED_FLUSH_IOTLB | IOMMU_NESTED_FLUSH_DEVTLB);
 		(*done)++;
