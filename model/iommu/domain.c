@@ -234,9 +234,9 @@ static uint32_t atc_tag(const struct iommu_dom_loc *l)
  * per distinct PASID for stage 1 and nested. */
 static void q_iotlb_range(GArray *q, const struct iommu_domain *d, uint64_t iova, uint64_t size)
 {
-	/* the PASIDs seen: a scan of the few locations most domains have, a
-	 * set past that (a nested HWPT on many PASIDs) */
-	GHashTable *seen_set = d->locs->len > 16 ? g_hash_table_new(g_direct_hash, g_direct_equal)
+	/* the PASIDs seen: a scan of the locations (faster than a set up to
+	 * a few hundred: bench_nesting), a set past that */
+	GHashTable *seen_set = d->locs->len > 256 ? g_hash_table_new(g_direct_hash, g_direct_equal)
 						 : NULL;
 
 	if (d->type == IOMMU_DOMAIN_PAGING && d->stage == 2) {

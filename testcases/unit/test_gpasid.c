@@ -102,8 +102,17 @@ static void setup(void)
 	nest_all();
 }
 
+/* The test's own domain goes as its owner would free it: the groups
+ * detached first, its nested domains with it. */
 static void teardown(void)
 {
+	if (parent) {
+		struct pci_dev *devs[] = { A, Bd, C };
+
+		for (size_t i = 0; i < N(devs); i++)
+			iommu_detach_group(parent, devs[i]->group);
+		iommu_domain_free(parent);
+	}
 	sim_world_destroy(w);
 	w = NULL;
 	parent = NULL;
