@@ -86,6 +86,19 @@ bool sim_kernel_before(const struct sim_world *w, unsigned major, unsigned minor
 	return kernel_versions[w->kernel] < (major << 8 | minor);
 }
 
+void sim_world_note_partial_failure(struct sim_world *w)
+{
+	w->partial_failure = true;
+}
+
+bool sim_world_take_partial_failure(struct sim_world *w)
+{
+	bool was = w->partial_failure;
+
+	w->partial_failure = false;
+	return was;
+}
+
 enum sim_kernel sim_world_kernel(const struct sim_world *w)
 {
 	return w->kernel;

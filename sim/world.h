@@ -70,6 +70,14 @@ void sim_world_set_kernel(struct sim_world *w, enum sim_kernel k);
  * is newer than every release.
  */
 bool sim_kernel_before(const struct sim_world *w, unsigned major, unsigned minor);
+/*
+ * A model whose failing call changes state anyway, as the kernel's (or a
+ * proposal's) code does, says so (docs/kernel-semantics.md §H19's partial
+ * cases); the runner takes the note (true once, then cleared) before it
+ * holds the call to "errors change nothing".
+ */
+void sim_world_note_partial_failure(struct sim_world *w);
+bool sim_world_take_partial_failure(struct sim_world *w);
 /* "mainline", "6.1", "6.2", "6.12"; and back (-1 if unknown). */
 const char *sim_kernel_name(enum sim_kernel k);
 int sim_kernel_from_name(const char *name);

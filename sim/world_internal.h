@@ -46,6 +46,7 @@ struct sim_world {
 	GTree *devnodes;            /* path -> struct sim_devnode, strcmp order */
 	unsigned long files_live;
 	unsigned mmu;               /* enum sim_mmu_fmt of the CPUs (cpu_pgtable.c) */
+	bool partial_failure;       /* a failing call changed state, as its kernel does */
 	GTree *mm_files;            /* name -> struct sim_mobj: simulated files (mm.c) */
 	uint64_t file_serial;
 	struct {

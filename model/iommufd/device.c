@@ -244,6 +244,8 @@ static int iopf_enable(struct iommufd_hw_pagetable *hwpt, struct iommufd_device 
 	return hwpt->fault && idev->dev ? iommu_iopf_enable(idev->dev) : 0;
 }
 
+static bool device_attached(const struct iommufd_device *idev);
+
 /* iommufd_hwpt_pasid_compat for the RID: a HWPT not allocated with
  * ALLOC_PASID cannot take it while any PASID of the group is attached */
 static int rid_pasid_compat(const struct iommufd_group *ig, const struct iommufd_hw_pagetable *hwpt)
@@ -256,14 +258,22 @@ int iommufd_hw_pagetable_attach(struct iommufd_hw_pagetable *hwpt, struct iommuf
 	struct iommufd_group *ig = idev->igroup;
 	int rc;
 
+	/* from 6.15 the device's xa_insert into the attach's device_array
+	 * comes first: attached already (to any HWPT; through the cdev's PASID
+	 * 0 to the same) is EBUSY; 6.12 compares the HWPT first (EINVAL) */
+	if (!sim_kernel_before(idev->obj.ictx->w, 6, 15) && device_attached(idev))
+		return -EBUSY;
 	if (ig->hwpt && ig->hwpt != hwpt)
 		return -EINVAL;
+	if (device_attached(idev))
+		return -EBUSY;
 	if (!ig->devices->len && (rc = rid_pasid_compat(ig, hwpt)))
 		return rc;
-	if ((rc = iopf_enable(hwpt, idev)))
-		return rc;
-	/* the driver's attach of a nested table: its data's last checks */
+	/* the driver's attach of a nested table: its data's last checks,
+	 * before IOPF is enabled (a failed attach leaves it as it was) */
 	if (!ig->devices->len && (rc = iommufd_hwpt_nested_attach_check(hwpt)))
+		return rc;
+	if ((rc = iopf_enable(hwpt, idev)))
 		return rc;
 	if (hwpt_is_paging(hwpt)) {
 		rc = group_resv_regions(ig, &hwpt->ioas->iopt, idev);
@@ -298,20 +308,16 @@ struct iommufd_hw_pagetable *iommufd_hw_pagetable_detach(struct iommufd_device *
 		iopt_remove_reserved_iova(&hwpt->ioas->iopt, idev);
 	/* its faults the queue still holds are answered INVALID */
 	if (hwpt->fault)
-		iommufd_fault_auto_response(hwpt->fault, idev);
+		iommufd_fault_auto_response(hwpt->fault, idev, IOMMU_NO_PASID);
 	return hwpt;
 }
 
-bool iommufd_device_on_fault(const struct iommufd_device *idev, const struct iommufd_object *fault)
+bool iommufd_device_on_fault(const struct iommufd_device *idev, uint32_t pasid,
+			     const struct iommufd_object *fault)
 {
-	const struct iommufd_group *ig = idev->igroup;
+	const struct iommufd_hw_pagetable *hwpt = iommufd_device_hwpt_at(idev, pasid);
 
-	if (!ig || !ig->hwpt || ig->hwpt->fault != fault)
-		return false;
-	for (unsigned i = 0; i < ig->devices->len; i++)
-		if (g_ptr_array_index(ig->devices, i) == idev)
-			return true;
-	return false;
+	return hwpt && hwpt->fault == fault;
 }
 
 /* A HWPT's domain's I/O page fault handler (iommufd_fault_iopf_handler):
@@ -419,11 +425,8 @@ static int do_replace(struct iommufd_device *idev, uint32_t pasid,
 		return -EINVAL;
 	if (hwpt == old)
 		return 0;
-	if ((rc = rid_pasid_compat(ig, hwpt)))
-		return rc;
-	if ((rc = iopf_enable(hwpt, idev)))
-		return rc;
-	if ((rc = iommufd_hwpt_nested_attach_check(hwpt)))
+	if ((rc = rid_pasid_compat(ig, hwpt)) || (rc = iommufd_hwpt_nested_attach_check(hwpt)) ||
+	    (rc = iopf_enable(hwpt, idev)))
 		return rc;
 	new_ioas = hwpt_is_paging(hwpt) && (!hwpt_is_paging(old) || old->ioas != hwpt->ioas);
 	if (new_ioas) {
@@ -446,7 +449,8 @@ static int do_replace(struct iommufd_device *idev, uint32_t pasid,
 	ig->hwpt = hwpt;
 	/* the old HWPT's queue answers what it holds of the group's devices */
 	for (unsigned i = 0; old->fault && i < ig->devices->len; i++)
-		iommufd_fault_auto_response(old->fault, g_ptr_array_index(ig->devices, i));
+		iommufd_fault_auto_response(old->fault, g_ptr_array_index(ig->devices, i),
+					    IOMMU_NO_PASID);
 	/* the device list's references move to the new HWPT; one is kept on
 	 * the old for the caller to put */
 	n = ig->devices->len;
@@ -657,8 +661,8 @@ static int hwpt_attach_pasid(struct iommufd_hw_pagetable *hwpt, struct iommufd_d
 	if (pa && pa->hwpt != hwpt)
 		return -EINVAL;
 	if (!pa) {
-		if ((rc = pasid_compat(ig, hwpt)) || (rc = iopf_enable(hwpt, idev)) ||
-		    (rc = iommufd_hwpt_nested_attach_check(hwpt)))
+		if ((rc = pasid_compat(ig, hwpt)) || (rc = iommufd_hwpt_nested_attach_check(hwpt)) ||
+		    (rc = iopf_enable(hwpt, idev)))
 			return rc;
 		if (sim_should_fail(idev->obj.ictx->w, "iommufd_pasid_attach"))
 			return -ENOMEM;
@@ -694,7 +698,7 @@ static struct iommufd_hw_pagetable *hwpt_detach_pasid(struct iommufd_device *ide
 		g_free(pa);
 	}
 	if (hwpt->fault)
-		iommufd_fault_auto_response(hwpt->fault, idev);
+		iommufd_fault_auto_response(hwpt->fault, idev, pasid);
 	return hwpt;
 }
 
@@ -714,14 +718,14 @@ static int hwpt_replace_pasid(struct iommufd_hw_pagetable *hwpt, struct iommufd_
 	old = pa->hwpt;
 	if (old == hwpt)
 		return 0;
-	if ((rc = pasid_compat(ig, hwpt)) || (rc = iopf_enable(hwpt, idev)) ||
-	    (rc = iommufd_hwpt_nested_attach_check(hwpt)))
+	if ((rc = pasid_compat(ig, hwpt)) || (rc = iommufd_hwpt_nested_attach_check(hwpt)) ||
+	    (rc = iopf_enable(hwpt, idev)))
 		return rc;
 	if ((rc = group_set_pasid(ig, hwpt->domain, pasid, old->domain)))
 		return rc;
 	pa->hwpt = hwpt;
 	for (unsigned i = 0; old->fault && i < pa->devices->len; i++)
-		iommufd_fault_auto_response(old->fault, g_ptr_array_index(pa->devices, i));
+		iommufd_fault_auto_response(old->fault, g_ptr_array_index(pa->devices, i), pasid);
 	n = pa->devices->len;
 	hwpt->obj.users += n;
 	old->obj.users -= n - 1;

@@ -24,6 +24,7 @@
 #include "sim/file.h"
 #include "sim/proc.h"
 #include "sim/world.h"
+#include "model/iommu/domain.h"
 #include "model/iommu/io_pgfault.h"
 #include "model/iommufd/iommufd_private.h"
 #include "iommusim/uapi/iommufd.h"
@@ -75,7 +76,14 @@ void iommufd_fault_deliver(struct iommufd_object *obj, struct iommufd_device *id
 	g_queue_push_tail(&fault->deliver, fg);
 }
 
-void iommufd_fault_auto_response(struct iommufd_object *obj, struct iommufd_device *idev)
+/* The attachment a group came in through: its PASID, or the RID's. */
+static uint32_t group_pasid(const struct fault_group *fg)
+{
+	return fg->g->pasid_valid ? fg->g->pasid : IOMMU_NO_PASID;
+}
+
+void iommufd_fault_auto_response(struct iommufd_object *obj, struct iommufd_device *idev,
+				 uint32_t pasid)
 {
 	struct iommufd_fault *fault = (struct iommufd_fault *)obj;
 
@@ -83,7 +91,7 @@ void iommufd_fault_auto_response(struct iommufd_object *obj, struct iommufd_devi
 		GList *next = l->next;
 		struct fault_group *fg = l->data;
 
-		if (fg->idev == idev) {
+		if (fg->idev == idev && group_pasid(fg) == pasid) {
 			g_queue_delete_link(&fault->deliver, l);
 			answer(fg, IOMMU_PAGE_RESP_INVALID);
 		}
@@ -92,7 +100,7 @@ void iommufd_fault_auto_response(struct iommufd_object *obj, struct iommufd_devi
 	for (guint i = 0; i < fault->response->len;) {
 		struct fault_group *fg = g_ptr_array_index(fault->response, i);
 
-		if (fg->idev == idev) {
+		if (fg->idev == idev && group_pasid(fg) == pasid) {
 			g_ptr_array_remove_index(fault->response, i);
 			answer(fg, IOMMU_PAGE_RESP_INVALID);
 		} else {
@@ -116,7 +124,7 @@ int iommufd_fault_check(const struct iommufd_object *obj, GString *out)
 					       "group's own\n", obj->id, fg->cookie);
 			bad++;
 		}
-		if (!iommufd_device_on_fault(fg->idev, obj)) {
+		if (!iommufd_device_on_fault(fg->idev, group_pasid(fg), obj)) {
 			g_string_append_printf(out, "§H23: fault queue %u: cookie %u is left for "
 					       "device %u, no longer attached to a HWPT of the queue\n",
 					       obj->id, fg->cookie, fg->idev->obj.id);
@@ -126,7 +134,7 @@ int iommufd_fault_check(const struct iommufd_object *obj, GString *out)
 	for (const GList *l = fault->deliver.head; l; l = l->next) {
 		const struct fault_group *fg = l->data;
 
-		if (!iommufd_device_on_fault(fg->idev, obj)) {
+		if (!iommufd_device_on_fault(fg->idev, group_pasid(fg), obj)) {
 			g_string_append_printf(out, "§H23: fault queue %u: an unread group is left "
 					       "for device %u, no longer attached to a HWPT of the "
 					       "queue\n", obj->id, fg->idev->obj.id);

@@ -192,8 +192,6 @@ static int driver_nested_alloc(struct iommufd_ucmd *ucmd, struct iommufd_hw_page
 	const struct iommu_hw_config *hc = iommu_hw_config(w);
 	struct iommu_hwpt_vtd_s1 vtd;
 
-	if (hc->kind != IOMMU_HW_VTD)
-		return -EOPNOTSUPP;
 	if (hc->no_nesting || (flags & ~IOMMU_HWPT_ALLOC_PASID))
 		return -EOPNOTSUPP;
 	if (cmd->data_type != IOMMU_HWPT_DATA_VTD_S1)
@@ -226,7 +224,10 @@ static int hwpt_nested_alloc(struct iommufd_ucmd *ucmd, struct iommufd_hw_pageta
 		valid |= IOMMU_HWPT_ALLOC_PASID;
 	/* the mock IOMMU's nested domains (IOMMU_HWPT_DATA_SELFTEST) are not
 	 * modelled: its driver has no domain_alloc_nested here */
-	if ((cmd->flags & ~valid) || !cmd->data_len || idev->mock)
+	/* no domain_alloc_nested op: SMMUv3 nests through a vIOMMU, RISC-V
+	 * not at all, the mock's is not modelled */
+	if ((cmd->flags & ~valid) || !cmd->data_len || idev->mock ||
+	    iommu_hw_config(ucmd->ictx->w)->kind != IOMMU_HW_VTD)
 		return -EOPNOTSUPP;
 	if (parent->auto_domain || !parent->nest_parent || iommufd_mock_domain(parent->domain))
 		return -EINVAL;

@@ -365,12 +365,14 @@ struct iopf_group;
 struct iommufd_device;
 void iommufd_fault_deliver(struct iommufd_object *obj, struct iommufd_device *idev,
 			   struct iopf_group *g);
-void iommufd_fault_auto_response(struct iommufd_object *obj, struct iommufd_device *idev);
+void iommufd_fault_auto_response(struct iommufd_object *obj, struct iommufd_device *idev,
+				 uint32_t pasid);
 int iommufd_fault_check(const struct iommufd_object *obj, GString *out);
 /* device.c: the HWPT's domain hands its I/O page faults to its queue */
 void iommufd_hwpt_take_faults(struct iommufd_hw_pagetable *hwpt);
-/* device.c: is @idev attached to a HWPT that delivers to the queue @fault? */
-bool iommufd_device_on_fault(const struct iommufd_device *idev,
+/* device.c: is @idev attached at @pasid (IOMMU_NO_PASID: its RID) to a
+ * HWPT that delivers to the queue @fault? */
+bool iommufd_device_on_fault(const struct iommufd_device *idev, uint32_t pasid,
 			     const struct iommufd_object *fault);
 
 /* ---- device.c ---- */

@@ -313,9 +313,14 @@ static void physical_pasid_detach_ioas(struct vfio_pci_device *vdev, uint32_t pa
 
 void vfio_iommufd_physical_unbind(struct vfio_pci_device *vdev)
 {
-	/* every PASID, then the RID */
-	while (vdev->pasids && vdev->pasids->len)
-		physical_pasid_detach_ioas(vdev, g_array_index(vdev->pasids, uint32_t, 0));
+	/* every PASID, lowest first (ida_find_first), then the RID */
+	while (vdev->pasids && vdev->pasids->len) {
+		uint32_t low = g_array_index(vdev->pasids, uint32_t, 0);
+
+		for (guint i = 1; i < vdev->pasids->len; i++)
+			low = MIN(low, g_array_index(vdev->pasids, uint32_t, i));
+		physical_pasid_detach_ioas(vdev, low);
+	}
 	if (vdev->pasids)
 		g_array_free(vdev->pasids, TRUE);
 	vdev->pasids = NULL;
@@ -641,6 +646,10 @@ static long attach_pt(struct vfio_device_file *df, struct sim_proc *p, unsigned 
 		goto out;
 	if (sim_copy_to_user(p, arg + offsetof(struct vfio_device_attach_iommufd_pt, pt_id),
 			     &attach.pt_id, sizeof(attach.pt_id))) {
+		/* the kernel's out_detach: the RID, also after a PASID
+		 * attach - a failing call that changed state */
+		if (attach.flags & VFIO_DEVICE_ATTACH_PASID)
+			sim_world_note_partial_failure(p->w);
 		df_detach_ioas(df);
 		ret = -EFAULT;
 	}

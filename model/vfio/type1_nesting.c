@@ -33,6 +33,7 @@
 #include "sim/mm.h"
 #include "sim/proc.h"
 #include "sim/trace.h"
+#include "sim/world.h"
 #include "model/pci/pci.h"
 #include "model/iommu/domain.h"
 #include "model/iommu/gpasid.h"
@@ -43,7 +44,8 @@
 
 /* The series' struct vfio_mm: one VM's PASIDs. */
 struct vfio_vmm {
-	const struct sim_mm *token;  /* the opener's mm: compared, never used */
+	struct sim_mm *token;        /* the opener's mm, held (mmgrab) so its
+				      * address is no other mm's while the set lives */
 	unsigned id;                 /* for the traces: 1.. in creation order */
 	unsigned refs;               /* containers */
 	unsigned quota;
@@ -83,7 +85,7 @@ void vfio_vmm_attach(struct vfio_iommu *iommu, struct sim_proc *p)
 		if (!v->vmms)
 			v->vmms = g_ptr_array_new();
 		vmm = g_new0(struct vfio_vmm, 1);
-		vmm->token = p->mm;
+		vmm->token = sim_mm_get(p->mm);
 		vmm->id = ++v->vmm_seq;
 		vmm->quota = v->params.pasid_quota;
 		vmm->pasids = g_array_new(FALSE, FALSE, sizeof(uint32_t));
@@ -109,6 +111,7 @@ static void vmm_put(struct vfio_iommu *iommu)
 	for (guint i = 0; i < vmm->pasids->len; i++)
 		iommu_free_global_pasid(iommu->vfio->w, g_array_index(vmm->pasids, uint32_t, i));
 	g_ptr_array_remove(iommu->vfio->vmms, vmm);
+	sim_mm_put(vmm->token);
 	g_array_free(vmm->pasids, TRUE);
 	g_ptr_array_free(vmm->iommus, TRUE);
 	g_free(vmm);
@@ -241,7 +244,10 @@ static long do_bind(struct vfio_iommu *iommu, const struct iommu_gpasid_bind_dat
 				unbind_group(d, g_ptr_array_index(d->groups, j), data->hpasid);
 		}
 		/* which takes an earlier bind of the same PASID with it: the
-		 * container no longer holds that one either */
+		 * container no longer holds that one either - a failing call
+		 * that changed state, as posted */
+		if (find_gbind(iommu, data->hpasid))
+			sim_world_note_partial_failure(iommu->vfio->w);
 		while (find_gbind(iommu, data->hpasid))
 			forget_gbind(iommu, data->hpasid);
 		gbind_free(b);

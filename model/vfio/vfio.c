@@ -371,6 +371,9 @@ static void vfio_destroy(void *data)
 	g_hash_table_destroy(v->devices);
 	sim_ids_destroy(&v->containers);
 	sim_ids_destroy(&v->device_ida);
+	/* the 2020 proposal's PASID sets went with their containers */
+	if (v->vmms)
+		g_ptr_array_free(v->vmms, TRUE);
 	g_free(v);
 }
 

@@ -859,6 +859,13 @@ const struct abi_ioctl *abi_ioctl_find_in(const char *name, unsigned profile)
 		if (!any && (!ioctls[i].profile || !profile))
 			any = &ioctls[i];
 	}
+	/* a container command every profile has whose number the profile
+	 * gives to one of its own (2018's VFIO_IOMMU_UNBIND is 2020's BIND)
+	 * is not there; a device fd's (2017's BIND_TASK) is another file's */
+	for (size_t i = 0; any && profile && !strncmp(any->name, "VFIO_IOMMU_", 11) &&
+			   i < sizeof(ioctls) / sizeof(ioctls[0]); i++)
+		if (ioctls[i].profile == profile && ioctls[i].cmd == any->cmd && &ioctls[i] != any)
+			return NULL;
 	return any;
 }
 

@@ -542,25 +542,26 @@ static void check_closed(struct runner *r)
  * the one the range cuts and answers ENOENT (iopt_unmap_iova_range is not
  * atomic), and so does VFIO_IOMMU_UNMAP_DMA on an iommufd-served container
  * (iommufd_vfio_unmap_dma calls it; type1 never answers ENOENT there).
- * The 2020 proposal's VFIO_IOMMU_BIND (vfio.nesting_abi: guest-pgtbl-2020),
- * failing on one device for any reason, unbinds the PASID on every device
- * of the container ("Undo all binds that already succeeded"), an earlier
- * bind of the same PASID included.
+ * The others say so themselves when they do it (sim_world_note_partial_failure):
+ * the 2020 proposal's VFIO_IOMMU_BIND whose unwind took an earlier bind of
+ * the PASID with it, VFIO_DEVICE_ATTACH_IOMMUFD_PT detaching the RID when
+ * it cannot copy pt_id back.
  */
-static const struct { const char *desc; int err; bool nesting2020; } partial_failures[] = {
-	{ "ioctl IOMMU_IOAS_UNMAP ", ENOENT, false },
-	{ "ioctl VFIO_IOMMU_UNMAP_DMA ", ENOENT, false },
-	{ "ioctl VFIO_IOMMU_BIND ", 0, true },        /* any errno */
+static const struct { const char *desc; int err; } partial_failures[] = {
+	{ "ioctl IOMMU_IOAS_UNMAP ", ENOENT },
+	{ "ioctl VFIO_IOMMU_UNMAP_DMA ", ENOENT },
 };
 
-static bool partial_failure(const struct runner *r, const char *desc, long ret)
+static bool partial_failure(struct runner *r, const char *desc, long ret)
 {
+	/* taken whatever the table says: the note is the step's alone */
+	bool noted = sim_world_take_partial_failure(r->w);
+
 	for (size_t i = 0; i < G_N_ELEMENTS(partial_failures); i++)
 		if (g_str_has_prefix(desc, partial_failures[i].desc) &&
-		    (!partial_failures[i].err || ret == -partial_failures[i].err) &&
-		    (!partial_failures[i].nesting2020 || r->s->profile.nesting_abi))
+		    ret == -partial_failures[i].err)
 			return true;
-	return false;
+	return noted;
 }
 
 static void run_step(struct runner *r, struct scn_step *st)
@@ -581,6 +582,7 @@ static void run_step(struct runner *r, struct scn_step *st)
 		before = g_string_new(NULL);
 		describe_state(r, before);
 	}
+	sim_world_take_partial_failure(r->w);
 	ret = st->kind->run(r, st);
 	scenario_explain_end(r);
 	if (ret != RUN_CHECKED) {

@@ -575,6 +575,10 @@ long run_put(struct runner *r, struct scn_step *st)
 	uint8_t buf[256];
 	struct sim_proc *p;
 
+	if (a->st->size > sizeof(buf)) {
+		runner_check(r, false, st->pos.line, "%s is larger than a put writes", a->st->name);
+		return RUN_CHECKED;
+	}
 	if (!h || a->offset + a->st->size > h->len) {
 		runner_check(r, false, st->pos.line, "%s does not hold %zu bytes at 0x%llx", a->buf,
 			     a->st->size, (unsigned long long)a->offset);
