@@ -320,7 +320,8 @@ static double time_2020(unsigned reps)
 	struct bench b = { 0 };
 	struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map) };
 	struct vfio_iommu_type1_pasid_request pr = { .argsz = sizeof(pr) };
-	struct { struct vfio_iommu_type1_bind_2020 h; struct iommu_gpasid_bind_data d; } bind;
+	/* the bind header and its data, flat (the header ends in data[]) */
+	struct { uint32_t argsz, flags; struct iommu_gpasid_bind_data d; } bind;
 	struct vfio_iommu_type1_cache_invalidate inv = { .argsz = sizeof(inv) };
 	double t0;
 	int gfd;
@@ -354,8 +355,8 @@ static double time_2020(unsigned reps)
 	if ((ret = io(&b, b.cfd, VFIO_IOMMU_PASID_REQUEST, &pr, sizeof(pr))))
 		die("PASID_REQUEST", ret);
 	memset(&bind, 0, sizeof(bind));
-	bind.h.argsz = sizeof(bind);
-	bind.h.flags = VFIO_IOMMU_BIND_GUEST_PGTBL;
+	bind.argsz = sizeof(bind);
+	bind.flags = VFIO_IOMMU_BIND_GUEST_PGTBL;
 	bind.d.version = 1;
 	bind.d.format = IOMMU_PASID_FORMAT_INTEL_VTD;
 	bind.d.gpgd = 0x1000;

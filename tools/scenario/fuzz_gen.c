@@ -1307,7 +1307,9 @@ static bool recipe_cdev_nested(struct fuzz_gen *g)
 		      "    arg: {pt_id: $%s}\n", k, s2);
 	queue(g, NULL, false, "  - ioctl: VFIO_DEVICE_ATTACH_IOMMUFD_PT\n    on: c%u\n"
 	      "    arg: {pt_id: $%s%s}\n", k, s1, pasidarg);
-	g_snprintf(pasidarg, sizeof(pasidarg), at_pasid ? "    pasid: %u\n" : "", pasid);
+	pasidarg[0] = 0;
+	if (at_pasid)
+		g_snprintf(pasidarg, sizeof(pasidarg), "    pasid: %u\n", pasid);
 	queue(g, NULL, false, "  - dma: \"%s\"\n    op: write\n%s    addr: 0x7000000\n"
 	      "    len: 0x1000\n    pattern: 0x99\n", g->dev[d].bdf, pasidarg);
 	/* the guest unmaps and invalidates, as it must: a guest that does not
