@@ -1129,6 +1129,31 @@ static bool recipe_cdev(struct fuzz_gen *g, bool dirty)
 	return true;
 }
 
+/* The nested recipes' start: @d's group in the container of @type, gmem
+ * mapped at GPA 0 and gbuf at 1 MiB, a guest table @gpt in its own 64 KiB
+ * of gmem's top half (its root saved as @save when given), GVA 0x7000000
+ * mapped to gbuf. */
+static void guest_in_container(struct fuzz_gen *g, const struct fz_dev *d, const char *type,
+			       const char *gpt, const char *save)
+{
+	char saveline[24] = "";
+
+	if (save)
+		g_snprintf(saveline, sizeof(saveline), "    save: %s\n", save);
+	queue(g, NULL, false, "  - ioctl: VFIO_GROUP_SET_CONTAINER\n    on: g%d\n"
+	      "    arg: container\n", d->gidx);
+	queue(g, NULL, false, "  - ioctl: VFIO_SET_IOMMU\n    on: container\n    arg: %s\n", type);
+	queue(g, NULL, false, "  - ioctl: VFIO_IOMMU_MAP_DMA\n    on: container\n"
+	      "    arg: {vaddr: gmem, iova: 0, size: 1M, flags: [READ, WRITE]}\n");
+	queue(g, NULL, false, "  - ioctl: VFIO_IOMMU_MAP_DMA\n    on: container\n"
+	      "    arg: {vaddr: gbuf, iova: 1M, size: 64K, flags: [READ, WRITE]}\n");
+	queue(g, NULL, false, "  - guest_table: %s\n    buffer: gmem\n    gpa: 0\n"
+	      "    pool: {offset: 0x%x, size: 64K}\n%s", gpt, 0xf0000 - 0x10000 * (g->recipes % 8),
+	      saveline);
+	queue(g, NULL, false, "  - guest_map: %s\n    va: 0x7000000\n    gpa: 1M\n"
+	      "    size: 64K\n", gpt);
+}
+
 /*
  * A guest's stage-1 table on a PASID, nested over a type1 container's
  * stage 2 (steps_nested.c): guest RAM (gmem) mapped GPA = IOVA, a buffer
@@ -1154,19 +1179,7 @@ static bool recipe_nested(struct fuzz_gen *g)
 	pasid &= (1u << d->pasid_bits) - 1;
 	pasid = pasid ? pasid : 1;
 	g_snprintf(gpt, sizeof(gpt), "gpt%u", ++g->recipes);
-	queue(g, NULL, false, "  - ioctl: VFIO_GROUP_SET_CONTAINER\n    on: g%d\n"
-	      "    arg: container\n", d->gidx);
-	queue(g, NULL, false, "  - ioctl: VFIO_SET_IOMMU\n    on: container\n"
-	      "    arg: VFIO_TYPE1v2_IOMMU\n");
-	queue(g, NULL, false, "  - ioctl: VFIO_IOMMU_MAP_DMA\n    on: container\n"
-	      "    arg: {vaddr: gmem, iova: 0, size: 1M, flags: [READ, WRITE]}\n");
-	queue(g, NULL, false, "  - ioctl: VFIO_IOMMU_MAP_DMA\n    on: container\n"
-	      "    arg: {vaddr: gbuf, iova: 1M, size: 64K, flags: [READ, WRITE]}\n");
-	/* each table its own 64 KiB of gmem's top half for its pages */
-	queue(g, NULL, false, "  - guest_table: %s\n    buffer: gmem\n    gpa: 0\n"
-	      "    pool: {offset: 0x%x, size: 64K}\n", gpt, 0xf0000 - 0x10000 * (g->recipes % 8));
-	queue(g, NULL, false, "  - guest_map: %s\n    va: 0x7000000\n    gpa: 1M\n"
-	      "    size: 64K\n", gpt);
+	guest_in_container(g, d, "VFIO_TYPE1v2_IOMMU", gpt, NULL);
 	queue(g, NULL, false, "  - pasid_attach: \"%s\"\n    pasid: %u\n    table: %s\n",
 	      d->bdf, pasid, gpt);
 	queue(g, NULL, false, "  - dma: \"%s\"\n    op: write\n    pasid: %u\n"
@@ -1204,19 +1217,7 @@ static bool recipe_nested2020(struct fuzz_gen *g)
 	g_snprintf(gpt, sizeof(gpt), "gpt%u", ++g->recipes);
 	new_var(g, "root", root, sizeof(root));
 	new_var(g, "p", pv, sizeof(pv));
-	queue(g, NULL, false, "  - ioctl: VFIO_GROUP_SET_CONTAINER\n    on: g%d\n"
-	      "    arg: container\n", d->gidx);
-	queue(g, NULL, false, "  - ioctl: VFIO_SET_IOMMU\n    on: container\n"
-	      "    arg: VFIO_TYPE1_NESTING_IOMMU\n");
-	queue(g, NULL, false, "  - ioctl: VFIO_IOMMU_MAP_DMA\n    on: container\n"
-	      "    arg: {vaddr: gmem, iova: 0, size: 1M, flags: [READ, WRITE]}\n");
-	queue(g, NULL, false, "  - ioctl: VFIO_IOMMU_MAP_DMA\n    on: container\n"
-	      "    arg: {vaddr: gbuf, iova: 1M, size: 64K, flags: [READ, WRITE]}\n");
-	queue(g, NULL, false, "  - guest_table: %s\n    buffer: gmem\n    gpa: 0\n"
-	      "    pool: {offset: 0x%x, size: 64K}\n    save: %s\n", gpt,
-	      0xf0000 - 0x10000 * (g->recipes % 8), root);
-	queue(g, NULL, false, "  - guest_map: %s\n    va: 0x7000000\n    gpa: 1M\n"
-	      "    size: 64K\n", gpt);
+	guest_in_container(g, d, "VFIO_TYPE1_NESTING_IOMMU", gpt, root);
 	queue(g, NULL, false, "  - ioctl: VFIO_IOMMU_PASID_REQUEST\n    on: container\n"
 	      "    arg: {flags: ALLOC, alloc_pasid.min: 1, alloc_pasid.max: %u}\n"
 	      "    save: {%s: alloc_pasid.result}\n", fz_chance(z, 3, 4) ? 255 : 0xfffff, pv);
