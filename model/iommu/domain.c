@@ -205,6 +205,51 @@ int iommu_domain_alloc_nested(struct iommu_domain *parent, uint64_t s1_root,
 	return 0;
 }
 
+#define VSTE_0_V         1ull
+#define VSTE_0_CFG_SHIFT 1
+#define VSTE_0_CFG_MASK  7ull
+#define VSTE_0_CTXPTR    (((1ull << 52) - 1) & ~((1ull << 6) - 1))
+#define VSTE_CFG_ABORT   0u
+#define VSTE_CFG_BYPASS  4u
+#define VSTE_CFG_S1      5u
+#define VSTE_1_EATS_TRANS (1ull << 28)
+
+int iommu_domain_alloc_nested_ste(struct iommu_domain *parent, const uint64_t ste[2],
+				  bool ats, struct iommu_domain **out)
+{
+	struct dom_state *st = parent ? state_of(parent->w) : NULL;
+	struct iommu_domain *d;
+
+	if (!st || st->kind != IOMMU_HW_SMMUV3 || parent->type != IOMMU_DOMAIN_PAGING ||
+	    !parent->nest_parent)
+		return -EINVAL;
+	if (sim_should_fail(parent->w, "iommu_domain_alloc"))
+		return -ENOMEM;
+	d = domain_new(st, IOMMU_DOMAIN_NESTED);
+	if (!d)
+		return -ENOMEM;
+	d->parent = parent;
+	d->guest_ste = true;
+	d->ste[0] = ste[0];
+	d->ste[1] = ste[1];
+	d->ste_ats = ats;
+	d->s1_root = ste[0] & VSTE_0_CTXPTR;
+	d->aperture_end = UINT64_MAX;
+	if (!parent->children)
+		parent->children = g_ptr_array_new();
+	g_ptr_array_add(parent->children, d);
+	SIM_TRACE(parent->w, iommu_domain_alloc, d->did, type_names[d->type]);
+	*out = d;
+	return 0;
+}
+
+unsigned iommu_domain_ste_cfg(const struct iommu_domain *d)
+{
+	if (!d->guest_ste || !(d->ste[0] & VSTE_0_V))
+		return VSTE_CFG_ABORT;
+	return (unsigned)((d->ste[0] >> VSTE_0_CFG_SHIFT) & VSTE_0_CFG_MASK);
+}
+
 /* ---- invalidation (§E.6) ------------------------------------------------------ */
 
 static void q_add(GArray *q, struct iommu_inv_cmd c)
@@ -296,8 +341,15 @@ static void flush_range(struct iommu_domain *d, uint64_t iova, uint64_t size, un
 			  !(bugs & IOMMU_BUG_SKIP_NESTED_FLUSH); i++) {
 		const struct iommu_domain *c = g_ptr_array_index(d->children, i);
 
-		q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_IOTLB_DOMAIN, .did = c->did,
-						 .pasid = IOMMU_PASID_NONE });
+		/* a guest's CD tables: every ASID of the VMID
+		 * (arm_smmu_tlb_inv_range_domain's TLBI_NH_ALL for a nest
+		 * parent) */
+		if (c->guest_ste && iommu_domain_ste_cfg(c) == VSTE_CFG_S1)
+			q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_IOTLB_VM, .did = d->did,
+							 .pasid = IOMMU_PASID_NONE });
+		else
+			q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_IOTLB_DOMAIN,
+							 .did = c->did, .pasid = IOMMU_PASID_NONE });
 	}
 	if (!(bugs & IOMMU_BUG_SKIP_DEVTLB_FLUSH)) {
 		q_devtlb(q, d, iova, size);
@@ -435,6 +487,36 @@ static unsigned dirty_stages(const struct iommu_domain *d)
 	}
 }
 
+/* A guest's STE (arm_smmu_make_nested_domain_ste): abort, the parent's
+ * stage 2 alone (bypass), or nested over the guest's CD table, whose TLB
+ * entries carry the guest's tags (IOMMU_GUEST_TAG of the parent's VMID). */
+static void ctx_for_ste(const struct iommu_domain *d, struct iommu_context *ctx)
+{
+	const struct iommu_domain *p = d->parent;
+
+	switch (iommu_domain_ste_cfg(d)) {
+	case VSTE_CFG_BYPASS:
+		ctx->type = IOMMU_CTX_TRANSLATE;
+		ctx->did = p->did;
+		ctx->s2_root = p->pt.root;
+		ctx->s2_levels = p->pt.levels;
+		break;
+	case VSTE_CFG_S1:
+		ctx->type = IOMMU_CTX_NESTED;
+		ctx->did = IOMMU_GUEST_TAG(p->did, 0);
+		ctx->s2_root = p->pt.root;
+		ctx->s2_levels = p->pt.levels;
+		ctx->s2_did = p->did;
+		ctx->vste = true;
+		ctx->vste0 = d->ste[0];
+		ctx->vste1 = d->ste[1] | (d->ste_ats ? VSTE_1_EATS_TRANS : 0);
+		break;
+	default:
+		ctx->type = IOMMU_CTX_BLOCKED;
+		break;
+	}
+}
+
 static void ctx_for(const struct iommu_domain *d, struct iommu_context *ctx)
 {
 	memset(ctx, 0, sizeof(*ctx));
@@ -464,6 +546,10 @@ static void ctx_for(const struct iommu_domain *d, struct iommu_context *ctx)
 		ctx->s1_levels = d->pt.levels;
 		break;
 	case IOMMU_DOMAIN_NESTED:
+		if (d->guest_ste) {
+			ctx_for_ste(d, ctx);
+			return;
+		}
 		ctx->type = IOMMU_CTX_NESTED;
 		ctx->did = d->did;
 		ctx->s1_root = d->s1_root;
@@ -512,23 +598,39 @@ static void q_ctx(GArray *q, const struct iommu_dom_loc *l, unsigned bugs)
 					 .rid = l->rid, .pasid = l->pasid });
 }
 
+/* @from's IOTLB entries at @pasid (0: the RID path) after a location left
+ * it. */
+static void q_from(GArray *q, const struct iommu_domain *from, uint32_t pasid)
+{
+	if (from && from->guest_ste) {
+		/* what the guest's STE tagged: the guest's ASIDs under the VMID,
+		 * or the parent's untagged stage 2 (bypass) */
+		if (iommu_domain_ste_cfg(from) == VSTE_CFG_S1)
+			q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_IOTLB_VM,
+				.did = from->parent->did, .pasid = IOMMU_PASID_NONE });
+		else if (iommu_domain_ste_cfg(from) == VSTE_CFG_BYPASS)
+			q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_IOTLB_DOMAIN,
+				.did = from->parent->did, .pasid = IOMMU_PASID_NONE });
+	} else if (from && from->did) {
+		/* stage-2-only entries carry no PASID tag, on a PASID as on the
+		 * RID path: only a domain-wide flush reaches them (VT-d flushes
+		 * a second-stage PASID entry's DID the same way) */
+		if (pasid && (from->type == IOMMU_DOMAIN_NESTED || from->stage == 1))
+			q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_IOTLB_PASID,
+				.did = from->did, .pasid = pasid });
+		else
+			q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_IOTLB_DOMAIN,
+				.did = from->did, .pasid = IOMMU_PASID_NONE });
+	}
+}
+
 /* The commands after (seg, rid, pasid) moved away from @from: its context
  * and PASID cache entries, @from's IOTLB entries, the device TLB, a wait. */
 static void q_switched(GArray *q, const struct iommu_dom_loc *l, const struct iommu_domain *from,
 		       unsigned bugs)
 {
 	q_ctx(q, l, bugs);
-	if (from && from->did) {
-		/* stage-2-only entries carry no PASID tag, on a PASID as on the
-		 * RID path: only a domain-wide flush reaches them (VT-d flushes
-		 * a second-stage PASID entry's DID the same way) */
-		if (l->pasid && (from->type == IOMMU_DOMAIN_NESTED || from->stage == 1))
-			q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_IOTLB_PASID,
-				.did = from->did, .pasid = l->pasid });
-		else
-			q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_IOTLB_DOMAIN,
-				.did = from->did, .pasid = IOMMU_PASID_NONE });
-	}
+	q_from(q, from, l->pasid);
 	if (l->ats)
 		q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_DEVTLB, .segment = l->segment,
 						 .rid = l->rid, .pasid = atc_tag(l) });
@@ -619,9 +721,7 @@ static int switch_domain(struct iommu_group *g, struct iommu_domain *to)
 			loc_del(from, l->segment, l->rid, 0);
 		loc_add(to, l);
 	}
-	if (from && from->did)
-		q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_IOTLB_DOMAIN, .did = from->did,
-						 .pasid = IOMMU_PASID_NONE });
+	q_from(q, from, 0);
 	for (guint i = 0; i < rids->len; i++) {
 		const struct iommu_dom_loc *l = &g_array_index(rids, struct iommu_dom_loc, i);
 
@@ -1184,6 +1284,82 @@ static int nested_to_phys(const struct iommu_domain *d, uint64_t iova, uint64_t 
 	return 0;
 }
 
+/* The guest's CD for @ssid (IOMMU_PASID_NONE: the untagged stream) as the
+ * kernel reads it from the guest's CD table through stage 2 (the SMMUv3
+ * architecture's STE and CD fields): 0 with its stage-1 root and levels,
+ * 1 for stage 2 alone (S1DSS bypass), -ENOENT. */
+static int guest_cd(const struct iommu_domain *d, uint32_t ssid, uint64_t *root,
+		    unsigned *levels)
+{
+	unsigned fmt = (unsigned)(d->ste[0] >> 4) & 3, cdmax = (unsigned)(d->ste[0] >> 59);
+	unsigned s1dss = (unsigned)d->ste[1] & 3, split = fmt == 1 ? 6 : 10, ias;
+	struct io_pgtable_ref ref = { 0 };
+	uint64_t q0, q1, l1;
+
+	if (ssid == IOMMU_PASID_NONE) {
+		if (cdmax && s1dss == 1)
+			return 1;                /* BYPASS */
+		if (cdmax && s1dss != 2)
+			return -ENOENT;          /* TERMINATE, reserved */
+		ssid = 0;
+	} else if (!cdmax || ssid >> cdmax) {
+		return -ENOENT;
+	}
+	ref.addr = d->s1_root + 64ull * ssid;
+	if (fmt == 1 || fmt == 2) {              /* two levels */
+		ref.addr = d->s1_root + 8ull * (ssid >> split);
+		if (read_via_parent(d->parent, &ref, &l1) || !(l1 & 1))
+			return -ENOENT;
+		ref.addr = (l1 & (((1ull << 52) - 1) & ~0xfffull)) +
+			   64ull * (ssid & ((1u << split) - 1));
+	} else if (fmt) {
+		return -ENOENT;
+	}
+	if (read_via_parent(d->parent, &ref, &q0))
+		return -ENOENT;
+	ref.addr += 8;
+	if (read_via_parent(d->parent, &ref, &q1))
+		return -ENOENT;
+	/* V, not EPD0, AArch64 with the 4 KiB granule, a full-root size */
+	ias = 64 - (unsigned)(q0 & 0x3f);
+	if (!(q0 & (1ull << 31)) || (q0 & (1ull << 14)) || !(q0 & (1ull << 41)) ||
+	    ((q0 >> 6) & 3) || ias <= 12 || (ias - 12) % 9)
+		return -ENOENT;
+	*levels = (ias - 12) / 9;
+	*root = q1 & (((1ull << 52) - 1) & ~0xfffull);
+	return 0;
+}
+
+int iommu_nested_ste_to_phys(const struct iommu_domain *d, uint32_t ssid, uint64_t iova,
+			     uint64_t *hpa, unsigned *prot)
+{
+	struct iommu_domain view;
+	struct io_pgtable_walk wk;
+	int r;
+
+	if (!d->guest_ste)
+		return -ENOENT;
+	switch (iommu_domain_ste_cfg(d)) {
+	case VSTE_CFG_BYPASS:
+		r = 1;
+		break;
+	case VSTE_CFG_S1:
+		view = *d;
+		r = guest_cd(d, ssid, &view.s1_root, &view.s1_levels);
+		if (r == 0)
+			return nested_to_phys(&view, iova, hpa, prot);
+		break;
+	default:
+		r = -ENOENT;
+		break;
+	}
+	if (r < 0 || io_pgtable_lookup(&d->parent->pt, iova, &wk))
+		return -ENOENT;
+	*hpa = wk.out;
+	*prot = wk.prot;
+	return 0;
+}
+
 int iommu_iova_to_phys(struct iommu_domain *d, uint64_t iova, uint64_t *hpa,
 		       unsigned *prot)
 {
@@ -1191,6 +1367,8 @@ int iommu_iova_to_phys(struct iommu_domain *d, uint64_t iova, uint64_t *hpa,
 
 	if (d->ops)
 		return d->ops->iova_to_phys(d, iova, hpa, prot);
+	if (d->guest_ste)
+		return iommu_nested_ste_to_phys(d, IOMMU_PASID_NONE, iova, hpa, prot);
 	if (d->type == IOMMU_DOMAIN_NESTED)
 		return nested_to_phys(d, iova, hpa, prot);
 	if ((d->type != IOMMU_DOMAIN_PAGING && d->type != IOMMU_DOMAIN_SVA) ||

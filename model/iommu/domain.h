@@ -76,6 +76,13 @@ struct iommu_domain {
 	struct iommu_domain *parent; /* nested: the stage-2 domain */
 	uint64_t s1_root;            /* nested: the guest's table (GPA) */
 	unsigned s1_levels;
+	/* nested over an SMMUv3 vIOMMU (iommu_domain_alloc_nested_ste): the
+	 * guest's STE words as the driver validated them, EATS taken out
+	 * (ste_ats: the guest asked for ATS); s1_root is its S1ContextPtr
+	 * (the IPA of the guest's CD table), s1_levels 0 */
+	bool guest_ste;
+	uint64_t ste[2];
+	bool ste_ats;
 	/* nested: installed by the 2020 proposal's guest PASID bind
 	 * (gpasid.h), one domain per (device, host PASID): 1 while it is
 	 * (the v5.8 driver's sdev; no aux domains, so one bind a pair) */
@@ -203,6 +210,20 @@ struct iommu_domain *iommu_domain_alloc_paging(struct sim_world *w, unsigned sta
  * aligned), -ENOMEM. */
 int iommu_domain_alloc_nested(struct iommu_domain *parent, uint64_t s1_root,
 			      unsigned s1_levels, struct iommu_domain **out);
+/*
+ * A nested domain of an SMMUv3 vIOMMU (arm_vsmmu_alloc_domain_nested, after
+ * arm_smmu_validate_vste): the guest's STE words @ste (V 0: already
+ * zeroed; Config abort, bypass or stage-1 translate; EATS cleared) over
+ * @parent, and whether the guest enabled ATS.  Attached, it programs an
+ * abort STE, the parent's stage-2 STE (bypass), or a nested STE over the
+ * guest's CD table (hw_ctx_smmuv3.c).  0, -EINVAL (parent not a stage-2
+ * nest parent, not SMMUv3), -ENOMEM.
+ */
+int iommu_domain_alloc_nested_ste(struct iommu_domain *parent, const uint64_t ste[2],
+				  bool ats, struct iommu_domain **out);
+/* The Config a guest's STE asks for: 0 abort (V 0 too), 4 bypass, 5
+ * stage-1 translate (the STE's own encodings). */
+unsigned iommu_domain_ste_cfg(const struct iommu_domain *d);
 /*
  * An SVA domain for @mm on @dev's IOMMU (iommu_sva_domain_alloc and the
  * driver's domain_alloc_sva: intel_svm_domain_alloc, arm_smmu_sva_domain_alloc):
@@ -441,6 +462,12 @@ bool iommu_dev_cache_coherent(struct sim_world *w);
  * permission S1 ∩ S2. */
 int iommu_iova_to_phys(struct iommu_domain *d, uint64_t iova, uint64_t *hpa,
 		       unsigned *prot);
+/* The same for a guest's STE (iommu_domain_alloc_nested_ste) and one
+ * substream: @ssid's CD (IOMMU_PASID_NONE: the untagged stream, which
+ * S1DSS decides) in the guest's CD table, read through stage 2 like every
+ * stage-1 table; abort, or a CD that is missing or malformed, -ENOENT. */
+int iommu_nested_ste_to_phys(const struct iommu_domain *d, uint32_t ssid, uint64_t iova,
+			     uint64_t *hpa, unsigned *prot);
 
 /* Used by the group core around ownership changes: move @g to the blocking
  * domain (0, or -EBUSY when it is not on its default domain) and back.

@@ -112,6 +112,7 @@ const char *iommu_inv_type_name(enum iommu_inv_type t)
 		[IOMMU_INV_IOTLB_PASID] = "iotlb-pasid", [IOMMU_INV_IOTLB_RANGE] = "iotlb-range",
 		[IOMMU_INV_PASID_CACHE] = "pasid-cache", [IOMMU_INV_DEVTLB] = "devtlb",
 		[IOMMU_INV_WAIT] = "wait", [IOMMU_INV_CTX_CACHE] = "ctx-cache",
+		[IOMMU_INV_IOTLB_VM] = "iotlb-vm",
 	};
 
 	return (unsigned)t < G_N_ELEMENTS(names) ? names[t] : "unknown";
@@ -121,7 +122,7 @@ const char *iommu_inv_cmd_name(enum iommu_hw_kind k, enum iommu_inv_type t)
 {
 	/* the invalidation descriptors (VT-d 6.5.2), the SMMUv3 command
 	 * queue's commands, the RISC-V IOMMU command queue's */
-	static const char *const names[3][IOMMU_INV_CTX_CACHE + 1] = {
+	static const char *const names[3][IOMMU_INV_IOTLB_VM + 1] = {
 		[IOMMU_HW_VTD] = {
 			[IOMMU_INV_IOTLB_ALL] = "iotlb_inv_dsc (global)",
 			[IOMMU_INV_IOTLB_DOMAIN] = "iotlb_inv_dsc (domain)",
@@ -131,6 +132,7 @@ const char *iommu_inv_cmd_name(enum iommu_hw_kind k, enum iommu_inv_type t)
 			[IOMMU_INV_DEVTLB] = "dev_tlb_inv_dsc",
 			[IOMMU_INV_WAIT] = "inv_wait_dsc",
 			[IOMMU_INV_CTX_CACHE] = "cc_inv_dsc (device)",
+			[IOMMU_INV_IOTLB_VM] = "iotlb_inv_dsc (global)",
 		},
 		[IOMMU_HW_SMMUV3] = {
 			[IOMMU_INV_IOTLB_ALL] = "CMD_TLBI_NSNH_ALL",
@@ -141,6 +143,7 @@ const char *iommu_inv_cmd_name(enum iommu_hw_kind k, enum iommu_inv_type t)
 			[IOMMU_INV_DEVTLB] = "CMD_ATC_INV",
 			[IOMMU_INV_WAIT] = "CMD_SYNC",
 			[IOMMU_INV_CTX_CACHE] = "CMD_CFGI_STE",
+			[IOMMU_INV_IOTLB_VM] = "CMD_TLBI_NH_ALL / S12_VMALL (VMID)",
 		},
 		[IOMMU_HW_RISCV] = {
 			[IOMMU_INV_IOTLB_ALL] = "IOTINVAL.GVMA (all)",
@@ -151,10 +154,11 @@ const char *iommu_inv_cmd_name(enum iommu_hw_kind k, enum iommu_inv_type t)
 			[IOMMU_INV_DEVTLB] = "ATS.INVAL",
 			[IOMMU_INV_WAIT] = "IOFENCE.C",
 			[IOMMU_INV_CTX_CACHE] = "IODIR.INVAL_DDT",
+			[IOMMU_INV_IOTLB_VM] = "IOTINVAL.GVMA (GSCID)",
 		},
 	};
 
-	if ((unsigned)k > IOMMU_HW_RISCV || (unsigned)t > IOMMU_INV_CTX_CACHE)
+	if ((unsigned)k > IOMMU_HW_RISCV || (unsigned)t > IOMMU_INV_IOTLB_VM)
 		return "unknown";
 	return names[k][t];
 }
@@ -593,7 +597,7 @@ int iommu_hw_set_device(struct sim_world *w, uint16_t segment, uint16_t rid,
 
 /* ---- the did oracle (for the checker) ----------------------------------------------------- */
 
-static void oracle_drop(struct iommu_hw *hw, uint16_t did, uint64_t loc)
+static void oracle_drop(struct iommu_hw *hw, uint32_t did, uint64_t loc)
 {
 	GArray *a = g_hash_table_lookup(hw->did_locs, GUINT_TO_POINTER(did));
 
@@ -604,7 +608,7 @@ static void oracle_drop(struct iommu_hw *hw, uint16_t did, uint64_t loc)
 		}
 }
 
-static void oracle_add(struct iommu_hw *hw, uint16_t did, uint64_t loc)
+static void oracle_add(struct iommu_hw *hw, uint32_t did, uint64_t loc)
 {
 	GArray *a = g_hash_table_lookup(hw->did_locs, GUINT_TO_POINTER(did));
 
@@ -638,7 +642,10 @@ static bool ctx_valid(struct iommu_hw *hw, const struct iommu_context *c)
 
 	if ((unsigned)c->type > IOMMU_CTX_NESTED)
 		return false;
-	if (s1 && (!hw_fmt_ok(hw, 1, c->s1_levels) || (c->s1_root & 0xfff) ||
+	/* a guest's STE: SMMUv3's, nested, its stage 1 the guest's to check */
+	if (c->vste && (c->type != IOMMU_CTX_NESTED || hw->cfg.kind != IOMMU_HW_SMMUV3))
+		return false;
+	if (s1 && !c->vste && (!hw_fmt_ok(hw, 1, c->s1_levels) || (c->s1_root & 0xfff) ||
 		   (c->type == IOMMU_CTX_S1 && !c->s1_root)))
 		return false;
 	if (s2 && (!hw_fmt_ok(hw, 2, c->s2_levels) || !c->s2_root || (c->s2_root & 0xfff)))
@@ -667,8 +674,16 @@ static void ctx_normalise(const struct iommu_context *c, struct iommu_context *o
 		out->s2_root = c->s2_root;
 		out->s2_levels = c->s2_levels;
 	}
-	if (c->type == IOMMU_CTX_NESTED)
+	if (c->type == IOMMU_CTX_NESTED) {
 		out->s2_did = c->s2_did;
+		if (c->vste) {
+			out->vste = true;
+			out->vste0 = c->vste0;
+			out->vste1 = c->vste1;
+			out->s1_root = 0;
+			out->s1_levels = 0;
+		}
+	}
 	out->dirty = c->dirty;
 }
 
@@ -882,6 +897,7 @@ static GArray *gather(struct iotlb *t, const struct iommu_inv_cmd *c, uint32_t t
 		g.last = UINT64_MAX;
 	switch (c->type) {
 	case IOMMU_INV_IOTLB_ALL:
+	case IOMMU_INV_IOTLB_VM:
 		g.tag = UINT32_MAX;
 		g.whole_tag = true;
 		break;
@@ -910,7 +926,7 @@ static void refill_all(struct iommu_hw *hw, enum iommu_cache_id which, GArray *a
 		g_array_free(a, TRUE);
 }
 
-static void note_inv(struct iommu_hw *hw, uint16_t did)
+static void note_inv(struct iommu_hw *hw, uint32_t did)
 {
 	uint64_t *v = g_hash_table_lookup(hw->last_inv, GUINT_TO_POINTER(did));
 
@@ -975,6 +991,7 @@ static unsigned inv_one(struct iommu_hw *hw, const struct iommu_inv_cmd *c)
 	hw->st.inv_cmds++;
 	switch (c->type) {
 	case IOMMU_INV_IOTLB_ALL:
+	case IOMMU_INV_IOTLB_VM:
 		if (hw->cfg.busy_dma)
 			tlb_gone = gather(hw->tlb, c, 0);
 		n = iotlb_inv_all(hw->tlb) + iotlb_inv_all(hw->psc);
@@ -1053,7 +1070,7 @@ unsigned iommu_hw_invalidate(struct sim_world *w, const struct iommu_inv_cmd *cm
 	return dropped;
 }
 
-void iommu_hw_inv_domain(struct sim_world *w, uint16_t did)
+void iommu_hw_inv_domain(struct sim_world *w, uint32_t did)
 {
 	struct iommu_inv_cmd c = { .type = IOMMU_INV_IOTLB_DOMAIN, .did = did,
 				   .pasid = IOMMU_PASID_NONE };
@@ -1061,7 +1078,7 @@ void iommu_hw_inv_domain(struct sim_world *w, uint16_t did)
 	iommu_hw_invalidate(w, &c, 1);
 }
 
-void iommu_hw_inv_range(struct sim_world *w, uint16_t did, uint64_t iova, uint64_t size)
+void iommu_hw_inv_range(struct sim_world *w, uint32_t did, uint64_t iova, uint64_t size)
 {
 	struct iommu_inv_cmd c = { .type = IOMMU_INV_IOTLB_RANGE, .did = did,
 				   .pasid = IOMMU_PASID_NONE, .iova = iova, .size = size };

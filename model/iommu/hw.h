@@ -182,7 +182,9 @@ const char *iommu_ctx_type_name(enum iommu_ctx_type t);
 /* What a PASID entry selects. */
 struct iommu_context {
 	enum iommu_ctx_type type;
-	uint16_t did;                /* domain id: tags cache entries */
+	/* domain id: tags cache entries (16 bits, but for the tag of a CD a
+	 * guest owns, IOMMU_GUEST_TAG) */
+	uint32_t did;
 	uint64_t s1_root;            /* S1 (HPA), NESTED (GPA) */
 	unsigned s1_levels;
 	uint64_t s2_root;            /* TRANSLATE, NESTED (HPA) */
@@ -198,7 +200,21 @@ struct iommu_context {
 	 * and GADE (G-stage).  A kind refuses a stage it cannot encode
 	 * (-EINVAL) and every kind refuses it without the capability. */
 	unsigned dirty;
+	/* NESTED on SMMUv3 through a vIOMMU (model/iommufd/viommu.c): the
+	 * guest's own STE words as the driver validated them (Config
+	 * S1_TRANS; S1ContextPtr, an IPA, S1Fmt and S1CDMax in @vste0; S1DSS
+	 * and the CD fetch attributes in @vste1, EATS there meaning "the
+	 * guest enabled ATS").  The guest owns the CD table behind it, which
+	 * the hardware reads through the stage 2; s1_root and s1_levels are
+	 * unused, did is IOMMU_GUEST_TAG(s2_did, 0).  Other kinds refuse it. */
+	bool vste;
+	uint64_t vste0, vste1;
 };
+/* The cache tag of a CD under a nested STE whose CD table the guest owns:
+ * the STE's VMID and the CD's ASID, as an SMMU tags its TLB entries (a
+ * host domain id is below 0x10000, a VMID is never 0). */
+#define IOMMU_GUEST_TAG(vmid, asid) (((uint32_t)(vmid) << 16) | (uint16_t)(asid))
+#define IOMMU_GUEST_TAG_VMID(tag)   ((uint16_t)((tag) >> 16))
 #define IOMMU_CTX_DIRTY_S1 1u
 #define IOMMU_CTX_DIRTY_S2 2u
 
@@ -248,6 +264,11 @@ enum iommu_inv_type {
 	IOMMU_INV_DEVTLB,            /* ATC of (@segment, @rid): @pasid tag, range */
 	IOMMU_INV_WAIT,              /* completion of everything before it */
 	IOMMU_INV_CTX_CACHE,         /* the device entry of (@segment, @rid) */
+	/* every entry of the VMID @did: the tags of CDs a guest owns
+	 * (IOMMU_GUEST_TAG) and the VMID's own.  The IOTLB cannot pick a
+	 * VMID's tags out without a scan, so this drops everything: an
+	 * over-invalidation the architecture allows */
+	IOMMU_INV_IOTLB_VM,
 };
 const char *iommu_inv_type_name(enum iommu_inv_type t);
 /* The kind's own name of a command: VT-d's context-cache / PASID-cache /
@@ -258,7 +279,7 @@ const char *iommu_inv_cmd_name(enum iommu_hw_kind k, enum iommu_inv_type t);
 
 struct iommu_inv_cmd {
 	enum iommu_inv_type type;
-	uint16_t did;
+	uint32_t did;                /* a domain id or an IOMMU_GUEST_TAG */
 	uint32_t pasid;              /* a PASID, or IOMMU_PASID_NONE */
 	uint64_t iova, size;         /* RANGE, DEVTLB (size 0: the whole tag) */
 	bool leaf;                   /* RANGE: leaves only, keep the PSC */
@@ -273,8 +294,8 @@ struct iommu_inv_cmd {
  */
 unsigned iommu_hw_invalidate(struct sim_world *w, const struct iommu_inv_cmd *cmds, size_t n);
 /* Shorthands (each followed by nothing: no WAIT). */
-void iommu_hw_inv_domain(struct sim_world *w, uint16_t did);
-void iommu_hw_inv_range(struct sim_world *w, uint16_t did, uint64_t iova, uint64_t size);
+void iommu_hw_inv_domain(struct sim_world *w, uint32_t did);
+void iommu_hw_inv_range(struct sim_world *w, uint32_t did, uint64_t iova, uint64_t size);
 void iommu_hw_inv_all(struct sim_world *w);
 
 /* ---- faults ---------------------------------------------------------------------------- */

@@ -265,6 +265,7 @@ void hw_check_atc_hit(struct iommu_hw *hw, uint16_t seg, uint16_t rid,
 static bool ctx_equal(const struct iommu_context *a, const struct iommu_context *b)
 {
 	return a->type == b->type && a->did == b->did && a->s1_root == b->s1_root &&
+	       a->vste == b->vste && a->vste0 == b->vste0 && a->vste1 == b->vste1 &&
 	       a->s1_levels == b->s1_levels && a->s2_root == b->s2_root &&
 	       a->s2_levels == b->s2_levels && a->s2_did == b->s2_did && a->dirty == b->dirty;
 }
@@ -277,6 +278,7 @@ static bool devctx_equal(const struct hw_devctx *a, const struct hw_devctx *b)
 	       (a->rid_direct || a->rid_pasid == b->rid_pasid) && a->s2_valid == b->s2_valid &&
 	       a->s2_root == b->s2_root && a->s2_levels == b->s2_levels &&
 	       a->s2_did == b->s2_did && a->table == b->table && a->table_fmt == b->table_fmt &&
+	       a->table_ipa == b->table_ipa &&
 	       a->dirty == b->dirty;
 }
 
@@ -366,15 +368,22 @@ void hw_check_pc_hit(struct iommu_hw *hw, const struct pc_ent *pe)
 /* ---- the scan ---------------------------------------------------------------------------- */
 
 /* The PASID entry that selects a cache entry's (did, pasid tag), from the
- * oracle of where domain ids were written: 0 or -ENOENT. */
-static int ctx_of(struct iommu_hw *hw, uint16_t did, uint32_t ptag, struct iommu_context *c)
+ * oracle of where domain ids were written: 0 or -ENOENT.  A guest's tag
+ * (IOMMU_GUEST_TAG: its CD table is its own, the driver never wrote the
+ * ASID) is looked for behind every device entry the driver gave that
+ * VMID's guest CD table (the oracle's IOMMU_GUEST_TAG(vmid, 0)). */
+static int ctx_of(struct iommu_hw *hw, uint32_t did, uint32_t ptag, struct iommu_context *c)
 {
-	GArray *a = g_hash_table_lookup(hw->did_locs, GUINT_TO_POINTER(did));
+	bool guest = did > 0xffff;
+	uint32_t key = guest ? IOMMU_GUEST_TAG(IOMMU_GUEST_TAG_VMID(did), 0) : did;
+	GArray *a = g_hash_table_lookup(hw->did_locs, GUINT_TO_POINTER(key));
 
 	for (guint i = 0; a && i < a->len; i++) {
 		uint64_t loc = g_array_index(a, uint64_t, i);
 
-		if (ptag != IOMMU_PASID_NONE && (uint32_t)loc != ptag)
+		if (guest && ptag != IOMMU_PASID_NONE)
+			loc = (loc & ~0xffffffffull) | ptag;
+		else if (ptag != IOMMU_PASID_NONE && (uint32_t)loc != ptag)
 			continue;
 		if (!hw_pasid_read(hw, loc, c) && c->did == did &&
 		    (ptag == IOMMU_PASID_NONE) == (c->type == IOMMU_CTX_TRANSLATE))
@@ -397,7 +406,7 @@ static int scan_iotlb(const struct iommu_cache_entry *e, void *arg)
 	struct fresh f = { 0 };
 	char p[16];
 
-	if (ctx_of(s->hw, (uint16_t)e->tag, e->pasid, &c)) {
+	if (ctx_of(s->hw, e->tag, e->pasid, &c)) {
 		pasid_str(e->pasid, p, sizeof(p));
 		g_string_append_printf(s->out, "§H8 stale IOTLB entry: did %u pasid %s iova 0x%llx "
 				       "size 0x%llx -> 0x%llx, but no PASID entry selects that "
@@ -431,14 +440,20 @@ static int scan_iotlb(const struct iommu_cache_entry *e, void *arg)
 	return 0;
 }
 
-/* A context of @did with a stage 2 (its stage-2 PSC entries are untagged). */
-static int ctx_s2_of(struct iommu_hw *hw, uint16_t did, struct iommu_context *c)
+/* A context of @did with a stage 2 (its stage-2 PSC entries are untagged);
+ * for a guest's tag, any context behind the VMID's guest CD tables: they
+ * share the one stage 2. */
+static int ctx_s2_of(struct iommu_hw *hw, uint32_t did, struct iommu_context *c)
 {
-	GArray *a = g_hash_table_lookup(hw->did_locs, GUINT_TO_POINTER(did));
+	bool guest = did > 0xffff;
+	uint32_t key = guest ? IOMMU_GUEST_TAG(IOMMU_GUEST_TAG_VMID(did), 0) : did;
+	GArray *a = g_hash_table_lookup(hw->did_locs, GUINT_TO_POINTER(key));
 
 	for (guint i = 0; a && i < a->len; i++)
-		if (!hw_pasid_read(hw, g_array_index(a, uint64_t, i), c) && c->did == did &&
-		    (c->type == IOMMU_CTX_TRANSLATE || c->type == IOMMU_CTX_NESTED))
+		if (!hw_pasid_read(hw, g_array_index(a, uint64_t, i), c) &&
+		    (guest ? c->type == IOMMU_CTX_NESTED && c->s2_did == IOMMU_GUEST_TAG_VMID(did)
+			   : c->did == did && (c->type == IOMMU_CTX_TRANSLATE ||
+					       c->type == IOMMU_CTX_NESTED)))
 			return 0;
 	return -ENOENT;
 }
@@ -448,8 +463,8 @@ static int scan_psc(const struct iommu_cache_entry *e, void *arg)
 	struct scan *s = arg;
 	struct iommu_context c;
 	unsigned stage = e->kind >> 4;
-	bool found = stage == 1 ? !ctx_of(s->hw, (uint16_t)e->tag, e->pasid, &c)
-				: !ctx_s2_of(s->hw, (uint16_t)e->tag, &c);
+	bool found = stage == 1 ? !ctx_of(s->hw, e->tag, e->pasid, &c)
+				: !ctx_s2_of(s->hw, e->tag, &c);
 	bool moved = found && !psc_s2_holds(s->hw, &c, stage, e);
 
 	if (found && !moved && psc_holds(s->hw, &c, stage, e))

@@ -57,6 +57,9 @@ enum hw_ctx_fail {
 	HW_CTX_NO_PASID,             /* the PASID entry not present */
 	HW_CTX_BAD_PASID,            /* present, with a type or tables the kind lacks */
 	HW_CTX_BLOCKED,              /* an abort configuration (SMMUv3) */
+	HW_CTX_TABLE_S2,             /* a PASID-level table a guest owns (SMMUv3's
+				      * CD table under a guest's STE) that its
+				      * stage 2 does not let the IOMMU read */
 };
 
 /* What the kernel asked for at one device (hw.c keeps it). */
@@ -96,6 +99,9 @@ struct hw_devctx {
 	unsigned s2_levels;
 	uint16_t s2_did;
 	uint64_t table;              /* the kind's PASID-level table (HPA) */
+	/* SMMUv3 nested STE: @table and its level-1 descriptors' pointers are
+	 * IPAs, read through the stage 2 (the guest owns the CD table) */
+	bool table_ipa;
 	unsigned table_fmt;          /* the kind's own: its levels / format */
 	unsigned dirty;              /* RISC-V: IOMMU_CTX_DIRTY_* of tc.SADE / GADE,
 				      * for every context under this device entry */

@@ -46,10 +46,26 @@
  *                   (blocked); a blocked PASID is a cleared CD
  *                   (arm_smmu_blocking_set_dev_pasid -> arm_smmu_clear_cd)
  *
- * A known simplification: in real SMMUv3 nesting the guest owns the CD
- * table and the nested STE's S1ContextPtr is an IPA, read through stage 2.
- * Here the host driver owns the CD table and S1ContextPtr is its HPA; only
- * each CD's TTB0 is a GPA (issue 15's vSTE moves the table to the guest).
+ * Nesting comes in two forms:
+ *   a guest's STE   what Linux does (arm_smmu_make_nested_domain_ste):
+ *                   the vIOMMU's nested domain carries the guest's STE
+ *                   words (iommu_context.vste); the physical STE is the
+ *                   parent's stage-2 STE with Config nested, the guest's
+ *                   S1ContextPtr (an IPA), S1Fmt, S1CDMax, S1DSS and CD
+ *                   fetch attributes merged in, and MEV.  The guest owns
+ *                   the CD table: the hardware reads its level-1
+ *                   descriptors and CDs through the stage 2 (a refused
+ *                   read stops the request: HW_CTX_TABLE_S2), and tags a
+ *                   CD's TLB entries with the VMID and the CD's ASID
+ *                   (IOMMU_GUEST_TAG).  Only the RID takes it.
+ *   a host CD table the kernel-internal nesting of the rest of the model
+ *                   (a nested context per PASID), which Linux's SMMUv3
+ *                   driver does not have: the host driver owns the CD
+ *                   table and S1ContextPtr is its HPA; only each CD's TTB0
+ *                   is a GPA.  The STE says so with STE_0_SIM_HOSTCD, a bit
+ *                   the architecture leaves RES0 (a known simplification:
+ *                   real hardware always reads a nested STE's CD table
+ *                   through stage 2).
  *
  * A StreamID no device was programmed into has a zero (V = 0) STE, and
  * iommu_hw_clear_device leaves one: Linux fills new level-2 tables with
@@ -96,6 +112,12 @@
 #define S1FMT_64K_L2             2u
 #define STE_0_S1CTXPTR           GENMASK64(51, 6)
 #define STE_0_S1CDMAX            GENMASK64(63, 59)
+/* The simulator's own, in bits 58:52 the architecture leaves RES0: a
+ * nested STE whose CD table is the host driver's, at an HPA (the
+ * kernel-internal nesting of the header's "known simplification").  A
+ * guest cannot set it: arm_smmu_validate_vste refuses every bit outside
+ * STRTAB_STE_0_NESTING_ALLOWED (EIO). */
+#define STE_0_SIM_HOSTCD         BIT64(55)
 #define STE_1_S1DSS              GENMASK64(1, 0)
 #define S1DSS_TERMINATE          0u
 #define S1DSS_BYPASS             1u
@@ -103,6 +125,7 @@
 #define STE_1_S1CIR              GENMASK64(3, 2)
 #define STE_1_S1COR              GENMASK64(5, 4)
 #define STE_1_S1CSH              GENMASK64(7, 6)
+#define STE_1_S1STALLD           BIT64(27)
 #define S1C_CACHE_WBRA           1u              /* STRTAB_STE_1_S1C_CACHE_WBRA */
 #define SMMU_SH_ISH              3u              /* ARM_SMMU_SH_ISH */
 #define STE_1_MEV                BIT64(19)
@@ -252,6 +275,12 @@ static int smmu_admit_pasid(const struct hw_dev_view *v, uint32_t pasid,
 	const struct iommu_context *rid = hw_view_ctx(v, 0);
 	struct smmu_tagged t;
 
+	if (c->type == IOMMU_CTX_BLOCKED)
+		return 0;
+	/* a guest's STE is the RID's alone, and the CD table behind it the
+	 * guest's: no host PASIDs beside it (arm_smmu_set_pasid) */
+	if (c->vste || (rid && rid->vste))
+		return -EINVAL;
 	switch (c->type) {
 	case IOMMU_CTX_BLOCKED:
 		return 0;
@@ -289,6 +318,9 @@ static int smmu_admit_rid(const struct hw_dev_view *v, const struct iommu_contex
 	if (c->type == IOMMU_CTX_BLOCKED)
 		return 0;
 	smmu_scan(v, 0, &t);
+	/* arm_smmu_attach_dev_nested: -EBUSY while SSIDs are in use */
+	if (c->vste)
+		return t.nested || t.s1 ? -EBUSY : 0;
 	if (t.nested)
 		return (c->type == IOMMU_CTX_TRANSLATE || c->type == IOMMU_CTX_NESTED) &&
 		       smmu_same_s2(c, t.nested) ? 0 : -EBUSY;
@@ -314,7 +346,8 @@ static int smmu_admit(struct iommu_hw *hw, const struct hw_dev_view *v, uint32_t
 struct smmu_plan {
 	unsigned cfg;                /* STE_CFG_* */
 	unsigned s1dss;
-	bool cd;                     /* a CD table (Config S1 or nested) */
+	bool cd;                     /* a host CD table (Config S1 or nested) */
+	const struct iommu_context *guest;   /* nested over the guest's STE */
 	const struct iommu_context *s2;   /* the stage 2 (S2, nested) */
 	uint16_t vmid;
 };
@@ -361,10 +394,12 @@ static void smmu_plan(const struct hw_dev_view *v, struct smmu_plan *p)
 			p->s2 = rid;
 			p->vmid = rid->s2_did;
 			p->s1dss = S1DSS_SSID0;
+			if (rid->vste)
+				p->guest = rid;
 			break;
 		}
 	}
-	p->cd = p->cfg == STE_CFG_S1_TRANS || p->cfg == STE_CFG_NESTED;
+	p->cd = (p->cfg == STE_CFG_S1_TRANS || p->cfg == STE_CFG_NESTED) && !p->guest;
 }
 
 /* ---- encodings ------------------------------------------------------------------------- */
@@ -415,11 +450,22 @@ static void smmu_ste_encode(const struct hw_dev_view *v, const struct smmu_plan 
 	q[0] = STE_0_V | FPREP(STE_0_CFG, p->cfg);
 	if (p->cfg == STE_CFG_ABORT || p->cfg == STE_CFG_BYPASS)
 		return;
-	/* ATS only where the STE translates (arm_smmu_attach_prepare) */
-	q[1] = FPREP(STE_1_EATS, v->ats ? EATS_TRANS : 0);
+	/* ATS only where the STE translates (arm_smmu_attach_prepare); under
+	 * a guest's STE only when the guest's EATS asked for it
+	 * (arm_smmu_attach_dev_nested: disable_ats = !enable_ats) */
+	q[1] = FPREP(STE_1_EATS, v->ats && (!p->guest || FGET(STE_1_EATS, p->guest->vste1))
+			      ? EATS_TRANS : 0);
+	if (p->guest) {
+		/* arm_smmu_make_nested_cd_table_ste: the guest's words but
+		 * Config, EATS kept apart */
+		q[0] |= p->guest->vste0 & ~(STE_0_V | STE_0_CFG);
+		q[1] |= p->guest->vste1 & ~STE_1_EATS;
+	}
 	if (p->cd) {
 		q[0] |= FPREP(STE_0_S1FMT, fmt) | (cdtab & STE_0_S1CTXPTR) |
 			FPREP(STE_0_S1CDMAX, v->pasid_bits);
+		if (p->cfg == STE_CFG_NESTED)
+			q[0] |= STE_0_SIM_HOSTCD;
 		q[1] |= FPREP(STE_1_S1DSS, p->s1dss) | FPREP(STE_1_S1CIR, S1C_CACHE_WBRA) |
 			FPREP(STE_1_S1COR, S1C_CACHE_WBRA) | FPREP(STE_1_S1CSH, SMMU_SH_ISH);
 	}
@@ -483,12 +529,14 @@ static unsigned smmu_cdtab_frames(unsigned bits)
 						 : smmu_frames(8ull * smmu_cd_l1_entries(bits));
 }
 
-/* The STE's CD table, 0 when its Config has none. */
+/* The STE's host CD table, 0 when its Config has none or the CD table is
+ * a guest's. */
 static uint64_t smmu_ste_cdtab(const uint64_t *q)
 {
 	unsigned cfg = FGET(STE_0_CFG, q[0]);
 
-	if (!(q[0] & STE_0_V) || (cfg != STE_CFG_S1_TRANS && cfg != STE_CFG_NESTED))
+	if (!(q[0] & STE_0_V) || (cfg != STE_CFG_S1_TRANS && cfg != STE_CFG_NESTED) ||
+	    (cfg == STE_CFG_NESTED && !(q[0] & STE_0_SIM_HOSTCD)))
 		return 0;
 	return q[0] & STE_0_S1CTXPTR;
 }
@@ -795,7 +843,7 @@ static bool smmu_ste_decode(struct iommu_hw *hw, const uint64_t *q, struct hw_de
 	default:
 		return false;            /* Config 0b001..0b011: reserved */
 	}
-	if (eats > EATS_S1CHK)
+	if (eats > EATS_S1CHK || ((q[0] & STE_0_SIM_HOSTCD) && cfg != STE_CFG_NESTED))
 		return false;
 	dc->ats = eats != 0;
 	if ((cfg & 2) && !smmu_s2_decode(hw, q, dc))
@@ -811,6 +859,7 @@ static bool smmu_ste_decode(struct iommu_hw *hw, const uint64_t *q, struct hw_de
 		return true;
 	}
 	dc->s2_valid = cfg == STE_CFG_NESTED;
+	dc->table_ipa = dc->s2_valid && !(q[0] & STE_0_SIM_HOSTCD);
 	return smmu_s1_decode(hw, q, dc->s2_valid, dc);
 }
 
@@ -883,6 +932,25 @@ static bool smmu_cd_decode(const struct iommu_hw *hw, const struct hw_devctx *dc
 	c->s2_root = dc->s2_root;
 	c->s2_levels = dc->s2_levels;
 	c->s2_did = dc->s2_did;
+	/* a guest's CD: its TLB entries are the VMID's and the ASID's */
+	if (dc->table_ipa)
+		c->did = IOMMU_GUEST_TAG(dc->s2_did, c->did);
+	return true;
+}
+
+/* The HPA of @ipa, a guest's CD-table address, read through the nested
+ * STE's stage 2: false when stage 2 has no readable mapping of it (the
+ * SMMU's stage-2 fault on a CD fetch, CLASS CD: the host's to handle). */
+static bool smmu_ipa_read(struct iommu_hw *hw, const struct hw_devctx *dc, uint64_t ipa,
+			  uint64_t *hpa)
+{
+	struct iommu_context s2 = { .type = IOMMU_CTX_TRANSLATE, .did = dc->s2_did,
+				    .s2_root = dc->s2_root, .s2_levels = dc->s2_levels };
+	struct fresh f;
+
+	if (hw_fresh_xlate(hw, &s2, ipa, &f) || !(f.prot & IOMMU_READ))
+		return false;
+	*hpa = f.hpa;
 	return true;
 }
 
@@ -896,6 +964,8 @@ static bool smmu_fetch_pasid(struct iommu_hw *hw, const struct hw_devctx *dc, ui
 
 	if (dc->table_fmt != S1FMT_LINEAR) {
 		a += 8ull * (pasid >> split);
+		if (dc->table_ipa && !smmu_ipa_read(hw, dc, a, &a))
+			return hw_ctx_fail_with(why, HW_CTX_TABLE_S2);
 		d = sim_mem_read64(hw->w, a);
 		(*refs)++;
 		hw_ctx_emit(hw, IOMMU_EV_PASID_DIR, 1, pasid >> split, a, d, NULL);
@@ -906,6 +976,8 @@ static bool smmu_fetch_pasid(struct iommu_hw *hw, const struct hw_devctx *dc, ui
 	} else {
 		a += (uint64_t)pasid * CD_SIZE;
 	}
+	if (dc->table_ipa && !smmu_ipa_read(hw, dc, a, &a))
+		return hw_ctx_fail_with(why, HW_CTX_TABLE_S2);
 	return hw_pasid_leaf(hw, dc, a, 2, CD_0_V, idx, smmu_cd_decode, c, refs, why);
 }
 

@@ -61,6 +61,7 @@ static uint16_t vtd_ctx_code(const struct iommu_fault_rec *f, enum hw_ctx_fail w
 		 * mode), a PASID by clearing its PASID entry */
 		return legacy ? IOMMU_VTD_FR_CTX_NOT_PRESENT : IOMMU_VTD_FR_SM_PASID_NOT_PRESENT;
 	case HW_CTX_BAD_PASID:
+	case HW_CTX_TABLE_S2:            /* SMMUv3's alone */
 		return legacy ? IOMMU_VTD_FR_CTX_INVALID : IOMMU_VTD_FR_SM_PASID_INVALID;
 	case HW_CTX_OK:
 		break;

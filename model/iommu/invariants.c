@@ -38,12 +38,40 @@ static void want_ctx(const struct iommu_domain *d, struct iommu_context *c)
 	}
 	/* a nested domain: the guest's root (a GPA) over its parent's table,
 	 * on the RID path (iommufd's RID attach) as on a PASID */
-	if (d->type == IOMMU_DOMAIN_NESTED) {
+	if (d->type == IOMMU_DOMAIN_NESTED && !d->guest_ste) {
 		c->type = IOMMU_CTX_NESTED;
 		c->did = d->did;
 		c->s1_root = d->s1_root;
 		c->s2_root = d->parent ? d->parent->pt.root : 0;
 	}
+	/* a guest's STE: abort, the parent alone (bypass), or nested under
+	 * the parent's VMID over a CD the guest wrote (vste: its ASID and
+	 * table are the guest's, not the kernel's to know) */
+	if (d->guest_ste && iommu_domain_ste_cfg(d) == 4) {
+		c->type = IOMMU_CTX_TRANSLATE;
+		c->did = d->parent->did;
+		c->s2_root = d->parent->pt.root;
+	} else if (d->guest_ste && iommu_domain_ste_cfg(d) == 5) {
+		c->type = IOMMU_CTX_NESTED;
+		c->did = IOMMU_GUEST_TAG(d->parent->did, 0);
+		c->s2_root = d->parent->pt.root;
+		c->vste = true;
+	}
+}
+
+/* Does what the hardware reads back (@have: 0 from the read, else @r) say
+ * what @want says?  Under a guest's STE the CD is the guest's: only its
+ * VMID and stage 2 are the kernel's, and a CD the guest left missing or
+ * malformed stops its own DMA only. */
+static bool ctx_is(int r, const struct iommu_context *have, const struct iommu_context *want)
+{
+	if (want->vste)
+		return r || have->type == IOMMU_CTX_BLOCKED ||
+		       (have->type == IOMMU_CTX_NESTED &&
+			IOMMU_GUEST_TAG_VMID(have->did) == IOMMU_GUEST_TAG_VMID(want->did) &&
+			have->s2_root == want->s2_root);
+	return !r && have->type == want->type && have->did == want->did &&
+	       have->s1_root == want->s1_root && have->s2_root == want->s2_root;
 }
 
 static int check_rid(struct pci_dev *visited, uint16_t rid, void *arg)
@@ -52,12 +80,14 @@ static int check_rid(struct pci_dev *visited, uint16_t rid, void *arg)
 	struct iommu_context have;
 	uint16_t seg = PCI_SBDF_DOMAIN(visited->sbdf);
 	uint32_t key = (uint32_t)seg << 16 | rid;
+	int r;
 
 	for (guint i = 0; i < rc->seen->len; i++)
 		if (g_array_index(rc->seen, uint32_t, i) == key)
 			return 0;
 	g_array_append_val(rc->seen, key);
-	if (iommu_hw_get_context(rc->w, seg, rid, &have)) {
+	r = iommu_hw_get_context(rc->w, seg, rid, &have);
+	if (r && !rc->want.vste) {
 		/* VT-d and RISC-V block by making the entry not present */
 		if (rc->want.type == IOMMU_CTX_BLOCKED)
 			return 0;
@@ -65,8 +95,7 @@ static int check_rid(struct pci_dev *visited, uint16_t rid, void *arg)
 				       "context entry\n", rc->g->id, rid >> 8,
 				       PCI_SLOT(rid & 0xff), PCI_FUNC(rid & 0xff));
 		rc->bad++;
-	} else if (have.type != rc->want.type || have.did != rc->want.did ||
-		   have.s1_root != rc->want.s1_root || have.s2_root != rc->want.s2_root) {
+	} else if (!ctx_is(r, &have, &rc->want)) {
 		g_string_append_printf(rc->out, "§H2: group %u: RID %02x:%02x.%u selects "
 				       "%s did %u, not the group's domain (%s did %u)\n",
 				       rc->g->id, rid >> 8, PCI_SLOT(rid & 0xff),
@@ -176,8 +205,7 @@ static int check_pasid(uint16_t seg, uint16_t rid, uint32_t pasid, void *arg)
 		want.did = d->did;
 		want.s1_root = d->pt.root;
 	}
-	if (have.type != want.type || have.did != want.did || have.s1_root != want.s1_root ||
-	    have.s2_root != want.s2_root) {
+	if (!ctx_is(0, &have, &want)) {
 		g_string_append_printf(pc->out, "§H26: %s pasid %u: the PASID entry selects %s "
 				       "did %u, not the domain attached there (%s did %u)\n", dev->name,
 				       pasid, iommu_ctx_type_name(have.type), have.did,

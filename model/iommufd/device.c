@@ -183,6 +183,9 @@ int iommufd_device_bind_mock(struct iommufd_ctx *ictx, struct iommufd_mock_dev *
 
 void iommufd_device_unbind(struct iommufd_device *idev)
 {
+	/* iommufd_device_pre_destroy: its vDEVICE goes first */
+	if (idev->vdev)
+		iommufd_vdevice_remove(idev->vdev);
 	idev->obj.users--;
 	iommufd_object_destroy_user(&idev->obj);
 }
@@ -271,7 +274,7 @@ int iommufd_hw_pagetable_attach(struct iommufd_hw_pagetable *hwpt, struct iommuf
 		return rc;
 	/* the driver's attach of a nested table: its data's last checks,
 	 * before IOPF is enabled (a failed attach leaves it as it was) */
-	if (!ig->devices->len && (rc = iommufd_hwpt_nested_attach_check(hwpt)))
+	if (!ig->devices->len && (rc = iommufd_hwpt_nested_attach_check(hwpt, idev)))
 		return rc;
 	if ((rc = iopf_enable(hwpt, idev)))
 		return rc;
@@ -425,7 +428,7 @@ static int do_replace(struct iommufd_device *idev, uint32_t pasid,
 		return -EINVAL;
 	if (hwpt == old)
 		return 0;
-	if ((rc = rid_pasid_compat(ig, hwpt)) || (rc = iommufd_hwpt_nested_attach_check(hwpt)) ||
+	if ((rc = rid_pasid_compat(ig, hwpt)) || (rc = iommufd_hwpt_nested_attach_check(hwpt, idev)) ||
 	    (rc = iopf_enable(hwpt, idev)))
 		return rc;
 	new_ioas = hwpt_is_paging(hwpt) && (!hwpt_is_paging(old) || old->ioas != hwpt->ioas);
@@ -661,7 +664,7 @@ static int hwpt_attach_pasid(struct iommufd_hw_pagetable *hwpt, struct iommufd_d
 	if (pa && pa->hwpt != hwpt)
 		return -EINVAL;
 	if (!pa) {
-		if ((rc = pasid_compat(ig, hwpt)) || (rc = iommufd_hwpt_nested_attach_check(hwpt)) ||
+		if ((rc = pasid_compat(ig, hwpt)) || (rc = iommufd_hwpt_nested_attach_check(hwpt, idev)) ||
 		    (rc = iopf_enable(hwpt, idev)))
 			return rc;
 		if (sim_should_fail(idev->obj.ictx->w, "iommufd_pasid_attach"))
@@ -718,7 +721,7 @@ static int hwpt_replace_pasid(struct iommufd_hw_pagetable *hwpt, struct iommufd_
 	old = pa->hwpt;
 	if (old == hwpt)
 		return 0;
-	if ((rc = pasid_compat(ig, hwpt)) || (rc = iommufd_hwpt_nested_attach_check(hwpt)) ||
+	if ((rc = pasid_compat(ig, hwpt)) || (rc = iommufd_hwpt_nested_attach_check(hwpt, idev)) ||
 	    (rc = iopf_enable(hwpt, idev)))
 		return rc;
 	if ((rc = group_set_pasid(ig, hwpt->domain, pasid, old->domain)))

@@ -252,14 +252,18 @@ static int hwpt_nested_alloc(struct iommufd_ucmd *ucmd, struct iommufd_hw_pageta
 	return 0;
 }
 
-/* intel_pasid_setup_nested's checks of the data, each attach (RID or
+/* arm_smmu_attach_dev_nested's for a vIOMMU's HWPT (viommu.c), else
+ * intel_pasid_setup_nested's checks of the data, each attach (RID or
  * PASID): addr_width 48, or 57 with first-stage 5-level paging
  * (CAP.FL5LP); SRE needs ECAP.SRS, EAFE ECAP.EAFS, which the model's VT-d
  * does not have; WPE goes with SRE. */
-int iommufd_hwpt_nested_attach_check(const struct iommufd_hw_pagetable *hwpt)
+int iommufd_hwpt_nested_attach_check(const struct iommufd_hw_pagetable *hwpt,
+				     const struct iommufd_device *idev)
 {
 	if (hwpt->obj.type != IOMMUFD_OBJ_HWPT_NESTED)
 		return 0;
+	if (hwpt->viommu)            /* SMMUv3's, over a vIOMMU */
+		return iommufd_viommu_attach_check(hwpt, idev);
 	/* cap_fl5lp_support: the first-stage format has five levels */
 	if (hwpt->vtd.addr_width != 48 &&
 	    (hwpt->vtd.addr_width != 57 || !iommu_hw_fmt(IOMMU_HW_VTD, IO_PGTABLE_STAGE1, 5)))
@@ -304,6 +308,10 @@ int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
 			goto out_put_pt;
 	} else if (pt_obj->type == IOMMUFD_OBJ_HWPT_PAGING) {
 		rc = hwpt_nested_alloc(ucmd, (struct iommufd_hw_pagetable *)pt_obj, idev, &hwpt);
+		if (rc)
+			goto out_put_pt;
+	} else if (pt_obj->type == IOMMUFD_OBJ_VIOMMU) {
+		rc = iommufd_viommu_alloc_hwpt_nested(ucmd, (struct iommufd_viommu *)pt_obj, &hwpt);
 		if (rc)
 			goto out_put_pt;
 	} else {
@@ -582,7 +590,12 @@ int iommufd_hwpt_invalidate(struct iommufd_ucmd *ucmd)
 		if (!obj)
 			rc = -ENOENT;
 		else if (obj->type == IOMMUFD_OBJ_HWPT_NESTED)
-			rc = vtd_invalidate(ucmd, (struct iommufd_hw_pagetable *)obj, &done);
+			/* a vIOMMU's nested domain has no cache_invalidate_user:
+			 * its guest invalidates through the vIOMMU */
+			rc = ((struct iommufd_hw_pagetable *)obj)->viommu ? -EOPNOTSUPP :
+			     vtd_invalidate(ucmd, (struct iommufd_hw_pagetable *)obj, &done);
+		else if (obj->type == IOMMUFD_OBJ_VIOMMU)
+			rc = iommufd_viommu_invalidate(ucmd, (struct iommufd_viommu *)obj, &done);
 		else
 			rc = -EINVAL;
 	}

@@ -201,7 +201,8 @@ static void count_refs(struct iommufd_ctx *ictx, unsigned *want)
 		case IOMMUFD_OBJ_HWPT_NESTED: {
 			struct iommufd_hw_pagetable *h = (struct iommufd_hw_pagetable *)obj;
 
-			want[h->parent->obj.id]++;
+			/* over a vIOMMU: the vIOMMU, not the parent */
+			want[h->viommu ? h->viommu->obj.id : h->parent->obj.id]++;
 			if (h->fault)
 				want[h->fault->id]++;
 			break;
@@ -219,6 +220,12 @@ static void count_refs(struct iommufd_ctx *ictx, unsigned *want)
 		}
 		case IOMMUFD_OBJ_FAULT:
 			want[id] += iommufd_fault_file_open(obj);
+			break;
+		case IOMMUFD_OBJ_VIOMMU:
+			want[((struct iommufd_viommu *)obj)->hwpt->obj.id]++;
+			break;
+		case IOMMUFD_OBJ_VDEVICE:
+			want[((struct iommufd_vdevice *)obj)->viommu->obj.id]++;
 			break;
 		default:
 			break;

@@ -8,6 +8,8 @@
  *                  and allowed ranges, alignment, automatic IOVAs, map,
  *                  copy and unmap
  *   ioas.c         the IOAS object and its ioctls
+ *   viommu.c       the vIOMMU and vDEVICE objects, and SMMUv3's nesting
+ *                  through them (the driver's arm-smmu-v3-iommufd.c)
  */
 #ifndef MODEL_IOMMUFD_PRIVATE_H
 #define MODEL_IOMMUFD_PRIVATE_H
@@ -38,6 +40,8 @@ enum iommufd_object_type {
 	IOMMUFD_OBJ_ACCESS,
 	IOMMUFD_OBJ_FAULT,
 	IOMMUFD_OBJ_SELFTEST,        /* the test uAPI's mock device (selftest.c) */
+	IOMMUFD_OBJ_VIOMMU,          /* viommu.c (since 6.13) */
+	IOMMUFD_OBJ_VDEVICE,
 };
 const char *iommufd_object_type_name(enum iommufd_object_type t);
 
@@ -336,10 +340,16 @@ struct iommufd_hw_pagetable {
 	 * (its addr_width and flags are checked at each attach) */
 	struct iommufd_hw_pagetable *parent;
 	struct iommu_hwpt_vtd_s1 vtd;
+	/* nested over a vIOMMU (viommu.c): the vIOMMU, a reference (the
+	 * parent is its HWPT, no reference of its own) */
+	struct iommufd_viommu *viommu;
 };
-/* The driver's checks of a nested HWPT at attach (intel_pasid_setup_nested):
- * 0 or -EINVAL; 0 for a paging HWPT. */
-int iommufd_hwpt_nested_attach_check(const struct iommufd_hw_pagetable *hwpt);
+/* The driver's checks of a nested HWPT at attach of @idev's group
+ * (intel_pasid_setup_nested; arm_smmu_attach_prepare_vmaster): 0, -EINVAL,
+ * -ENOENT; 0 for a paging HWPT. */
+struct iommufd_device;
+int iommufd_hwpt_nested_attach_check(const struct iommufd_hw_pagetable *hwpt,
+				     const struct iommufd_device *idev);
 /* iommufd_hwpt_paging_alloc: flags as HWPT_ALLOC's; @immediate_attach
  * attaches @idev before the domain joins the IOAS (the auto path). */
 struct iommufd_device;
@@ -407,6 +417,7 @@ struct iommufd_device {
 	struct pci_dev *dev;         /* NULL for a mock device */
 	struct iommufd_mock_dev *mock;   /* the selftest's mock device, or NULL */
 	bool enforce_cache_coherency;
+	struct iommufd_vdevice *vdev;    /* its vDEVICE (viommu.c), or NULL */
 };
 int iommufd_hw_pagetable_attach(struct iommufd_hw_pagetable *hwpt, struct iommufd_device *idev);
 struct iommufd_hw_pagetable *iommufd_hw_pagetable_detach(struct iommufd_device *idev);
@@ -427,6 +438,43 @@ void iommufd_object_destroy_user(struct iommufd_object *obj);
  * regions, and its domains and the simulated IOMMU's never meet (EINVAL). */
 int iommufd_device_bind_mock(struct iommufd_ctx *ictx, struct iommufd_mock_dev *mock,
 			     struct iommu_group *g, struct iommufd_device **out, uint32_t *id);
+
+/* ---- viommu.c (since 6.13) ---- */
+/* A vIOMMU: the guest's view of the physical IOMMU over a NEST_PARENT
+ * HWPT (struct iommufd_viommu; SMMUv3's struct arm_vsmmu). */
+struct iommufd_viommu {
+	struct iommufd_object obj;
+	uint32_t type;               /* enum iommu_viommu_type */
+	struct iommufd_hw_pagetable *hwpt;   /* the nest parent, a reference */
+	uint16_t vmid;               /* arm_vsmmu: the parent's VMID */
+	GTree *vdevs;                /* virt_id (uint64_t *) -> struct iommufd_vdevice * */
+};
+/* A device as one vIOMMU's guest knows it (struct iommufd_vdevice). */
+struct iommufd_vdevice {
+	struct iommufd_object obj;
+	struct iommufd_viommu *viommu;   /* a reference */
+	struct iommufd_device *idev;
+	uint64_t virt_id;
+};
+int iommufd_viommu_alloc_ioctl(struct iommufd_ucmd *ucmd);
+int iommufd_vdevice_alloc_ioctl(struct iommufd_ucmd *ucmd);
+/* iommufd_device_pre_destroy: the device's vDEVICE goes first */
+void iommufd_vdevice_remove(struct iommufd_vdevice *vdev);
+/* iommufd_viommu_alloc_hwpt_nested: HWPT_ALLOC with pt_id a vIOMMU */
+int iommufd_viommu_alloc_hwpt_nested(struct iommufd_ucmd *ucmd, struct iommufd_viommu *viommu,
+				     struct iommufd_hw_pagetable **out);
+/* The vIOMMU's nested HWPT may go on @idev's group: every device of it has
+ * a vDEVICE there when the guest's STE translates (0, -ENOENT). */
+int iommufd_viommu_attach_check(const struct iommufd_hw_pagetable *hwpt,
+				const struct iommufd_device *idev);
+/* HWPT_INVALIDATE on a vIOMMU (arm_vsmmu_cache_invalidate): *done the
+ * entries reported back. */
+int iommufd_viommu_invalidate(struct iommufd_ucmd *ucmd, struct iommufd_viommu *viommu,
+			      uint32_t *done);
+/* copy_struct_from_user: @usize bytes at @src into @ksize bytes at @dst,
+ * zero-extended; bytes past @ksize must be zero (E2BIG); EFAULT. */
+int iommufd_copy_struct_from_user(struct sim_proc *p, void *dst, size_t ksize, uint64_t src,
+				  size_t usize);
 
 /* ---- selftest.c (CONFIG_IOMMUFD_TEST) ---- */
 /* IOMMU_TEST_CMD (iommufd_test) */

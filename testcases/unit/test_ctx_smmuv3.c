@@ -38,6 +38,7 @@
 #define STE_CFG(c)       ((uint64_t)(c) << 1)
 #define STE_S1FMT(f)     ((uint64_t)(f) << 4)
 #define STE_CDMAX(b)     ((uint64_t)(b) << 59)
+#define STE_HOSTCD       B(55)            /* the simulator's host-CD-table nested STE */
 #define STE1_S1C         (1ull << 2 | 1ull << 4 | 3ull << 6)   /* WBRA, WBRA, ISH */
 #define STE1_MEV         B(19)
 #define STE1_EATS        (1ull << 28)
@@ -604,10 +605,11 @@ START_TEST(test_nested)
 	dev(RID_A, 8, false);
 	ck_assert_int_eq(prog(RID_A, 5, &nc, &wrote), 0);
 	ck_assert_uint_eq(wrote, HW_WROTE_DEVICE | HW_WROTE_PASID);
-	/* Config nested, the host's CD table (an HPA: the simplification),
+	/* Config nested, the host's CD table (an HPA: the simplification,
+	 * marked by the RES0 bit 55),
 	 * S1DSS TERMINATE, MEV; the parent's stage 2 with VMID = s2_did */
 	tab = cdtab(RID_A);
-	assert_ste(RID_A, STE_V | STE_CFG(7) | tab | STE_CDMAX(8), 0 | STE1_S1C | STE1_MEV,
+	assert_ste(RID_A, STE_V | STE_CFG(7) | STE_HOSTCD | tab | STE_CDMAX(8), 0 | STE1_S1C | STE1_MEV,
 		   3 | vtcr(25, 1) | STE2_S2BITS, n2.root);
 	assert_cd(RID_A, 5, 16, 11, s1.root);                     /* TTB0: a GPA */
 	assert_ok(RID_A, true, 5, 2, 1);
@@ -652,11 +654,83 @@ START_TEST(test_nested)
 	/* the PASIDs go, the RID keeps its nested STE and table */
 	ck_assert_int_eq(prog(RID_A, 5, NULL, NULL), 0);
 	ck_assert_int_eq(prog(RID_A, 6, NULL, NULL), 0);
-	assert_ste(RID_A, STE_V | STE_CFG(7) | tab | STE_CDMAX(8), 2 | STE1_S1C | STE1_MEV,
+	assert_ste(RID_A, STE_V | STE_CFG(7) | STE_HOSTCD | tab | STE_CDMAX(8), 2 | STE1_S1C | STE1_MEV,
 		   3 | vtcr(25, 1) | STE2_S2BITS, n2.root);
 	assert_ok(RID_A, false, 0, 2, 1);
 	ck_assert_int_eq(prog(RID_A, 0, NULL, NULL), 0);
 	assert_ste(RID_A, STE_V, 0, 0, 0);
+	io_pgtable_destroy(&n2);
+}
+END_TEST
+
+/* A guest's STE (SMMUv3 nesting through a vIOMMU): the guest owns the CD
+ * table, at an IPA the hardware reads through the stage 2
+ * (arm_smmu_make_nested_cd_table_ste; hw_ctx_smmuv3.c "two forms"). */
+#define GUEST_CDTAB_IPA 0x7000000ull
+
+START_TEST(test_guest_ste)
+{
+	struct io_pgtable n2;
+	struct iommu_context g, want, s1c = ctx_s1(9, &s1);
+	struct iommu_xlate x;
+	uint64_t cdt, k0;
+	unsigned wrote;
+
+	nest_tables(&n2);
+	/* the guest's CD table in its own memory, CD 0: ASID 7, TTB0 the
+	 * guest's table (identity-mapped GPAs here) */
+	ck_assert_int_eq(sim_mem_frame_alloc(w, SIM_FRAME_USER, &cdt), 0);
+	sim_mem_write64(w, cdt, CD0_FIXED | 16 | 7ull << 48);
+	sim_mem_write64(w, cdt + 8, s1.root);
+	ck_assert_int_eq(io_pgtable_map(&n2, GUEST_CDTAB_IPA, cdt, SZ_4K, RW), 0);
+	g = (struct iommu_context){ .type = IOMMU_CTX_NESTED, .did = IOMMU_GUEST_TAG(3, 0),
+				    .s2_root = n2.root, .s2_levels = 3, .s2_did = 3,
+				    .vste = true,
+				    .vste0 = STE_V | STE_CFG(5) | GUEST_CDTAB_IPA,
+				    .vste1 = STE1_S1C | STE1_EATS };
+	dev(RID_A, 8, false);
+	k0 = kframes();
+	ck_assert_int_eq(prog(RID_A, 0, &g, &wrote), 0);
+	ck_assert_uint_eq(wrote, HW_WROTE_DEVICE);
+	ck_assert_uint_eq(kframes(), k0);                 /* no host CD table */
+	/* Config nested, the guest's S1ContextPtr (an IPA), no host marker;
+	 * the guest's word 1 with MEV, EATS 0 without ATS at the device */
+	assert_ste(RID_A, STE_V | STE_CFG(7) | GUEST_CDTAB_IPA, STE1_S1C | STE1_MEV,
+		   3 | vtcr(25, 1) | STE2_S2BITS, n2.root);
+	/* the CD read through stage 2: tagged by VMID 3 and the guest's ASID */
+	assert_ok(RID_A, false, 0, 2, 1);
+	want = (struct iommu_context){ .type = IOMMU_CTX_NESTED, .did = IOMMU_GUEST_TAG(3, 7),
+				       .s1_root = s1.root, .s1_levels = 4, .s2_root = n2.root,
+				       .s2_levels = 3, .s2_did = 3 };
+	assert_get(RID_A, 0, &want);
+	/* the guest's ATS: EATS when the device has ATS and the guest asked */
+	dev(RID_A, 8, true);
+	ck_assert_uint_eq(ste(RID_A, 1), STE1_S1C | STE1_MEV | STE1_EATS);
+	g.vste1 = STE1_S1C;
+	ck_assert_int_eq(prog(RID_A, 0, &g, NULL), 0);
+	ck_assert_uint_eq(ste(RID_A, 1), STE1_S1C | STE1_MEV);
+	/* no host PASID beside it; the RID takes it only with no SSID in use */
+	ck_assert_int_eq(prog(RID_A, 1, &s1c, NULL), -EINVAL);
+	ck_assert_int_eq(prog(RID_A, 1, &blk_ctx, NULL), 0);
+	ck_assert_int_eq(prog(RID_A, 2, &g, NULL), -EINVAL);
+	dev(RID_B, 8, false);
+	ck_assert_int_eq(prog(RID_B, 1, &s1c, NULL), 0);
+	ck_assert_int_eq(prog(RID_B, 0, &g, NULL), -EBUSY);
+	/* the guest's CD table not readable through stage 2: the request
+	 * stops at the CD fetch */
+	ck_assert_uint_eq(io_pgtable_unmap(&n2, GUEST_CDTAB_IPA, SZ_4K), SZ_4K);
+	iommu_hw_inv_all(w);
+	iommu_hw_invalidate(w, &(struct iommu_inv_cmd){ .type = IOMMU_INV_PASID_CACHE,
+			    .rid = RID_A, .pasid = IOMMU_PASID_NONE }, 1);
+	ck_assert_int_eq(xl(RID_A, false, 0, IOVA, &x), IOMMU_FAULT_NO_CONTEXT);
+	ck_assert_int_ne(iommu_hw_get_pasid(w, 0, RID_A, 0, &want), 0);
+	/* the STE's pointer is an IPA, never an HPA: the host frame itself
+	 * (cdt) is not what the hardware reads */
+	g.vste0 = STE_V | STE_CFG(5) | cdt;
+	ck_assert_int_eq(prog(RID_A, 0, &g, NULL), 0);
+	ck_assert_int_eq(xl(RID_A, false, 0, IOVA, &x), IOMMU_FAULT_NO_CONTEXT);
+	ck_assert_int_eq(prog(RID_A, 0, NULL, NULL), 0);
+	sim_mem_frame_put(w, cdt);
 	io_pgtable_destroy(&n2);
 }
 END_TEST
@@ -1029,6 +1103,7 @@ int main(void)
 	tcase_add_test(tc, test_cd_2lvl);
 	tcase_add_test(tc, test_cd_format_boundary);
 	tcase_add_test(tc, test_nested);
+	tcase_add_test(tc, test_guest_ste);
 	tcase_add_test(tc, test_admit);
 	tcase_add_test(tc, test_corrupt_entries);
 	tcase_add_test(tc, test_cd_l1_invalid);

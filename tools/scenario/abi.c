@@ -288,6 +288,7 @@ static const struct abi_const vfio_ioas_ops[] = {
 static const struct abi_const hwpt_data_types[] = {   /* HWPT_ALLOC's data_type */
 	{ "IOMMU_HWPT_DATA_NONE", IOMMU_HWPT_DATA_NONE },
 	{ "IOMMU_HWPT_DATA_VTD_S1", IOMMU_HWPT_DATA_VTD_S1 },
+	{ "IOMMU_HWPT_DATA_ARM_SMMUV3", IOMMU_HWPT_DATA_ARM_SMMUV3 },
 	{ NULL, 0 },
 };
 static const struct abi_const hw_info_types[] = {     /* GET_HW_INFO's out_data_type */
@@ -298,6 +299,13 @@ static const struct abi_const hw_info_types[] = {     /* GET_HW_INFO's out_data_
 };
 static const struct abi_const inv_data_types[] = {    /* HWPT_INVALIDATE's data_type */
 	{ "IOMMU_HWPT_INVALIDATE_DATA_VTD_S1", IOMMU_HWPT_INVALIDATE_DATA_VTD_S1 },
+	{ "IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3", IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3 },
+	{ NULL, 0 },
+};
+static const struct abi_const viommu_types[] = {      /* VIOMMU_ALLOC's type */
+	{ "IOMMU_VIOMMU_TYPE_DEFAULT", IOMMU_VIOMMU_TYPE_DEFAULT },
+	{ "IOMMU_VIOMMU_TYPE_ARM_SMMUV3", IOMMU_VIOMMU_TYPE_ARM_SMMUV3 },
+	{ "IOMMU_VIOMMU_TYPE_TEGRA241_CMDQV", IOMMU_VIOMMU_TYPE_TEGRA241_CMDQV },
 	{ NULL, 0 },
 };
 
@@ -537,6 +545,24 @@ static const struct abi_struct s_ioeventfd = STRUCT(vfio_device_ioeventfd, f_ioe
 static const struct abi_struct s_feature = STRUCT(vfio_device_feature, f_feature, 0);
 static const struct abi_struct s_irq_set = STRUCT(vfio_irq_set, f_irq_set,
 						  offsetof(struct vfio_irq_set, data));
+static const struct abi_field f_viommu_alloc[] = {
+	FIELD(iommu_viommu_alloc, size, ABI_U32, NULL),
+	FIELD(iommu_viommu_alloc, flags, ABI_FLAGS, no_flags),
+	FIELD_ENUM(iommu_viommu_alloc, type, viommu_types),
+	FIELD(iommu_viommu_alloc, dev_id, ABI_U32, NULL),
+	FIELD(iommu_viommu_alloc, hwpt_id, ABI_U32, NULL),
+	FIELD(iommu_viommu_alloc, out_viommu_id, ABI_U32, NULL),
+	FIELD(iommu_viommu_alloc, data_len, ABI_U32, NULL),
+	FIELD(iommu_viommu_alloc, __reserved, ABI_U32, NULL),
+	FIELD(iommu_viommu_alloc, data_uptr, ABI_ADDR, NULL),
+};
+static const struct abi_field f_vdevice_alloc[] = {
+	FIELD(iommu_vdevice_alloc, size, ABI_U32, NULL),
+	FIELD(iommu_vdevice_alloc, viommu_id, ABI_U32, NULL),
+	FIELD(iommu_vdevice_alloc, dev_id, ABI_U32, NULL),
+	FIELD(iommu_vdevice_alloc, out_vdevice_id, ABI_U32, NULL),
+	FIELD(iommu_vdevice_alloc, virt_id, ABI_U64, NULL),
+};
 static const struct abi_struct s_bind_iommufd =
 	STRUCT(vfio_device_bind_iommufd, f_bind_iommufd, 0);
 static const struct abi_struct s_attach_pt =
@@ -563,6 +589,9 @@ static const struct abi_struct s_get_dirty =
 static const struct abi_struct s_hwpt_invalidate =
 	STRUCT(iommu_hwpt_invalidate, f_hwpt_invalidate, 0);
 static const struct abi_struct s_fault_alloc = STRUCT(iommu_fault_alloc, f_fault_alloc, 0);
+static const struct abi_struct s_viommu_alloc = STRUCT(iommu_viommu_alloc, f_viommu_alloc, 0);
+static const struct abi_struct s_vdevice_alloc =
+	STRUCT(iommu_vdevice_alloc, f_vdevice_alloc, 0);
 static const struct abi_struct s_test_cmd = STRUCT(iommu_test_cmd, f_test_cmd, 0);
 
 static const struct abi_const iommu_types[] = {
@@ -785,6 +814,9 @@ static const struct abi_ioctl ioctls[] = {
 	  &s_hwpt_invalidate, NULL, 0, 0 },
 	{ "IOMMU_FAULT_QUEUE_ALLOC", IOMMU_FAULT_QUEUE_ALLOC, ABI_ARG_STRUCT,
 	  &s_fault_alloc, NULL, 0, 0 },
+	{ "IOMMU_VIOMMU_ALLOC", IOMMU_VIOMMU_ALLOC, ABI_ARG_STRUCT, &s_viommu_alloc, NULL, 0, 0 },
+	{ "IOMMU_VDEVICE_ALLOC", IOMMU_VDEVICE_ALLOC, ABI_ARG_STRUCT, &s_vdevice_alloc,
+	  NULL, 0, 0 },
 	/* CONFIG_IOMMUFD_TEST: the profile's iommufd_test */
 	{ "IOMMU_TEST_CMD", IOMMU_TEST_CMD, ABI_ARG_STRUCT, &s_test_cmd, NULL, 0, 0 },
 };
@@ -813,9 +845,39 @@ static const struct abi_field f_vtd_s1_inv[] = {
 	FIELD(iommu_hwpt_vtd_s1_invalidate, flags, ABI_FLAGS, vtd_inv_flags),
 	FIELD(iommu_hwpt_vtd_s1_invalidate, __reserved, ABI_U32, NULL),
 };
+/* SMMUv3's: the words of the guest's STE and of a guest command, by index */
+#define WORD(type, member, i, name) \
+	{ name, offsetof(struct type, member) + 8 * (i), 8, ABI_U64, NULL, NULL }
+static const struct abi_field f_smmuv3_ste[] = {
+	WORD(iommu_hwpt_arm_smmuv3, ste, 0, "ste0"),
+	WORD(iommu_hwpt_arm_smmuv3, ste, 1, "ste1"),
+};
+static const struct abi_field f_smmuv3_inv[] = {
+	WORD(iommu_viommu_arm_smmuv3_invalidate, cmd, 0, "cmd0"),
+	WORD(iommu_viommu_arm_smmuv3_invalidate, cmd, 1, "cmd1"),
+};
+/* A context descriptor as an SMMUv3 reads it from a guest's CD table: the
+ * architecture's layout, not a uAPI structure (a guest writes it in its
+ * own memory; a vSTE's S1ContextPtr points at the table).  A stage-1 CD
+ * uses words 0 (TCR fields, V, ASID), 1 (TTB0) and 3 (MAIR). */
+struct arm_smmu_cd {
+	uint64_t word[8];
+};
+static const struct abi_field f_smmuv3_cd[] = {
+	WORD(arm_smmu_cd, word, 0, "cd0"),
+	WORD(arm_smmu_cd, word, 1, "cd1"),
+	WORD(arm_smmu_cd, word, 2, "cd2"),
+	WORD(arm_smmu_cd, word, 3, "cd3"),
+};
 static const struct abi_struct data_structs[] = {
 	STRUCT(iommu_hwpt_vtd_s1, f_vtd_s1, 0),
 	STRUCT(iommu_hwpt_vtd_s1_invalidate, f_vtd_s1_inv, 0),
+	STRUCT(iommu_hwpt_arm_smmuv3, f_smmuv3_ste, 0),
+	STRUCT(iommu_viommu_arm_smmuv3_invalidate, f_smmuv3_inv, 0),
+	STRUCT(arm_smmu_cd, f_smmuv3_cd, 0),
+	/* the command itself, for an ioctl step passed a `ptr:` (its
+	 * entry_num can be read back after a failure) */
+	STRUCT(iommu_hwpt_invalidate, f_hwpt_invalidate, 0),
 };
 
 const struct abi_struct *abi_data_find(const char *name)

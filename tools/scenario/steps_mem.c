@@ -615,6 +615,10 @@ static void check_h1(struct runner *r, const struct scn_step *st, const struct d
 		d = iommu_device_pasid_domain(dev, a->pasid);
 	else if (dev->group)
 		d = dev->group->domain;
+	/* a guest's STE on the RID: its PASIDs are the guest's CD table's */
+	if (a->pasid_valid && !d && dev->group && dev->group->domain &&
+	    dev->group->domain->guest_ste)
+		d = dev->group->domain;
 	if (!d && !a->pasid_valid)
 		return;
 	if (!runner_check(r, d != NULL, st->pos.line, "invariant §H1: a PASID %u DMA from %s "
@@ -647,7 +651,11 @@ static void check_h1(struct runner *r, const struct scn_step *st, const struct d
 	inv = d->type == IOMMU_DOMAIN_NESTED ? "§H24" : "§H1";
 	for (page = addr & SIM_PAGE_MASK; page <= end && page >= (addr & SIM_PAGE_MASK);
 	     page += SIM_PAGE_SIZE) {
-		bool mapped = !iommu_iova_to_phys(d, page, &hpa, &prot) && (prot & need);
+		bool mapped = !(d->guest_ste ? iommu_nested_ste_to_phys(d, a->pasid_valid ? a->pasid
+								       : IOMMU_PASID_NONE,
+								       page, &hpa, &prot)
+					     : iommu_iova_to_phys(d, page, &hpa, &prot)) &&
+			      (prot & need);
 
 		kind = mapped ? sim_mem_frame_kind(r->w, hpa) : SIM_FRAME_NR_KINDS;
 		if (!runner_check(r, mapped && (kind == SIM_FRAME_USER || kind == SIM_FRAME_NATIVE),

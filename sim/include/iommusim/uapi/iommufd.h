@@ -53,6 +53,9 @@ enum {
 	IOMMUFD_CMD_HWPT_GET_DIRTY_BITMAP	= 0x8c,	/* since 6.7 */
 	IOMMUFD_CMD_HWPT_INVALIDATE		= 0x8d,	/* since 6.8 */
 	IOMMUFD_CMD_FAULT_QUEUE_ALLOC		= 0x8e,	/* since 6.11 */
+	IOMMUFD_CMD_IOAS_MAP_FILE		= 0x8f,	/* since 6.13; not modelled */
+	IOMMUFD_CMD_VIOMMU_ALLOC		= 0x90,	/* since 6.13 */
+	IOMMUFD_CMD_VDEVICE_ALLOC		= 0x91,	/* since 6.13 */
 };
 
 /* ---- objects ---- */
@@ -229,6 +232,19 @@ struct iommu_hwpt_vtd_s1 {
 enum iommu_hwpt_data_type {
 	IOMMU_HWPT_DATA_NONE	= 0,
 	IOMMU_HWPT_DATA_VTD_S1	= 1,
+	IOMMU_HWPT_DATA_ARM_SMMUV3	= 2,	/* since 6.14, over a vIOMMU */
+};
+
+/*
+ * The data of IOMMU_HWPT_DATA_ARM_SMMUV3: the guest's STE for the device
+ * (little-endian words 0 and 1 of the 64-byte STE).  The driver takes V,
+ * Config (abort, bypass, stage-1 translate), S1Fmt, S1ContextPtr (an IPA)
+ * and S1CDMax in word 0, S1DSS, S1CIR, S1COR, S1CSH, S1STALLD and EATS in
+ * word 1; any other bit is EIO.  A nested HWPT of this type comes from
+ * HWPT_ALLOC with pt_id a vIOMMU.
+ */
+struct iommu_hwpt_arm_smmuv3 {
+	__aligned_u64 ste[2];
 };
 
 /*
@@ -359,6 +375,18 @@ struct iommu_hwpt_get_dirty_bitmap {
 
 enum iommu_hwpt_invalidate_data_type {
 	IOMMU_HWPT_INVALIDATE_DATA_VTD_S1	= 0,
+	IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3	= 1,	/* since 6.14, on a vIOMMU */
+};
+
+/*
+ * One SMMUv3 command a guest put on its command queue, forwarded through
+ * HWPT_INVALIDATE on the vIOMMU: CMD_TLBI_NH_{ALL,VA,VAA,ASID} (the VMID
+ * forced to the vIOMMU's), CMD_TLBI_NSNH_ALL (turned into NH_ALL of the
+ * VMID), CMD_ATC_INV, CMD_CFGI_CD and CMD_CFGI_CD_ALL (the virtual StreamID
+ * replaced by the physical one of the vDEVICE); anything else is EIO.
+ */
+struct iommu_viommu_arm_smmuv3_invalidate {
+	__aligned_u64 cmd[2];
 };
 
 enum iommu_hwpt_vtd_s1_invalidate_flags {
@@ -375,8 +403,8 @@ struct iommu_hwpt_vtd_s1_invalidate {
 
 /*
  * IOMMU_HWPT_INVALIDATE: entry_num requests of entry_len bytes each at
- * data_uptr against a nested HWPT; entry_num returns how many were done
- * (written back on failure too).
+ * data_uptr against a nested HWPT or (since 6.13) a vIOMMU; entry_num
+ * returns how many were done (written back on failure too).
  */
 struct iommu_hwpt_invalidate {
 	__u32 size;
@@ -388,6 +416,48 @@ struct iommu_hwpt_invalidate {
 	__u32 __reserved;
 };
 #define IOMMU_HWPT_INVALIDATE _IO(IOMMUFD_TYPE, IOMMUFD_CMD_HWPT_INVALIDATE)
+
+/* ---- vIOMMU and vDEVICE (since 6.13) ---- */
+
+enum iommu_viommu_type {
+	IOMMU_VIOMMU_TYPE_DEFAULT	= 0,	/* refused by mainline */
+	IOMMU_VIOMMU_TYPE_ARM_SMMUV3	= 1,	/* since 6.14 */
+	IOMMU_VIOMMU_TYPE_TEGRA241_CMDQV	= 2,	/* not modelled */
+};
+
+/*
+ * IOMMU_VIOMMU_ALLOC: a virtual IOMMU instance of @type over the physical
+ * IOMMU of @dev_id, holding the NEST_PARENT paging HWPT @hwpt_id (its
+ * stage 2: on SMMUv3 the VMID).  @data_len bytes of driver data at
+ * @data_uptr (none for ARM_SMMUV3).  6.13's structure ended at
+ * out_viommu_id (24 bytes), its minimum size still.
+ */
+struct iommu_viommu_alloc {
+	__u32 size;
+	__u32 flags;		/* none defined: 0 */
+	__u32 type;
+	__u32 dev_id;
+	__u32 hwpt_id;
+	__u32 out_viommu_id;
+	__u32 data_len;		/* after 6.13, as data_uptr */
+	__u32 __reserved;
+	__aligned_u64 data_uptr;
+};
+#define IOMMU_VIOMMU_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_VIOMMU_ALLOC)
+
+/*
+ * IOMMU_VDEVICE_ALLOC: device @dev_id as the vIOMMU @viommu_id's guest sees
+ * it, with the guest's ID of it (@virt_id: on SMMUv3 the virtual
+ * StreamID, which the vIOMMU's invalidations translate).
+ */
+struct iommu_vdevice_alloc {
+	__u32 size;
+	__u32 viommu_id;
+	__u32 dev_id;
+	__u32 out_vdevice_id;
+	__aligned_u64 virt_id;
+};
+#define IOMMU_VDEVICE_ALLOC _IO(IOMMUFD_TYPE, IOMMUFD_CMD_VDEVICE_ALLOC)
 
 /* ---- I/O page faults delivered to user space (since 6.11) ---- */
 
@@ -554,6 +624,23 @@ IOMMUFD_UAPI_AT(iommu_hwpt_get_dirty_bitmap, iova, 16);
 IOMMUFD_UAPI_AT(iommu_hwpt_get_dirty_bitmap, length, 24);
 IOMMUFD_UAPI_AT(iommu_hwpt_get_dirty_bitmap, page_size, 32);
 IOMMUFD_UAPI_AT(iommu_hwpt_get_dirty_bitmap, data, 40);
+
+IOMMUFD_UAPI_ASSERT(sizeof(struct iommu_hwpt_arm_smmuv3) == 16);
+IOMMUFD_UAPI_ASSERT(sizeof(struct iommu_viommu_arm_smmuv3_invalidate) == 16);
+
+IOMMUFD_UAPI_ASSERT(sizeof(struct iommu_viommu_alloc) == 40);
+IOMMUFD_UAPI_AT(iommu_viommu_alloc, type, 8);
+IOMMUFD_UAPI_AT(iommu_viommu_alloc, dev_id, 12);
+IOMMUFD_UAPI_AT(iommu_viommu_alloc, hwpt_id, 16);
+IOMMUFD_UAPI_AT(iommu_viommu_alloc, out_viommu_id, 20);
+IOMMUFD_UAPI_AT(iommu_viommu_alloc, data_len, 24);
+IOMMUFD_UAPI_AT(iommu_viommu_alloc, data_uptr, 32);
+
+IOMMUFD_UAPI_ASSERT(sizeof(struct iommu_vdevice_alloc) == 24);
+IOMMUFD_UAPI_AT(iommu_vdevice_alloc, viommu_id, 4);
+IOMMUFD_UAPI_AT(iommu_vdevice_alloc, dev_id, 8);
+IOMMUFD_UAPI_AT(iommu_vdevice_alloc, out_vdevice_id, 12);
+IOMMUFD_UAPI_AT(iommu_vdevice_alloc, virt_id, 16);
 
 IOMMUFD_UAPI_ASSERT(sizeof(struct iommu_hwpt_vtd_s1_invalidate) == 24);
 IOMMUFD_UAPI_AT(iommu_hwpt_vtd_s1_invalidate, npages, 8);
