@@ -106,7 +106,9 @@ class Fuzz(unittest.TestCase):
         the machine itself: the differential sees it (its invariants are not
         asked), and the file expects the variant's fate at that step."""
         with tempfile.TemporaryDirectory() as out:
-            res = fuzz("--seed", "1", "--runs", RUNS, "--stop", "--jobs", "2",
+            # seed 4 finds it within 500 runs since the vIOMMU steps joined
+            # the grammar (seed 1 no longer does within the budget)
+            res = fuzz("--seed", "4", "--runs", RUNS, "--stop", "--jobs", "2",
                        "--variant", "iommu.bugs=[skip-iotlb-flush]", out=out)
             self.assertEqual(res.returncode, 1, res.stdout + res.stderr)
             self.assertIn("differential variant:", res.stdout)
@@ -129,9 +131,10 @@ class Fuzz(unittest.TestCase):
 
     def test_same_seed_same_output(self):
         with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
-            ra = fuzz("--seed", "3", "--runs", "300", "--profile",
+            # a seed whose 300 runs find the bug (seed 1: run 41)
+            ra = fuzz("--seed", "1", "--runs", "300", "--profile",
                       "iommu.bugs=[skip-iotlb-flush]", out=a)
-            rb = fuzz("--seed", "3", "--runs", "300", "--jobs", "2", "--profile",
+            rb = fuzz("--seed", "1", "--runs", "300", "--jobs", "2", "--profile",
                       "iommu.bugs=[skip-iotlb-flush]", out=b)
             self.assertEqual(ra.stdout.replace(a, "OUT"), rb.stdout.replace(b, "OUT"))
             fa = sorted(p.name for p in pathlib.Path(a).glob("*.yaml"))

@@ -641,7 +641,8 @@ struct program {
 	struct iommu_context ctx;
 	GArray *rids;                /* struct iommu_dom_loc written (aliases repeat:
 				      * each id once, a group has a few) */
-	bool ats_ok;
+	bool ats_ok;                 /* the domain's RIDs translate through ATS */
+	bool ats_capable;            /* the profile allows ATS at all */
 	int ret;
 };
 
@@ -649,6 +650,7 @@ static int program_rid(struct pci_dev *visited, uint16_t rid, void *arg)
 {
 	struct program *pr = arg;
 	struct iommu_dom_loc l = { .segment = PCI_SBDF_DOMAIN(visited->sbdf), .rid = rid };
+	unsigned dev_wrote = 0;
 
 	for (guint i = 0; i < pr->rids->len; i++) {
 		struct iommu_dom_loc *o = &g_array_index(pr->rids, struct iommu_dom_loc, i);
@@ -662,9 +664,22 @@ static int program_rid(struct pci_dev *visited, uint16_t rid, void *arg)
 			o->ats = true;
 		return 0;
 	}
+	/* ATS on at the function while its domain wants it: a guest's STE
+	 * only with the guest's EATS (arm_smmu_attach_commit enables or
+	 * disables it at the endpoint) */
+	if (pr->ats_capable && rid == (visited->sbdf & 0xffff) && visited->ats &&
+	    iommu_hw_device_ats(pr->w, l.segment, rid) != pr->ats_ok) {
+		struct iommu_dev_ctx dc = { .pasid_bits = iommu_device_pasid_bits(visited),
+					    .ats = pr->ats_ok };
+
+		pr->ret = iommu_hw_program_device(pr->w, l.segment, rid, &dc, &dev_wrote);
+		if (pr->ret)
+			return pr->ret;
+	}
 	pr->ret = iommu_hw_program_pasid(pr->w, l.segment, rid, 0, &pr->ctx, &l.wrote);
 	if (pr->ret)
 		return pr->ret;
+	l.wrote |= dev_wrote;        /* its context-cache entry goes too */
 	/* only the function's own requester id translates through ATS */
 	l.ats = pr->ats_ok && rid == (visited->sbdf & 0xffff) && visited->ats;
 	g_array_append_val(pr->rids, l);
@@ -682,7 +697,9 @@ static int program_group(struct iommu_group *g, const struct iommu_domain *d, GA
 
 	pr->w = iommu_group_world(g);
 	pr->rids = rids;
-	pr->ats_ok = st && !st->prof.no_ats;
+	pr->ats_capable = st && !st->prof.no_ats;
+	pr->ats_ok = pr->ats_capable &&
+		     (!d->guest_ste || (iommu_domain_ste_cfg(d) == VSTE_CFG_S1 && d->ste_ats));
 	ctx_for(d, &pr->ctx);
 	for (size_t i = 0; i < g->ndevices && !ret; i++)
 		if (pci_for_each_dma_alias(g->devices[i], program_rid, pr))

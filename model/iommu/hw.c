@@ -554,6 +554,14 @@ static void ats_set(struct iommu_hw *hw, uint16_t seg, uint16_t rid, bool on)
 							   XLATE_SIZES));
 }
 
+bool iommu_hw_device_ats(struct sim_world *w, uint16_t segment, uint16_t rid)
+{
+	struct iommu_hw *hw = iommu_hw_get(w);
+	struct hw_dev_view *v = hw ? view_of(hw, segment, rid, false) : NULL;
+
+	return v && v->programmed && v->ats;
+}
+
 int iommu_hw_program_device(struct sim_world *w, uint16_t segment, uint16_t rid,
 			    const struct iommu_dev_ctx *dc, unsigned *wrote)
 {

@@ -167,6 +167,8 @@ int iommu_hw_clear_device(struct sim_world *w, uint16_t segment, uint16_t rid);
  * IOMMU_INV_PASID_CACHE for a PASID-level one). */
 #define IOMMU_WROTE_DEVICE 1u        /* context entry / STE / device context */
 #define IOMMU_WROTE_PASID  2u        /* PASID entry / CD / process context */
+/* Is ATS on in the device entry of (@segment, @rid) (false: none)? */
+bool iommu_hw_device_ats(struct sim_world *w, uint16_t segment, uint16_t rid);
 int iommu_hw_program_device(struct sim_world *w, uint16_t segment, uint16_t rid,
 			    const struct iommu_dev_ctx *dc, unsigned *wrote);
 

@@ -41,6 +41,16 @@ static const char *prot_str(unsigned p)
 	return s[p & 3];
 }
 
+/* A cache tag: a domain id, or a guest CD's VMID and ASID (IOMMU_GUEST_TAG) */
+static const char *tag_str(uint32_t tag, char *buf, size_t n)
+{
+	if (tag > 0xffff)
+		snprintf(buf, n, "vmid %u asid %u", IOMMU_GUEST_TAG_VMID(tag), tag & 0xffff);
+	else
+		snprintf(buf, n, "did %u", tag);
+	return buf;
+}
+
 static void pasid_str(uint32_t p, char *buf, size_t n)
 {
 	if (p == IOMMU_PASID_NONE)
@@ -111,7 +121,7 @@ static void iotlb_diagnose(struct iommu_hw *hw, const struct iommu_context *c,
 			   const char *when, GString *out)
 {
 	uint64_t *inv = g_hash_table_lookup(hw->last_inv, GUINT_TO_POINTER(e->tag));
-	char p[16], now[64];
+	char p[16], now[64], tg[32];
 	const char *why;
 
 	pasid_str(e->pasid, p, sizeof(p));
@@ -129,9 +139,9 @@ static void iotlb_diagnose(struct iommu_hw *hw, const struct iommu_context *c,
 		      "HWPT invalidate)";
 	else
 		why = "missing IOTLB invalidation after the table change";
-	g_string_append_printf(out, "§H8 stale IOTLB entry%s: did %u pasid %s iova 0x%llx "
+	g_string_append_printf(out, "§H8 stale IOTLB entry%s: %s pasid %s iova 0x%llx "
 			       "size 0x%llx -> 0x%llx %s, the tables now say %s: %s",
-			       when, e->tag, p, (unsigned long long)e->iova,
+			       when, tag_str(e->tag, tg, sizeof(tg)), p, (unsigned long long)e->iova,
 			       (unsigned long long)e->size, (unsigned long long)e->hpa,
 			       prot_str(e->prot), now, why);
 }
@@ -191,25 +201,27 @@ static bool psc_s2_holds(struct iommu_hw *hw, const struct iommu_context *c, uns
 static void psc_report(struct iommu_hw *hw, const struct iommu_cache_entry *e,
 		       const char *when, bool s2_moved, GString *out)
 {
-	char p[16];
+	char p[16], tg[32];
 
 	pasid_str(e->pasid, p, sizeof(p));
 	if (s2_moved) {
-		g_string_append_printf(out, "§H8 stale paging-structure-cache entry%s: did %u "
+		g_string_append_printf(out, "§H8 stale paging-structure-cache entry%s: %s "
 				       "pasid %s stage 1 level-%u table for 0x%llx (span 0x%llx) "
 				       "at gpa 0x%llx, hpa 0x%llx, which stage 2 no longer maps "
 				       "there: missing flush of the nested domains' "
 				       "paging-structure and combined entries after their stage-2 "
-				       "parent changed (domain-wide, §E.6)", when, e->tag, p,
+				       "parent changed (domain-wide, §E.6)", when,
+				       tag_str(e->tag, tg, sizeof(tg)), p,
 				       e->kind & 0xf, (unsigned long long)e->iova,
 				       (unsigned long long)e->size, (unsigned long long)e->aux,
 				       (unsigned long long)e->hpa);
 		return;
 	}
-	g_string_append_printf(out, "§H9 stale paging-structure-cache entry%s: did %u pasid %s "
+	g_string_append_printf(out, "§H9 stale paging-structure-cache entry%s: %s pasid %s "
 			       "stage %u level-%u table for 0x%llx (span 0x%llx) at 0x%llx, which "
 			       "the tables no longer reach: missing non-leaf (paging-structure) "
-			       "invalidation after a table was freed", when, e->tag, p,
+			       "invalidation after a table was freed", when,
+			       tag_str(e->tag, tg, sizeof(tg)), p,
 			       e->kind >> 4, e->kind & 0xf, (unsigned long long)e->iova,
 			       (unsigned long long)e->size, (unsigned long long)e->aux);
 	(void)hw;
@@ -404,14 +416,14 @@ static int scan_iotlb(const struct iommu_cache_entry *e, void *arg)
 	struct scan *s = arg;
 	struct iommu_context c;
 	struct fresh f = { 0 };
-	char p[16];
+	char p[16], tg[32];
 
 	if (ctx_of(s->hw, e->tag, e->pasid, &c)) {
 		pasid_str(e->pasid, p, sizeof(p));
-		g_string_append_printf(s->out, "§H8 stale IOTLB entry: did %u pasid %s iova 0x%llx "
+		g_string_append_printf(s->out, "§H8 stale IOTLB entry: %s pasid %s iova 0x%llx "
 				       "size 0x%llx -> 0x%llx, but no PASID entry selects that "
 				       "domain any more: missing IOTLB invalidation when it was "
-				       "detached\n", e->tag, p, (unsigned long long)e->iova,
+				       "detached\n", tag_str(e->tag, tg, sizeof(tg)), p, (unsigned long long)e->iova,
 				       (unsigned long long)e->size, (unsigned long long)e->hpa);
 		s->bad++;
 		return 0;
@@ -420,11 +432,11 @@ static int scan_iotlb(const struct iommu_cache_entry *e, void *arg)
 		if (!(e->prot & IOMMU_WRITE) || (e->kind & IOMMU_TLB_WCLEAN) || !f.wclean)
 			return 0;
 		pasid_str(e->pasid, p, sizeof(p));
-		g_string_append_printf(s->out, "§H9 stale dirty state: IOTLB entry did %u pasid %s "
+		g_string_append_printf(s->out, "§H9 stale dirty state: IOTLB entry %s pasid %s "
 				       "iova 0x%llx size 0x%llx caches its leaf dirty, but the "
 				       "leaf is clean now: missing IOTLB flush after the dirty "
 				       "bits were read and cleared (a write through it goes "
-				       "unrecorded)\n", e->tag, p, (unsigned long long)e->iova,
+				       "unrecorded)\n", tag_str(e->tag, tg, sizeof(tg)), p, (unsigned long long)e->iova,
 				       (unsigned long long)e->size);
 		s->bad++;
 		return 0;

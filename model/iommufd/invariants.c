@@ -300,6 +300,59 @@ static void check_nested_reach(struct iv *iv, struct iommufd_ctx *ictx,
 	}
 }
 
+/*
+ * §H28: a vIOMMU's objects agree with one another.  A vIOMMU sits on a
+ * NEST_PARENT paging HWPT and its VMID is that HWPT's domain id (the one
+ * stage 2 every guest STE of it uses); a vDEVICE is filed in its vIOMMU
+ * under its virtual ID, and its device - bound in the same context - names
+ * it as its one vDEVICE; a nested HWPT over a vIOMMU has the vIOMMU's
+ * HWPT as its parent.
+ */
+struct vdev_walk {
+	struct iv *iv;
+	const struct iommufd_viommu *viommu;
+};
+
+static gboolean check_vdev(gpointer key, gpointer value, gpointer data)
+{
+	const struct iommufd_vdevice *vdev = value;
+	struct vdev_walk *vw = data;
+
+	if (*(const uint64_t *)key != vdev->virt_id || vdev->viommu != vw->viommu ||
+	    vdev->idev->vdev != vdev || vdev->idev->obj.ictx != vw->viommu->obj.ictx)
+		bad(vw->iv, "§H28: vIOMMU %u files vDEVICE %u under virtual ID 0x%llx, which "
+		    "is not its own (0x%llx), its vIOMMU's or its device's",
+		    vw->viommu->obj.id, vdev->obj.id, (unsigned long long)*(const uint64_t *)key,
+		    (unsigned long long)vdev->virt_id);
+	return FALSE;
+}
+
+static void check_viommu_obj(struct iv *iv, const struct iommufd_object *obj)
+{
+	if (obj->type == IOMMUFD_OBJ_VIOMMU) {
+		const struct iommufd_viommu *v = (const struct iommufd_viommu *)obj;
+		struct vdev_walk vw = { .iv = iv, .viommu = v };
+
+		if (!v->hwpt->nest_parent || v->vmid != v->hwpt->domain->did)
+			bad(iv, "§H28: vIOMMU %u's VMID %u is not its NEST_PARENT HWPT %u's "
+			    "domain id", obj->id, v->vmid, v->hwpt->obj.id);
+		g_tree_foreach(v->vdevs, check_vdev, &vw);
+	} else if (obj->type == IOMMUFD_OBJ_VDEVICE) {
+		const struct iommufd_vdevice *vd = (const struct iommufd_vdevice *)obj;
+
+		if (g_tree_lookup(vd->viommu->vdevs, &vd->virt_id) != vd)
+			bad(iv, "§H28: vDEVICE %u (virtual ID 0x%llx) is not filed in its vIOMMU %u",
+			    obj->id, (unsigned long long)vd->virt_id, vd->viommu->obj.id);
+	} else if (obj->type == IOMMUFD_OBJ_HWPT_NESTED) {
+		const struct iommufd_hw_pagetable *h = (const struct iommufd_hw_pagetable *)obj;
+
+		if (h->viommu && (h->parent != h->viommu->hwpt || !h->domain ||
+				  h->domain->parent != h->viommu->hwpt->domain))
+			bad(iv, "§H28: hwpt_nested %u of vIOMMU %u does not sit on the vIOMMU's "
+			    "HWPT %u", obj->id, h->viommu->obj.id, h->viommu->hwpt->obj.id);
+	}
+}
+
 static void check_ctx(struct iv *iv, struct iommufd_ctx *ictx)
 {
 	uint32_t end = sim_ids_end(&ictx->objects);
@@ -324,6 +377,8 @@ static void check_ctx(struct iv *iv, struct iommufd_ctx *ictx)
 			iv->n += iommufd_fault_check(obj, iv->out);
 		if (obj->type == IOMMUFD_OBJ_HWPT_NESTED && obj->finalized)
 			check_nested_reach(iv, ictx, (struct iommufd_hw_pagetable *)obj);
+		if (obj->finalized)
+			check_viommu_obj(iv, obj);      /* §H28 */
 		if (obj->type == IOMMUFD_OBJ_DEVICE) {
 			struct iommufd_device *idev = (struct iommufd_device *)obj;
 
@@ -514,6 +569,26 @@ void iommufd_describe(struct sim_world *w, GString *out)
 									    h->domain->s1_root : 0),
 						       h->pasid_compat ? " pasid" : "",
 						       h->fault ? " fault" : "");
+				if (h->viommu && h->domain)
+					g_string_append_printf(out, "    viommu %u ste 0x%llx 0x%llx%s\n",
+							       h->viommu->obj.id,
+							       (unsigned long long)h->domain->ste[0],
+							       (unsigned long long)h->domain->ste[1],
+							       h->domain->ste_ats ? " ats" : "");
+			}
+			if (obj->type == IOMMUFD_OBJ_VIOMMU) {
+				struct iommufd_viommu *v = (struct iommufd_viommu *)obj;
+
+				g_string_append_printf(out, "    type %u hwpt %u vmid %u vdevices %d\n",
+						       v->type, v->hwpt->obj.id, v->vmid,
+						       g_tree_nnodes(v->vdevs));
+			}
+			if (obj->type == IOMMUFD_OBJ_VDEVICE) {
+				struct iommufd_vdevice *vd = (struct iommufd_vdevice *)obj;
+
+				g_string_append_printf(out, "    viommu %u device %u virt_id 0x%llx\n",
+						       vd->viommu->obj.id, vd->idev->obj.id,
+						       (unsigned long long)vd->virt_id);
 			}
 		}
 		for (unsigned i = 0; i < ictx->groups->len; i++) {

@@ -601,7 +601,7 @@ int iommufd_viommu_invalidate(struct iommufd_ucmd *ucmd, struct iommufd_viommu *
 	 * a guest's invalidation that fails leaves its stale entries for the
 	 * checker to report as the guest's (the fail-nth sweeps run every
 	 * scenario expecting no report) */
-	if ((uint64_t)n * sizeof(struct vsmmu_cmd) > KMALLOC_MAX_SIZE)
+	if ((uint64_t)n * sizeof(struct iommu_viommu_arm_smmuv3_invalidate) > KMALLOC_MAX_SIZE)
 		return -ENOMEM;
 	cmds = g_new0(struct vsmmu_cmd, n ? n : 1);
 	rc = copy_full_array(ucmd, cmds, n);

@@ -162,9 +162,14 @@ static void gen_case(struct fz *z, const struct fuzz_options *o, struct fuzz_cas
 		break;
 	case 2:
 	case 3:
-		/* VT-d nests HWPTs over HWPTs: a nested one now and then */
-		fuzz_gen_recipe(&g, !strcmp(g.format, "vtd") && fz_chance(z, 1, 3) ? "cdev-nested" :
-				fz_chance(z, 1, 2) ? "cdev-dirty" : "cdev");
+		/* VT-d nests HWPTs over HWPTs, SMMUv3 through a vIOMMU: a
+		 * nested one now and then */
+		if (!strcmp(g.format, "vtd") && fz_chance(z, 1, 3))
+			fuzz_gen_recipe(&g, "cdev-nested");
+		else if (!strcmp(g.format, "arm-smmuv3") && fz_chance(z, 1, 3))
+			fuzz_gen_recipe(&g, "cdev-viommu");
+		else
+			fuzz_gen_recipe(&g, fz_chance(z, 1, 2) ? "cdev-dirty" : "cdev");
 		break;
 	case 4:
 		fuzz_gen_recipe(&g, "nested");

@@ -602,7 +602,7 @@ static bool meaningful_ioctl(struct fuzz_gen *g, GString *out)
 	const char *s1, *s2;
 	unsigned v;
 
-	switch (fz_below(z, 22)) {
+	switch (fz_below(z, 24)) {
 	case 0:
 		if (!g->ngroup)
 			return false;
@@ -801,14 +801,21 @@ static bool meaningful_ioctl(struct fuzz_gen *g, GString *out)
 						       fz_below(z, 8));
 			return true;
 		}
-		/* a nested HWPT's invalidation, at whatever id */
+		/* a nested HWPT's or a vIOMMU's invalidation, at whatever id:
+		 * VT-d's entries, or SMMUv3 commands (buf's bytes) */
 		iommufd_fd(g, h, sizeof(h));
 		emit_ioctl(g, out, "IOMMU_HWPT_INVALIDATE", h);
 		obj_id(g, id1, sizeof(id1));
-		g_string_append_printf(out, "    arg: {hwpt_id: %s, data_uptr: buf+0xfd000, "
-				       "data_type: IOMMU_HWPT_INVALIDATE_DATA_VTD_S1, entry_len: %u, "
-				       "entry_num: %u}\n", id1, fz_chance(z, 3, 4) ? 24 : 16,
-				       fz_below(z, 3));
+		if (!strcmp(g->format, "arm-smmuv3") && fz_chance(z, 2, 3))
+			g_string_append_printf(out, "    arg: {hwpt_id: %s, data_uptr: buf+0xfd000, "
+					       "data_type: IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3, "
+					       "entry_len: %u, entry_num: %u}\n", id1,
+					       fz_chance(z, 3, 4) ? 16 : 8, fz_below(z, 3));
+		else
+			g_string_append_printf(out, "    arg: {hwpt_id: %s, data_uptr: buf+0xfd000, "
+					       "data_type: IOMMU_HWPT_INVALIDATE_DATA_VTD_S1, "
+					       "entry_len: %u, entry_num: %u}\n", id1,
+					       fz_chance(z, 3, 4) ? 24 : 16, fz_below(z, 3));
 		return true;
 	case 20:
 		/* a (device, PASID) attach or detach through the cdev */
@@ -825,6 +832,24 @@ static bool meaningful_ioctl(struct fuzz_gen *g, GString *out)
 			emit_ioctl(g, out, "VFIO_DEVICE_DETACH_IOMMUFD_PT", h);
 			g_string_append_printf(out, "    arg: {flags: PASID, pasid: %u}\n", v);
 		}
+		return true;
+	case 21:
+		/* a vIOMMU over whatever HWPT, of the type SMMUv3 has or another */
+		iommufd_fd(g, h, sizeof(h));
+		emit_ioctl(g, out, "IOMMU_VIOMMU_ALLOC", h);
+		obj_id(g, id1, sizeof(id1));
+		obj_id(g, id2, sizeof(id2));
+		g_string_append_printf(out, "    arg: {type: %u, dev_id: %s, hwpt_id: %s}\n",
+				       fz_chance(z, 3, 4) ? 1 : fz_below(z, 4), id1, id2);
+		return true;
+	case 22:
+		/* a vDEVICE: whatever vIOMMU and device, a small virtual ID */
+		iommufd_fd(g, h, sizeof(h));
+		emit_ioctl(g, out, "IOMMU_VDEVICE_ALLOC", h);
+		obj_id(g, id1, sizeof(id1));
+		obj_id(g, id2, sizeof(id2));
+		g_string_append_printf(out, "    arg: {viommu_id: %s, dev_id: %s, virt_id: 0x%x}\n",
+				       id1, id2, 0x10 + fz_below(z, 4));
 		return true;
 	default:
 		container_fd(g, c, sizeof(c));
@@ -1338,6 +1363,108 @@ static bool recipe_cdev_nested(struct fuzz_gen *g)
 	return true;
 }
 
+/*
+ * SMMUv3's nesting through a vIOMMU (model/iommufd/viommu.c): guest RAM
+ * (gmem) an IOAS maps GPA = IOVA, with gbuf at 1M; a NEST_PARENT HWPT, a
+ * vIOMMU over it and (seven times in eight) the device's vDEVICE; the
+ * guest's table (GVA 0x7000000 -> gbuf) and its CD table in gmem (CD 0,
+ * a random ASID); a vSTE at buf+0xfe000 - stage-1 translate mostly, now and
+ * then bypass, abort or V clear, EATS when the device has ATS - and its
+ * nested HWPT; the attach (ENOENT without a vDEVICE for a translating
+ * vSTE), a DMA; the guest's unmap and its SMMU commands forwarded through
+ * the vIOMMU (a TLBI of its ASID, of the VMID, or NSNH_ALL, and now and
+ * then a CFGI_CD of its virtual StreamID after it), the DMA again; a
+ * replace to stage 2 or a detach.
+ */
+static bool recipe_cdev_viommu(struct fuzz_gen *g)
+{
+	static const uint64_t TLBIS[] = { 0x11, 0x10, 0x30 };   /* NH_ASID, NH_ALL, NSNH_ALL */
+	struct fz *z = g->z;
+	char dev[8], ioas[8], s2[8], vi[8], s1[8], root[8], gpt[8];
+	unsigned k, d = 0, asid = 1 + fz_below(z, 0xfffe), vsid = 0x10 + fz_below(z, 0x100);
+	unsigned cfg = fz_below(z, 8), cdtab, nent = 1;
+	bool vdev = fz_chance(z, 7, 8), cfgi = vdev && fz_chance(z, 1, 3), eats;
+	uint64_t ste0, tlbi = PICK(z, TLBIS);
+
+	if (!g->ncdev)
+		return false;
+	cdev_open_bind(g, &k, &d, dev, ioas);
+	queue(g, NULL, false, "  - ioctl: IOMMU_IOAS_MAP\n    on: ictx\n"
+	      "    arg: {ioas_id: $%s, flags: [FIXED_IOVA, READABLE, WRITEABLE], user_va: gmem, "
+	      "length: 1M, iova: 0}\n", ioas);
+	queue(g, NULL, false, "  - ioctl: IOMMU_IOAS_MAP\n    on: ictx\n"
+	      "    arg: {ioas_id: $%s, flags: [FIXED_IOVA, READABLE, WRITEABLE], user_va: gbuf, "
+	      "length: 64K, iova: 1M}\n", ioas);
+	new_var(g, "hwpt", s2, sizeof(s2));
+	queue(g, NULL, false, "  - ioctl: IOMMU_HWPT_ALLOC\n    on: ictx\n"
+	      "    arg: {dev_id: $%s, pt_id: $%s, flags: [NEST_PARENT]}\n"
+	      "    save: {%s: out_hwpt_id}\n", dev, ioas, s2);
+	new_var(g, "vi", vi, sizeof(vi));
+	queue(g, NULL, false, "  - ioctl: IOMMU_VIOMMU_ALLOC\n    on: ictx\n"
+	      "    arg: {type: IOMMU_VIOMMU_TYPE_ARM_SMMUV3, dev_id: $%s, hwpt_id: $%s}\n"
+	      "    save: {%s: out_viommu_id}\n", dev, s2, vi);
+	if (vdev)
+		queue(g, NULL, false, "  - ioctl: IOMMU_VDEVICE_ALLOC\n    on: ictx\n"
+		      "    arg: {viommu_id: $%s, dev_id: $%s, virt_id: 0x%x}\n", vi, dev, vsid);
+	g_snprintf(gpt, sizeof(gpt), "gpt%u", ++g->recipes);
+	new_var(g, "root", root, sizeof(root));
+	queue(g, NULL, false, "  - guest_table: %s\n    buffer: gmem\n    gpa: 0\n"
+	      "    pool: {offset: 0x%x, size: 64K}\n    save: %s\n", gpt,
+	      0xf0000 - 0x10000 * (g->recipes % 8), root);
+	queue(g, NULL, false, "  - guest_map: %s\n    va: 0x7000000\n    gpa: 1M\n"
+	      "    size: 64K\n", gpt);
+	/* the guest's CD table, one page of gmem below the table pools */
+	cdtab = 0x7f000 - 0x1000 * (g->recipes % 8);
+	queue(g, NULL, false, "  - put: gmem\n    struct: arm_smmu_cd\n    offset: 0x%x\n"
+	      "    fields: {cd0: 0x%llx, cd1: $%s, cd3: 0xf404ff44}\n", cdtab,
+	      0xe205c0003510ull | (unsigned long long)asid << 48, root);
+	/* V | Config: stage-1 translate (over the CD table), bypass, abort,
+	 * or V clear */
+	ste0 = cfg < 5 ? 0xbull | cdtab : cfg == 5 ? 0x9 : cfg == 6 ? 0x1 : 0xbull | cdtab << 1;
+	eats = g->dev[d].ats && fz_chance(z, 1, 2);
+	queue(g, NULL, false, "  - put: buf\n    struct: iommu_hwpt_arm_smmuv3\n"
+	      "    offset: 0xfe000\n    fields: {ste0: 0x%llx, ste1: 0x%x}\n",
+	      (unsigned long long)(cfg == 7 ? ste0 & ~1ull : ste0), eats ? 0x10000000 : 0);
+	new_var(g, "hwpt", s1, sizeof(s1));
+	queue(g, NULL, false, "  - ioctl: IOMMU_HWPT_ALLOC\n    on: ictx\n"
+	      "    arg: {dev_id: $%s, pt_id: $%s, data_type: IOMMU_HWPT_DATA_ARM_SMMUV3, "
+	      "data_len: 16, data_uptr: buf+0xfe000}\n    save: {%s: out_hwpt_id}\n", dev, vi,
+	      s1);
+	queue(g, NULL, false, "  - ioctl: VFIO_DEVICE_ATTACH_IOMMUFD_PT\n    on: c%u\n"
+	      "    arg: {pt_id: $%s}\n", k, s1);
+	queue(g, NULL, false, "  - dma: \"%s\"\n    op: write\n    addr: 0x7000000\n"
+	      "    len: 0x1000\n    pattern: 0x99\n", g->dev[d].bdf);
+	/* the guest unmaps and invalidates, as it must: a guest that does not
+	 * (or whose command batch fails) leaves stale entries that are its own
+	 * (iommufd-nesting/viommu-invalidate-eio-loses-batch.yaml) */
+	queue(g, NULL, false, "  - guest_unmap: %s\n    va: 0x7000000\n    size: 4K\n", gpt);
+	queue(g, NULL, false, "  - put: buf\n    struct: iommu_viommu_arm_smmuv3_invalidate\n"
+	      "    offset: 0xfd000\n    fields: {cmd0: 0x%llx}\n",
+	      (unsigned long long)(tlbi | (tlbi == 0x11 ? (uint64_t)asid << 48 : 0)));
+	/* with ATS on, the device's TLB too: CMD_ATC_INV of its vSID, all of it */
+	if (eats && vdev)
+		queue(g, NULL, false, "  - put: buf\n    struct: iommu_viommu_arm_smmuv3_invalidate\n"
+		      "    offset: 0x%x\n    fields: {cmd0: 0x%llx, cmd1: 0x34}\n",
+		      0xfd000 + 0x10 * nent++, (unsigned long long)(0x40 | (uint64_t)vsid << 32));
+	if (cfgi)
+		queue(g, NULL, false, "  - put: buf\n    struct: iommu_viommu_arm_smmuv3_invalidate\n"
+		      "    offset: 0x%x\n    fields: {cmd0: 0x%llx}\n", 0xfd000 + 0x10 * nent++,
+		      (unsigned long long)(0x5 | (uint64_t)vsid << 32));
+	queue(g, NULL, false, "  - ioctl: IOMMU_HWPT_INVALIDATE\n    on: ictx\n"
+	      "    arg: {hwpt_id: $%s, data_uptr: buf+0xfd000, data_type: "
+	      "IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3, entry_len: 16, entry_num: %u}\n", vi,
+	      nent);
+	queue(g, NULL, false, "  - dma: \"%s\"\n    op: read\n    addr: 0x7000000\n"
+	      "    len: 0x4\n", g->dev[d].bdf);
+	if (fz_chance(z, 1, 2))
+		queue(g, NULL, false, "  - ioctl: VFIO_DEVICE_ATTACH_IOMMUFD_PT\n    on: c%u\n"
+		      "    arg: {pt_id: $%s}\n", k, s2);
+	else
+		queue(g, NULL, false, "  - ioctl: VFIO_DEVICE_DETACH_IOMMUFD_PT\n    on: c%u\n"
+		      "    arg: {}\n", k);
+	return true;
+}
+
 #define MDEV_UUID "5a1c0de5-0000-4000-8000-0000000000a1"
 
 /*
@@ -1422,6 +1549,8 @@ bool fuzz_gen_recipe(struct fuzz_gen *g, const char *name)
 		return g->nesting2020 ? recipe_nested2020(g) : recipe_nested(g);
 	if (!strcmp(name, "cdev-nested"))
 		return recipe_cdev_nested(g);
+	if (!strcmp(name, "cdev-viommu"))
+		return recipe_cdev_viommu(g);
 	return recipe_cdev(g, !strcmp(name, "cdev-dirty"));
 }
 
