@@ -20,6 +20,13 @@
  *                            HWPT (the VMM maps the IOVA instead)
  *   2020 CACHE_INVALIDATE    the 2020 proposal's one-page invalidation
  *                            through a type1 nesting container, for scale
+ *   SMMUv3 vIOMMU commands   IOMMU_HWPT_INVALIDATE on a vIOMMU (its own
+ *                            SMMUv3 world, the device's vDEVICE): one
+ *                            guest CMD_TLBI_NH_VA per call, and 64 - one
+ *                            batch of 63 and one of 1, each with its sync -
+ *                            per command; and 64 CMD_CFGI_CD of the vSID
+ *                            (each a StreamID lookup and a PASID-cache
+ *                            command) per command
  *
  * Prints ns per operation (the median of the runs) and the ratios.
  * Figures only, never pass or fail.
@@ -381,12 +388,97 @@ static double time_2020(unsigned reps)
 	return t0;
 }
 
+/* IOMMU_HWPT_INVALIDATE of @n guest commands at @uptr on the vIOMMU */
+static void viommu_inv(struct bench *b, uint32_t viommu, uint64_t uptr, unsigned n)
+{
+	struct iommu_hwpt_invalidate c = { .size = sizeof(c), .hwpt_id = viommu,
+					   .data_uptr = uptr,
+					   .data_type = IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3,
+					   .entry_len = 16, .entry_num = n };
+	long ret = io(b, b->ifd, IOMMU_HWPT_INVALIDATE, &c, sizeof(c));
+
+	if (ret)
+		die("HWPT_INVALIDATE on the vIOMMU", ret);
+}
+
+/* SMMUv3's vIOMMU: a NEST_PARENT HWPT, the vIOMMU, the device's vDEVICE
+ * (vSID 0x10); out[0] ns per one-command call, out[1] ns per TLBI of a
+ * 64-command call, out[2] ns per CFGI_CD of one */
+static void time_viommu(unsigned reps, double out[3])
+{
+	static const char *const yaml =
+		"name: bench-nesting-smmuv3\n"
+		"profile: {iommu: {format: arm-smmuv3}}\n"
+		"topology:\n"
+		"  - {bdf: \"0000:00:01.0\", type: root-port, acs: [SV, RR, CR, UF]}\n"
+		"  - {bdf: \"0000:01:00.0\", type: endpoint, parent: \"0000:00:01.0\", "
+		"driver: vfio-pci}\n"
+		"processes:\n"
+		"  - {name: qemu, uid: 0, rlimit_memlock: unlimited}\n";
+	char *err = NULL;
+	struct scenario *s = scenario_load_string(yaml, strlen(yaml), "<bench>", &err);
+	struct bench b = { 0 };
+	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
+	struct iommu_ioas_alloc ia = { .size = sizeof(ia) };
+	struct iommu_viommu_alloc va = { .size = sizeof(va), .type = IOMMU_VIOMMU_TYPE_ARM_SMMUV3 };
+	struct iommu_vdevice_alloc vd = { .size = sizeof(vd), .virt_id = 0x10 };
+	unsigned n = reps / 8 ? reps / 8 : 1;
+	double t0;
+	long ret;
+
+	if (!s || !(b.w = scenario_build_world(s, 1, &err)))
+		die(err ? err : "world", -EINVAL);
+	scenario_free(s);
+	b.pid = 2;
+	b.p = sim_proc_find(b.w, b.pid);
+	if ((ret = sim_mm_map(b.p->mm, PG, SIM_PROT_READ | SIM_PROT_WRITE, "arg", &b.arg)) ||
+	    (ret = sim_mm_map(b.p->mm, 4 * PG, SIM_PROT_READ | SIM_PROT_WRITE, "req", &b.req)))
+		die("alloc", ret);
+	if ((b.ifd = (int)sim_sys_open(b.w, b.pid, "/dev/iommu", O_RDWR)) < 0 ||
+	    (b.cfd = (int)sim_sys_open(b.w, b.pid, "/dev/vfio/devices/vfio0", O_RDWR)) < 0)
+		die("open", -ENOENT);
+	bind.iommufd = b.ifd;
+	if ((ret = io(&b, b.cfd, VFIO_DEVICE_BIND_IOMMUFD, &bind, sizeof(bind))) ||
+	    (ret = io(&b, b.ifd, IOMMU_IOAS_ALLOC, &ia, sizeof(ia))))
+		die("BIND / IOAS_ALLOC", ret);
+	b.devid = bind.out_devid;
+	va.dev_id = vd.dev_id = b.devid;
+	va.hwpt_id = hwpt_alloc(&b, ia.out_ioas_id, IOMMU_HWPT_ALLOC_NEST_PARENT, false, 0);
+	if ((ret = io(&b, b.ifd, IOMMU_VIOMMU_ALLOC, &va, sizeof(va))))
+		die("VIOMMU_ALLOC", ret);
+	vd.viommu_id = va.out_viommu_id;
+	if ((ret = io(&b, b.ifd, IOMMU_VDEVICE_ALLOC, &vd, sizeof(vd))))
+		die("VDEVICE_ALLOC", ret);
+	/* 64 CMD_TLBI_NH_VA (ASID 7, a page each), then 64 CMD_CFGI_CD of vSID 0x10 */
+	for (unsigned i = 0; i < NENT; i++) {
+		uint64_t tlbi[2] = { 0x12 | 7ull << 48, GVA + i * PG };
+		uint64_t cfgi[2] = { 0x5 | 0x10ull << 32 | (uint64_t)(i % 4) << 12, 1 };
+
+		sim_copy_to_user(b.p, b.req + 16ull * i, tlbi, sizeof(tlbi));
+		sim_copy_to_user(b.p, b.req + 16ull * (NENT + i), cfgi, sizeof(cfgi));
+	}
+	t0 = bench_now_ns();
+	for (unsigned i = 0; i < reps; i++)
+		viommu_inv(&b, va.out_viommu_id, b.req, 1);
+	out[0] = (bench_now_ns() - t0) / reps;
+	t0 = bench_now_ns();
+	for (unsigned i = 0; i < n; i++)
+		viommu_inv(&b, va.out_viommu_id, b.req, NENT);
+	out[1] = (bench_now_ns() - t0) / n / NENT;
+	t0 = bench_now_ns();
+	for (unsigned i = 0; i < n; i++)
+		viommu_inv(&b, va.out_viommu_id, b.req + 16ull * NENT, NENT);
+	out[2] = (bench_now_ns() - t0) / n / NENT;
+	sim_world_destroy(b.w);
+}
+
 int main(int argc, char **argv)
 {
 	unsigned runs = argc > 1 ? (unsigned)atoi(argv[1]) : 7;
 	unsigned reps = argc > 2 ? (unsigned)atoi(argv[2]) : 2000;
 	double one[MAX_RUNS], many[MAX_RUNS], floor_[MAX_RUNS], rid[MAX_RUNS], pasids[MAX_RUNS];
 	double rt_nested[MAX_RUNS], rt_paging[MAX_RUNS], v2020[MAX_RUNS];
+	double vi_one[MAX_RUNS], vi_tlbi[MAX_RUNS], vi_cfgi[MAX_RUNS];
 	struct bench b;
 	unsigned page = 0;
 
@@ -435,8 +527,15 @@ int main(int argc, char **argv)
 			rt_paging[r] = (bench_now_ns() - t0) / (n < 256 ? n : 256);
 		}
 	}
-	for (unsigned r = 0; r < runs; r++)
+	for (unsigned r = 0; r < runs; r++) {
+		double v[3];
+
 		v2020[r] = time_2020(reps);
+		time_viommu(reps, v);
+		vi_one[r] = v[0];
+		vi_tlbi[r] = v[1];
+		vi_cfgi[r] = v[2];
+	}
 	printf("bench_nesting: %u runs, %u calls each (median), VT-d, guest table of %u pages\n",
 	       runs, reps, NENT);
 	printf("  HWPT_INVALIDATE, 1 entry        %9.1f ns/call\n", bench_median(one, runs));
@@ -451,6 +550,11 @@ int main(int argc, char **argv)
 	       bench_median(rt_paging, runs),
 	       bench_median(rt_nested, runs) / bench_median(rt_paging, runs));
 	printf("  2020 CACHE_INVALIDATE, 1 page   %9.1f ns/call\n", bench_median(v2020, runs));
+	printf("  SMMUv3 vIOMMU, 1 TLBI_NH_VA     %9.1f ns/call\n", bench_median(vi_one, runs));
+	printf("  SMMUv3 vIOMMU, %u TLBI_NH_VA    %9.1f ns/command  (%.2fx the one-command call)\n",
+	       NENT, bench_median(vi_tlbi, runs), bench_median(vi_tlbi, runs) / bench_median(vi_one, runs));
+	printf("  SMMUv3 vIOMMU, %u CFGI_CD       %9.1f ns/command\n", NENT,
+	       bench_median(vi_cfgi, runs));
 	sim_world_destroy(b.w);
 	return b.sink == 42 ? 1 : 0;
 }
