@@ -360,10 +360,11 @@ static void pc_diagnose(struct iommu_hw *hw, const struct pc_ent *pe, const char
 		snprintf(held, sizeof(held), "%s did %u", iommu_ctx_type_name(now.type), now.did);
 	g_string_append_printf(out, "§H8 stale PASID-cache entry%s: %04x:%02x:%02x.%u pasid %u "
 			       "caches type %s did %u, memory now holds %s: missing PASID-cache "
-			       "invalidation (%s) after the %s changed", when, seg, rid >> 8,
+			       "invalidation (%s%s) after the %s changed", when, seg, rid >> 8,
 			       (rid >> 3) & 0x1f, rid & 7, (uint32_t)pe->key,
 			       iommu_ctx_type_name(pe->ctx.type), pe->ctx.did, held,
 			       iommu_inv_cmd_name(hw->cfg.kind, IOMMU_INV_PASID_CACHE),
+			       pe->ctx.did > 0xffff ? ", the guest's through its vIOMMU" : "",
 			       hw->ops->pasid_entry);
 }
 
@@ -419,6 +420,11 @@ static int scan_iotlb(const struct iommu_cache_entry *e, void *arg)
 	char p[16], tg[32];
 
 	if (ctx_of(s->hw, e->tag, e->pasid, &c)) {
+		/* a guest's tag whose CD the guest took away: the guest's TLBI
+		 * is its own to send (the host flushes the VMID when it detaches
+		 * the guest's STE); only a stale answer served counts */
+		if (e->tag > 0xffff)
+			return 0;
 		pasid_str(e->pasid, p, sizeof(p));
 		g_string_append_printf(s->out, "§H8 stale IOTLB entry: %s pasid %s iova 0x%llx "
 				       "size 0x%llx -> 0x%llx, but no PASID entry selects that "
@@ -453,20 +459,32 @@ static int scan_iotlb(const struct iommu_cache_entry *e, void *arg)
 }
 
 /* A context of @did with a stage 2 (its stage-2 PSC entries are untagged);
- * for a guest's tag, any context behind the VMID's guest CD tables: they
- * share the one stage 2. */
+ * for a guest's tag, the stage 2 of a device entry the driver gave that
+ * VMID's guest CD table - whatever the guest's CDs say, the stage 2 is the
+ * kernel's. */
 static int ctx_s2_of(struct iommu_hw *hw, uint32_t did, struct iommu_context *c)
 {
 	bool guest = did > 0xffff;
 	uint32_t key = guest ? IOMMU_GUEST_TAG(IOMMU_GUEST_TAG_VMID(did), 0) : did;
 	GArray *a = g_hash_table_lookup(hw->did_locs, GUINT_TO_POINTER(key));
 
-	for (guint i = 0; a && i < a->len; i++)
-		if (!hw_pasid_read(hw, g_array_index(a, uint64_t, i), c) &&
-		    (guest ? c->type == IOMMU_CTX_NESTED && c->s2_did == IOMMU_GUEST_TAG_VMID(did)
-			   : c->did == did && (c->type == IOMMU_CTX_TRANSLATE ||
-					       c->type == IOMMU_CTX_NESTED)))
+	for (guint i = 0; a && i < a->len; i++) {
+		uint64_t loc = g_array_index(a, uint64_t, i);
+		struct hw_devctx dc;
+
+		if (guest) {
+			if (hw_dev_read(hw, (uint16_t)(loc >> 48), (uint16_t)(loc >> 32), &dc) ||
+			    !dc.s2_valid || dc.s2_did != IOMMU_GUEST_TAG_VMID(did))
+				continue;
+			*c = (struct iommu_context){ .type = IOMMU_CTX_NESTED, .did = did,
+						     .s2_root = dc.s2_root, .s2_levels = dc.s2_levels,
+						     .s2_did = dc.s2_did };
 			return 0;
+		}
+		if (!hw_pasid_read(hw, loc, c) && c->did == did &&
+		    (c->type == IOMMU_CTX_TRANSLATE || c->type == IOMMU_CTX_NESTED))
+			return 0;
+	}
 	return -ENOENT;
 }
 
@@ -480,6 +498,9 @@ static int scan_psc(const struct iommu_cache_entry *e, void *arg)
 	bool moved = found && !psc_s2_holds(s->hw, &c, stage, e);
 
 	if (found && !moved && psc_holds(s->hw, &c, stage, e))
+		return 0;
+	/* a guest's stage-1 table under a CD the guest took away: its own */
+	if (!found && stage == 1 && e->tag > 0xffff)
 		return 0;
 	/* a guest's stage-1 table: checked when served only (but where
 	 * stage 2 put it is the kernel's business, checked now) */
@@ -532,6 +553,11 @@ int iommu_hw_check_caches(struct sim_world *w, GString *out)
 
 		if (pe->gen != gen)
 			continue;       /* dropped by a device-wide invalidation */
+		/* a CD of a guest's own table: the guest's edit waits for the
+		 * guest's CFGI_CD; only a stale one served counts
+		 * (hw_check_pc_hit) */
+		if (pe->ctx.did > 0xffff)
+			continue;
 
 		pc_diagnose(hw, pe, "", out);
 		if (out->len != len) {

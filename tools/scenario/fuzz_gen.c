@@ -1383,7 +1383,7 @@ static bool recipe_cdev_viommu(struct fuzz_gen *g)
 	char dev[8], ioas[8], s2[8], vi[8], s1[8], root[8], gpt[8];
 	unsigned k, d = 0, asid = 1 + fz_below(z, 0xfffe), vsid = 0x10 + fz_below(z, 0x100);
 	unsigned cfg = fz_below(z, 8), cdtab, nent = 1;
-	bool vdev = fz_chance(z, 7, 8), cfgi = vdev && fz_chance(z, 1, 3), eats;
+	bool vdev = fz_chance(z, 7, 8), cfgi = vdev && fz_chance(z, 1, 3), eats, ssids;
 	uint64_t ste0, tlbi = PICK(z, TLBIS);
 
 	if (!g->ncdev)
@@ -1418,13 +1418,23 @@ static bool recipe_cdev_viommu(struct fuzz_gen *g)
 	queue(g, NULL, false, "  - put: gmem\n    struct: arm_smmu_cd\n    offset: 0x%x\n"
 	      "    fields: {cd0: 0x%llx, cd1: $%s, cd3: 0xf404ff44}\n", cdtab,
 	      0xe205c0003510ull | (unsigned long long)asid << 48, root);
+	/* a third of the PASID functions' guests use substreams: S1CDMax 2,
+	 * S1DSS SSID0, CD 1 a second address space (ASID + 1) over the same
+	 * table */
+	ssids = g->dev[d].pasid_bits && fz_chance(z, 1, 3);
+	if (ssids)
+		queue(g, NULL, false, "  - put: gmem\n    struct: arm_smmu_cd\n    offset: 0x%x\n"
+		      "    fields: {cd0: 0x%llx, cd1: $%s, cd3: 0xf404ff44}\n", cdtab + 0x40,
+		      0xe205c0003510ull | (unsigned long long)((asid + 1) & 0xffff) << 48, root);
 	/* V | Config: stage-1 translate (over the CD table), bypass, abort,
 	 * or V clear */
-	ste0 = cfg < 5 ? 0xbull | cdtab : cfg == 5 ? 0x9 : cfg == 6 ? 0x1 : 0xbull | cdtab << 1;
+	ste0 = cfg < 5 ? 0xbull | cdtab | (ssids ? 2ull << 59 : 0) : cfg == 5 ? 0x9 : cfg == 6 ? 0x1
+	       : 0xbull | cdtab << 1;
 	eats = g->dev[d].ats && fz_chance(z, 1, 2);
 	queue(g, NULL, false, "  - put: buf\n    struct: iommu_hwpt_arm_smmuv3\n"
 	      "    offset: 0xfe000\n    fields: {ste0: 0x%llx, ste1: 0x%x}\n",
-	      (unsigned long long)(cfg == 7 ? ste0 & ~1ull : ste0), eats ? 0x10000000 : 0);
+	      (unsigned long long)(cfg == 7 ? ste0 & ~1ull : ste0),
+	      (eats ? 0x10000000 : 0) | (ssids ? 2 : 0));
 	new_var(g, "hwpt", s1, sizeof(s1));
 	queue(g, NULL, false, "  - ioctl: IOMMU_HWPT_ALLOC\n    on: ictx\n"
 	      "    arg: {dev_id: $%s, pt_id: $%s, data_type: IOMMU_HWPT_DATA_ARM_SMMUV3, "
@@ -1434,6 +1444,10 @@ static bool recipe_cdev_viommu(struct fuzz_gen *g)
 	      "    arg: {pt_id: $%s}\n", k, s1);
 	queue(g, NULL, false, "  - dma: \"%s\"\n    op: write\n    addr: 0x7000000\n"
 	      "    len: 0x1000\n    pattern: 0x99\n", g->dev[d].bdf);
+	if (ssids)      /* SSID 1, CD 1; SSID 2 has no valid CD */
+		queue(g, NULL, false, "  - dma: \"%s\"\n    op: write\n    pasid: %u\n"
+		      "    addr: 0x7000000\n    len: 0x1000\n    pattern: 0x9a\n", g->dev[d].bdf,
+		      1 + fz_below(z, 2));
 	/* the guest unmaps and invalidates, as it must: a guest that does not
 	 * (or whose command batch fails) leaves stale entries that are its own
 	 * (iommufd-nesting/viommu-invalidate-eio-loses-batch.yaml) */
