@@ -179,6 +179,29 @@ struct iommu_domain *iommu_domain_alloc(struct sim_world *w, enum iommu_domain_t
 	return d;
 }
 
+/* A nested domain over @parent (fault site "iommu_domain_alloc"), and its
+ * debut: one of the parent's children, traced. */
+static struct iommu_domain *nested_new(struct dom_state *st, struct iommu_domain *parent)
+{
+	struct iommu_domain *d;
+
+	if (sim_should_fail(parent->w, "iommu_domain_alloc"))
+		return NULL;
+	d = domain_new(st, IOMMU_DOMAIN_NESTED);
+	if (d)
+		d->parent = parent;
+	return d;
+}
+
+static void nested_done(struct iommu_domain *d, struct iommu_domain **out)
+{
+	if (!d->parent->children)
+		d->parent->children = g_ptr_array_new();
+	g_ptr_array_add(d->parent->children, d);
+	SIM_TRACE(d->w, iommu_domain_alloc, d->did, type_names[d->type]);
+	*out = d;
+}
+
 int iommu_domain_alloc_nested(struct iommu_domain *parent, uint64_t s1_root,
 			      unsigned s1_levels, struct iommu_domain **out)
 {
@@ -188,20 +211,13 @@ int iommu_domain_alloc_nested(struct iommu_domain *parent, uint64_t s1_root,
 	if (!st || parent->type != IOMMU_DOMAIN_PAGING || !parent->nest_parent ||
 	    !iommu_hw_fmt(st->kind, IO_PGTABLE_STAGE1, s1_levels) || (s1_root & (SZ_4K - 1)))
 		return -EINVAL;
-	if (sim_should_fail(parent->w, "iommu_domain_alloc"))
-		return -ENOMEM;
-	d = domain_new(st, IOMMU_DOMAIN_NESTED);
+	d = nested_new(st, parent);
 	if (!d)
 		return -ENOMEM;
-	d->parent = parent;
 	d->s1_root = s1_root;
 	d->s1_levels = s1_levels;
 	d->aperture_end = (1ull << (12 + 9 * s1_levels)) - 1;
-	if (!parent->children)
-		parent->children = g_ptr_array_new();
-	g_ptr_array_add(parent->children, d);
-	SIM_TRACE(parent->w, iommu_domain_alloc, d->did, type_names[d->type]);
-	*out = d;
+	nested_done(d, out);
 	return 0;
 }
 
@@ -223,23 +239,16 @@ int iommu_domain_alloc_nested_ste(struct iommu_domain *parent, const uint64_t st
 	if (!st || st->kind != IOMMU_HW_SMMUV3 || parent->type != IOMMU_DOMAIN_PAGING ||
 	    !parent->nest_parent)
 		return -EINVAL;
-	if (sim_should_fail(parent->w, "iommu_domain_alloc"))
-		return -ENOMEM;
-	d = domain_new(st, IOMMU_DOMAIN_NESTED);
+	d = nested_new(st, parent);
 	if (!d)
 		return -ENOMEM;
-	d->parent = parent;
 	d->guest_ste = true;
 	d->ste[0] = ste[0];
 	d->ste[1] = ste[1];
 	d->ste_ats = ats;
 	d->s1_root = ste[0] & VSTE_0_CTXPTR;
 	d->aperture_end = UINT64_MAX;
-	if (!parent->children)
-		parent->children = g_ptr_array_new();
-	g_ptr_array_add(parent->children, d);
-	SIM_TRACE(parent->w, iommu_domain_alloc, d->did, type_names[d->type]);
-	*out = d;
+	nested_done(d, out);
 	return 0;
 }
 

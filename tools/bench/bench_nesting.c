@@ -167,14 +167,11 @@ static int dma(struct bench *b, uint64_t addr, bool pasid_valid, uint32_t pasid)
 	return ret;
 }
 
-static void setup(struct bench *b)
+/* @b's world from @yaml, the VMM (pid 2) its caller with an argument page */
+static void world_of(struct bench *b, const char *yaml)
 {
 	char *err = NULL;
-	struct scenario *s = scenario_load_string(WORLD_YAML, strlen(WORLD_YAML), "<bench>", &err);
-	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
-	struct iommu_ioas_alloc ia = { .size = sizeof(ia) };
-	struct iommu_ioas_map m = { .size = sizeof(m) };
-	struct iommu_fault_alloc fa = { .size = sizeof(fa) };
+	struct scenario *s = scenario_load_string(yaml, strlen(yaml), "<bench>", &err);
 	long ret;
 
 	memset(b, 0, sizeof(*b));
@@ -183,9 +180,21 @@ static void setup(struct bench *b)
 	scenario_free(s);
 	b->pid = 2;
 	b->p = sim_proc_find(b->w, b->pid);
+	if ((ret = sim_mm_map(b->p->mm, PG, SIM_PROT_READ | SIM_PROT_WRITE, "arg", &b->arg)))
+		die("alloc", ret);
+}
+
+static void setup(struct bench *b)
+{
+	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
+	struct iommu_ioas_alloc ia = { .size = sizeof(ia) };
+	struct iommu_ioas_map m = { .size = sizeof(m) };
+	struct iommu_fault_alloc fa = { .size = sizeof(fa) };
+	long ret;
+
+	world_of(b, WORLD_YAML);
 	b->dev = sim_dev_lookup(b->w, "0000:01:00.0");
-	if ((ret = sim_mm_map(b->p->mm, PG, SIM_PROT_READ | SIM_PROT_WRITE, "arg", &b->arg)) ||
-	    (ret = sim_mm_map(b->p->mm, GMEM, SIM_PROT_READ | SIM_PROT_WRITE, "gmem", &b->gmem)) ||
+	if ((ret = sim_mm_map(b->p->mm, GMEM, SIM_PROT_READ | SIM_PROT_WRITE, "gmem", &b->gmem)) ||
 	    (ret = sim_mm_map(b->p->mm, 16 * PG, SIM_PROT_READ | SIM_PROT_WRITE, "req", &b->req)))
 		die("alloc", ret);
 	for (uint64_t off = 0; off < GMEM; off += PG)   /* every frame, before timing */
@@ -322,9 +331,8 @@ static double time_2020(unsigned reps)
 		"caps: {ats: true, pasid: 20}, driver: vfio-pci}\n"
 		"processes:\n"
 		"  - {name: qemu, uid: 0, rlimit_memlock: unlimited}\n";
-	char *err = NULL, path[32];
-	struct scenario *s = scenario_load_string(yaml, strlen(yaml), "<bench>", &err);
-	struct bench b = { 0 };
+	char path[32];
+	struct bench b;
 	struct vfio_iommu_type1_dma_map map = { .argsz = sizeof(map) };
 	struct vfio_iommu_type1_pasid_request pr = { .argsz = sizeof(pr) };
 	/* the bind header and its data, flat (the header ends in data[]) */
@@ -334,13 +342,8 @@ static double time_2020(unsigned reps)
 	int gfd;
 	long ret;
 
-	if (!s || !(b.w = scenario_build_world(s, 1, &err)))
-		die(err ? err : "world", -EINVAL);
-	scenario_free(s);
-	b.pid = 2;
-	b.p = sim_proc_find(b.w, b.pid);
-	if ((ret = sim_mm_map(b.p->mm, PG, SIM_PROT_READ | SIM_PROT_WRITE, "arg", &b.arg)) ||
-	    (ret = sim_mm_map(b.p->mm, GMEM, SIM_PROT_READ | SIM_PROT_WRITE, "gmem", &b.gmem)))
+	world_of(&b, yaml);
+	if ((ret = sim_mm_map(b.p->mm, GMEM, SIM_PROT_READ | SIM_PROT_WRITE, "gmem", &b.gmem)))
 		die("alloc", ret);
 	if ((b.cfd = (int)sim_sys_open(b.w, b.pid, "/dev/vfio/vfio", O_RDWR)) < 0)
 		die("open container", b.cfd);
@@ -415,9 +418,7 @@ static void time_viommu(unsigned reps, double out[3])
 		"driver: vfio-pci}\n"
 		"processes:\n"
 		"  - {name: qemu, uid: 0, rlimit_memlock: unlimited}\n";
-	char *err = NULL;
-	struct scenario *s = scenario_load_string(yaml, strlen(yaml), "<bench>", &err);
-	struct bench b = { 0 };
+	struct bench b;
 	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
 	struct iommu_ioas_alloc ia = { .size = sizeof(ia) };
 	struct iommu_viommu_alloc va = { .size = sizeof(va), .type = IOMMU_VIOMMU_TYPE_ARM_SMMUV3 };
@@ -426,13 +427,8 @@ static void time_viommu(unsigned reps, double out[3])
 	double t0;
 	long ret;
 
-	if (!s || !(b.w = scenario_build_world(s, 1, &err)))
-		die(err ? err : "world", -EINVAL);
-	scenario_free(s);
-	b.pid = 2;
-	b.p = sim_proc_find(b.w, b.pid);
-	if ((ret = sim_mm_map(b.p->mm, PG, SIM_PROT_READ | SIM_PROT_WRITE, "arg", &b.arg)) ||
-	    (ret = sim_mm_map(b.p->mm, 4 * PG, SIM_PROT_READ | SIM_PROT_WRITE, "req", &b.req)))
+	world_of(&b, yaml);
+	if ((ret = sim_mm_map(b.p->mm, 4 * PG, SIM_PROT_READ | SIM_PROT_WRITE, "req", &b.req)))
 		die("alloc", ret);
 	if ((b.ifd = (int)sim_sys_open(b.w, b.pid, "/dev/iommu", O_RDWR)) < 0 ||
 	    (b.cfd = (int)sim_sys_open(b.w, b.pid, "/dev/vfio/devices/vfio0", O_RDWR)) < 0)

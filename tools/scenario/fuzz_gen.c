@@ -600,9 +600,10 @@ static bool meaningful_ioctl(struct fuzz_gen *g, GString *out)
 	uint64_t iova, size, off = PICK(z, OFFS), to;
 	unsigned gi = g->ngroup ? fz_below(z, g->ngroup) : 0;
 	const char *s1, *s2;
-	unsigned v;
+	unsigned v, which;
 
-	switch (fz_below(z, 24)) {
+	which = fz_below(z, 24);
+	switch (which) {
 	case 0:
 		if (!g->ngroup)
 			return false;
@@ -834,22 +835,19 @@ static bool meaningful_ioctl(struct fuzz_gen *g, GString *out)
 		}
 		return true;
 	case 21:
-		/* a vIOMMU over whatever HWPT, of the type SMMUv3 has or another */
-		iommufd_fd(g, h, sizeof(h));
-		emit_ioctl(g, out, "IOMMU_VIOMMU_ALLOC", h);
-		obj_id(g, id1, sizeof(id1));
-		obj_id(g, id2, sizeof(id2));
-		g_string_append_printf(out, "    arg: {type: %u, dev_id: %s, hwpt_id: %s}\n",
-				       fz_chance(z, 3, 4) ? 1 : fz_below(z, 4), id1, id2);
-		return true;
 	case 22:
-		/* a vDEVICE: whatever vIOMMU and device, a small virtual ID */
+		/* a vIOMMU over whatever HWPT, of the type SMMUv3 has or another;
+		 * or a vDEVICE of whatever vIOMMU and device, a small virtual ID */
 		iommufd_fd(g, h, sizeof(h));
-		emit_ioctl(g, out, "IOMMU_VDEVICE_ALLOC", h);
+		emit_ioctl(g, out, which == 21 ? "IOMMU_VIOMMU_ALLOC" : "IOMMU_VDEVICE_ALLOC", h);
 		obj_id(g, id1, sizeof(id1));
 		obj_id(g, id2, sizeof(id2));
-		g_string_append_printf(out, "    arg: {viommu_id: %s, dev_id: %s, virt_id: 0x%x}\n",
-				       id1, id2, 0x10 + fz_below(z, 4));
+		if (which == 21)
+			g_string_append_printf(out, "    arg: {type: %u, dev_id: %s, hwpt_id: %s}\n",
+					       fz_chance(z, 3, 4) ? 1 : fz_below(z, 4), id1, id2);
+		else
+			g_string_append_printf(out, "    arg: {viommu_id: %s, dev_id: %s, "
+					       "virt_id: 0x%x}\n", id1, id2, 0x10 + fz_below(z, 4));
 		return true;
 	default:
 		container_fd(g, c, sizeof(c));
@@ -1278,6 +1276,24 @@ static bool recipe_nested2020(struct fuzz_gen *g)
 	return true;
 }
 
+/* The cdev nesting recipes' guest: gmem mapped in @ioas at GPA 0, gbuf at
+ * 1 MiB, and a NEST_PARENT HWPT over it saved as @s2 (with ALLOC_PASID
+ * when @pasid). */
+static void guest_in_ioas(struct fuzz_gen *g, const char *dev, const char *ioas, char s2[8],
+			  bool pasid)
+{
+	queue(g, NULL, false, "  - ioctl: IOMMU_IOAS_MAP\n    on: ictx\n"
+	      "    arg: {ioas_id: $%s, flags: [FIXED_IOVA, READABLE, WRITEABLE], user_va: gmem, "
+	      "length: 1M, iova: 0}\n", ioas);
+	queue(g, NULL, false, "  - ioctl: IOMMU_IOAS_MAP\n    on: ictx\n"
+	      "    arg: {ioas_id: $%s, flags: [FIXED_IOVA, READABLE, WRITEABLE], user_va: gbuf, "
+	      "length: 64K, iova: 1M}\n", ioas);
+	new_var(g, "hwpt", s2, 8);
+	queue(g, NULL, false, "  - ioctl: IOMMU_HWPT_ALLOC\n    on: ictx\n"
+	      "    arg: {dev_id: $%s, pt_id: $%s, flags: [NEST_PARENT%s]}\n"
+	      "    save: {%s: out_hwpt_id}\n", dev, ioas, pasid ? ", PASID" : "", s2);
+}
+
 /*
  * A nested HWPT on the cdev path (VT-d's IOMMU_HWPT_DATA_VTD_S1): guest RAM
  * (gmem) an IOAS maps GPA = IOVA, with gbuf at 1M; a NEST_PARENT HWPT; a
@@ -1303,16 +1319,7 @@ static bool recipe_cdev_nested(struct fuzz_gen *g)
 					(1u << g->dev[d].pasid_bits) - 1 : 30);
 		g_snprintf(pasidarg, sizeof(pasidarg), ", flags: PASID, pasid: %u", pasid);
 	}
-	queue(g, NULL, false, "  - ioctl: IOMMU_IOAS_MAP\n    on: ictx\n"
-	      "    arg: {ioas_id: $%s, flags: [FIXED_IOVA, READABLE, WRITEABLE], user_va: gmem, "
-	      "length: 1M, iova: 0}\n", ioas);
-	queue(g, NULL, false, "  - ioctl: IOMMU_IOAS_MAP\n    on: ictx\n"
-	      "    arg: {ioas_id: $%s, flags: [FIXED_IOVA, READABLE, WRITEABLE], user_va: gbuf, "
-	      "length: 64K, iova: 1M}\n", ioas);
-	new_var(g, "hwpt", s2, sizeof(s2));
-	queue(g, NULL, false, "  - ioctl: IOMMU_HWPT_ALLOC\n    on: ictx\n"
-	      "    arg: {dev_id: $%s, pt_id: $%s, flags: [NEST_PARENT%s]}\n"
-	      "    save: {%s: out_hwpt_id}\n", dev, ioas, at_pasid ? ", PASID" : "", s2);
+	guest_in_ioas(g, dev, ioas, s2, at_pasid);
 	g_snprintf(gpt, sizeof(gpt), "gpt%u", ++g->recipes);
 	new_var(g, "root", root, sizeof(root));
 	queue(g, NULL, false, "  - guest_table: %s\n    buffer: gmem\n    gpa: 0\n"
@@ -1389,16 +1396,7 @@ static bool recipe_cdev_viommu(struct fuzz_gen *g)
 	if (!g->ncdev)
 		return false;
 	cdev_open_bind(g, &k, &d, dev, ioas);
-	queue(g, NULL, false, "  - ioctl: IOMMU_IOAS_MAP\n    on: ictx\n"
-	      "    arg: {ioas_id: $%s, flags: [FIXED_IOVA, READABLE, WRITEABLE], user_va: gmem, "
-	      "length: 1M, iova: 0}\n", ioas);
-	queue(g, NULL, false, "  - ioctl: IOMMU_IOAS_MAP\n    on: ictx\n"
-	      "    arg: {ioas_id: $%s, flags: [FIXED_IOVA, READABLE, WRITEABLE], user_va: gbuf, "
-	      "length: 64K, iova: 1M}\n", ioas);
-	new_var(g, "hwpt", s2, sizeof(s2));
-	queue(g, NULL, false, "  - ioctl: IOMMU_HWPT_ALLOC\n    on: ictx\n"
-	      "    arg: {dev_id: $%s, pt_id: $%s, flags: [NEST_PARENT]}\n"
-	      "    save: {%s: out_hwpt_id}\n", dev, ioas, s2);
+	guest_in_ioas(g, dev, ioas, s2, false);
 	new_var(g, "vi", vi, sizeof(vi));
 	queue(g, NULL, false, "  - ioctl: IOMMU_VIOMMU_ALLOC\n    on: ictx\n"
 	      "    arg: {type: IOMMU_VIOMMU_TYPE_ARM_SMMUV3, dev_id: $%s, hwpt_id: $%s}\n"
