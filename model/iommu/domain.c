@@ -617,7 +617,11 @@ static void q_from(GArray *q, const struct iommu_domain *from, uint32_t pasid)
 		if (iommu_domain_ste_cfg(from) == VSTE_CFG_S1)
 			q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_IOTLB_VM,
 				.did = from->parent->did, .pasid = IOMMU_PASID_NONE });
-		else if (iommu_domain_ste_cfg(from) == VSTE_CFG_BYPASS)
+		/* substreams with S1DSS bypass: the untagged stream used the
+		 * parent's stage 2 alone, under the parent's id */
+		if (iommu_domain_ste_cfg(from) == VSTE_CFG_BYPASS ||
+		    (iommu_domain_ste_cfg(from) == VSTE_CFG_S1 && (from->ste[0] >> 59) &&
+		     (from->ste[1] & 3) == 1))
 			q_add(q, (struct iommu_inv_cmd){ .type = IOMMU_INV_IOTLB_DOMAIN,
 				.did = from->parent->did, .pasid = IOMMU_PASID_NONE });
 	} else if (from && from->did) {
@@ -1317,7 +1321,9 @@ static int nested_to_phys(const struct iommu_domain *d, uint64_t iova, uint64_t 
 static int guest_cd(const struct iommu_domain *d, uint32_t ssid, uint64_t *root,
 		    unsigned *levels)
 {
-	unsigned fmt = (unsigned)(d->ste[0] >> 4) & 3, cdmax = (unsigned)(d->ste[0] >> 59);
+	unsigned cdmax = (unsigned)(d->ste[0] >> 59);
+	/* S1Fmt is ignored without substreams: the pointer is the one CD */
+	unsigned fmt = cdmax ? (unsigned)(d->ste[0] >> 4) & 3 : 0;
 	unsigned s1dss = (unsigned)d->ste[1] & 3, split = fmt == 1 ? 6 : 10, ias;
 	struct io_pgtable_ref ref = { 0 };
 	uint64_t q0, q1, l1;

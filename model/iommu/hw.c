@@ -741,10 +741,16 @@ int iommu_hw_program_pasid(struct sim_world *w, uint16_t segment, uint16_t rid, 
 		view_set(v, pasid, had ? &oc : NULL);
 		return ret;
 	}
-	if (had && oracle_tracks(&oc))
+	if (had && oracle_tracks(&oc)) {
 		oracle_drop(hw, oc.did, loc);
-	if (ctx && oracle_tracks(&nc))
+		if (oc.vste)         /* S1DSS bypass: the parent's untagged stage 2 */
+			oracle_drop(hw, oc.s2_did, loc);
+	}
+	if (ctx && oracle_tracks(&nc)) {
 		oracle_add(hw, nc.did, loc);
+		if (nc.vste)
+			oracle_add(hw, nc.s2_did, loc);
+	}
 	if (wrote)
 		*wrote = wr;
 	trace_pe(hw, segment, rid, pasid, ctx);
@@ -775,8 +781,11 @@ int iommu_hw_clear_device(struct sim_world *w, uint16_t segment, uint16_t rid)
 	if (!v)
 		return 0;
 	/* forget the domain ids of its entries */
-	if (v->has_rid && oracle_tracks(&v->rid_ctx))
+	if (v->has_rid && oracle_tracks(&v->rid_ctx)) {
 		oracle_drop(hw, v->rid_ctx.did, loc_key(segment, rid, 0));
+		if (v->rid_ctx.vste)
+			oracle_drop(hw, v->rid_ctx.s2_did, loc_key(segment, rid, 0));
+	}
 	if (v->tagged) {
 		GHashTableIter it;
 		gpointer k, val;
@@ -905,7 +914,6 @@ static GArray *gather(struct iotlb *t, const struct iommu_inv_cmd *c, uint32_t t
 		g.last = UINT64_MAX;
 	switch (c->type) {
 	case IOMMU_INV_IOTLB_ALL:
-	case IOMMU_INV_IOTLB_VM:
 		g.tag = UINT32_MAX;
 		g.whole_tag = true;
 		break;
@@ -988,6 +996,66 @@ static unsigned cc_inv(struct iommu_hw *hw, uint16_t seg, uint16_t rid)
 	return 1;
 }
 
+struct vm_tags {
+	uint16_t vmid;
+	GArray *tags;                /* uint32_t */
+};
+
+static int collect_vm_tag(const struct iommu_cache_entry *e, void *ctx)
+{
+	struct vm_tags *v = ctx;
+
+	if (e->tag > 0xffff && IOMMU_GUEST_TAG_VMID(e->tag) == v->vmid)
+		g_array_append_val(v->tags, e->tag);
+	return 0;
+}
+
+static gint cmp_u32(gconstpointer a, gconstpointer b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * IOMMU_INV_IOTLB_VM: every entry a guest's CDs under VMID @vmid put in the
+ * IOTLB and the paging-structure cache (TLBI_NH_ALL, S12_VMALL's stage-1
+ * part).  The caches are keyed by tag, and a VMID's tags are whatever
+ * ASIDs its guests chose: a scan finds them (a guest's full flush or its
+ * STE's detach, not a hot path), then each tag's generation moves on.
+ */
+static unsigned inv_vm(struct iommu_hw *hw, uint16_t vmid, GArray **gone)
+{
+	struct vm_tags v = { .vmid = vmid, .tags = g_array_new(FALSE, FALSE, sizeof(uint32_t)) };
+	unsigned n = 0;
+
+	iotlb_for_each(hw->tlb, collect_vm_tag, &v);
+	iotlb_for_each(hw->psc, collect_vm_tag, &v);
+	g_array_sort(v.tags, cmp_u32);
+	for (guint i = 0; i < v.tags->len; i++) {
+		uint32_t tag = g_array_index(v.tags, uint32_t, i);
+		struct iommu_inv_cmd one = { .type = IOMMU_INV_IOTLB_DOMAIN, .did = tag,
+					     .pasid = IOMMU_PASID_NONE };
+
+		if (i && tag == g_array_index(v.tags, uint32_t, i - 1))
+			continue;
+		if (hw->cfg.busy_dma) {
+			GArray *a = gather(hw->tlb, &one, tag);
+
+			if (!*gone)
+				*gone = a;
+			else {
+				g_array_append_vals(*gone, a->data, a->len);
+				g_array_free(a, TRUE);
+			}
+		}
+		n += iotlb_inv_tag(hw->tlb, tag) + iotlb_inv_tag(hw->psc, tag);
+		note_inv(hw, tag);
+	}
+	g_array_free(v.tags, TRUE);
+	return n;
+}
+
 static unsigned inv_one(struct iommu_hw *hw, const struct iommu_inv_cmd *c)
 {
 	struct iotlb *atc;
@@ -999,10 +1067,12 @@ static unsigned inv_one(struct iommu_hw *hw, const struct iommu_inv_cmd *c)
 	hw->st.inv_cmds++;
 	switch (c->type) {
 	case IOMMU_INV_IOTLB_ALL:
-	case IOMMU_INV_IOTLB_VM:
 		if (hw->cfg.busy_dma)
 			tlb_gone = gather(hw->tlb, c, 0);
 		n = iotlb_inv_all(hw->tlb) + iotlb_inv_all(hw->psc);
+		break;
+	case IOMMU_INV_IOTLB_VM:
+		n = inv_vm(hw, (uint16_t)c->did, &tlb_gone);
 		break;
 	case IOMMU_INV_IOTLB_DOMAIN:
 		if (hw->cfg.busy_dma)

@@ -266,10 +266,9 @@ enum iommu_inv_type {
 	IOMMU_INV_DEVTLB,            /* ATC of (@segment, @rid): @pasid tag, range */
 	IOMMU_INV_WAIT,              /* completion of everything before it */
 	IOMMU_INV_CTX_CACHE,         /* the device entry of (@segment, @rid) */
-	/* every entry of the VMID @did: the tags of CDs a guest owns
-	 * (IOMMU_GUEST_TAG) and the VMID's own.  The IOTLB cannot pick a
-	 * VMID's tags out without a scan, so this drops everything: an
-	 * over-invalidation the architecture allows */
+	/* every entry the CDs a guest owns put there under VMID @did (the
+	 * tags IOMMU_GUEST_TAG(@did, any ASID)); the VMID's own stage-2-only
+	 * entries stay (IOTLB_DOMAIN of @did drops those) */
 	IOMMU_INV_IOTLB_VM,
 };
 const char *iommu_inv_type_name(enum iommu_inv_type t);

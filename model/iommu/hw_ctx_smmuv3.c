@@ -790,6 +790,9 @@ static bool smmu_s1_decode(struct iommu_hw *hw, const uint64_t *q, bool nested,
 {
 	unsigned fmt = FGET(STE_0_S1FMT, q[0]), cdmax = FGET(STE_0_S1CDMAX, q[0]);
 
+	/* S1Fmt is IGNORED when S1CDMax is 0: S1ContextPtr is the one CD */
+	if (!cdmax)
+		fmt = S1FMT_LINEAR;
 	if (fmt > S1FMT_64K_L2 || cdmax > hw->cfg.pasid_bits)
 		return false;
 	dc->table = q[0] & STE_0_S1CTXPTR;

@@ -65,10 +65,13 @@ static void want_ctx(const struct iommu_domain *d, struct iommu_context *c)
  * malformed stops its own DMA only. */
 static bool ctx_is(int r, const struct iommu_context *have, const struct iommu_context *want)
 {
-	if (want->vste)
+	if (want->vste)          /* (S1DSS bypass: the parent's stage 2 alone) */
 		return r || have->type == IOMMU_CTX_BLOCKED ||
 		       (have->type == IOMMU_CTX_NESTED &&
 			IOMMU_GUEST_TAG_VMID(have->did) == IOMMU_GUEST_TAG_VMID(want->did) &&
+			have->s2_root == want->s2_root) ||
+		       (have->type == IOMMU_CTX_TRANSLATE &&
+			have->did == IOMMU_GUEST_TAG_VMID(want->did) &&
 			have->s2_root == want->s2_root);
 	return !r && have->type == want->type && have->did == want->did &&
 	       have->s1_root == want->s1_root && have->s2_root == want->s2_root;

@@ -311,7 +311,8 @@ int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
 		if (rc)
 			goto out_put_pt;
 	} else if (pt_obj->type == IOMMUFD_OBJ_VIOMMU) {
-		rc = iommufd_viommu_alloc_hwpt_nested(ucmd, (struct iommufd_viommu *)pt_obj, &hwpt);
+		rc = iommufd_viommu_alloc_hwpt_nested(ucmd, (struct iommufd_viommu *)pt_obj, idev,
+						      &hwpt);
 		if (rc)
 			goto out_put_pt;
 	} else {

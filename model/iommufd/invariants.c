@@ -544,6 +544,10 @@ void iommufd_describe(struct sim_world *w, GString *out)
 
 			if (!obj)
 				continue;
+			if (obj->type == IOMMUFD_OBJ_NONE) {
+				g_string_append_printf(out, "  %u tombstone\n", id);
+				continue;
+			}
 			g_string_append_printf(out, "  %u %s users %u%s%s\n", id,
 					       iommufd_object_type_name(obj->type), obj->users,
 					       obj->finalized ? "" : " (not finalized)",

@@ -430,6 +430,9 @@ void iommufd_for_each_pages(struct iommufd_state *st,
 /* main.c: remove an object from the table and destroy it (a kernel-side
  * holder letting go of its last reference, iommufd_object_destroy_user) */
 void iommufd_object_destroy_user(struct iommufd_object *obj);
+/* iommufd_object_tombstone_user: destroyed, its id kept taken (no lookup
+ * finds it) until the context is released */
+void iommufd_object_tombstone_user(struct iommufd_object *obj);
 /* iommufd_device_bind for the selftest's mock device on the mock bus: its
  * own group @g (owned by selftest.c), no MSI or coherency question (the
  * mock IOMMU is coherent), no context reference (the selftest object in
@@ -462,6 +465,7 @@ int iommufd_vdevice_alloc_ioctl(struct iommufd_ucmd *ucmd);
 void iommufd_vdevice_remove(struct iommufd_vdevice *vdev);
 /* iommufd_viommu_alloc_hwpt_nested: HWPT_ALLOC with pt_id a vIOMMU */
 int iommufd_viommu_alloc_hwpt_nested(struct iommufd_ucmd *ucmd, struct iommufd_viommu *viommu,
+				     const struct iommufd_device *idev,
 				     struct iommufd_hw_pagetable **out);
 /* The vIOMMU's nested HWPT may go on @idev's group: every device of it has
  * a vDEVICE there when the guest's STE translates (0, -ENOENT). */

@@ -265,10 +265,13 @@ out_put_viommu:
 	return rc;
 }
 
+/* iommufd_device_remove_vdev: the vDEVICE is destroyed but its id stays
+ * taken until the context goes (iommufd_object_tombstone_user): the VMM
+ * may still name it, and must not reach a new object by it */
 void iommufd_vdevice_remove(struct iommufd_vdevice *vdev)
 {
 	if (vdev->obj.finalized)
-		iommufd_object_destroy_user(&vdev->obj);
+		iommufd_object_tombstone_user(&vdev->obj);
 }
 
 /* ---- nested HWPTs over a vIOMMU ---- */
@@ -312,8 +315,9 @@ static int validate_vste(uint64_t ste[2], bool *ats)
 }
 
 /* arm_vsmmu_alloc_domain_nested: any flag EOPNOTSUPP; the data
- * (iommu_copy_struct_from_user: another type or shorter than ste EINVAL,
- * longer with non-zero bytes E2BIG, unreadable EFAULT); the vSTE. */
+ * (iommu_copy_struct_from_user: another type, shorter than ste or longer
+ * than the kernel's structure EINVAL - __iommu_copy_struct_from_user's
+ * data_len < src_data->len -, unreadable EFAULT); the vSTE. */
 static int vsmmu_alloc_domain_nested(struct iommufd_ucmd *ucmd, struct iommufd_viommu *viommu,
 				     uint32_t flags, struct iommu_domain **out)
 {
@@ -326,7 +330,8 @@ static int vsmmu_alloc_domain_nested(struct iommufd_ucmd *ucmd, struct iommufd_v
 	if (flags)
 		return -EOPNOTSUPP;
 	if (cmd->data_type != IOMMU_HWPT_DATA_ARM_SMMUV3 ||
-	    cmd->data_len < offsetofend(struct iommu_hwpt_arm_smmuv3, ste))
+	    cmd->data_len < offsetofend(struct iommu_hwpt_arm_smmuv3, ste) ||
+	    cmd->data_len > sizeof(arg))
 		return -EINVAL;
 	rc = iommufd_copy_struct_from_user(ucmd->p, &arg, sizeof(arg), cmd->data_uptr,
 					   cmd->data_len);
@@ -342,17 +347,22 @@ static int vsmmu_alloc_domain_nested(struct iommufd_ucmd *ucmd, struct iommufd_v
 }
 
 /*
- * iommufd_viommu_alloc_hwpt_nested: flags beyond FAULT_ID_VALID and
- * ALLOC_PASID, or no data, EOPNOTSUPP; the HWPT holds the vIOMMU, its
- * parent the vIOMMU's HWPT; the driver sees the flags but FAULT_ID_VALID.
+ * iommufd_hwpt_alloc's vIOMMU branch: a device of another IOMMU instance
+ * (the selftest's mock) EINVAL; then iommufd_viommu_alloc_hwpt_nested:
+ * flags beyond FAULT_ID_VALID and ALLOC_PASID, or no data, EOPNOTSUPP; the
+ * HWPT holds the vIOMMU, its parent the vIOMMU's HWPT; the driver sees the
+ * flags but FAULT_ID_VALID.
  */
 int iommufd_viommu_alloc_hwpt_nested(struct iommufd_ucmd *ucmd, struct iommufd_viommu *viommu,
+				     const struct iommufd_device *idev,
 				     struct iommufd_hw_pagetable **out)
 {
 	struct iommu_hwpt_alloc *cmd = ucmd->cmd;
 	struct iommufd_hw_pagetable *hwpt;
 	int rc;
 
+	if (idev->mock)
+		return -EINVAL;
 	if ((cmd->flags & ~(IOMMU_HWPT_FAULT_ID_VALID | IOMMU_HWPT_ALLOC_PASID)) ||
 	    !cmd->data_len)
 		return -EOPNOTSUPP;
@@ -484,8 +494,8 @@ static int convert_cmd(const struct iommufd_viommu *viommu, struct vsmmu_cmd *c)
 /* What the SMMU does with one converted command: the model's cache
  * commands.  The IOTLB keys a stage-1 entry by (tag, PASID), an SMMU by
  * (VMID, ASID): an NH_VA names no SSID, so it drops the ASID's entries
- * whole, and NH_VAA and NH_ALL every entry of the VMID (IOMMU_INV_IOTLB_VM)
- * - over-invalidations the architecture allows. */
+ * whole, and an NH_VAA every guest entry of the VMID, as NH_ALL does
+ * (IOMMU_INV_IOTLB_VM) - over-invalidations the architecture allows. */
 static void hw_cmd(const struct vsmmu_cmd *c, struct iommu_inv_cmd *out)
 {
 	unsigned op = (unsigned)(c->cmd[0] & CMDQ_0_OP);
@@ -596,13 +606,15 @@ int iommufd_viommu_invalidate(struct iommufd_ucmd *ucmd, struct iommufd_viommu *
 	struct vsmmu_cmd *cmds;
 	int rc;
 
-	*done = 0;
 	/* kcalloc: only past KMALLOC_MAX_SIZE here - no injected failure, as
 	 * a guest's invalidation that fails leaves its stale entries for the
 	 * checker to report as the guest's (the fail-nth sweeps run every
-	 * scenario expecting no report) */
+	 * scenario expecting no report).  It returns before the count is
+	 * set: entry_num goes back as the caller gave it. */
+	*done = n;
 	if ((uint64_t)n * sizeof(struct iommu_viommu_arm_smmuv3_invalidate) > KMALLOC_MAX_SIZE)
 		return -ENOMEM;
+	*done = 0;
 	cmds = g_new0(struct vsmmu_cmd, n ? n : 1);
 	rc = copy_full_array(ucmd, cmds, n);
 	while (!rc && cur != n) {

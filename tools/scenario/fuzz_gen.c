@@ -1429,10 +1429,12 @@ static bool recipe_cdev_viommu(struct fuzz_gen *g)
 	ste0 = cfg < 5 ? 0xbull | cdtab | (ssids ? 2ull << 59 : 0) : cfg == 5 ? 0x9 : cfg == 6 ? 0x1
 	       : 0xbull | cdtab << 1;
 	eats = g->dev[d].ats && fz_chance(z, 1, 2);
+	/* with substreams, S1DSS: CD 0 (SSID0) mostly, else bypass (stage 2
+	 * alone) or terminate for the untagged stream */
 	queue(g, NULL, false, "  - put: buf\n    struct: iommu_hwpt_arm_smmuv3\n"
 	      "    offset: 0xfe000\n    fields: {ste0: 0x%llx, ste1: 0x%x}\n",
 	      (unsigned long long)(cfg == 7 ? ste0 & ~1ull : ste0),
-	      (eats ? 0x10000000 : 0) | (ssids ? 2 : 0));
+	      (eats ? 0x10000000 : 0) | (ssids ? (fz_chance(z, 2, 3) ? 2 : fz_below(z, 2)) : 0));
 	new_var(g, "hwpt", s1, sizeof(s1));
 	queue(g, NULL, false, "  - ioctl: IOMMU_HWPT_ALLOC\n    on: ictx\n"
 	      "    arg: {dev_id: $%s, pt_id: $%s, data_type: IOMMU_HWPT_DATA_ARM_SMMUV3, "
