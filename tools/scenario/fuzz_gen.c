@@ -1276,6 +1276,19 @@ static bool recipe_nested2020(struct fuzz_gen *g)
 	return true;
 }
 
+/* The cdev nesting recipes' guest table: @gpt in its own 64 KiB of gmem's
+ * top half, its root saved as @root, GVA 0x7000000 mapped to gbuf. */
+static void guest_table_gva(struct fuzz_gen *g, char gpt[8], char root[8])
+{
+	g_snprintf(gpt, 8, "gpt%u", ++g->recipes);
+	new_var(g, "root", root, 8);
+	queue(g, NULL, false, "  - guest_table: %s\n    buffer: gmem\n    gpa: 0\n"
+	      "    pool: {offset: 0x%x, size: 64K}\n    save: %s\n", gpt,
+	      0xf0000 - 0x10000 * (g->recipes % 8), root);
+	queue(g, NULL, false, "  - guest_map: %s\n    va: 0x7000000\n    gpa: 1M\n"
+	      "    size: 64K\n", gpt);
+}
+
 /* The cdev nesting recipes' guest: gmem mapped in @ioas at GPA 0, gbuf at
  * 1 MiB, and a NEST_PARENT HWPT over it saved as @s2 (with ALLOC_PASID
  * when @pasid). */
@@ -1320,13 +1333,7 @@ static bool recipe_cdev_nested(struct fuzz_gen *g)
 		g_snprintf(pasidarg, sizeof(pasidarg), ", flags: PASID, pasid: %u", pasid);
 	}
 	guest_in_ioas(g, dev, ioas, s2, at_pasid);
-	g_snprintf(gpt, sizeof(gpt), "gpt%u", ++g->recipes);
-	new_var(g, "root", root, sizeof(root));
-	queue(g, NULL, false, "  - guest_table: %s\n    buffer: gmem\n    gpa: 0\n"
-	      "    pool: {offset: 0x%x, size: 64K}\n    save: %s\n", gpt,
-	      0xf0000 - 0x10000 * (g->recipes % 8), root);
-	queue(g, NULL, false, "  - guest_map: %s\n    va: 0x7000000\n    gpa: 1M\n"
-	      "    size: 64K\n", gpt);
+	guest_table_gva(g, gpt, root);
 	queue(g, NULL, false, "  - put: buf\n    struct: iommu_hwpt_vtd_s1\n    offset: 0xfe000\n"
 	      "    fields: {pgtbl_addr: $%s, addr_width: %u}\n", root,
 	      fz_chance(z, 7, 8) ? 48 : fz_chance(z, 1, 2) ? 57 : 39);
@@ -1404,13 +1411,7 @@ static bool recipe_cdev_viommu(struct fuzz_gen *g)
 	if (vdev)
 		queue(g, NULL, false, "  - ioctl: IOMMU_VDEVICE_ALLOC\n    on: ictx\n"
 		      "    arg: {viommu_id: $%s, dev_id: $%s, virt_id: 0x%x}\n", vi, dev, vsid);
-	g_snprintf(gpt, sizeof(gpt), "gpt%u", ++g->recipes);
-	new_var(g, "root", root, sizeof(root));
-	queue(g, NULL, false, "  - guest_table: %s\n    buffer: gmem\n    gpa: 0\n"
-	      "    pool: {offset: 0x%x, size: 64K}\n    save: %s\n", gpt,
-	      0xf0000 - 0x10000 * (g->recipes % 8), root);
-	queue(g, NULL, false, "  - guest_map: %s\n    va: 0x7000000\n    gpa: 1M\n"
-	      "    size: 64K\n", gpt);
+	guest_table_gva(g, gpt, root);
 	/* the guest's CD table, one page of gmem below the table pools */
 	cdtab = 0x7f000 - 0x1000 * (g->recipes % 8);
 	queue(g, NULL, false, "  - put: gmem\n    struct: arm_smmu_cd\n    offset: 0x%x\n"
