@@ -77,11 +77,12 @@ static uint64_t vtcr(unsigned t0sz, unsigned sl0)
 		5ull << 16) << 32;
 }
 
-static void world(bool linear)
+static void world_with(bool linear, unsigned iotlb_entries)
 {
 	struct iommu_hw_config cfg = { .kind = IOMMU_HW_SMMUV3, .fault_queue_len = 16,
 				       .pasid_bits = IOMMU_HW_MAX_PASID_BITS,
-				       .smmu_linear_strtab = linear };
+				       .smmu_linear_strtab = linear,
+				       .iotlb_entries = iotlb_entries };
 
 	w = sim_world_create(11);
 	ck_assert_int_eq(iommu_hw_create(w, &cfg), 0);
@@ -98,6 +99,11 @@ static void world(bool linear)
 	ck_assert_int_eq(io_pgtable_map(&s1b, IOVA, data, SZ_4K, RW), 0);
 }
 
+static void world(bool linear)
+{
+	world_with(linear, 0);
+}
+
 static void setup(void)
 {
 	world(false);
@@ -106,6 +112,12 @@ static void setup(void)
 static void setup_linear(void)
 {
 	world(true);
+}
+
+/* with an IOTLB, for what invalidation drops */
+static void setup_cached(void)
+{
+	world_with(false, 64);
 }
 
 static void teardown(void)
@@ -668,6 +680,23 @@ END_TEST
  * (arm_smmu_make_nested_cd_table_ste; hw_ctx_smmuv3.c "two forms"). */
 #define GUEST_CDTAB_IPA 0x7000000ull
 
+/* The stage 2 (@n2), the guest's CD table in its own memory (*cdt, at
+ * GUEST_CDTAB_IPA: CD 0 with ASID 7, TTB0 the guest's table, its GPAs
+ * identity-mapped) and the guest's STE over them (*g, VMID 3). */
+static void guest_ste(struct io_pgtable *n2, uint64_t *cdt, struct iommu_context *g)
+{
+	nest_tables(n2);
+	ck_assert_int_eq(sim_mem_frame_alloc(w, SIM_FRAME_USER, cdt), 0);
+	sim_mem_write64(w, *cdt, CD0_FIXED | 16 | 7ull << 48);
+	sim_mem_write64(w, *cdt + 8, s1.root);
+	ck_assert_int_eq(io_pgtable_map(n2, GUEST_CDTAB_IPA, *cdt, SZ_4K, RW), 0);
+	*g = (struct iommu_context){ .type = IOMMU_CTX_NESTED, .did = IOMMU_GUEST_TAG(3, 0),
+				     .s2_root = n2->root, .s2_levels = 3, .s2_did = 3,
+				     .vste = true,
+				     .vste0 = STE_V | STE_CFG(5) | GUEST_CDTAB_IPA,
+				     .vste1 = STE1_S1C | STE1_EATS };
+}
+
 START_TEST(test_guest_ste)
 {
 	struct io_pgtable n2;
@@ -676,18 +705,7 @@ START_TEST(test_guest_ste)
 	uint64_t cdt, k0;
 	unsigned wrote;
 
-	nest_tables(&n2);
-	/* the guest's CD table in its own memory, CD 0: ASID 7, TTB0 the
-	 * guest's table (identity-mapped GPAs here) */
-	ck_assert_int_eq(sim_mem_frame_alloc(w, SIM_FRAME_USER, &cdt), 0);
-	sim_mem_write64(w, cdt, CD0_FIXED | 16 | 7ull << 48);
-	sim_mem_write64(w, cdt + 8, s1.root);
-	ck_assert_int_eq(io_pgtable_map(&n2, GUEST_CDTAB_IPA, cdt, SZ_4K, RW), 0);
-	g = (struct iommu_context){ .type = IOMMU_CTX_NESTED, .did = IOMMU_GUEST_TAG(3, 0),
-				    .s2_root = n2.root, .s2_levels = 3, .s2_did = 3,
-				    .vste = true,
-				    .vste0 = STE_V | STE_CFG(5) | GUEST_CDTAB_IPA,
-				    .vste1 = STE1_S1C | STE1_EATS };
+	guest_ste(&n2, &cdt, &g);
 	dev(RID_A, 8, false);
 	k0 = kframes();
 	ck_assert_int_eq(prog(RID_A, 0, &g, &wrote), 0);
@@ -729,6 +747,53 @@ START_TEST(test_guest_ste)
 	g.vste0 = STE_V | STE_CFG(5) | cdt;
 	ck_assert_int_eq(prog(RID_A, 0, &g, NULL), 0);
 	ck_assert_int_eq(xl(RID_A, false, 0, IOVA, &x), IOMMU_FAULT_NO_CONTEXT);
+	ck_assert_int_eq(prog(RID_A, 0, NULL, NULL), 0);
+	sim_mem_frame_put(w, cdt);
+	io_pgtable_destroy(&n2);
+}
+END_TEST
+
+static uint64_t iotlb_entries(void)
+{
+	struct iommu_hw_stats st;
+
+	iommu_hw_stats(w, &st);
+	return st.iotlb_entries;
+}
+
+/* IOMMU_INV_IOTLB_VM drops the guest tags of its VMID and nothing else: a
+ * host domain's entries, and another VMID's, stay. */
+START_TEST(test_vm_flush)
+{
+	struct io_pgtable n2;
+	struct iommu_context g, host = ctx_s2(9, &s2);
+	struct iommu_inv_cmd vm = { .type = IOMMU_INV_IOTLB_VM, .pasid = IOMMU_PASID_NONE };
+	struct iommu_xlate x;
+	uint64_t cdt, n;
+
+	guest_ste(&n2, &cdt, &g);
+	dev(RID_A, 8, false);
+	dev(RID_B, 0, false);
+	ck_assert_int_eq(prog(RID_A, 0, &g, NULL), 0);
+	ck_assert_int_eq(prog(RID_B, 0, &host, NULL), 0);
+	ck_assert_int_eq(xl(RID_A, false, 0, IOVA, &x), 0);      /* vmid 3 asid 7 */
+	ck_assert_int_eq(xl(RID_B, false, 0, IOVA, &x), 0);      /* did 9 */
+	n = iotlb_entries();
+	ck_assert_uint_eq(n, 2);
+	vm.did = 4;                                              /* another VMID */
+	ck_assert_uint_eq(iommu_hw_invalidate(w, &vm, 1), 0);
+	ck_assert_uint_eq(iotlb_entries(), n);
+	vm.did = 9;                  /* the host domain's id as a VMID: it has no guest tags */
+	ck_assert_uint_eq(iommu_hw_invalidate(w, &vm, 1), 0);
+	ck_assert_uint_eq(iotlb_entries(), n);
+	vm.did = 3;
+	ck_assert_uint_ge(iommu_hw_invalidate(w, &vm, 1), 1);
+	ck_assert_uint_eq(iotlb_entries(), n - 1);
+	/* the host's entry still answers, the guest's walks again */
+	ck_assert_int_eq(xl(RID_B, false, 0, IOVA, &x), 0);
+	ck_assert(x.iotlb_hit);
+	ck_assert_int_eq(xl(RID_A, false, 0, IOVA, &x), 0);
+	ck_assert(!x.iotlb_hit);
 	ck_assert_int_eq(prog(RID_A, 0, NULL, NULL), 0);
 	sim_mem_frame_put(w, cdt);
 	io_pgtable_destroy(&n2);
@@ -1094,6 +1159,7 @@ int main(void)
 	Suite *s = suite_create("ctx_smmuv3");
 	TCase *tc = tcase_create("two-level");
 	TCase *tl = tcase_create("linear");
+	TCase *tv = tcase_create("cached");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
@@ -1113,9 +1179,12 @@ int main(void)
 	tcase_add_test(tc, test_destroy_frees_everything);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(tl, setup_linear, teardown);
+	tcase_add_checked_fixture(tv, setup_cached, teardown);
+	tcase_add_test(tv, test_vm_flush);
 	tcase_set_timeout(tl, 60);
 	tcase_add_test(tl, test_strtab_linear);
 	tcase_add_test(tl, test_destroy_linear);
 	suite_add_tcase(s, tl);
+	suite_add_tcase(s, tv);
 	return unit_run(s);
 }
