@@ -380,6 +380,15 @@ void hw_check_pc_hit(struct iommu_hw *hw, const struct pc_ent *pe)
 
 /* ---- the scan ---------------------------------------------------------------------------- */
 
+/* The oracle's locations for a cache tag: a domain id's own, or for a
+ * guest's tag those of its VMID's guest CD tables (IOMMU_GUEST_TAG(vmid, 0)). */
+static GArray *oracle_locs(struct iommu_hw *hw, uint32_t did)
+{
+	uint32_t key = did > 0xffff ? IOMMU_GUEST_TAG(IOMMU_GUEST_TAG_VMID(did), 0) : did;
+
+	return g_hash_table_lookup(hw->did_locs, GUINT_TO_POINTER(key));
+}
+
 /* The PASID entry that selects a cache entry's (did, pasid tag), from the
  * oracle of where domain ids were written: 0 or -ENOENT.  A guest's tag
  * (IOMMU_GUEST_TAG: its CD table is its own, the driver never wrote the
@@ -388,8 +397,7 @@ void hw_check_pc_hit(struct iommu_hw *hw, const struct pc_ent *pe)
 static int ctx_of(struct iommu_hw *hw, uint32_t did, uint32_t ptag, struct iommu_context *c)
 {
 	bool guest = did > 0xffff;
-	uint32_t key = guest ? IOMMU_GUEST_TAG(IOMMU_GUEST_TAG_VMID(did), 0) : did;
-	GArray *a = g_hash_table_lookup(hw->did_locs, GUINT_TO_POINTER(key));
+	GArray *a = oracle_locs(hw, did);
 
 	for (guint i = 0; a && i < a->len; i++) {
 		uint64_t loc = g_array_index(a, uint64_t, i);
@@ -465,8 +473,7 @@ static int scan_iotlb(const struct iommu_cache_entry *e, void *arg)
 static int ctx_s2_of(struct iommu_hw *hw, uint32_t did, struct iommu_context *c)
 {
 	bool guest = did > 0xffff;
-	uint32_t key = guest ? IOMMU_GUEST_TAG(IOMMU_GUEST_TAG_VMID(did), 0) : did;
-	GArray *a = g_hash_table_lookup(hw->did_locs, GUINT_TO_POINTER(key));
+	GArray *a = oracle_locs(hw, did);
 
 	for (guint i = 0; a && i < a->len; i++) {
 		uint64_t loc = g_array_index(a, uint64_t, i);
